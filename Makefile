@@ -1,0 +1,47 @@
+# The one build entry point. Non-recursive: each directory contributes a
+# module.mk, so `make -n` shows the whole story.
+#
+#   make                  out/$(BOARD).img (+ .img.xz, .bmap), set-up included
+#   make test             every test (unit, image checks, QEMU, bad input)
+#   make check            unit tests only
+#   make qemu BOARD=...   boot the image in QEMU for a person
+#   make flash DEV=...    write the image to an SD card, with checks
+#   make lock             move the package pins to the archive's versions
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BOARDS := $(sort $(patsubst board/%/board.conf,%,$(wildcard board/*/board.conf)))
+BOARD ?= cubieboard2
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error unknown BOARD '$(BOARD)'; known boards: $(BOARDS))
+endif
+
+B ?= build
+OUT := out
+CACHE ?= $(HOME)/.cache/appliance
+export CACHE
+
+# $(call board_get,BOARD,KEY): one value from board/BOARD/board.conf.
+board_get = $(shell . board/$(1)/board.conf && printf '%s' "$$$(2)")
+
+# Stamp files that order the set-up before anything that needs it.
+SETUP := $(B)/.stamp/setup
+
+include deps/module.mk
+include hypervisor/module.mk
+include hypervisor/dom0/module.mk
+include guest/module.mk
+include image/module.mk
+include tests/module.mk
+
+.PHONY: all clean distclean
+all: $(OUT)/$(BOARD).img $(OUT)/$(BOARD).img.xz $(OUT)/$(BOARD).img.bmap
+
+clean:
+	rm -rf $(B)/xen $(B)/u-boot $(B)/dom0 $(B)/guest $(B)/image $(OUT)
+
+distclean:
+	rm -rf $(B) $(OUT)

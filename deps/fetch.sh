@@ -1,0 +1,128 @@
+#!/bin/bash
+# Install or fetch exactly what deps/packages.lock pins, verify checksums,
+# and cache downloads. Every failure is one line naming the package.
+#
+#   fetch.sh host               install the pinned host tools (apt-get)
+#   fetch.sh armhf NAME...      download pinned armhf .debs into $CACHE/debs
+#   fetch.sh src NAME DEST      fetch a pinned source package, unpack into DEST
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+lock=${LOCK:-$here/packages.lock}
+cache=${CACHE:-$HOME/.cache/appliance}
+export DEBIAN_FRONTEND=noninteractive
+
+die() { echo "deps: $*" >&2; exit 1; }
+gone() {
+	die "$1 $2 is no longer in the archive; move the pin with 'make lock' (deps/lock.sh) and commit deps/packages.lock"
+}
+
+# apt-get update that survives a transient error on one index: apt exits
+# non-zero but keeps the other lists, which is all we need.
+updated=0
+apt_update() {
+	[ $updated = 1 ] && return 0
+	updated=1
+	echo "deps: apt-get update"
+	sh "$here/apt-sources.sh"
+	local i
+	for i in 1 2; do
+		if apt-get update -q -o Acquire::Retries=3 >/dev/null 2>&1; then return 0; fi
+		[ $i = 1 ] && echo "deps: apt-get update reported an error, retrying once"
+	done
+	echo "deps: apt-get update still reports an error on some index; going on with the lists it got"
+}
+
+lock_lines() { awk -v g="$1" '$1 == g' "$lock"; }
+
+# Verify that the archive still offers name:arch=ver with the pinned sha256.
+check_index() {
+	local name=$1 arch=$2 ver=$3 sha=$4 got
+	got=$(apt-cache show "$name:$arch=$ver" 2>/dev/null | awk '/^SHA256:/ { print $2; exit }')
+	if [ -z "$got" ]; then
+		apt_update
+		got=$(apt-cache show "$name:$arch=$ver" 2>/dev/null | awk '/^SHA256:/ { print $2; exit }')
+	fi
+	[ -n "$got" ] || gone "$name:$arch" "$ver"
+	[ "$got" = "$sha" ] || die "$name:$arch $ver: archive checksum $got differs from the lock's $sha"
+}
+
+do_host() {
+	local missing=() name arch ver sha have
+	while read -r _ name arch ver sha; do
+		have=$(dpkg-query -W -f '${Status} ${Version}' "$name:$arch" 2>/dev/null || true)
+		[ "$have" = "install ok installed $ver" ] && continue
+		missing+=("$name:$arch=$ver")
+	done < <(lock_lines host)
+	[ ${#missing[@]} = 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
+	apt_update
+	for m in "${missing[@]}"; do
+		name=${m%%=*}; ver=${m#*=}
+		sha=$(awk -v n="${name%%:*}" '$1 == "host" && $2 == n { print $5 }' "$lock")
+		check_index "${name%%:*}" "${name#*:}" "$ver" "$sha"
+	done
+	echo "deps: installing ${#missing[@]} pinned host packages"
+	apt-get install -y -q --no-install-recommends --allow-downgrades "${missing[@]}" >/dev/null ||
+		die "apt-get install failed for: ${missing[*]}"
+}
+
+# Download one pinned armhf package into the cache, verified.
+fetch_deb() {
+	local want=$1 line name arch ver sha file
+	line=$(awk -v n="$want" '$1 == "armhf" && $2 == n' "$lock")
+	[ -n "$line" ] || die "$want is not in $lock (add it to deps/packages.list, run make lock)"
+	read -r _ name arch ver sha <<<"$line"
+	file=$cache/debs/${name}_${ver//:/%3a}_$arch.deb
+	if [ -f "$file" ] && echo "$sha  $file" | sha256sum -c --status; then return 0; fi
+	mkdir -p "$cache/debs"
+	check_index "$name" "$arch" "$ver" "$sha"
+	echo "deps: downloading $name $ver ($arch)"
+	(cd "$cache/debs" && apt-get download -q "$name:$arch=$ver" >/dev/null 2>&1) || gone "$name:$arch" "$ver"
+	echo "$sha  $file" | sha256sum -c --status || {
+		rm -f "$file"
+		die "$name $ver: checksum mismatch for $(basename "$file"); the download was deleted"
+	}
+}
+
+do_armhf() {
+	local n
+	for n in "$@"; do fetch_deb "$n"; done
+}
+
+# Fetch a source package's files into the cache, verify each against the lock,
+# and unpack with Debian's patches applied. A corrupt cached file is an error,
+# not a silent re-download, so a bad mirror or a bad disk is noticed.
+do_src() {
+	local want=$1 dest=$2 ver sha file dir=$cache/src/$1 missing=0 dsc=
+	[ -n "$(lock_lines src | awk -v n="$want" '$2 == n')" ] || die "source $want is not in $lock"
+	mkdir -p "$dir"
+	while read -r _ _ _ ver sha file; do
+		[ -f "$dir/$file" ] || missing=1
+	done < <(lock_lines src | awk -v n="$want" '$2 == n')
+	if [ $missing = 1 ]; then
+		apt_update
+		ver=$(lock_lines src | awk -v n="$want" '$2 == n { print $4; exit }')
+		echo "deps: downloading source $want $ver"
+		(cd "$dir" && apt-get source -q --download-only "$want=$ver" >/dev/null 2>&1) || gone "source $want" "$ver"
+	fi
+	while read -r _ _ _ ver sha file; do
+		echo "$sha  $dir/$file" | sha256sum -c --status ||
+			die "source $want $ver: checksum mismatch for $file (delete $dir and retry, or check the mirror)"
+		case "$file" in *.dsc) dsc=$file ;; esac
+	done < <(lock_lines src | awk -v n="$want" '$2 == n')
+	echo "deps: unpacking source $want into $dest"
+	rm -rf "$dest" "$dest.tmp"
+	mkdir -p "$(dirname "$dest")"
+	dpkg-source --no-check -x "$dir/$dsc" "$dest.tmp" >/dev/null || die "source $want: dpkg-source failed"
+	mv "$dest.tmp" "$dest"
+}
+
+[ -f "$lock" ] || die "no lock file $lock"
+mode=${1:-}
+shift || true
+case "$mode" in
+host) do_host ;;
+armhf) do_armhf "$@" ;;
+src) [ $# = 2 ] || die "usage: fetch.sh src NAME DEST"; do_src "$1" "$2" ;;
+*) die "usage: fetch.sh host | armhf NAME... | src NAME DEST" ;;
+esac

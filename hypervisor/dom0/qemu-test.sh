@@ -1,0 +1,71 @@
+#!/bin/sh
+# Boot Xen + the dom0 kernel and initramfs in QEMU virt with a small test
+# disk (FAT p1 with guest.zImage, guest.cfg, appliance.conf; raw p2) and
+# print the serial console. A helper for working on dom0; the official
+# system tests live in tests/.
+#
+#   hypervisor/dom0/qemu-test.sh [--guest ZIMAGE] [--selftest] [--timeout S]
+#
+# Without --guest it uses build/guest/guest.zImage if it exists, otherwise
+# the dom0 kernel itself as the guest (it panics without a root file system,
+# which shows xl create, the console copy and the restart on crash).
+# Run from the repository root after `make dom0`.
+set -eu
+
+B=${B:-build}
+xen=${XEN:-$B/xen/xen}
+[ -f "$xen" ] || xen=$B/src/xen/xen/xen
+guest= selftest= timeout=120
+while [ $# -gt 0 ]; do
+	case $1 in
+	--guest) guest=$2; shift ;;
+	--selftest) selftest=1 ;;
+	--timeout) timeout=$2; shift ;;
+	*) echo "qemu-test: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ -z "$guest" ]; then
+	guest=$B/guest/guest.zImage
+	[ -f "$guest" ] || guest=$B/dom0/dom0.zImage
+fi
+for f in "$xen" "$B/dom0/dom0.zImage" "$B/dom0/dom0.initrd" "$guest"; do
+	[ -f "$f" ] || { echo "qemu-test: missing $f (make dom0 xen)" >&2; exit 1; }
+done
+
+. board/qemu-virt/board.conf
+work=$B/dom0/test
+rm -rf "$work" && mkdir -p "$work"
+
+# guest.cfg as image/ writes it; the dom0 kernel as a stand-in guest needs
+# its console on hvc0.
+sed -e "s|@GUEST_MEM_MB@|$GUEST_MEM_MB|" -e "s|@STORE_DEV@|$STORE_DEV|" \
+	hypervisor/dom0/guest.cfg.in >"$work/guest.cfg"
+[ "$guest" = "$B/dom0/dom0.zImage" ] && echo 'extra = "console=hvc0"' >>"$work/guest.cfg"
+: >"$work/appliance.conf"
+[ -n "$selftest" ] && echo "selftest=shutdown" >>"$work/appliance.conf"
+
+# 64 MiB disk: p1 FAT at 1 MiB (32 MiB), p2 the rest.
+img=$work/disk.img
+truncate -s 64M "$img"
+printf 'label: dos\nstart=2048, size=65536, type=c\nstart=67584, type=83\n' | sfdisk -q "$img"
+mkfs.vfat -C -n BOOT "$work/p1.img" 32768 >/dev/null
+mcopy -i "$work/p1.img" "$guest" ::guest.zImage
+mcopy -i "$work/p1.img" "$work/guest.cfg" "$work/appliance.conf" ::
+dd if="$work/p1.img" of="$img" bs=1M seek=1 conv=notrunc status=none
+
+modules=$(echo "$DOM0_MODULES" | tr ' ' ,)
+cmdline="$DOM0_CMDLINE appliance.boot=$BOOT_DEV appliance.store=$STORE_DEV appliance.modules=$modules"
+# QEMU's -device options are comma-separated: a comma in a value is doubled.
+bootargs=$(echo "$cmdline" | sed 's/,/,,/g')
+echo "qemu-test: guest $guest, timeout ${timeout}s, log $work/serial.log"
+start=$(date +%s)
+timeout "$timeout" qemu-system-arm -M "$QEMU_MACHINE" -cpu "$QEMU_CPU" -m "$RAM_MB" \
+	-nographic -no-reboot -kernel "$xen" -append "$XEN_CMDLINE" \
+	-device "guest-loader,addr=$DOM0_ADDR,kernel=$B/dom0/dom0.zImage,bootargs=$bootargs" \
+	-device "guest-loader,addr=$INITRD_ADDR,initrd=$B/dom0/dom0.initrd" \
+	-drive "file=$img,format=raw,if=none,id=hd" -device virtio-blk-device,drive=hd \
+	-netdev user,id=n,restrict=on -device virtio-net-device,netdev=n \
+	</dev/null 2>&1 | while IFS= read -r line; do
+	printf '[%4ss] %s\n' "$(($(date +%s) - start))" "$line"
+done | tee "$work/serial.log"

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Usage: image/board-env.sh BOARD
+#
+# Prints board/BOARD/board.conf plus the values derived from it as shell
+# assignments, for `eval "$(image/board-env.sh BOARD)"`. The one place where
+# the dom0 command line is composed: the image recipe (boot.scr), `make qemu`
+# and the image checks all read DOM0_BOOTARGS from here.
+set -eu
+
+die() { echo "board-env: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: image/board-env.sh BOARD"
+board=$1
+here=$(dirname "$0")
+conf=$here/../board/$board/board.conf
+[ -f "$conf" ] || die "unknown board '$board' (no board/$board/board.conf)"
+
+# board.conf is data, but sourcing it is how every consumer reads it.
+# shellcheck disable=SC1090
+. "$conf"
+
+for key in BOARD_NAME SOC RAM_BASE RAM_MB XEN_ADDR DOM0_ADDR INITRD_ADDR \
+	XEN_CMDLINE DOM0_CMDLINE DOM0_MODULES BOOT_DEV STORE_DEV GUEST_MEM_MB; do
+	eval "val=\${$key-}"
+	[ -n "$val" ] || die "board/$board/board.conf: $key is missing or empty"
+done
+UBOOT_DEFCONFIG=${UBOOT_DEFCONFIG-}
+DTB=${DTB-}
+FDT_ADDR=${FDT_ADDR-}
+QEMU_MACHINE=${QEMU_MACHINE-}
+QEMU_CPU=${QEMU_CPU-}
+QEMU_NIC=${QEMU_NIC-}
+if [ -n "$UBOOT_DEFCONFIG" ]; then
+	[ -n "$DTB" ] && [ -n "$FDT_ADDR" ] ||
+		die "board/$board/board.conf: a U-Boot board needs DTB and FDT_ADDR"
+fi
+
+# dom0's init reads the appliance.* keys; modules are comma-separated there.
+modules=$(printf '%s' "$DOM0_MODULES" | tr -s ' ' ',')
+DOM0_BOOTARGS="$DOM0_CMDLINE appliance.boot=$BOOT_DEV appliance.store=$STORE_DEV appliance.modules=$modules"
+
+# Quote for the shell that evals us: single quotes, with ' written '\''.
+emit() {
+	printf "%s='%s'\n" "$1" "$(printf '%s' "$2" | sed "s/'/'\\\\''/g")"
+}
+emit BOARD "$board"
+for key in BOARD_NAME SOC UBOOT_DEFCONFIG DTB RAM_BASE RAM_MB XEN_ADDR \
+	FDT_ADDR DOM0_ADDR INITRD_ADDR XEN_CMDLINE DOM0_CMDLINE DOM0_MODULES \
+	BOOT_DEV STORE_DEV GUEST_MEM_MB QEMU_MACHINE QEMU_CPU QEMU_NIC \
+	DOM0_BOOTARGS; do
+	eval "emit $key \"\$$key\""
+done

@@ -1,0 +1,50 @@
+# image/: the SD-card image of every board, `make qemu` and `make flash`.
+#
+#   make out/<board>.img    + .img.xz and .img.bmap (image/mkimage.sh)
+#   make images             the images of every board in $(BOARDS)
+#   make qemu BOARD=...     boot the image in QEMU (boards with QEMU_MACHINE)
+#   make flash DEV=/dev/sdX write out/$(BOARD).img to an SD card, with checks
+
+IMAGE_SCRIPTS := image/mkimage.sh image/board-env.sh image/boot.cmd.in
+IMAGE_CONF := image/appliance.conf
+IMAGE_GUEST_CFG := hypervisor/dom0/guest.cfg.in
+
+# The store's initial contents, written into p2. Empty: p2 stays zeros. The
+# store issue sets this to the seed image its host build produces.
+IMAGE_STORE_SEED ?=
+
+# Boards QEMU can run: those whose board.conf names a QEMU machine.
+QEMU_BOARDS := $(foreach b,$(BOARDS),$(if $(call board_get,$(b),QEMU_MACHINE),$(b)))
+
+# $(call image_rules,BOARD): the rule for out/BOARD.img, .img.xz, .img.bmap.
+# The SPL and DTB are inputs only for boards that boot through U-Boot.
+define image_rules
+IMAGE_SPL_$(1) := $(if $(call board_get,$(1),UBOOT_DEFCONFIG),$(B)/u-boot/$(1)/u-boot-sunxi-with-spl.bin)
+IMAGE_DTB_$(1) := $(addprefix $(B)/dom0/dtb/,$(call board_get,$(1),DTB))
+
+$(OUT)/$(1).img $(OUT)/$(1).img.xz $(OUT)/$(1).img.bmap &: \
+		$(IMAGE_SCRIPTS) $(IMAGE_CONF) $(IMAGE_GUEST_CFG) board/$(1)/board.conf \
+		$(B)/xen/xen $$(IMAGE_SPL_$(1)) $$(IMAGE_DTB_$(1)) \
+		$(B)/dom0/dom0.zImage $(B)/dom0/dom0.initrd $(B)/guest/guest.zImage \
+		$(IMAGE_STORE_SEED) | $(SETUP)
+	image/mkimage.sh $(1) $(OUT) --work $(B)/image/$(1) \
+		--xen $(B)/xen/xen \
+		$$(if $$(IMAGE_SPL_$(1)),--spl $$(IMAGE_SPL_$(1))) \
+		$$(if $$(IMAGE_DTB_$(1)),--dtb $$(IMAGE_DTB_$(1))) \
+		--dom0-kernel $(B)/dom0/dom0.zImage --dom0-initrd $(B)/dom0/dom0.initrd \
+		--guest $(B)/guest/guest.zImage \
+		--guest-cfg-in $(IMAGE_GUEST_CFG) --appliance-conf $(IMAGE_CONF) \
+		$(if $(IMAGE_STORE_SEED),--store-seed $(IMAGE_STORE_SEED))
+endef
+$(foreach b,$(BOARDS),$(eval $(call image_rules,$(b))))
+
+.PHONY: images qemu flash
+images: $(foreach b,$(BOARDS),$(OUT)/$(b).img)
+
+# The image is built only for a board QEMU can run; qemu.sh names the others.
+qemu: $(if $(filter $(BOARD),$(QEMU_BOARDS)),$(OUT)/$(BOARD).img)
+	@image/qemu.sh $(BOARD) $(OUT)/$(BOARD).img $(B)/image/$(BOARD)/qemu
+
+# Nothing is built without a DEV: flash.sh refuses that first.
+flash: $(if $(DEV),$(OUT)/$(BOARD).img $(OUT)/$(BOARD).img.bmap)
+	@image/flash.sh "$(DEV)" $(OUT)/$(BOARD).img

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Bad input to the build: a wrong BOARD, a missing tool and a corrupt
+# downloaded source must each stop the build with a one-line reason.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Runs make, keeps its output, and expects failure with a line matching $1.
+expect_stop() {
+	local what=$1 pattern=$2
+	shift 2
+	if "$@" >"$tmp/out" 2>&1; then
+		fail "$what: make succeeded"
+		return
+	fi
+	if grep -qE "$pattern" "$tmp/out"; then
+		ok "$what: $(grep -E "$pattern" "$tmp/out" | head -1)"
+	else
+		fail "$what: no line matching '$pattern' in:"
+		sed 's/^/    /' "$tmp/out"
+	fi
+}
+
+expect_stop "unknown BOARD" "unknown BOARD 'nosuchboard'; known boards: cubieboard2 cubietruck orangepi-pc qemu-virt" \
+	make BOARD=nosuchboard
+
+# A PATH that has every command but mcopy: the build must name the tool and
+# its package instead of failing somewhere inside the image recipe.
+mkdir -p "$tmp/bin"
+for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+	[ -d "$d" ] || continue
+	for f in "$d"/*; do
+		n=${f##*/}
+		[ "$n" = mcopy ] && continue
+		[ -e "$tmp/bin/$n" ] || ln -s "$f" "$tmp/bin/$n"
+	done
+done
+expect_stop "missing tool" "^setup: missing tool 'mcopy' \(Debian package mtools\)" \
+	env PATH="$tmp/bin" make setup
+
+# A corrupt cached source: the checksum from the lock must catch it before
+# anything is unpacked or built. Uses a private cache and build dir.
+src=$(awk '$1 == "src" && $2 == "zlib" && $6 ~ /orig/ { print $6 }' deps/packages.lock)
+cache=${CACHE:-$HOME/.cache/appliance}
+if make -s B="$tmp/build-good" "$tmp/build-good/src/zlib/.unpacked" >/dev/null 2>&1; then
+	mkdir -p "$tmp/cache/src"
+	cp -r "$cache/src/zlib" "$tmp/cache/src/"
+	printf 'X' | dd of="$tmp/cache/src/zlib/$src" bs=1 seek=1000 conv=notrunc status=none
+	expect_stop "corrupt source" "^deps: source zlib .*: checksum mismatch for $src" \
+		make B="$tmp/build" CACHE="$tmp/cache" "$tmp/build/src/zlib/.unpacked"
+	check "corrupt source: nothing unpacked" test ! -e "$tmp/build/src/zlib"
+else
+	fail "corrupt source: could not fetch the good zlib source first"
+fi
+
+# A pin the archive no longer has: the error names the package and says how
+# to move the lock.
+sed 's/^\(armhf libfdt1 armhf\) [^ ]*/\1 0.0-gone/' deps/packages.lock >"$tmp/lock"
+expect_stop "pin gone from the archive" "^deps: libfdt1:armhf 0.0-gone is no longer in the archive; move the pin with 'make lock'" \
+	env LOCK="$tmp/lock" CACHE="$tmp/cache" deps/fetch.sh armhf libfdt1
+done_tests

@@ -1,0 +1,16 @@
+# Shared by the shell test suites: TAP-style lines and a closing summary
+# `N passed, N failed` that CI reads. Source it, call ok/fail/check, then done_tests.
+T_PASS=0
+T_FAIL=0
+ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
+# check DESCRIPTION COMMAND...: passes when COMMAND exits 0.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+done_tests() {
+	echo "$T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" = 0 ]
+}

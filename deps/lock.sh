@@ -11,7 +11,7 @@ trap 'rm -f "$tmp"' EXIT
 
 host_arch=$(dpkg --print-architecture)
 
-# Print "version sha256" of the candidate of binary package $1 (name:arch).
+# Print "arch version sha256" of the candidate of binary package $1 (name:arch).
 bin_pin() {
 	local ver
 	ver=$(apt-cache policy "$1" | awk '/Candidate:/ { print $2; exit }')
@@ -19,8 +19,10 @@ bin_pin() {
 		echo "lock: no candidate for $1 (is 'apt-get update' done?)" >&2
 		exit 1
 	fi
-	sha=$(apt-cache show "$1=$ver" | awk '/^SHA256:/ { print $2; exit }')
-	echo "$ver $sha"
+	# Record the package's real architecture: "all" for arch-independent ones.
+	apt-cache show "$1=$ver" | awk -v ver="$ver" '
+		/^Architecture:/ { arch = $2 }
+		/^SHA256:/ { print arch, ver, $2; exit }'
 }
 
 # Print "version sha256 file" lines for the newest source package $1.
@@ -40,10 +42,10 @@ src_pin() {
 	while read -r group name _; do
 		case "$group" in ''|'#'*) continue ;; esac
 		case "$group" in
-		host) read -r ver sha < <(bin_pin "$name:$host_arch")
-		      echo "host $name $host_arch $ver $sha" ;;
-		armhf) read -r ver sha < <(bin_pin "$name:armhf")
-		       echo "armhf $name armhf $ver $sha" ;;
+		host) read -r arch ver sha < <(bin_pin "$name:$host_arch")
+		      echo "host $name $arch $ver $sha" ;;
+		armhf) read -r arch ver sha < <(bin_pin "$name:armhf")
+		       echo "armhf $name $arch $ver $sha" ;;
 		src) src_pin "$name" | while read -r ver sha file; do
 		       echo "src $name source $ver $sha $file"
 		     done ;;

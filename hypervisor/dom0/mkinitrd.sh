@@ -98,6 +98,8 @@ while [ -n "$todo" ]; do
 	done
 	todo=$next
 done
+# glibc dlopens libgcc_s for pthread_cancel (xl aborts without it).
+cp -L "$pkg/lib/arm-linux-gnueabihf/libgcc_s.so.1" "$root/lib/arm-linux-gnueabihf/"
 # The dynamic loader, at the path the binaries name in PT_INTERP.
 [ -e "$root/lib/arm-linux-gnueabihf/ld-linux-armhf.so.3" ] ||
 	cp -L "$pkg/lib/arm-linux-gnueabihf/ld-linux-armhf.so.3" "$root/lib/arm-linux-gnueabihf/"

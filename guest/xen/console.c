@@ -1,0 +1,110 @@
+/*
+ * PV console output (see console.h).
+ */
+#include "xen/console.h"
+
+#include <errno.h>
+
+#include <public/io/console.h>
+
+#include "arch/arm32/barrier.h"
+#include "arch/arm32/mmu.h"
+#include "xen/events.h"
+#include "xen/hypercall.h"
+#include "xen/ring.h"
+#include "xen/xen.h"
+
+static struct xencons_interface *console_ring;
+static evtchn_port_t console_port;
+
+int console_init(void)
+{
+	uint64_t pfn, port;
+
+	if (xen_get_param(HVM_PARAM_CONSOLE_PFN, &pfn) < 0 || pfn == 0)
+		return -ENODEV;
+	if (xen_get_param(HVM_PARAM_CONSOLE_EVTCHN, &port) < 0)
+		return -ENODEV;
+	/* The ring lives in the magic pages outside RAM (arch-arm.h). */
+	if (mmu_map(pfn << 12, 4096, MMU_NORMAL) < 0)
+		return -ENOMEM;
+	console_port = (evtchn_port_t)port;
+	console_ring = (struct xencons_interface *)(uintptr_t)(pfn << 12);
+	return 0;
+}
+
+static void console_hyp_write(const char *buf, size_t len)
+{
+	xen_console_io(CONSOLEIO_write, len, buf);
+}
+
+/* Wait until the backend consumed something, without spinning. */
+static void console_wait_space(void)
+{
+	evtchn_clear(console_port);
+	rmb();
+	if (ring_free(console_ring->out_prod, console_ring->out_cons,
+		      sizeof(console_ring->out)) == 0)
+		evtchn_wait(&console_port, 1);
+}
+
+/* Copy what fits into the out ring; returns the number of bytes taken. */
+static size_t console_ring_put(const char *buf, size_t len)
+{
+	struct xencons_interface *ring = console_ring;
+	uint32_t prod = ring->out_prod;
+	uint32_t cons = __atomic_load_n(&ring->out_cons, __ATOMIC_RELAXED);
+	uint32_t space, i;
+
+	/* Read the consumer index before overwriting slots it released. */
+	mb();
+	space = ring_free(prod, cons, sizeof(ring->out));
+	if (len < space)
+		space = (uint32_t)len;
+	for (i = 0; i < space; i++)
+		ring->out[ring_slot(prod + i, sizeof(ring->out))] = buf[i];
+	/* The data must be visible before the index that publishes it. */
+	wmb();
+	__atomic_store_n(&ring->out_prod, prod + space, __ATOMIC_RELAXED);
+	return space;
+}
+
+void console_write(const char *buf, size_t len)
+{
+	size_t done;
+
+	if (console_ring == NULL) {
+		console_hyp_write(buf, len);
+		return;
+	}
+	while (len > 0) {
+		done = console_ring_put(buf, len);
+		evtchn_send(console_port);
+		if (done == 0) {
+			console_wait_space();
+			continue;
+		}
+		buf += done;
+		len -= done;
+	}
+}
+
+void console_puts(const char *s)
+{
+	size_t len = 0;
+
+	while (s[len] != '\0')
+		len++;
+	console_write(s, len);
+}
+
+void console_puthex(uint32_t value)
+{
+	static const char digits[] = "0123456789abcdef";
+	char text[10] = { '0', 'x' };
+	int i;
+
+	for (i = 0; i < 8; i++)
+		text[2 + i] = digits[(value >> (28 - 4 * i)) & 0xf];
+	console_write(text, sizeof(text));
+}

@@ -1,0 +1,59 @@
+/*
+ * shared_info, HVM parameters and shutdown.
+ */
+#include "xen/xen.h"
+
+#include "xen/hypercall.h"
+
+/*
+ * The page that XENMEM_add_to_physmap replaces with shared_info. It must be
+ * page aligned and in Normal write-back memory (public/arch-arm.h: all
+ * memory shared with Xen); our BSS is.
+ */
+static uint8_t xen_shared_info_page[4096] __attribute__((aligned(4096)));
+
+struct shared_info *xen_shared_info;
+
+int xen_map_shared_info(void)
+{
+	struct xen_add_to_physmap xatp = {
+		.domid = DOMID_SELF,
+		.space = XENMAPSPACE_shared_info,
+		.idx = 0,
+		/* Page tables are 1:1, so the address is the guest frame. */
+		.gpfn = (uintptr_t)xen_shared_info_page >> 12,
+	};
+	long rc = xen_memory_op(XENMEM_add_to_physmap, &xatp);
+
+	if (rc < 0)
+		return (int)rc;
+	xen_shared_info = (struct shared_info *)xen_shared_info_page;
+	return 0;
+}
+
+int xen_get_param(uint32_t index, uint64_t *value)
+{
+	struct xen_hvm_param param = {
+		.domid = DOMID_SELF,
+		.index = index,
+	};
+	long rc = xen_hvm_op(HVMOP_get_param, &param);
+
+	if (rc < 0)
+		return (int)rc;
+	*value = param.value;
+	return 0;
+}
+
+void xen_shutdown(unsigned int reason)
+{
+	struct sched_shutdown shutdown = { .reason = reason };
+
+	for (;;)
+		xen_sched_op(SCHEDOP_shutdown, &shutdown);
+}
+
+void xen_crash(void)
+{
+	xen_shutdown(SHUTDOWN_crash);
+}

@@ -1,0 +1,138 @@
+#!/bin/bash
+# Usage: image/qemu.sh BOARD IMAGE WORKDIR
+#
+# Boots BOARD's SD-card image in QEMU; the serial console is on stdio
+# (Ctrl-A X quits). QEMU runs on a fresh copy of IMAGE in WORKDIR, so the
+# built image is never changed. The network is QEMU user networking with
+# restrict=on (no way out) and these forwards to the appliance:
+#   HTTP  127.0.0.1:$HTTP_PORT  (8080) -> 80
+#   HTTPS 127.0.0.1:$HTTPS_PORT (8443) -> 443
+#   DNS   127.0.0.1:$DNS_PORT   (5353) -> 53, UDP and TCP
+#
+# Boards whose board.conf names a QEMU_MACHINE:
+#   with U-Boot (orangepi-pc): the image is the SD card; the SPL at 8 KiB,
+#     U-Boot and boot.scr boot Xen exactly as on the real board.
+#   without U-Boot (qemu-virt): QEMU loads xen, dom0.zImage and dom0.initrd
+#     (taken from the image's p1) itself; the image is a virtio disk.
+#
+# Non-interactive use (tests): set QEMU_LOG=FILE to send the serial console
+# there instead, optionally with QEMU_UNTIL=REGEX to stop QEMU as soon as a
+# line matching the extended regex appears (exit 0; exit 1 if it never
+# does). QEMU_TIMEOUT=SECONDS bounds the run (default 300 with QEMU_LOG,
+# 4 hours interactively). QEMU_PIDFILE=FILE records QEMU's pid.
+set -eu
+
+die() { echo "qemu: $*" >&2; exit 1; }
+say() { echo "qemu: $*" >&2; }
+
+[ $# -eq 3 ] || die "usage: image/qemu.sh BOARD IMAGE WORKDIR"
+board=$1 image=$2 work=$3
+here=$(dirname "$0")
+env_out=$("$here/board-env.sh" "$board") || exit 1
+eval "$env_out"
+
+if [ -z "$QEMU_MACHINE" ]; then
+	runnable=$(cd "$here/../board" && grep -l '^QEMU_MACHINE="..*"' */board.conf |
+		sed 's|/board.conf||' | tr '\n' ' ')
+	die "board $board does not run in QEMU; use BOARD= one of: ${runnable% }"
+fi
+[ -f "$image" ] || die "no image $image (run: make $image BOARD=$board)"
+command -v qemu-system-arm >/dev/null 2>&1 ||
+	die "missing tool 'qemu-system-arm' (package qemu-system-arm); run 'make setup'"
+
+HTTP_PORT=${HTTP_PORT:-8080}
+HTTPS_PORT=${HTTPS_PORT:-8443}
+DNS_PORT=${DNS_PORT:-5353}
+QEMU_LOG=${QEMU_LOG:-}
+QEMU_UNTIL=${QEMU_UNTIL:-}
+QEMU_PIDFILE=${QEMU_PIDFILE:-}
+if [ -n "$QEMU_LOG" ]; then
+	QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+else
+	QEMU_TIMEOUT=${QEMU_TIMEOUT:-14400}
+	[ -z "$QEMU_UNTIL" ] || die "QEMU_UNTIL needs QEMU_LOG"
+fi
+
+# Forwards only from 127.0.0.1; restrict=on keeps the guest off every
+# other address.
+user_net="user,restrict=on"
+user_net="$user_net,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80"
+user_net="$user_net,hostfwd=tcp:127.0.0.1:$HTTPS_PORT-:443"
+user_net="$user_net,hostfwd=udp:127.0.0.1:$DNS_PORT-:53"
+user_net="$user_net,hostfwd=tcp:127.0.0.1:$DNS_PORT-:53"
+
+# QEMU's SD card model takes only power-of-two sizes: pad the copy.
+copy_image() {
+	local size pow=1
+	mkdir -p "$work"
+	cp --sparse=always "$image" "$work/sd.img"
+	size=$(stat -c %s "$work/sd.img")
+	while [ "$pow" -lt "$size" ]; do pow=$((pow * 2)); done
+	[ "$pow" -eq "$size" ] || truncate -s "$pow" "$work/sd.img"
+}
+
+# QEMU option values are comma-separated; a literal comma is written ",,".
+qemu_escape() { printf '%s' "$1" | sed 's/,/,,/g'; }
+
+sd_boot_args() {
+	args=(-M "$QEMU_MACHINE"
+		-drive "file=$work/sd.img,format=raw,if=sd"
+		-nic "$user_net,model=$QEMU_NIC")
+}
+
+direct_boot_args() {
+	local f
+	export MTOOLS_SKIP_CHECK=1
+	for f in xen dom0.zImage dom0.initrd; do
+		mcopy -o -n -i "$work/sd.img@@1048576" "::$f" "$work/$f" ||
+			die "cannot read $f from p1 of $image"
+	done
+	args=(-M "$QEMU_MACHINE" -m "$RAM_MB")
+	[ -z "$QEMU_CPU" ] || args+=(-cpu "$QEMU_CPU")
+	args+=(-kernel "$work/xen" -append "$XEN_CMDLINE"
+		-device "guest-loader,addr=$DOM0_ADDR,kernel=$work/dom0.zImage,bootargs=$(qemu_escape "$DOM0_BOOTARGS")"
+		-device "guest-loader,addr=$INITRD_ADDR,initrd=$work/dom0.initrd"
+		-drive "file=$work/sd.img,format=raw,if=none,id=sd"
+		-device virtio-blk-device,drive=sd
+		-netdev "$user_net,id=net" -device "$QEMU_NIC,netdev=net")
+}
+
+run_interactive() {
+	say "$BOARD_NAME: serial console below; Ctrl-A X quits (stops by itself after ${QEMU_TIMEOUT}s)"
+	say "HTTP 127.0.0.1:$HTTP_PORT, HTTPS 127.0.0.1:$HTTPS_PORT, DNS 127.0.0.1:$DNS_PORT (udp+tcp)"
+	exec timeout --foreground "$QEMU_TIMEOUT" qemu-system-arm "${args[@]}" -nographic
+}
+
+run_logged() {
+	local pid rc=0 waited=0
+	say "$BOARD_NAME: serial console to $QEMU_LOG (at most ${QEMU_TIMEOUT}s)"
+	: >"$QEMU_LOG"
+	timeout "$QEMU_TIMEOUT" qemu-system-arm "${args[@]}" \
+		-display none -monitor none -serial "file:$QEMU_LOG" </dev/null &
+	pid=$!
+	[ -z "$QEMU_PIDFILE" ] || echo "$pid" >"$QEMU_PIDFILE"
+	if [ -z "$QEMU_UNTIL" ]; then
+		wait "$pid" || rc=$?
+		[ "$rc" -ne 124 ] || say "stopped after ${QEMU_TIMEOUT}s"
+		return 0
+	fi
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -Eq -- "$QEMU_UNTIL" "$QEMU_LOG"; then
+			say "'$QEMU_UNTIL' seen after ~${waited}s; stopping QEMU"
+			kill "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+			return 0
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$pid" 2>/dev/null || rc=$?
+	grep -Eq -- "$QEMU_UNTIL" "$QEMU_LOG" && return 0
+	say "'$QEMU_UNTIL' did not appear (QEMU exit $rc, 124 = timeout); last lines of $QEMU_LOG:"
+	tail -n 15 "$QEMU_LOG" >&2
+	return 1
+}
+
+copy_image
+if [ -n "$UBOOT_DEFCONFIG" ]; then sd_boot_args; else direct_boot_args; fi
+if [ -n "$QEMU_LOG" ]; then run_logged; else run_interactive; fi

@@ -1,0 +1,96 @@
+#!/bin/bash
+# Usage: tests/qemu/boot.sh BOARD
+#
+# Boots out/BOARD.img in QEMU exactly as a user would (image/qemu.sh), with
+# only appliance.conf changed to ask dom0 for its self-test: once the guest
+# prints its banner, dom0 runs `xl shutdown` and the guest must exit cleanly.
+# Asserts each stage of the boot chain appears on the serial console, in
+# order, and reports the wall time at which each stage first appeared.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+board=${1:?usage: tests/qemu/boot.sh BOARD}
+eval "$(image/board-env.sh "$board")" || exit 1
+img=out/$board.img
+work=${B:-build}/test/qemu-$board
+timeout_s=${QEMU_TIMEOUT:-480}
+mkdir -p "$work"
+log=$work/serial.log
+marks=$work/marks
+
+# The stages, as "name|regex": U-Boot's only on boards that boot through it.
+stages=()
+if [ -n "$UBOOT_DEFCONFIG" ]; then
+	stages+=("U-Boot SPL|U-Boot SPL 20" "U-Boot proper|^U-Boot 20[0-9][0-9]" "boot.scr|appliance: boot.scr for ")
+fi
+stages+=("Xen|Xen version 4\\.17"
+	"dom0 init|dom0: init on "
+	"guest banner|guest: ready"
+	"dom0 xl shutdown|dom0: guest shut down"
+	"guest clean exit|guest: clean exit \\(poweroff\\)"
+	"dom0 self-test passed|dom0: selftest passed")
+
+if [ ! -f "$img" ]; then
+	fail "$img exists (build it with: make $img BOARD=$board)"
+	done_tests
+	exit 1
+fi
+# A copy of the image with selftest=shutdown in appliance.conf (p1 at 1 MiB).
+cp --sparse=always "$img" "$work/test.img"
+export MTOOLS_SKIP_CHECK=1
+mcopy -n -i "$work/test.img@@1048576" ::appliance.conf "$work/appliance.conf"
+echo "selftest=shutdown" >>"$work/appliance.conf"
+mcopy -o -n -i "$work/test.img@@1048576" "$work/appliance.conf" ::appliance.conf
+
+echo "qemu-test: booting $board (at most ${timeout_s}s); serial log in $log"
+start=$(date +%s.%N)
+QEMU_LOG=$log QEMU_TIMEOUT=$timeout_s \
+	QEMU_UNTIL='dom0: selftest (passed|failed)|dom0: error|panic|Panic|PANIC' \
+	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
+	image/qemu.sh "$board" "$work/test.img" "$work/run" &
+qpid=$!
+# Note when each stage first shows up, and print progress for a watcher.
+: >"$marks"
+seen=0
+while kill -0 $qpid 2>/dev/null || [ $seen -lt ${#stages[@]} ]; do
+	alive=0
+	kill -0 $qpid 2>/dev/null && alive=1
+	for i in "${!stages[@]}"; do
+		name=${stages[$i]%%|*}
+		re=${stages[$i]#*|}
+		grep -q "^$name|" "$marks" && continue
+		if grep -Eq -- "$re" "$log" 2>/dev/null; then
+			t=$(echo "$(date +%s.%N) - $start" | bc)
+			printf '%s|%.1f\n' "$name" "$t" >>"$marks"
+			printf 'qemu-test: %6.1f s  %s\n' "$t" "$name"
+			seen=$((seen + 1))
+		fi
+	done
+	[ $alive = 1 ] || break
+	sleep 0.5
+done
+wait $qpid
+qrc=$?
+
+prev=-1
+for i in "${!stages[@]}"; do
+	name=${stages[$i]%%|*}
+	re=${stages[$i]#*|}
+	line=$(grep -En -- "$re" "$log" | head -1 | cut -d: -f1)
+	if [ -z "$line" ]; then
+		fail "$board: $name (no line matching '$re')"
+	elif [ "$line" -lt "$prev" ]; then
+		fail "$board: $name appeared out of order (line $line, before line $prev)"
+	else
+		ok "$board: $name at $(grep "^$name|" "$marks" | cut -d'|' -f2) s (serial line $line)"
+		prev=$line
+	fi
+done
+check "$board: no panic or dom0 error on the console" \
+	bash -c "! grep -Eq 'dom0: error|Kernel panic|Xen BUG|PANIC' '$log'"
+check "$board: QEMU run ended on the self-test result (qemu.sh exit $qrc)" test "$qrc" = 0
+if [ "$T_FAIL" != 0 ]; then
+	echo "---- last 40 lines of $log ----"
+	tail -n 40 "$log"
+fi
+done_tests

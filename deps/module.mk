@@ -16,13 +16,24 @@ $(SETUP): FORCE
 .PHONY: FORCE
 FORCE:
 
+# $(B)/.lock/GROUP-NAME holds the lock lines of one package (or of a whole
+# group, as GROUP-all), rewritten only when they change, so moving one pin
+# rebuilds only what uses that package.
+DEPS_SRC := $(sort $(shell awk '$$1 == "src" { print $$2 }' $(DEPS_LOCK)))
+DEPS_LOCK_STAMPS := $(B)/.lock/armhf-all $(addprefix $(B)/.lock/src-,$(DEPS_SRC))
+$(DEPS_LOCK_STAMPS): $(B)/.lock/%: $(DEPS_LOCK)
+	@mkdir -p $(@D)
+	@g=$(firstword $(subst -, ,$*)); n=$(patsubst $(firstword $(subst -, ,$*))-%,%,$*); \
+		awk -v g="$$g" -v n="$$n" '$$1 == g && (n == "all" || $$2 == n)' $(DEPS_LOCK) >$@.tmp; \
+		cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
 # armhf packages for dom0, downloaded and verified into $(CACHE)/debs.
-$(B)/.stamp/debs: $(SETUP) $(DEPS_LOCK)
+$(B)/.stamp/debs: $(B)/.lock/armhf-all | $(SETUP)
 	@deps/fetch.sh armhf $(DEPS_ARMHF)
 	@mkdir -p $(@D) && touch $@
 
 # $(B)/src/NAME/.unpacked: a pinned Debian source package with its patches.
-$(B)/src/%/.unpacked: $(SETUP) $(DEPS_LOCK)
+$(B)/src/%/.unpacked: $(B)/.lock/src-% | $(SETUP)
 	@deps/fetch.sh src $* $(B)/src/$*
 	@touch $@
 

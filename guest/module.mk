@@ -31,9 +31,9 @@ GUEST_LDFLAGS := $(GUEST_ARCH_FLAGS) -nostartfiles -static \
 GUEST_ASM := arch/arm32/head.S arch/arm32/vectors.S xen/hypercall.S
 GUEST_C := arch/arm32/mmu.c arch/arm32/exception.c arch/arm32/timer.c \
 	dtb/dtb.c xen/xen.c xen/events.c xen/console.c xen/xenstore.c \
-	xen/shutdown.c libc/syscalls.c platform.c main.c
+	xen/shutdown.c libc/syscalls.c arch/arm32/boot.c board.c main.c
 # Files whose code runs with the MMU off.
-GUEST_EARLY_C := arch/arm32/mmu.c dtb/dtb.c xen/console.c xen/xen.c
+GUEST_EARLY_C := arch/arm32/mmu.c arch/arm32/boot.c
 
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/,$(GUEST_ASM:.S=.o) $(GUEST_C:.c=.o))
 

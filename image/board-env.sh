@@ -30,9 +30,8 @@ FDT_ADDR=${FDT_ADDR-}
 QEMU_MACHINE=${QEMU_MACHINE-}
 QEMU_CPU=${QEMU_CPU-}
 QEMU_NIC=${QEMU_NIC-}
-if [ -n "$UBOOT_DEFCONFIG" ]; then
-	[ -n "$DTB" ] && [ -n "$FDT_ADDR" ] ||
-		die "board/$board/board.conf: a U-Boot board needs DTB and FDT_ADDR"
+if [ -n "$UBOOT_DEFCONFIG" ] && { [ -z "$DTB" ] || [ -z "$FDT_ADDR" ]; }; then
+	die "board/$board/board.conf: a U-Boot board needs DTB and FDT_ADDR"
 fi
 
 # dom0's init reads the appliance.* keys; modules are comma-separated there.

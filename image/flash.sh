@@ -50,6 +50,7 @@ check_kind() {
 	loop) [ "${FLASH_ALLOW_LOOP:-0}" = 1 ] ||
 		die "$dev is a loop device, not an SD card" ;;
 	part) die "$dev is a partition; give the whole card, /dev/$(lsblk -no PKNAME "$dev" | head -n 1)" ;;
+	'') die "$dev has no disk behind it (lsblk shows nothing)" ;;
 	*) die "$dev is a '$type' device, not a whole disk" ;;
 	esac
 }

@@ -91,6 +91,7 @@ store_mb=$((IMAGE_MB - P1_START_MB - BOOT_MB))
 mkdir -p "$work" "$outdir"
 img=$outdir/$board.img
 tmp=$img.tmp
+trap 'rm -f "$tmp"' EXIT
 p1=$work/p1.vfat
 export MTOOLS_SKIP_CHECK=1
 
@@ -99,6 +100,8 @@ export MTOOLS_SKIP_CHECK=1
 fill_template() { # NAME KEY...
 	local name=$1 text key val left
 	shift
+	# bash 5.2 would otherwise read '&' in a value as "the matched text".
+	shopt -u patsub_replacement 2>/dev/null || true
 	text=$(cat)
 	for key in "$@"; do
 		eval "val=\$$key"
@@ -111,6 +114,10 @@ fill_template() { # NAME KEY...
 }
 
 make_boot_scr() {
+	# The command lines go inside "..." in a U-Boot hush script.
+	case "$XEN_CMDLINE $DOM0_BOOTARGS" in
+	*[\"\$\;\\]*) die "board/$board/board.conf: a command line holds one of \" \$ ; \\, which boot.scr cannot quote" ;;
+	esac
 	say "boot.scr from image/boot.cmd.in (Xen at $XEN_ADDR, FDT at $FDT_ADDR, dom0 at $DOM0_ADDR, initrd at $INITRD_ADDR)"
 	fill_template boot.cmd.in BOARD BOARD_NAME XEN_ADDR FDT_ADDR DOM0_ADDR \
 		INITRD_ADDR FDT_GROW XEN_CMDLINE DOM0_BOOTARGS \
@@ -138,16 +145,17 @@ make_partition_table() {
 	EOF
 }
 
+# Copy a file into p1 under the name boot.scr and dom0 look for.
+put() { # SOURCE NAME
+	say "p1: $2 ($(stat -c %s "$1") bytes)"
+	mcopy -i "$p1" "$1" "::$2"
+}
+
 make_boot_partition() {
-	local f
 	say "p1: FAT32 'BOOT', ${BOOT_MB} MiB"
 	rm -f "$p1"
+	# -h: the sectors before p1, as a partitioned FAT32 volume records them.
 	mkfs.vfat -C -F 32 -n BOOT -i 41504c31 -h $((P1_START_MB * 2048)) "$p1" $((BOOT_MB * 1024)) >/dev/null
-	# Copy each file under the name boot.scr and dom0 look for.
-	put() { # SOURCE NAME
-		say "p1: $2 ($(stat -c %s "$1") bytes)"
-		mcopy -i "$p1" "$1" "::$2"
-	}
 	[ -z "$UBOOT_DEFCONFIG" ] || put "$work/boot.scr" boot.scr
 	put "$xen" xen
 	[ -z "$DTB" ] || put "$dtb" board.dtb

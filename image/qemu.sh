@@ -20,6 +20,8 @@
 # line matching the extended regex appears (exit 0; exit 1 if it never
 # does). QEMU_TIMEOUT=SECONDS bounds the run (default 300 with QEMU_LOG,
 # 4 hours interactively). QEMU_PIDFILE=FILE records QEMU's pid.
+# QEMU_APPLIANCE_CONF=FILE replaces appliance.conf on the copy (e.g. one with
+# selftest=shutdown, dom0's test hook), leaving the built image as it is.
 set -eu
 
 die() { echo "qemu: $*" >&2; exit 1; }
@@ -32,7 +34,7 @@ env_out=$("$here/board-env.sh" "$board") || exit 1
 eval "$env_out"
 
 if [ -z "$QEMU_MACHINE" ]; then
-	runnable=$(cd "$here/../board" && grep -l '^QEMU_MACHINE="..*"' */board.conf |
+	runnable=$(cd "$here/../board" && grep -l '^QEMU_MACHINE="..*"' -- */board.conf |
 		sed 's|/board.conf||' | tr '\n' ' ')
 	die "board $board does not run in QEMU; use BOARD= one of: ${runnable% }"
 fi
@@ -46,6 +48,7 @@ DNS_PORT=${DNS_PORT:-5353}
 QEMU_LOG=${QEMU_LOG:-}
 QEMU_UNTIL=${QEMU_UNTIL:-}
 QEMU_PIDFILE=${QEMU_PIDFILE:-}
+QEMU_APPLIANCE_CONF=${QEMU_APPLIANCE_CONF:-}
 if [ -n "$QEMU_LOG" ]; then
 	QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 else
@@ -69,6 +72,12 @@ copy_image() {
 	size=$(stat -c %s "$work/sd.img")
 	while [ "$pow" -lt "$size" ]; do pow=$((pow * 2)); done
 	[ "$pow" -eq "$size" ] || truncate -s "$pow" "$work/sd.img"
+}
+
+replace_appliance_conf() {
+	[ -f "$QEMU_APPLIANCE_CONF" ] || die "QEMU_APPLIANCE_CONF: no such file: $QEMU_APPLIANCE_CONF"
+	say "appliance.conf on the copy replaced by $QEMU_APPLIANCE_CONF"
+	MTOOLS_SKIP_CHECK=1 mcopy -o -i "$work/sd.img@@1048576" "$QEMU_APPLIANCE_CONF" ::appliance.conf
 }
 
 # QEMU option values are comma-separated; a literal comma is written ",,".
@@ -134,5 +143,6 @@ run_logged() {
 }
 
 copy_image
+[ -z "$QEMU_APPLIANCE_CONF" ] || replace_appliance_conf
 if [ -n "$UBOOT_DEFCONFIG" ]; then sd_boot_args; else direct_boot_args; fi
 if [ -n "$QEMU_LOG" ]; then run_logged; else run_interactive; fi

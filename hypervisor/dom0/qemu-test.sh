@@ -4,7 +4,7 @@
 # print the serial console. A helper for working on dom0; the official
 # system tests live in tests/.
 #
-#   hypervisor/dom0/qemu-test.sh [--guest ZIMAGE] [--selftest] [--crash] [--timeout S]
+#   hypervisor/dom0/qemu-test.sh [--guest ZIMAGE | --stand-in] [--selftest] [--crash] [--timeout S]
 #
 # Without --guest it uses build/guest/guest.zImage if it exists, otherwise
 # a stand-in: the dom0 kernel with hypervisor/dom0/test-guest-init, which
@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
 	--guest) guest=$2; shift ;;
 	--selftest) selftest=1 ;;
 	--crash) crash=1 ;;
+	--stand-in) guest=$B/dom0/dom0.zImage ;;
 	--timeout) timeout=$2; shift ;;
 	*) echo "qemu-test: unknown argument $1" >&2; exit 2 ;;
 	esac

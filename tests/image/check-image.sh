@@ -50,12 +50,13 @@ check "image size $image_size is a power of two (QEMU's SD model needs it)" \
 # --- partition table --------------------------------------------------------
 
 check_partitions() {
-	local count p1 p2 s1 n1 t1 b1 s2 n2 t2 b2 sectors
-	count=$(sfdisk -d "$img" 2>/dev/null | grep -c "^$img[0-9]* :" || true)
+	local count p1 p2 s1 n1 t1 s2 n2 t2 sectors
+	sfdisk -d "$img" 2>/dev/null | grep ' : start=' | sed 's/^.* : //; s/ //g' >"$tmp/parts" || true
+	grep -q '^label: *dos$' <(sfdisk -d "$img" 2>/dev/null) || not_ok "the partition table is DOS (MBR)"
+	count=$(wc -l <"$tmp/parts")
 	check "DOS partition table with 2 partitions (found $count)" \
 		test "$count" -eq 2
-	p1=$(sfdisk -d "$img" 2>/dev/null | sed -n "s|^$img""1 : ||p" | tr -d ' ')
-	p2=$(sfdisk -d "$img" 2>/dev/null | sed -n "s|^$img""2 : ||p" | tr -d ' ')
+	p1=$(sed -n 1p "$tmp/parts") p2=$(sed -n 2p "$tmp/parts")
 	field() { printf '%s\n' "$1" | tr ',' '\n' | sed -n "s/^$2=//p"; }
 	s1=$(field "$p1" start) n1=$(field "$p1" size) t1=$(field "$p1" type)
 	s2=$(field "$p2" start) n2=$(field "$p2" size) t2=$(field "$p2" type)
@@ -99,6 +100,23 @@ check_spl() {
 	sum=$(egon_checksum "$length" "$stored")
 	check "SPL eGON checksum $(hex "$stored") matches computed $(hex "$sum")" \
 		test "$sum" = "$stored"
+}
+
+# U-Boot proper follows the SPL, which u-boot-sunxi-with-spl.bin pads to
+# 32 KiB (CONFIG_SPL_PAD_TO): a legacy uImage (whose CRCs dumpimage checks)
+# or a FIT.
+check_uboot_proper() {
+	local off=$((SPL_OFFSET + 32768)) magic size
+	magic=$(od -An -tx4 --endian=big -j "$off" -N 4 "$img" | tr -d ' ')
+	case $magic in
+	27051956)
+		size=$(od -An -tu4 --endian=big -j $((off + 12)) -N 4 "$img" | tr -d ' ')
+		tail -c +$((off + 1)) "$img" | head -c $((64 + size)) >"$tmp/u-boot.img"
+		check "U-Boot proper at 40 KiB is a valid uImage (header and data CRC)" \
+			eval "dumpimage -l '$tmp/u-boot.img' | grep -q 'Image Type:.*U-Boot'" ;;
+	d00dfeed) ok "U-Boot proper at 40 KiB is a FIT image" ;;
+	*) not_ok "U-Boot proper at 40 KiB: no uImage or FIT magic (found $magic)" ;;
+	esac
 }
 
 # --- BOOT partition ---------------------------------------------------------
@@ -167,49 +185,71 @@ xen_mem_size() {
 	echo "$size"
 }
 
-check_boot_scr() {
-	local file addr size fdt_addr fdt_grow xen_addr dom0_addr initrd_addr
-	check "boot.scr is a valid U-Boot script image (header and data CRC)" \
-		decode_boot_scr || return 0
-	while read -r addr file; do
-		if extract "$file"; then
-			ok "boot.scr loads $file, which p1 holds"
-		else
+# Each file boot.scr loads: "address file size-variable", where the size
+# variable is the one a `setenv VAR ${filesize}` right after the load sets.
+boot_scr_loads() {
+	awk '$1 == "load" { n++; addr[n] = $4; file[n] = $5; var[n] = "-" }
+		$1 == "setenv" && $3 == "${filesize}" && n { var[n] = $2 }
+		END { for (i = 1; i <= n; i++) print addr[i], file[i], var[i] }' "$tmp/boot.cmd"
+}
+
+# Fills LOAD_ADDR[file] and SIZE_VAR[file]; RAM regions for all but the DTB.
+declare -A LOAD_ADDR SIZE_VAR
+check_loads() {
+	local addr file var size
+	while read -r addr file var; do
+		if ! extract "$file"; then
 			not_ok "boot.scr loads $file, which p1 does not hold"
 			continue
 		fi
+		ok "boot.scr loads $file, which p1 holds"
+		LOAD_ADDR[$file]=$addr SIZE_VAR[$file]=$var
 		size=$(stat -c %s "$tmp/$file")
-		case $file in
-		xen) size=$(xen_mem_size); xen_addr=$addr ;;
-		board.dtb) fdt_addr=$addr ;;
-		dom0.zImage) dom0_addr=$addr ;;
-		dom0.initrd) initrd_addr=$addr ;;
-		esac
+		[ "$file" != xen ] || size=$(xen_mem_size)
 		[ "$file" = board.dtb ] || region "$addr" "$size" "$file"
-	done < <(awk '$1 == "load" { print $4, $5 }' "$tmp/boot.cmd")
+	done < <(boot_scr_loads)
+	set -- xen XEN_ADDR board.dtb FDT_ADDR dom0.zImage DOM0_ADDR dom0.initrd INITRD_ADDR
+	while [ $# -gt 0 ]; do
+		check "boot.scr loads $1 at $2=${!2} of board.conf" \
+			test "${LOAD_ADDR[$1]:-none}" = "${!2}"
+		shift 2
+	done
+}
 
-	fdt_grow=$(awk '$1 == "fdt" && $2 == "resize" { print $3 }' "$tmp/boot.cmd")
-	check "boot.scr: fdt addr is where board.dtb is loaded" \
-		grep -Eq "^fdt addr ${fdt_addr:-none}\$" "$tmp/boot.cmd"
-	check "boot.scr: fdt resize gives the DTB room (${fdt_grow:-none})" \
-		test $((${fdt_grow:-0})) -ge 4096
-	[ -z "${fdt_addr:-}" ] ||
-		region "$fdt_addr" $(($(stat -c %s "$tmp/board.dtb") + ${fdt_grow:-0})) "board.dtb+resize"
+# A module@N node: its reg is <load address 0x${size of that load}>.
+check_module() { # N FILE COMPATIBLE
+	local addr=${LOAD_ADDR[$2]:-none} var=${SIZE_VAR[$2]:-none}
+	check "boot.scr: module@$1 reg is <$addr 0x\${$var}> ($2 as loaded)" \
+		grep -Fqx "fdt set /chosen/module@$1 reg <$addr 0x\${$var}>" "$tmp/boot.cmd"
+	check "boot.scr: module@$1 is $3 + xen,multiboot-module" \
+		grep -Fqx "fdt set /chosen/module@$1 compatible \"$3\" \"xen,multiboot-module\"" "$tmp/boot.cmd"
+}
+
+check_chosen() {
+	local fdt_addr=${LOAD_ADDR[board.dtb]:-none} xen_addr=${LOAD_ADDR[xen]:-none} grow
+	grow=$(awk '$1 == "fdt" && $2 == "resize" { print $3 }' "$tmp/boot.cmd")
+	check "boot.scr: fdt addr is where board.dtb is loaded ($fdt_addr)" \
+		grep -Fqx "fdt addr $fdt_addr" "$tmp/boot.cmd"
+	check "boot.scr: fdt resize gives the DTB room (${grow:-none})" \
+		test $((${grow:-0})) -ge 4096
+	[ "$fdt_addr" = none ] ||
+		region "$fdt_addr" $(($(stat -c %s "$tmp/board.dtb") + ${grow:-0})) "board.dtb+resize"
 	check "boot.scr: xen,xen-bootargs is the board's XEN_CMDLINE" \
 		grep -Fqx "fdt set /chosen xen,xen-bootargs \"$XEN_CMDLINE\"" "$tmp/boot.cmd"
-	check "boot.scr: module@0 is the dom0 kernel at ${dom0_addr:-?} with a 0x size" \
-		grep -Eq "^fdt set /chosen/module@0 reg <${dom0_addr:-none} 0x\\\$\\{[a-z0-9_]+\\}>\$" "$tmp/boot.cmd"
-	check "boot.scr: module@0 is xen,linux-zimage + xen,multiboot-module" \
-		grep -Fqx 'fdt set /chosen/module@0 compatible "xen,linux-zimage" "xen,multiboot-module"' "$tmp/boot.cmd"
+	check_module 0 dom0.zImage xen,linux-zimage
 	check "boot.scr: module@0 bootargs are the composed dom0 command line" \
 		grep -Fqx "fdt set /chosen/module@0 bootargs \"$DOM0_BOOTARGS\"" "$tmp/boot.cmd"
-	check "boot.scr: module@1 is the initrd at ${initrd_addr:-?} with a 0x size" \
-		grep -Eq "^fdt set /chosen/module@1 reg <${initrd_addr:-none} 0x\\\$\\{[a-z0-9_]+\\}>\$" "$tmp/boot.cmd"
-	check "boot.scr: module@1 is xen,linux-initrd + xen,multiboot-module" \
-		grep -Fqx 'fdt set /chosen/module@1 compatible "xen,linux-initrd" "xen,multiboot-module"' "$tmp/boot.cmd"
-	check "boot.scr: ends with bootz ${xen_addr:-?} - ${fdt_addr:-?}" \
+	check_module 1 dom0.initrd xen,linux-initrd
+	check "boot.scr: ends with bootz $xen_addr - $fdt_addr" \
 		test "$(grep -v '^[[:space:]]*\(#\|echo\|$\)' "$tmp/boot.cmd" | tail -n 1)" = \
-		"bootz ${xen_addr:-none} - ${fdt_addr:-none}"
+		"bootz $xen_addr - $fdt_addr"
+}
+
+check_boot_scr() {
+	check "boot.scr is a valid U-Boot script image (header and data CRC)" \
+		decode_boot_scr || return 0
+	check_loads
+	check_chosen
 }
 
 # The address distro boot loads boot.scr to is in U-Boot's default
@@ -231,6 +271,8 @@ check_dtb() {
 	compat=$(fdtget "$tmp/board.dtb" / compatible 2>/dev/null || true)
 	check "board.dtb root compatible has allwinner,$SOC (found '$compat')" \
 		grep -qw "allwinner,$SOC" <<<"$compat"
+	check "board.dtb has the /chosen node boot.scr fills" \
+		eval "fdtget -p '$tmp/board.dtb' /chosen >/dev/null"
 	case $XEN_CMDLINE in
 	*dtuart=serial0*)
 		check "board.dtb has the serial0 alias Xen's console uses" \
@@ -247,7 +289,7 @@ qemu_regions() {
 }
 
 check_regions() {
-	local start end name s2 e2 n2
+	local start end name
 	while read -r start end name; do
 		check "$name [$(hex "$start"), $(hex "$end")) lies in RAM [$(hex "$RAM_BASE"), $(hex "$RAM_END"))" \
 			test "$start" -ge $((RAM_BASE)) -a "$end" -le "$RAM_END"
@@ -263,8 +305,26 @@ check_regions() {
 	done < <(sort -n "$tmp/regions")
 }
 
+# The shipped companions: the .xz holds the same bytes, the .bmap its size.
+check_artifacts() {
+	if [ -f "$img.xz" ]; then
+		check "$img.xz decompresses to the image" eval "xz -dc '$img.xz' | cmp -s - '$img'"
+	else
+		not_ok "$img.xz exists"
+	fi
+	if [ -f "$img.bmap" ]; then
+		check "$img.bmap describes a $image_size-byte image" \
+			grep -q "<ImageSize> *$image_size *</ImageSize>" "$img.bmap"
+	else
+		not_ok "$img.bmap exists"
+	fi
+}
+
 check_partitions
-[ -z "$UBOOT_DEFCONFIG" ] || check_spl
+if [ -n "$UBOOT_DEFCONFIG" ]; then
+	check_spl
+	check_uboot_proper
+fi
 check_boot_fs
 check_guest_cfg
 if [ -n "$UBOOT_DEFCONFIG" ]; then
@@ -275,6 +335,7 @@ else
 	qemu_regions
 fi
 check_regions
+check_artifacts
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,158 @@
+/*
+ * newlib's system calls for a single-address-space guest. File descriptors
+ * 0-2 are the console; there is no file system, no process but us.
+ */
+#include "libc/libc.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <unistd.h>
+
+#include <public/sched.h>
+
+#include "arch/arm32/arch.h"
+#include "xen/console.h"
+#include "xen/xen.h"
+
+static uintptr_t heap_start, heap_end, heap_brk, heap_peak;
+static uint64_t epoch_ns;
+
+void libc_heap_init(uintptr_t start, uintptr_t end)
+{
+	heap_start = heap_brk = heap_peak = start;
+	heap_end = end > start ? end : start;
+}
+
+size_t libc_heap_size(void)
+{
+	return heap_end - heap_start;
+}
+
+size_t libc_heap_peak(void)
+{
+	return heap_peak - heap_start;
+}
+
+void libc_set_epoch(uint64_t unix_ns)
+{
+	epoch_ns = unix_ns;
+}
+
+void *_sbrk(ptrdiff_t incr)
+{
+	uintptr_t old = heap_brk;
+
+	if ((incr > 0 && (uintptr_t)incr > heap_end - heap_brk) ||
+	    (incr < 0 && (uintptr_t)-incr > heap_brk - heap_start)) {
+		errno = ENOMEM;
+		return (void *)-1;
+	}
+	heap_brk += incr;
+	if (heap_brk > heap_peak)
+		heap_peak = heap_brk;
+	return (void *)old;
+}
+
+int _write(int fd, const void *buf, size_t len)
+{
+	if (fd != STDOUT_FILENO && fd != STDERR_FILENO) {
+		errno = EBADF;
+		return -1;
+	}
+	console_write(buf, len);
+	return (int)len;
+}
+
+/* No console input yet: reading stdin is end of file. */
+int _read(int fd, void *buf, size_t len)
+{
+	if (fd != STDIN_FILENO) {
+		errno = EBADF;
+		return -1;
+	}
+	return 0;
+}
+
+int _close(int fd)
+{
+	if (fd < 0 || fd > STDERR_FILENO) {
+		errno = EBADF;
+		return -1;
+	}
+	return 0;
+}
+
+int _fstat(int fd, struct stat *st)
+{
+	if (fd < 0 || fd > STDERR_FILENO) {
+		errno = EBADF;
+		return -1;
+	}
+	st->st_mode = S_IFCHR;
+	st->st_blksize = 0;
+	return 0;
+}
+
+/* The console is a terminal, so newlib line-buffers stdout. */
+int _isatty(int fd)
+{
+	if (fd >= 0 && fd <= STDERR_FILENO)
+		return 1;
+	errno = EBADF;
+	return 0;
+}
+
+off_t _lseek(int fd, off_t offset, int whence)
+{
+	errno = fd >= 0 && fd <= STDERR_FILENO ? ESPIPE : EBADF;
+	return (off_t)-1;
+}
+
+int _getpid(void)
+{
+	return 1;
+}
+
+/* exit(0) powers the domain off; any other status is a crash. */
+void _exit(int status)
+{
+	xen_shutdown(status == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+}
+
+/* abort() and raise() end here: there is no one else to signal. */
+int _kill(int pid, int sig)
+{
+	if (pid != 1) {
+		errno = ESRCH;
+		return -1;
+	}
+	console_puts("guest: killed by a signal\n");
+	xen_crash();
+}
+
+/* Time since boot from the virtual counter, plus the epoch if known. */
+int _gettimeofday(struct timeval *tv, void *tz)
+{
+	uint64_t ns = epoch_ns + timer_ns();
+
+	if (tv != NULL) {
+		tv->tv_sec = (time_t)(ns / 1000000000u);
+		tv->tv_usec = (suseconds_t)(ns % 1000000000u / 1000u);
+	}
+	return 0;
+}
+
+clock_t _times(struct tms *buf)
+{
+	clock_t ticks = (clock_t)(timer_ns() / (1000000000u / CLOCKS_PER_SEC));
+
+	if (buf != NULL) {
+		buf->tms_utime = ticks;
+		buf->tms_stime = 0;
+		buf->tms_cutime = 0;
+		buf->tms_cstime = 0;
+	}
+	return ticks;
+}

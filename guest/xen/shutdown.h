@@ -1,0 +1,28 @@
+/*
+ * The PV shutdown protocol (docs/misc/xenstore-paths.pandoc, the control/ keys):
+ * the toolstack writes "poweroff" or "reboot" to control/shutdown, the
+ * guest acknowledges by clearing the key and stops with SCHEDOP_shutdown.
+ */
+#ifndef GUEST_XEN_SHUTDOWN_H
+#define GUEST_XEN_SHUTDOWN_H
+
+/*
+ * Advertise control/feature-poweroff and -reboot (so `xl shutdown` uses
+ * this protocol) and watch control/shutdown. Needs xs_init().
+ */
+int shutdown_init(void);
+
+/*
+ * Block until the toolstack asks for poweroff or reboot; returns
+ * SHUTDOWN_poweroff or SHUTDOWN_reboot (public/sched.h). Other requests
+ * are acknowledged and ignored.
+ */
+unsigned int shutdown_wait(void);
+
+/* Clear control/shutdown: the toolstack sees the request was taken. */
+int shutdown_ack(void);
+
+/* "poweroff" or "reboot". */
+const char *shutdown_name(unsigned int reason);
+
+#endif

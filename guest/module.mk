@@ -18,12 +18,12 @@ GUEST_ARCH_FLAGS := -mthumb -march=armv7ve+simd -mfloat-abi=hard -mfpu=auto
 GUEST_CFLAGS := $(GUEST_ARCH_FLAGS) -O2 -g -std=gnu11 \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffunction-sections -fdata-sections -fno-common \
-	-fno-tree-loop-distribute-patterns \
 	-I$(GUEST_SRC) -I$(GUEST_OUT) -idirafter $(B)/src/xen/xen/include \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -MMD -MP
 # Code that runs before the MMU is on must not rely on unaligned accesses
 # (memory is Strongly-ordered then) nor on compiler-generated library calls.
-GUEST_EARLY_CFLAGS := -ffreestanding -mno-unaligned-access
+GUEST_EARLY_CFLAGS := -ffreestanding -mno-unaligned-access \
+	-fno-tree-loop-distribute-patterns
 GUEST_LDFLAGS := $(GUEST_ARCH_FLAGS) -nostartfiles -static \
 	-T $(GUEST_SRC)/guest.ld -Wl,--gc-sections -Wl,-Map=$(GUEST_OUT)/guest.map \
 	-Wl,--no-warn-rwx-segments

@@ -1,0 +1,36 @@
+# Tests. `make check` runs the unit tests; `make test` runs every suite
+# through tests/run.sh, which closes with one `N passed, N failed` line.
+#
+#   unit       tests/unit/<module>/test_*.c, cmocka, on the host
+#   fuzz       tests/fuzz/<parser>.c, libFuzzer, a bounded smoke run
+#   build      tests/build/bad-input.sh: wrong BOARD, missing tool, corrupt source
+#   image      tests/image/run.sh: static checks of the A20 images (and corrupted copies)
+#   qemu       tests/qemu/boot.sh BOARD: the image boots to the guest and shuts down cleanly
+
+TEST_BOARDS_IMAGE := cubieboard2 cubietruck orangepi-pc
+TEST_BOARDS_QEMU := qemu-virt orangepi-pc
+
+include tests/unit/module.mk
+
+.PHONY: test check test-image test-qemu test-build
+check: $(UNIT_BINS)
+	@tests/run.sh $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)")
+
+test-build:
+	@tests/run.sh tests/build/bad-input.sh
+
+test-image: $(foreach b,$(TEST_BOARDS_IMAGE),$(OUT)/$(b).img)
+	@OUT=$(OUT) tests/run.sh "tests/image/run.sh $(TEST_BOARDS_IMAGE)"
+
+test-qemu: $(foreach b,$(TEST_BOARDS_QEMU),$(OUT)/$(b).img)
+	@tests/run.sh $(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)")
+
+# Everything is built first (one make graph), then every suite runs even if
+# an earlier one failed, so one report shows all failures.
+test: $(UNIT_BINS) $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded images
+	@tests/run.sh \
+		$(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
+		"tests/fuzz/run.sh $(UNIT_OUT) -runs=$(FUZZ_SMOKE_RUNS)" \
+		tests/build/bad-input.sh \
+		"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \
+		$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)")

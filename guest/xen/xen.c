@@ -49,8 +49,16 @@ void xen_shutdown(unsigned int reason)
 {
 	struct sched_shutdown shutdown = { .reason = reason };
 
+	struct sched_poll nothing = { .nr_ports = 0, .timeout = 0 };
+
+	xen_sched_op(SCHEDOP_shutdown, &shutdown);
+	/*
+	 * Not reached: Xen does not run a domain that shut down. Should it
+	 * refuse, sleep rather than spin: a poll on no ports never ends
+	 * (SCHEDOP_block would unmask IRQs, which this guest cannot take).
+	 */
 	for (;;)
-		xen_sched_op(SCHEDOP_shutdown, &shutdown);
+		xen_sched_op(SCHEDOP_poll, &nothing);
 }
 
 void xen_crash(void)

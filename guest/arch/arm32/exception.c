@@ -28,6 +28,22 @@ static uint32_t read_dfar(void)
 	return v;
 }
 
+static uint32_t read_ifsr(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mrc p15, 0, %0, c5, c0, 1" : "=r"(v));
+	return v;
+}
+
+static uint32_t read_ifar(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mrc p15, 0, %0, c6, c0, 2" : "=r"(v));
+	return v;
+}
+
 static void print_reg(const char *name, uint32_t value)
 {
 	console_puts(name);
@@ -48,6 +64,8 @@ void arch_exception(enum arch_exception_kind kind,
 	print_reg("\n pc=", frame->pc);
 	print_reg(" dfsr=", read_dfsr());
 	print_reg(" dfar=", read_dfar());
+	print_reg(" ifsr=", read_ifsr());
+	print_reg(" ifar=", read_ifar());
 	console_puts("\n");
 	for (i = 0; i < 13; i++)
 		print_reg(regs[i], frame->r[i]);

@@ -70,7 +70,18 @@ reset:
 	cmp	r4, r5
 	beq	relocated
 
-	/* Copy the image to its link address, as memmove would. */
+	/*
+	 * Copy the image to its link address, as memmove would. The copy
+	 * must not overwrite the code doing it, which lies in the first
+	 * head_size bytes of the source: refuse a shift smaller than that.
+	 */
+	subs	r0, r4, r5
+	rsblo	r0, r0, #0			@ r0 = |load - link|
+	ldr	r1, =head_size
+	cmp	r0, r1
+	adrlo	r1, msg_too_close
+	movlo	r0, #(msg_too_close_end - msg_too_close)
+	blo	boot_fail_msg
 	mov	r0, r5
 	add	r1, r5, r6
 	dcache_flush r0, r1, r2, r3
@@ -83,14 +94,38 @@ reset:
 	cmp	r0, r4
 	bhi	1b
 	b	copied
+
+	/*
+	 * Destination below: copying forward would overwrite this code once
+	 * the shift is smaller than the image. Copy the head first, then run
+	 * the rest of the copy from the head's new copy.
+	 */
 copy_down:
 	mov	r0, r4
 	mov	r1, r5
-	add	r3, r4, r6
+	ldr	r3, =head_size
+	add	r3, r4, r3
 1:	ldr	r2, [r0], #4
 	str	r2, [r1], #4
 	cmp	r0, r3
 	blo	1b
+	mov	r2, #0
+	dsb	sy
+	mcr	p15, 0, r2, c7, c5, 0		@ ICIALLU
+	mcr	p15, 0, r2, c7, c5, 6		@ BPIALL
+	dsb	sy
+	isb
+	adr	r2, copy_rest
+	sub	r2, r2, r4
+	add	r2, r2, r5
+	bx	r2
+copy_rest:					@ runs in the destination
+	add	r3, r4, r6
+1:	cmp	r0, r3
+	bhs	copied
+	ldr	r2, [r0], #4
+	str	r2, [r1], #4
+	b	1b
 copied:
 	mov	r0, #0
 	dsb	sy
@@ -185,11 +220,19 @@ boot_fail_msg:
 	.align 2
 shutdown_crash:
 	.word	3				@ SHUTDOWN_crash
+	.align 2					@ adr needs a short, aligned offset
 msg_dtb_overlap:
-	.ascii	"guest: the DTB overlaps the kernel image or its BSS\n"
+	.ascii	"guest: the DTB lies where the image moves to or clears (link address, BSS)\n"
 msg_dtb_overlap_end:
+	.align 2
+msg_too_close:
+	.ascii	"guest: loaded less than a head's size from the link address\n"
+msg_too_close_end:
+	.align 2
 msg_returned:
 	.ascii	"guest: arch_start returned\n"
 msg_returned_end:
 	.align 2
 	.ltorg
+head_end:
+	.set head_size, head_end - _start

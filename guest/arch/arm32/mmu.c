@@ -79,6 +79,7 @@ int mmu_map(uint64_t pa, uint64_t size, enum mmu_type type)
 			return -EEXIST;
 	}
 	for (s = first; s <= last; s++) {
+		desc = mmu_desc((uint32_t)s, type);
 		if (mmu_l1[s] == desc)
 			continue;
 		mmu_l1[s] = desc;

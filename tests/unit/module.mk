@@ -1,0 +1,51 @@
+# Host unit tests: tests/unit/<module>/test_*.c with cmocka, built with
+# AddressSanitizer and UBSan so a stray access fails the test.
+UNIT_OUT := $(B)/unit
+UNIT_CC := gcc
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_FIXTURES := $(UNIT_OUT)/fixtures
+
+# The guest's DTB reader, against a Xen-domU-shaped fixture and the boards' DTBs.
+UNIT_DTB_FIXTURES := $(UNIT_FIXTURES)/fixture.dtb \
+	$(addprefix $(UNIT_FIXTURES)/,sun7i-a20-cubieboard2.dtb sun7i-a20-cubietruck.dtb sun8i-h3-orangepi-pc.dtb)
+
+$(UNIT_FIXTURES)/%.dtb: tests/unit/guest/%.dts | $(SETUP)
+	@mkdir -p $(@D)
+	@dtc -q -I dts -O dtb -o $@ $<
+
+$(UNIT_FIXTURES)/%.dtb: $(B)/dom0/dtb/%.dtb
+	@mkdir -p $(@D)
+	@cp $< $@
+
+$(UNIT_OUT)/test_dtb: tests/unit/guest/test_dtb.c guest/dtb/dtb.c guest/dtb/dtb.h \
+		$(UNIT_DTB_FIXTURES) tests/unit/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Iguest -DFIXTURE_DIR='"$(UNIT_FIXTURES)"' \
+		tests/unit/guest/test_dtb.c guest/dtb/dtb.c -lcmocka -o $@
+
+UNIT_BINS := $(UNIT_OUT)/test_dtb
+
+# Fuzz targets (libFuzzer): tests/fuzz/<parser>.c. `make fuzz` runs each for
+# FUZZ_SECONDS; `make test` runs a bounded smoke of FUZZ_SMOKE_RUNS inputs
+# from a corpus seeded with the fixtures.
+FUZZ_CC := clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_RUNS ?= 200000
+FUZZ_BINS := $(UNIT_OUT)/fuzz_dtb
+
+$(UNIT_OUT)/fuzz_dtb: tests/fuzz/dtb.c guest/dtb/dtb.c guest/dtb/dtb.h | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Iguest tests/fuzz/dtb.c guest/dtb/dtb.c -o $@
+
+$(UNIT_OUT)/corpus/dtb/.seeded: $(UNIT_DTB_FIXTURES)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded
+	@tests/fuzz/run.sh $(UNIT_OUT) -max_total_time=$(FUZZ_SECONDS)

@@ -54,12 +54,12 @@ $(GUEST_OUT)/main.o: $(GUEST_OUT)/version.h
 
 $(addprefix $(GUEST_OUT)/,$(GUEST_EARLY_C:.c=.o)): GUEST_CFLAGS += $(GUEST_EARLY_CFLAGS)
 
-$(GUEST_OUT)/%.o: $(GUEST_SRC)/%.c $(B)/src/xen/.unpacked $(SETUP) $(GUEST_SRC)/module.mk
+$(GUEST_OUT)/%.o: $(GUEST_SRC)/%.c $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "guest: CC $<"
 	@$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 
-$(GUEST_OUT)/%.o: $(GUEST_SRC)/%.S $(B)/src/xen/.unpacked $(SETUP) $(GUEST_SRC)/module.mk
+$(GUEST_OUT)/%.o: $(GUEST_SRC)/%.S $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "guest: AS $<"
 	@$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@

@@ -32,15 +32,4 @@ static inline uint32_t ring_slot(uint32_t idx, uint32_t size)
 	return idx & (size - 1);
 }
 
-/*
- * How many bytes can be copied in one piece starting at `idx`, limited by
- * `avail` and by the end of the ring's storage.
- */
-static inline uint32_t ring_chunk(uint32_t idx, uint32_t avail, uint32_t size)
-{
-	uint32_t to_end = size - ring_slot(idx, size);
-
-	return avail < to_end ? avail : to_end;
-}
-
 #endif

@@ -49,3 +49,10 @@ $(UNIT_OUT)/corpus/dtb/.seeded: $(UNIT_DTB_FIXTURES)
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded
 	@tests/fuzz/run.sh $(UNIT_OUT) -max_total_time=$(FUZZ_SECONDS)
+
+# The guest's shared-ring index arithmetic (guest/xen/ring.h), header-only.
+$(UNIT_OUT)/test_ring: tests/unit/guest/test_ring.c guest/xen/ring.h tests/unit/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Iguest tests/unit/guest/test_ring.c -lcmocka -o $@
+UNIT_BINS += $(UNIT_OUT)/test_ring

@@ -33,6 +33,9 @@ SETUP := $(B)/.stamp/setup
 include deps/module.mk
 include hypervisor/module.mk
 include hypervisor/dom0/module.mk
+include plat/module.mk
+include net/module.mk
+include store/module.mk
 include guest/module.mk
 include image/module.mk
 include tests/module.mk

@@ -25,12 +25,17 @@ test-image: $(foreach b,$(TEST_BOARDS_IMAGE),$(OUT)/$(b).img)
 test-qemu: $(foreach b,$(TEST_BOARDS_QEMU),$(OUT)/$(b).img)
 	@tests/run.sh $(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)")
 
+# Every module adds its suites to TEST_SUITES (commands that print
+# `N passed, N failed`) and what they need built to TEST_DEPS.
+TEST_DEPS += $(UNIT_BINS) $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded images
+TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
+	"tests/fuzz/run.sh $(UNIT_OUT) -runs=$(FUZZ_SMOKE_RUNS)" \
+	tests/build/bad-input.sh \
+	"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \
+	$(TEST_SUITES) \
+	$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)")
+
 # Everything is built first (one make graph), then every suite runs even if
 # an earlier one failed, so one report shows all failures.
-test: $(UNIT_BINS) $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded images
-	@tests/run.sh \
-		$(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
-		"tests/fuzz/run.sh $(UNIT_OUT) -runs=$(FUZZ_SMOKE_RUNS)" \
-		tests/build/bad-input.sh \
-		"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \
-		$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)")
+test: $(TEST_DEPS)
+	@tests/run.sh $(TEST_SUITES)

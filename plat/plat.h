@@ -1,0 +1,157 @@
+/*
+ * The platform interface: everything a service (net/, tls/, dns/, store/)
+ * may ask of the machine it runs on. guest/ implements it for Xen (PV
+ * console, xenstore, netfront, blkfront, the virtual timer); plat/host/
+ * implements it for a Linux process (stdout, a config file, TAP, a file as
+ * the block device). No service includes a Xen or Linux header.
+ *
+ * One event loop, one thread: every callback below runs from plat_run()'s
+ * loop, never from an interrupt, so services need no locks. Functions
+ * return 0 or a negative errno unless stated otherwise.
+ */
+#ifndef PLAT_PLAT_H
+#define PLAT_PLAT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- time and timers ---- */
+
+/* Monotonic nanoseconds since an arbitrary start; never goes backwards. */
+uint64_t plat_now_ns(void);
+
+typedef void (*plat_fn)(void *arg);
+
+/* A one-shot timer owned by the caller; zero-initialise before first use. */
+struct plat_timer {
+	uint64_t deadline_ns;
+	plat_fn fn;
+	void *arg;
+	struct plat_timer *next; /* private to the platform */
+	bool armed;              /* private to the platform */
+};
+
+/* (Re)arm `t` to call fn(arg) once at or after `deadline_ns` (plat_now_ns). */
+void plat_timer_arm(struct plat_timer *t, uint64_t deadline_ns, plat_fn fn, void *arg);
+/* Disarm `t`; harmless if it is not armed. */
+void plat_timer_cancel(struct plat_timer *t);
+
+/* ---- the event loop ---- */
+
+/*
+ * Run the loop until plat_stop(): dispatch device events and due timers,
+ * call the idle hooks, and block (no spinning) until the next event or
+ * timer deadline.
+ */
+void plat_run(void);
+/* Make plat_run() return after the current dispatch. */
+void plat_stop(void);
+
+/*
+ * Called once per loop iteration after events were dispatched (lwIP's
+ * sys_check_timeouts, for example). At most PLAT_MAX_POLL hooks.
+ */
+#define PLAT_MAX_POLL 8
+int plat_poll_register(plat_fn fn, void *arg);
+
+/* ---- console and logs ---- */
+
+/* One line to the console, prefixed "<module>: ". Never fails visibly. */
+void plat_log(const char *module, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print a fatal message and stop the machine (the guest is restarted by dom0). */
+void plat_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* ---- configuration ---- */
+
+/*
+ * The value of `key` from the appliance configuration (appliance.conf,
+ * handed to the guest by dom0 through xenstore `appliance/<key>`), as a
+ * NUL-terminated string. -ENOENT if unset, -ENOSPC if `size` is too small.
+ */
+int plat_config_get(const char *key, char *buf, size_t size);
+
+/* ---- randomness ---- */
+
+/*
+ * Fill `buf` with bytes from the platform's seeded generator. -EAGAIN if
+ * the platform was never seeded (no seed from dom0): TLS must not start.
+ */
+int plat_random(void *buf, size_t len);
+bool plat_random_seeded(void);
+
+/* ---- shutdown ---- */
+
+enum plat_shutdown {
+	PLAT_SHUTDOWN_POWEROFF,
+	PLAT_SHUTDOWN_REBOOT,
+};
+
+/*
+ * `fn(arg)` is called from the loop when the machine is asked to stop
+ * (xl shutdown / xl reboot, SIGTERM on the host). The service closes what
+ * it must (the store) and then calls plat_exit().
+ */
+void plat_on_shutdown(void (*fn)(void *arg, enum plat_shutdown why), void *arg);
+void plat_exit(enum plat_shutdown why) __attribute__((noreturn));
+
+/* ---- block device (the STORE partition) ---- */
+
+struct plat_blk_info {
+	uint64_t sectors;     /* device size in sectors */
+	uint32_t sector_size; /* bytes, from the backend (512 or 4096) */
+	bool read_only;
+	bool flush;           /* the backend honours flush/barrier */
+};
+
+/* The store device; -ENODEV if the machine has none. */
+int plat_blk_info(struct plat_blk_info *info);
+
+/*
+ * Synchronous sector I/O: returns when the data is in `buf` (read) or was
+ * accepted by the device (write). `buf` needs no particular alignment.
+ * -EIO if the device reported an error, -EINVAL if out of range.
+ */
+int plat_blk_read(uint64_t sector, void *buf, uint32_t count);
+int plat_blk_write(uint64_t sector, const void *buf, uint32_t count);
+/* Returns when every write accepted before it is on stable storage. */
+int plat_blk_flush(void);
+
+/* ---- network interface (one Ethernet device) ---- */
+
+struct plat_net_info {
+	uint8_t mac[6];
+	uint16_t mtu; /* payload bytes, without the 14-byte Ethernet header */
+};
+
+int plat_net_info(struct plat_net_info *info);
+
+/*
+ * Called from the loop for every received Ethernet frame. The frame is only
+ * valid during the call: copy what is kept.
+ */
+void plat_net_on_rx(void (*fn)(void *arg, const void *frame, size_t len), void *arg);
+
+/*
+ * Send one Ethernet frame made of `n` pieces (lwIP pbuf chains map onto
+ * this). -EAGAIN when the device queue is full; the caller may drop.
+ */
+struct plat_iov {
+	const void *base;
+	size_t len;
+};
+int plat_net_send(const struct plat_iov *iov, int n);
+
+/* ---- memory statistics ---- */
+
+struct plat_mem_stats {
+	size_t heap_size;  /* bytes the heap may grow to */
+	size_t heap_used;  /* bytes in use now */
+	size_t heap_peak;  /* high-water mark */
+};
+void plat_mem_stats(struct plat_mem_stats *st);
+
+#endif

@@ -4,7 +4,8 @@
 #   unit       tests/unit/<module>/test_*.c, cmocka, on the host
 #   fuzz       tests/fuzz/<parser>.c, libFuzzer, a bounded smoke run
 #   build      tests/build/bad-input.sh: wrong BOARD, missing tool, corrupt source
-#   image      tests/image/run.sh: static checks of the A20 images (and corrupted copies)
+#   image      tests/image/run.sh: static checks of the A20 images (and corrupted copies);
+#              tests/image/flash.sh: make flash refuses what is not a card
 #   qemu       tests/qemu/boot.sh BOARD: the image boots to the guest and shuts down cleanly
 
 TEST_BOARDS_IMAGE := cubieboard2 cubietruck orangepi-pc
@@ -32,6 +33,7 @@ TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
 	"tests/fuzz/run.sh $(UNIT_OUT) -runs=$(FUZZ_SMOKE_RUNS)" \
 	tests/build/bad-input.sh \
 	"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \
+	"OUT=$(OUT) tests/image/flash.sh" \
 	$(TEST_SUITES) \
 	$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)")
 

@@ -1,0 +1,100 @@
+/*
+ * lwIP options of the appliance. Everything not set here keeps lwIP's
+ * default from src/include/lwip/opt.h. The same options serve the guest
+ * (netfront underneath) and the host twin (TAP underneath).
+ */
+#ifndef NET_LWIPOPTS_H
+#define NET_LWIPOPTS_H
+
+/* One thread, one event loop (plat/plat.h): the raw API, no OS layer. */
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define LWIP_TIMERS 1
+#define LWIP_ERRNO_STDINCLUDE 1
+
+/*
+ * Memory. The packet heap (PBUF_RAM, used by tcp_write copies) comes from
+ * the C library's malloc, so plat_mem_stats shows it; control blocks and
+ * receive buffers come from fixed pools, which bound what a flood of
+ * connections or frames can take.
+ */
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 0
+#define MEM_ALIGNMENT 4
+#define MEMP_NUM_PBUF 64
+#define MEMP_NUM_RAW_PCB 4
+#define MEMP_NUM_UDP_PCB 16
+#define MEMP_NUM_TCP_PCB 64
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_TCP_SEG 512
+#define MEMP_NUM_REASSDATA 8
+#define MEMP_NUM_FRAG_PBUF 32
+#define MEMP_NUM_ARP_QUEUE 32
+#define MEMP_NUM_ND6_QUEUE 32
+#define PBUF_POOL_SIZE 128
+/* One Ethernet frame of the default MTU per receive pbuf. */
+#define PBUF_POOL_BUFSIZE 1536
+
+/* The single Ethernet interface. */
+#define LWIP_SINGLE_NETIF 1
+#define LWIP_NETIF_HOSTNAME 1
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_NETIF_EXT_STATUS_CALLBACK 1
+#define LWIP_ARP 1
+#define ETHARP_TRUST_IP_MAC 0
+
+/* IPv4: static or DHCP (RFC 2131), with reassembly and fragmentation. */
+#define LWIP_IPV4 1
+#define LWIP_DHCP 1
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 1
+
+/* IPv6: SLAAC (RFC 4862) from router advertisements, or static. */
+#define LWIP_IPV6 1
+#define LWIP_IPV6_AUTOCONFIG 1
+#define LWIP_IPV6_MLD 1
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 1
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS 1
+#define LWIP_IPV6_FRAG 1
+#define LWIP_IPV6_REASS 1
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_ND6_ALLOW_RA_UPDATES 1
+#define LWIP_IPV6_NUM_ADDRESSES 4
+/* A static IPv6 default router from the config (lwIP learns one only from RAs). */
+#define LWIP_HOOK_ND6_GET_GW(netif, dest) net_ip6_gateway(netif, dest)
+struct netif;
+struct ip6_addr;
+const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_addr *dest);
+
+/* TCP: a full 16-bit window; the send buffer matches it. */
+#define LWIP_TCP 1
+#define TCP_MSS 1460
+#define TCP_WND (44 * TCP_MSS)
+#define TCP_SND_BUF (44 * TCP_MSS)
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SNDLOWAT (TCP_SND_BUF / 4)
+#define TCP_WND_UPDATE_THRESHOLD (TCP_WND / 4)
+#define TCP_QUEUE_OOSEQ 1
+#define LWIP_TCP_KEEPALIVE 1
+#define LWIP_TCP_SACK_OUT 0
+#define TCP_LISTEN_BACKLOG 1
+#define SO_REUSE 1
+#define LWIP_CHECKSUM_ON_COPY 1
+#define LWIP_ALTCP 1
+#define LWIP_ALTCP_TLS 0
+
+#define LWIP_UDP 1
+#define LWIP_DNS 0
+
+/* Diagnostics: lwIP's own assertions stay on; statistics are off. */
+#define LWIP_STATS 0
+#define LWIP_STATS_DISPLAY 0
+
+#endif

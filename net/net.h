@@ -1,0 +1,18 @@
+/*
+ * net/: the appliance's network stack (lwIP over the platform's Ethernet
+ * device) and the services on it. Platform-neutral: everything below comes
+ * from plat/plat.h.
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+/*
+ * Bring the interface up from the configuration (plat_config_get: hostname,
+ * ip, gateway, ip6, ip6_gateway, echo), hook lwIP's timers into the event
+ * loop and start the services. Call once, before plat_run(). Returns 0 or a
+ * negative errno (-EINVAL for a configuration value that does not parse,
+ * -ENODEV without a network device).
+ */
+int net_start(void);
+
+#endif

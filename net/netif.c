@@ -1,0 +1,89 @@
+/*
+ * The lwIP netif over the platform's one Ethernet device: frames go out
+ * through plat_net_send (netfront in the guest, TAP on the host) and come
+ * in from plat_net_on_rx, whatever lies underneath.
+ */
+#include "net_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/pbuf.h"
+#include "netif/ethernet.h"
+#include "plat/plat.h"
+
+/* More pieces than this in one chain are flattened into one buffer first. */
+#define NETIF_MAX_IOV 16
+
+/* Send one pbuf chain (an Ethernet frame with its header) to the device. */
+static err_t netif_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	static uint8_t flat[1514 + 4];
+	struct plat_iov iov[NETIF_MAX_IOV];
+	int n = 0, rc;
+
+	(void)netif;
+	if (pbuf_clen(p) > NETIF_MAX_IOV) {
+		if (p->tot_len > sizeof(flat))
+			return ERR_BUF;
+		iov[n].base = flat;
+		iov[n++].len = pbuf_copy_partial(p, flat, p->tot_len, 0);
+	} else {
+		for (struct pbuf *q = p; q != NULL; q = q->next) {
+			iov[n].base = q->payload;
+			iov[n++].len = q->len;
+		}
+	}
+	rc = plat_net_send(iov, n);
+	/* A full queue drops the frame: TCP retransmits, UDP may lose it. */
+	return rc == 0 ? ERR_OK : rc == -EAGAIN ? ERR_WOULDBLOCK : ERR_IF;
+}
+
+/* A frame from the device: copy it into pool pbufs and hand it to lwIP. */
+static void netif_rx(void *arg, const void *frame, size_t len)
+{
+	struct netif *netif = arg;
+	struct pbuf *p;
+
+	if (len < SIZEOF_ETH_HDR || len > 0xffff)
+		return;
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	if (p == NULL)
+		return; /* out of receive buffers: drop, as a NIC would */
+	pbuf_take(p, frame, (u16_t)len);
+	if (netif->input(p, netif) != ERR_OK)
+		pbuf_free(p);
+}
+
+static err_t netif_init_eth(struct netif *netif)
+{
+	struct plat_net_info info;
+	int rc = plat_net_info(&info);
+
+	if (rc < 0)
+		return ERR_IF;
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, info.mac, ETH_HWADDR_LEN);
+	netif->mtu = info.mtu;
+	netif->mtu6 = info.mtu;
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		       NETIF_FLAG_MLD6 | NETIF_FLAG_LINK_UP;
+	netif->output = etharp_output;
+	netif->output_ip6 = ethip6_output;
+	netif->linkoutput = netif_linkoutput;
+	return ERR_OK;
+}
+
+int net_if_add(struct netif *netif, const ip4_addr_t *ip, const ip4_addr_t *mask,
+	       const ip4_addr_t *gw)
+{
+	if (netif_add(netif, ip, mask, gw, NULL, netif_init_eth, ethernet_input) == NULL)
+		return -ENODEV;
+	netif_set_default(netif);
+	plat_net_on_rx(netif_rx, netif);
+	return 0;
+}

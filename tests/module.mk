@@ -41,3 +41,11 @@ TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
 # an earlier one failed, so one report shows all failures.
 test: $(TEST_DEPS)
 	@tests/run.sh $(TEST_SUITES)
+
+# Benchmarks: modules append commands to BENCH_SUITES (each prints a Markdown
+# section of numbers) and their prerequisites to BENCH_DEPS.
+BENCH_DEPS += images
+BENCH_SUITES := tests/bench/sizes.sh "tests/bench/boot.sh $(TEST_BOARDS_QEMU)" $(BENCH_SUITES)
+.PHONY: bench
+bench: $(BENCH_DEPS)
+	@tests/bench/run.sh $(OUT)/bench/results.md $(BENCH_SUITES)

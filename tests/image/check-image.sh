@@ -23,15 +23,7 @@ export MTOOLS_SKIP_CHECK=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0 failed=0
-ok() { echo "ok - $*"; passed=$((passed + 1)); }
-not_ok() { echo "not ok - $*"; failed=$((failed + 1)); }
-# check DESCRIPTION COMMAND...: ok if the command succeeds.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+. "$here/../lib.sh"
 
 # Little-endian 32-bit word of the image at a byte offset, in decimal.
 le32() { od -An -v -tu4 --endian=little -j "$1" -N 4 "$img" | tr -d ' '; }
@@ -52,7 +44,7 @@ check "image size $image_size is a power of two (QEMU's SD model needs it)" \
 check_partitions() {
 	local count p1 p2 s1 n1 t1 s2 n2 t2 sectors
 	sfdisk -d "$img" 2>/dev/null | grep ' : start=' | sed 's/^.* : //; s/ //g' >"$tmp/parts" || true
-	grep -q '^label: *dos$' <(sfdisk -d "$img" 2>/dev/null) || not_ok "the partition table is DOS (MBR)"
+	grep -q '^label: *dos$' <(sfdisk -d "$img" 2>/dev/null) || fail "the partition table is DOS (MBR)"
 	count=$(wc -l <"$tmp/parts")
 	check "DOS partition table with 2 partitions (found $count)" \
 		test "$count" -eq 2
@@ -115,7 +107,7 @@ check_uboot_proper() {
 		check "U-Boot proper at 40 KiB is a valid uImage (header and data CRC)" \
 			eval "dumpimage -l '$tmp/u-boot.img' | grep -q 'Image Type:.*U-Boot'" ;;
 	d00dfeed) ok "U-Boot proper at 40 KiB is a FIT image" ;;
-	*) not_ok "U-Boot proper at 40 KiB: no uImage or FIT magic (found $magic)" ;;
+	*) fail "U-Boot proper at 40 KiB: no uImage or FIT magic (found $magic)" ;;
 	esac
 }
 
@@ -142,7 +134,7 @@ check_boot_fs() {
 
 check_guest_cfg() {
 	if ! extract guest.cfg || ! extract appliance.conf; then
-		not_ok "guest.cfg and appliance.conf can be read from p1"
+		fail "guest.cfg and appliance.conf can be read from p1"
 		return
 	fi
 	check "guest.cfg has no unfilled @KEY@ placeholder" \
@@ -199,7 +191,7 @@ check_loads() {
 	local addr file var size
 	while read -r addr file var; do
 		if ! extract "$file"; then
-			not_ok "boot.scr loads $file, which p1 does not hold"
+			fail "boot.scr loads $file, which p1 does not hold"
 			continue
 		fi
 		ok "boot.scr loads $file, which p1 holds"
@@ -310,13 +302,13 @@ check_artifacts() {
 	if [ -f "$img.xz" ]; then
 		check "$img.xz decompresses to the image" eval "xz -dc '$img.xz' | cmp -s - '$img'"
 	else
-		not_ok "$img.xz exists"
+		fail "$img.xz exists"
 	fi
 	if [ -f "$img.bmap" ]; then
 		check "$img.bmap describes a $image_size-byte image" \
 			grep -q "<ImageSize> *$image_size *</ImageSize>" "$img.bmap"
 	else
-		not_ok "$img.bmap exists"
+		fail "$img.bmap exists"
 	fi
 }
 
@@ -337,5 +329,4 @@ fi
 check_regions
 check_artifacts
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+done_tests

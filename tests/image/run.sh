@@ -16,9 +16,7 @@ export MTOOLS_SKIP_CHECK=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0 failed=0
-ok() { echo "ok - $*"; passed=$((passed + 1)); }
-not_ok() { echo "not ok - $*"; failed=$((failed + 1)); }
+. "$here/../lib.sh"
 
 # Run the checker; its report goes to LOG, indented when shown.
 checker() { # IMAGE BOARD LOG
@@ -31,7 +29,7 @@ expect_pass() { # BOARD IMAGE
 		ok "$1: check-image passes on $2 ($(tail -n 1 "$tmp/log"))"
 	else
 		show "$tmp/log"
-		not_ok "$1: check-image fails on $2"
+		fail "$1: check-image fails on $2"
 	fi
 }
 
@@ -39,12 +37,12 @@ expect_pass() { # BOARD IMAGE
 expect_fail() { # BOARD IMAGE WHAT FAILING-LINE-PATTERN
 	if checker "$2" "$1" "$tmp/log"; then
 		show "$tmp/log"
-		not_ok "$1: check-image passes on a copy with $3"
+		fail "$1: check-image passes on a copy with $3"
 	elif grep -q "^not ok - $4" "$tmp/log"; then
 		ok "$1: check-image catches $3"
 	else
 		show "$tmp/log"
-		not_ok "$1: check-image fails on a copy with $3, but not on '$4'"
+		fail "$1: check-image fails on a copy with $3, but not on '$4'"
 	fi
 }
 
@@ -65,7 +63,7 @@ drop_initrd() { # IMAGE COPY
 for board in "$@"; do
 	img=$out/$board.img
 	if [ ! -f "$img" ]; then
-		not_ok "$board: $img exists (run make $img)"
+		fail "$board: $img exists (run make $img)"
 		continue
 	fi
 	expect_pass "$board" "$img"
@@ -79,5 +77,4 @@ for board in "$@"; do
 	rm -f "$tmp/initrd.img"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+done_tests

@@ -61,9 +61,11 @@ do_host() {
 		sha=$(awk -v n="${name%%:*}" '$1 == "host" && $2 == n { print $5 }' "$lock")
 		check_index "${name%%:*}" "${name#*:}" "$ver" "$sha"
 	done
-	echo "deps: installing ${#missing[@]} pinned host packages"
-	apt-get install -y -q --no-install-recommends --allow-downgrades "${missing[@]}" >/dev/null ||
-		die "apt-get install failed for: ${missing[*]}"
+	echo "deps: installing ${#missing[@]} pinned host packages (with their dependencies; a few minutes on a new machine)"
+	# One line per package set up, so a person watching sees progress.
+	apt-get install -y -q --no-install-recommends --allow-downgrades "${missing[@]}" 2>&1 |
+		sed -un 's/^Setting up \([^ ]*\) .*/deps:   set up \1/p; /^E: /p'
+	[ "${PIPESTATUS[0]}" = 0 ] || die "apt-get install failed for: ${missing[*]}"
 }
 
 # Download one pinned armhf package into the cache, verified.

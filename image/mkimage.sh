@@ -2,7 +2,7 @@
 # Usage: image/mkimage.sh BOARD OUTDIR --work DIR --xen FILE
 #          --dom0-kernel FILE --dom0-initrd FILE --guest FILE
 #          --guest-cfg-in FILE --appliance-conf FILE
-#          [--spl FILE] [--dtb FILE] [--store-seed FILE]
+#          [--confcheck TOOL] [--spl FILE] [--dtb FILE] [--store-seed FILE]
 #
 # The one SD-card recipe for every board: writes OUTDIR/BOARD.img,
 # OUTDIR/BOARD.img.xz and OUTDIR/BOARD.img.bmap. No root, no loop devices:
@@ -27,13 +27,13 @@ FDT_GROW=0x10000
 die() { echo "mkimage: $*" >&2; exit 1; }
 say() { echo "mkimage: $*"; }
 
-usage="usage: image/mkimage.sh BOARD OUTDIR --work DIR --xen F --dom0-kernel F --dom0-initrd F --guest F --guest-cfg-in F --appliance-conf F [--spl F] [--dtb F] [--store-seed F]"
+usage="usage: image/mkimage.sh BOARD OUTDIR --work DIR --xen F --dom0-kernel F --dom0-initrd F --guest F --guest-cfg-in F --appliance-conf F [--confcheck F] [--spl F] [--dtb F] [--store-seed F]"
 [ $# -ge 2 ] || die "$usage"
 board=$1 outdir=$2
 shift 2
 
 work='' xen='' spl='' dtb='' dom0_kernel='' dom0_initrd='' guest=''
-guest_cfg_in='' appliance_conf='' store_seed=''
+guest_cfg_in='' appliance_conf='' store_seed='' confcheck=''
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "option $1 needs a value; $usage"
 	case $1 in
@@ -47,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--guest-cfg-in) guest_cfg_in=$2 ;;
 	--appliance-conf) appliance_conf=$2 ;;
 	--store-seed) store_seed=$2 ;;
+	--confcheck) confcheck=$2 ;;
 	*) die "unknown option $1; $usage" ;;
 	esac
 	shift 2
@@ -72,6 +73,11 @@ need_file --dom0-initrd "$dom0_initrd"
 need_file --guest "$guest"
 need_file --guest-cfg-in "$guest_cfg_in"
 need_file --appliance-conf "$appliance_conf"
+# A malformed appliance.conf stops the build here, with FILE:LINE: reason
+# (the guest would only refuse it at boot, on the board).
+if [ -n "$confcheck" ]; then
+	"$confcheck" "$appliance_conf" || die "appliance.conf rejected: fix the line above"
+fi
 if [ -n "$UBOOT_DEFCONFIG" ]; then
 	need_file --spl "$spl"
 	need_file --dtb "$dtb"

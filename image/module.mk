@@ -26,7 +26,7 @@ $(OUT)/$(1).img $(OUT)/$(1).img.xz $(OUT)/$(1).img.bmap &: \
 		$(IMAGE_SCRIPTS) $(IMAGE_CONF) $(IMAGE_GUEST_CFG) board/$(1)/board.conf \
 		$(B)/xen/xen $$(IMAGE_SPL_$(1)) $$(IMAGE_DTB_$(1)) \
 		$(B)/dom0/dom0.zImage $(B)/dom0/dom0.initrd $(B)/guest/guest.zImage \
-		$(IMAGE_STORE_SEED) | $(SETUP)
+		$(IMAGE_STORE_SEED) $(B)/host/confcheck | $(SETUP)
 	image/mkimage.sh $(1) $(OUT) --work $(B)/image/$(1) \
 		--xen $(B)/xen/xen \
 		$$(if $$(IMAGE_SPL_$(1)),--spl $$(IMAGE_SPL_$(1))) \
@@ -34,6 +34,7 @@ $(OUT)/$(1).img $(OUT)/$(1).img.xz $(OUT)/$(1).img.bmap &: \
 		--dom0-kernel $(B)/dom0/dom0.zImage --dom0-initrd $(B)/dom0/dom0.initrd \
 		--guest $(B)/guest/guest.zImage \
 		--guest-cfg-in $(IMAGE_GUEST_CFG) --appliance-conf $(IMAGE_CONF) \
+		--confcheck $(B)/host/confcheck \
 		$(if $(IMAGE_STORE_SEED),--store-seed $(IMAGE_STORE_SEED))
 endef
 $(foreach b,$(BOARDS),$(eval $(call image_rules,$(b))))

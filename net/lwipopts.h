@@ -67,6 +67,11 @@
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
 #define LWIP_IPV6_NUM_ADDRESSES 4
+/* The reassembly bookkeeping holds a pointer: it fits in the 8-byte
+ * fragment header only on 32-bit targets (lwIP's ip6_frag.c asserts it). */
+#ifdef __LP64__
+#define IPV6_FRAG_COPYHEADER 1
+#endif
 /* A static IPv6 default router from the config (lwIP learns one only from RAs). */
 #define LWIP_HOOK_ND6_GET_GW(netif, dest) net_ip6_gateway(netif, dest)
 struct netif;

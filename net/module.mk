@@ -1,1 +1,98 @@
-# (filled by the module's work)
+# net/: lwIP 2.1.3 (from the pinned Debian source, $(B)/src/lwip) with our
+# port (lwipopts.h, arch/cc.h), the netif over the platform's Ethernet
+# device and the services. Built twice:
+#
+#   $(B)/net/libnet-guest.a   for the guest (arm-none-eabi, newlib); the
+#                             guest links it when NET_GUEST_LIB is set
+#   host objects              linked into the host twin by plat/module.mk
+#
+# plat/conf.c (the appliance.conf parser) is in both: net reads its
+# settings through it.
+
+NET_OUT := $(B)/net
+LWIP_DIR := $(B)/src/lwip
+LWIP_UNPACKED := $(LWIP_DIR)/.unpacked
+
+# The parts of lwIP we use (lwIP's src/Filelists.mk names the same files):
+# the core, IPv4, IPv6 and Ethernet. No sockets, no netconn, no apps.
+LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif.c \
+		pbuf.c raw.c stats.c sys.c altcp.c altcp_alloc.c altcp_tcp.c tcp.c \
+		tcp_in.c tcp_out.c timeouts.c udp.c) \
+	$(addprefix core/ipv4/,dhcp.c etharp.c icmp.c ip4_frag.c ip4.c ip4_addr.c) \
+	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
+		mld6.c nd6.c) \
+	netif/ethernet.c
+NET_SRC := net/net.c net/netif.c net/echo.c plat/conf.c
+NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h plat/conf.h plat/plat.h
+
+NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I.
+# Third-party code gets warnings but not -Werror: a warning there is not ours to fix.
+NET_LWIP_WARN := -Wall -Wextra -Wno-unused-parameter
+NET_OUR_WARN := -Wall -Wextra -Werror
+
+# Recursive: GUEST_CC and GUEST_ARCH_FLAGS come from guest/module.mk, included later.
+NET_GUEST_CC = $(GUEST_CC)
+NET_GUEST_CFLAGS = $(GUEST_ARCH_FLAGS) -O2 -g -std=gnu11 -ffunction-sections \
+	-fdata-sections -fno-common $(NET_INCLUDES) -MMD -MP
+
+NET_HOST_CC := gcc
+NET_HOST_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE $(NET_INCLUDES) -MMD -MP
+# The twin the tests run: AddressSanitizer and UBSan, like the unit tests.
+NET_SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Object lists per variant: $(call net_objs,VARIANT).
+net_objs = $(addprefix $(NET_OUT)/$(1)/lwip/,$(LWIP_SRC:.c=.o)) \
+	$(addprefix $(NET_OUT)/$(1)/,$(NET_SRC:.c=.o))
+
+# The lwIP sources appear when the pinned source package is unpacked.
+$(LWIP_DIR)/src/%.c: $(LWIP_UNPACKED) ;
+
+# $(call net_variant,VARIANT,CC,CFLAGS): compile rules for one build of net.
+define net_variant
+$(NET_OUT)/$(1)/lwip/%.o: $(LWIP_DIR)/src/%.c $(LWIP_UNPACKED) net/lwipopts.h net/arch/cc.h net/module.mk | $(SETUP)
+	@mkdir -p $$(@D)
+	@echo "net($(1)): CC lwip/$$*.c"
+	@$(2) $(3) $(NET_LWIP_WARN) -c $$< -o $$@
+
+$(NET_OUT)/$(1)/%.o: %.c $(LWIP_UNPACKED) net/module.mk | $(SETUP)
+	@mkdir -p $$(@D)
+	@echo "net($(1)): CC $$<"
+	@$(2) $(3) $(NET_OUR_WARN) -c $$< -o $$@
+
+-include $$(patsubst %.o,%.d,$$(call net_objs,$(1)))
+endef
+
+$(eval $(call net_variant,guest,$$(NET_GUEST_CC),$$(NET_GUEST_CFLAGS)))
+$(eval $(call net_variant,host,$$(NET_HOST_CC),$$(NET_HOST_CFLAGS)))
+$(eval $(call net_variant,host-san,$$(NET_HOST_CC),$$(NET_HOST_CFLAGS) $$(NET_SAN_FLAGS)))
+
+NET_GUEST_LIB := $(NET_OUT)/libnet-guest.a
+NET_GUEST_AR = $(patsubst %gcc,%ar,$(GUEST_CC))
+
+$(NET_GUEST_LIB): $(call net_objs,guest)
+	@echo "net: AR $@"
+	@rm -f $@
+	@$(NET_GUEST_AR) rcs $@ $^
+
+.PHONY: net-guest
+net-guest: $(NET_GUEST_LIB)
+
+# The host twin (plat/module.mk describes it): plat/host + net + lwIP.
+plat_host_objs = $(call net_objs,$(1)) $(addprefix $(NET_OUT)/$(1)/,$(PLAT_HOST_SRC:.c=.o))
+
+.PHONY: host host-run
+host: $(HOST_OUT)/appliance $(HOST_OUT)/appliance-san $(HOST_OUT)/confcheck
+
+$(HOST_OUT)/appliance: $(call plat_host_objs,host)
+	@mkdir -p $(@D)
+	@echo "host: LD $@"
+	@$(NET_HOST_CC) $^ -o $@
+
+$(HOST_OUT)/appliance-san: $(call plat_host_objs,host-san)
+	@mkdir -p $(@D)
+	@echo "host: LD $@"
+	@$(NET_HOST_CC) $(NET_SAN_FLAGS) $^ -o $@
+
+-include $(patsubst %.c,$(B)/net/host/%.d,$(PLAT_HOST_SRC)) \
+	$(patsubst %.c,$(B)/net/host-san/%.d,$(PLAT_HOST_SRC))
+

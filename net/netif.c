@@ -68,8 +68,9 @@ static err_t netif_init_eth(struct netif *netif)
 	netif->name[1] = 'n';
 	netif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(netif->hwaddr, info.mac, ETH_HWADDR_LEN);
-	netif->mtu = info.mtu;
-	netif->mtu6 = info.mtu;
+	/* Frames beyond Ethernet's 1500 would not fit the flattening buffer. */
+	netif->mtu = info.mtu < 1500 ? info.mtu : 1500;
+	netif->mtu6 = netif->mtu;
 	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
 		       NETIF_FLAG_MLD6 | NETIF_FLAG_LINK_UP;
 	netif->output = etharp_output;

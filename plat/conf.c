@@ -189,8 +189,8 @@ static const char *check_label(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-'))
 			return "only letters, digits and '-' are allowed in a name";
 	}
 	return NULL;
@@ -227,7 +227,8 @@ static const char *check_ip(const char *value)
 	if (strcmp(value, "dhcp") == 0)
 		return NULL;
 	if (conf_parse_ip4_prefix(value, a, &prefix) < 0)
-		return "expected \"dhcp\" or an IPv4 address with prefix length, e.g. 192.0.2.10/24";
+		return "expected \"dhcp\" or an IPv4 address with prefix length, e.g. "
+		       "192.0.2.10/24";
 	host = ip4_u32(a) & ~ip4_mask(prefix);
 	if (prefix <= 30 && (host == 0 || host == ~ip4_mask(prefix)))
 		return "the address is the subnet's network or broadcast address";
@@ -251,7 +252,8 @@ static const char *check_ip6(const char *value)
 	if (strcmp(value, "slaac") == 0 || strcmp(value, "off") == 0)
 		return NULL;
 	if (conf_parse_ip6_prefix(value, a, &prefix) < 0)
-		return "expected \"slaac\", \"off\" or an IPv6 address with prefix length, e.g. 2001:db8::10/64";
+		return "expected \"slaac\", \"off\" or an IPv6 address with prefix length, e.g. "
+		       "2001:db8::10/64";
 	if (a[0] == 0xff)
 		return "a multicast address cannot be the appliance's address";
 	return NULL;
@@ -290,18 +292,18 @@ static const char *check_free(const char *value)
 }
 
 static const struct conf_key conf_keys[] = {
-	{ "hostname", check_name },
-	{ "domain", check_name },
-	{ "ip", check_ip },
-	{ "gateway", check_ip4_opt },
-	{ "nameserver", check_nameserver },
-	{ "ip6", check_ip6 },
-	{ "ip6_gateway", check_ip6_opt },
-	{ "http", check_onoff },
-	{ "https", check_onoff },
-	{ "dns", check_onoff },
-	{ "echo", check_onoff },
-	{ "selftest", check_free },
+    {"hostname", check_name},
+    {"domain", check_name},
+    {"ip", check_ip},
+    {"gateway", check_ip4_opt},
+    {"nameserver", check_nameserver},
+    {"ip6", check_ip6},
+    {"ip6_gateway", check_ip6_opt},
+    {"http", check_onoff},
+    {"https", check_onoff},
+    {"dns", check_onoff},
+    {"echo", check_onoff},
+    {"selftest", check_free},
 };
 
 static const struct conf_key *find_key(const char *name)
@@ -452,7 +454,7 @@ static int check_rules(const struct conf *conf, struct conf_error *err)
 	static const struct {
 		const char *key;
 		const char *(*check)(const struct conf *conf);
-	} rules[] = { { "gateway", check_gateway }, { "ip6_gateway", check_ip6_gateway } };
+	} rules[] = {{"gateway", check_gateway}, {"ip6_gateway", check_ip6_gateway}};
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const char *why = rules[i].check(conf);

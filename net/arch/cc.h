@@ -17,12 +17,13 @@ void net_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint32_t net_rand(void);
 void plat_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-#define LWIP_PLATFORM_DIAG(x) \
-	do { \
-		net_diag x; \
+#define LWIP_PLATFORM_DIAG(x)                                                                      \
+	do {                                                                                       \
+		net_diag x;                                                                        \
 	} while (0)
 /* An lwIP invariant broke: stop loudly, like any other assertion here. */
-#define LWIP_PLATFORM_ASSERT(x) plat_panic("lwip: assertion \"%s\" failed at %s:%d", x, __FILE__, __LINE__)
+#define LWIP_PLATFORM_ASSERT(x)                                                                    \
+	plat_panic("lwip: assertion \"%s\" failed at %s:%d", x, __FILE__, __LINE__)
 #define LWIP_RAND() net_rand()
 
 #endif

@@ -7,6 +7,7 @@ out=$1
 shift
 . "$(dirname "$0")/../lib.sh"
 for bin in "$out"/fuzz_*; do
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	name=${bin##*/fuzz_}
 	corpus=$out/corpus/$name
 	mkdir -p "$corpus" "$out/crashes/$name"

@@ -25,7 +25,7 @@ $(UNIT_OUT)/test_dtb: tests/unit/guest/test_dtb.c guest/dtb/dtb.c guest/dtb/dtb.
 	@$(UNIT_CC) $(UNIT_CFLAGS) -Iguest -DFIXTURE_DIR='"$(UNIT_FIXTURES)"' \
 		tests/unit/guest/test_dtb.c guest/dtb/dtb.c -lcmocka -o $@
 
-UNIT_BINS := $(UNIT_OUT)/test_dtb
+UNIT_BINS += $(UNIT_OUT)/test_dtb
 
 # Fuzz targets (libFuzzer): tests/fuzz/<parser>.c. `make fuzz` runs each for
 # FUZZ_SECONDS; `make test` runs a bounded smoke of FUZZ_SMOKE_RUNS inputs
@@ -34,7 +34,7 @@ FUZZ_CC := clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_RUNS ?= 200000
-FUZZ_BINS := $(UNIT_OUT)/fuzz_dtb
+FUZZ_BINS += $(UNIT_OUT)/fuzz_dtb
 
 $(UNIT_OUT)/fuzz_dtb: tests/fuzz/dtb.c guest/dtb/dtb.c guest/dtb/dtb.h | $(SETUP)
 	@mkdir -p $(@D)

@@ -1,0 +1,263 @@
+/*
+ * Bringing the network up: lwIP's glue to the platform (time, random,
+ * diagnostics, timers in the event loop) and the interface's addresses
+ * from the configuration.
+ */
+#include "net.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lwip/dhcp.h"
+#include "lwip/init.h"
+#include "lwip/ip6_addr.h"
+#include "lwip/nd6.h"
+#include "lwip/sys.h"
+#include "lwip/timeouts.h"
+#include "net_int.h"
+#include "plat/conf.h"
+#include "plat/plat.h"
+
+#define ECHO_PORT 7 /* RFC 862 */
+
+static struct netif net_netif;
+static struct plat_timer net_timer;
+static netif_ext_callback_t net_status_cb;
+static char net_hostname[CONF_VALUE_MAX];
+static ip6_addr_t net_gw6;
+static bool net_have_gw6;
+
+/* ---- lwIP's platform glue (lwIP doc/sys_arch.txt, NO_SYS=1) ---- */
+
+u32_t sys_now(void)
+{
+	return (u32_t)(plat_now_ns() / 1000000);
+}
+
+/*
+ * TCP initial sequence numbers, ephemeral ports and DHCP transaction ids.
+ * Unseeded (no seed from dom0), fall back to the clock: good enough for
+ * those, and TLS refuses to start anyway.
+ */
+uint32_t net_rand(void)
+{
+	static uint32_t x = 0x9e3779b9;
+	uint32_t r;
+
+	if (plat_random(&r, sizeof(r)) == 0)
+		return r;
+	x ^= (uint32_t)plat_now_ns();
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
+}
+
+void net_diag(const char *fmt, ...)
+{
+	char line[160];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	if (n > 0 && line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	plat_log("lwip", "%s", line);
+}
+
+/* The static IPv6 default router, for destinations no RA told us about. */
+const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_addr *dest)
+{
+	(void)netif;
+	(void)dest;
+	return net_have_gw6 ? &net_gw6 : NULL;
+}
+
+/* ---- timers: lwIP's timeouts run from the loop, which sleeps until the next ---- */
+
+static void net_timers(void *arg)
+{
+	u32_t sleep_ms;
+
+	(void)arg;
+	sys_check_timeouts();
+	sleep_ms = sys_timeouts_sleeptime();
+	if (sleep_ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		plat_timer_arm(&net_timer, plat_now_ns() + (uint64_t)sleep_ms * 1000000, net_timers,
+			       NULL);
+}
+
+/* ---- status ---- */
+
+static void net_log_ip6(const struct netif *netif, int i)
+{
+	const char *state = ip6_addr_ispreferred(netif_ip6_addr_state(netif, i))   ? "preferred"
+			    : ip6_addr_istentative(netif_ip6_addr_state(netif, i)) ? "tentative"
+			    : ip6_addr_isvalid(netif_ip6_addr_state(netif, i))	   ? "deprecated"
+										   : "gone";
+
+	char text[IP6ADDR_STRLEN_MAX];
+
+	/* lwIP writes hex digits in upper case; RFC 5952 section 4.3 says lower. */
+	ip6addr_ntoa_r(netif_ip6_addr(netif, i), text, sizeof(text));
+	for (char *c = text; *c; c++)
+		if (*c >= 'A' && *c <= 'F')
+			*c = (char)(*c - 'A' + 'a');
+	plat_log("net", "ipv6 %s %s", text, state);
+}
+
+static void net_status(struct netif *netif, netif_nsc_reason_t reason,
+		       const netif_ext_callback_args_t *args)
+{
+	if (reason & LWIP_NSC_IPV4_SETTINGS_CHANGED) {
+		char gw[IP4ADDR_STRLEN_MAX];
+
+		ip4addr_ntoa_r(netif_ip4_gw(netif), gw, sizeof(gw));
+		plat_log("net", "ipv4 %s/%d gateway %s", ip4addr_ntoa(netif_ip4_addr(netif)),
+			 __builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(netif))), gw);
+	}
+	if (reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED)
+		net_log_ip6(netif, args->ipv6_addr_state_changed.addr_index);
+	else if (reason & LWIP_NSC_IPV6_SET)
+		net_log_ip6(netif, args->ipv6_set.addr_index);
+}
+
+/* ---- configuration ---- */
+
+/* plat_config_get, with "" (an empty value) read as unset. */
+static const char *net_config(const char *key, char *buf, size_t size, const char *fallback)
+{
+	if (plat_config_get(key, buf, size) < 0 || buf[0] == '\0')
+		return fallback;
+	return buf;
+}
+
+static int net_config_ip4(ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw, bool *dhcp)
+{
+	char buf[CONF_VALUE_MAX];
+	const char *v = net_config("ip", buf, sizeof(buf), "dhcp");
+	uint8_t a[4];
+	unsigned prefix;
+
+	ip4_addr_set_zero(ip);
+	ip4_addr_set_zero(mask);
+	ip4_addr_set_zero(gw);
+	*dhcp = strcmp(v, "dhcp") == 0;
+	if (*dhcp)
+		return 0;
+	if (conf_parse_ip4_prefix(v, a, &prefix) < 0)
+		return -EINVAL;
+	IP4_ADDR(ip, a[0], a[1], a[2], a[3]);
+	ip4_addr_set_u32(mask, lwip_htonl(~(u32_t)0 << (32 - prefix)));
+	v = net_config("gateway", buf, sizeof(buf), NULL);
+	if (v == NULL)
+		return 0;
+	if (conf_parse_ip4(v, a) < 0)
+		return -EINVAL;
+	IP4_ADDR(gw, a[0], a[1], a[2], a[3]);
+	return 0;
+}
+
+static void net_ip6_from_bytes(ip6_addr_t *ip, const uint8_t a[16])
+{
+	memset(ip, 0, sizeof(*ip));
+	for (int i = 0; i < 4; i++)
+		ip->addr[i] = lwip_htonl((u32_t)a[4 * i] << 24 | (u32_t)a[4 * i + 1] << 16 |
+					 (u32_t)a[4 * i + 2] << 8 | a[4 * i + 3]);
+	ip6_addr_assign_zone(ip, IP6_UNICAST, &net_netif);
+}
+
+/* IPv6: a link-local address always (RFC 4291 2.5.6), then SLAAC or static. */
+static int net_config_ip6(void)
+{
+	char buf[CONF_VALUE_MAX];
+	const char *v = net_config("ip6", buf, sizeof(buf), "slaac");
+	uint8_t a[16];
+	unsigned prefix;
+	ip6_addr_t ip;
+	s8_t idx;
+
+	if (strcmp(v, "off") == 0)
+		return 0;
+	netif_create_ip6_linklocal_address(&net_netif, 1);
+	if (strcmp(v, "slaac") == 0) {
+		net_netif.ip6_autoconfig_enabled = 1;
+	} else {
+		/* lwIP keeps no prefix length: on-link needs an RA, or the gateway. */
+		if (conf_parse_ip6_prefix(v, a, &prefix) < 0)
+			return -EINVAL;
+		net_ip6_from_bytes(&ip, a);
+		if (netif_add_ip6_address(&net_netif, &ip, &idx) != ERR_OK)
+			return -ENOSPC;
+	}
+	v = net_config("ip6_gateway", buf, sizeof(buf), NULL);
+	if (v != NULL) {
+		if (conf_parse_ip6(v, a) < 0)
+			return -EINVAL;
+		net_ip6_from_bytes(&net_gw6, a);
+		net_have_gw6 = true;
+	}
+	return 0;
+}
+
+static int net_config_services(void)
+{
+	char buf[CONF_VALUE_MAX];
+
+	if (strcmp(net_config("echo", buf, sizeof(buf), "on"), "on") != 0)
+		return 0;
+	return net_echo_start(ECHO_PORT);
+}
+
+static int net_bring_up(void)
+{
+	ip4_addr_t ip, mask, gw;
+	bool dhcp;
+	int rc;
+
+	rc = net_config_ip4(&ip, &mask, &gw, &dhcp);
+	if (rc < 0) {
+		plat_log("net", "bad ip or gateway in the configuration");
+		return rc;
+	}
+	rc = net_if_add(&net_netif, &ip, &mask, &gw);
+	if (rc < 0)
+		return rc;
+	netif_set_hostname(&net_netif,
+			   net_config("hostname", net_hostname, sizeof(net_hostname), "appliance"));
+	netif_set_up(&net_netif);
+	rc = net_config_ip6();
+	if (rc < 0) {
+		plat_log("net", "bad ip6 or ip6_gateway in the configuration");
+		return rc;
+	}
+	if (dhcp && dhcp_start(&net_netif) != ERR_OK)
+		return -ENOMEM;
+	plat_log("net", "interface up, ipv4 %s", dhcp ? "by dhcp" : "static");
+	return 0;
+}
+
+int net_start(void)
+{
+	int rc;
+
+	lwip_init();
+	netif_add_ext_callback(&net_status_cb, net_status);
+	rc = net_bring_up();
+	if (rc < 0)
+		return rc;
+	rc = plat_poll_register(net_timers, NULL);
+	if (rc < 0)
+		return rc;
+	rc = net_config_services();
+	if (rc < 0)
+		return rc;
+	net_timers(NULL);
+	plat_log("net", "ready");
+	return 0;
+}

@@ -1,0 +1,24 @@
+/*
+ * What the files of the host platform share. The host platform implements
+ * plat/plat.h for a Linux process: an epoll loop (loop.c), a TAP device
+ * (tap.c), a regular file as the block device (blk.c), the configuration
+ * file and the rest (sys.c); main.c wires them from the command line.
+ */
+#ifndef PLAT_HOST_HOST_H
+#define PLAT_HOST_HOST_H
+
+#include <stdint.h>
+
+/* Set up the loop (epoll, SIGTERM/SIGINT through a signalfd). */
+int host_loop_init(void);
+/* Call fn(arg) from the loop whenever `fd` is readable. */
+int host_watch(int fd, void (*fn)(void *arg), void *arg);
+
+/* Open TAP interface `name` (created if missing); the guest's MAC is `mac`. */
+int host_tap_open(const char *name, const uint8_t mac[6]);
+/* Use the regular file `path` as the block device. */
+int host_blk_open(const char *path, int read_only);
+/* Read and validate appliance.conf; prints FILE:LINE: reason on error. */
+int host_config_load(const char *path);
+
+#endif

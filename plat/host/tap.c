@@ -1,0 +1,98 @@
+/*
+ * plat_net_* over a Linux TAP device (Documentation/networking/tuntap.rst):
+ * one read() is one Ethernet frame, one writev() sends one. IFF_NO_PI: no
+ * packet-information header in front of the frames.
+ */
+#include "host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "plat/plat.h"
+
+/* Frames read per wake-up, so timers and other devices get their turn. */
+#define TAP_RX_BURST 64
+
+static int tap_fd = -1;
+static uint8_t tap_mac[6];
+static void (*tap_rx_fn)(void *arg, const void *frame, size_t len);
+static void *tap_rx_arg;
+
+static void tap_readable(void *arg)
+{
+	static uint8_t frame[65536];
+
+	(void)arg;
+	for (int i = 0; i < TAP_RX_BURST; i++) {
+		ssize_t n = read(tap_fd, frame, sizeof(frame));
+
+		if (n <= 0)
+			return; /* EAGAIN: drained */
+		if (tap_rx_fn != NULL)
+			tap_rx_fn(tap_rx_arg, frame, (size_t)n);
+	}
+}
+
+int host_tap_open(const char *name, const uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int rc;
+
+	tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (tap_fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(tap_fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		goto close_fd;
+	}
+	memcpy(tap_mac, mac, sizeof(tap_mac));
+	rc = host_watch(tap_fd, tap_readable, NULL);
+	if (rc < 0)
+		goto close_fd;
+	return 0;
+close_fd:
+	close(tap_fd);
+	tap_fd = -1;
+	return rc;
+}
+
+int plat_net_info(struct plat_net_info *info)
+{
+	if (tap_fd < 0)
+		return -ENODEV;
+	memcpy(info->mac, tap_mac, sizeof(info->mac));
+	info->mtu = 1500;
+	return 0;
+}
+
+void plat_net_on_rx(void (*fn)(void *arg, const void *frame, size_t len), void *arg)
+{
+	tap_rx_fn = fn;
+	tap_rx_arg = arg;
+}
+
+int plat_net_send(const struct plat_iov *iov, int n)
+{
+	struct iovec v[16];
+
+	if (tap_fd < 0)
+		return -ENODEV;
+	if (n > 16)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		v[i].iov_base = (void *)iov[i].base;
+		v[i].iov_len = iov[i].len;
+	}
+	if (writev(tap_fd, v, n) < 0)
+		return errno == EAGAIN ? -EAGAIN : -EIO;
+	return 0;
+}

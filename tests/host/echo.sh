@@ -1,0 +1,72 @@
+#!/bin/bash
+# Usage: tests/host/echo.sh APPLIANCE
+# The host twin's network stack end to end, in a network namespace of its
+# own: static IPv4 and IPv6, TCP echo of 1 MiB intact on both, UDP echo
+# (also fragmented), ping, IPv6 link-local; then DHCP and SLAAC from a
+# dnsmasq in the same namespace; SIGTERM gives a clean exit.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/host/netns.sh
+TWIN=$(realpath "${1:-build/host/appliance-san}")
+CLIENT=tests/host/echo_client.py
+MIB=1048576
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+
+# ---- static addresses ----
+cat >"$WORK/static.conf" <<CONF
+hostname=twin
+ip=192.0.2.2/24
+gateway=192.0.2.1
+ip6=fd00:db8::2/64
+echo=on
+CONF
+twin_start "$WORK/static.log" "$WORK/static.conf" 02:00:00:00:00:02
+check "twin up with static addresses" wait_log "$WORK/static.log" "ipv6 fd00:db8::2 preferred" 10
+check "tcp echo, 1 MiB, ipv4" in_ns "$PY" "$CLIENT" tcp 192.0.2.2 $MIB
+check "udp echo, ipv4" in_ns "$PY" "$CLIENT" udp 192.0.2.2 1000
+check "udp echo, 8000 bytes (fragmented both ways)" in_ns "$PY" "$CLIENT" udp 192.0.2.2 8000
+check "ping ipv4" in_ns "$PY" "$CLIENT" ping 192.0.2.2 3
+check "tcp echo, 1 MiB, ipv6 static" in_ns "$PY" "$CLIENT" tcp fd00:db8::2 $MIB
+check "udp echo, ipv6" in_ns "$PY" "$CLIENT" udp fd00:db8::2 1200
+# EUI-64 from the MAC 02:00:00:00:00:02 (RFC 4291 appendix A).
+check "tcp echo, ipv6 link-local" in_ns "$PY" "$CLIENT" tcp fe80::ff:fe00:2%tap0 65536
+check "ping ipv6" in_ns "$PY" "$CLIENT" ping fd00:db8::2 3
+check "4 tcp echoes at once, 256 KiB each" in_ns bash -c \
+	"for i in 1 2 3 4; do '$PY' '$CLIENT' tcp 192.0.2.2 262144 & done; r=0; for i in 1 2 3 4; do wait -n || r=1; done; exit \$r"
+twin_stop
+check "SIGTERM: exit status 0" [ $? = 0 ]
+check "SIGTERM: logged" grep -q "signal 15: shutting down" "$WORK/static.log"
+check "no sanitizer report" bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime error|panic' '$WORK/static.log'"
+
+# ---- DHCP (RFC 2131) and SLAAC (RFC 4862) from dnsmasq ----
+if ! command -v dnsmasq >/dev/null; then
+	fail "dhcp: dnsmasq is not installed (package dnsmasq-base)"
+else
+	in_ns dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --bind-interfaces \
+		--interface=tap0 --dhcp-range=192.0.2.50,192.0.2.59,255.255.255.0,1h \
+		--enable-ra --dhcp-range=fd00:db8::,ra-only,64,1h \
+		--dhcp-leasefile="$WORK/leases" --pid-file="$WORK/dnsmasq.pid" \
+		--log-facility="$WORK/dnsmasq.log" &
+	PIDS+=($!)
+	printf 'hostname=twin-dhcp\nip=dhcp\nip6=slaac\n' >"$WORK/dhcp.conf"
+	twin_start "$WORK/dhcp.log" "$WORK/dhcp.conf" 02:00:00:00:00:03
+	if check "dhcp: address leased" wait_log "$WORK/dhcp.log" "ipv4 192\.0\.2\.5[0-9]/24" 20; then
+		ip4=$(grep -oE "ipv4 192\.0\.2\.5[0-9]" "$WORK/dhcp.log" | head -1 | cut -d' ' -f2)
+		check "dhcp: tcp echo, 1 MiB, to $ip4" in_ns "$PY" "$CLIENT" tcp "$ip4" $MIB
+		check "dhcp: the lease carries the hostname" grep -q "twin-dhcp" "$WORK/leases"
+	fi
+	# SLAAC: the EUI-64 address under the advertised prefix.
+	if check "slaac: address from the router advertisement" \
+		wait_log "$WORK/dhcp.log" "ipv6 fd00:db8::ff:fe00:3 preferred" 20; then
+		check "slaac: tcp echo to fd00:db8::ff:fe00:3" in_ns "$PY" "$CLIENT" tcp fd00:db8::ff:fe00:3 $MIB
+	fi
+	twin_stop
+	check "dhcp twin: exit status 0" [ $? = 0 ]
+fi
+for f in "$WORK"/*.log; do
+	[ "$T_FAIL" = 0 ] || { echo "--- $f"; tail -20 "$f"; }
+done
+done_tests

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Echo (RFC 862) client for the host tests and benchmark.
+
+  echo_client.py tcp HOST SIZE    send SIZE random bytes, read them back,
+                                  exit 0 if they came back intact
+  echo_client.py udp HOST SIZE    one datagram of SIZE bytes, same check
+  echo_client.py bench HOST SIZE  TCP echo of SIZE bytes; prints the payload
+                                  rate in Mbit/s (each way, both at once)
+  echo_client.py ping HOST COUNT  ICMP or ICMPv6 echo (raw socket: root)
+
+HOST may be an IPv6 address with a zone (fe80::1%tap0). Port 7.
+"""
+import os
+import selectors
+import socket
+import struct
+import sys
+import time
+
+PORT = 7
+TIMEOUT = 30
+
+
+def addr(host, port=PORT):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return fam, socket.getaddrinfo(host, port, fam)[0][4]
+
+
+def tcp_echo(host, data):
+    """Send and receive at once, so neither side's window stalls the other."""
+    fam, sa = addr(host)
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect(sa)
+    s.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    sent, got, deadline = 0, bytearray(), time.monotonic() + TIMEOUT
+    while len(got) < len(data):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"sent {sent}, got {len(got)} of {len(data)}")
+        for _, ev in sel.select(1):
+            if ev & selectors.EVENT_WRITE and sent < len(data):
+                try:
+                    sent += s.send(data[sent:sent + 65536])
+                except BlockingIOError:
+                    pass
+                if sent == len(data):
+                    s.shutdown(socket.SHUT_WR)
+                    sel.modify(s, selectors.EVENT_READ)
+            if ev & selectors.EVENT_READ:
+                chunk = s.recv(65536)
+                if not chunk:
+                    raise ConnectionError(f"closed after {len(got)} bytes")
+                got += chunk
+    s.close()
+    return bytes(got)
+
+
+def udp_echo(host, data):
+    fam, sa = addr(host)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    for _ in range(5):  # UDP may lose a datagram (ARP/ND not yet resolved)
+        s.sendto(data, sa)
+        try:
+            return s.recv(65536)
+        except socket.timeout:
+            continue
+    raise TimeoutError("no udp reply")
+
+
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+
+
+def ping(host, count):
+    """RFC 792 / RFC 4443 echo; every request must get its reply."""
+    fam, sa = addr(host, 0)  # a raw socket takes no port
+    v6 = fam == socket.AF_INET6
+    s = socket.socket(fam, socket.SOCK_RAW,
+                      socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
+    s.settimeout(2)
+    ident = os.getpid() & 0xFFFF
+    for seq in range(count):
+        payload = os.urandom(32)
+        hdr = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, ident, seq)
+        if not v6:  # the kernel fills in the ICMPv6 checksum itself
+            hdr = struct.pack("!BBHHH", 8, 0, checksum(hdr + payload), ident, seq)
+        s.sendto(hdr + payload, sa)
+        while True:
+            pkt = s.recv(2048)
+            if not v6:
+                pkt = pkt[(pkt[0] & 0xF) * 4:]
+            typ, _, _, rid, rseq = struct.unpack("!BBHHH", pkt[:8])
+            if typ == (129 if v6 else 0) and rid == ident and rseq == seq:
+                if pkt[8:] != payload:
+                    raise ValueError("ping: reply payload differs")
+                break
+    return count
+
+
+def main():
+    mode, host, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if mode == "ping":
+        print(f"ping: {ping(host, size)} replies")
+        return
+    data = os.urandom(size)
+    if mode == "bench":
+        start = time.monotonic()
+        back = tcp_echo(host, data)
+        secs = time.monotonic() - start
+        if back != data:
+            sys.exit("bench: data came back corrupted")
+        print(f"{size * 8 / secs / 1e6:.1f}")
+        return
+    back = tcp_echo(host, data) if mode == "tcp" else udp_echo(host, data)
+    if back != data:
+        sys.exit(f"{mode} echo: {len(back)} bytes back, content differs")
+    print(f"{mode} echo: {size} bytes intact")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (OSError, ValueError) as e:
+        sys.exit(f"{sys.argv[1]} {sys.argv[2]}: {e}")

@@ -8,6 +8,7 @@
 #   HTTP  127.0.0.1:$HTTP_PORT  (8080) -> 80
 #   HTTPS 127.0.0.1:$HTTPS_PORT (8443) -> 443
 #   DNS   127.0.0.1:$DNS_PORT   (5353) -> 53, UDP and TCP
+#   echo  127.0.0.1:$ECHO_PORT  (unset: none) -> 7, UDP and TCP
 #
 # Boards whose board.conf names a QEMU_MACHINE:
 #   with U-Boot (orangepi-pc): the image is the SD card; the SPL at 8 KiB,
@@ -63,6 +64,10 @@ user_net="$user_net,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80"
 user_net="$user_net,hostfwd=tcp:127.0.0.1:$HTTPS_PORT-:443"
 user_net="$user_net,hostfwd=udp:127.0.0.1:$DNS_PORT-:53"
 user_net="$user_net,hostfwd=tcp:127.0.0.1:$DNS_PORT-:53"
+# The echo service (port 7) only when asked: the network tests use it.
+if [ -n "${ECHO_PORT:-}" ]; then
+	user_net="$user_net,hostfwd=tcp:127.0.0.1:$ECHO_PORT-:7,hostfwd=udp:127.0.0.1:$ECHO_PORT-:7"
+fi
 
 # QEMU's SD card model takes only power-of-two sizes: pad the copy.
 copy_image() {

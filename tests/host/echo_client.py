@@ -8,7 +8,7 @@
                                   rate in Mbit/s (each way, both at once)
   echo_client.py ping HOST COUNT  ICMP or ICMPv6 echo (raw socket: root)
 
-HOST may be an IPv6 address with a zone (fe80::1%tap0). Port 7.
+HOST may be an IPv6 address with a zone (fe80::1%tap0). Port 7, or $ECHO_PORT.
 """
 import os
 import selectors
@@ -17,7 +17,7 @@ import struct
 import sys
 import time
 
-PORT = 7
+PORT = int(os.environ.get("ECHO_PORT", "7"))
 TIMEOUT = 30
 
 

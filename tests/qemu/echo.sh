@@ -1,0 +1,62 @@
+#!/bin/bash
+# Usage: tests/qemu/echo.sh BOARD
+#
+# The guest's network path end to end in QEMU: netfront -> dom0's bridge ->
+# QEMU user networking (restrict=on). The guest must get its address by
+# DHCP from QEMU, and a client on this host must reach its TCP and UDP echo
+# through a port forwarded on 127.0.0.1, with 1 MiB echoed intact.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+board=${1:?usage: tests/qemu/echo.sh BOARD}
+img=${OUT:-out}/$board.img
+work=${B:-build}/test/echo-$board
+log=$work/serial.log
+CLIENT=tests/host/echo_client.py
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+mkdir -p "$work"
+rm -f "$log"
+
+# A free port on 127.0.0.1 for the forward.
+ECHO_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export ECHO_PORT
+
+echo "qemu-echo: booting $board, echo forwarded from 127.0.0.1:$ECHO_PORT; serial log in $log"
+start=$(date +%s.%N)
+QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
+	QEMU_PIDFILE=$work/qemu.pid setsid image/qemu.sh "$board" "$img" "$work/run" &
+runner=$!
+stop_qemu() {
+	[ -f "$work/qemu.pid" ] && kill "$(cat "$work/qemu.pid")" 2>/dev/null
+	wait "$runner" 2>/dev/null
+}
+trap stop_qemu EXIT
+
+# wait_for REGEX SECONDS: until the serial log shows REGEX.
+wait_for() {
+	local i
+	for ((i = 0; i < $2 * 2; i++)); do
+		grep -Eq -- "$1" "$log" 2>/dev/null && return 0
+		kill -0 "$runner" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}
+elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)"; }
+
+if wait_for 'net: ipv4 [0-9.]+/[0-9]+ gateway' 240; then
+	ok "guest got an address by DHCP after $(elapsed) s: $(grep -Eo 'net: ipv4 [0-9./]+' "$log" | head -1)"
+else
+	fail "guest got no address by DHCP"
+	tail -n 30 "$log"
+	done_tests
+	exit 1
+fi
+check "guest address is QEMU's DHCP range (10.0.2.x)" grep -Eq 'net: ipv4 10\.0\.2\.[0-9]+/24' "$log"
+wait_for 'echo: tcp and udp port 7' 10
+check "udp echo through the forward" "$PY" "$CLIENT" udp 127.0.0.1 1000
+check "tcp echo of 1 MiB intact through the forward" "$PY" "$CLIENT" tcp 127.0.0.1 1048576
+check "no panic or fatal exception on the console" \
+	bash -c "! grep -Eq 'guest: (fatal|panic)|Kernel panic|Xen BUG' '$log'"
+done_tests

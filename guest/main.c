@@ -1,20 +1,23 @@
 /*
- * The guest program of this first stage: say who we are, report ready,
- * and wait (blocked, not spinning) for the toolstack to shut us down.
+ * The guest program: bring the platform up, report, start the services
+ * (net_start() from net/, when linked in) and run the event loop until
+ * the toolstack asks us to stop.
  */
 #include <stdio.h>
-#include <unistd.h>
 
-#include <public/sched.h>
-
+#include "arch/arm32/arch.h"
 #include "board.h"
 #include "libc/libc.h"
+#include "plat/plat.h"
+#include "plat_xen.h"
+#include "selftest.h"
 #include "version.h"
-#include "xen/shutdown.h"
-#include "xen/xen.h"
 #include "xen/xenstore.h"
 
 extern char __image_start[], __image_end[], _end[];
+
+/* net/net.h; weak so the guest builds and runs without net/. */
+int net_start(void) __attribute__((weak));
 
 static void banner(const struct board *b)
 {
@@ -35,31 +38,37 @@ static void banner(const struct board *b)
 	       (unsigned long long)b->gicc_base);
 }
 
-/* Without xenstore (booted as dom0 for debugging) there is no one to ask
- * us to stop: power off right away. */
-static int run_without_xenstore(void)
+static void report_ready(void)
 {
-	printf("guest: ready\n");
-	printf("guest: no xenstore ring (not a domU?): clean exit (poweroff)\n");
-	return 0;
+	struct plat_mem_stats st;
+	uint32_t freq = timer_frequency();
+	uint64_t now = timer_count(), boot = arch_boot_count();
+	char domid[8] = "?";
+
+	xs_read(XS_TX_NONE, "domid", domid, sizeof(domid));
+	plat_mem_stats(&st);
+	printf("guest: ready (domid %s): %llu ms after the first instruction (%llu ms after domain creation); "
+	       "heap %u KiB in use, high-water %u KiB\n",
+	       domid, (unsigned long long)((now - boot) * 1000 / freq),
+	       (unsigned long long)(now * 1000 / freq),
+	       (unsigned int)(st.heap_used >> 10), (unsigned int)(st.heap_peak >> 10));
+	fflush(stdout);
 }
 
 int main(void)
 {
-	unsigned int reason;
 	int err;
 
 	banner(board_info());
-	if (xs_init() < 0)
-		return run_without_xenstore();
-	err = shutdown_init();
-	if (err < 0)
-		printf("guest: cannot watch control/shutdown (%d)\n", err);
-	printf("guest: ready\n");
-	reason = shutdown_wait();
-	printf("guest: clean exit (%s), peak heap %u KiB\n",
-	       shutdown_name(reason), (unsigned int)(libc_heap_peak() >> 10));
-	fflush(stdout);
-	shutdown_ack();
-	xen_shutdown(reason);
+	if (plat_xen_init() < 0) {
+		printf("guest: ready\n");
+		printf("guest: no xenstore ring (not a domU?): clean exit (poweroff)\n");
+		return 0;
+	}
+	report_ready();
+	selftest_run();
+	if (net_start != NULL && (err = net_start()) < 0)
+		printf("guest: net_start failed (%d)\n", err);
+	plat_run();
+	plat_exit(PLAT_SHUTDOWN_POWEROFF);
 }

@@ -15,10 +15,12 @@ GUEST_OBJCOPY := arm-none-eabi-objcopy
 GUEST_STRIP := arm-none-eabi-strip
 
 GUEST_ARCH_FLAGS := -mthumb -march=armv7ve+simd -mfloat-abi=hard -mfpu=auto
+# -funwind-tables: the panic path's backtrace reads the EHABI tables
+# (arch/arm32/unwind.c); Thumb-2 code has no usable frame-pointer chain.
 GUEST_CFLAGS := $(GUEST_ARCH_FLAGS) -O2 -g -std=gnu11 \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
-	-ffunction-sections -fdata-sections -fno-common \
-	-I$(GUEST_SRC) -I$(GUEST_OUT) -idirafter $(B)/src/xen/xen/include \
+	-ffunction-sections -fdata-sections -fno-common -funwind-tables \
+	-I$(GUEST_SRC) -I$(GUEST_OUT) -I. -idirafter $(B)/src/xen/xen/include \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -MMD -MP
 # Code that runs before the MMU is on must not rely on unaligned accesses
 # (memory is Strongly-ordered then) nor on compiler-generated library calls.
@@ -29,9 +31,13 @@ GUEST_LDFLAGS := $(GUEST_ARCH_FLAGS) -nostartfiles -static \
 	-Wl,--no-warn-rwx-segments
 
 GUEST_ASM := arch/arm32/head.S arch/arm32/vectors.S xen/hypercall.S
-GUEST_C := arch/arm32/mmu.c arch/arm32/exception.c arch/arm32/timer.c \
-	dtb/dtb.c xen/xen.c xen/events.c xen/console.c xen/xenstore.c \
-	xen/shutdown.c libc/syscalls.c arch/arm32/boot.c board.c main.c
+GUEST_C := arch/arm32/mmu.c arch/arm32/exception.c arch/arm32/unwind.c \
+	arch/arm32/timer.c arch/arm32/gic.c arch/arm32/boot.c \
+	dtb/dtb.c board.c libc/syscalls.c rng/drbg.c \
+	xen/xen.c xen/events.c xen/console.c xen/gnttab.c \
+	xen/xs_wire.c xen/xenstore.c xen/xenbus.c xen/shutdown.c \
+	xen/blkfront.c xen/blkfront_xs.c xen/netfront.c xen/netfront_xs.c \
+	entropy.c plat_xen.c selftest.c main.c
 # Files whose code runs with the MMU off.
 GUEST_EARLY_C := arch/arm32/mmu.c arch/arm32/boot.c
 
@@ -64,9 +70,16 @@ $(GUEST_OUT)/%.o: $(GUEST_SRC)/%.S $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk
 	@echo "guest: AS $<"
 	@$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 
-$(GUEST_OUT)/guest.elf: $(GUEST_OBJS) $(GUEST_SRC)/guest.ld
+# The services (net/: lwIP and the echo service) when net/module.mk names
+# their library. main.c refers to net_start() weakly, which alone would
+# not pull it out of the archive: -u does.
+GUEST_LIBS = $(NET_GUEST_LIB)
+GUEST_LIBS_LDFLAGS = $(if $(NET_GUEST_LIB),-u net_start)
+
+$(GUEST_OUT)/guest.elf: $(GUEST_OBJS) $(GUEST_SRC)/guest.ld $(GUEST_LIBS)
 	@echo "guest: LD $@"
-	@$(GUEST_CC) $(GUEST_LDFLAGS) $(GUEST_OBJS) -o $@ -lc -lm -lgcc
+	@$(GUEST_CC) $(GUEST_LDFLAGS) $(GUEST_LIBS_LDFLAGS) $(GUEST_OBJS) \
+		$(GUEST_LIBS) -o $@ -lc -lm -lgcc
 
 # The zImage is the raw memory image from the link address; the header at
 # its start (head.S) carries the zImage magic and the image length.
@@ -76,3 +89,48 @@ $(GUEST_OUT)/guest.zImage: $(GUEST_OUT)/guest.elf
 	@echo "guest: $@ $$(stat -c %s $@) bytes (stripped ELF $$(stat -c %s $(GUEST_OUT)/guest.stripped.elf) bytes)"
 
 -include $(GUEST_OBJS:.o=.d)
+
+# ---- tests ----
+# UNIT_OUT, UNIT_CC and UNIT_CFLAGS come from tests/unit/module.mk, which
+# is included after this file: target names use our own copy of the
+# directory, recipes expand the rest when they run.
+GUEST_UNIT_OUT := $(B)/unit
+GUEST_UNIT_XEN := -isystem $(B)/src/xen/xen/include
+
+# Event-channel pending-bit selection and the ring index arithmetic.
+$(GUEST_UNIT_OUT)/test_evtchn: tests/unit/guest/test_evtchn.c guest/xen/evtchn_bits.h \
+		$(GUEST_SRC)/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Iguest $< -lcmocka -o $@
+
+# The xenstore wire protocol.
+$(GUEST_UNIT_OUT)/test_xs_wire: tests/unit/guest/test_xs_wire.c guest/xen/xs_wire.c \
+		guest/xen/xs_wire.h $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Iguest $(GUEST_UNIT_XEN) $< guest/xen/xs_wire.c -lcmocka -o $@
+
+# The DRBG (ChaCha20 against RFC 8439) and the seed parser.
+$(GUEST_UNIT_OUT)/test_drbg: tests/unit/guest/test_drbg.c guest/rng/drbg.c guest/rng/drbg.h \
+		$(GUEST_SRC)/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Iguest $< guest/rng/drbg.c -lcmocka -o $@
+
+GUEST_UNIT_BINS := $(addprefix $(GUEST_UNIT_OUT)/,test_evtchn test_xs_wire test_drbg)
+UNIT_BINS += $(GUEST_UNIT_BINS)
+
+# The xenstore reply parser under libFuzzer; tests/fuzz/run.sh runs every
+# $(UNIT_OUT)/fuzz_* it finds.
+$(GUEST_UNIT_OUT)/fuzz_xs_reply: tests/fuzz/xs_reply.c guest/xen/xs_wire.c guest/xen/xs_wire.h \
+		$(B)/src/xen/.unpacked | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Iguest $(GUEST_UNIT_XEN) tests/fuzz/xs_reply.c guest/xen/xs_wire.c -o $@
+
+FUZZ_BINS += $(GUEST_UNIT_OUT)/fuzz_xs_reply
+TEST_DEPS += $(GUEST_UNIT_BINS) $(GUEST_UNIT_OUT)/fuzz_xs_reply
+
+# QEMU system tests on qemu-virt (each boots the image once or twice).
+TEST_SUITES += "tests/qemu/guest-blk.sh qemu-virt" "tests/qemu/guest-crash.sh qemu-virt"

@@ -41,11 +41,11 @@ static void console_hyp_write(const char *buf, size_t len)
 /* Wait until the backend consumed something, without spinning. */
 static void console_wait_space(void)
 {
-	evtchn_clear(console_port);
+	evtchn_prepare(console_port);
 	rmb();
 	if (ring_free(console_ring->out_prod, console_ring->out_cons,
 		      sizeof(console_ring->out)) == 0)
-		evtchn_wait(&console_port, 1);
+		evtchn_block(console_port, 0);
 }
 
 /* Copy what fits into the out ring; returns the number of bytes taken. */

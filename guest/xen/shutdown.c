@@ -3,6 +3,7 @@
  */
 #include "xen/shutdown.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,24 +12,15 @@
 #include "xen/xenstore.h"
 
 #define SHUTDOWN_KEY "control/shutdown"
-#define SHUTDOWN_TOKEN "shutdown"
 
-int shutdown_init(void)
-{
-	int err = xs_write("control/feature-poweroff", "1");
-
-	if (err == 0)
-		err = xs_write("control/feature-reboot", "1");
-	if (err < 0)
-		printf("guest: cannot advertise shutdown features (%d)\n", err);
-	return xs_watch(SHUTDOWN_KEY, SHUTDOWN_TOKEN);
-}
+static void (*shutdown_fn)(unsigned int reason);
+static bool shutdown_requested;
 
 /* The request now in control/shutdown: a SHUTDOWN_* reason, or -1. */
 static int shutdown_request(void)
 {
 	char value[32];
-	int len = xs_read(SHUTDOWN_KEY, value, sizeof(value));
+	int len = xs_read(XS_TX_NONE, SHUTDOWN_KEY, value, sizeof(value));
 
 	if (len <= 0)
 		return -1;
@@ -41,28 +33,46 @@ static int shutdown_request(void)
 	return -1;
 }
 
-unsigned int shutdown_wait(void)
+static void shutdown_changed(void *arg)
 {
-	char token[32];
 	int reason;
 
-	for (;;) {
-		if (xs_wait_watch(token, sizeof(token)) < 0)
-			continue;
-		if (strcmp(token, SHUTDOWN_TOKEN) != 0)
-			continue;
-		reason = shutdown_request();
-		if (reason >= 0)
-			return (unsigned int)reason;
-	}
+	if (shutdown_requested)
+		return;
+	reason = shutdown_request();
+	if (reason < 0)
+		return;
+	shutdown_requested = true;
+	printf("guest: %s requested by the toolstack\n", shutdown_name((unsigned int)reason));
+	shutdown_fn((unsigned int)reason);
+}
+
+int shutdown_init(void (*fn)(unsigned int reason))
+{
+	int err = xs_write(XS_TX_NONE, "control/feature-poweroff", "1");
+
+	if (err == 0)
+		err = xs_write(XS_TX_NONE, "control/feature-reboot", "1");
+	if (err < 0)
+		printf("guest: cannot advertise shutdown features (%d)\n", err);
+	shutdown_fn = fn;
+	err = xs_watch(SHUTDOWN_KEY, shutdown_changed, NULL);
+	return err < 0 ? err : 0;
 }
 
 int shutdown_ack(void)
 {
-	return xs_write(SHUTDOWN_KEY, "");
+	return xs_write(XS_TX_NONE, SHUTDOWN_KEY, "");
 }
 
 const char *shutdown_name(unsigned int reason)
 {
-	return reason == SHUTDOWN_reboot ? "reboot" : "poweroff";
+	switch (reason) {
+	case SHUTDOWN_reboot:
+		return "reboot";
+	case SHUTDOWN_crash:
+		return "crash";
+	default:
+		return "poweroff";
+	}
 }

@@ -1,14 +1,19 @@
 /*
- * Minimal xenstore client (see xenstore.h).
+ * The xenstore client (see xenstore.h; message format in xs_wire.c).
+ *
+ * Bytes from the response ring are gathered in xs_in until a whole
+ * message is there. A reply is kept for the request waiting on it; a
+ * watch event only sets its watch's flag, so events arriving during a
+ * request are never lost and callbacks never run inside a request.
  */
 #include "xen/xenstore.h"
 
 #include <errno.h>
-#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <public/hvm/params.h>
-#include <public/io/xs_wire.h>
 
 #include "arch/arm32/arch.h"
 #include "arch/arm32/barrier.h"
@@ -16,18 +21,36 @@
 #include "xen/events.h"
 #include "xen/ring.h"
 #include "xen/xen.h"
+#include "xen/xs_wire.h"
+
+#define XS_MAX_WATCHES 16
+#define XS_PATH_MAX 128
+#define XS_TRANSACT_TRIES 16
+
+struct xs_watch_slot {
+	char path[XS_PATH_MAX];
+	xs_watch_fn fn;
+	void *arg;
+	bool used;
+	bool fired;
+	bool taken; /* fired, for xs_watch_take */
+};
 
 static struct xenstore_domain_interface *xs_ring;
 static evtchn_port_t xs_port;
 static uint32_t xs_req_id;
 
-/* The last message read: header and payload, NUL-terminated. */
-static struct xsd_sockmsg xs_msg;
-static char xs_payload[XENSTORE_PAYLOAD_MAX + 1];
+/* Incoming bytes, and the reply to the request in flight. */
+static char xs_in[XS_WIRE_MSG_MAX];
+static uint32_t xs_in_len;
+static char xs_reply_buf[XS_WIRE_MSG_MAX + 1];
+static struct xs_msg xs_reply;
+static bool xs_reply_ready;
+static char xs_out[XS_WIRE_MSG_MAX];
 
-/* A watch event seen but not yet returned by xs_wait_watch(). */
-static int xs_event_pending;
-static char xs_event_token[64];
+static struct xs_watch_slot xs_watches[XS_MAX_WATCHES];
+
+static void xs_port_event(evtchn_port_t port, void *arg);
 
 int xs_init(void)
 {
@@ -41,7 +64,7 @@ int xs_init(void)
 		return -ENOMEM;
 	xs_port = (evtchn_port_t)port;
 	xs_ring = (struct xenstore_domain_interface *)(uintptr_t)(pfn << 12);
-	return 0;
+	return evtchn_bind(xs_port, xs_port_event, NULL);
 }
 
 /* Copy up to `len` bytes into the request ring; returns how many fit. */
@@ -64,8 +87,8 @@ static uint32_t xs_put_some(const char *data, uint32_t len)
 	return n;
 }
 
-/* Copy up to `len` bytes out of the response ring; returns how many. */
-static uint32_t xs_get_some(char *data, uint32_t len)
+/* Move what the response ring holds into xs_in; returns bytes moved. */
+static uint32_t xs_get_some(void)
 {
 	uint32_t cons = xs_ring->rsp_cons;
 	uint32_t prod = __atomic_load_n(&xs_ring->rsp_prod, __ATOMIC_RELAXED);
@@ -76,162 +99,320 @@ static uint32_t xs_get_some(char *data, uint32_t len)
 	n = ring_used(prod, cons, XENSTORE_RING_SIZE);
 	if (n > XENSTORE_RING_SIZE)
 		arch_panic("xenstore: corrupt response ring indexes");
-	if (n > len)
-		n = len;
+	if (n > sizeof(xs_in) - xs_in_len)
+		n = sizeof(xs_in) - xs_in_len;
 	for (i = 0; i < n; i++)
-		data[i] = xs_ring->rsp[ring_slot(cons + i, XENSTORE_RING_SIZE)];
+		xs_in[xs_in_len + i] = xs_ring->rsp[ring_slot(cons + i, XENSTORE_RING_SIZE)];
+	xs_in_len += n;
 	/* Finish reading before handing the slots back. */
 	mb();
 	__atomic_store_n(&xs_ring->rsp_cons, cons + n, __ATOMIC_RELAXED);
+	if (n > 0)
+		evtchn_send(xs_port);
 	return n;
 }
 
-/*
- * Move `len` bytes through the ring with `op`, blocking on the event
- * channel whenever no progress is possible. The pending bit is cleared
- * before each attempt, so an event that comes after a failed attempt
- * wakes the poll.
- */
-static void xs_transfer(uint32_t (*op)(char *, uint32_t), char *data,
-			uint32_t len)
+static void xs_note_event(const struct xs_msg *msg)
+{
+	const char *path, *token;
+	unsigned int id;
+
+	if (xs_wire_event(msg, &path, &token) < 0) {
+		printf("xenstore: malformed watch event ignored\n");
+		return;
+	}
+	/* Our tokens are "w<slot>". */
+	if (token[0] != 'w' || token[1] < '0' || token[1] > '9')
+		return;
+	id = (unsigned int)strtoul(token + 1, NULL, 10);
+	if (id < XS_MAX_WATCHES && xs_watches[id].used)
+		xs_watches[id].fired = xs_watches[id].taken = true;
+}
+
+/* Handle every complete message in xs_in. */
+static void xs_take_messages(uint32_t want_id)
+{
+	struct xs_msg msg;
+	int n;
+
+	while ((n = xs_wire_parse(xs_in, xs_in_len, &msg)) > 0) {
+		if (msg.type == XS_WATCH_EVENT) {
+			xs_note_event(&msg);
+		} else if (msg.req_id == want_id && !xs_reply_ready) {
+			memcpy(xs_reply_buf, msg.payload, msg.len);
+			xs_reply_buf[msg.len] = '\0';
+			xs_reply = msg;
+			xs_reply.payload = xs_reply_buf;
+			xs_reply_ready = true;
+		} else {
+			printf("xenstore: unexpected reply (req %u) dropped\n",
+			       (unsigned int)msg.req_id);
+		}
+		xs_in_len -= (uint32_t)n;
+		memmove(xs_in, xs_in + n, xs_in_len);
+	}
+	if (n == -EBADMSG)
+		arch_panic("xenstore: oversized message from xenstored");
+}
+
+static void xs_pump(void)
+{
+	while (xs_get_some() > 0)
+		xs_take_messages(xs_req_id);
+}
+
+static void xs_port_event(evtchn_port_t port, void *arg)
+{
+	xs_pump();
+	xs_dispatch();
+}
+
+static int xs_send(const char *data, uint32_t len, uint64_t deadline)
 {
 	uint32_t n;
 
 	while (len > 0) {
-		evtchn_clear(xs_port);
-		n = op(data, len);
-		if (n == 0) {
-			evtchn_wait(&xs_port, 1);
+		evtchn_prepare(xs_port);
+		n = xs_put_some(data, len);
+		if (n > 0) {
+			evtchn_send(xs_port);
+			data += n;
+			len -= n;
 			continue;
 		}
-		evtchn_send(xs_port);
-		data += n;
-		len -= n;
+		if (timer_ns() >= deadline)
+			return -ETIMEDOUT;
+		evtchn_block(xs_port, deadline);
+	}
+	return 0;
+}
+
+static int xs_wait_reply(uint64_t deadline)
+{
+	for (;;) {
+		evtchn_prepare(xs_port);
+		xs_pump();
+		if (xs_reply_ready)
+			return 0;
+		if (timer_ns() >= deadline)
+			return -ETIMEDOUT;
+		evtchn_block(xs_port, deadline);
 	}
 }
 
-static uint32_t xs_put_op(char *data, uint32_t len)
+/* Send a request made of `parts`; on success the reply is in xs_reply. */
+static int xs_request(uint32_t type, xs_tx tx, const struct xs_part *parts,
+		      unsigned int n)
 {
-	return xs_put_some(data, len);
-}
-
-static void xs_put(const void *data, uint32_t len)
-{
-	xs_transfer(xs_put_op, (char *)data, len);
-}
-
-/* Read one whole message into xs_msg / xs_payload. */
-static void xs_read_msg(void)
-{
-	xs_transfer(xs_get_some, (char *)&xs_msg, sizeof(xs_msg));
-	if (xs_msg.len > XENSTORE_PAYLOAD_MAX)
-		arch_panic("xenstore: oversized message from xenstored");
-	xs_transfer(xs_get_some, xs_payload, xs_msg.len);
-	xs_payload[xs_msg.len] = '\0';
-}
-
-/* A watch event's payload is "path\0token\0": remember the token. */
-static void xs_note_event(void)
-{
-	size_t path_len = strnlen(xs_payload, xs_msg.len);
-	const char *token = xs_payload + path_len + 1;
-
-	if (path_len + 1 >= xs_msg.len)
-		token = "";
-	strncpy(xs_event_token, token, sizeof(xs_event_token) - 1);
-	xs_event_pending = 1;
-}
-
-/* xenstored reports errors as the errno's name (xs_wire.h xsd_errors). */
-static int xs_error(const char *name)
-{
-	static const struct { const char *name; int err; } errors[] = {
-		{ "EINVAL", EINVAL }, { "EACCES", EACCES }, { "EEXIST", EEXIST },
-		{ "EISDIR", EISDIR }, { "ENOENT", ENOENT }, { "ENOMEM", ENOMEM },
-		{ "ENOSPC", ENOSPC }, { "EIO", EIO }, { "ENOTEMPTY", ENOTEMPTY },
-		{ "ENOSYS", ENOSYS }, { "EROFS", EROFS }, { "EBUSY", EBUSY },
-		{ "EAGAIN", EAGAIN }, { "EISCONN", EISCONN }, { "E2BIG", E2BIG },
-		{ "EPERM", EPERM },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
-		if (strcmp(name, errors[i].name) == 0)
-			return -errors[i].err;
-	return -EIO;
-}
-
-/*
- * Send a request whose payload is `a` then `b` (either may be empty) and
- * wait for its reply in xs_payload. Watch events on the way are noted.
- */
-static int xs_request(uint32_t type, const char *a, uint32_t alen,
-		      const char *b, uint32_t blen)
-{
-	struct xsd_sockmsg req = {
-		.type = type, .req_id = ++xs_req_id, .tx_id = 0,
-		.len = alen + blen,
-	};
+	uint64_t deadline = timer_ns() + XS_TIMEOUT_NS;
+	int len, err;
 
 	if (xs_ring == NULL)
 		return -ENODEV;
-	if (alen + blen > XENSTORE_PAYLOAD_MAX)
-		return -E2BIG;
-	xs_put(&req, sizeof(req));
-	xs_put(a, alen);
-	xs_put(b, blen);
-	for (;;) {
-		xs_read_msg();
-		if (xs_msg.type == XS_WATCH_EVENT)
-			xs_note_event();
-		else if (xs_msg.req_id == req.req_id)
-			break;
-	}
-	return xs_msg.type == XS_ERROR ? xs_error(xs_payload) : 0;
+	len = xs_wire_encode(xs_out, sizeof(xs_out), type, ++xs_req_id, tx, parts, n);
+	if (len < 0)
+		return len;
+	xs_reply_ready = false;
+	err = xs_send(xs_out, (uint32_t)len, deadline);
+	if (err == 0)
+		err = xs_wait_reply(deadline);
+	if (err == -ETIMEDOUT)
+		printf("xenstore: no reply from xenstored (request type %u)\n",
+		       (unsigned int)type);
+	if (err < 0)
+		return err;
+	return xs_wire_result(&xs_reply, type);
 }
 
-int xs_read(const char *path, char *buf, size_t size)
+/* A request whose payload is one NUL-terminated path. */
+static int xs_path_request(uint32_t type, xs_tx tx, const char *path)
 {
-	int err = xs_request(XS_READ, path, strlen(path) + 1, "", 0);
+	struct xs_part part = { path, (uint32_t)strlen(path) + 1 };
+
+	return xs_request(type, tx, &part, 1);
+}
+
+int xs_read(xs_tx tx, const char *path, char *buf, size_t size)
+{
+	int err = xs_path_request(XS_READ, tx, path);
 
 	if (err < 0)
 		return err;
-	if (xs_msg.len + 1 > size)
+	if (xs_reply.len + 1 > size)
 		return -ENOSPC;
-	memcpy(buf, xs_payload, xs_msg.len + 1);
-	return (int)xs_msg.len;
+	memcpy(buf, xs_reply.payload, xs_reply.len + 1);
+	return (int)xs_reply.len;
 }
 
-int xs_write(const char *path, const char *value)
+int xs_read_u64(xs_tx tx, const char *path, uint64_t *value)
+{
+	char text[24];
+	int len = xs_read(tx, path, text, sizeof(text));
+
+	if (len < 0)
+		return len == -ENOSPC ? -EINVAL : len;
+	return xs_wire_u64(text, (uint32_t)len, value);
+}
+
+int xs_write(xs_tx tx, const char *path, const char *value)
 {
 	/* XS_WRITE: "path\0" then the value's bytes, no terminator. */
-	return xs_request(XS_WRITE, path, strlen(path) + 1, value, strlen(value));
+	struct xs_part parts[2] = {
+		{ path, (uint32_t)strlen(path) + 1 },
+		{ value, (uint32_t)strlen(value) },
+	};
+
+	return xs_request(XS_WRITE, tx, parts, 2);
 }
 
-int xs_watch(const char *path, const char *token)
+int xs_rm(xs_tx tx, const char *path)
 {
-	char payload[256];
-	size_t plen = strlen(path) + 1, tlen = strlen(token) + 1;
-
-	if (plen + tlen > sizeof(payload))
-		return -E2BIG;
-	memcpy(payload, path, plen);
-	memcpy(payload + plen, token, tlen);
-	return xs_request(XS_WATCH, payload, plen + tlen, "", 0);
+	return xs_path_request(XS_RM, tx, path);
 }
 
-int xs_wait_watch(char *token, size_t size)
+int xs_directory(xs_tx tx, const char *path, char *buf, size_t size)
 {
-	if (xs_ring == NULL)
-		return -ENODEV;
-	while (!xs_event_pending) {
-		xs_read_msg();
-		if (xs_msg.type == XS_WATCH_EVENT)
-			xs_note_event();
-	}
-	xs_event_pending = 0;
-	if (strlen(xs_event_token) + 1 > size)
+	const char *name;
+	uint32_t off = 0;
+	int err = xs_path_request(XS_DIRECTORY, tx, path), count = 0;
+
+	if (err < 0)
+		return err;
+	if (xs_reply.len > size)
 		return -ENOSPC;
-	strcpy(token, xs_event_token);
-	return 0;
+	while ((err = xs_wire_dir_next(&xs_reply, &off, &name)) > 0)
+		count++;
+	if (err < 0)
+		return err;
+	memcpy(buf, xs_reply.payload, xs_reply.len);
+	return count;
+}
+
+int xs_transaction_start(xs_tx *tx)
+{
+	struct xs_part part = { "", 1 };
+	int err = xs_request(XS_TRANSACTION_START, XS_TX_NONE, &part, 1);
+
+	return err < 0 ? err : xs_wire_txid(&xs_reply, tx);
+}
+
+int xs_transaction_end(xs_tx tx, bool commit)
+{
+	struct xs_part part = { commit ? "T" : "F", 2 };
+
+	return xs_request(XS_TRANSACTION_END, tx, &part, 1);
+}
+
+int xs_transact(int (*body)(xs_tx tx, void *arg), void *arg)
+{
+	xs_tx tx;
+	int err, tries;
+
+	for (tries = 0; tries < XS_TRANSACT_TRIES; tries++) {
+		err = xs_transaction_start(&tx);
+		if (err < 0)
+			return err;
+		err = body(tx, arg);
+		if (err < 0) {
+			xs_transaction_end(tx, false);
+			return err;
+		}
+		err = xs_transaction_end(tx, true);
+		if (err != -EAGAIN)
+			return err;
+	}
+	return -EAGAIN;
+}
+
+static int xs_watch_request(uint32_t type, int id)
+{
+	char token[8];
+	struct xs_part parts[2] = {
+		{ xs_watches[id].path, (uint32_t)strlen(xs_watches[id].path) + 1 },
+		{ token, 0 },
+	};
+
+	parts[1].len = (uint32_t)snprintf(token, sizeof(token), "w%d", id) + 1;
+	return xs_request(type, XS_TX_NONE, parts, 2);
+}
+
+int xs_watch(const char *path, xs_watch_fn fn, void *arg)
+{
+	int id, err;
+
+	if (strlen(path) >= XS_PATH_MAX)
+		return -E2BIG;
+	for (id = 0; id < XS_MAX_WATCHES && xs_watches[id].used; id++)
+		;
+	if (id == XS_MAX_WATCHES)
+		return -ENOSPC;
+	strcpy(xs_watches[id].path, path);
+	xs_watches[id].fn = fn;
+	xs_watches[id].arg = arg;
+	xs_watches[id].fired = xs_watches[id].taken = false;
+	xs_watches[id].used = true;
+	err = xs_watch_request(XS_WATCH, id);
+	if (err < 0) {
+		xs_watches[id].used = false;
+		return err;
+	}
+	return id;
+}
+
+int xs_unwatch(int id)
+{
+	int err;
+
+	if (id < 0 || id >= XS_MAX_WATCHES || !xs_watches[id].used)
+		return -EINVAL;
+	err = xs_watch_request(XS_UNWATCH, id);
+	xs_watches[id].used = false;
+	return err;
+}
+
+bool xs_watch_take(int id)
+{
+	bool fired;
+
+	if (id < 0 || id >= XS_MAX_WATCHES)
+		return false;
+	xs_pump();
+	fired = xs_watches[id].taken;
+	xs_watches[id].taken = false;
+	return fired;
+}
+
+void xs_wait(uint64_t deadline_ns)
+{
+	int id;
+
+	evtchn_prepare(xs_port);
+	xs_pump();
+	for (id = 0; id < XS_MAX_WATCHES; id++)
+		if (xs_watches[id].used && xs_watches[id].taken)
+			return;
+	evtchn_block(xs_port, deadline_ns);
+}
+
+bool xs_watch_pending(void)
+{
+	int id;
+
+	for (id = 0; id < XS_MAX_WATCHES; id++)
+		if (xs_watches[id].used && xs_watches[id].fired)
+			return true;
+	return false;
+}
+
+void xs_dispatch(void)
+{
+	int id;
+
+	for (id = 0; id < XS_MAX_WATCHES; id++) {
+		if (!xs_watches[id].used || !xs_watches[id].fired)
+			continue;
+		xs_watches[id].fired = false;
+		if (xs_watches[id].fn != NULL)
+			xs_watches[id].fn(xs_watches[id].arg);
+	}
 }

@@ -11,4 +11,9 @@
 #define rmb() __asm__ volatile("dmb ish" ::: "memory")
 #define wmb() __asm__ volatile("dmb ishst" ::: "memory")
 
+/* The names public/io/ring.h's macros use. */
+#define xen_mb() mb()
+#define xen_rmb() rmb()
+#define xen_wmb() wmb()
+
 #endif

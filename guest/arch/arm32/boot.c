@@ -12,6 +12,8 @@
 #include "dtb/dtb.h"
 #include "libc/libc.h"
 #include "xen/console.h"
+#include "xen/events.h"
+#include "xen/gnttab.h"
 #include "xen/xen.h"
 
 /* Linux limits the DTB to 2 MiB (Documentation/arm/booting.rst); so do we. */
@@ -22,6 +24,12 @@ extern void __libc_init_array(void);
 int main(void);
 
 static struct board boot_board;
+static uint64_t boot_count;
+
+uint64_t arch_boot_count(void)
+{
+	return boot_count;
+}
 
 const struct board *board_info(void)
 {
@@ -88,8 +96,30 @@ static void boot_heap(const struct board *b, uintptr_t dtb)
 	libc_heap_init(start, (uintptr_t)end);
 }
 
-void arch_start(uintptr_t dtb)
+/*
+ * Interrupts: the GIC, the virtual timer, the event-channel upcall, then
+ * the grant table, and IRQs on. From here on waits sleep in WFI.
+ */
+static void boot_irqs(const struct board *b)
 {
+	int err;
+
+	gic_init(b->gicd_base, b->gicc_base);
+	timer_init();
+	if (evtchn_init(b->evtchn_irq) < 0)
+		arch_panic("cannot take the event-channel upcall IRQ");
+	err = gnttab_init(b->gnttab_base, b->gnttab_size);
+	if (err < 0) {
+		console_puts("guest: grant table: ");
+		console_puthex((uint32_t)-err);
+		arch_panic("cannot map the grant table");
+	}
+	irq_enable();
+}
+
+void arch_start(uintptr_t dtb, uint32_t start_lo, uint32_t start_hi)
+{
+	boot_count = (uint64_t)start_hi << 32 | start_lo;
 	mmu_enable((uintptr_t)__image_start, (uintptr_t)_end);
 	if (xen_map_shared_info() < 0)
 		arch_panic("cannot map shared_info (XENMEM_add_to_physmap)");
@@ -98,6 +128,7 @@ void arch_start(uintptr_t dtb)
 	boot_map(&boot_board);
 	boot_heap(&boot_board, dtb);
 	__libc_init_array();
+	boot_irqs(&boot_board);
 	exit(main());
 }
 

@@ -10,7 +10,8 @@
  *
  * We are linked at a fixed address (guest.ld). If the loader put us
  * elsewhere, the image first copies itself there; then it clears BSS, sets
- * the stacks, enables VFP/NEON and calls arch_start(dtb) in C.
+ * the stacks, enables VFP/NEON and calls arch_start(dtb, CNTVCT at entry)
+ * in C.
  */
 	.syntax unified
 	.arm
@@ -61,6 +62,8 @@ _start:
 
 reset:
 	cpsid	aif
+	isb
+	mrrc	p15, 1, r10, r11, c14		@ CNTVCT at the first instruction
 	mov	r8, r2				@ r8 = DTB for the whole of head.S
 	adr	r4, _start			@ r4 = where we run
 	ldr	r5, =__image_start		@ r5 = where we are linked
@@ -171,6 +174,8 @@ relocated:
 	isb
 
 	mov	r0, r8
+	mov	r1, r10
+	mov	r2, r11
 	bl	arch_start
 	b	boot_fail
 

@@ -76,6 +76,7 @@ fatal_common:
 	str	r8, [sp, #52]
 	str	r9, [sp, #56]
 	mov	r1, sp
+	bic	sp, sp, #7			@ AAPCS: 8-byte aligned for C
 	blx	arch_exception
 	b	.
 

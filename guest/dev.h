@@ -1,0 +1,39 @@
+/*
+ * The guest's device drivers as plat_xen.c sees them: one ops table per
+ * kind. netfront and blkfront (xen/) provide them; the platform layer
+ * calls nothing else of a driver, so another transport could replace one.
+ */
+#ifndef GUEST_DEV_H
+#define GUEST_DEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plat/plat.h"
+
+struct blkdev_ops {
+	const char *name;
+	/* Find the device and connect to its backend. -ENODEV if none. */
+	int (*init)(void);
+	int (*info)(struct plat_blk_info *info);
+	/* Synchronous transfers in device sectors; any buffer alignment. */
+	int (*read)(uint64_t sector, void *buf, uint32_t count);
+	int (*write)(uint64_t sector, const void *buf, uint32_t count);
+	int (*flush)(void);
+};
+
+typedef void (*netdev_rx_fn)(void *arg, const void *frame, size_t len);
+
+struct netdev_ops {
+	const char *name;
+	int (*init)(void);
+	int (*info)(struct plat_net_info *info);
+	/* Received frames are handed to fn from the event loop. */
+	void (*set_rx)(netdev_rx_fn fn, void *arg);
+	int (*send)(const struct plat_iov *iov, int n);
+};
+
+extern const struct blkdev_ops blkfront_ops;
+extern const struct netdev_ops netfront_ops;
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * plat/plat.h for a Xen arm32 PV guest: the event loop over event
+ * channels and the virtual timer, console logs, configuration from
+ * xenstore appliance/<key>, the seeded DRBG, blkfront and netfront, and
+ * the PV shutdown protocol.
+ *
+ * The loop: dispatch event-channel handlers and xenstore watches, run due
+ * timers, call the poll hooks, then sleep in WFI with IRQs masked until an
+ * interrupt is pending (Xen blocks the vCPU: public/arch-arm.h, trapped
+ * WFI), so an idle guest costs no CPU.
+ */
+#include "plat/plat.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <public/sched.h>
+
+#include "arch/arm32/arch.h"
+#include "dev.h"
+#include "entropy.h"
+#include "libc/libc.h"
+#include "plat_xen.h"
+#include "xen/events.h"
+#include "xen/shutdown.h"
+#include "xen/xen.h"
+#include "xen/xenstore.h"
+
+/* With poll hooks registered, sleep at most this long between calls:
+ * a hook may have work (lwIP timeouts) that armed no timer. */
+#define PLAT_POLL_MAX_SLEEP_NS (100ull * 1000000ull)
+#define PLAT_CONFIG_PREFIX "appliance/"
+
+struct plat_poll_hook {
+	plat_fn fn;
+	void *arg;
+};
+
+static struct plat_timer *plat_timers;
+static struct plat_poll_hook plat_polls[PLAT_MAX_POLL];
+static unsigned int plat_npolls;
+static bool plat_stopping;
+static void (*plat_shutdown_fn)(void *arg, enum plat_shutdown why);
+static void *plat_shutdown_arg;
+static bool plat_blk_up, plat_net_up;
+
+/* ---- time and timers ---- */
+
+uint64_t plat_now_ns(void)
+{
+	return timer_ns();
+}
+
+void plat_timer_cancel(struct plat_timer *t)
+{
+	struct plat_timer **p;
+
+	if (!t->armed)
+		return;
+	for (p = &plat_timers; *p != NULL; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	t->armed = false;
+	t->next = NULL;
+}
+
+void plat_timer_arm(struct plat_timer *t, uint64_t deadline_ns, plat_fn fn, void *arg)
+{
+	struct plat_timer **p;
+
+	plat_timer_cancel(t);
+	t->deadline_ns = deadline_ns;
+	t->fn = fn;
+	t->arg = arg;
+	/* Sorted by deadline; equal deadlines run in arming order. */
+	for (p = &plat_timers; *p != NULL && (*p)->deadline_ns <= deadline_ns;
+	     p = &(*p)->next)
+		;
+	t->next = *p;
+	*p = t;
+	t->armed = true;
+}
+
+static void plat_timers_run(void)
+{
+	uint64_t now = timer_ns();
+	struct plat_timer *t;
+
+	while ((t = plat_timers) != NULL && t->deadline_ns <= now) {
+		plat_timers = t->next;
+		t->next = NULL;
+		t->armed = false;
+		t->fn(t->arg);
+	}
+}
+
+/* ---- the event loop ---- */
+
+int plat_poll_register(plat_fn fn, void *arg)
+{
+	if (plat_npolls == PLAT_MAX_POLL)
+		return -ENOSPC;
+	plat_polls[plat_npolls].fn = fn;
+	plat_polls[plat_npolls].arg = arg;
+	plat_npolls++;
+	return 0;
+}
+
+static void plat_idle(void)
+{
+	uint64_t now = timer_ns(), deadline = UINT64_MAX;
+
+	if (plat_timers != NULL)
+		deadline = plat_timers->deadline_ns;
+	if (plat_npolls > 0 && deadline > now + PLAT_POLL_MAX_SLEEP_NS)
+		deadline = now + PLAT_POLL_MAX_SLEEP_NS;
+	irq_disable();
+	if (!evtchn_any_fired() && !xs_watch_pending() && !plat_stopping &&
+	    deadline > timer_ns()) {
+		if (deadline != UINT64_MAX)
+			timer_set_deadline(deadline);
+		arch_wfi();
+	}
+	irq_enable();
+}
+
+void plat_run(void)
+{
+	unsigned int i;
+
+	plat_stopping = false;
+	while (!plat_stopping) {
+		evtchn_dispatch();
+		xs_dispatch();
+		plat_timers_run();
+		for (i = 0; i < plat_npolls; i++)
+			plat_polls[i].fn(plat_polls[i].arg);
+		if (!plat_stopping)
+			plat_idle();
+	}
+}
+
+void plat_stop(void)
+{
+	plat_stopping = true;
+}
+
+/* ---- console ---- */
+
+void plat_log(const char *module, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", module);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+void plat_panic(const char *fmt, ...)
+{
+	static char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	arch_panic(msg);
+}
+
+/* ---- configuration ---- */
+
+int plat_config_get(const char *key, char *buf, size_t size)
+{
+	char path[96];
+	int len;
+
+	if (snprintf(path, sizeof(path), PLAT_CONFIG_PREFIX "%s", key) >= (int)sizeof(path) ||
+	    strchr(key, '/') != NULL)
+		return -EINVAL;
+	len = xs_read(XS_TX_NONE, path, buf, size);
+	return len < 0 ? len : 0;
+}
+
+/* ---- randomness ---- */
+
+int plat_random(void *buf, size_t len)
+{
+	return entropy_random(buf, len);
+}
+
+bool plat_random_seeded(void)
+{
+	return entropy_seeded();
+}
+
+/* ---- shutdown ---- */
+
+static enum plat_shutdown plat_why(unsigned int reason)
+{
+	return reason == SHUTDOWN_reboot ? PLAT_SHUTDOWN_REBOOT : PLAT_SHUTDOWN_POWEROFF;
+}
+
+static void plat_shutdown_requested(unsigned int reason)
+{
+	if (plat_shutdown_fn != NULL)
+		plat_shutdown_fn(plat_shutdown_arg, plat_why(reason));
+	else
+		plat_exit(plat_why(reason));
+}
+
+void plat_on_shutdown(void (*fn)(void *arg, enum plat_shutdown why), void *arg)
+{
+	plat_shutdown_fn = fn;
+	plat_shutdown_arg = arg;
+}
+
+void plat_exit(enum plat_shutdown why)
+{
+	unsigned int reason = why == PLAT_SHUTDOWN_REBOOT ? SHUTDOWN_reboot : SHUTDOWN_poweroff;
+	struct plat_mem_stats st;
+
+	if (plat_blk_up)
+		blkfront_ops.flush();
+	plat_mem_stats(&st);
+	printf("guest: clean exit (%s), heap high-water %u KiB of %u KiB\n",
+	       shutdown_name(reason), (unsigned int)(st.heap_peak >> 10),
+	       (unsigned int)(st.heap_size >> 10));
+	fflush(stdout);
+	shutdown_ack();
+	xen_shutdown(reason);
+}
+
+/* ---- block device ---- */
+
+int plat_blk_info(struct plat_blk_info *info)
+{
+	return plat_blk_up ? blkfront_ops.info(info) : -ENODEV;
+}
+
+int plat_blk_read(uint64_t sector, void *buf, uint32_t count)
+{
+	return plat_blk_up ? blkfront_ops.read(sector, buf, count) : -ENODEV;
+}
+
+int plat_blk_write(uint64_t sector, const void *buf, uint32_t count)
+{
+	return plat_blk_up ? blkfront_ops.write(sector, buf, count) : -ENODEV;
+}
+
+int plat_blk_flush(void)
+{
+	return plat_blk_up ? blkfront_ops.flush() : -ENODEV;
+}
+
+/* ---- network ---- */
+
+int plat_net_info(struct plat_net_info *info)
+{
+	return plat_net_up ? netfront_ops.info(info) : -ENODEV;
+}
+
+void plat_net_on_rx(void (*fn)(void *arg, const void *frame, size_t len), void *arg)
+{
+	netfront_ops.set_rx(fn, arg);
+}
+
+int plat_net_send(const struct plat_iov *iov, int n)
+{
+	return plat_net_up ? netfront_ops.send(iov, n) : -ENODEV;
+}
+
+/* ---- memory ---- */
+
+void plat_mem_stats(struct plat_mem_stats *st)
+{
+	struct mallinfo mi = mallinfo();
+
+	st->heap_size = libc_heap_size();
+	st->heap_used = (size_t)mi.uordblks;
+	st->heap_peak = libc_heap_peak();
+}
+
+/* ---- bring-up ---- */
+
+int plat_xen_init(void)
+{
+	int err = xs_init();
+
+	if (err < 0)
+		return err;
+	err = shutdown_init(plat_shutdown_requested);
+	if (err < 0)
+		printf("guest: cannot watch control/shutdown (%d)\n", err);
+	entropy_init();
+	err = blkfront_ops.init();
+	plat_blk_up = err == 0;
+	if (err < 0 && err != -ENODEV)
+		printf("guest: no block device (%d)\n", err);
+	err = netfront_ops.init();
+	plat_net_up = err == 0;
+	if (err < 0 && err != -ENODEV)
+		printf("guest: no network device (%d)\n", err);
+	return 0;
+}

@@ -1,0 +1,142 @@
+/*
+ * blkfront, the control path: the xenbus handshake of public/io/blkif.h
+ * ("Front/back handshake"). Wait for the backend's InitWait, publish the
+ * ring (ring-ref, event-channel, protocol) and Initialised in one
+ * transaction, wait for Connected, read the disk's geometry and features,
+ * and go Connected. A backend that later closes only disconnects us.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <public/io/protocols.h>
+
+#include "xen/blkfront_priv.h"
+#include "xen/events.h"
+#include "xen/gnttab.h"
+#include "xen/xenstore.h"
+
+#define BLKFRONT_HANDSHAKE_NS (10ull * 1000000000ull)
+
+
+static int blkfront_write_key(xs_tx tx, struct blkfront *dev, const char *key,
+			      unsigned long value)
+{
+	char path[96], text[16];
+
+	xenbus_path(path, sizeof(path), dev->bus.node, key);
+	snprintf(text, sizeof(text), "%lu", value);
+	return xs_write(tx, path, text);
+}
+
+static int blkfront_publish(xs_tx tx, void *arg)
+{
+	struct blkfront *dev = arg;
+	char path[96];
+	int err;
+
+	if ((err = blkfront_write_key(tx, dev, "ring-ref", dev->ring_ref)) < 0 ||
+	    (err = blkfront_write_key(tx, dev, "event-channel", dev->port)) < 0)
+		return err;
+	xenbus_path(path, sizeof(path), dev->bus.node, "protocol");
+	if ((err = xs_write(tx, path, XEN_IO_PROTO_ABI_ARM)) < 0)
+		return err;
+	return blkfront_write_key(tx, dev, "state", XenbusStateInitialised);
+}
+
+static int blkfront_ring_init(struct blkfront *dev)
+{
+	blkif_sring_t *sring = memalign(4096, 4096);
+	int ref;
+
+	if (sring == NULL)
+		return -ENOMEM;
+	memset(sring, 0, 4096);
+	SHARED_RING_INIT(sring);
+	FRONT_RING_INIT(&dev->ring, sring, 4096);
+	ref = gnttab_grant(dev->bus.backend_id, sring, false);
+	if (ref < 0)
+		return ref;
+	dev->ring_ref = (grant_ref_t)ref;
+	return evtchn_alloc_unbound(dev->bus.backend_id, &dev->port);
+}
+
+static void blkfront_read_geometry(struct blkfront *dev)
+{
+	uint64_t sectors512 = xenbus_backend_u64(&dev->bus, "sectors", 0);
+
+	dev->sector_size = (uint32_t)xenbus_backend_u64(&dev->bus, "sector-size", 512);
+	if (dev->sector_size < 512 || dev->sector_size > 4096 ||
+	    (dev->sector_size & (dev->sector_size - 1)) != 0) {
+		printf("blkfront: odd sector-size %u, using 512\n",
+		       (unsigned int)dev->sector_size);
+		dev->sector_size = 512;
+	}
+	/*
+	 * blkif.h says "sectors" counts sector-size units, but Linux's
+	 * blkback writes 512-byte units unless feature-large-sector-size
+	 * was negotiated (we do not): follow what the backend does.
+	 */
+	dev->sectors = sectors512 * 512 / dev->sector_size;
+	dev->read_only = (xenbus_backend_u64(&dev->bus, "info", 0) & VDISK_READONLY) != 0;
+	if (xenbus_backend_u64(&dev->bus, "feature-flush-cache", 0) == 1)
+		dev->flush_op = BLKIF_OP_FLUSH_DISKCACHE;
+	else if (xenbus_backend_u64(&dev->bus, "feature-barrier", 0) == 1)
+		dev->flush_op = BLKIF_OP_WRITE_BARRIER;
+}
+
+static void blkfront_backend_changed(void *arg)
+{
+	struct blkfront *dev = arg;
+	enum xenbus_state st = xenbus_backend_state(&dev->bus);
+
+	if (dev->connected && st != XenbusStateConnected) {
+		printf("blkfront: backend left Connected (state %d): device gone\n",
+		       (int)st);
+		dev->connected = false;
+	}
+}
+
+static void blkfront_event(evtchn_port_t port, void *arg)
+{
+	blkfront_poll(arg);
+}
+
+int blkfront_connect(struct blkfront *dev)
+{
+	const char *slash;
+	int err;
+
+	if ((err = xenbus_find("vbd", &dev->bus)) < 0)
+		return err;
+	slash = strrchr(dev->bus.node, '/');
+	dev->handle = (blkif_vdev_t)strtoul(slash + 1, NULL, 10);
+	err = xenbus_wait_backend(&dev->bus, XenbusStateInitWait, BLKFRONT_HANDSHAKE_NS);
+	if (err < 0)
+		goto fail;
+	if ((err = blkfront_ring_init(dev)) < 0 ||
+	    (err = xs_transact(blkfront_publish, dev)) < 0)
+		goto fail;
+	err = xenbus_wait_backend(&dev->bus, XenbusStateConnected, BLKFRONT_HANDSHAKE_NS);
+	if (err < 0)
+		goto fail;
+	blkfront_read_geometry(dev);
+	if ((err = blkfront_slots_init(dev)) < 0 ||
+	    (err = evtchn_bind(dev->port, blkfront_event, dev)) < 0 ||
+	    (err = xenbus_switch_state(&dev->bus, XenbusStateConnected)) < 0)
+		goto fail;
+	dev->connected = true;
+	xenbus_watch_backend(&dev->bus, blkfront_backend_changed, dev);
+	printf("blkfront: %s: %llu sectors of %u bytes%s%s\n", dev->bus.node,
+	       (unsigned long long)dev->sectors, (unsigned int)dev->sector_size,
+	       dev->read_only ? ", read-only" : "",
+	       dev->flush_op == BLKIF_OP_FLUSH_DISKCACHE ? ", flush" :
+	       dev->flush_op == BLKIF_OP_WRITE_BARRIER ? ", barrier" : ", no flush");
+	return 0;
+fail:
+	printf("blkfront: %s: handshake with %s failed (%d)\n", dev->bus.node,
+	       dev->bus.backend, err);
+	return err;
+}

@@ -6,7 +6,8 @@
 #   build      tests/build/bad-input.sh: wrong BOARD, missing tool, corrupt source
 #   image      tests/image/run.sh: static checks of the A20 images (and corrupted copies);
 #              tests/image/flash.sh: make flash refuses what is not a card
-#   qemu       tests/qemu/boot.sh BOARD: the image boots to the guest and shuts down cleanly
+#   qemu       tests/qemu/boot.sh BOARD: the image boots to the guest and shuts down cleanly;
+#              tests/qemu/echo.sh BOARD: DHCP, ping from dom0, 1 MiB TCP echo via a forward
 
 TEST_BOARDS_IMAGE := cubieboard2 cubietruck orangepi-pc
 TEST_BOARDS_QEMU := qemu-virt orangepi-pc
@@ -35,7 +36,7 @@ TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
 	"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \
 	"OUT=$(OUT) tests/image/flash.sh" \
 	$(TEST_SUITES) \
-	$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)")
+	$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)" "tests/qemu/echo.sh $(b)")
 
 # Everything is built first (one make graph), then every suite runs even if
 # an earlier one failed, so one report shows all failures.

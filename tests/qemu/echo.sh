@@ -3,8 +3,8 @@
 #
 # The guest's network path end to end in QEMU: netfront -> dom0's bridge ->
 # QEMU user networking (restrict=on). The guest must get its address by
-# DHCP from QEMU, and a client on this host must reach its TCP and UDP echo
-# through a port forwarded on 127.0.0.1, with 1 MiB echoed intact.
+# DHCP from QEMU, and a client on this host must reach its TCP echo through
+# a port forwarded on 127.0.0.1, with 1 MiB echoed intact.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -19,6 +19,12 @@ mkdir -p "$work"
 rm -f "$log"
 
 # A free port on 127.0.0.1 for the forward.
+# appliance.conf as built, plus dom0's network self-test (ping the guest).
+export MTOOLS_SKIP_CHECK=1
+mcopy -n -i "$img@@1048576" ::appliance.conf "$work/appliance.conf"
+echo "selftest=net" >>"$work/appliance.conf"
+export QEMU_APPLIANCE_CONF=$work/appliance.conf
+
 ECHO_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export ECHO_PORT
 
@@ -54,8 +60,17 @@ else
 	exit 1
 fi
 check "guest address is QEMU's DHCP range (10.0.2.x)" grep -Eq 'net: ipv4 10\.0\.2\.[0-9]+/24' "$log"
+if wait_for 'dom0: selftest: net ready|dom0: error' 30 && grep -q 'dom0: selftest: net ready' "$log"; then
+	ok "guest answers ping from dom0: $(grep -o 'ping [0-9.]* from dom0: .*received' "$log" | head -1)"
+else
+	fail "guest answers ping from dom0"
+	grep -E 'dom0: (error|selftest)' "$log"
+fi
 wait_for 'echo: tcp and udp port 7' 10
-check "udp echo through the forward" "$PY" "$CLIENT" udp 127.0.0.1 1000
+# No UDP through the forward: with restrict=on, QEMU's slirp drops every
+# UDP datagram the guest sends (udp_input: "if (slirp->restricted) goto
+# bad") before it looks for the forward's socket, so replies never leave.
+# UDP echo is covered by the host twin (tests/host/echo.sh).
 check "tcp echo of 1 MiB intact through the forward" "$PY" "$CLIENT" tcp 127.0.0.1 1048576
 check "no panic or fatal exception on the console" \
 	bash -c "! grep -Eq 'guest: (fatal|panic)|Kernel panic|Xen BUG' '$log'"

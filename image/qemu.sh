@@ -9,6 +9,7 @@
 #   HTTPS 127.0.0.1:$HTTPS_PORT (8443) -> 443
 #   DNS   127.0.0.1:$DNS_PORT   (5353) -> 53, UDP and TCP
 #   echo  127.0.0.1:$ECHO_PORT  (unset: none) -> 7, UDP and TCP
+#   discard, chargen 127.0.0.1:$DISCARD_PORT, $CHARGEN_PORT (unset: none) -> 9, 19
 #
 # Boards whose board.conf names a QEMU_MACHINE:
 #   with U-Boot (orangepi-pc): the image is the SD card; the SPL at 8 KiB,
@@ -64,10 +65,11 @@ user_net="$user_net,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80"
 user_net="$user_net,hostfwd=tcp:127.0.0.1:$HTTPS_PORT-:443"
 user_net="$user_net,hostfwd=udp:127.0.0.1:$DNS_PORT-:53"
 user_net="$user_net,hostfwd=tcp:127.0.0.1:$DNS_PORT-:53"
-# The echo service (port 7) only when asked: the network tests use it.
-if [ -n "${ECHO_PORT:-}" ]; then
+# The diagnostic services only when asked: the network tests use them.
+[ -z "${ECHO_PORT:-}" ] ||
 	user_net="$user_net,hostfwd=tcp:127.0.0.1:$ECHO_PORT-:7,hostfwd=udp:127.0.0.1:$ECHO_PORT-:7"
-fi
+[ -z "${DISCARD_PORT:-}" ] || user_net="$user_net,hostfwd=tcp:127.0.0.1:$DISCARD_PORT-:9"
+[ -z "${CHARGEN_PORT:-}" ] || user_net="$user_net,hostfwd=tcp:127.0.0.1:$CHARGEN_PORT-:19"
 
 # QEMU's SD card model takes only power-of-two sizes: pad the copy.
 copy_image() {

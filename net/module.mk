@@ -22,7 +22,7 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
 		mld6.c nd6.c) \
 	netif/ethernet.c
-NET_SRC := net/net.c net/netif.c net/echo.c plat/conf.c
+NET_SRC := net/net.c net/netif.c net/echo.c net/bulk.c plat/conf.c
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h plat/conf.h plat/plat.h
 
 NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I.

@@ -20,7 +20,9 @@
 #include "plat/conf.h"
 #include "plat/plat.h"
 
-#define ECHO_PORT 7 /* RFC 862 */
+#define ECHO_PORT 7     /* RFC 862 */
+#define DISCARD_PORT 9  /* RFC 863 */
+#define CHARGEN_PORT 19 /* RFC 864 */
 
 static struct netif net_netif;
 static struct plat_timer net_timer;
@@ -209,9 +211,14 @@ static int net_config_services(void)
 {
 	char buf[CONF_VALUE_MAX];
 
+	int rc;
+
 	if (strcmp(net_config("echo", buf, sizeof(buf), "on"), "on") != 0)
 		return 0;
-	return net_echo_start(ECHO_PORT);
+	rc = net_echo_start(ECHO_PORT);
+	if (rc == 0)
+		rc = net_bulk_start(DISCARD_PORT, CHARGEN_PORT);
+	return rc;
 }
 
 static int net_bring_up(void)

@@ -1,11 +1,12 @@
 /*
  * What the files of net/ share: the interface (netif.c), the set-up from
- * configuration (net.c) and the services (echo.c).
+ * configuration (net.c) and the services (echo.c, bulk.c).
  */
 #ifndef NET_NET_INT_H
 #define NET_NET_INT_H
 
 #include "lwip/netif.h"
+#include "lwip/tcp.h"
 
 /*
  * Add the platform's Ethernet device as lwIP's only netif, with the given
@@ -14,7 +15,13 @@
 int net_if_add(struct netif *netif, const ip4_addr_t *ip, const ip4_addr_t *mask,
 	       const ip4_addr_t *gw);
 
+/* Listen on TCP `port` (IPv4 and IPv6) and hand connections to `accept`. */
+int net_tcp_listen(uint16_t port, tcp_accept_fn accept);
+
 /* TCP and UDP echo (RFC 862) on `port`, on IPv4 and IPv6. */
 int net_echo_start(uint16_t port);
+
+/* TCP discard (RFC 863) and chargen (RFC 864), for one-way throughput. */
+int net_bulk_start(uint16_t discard_port, uint16_t chargen_port);
 
 #endif

@@ -46,7 +46,8 @@ test: $(TEST_DEPS)
 # Benchmarks: modules append commands to BENCH_SUITES (each prints a Markdown
 # section of numbers) and their prerequisites to BENCH_DEPS.
 BENCH_DEPS += images
-BENCH_SUITES := tests/bench/sizes.sh "tests/bench/boot.sh $(TEST_BOARDS_QEMU)" $(BENCH_SUITES)
+BENCH_SUITES := tests/bench/sizes.sh "tests/bench/boot.sh $(TEST_BOARDS_QEMU)" \
+	"tests/bench/guest-net.sh qemu-virt" $(BENCH_SUITES)
 .PHONY: bench
 bench: $(BENCH_DEPS)
 	@tests/bench/run.sh $(OUT)/bench/results.md $(BENCH_SUITES)

@@ -7,8 +7,13 @@
   echo_client.py bench HOST SIZE  TCP echo of SIZE bytes; prints the payload
                                   rate in Mbit/s (each way, both at once)
   echo_client.py ping HOST COUNT  ICMP or ICMPv6 echo (raw socket: root)
+  echo_client.py send HOST SIZE   SIZE bytes to discard (RFC 863); prints
+                                  Mbit/s from us to HOST
+  echo_client.py recv HOST SIZE   SIZE bytes from chargen (RFC 864), pattern
+                                  checked; prints Mbit/s from HOST to us
 
-HOST may be an IPv6 address with a zone (fe80::1%tap0). Port 7, or $ECHO_PORT.
+HOST may be an IPv6 address with a zone (fe80::1%tap0). Ports 7, 9 and 19,
+or $ECHO_PORT, $DISCARD_PORT and $CHARGEN_PORT.
 """
 import os
 import selectors
@@ -18,6 +23,8 @@ import sys
 import time
 
 PORT = int(os.environ.get("ECHO_PORT", "7"))
+DISCARD_PORT = int(os.environ.get("DISCARD_PORT", "9"))
+CHARGEN_PORT = int(os.environ.get("CHARGEN_PORT", "19"))
 TIMEOUT = 30
 
 
@@ -70,6 +77,44 @@ def udp_echo(host, data):
     raise TimeoutError("no udp reply")
 
 
+def discard_send(host, size):
+    """Mbit/s of SIZE bytes written to discard, until the peer has them all."""
+    fam, sa = addr(host, DISCARD_PORT)
+    s = socket.create_connection(sa[:2] if fam == socket.AF_INET else sa, TIMEOUT)
+    chunk = os.urandom(65536)
+    start, sent = time.monotonic(), 0
+    while sent < size:
+        sent += s.send(chunk[:min(len(chunk), size - sent)])
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)  # discard closes after reading everything
+    secs = time.monotonic() - start
+    s.close()
+    return size * 8 / secs / 1e6
+
+
+def chargen_line(n):
+    return bytes(32 + (n + i) % 95 for i in range(72)) + b"\r\n"
+
+
+def chargen_recv(host, size):
+    """Mbit/s of SIZE bytes read from chargen; the RFC 864 pattern is checked."""
+    fam, sa = addr(host, CHARGEN_PORT)
+    s = socket.create_connection(sa[:2] if fam == socket.AF_INET else sa, TIMEOUT)
+    pattern = b"".join(chargen_line(n) for n in range(95))
+    start, got = time.monotonic(), bytearray()
+    while len(got) < size:
+        chunk = s.recv(min(1 << 20, size - len(got)))
+        if not chunk:
+            raise ConnectionError(f"chargen closed after {len(got)} bytes")
+        got += chunk
+    secs = time.monotonic() - start
+    s.close()
+    whole = pattern * (size // len(pattern) + 1)
+    if bytes(got) != whole[:size]:
+        raise ValueError("chargen: the stream differs from the RFC 864 pattern")
+    return size * 8 / secs / 1e6
+
+
 def checksum(b):
     if len(b) % 2:
         b += b"\0"
@@ -109,6 +154,12 @@ def main():
     mode, host, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if mode == "ping":
         print(f"ping: {ping(host, size)} replies")
+        return
+    if mode == "send":
+        print(f"{discard_send(host, size):.1f}")
+        return
+    if mode == "recv":
+        print(f"{chargen_recv(host, size):.1f}")
         return
     data = os.urandom(size)
     if mode == "bench":

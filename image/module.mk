@@ -9,9 +9,10 @@ IMAGE_SCRIPTS := image/mkimage.sh image/board-env.sh image/boot.cmd.in
 IMAGE_CONF := image/appliance.conf
 IMAGE_GUEST_CFG := hypervisor/dom0/guest.cfg.in
 
-# The store's initial contents, written into p2. Empty: p2 stays zeros. The
-# store issue sets this to the seed image its host build produces.
-IMAGE_STORE_SEED ?=
+# The store's initial contents, written into p2: a store image (built by
+# store/module.mk with storectl) whose first commit on main holds the site
+# and the zone of store/seed/.
+IMAGE_STORE_SEED ?= $(B)/store/seed.img
 
 # Boards QEMU can run: those whose board.conf names a QEMU machine.
 QEMU_BOARDS := $(foreach b,$(BOARDS),$(if $(call board_get,$(b),QEMU_MACHINE),$(b)))

@@ -35,6 +35,7 @@ TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
 	tests/build/bad-input.sh \
 	"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \
 	"OUT=$(OUT) tests/image/flash.sh" \
+	"OUT=$(OUT) tests/store/image.sh $(STORECTL) $(TEST_BOARDS_IMAGE) qemu-virt" \
 	$(TEST_SUITES) \
 	$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)" "tests/qemu/echo.sh $(b)")
 
@@ -46,6 +47,8 @@ test: $(TEST_DEPS)
 # Benchmarks: modules append commands to BENCH_SUITES (each prints a Markdown
 # section of numbers) and their prerequisites to BENCH_DEPS.
 BENCH_DEPS += images
+BENCH_DEPS += $(STORECTL) $(B)/src/u-boot/.unpacked
+BENCH_SUITES += "store/bench.sh $(STORECTL) $(B)/src/u-boot $(B)/store/bench >&2 && cat $(B)/store/bench/results.md"
 BENCH_SUITES := tests/bench/sizes.sh "tests/bench/boot.sh $(TEST_BOARDS_QEMU)" \
 	"tests/bench/guest-net.sh qemu-virt" $(BENCH_SUITES)
 .PHONY: bench

@@ -1,0 +1,337 @@
+/* The content API for the services: paths at a ref, history, commits. */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The root tree of `ref`'s commit (a tag is peeled). */
+static int root_tree(struct store *st, const char *ref, struct store_oid *tree)
+{
+	struct store_oid oid;
+	struct store_commit c;
+	struct store_tag t;
+	uint8_t *data;
+	size_t len;
+	int type, r;
+
+	if ((r = store_ref_get(st, ref, &oid)))
+		return r;
+	for (int peel = 0; peel < 8; peel++) {
+		if ((r = store_get(st, &oid, &type, &data, &len)))
+			return r;
+		r = -EINVAL;
+		if (type == STORE_OBJ_COMMIT && !store_commit_parse(data, len, &c)) {
+			*tree = c.tree;
+			r = 0;
+		} else if (type == STORE_OBJ_TAG && !store_tag_parse(data, len, &t)) {
+			oid = t.object;
+			r = 1;
+		}
+		free(data);
+		if (r <= 0)
+			return r;
+	}
+	return -ELOOP;
+}
+
+/* Follow `path` from the root tree; the entry it names. */
+static int lookup(struct store *st, const char *ref, const char *path, struct store_tree_entry *out)
+{
+	struct store_tree_entry e = { .mode = STORE_MODE_TREE };
+	int r, depth = 0;
+
+	if ((r = root_tree(st, ref, &e.oid)))
+		return r;
+	while (*path) {
+		const char *slash = strchr(path, '/');
+		size_t n = slash ? (size_t)(slash - path) : strlen(path);
+		uint8_t *data;
+		size_t len;
+		int type;
+		if (e.mode != STORE_MODE_TREE)
+			return -ENOTDIR;
+		if (++depth > STORE_MAX_TREE_DEPTH)
+			return -ELOOP;
+		if ((r = store_get(st, &e.oid, &type, &data, &len)))
+			return r;
+		r = type == STORE_OBJ_TREE ? store_tree_find(data, len, path, n, &e) : -EIO;
+		free(data);
+		if (r)
+			return r;
+		path += n;
+		while (*path == '/')
+			path++;
+	}
+	*out = e;
+	out->name = NULL;
+	out->name_len = 0;
+	return 0;
+}
+
+int store_read_path(struct store *st, const char *ref, const char *path, uint8_t **data,
+		    size_t *len, struct store_oid *oid, uint32_t *mode)
+{
+	struct store_tree_entry e;
+	int type, r;
+
+	if ((r = lookup(st, ref, path, &e)))
+		return r;
+	if (e.mode == STORE_MODE_TREE)
+		return -EISDIR;
+	if (e.mode == STORE_MODE_GITLINK)
+		return -ENOENT;
+	if ((r = store_get(st, &e.oid, &type, data, len)))
+		return r;
+	if (type != STORE_OBJ_BLOB) {
+		free(*data);
+		return -EIO;
+	}
+	if (oid)
+		*oid = e.oid;
+	if (mode)
+		*mode = e.mode;
+	return 0;
+}
+
+int store_list_dir(struct store *st, const char *ref, const char *path,
+		   int (*fn)(void *ctx, const struct store_tree_entry *e), void *ctx)
+{
+	struct store_tree_entry e;
+	struct store_tree_iter it;
+	uint8_t *data;
+	size_t len;
+	int type, r;
+
+	if ((r = lookup(st, ref, path, &e)))
+		return r;
+	if (e.mode != STORE_MODE_TREE)
+		return -ENOTDIR;
+	if ((r = store_get(st, &e.oid, &type, &data, &len)))
+		return r;
+	store_tree_iter_init(&it, data, len);
+	while ((r = store_tree_next(&it, &e)) == 1)
+		if ((r = fn(ctx, &e)))
+			break;
+	free(data);
+	return r;
+}
+
+int store_log_walk(struct store *st, const char *ref, unsigned max,
+		   int (*fn)(void *ctx, const struct store_oid *oid, const struct store_commit *c),
+		   void *ctx)
+{
+	struct store_oid oid;
+	struct store_commit *c = malloc(sizeof(*c));
+	int r = c ? store_ref_get(st, ref, &oid) : -ENOMEM;
+
+	for (unsigned i = 0; i < max && !r; i++) {
+		uint8_t *data;
+		size_t len;
+		int type;
+		if ((r = store_get(st, &oid, &type, &data, &len)))
+			break;
+		r = type == STORE_OBJ_COMMIT ? store_commit_parse(data, len, c) : -EIO;
+		if (!r)
+			r = fn(ctx, &oid, c);
+		free(data);
+		if (r || c->nparents == 0)
+			break;
+		oid = c->parent[0];
+	}
+	free(c);
+	return r;
+}
+
+/* ---- committing changes: rebuild the trees along the changed paths ---- */
+
+struct newobjs {
+	int types[1024];
+	uint8_t *data[1024];
+	size_t lens[1024];
+	uint32_t n;
+};
+
+static int add_obj(struct newobjs *o, int type, uint8_t *data, size_t len,
+		   struct store_oid *oid)
+{
+	if (o->n == 1024) {
+		free(data);
+		return -E2BIG;
+	}
+	store_object_id(type, data, len, oid);
+	o->types[o->n] = type;
+	o->data[o->n] = data;
+	o->lens[o->n++] = len;
+	return 0;
+}
+
+struct pending {
+	const struct store_change *c;
+	const char *rest; /* the path below the current tree */
+};
+
+static int update_tree(struct store *st, const struct store_oid *base, struct pending *p,
+		       size_t n, struct newobjs *o, int depth, struct store_oid *out);
+
+/* Entries of the base tree (names point into *data). */
+static int load_entries(struct store *st, const struct store_oid *base, uint8_t **data,
+			struct store_tree_entry **ents, size_t *n, size_t extra)
+{
+	struct store_tree_iter it;
+	struct store_tree_entry e;
+	size_t len, cap = extra + 1;
+	int type, r;
+
+	*data = NULL;
+	*ents = NULL;
+	*n = 0;
+	if (base && (r = store_get(st, base, &type, data, &len)))
+		return r;
+	if (base && type != STORE_OBJ_TREE)
+		return -EIO;
+	if (base)
+		cap += len / 22 + 1;
+	*ents = malloc(sizeof(**ents) * cap);
+	if (!*ents)
+		return -ENOMEM;
+	if (!base)
+		return 0;
+	store_tree_iter_init(&it, *data, len);
+	while ((r = store_tree_next(&it, &e)) == 1)
+		(*ents)[(*n)++] = e;
+	return r;
+}
+
+static size_t find_entry(struct store_tree_entry *e, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (e[i].name_len == len && !memcmp(e[i].name, name, len))
+			return i;
+	return n;
+}
+
+static void drop_entry(struct store_tree_entry *e, size_t *n, size_t i)
+{
+	if (i < *n)
+		e[i] = e[--*n];
+}
+
+/* Changes to this level's name `name` (a file, or a subtree). */
+static int apply_name(struct store *st, struct store_tree_entry *e, size_t *n, struct pending *p,
+		      size_t np, size_t first, struct newobjs *o, int depth)
+{
+	const char *name = p[first].rest, *slash = strchr(name, '/');
+	size_t len = slash ? (size_t)(slash - name) : strlen(name), i = find_entry(e, *n, name, len);
+	struct store_oid oid;
+	int r;
+
+	if (!slash) {
+		drop_entry(e, n, i);
+		if (!p[first].c->mode)
+			return 0;
+		uint8_t *copy = malloc(p[first].c->len + 1);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, p[first].c->data, p[first].c->len);
+		if ((r = add_obj(o, STORE_OBJ_BLOB, copy, p[first].c->len, &oid)))
+			return r;
+		e[(*n)++] = (struct store_tree_entry){ p[first].c->mode, name, len, oid };
+		return 0;
+	}
+	/* Every change under name/, one level down. */
+	struct pending *sub = malloc(sizeof(*sub) * np);
+	size_t ns = 0;
+	if (!sub)
+		return -ENOMEM;
+	for (size_t k = first; k < np; k++)
+		if (p[k].rest && !strncmp(p[k].rest, name, len) && p[k].rest[len] == '/') {
+			sub[ns].c = p[k].c;
+			sub[ns++].rest = p[k].rest + len + 1;
+			p[k].rest = NULL;
+		}
+	r = update_tree(st, i < *n && e[i].mode == STORE_MODE_TREE ? &e[i].oid : NULL, sub, ns, o,
+			depth + 1, &oid);
+	free(sub);
+	drop_entry(e, n, i);
+	if (!r && !store_oid_is_zero(&oid))
+		e[(*n)++] = (struct store_tree_entry){ STORE_MODE_TREE, name, len, oid };
+	return r;
+}
+
+static int update_tree(struct store *st, const struct store_oid *base, struct pending *p,
+		       size_t n, struct newobjs *o, int depth, struct store_oid *out)
+{
+	struct store_tree_entry *e = NULL;
+	uint8_t *data = NULL, *tree;
+	size_t ne, tlen;
+	int r;
+
+	if (depth > STORE_MAX_TREE_DEPTH)
+		return -ELOOP;
+	if ((r = load_entries(st, base, &data, &e, &ne, n)))
+		goto free_all;
+	for (size_t k = 0; k < n && !r; k++)
+		if (p[k].rest)
+			r = apply_name(st, e, &ne, p, n, k, o, depth);
+	memset(out, 0, sizeof(*out));
+	if (!r && (ne || depth == 0) && !(r = store_tree_encode(e, ne, &tree, &tlen)))
+		r = add_obj(o, STORE_OBJ_TREE, tree, tlen, out);
+free_all:
+	free(e);
+	free(data);
+	return r;
+}
+
+static int make_commit(struct store *st, const char *ref, const struct store_change *c, size_t n,
+		       const char *author, const char *msg, struct newobjs *o,
+		       struct store_oid *parent, struct store_oid *out)
+{
+	struct store_oid tree, base;
+	struct pending *p = malloc(sizeof(*p) * (n + 1));
+	bool has_parent = !store_ref_get(st, ref, parent);
+	uint8_t *data;
+	size_t len;
+	int r = p ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < n && !r; i++) {
+		p[i].c = &c[i];
+		p[i].rest = c[i].path;
+		if (!c[i].path[0] || c[i].path[0] == '/' || (c[i].mode && !c[i].data && c[i].len))
+			r = -EINVAL;
+	}
+	if (!r && has_parent)
+		r = root_tree(st, ref, &base);
+	if (!r)
+		r = update_tree(st, has_parent ? &base : NULL, p, n, o, 0, &tree);
+	if (!r)
+		r = store_commit_encode(&tree, parent, has_parent, author, author, msg, &data, &len);
+	if (!r)
+		r = add_obj(o, STORE_OBJ_COMMIT, data, len, out);
+	if (!has_parent)
+		memset(parent, 0, sizeof(*parent));
+	free(p);
+	return r;
+}
+
+int store_commit_changes(struct store *st, const char *ref, const struct store_change *c,
+			 size_t n, const char *author, const char *msg, struct store_oid *out)
+{
+	struct newobjs *o = calloc(1, sizeof(*o));
+	struct store_ref_update u = { .name = ref };
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	r = make_commit(st, ref, c, n, author, msg, o, &u.old, &u.new);
+	if (!r)
+		r = store_put_objects(st, o->types, (const uint8_t *const *)o->data, o->lens, o->n);
+	if (!r)
+		r = store_refs_update(st, &u, 1);
+	if (!r && out)
+		*out = u.new;
+	for (uint32_t i = 0; i < o->n; i++)
+		free(o->data[i]);
+	free(o);
+	return r;
+}

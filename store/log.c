@@ -1,0 +1,480 @@
+/* The record log on the block device: superblocks, scanning, appending. */
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plat/plat.h"
+#include "zip.h"
+
+#define CACHE_SIZE (64u * 1024)
+#define CHUNK (64u * 1024)
+
+struct log_writer {
+	uint64_t start;  /* the record's offset */
+	uint64_t limit;  /* end of its region */
+	uint64_t pos;    /* record bytes so far, header included */
+	uint64_t cstart; /* record offset of chunk[0] */
+	uint8_t first[LOG_BLOCK];
+	uint8_t chunk[CHUNK];
+	struct log_rec rec;
+	uint32_t crc;
+	uint32_t idx_crc;
+	bool in_idx;
+	bool other;
+};
+
+static uint64_t round_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) / a * a;
+}
+
+uint64_t log_rec_size(uint64_t payload)
+{
+	return round_up(LOG_HDR + payload, LOG_BLOCK);
+}
+
+/* Aligned device I/O in whole sectors. */
+static int dev_write(struct log *l, uint64_t off, const void *buf, size_t len)
+{
+	l->cache_valid = false;
+	if (off % l->sector || len % l->sector || off + len > l->dev_size)
+		return -EINVAL;
+	return plat_blk_write(off / l->sector, buf, (uint32_t)(len / l->sector));
+}
+
+static int dev_read(struct log *l, uint64_t off, void *buf, size_t len)
+{
+	if (off % l->sector || len % l->sector || off + len > l->dev_size)
+		return -EINVAL;
+	return plat_blk_read(off / l->sector, buf, (uint32_t)(len / l->sector));
+}
+
+int log_read(struct log *l, uint64_t off, void *buf, size_t len)
+{
+	uint8_t *out = buf;
+
+	if (off > l->dev_size || len > l->dev_size - off)
+		return -EINVAL;
+	while (len) {
+		uint64_t win = off / CACHE_SIZE * CACHE_SIZE;
+		size_t in = (size_t)(off - win), n = CACHE_SIZE - in;
+		int r;
+		if (!l->cache_valid || l->cache_off != win) {
+			size_t wl = win + CACHE_SIZE > l->dev_size ? (size_t)(l->dev_size - win) : CACHE_SIZE;
+			if ((r = dev_read(l, win, l->cache, wl)))
+				return r;
+			l->cache_off = win;
+			l->cache_valid = true;
+		}
+		if (n > len)
+			n = len;
+		memcpy(out, l->cache + in, n);
+		out += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int log_flush(void)
+{
+	return plat_blk_flush();
+}
+
+/* ---- superblocks ---- */
+
+static uint32_t sb_crc(const struct log_sb *sb)
+{
+	return store_crc32(0, sb, offsetof(struct log_sb, crc));
+}
+
+static int sb_write(struct log *l)
+{
+	uint8_t *blk = calloc(1, LOG_BLOCK);
+	int r;
+
+	if (!blk)
+		return -ENOMEM;
+	l->sb.gen++;
+	l->sb.crc = sb_crc(&l->sb);
+	memcpy(blk, &l->sb, sizeof(l->sb));
+	r = dev_write(l, (l->sb.gen % LOG_SB_SLOTS) * LOG_BLOCK, blk, LOG_BLOCK);
+	free(blk);
+	return r;
+}
+
+static bool sb_valid(const struct log_sb *sb, uint64_t dev_size)
+{
+	return !memcmp(sb->magic, "GITSTOR1", 8) && sb->version == 1 && sb->block == LOG_BLOCK &&
+	       sb->crc == sb_crc(sb) && sb->dev_size <= dev_size &&
+	       sb->region_start >= LOG_START && sb->region_start < sb->region_end &&
+	       sb->region_end <= sb->dev_size && sb->ckpt_off >= sb->region_start &&
+	       sb->ckpt_off <= sb->region_end && sb->region_start % LOG_BLOCK == 0 &&
+	       sb->ckpt_off % LOG_BLOCK == 0;
+}
+
+static int sb_read(struct log *l)
+{
+	uint8_t *blk = malloc(LOG_BLOCK);
+	struct log_sb s;
+	bool any = false;
+	int r = 0;
+
+	if (!blk)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < LOG_SB_SLOTS && !r; i++) {
+		if ((r = dev_read(l, i * LOG_BLOCK, blk, LOG_BLOCK)))
+			break;
+		memcpy(&s, blk, sizeof(s));
+		if (sb_valid(&s, l->dev_size) && (!any || s.gen > l->sb.gen)) {
+			l->sb = s;
+			any = true;
+		}
+	}
+	free(blk);
+	return r ? r : any ? 0 : -EINVAL;
+}
+
+static int dev_open(struct log *l)
+{
+	struct plat_blk_info info;
+	int r = plat_blk_info(&info);
+
+	if (r)
+		return r;
+	if (info.sector_size == 0 || LOG_BLOCK % info.sector_size)
+		return -EINVAL;
+	l->sector = info.sector_size;
+	l->dev_size = info.sectors * info.sector_size;
+	l->cache = malloc(CACHE_SIZE);
+	l->cache_valid = false;
+	l->w = NULL;
+	return l->cache ? 0 : -ENOMEM;
+}
+
+void log_close(struct log *l)
+{
+	free(l->cache);
+	free(l->w);
+	l->cache = NULL;
+	l->w = NULL;
+}
+
+/* The two regions: halves of the space after the superblocks. */
+static void regions(uint64_t size, uint64_t *mid)
+{
+	*mid = LOG_START + (size - LOG_START) / 2 / LOG_BLOCK * LOG_BLOCK;
+}
+
+int log_format(struct log *l, uint64_t size)
+{
+	uint64_t mid;
+	int r;
+
+	if ((r = dev_open(l)))
+		return r;
+	if (size == 0 || size > l->dev_size)
+		size = l->dev_size;
+	size = size / LOG_BLOCK * LOG_BLOCK;
+	/* Offsets in the object index are 32-bit. */
+	if (size < LOG_START + 4 * LOG_BLOCK || size > UINT32_MAX) {
+		log_close(l);
+		return -EINVAL;
+	}
+	regions(size, &mid);
+	memset(&l->sb, 0, sizeof(l->sb));
+	memcpy(l->sb.magic, "GITSTOR1", 8);
+	l->sb.version = 1;
+	l->sb.block = LOG_BLOCK;
+	l->sb.dev_size = size;
+	l->sb.region_start = LOG_START;
+	l->sb.region_end = mid;
+	l->sb.first_seq = 1;
+	l->sb.first_chain = store_crc32(0, "first", 5);
+	l->sb.ckpt_off = LOG_START;
+	l->sb.ckpt_seq = 1;
+	l->sb.ckpt_chain = l->sb.first_chain;
+	/*
+	 * Zero the first record block, so nothing of an older store scans as
+	 * ours, then both slots, so no older superblock survives.
+	 */
+	memset(l->cache, 0, LOG_BLOCK);
+	if ((r = dev_write(l, LOG_START, l->cache, LOG_BLOCK)) || (r = sb_write(l)) ||
+	    (r = sb_write(l)) || (r = log_flush()))
+		log_close(l);
+	l->head = LOG_START;
+	l->seq = 1;
+	l->chain = l->sb.first_chain;
+	l->since_ckpt = 0;
+	return r;
+}
+
+/* ---- scanning ---- */
+
+static uint32_t rec_crc(const struct log_rec *h)
+{
+	return store_crc32(0, h, offsetof(struct log_rec, hdr_crc));
+}
+
+static bool rec_valid(const struct log *l, uint64_t off, const struct log_rec *h)
+{
+	return !memcmp(h->magic, "GREC", 4) && h->hdr_crc == rec_crc(h) &&
+	       h->hdr_size == LOG_HDR && h->seq == l->seq && h->prev == l->chain &&
+	       h->type >= LOG_PACK && h->type <= LOG_SNAPSHOT &&
+	       h->len <= l->sb.region_end - off && log_rec_size(h->len) <= l->sb.region_end - off &&
+	       (h->type != LOG_PACK ||
+		(h->pack_len <= h->len && (h->len - h->pack_len) == (uint64_t)h->nobj * sizeof(struct log_idx)));
+}
+
+/* CRC-32 of `len` payload bytes at `off`, read in chunks. */
+static int crc_range(struct log *l, uint64_t off, uint64_t len, uint32_t *crc)
+{
+	uint8_t *buf = malloc(CHUNK);
+	int r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	*crc = 0;
+	while (len && !r) {
+		size_t n = len > CHUNK ? CHUNK : (size_t)len;
+		if (!(r = log_read(l, off, buf, n)))
+			*crc = store_crc32(*crc, buf, n);
+		off += n;
+		len -= n;
+	}
+	free(buf);
+	return r;
+}
+
+/*
+ * Check the record at `off` and hand it on. Returns 1 to stop the scan at
+ * an invalid record (the end of the log), 0 to continue, or an error.
+ */
+static int scan_one(struct log *l, uint64_t off, bool full, log_rec_fn fn, void *ctx,
+		    struct log_rec *h)
+{
+	uint64_t sect, plen;
+	uint8_t *payload;
+	uint32_t crc;
+	int r;
+
+	if ((r = log_read(l, off, h, sizeof(*h))))
+		return r;
+	if (!rec_valid(l, off, h))
+		return 1;
+	sect = h->type == LOG_PACK ? h->pack_len : 0;
+	plen = h->len - sect;
+	if (full) {
+		if ((r = crc_range(l, off + LOG_HDR, h->len, &crc)))
+			return r;
+		if (crc != h->payload_crc)
+			return 1;
+	}
+	payload = malloc(plen ? (size_t)plen : 1);
+	if (!payload)
+		return -ENOMEM;
+	r = log_read(l, off + LOG_HDR + sect, payload, (size_t)plen);
+	if (!r) {
+		crc = store_crc32(0, payload, (size_t)plen);
+		if (crc != (h->type == LOG_PACK ? h->idx_crc : h->payload_crc))
+			r = 1;
+	}
+	if (!r)
+		r = fn(ctx, off, h, payload);
+	free(payload);
+	return r;
+}
+
+int log_open(struct log *l, bool full_check, log_rec_fn fn, void *ctx)
+{
+	struct log_rec h;
+	uint64_t off;
+	int r;
+
+	if ((r = dev_open(l)))
+		return r;
+	if ((r = sb_read(l)))
+		goto close;
+	off = l->sb.region_start;
+	l->seq = l->sb.first_seq;
+	l->chain = l->sb.first_chain;
+	while (off < l->sb.region_end) {
+		bool before_ckpt = off < l->sb.ckpt_off;
+		r = scan_one(l, off, full_check || !before_ckpt, fn, ctx, &h);
+		if (r == 1 && before_ckpt)
+			r = -EIO; /* checkpointed records are durable: corruption */
+		if (r)
+			break;
+		off += log_rec_size(h.len);
+		l->seq++;
+		l->chain = h.hdr_crc;
+	}
+	if (r == 1 || r == 0) {
+		l->head = off;
+		l->since_ckpt = off - l->sb.ckpt_off;
+		return 0;
+	}
+close:
+	log_close(l);
+	return r;
+}
+
+int log_checkpoint(struct log *l)
+{
+	int r;
+
+	l->sb.ckpt_off = l->head;
+	l->sb.ckpt_seq = l->seq;
+	l->sb.ckpt_chain = l->chain;
+	if ((r = log_flush()) || (r = sb_write(l)) || (r = log_flush()))
+		return r;
+	l->since_ckpt = 0;
+	return 0;
+}
+
+uint64_t log_free(const struct log *l)
+{
+	return l->sb.region_end - l->head;
+}
+
+/* ---- appending ---- */
+
+void log_other_begin(struct log *l)
+{
+	uint64_t mid;
+
+	regions(l->sb.dev_size, &mid);
+	l->oth_start = l->sb.region_start == LOG_START ? mid : LOG_START;
+	l->oth_end = l->sb.region_start == LOG_START ? l->sb.dev_size : mid;
+	l->oth_head = l->oth_start;
+	l->oth_first_seq = l->oth_seq = l->seq;
+	/* A fresh chain per generation: no stale record continues it. */
+	l->oth_first_chain = l->oth_chain = store_crc32(0, &l->sb.gen, sizeof(l->sb.gen)) ^ 0x5a5a;
+}
+
+int log_switch(struct log *l)
+{
+	int r;
+
+	l->sb.region_start = l->oth_start;
+	l->sb.region_end = l->oth_end;
+	l->sb.first_seq = l->oth_first_seq;
+	l->sb.first_chain = l->oth_first_chain;
+	l->head = l->oth_head;
+	l->seq = l->oth_seq;
+	l->chain = l->oth_chain;
+	r = log_checkpoint(l);
+	l->cache_valid = false;
+	return r;
+}
+
+int log_rec_begin(struct log *l, int type, bool other)
+{
+	struct log_writer *w = l->w ? l->w : malloc(sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	l->w = w;
+	memset(&w->rec, 0, sizeof(w->rec));
+	memcpy(w->rec.magic, "GREC", 4);
+	w->rec.type = (uint16_t)type;
+	w->rec.hdr_size = LOG_HDR;
+	w->other = other;
+	w->start = other ? l->oth_head : l->head;
+	w->limit = other ? l->oth_end : l->sb.region_end;
+	w->rec.seq = other ? l->oth_seq : l->seq;
+	w->rec.prev = other ? l->oth_chain : l->chain;
+	w->pos = LOG_HDR;
+	w->cstart = 0;
+	w->crc = w->idx_crc = 0;
+	w->in_idx = false;
+	memset(w->chunk, 0, LOG_HDR);
+	return w->start + LOG_BLOCK <= w->limit ? 0 : -ENOSPC;
+}
+
+/* The chunk is full: write it, except block 0, which waits for the header. */
+static int flush_chunk(struct log *l, struct log_writer *w)
+{
+	size_t skip = 0;
+	int r;
+
+	if (w->cstart == 0) {
+		memcpy(w->first, w->chunk, LOG_BLOCK);
+		skip = LOG_BLOCK;
+	}
+	if (w->start + w->cstart + CHUNK > w->limit)
+		return -ENOSPC;
+	r = dev_write(l, w->start + w->cstart + skip, w->chunk + skip, CHUNK - skip);
+	w->cstart += CHUNK;
+	return r;
+}
+
+int log_rec_write(struct log *l, const void *data, size_t len)
+{
+	struct log_writer *w = l->w;
+	const uint8_t *p = data;
+	int r;
+
+	w->crc = store_crc32(w->crc, data, len);
+	if (w->in_idx)
+		w->idx_crc = store_crc32(w->idx_crc, data, len);
+	while (len) {
+		size_t in = (size_t)(w->pos - w->cstart), n = CHUNK - in;
+		if (n > len)
+			n = len;
+		memcpy(w->chunk + in, p, n);
+		w->pos += n;
+		p += n;
+		len -= n;
+		if (w->pos - w->cstart == CHUNK && (r = flush_chunk(l, w)))
+			return r;
+	}
+	return 0;
+}
+
+void log_rec_index_start(struct log *l, uint64_t pack_len, uint32_t nobj)
+{
+	l->w->in_idx = true;
+	l->w->rec.pack_len = pack_len;
+	l->w->rec.nobj = nobj;
+}
+
+int log_rec_end(struct log *l, uint64_t *off)
+{
+	struct log_writer *w = l->w;
+	size_t in = (size_t)(w->pos - w->cstart), tail = (size_t)round_up(in, LOG_BLOCK);
+	uint8_t *blk0 = w->cstart ? w->first : w->chunk;
+	uint64_t size = log_rec_size(w->pos - LOG_HDR);
+	int r;
+
+	if (w->start + size > w->limit)
+		return -ENOSPC;
+	memset(w->chunk + in, 0, tail - in);
+	w->rec.len = w->pos - LOG_HDR;
+	w->rec.payload_crc = w->crc;
+	w->rec.idx_crc = w->rec.type == LOG_PACK ? w->idx_crc : 0;
+	w->rec.hdr_crc = rec_crc(&w->rec);
+	memcpy(blk0, &w->rec, sizeof(w->rec));
+	if (w->cstart && tail && (r = dev_write(l, w->start + w->cstart, w->chunk, tail)))
+		return r;
+	if (!w->cstart && tail > LOG_BLOCK &&
+	    (r = dev_write(l, w->start + LOG_BLOCK, w->chunk + LOG_BLOCK, tail - LOG_BLOCK)))
+		return r;
+	/* The header block last: a record is only found once it is whole. */
+	if ((r = dev_write(l, w->start, blk0, LOG_BLOCK)))
+		return r;
+	*off = w->start;
+	if (w->other) {
+		l->oth_head += size;
+		l->oth_seq++;
+		l->oth_chain = w->rec.hdr_crc;
+	} else {
+		l->head += size;
+		l->seq++;
+		l->chain = w->rec.hdr_crc;
+		l->since_ckpt += size;
+	}
+	return 0;
+}

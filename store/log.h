@@ -1,0 +1,111 @@
+/*
+ * The record log on the raw block device (see store/FORMAT.md): two
+ * superblock slots, two log regions used in turn, checksummed records
+ * chained by CRC, appended at the head and found again by scanning.
+ * Internal to store/.
+ */
+#ifndef STORE_LOG_H
+#define STORE_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_BLOCK 4096u
+#define LOG_HDR 64u
+#define LOG_SB_SLOTS 2
+#define LOG_START (LOG_SB_SLOTS * LOG_BLOCK)
+
+enum log_type {
+	LOG_PACK = 1,     /* a pack, then its object index */
+	LOG_REFS = 2,     /* one atomic ref transaction */
+	LOG_SNAPSHOT = 3, /* every ref (after a compaction) */
+};
+
+/* Little-endian on disk; explicit widths, no padding. */
+struct log_sb {
+	uint8_t magic[8];    /* "GITSTOR1" */
+	uint32_t version;    /* 1 */
+	uint32_t block;      /* LOG_BLOCK */
+	uint64_t gen;        /* +1 on every superblock write; slot = gen % 2 */
+	uint64_t dev_size;   /* bytes, fixed at init */
+	uint64_t region_start; /* the active log region */
+	uint64_t region_end;
+	uint64_t first_seq;  /* seq of the record at region_start */
+	uint64_t ckpt_off;   /* records before it are durable and verified */
+	uint64_t ckpt_seq;
+	uint32_t first_chain; /* `prev` of the record at region_start */
+	uint32_t ckpt_chain;
+	uint32_t crc;        /* CRC-32 of the bytes above */
+} __attribute__((packed));
+
+struct log_rec {
+	uint8_t magic[4];    /* "GREC" */
+	uint16_t type;       /* enum log_type */
+	uint16_t hdr_size;   /* LOG_HDR */
+	uint64_t seq;        /* previous record's + 1 */
+	uint64_t len;        /* payload bytes after the header */
+	uint32_t prev;       /* hdr_crc of the previous record (the chain) */
+	uint32_t payload_crc;
+	uint64_t pack_len;   /* LOG_PACK: pack bytes before the index */
+	uint32_t nobj;       /* LOG_PACK: index entries */
+	uint32_t idx_crc;    /* LOG_PACK: CRC-32 of the index */
+	uint8_t pad[8];
+	uint32_t hdr_crc;    /* CRC-32 of the 60 bytes above */
+} __attribute__((packed));
+
+/* One entry of a LOG_PACK record's index. */
+struct log_idx {
+	uint8_t oid[20];
+	uint32_t off; /* in the pack */
+} __attribute__((packed));
+
+struct log {
+	uint64_t dev_size;
+	uint32_t sector;
+	struct log_sb sb;     /* the current superblock */
+	uint64_t head;        /* where the next record goes */
+	uint64_t seq;         /* seq of the next record */
+	uint32_t chain;       /* prev for the next record */
+	uint64_t since_ckpt;  /* bytes appended since the superblock's checkpoint */
+	/* read cache: one aligned window */
+	uint8_t *cache;
+	uint64_t cache_off;
+	bool cache_valid;
+	/* the other region while a compaction writes into it */
+	uint64_t oth_start, oth_end, oth_head, oth_first_seq, oth_seq;
+	uint32_t oth_first_chain, oth_chain;
+	/* the record being written */
+	struct log_writer *w;
+};
+
+/* Called by log_scan for each valid record; the payload is read on demand. */
+typedef int (*log_rec_fn)(void *ctx, uint64_t off, const struct log_rec *rec,
+			  const uint8_t *payload);
+
+int log_format(struct log *l, uint64_t size);
+/* Read the superblock and scan the active region; -ENODEV, -EINVAL if no store. */
+int log_open(struct log *l, bool full_check, log_rec_fn fn, void *ctx);
+void log_close(struct log *l);
+
+int log_read(struct log *l, uint64_t off, void *buf, size_t len);
+int log_flush(void);
+/* Write the superblock with a checkpoint at the head (flushes around it). */
+int log_checkpoint(struct log *l);
+
+/* Streaming record writer into the active region (or `other` region). */
+int log_rec_begin(struct log *l, int type, bool other);
+int log_rec_write(struct log *l, const void *data, size_t len);
+/* From here the bytes written are the record's index (LOG_PACK). */
+void log_rec_index_start(struct log *l, uint64_t pack_len, uint32_t nobj);
+/* Finish: *off gets the record's offset. Not flushed. */
+int log_rec_end(struct log *l, uint64_t *off);
+/* Bytes a record with `payload` bytes occupies. */
+uint64_t log_rec_size(uint64_t payload);
+uint64_t log_free(const struct log *l);
+/* Prepare the other region for records written with `other`. */
+void log_other_begin(struct log *l);
+/* Make the other region the active one (flushes, writes the superblock). */
+int log_switch(struct log *l);
+
+#endif

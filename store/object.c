@@ -1,0 +1,389 @@
+/* Git object encodings: ids, trees, commits, tags. */
+#include "object.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sha1.h"
+
+static const char *const type_names[] = {
+	[STORE_OBJ_COMMIT] = "commit",
+	[STORE_OBJ_TREE] = "tree",
+	[STORE_OBJ_BLOB] = "blob",
+	[STORE_OBJ_TAG] = "tag",
+};
+
+const char *store_type_name(int type)
+{
+	if (type < STORE_OBJ_COMMIT || type > STORE_OBJ_TAG)
+		return "?";
+	return type_names[type];
+}
+
+int store_type_from_name(const char *name, size_t len)
+{
+	for (int t = STORE_OBJ_COMMIT; t <= STORE_OBJ_TAG; t++)
+		if (strlen(type_names[t]) == len && !memcmp(type_names[t], name, len))
+			return t;
+	return STORE_OBJ_NONE;
+}
+
+void store_oid_hex(const struct store_oid *oid, char out[STORE_OID_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < STORE_OID_LEN; i++) {
+		out[2 * i] = digits[oid->b[i] >> 4];
+		out[2 * i + 1] = digits[oid->b[i] & 15];
+	}
+	out[40] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int store_oid_from_hex(const char *hex, struct store_oid *oid)
+{
+	for (int i = 0; i < STORE_OID_LEN; i++) {
+		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+		if (lo < 0)
+			return -EINVAL;
+		oid->b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+bool store_oid_is_zero(const struct store_oid *oid)
+{
+	static const struct store_oid zero;
+	return !memcmp(oid, &zero, sizeof(zero));
+}
+
+int store_oid_cmp(const struct store_oid *a, const struct store_oid *b)
+{
+	return memcmp(a->b, b->b, STORE_OID_LEN);
+}
+
+void store_object_id(int type, const void *data, size_t len, struct store_oid *oid)
+{
+	char hdr[32];
+	int n = snprintf(hdr, sizeof(hdr), "%s %zu", store_type_name(type), len);
+	struct store_sha1 c;
+
+	store_sha1_init(&c);
+	store_sha1_update(&c, hdr, (size_t)n + 1);
+	store_sha1_update(&c, data, len);
+	store_sha1_final(&c, oid->b);
+}
+
+/* ---- trees ---- */
+
+void store_tree_iter_init(struct store_tree_iter *it, const void *data, size_t len)
+{
+	it->p = data;
+	it->end = it->p + len;
+}
+
+/* An octal mode without leading zeros, as Git writes and fsck demands. */
+static int parse_mode(const uint8_t **pp, const uint8_t *end, uint32_t *mode)
+{
+	const uint8_t *p = *pp;
+	uint32_t m = 0;
+
+	if (p >= end || *p == '0')
+		return -EINVAL;
+	for (; p < end && *p != ' '; p++) {
+		if (*p < '0' || *p > '7' || m > 0777777)
+			return -EINVAL;
+		m = m << 3 | (uint32_t)(*p - '0');
+	}
+	if (p >= end || p == *pp)
+		return -EINVAL;
+	*pp = p + 1;
+	*mode = m;
+	return 0;
+}
+
+int store_tree_next(struct store_tree_iter *it, struct store_tree_entry *e)
+{
+	const uint8_t *p = it->p, *nul;
+
+	if (p == it->end)
+		return 0;
+	if (parse_mode(&p, it->end, &e->mode))
+		return -EINVAL;
+	nul = memchr(p, '\0', (size_t)(it->end - p));
+	if (!nul || (size_t)(it->end - nul - 1) < STORE_OID_LEN)
+		return -EINVAL;
+	e->name = (const char *)p;
+	e->name_len = (size_t)(nul - p);
+	memcpy(e->oid.b, nul + 1, STORE_OID_LEN);
+	it->p = nul + 1 + STORE_OID_LEN;
+	return 1;
+}
+
+static bool mode_known(uint32_t mode)
+{
+	return mode == STORE_MODE_FILE || mode == STORE_MODE_EXEC || mode == STORE_MODE_LINK ||
+	       mode == STORE_MODE_TREE || mode == STORE_MODE_GITLINK ||
+	       mode == 0100664u; /* old Git wrote it; fsck only warns */
+}
+
+static bool name_ok(const char *name, size_t len)
+{
+	if (len == 0 || (len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
+		return false;
+	return !memchr(name, '/', len) && !memchr(name, '\0', len);
+}
+
+int store_tree_entry_cmp(const struct store_tree_entry *a, const struct store_tree_entry *b)
+{
+	size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+	int c = memcmp(a->name, b->name, n);
+	unsigned ca, cb;
+
+	if (c)
+		return c;
+	/* Past the common prefix a tree's name continues with '/'. */
+	ca = a->name_len > n ? (uint8_t)a->name[n] : a->mode == STORE_MODE_TREE ? '/' : 0;
+	cb = b->name_len > n ? (uint8_t)b->name[n] : b->mode == STORE_MODE_TREE ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
+int store_tree_check(const void *data, size_t len)
+{
+	struct store_tree_iter it;
+	struct store_tree_entry prev, e;
+	bool first = true;
+	int r;
+
+	store_tree_iter_init(&it, data, len);
+	while ((r = store_tree_next(&it, &e)) == 1) {
+		if (!mode_known(e.mode) || !name_ok(e.name, e.name_len))
+			return -EINVAL;
+		if (!first && (store_tree_entry_cmp(&prev, &e) >= 0 ||
+			       (prev.name_len == e.name_len &&
+				!memcmp(prev.name, e.name, e.name_len))))
+			return -EINVAL;
+		prev = e;
+		first = false;
+	}
+	return r;
+}
+
+static int entry_qsort_cmp(const void *a, const void *b)
+{
+	return store_tree_entry_cmp(a, b);
+}
+
+int store_tree_encode(struct store_tree_entry *e, size_t n, uint8_t **out, size_t *len)
+{
+	size_t size = 0, off = 0;
+	uint8_t *buf;
+
+	qsort(e, n, sizeof(*e), entry_qsort_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (!name_ok(e[i].name, e[i].name_len) || !mode_known(e[i].mode))
+			return -EINVAL;
+		if (i && e[i - 1].name_len == e[i].name_len &&
+		    !memcmp(e[i - 1].name, e[i].name, e[i].name_len))
+			return -EINVAL;
+		size += 8 + e[i].name_len + STORE_OID_LEN;
+	}
+	buf = malloc(size ? size : 1);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		off += (size_t)sprintf((char *)buf + off, "%o ", (unsigned)e[i].mode);
+		memcpy(buf + off, e[i].name, e[i].name_len);
+		off += e[i].name_len;
+		buf[off++] = '\0';
+		memcpy(buf + off, e[i].oid.b, STORE_OID_LEN);
+		off += STORE_OID_LEN;
+	}
+	*out = buf;
+	*len = off;
+	return 0;
+}
+
+int store_tree_find(const void *data, size_t len, const char *name, size_t name_len,
+		    struct store_tree_entry *e)
+{
+	struct store_tree_iter it;
+	int r;
+
+	store_tree_iter_init(&it, data, len);
+	while ((r = store_tree_next(&it, e)) == 1)
+		if (e->name_len == name_len && !memcmp(e->name, name, name_len))
+			return 0;
+	return r ? r : -ENOENT;
+}
+
+/* ---- commits and tags: "key value\n" header lines, a blank line, a message ---- */
+
+struct lines {
+	const char *p;
+	const char *end;
+};
+
+/* The next header line starting with `key` and a space; its value. */
+static bool take_line(struct lines *l, const char *key, const char **val, size_t *vlen)
+{
+	size_t klen = strlen(key);
+	const char *nl;
+
+	if ((size_t)(l->end - l->p) <= klen || memcmp(l->p, key, klen) || l->p[klen] != ' ')
+		return false;
+	nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
+	if (!nl)
+		return false;
+	*val = l->p + klen + 1;
+	*vlen = (size_t)(nl - *val);
+	l->p = nl + 1;
+	return true;
+}
+
+static bool take_oid(struct lines *l, const char *key, struct store_oid *oid)
+{
+	const char *v;
+	size_t n;
+	struct lines save = *l;
+
+	if (!take_line(l, key, &v, &n))
+		return false;
+	if (n != 40 || store_oid_from_hex(v, oid)) {
+		*l = save;
+		return false;
+	}
+	return true;
+}
+
+/* Skip other headers (encoding, gpgsig with its continuation lines) to the message. */
+static int skip_to_message(struct lines *l, const char **msg, size_t *msg_len)
+{
+	while (l->p < l->end && *l->p != '\n') {
+		const char *nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
+		if (!nl)
+			return -EINVAL;
+		l->p = nl + 1;
+	}
+	if (l->p >= l->end) {
+		*msg = l->end;
+		*msg_len = 0;
+		return 0;
+	}
+	*msg = l->p + 1;
+	*msg_len = (size_t)(l->end - *msg);
+	return 0;
+}
+
+/* "Name <email> 1234567890 +0100": the seconds field. */
+static int ident_time(const char *v, size_t n, int64_t *t)
+{
+	const char *gt = NULL;
+	int64_t x = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == '>')
+			gt = v + i;
+	if (!gt || !memchr(v, '<', (size_t)(gt - v)))
+		return -EINVAL;
+	for (gt++; gt < v + n && *gt == ' '; gt++)
+		;
+	for (; gt < v + n && *gt >= '0' && *gt <= '9' && x < INT64_MAX / 10 - 10; gt++)
+		x = x * 10 + (*gt - '0');
+	*t = x;
+	return 0;
+}
+
+int store_commit_parse(const void *data, size_t len, struct store_commit *c)
+{
+	struct lines l = { data, (const char *)data + len };
+	struct store_oid p;
+	const char *v;
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	if (!take_oid(&l, "tree", &c->tree))
+		return -EINVAL;
+	while (take_oid(&l, "parent", &p)) {
+		if (c->nparents == STORE_MAX_PARENTS)
+			return -EINVAL;
+		c->parent[c->nparents++] = p;
+	}
+	if (!take_line(&l, "author", &c->author, &c->author_len) ||
+	    ident_time(c->author, c->author_len, &c->time))
+		return -EINVAL;
+	if (!take_line(&l, "committer", &v, &n) || ident_time(v, n, &c->time))
+		return -EINVAL;
+	c->committer = v;
+	c->committer_len = n;
+	return skip_to_message(&l, &c->msg, &c->msg_len);
+}
+
+int store_commit_encode(const struct store_oid *tree, const struct store_oid *parents,
+			unsigned nparents, const char *author, const char *committer,
+			const char *msg, uint8_t **out, size_t *len)
+{
+	size_t size = 64 + nparents * 48 + strlen(author) + strlen(committer) + strlen(msg) + 32;
+	char hex[STORE_OID_HEX], *buf = malloc(size);
+	size_t off;
+
+	if (!buf)
+		return -ENOMEM;
+	store_oid_hex(tree, hex);
+	off = (size_t)sprintf(buf, "tree %s\n", hex);
+	for (unsigned i = 0; i < nparents; i++) {
+		store_oid_hex(&parents[i], hex);
+		off += (size_t)sprintf(buf + off, "parent %s\n", hex);
+	}
+	off += (size_t)sprintf(buf + off, "author %s\ncommitter %s\n\n%s", author, committer, msg);
+	*out = (uint8_t *)buf;
+	*len = off;
+	return 0;
+}
+
+int store_tag_parse(const void *data, size_t len, struct store_tag *t)
+{
+	struct lines l = { data, (const char *)data + len };
+	const char *v;
+	size_t n;
+
+	memset(t, 0, sizeof(*t));
+	if (!take_oid(&l, "object", &t->object) || !take_line(&l, "type", &v, &n))
+		return -EINVAL;
+	t->type = store_type_from_name(v, n);
+	if (t->type == STORE_OBJ_NONE || !take_line(&l, "tag", &t->name, &t->name_len))
+		return -EINVAL;
+	return 0;
+}
+
+int store_object_check(int type, const void *data, size_t len)
+{
+	struct store_commit c;
+	struct store_tag t;
+
+	switch (type) {
+	case STORE_OBJ_BLOB:
+		return 0;
+	case STORE_OBJ_TREE:
+		return store_tree_check(data, len);
+	case STORE_OBJ_COMMIT:
+		return store_commit_parse(data, len, &c);
+	case STORE_OBJ_TAG:
+		return store_tag_parse(data, len, &t);
+	default:
+		return -EINVAL;
+	}
+}

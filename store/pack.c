@@ -1,0 +1,405 @@
+/* Indexing packfiles v2 (gitformat-pack(5)): entries, deltas, thin bases. */
+#include "pack.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delta.h"
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Type in bits 4-6 of the first byte, size as little-endian base-128. */
+static int parse_type_size(const uint8_t *p, size_t n, struct store_pack_entry_hdr *h)
+{
+	size_t i = 0;
+	int shift = 4;
+	uint8_t c;
+
+	if (n == 0)
+		return -EINVAL;
+	c = p[i++];
+	h->type = (c >> 4) & 7;
+	h->size = c & 15;
+	while (c & 0x80) {
+		if (i >= n || shift > 57)
+			return -EINVAL;
+		c = p[i++];
+		h->size |= (uint64_t)(c & 0x7f) << shift;
+		shift += 7;
+	}
+	h->hdr_len = i;
+	return 0;
+}
+
+/* The ofs-delta distance: big-endian base-128 with an offset per byte. */
+static int parse_ofs(const uint8_t *p, size_t n, struct store_pack_entry_hdr *h,
+		     uint64_t *dist)
+{
+	size_t i = h->hdr_len;
+	uint8_t c;
+	uint64_t x;
+
+	if (i >= n)
+		return -EINVAL;
+	c = p[i++];
+	x = c & 0x7f;
+	while (c & 0x80) {
+		if (i >= n || x > (UINT64_MAX >> 8))
+			return -EINVAL;
+		c = p[i++];
+		x = ((x + 1) << 7) | (c & 0x7f);
+	}
+	h->hdr_len = i;
+	*dist = x;
+	return 0;
+}
+
+int store_pack_entry_parse(const struct store_src *src, uint64_t off, uint64_t min_off,
+			   struct store_pack_entry_hdr *h)
+{
+	uint8_t buf[40];
+	size_t n = sizeof(buf);
+	uint64_t dist;
+	int r;
+
+	if (off >= src->size)
+		return -EINVAL;
+	if (src->size - off < n)
+		n = (size_t)(src->size - off);
+	if ((r = src->read(src->ctx, off, buf, n)) || (r = parse_type_size(buf, n, h)))
+		return r;
+	switch (h->type) {
+	case STORE_OBJ_COMMIT: case STORE_OBJ_TREE: case STORE_OBJ_BLOB: case STORE_OBJ_TAG:
+		return 0;
+	case STORE_OBJ_OFS_DELTA:
+		if (parse_ofs(buf, n, h, &dist) || dist == 0 || dist > off - min_off)
+			return -EINVAL;
+		h->base_off = off - dist;
+		return 0;
+	case STORE_OBJ_REF_DELTA:
+		if (n - h->hdr_len < STORE_OID_LEN)
+			return -EINVAL;
+		memcpy(h->base_id.b, buf + h->hdr_len, STORE_OID_LEN);
+		h->hdr_len += STORE_OID_LEN;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- indexing ---- */
+
+struct ent {
+	struct store_pack_entry_hdr h;
+	uint64_t off;
+	struct store_oid oid;
+	uint32_t crc;
+	uint8_t type;
+	bool done;
+};
+
+struct ix {
+	const uint8_t *pack;
+	struct store_src src; /* the pack without its trailer */
+	struct ent *e;
+	uint32_t n;
+	uint32_t *ofs_kids; /* ofs-deltas by base offset */
+	uint32_t nofs;
+	uint32_t *ref_kids; /* ref-deltas by base id */
+	uint32_t nref;
+	size_t max_obj;
+	uint32_t resolved;
+};
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	memcpy(buf, (const uint8_t *)ctx + off, len);
+	return 0;
+}
+
+static int inflate_entry(struct ix *x, struct ent *e, uint8_t **out, size_t *zlen)
+{
+	size_t consumed;
+	uint8_t *buf;
+	int r;
+
+	if (e->h.size > x->max_obj)
+		return -EFBIG;
+	buf = malloc(e->h.size ? (size_t)e->h.size : 1);
+	if (!buf)
+		return -ENOMEM;
+	r = store_zip_inflate(&x->src, e->off + e->h.hdr_len, buf, (size_t)e->h.size, &consumed);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	*out = buf;
+	if (zlen)
+		*zlen = consumed;
+	return 0;
+}
+
+/* A whole object is known: name it and check its encoding. */
+static int found(struct ix *x, struct ent *e, int type, const uint8_t *data, size_t len)
+{
+	int r = store_object_check(type, data, len);
+
+	if (r)
+		return r;
+	e->type = (uint8_t)type;
+	store_object_id(type, data, len, &e->oid);
+	e->done = true;
+	x->resolved++;
+	return 0;
+}
+
+/* Pass 1: walk the entries in order, find their lengths, name whole objects. */
+static int scan_entries(struct ix *x, uint64_t end)
+{
+	uint64_t pos = STORE_PACK_HDR;
+
+	for (uint32_t i = 0; i < x->n; i++) {
+		struct ent *e = &x->e[i];
+		uint8_t *data;
+		size_t zlen;
+		int r;
+
+		e->off = pos;
+		if ((r = store_pack_entry_parse(&x->src, pos, STORE_PACK_HDR, &e->h)) ||
+		    (r = inflate_entry(x, e, &data, &zlen)))
+			return r;
+		if (e->h.type < STORE_OBJ_OFS_DELTA)
+			r = found(x, e, e->h.type, data, (size_t)e->h.size);
+		free(data);
+		if (r)
+			return r;
+		pos += e->h.hdr_len + zlen;
+		e->crc = store_crc32(0, x->pack + e->off, (size_t)(pos - e->off));
+	}
+	return pos == end ? 0 : -EINVAL;
+}
+
+static struct ix *sort_ctx;
+
+static int cmp_ofs(const void *a, const void *b)
+{
+	uint64_t x = sort_ctx->e[*(const uint32_t *)a].h.base_off;
+	uint64_t y = sort_ctx->e[*(const uint32_t *)b].h.base_off;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	return store_oid_cmp(&sort_ctx->e[*(const uint32_t *)a].h.base_id,
+			     &sort_ctx->e[*(const uint32_t *)b].h.base_id);
+}
+
+static int build_kids(struct ix *x)
+{
+	x->ofs_kids = malloc(sizeof(uint32_t) * (x->n + 1));
+	x->ref_kids = malloc(sizeof(uint32_t) * (x->n + 1));
+	if (!x->ofs_kids || !x->ref_kids)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < x->n; i++) {
+		if (x->e[i].h.type == STORE_OBJ_OFS_DELTA)
+			x->ofs_kids[x->nofs++] = i;
+		else if (x->e[i].h.type == STORE_OBJ_REF_DELTA)
+			x->ref_kids[x->nref++] = i;
+	}
+	sort_ctx = x;
+	qsort(x->ofs_kids, x->nofs, sizeof(uint32_t), cmp_ofs);
+	qsort(x->ref_kids, x->nref, sizeof(uint32_t), cmp_ref);
+	return 0;
+}
+
+/* First index in a sorted kid list whose key is not below the wanted one. */
+static uint32_t lower_ofs(const struct ix *x, uint64_t off)
+{
+	uint32_t lo = 0, hi = x->nofs;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (x->e[x->ofs_kids[mid]].h.base_off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint32_t lower_ref(const struct ix *x, const struct store_oid *oid)
+{
+	uint32_t lo = 0, hi = x->nref;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (store_oid_cmp(&x->e[x->ref_kids[mid]].h.base_id, oid) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int resolve_kids(struct ix *x, uint64_t off, const struct store_oid *oid, int type,
+			const uint8_t *base, size_t base_len, int depth);
+
+static int resolve_one(struct ix *x, struct ent *c, int type, const uint8_t *base,
+		       size_t base_len, int depth)
+{
+	uint8_t *delta, *out;
+	size_t out_len;
+	int r;
+
+	if (c->done)
+		return 0;
+	if (depth >= STORE_MAX_DELTA_DEPTH)
+		return -ELOOP;
+	if ((r = inflate_entry(x, c, &delta, NULL)))
+		return r;
+	r = store_delta_sizes(delta, (size_t)c->h.size, &base_len, &out_len);
+	if (!r && out_len > x->max_obj)
+		r = -EFBIG;
+	out = r ? NULL : malloc(out_len ? out_len : 1);
+	if (!r && !out)
+		r = -ENOMEM;
+	if (!r)
+		r = store_delta_apply(base, base_len, delta, (size_t)c->h.size, out, out_len);
+	free(delta);
+	if (!r)
+		r = found(x, c, type, out, out_len);
+	if (!r)
+		r = resolve_kids(x, c->off, &c->oid, type, out, out_len, depth + 1);
+	free(out);
+	return r;
+}
+
+/* Resolve every delta whose base is (off, oid); off 0 means outside the pack. */
+static int resolve_kids(struct ix *x, uint64_t off, const struct store_oid *oid, int type,
+			const uint8_t *base, size_t base_len, int depth)
+{
+	int r;
+
+	for (uint32_t k = off ? lower_ofs(x, off) : x->nofs;
+	     k < x->nofs && x->e[x->ofs_kids[k]].h.base_off == off; k++)
+		if ((r = resolve_one(x, &x->e[x->ofs_kids[k]], type, base, base_len, depth)))
+			return r;
+	for (uint32_t k = lower_ref(x, oid);
+	     k < x->nref && !store_oid_cmp(&x->e[x->ref_kids[k]].h.base_id, oid); k++)
+		if ((r = resolve_one(x, &x->e[x->ref_kids[k]], type, base, base_len, depth)))
+			return r;
+	return 0;
+}
+
+static bool has_kids(const struct ix *x, const struct ent *e)
+{
+	uint32_t k = lower_ofs(x, e->off), j = lower_ref(x, &e->oid);
+	return (k < x->nofs && x->e[x->ofs_kids[k]].h.base_off == e->off) ||
+	       (j < x->nref && !store_oid_cmp(&x->e[x->ref_kids[j]].h.base_id, &e->oid));
+}
+
+/* Pass 2: every delta tree hanging off a whole object of the pack. */
+static int resolve_in_pack(struct ix *x)
+{
+	for (uint32_t i = 0; i < x->n; i++) {
+		struct ent *e = &x->e[i];
+		uint8_t *data;
+		int r;
+
+		if (e->h.type >= STORE_OBJ_OFS_DELTA || !has_kids(x, e))
+			continue;
+		if ((r = inflate_entry(x, e, &data, NULL)))
+			return r;
+		r = resolve_kids(x, e->off, &e->oid, e->type, data, (size_t)e->h.size, 0);
+		free(data);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Pass 3: ref-deltas left over take their base from the store (thin packs). */
+static int resolve_thin(struct ix *x, store_base_fn get_base, void *ctx, uint32_t *thin)
+{
+	for (uint32_t k = 0; k < x->nref && x->resolved < x->n; k++) {
+		struct ent *c = &x->e[x->ref_kids[k]];
+		uint8_t *data;
+		size_t len;
+		int type, r;
+
+		if (c->done)
+			continue;
+		if (!get_base || get_base(ctx, &c->h.base_id, &type, &data, &len))
+			return -EINVAL; /* missing base, or a cycle of deltas */
+		(*thin)++;
+		r = resolve_kids(x, 0, &c->h.base_id, type, data, len, 0);
+		free(data);
+		if (r)
+			return r;
+	}
+	return x->resolved == x->n ? 0 : -EINVAL;
+}
+
+static int check_frame(const uint8_t *pack, size_t len, uint32_t *n)
+{
+	uint8_t sum[20];
+
+	if (len < STORE_PACK_HDR + 20 || memcmp(pack, "PACK", 4))
+		return -EINVAL;
+	if (be32(pack + 4) != 2 && be32(pack + 4) != 3)
+		return -EINVAL;
+	*n = be32(pack + 8);
+	/* Every entry takes at least 3 bytes: a header byte and a zlib stream. */
+	if (*n > (len - STORE_PACK_HDR - 20) / 3)
+		return -EINVAL;
+	store_sha1(pack, len - 20, sum);
+	return memcmp(sum, pack + len - 20, 20) ? -EINVAL : 0;
+}
+
+static int export_index(struct ix *x, struct store_pack_index *idx)
+{
+	idx->obj = malloc(sizeof(*idx->obj) * (x->n + 1));
+	if (!idx->obj)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < x->n; i++) {
+		idx->obj[i].oid = x->e[i].oid;
+		idx->obj[i].off = x->e[i].off;
+		idx->obj[i].crc = x->e[i].crc;
+		idx->obj[i].type = x->e[i].type;
+	}
+	idx->n = x->n;
+	return 0;
+}
+
+int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base_fn get_base,
+		     void *ctx, struct store_pack_index *idx)
+{
+	struct ix x = { .pack = pack, .max_obj = max_obj };
+	int r;
+
+	memset(idx, 0, sizeof(*idx));
+	if ((r = check_frame(pack, len, &x.n)))
+		return r;
+	x.src = (struct store_src){ mem_read, (void *)pack, len - 20 };
+	x.e = calloc(x.n + 1, sizeof(*x.e));
+	if (!x.e)
+		return -ENOMEM;
+	if (!(r = scan_entries(&x, len - 20)) && !(r = build_kids(&x)) &&
+	    !(r = resolve_in_pack(&x)) && !(r = resolve_thin(&x, get_base, ctx, &idx->thin_bases)))
+		r = export_index(&x, idx);
+	memcpy(idx->checksum, pack + len - 20, 20);
+	free(x.ofs_kids);
+	free(x.ref_kids);
+	free(x.e);
+	return r;
+}
+
+void store_pack_index_free(struct store_pack_index *idx)
+{
+	free(idx->obj);
+	idx->obj = NULL;
+	idx->n = 0;
+}

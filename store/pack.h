@@ -1,0 +1,92 @@
+/*
+ * Packfiles v2 and their index v2 (gitformat-pack(5)): parsing entry
+ * headers, indexing a whole pack (resolving ofs- and ref-deltas, thin packs
+ * completed from a base callback), writing a pack and writing an .idx.
+ */
+#ifndef STORE_PACK_H
+#define STORE_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "object.h"
+#include "sha1.h"
+#include "zip.h"
+
+#define STORE_PACK_HDR 12
+/* Longest delta chain accepted; git pack-objects' own ceiling is 4095. */
+#define STORE_MAX_DELTA_DEPTH 1000
+
+struct store_pack_entry_hdr {
+	int type;            /* raw pack type, deltas included */
+	uint64_t size;       /* inflated size (of the delta for deltas) */
+	uint64_t base_off;   /* absolute base offset, ofs-delta */
+	struct store_oid base_id; /* ref-delta */
+	size_t hdr_len;      /* bytes before the zlib stream */
+};
+
+/*
+ * Parse the entry header at `off` of a pack in `src` (absolute offsets:
+ * `off` may be anywhere in a larger device). -EINVAL if malformed or if an
+ * ofs-delta base would lie before `min_off`.
+ */
+int store_pack_entry_parse(const struct store_src *src, uint64_t off, uint64_t min_off,
+			   struct store_pack_entry_hdr *h);
+
+/* One object of an indexed pack. */
+struct store_pack_obj {
+	struct store_oid oid;
+	uint64_t off;   /* offset in the pack */
+	uint32_t crc;   /* CRC-32 of the raw entry bytes, for the .idx */
+	uint8_t type;   /* resolved type: commit, tree, blob or tag */
+};
+
+/* Where thin-pack bases come from: 0 and a malloc'd copy, or -ENOENT. */
+typedef int (*store_base_fn)(void *ctx, const struct store_oid *oid, int *type,
+			     uint8_t **data, size_t *len);
+
+struct store_pack_index {
+	struct store_pack_obj *obj; /* in pack order */
+	uint32_t n;
+	uint8_t checksum[20];       /* the pack's trailer */
+	uint32_t thin_bases;        /* ref-delta bases taken from get_base */
+};
+
+/*
+ * Index the pack in `pack` (len bytes): check the header, the SHA-1
+ * trailer, every entry, resolve every delta (bases outside the pack via
+ * `get_base`, may be NULL), and check every object's encoding. Objects
+ * larger than `max_obj` are refused. On success `idx` owns a malloc'd
+ * array (store_pack_index_free).
+ */
+int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base_fn get_base,
+		     void *ctx, struct store_pack_index *idx);
+void store_pack_index_free(struct store_pack_index *idx);
+
+/* The .idx v2 for an indexed pack, into a malloc'd buffer. */
+int store_pack_idx_write(const struct store_pack_index *idx, uint8_t **out, size_t *len);
+
+/* ---- writing ---- */
+
+typedef int (*store_sink_fn)(void *ctx, const void *data, size_t len);
+
+struct store_packw {
+	store_sink_fn sink;
+	void *ctx;
+	uint64_t off;        /* bytes written so far */
+	uint32_t left;       /* entries still expected */
+	struct store_sha1 sha;
+};
+
+int store_packw_begin(struct store_packw *w, store_sink_fn sink, void *ctx, uint32_t count);
+/* Write a whole object; *off gets its offset in the pack (may be NULL). */
+int store_packw_object(struct store_packw *w, int type, const void *data, size_t len,
+		       uint64_t *off);
+/* Write an ofs-delta against the entry at `base_off` of this pack. */
+int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *delta,
+			  size_t len, uint64_t *off);
+/* Write the trailer; `checksum` (may be NULL) gets it. Frees the writer. */
+int store_packw_end(struct store_packw *w, uint8_t checksum[20]);
+void store_packw_abort(struct store_packw *w);
+
+#endif

@@ -1,0 +1,347 @@
+/* The store: opening, the object index, reading and adding objects. */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delta.h"
+#include "pack.h"
+
+/* ---- the in-memory index ---- */
+
+static int idx_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, STORE_OID_LEN);
+}
+
+const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid)
+{
+	if (!st->n)
+		return NULL;
+	return bsearch(oid->b, st->idx, st->n, sizeof(*st->idx), idx_cmp);
+}
+
+/* Appends unsorted; store_idx_sort restores the order (and drops duplicates). */
+int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off)
+{
+	if (off > UINT32_MAX)
+		return -EINVAL;
+	if (st->n == st->cap) {
+		uint32_t cap = st->cap ? st->cap * 2 : 1024;
+		struct store_idx *p = realloc(st->idx, sizeof(*p) * cap);
+		if (!p)
+			return -ENOMEM;
+		st->idx = p;
+		st->cap = cap;
+	}
+	memcpy(st->idx[st->n].oid, oid->b, STORE_OID_LEN);
+	st->idx[st->n++].off = (uint32_t)off;
+	return 0;
+}
+
+void store_idx_sort(struct store *st)
+{
+	uint32_t out = 0;
+
+	if (!st->n)
+		return;
+	qsort(st->idx, st->n, sizeof(*st->idx), idx_cmp);
+	for (uint32_t i = 0; i < st->n; i++)
+		if (!out || memcmp(st->idx[out - 1].oid, st->idx[i].oid, STORE_OID_LEN))
+			st->idx[out++] = st->idx[i];
+	st->n = out;
+}
+
+bool store_has(struct store *st, const struct store_oid *oid)
+{
+	return store_idx_find(st, oid) != NULL;
+}
+
+/* ---- reading objects: a delta chain, resolved from its whole base up ---- */
+
+static int read_dev(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	return log_read(ctx, off, buf, len);
+}
+
+struct link {
+	uint64_t off;
+	struct store_pack_entry_hdr h;
+};
+
+static int chain_collect(struct store *st, uint64_t off, struct link *chain, int *depth)
+{
+	for (int d = 0; d < STORE_MAX_DELTA_DEPTH; d++) {
+		const struct store_idx *base;
+		int r;
+		chain[d].off = off;
+		r = store_pack_entry_parse(&st->src, off, st->log.sb.region_start, &chain[d].h);
+		if (r)
+			return -EIO;
+		if (chain[d].h.size > st->max_obj)
+			return -EFBIG;
+		if (chain[d].h.type < STORE_OBJ_OFS_DELTA) {
+			*depth = d;
+			return 0;
+		}
+		if (chain[d].h.type == STORE_OBJ_OFS_DELTA) {
+			off = chain[d].h.base_off;
+			continue;
+		}
+		base = store_idx_find(st, &chain[d].h.base_id);
+		if (!base)
+			return -EIO;
+		off = base->off;
+	}
+	return -ELOOP;
+}
+
+static int inflate_at(struct store *st, const struct link *k, uint8_t **out)
+{
+	size_t consumed, n = (size_t)k->h.size;
+	uint8_t *buf = malloc(n + 1);
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = store_zip_inflate(&st->src, k->off + k->h.hdr_len, buf, n, &consumed);
+	if (r) {
+		free(buf);
+		return -EIO;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static int apply_link(struct store *st, const struct link *k, uint8_t **data, size_t *len)
+{
+	uint8_t *delta, *out;
+	size_t out_len, base_len = *len;
+	int r;
+
+	if ((r = inflate_at(st, k, &delta)))
+		return r;
+	r = store_delta_sizes(delta, (size_t)k->h.size, &base_len, &out_len) ? -EIO : 0;
+	if (!r && out_len > st->max_obj)
+		r = -EFBIG;
+	out = r ? NULL : malloc(out_len + 1);
+	if (!r && !out)
+		r = -ENOMEM;
+	if (!r && store_delta_apply(*data, *len, delta, (size_t)k->h.size, out, out_len))
+		r = -EIO;
+	free(delta);
+	if (r) {
+		free(out);
+		return r;
+	}
+	out[out_len] = '\0';
+	free(*data);
+	*data = out;
+	*len = out_len;
+	return 0;
+}
+
+static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, size_t *len)
+{
+	struct link *chain = malloc(sizeof(*chain) * STORE_MAX_DELTA_DEPTH);
+	int depth, r;
+
+	if (!chain)
+		return -ENOMEM;
+	if ((r = chain_collect(st, off, chain, &depth)) || (r = inflate_at(st, &chain[depth], data)))
+		goto free_chain;
+	*type = chain[depth].h.type;
+	*len = (size_t)chain[depth].h.size;
+	for (int d = depth - 1; d >= 0 && !r; d--)
+		r = apply_link(st, &chain[d], data, len);
+	if (r)
+		free(*data);
+free_chain:
+	free(chain);
+	return r;
+}
+
+int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
+	      size_t *len)
+{
+	const struct store_idx *e = store_idx_find(st, oid);
+
+	return e ? read_at(st, e->off, type, data, len) : -ENOENT;
+}
+
+/* ---- opening and closing ---- */
+
+void store_set_max_object(struct store *st, size_t max)
+{
+	st->max_obj = max;
+}
+
+static struct store *store_alloc(void)
+{
+	struct store *st = calloc(1, sizeof(*st));
+
+	if (st) {
+		st->max_obj = STORE_DEFAULT_MAX_OBJECT;
+		st->src.read = read_dev;
+		st->src.ctx = &st->log;
+	}
+	return st;
+}
+
+int store_open(struct store **out, bool full_check)
+{
+	struct store *st = store_alloc();
+	int r;
+
+	if (!st)
+		return -ENOMEM;
+	if ((r = log_open(&st->log, full_check, store_apply_record, st))) {
+		free(st->idx);
+		free(st);
+		return r;
+	}
+	st->src.size = st->log.dev_size;
+	store_idx_sort(st);
+	*out = st;
+	return 0;
+}
+
+int store_close(struct store *st)
+{
+	int r = st->log.since_ckpt ? log_checkpoint(&st->log) : 0;
+
+	log_close(&st->log);
+	free(st->idx);
+	free(st);
+	return r;
+}
+
+int store_init(uint64_t size)
+{
+	struct store *st = store_alloc();
+	struct store_ref head = { .name = "HEAD", .sym = "refs/heads/main" };
+	int r;
+
+	if (!st)
+		return -ENOMEM;
+	if (!(r = log_format(&st->log, size))) {
+		if (!(r = store_refs_write(st, LOG_SNAPSHOT, &head, 1, false)))
+			r = log_checkpoint(&st->log);
+		log_close(&st->log);
+	}
+	free(st);
+	return r;
+}
+
+void store_stats(struct store *st, struct store_stats *s)
+{
+	s->objects = st->n;
+	s->index_bytes = (uint64_t)st->n * sizeof(*st->idx);
+	s->log_used = st->log.head - st->log.sb.region_start;
+	s->log_size = st->log.sb.region_end - st->log.sb.region_start;
+	s->dev_size = st->log.sb.dev_size;
+}
+
+/* ---- adding packs ---- */
+
+static int thin_base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data,
+		     size_t *len)
+{
+	return store_get(ctx, oid, type, data, len);
+}
+
+static int write_pack_record(struct store *st, const uint8_t *pack, size_t len,
+			     const struct store_pack_index *pix, uint64_t *rec)
+{
+	int r = log_rec_begin(&st->log, LOG_PACK, false);
+
+	if (!r)
+		r = log_rec_write(&st->log, pack, len);
+	if (!r)
+		log_rec_index_start(&st->log, len, pix->n);
+	for (uint32_t i = 0; i < pix->n && !r; i++) {
+		struct log_idx e;
+		memcpy(e.oid, pix->obj[i].oid.b, STORE_OID_LEN);
+		e.off = (uint32_t)pix->obj[i].off;
+		r = log_rec_write(&st->log, &e, sizeof(e));
+	}
+	return r ? r : log_rec_end(&st->log, rec);
+}
+
+int store_log_pack(struct store *st, const uint8_t *pack, size_t len,
+		   const struct store_pack_index *pix)
+{
+	uint64_t rec;
+	int r;
+
+	if (log_rec_size(len + (uint64_t)pix->n * sizeof(struct log_idx)) > st->log.sb.region_end -
+									      st->log.sb.region_start)
+		return -ENOSPC;
+	if (log_rec_size(len + (uint64_t)pix->n * sizeof(struct log_idx)) > log_free(&st->log) &&
+	    (r = store_compact(st)))
+		return r;
+	if ((r = write_pack_record(st, pack, len, pix, &rec)))
+		return r;
+	for (uint32_t i = 0; i < pix->n && !r; i++)
+		if (!store_has(st, &pix->obj[i].oid))
+			r = store_idx_add(st, &pix->obj[i].oid, rec + LOG_HDR + pix->obj[i].off);
+	store_idx_sort(st);
+	return r;
+}
+
+int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new)
+{
+	struct store_pack_index pix;
+	uint32_t before = st->n;
+	int r = store_pack_index(pack, len, st->max_obj, thin_base, st, &pix);
+
+	if (r)
+		return r;
+	r = store_log_pack(st, pack, len, &pix);
+	store_pack_index_free(&pix);
+	if (n_new)
+		*n_new = st->n - before;
+	return r;
+}
+
+struct membuf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+};
+
+static int membuf_sink(void *ctx, const void *data, size_t len)
+{
+	struct membuf *m = ctx;
+
+	if (m->len + len > m->cap) {
+		size_t cap = (m->cap + len) * 2;
+		uint8_t *p = realloc(m->p, cap);
+		if (!p)
+			return -ENOMEM;
+		m->p = p;
+		m->cap = cap;
+	}
+	memcpy(m->p + m->len, data, len);
+	m->len += len;
+	return 0;
+}
+
+int store_put_objects(struct store *st, const int *types, const uint8_t *const *data,
+		      const size_t *lens, uint32_t n)
+{
+	struct membuf m = { 0 };
+	struct store_packw w;
+	int r = store_packw_begin(&w, membuf_sink, &m, n);
+
+	for (uint32_t i = 0; i < n && !r; i++)
+		r = store_packw_object(&w, types[i], data[i], lens[i], NULL);
+	if (!r)
+		r = store_packw_end(&w, NULL);
+	if (!r)
+		r = store_import_pack(st, m.p, m.len, NULL);
+	free(m.p);
+	return r;
+}

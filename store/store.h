@@ -1,0 +1,145 @@
+/*
+ * The Git-format store: objects, packs and refs kept crash-safely on the
+ * block device of plat/plat.h (plat_blk_*). One store per device, one
+ * thread. Functions return 0 or a negative errno. The on-disk format is
+ * store/FORMAT.md.
+ *
+ * Durability: a ref update (store_refs_update, store_commit_changes)
+ * returns 0 only once it and every object it needs are on stable storage;
+ * after a power cut the store opens showing either the old or the new
+ * value, never a mix.
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "object.h"
+
+#define STORE_REF_MAX 128 /* longest ref name, NUL included */
+#define STORE_MAX_REFS 256
+#define STORE_DEFAULT_MAX_OBJECT (16u << 20)
+/* Deepest path a tree walk follows; deeper trees are refused. */
+#define STORE_MAX_TREE_DEPTH 64
+
+struct store;
+
+/* Format the device (`size` bytes of it, 0 = all) as an empty store whose HEAD is refs/heads/main. */
+int store_init(uint64_t size);
+/*
+ * Open the store: read the superblock, scan the log, rebuild the index.
+ * `full_check` verifies every record's checksum (fsck), not only those
+ * written since the last checkpoint.
+ */
+int store_open(struct store **st, bool full_check);
+/* Checkpoint and free. */
+int store_close(struct store *st);
+
+/* Objects larger than this are refused (default STORE_DEFAULT_MAX_OBJECT). */
+void store_set_max_object(struct store *st, size_t max);
+
+/* ---- objects ---- */
+
+bool store_has(struct store *st, const struct store_oid *oid);
+/* A malloc'd copy of an object's content (NUL-terminated for convenience). */
+int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
+	      size_t *len);
+/*
+ * Add the objects of a pack (thin packs: ref-delta bases may be objects
+ * the store holds). Everything is verified first; on any error nothing is
+ * written. Durable with the next ref update. `n_new` (may be NULL) gets
+ * the number of objects the pack added.
+ */
+int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new);
+/* Write a pack of the given objects whole (no deltas) and add it. */
+int store_put_objects(struct store *st, const int *types, const uint8_t *const *data,
+		      const size_t *lens, uint32_t n);
+
+/* ---- refs ---- */
+
+struct store_ref_update {
+	const char *name;      /* "refs/heads/main" */
+	struct store_oid old;  /* expected value; zero = must not exist */
+	struct store_oid new;  /* zero = delete */
+};
+
+/* Follows a symbolic ref (HEAD) to its target. -ENOENT if unset. */
+int store_ref_get(struct store *st, const char *name, struct store_oid *oid);
+/* The value before the last update of `name` (the reflog's last entry). */
+int store_ref_prev(struct store *st, const char *name, struct store_oid *oid);
+/* The target of a symbolic ref (HEAD); -ENOENT if not symbolic. */
+int store_ref_symbolic(struct store *st, const char *name, char *target, size_t size);
+int store_ref_set_symbolic(struct store *st, const char *name, const char *target);
+/*
+ * Compare-and-swap a set of refs atomically: all or none. -ESTALE if any
+ * old value differs, -ENOENT if a new value's object is missing (or not
+ * fully connected), then nothing changes. Durable when it returns 0.
+ */
+int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n);
+/* Every ref: fn(ctx, name, oid); symbolic refs are reported resolved. */
+int store_refs_each(struct store *st, int (*fn)(void *ctx, const char *name,
+						  const struct store_oid *oid), void *ctx);
+
+/* Called after every successful ref update with the name of a changed ref. */
+void store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), void *ctx);
+
+/* ---- content API (HTTP, DNS) ---- */
+
+/*
+ * Read `path` ("site/index.html", no leading '/') in the tree of `ref`'s
+ * commit. -ENOENT if absent, -EISDIR for a tree. `oid` (may be NULL) gets
+ * the blob id (an HTTP ETag), `mode` (may be NULL) its mode.
+ */
+int store_read_path(struct store *st, const char *ref, const char *path, uint8_t **data,
+		    size_t *len, struct store_oid *oid, uint32_t *mode);
+/* Call fn for each entry of the directory `path` ("" = root) at `ref`. */
+int store_list_dir(struct store *st, const char *ref, const char *path,
+		   int (*fn)(void *ctx, const struct store_tree_entry *e), void *ctx);
+/* First-parent history from `ref`, newest first, at most `max` commits. */
+int store_log_walk(struct store *st, const char *ref, unsigned max,
+		   int (*fn)(void *ctx, const struct store_oid *oid, const struct store_commit *c),
+		   void *ctx);
+
+struct store_change {
+	const char *path;  /* "site/a/b.html" */
+	const void *data;  /* new content; NULL with mode 0 = delete */
+	size_t len;
+	uint32_t mode;     /* STORE_MODE_FILE/EXEC/LINK, or 0 to delete */
+};
+
+/*
+ * Commit a set of changes on `ref` (a branch, may be unborn) atomically:
+ * new blobs and trees, a commit with `author` ("Name <email> time +zone")
+ * as author and committer, then a compare-and-swap of the ref. -ESTALE if
+ * the ref moved meanwhile. `out` (may be NULL) gets the commit id.
+ */
+int store_commit_changes(struct store *st, const char *ref, const struct store_change *c,
+			 size_t n, const char *author, const char *msg, struct store_oid *out);
+
+/* ---- maintenance ---- */
+
+/* Rewrite the live objects into the other log region (also done when full). */
+int store_compact(struct store *st);
+/*
+ * Check everything: every record, every object (hash, encoding), every
+ * ref's history fully connected. Returns the number of problems (0 =
+ * clean) or an error; `report` (may be NULL) is told about each.
+ */
+int store_fsck(struct store *st, void (*report)(void *ctx, const char *msg), void *ctx);
+
+struct store_stats {
+	uint32_t objects;
+	uint64_t index_bytes; /* memory of the object index */
+	uint64_t log_used;    /* bytes of the active region in use */
+	uint64_t log_size;    /* bytes of the active region */
+	uint64_t dev_size;
+};
+void store_stats(struct store *st, struct store_stats *s);
+
+/* The pack of everything reachable from refs, whole or deltified, for export/serving. */
+int store_pack_all(struct store *st, int (*sink)(void *ctx, const void *data, size_t len),
+		   void *ctx, uint8_t checksum[20], uint32_t *count);
+
+#endif

@@ -1,0 +1,74 @@
+/* Private to store/: the store's state, shared by its source files. */
+#ifndef STORE_STORE_INT_H
+#define STORE_STORE_INT_H
+
+#include "log.h"
+#include "store.h"
+#include "pack.h"
+#include "zip.h"
+
+/* One object of the in-memory index: 24 bytes (see FORMAT.md). */
+struct store_idx {
+	uint8_t oid[STORE_OID_LEN];
+	uint32_t off; /* the pack entry's byte offset on the device */
+} __attribute__((packed));
+
+struct store_ref {
+	char name[STORE_REF_MAX];
+	char sym[STORE_REF_MAX]; /* target of a symbolic ref, else "" */
+	struct store_oid oid;
+	struct store_oid prev;   /* value before the last update */
+};
+
+struct store {
+	struct log log;
+	struct store_src src;    /* the device, through the log's cache */
+	struct store_idx *idx;   /* sorted by oid */
+	uint32_t n;
+	uint32_t cap;
+	struct store_ref refs[STORE_MAX_REFS];
+	unsigned nrefs;
+	size_t max_obj;
+	void (*on_change)(void *ctx, const char *ref);
+	void *on_change_ctx;
+};
+
+/* A set of object ids (open addressing). */
+struct oidset {
+	struct store_oid *slot;
+	uint8_t *used;
+	size_t cap;
+	size_t n;
+};
+int store_oidset_add(struct oidset *s, const struct store_oid *oid); /* 1 if new */
+bool store_oidset_has(const struct oidset *s, const struct store_oid *oid);
+void store_oidset_free(struct oidset *s);
+
+/*
+ * Visit every object reachable from `roots` (commits, tags, trees),
+ * skipping those in `stop` (may be NULL); fn (may be NULL) sees each
+ * object once with its content. -ENOENT if one is missing.
+ */
+int store_walk(struct store *st, const struct store_oid *roots, size_t n,
+	       const struct oidset *stop, struct oidset *seen,
+	       int (*fn)(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
+			 size_t len),
+	       void *ctx);
+
+const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid);
+int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);
+void store_idx_sort(struct store *st);
+struct store_ref *store_ref_find(struct store *st, const char *name);
+/* Append a LOG_REFS/LOG_SNAPSHOT record of refs (not flushed). */
+int store_refs_write(struct store *st, int type, const struct store_ref *refs, unsigned n,
+		     bool other);
+/* Write a pack record of a pack in memory into the log; adds its objects. */
+int store_log_pack(struct store *st, const uint8_t *pack, size_t len,
+		   const struct store_pack_index *pix);
+/* Compaction that also keeps what `keep` reaches (values about to be written). */
+int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nkeep);
+/* The scan callback that rebuilds the index and refs. */
+int store_apply_record(void *ctx, uint64_t off, const struct log_rec *rec,
+		       const uint8_t *payload);
+
+#endif

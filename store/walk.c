@@ -1,0 +1,152 @@
+/* Reachability: a set of object ids and a walk over commits, trees and tags. */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t slot_of(const struct store_oid *oid, size_t cap)
+{
+	uint64_t h;
+
+	memcpy(&h, oid->b, sizeof(h)); /* ids are uniformly distributed */
+	return (size_t)(h & (cap - 1));
+}
+
+static int grow(struct oidset *s)
+{
+	struct oidset n = { .cap = s->cap ? s->cap * 2 : 1024 };
+
+	n.slot = malloc(sizeof(*n.slot) * n.cap);
+	n.used = calloc(n.cap, 1);
+	if (!n.slot || !n.used) {
+		free(n.slot);
+		free(n.used);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->used[i])
+			store_oidset_add(&n, &s->slot[i]);
+	store_oidset_free(s);
+	*s = n;
+	return 0;
+}
+
+int store_oidset_add(struct oidset *s, const struct store_oid *oid)
+{
+	size_t i;
+	int r;
+
+	if (s->n * 2 >= s->cap && (r = grow(s)))
+		return r;
+	for (i = slot_of(oid, s->cap); s->used[i]; i = (i + 1) & (s->cap - 1))
+		if (!store_oid_cmp(&s->slot[i], oid))
+			return 0;
+	s->used[i] = 1;
+	s->slot[i] = *oid;
+	s->n++;
+	return 1;
+}
+
+bool store_oidset_has(const struct oidset *s, const struct store_oid *oid)
+{
+	if (!s || !s->cap)
+		return false;
+	for (size_t i = slot_of(oid, s->cap); s->used[i]; i = (i + 1) & (s->cap - 1))
+		if (!store_oid_cmp(&s->slot[i], oid))
+			return true;
+	return false;
+}
+
+void store_oidset_free(struct oidset *s)
+{
+	free(s->slot);
+	free(s->used);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- the walk ---- */
+
+struct item {
+	struct store_oid oid;
+	int depth; /* tree nesting below its commit */
+};
+
+struct stack {
+	struct item *v;
+	size_t n;
+	size_t cap;
+};
+
+static int push(struct stack *s, const struct store_oid *oid, int depth)
+{
+	if (depth > STORE_MAX_TREE_DEPTH)
+		return -ELOOP;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct item *v = realloc(s->v, sizeof(*v) * cap);
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].oid = *oid;
+	s->v[s->n++].depth = depth;
+	return 0;
+}
+
+static int push_children(struct stack *s, int type, const uint8_t *data, size_t len, int depth)
+{
+	struct store_commit c;
+	struct store_tag t;
+	struct store_tree_iter it;
+	struct store_tree_entry e;
+	int r = 0;
+
+	switch (type) {
+	case STORE_OBJ_COMMIT:
+		if (store_commit_parse(data, len, &c))
+			return -EINVAL;
+		for (unsigned i = 0; i < c.nparents && !r; i++)
+			r = push(s, &c.parent[i], 0);
+		return r ? r : push(s, &c.tree, 0);
+	case STORE_OBJ_TAG:
+		return store_tag_parse(data, len, &t) ? -EINVAL : push(s, &t.object, 0);
+	case STORE_OBJ_TREE:
+		store_tree_iter_init(&it, data, len);
+		while (!r && (r = store_tree_next(&it, &e)) == 1)
+			r = e.mode == STORE_MODE_GITLINK ? 0 : push(s, &e.oid, depth + 1);
+		return r;
+	default:
+		return 0;
+	}
+}
+
+int store_walk(struct store *st, const struct store_oid *roots, size_t n,
+	       const struct oidset *stop, struct oidset *seen,
+	       int (*fn)(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
+			 size_t len),
+	       void *ctx)
+{
+	struct stack s = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; i < n && !r; i++)
+		r = push(&s, &roots[i], 0);
+	while (s.n && r >= 0) {
+		struct item it = s.v[--s.n];
+		uint8_t *data;
+		size_t len;
+		int type;
+		if (store_oidset_has(stop, &it.oid) || (r = store_oidset_add(seen, &it.oid)) <= 0)
+			continue;
+		if ((r = store_get(st, &it.oid, &type, &data, &len)))
+			break;
+		r = fn ? fn(ctx, &it.oid, type, data, len) : 0;
+		if (!r)
+			r = push_children(&s, type, data, len, it.depth);
+		free(data);
+	}
+	free(s.v);
+	return r < 0 ? r : 0;
+}

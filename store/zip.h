@@ -1,0 +1,30 @@
+/* zlib streams as Git stores them (RFC 1950), over buffers or a reader. */
+#ifndef STORE_ZIP_H
+#define STORE_ZIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Random-access bytes: a buffer, or the block device through a cache. */
+struct store_src {
+	int (*read)(void *ctx, uint64_t off, void *buf, size_t len);
+	void *ctx;
+	uint64_t size; /* reads stop here */
+};
+
+/*
+ * Inflate the stream at `off` into exactly `out_len` bytes. The stream
+ * must end there: more or less output is -EINVAL. On success *consumed is
+ * the stream's compressed length.
+ */
+int store_zip_inflate(const struct store_src *src, uint64_t off, uint8_t *out, size_t out_len,
+		      size_t *consumed);
+/* The same over a buffer. */
+int store_zip_inflate_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
+			  size_t *consumed);
+/* Deflate `len` bytes into a malloc'd buffer. */
+int store_zip_deflate(const void *data, size_t len, uint8_t **out, size_t *out_len);
+
+uint32_t store_crc32(uint32_t crc, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,85 @@
+#!/bin/bash
+# Interop with real git: the tree id of an imported directory equals
+# `git add -A && git write-tree`; an export passes `git fsck --full`; a
+# pack made by `git pack-objects --window=50` (with deltas) imports and
+# every object reads back byte-identical.
+# Usage: tests/store/interop.sh STORECTL
+set -uo pipefail
+ctl=$(realpath "$1")
+. "$(dirname "$0")/../lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export GIT_CONFIG_NOSYSTEM=1 HOME=$tmp GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t \
+	GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t
+
+# A directory with the awkward cases.
+d=$tmp/site
+mkdir -p "$d/a/b/c" "$d/empty-dir" "$d/dir.x" "$d/dir"
+printf 'hello\n' >"$d/index.html"
+: >"$d/empty"
+printf '#!/bin/sh\necho hi\n' >"$d/run.sh"; chmod +x "$d/run.sh"
+ln -s index.html "$d/link"
+ln -s ../../nowhere "$d/a/b/dangling"
+printf 'deep\n' >"$d/a/b/c/deep.txt"
+printf 'x' >"$d/dir.x/f"; printf 'y' >"$d/dir/f"; printf 'z' >"$d/dir-"
+printf 'unicode\n' >"$d/caf$(printf '\303\251').txt"
+printf 'space\n' >"$d/with space"
+head -c 300000 /dev/urandom >"$d/a/big.bin"
+
+"$ctl" init "$tmp/s.img" 16M >/dev/null
+ours=$("$ctl" import "$tmp/s.img" "$d" -m first | awk '$1 == "tree" { print $2 }')
+theirs=$(cd "$d" && git init -q && git add -A && git write-tree)
+rm -rf "$d/.git"
+check "import tree id equals git write-tree ($theirs)" [ "$ours" = "$theirs" ]
+
+# A second commit: changed, deleted, new files.
+printf 'hello again\n' >"$d/index.html"; rm "$d/empty"; printf 'new\n' >"$d/a/new"
+ours2=$("$ctl" import "$tmp/s.img" "$d" -m second | awk '$1 == "tree" { print $2 }')
+theirs2=$(cd "$d" && git init -q && git add -A && git write-tree)
+rm -rf "$d/.git"
+check "second import tree id equals git write-tree" [ "$ours2" = "$theirs2" ]
+check "log shows two commits" [ "$("$ctl" log "$tmp/s.img" | wc -l)" = 2 ]
+check "cat reads a nested file" [ "$("$ctl" cat "$tmp/s.img" HEAD a/b/c/deep.txt)" = deep ]
+check "fsck clean" "$ctl" fsck "$tmp/s.img"
+
+# Export, then let git judge it.
+"$ctl" export "$tmp/s.img" "$tmp/exp" >/dev/null
+check "export passes git fsck --full" git -C "$tmp/exp" fsck --full --strict
+check "exported HEAD is the store's main" \
+	[ "$(git -C "$tmp/exp" rev-parse HEAD^{tree})" = "$ours2" ]
+check "exported history has two commits" [ "$(git -C "$tmp/exp" rev-list --count HEAD)" = 2 ]
+git -C "$tmp/exp" verify-pack -v "$tmp"/exp/.git/objects/pack/*.idx >"$tmp/vp" 2>&1
+check "export's pack verifies (git verify-pack)" [ $? = 0 ]
+
+# A git-made pack with deltas: every object must match.
+g=$tmp/g
+git init -q "$g"
+for i in $(seq 1 30); do
+	seq 1 $((2000 + i * 7)) | sed "s/^$i\$/changed $i/" >"$g/file.txt"
+	head -c 20000 /dev/zero | tr '\0' "$(printf "\\$(printf %o $((65 + i % 26)))")" >"$g/other.txt"
+	mkdir -p "$g/d$((i % 3))"; echo "$i" >"$g/d$((i % 3))/n"
+	git -C "$g" add -A && git -C "$g" commit -q -m "c$i"
+done
+git -C "$g" rev-list --objects --all | git -C "$g" pack-objects --window=50 --depth=50 -q "$tmp/p" >/dev/null
+pack=$(ls "$tmp"/p-*.pack)
+ndelta=$(git verify-pack -v "${pack%.pack}.idx" | awk 'NF == 7 { n++ } END { print n + 0 }')
+check "git's pack has deltas ($ndelta)" [ "$ndelta" -gt 10 ]
+"$ctl" init "$tmp/g.img" 16M >/dev/null
+check "git pack imports" "$ctl" import-pack "$tmp/g.img" "$pack" refs/heads/main "$(git -C "$g" rev-parse HEAD)"
+check "imported store fsck clean" "$ctl" fsck "$tmp/g.img"
+"$ctl" export "$tmp/g.img" "$tmp/gexp" >/dev/null
+git -C "$g" rev-list --objects --all | awk '{ print $1 }' | sort >"$tmp/want"
+git -C "$tmp/gexp" rev-list --objects --all | awk '{ print $1 }' | sort >"$tmp/got"
+check "every object of the git pack is in the store ($(wc -l <"$tmp/want"))" cmp -s "$tmp/want" "$tmp/got"
+bad=0
+while read -r o; do
+	[ "$(git -C "$g" cat-file -p "$o" | sha1sum)" = "$(git -C "$tmp/gexp" cat-file -p "$o" | sha1sum)" ] || bad=$((bad + 1))
+done < <(head -200 "$tmp/want")
+check "objects read back byte-identical" [ "$bad" = 0 ]
+check "re-exported repository passes git fsck --full" git -C "$tmp/gexp" fsck --full --strict
+sdelta=$(git verify-pack -v "$tmp"/gexp/.git/objects/pack/*.idx | awk 'NF == 7 { n++ } END { print n + 0 }')
+check "our served pack has deltas for versions of a path ($sdelta)" [ "$sdelta" -gt 10 ]
+# A clone of the export works and checks out the same files.
+git clone -q "$tmp/gexp" "$tmp/clone" 2>/dev/null
+check "clone of export checks out" cmp -s "$g/file.txt" "$tmp/clone/file.txt"
+done_tests

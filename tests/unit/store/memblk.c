@@ -1,0 +1,166 @@
+/* The in-memory block device of memblk.h. */
+#include "memblk.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../../plat/plat.h"
+
+struct pending {
+	uint64_t sector;
+	uint32_t count;
+	uint8_t *data;
+};
+
+struct dev {
+	uint8_t *disk; /* durable content */
+	size_t size;
+	struct pending *pend; /* written, not yet flushed */
+	size_t npend;
+	size_t cap;
+};
+
+static struct dev running, crashed, *cur = &running;
+static long writes;
+static void (*hook)(long);
+static uint32_t rng;
+
+static uint32_t next_rand(void)
+{
+	rng = rng * 1103515245u + 12345u;
+	return rng >> 8;
+}
+
+static void dev_free(struct dev *d)
+{
+	for (size_t i = 0; i < d->npend; i++)
+		free(d->pend[i].data);
+	free(d->pend);
+	free(d->disk);
+	memset(d, 0, sizeof(*d));
+}
+
+void memblk_create(size_t size)
+{
+	memblk_free();
+	running.disk = calloc(1, size);
+	running.size = size;
+}
+
+void memblk_free(void)
+{
+	dev_free(&running);
+	dev_free(&crashed);
+	cur = &running;
+	writes = 0;
+	hook = NULL;
+}
+
+uint8_t *memblk_data(void)
+{
+	return cur->disk;
+}
+
+long memblk_writes(void)
+{
+	return writes;
+}
+
+void memblk_set_hook(void (*fn)(long write))
+{
+	hook = fn;
+}
+
+static void apply(struct dev *d, const struct pending *p, uint32_t count)
+{
+	memcpy(d->disk + p->sector * MEMBLK_SECTOR, p->data, (size_t)count * MEMBLK_SECTOR);
+}
+
+void memblk_crash_begin(uint32_t seed)
+{
+	rng = seed;
+	crashed.size = running.size;
+	crashed.disk = malloc(running.size);
+	memcpy(crashed.disk, running.disk, running.size);
+	/* Each volatile write: kept, lost or torn, whatever the order. */
+	for (size_t i = 0; i < running.npend; i++) {
+		uint32_t fate = next_rand() % 3;
+		if (fate == 0)
+			apply(&crashed, &running.pend[i], running.pend[i].count);
+		else if (fate == 2)
+			apply(&crashed, &running.pend[i], next_rand() % (running.pend[i].count + 1));
+	}
+	cur = &crashed;
+}
+
+void memblk_crash_end(void)
+{
+	dev_free(&crashed);
+	cur = &running;
+}
+
+int plat_blk_info(struct plat_blk_info *info)
+{
+	if (!cur->disk)
+		return -ENODEV;
+	info->sectors = cur->size / MEMBLK_SECTOR;
+	info->sector_size = MEMBLK_SECTOR;
+	info->read_only = 0;
+	info->flush = 1;
+	return 0;
+}
+
+static int in_range(uint64_t sector, uint32_t count)
+{
+	return sector <= cur->size / MEMBLK_SECTOR && count <= cur->size / MEMBLK_SECTOR - sector;
+}
+
+int plat_blk_read(uint64_t sector, void *buf, uint32_t count)
+{
+	if (!in_range(sector, count))
+		return -EINVAL;
+	memcpy(buf, cur->disk + sector * MEMBLK_SECTOR, (size_t)count * MEMBLK_SECTOR);
+	/* Reads see volatile writes, as a disk's cache serves them. */
+	for (size_t i = 0; i < cur->npend; i++) {
+		const struct pending *p = &cur->pend[i];
+		uint64_t lo = p->sector > sector ? p->sector : sector;
+		uint64_t hi = p->sector + p->count < sector + count ? p->sector + p->count : sector + count;
+		if (lo < hi)
+			memcpy((uint8_t *)buf + (lo - sector) * MEMBLK_SECTOR,
+			       p->data + (lo - p->sector) * MEMBLK_SECTOR, (hi - lo) * MEMBLK_SECTOR);
+	}
+	return 0;
+}
+
+int plat_blk_write(uint64_t sector, const void *buf, uint32_t count)
+{
+	struct dev *d = cur;
+
+	if (!in_range(sector, count))
+		return -EINVAL;
+	if (d->npend == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->pend = realloc(d->pend, sizeof(*d->pend) * d->cap);
+	}
+	d->pend[d->npend].sector = sector;
+	d->pend[d->npend].count = count;
+	d->pend[d->npend].data = malloc((size_t)count * MEMBLK_SECTOR);
+	memcpy(d->pend[d->npend++].data, buf, (size_t)count * MEMBLK_SECTOR);
+	if (d == &running) {
+		writes++;
+		if (hook)
+			hook(writes);
+	}
+	return 0;
+}
+
+int plat_blk_flush(void)
+{
+	for (size_t i = 0; i < cur->npend; i++) {
+		apply(cur, &cur->pend[i], cur->pend[i].count);
+		free(cur->pend[i].data);
+	}
+	cur->npend = 0;
+	return 0;
+}

@@ -1,0 +1,29 @@
+/*
+ * A block device in memory for the store's tests, implementing plat_blk_*,
+ * with a power-cut model: writes since the last flush are volatile, and a
+ * crash keeps each of them whole, drops it, or tears it (a prefix of its
+ * sectors), chosen by a seeded generator.
+ *
+ * Crash testing without replay: a hook runs at every write (after the write
+ * is queued). Inside it memblk_crash_begin() swaps in the image a power cut
+ * at that instant would leave, so the test can open a second store on it;
+ * memblk_crash_end() swaps the running device back, untouched.
+ */
+#ifndef MEMBLK_H
+#define MEMBLK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEMBLK_SECTOR 512
+
+void memblk_create(size_t size);
+void memblk_free(void);
+uint8_t *memblk_data(void);
+long memblk_writes(void);
+
+void memblk_set_hook(void (*fn)(long write));
+void memblk_crash_begin(uint32_t seed);
+void memblk_crash_end(void);
+
+#endif

@@ -82,4 +82,21 @@ check "our served pack has deltas for versions of a path ($sdelta)" [ "$sdelta" 
 # A clone of the export works and checks out the same files.
 git clone -q "$tmp/gexp" "$tmp/clone" 2>/dev/null
 check "clone of export checks out" cmp -s "$g/file.txt" "$tmp/clone/file.txt"
+
+# A thin pack, as `git push` sends: deltas against objects the store already
+# holds (history up to c20) must be completed from the store.
+base=$(git -C "$g" rev-parse HEAD~10)
+git -C "$g" rev-list --objects "$base" | git -C "$g" pack-objects -q "$tmp/b" >/dev/null
+"$ctl" init "$tmp/t.img" 16M >/dev/null
+"$ctl" import-pack "$tmp/t.img" "$(ls "$tmp"/b-*.pack)" refs/heads/main "$base" >/dev/null
+printf '%s\n^%s\n' "$(git -C "$g" rev-parse HEAD)" "$base" |
+	git -C "$g" pack-objects --revs --thin --stdout -q >"$tmp/thin.pack"
+git init -q "$tmp/empty"
+git -C "$tmp/empty" index-pack --stdin <"$tmp/thin.pack" >/dev/null 2>"$tmp/thin.err"
+check "git's thin pack really is thin (git index-pack alone: unresolved deltas)" grep -q "unresolved delta" "$tmp/thin.err"
+check "thin pack imports, bases completed from the store" \
+	"$ctl" import-pack "$tmp/t.img" "$tmp/thin.pack" refs/heads/main "$(git -C "$g" rev-parse HEAD)"
+check "store fsck clean after the thin pack" "$ctl" fsck "$tmp/t.img"
+check "file.txt at main equals git's after the thin pack" \
+	cmp -s <("$ctl" cat "$tmp/t.img" refs/heads/main file.txt) "$g/file.txt"
 done_tests

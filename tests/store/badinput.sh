@@ -47,7 +47,11 @@ for cut in 0 11 12 40 $((size / 2)) $((size - 21)) $((size - 1)); do
 done
 for at in 5 12 $((size / 3)) $((size / 2)) $((size - 5)); do
 	cp "$good" "$tmp/flip.pack"
-	printf '\377' | dd of="$tmp/flip.pack" bs=1 seek="$at" conv=notrunc status=none
+	# Invert the byte (writing a constant would change nothing when the
+	# byte already has that value, 1 time in 256).
+	b=$(od -An -tu1 -j "$at" -N1 "$good" | tr -d ' ')
+	printf "\\$(printf %o $((b ^ 255)))" | dd of="$tmp/flip.pack" bs=1 seek="$at" conv=notrunc status=none
+	check "byte $at really changed" bash -c "! cmp -s '$good' '$tmp/flip.pack'"
 	refused "pack with byte $at corrupted" "$tmp/flip.pack"
 done
 printf 'PACK\0\0\0\2\0\0\0\0' >"$tmp/noTrailer.pack"

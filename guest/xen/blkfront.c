@@ -31,11 +31,29 @@ struct blkfront_xfer {
 	int err;
 };
 
+/*
+ * Revoke the first `n` slot grants and free the pages, unless the backend
+ * still maps one: then the pages stay allocated (reusing a page the
+ * backend can write would be worse than leaking it).
+ */
+static void blkfront_slots_release(struct blkfront *dev, unsigned int n)
+{
+	bool busy = false;
+	unsigned int k;
+
+	for (k = 0; k < n; k++)
+		if (gnttab_end(dev->slot[k / BLKFRONT_SEGS].gref[k % BLKFRONT_SEGS]) < 0)
+			busy = true;
+	if (!busy)
+		free(dev->slot[0].pages);
+	dev->slot[0].pages = NULL;
+}
+
 int blkfront_slots_init(struct blkfront *dev)
 {
 	/* One block for all slots: memalign per slot would waste pages. */
 	uint8_t *block = memalign(4096, BLKFRONT_RING_SIZE * BLKFRONT_REQ_BYTES);
-	unsigned int i, s;
+	unsigned int i, s, granted = 0;
 	int ref;
 
 	if (block == NULL)
@@ -46,11 +64,21 @@ int blkfront_slots_init(struct blkfront *dev)
 			ref = gnttab_grant(dev->bus.backend_id,
 					   dev->slot[i].pages + s * 4096u, false);
 			if (ref < 0)
-				return ref;
+				goto revoke_grants;
 			dev->slot[i].gref[s] = (grant_ref_t)ref;
+			granted++;
 		}
 	}
 	return 0;
+revoke_grants:
+	blkfront_slots_release(dev, granted);
+	return ref;
+}
+
+void blkfront_slots_fini(struct blkfront *dev)
+{
+	if (dev->slot[0].pages != NULL)
+		blkfront_slots_release(dev, BLKFRONT_RING_SIZE * BLKFRONT_SEGS);
 }
 
 static void blkfront_complete(struct blkfront *dev, const blkif_response_t *rsp)

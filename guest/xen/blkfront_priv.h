@@ -52,6 +52,8 @@ int blkfront_connect(struct blkfront *dev);
 
 /* blkfront.c: allocate and grant the slots' bounce pages. */
 int blkfront_slots_init(struct blkfront *dev);
+/* blkfront.c: revoke and free what blkfront_slots_init set up. */
+void blkfront_slots_fini(struct blkfront *dev);
 /* blkfront.c: consume responses (the event channel handler). */
 void blkfront_poll(struct blkfront *dev);
 

@@ -49,7 +49,7 @@ static int blkfront_publish(xs_tx tx, void *arg)
 static int blkfront_ring_init(struct blkfront *dev)
 {
 	blkif_sring_t *sring = memalign(4096, 4096);
-	int ref;
+	int ref, err;
 
 	if (sring == NULL)
 		return -ENOMEM;
@@ -57,10 +57,28 @@ static int blkfront_ring_init(struct blkfront *dev)
 	SHARED_RING_INIT(sring);
 	FRONT_RING_INIT(&dev->ring, sring, 4096);
 	ref = gnttab_grant(dev->bus.backend_id, sring, false);
-	if (ref < 0)
-		return ref;
+	if (ref < 0) {
+		err = ref;
+		goto free_ring;
+	}
 	dev->ring_ref = (grant_ref_t)ref;
-	return evtchn_alloc_unbound(dev->bus.backend_id, &dev->port);
+	err = evtchn_alloc_unbound(dev->bus.backend_id, &dev->port);
+	if (err < 0)
+		goto end_grant;
+	return 0;
+end_grant:
+	gnttab_end(dev->ring_ref);
+free_ring:
+	free(sring);
+	return err;
+}
+
+/* Undo blkfront_ring_init; a ring the backend still maps is not freed. */
+static void blkfront_ring_fini(struct blkfront *dev)
+{
+	evtchn_close(dev->port);
+	if (gnttab_end(dev->ring_ref) == 0)
+		free(dev->ring.sring);
 }
 
 static void blkfront_read_geometry(struct blkfront *dev)
@@ -116,17 +134,20 @@ int blkfront_connect(struct blkfront *dev)
 	err = xenbus_wait_backend(&dev->bus, XenbusStateInitWait, BLKFRONT_HANDSHAKE_NS);
 	if (err < 0)
 		goto fail;
-	if ((err = blkfront_ring_init(dev)) < 0 ||
-	    (err = xs_transact(blkfront_publish, dev)) < 0)
+	if ((err = blkfront_ring_init(dev)) < 0)
 		goto fail;
+	if ((err = xs_transact(blkfront_publish, dev)) < 0)
+		goto release_ring;
 	err = xenbus_wait_backend(&dev->bus, XenbusStateConnected, BLKFRONT_HANDSHAKE_NS);
 	if (err < 0)
-		goto fail;
+		goto release_ring;
 	blkfront_read_geometry(dev);
-	if ((err = blkfront_slots_init(dev)) < 0 ||
-	    (err = evtchn_bind(dev->port, blkfront_event, dev)) < 0 ||
-	    (err = xenbus_switch_state(&dev->bus, XenbusStateConnected)) < 0)
-		goto fail;
+	if ((err = blkfront_slots_init(dev)) < 0)
+		goto release_ring;
+	if ((err = evtchn_bind(dev->port, blkfront_event, dev)) < 0)
+		goto release_slots;
+	if ((err = xenbus_switch_state(&dev->bus, XenbusStateConnected)) < 0)
+		goto unbind_port;
 	dev->connected = true;
 	xenbus_watch_backend(&dev->bus, blkfront_backend_changed, dev);
 	printf("blkfront: %s: %llu sectors of %u bytes%s%s\n", dev->bus.node,
@@ -135,6 +156,12 @@ int blkfront_connect(struct blkfront *dev)
 	       dev->flush_op == BLKIF_OP_FLUSH_DISKCACHE ? ", flush" :
 	       dev->flush_op == BLKIF_OP_WRITE_BARRIER ? ", barrier" : ", no flush");
 	return 0;
+unbind_port:
+	evtchn_unbind(dev->port);
+release_slots:
+	blkfront_slots_fini(dev);
+release_ring:
+	blkfront_ring_fini(dev);
 fail:
 	printf("blkfront: %s: handshake with %s failed (%d)\n", dev->bus.node,
 	       dev->bus.backend, err);

@@ -18,6 +18,24 @@
 
 struct netfront netfront_dev;
 
+/*
+ * Revoke the first `n` grants of a page block and free it, unless the
+ * backend still maps a page: then the block stays allocated, since a page
+ * the backend can still write must never be reused.
+ */
+static void netfront_release_pages(uint8_t **pages, grant_ref_t *grefs, unsigned int n)
+{
+	bool busy = false;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (gnttab_end(grefs[i]) < 0)
+			busy = true;
+	if (!busy)
+		free(pages[0]);
+	pages[0] = NULL;
+}
+
 static int netfront_grant_pages(struct netfront *dev, uint8_t **pages,
 				grant_ref_t *grefs, unsigned int n, bool readonly)
 {
@@ -32,10 +50,13 @@ static int netfront_grant_pages(struct netfront *dev, uint8_t **pages,
 		pages[i] = block + (size_t)i * 4096;
 		ref = gnttab_grant(dev->bus.backend_id, pages[i], readonly);
 		if (ref < 0)
-			return ref;
+			goto revoke_grants;
 		grefs[i] = (grant_ref_t)ref;
 	}
 	return 0;
+revoke_grants:
+	netfront_release_pages(pages, grefs, i);
+	return ref;
 }
 
 static void netfront_post_rx(struct netfront *dev, uint16_t id)
@@ -62,11 +83,13 @@ int netfront_buffers_init(struct netfront *dev)
 	int err;
 
 	err = netfront_grant_pages(dev, dev->tx_page, dev->tx_gref, NETFRONT_TX_SIZE, true);
-	if (err == 0)
-		err = netfront_grant_pages(dev, dev->rx_page, dev->rx_gref,
-					   NETFRONT_RX_SIZE, false);
 	if (err < 0)
 		return err;
+	err = netfront_grant_pages(dev, dev->rx_page, dev->rx_gref, NETFRONT_RX_SIZE, false);
+	if (err < 0) {
+		netfront_release_pages(dev->tx_page, dev->tx_gref, NETFRONT_TX_SIZE);
+		return err;
+	}
 	for (i = 0; i < NETFRONT_TX_SIZE; i++)
 		dev->tx_free[i] = (uint16_t)(NETFRONT_TX_SIZE - 1 - i);
 	dev->tx_nfree = NETFRONT_TX_SIZE;
@@ -74,6 +97,14 @@ int netfront_buffers_init(struct netfront *dev)
 		netfront_post_rx(dev, (uint16_t)i);
 	netfront_push_rx(dev);
 	return 0;
+}
+
+void netfront_buffers_fini(struct netfront *dev)
+{
+	if (dev->tx_page[0] != NULL)
+		netfront_release_pages(dev->tx_page, dev->tx_gref, NETFRONT_TX_SIZE);
+	if (dev->rx_page[0] != NULL)
+		netfront_release_pages(dev->rx_page, dev->rx_gref, NETFRONT_RX_SIZE);
 }
 
 static void netfront_rx_one(struct netfront *dev, const netif_rx_response_t *rsp)

@@ -48,6 +48,8 @@ int netfront_connect(struct netfront *dev);
 
 /* netfront.c: allocate and grant the buffers, post every rx buffer. */
 int netfront_buffers_init(struct netfront *dev);
+/* Revoke and free what netfront_buffers_init set up. */
+void netfront_buffers_fini(struct netfront *dev);
 /* netfront.c: the event channel handler. */
 void netfront_poll(struct netfront *dev);
 

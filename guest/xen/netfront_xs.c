@@ -71,23 +71,43 @@ static int netfront_rings_init(struct netfront *dev)
 {
 	netif_tx_sring_t *txs = memalign(4096, 4096);
 	netif_rx_sring_t *rxs = memalign(4096, 4096);
-	int ref;
+	int ref, err = -ENOMEM;
 
 	if (txs == NULL || rxs == NULL)
-		return -ENOMEM;
+		goto free_rings;
 	memset(txs, 0, 4096);
 	memset(rxs, 0, 4096);
 	SHARED_RING_INIT(txs);
 	SHARED_RING_INIT(rxs);
 	FRONT_RING_INIT(&dev->tx, txs, 4096);
 	FRONT_RING_INIT(&dev->rx, rxs, 4096);
-	if ((ref = gnttab_grant(dev->bus.backend_id, txs, false)) < 0)
-		return ref;
+	if ((err = ref = gnttab_grant(dev->bus.backend_id, txs, false)) < 0)
+		goto free_rings;
 	dev->tx_ring_ref = (grant_ref_t)ref;
-	if ((ref = gnttab_grant(dev->bus.backend_id, rxs, false)) < 0)
-		return ref;
+	if ((err = ref = gnttab_grant(dev->bus.backend_id, rxs, false)) < 0)
+		goto end_tx_grant;
 	dev->rx_ring_ref = (grant_ref_t)ref;
-	return evtchn_alloc_unbound(dev->bus.backend_id, &dev->port);
+	if ((err = evtchn_alloc_unbound(dev->bus.backend_id, &dev->port)) < 0)
+		goto end_rx_grant;
+	return 0;
+end_rx_grant:
+	gnttab_end(dev->rx_ring_ref);
+end_tx_grant:
+	gnttab_end(dev->tx_ring_ref);
+free_rings:
+	free(txs);
+	free(rxs);
+	return err;
+}
+
+/* Undo netfront_rings_init; a ring the backend still maps is not freed. */
+static void netfront_rings_fini(struct netfront *dev)
+{
+	evtchn_close(dev->port);
+	if (gnttab_end(dev->tx_ring_ref) == 0)
+		free(dev->tx.sring);
+	if (gnttab_end(dev->rx_ring_ref) == 0)
+		free(dev->rx.sring);
 }
 
 static void netfront_backend_changed(void *arg)
@@ -117,14 +137,17 @@ int netfront_connect(struct netfront *dev)
 	err = xenbus_wait_backend(&dev->bus, XenbusStateInitWait, NETFRONT_HANDSHAKE_NS);
 	if (err < 0)
 		goto fail;
-	if ((err = netfront_rings_init(dev)) < 0 ||
-	    (err = netfront_buffers_init(dev)) < 0 ||
-	    (err = evtchn_bind(dev->port, netfront_event, dev)) < 0 ||
-	    (err = xs_transact(netfront_publish, dev)) < 0)
+	if ((err = netfront_rings_init(dev)) < 0)
 		goto fail;
+	if ((err = netfront_buffers_init(dev)) < 0)
+		goto release_rings;
+	if ((err = evtchn_bind(dev->port, netfront_event, dev)) < 0)
+		goto release_buffers;
+	if ((err = xs_transact(netfront_publish, dev)) < 0)
+		goto unbind_port;
 	err = xenbus_wait_backend(&dev->bus, XenbusStateConnected, NETFRONT_HANDSHAKE_NS);
 	if (err < 0)
-		goto fail;
+		goto unbind_port;
 	dev->connected = true;
 	xenbus_watch_backend(&dev->bus, netfront_backend_changed, dev);
 	printf("netfront: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, %u rx and %u tx buffers\n",
@@ -132,6 +155,12 @@ int netfront_connect(struct netfront *dev)
 	       dev->mac[4], dev->mac[5], (unsigned int)NETFRONT_RX_SIZE,
 	       (unsigned int)NETFRONT_TX_SIZE);
 	return 0;
+unbind_port:
+	evtchn_unbind(dev->port);
+release_buffers:
+	netfront_buffers_fini(dev);
+release_rings:
+	netfront_rings_fini(dev);
 fail:
 	printf("netfront: %s: handshake with %s failed (%d)\n", dev->bus.node,
 	       dev->bus.backend, err);

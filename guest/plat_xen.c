@@ -29,9 +29,6 @@
 #include "xen/xen.h"
 #include "xen/xenstore.h"
 
-/* With poll hooks registered, sleep at most this long between calls:
- * a hook may have work (lwIP timeouts) that armed no timer. */
-#define PLAT_POLL_MAX_SLEEP_NS (100ull * 1000000ull)
 #define PLAT_CONFIG_PREFIX "appliance/"
 
 struct plat_poll_hook {
@@ -114,12 +111,10 @@ int plat_poll_register(plat_fn fn, void *arg)
 
 static void plat_idle(void)
 {
-	uint64_t now = timer_ns(), deadline = UINT64_MAX;
+	uint64_t deadline = UINT64_MAX;
 
 	if (plat_timers != NULL)
 		deadline = plat_timers->deadline_ns;
-	if (plat_npolls > 0 && deadline > now + PLAT_POLL_MAX_SLEEP_NS)
-		deadline = now + PLAT_POLL_MAX_SLEEP_NS;
 	irq_disable();
 	if (!evtchn_any_fired() && !xs_watch_pending() && !plat_stopping &&
 	    deadline > timer_ns()) {

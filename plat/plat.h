@@ -51,7 +51,8 @@ void plat_stop(void);
 
 /*
  * Called once per loop iteration after events were dispatched (lwIP's
- * sys_check_timeouts, for example). At most PLAT_MAX_POLL hooks.
+ * sys_check_timeouts, for example). At most PLAT_MAX_POLL hooks. The loop
+ * never wakes just for a hook: a hook with work due later arms a timer.
  */
 #define PLAT_MAX_POLL 8
 int plat_poll_register(plat_fn fn, void *arg);

@@ -11,6 +11,9 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
+# Nothing the build makes is a throw-away intermediate: unpacked sources and
+# stamps reached through pattern rules must stay where they are.
+.SECONDARY:
 .SUFFIXES:
 
 BOARDS := $(sort $(patsubst board/%/board.conf,%,$(wildcard board/*/board.conf)))

@@ -60,8 +60,11 @@ static err_t chargen_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	return chargen_push(pcb, (uintptr_t)arg);
 }
 
-/* The peer's data is ignored; its close ends the stream. */
-static err_t chargen_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+/*
+ * Both services drop what the peer sends (returning the window at once);
+ * the peer's close ends the connection.
+ */
+static err_t bulk_drop_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	(void)arg;
 	(void)err;
@@ -85,25 +88,8 @@ static err_t chargen_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (err != ERR_OK || pcb == NULL)
 		return ERR_VAL;
 	tcp_sent(pcb, chargen_sent);
-	tcp_recv(pcb, chargen_recv);
+	tcp_recv(pcb, bulk_drop_recv);
 	return chargen_push(pcb, 0);
-}
-
-static err_t discard_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-	(void)arg;
-	(void)err;
-	if (p == NULL) {
-		tcp_recv(pcb, NULL);
-		if (tcp_close(pcb) != ERR_OK) {
-			tcp_abort(pcb);
-			return ERR_ABRT;
-		}
-		return ERR_OK;
-	}
-	tcp_recved(pcb, p->tot_len);
-	pbuf_free(p);
-	return ERR_OK;
 }
 
 static err_t discard_accept(void *arg, struct tcp_pcb *pcb, err_t err)
@@ -111,7 +97,7 @@ static err_t discard_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	(void)arg;
 	if (err != ERR_OK || pcb == NULL)
 		return ERR_VAL;
-	tcp_recv(pcb, discard_recv);
+	tcp_recv(pcb, bulk_drop_recv);
 	return ERR_OK;
 }
 

@@ -306,15 +306,9 @@ int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_
 	return r;
 }
 
-struct membuf {
-	uint8_t *p;
-	size_t len;
-	size_t cap;
-};
-
-static int membuf_sink(void *ctx, const void *data, size_t len)
+int store_membuf_sink(void *ctx, const void *data, size_t len)
 {
-	struct membuf *m = ctx;
+	struct store_membuf *m = ctx;
 
 	if (m->len + len > m->cap) {
 		size_t cap = (m->cap + len) * 2;
@@ -332,9 +326,9 @@ static int membuf_sink(void *ctx, const void *data, size_t len)
 int store_put_objects(struct store *st, const int *types, const uint8_t *const *data,
 		      const size_t *lens, uint32_t n)
 {
-	struct membuf m = { 0 };
+	struct store_membuf m = { 0 };
 	struct store_packw w;
-	int r = store_packw_begin(&w, membuf_sink, &m, n);
+	int r = store_packw_begin(&w, store_membuf_sink, &m, n);
 
 	for (uint32_t i = 0; i < n && !r; i++)
 		r = store_packw_object(&w, types[i], data[i], lens[i], NULL);

@@ -71,4 +71,12 @@ int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nk
 int store_apply_record(void *ctx, uint64_t off, const struct log_rec *rec,
 		       const uint8_t *payload);
 
+/* A growable byte buffer, and a pack-writer sink that appends to one. */
+struct store_membuf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+};
+int store_membuf_sink(void *ctx, const void *data, size_t len);
+
 #endif

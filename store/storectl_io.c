@@ -18,40 +18,18 @@ void ctl_nth_oid(struct store *st, uint32_t i, struct store_oid *oid)
 	memcpy(oid->b, st->idx[i].oid, STORE_OID_LEN);
 }
 
-struct membuf {
-	uint8_t *p;
-	size_t len;
-	size_t cap;
-};
-
-static int membuf_sink(void *ctx, const void *data, size_t len)
-{
-	struct membuf *m = ctx;
-
-	if (m->len + len > m->cap) {
-		size_t cap = (m->cap + len) * 2;
-		uint8_t *p = realloc(m->p, cap);
-		if (!p)
-			return -ENOMEM;
-		m->p = p;
-		m->cap = cap;
-	}
-	memcpy(m->p + m->len, data, len);
-	m->len += len;
-	return 0;
-}
 
 static int read_file(const char *path, uint8_t **data, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	struct membuf m = { 0 };
+	struct store_membuf m = { 0 };
 	uint8_t buf[65536];
 	size_t n;
 
 	if (!f)
 		return -errno;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		if (membuf_sink(&m, buf, n)) {
+		if (store_membuf_sink(&m, buf, n)) {
 			fclose(f);
 			free(m.p);
 			return -ENOMEM;
@@ -77,7 +55,7 @@ static int write_file(const char *path, const void *data, size_t len)
 struct imp {
 	struct store *st;
 	struct store_packw w;
-	struct membuf pack;
+	struct store_membuf pack;
 	struct oidset added;
 	uint32_t count;
 };
@@ -195,7 +173,7 @@ static int finish_pack(struct imp *im)
 	im->pack.p[10] = (uint8_t)(im->count >> 8);
 	im->pack.p[11] = (uint8_t)im->count;
 	store_sha1(im->pack.p, im->pack.len, sum);
-	return membuf_sink(&im->pack, sum, sizeof(sum));
+	return store_membuf_sink(&im->pack, sum, sizeof(sum));
 }
 
 static int commit_tree(struct imp *im, const struct store_oid *tree, const char *msg,
@@ -234,7 +212,7 @@ int ctl_import(int argc, char **argv)
 		return 2;
 	if (ctl_open(argv[2], false, &im.st))
 		return 1;
-	r = store_packw_begin(&im.w, membuf_sink, &im.pack, UINT32_MAX);
+	r = store_packw_begin(&im.w, store_membuf_sink, &im.pack, UINT32_MAX);
 	if (!r && !(r = add_dir(&im, argv[3], &tree, &empty)) && !(r = commit_tree(&im, &tree, msg, &u)) &&
 	    !(r = finish_pack(&im)) && !(r = store_import_pack(im.st, im.pack.p, im.pack.len, NULL)))
 		r = store_refs_update(im.st, &u, 1);
@@ -325,12 +303,12 @@ static int write_ref(void *ctx, const char *name, const struct store_oid *oid)
 
 static int write_pack_files(const char *git, struct store *st)
 {
-	struct membuf m = { 0 };
+	struct store_membuf m = { 0 };
 	struct store_pack_index pix;
 	char path[4096], hex[STORE_OID_HEX];
 	uint8_t *idx;
 	size_t ilen;
-	int r = store_pack_all(st, membuf_sink, &m, NULL, NULL);
+	int r = store_pack_all(st, store_membuf_sink, &m, NULL, NULL);
 
 	if (!r)
 		r = store_pack_index(m.p, m.len, SIZE_MAX, NULL, NULL, &pix);

@@ -26,6 +26,8 @@ CONF
 twin_start "$WORK/static.log" "$WORK/static.conf" 02:00:00:00:00:02
 check "twin up with static addresses" wait_log "$WORK/static.log" "ipv6 fd00:db8::2 preferred" 10
 check "tcp echo, 1 MiB, ipv4" in_ns "$PY" "$CLIENT" tcp 192.0.2.2 $MIB
+check "discard (RFC 863) takes 1 MiB" in_ns "$PY" "$CLIENT" send 192.0.2.2 $MIB
+check "chargen (RFC 864) sends 1 MiB of its pattern" in_ns "$PY" "$CLIENT" recv 192.0.2.2 $MIB
 check "udp echo, ipv4" in_ns "$PY" "$CLIENT" udp 192.0.2.2 1000
 check "udp echo, 8000 bytes (fragmented both ways)" in_ns "$PY" "$CLIENT" udp 192.0.2.2 8000
 check "ping ipv4" in_ns "$PY" "$CLIENT" ping 192.0.2.2 3

@@ -11,6 +11,7 @@
 #include "rng/drbg.h"
 #include "xen/hypercall.h"
 #include "xen/xenstore.h"
+#include "plat/hex.h"
 
 #define ENTROPY_SEED_KEY "data/seed"
 #define ENTROPY_WAIT_NS (5ull * 1000000000ull)
@@ -19,17 +20,6 @@
 static struct drbg entropy_drbg;
 static bool entropy_ok;
 
-static int entropy_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int entropy_parse_seed(const char *hex, uint8_t seed[32])
 {
 	int i, hi, lo;
@@ -37,8 +27,8 @@ int entropy_parse_seed(const char *hex, uint8_t seed[32])
 	if (strlen(hex) != 64)
 		return -EINVAL;
 	for (i = 0; i < 32; i++) {
-		hi = entropy_hex(hex[2 * i]);
-		lo = entropy_hex(hex[2 * i + 1]);
+		hi = plat_hex_digit(hex[2 * i]);
+		lo = plat_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		seed[i] = (uint8_t)(hi << 4 | lo);

@@ -22,8 +22,8 @@
 # line matching the extended regex appears (exit 0; exit 1 if it never
 # does). QEMU_TIMEOUT=SECONDS bounds the run (default 300 with QEMU_LOG,
 # 4 hours interactively). QEMU_PIDFILE=FILE records QEMU's pid.
-# QEMU_APPLIANCE_CONF=FILE replaces appliance.conf on the copy (e.g. one with
-# selftest=shutdown, dom0's test hook), leaving the built image as it is.
+# QEMU_SELFTEST=MODE sets selftest=MODE (dom0's test hook) in appliance.conf
+# on the copy, replacing any selftest line, and leaves the built image as it is.
 set -eu
 
 die() { echo "qemu: $*" >&2; exit 1; }
@@ -50,7 +50,7 @@ DNS_PORT=${DNS_PORT:-5353}
 QEMU_LOG=${QEMU_LOG:-}
 QEMU_UNTIL=${QEMU_UNTIL:-}
 QEMU_PIDFILE=${QEMU_PIDFILE:-}
-QEMU_APPLIANCE_CONF=${QEMU_APPLIANCE_CONF:-}
+QEMU_SELFTEST=${QEMU_SELFTEST:-}
 if [ -n "$QEMU_LOG" ]; then
 	QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 else
@@ -81,10 +81,15 @@ copy_image() {
 	[ "$pow" -eq "$size" ] || truncate -s "$pow" "$work/sd.img"
 }
 
-replace_appliance_conf() {
-	[ -f "$QEMU_APPLIANCE_CONF" ] || die "QEMU_APPLIANCE_CONF: no such file: $QEMU_APPLIANCE_CONF"
-	say "appliance.conf on the copy replaced by $QEMU_APPLIANCE_CONF"
-	MTOOLS_SKIP_CHECK=1 mcopy -o -i "$work/sd.img@@1048576" "$QEMU_APPLIANCE_CONF" ::appliance.conf
+set_selftest() {
+	local conf=$work/appliance.conf
+	export MTOOLS_SKIP_CHECK=1
+	mcopy -n -o -i "$work/sd.img@@1048576" ::appliance.conf "$conf" ||
+		die "cannot read appliance.conf from p1 of $image"
+	sed -i '/^selftest=/d' "$conf"
+	echo "selftest=$QEMU_SELFTEST" >>"$conf"
+	say "appliance.conf on the copy: selftest=$QEMU_SELFTEST"
+	mcopy -o -i "$work/sd.img@@1048576" "$conf" ::appliance.conf
 }
 
 # QEMU option values are comma-separated; a literal comma is written ",,".
@@ -150,6 +155,6 @@ run_logged() {
 }
 
 copy_image
-[ -z "$QEMU_APPLIANCE_CONF" ] || replace_appliance_conf
+[ -z "$QEMU_SELFTEST" ] || set_selftest
 if [ -n "$UBOOT_DEFCONFIG" ]; then sd_boot_args; else direct_boot_args; fi
 if [ -n "$QEMU_LOG" ]; then run_logged; else run_interactive; fi

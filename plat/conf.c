@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include "hex.h"
 
 typedef const char *(*conf_check_fn)(const char *value);
 
@@ -51,26 +52,15 @@ int conf_parse_ip4(const char *s, uint8_t addr[4])
 	return *s == '\0' ? 0 : -EINVAL;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One group of 1-4 hex digits; returns chars used or 0. */
 static size_t parse_group(const char *s, uint16_t *out)
 {
 	unsigned v = 0;
 	size_t i = 0;
 
-	while (i < 4 && hex_digit(s[i]) >= 0)
-		v = v << 4 | (unsigned)hex_digit(s[i++]);
-	if (i == 0 || hex_digit(s[i]) >= 0)
+	while (i < 4 && plat_hex_digit(s[i]) >= 0)
+		v = v << 4 | (unsigned)plat_hex_digit(s[i++]);
+	if (i == 0 || plat_hex_digit(s[i]) >= 0)
 		return 0;
 	*out = (uint16_t)v;
 	return i;

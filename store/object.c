@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sha1.h"
+#include "../plat/hex.h"
 
 static const char *const type_names[] = {
 	[STORE_OBJ_COMMIT] = "commit",
@@ -41,21 +42,10 @@ void store_oid_hex(const struct store_oid *oid, char out[STORE_OID_HEX])
 	out[40] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int store_oid_from_hex(const char *hex, struct store_oid *oid)
 {
 	for (int i = 0; i < STORE_OID_LEN; i++) {
-		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+		int hi = plat_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : plat_hex_digit(hex[2 * i + 1]);
 		if (lo < 0)
 			return -EINVAL;
 		oid->b[i] = (uint8_t)(hi << 4 | lo);

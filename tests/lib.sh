@@ -14,3 +14,12 @@ done_tests() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ]
 }
+
+# Debian's own python3 for the test clients, whatever else is first on PATH.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+# A free TCP port on 127.0.0.1, for QEMU's forwards.
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

@@ -21,29 +21,19 @@
 #define BLKFRONT_HANDSHAKE_NS (10ull * 1000000000ull)
 
 
-static int blkfront_write_key(xs_tx tx, struct blkfront *dev, const char *key,
-			      unsigned long value)
-{
-	char path[96], text[16];
-
-	xenbus_path(path, sizeof(path), dev->bus.node, key);
-	snprintf(text, sizeof(text), "%lu", value);
-	return xs_write(tx, path, text);
-}
-
 static int blkfront_publish(xs_tx tx, void *arg)
 {
 	struct blkfront *dev = arg;
 	char path[96];
 	int err;
 
-	if ((err = blkfront_write_key(tx, dev, "ring-ref", dev->ring_ref)) < 0 ||
-	    (err = blkfront_write_key(tx, dev, "event-channel", dev->port)) < 0)
+	if ((err = xenbus_write_u(tx, &dev->bus, "ring-ref", dev->ring_ref)) < 0 ||
+	    (err = xenbus_write_u(tx, &dev->bus, "event-channel", dev->port)) < 0)
 		return err;
 	xenbus_path(path, sizeof(path), dev->bus.node, "protocol");
 	if ((err = xs_write(tx, path, XEN_IO_PROTO_ABI_ARM)) < 0)
 		return err;
-	return blkfront_write_key(tx, dev, "state", XenbusStateInitialised);
+	return xenbus_write_u(tx, &dev->bus, "state", XenbusStateInitialised);
 }
 
 static int blkfront_ring_init(struct blkfront *dev)

@@ -21,31 +21,21 @@
 
 #define NETFRONT_HANDSHAKE_NS (10ull * 1000000000ull)
 
-static int netfront_key(xs_tx tx, struct netfront *dev, const char *key,
-			unsigned long value)
-{
-	char path[96], text[16];
-
-	xenbus_path(path, sizeof(path), dev->bus.node, key);
-	snprintf(text, sizeof(text), "%lu", value);
-	return xs_write(tx, path, text);
-}
-
 static int netfront_publish(xs_tx tx, void *arg)
 {
 	struct netfront *dev = arg;
 	int err;
 
-	if ((err = netfront_key(tx, dev, "tx-ring-ref", dev->tx_ring_ref)) < 0 ||
-	    (err = netfront_key(tx, dev, "rx-ring-ref", dev->rx_ring_ref)) < 0 ||
-	    (err = netfront_key(tx, dev, "event-channel", dev->port)) < 0 ||
-	    (err = netfront_key(tx, dev, "request-rx-copy", 1)) < 0 ||
-	    (err = netfront_key(tx, dev, "feature-rx-notify", 1)) < 0 ||
-	    (err = netfront_key(tx, dev, "feature-no-csum-offload", 1)) < 0 ||
-	    (err = netfront_key(tx, dev, "feature-sg", 0)) < 0 ||
-	    (err = netfront_key(tx, dev, "feature-gso-tcpv4", 0)) < 0)
+	if ((err = xenbus_write_u(tx, &dev->bus, "tx-ring-ref", dev->tx_ring_ref)) < 0 ||
+	    (err = xenbus_write_u(tx, &dev->bus, "rx-ring-ref", dev->rx_ring_ref)) < 0 ||
+	    (err = xenbus_write_u(tx, &dev->bus, "event-channel", dev->port)) < 0 ||
+	    (err = xenbus_write_u(tx, &dev->bus, "request-rx-copy", 1)) < 0 ||
+	    (err = xenbus_write_u(tx, &dev->bus, "feature-rx-notify", 1)) < 0 ||
+	    (err = xenbus_write_u(tx, &dev->bus, "feature-no-csum-offload", 1)) < 0 ||
+	    (err = xenbus_write_u(tx, &dev->bus, "feature-sg", 0)) < 0 ||
+	    (err = xenbus_write_u(tx, &dev->bus, "feature-gso-tcpv4", 0)) < 0)
 		return err;
-	return netfront_key(tx, dev, "state", XenbusStateConnected);
+	return xenbus_write_u(tx, &dev->bus, "state", XenbusStateConnected);
 }
 
 /* "00:16:3e:xx:xx:xx" */

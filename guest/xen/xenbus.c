@@ -43,13 +43,18 @@ int xenbus_find(const char *type, struct xenbus_dev *dev)
 	return 0;
 }
 
+int xenbus_write_u(xs_tx tx, struct xenbus_dev *dev, const char *key, unsigned long value)
+{
+	char path[96], text[16];
+
+	xenbus_path(path, sizeof(path), dev->node, key);
+	snprintf(text, sizeof(text), "%lu", value);
+	return xs_write(tx, path, text);
+}
+
 int xenbus_switch_state(struct xenbus_dev *dev, enum xenbus_state state)
 {
-	char path[96], value[4];
-
-	xenbus_path(path, sizeof(path), dev->node, "state");
-	snprintf(value, sizeof(value), "%d", (int)state);
-	return xs_write(XS_TX_NONE, path, value);
+	return xenbus_write_u(XS_TX_NONE, dev, "state", (unsigned long)state);
 }
 
 enum xenbus_state xenbus_backend_state(struct xenbus_dev *dev)

@@ -12,6 +12,8 @@
 #include <public/xen.h>
 #include <public/io/xenbus.h>
 
+#include "xen/xenstore.h"
+
 struct xenbus_dev {
 	char node[48];     /* ours, relative: "device/vbd/51712" */
 	char backend[96];  /* the backend's, absolute */
@@ -24,6 +26,9 @@ int xenbus_find(const char *type, struct xenbus_dev *dev);
 
 /* `<node>/key` or `<backend>/key` into buf (for xs_* calls). */
 int xenbus_path(char *buf, size_t size, const char *dir, const char *key);
+
+/* Write a decimal `value` to our `<node>/key`, inside transaction `tx`. */
+int xenbus_write_u(xs_tx tx, struct xenbus_dev *dev, const char *key, unsigned long value);
 
 /* Write our state. */
 int xenbus_switch_state(struct xenbus_dev *dev, enum xenbus_state state);

@@ -12,13 +12,12 @@ img=${OUT:-out}/$board.img
 work=${B:-build}/bench/net-$board
 log=$work/serial.log
 CLIENT=tests/host/echo_client.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
+. tests/lib.sh
 MB=${BENCH_GUEST_MB:-16}
 mkdir -p "$work"
 rm -f "$log"
-port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-export ECHO_PORT=$(port) DISCARD_PORT=$(port) CHARGEN_PORT=$(port)
+ECHO_PORT=$(free_port) DISCARD_PORT=$(free_port) CHARGEN_PORT=$(free_port)
+export ECHO_PORT DISCARD_PORT CHARGEN_PORT
 
 start=$(date +%s%N)
 QEMU_LOG=$log QEMU_TIMEOUT=600 HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 QEMU_PIDFILE=$work/qemu.pid \

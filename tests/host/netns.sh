@@ -12,8 +12,6 @@ NS=apl-test-$$
 WORK=$(mktemp -d)
 TWIN_PID=
 PIDS=()
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 
 netns_cleanup() {
 	local p

@@ -42,16 +42,11 @@ if [ ! -f "$img" ]; then
 	done_tests
 	exit 1
 fi
-# The image's own appliance.conf plus selftest=shutdown; qemu.sh puts it on
-# its private copy of the image.
-export MTOOLS_SKIP_CHECK=1
-mcopy -n -i "$img@@1048576" ::appliance.conf "$work/appliance.conf"
-echo "selftest=shutdown" >>"$work/appliance.conf"
 
 rm -f "$log"
 echo "qemu-test: booting $board (at most ${timeout_s}s); serial log in $log"
 start=$(date +%s.%N)
-QEMU_APPLIANCE_CONF=$work/appliance.conf QEMU_LOG=$log QEMU_TIMEOUT=$timeout_s \
+QEMU_SELFTEST=shutdown QEMU_LOG=$log QEMU_TIMEOUT=$timeout_s \
 	QEMU_UNTIL='dom0: selftest (passed|failed)|dom0: error|panic|Panic|PANIC' \
 	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
 	image/qemu.sh "$board" "$img" "$work/run" &

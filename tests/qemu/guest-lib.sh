@@ -17,14 +17,10 @@ guest_boot() {
 		fail "$img exists (build it with: make $img BOARD=$board)"
 		return 1
 	fi
-	export MTOOLS_SKIP_CHECK=1
-	mcopy -n -i "$img@@1048576" ::appliance.conf "$work/appliance.conf"
-	sed -i '/^selftest=/d' "$work/appliance.conf"
-	echo "selftest=$mode" >>"$work/appliance.conf"
 	rm -f "$log" "$guest_log"
 	echo "qemu-test: booting $board with selftest=$mode; serial log in $log"
 	start=$(date +%s)
-	QEMU_APPLIANCE_CONF=$work/appliance.conf QEMU_LOG=$log \
+	QEMU_SELFTEST=$mode QEMU_LOG=$log \
 		QEMU_TIMEOUT=${QEMU_TIMEOUT:-150} \
 		QEMU_UNTIL='dom0: selftest (passed|failed)|dom0: error|Kernel panic|Xen BUG' \
 		HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \

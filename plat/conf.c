@@ -66,8 +66,11 @@ static size_t parse_group(const char *s, uint16_t *out)
 	return i;
 }
 
-/* Groups separated by ':' until the end or "::"; returns the count or -1. */
-static int parse_groups(const char **sp, uint16_t *g, int max)
+/*
+ * Groups separated by ':' until the end or "::", at most `room` of them
+ * (`room` may be below zero: then none fit); returns the count or -1.
+ */
+static int parse_groups(const char **sp, uint16_t *g, int room)
 {
 	const char *s = *sp;
 	int n = 0;
@@ -77,7 +80,7 @@ static int parse_groups(const char **sp, uint16_t *g, int max)
 	for (;;) {
 		size_t used;
 
-		if (n == max || (used = parse_group(s, &g[n])) == 0)
+		if (n >= room || (used = parse_group(s, &g[n])) == 0)
 			return -1;
 		n++;
 		s += used;
@@ -99,13 +102,19 @@ int conf_parse_ip6(const char *s, uint8_t addr[16])
 	if (nh < 0)
 		return -EINVAL;
 	if (s[0] == ':' && s[1] == ':') {
+		/*
+		 * RFC 4291 2.2: "::" stands for one or more groups of zeros, so
+		 * it cannot follow eight groups, and the groups after it fill
+		 * at most 7 - nh.
+		 */
+		if (nh == 8)
+			return -EINVAL;
 		gap = true;
 		s += 2;
 		nt = parse_groups(&s, tail, 7 - nh);
 		if (nt < 0)
 			return -EINVAL;
 	}
-	/* RFC 4291 2.2: "::" stands for one or more groups of zeros. */
 	if (*s != '\0' || (gap ? nh + nt > 7 : nh != 8))
 		return -EINVAL;
 	memset(addr, 0, 16);
@@ -309,6 +318,28 @@ bool conf_key_known(const char *key)
 	return find_key(key) != NULL;
 }
 
+/* Printable ASCII but space: what a value may contain. */
+static bool is_value_char(char c)
+{
+	return c > ' ' && c < 0x7f;
+}
+
+/*
+ * What the line syntax already guarantees in a file, checked again for a
+ * value that came another way (the guest's, from xenstore).
+ */
+static const char *check_value_chars(const char *value)
+{
+	size_t len = strnlen(value, CONF_VALUE_MAX);
+
+	if (len == CONF_VALUE_MAX)
+		return "value longer than 255 characters";
+	for (size_t i = 0; i < len; i++)
+		if (!is_value_char(value[i]))
+			return "space, control or non-ASCII character in a value";
+	return NULL;
+}
+
 int conf_check_value(const char *key, const char *value, const char **reason)
 {
 	const struct conf_key *k = find_key(key);
@@ -317,7 +348,9 @@ int conf_check_value(const char *key, const char *value, const char **reason)
 		*reason = "unknown key";
 		return -ENOENT;
 	}
-	*reason = k->check(value);
+	*reason = check_value_chars(value);
+	if (*reason == NULL)
+		*reason = k->check(value);
 	return *reason ? -EINVAL : 0;
 }
 
@@ -326,12 +359,6 @@ int conf_check_value(const char *key, const char *value, const char **reason)
 static bool is_key_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* Printable ASCII but space: what a value may contain. */
-static bool is_value_char(char c)
-{
-	return c > ' ' && c < 0x7f;
 }
 
 static const char *check_line_chars(const char *s, size_t len)

@@ -57,8 +57,10 @@ const char *conf_get(const struct conf *conf, const char *key);
 bool conf_key_known(const char *key);
 
 /*
- * Validate one value of a known key. Returns 0, or -EINVAL with `*reason`
- * set to a static string (-ENOENT for an unknown key).
+ * Validate one value of a known key: at most 255 characters, printable
+ * ASCII without spaces (what a file line allows), and a value of the key's
+ * kind. Returns 0, or -EINVAL with `*reason` set to a static string
+ * (-ENOENT for an unknown key).
  */
 int conf_check_value(const char *key, const char *value, const char **reason);
 

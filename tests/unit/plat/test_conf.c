@@ -174,6 +174,84 @@ static void test_ip6_text_forms(void **state)
 	assert_int_equal(conf_parse_ip6("", a), -EINVAL);
 }
 
+/*
+ * Regression (issue 7, defect 4): after eight groups, "::" made the parser
+ * store the groups after it past its 8-group array on the stack. The unit
+ * tests run under AddressSanitizer, which stops on that write.
+ */
+static void test_ip6_groups_after_full_address(void **state)
+{
+	char text[300] = "1:2:3:4:5:6:7:8::";
+	uint8_t a[16];
+
+	(void)state;
+	assert_int_equal(conf_parse_ip6("1:2:3:4:5:6:7:8::1:2:3:4:5:6:7:8:9", a), -EINVAL);
+	assert_int_equal(conf_parse_ip6("1:2:3:4:5:6:7:8::1", a), -EINVAL);
+	/* As long as a value may be: 255 characters, ~120 groups after "::". */
+	for (size_t n = strlen(text); n + 2 < 256; n += 2)
+		memcpy(text + n, "f:", 3);
+	text[254] = '\0';
+	assert_int_equal(conf_parse_ip6(text, a), -EINVAL);
+	assert_int_equal(conf_parse_ip6(text + 15, a), -EINVAL); /* "::f:f:..." */
+	assert_int_equal(conf_parse_ip6("1:2:3:4:5:6:7:8::1/64", a), -EINVAL);
+	assert_int_equal(conf_parse_ip6("1:2:3:4:5:6:7::8", a), -EINVAL);
+	assert_int_equal(conf_parse_ip6("1:2:3:4:5:6:7:8:9::", a), -EINVAL);
+	rejects("nameserver=1:2:3:4:5:6:7:8::1:2:3:4:5:6:7:8:9:a:b:c\n", 1, "IPv6");
+	rejects("ip6_gateway=1:2:3:4:5:6:7:8::1:2:3:4:5:6:7:8:9:a:b:c\n", 1, "IPv6");
+	rejects("ip6=1:2:3:4:5:6:7:8::1:2:3:4:5:6:7:8:9:a/64\n", 1, "prefix");
+}
+
+/* Every other edge of RFC 4291 2.2 text: group counts, "::", colons, digits. */
+static void test_ip6_bounds(void **state)
+{
+	static const char *const good[] = {
+	    "1:2:3:4:5:6:7:8", "::", "::1", "1::", "::1:2:3:4:5:6:7", "1:2:3:4:5:6:7::",
+	    "1::2:3:4:5:6:7", "ffff:FFFF:0:00:000:0000:1:1", "0001::",
+	};
+	static const char *const bad[] = {
+	    "", ":", ":::", "1:", ":1", "1::2:", ":1::2", "1:::2", "1::2::3", "::1::",
+	    "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8:", "::1:2:3:4:5:6:7:8",
+	    "1::2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8", "12345::", "00001::", "g::", "::1 ",
+	    " ::1", "fe80::1%eth0", "::ffff:192.0.2.1", "1.2.3.4", "1:2:3:4:5:6:7:8/64",
+	};
+	uint8_t a[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (conf_parse_ip6(good[i], a) != 0)
+			fail_msg("\"%s\" rejected", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (conf_parse_ip6(bad[i], a) != -EINVAL)
+			fail_msg("\"%s\" accepted", bad[i]);
+}
+
+/* The prefix length and the copy of the address part in front of it. */
+static void test_ip6_prefix_bounds(void **state)
+{
+	char text[300];
+	uint8_t a[16];
+	unsigned prefix;
+
+	(void)state;
+	assert_int_equal(conf_parse_ip6_prefix("1111:2222:3333:4444:5555:6666:7777:8888/128", a,
+					       &prefix),
+			 0);
+	assert_int_equal(prefix, 128);
+	assert_int_equal(conf_parse_ip6_prefix("::1/1", a, &prefix), 0);
+	assert_int_equal(prefix, 1);
+	static const char *const bad[] = {
+	    "::1", "::1/", "/64", "::1/0", "::1/129", "::1/064", "::1/64/64", "::1/+64",
+	    "::1/-1", "::1/64 ", "::1/4294967360", "01111:2222:3333:4444:5555:6666:7777:8888/64",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (conf_parse_ip6_prefix(bad[i], a, &prefix) != -EINVAL)
+			fail_msg("\"%s\" accepted", bad[i]);
+	/* An address part far longer than any address: refused, not copied. */
+	memset(text, '1', sizeof(text));
+	strcpy(text + 250, "::/64");
+	assert_int_equal(conf_parse_ip6_prefix(text, a, &prefix), -EINVAL);
+}
+
 static void test_onoff_and_free(void **state)
 {
 	(void)state;
@@ -191,6 +269,18 @@ static void test_check_value(void **state)
 	assert_int_equal(conf_check_value("ip", "x", &why), -EINVAL);
 	assert_non_null(why);
 	assert_int_equal(conf_check_value("colour", "x", &why), -ENOENT);
+	/* What the line syntax refuses in a file, refused in a lone value too. */
+	assert_int_equal(conf_check_value("selftest", "a b", &why), -EINVAL);
+	assert_int_equal(conf_check_value("selftest", "a\x01", &why), -EINVAL);
+	assert_int_equal(conf_check_value("hostname", "caf\xc3\xa9", &why), -EINVAL);
+	assert_non_null(strstr(why, "character"));
+	char long_value[400];
+	memset(long_value, 'x', sizeof(long_value) - 1);
+	long_value[sizeof(long_value) - 1] = '\0';
+	assert_int_equal(conf_check_value("selftest", long_value, &why), -EINVAL);
+	assert_non_null(strstr(why, "longer than 255"));
+	long_value[255] = '\0';
+	assert_int_equal(conf_check_value("selftest", long_value, &why), 0);
 	assert_true(conf_key_known("ip6_gateway"));
 	assert_false(conf_key_known("ip6_gatewayx"));
 }
@@ -205,6 +295,9 @@ int main(void)
 	    cmocka_unit_test(test_gateway_rules),      cmocka_unit_test(test_ip6),
 	    cmocka_unit_test(test_ip6_text_forms),     cmocka_unit_test(test_onoff_and_free),
 	    cmocka_unit_test(test_check_value),
+	    cmocka_unit_test(test_ip6_groups_after_full_address),
+	    cmocka_unit_test(test_ip6_bounds),
+	    cmocka_unit_test(test_ip6_prefix_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

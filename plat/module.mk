@@ -48,10 +48,14 @@ $(PLAT_UNIT_OUT)/fuzz_conf: tests/fuzz/conf.c plat/conf.c plat/conf.h | $(SETUP)
 	@echo "fuzz: CC $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -I. tests/fuzz/conf.c plat/conf.c -o $@
 
-$(PLAT_UNIT_OUT)/corpus/conf/.seeded: image/appliance.conf
+# Seeds: the shipped file and the committed tests/fuzz/corpus/conf/ (the
+# IPv6 forms and their edges); tests/fuzz/conf.dict is the dictionary.
+PLAT_CONF_SEEDS := image/appliance.conf $(wildcard tests/fuzz/corpus/conf/*.conf)
+$(PLAT_UNIT_OUT)/corpus/conf/.seeded: $(PLAT_CONF_SEEDS)
 	@mkdir -p $(@D)
 	@cp $^ $(@D)/
 	@touch $@
+fuzz: $(PLAT_UNIT_OUT)/corpus/conf/.seeded
 
 UNIT_BINS += $(PLAT_UNIT_OUT)/test_conf
 FUZZ_BINS += $(PLAT_UNIT_OUT)/fuzz_conf

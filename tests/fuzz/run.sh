@@ -2,17 +2,23 @@
 # Usage: tests/fuzz/run.sh OUTDIR LIBFUZZER-OPTION...
 # Runs every OUTDIR/fuzz_NAME on its corpus OUTDIR/corpus/NAME with the given
 # bounds (-runs=N or -max_total_time=S); a crash or leak fails the target.
+# A target with a dictionary tests/fuzz/NAME.dict (libFuzzer's -dict format)
+# gets it. The corpus is seeded by the module's corpus/NAME/.seeded rule,
+# from the committed seeds in tests/fuzz/corpus/NAME/ and the fixtures.
 set -uo pipefail
 out=$1
 shift
-. "$(dirname "$0")/../lib.sh"
+here=$(dirname "$0")
+. "$here/../lib.sh"
 for bin in "$out"/fuzz_*; do
 	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	name=${bin##*/fuzz_}
 	corpus=$out/corpus/$name
+	dict=()
+	[ -f "$here/$name.dict" ] && dict=(-dict="$here/$name.dict")
 	mkdir -p "$corpus" "$out/crashes/$name"
-	echo "fuzz: $name ($*) on $corpus"
-	if "$bin" "$@" -artifact_prefix="$out/crashes/$name/" "$corpus" >"$out/fuzz_$name.log" 2>&1; then
+	echo "fuzz: $name ($* ${dict[*]}) on $corpus"
+	if "$bin" "$@" "${dict[@]}" -artifact_prefix="$out/crashes/$name/" "$corpus" >"$out/fuzz_$name.log" 2>&1; then
 		ok "fuzz $name: $(grep -E '^Done [0-9]+ runs' "$out/fuzz_$name.log" | tail -1)"
 	else
 		fail "fuzz $name: crash, details in $out/fuzz_$name.log"

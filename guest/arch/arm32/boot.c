@@ -120,10 +120,13 @@ static void boot_irqs(const struct board *b)
 void arch_start(uintptr_t dtb, uint32_t start_lo, uint32_t start_hi)
 {
 	boot_count = (uint64_t)start_hi << 32 | start_lo;
-	mmu_enable((uintptr_t)__image_start, (uintptr_t)_end);
+	mmu_enable();
 	if (xen_map_shared_info() < 0)
 		arch_panic("cannot map shared_info (XENMEM_add_to_physmap)");
 	console_init();
+	if (mmu_check() < 0)
+		arch_panic("page tables: too few second-level tables to map the image "
+			   "with its permissions (MMU_L2_TABLES)");
 	boot_dtb(dtb);
 	boot_map(&boot_board);
 	boot_heap(&boot_board, dtb);

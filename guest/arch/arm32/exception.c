@@ -6,8 +6,14 @@
  */
 #include "arch/arm32/arch.h"
 
+#include "arch/arm32/mmu.h"
 #include "xen/console.h"
 #include "xen/xen.h"
+
+/* DFSR.WnR: the abort was on a write (B4.1.52). */
+#define DFSR_WNR (1u << 11)
+
+extern char __stack_bottom[];
 
 static const char *const exception_names[] = {
 	"reset", "undefined instruction", "svc", "prefetch abort",
@@ -41,6 +47,31 @@ static uint32_t read_ifsr(void)
 	return v;
 }
 
+/*
+ * The fault status of a DFSR or IFSR, short-descriptor format: FS[4] is
+ * bit 10, FS[3:0] bits 3:0 (ARM ARM B4.1.52, table B3-23).
+ */
+static const char *fault_status(uint32_t fsr)
+{
+	switch ((fsr >> 6 & 0x10) | (fsr & 0xf)) {
+	case 0x01:
+		return "alignment fault";
+	case 0x05:
+	case 0x07:
+		return "translation fault (unmapped)";
+	case 0x0d:
+	case 0x0f:
+		return "permission fault";
+	case 0x09:
+	case 0x0b:
+		return "domain fault";
+	case 0x08:
+		return "synchronous external abort";
+	default:
+		return "other fault";
+	}
+}
+
 static void print_reg(const char *name, uint32_t value)
 {
 	console_puts(name);
@@ -66,6 +97,28 @@ static void print_frame(const struct arch_exception_frame *frame)
 			console_puts("\nguest:");
 	}
 	console_puts("\n");
+}
+
+/* Say in words what an abort was: a stack overflow above all. */
+static void print_cause(enum arch_exception_kind kind)
+{
+	uint32_t dfsr = read_dfsr(), ifsr = read_ifsr();
+
+	if (kind == ARCH_EXC_DABORT && mmu_in_guard(read_dfar())) {
+		console_puts("guest: stack overflow: the stack grew into its guard page ");
+		console_puthex(read_dfar() & ~0xfffu);
+		console_puts(" (stack bottom ");
+		console_puthex((uint32_t)(uintptr_t)__stack_bottom);
+		console_puts(")\n");
+	} else if (kind == ARCH_EXC_DABORT) {
+		console_puts("guest: data abort: ");
+		console_puts(fault_status(dfsr));
+		console_puts(dfsr & DFSR_WNR ? " on a write\n" : " on a read\n");
+	} else if (kind == ARCH_EXC_PABORT) {
+		console_puts("guest: prefetch abort: ");
+		console_puts(fault_status(ifsr));
+		console_puts(" on an instruction fetch\n");
+	}
 }
 
 static void __attribute__((noreturn)) exception_stop(void)
@@ -98,6 +151,7 @@ void arch_exception(enum arch_exception_kind kind,
 	print_reg(" dfar=", read_dfar());
 	print_reg(" ifsr=", read_ifsr());
 	console_puts("\n");
+	print_cause(kind);
 	print_frame(&f);
 	for (i = 0; i < 13; i++)
 		vrs[i] = f.r[i];

@@ -76,19 +76,42 @@ $(GUEST_OUT)/%.o: $(GUEST_SRC)/%.S $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk
 GUEST_LIBS = $(NET_GUEST_LIB)
 GUEST_LIBS_LDFLAGS = $(if $(NET_GUEST_LIB),-u net_start)
 
-$(GUEST_OUT)/guest.elf: $(GUEST_OBJS) $(GUEST_SRC)/guest.ld $(GUEST_LIBS)
+# The link of guest.elf in $(@D) from the objects among the prerequisites.
+define guest_link
 	@echo "guest: LD $@"
-	@$(GUEST_CC) $(GUEST_LDFLAGS) $(GUEST_LIBS_LDFLAGS) $(GUEST_OBJS) \
-		$(GUEST_LIBS) -o $@ -lc -lm -lgcc
+	@$(GUEST_CC) $(filter-out -Wl$(comma)-Map=%,$(GUEST_LDFLAGS)) -Wl,-Map=$(@D)/guest.map \
+		$(GUEST_LIBS_LDFLAGS) $(filter %.o,$^) $(GUEST_LIBS) -o $@ -lc -lm -lgcc
+endef
+comma := ,
+
+$(GUEST_OUT)/guest.elf: $(GUEST_OBJS) $(GUEST_SRC)/guest.ld $(GUEST_LIBS)
+	$(guest_link)
+
+# The test build (selftest.h): the same objects but selftest.o, built with
+# GUEST_TEST_BUILD=1 so it carries the self-tests that write the disk or
+# crash on purpose. Only the test images carry it (image/module.mk).
+GUEST_TEST_OUT := $(GUEST_OUT)/test
+GUEST_TEST_OBJS := $(filter-out $(GUEST_OUT)/selftest.o,$(GUEST_OBJS)) $(GUEST_TEST_OUT)/selftest.o
+
+$(GUEST_TEST_OUT)/selftest.o: $(GUEST_SRC)/selftest.c $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "guest: CC $< (test build)"
+	@$(GUEST_CC) $(GUEST_CFLAGS) -DGUEST_TEST_BUILD=1 -c $< -o $@
+
+$(GUEST_TEST_OUT)/guest.elf: $(GUEST_TEST_OBJS) $(GUEST_SRC)/guest.ld $(GUEST_LIBS)
+	$(guest_link)
+
+.PHONY: guest-test
+guest-test: $(GUEST_TEST_OUT)/guest.zImage
 
 # The zImage is the raw memory image from the link address; the header at
 # its start (head.S) carries the zImage magic and the image length.
-$(GUEST_OUT)/guest.zImage: $(GUEST_OUT)/guest.elf
+$(GUEST_OUT)/guest.zImage $(GUEST_TEST_OUT)/guest.zImage: %/guest.zImage: %/guest.elf
 	@$(GUEST_OBJCOPY) -O binary $< $@
-	@$(GUEST_STRIP) -o $(GUEST_OUT)/guest.stripped.elf $<
-	@echo "guest: $@ $$(stat -c %s $@) bytes (stripped ELF $$(stat -c %s $(GUEST_OUT)/guest.stripped.elf) bytes)"
+	@$(GUEST_STRIP) -o $(@D)/guest.stripped.elf $<
+	@echo "guest: $@ $$(stat -c %s $@) bytes (stripped ELF $$(stat -c %s $(@D)/guest.stripped.elf) bytes)"
 
--include $(GUEST_OBJS:.o=.d)
+-include $(GUEST_OBJS:.o=.d) $(GUEST_TEST_OUT)/selftest.d
 
 # ---- tests ----
 # UNIT_OUT, UNIT_CC and UNIT_CFLAGS come from tests/unit/module.mk, which
@@ -132,5 +155,9 @@ $(GUEST_UNIT_OUT)/fuzz_xs_reply: tests/fuzz/xs_reply.c guest/xen/xs_wire.c guest
 FUZZ_BINS += $(GUEST_UNIT_OUT)/fuzz_xs_reply
 TEST_DEPS += $(GUEST_UNIT_BINS) $(GUEST_UNIT_OUT)/fuzz_xs_reply
 
-# QEMU system tests on qemu-virt (each boots the image once or twice).
-TEST_SUITES += "tests/qemu/guest-blk.sh qemu-virt" "tests/qemu/guest-crash.sh qemu-virt"
+# QEMU system tests on qemu-virt (each boots an image once). The disk and
+# crash self-tests boot the test image (image/module.mk); guest-refuse.sh
+# boots the product image and checks that it refuses them.
+TEST_DEPS += $(B)/image/test/qemu-virt.img
+TEST_SUITES += "tests/qemu/guest-blk.sh qemu-virt" "tests/qemu/guest-crash.sh qemu-virt" \
+	"tests/qemu/guest-refuse.sh qemu-virt"

@@ -10,6 +10,11 @@
 #include "plat/plat.h"
 
 #define SELFTEST_MAGIC "appliance blk selftest"
+/* A recursion frame of selftest=stack: large, so the overflow is quick. */
+#define SELFTEST_FRAME_BYTES 256u
+
+/* guest.ld */
+extern char __stack_bottom[], __stack_top[];
 
 struct selftest_hdr {
 	char magic[24];
@@ -123,14 +128,116 @@ static void __attribute__((noinline)) selftest_crash(void)
 	printf("guest: selftest crash: FAILED: the write did not fault\n");
 }
 
+/*
+ * One frame of a recursion that cannot become a loop: the frame's buffer
+ * is used after the call returns, which rules out tail calls and
+ * accumulator rewriting.
+ */
+static unsigned int __attribute__((noinline)) selftest_recurse(unsigned int depth)
+{
+	volatile uint8_t frame[SELFTEST_FRAME_BYTES];
+	unsigned int below;
+
+	frame[0] = (uint8_t)depth;
+	frame[sizeof(frame) - 1] = (uint8_t)depth;
+	if (depth == 0)
+		return frame[0];
+	below = selftest_recurse(depth - 1);
+	__asm__ volatile("" : : "r"(frame) : "memory");
+	return below + frame[sizeof(frame) - 1];
+}
+
+/* Recurse through far more than the whole stack: the guard page must stop it. */
+static void selftest_stack(void)
+{
+	unsigned int depth = 4 * (uint32_t)(__stack_top - __stack_bottom) / SELFTEST_FRAME_BYTES;
+
+	printf("guest: selftest stack: recursing %u frames of %u bytes into a %u KiB stack\n",
+	       depth, SELFTEST_FRAME_BYTES, (unsigned int)((__stack_top - __stack_bottom) >> 10));
+	fflush(stdout);
+	selftest_recurse(depth);
+	printf("guest: selftest stack: FAILED: the recursion did not fault\n");
+}
+
+/*
+ * Make `len` bytes just written at `p` visible to instruction fetches
+ * (ARM ARM B2.2.9): clean the D-cache lines, invalidate the I-cache and
+ * the branch predictor. Without it a fetch from the buffer could miss the
+ * new instruction even where execution is allowed, and the test could not
+ * fail.
+ */
+static void selftest_sync_icache(const void *p, size_t len)
+{
+	uintptr_t a;
+
+	for (a = (uintptr_t)p & ~31u; a < (uintptr_t)p + len; a += 32)
+		__asm__ volatile("mcr p15, 0, %0, c7, c11, 1" : : "r"(a) : "memory");
+	__asm__ volatile("dsb ish\n\t"
+			 "mcr p15, 0, %0, c7, c5, 0\n\t"	/* ICIALLU */
+			 "mcr p15, 0, %0, c7, c5, 6\n\t"	/* BPIALL */
+			 "dsb ish\n\tisb" : : "r"(0) : "memory");
+}
+
+/* A Thumb `bx lr`, in writable memory: W^X must refuse to run it. */
+static uint16_t selftest_code[2] __attribute__((aligned(4)));
+
+static void selftest_exec(void)
+{
+	void (*fn)(void);
+
+	selftest_code[0] = 0x4770;	/* bx lr */
+	selftest_code[1] = 0xbf00;	/* nop */
+	selftest_sync_icache(selftest_code, sizeof(selftest_code));
+	fn = (void (*)(void))((uintptr_t)selftest_code | 1);
+	printf("guest: selftest exec: calling writable memory at %p\n", (void *)selftest_code);
+	fflush(stdout);
+	fn();
+	printf("guest: selftest exec: FAILED: writable memory ran as code\n");
+}
+
+/* A write into the guest's own code: text must be read-only. */
+static void selftest_write(void)
+{
+	volatile uint32_t *text = (volatile uint32_t *)((uintptr_t)selftest_write & ~3u);
+
+	printf("guest: selftest write: writing to text at %p\n", (void *)text);
+	fflush(stdout);
+	*text = *text;
+	printf("guest: selftest write: FAILED: the text is writable\n");
+}
+
+/*
+ * The self-tests that write to the disk or fail on purpose. A product
+ * build (GUEST_TEST_BUILD 0) has no code for them: the entries are NULL
+ * and the functions are dropped at link time.
+ */
+static const struct {
+	const char *mode;
+	void (*run)(void);
+} selftest_destructive[] = {
+	{ "blk", GUEST_TEST_BUILD ? selftest_blk : NULL },
+	{ "crash", GUEST_TEST_BUILD ? selftest_crash : NULL },
+	{ "stack", GUEST_TEST_BUILD ? selftest_stack : NULL },
+	{ "exec", GUEST_TEST_BUILD ? selftest_exec : NULL },
+	{ "write", GUEST_TEST_BUILD ? selftest_write : NULL },
+};
+
 void selftest_run(void)
 {
 	char mode[32];
+	size_t i;
 
+	if (GUEST_TEST_BUILD)
+		printf("guest: test build: the self-tests that write the disk or crash are enabled\n");
 	if (plat_config_get("selftest", mode, sizeof(mode)) < 0)
 		return;
-	if (strcmp(mode, "blk") == 0)
-		selftest_blk();
-	else if (strcmp(mode, "crash") == 0)
-		selftest_crash();
+	for (i = 0; i < sizeof(selftest_destructive) / sizeof(selftest_destructive[0]); i++) {
+		if (strcmp(mode, selftest_destructive[i].mode) != 0)
+			continue;
+		if (selftest_destructive[i].run == NULL)
+			printf("guest: selftest=%s refused: this image is not a test build\n", mode);
+		else
+			selftest_destructive[i].run();
+		return;
+	}
 }

@@ -1,19 +1,31 @@
 /*
  * Test-only behaviour for the QEMU system tests, chosen by the
- * appliance.conf key `selftest` (handed over by dom0 through xenstore):
+ * appliance.conf key `selftest` (handed over by dom0 through xenstore).
+ * These modes write to the disk or crash on purpose, so only a test build
+ * of the guest (GUEST_TEST_BUILD 1; guest/module.mk builds it for the
+ * test images) runs them; the product guest logs
+ * "guest: selftest=MODE refused: this image is not a test build" and goes on:
  *
  *   blk    check the pattern an earlier boot left at the end of the disk,
  *          then write the next generation of it and flush (dom0 reboots
  *          the guest in between: the pattern must survive `xl reboot`).
- *          Destroys the last SELFTEST_BLK_BYTES of the store: test images
- *          only.
+ *          Destroys the last SELFTEST_BLK_BYTES of the store.
  *   crash  dereference a bad pointer right after "guest: ready", to prove
  *          the panic path and dom0's restart.
+ *   stack  recurse far past the stack's size: the guard page below the
+ *          stack must stop it with a "stack overflow" report.
+ *   exec   call code written into writable memory: W^X must refuse it.
+ *   write  write into the guest's own text: it must be read-only.
  *
- * Any other value (shutdown: dom0's own test) does nothing here.
+ * Any other value (shutdown, net: dom0's own tests) does nothing here.
  */
 #ifndef GUEST_SELFTEST_H
 #define GUEST_SELFTEST_H
+
+/* 1 in the test build of the guest only (guest/module.mk). */
+#ifndef GUEST_TEST_BUILD
+#define GUEST_TEST_BUILD 0
+#endif
 
 #define SELFTEST_BLK_BYTES (512u * 1024u)
 

@@ -40,6 +40,16 @@ $(OUT)/$(1).img $(OUT)/$(1).img.xz $(OUT)/$(1).img.bmap &: \
 endef
 $(foreach b,$(BOARDS),$(eval $(call image_rules,$(b))))
 
+# A test image: the board's image with the test build of the guest in p1
+# (guest/selftest.h), for the QEMU tests of the self-tests that write the
+# disk or crash on purpose. Kept under $(B): it is never shipped.
+$(B)/image/test/%.img: $(OUT)/%.img $(B)/guest/test/guest.zImage | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "image: $@ (test build of the guest)"
+	@cp --sparse=always $< $@.tmp
+	@MTOOLS_SKIP_CHECK=1 mcopy -o -i $@.tmp@@1048576 $(B)/guest/test/guest.zImage ::guest.zImage
+	@mv $@.tmp $@
+
 .PHONY: images qemu flash
 images: $(foreach b,$(BOARDS),$(OUT)/$(b).img)
 

@@ -6,6 +6,8 @@
 # copy of the image), flushes and reads it back; dom0 then runs
 # `xl reboot`, and the rebooted guest must find the same pattern intact
 # before writing the next generation. Ends with a clean `xl shutdown`.
+# Boots the test image: the product guest refuses selftest=blk
+# (tests/qemu/guest-refuse.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/qemu/guest-lib.sh
@@ -24,6 +26,8 @@ if guest_boot "$board" blk; then
 		test "$(ready_domids | wc -l)" -ge 2
 	check "$board: no corruption or failure reported" \
 		bash -c "! grep -Eq 'selftest blk: .*(CORRUPT|FAILED)|blkfront: .*(bad id|failed|gone)' '$guest_log'"
+	check "$board: the pattern is at the end of the disk QEMU ran on" \
+		bash -c "tail -c 524288 '$disk' | head -c 22 | grep -q 'appliance blk selftest'"
 	check "$board: blkfront negotiated flush or barrier" \
 		grep -Eq '^blkfront: .* sectors of [0-9]+ bytes.*, (flush|barrier)' "$guest_log"
 	check "$board: dom0 self-test passed" grep -q 'dom0: selftest passed' "$log"

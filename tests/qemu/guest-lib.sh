@@ -1,24 +1,32 @@
 # Shared by the guest's QEMU tests (tests/qemu/guest-*.sh); source it.
 #
-# guest_boot BOARD MODE: boots out/BOARD.img in QEMU with selftest=MODE
-# added to its appliance.conf (dom0's init and the guest both read it) and
-# waits for dom0's verdict. Sets $log (the serial console) and $guest_log
-# (the guest's console as dom0 printed it at the end, or the whole serial
-# log if dom0 never got that far) and $wall (seconds).
+# guest_boot BOARD MODE [IMAGE]: boots IMAGE (default: the test image
+# test_image BOARD, whose guest is the test build) in QEMU with
+# selftest=MODE added to its appliance.conf (dom0's init and the guest
+# both read it) and waits for dom0's verdict. Sets $log (the serial
+# console) and $guest_log (the guest's console as dom0 printed it at the
+# end, or the whole serial log if dom0 never got that far), $wall
+# (seconds) and $disk (the copy of the image QEMU ran on).
 . tests/lib.sh
 
+# The image with the test build of the guest (image/module.mk).
+test_image() {
+	echo "${B:-build}/image/test/$1.img"
+}
+
 guest_boot() {
-	local board=$1 mode=$2 img=out/$1.img work start
+	local board=$1 mode=$2 img=${3:-$(test_image "$1")} work start
 	work=${B:-build}/test/qemu-guest-$mode-$board
 	log=$work/serial.log
 	guest_log=$work/guest.log
+	disk=$work/run/sd.img
 	mkdir -p "$work"
 	if [ ! -f "$img" ]; then
 		fail "$img exists (build it with: make $img BOARD=$board)"
 		return 1
 	fi
 	rm -f "$log" "$guest_log"
-	echo "qemu-test: booting $board with selftest=$mode; serial log in $log"
+	echo "qemu-test: booting $img with selftest=$mode; serial log in $log"
 	start=$(date +%s)
 	QEMU_SELFTEST=$mode QEMU_LOG=$log \
 		QEMU_TIMEOUT=${QEMU_TIMEOUT:-150} \

@@ -6,6 +6,8 @@
 #ifndef NET_LWIPOPTS_H
 #define NET_LWIPOPTS_H
 
+#include <stdint.h>
+
 /* One thread, one event loop (plat/plat.h): the raw API, no OS layer. */
 #define NO_SYS 1
 #define SYS_LIGHTWEIGHT_PROT 0
@@ -94,6 +96,11 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 #define LWIP_CHECKSUM_ON_COPY 1
 #define LWIP_ALTCP 1
 #define LWIP_ALTCP_TLS 0
+/* Initial sequence numbers per RFC 6528 (net/isn.h), not lwIP's counter. */
+#define LWIP_HOOK_TCP_ISN net_tcp_isn
+struct ip_addr;
+uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
+		     const struct ip_addr *remote_ip, uint16_t remote_port);
 
 #define LWIP_UDP 1
 #define LWIP_DNS 0

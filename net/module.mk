@@ -22,8 +22,8 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
 		mld6.c nd6.c) \
 	netif/ethernet.c
-NET_SRC := net/net.c net/netif.c net/echo.c net/bulk.c plat/conf.c
-NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h plat/conf.h plat/plat.h
+NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c plat/conf.c
+NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h
 
 NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I.
 # Third-party code gets warnings but not -Werror: a warning there is not ours to fix.
@@ -96,3 +96,13 @@ $(HOST_OUT)/appliance-san: $(call plat_host_objs,host-san)
 -include $(patsubst %.c,$(B)/net/host/%.d,$(PLAT_HOST_SRC)) \
 	$(patsubst %.c,$(B)/net/host-san/%.d,$(PLAT_HOST_SRC))
 
+# ---- tests ----
+# RFC 6528 TCP initial sequence numbers (isn.c): SipHash-2-4 vectors and
+# the ISN's properties. UNIT_CC and UNIT_CFLAGS come from
+# tests/unit/module.mk, included later: recipes expand them when they run.
+$(B)/unit/test_isn: tests/unit/net/test_isn.c net/isn.c net/isn.h net/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Inet $< net/isn.c -lcmocka -o $@
+
+UNIT_BINS += $(B)/unit/test_isn

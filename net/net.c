@@ -16,6 +16,7 @@
 #include "lwip/nd6.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
+#include "isn.h"
 #include "net_int.h"
 #include "plat/conf.h"
 #include "plat/plat.h"
@@ -39,9 +40,10 @@ u32_t sys_now(void)
 }
 
 /*
- * TCP initial sequence numbers, ephemeral ports and DHCP transaction ids.
- * Unseeded (no seed from dom0), fall back to the clock: good enough for
- * those, and TLS refuses to start anyway.
+ * lwIP's LWIP_RAND: ephemeral ports, DHCP transaction ids, protocol
+ * delays. Unseeded (no seed from dom0), fall back to the clock: good
+ * enough for those, and TLS refuses to start anyway. TCP initial sequence
+ * numbers do not come from here but from net_tcp_isn().
  */
 uint32_t net_rand(void)
 {
@@ -55,6 +57,56 @@ uint32_t net_rand(void)
 	x ^= x >> 17;
 	x ^= x << 5;
 	return x;
+}
+
+/* The secret of F in RFC 6528, drawn once from the seeded generator. */
+static const uint8_t *net_isn_secret(void)
+{
+	static uint8_t key[NET_ISN_KEY_BYTES];
+	static bool seeded;
+	uint32_t r;
+	size_t i;
+
+	if (seeded)
+		return key;
+	if (plat_random(key, sizeof(key)) == 0) {
+		seeded = true;
+		return key;
+	}
+	/* Unseeded: a clock-derived key for this connection; ask again next time. */
+	for (i = 0; i < sizeof(key); i += sizeof(r)) {
+		r = net_rand();
+		memcpy(key + i, &r, sizeof(r));
+	}
+	return key;
+}
+
+static void net_isn_end(struct net_isn_end *end, const ip_addr_t *ip, u16_t port)
+{
+	memset(end, 0, sizeof(*end));
+	end->port = port;
+	if (IP_IS_V6(ip)) {
+		memcpy(end->addr, ip_2_ip6(ip)->addr, 16);
+		end->addr_len = 16;
+	} else {
+		memcpy(end->addr, &ip_2_ip4(ip)->addr, 4);
+		end->addr_len = 4;
+	}
+}
+
+/*
+ * LWIP_HOOK_TCP_ISN (lwipopts.h): lwIP's own ISN is a counter that
+ * advances with its TCP ticks, which lets an off-path attacker guess the
+ * next one (RFC 6528 section 1). This is RFC 6528's M + F (isn.h).
+ */
+u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
+		  u16_t remote_port)
+{
+	struct net_isn_end local, remote;
+
+	net_isn_end(&local, local_ip, local_port);
+	net_isn_end(&remote, remote_ip, remote_port);
+	return net_isn(net_isn_secret(), plat_now_ns(), &local, &remote);
 }
 
 void net_diag(const char *fmt, ...)

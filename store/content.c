@@ -171,9 +171,6 @@ struct pending {
 	const char *rest; /* the path below the current tree */
 };
 
-static int update_tree(struct store *st, const struct store_oid *base, struct pending *p,
-		       size_t n, struct newobjs *o, int depth, struct store_oid *out);
-
 /* Entries of the base tree (names point into *data). */
 static int load_entries(struct store *st, const struct store_oid *base, uint8_t **data,
 			struct store_tree_entry **ents, size_t *n, size_t extra)
@@ -217,69 +214,153 @@ static void drop_entry(struct store_tree_entry *e, size_t *n, size_t i)
 		e[i] = e[--*n];
 }
 
-/* Changes to this level's name `name` (a file, or a subtree). */
-static int apply_name(struct store *st, struct store_tree_entry *e, size_t *n, struct pending *p,
-		      size_t np, size_t first, struct newobjs *o, int depth)
+/*
+ * Rebuilding the trees along the changed paths, one level per directory
+ * that changes. The levels live in a heap array, not on the machine
+ * stack: a path as deep as the store accepts costs no recursion.
+ */
+struct level {
+	uint8_t *data;               /* the base tree's content (entry names point into it) */
+	struct store_tree_entry *e;  /* its entries, then the changed ones */
+	size_t ne;
+	struct pending *p;           /* changes below this level */
+	size_t np;
+	size_t k;                    /* the next change to look at */
+	const char *name;            /* this level's name in its parent */
+	size_t name_len;
+};
+
+static void level_free(struct level *l)
 {
-	const char *name = p[first].rest, *slash = strchr(name, '/');
-	size_t len = slash ? (size_t)(slash - name) : strlen(name), i = find_entry(e, *n, name, len);
+	free(l->data);
+	free(l->e);
+	free(l->p);
+}
+
+/* A level for the tree `base` (NULL: a new directory); takes ownership of `p`. */
+static int level_open(struct store *st, struct level *l, const struct store_oid *base,
+		      struct pending *p, size_t np, const char *name, size_t name_len)
+{
+	*l = (struct level){ .p = p, .np = np, .name = name, .name_len = name_len };
+	return load_entries(st, base, &l->data, &l->e, &l->ne, np);
+}
+
+/* A file change at this level: drop the old entry, add the new blob. */
+static int apply_file(struct level *l, const struct pending *pc, size_t len, struct newobjs *o)
+{
+	const struct store_change *c = pc->c;
 	struct store_oid oid;
+	uint8_t *copy;
 	int r;
 
-	if (!slash) {
-		drop_entry(e, n, i);
-		if (!p[first].c->mode)
-			return 0;
-		uint8_t *copy = malloc(p[first].c->len + 1);
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, p[first].c->data, p[first].c->len);
-		if ((r = add_obj(o, STORE_OBJ_BLOB, copy, p[first].c->len, &oid)))
-			return r;
-		e[(*n)++] = (struct store_tree_entry){ p[first].c->mode, name, len, oid };
+	drop_entry(l->e, &l->ne, find_entry(l->e, l->ne, pc->rest, len));
+	if (!c->mode)
 		return 0;
-	}
-	/* Every change under name/, one level down. */
-	struct pending *sub = malloc(sizeof(*sub) * np);
-	size_t ns = 0;
-	if (!sub)
+	if (!(copy = malloc(c->len + 1)))
 		return -ENOMEM;
-	for (size_t k = first; k < np; k++)
-		if (p[k].rest && !strncmp(p[k].rest, name, len) && p[k].rest[len] == '/') {
-			sub[ns].c = p[k].c;
-			sub[ns++].rest = p[k].rest + len + 1;
-			p[k].rest = NULL;
+	memcpy(copy, c->data, c->len);
+	if ((r = add_obj(o, STORE_OBJ_BLOB, copy, c->len, &oid)))
+		return r;
+	l->e[l->ne++] = (struct store_tree_entry){ c->mode, pc->rest, len, oid };
+	return 0;
+}
+
+/* Every change under `name`/ at this level, one level down (they leave this level's list). */
+static struct pending *take_below(struct level *l, const char *name, size_t len, size_t *ns)
+{
+	struct pending *sub = malloc(sizeof(*sub) * l->np);
+
+	*ns = 0;
+	for (size_t k = l->k; sub && k < l->np; k++)
+		if (l->p[k].rest && !strncmp(l->p[k].rest, name, len) && l->p[k].rest[len] == '/') {
+			sub[*ns].c = l->p[k].c;
+			sub[(*ns)++].rest = l->p[k].rest + len + 1;
+			l->p[k].rest = NULL;
 		}
-	r = update_tree(st, i < *n && e[i].mode == STORE_MODE_TREE ? &e[i].oid : NULL, sub, ns, o,
-			depth + 1, &oid);
-	free(sub);
-	drop_entry(e, n, i);
-	if (!r && !store_oid_is_zero(&oid))
-		e[(*n)++] = (struct store_tree_entry){ STORE_MODE_TREE, name, len, oid };
-	return r;
+	return sub;
+}
+
+/* The finished tree of a level (zero for an empty directory below the root). */
+static int level_close(struct level *l, bool root, struct newobjs *o, struct store_oid *out)
+{
+	uint8_t *tree;
+	size_t tlen;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!l->ne && !root)
+		return 0;
+	if ((r = store_tree_encode(l->e, l->ne, &tree, &tlen)))
+		return r;
+	return add_obj(o, STORE_OBJ_TREE, tree, tlen, out);
+}
+
+/* A finished subtree replaces its entry in the parent (or removes it, if empty). */
+static void level_attach(struct level *parent, const struct level *child,
+			 const struct store_oid *oid)
+{
+	drop_entry(parent->e, &parent->ne,
+		   find_entry(parent->e, parent->ne, child->name, child->name_len));
+	if (!store_oid_is_zero(oid))
+		parent->e[parent->ne++] =
+			(struct store_tree_entry){ STORE_MODE_TREE, child->name, child->name_len, *oid };
+}
+
+/* One step at the top level: a file change, a descent into a directory, or 1 when done. */
+static int level_step(struct store *st, struct level *lv, size_t *depth, struct newobjs *o)
+{
+	struct level *l = &lv[*depth];
+	const char *name, *slash;
+	struct pending *sub;
+	size_t len, ns, i;
+
+	while (l->k < l->np && !l->p[l->k].rest)
+		l->k++;
+	if (l->k == l->np)
+		return 1;
+	name = l->p[l->k].rest;
+	slash = strchr(name, '/');
+	len = slash ? (size_t)(slash - name) : strlen(name);
+	if (!slash)
+		return apply_file(l, &l->p[l->k++], len, o);
+	if (*depth + 1 > STORE_MAX_TREE_DEPTH)
+		return -ELOOP;
+	if (!(sub = take_below(l, name, len, &ns)))
+		return -ENOMEM;
+	i = find_entry(l->e, l->ne, name, len);
+	++*depth;
+	return level_open(st, &lv[*depth], i < l->ne && l->e[i].mode == STORE_MODE_TREE ? &l->e[i].oid : NULL,
+			  sub, ns, name, len);
 }
 
 static int update_tree(struct store *st, const struct store_oid *base, struct pending *p,
-		       size_t n, struct newobjs *o, int depth, struct store_oid *out)
+		       size_t n, struct newobjs *o, struct store_oid *out)
 {
-	struct store_tree_entry *e = NULL;
-	uint8_t *data = NULL, *tree;
-	size_t ne, tlen;
-	int r;
+	struct level *lv = calloc(STORE_MAX_TREE_DEPTH + 1, sizeof(*lv));
+	struct pending *top = malloc(sizeof(*top) * (n + 1));
+	size_t depth = 0;
+	int r = lv && top ? 0 : -ENOMEM;
 
-	if (depth > STORE_MAX_TREE_DEPTH)
-		return -ELOOP;
-	if ((r = load_entries(st, base, &data, &e, &ne, n)))
-		goto free_all;
-	for (size_t k = 0; k < n && !r; k++)
-		if (p[k].rest)
-			r = apply_name(st, e, &ne, p, n, k, o, depth);
-	memset(out, 0, sizeof(*out));
-	if (!r && (ne || depth == 0) && !(r = store_tree_encode(e, ne, &tree, &tlen)))
-		r = add_obj(o, STORE_OBJ_TREE, tree, tlen, out);
-free_all:
-	free(e);
-	free(data);
+	if (!r) {
+		memcpy(top, p, sizeof(*top) * n);
+		r = level_open(st, &lv[0], base, top, n, "", 0);
+	} else {
+		free(top);
+	}
+	while (!r) {
+		struct store_oid oid;
+		if ((r = level_step(st, lv, &depth, o)) != 1)
+			continue;
+		if ((r = level_close(&lv[depth], depth == 0, o, &oid)) || depth == 0) {
+			*out = oid;
+			break;
+		}
+		level_attach(&lv[depth - 1], &lv[depth], &oid);
+		level_free(&lv[depth--]);
+	}
+	for (size_t d = 0; lv && d <= depth; d++)
+		level_free(&lv[d]);
+	free(lv);
 	return r;
 }
 
@@ -303,7 +384,7 @@ static int make_commit(struct store *st, const char *ref, const struct store_cha
 	if (!r && has_parent)
 		r = root_tree(st, ref, &base);
 	if (!r)
-		r = update_tree(st, has_parent ? &base : NULL, p, n, o, 0, &tree);
+		r = update_tree(st, has_parent ? &base : NULL, p, n, o, &tree);
 	if (!r)
 		r = store_commit_encode(&tree, parent, has_parent, author, author, msg, &data, &len);
 	if (!r)

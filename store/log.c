@@ -35,13 +35,23 @@ uint64_t log_rec_size(uint64_t payload)
 	return round_up(LOG_HDR + payload, LOG_BLOCK);
 }
 
+/* A failed write or flush makes the log refuse writes until reopened. */
+static int io_result(struct log *l, int r)
+{
+	if (r < 0 && !l->err)
+		l->err = r;
+	return r;
+}
+
 /* Aligned device I/O in whole sectors. */
 static int dev_write(struct log *l, uint64_t off, const void *buf, size_t len)
 {
 	l->cache_valid = false;
+	if (l->err)
+		return -EROFS;
 	if (off % l->sector || len % l->sector || off + len > l->dev_size)
 		return -EINVAL;
-	return plat_blk_write(off / l->sector, buf, (uint32_t)(len / l->sector));
+	return io_result(l, plat_blk_write(off / l->sector, buf, (uint32_t)(len / l->sector)));
 }
 
 static int dev_read(struct log *l, uint64_t off, void *buf, size_t len)
@@ -78,9 +88,9 @@ int log_read(struct log *l, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-int log_flush(void)
+int log_flush(struct log *l)
 {
-	return plat_blk_flush();
+	return l->err ? -EROFS : io_result(l, plat_blk_flush());
 }
 
 /* ---- superblocks ---- */
@@ -90,19 +100,14 @@ static uint32_t sb_crc(const struct log_sb *sb)
 	return store_crc32(0, sb, offsetof(struct log_sb, crc));
 }
 
+/* Uses the read cache as its block: a superblock write allocates nothing. */
 static int sb_write(struct log *l)
 {
-	uint8_t *blk = calloc(1, LOG_BLOCK);
-	int r;
-
-	if (!blk)
-		return -ENOMEM;
 	l->sb.gen++;
 	l->sb.crc = sb_crc(&l->sb);
-	memcpy(blk, &l->sb, sizeof(l->sb));
-	r = dev_write(l, (l->sb.gen % LOG_SB_SLOTS) * LOG_BLOCK, blk, LOG_BLOCK);
-	free(blk);
-	return r;
+	memset(l->cache, 0, LOG_BLOCK);
+	memcpy(l->cache, &l->sb, sizeof(l->sb));
+	return dev_write(l, (l->sb.gen % LOG_SB_SLOTS) * LOG_BLOCK, l->cache, LOG_BLOCK);
 }
 
 static bool sb_valid(const struct log_sb *sb, uint64_t dev_size)
@@ -151,6 +156,7 @@ static int dev_open(struct log *l)
 	l->cache = malloc(CACHE_SIZE);
 	l->cache_valid = false;
 	l->w = NULL;
+	l->err = 0;
 	return l->cache ? 0 : -ENOMEM;
 }
 
@@ -202,7 +208,7 @@ int log_format(struct log *l, uint64_t size)
 	 */
 	memset(l->cache, 0, LOG_BLOCK);
 	if ((r = dev_write(l, LOG_START, l->cache, LOG_BLOCK)) || (r = sb_write(l)) ||
-	    (r = sb_write(l)) || (r = log_flush()))
+	    (r = sb_write(l)) || (r = log_flush(l)))
 		log_close(l);
 	l->head = LOG_START;
 	l->seq = 1;
@@ -328,7 +334,7 @@ int log_checkpoint(struct log *l)
 	l->sb.ckpt_off = l->head;
 	l->sb.ckpt_seq = l->seq;
 	l->sb.ckpt_chain = l->chain;
-	if ((r = log_flush()) || (r = sb_write(l)) || (r = log_flush()))
+	if ((r = log_flush(l)) || (r = sb_write(l)) || (r = log_flush(l)))
 		return r;
 	l->since_ckpt = 0;
 	return 0;
@@ -356,6 +362,9 @@ void log_other_begin(struct log *l)
 
 int log_switch(struct log *l)
 {
+	struct log_sb old = l->sb;
+	uint64_t head = l->head, seq = l->seq, since = l->since_ckpt;
+	uint32_t chain = l->chain;
 	int r;
 
 	l->sb.region_start = l->oth_start;
@@ -367,6 +376,19 @@ int log_switch(struct log *l)
 	l->chain = l->oth_chain;
 	r = log_checkpoint(l);
 	l->cache_valid = false;
+	if (r) {
+		/*
+		 * The superblock may or may not have reached the disk; either
+		 * region is whole there. In memory the old one stays active, so
+		 * reads go on; writes are refused (l->err) until a reopen finds
+		 * out which superblock won.
+		 */
+		l->sb = old;
+		l->head = head;
+		l->seq = seq;
+		l->chain = chain;
+		l->since_ckpt = since;
+	}
 	return r;
 }
 
@@ -374,6 +396,8 @@ int log_rec_begin(struct log *l, int type, bool other)
 {
 	struct log_writer *w = l->w ? l->w : malloc(sizeof(*w));
 
+	if (l->err)
+		return -EROFS;
 	if (!w)
 		return -ENOMEM;
 	l->w = w;

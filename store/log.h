@@ -77,6 +77,12 @@ struct log {
 	uint32_t oth_first_chain, oth_chain;
 	/* the record being written */
 	struct log_writer *w;
+	/*
+	 * The first failed write or flush. What reached the disk after it is
+	 * unknown, and the in-memory head may no longer match it, so every
+	 * later write is refused with -EROFS until the log is opened again.
+	 */
+	int err;
 };
 
 /* Called by log_scan for each valid record; the payload is read on demand. */
@@ -89,7 +95,8 @@ int log_open(struct log *l, bool full_check, log_rec_fn fn, void *ctx);
 void log_close(struct log *l);
 
 int log_read(struct log *l, uint64_t off, void *buf, size_t len);
-int log_flush(void);
+/* Flush the device; -EROFS once a write or flush has failed (l->err). */
+int log_flush(struct log *l);
 /* Write the superblock with a checkpoint at the head (flushes around it). */
 int log_checkpoint(struct log *l);
 
@@ -105,7 +112,10 @@ uint64_t log_rec_size(uint64_t payload);
 uint64_t log_free(const struct log *l);
 /* Prepare the other region for records written with `other`. */
 void log_other_begin(struct log *l);
-/* Make the other region the active one (flushes, writes the superblock). */
+/*
+ * Make the other region the active one (flushes, writes the superblock).
+ * On failure the active region stays what it was in memory.
+ */
 int log_switch(struct log *l);
 
 #endif

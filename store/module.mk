@@ -78,14 +78,15 @@ $(STORE_OUT)/seed.img: $(STORECTL) $(shell find $(STORE_SEED_DIR) -type f 2>/dev
 # tests/unit/module.mk (included later) defines UNIT_OUT as $(B)/unit.
 STORE_UNIT_OUT := $(B)/unit
 STORE_UNIT_LIB := $(STORE_OUT)/unit/libstore.a
-$(STORE_UNIT_OUT)/test_store_%: tests/unit/store/test_%.c tests/unit/store/memblk.c \
-		tests/unit/store/memblk.h $(STORE_UNIT_LIB) | $(SETUP)
+STORE_UNIT_HELPERS := tests/unit/store/memblk.c tests/unit/store/fixture.c
+$(STORE_UNIT_OUT)/test_store_%: tests/unit/store/test_%.c $(STORE_UNIT_HELPERS) \
+		tests/unit/store/memblk.h tests/unit/store/fixture.h $(STORE_UNIT_LIB) | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
-	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store $< tests/unit/store/memblk.c \
-		$(STORE_UNIT_LIB) -lcmocka -o $@
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store $< $(STORE_UNIT_HELPERS) \
+		$(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
 
-STORE_UNIT_BINS := $(STORE_UNIT_OUT)/test_store_objects $(STORE_UNIT_OUT)/test_store_log
+STORE_UNIT_BINS := $(addprefix $(STORE_UNIT_OUT)/test_store_,objects log refs serve)
 UNIT_BINS += $(STORE_UNIT_BINS)
 
 $(STORE_UNIT_OUT)/fuzz_store_%: tests/fuzz/store_%.c $(STORE_OUT)/fuzz/libstore.a | $(SETUP)

@@ -129,12 +129,103 @@ static bool mode_known(uint32_t mode)
 	       mode == 0100664u; /* old Git wrote it; fsck only warns */
 }
 
-static bool name_ok(const char *name, size_t len)
+/* ---- names a checkout would take for Git's own (git fsck: hasDotgit, gitmodulesSymlink) ---- */
+
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * The UTF-8 of a code point HFS+ ignores when it compares names
+ * (U+200C..U+200F, U+202A..U+202E, U+206A..U+206F, U+FEFF): its length,
+ * or 0.
+ */
+static size_t hfs_ignorable(const uint8_t *p, size_t left)
+{
+	if (left < 3)
+		return 0;
+	if (p[0] == 0xe2 && p[1] == 0x80 &&
+	    ((p[2] >= 0x8c && p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae)))
+		return 3;
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xaa && p[2] <= 0xaf)
+		return 3;
+	return p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
+}
+
+/* `name` is `word` (lower case ASCII) as HFS+ sees it: case folded, ignorables skipped. */
+static bool hfs_is(const char *name, size_t len, const char *word)
+{
+	const uint8_t *p = (const uint8_t *)name;
+	size_t i = 0, skip;
+
+	for (;; word++) {
+		while ((skip = hfs_ignorable(p + i, len - i)))
+			i += skip;
+		if (!*word)
+			return i == len;
+		if (i == len || ascii_lower(name[i]) != *word)
+			return false;
+		i++;
+	}
+}
+
+/* `word` in any case, then nothing but the spaces and dots NTFS drops. */
+static bool ntfs_component_is(const char *c, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+
+	if (len < wl)
+		return false;
+	for (size_t i = 0; i < wl; i++)
+		if (ascii_lower(c[i]) != word[i])
+			return false;
+	for (size_t i = wl; i < len; i++)
+		if (c[i] != ' ' && c[i] != '.')
+			return false;
+	return true;
+}
+
+/* Any backslash-separated part of `name` (a separator on Windows) is one of `words`. */
+static bool ntfs_is(const char *name, size_t len, const char *const *words)
+{
+	for (size_t start = 0, end; start <= len; start = end + 1) {
+		for (end = start; end < len && name[end] != '\\'; end++)
+			;
+		for (const char *const *w = words; *w; w++)
+			if (ntfs_component_is(name + start, end - start, *w))
+				return true;
+	}
+	return false;
+}
+
+static bool is_dotgit(const char *name, size_t len)
+{
+	static const char *const ntfs[] = { ".git", "git~1", NULL };
+
+	return hfs_is(name, len, ".git") || ntfs_is(name, len, ntfs);
+}
+
+/* Git reads .gitmodules from the tree: as a symbolic link it could point anywhere. */
+static bool is_dotgitmodules(const char *name, size_t len)
+{
+	/* The NTFS short names: the plain one and the hashed one Windows may pick. */
+	static const char *const ntfs[] = {
+		".gitmodules", "gitmod~1", "gitmod~2", "gitmod~3", "gitmod~4", "gi7eba~1", "gi7eba~2",
+		"gi7eba~3", "gi7eba~4", "gi7eba~5", "gi7eba~6", "gi7eba~7", "gi7eba~8", "gi7eba~9", NULL
+	};
+
+	return hfs_is(name, len, ".gitmodules") || ntfs_is(name, len, ntfs);
+}
+
+static bool name_ok(const char *name, size_t len, uint32_t mode)
 {
 	if (len == 0 || (len == 1 && name[0] == '.') ||
 	    (len == 2 && name[0] == '.' && name[1] == '.'))
 		return false;
-	return !memchr(name, '/', len) && !memchr(name, '\0', len);
+	if (memchr(name, '/', len) || memchr(name, '\0', len) || is_dotgit(name, len))
+		return false;
+	return mode != STORE_MODE_LINK || !is_dotgitmodules(name, len);
 }
 
 int store_tree_entry_cmp(const struct store_tree_entry *a, const struct store_tree_entry *b)
@@ -160,7 +251,7 @@ int store_tree_check(const void *data, size_t len)
 
 	store_tree_iter_init(&it, data, len);
 	while ((r = store_tree_next(&it, &e)) == 1) {
-		if (!mode_known(e.mode) || !name_ok(e.name, e.name_len))
+		if (!mode_known(e.mode) || !name_ok(e.name, e.name_len, e.mode))
 			return -EINVAL;
 		if (!first && (store_tree_entry_cmp(&prev, &e) >= 0 ||
 			       (prev.name_len == e.name_len &&
@@ -184,7 +275,7 @@ int store_tree_encode(struct store_tree_entry *e, size_t n, uint8_t **out, size_
 
 	qsort(e, n, sizeof(*e), entry_qsort_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if (!name_ok(e[i].name, e[i].name_len) || !mode_known(e[i].mode))
+		if (!name_ok(e[i].name, e[i].name_len, e[i].mode) || !mode_known(e[i].mode))
 			return -EINVAL;
 		if (i && e[i - 1].name_len == e[i].name_len &&
 		    !memcmp(e[i - 1].name, e[i].name, e[i].name_len))

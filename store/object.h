@@ -72,7 +72,10 @@ void store_tree_iter_init(struct store_tree_iter *it, const void *data, size_t l
 int store_tree_next(struct store_tree_iter *it, struct store_tree_entry *e);
 /*
  * Check a whole tree: well-formed entries, known modes, names without '/'
- * or NUL and not "", ".", "..", and strictly in Git's order.
+ * or NUL and not "", ".", "..", and strictly in Git's order. Like git
+ * fsck, it refuses names a checkout would take for ".git" (any case,
+ * HFS+ ignorable code points, NTFS trailing dots and spaces, GIT~1, parts
+ * after a backslash) and a .gitmodules that is a symbolic link.
  */
 int store_tree_check(const void *data, size_t len);
 /* Git's tree order: names compared as if trees had a trailing '/'. */

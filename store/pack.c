@@ -244,54 +244,148 @@ static uint32_t lower_ref(const struct ix *x, const struct store_oid *oid)
 	return lo;
 }
 
-static int resolve_kids(struct ix *x, uint64_t off, const struct store_oid *oid, int type,
-			const uint8_t *base, size_t base_len, int depth);
+/*
+ * Resolving deltas: a depth-first walk over the tree of deltas hanging off
+ * one base, with its own stack on the heap (a frame per base whose kids
+ * are still being resolved), so a chain as long as STORE_MAX_DELTA_DEPTH
+ * costs no machine stack. A base is freed as soon as its last kid is
+ * taken, so a plain chain holds two objects at a time; a branching tree
+ * holds one per branching ancestor, and all of them together may take at
+ * most DELTA_HELD_MAX(max_obj) bytes, else the pack is refused (-EFBIG).
+ */
+#define DELTA_HELD_MAX(max_obj) (2 * (uint64_t)(max_obj))
 
-static int resolve_one(struct ix *x, struct ent *c, int type, const uint8_t *base,
-		       size_t base_len, int depth)
+struct frame {
+	uint8_t *data;         /* the base's content, owned */
+	size_t len;
+	int type;
+	uint64_t off;          /* its offset in the pack, 0 if outside it */
+	struct store_oid oid;
+	uint32_t ko, kr;       /* cursors into ofs_kids and ref_kids */
+	int depth;             /* deltas between it and its whole base */
+};
+
+struct rstack {
+	struct frame *v;
+	size_t n, cap;
+	uint64_t held;         /* bytes of every frame's data */
+};
+
+static int frame_push(struct ix *x, struct rstack *k, uint8_t *data, size_t len, int type,
+		      uint64_t off, const struct store_oid *oid, int depth)
 {
-	uint8_t *delta, *out;
-	size_t out_len;
+	struct frame *f;
+
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 16;
+		struct frame *v = realloc(k->v, sizeof(*v) * cap);
+		if (!v) {
+			free(data);
+			return -ENOMEM;
+		}
+		k->v = v;
+		k->cap = cap;
+	}
+	f = &k->v[k->n++];
+	*f = (struct frame){ data, len, type, off, *oid, off ? lower_ofs(x, off) : x->nofs,
+			     lower_ref(x, oid), depth };
+	k->held += len;
+	return 0;
+}
+
+static void frame_pop(struct rstack *k)
+{
+	struct frame *f = &k->v[--k->n];
+
+	k->held -= f->len;
+	free(f->data);
+}
+
+/* The next unresolved kid of `f` (advancing its cursors), or NULL. */
+static struct ent *next_kid(struct ix *x, struct frame *f)
+{
+	while (f->ko < x->nofs && x->e[x->ofs_kids[f->ko]].h.base_off == f->off) {
+		struct ent *c = &x->e[x->ofs_kids[f->ko++]];
+		if (!c->done)
+			return c;
+	}
+	while (f->kr < x->nref && !store_oid_cmp(&x->e[x->ref_kids[f->kr]].h.base_id, &f->oid)) {
+		struct ent *c = &x->e[x->ref_kids[f->kr++]];
+		if (!c->done)
+			return c;
+	}
+	return NULL;
+}
+
+static bool more_kids(struct ix *x, const struct frame *f)
+{
+	struct frame peek = *f;
+
+	return next_kid(x, &peek) != NULL;
+}
+
+/* Apply the delta `c` to the top frame's content: its object in *out. */
+static int apply_kid(struct ix *x, const struct frame *f, struct ent *c, uint64_t held,
+		     uint8_t **out, size_t *out_len)
+{
+	size_t base_len = f->len;
+	uint8_t *delta;
 	int r;
 
-	if (c->done)
-		return 0;
-	if (depth >= STORE_MAX_DELTA_DEPTH)
-		return -ELOOP;
+	*out = NULL;
 	if ((r = inflate_entry(x, c, &delta, NULL)))
 		return r;
-	r = store_delta_sizes(delta, (size_t)c->h.size, &base_len, &out_len);
-	if (!r && out_len > x->max_obj)
+	r = store_delta_sizes(delta, (size_t)c->h.size, &base_len, out_len);
+	if (!r && (*out_len > x->max_obj || held + *out_len > DELTA_HELD_MAX(x->max_obj)))
 		r = -EFBIG;
-	out = r ? NULL : malloc(out_len ? out_len : 1);
-	if (!r && !out)
+	if (!r && !(*out = malloc(*out_len ? *out_len : 1)))
 		r = -ENOMEM;
 	if (!r)
-		r = store_delta_apply(base, base_len, delta, (size_t)c->h.size, out, out_len);
+		r = store_delta_apply(f->data, f->len, delta, (size_t)c->h.size, *out, *out_len);
 	free(delta);
 	if (!r)
-		r = found(x, c, type, out, out_len);
-	if (!r)
-		r = resolve_kids(x, c->off, &c->oid, type, out, out_len, depth + 1);
-	free(out);
+		r = found(x, c, f->type, *out, *out_len);
+	if (r) {
+		free(*out);
+		*out = NULL;
+	}
 	return r;
 }
 
-/* Resolve every delta whose base is (off, oid); off 0 means outside the pack. */
-static int resolve_kids(struct ix *x, uint64_t off, const struct store_oid *oid, int type,
-			const uint8_t *base, size_t base_len, int depth)
+/*
+ * Resolve every delta that hangs, directly or not, off the base (off, oid)
+ * whose content `data` this takes ownership of.
+ */
+static int resolve_from(struct ix *x, uint64_t off, const struct store_oid *oid, int type,
+			uint8_t *data, size_t len)
 {
-	int r;
+	struct rstack k = { 0 };
+	int r = frame_push(x, &k, data, len, type, off, oid, 0);
 
-	for (uint32_t k = off ? lower_ofs(x, off) : x->nofs;
-	     k < x->nofs && x->e[x->ofs_kids[k]].h.base_off == off; k++)
-		if ((r = resolve_one(x, &x->e[x->ofs_kids[k]], type, base, base_len, depth)))
-			return r;
-	for (uint32_t k = lower_ref(x, oid);
-	     k < x->nref && !store_oid_cmp(&x->e[x->ref_kids[k]].h.base_id, oid); k++)
-		if ((r = resolve_one(x, &x->e[x->ref_kids[k]], type, base, base_len, depth)))
-			return r;
-	return 0;
+	while (!r && k.n) {
+		struct frame *f = &k.v[k.n - 1];
+		struct ent *c = next_kid(x, f);
+		uint8_t *out;
+		size_t out_len;
+		int t = f->type, depth = f->depth + 1;
+		if (!c) {
+			frame_pop(&k);
+			continue;
+		}
+		if (depth > STORE_MAX_DELTA_DEPTH) {
+			r = -ELOOP;
+			break;
+		}
+		if ((r = apply_kid(x, f, c, k.held, &out, &out_len)))
+			break;
+		if (!more_kids(x, f))
+			frame_pop(&k);
+		r = frame_push(x, &k, out, out_len, t, c->off, &c->oid, depth);
+	}
+	while (k.n)
+		frame_pop(&k);
+	free(k.v);
+	return r;
 }
 
 static bool has_kids(const struct ix *x, const struct ent *e)
@@ -311,11 +405,8 @@ static int resolve_in_pack(struct ix *x)
 
 		if (e->h.type >= STORE_OBJ_OFS_DELTA || !has_kids(x, e))
 			continue;
-		if ((r = inflate_entry(x, e, &data, NULL)))
-			return r;
-		r = resolve_kids(x, e->off, &e->oid, e->type, data, (size_t)e->h.size, 0);
-		free(data);
-		if (r)
+		if ((r = inflate_entry(x, e, &data, NULL)) ||
+		    (r = resolve_from(x, e->off, &e->oid, e->type, data, (size_t)e->h.size)))
 			return r;
 	}
 	return 0;
@@ -335,9 +426,7 @@ static int resolve_thin(struct ix *x, store_base_fn get_base, void *ctx, uint32_
 		if (!get_base || get_base(ctx, &c->h.base_id, &type, &data, &len))
 			return -EINVAL; /* missing base, or a cycle of deltas */
 		(*thin)++;
-		r = resolve_kids(x, 0, &c->h.base_id, type, data, len, 0);
-		free(data);
-		if (r)
+		if ((r = resolve_from(x, 0, &c->h.base_id, type, data, len)))
 			return r;
 	}
 	return x->resolved == x->n ? 0 : -EINVAL;

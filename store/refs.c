@@ -5,12 +5,97 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- the table: sorted by name, growable, bounded by STORE_MAX_REFS ---- */
+
+static int ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct store_ref *)a)->name, ((const struct store_ref *)b)->name);
+}
+
+static bool ref_dead(const struct store_ref *r)
+{
+	return !r->sym && store_oid_is_zero(&r->oid);
+}
+
+/* The slot of `name`, live or deleted-but-unsettled; NULL if none. */
+static struct store_ref *ref_lookup(struct store *st, const char *name)
+{
+	struct store_ref key = { .name = (char *)name }, *r = NULL;
+
+	if (st->nsorted)
+		r = bsearch(&key, st->refs, st->nsorted, sizeof(*st->refs), ref_cmp);
+	for (unsigned i = st->nsorted; !r && i < st->nrefs; i++)
+		if (!strcmp(st->refs[i].name, name))
+			r = &st->refs[i];
+	return r;
+}
+
 struct store_ref *store_ref_find(struct store *st, const char *name)
 {
+	struct store_ref *r = ref_lookup(st, name);
+
+	return r && !ref_dead(r) ? r : NULL;
+}
+
+/* Room for `more` slots, so that applying a durable record needs no allocation. */
+static int refs_reserve(struct store *st, size_t more)
+{
+	size_t cap = st->refs_cap ? st->refs_cap : 16;
+	struct store_ref *v;
+
+	if (st->nrefs + more <= st->refs_cap)
+		return 0;
+	while (cap < st->nrefs + more)
+		cap *= 2;
+	v = realloc(st->refs, sizeof(*v) * cap);
+	if (!v)
+		return -ENOMEM;
+	st->refs = v;
+	st->refs_cap = (unsigned)cap;
+	return 0;
+}
+
+/* Append a slot taking ownership of `name`; the caller reserved room. */
+static struct store_ref *ref_append(struct store *st, char *name)
+{
+	struct store_ref *r = &st->refs[st->nrefs++];
+
+	memset(r, 0, sizeof(*r));
+	r->name = name;
+	return r;
+}
+
+static void ref_clear(struct store_ref *r)
+{
+	free(r->name);
+	free(r->sym);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Drop deleted slots and sort: after every record and every update. */
+static void refs_settle(struct store *st)
+{
+	unsigned out = 0;
+
+	for (unsigned i = 0; i < st->nrefs; i++) {
+		if (ref_dead(&st->refs[i]))
+			ref_clear(&st->refs[i]);
+		else
+			st->refs[out++] = st->refs[i];
+	}
+	st->nrefs = out;
+	if (st->nsorted < st->nrefs)
+		qsort(st->refs, st->nrefs, sizeof(*st->refs), ref_cmp);
+	st->nsorted = st->nrefs;
+}
+
+void store_refs_free(struct store *st)
+{
 	for (unsigned i = 0; i < st->nrefs; i++)
-		if (!strcmp(st->refs[i].name, name))
-			return &st->refs[i];
-	return NULL;
+		ref_clear(&st->refs[i]);
+	free(st->refs);
+	st->refs = NULL;
+	st->nrefs = st->nsorted = st->refs_cap = 0;
 }
 
 /* git-check-ref-format(1), the parts that matter to a store. */
@@ -27,46 +112,53 @@ static bool name_ok(const char *name)
 	return !strcmp(name, "HEAD") || !strncmp(name, "refs/", 5);
 }
 
-static struct store_ref *ref_slot(struct store *st, const char *name)
+static char *copy_str(const char *s, size_t n)
 {
-	struct store_ref *r = store_ref_find(st, name);
+	char *c = malloc(n + 1);
 
-	if (r || st->nrefs == STORE_MAX_REFS)
-		return r;
-	r = &st->refs[st->nrefs++];
-	memset(r, 0, sizeof(*r));
-	strcpy(r->name, name);
-	return r;
-}
-
-static void ref_drop(struct store *st, struct store_ref *r)
-{
-	*r = st->refs[--st->nrefs];
+	if (c) {
+		memcpy(c, s, n);
+		c[n] = '\0';
+	}
+	return c;
 }
 
 /* ---- the record payload: kind, name, then values ---- */
 
 enum { REC_VALUE = 1, REC_SYMREF = 2 };
 
-static int put_entry(uint8_t *buf, size_t *off, const struct store_ref *r, bool sym,
-		     const struct store_oid *old, const struct store_oid *new)
+static size_t entry_size(const struct store_ref *r)
 {
-	size_t nl = strlen(r->name), tl = strlen(r->sym);
+	return 2 + strlen(r->name) + (r->sym ? 1 + strlen(r->sym) : 2 * STORE_OID_LEN);
+}
 
-	buf[(*off)++] = sym ? REC_SYMREF : REC_VALUE;
+static void put_entry(uint8_t *buf, size_t *off, const struct store_ref *r)
+{
+	size_t nl = strlen(r->name);
+
+	buf[(*off)++] = r->sym ? REC_SYMREF : REC_VALUE;
 	buf[(*off)++] = (uint8_t)nl;
 	memcpy(buf + *off, r->name, nl);
 	*off += nl;
-	if (sym) {
+	if (r->sym) {
+		size_t tl = strlen(r->sym);
 		buf[(*off)++] = (uint8_t)tl;
 		memcpy(buf + *off, r->sym, tl);
 		*off += tl;
-		return 0;
+		return;
 	}
-	memcpy(buf + *off, old->b, STORE_OID_LEN);
-	memcpy(buf + *off + STORE_OID_LEN, new->b, STORE_OID_LEN);
+	memcpy(buf + *off, r->prev.b, STORE_OID_LEN);
+	memcpy(buf + *off + STORE_OID_LEN, r->oid.b, STORE_OID_LEN);
 	*off += 2 * STORE_OID_LEN;
-	return 0;
+}
+
+static uint64_t payload_size(const struct store_ref *refs, unsigned n)
+{
+	uint64_t size = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		size += entry_size(&refs[i]);
+	return size;
 }
 
 /*
@@ -77,15 +169,15 @@ static int put_entry(uint8_t *buf, size_t *off, const struct store_ref *r, bool 
 int store_refs_write(struct store *st, int type, const struct store_ref *refs, unsigned n,
 		     bool other)
 {
-	uint8_t *buf = malloc((size_t)n * (3 + 2 * STORE_REF_MAX + 2 * STORE_OID_LEN) + 1);
-	size_t off = 0;
+	size_t size = (size_t)payload_size(refs, n), off = 0;
+	uint8_t *buf = malloc(size + 1);
 	uint64_t rec;
 	int r;
 
 	if (!buf)
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++)
-		put_entry(buf, &off, &refs[i], refs[i].sym[0] != '\0', &refs[i].prev, &refs[i].oid);
+		put_entry(buf, &off, &refs[i]);
 	r = log_rec_begin(&st->log, type, other);
 	if (!r)
 		r = log_rec_write(&st->log, buf, off);
@@ -95,12 +187,28 @@ int store_refs_write(struct store *st, int type, const struct store_ref *refs, u
 	return r;
 }
 
+/* The slot an entry of a record on disk names, created if new. */
+static int replay_slot(struct store *st, const uint8_t *name, uint8_t nl, struct store_ref **out)
+{
+	char key[STORE_REF_MAX];
+	char *copy;
+
+	memcpy(key, name, nl);
+	key[nl] = '\0';
+	if ((*out = ref_lookup(st, key)))
+		return 0;
+	if (refs_reserve(st, 1) || !(copy = copy_str(key, nl)))
+		return -ENOMEM;
+	*out = ref_append(st, copy);
+	return 0;
+}
+
 static int apply_entry(struct store *st, const uint8_t **pp, const uint8_t *end)
 {
 	const uint8_t *p = *pp;
-	char name[STORE_REF_MAX];
 	struct store_ref *r;
 	uint8_t kind, nl;
+	int rc;
 
 	if (end - p < 2)
 		return -EIO;
@@ -109,26 +217,26 @@ static int apply_entry(struct store *st, const uint8_t **pp, const uint8_t *end)
 	p += 2;
 	if (nl >= STORE_REF_MAX || end - p < nl + 1)
 		return -EIO;
-	memcpy(name, p, nl);
-	name[nl] = '\0';
+	if ((rc = replay_slot(st, p, nl, &r)))
+		return rc;
 	p += nl;
-	if (!(r = ref_slot(st, name)))
-		return -EIO;
 	if (kind == REC_SYMREF) {
 		uint8_t tl = *p++;
+		char *sym;
 		if (tl >= STORE_REF_MAX || end - p < tl)
 			return -EIO;
-		memcpy(r->sym, p, tl);
-		r->sym[tl] = '\0';
+		if (!(sym = copy_str((const char *)p, tl)))
+			return -ENOMEM;
+		free(r->sym);
+		r->sym = sym;
 		p += tl;
 	} else if (kind == REC_VALUE && end - p >= 2 * STORE_OID_LEN) {
+		/* A deleted ref (new value zero) goes when the table settles. */
 		memcpy(r->prev.b, p, STORE_OID_LEN);
 		memcpy(r->oid.b, p + STORE_OID_LEN, STORE_OID_LEN);
-		r->sym[0] = '\0';
+		free(r->sym);
+		r->sym = NULL;
 		p += 2 * STORE_OID_LEN;
-		/* A deleted ref keeps no slot; its previous value goes with it. */
-		if (store_oid_is_zero(&r->oid))
-			ref_drop(st, r);
 	} else {
 		return -EIO;
 	}
@@ -152,11 +260,15 @@ int store_apply_record(void *ctx, uint64_t off, const struct log_rec *rec,
 		}
 		return r;
 	}
-	if (rec->type == LOG_SNAPSHOT)
-		st->nrefs = 0;
+	if (rec->type == LOG_SNAPSHOT) {
+		for (unsigned i = 0; i < st->nrefs; i++)
+			ref_clear(&st->refs[i]);
+		st->nrefs = st->nsorted = 0;
+	}
 	end = payload + rec->len;
 	while (p < end && !r)
 		r = apply_entry(st, &p, end);
+	refs_settle(st);
 	return r;
 }
 
@@ -167,7 +279,7 @@ static struct store_ref *resolve(struct store *st, const char *name)
 	struct store_ref *r = store_ref_find(st, name);
 
 	/* One level of indirection, as HEAD needs; no chains. */
-	if (r && r->sym[0])
+	if (r && r->sym)
 		r = store_ref_find(st, r->sym);
 	return r;
 }
@@ -196,7 +308,7 @@ int store_ref_symbolic(struct store *st, const char *name, char *target, size_t 
 {
 	struct store_ref *r = store_ref_find(st, name);
 
-	if (!r || !r->sym[0])
+	if (!r || !r->sym)
 		return -ENOENT;
 	if (strlen(r->sym) >= size)
 		return -ENOSPC;
@@ -206,7 +318,7 @@ int store_ref_symbolic(struct store *st, const char *name, char *target, size_t 
 
 static int write_durably(struct store *st, int type, const struct store_ref *refs, unsigned n)
 {
-	uint64_t need = log_rec_size((uint64_t)n * (3 + 2 * STORE_REF_MAX + 2 * STORE_OID_LEN));
+	uint64_t need = log_rec_size(payload_size(refs, n));
 	int r;
 
 	if (need > log_free(&st->log)) {
@@ -221,7 +333,7 @@ static int write_durably(struct store *st, int type, const struct store_ref *ref
 		if (r)
 			return r;
 	}
-	if ((r = store_refs_write(st, type, refs, n, false)) || (r = log_flush()))
+	if ((r = store_refs_write(st, type, refs, n, false)) || (r = log_flush(&st->log)))
 		return r;
 	/* Every so often move the checkpoint, so opening stays quick. */
 	if (st->log.since_ckpt > (8u << 20))
@@ -231,18 +343,32 @@ static int write_durably(struct store *st, int type, const struct store_ref *ref
 
 int store_ref_set_symbolic(struct store *st, const char *name, const char *target)
 {
-	struct store_ref r = { 0 }, *s;
+	struct store_ref rec = { .name = (char *)name, .sym = (char *)target }, *s;
+	char *copy = NULL, *sym;
 	int rc;
 
 	if (!name_ok(name) || !name_ok(target))
 		return -EINVAL;
-	strcpy(r.name, name);
-	strcpy(r.sym, target);
-	if ((rc = write_durably(st, LOG_REFS, &r, 1)))
-		return rc;
-	if (!(s = ref_slot(st, name)))
+	s = store_ref_find(st, name);
+	if (!s && st->nrefs >= STORE_MAX_REFS)
 		return -ENOSPC;
-	strcpy(s->sym, target);
+	/* Everything the table needs is allocated before the record is durable. */
+	sym = copy_str(target, strlen(target));
+	if (!s && (refs_reserve(st, 1) || !(copy = copy_str(name, strlen(name)))))
+		rc = -ENOMEM;
+	else
+		rc = sym ? write_durably(st, LOG_REFS, &rec, 1) : -ENOMEM;
+	if (rc) {
+		free(copy);
+		free(sym);
+		return rc;
+	}
+	if (!s)
+		s = ref_append(st, copy);
+	free(s->sym);
+	s->sym = sym;
+	memset(&s->oid, 0, sizeof(s->oid));
+	refs_settle(st);
 	return 0;
 }
 
@@ -253,17 +379,54 @@ static int check_update(struct store *st, const struct store_ref_update *u)
 
 	if (!name_ok(u->name) || !strcmp(u->name, "HEAD"))
 		return -EINVAL;
-	if ((r = store_ref_find(st, u->name)) && r->sym[0])
+	if ((r = store_ref_find(st, u->name)) && r->sym)
 		return -EINVAL;
 	if (r)
 		cur = r->oid;
-	else if (st->nrefs == STORE_MAX_REFS)
-		return -ENOSPC;
 	if (store_oid_cmp(&cur, &u->old))
 		return -ESTALE;
 	if (!store_oid_is_zero(&u->new) && !store_has(st, &u->new))
 		return -ENOENT;
 	return 0;
+}
+
+static int name_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A transaction names each ref once; anything else has no single meaning. */
+static int check_unique(const struct store_ref_update *u, size_t n)
+{
+	const char **names = malloc(sizeof(*names) * (n + 1));
+	int r = 0;
+
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		names[i] = u[i].name;
+	qsort(names, n, sizeof(*names), name_ptr_cmp);
+	for (size_t i = 1; i < n && !r; i++)
+		if (!strcmp(names[i - 1], names[i]))
+			r = -EINVAL;
+	free(names);
+	return r;
+}
+
+/* The table after the update stays within STORE_MAX_REFS; *creates gets the new names. */
+static int check_room(struct store *st, const struct store_ref_update *u, size_t n,
+		      size_t *creates)
+{
+	size_t deletes = 0;
+
+	*creates = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool exists = store_ref_find(st, u[i].name) != NULL;
+		bool zero = store_oid_is_zero(&u[i].new);
+		*creates += !exists && !zero;
+		deletes += exists && zero;
+	}
+	return st->nrefs + *creates - deletes > STORE_MAX_REFS ? -ENOSPC : 0;
 }
 
 /* Every object reachable from the new values, except through the current tips. */
@@ -283,39 +446,83 @@ static int check_connected(struct store *st, const struct store_ref_update *u, s
 	return r < 0 ? r : 0;
 }
 
+/* Copies of the names the update creates, so that applying it cannot fail. */
+static int prepare_names(struct store *st, const struct store_ref_update *u, size_t n,
+			 size_t creates, char ***out)
+{
+	char **names = calloc(creates + 1, sizeof(*names));
+	size_t k = 0;
+
+	if (!names || refs_reserve(st, creates)) {
+		free(names);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (store_ref_find(st, u[i].name) || store_oid_is_zero(&u[i].new))
+			continue;
+		if (!(names[k++] = copy_str(u[i].name, strlen(u[i].name)))) {
+			while (k--)
+				free(names[k]);
+			free(names);
+			return -ENOMEM;
+		}
+	}
+	*out = names;
+	return 0;
+}
+
+static void apply_update(struct store *st, const struct store_ref_update *u, size_t n,
+			 char **names)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct store_ref *s = store_ref_find(st, u[i].name);
+		if (!s && store_oid_is_zero(&u[i].new))
+			continue;
+		if (!s)
+			s = ref_append(st, names[k++]);
+		s->prev = u[i].old;
+		s->oid = u[i].new;
+	}
+	refs_settle(st);
+}
+
 int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n)
 {
 	struct store_ref *recs;
+	char **names;
+	size_t creates;
 	int r = 0;
 
 	if (n == 0 || n > STORE_MAX_REFS)
 		return -EINVAL;
 	for (size_t i = 0; i < n && !r; i++)
 		r = check_update(st, &u[i]);
-	if (r || (r = check_connected(st, u, n)))
+	if (r || (r = check_unique(u, n)) || (r = check_room(st, u, n, &creates)) ||
+	    (r = check_connected(st, u, n)) || (r = prepare_names(st, u, n, creates, &names)))
 		return r;
 	recs = calloc(n, sizeof(*recs));
-	if (!recs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		strcpy(recs[i].name, u[i].name);
+	r = recs ? 0 : -ENOMEM;
+	for (size_t i = 0; i < n && !r; i++) {
+		recs[i].name = (char *)u[i].name;
 		recs[i].prev = u[i].old;
 		recs[i].oid = u[i].new;
 	}
-	if (!(r = write_durably(st, LOG_REFS, recs, (unsigned)n)))
-		for (size_t i = 0; i < n; i++) {
-			struct store_ref *s = ref_slot(st, u[i].name);
-			if (!s)
-				continue;
-			s->prev = u[i].old;
-			s->oid = u[i].new;
-			if (store_oid_is_zero(&s->oid))
-				ref_drop(st, s);
-		}
+	if (!r)
+		r = write_durably(st, LOG_REFS, recs, (unsigned)n);
 	free(recs);
-	for (size_t i = 0; i < n && !r && st->on_change; i++)
+	if (r) {
+		for (size_t k = 0; k < creates; k++)
+			free(names[k]);
+		free(names);
+		return r;
+	}
+	apply_update(st, u, n, names);
+	free(names);
+	for (size_t i = 0; i < n && st->on_change; i++)
 		st->on_change(st->on_change_ctx, u[i].name);
-	return r;
+	return 0;
 }
 
 int store_refs_each(struct store *st,

@@ -106,7 +106,7 @@ static int try_delta(struct serve *s, struct pent *p, const uint8_t *data, size_
 	return r ? r : 1;
 }
 
-static int emit(struct serve *s, const struct store_oid *oid, const char *path, uint8_t *data,
+static int emit(struct serve *s, const struct store_oid *oid, const char *path, const uint8_t *data,
 		size_t len, int type)
 {
 	struct pent *p = path && type == STORE_OBJ_BLOB ? path_slot(&s->paths, path) : NULL;
@@ -132,71 +132,155 @@ static int emit(struct serve *s, const struct store_oid *oid, const char *path, 
 	return 0;
 }
 
-static int emit_tree(struct serve *s, const struct store_oid *oid, char *path, size_t plen,
-		     int depth);
+/*
+ * Trees and blobs below `root`, depth first, each once. The walk keeps its
+ * own stack on the heap (an item per entry waiting, with its path), so a
+ * tree as deep as the store accepts costs no machine stack.
+ */
+struct tree_item {
+	struct store_oid oid;
+	char *path;  /* "/dir/name" from the root tree, "" for the root */
+	int depth;
+};
 
-/* One object (and, for trees, what it holds) unless already written. */
-static int emit_obj(struct serve *s, const struct store_oid *oid, char *path, size_t plen,
-		    int depth)
+struct tree_stack {
+	struct tree_item *v;
+	size_t n, cap;
+};
+
+static int tree_push(struct tree_stack *t, const struct store_oid *oid, const char *dir,
+		     const char *name, size_t name_len, int depth)
 {
-	uint8_t *data;
-	size_t len;
-	int type, r;
+	size_t dl = strlen(dir);
+	char *path;
 
 	if (depth > STORE_MAX_TREE_DEPTH)
 		return -ELOOP;
-	if ((r = store_oidset_add(&s->done, oid)) <= 0)
-		return r;
-	if ((r = store_get(s->st, oid, &type, &data, &len)))
-		return r;
-	r = emit(s, oid, path, data, len, type);
-	free(data);
-	return r || type != STORE_OBJ_TREE ? r : emit_tree(s, oid, path, plen, depth);
+	if (dl + name_len + 2 > 4096)
+		return -ENAMETOOLONG;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct tree_item *v = realloc(t->v, sizeof(*v) * cap);
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	if (!(path = malloc(dl + name_len + 2)))
+		return -ENOMEM;
+	memcpy(path, dir, dl);
+	path[dl] = '/';
+	memcpy(path + dl + 1, name, name_len);
+	path[dl + 1 + name_len] = '\0';
+	t->v[t->n++] = (struct tree_item){ *oid, path, depth };
+	return 0;
 }
 
-static int emit_tree(struct serve *s, const struct store_oid *oid, char *path, size_t plen,
-		     int depth)
+/* Push a tree's entries so that they come off the stack in tree order. */
+static int tree_push_entries(struct tree_stack *t, const struct tree_item *it,
+			     const uint8_t *data, size_t len)
 {
-	struct store_tree_iter it;
+	struct store_tree_iter iter;
 	struct store_tree_entry e;
-	uint8_t *data;
-	size_t len;
-	int type, r;
+	size_t first = t->n;
+	int r;
 
-	if ((r = store_get(s->st, oid, &type, &data, &len)))
-		return r;
-	store_tree_iter_init(&it, data, len);
-	while ((r = store_tree_next(&it, &e)) == 1) {
-		if (e.mode == STORE_MODE_GITLINK)
-			continue;
-		if (plen + e.name_len + 2 > 4096) {
-			r = -ENAMETOOLONG;
+	store_tree_iter_init(&iter, data, len);
+	while ((r = store_tree_next(&iter, &e)) == 1)
+		if (e.mode != STORE_MODE_GITLINK &&
+		    (r = tree_push(t, &e.oid, it->path, e.name, e.name_len, it->depth + 1)))
 			break;
-		}
-		path[plen] = '/';
-		memcpy(path + plen + 1, e.name, e.name_len);
-		path[plen + 1 + e.name_len] = '\0';
-		if ((r = emit_obj(s, &e.oid, path, plen + 1 + e.name_len, depth + 1)))
-			break;
+	for (size_t a = first, b = t->n; a + 1 < b; a++, b--) {
+		struct tree_item x = t->v[a];
+		t->v[a] = t->v[b - 1];
+		t->v[b - 1] = x;
 	}
-	path[plen] = '\0';
-	free(data);
 	return r;
 }
 
-/* Commits newest first along each ref, each followed by its new trees and blobs. */
-static int emit_history(struct serve *s, const struct store_oid *tip, char *path)
+static int emit_trees(struct serve *s, const struct store_oid *root)
 {
-	struct store_oid *stack = malloc(sizeof(*stack) * 1024);
-	size_t n = 0, cap = 1024;
-	int r = 0;
+	struct tree_stack t = { 0 };
+	int r = tree_push(&t, root, "", "", 0, 0);
 
-	if (!stack)
-		return -ENOMEM;
-	stack[n++] = *tip;
-	while (n && !r) {
-		struct store_oid oid = stack[--n];
-		struct store_commit c;
+	if (!r)
+		t.v[0].path[0] = '\0';
+	while (!r && t.n) {
+		struct tree_item it = t.v[--t.n];
+		uint8_t *data;
+		size_t len;
+		int type;
+		if ((r = store_oidset_add(&s->done, &it.oid)) > 0 &&
+		    !(r = store_get(s->st, &it.oid, &type, &data, &len))) {
+			r = emit(s, &it.oid, it.path, data, len, type);
+			if (!r && type == STORE_OBJ_TREE)
+				r = tree_push_entries(&t, &it, data, len);
+			free(data);
+		}
+		free(it.path);
+	}
+	while (t.n)
+		free(t.v[--t.n].path);
+	free(t.v);
+	return r < 0 ? r : 0;
+}
+
+struct oid_stack {
+	struct store_oid *v;
+	size_t n, cap;
+};
+
+static int oid_push(struct oid_stack *k, const struct store_oid *oid)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 256;
+		struct store_oid *v = realloc(k->v, sizeof(*v) * cap);
+		if (!v)
+			return -ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = *oid;
+	return 0;
+}
+
+/* A commit, then its new trees and blobs; its parents go on the stack. */
+static int emit_commit(struct serve *s, struct oid_stack *k, const struct store_oid *oid,
+		       const uint8_t *data, size_t len)
+{
+	struct store_commit *c = malloc(sizeof(*c));
+	int r = c ? 0 : -ENOMEM;
+
+	if (!r)
+		r = store_commit_parse(data, len, c) ? -EINVAL : emit(s, oid, NULL, data, len, STORE_OBJ_COMMIT);
+	if (!r)
+		r = emit_trees(s, &c->tree);
+	for (unsigned i = c ? c->nparents : 0; i-- > 0 && !r;)
+		r = oid_push(k, &c->parent[i]);
+	free(c);
+	return r;
+}
+
+/* An annotated tag, peeled: its target (a commit, tree, blob or tag) follows. */
+static int emit_tag(struct serve *s, struct oid_stack *k, const struct store_oid *oid,
+		    const uint8_t *data, size_t len)
+{
+	struct store_tag t;
+	int r = store_tag_parse(data, len, &t) ? -EINVAL : 0;
+
+	if (!r)
+		r = emit(s, oid, NULL, data, len, STORE_OBJ_TAG);
+	return r ? r : oid_push(k, &t.object);
+}
+
+/* Commits newest first along each ref, each followed by its new trees and blobs. */
+static int emit_history(struct serve *s, const struct store_oid *tip)
+{
+	struct oid_stack k = { 0 };
+	int r = oid_push(&k, tip);
+
+	while (k.n && !r) {
+		struct store_oid oid = k.v[--k.n];
 		uint8_t *data;
 		size_t len;
 		int type;
@@ -204,32 +288,17 @@ static int emit_history(struct serve *s, const struct store_oid *tip, char *path
 			continue;
 		if ((r = store_get(s->st, &oid, &type, &data, &len)))
 			break;
-		if (type != STORE_OBJ_COMMIT) {
-			free(data);
-			r = emit_obj(s, &oid, path, 0, 0);
-			continue;
+		if (type == STORE_OBJ_COMMIT || type == STORE_OBJ_TAG) {
+			r = store_oidset_add(&s->done, &oid);
+			if (r >= 0)
+				r = type == STORE_OBJ_COMMIT ? emit_commit(s, &k, &oid, data, len)
+							     : emit_tag(s, &k, &oid, data, len);
+		} else {
+			r = emit_trees(s, &oid);
 		}
-		store_oidset_add(&s->done, &oid);
-		r = store_commit_parse(data, len, &c) ? -EINVAL : emit(s, &oid, NULL, data, len, type);
 		free(data);
-		if (!r) {
-			path[0] = '\0';
-			r = emit_obj(s, &c.tree, path, 0, 0);
-		}
-		for (unsigned i = c.nparents; i-- > 0 && !r;) {
-			if (n == cap) {
-				struct store_oid *p = realloc(stack, sizeof(*p) * cap * 2);
-				if (!p) {
-					r = -ENOMEM;
-					break;
-				}
-				stack = p;
-				cap *= 2;
-			}
-			stack[n++] = c.parent[i];
-		}
 	}
-	free(stack);
+	free(k.v);
 	return r;
 }
 
@@ -239,9 +308,8 @@ int store_pack_all(struct store *st, int (*sink)(void *ctx, const void *data, si
 	struct serve s = { .st = st };
 	struct oidset seen = { 0 };
 	struct store_oid *tips = calloc(st->nrefs + 1, sizeof(*tips));
-	char *path = malloc(4096);
 	size_t n = 0;
-	int r = tips && path ? 0 : -ENOMEM;
+	int r = tips ? 0 : -ENOMEM;
 
 	for (unsigned i = 0; i < st->nrefs && !r; i++)
 		if (!store_ref_get(st, st->refs[i].name, &tips[n]))
@@ -251,7 +319,7 @@ int store_pack_all(struct store *st, int (*sink)(void *ctx, const void *data, si
 	if (!r)
 		r = store_packw_begin(&s.w, sink, ctx, (uint32_t)seen.n);
 	for (size_t i = 0; i < n && !r; i++)
-		r = emit_history(&s, &tips[i], path);
+		r = emit_history(&s, &tips[i]);
 	if (!r)
 		r = store_packw_end(&s.w, checksum);
 	if (!r && count)
@@ -260,6 +328,5 @@ int store_pack_all(struct store *st, int (*sink)(void *ctx, const void *data, si
 	store_oidset_free(&s.done);
 	pathmap_free(&s.paths);
 	free(tips);
-	free(path);
 	return r;
 }

@@ -65,39 +65,58 @@ static int read_dev(void *ctx, uint64_t off, void *buf, size_t len)
 	return log_read(ctx, off, buf, len);
 }
 
-struct link {
+/*
+ * The links of the chain being read, reused from read to read and grown
+ * to the longest chain met (16 + 48 bytes a link; a typical chain is
+ * under 50 links, the longest accepted STORE_MAX_DELTA_DEPTH + 1).
+ */
+struct store_link {
 	uint64_t off;
 	struct store_pack_entry_hdr h;
 };
 
-static int chain_collect(struct store *st, uint64_t off, struct link *chain, int *depth)
+static struct store_link *link_at(struct store *st, int d)
 {
-	for (int d = 0; d < STORE_MAX_DELTA_DEPTH; d++) {
+	if ((unsigned)d >= st->chain_cap) {
+		unsigned cap = st->chain_cap ? st->chain_cap * 2 : 16;
+		struct store_link *v = realloc(st->chain, sizeof(*v) * cap);
+		if (!v)
+			return NULL;
+		st->chain = v;
+		st->chain_cap = cap;
+	}
+	return &st->chain[d];
+}
+
+/* The links from the object at `off` down to its whole base; *depth = deltas. */
+static int chain_collect(struct store *st, uint64_t off, int *depth)
+{
+	for (int d = 0; d <= STORE_MAX_DELTA_DEPTH; d++) {
+		struct store_link *k = link_at(st, d);
 		const struct store_idx *base;
-		int r;
-		chain[d].off = off;
-		r = store_pack_entry_parse(&st->src, off, st->log.sb.region_start, &chain[d].h);
-		if (r)
+		if (!k)
+			return -ENOMEM;
+		k->off = off;
+		if (store_pack_entry_parse(&st->src, off, st->log.sb.region_start, &k->h))
 			return -EIO;
-		if (chain[d].h.size > st->max_obj)
+		if (k->h.size > st->max_obj)
 			return -EFBIG;
-		if (chain[d].h.type < STORE_OBJ_OFS_DELTA) {
+		if (k->h.type < STORE_OBJ_OFS_DELTA) {
 			*depth = d;
 			return 0;
 		}
-		if (chain[d].h.type == STORE_OBJ_OFS_DELTA) {
-			off = chain[d].h.base_off;
+		if (k->h.type == STORE_OBJ_OFS_DELTA) {
+			off = k->h.base_off;
 			continue;
 		}
-		base = store_idx_find(st, &chain[d].h.base_id);
-		if (!base)
+		if (!(base = store_idx_find(st, &k->h.base_id)))
 			return -EIO;
 		off = base->off;
 	}
 	return -ELOOP;
 }
 
-static int inflate_at(struct store *st, const struct link *k, uint8_t **out)
+static int inflate_at(struct store *st, const struct store_link *k, uint8_t **out)
 {
 	size_t consumed, n = (size_t)k->h.size;
 	uint8_t *buf = malloc(n + 1);
@@ -115,7 +134,7 @@ static int inflate_at(struct store *st, const struct link *k, uint8_t **out)
 	return 0;
 }
 
-static int apply_link(struct store *st, const struct link *k, uint8_t **data, size_t *len)
+static int apply_link(struct store *st, const struct store_link *k, uint8_t **data, size_t *len)
 {
 	uint8_t *delta, *out;
 	size_t out_len, base_len = *len;
@@ -145,21 +164,16 @@ static int apply_link(struct store *st, const struct link *k, uint8_t **data, si
 
 static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, size_t *len)
 {
-	struct link *chain = malloc(sizeof(*chain) * STORE_MAX_DELTA_DEPTH);
 	int depth, r;
 
-	if (!chain)
-		return -ENOMEM;
-	if ((r = chain_collect(st, off, chain, &depth)) || (r = inflate_at(st, &chain[depth], data)))
-		goto free_chain;
-	*type = chain[depth].h.type;
-	*len = (size_t)chain[depth].h.size;
+	if ((r = chain_collect(st, off, &depth)) || (r = inflate_at(st, &st->chain[depth], data)))
+		return r;
+	*type = st->chain[depth].h.type;
+	*len = (size_t)st->chain[depth].h.size;
 	for (int d = depth - 1; d >= 0 && !r; d--)
-		r = apply_link(st, &chain[d], data, len);
+		r = apply_link(st, &st->chain[d], data, len);
 	if (r)
 		free(*data);
-free_chain:
-	free(chain);
 	return r;
 }
 
@@ -198,6 +212,8 @@ int store_open(struct store **out, bool full_check)
 	if (!st)
 		return -ENOMEM;
 	if ((r = log_open(&st->log, full_check, store_apply_record, st))) {
+		store_refs_free(st);
+		free(st->chain);
 		free(st->idx);
 		free(st);
 		return r;
@@ -213,6 +229,8 @@ int store_close(struct store *st)
 	int r = st->log.since_ckpt ? log_checkpoint(&st->log) : 0;
 
 	log_close(&st->log);
+	store_refs_free(st);
+	free(st->chain);
 	free(st->idx);
 	free(st);
 	return r;
@@ -231,6 +249,7 @@ int store_init(uint64_t size)
 			r = log_checkpoint(&st->log);
 		log_close(&st->log);
 	}
+	store_refs_free(st);
 	free(st);
 	return r;
 }

@@ -19,7 +19,12 @@
 #include "object.h"
 
 #define STORE_REF_MAX 128 /* longest ref name, NUL included */
-#define STORE_MAX_REFS 256
+/*
+ * Most refs a store holds: a push of thousands of tags fits. Each costs
+ * about 90 bytes of memory (store_int.h), so the table stays under 1 MiB
+ * for ordinary names and 2.6 MiB if every name had the longest length.
+ */
+#define STORE_MAX_REFS 8192
 #define STORE_DEFAULT_MAX_OBJECT (16u << 20)
 /* Deepest path a tree walk follows; deeper trees are refused. */
 #define STORE_MAX_TREE_DEPTH 64

@@ -13,12 +13,19 @@ struct store_idx {
 	uint32_t off; /* the pack entry's byte offset on the device */
 } __attribute__((packed));
 
+/*
+ * One ref: 48 bytes on the 32-bit guest plus its malloc'd name (and
+ * target), about 90 bytes for a name like refs/tags/v1.2.3 and at most
+ * 48 + 2 x 136 with names of the longest kind (store.h, STORE_MAX_REFS).
+ */
 struct store_ref {
-	char name[STORE_REF_MAX];
-	char sym[STORE_REF_MAX]; /* target of a symbolic ref, else "" */
-	struct store_oid oid;
+	char *name;
+	char *sym;               /* target of a symbolic ref, else NULL */
+	struct store_oid oid;    /* zero (and no sym): a slot deleted until the table settles */
 	struct store_oid prev;   /* value before the last update */
 };
+
+struct store_link;
 
 struct store {
 	struct log log;
@@ -26,9 +33,12 @@ struct store {
 	struct store_idx *idx;   /* sorted by oid */
 	uint32_t n;
 	uint32_t cap;
-	struct store_ref refs[STORE_MAX_REFS];
-	unsigned nrefs;
+	/* Sorted by name up to `nsorted`; appended after it until refs_settle. */
+	struct store_ref *refs;
+	unsigned nrefs, nsorted, refs_cap;
 	size_t max_obj;
+	struct store_link *chain; /* store.c: the delta chain of the object being read */
+	unsigned chain_cap;
 	void (*on_change)(void *ctx, const char *ref);
 	void *on_change_ctx;
 };
@@ -59,6 +69,7 @@ const struct store_idx *store_idx_find(const struct store *st, const struct stor
 int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);
 void store_idx_sort(struct store *st);
 struct store_ref *store_ref_find(struct store *st, const char *name);
+void store_refs_free(struct store *st);
 /* Append a LOG_REFS/LOG_SNAPSHOT record of refs (not flushed). */
 int store_refs_write(struct store *st, int type, const struct store_ref *refs, unsigned n,
 		     bool other);

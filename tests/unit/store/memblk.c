@@ -22,9 +22,12 @@ struct dev {
 };
 
 static struct dev running, crashed, *cur = &running;
-static long writes;
+static long writes, flushes;
 static void (*hook)(long);
 static uint32_t rng;
+/* Injected errors: the write or flush with this number fails (0: none). */
+static long fail_write_at, fail_flush_at;
+static int fail_err;
 
 static uint32_t next_rand(void)
 {
@@ -53,8 +56,9 @@ void memblk_free(void)
 	dev_free(&running);
 	dev_free(&crashed);
 	cur = &running;
-	writes = 0;
+	writes = flushes = 0;
 	hook = NULL;
+	fail_write_at = fail_flush_at = 0;
 }
 
 uint8_t *memblk_data(void)
@@ -67,14 +71,40 @@ long memblk_writes(void)
 	return writes;
 }
 
+long memblk_flushes(void)
+{
+	return flushes;
+}
+
 void memblk_set_hook(void (*fn)(long write))
 {
 	hook = fn;
 }
 
+void memblk_fail_write(long n, int err)
+{
+	fail_write_at = n ? writes + n : 0;
+	fail_err = err;
+}
+
+void memblk_fail_flush(long n, int err)
+{
+	fail_flush_at = n ? flushes + n : 0;
+	fail_err = err;
+}
+
 static void apply(struct dev *d, const struct pending *p, uint32_t count)
 {
 	memcpy(d->disk + p->sector * MEMBLK_SECTOR, p->data, (size_t)count * MEMBLK_SECTOR);
+}
+
+/* A torn write: each of its sectors reached the medium or not, in any combination. */
+static void apply_torn(struct dev *d, const struct pending *p)
+{
+	for (uint32_t i = 0; i < p->count; i++)
+		if (next_rand() & 1)
+			memcpy(d->disk + (p->sector + i) * MEMBLK_SECTOR, p->data + (size_t)i * MEMBLK_SECTOR,
+			       MEMBLK_SECTOR);
 }
 
 void memblk_crash_begin(uint32_t seed)
@@ -89,7 +119,7 @@ void memblk_crash_begin(uint32_t seed)
 		if (fate == 0)
 			apply(&crashed, &running.pend[i], running.pend[i].count);
 		else if (fate == 2)
-			apply(&crashed, &running.pend[i], next_rand() % (running.pend[i].count + 1));
+			apply_torn(&crashed, &running.pend[i]);
 	}
 	cur = &crashed;
 }
@@ -139,6 +169,12 @@ int plat_blk_write(uint64_t sector, const void *buf, uint32_t count)
 
 	if (!in_range(sector, count))
 		return -EINVAL;
+	if (d == &running && fail_write_at && writes + 1 == fail_write_at) {
+		/* A failed write: counted, nothing queued, the caller told. */
+		writes++;
+		fail_write_at = 0;
+		return fail_err;
+	}
 	if (d->npend == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 64;
 		d->pend = realloc(d->pend, sizeof(*d->pend) * d->cap);
@@ -157,6 +193,11 @@ int plat_blk_write(uint64_t sector, const void *buf, uint32_t count)
 
 int plat_blk_flush(void)
 {
+	if (cur == &running && ++flushes == fail_flush_at) {
+		/* A failed flush: what was written stays volatile. */
+		fail_flush_at = 0;
+		return fail_err;
+	}
 	for (size_t i = 0; i < cur->npend; i++) {
 		apply(cur, &cur->pend[i], cur->pend[i].count);
 		free(cur->pend[i].data);

@@ -21,8 +21,16 @@ void memblk_create(size_t size);
 void memblk_free(void);
 uint8_t *memblk_data(void);
 long memblk_writes(void);
+long memblk_flushes(void);
 
 void memblk_set_hook(void (*fn)(long write));
+/*
+ * The n-th write from now (1 = the next one) fails with `err` and writes
+ * nothing; n = 0 cancels. Likewise the n-th flush, which leaves what was
+ * written volatile.
+ */
+void memblk_fail_write(long n, int err);
+void memblk_fail_flush(long n, int err);
 void memblk_crash_begin(uint32_t seed);
 void memblk_crash_end(void);
 

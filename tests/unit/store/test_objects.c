@@ -224,6 +224,79 @@ static void test_pack_bad_entries(void **state)
 	assert_int_equal(store_pack_index(pack, len, 1 << 20, NULL, NULL, &idx), -EINVAL);
 }
 
+/* A one-entry tree named `name` (len bytes) with `mode`. */
+static int tree_of(const char *name, size_t len, uint32_t mode)
+{
+	struct store_tree_entry e = { mode, name, len, { { 0 } } };
+	uint8_t *tree;
+	size_t tlen;
+	int r = store_tree_encode(&e, 1, &tree, &tlen);
+
+	if (r)
+		return r;
+	r = store_tree_check(tree, tlen);
+	free(tree);
+	return r;
+}
+
+#define NAME(s) s, sizeof(s) - 1
+
+/*
+ * Names Git's fsck refuses (hasDotgit, gitmodulesSymlink): ".git" in any
+ * case, with the characters HFS+ ignores (U+200C..U+200F, U+202A..U+202E,
+ * U+206A..U+206F, U+FEFF), with the trailing dots and spaces NTFS drops,
+ * its NTFS short name GIT~1, and after a backslash (a separator on
+ * Windows). CVE-2014-9390, CVE-2019-1353 and their kin.
+ */
+static void test_tree_refuses_dotgit(void **state)
+{
+	static const struct { const char *name; size_t len; } bad[] = {
+		{ NAME(".git") }, { NAME(".GIT") }, { NAME(".Git") }, { NAME("git~1") },
+		{ NAME("GIT~1") }, { NAME(".git.") }, { NAME(".git ") }, { NAME(".git. . ") },
+		{ NAME("git~1.") }, { NAME(".g\xe2\x80\x8cit") }, { NAME(".\xe2\x80\x8dGIT") },
+		{ NAME(".git\xef\xbb\xbf") }, { NAME("\xe2\x80\xaa.gIt") }, { NAME(".gi\xe2\x81\xaft") },
+		{ NAME("a\\.git") }, { NAME(".git\\x") }, { NAME("git~1\\y") },
+	};
+	static const struct { const char *name; size_t len; } good[] = {
+		{ NAME(".gitignore") }, { NAME(".github") }, { NAME("git") }, { NAME(".gi") },
+		{ NAME("git~2") }, { NAME(".git~1") }, { NAME("x.git") }, { NAME(".gitx") },
+		{ NAME(".g\xe2\x80\x8bit") }, /* U+200B is not one HFS+ ignores */
+		{ NAME("caf\xc3\xa9") },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* As a directory and as a file: neither may be checked out. */
+		assert_int_equal(tree_of(bad[i].name, bad[i].len, STORE_MODE_TREE), -EINVAL);
+		assert_int_equal(tree_of(bad[i].name, bad[i].len, STORE_MODE_FILE), -EINVAL);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(tree_of(good[i].name, good[i].len, STORE_MODE_FILE), 0);
+	/* .gitmodules may not be a symbolic link (it would be read outside the work tree). */
+	assert_int_equal(tree_of(NAME(".gitmodules"), STORE_MODE_FILE), 0);
+	assert_int_equal(tree_of(NAME(".gitmodules"), STORE_MODE_LINK), -EINVAL);
+	assert_int_equal(tree_of(NAME(".GITMODULES "), STORE_MODE_LINK), -EINVAL);
+	assert_int_equal(tree_of(NAME("gitmod~1"), STORE_MODE_LINK), -EINVAL);
+	assert_int_equal(tree_of(NAME(".gitmod\xe2\x80\x8eules"), STORE_MODE_LINK), -EINVAL);
+}
+
+/* The same rule holds for a tree that arrives whole in a pack, bypassing the encoder. */
+static void test_pack_refuses_dotgit_tree(void **state)
+{
+	uint8_t pack[512], *p = pack, tree[64];
+	struct store_pack_index idx;
+	struct store_packw w;
+	size_t tlen;
+	(void)state;
+	tlen = (size_t)sprintf((char *)tree, "40000 .GiT");
+	tree[tlen++] = 0;
+	memset(tree + tlen, 0x11, 20);
+	tlen += 20;
+	assert_int_equal(store_packw_begin(&w, sink, &p, 1), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_TREE, tree, tlen, NULL), 0);
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	assert_int_equal(store_pack_index(pack, (size_t)(p - pack), 1 << 20, NULL, NULL, &idx), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +308,8 @@ int main(void)
 		cmocka_unit_test(test_delta_roundtrip),
 		cmocka_unit_test(test_pack_roundtrip_and_refusals),
 		cmocka_unit_test(test_pack_bad_entries),
+		cmocka_unit_test(test_tree_refuses_dotgit),
+		cmocka_unit_test(test_pack_refuses_dotgit_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

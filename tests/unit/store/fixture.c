@@ -1,0 +1,98 @@
+/* The store tests' shared helpers (fixture.h). */
+#include "fixture.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "memblk.h"
+
+static uint8_t *template_img;
+static size_t template_size;
+
+void fixture_device(size_t size)
+{
+	memblk_create(size);
+	if (template_size != size) {
+		assert_int_equal(store_init(0), 0);
+		free(template_img);
+		template_img = malloc(size);
+		memcpy(template_img, memblk_data(), size);
+		template_size = size;
+	}
+	memcpy(memblk_data(), template_img, size);
+}
+
+int fixture_commit(struct store *st, const char *ref, const char *path, const char *text,
+		   struct store_oid *out)
+{
+	struct store_change c = { path, text, strlen(text), STORE_MODE_FILE };
+
+	return store_commit_changes(st, ref, &c, 1, FIXTURE_AUTHOR, "change\n", out);
+}
+
+void fixture_read_is(struct store *st, const char *ref, const char *path, const char *want)
+{
+	uint8_t *data;
+	size_t len;
+
+	assert_int_equal(store_read_path(st, ref, path, &data, &len, NULL, NULL), 0);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(data, want, len);
+	free(data);
+}
+
+void fixture_put(struct store *st, int type, const void *data, size_t len, struct store_oid *oid)
+{
+	const uint8_t *d = data;
+
+	assert_int_equal(store_put_objects(st, &type, &d, &len, 1), 0);
+	store_object_id(type, data, len, oid);
+	assert_true(store_has(st, oid));
+}
+
+void fixture_tag(struct store *st, const struct store_oid *target, int type, const char *name,
+		 struct store_oid *oid)
+{
+	char hex[STORE_OID_HEX], text[512];
+	int n;
+
+	store_oid_hex(target, hex);
+	n = snprintf(text, sizeof(text),
+		     "object %s\ntype %s\ntag %s\ntagger " FIXTURE_AUTHOR "\n\nrelease %s\n", hex,
+		     store_type_name(type), name, name);
+	fixture_put(st, STORE_OBJ_TAG, text, (size_t)n, oid);
+}
+
+struct small_call {
+	int (*fn)(void *arg);
+	void *arg;
+	int ret;
+};
+
+static void *small_main(void *p)
+{
+	struct small_call *c = p;
+
+	c->ret = c->fn(c->arg);
+	return NULL;
+}
+
+int fixture_small_stack(size_t stack, int (*fn)(void *arg), void *arg)
+{
+	struct small_call c = { fn, arg, 0 };
+	pthread_attr_t a;
+	pthread_t t;
+
+	assert_int_equal(pthread_attr_init(&a), 0);
+	assert_int_equal(pthread_attr_setstacksize(&a, stack), 0);
+	assert_int_equal(pthread_create(&t, &a, small_main, &c), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pthread_attr_destroy(&a);
+	return c.ret;
+}

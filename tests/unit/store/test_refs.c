@@ -1,0 +1,173 @@
+/*
+ * Refs at scale: a batch as large as a push of every tag, capacity at its
+ * limit and one past it, and every batch still opening after a reopen.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "memblk.h"
+#include "store.h"
+
+#define DEV_SIZE (8u << 20)
+
+struct batch {
+	struct store_ref_update *u;
+	char (*names)[48];
+	size_t n;
+};
+
+/* `n` creations refs/tags/<prefix><i> -> oid (old value zero). */
+static void batch_make(struct batch *b, const char *prefix, size_t n, const struct store_oid *oid)
+{
+	b->u = calloc(n, sizeof(*b->u));
+	b->names = calloc(n, sizeof(*b->names));
+	b->n = n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(b->names[i], sizeof(b->names[i]), "refs/tags/%s%zu", prefix, i);
+		b->u[i].name = b->names[i];
+		b->u[i].new = *oid;
+	}
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->u);
+	free(b->names);
+}
+
+static int count_ref(void *ctx, const char *name, const struct store_oid *oid)
+{
+	(void)name, (void)oid;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static size_t ref_count(struct store *st)
+{
+	size_t n = 0;
+
+	assert_int_equal(store_refs_each(st, count_ref, &n), 0);
+	return n;
+}
+
+static struct store *open_with_commit(struct store_oid *c)
+{
+	struct store *st;
+
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "site/index.html", "hi", c), 0);
+	return st;
+}
+
+/* The reproduced defect: 256 new refs returned 0 and the store no longer opened. */
+static void test_batch_of_256_reopens(void **state)
+{
+	struct store *st;
+	struct store_oid c, got;
+	struct batch b;
+	(void)state;
+	st = open_with_commit(&c);
+	batch_make(&b, "v", 256, &c);
+	assert_int_equal(store_refs_update(st, b.u, b.n), 0);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, true), 0);
+	/* HEAD, main and the 256 tags. */
+	assert_int_equal(ref_count(st), 258);
+	assert_int_equal(store_ref_get(st, "refs/tags/v255", &got), 0);
+	assert_memory_equal(&got, &c, sizeof(c));
+	assert_int_equal(store_fsck(st, NULL, NULL), 0);
+	store_close(st);
+	batch_free(&b);
+}
+
+/* A push of 2,000 tags at once, surviving a compaction and a reopen. */
+static void test_push_of_2000_tags(void **state)
+{
+	struct store *st;
+	struct store_oid c, got;
+	struct batch b;
+	(void)state;
+	st = open_with_commit(&c);
+	batch_make(&b, "release-", 2000, &c);
+	assert_int_equal(store_refs_update(st, b.u, b.n), 0);
+	assert_int_equal(ref_count(st), 2002);
+	assert_int_equal(store_compact(st), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "site/index.html", "v2", NULL), 0);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, true), 0);
+	assert_int_equal(ref_count(st), 2002);
+	assert_int_equal(store_ref_get(st, "refs/tags/release-1999", &got), 0);
+	assert_memory_equal(&got, &c, sizeof(c));
+	fixture_read_is(st, "HEAD", "site/index.html", "v2");
+	store_close(st);
+	batch_free(&b);
+}
+
+/* At the limit: the last ref fits; one more, alone or in a batch, changes nothing. */
+static void test_capacity_n_plus_one(void **state)
+{
+	struct store *st;
+	struct store_oid c, got;
+	struct batch fill, over;
+	/* HEAD and main already take two slots. */
+	size_t room = STORE_MAX_REFS - 2;
+	(void)state;
+	st = open_with_commit(&c);
+	batch_make(&fill, "f", room - 1, &c);
+	assert_int_equal(store_refs_update(st, fill.u, fill.n), 0);
+	batch_make(&over, "o", 2, &c);
+	/* Two new refs with room for one: refused whole. */
+	assert_int_equal(store_refs_update(st, over.u, 2), -ENOSPC);
+	assert_int_equal(store_ref_get(st, "refs/tags/o0", &got), -ENOENT);
+	/* Exactly full. */
+	assert_int_equal(store_refs_update(st, over.u, 1), 0);
+	assert_int_equal(ref_count(st), STORE_MAX_REFS);
+	/* N+1. */
+	assert_int_equal(store_refs_update(st, &over.u[1], 1), -ENOSPC);
+	/* An update of an existing ref still works at the limit, and so does a swap of one for another. */
+	struct store_ref_update swap[2] = { { "refs/tags/o0", c, { { 0 } } }, { "refs/tags/o1", { { 0 } }, c } };
+	assert_int_equal(store_refs_update(st, swap, 2), 0);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(ref_count(st), STORE_MAX_REFS);
+	assert_int_equal(store_ref_get(st, "refs/tags/o1", &got), 0);
+	assert_int_equal(store_ref_get(st, "refs/tags/o0", &got), -ENOENT);
+	store_close(st);
+	batch_free(&fill);
+	batch_free(&over);
+}
+
+/* The same ref twice in one transaction is ambiguous: refused. */
+static void test_duplicate_in_batch(void **state)
+{
+	struct store *st;
+	struct store_oid c, got;
+	(void)state;
+	st = open_with_commit(&c);
+	struct store_ref_update u[2] = { { "refs/tags/a", { { 0 } }, c }, { "refs/tags/a", { { 0 } }, c } };
+	assert_int_equal(store_refs_update(st, u, 2), -EINVAL);
+	assert_int_equal(store_ref_get(st, "refs/tags/a", &got), -ENOENT);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batch_of_256_reopens),
+		cmocka_unit_test(test_push_of_2000_tags),
+		cmocka_unit_test(test_capacity_n_plus_one),
+		cmocka_unit_test(test_duplicate_in_batch),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	memblk_free();
+	return r;
+}

@@ -1,0 +1,286 @@
+/*
+ * The pack of everything the store serves: tags of every kind peeled and
+ * packed, trees as deep as the store accepts walked on a guest-sized
+ * stack, and what one object read allocates.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "memblk.h"
+#include "delta.h"
+#include "pack.h"
+#include "store.h"
+
+#define DEV_SIZE (4u << 20)
+/* The guest's stack is tens of KiB; sanitizer frames are larger than Thumb-2 ones. */
+#define SMALL_STACK (48u * 1024)
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static int buf_sink(void *ctx, const void *data, size_t len)
+{
+	struct buf *b = ctx;
+
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2;
+		b->p = realloc(b->p, b->cap);
+		assert_non_null(b->p);
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+static bool pack_holds(const struct store_pack_index *ix, const struct store_oid *oid)
+{
+	for (uint32_t i = 0; i < ix->n; i++)
+		if (!store_oid_cmp(&ix->obj[i].oid, oid))
+			return true;
+	return false;
+}
+
+/* store_pack_all into memory, checked by indexing it; the caller frees ix. */
+static int pack_all(struct store *st, struct store_pack_index *ix)
+{
+	struct buf b = { 0 };
+	uint32_t count;
+	int r = store_pack_all(st, buf_sink, &b, NULL, &count);
+
+	if (!r) {
+		assert_int_equal(store_pack_index(b.p, b.len, 1u << 24, NULL, NULL, ix), 0);
+		assert_int_equal(ix->n, count);
+	}
+	free(b.p);
+	return r;
+}
+
+/* Tags whose commits no branch reaches: annotated, lightweight, tag of a tag, of a tree, of a blob. */
+static void test_pack_all_peels_tags(void **state)
+{
+	struct store *st;
+	struct store_oid main_c, side_c, side_tree, blob, t1, t2, t_tree, t_blob;
+	struct store_pack_index ix;
+	uint8_t *data;
+	size_t len;
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "site/index.html", "main", &main_c), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/side", "site/side.html", "side only", &side_c), 0);
+	assert_int_equal(store_read_path(st, "refs/heads/side", "site/side.html", &data, &len, &blob, NULL), 0);
+	free(data);
+	fixture_tag(st, &side_c, STORE_OBJ_COMMIT, "v1", &t1);
+	fixture_tag(st, &t1, STORE_OBJ_TAG, "v1-signed", &t2);
+	fixture_put(st, STORE_OBJ_TREE, "", 0, &side_tree);
+	fixture_tag(st, &side_tree, STORE_OBJ_TREE, "empty-tree", &t_tree);
+	fixture_tag(st, &blob, STORE_OBJ_BLOB, "a-blob", &t_blob);
+	struct store_ref_update u[5] = {
+		{ "refs/tags/v1", { { 0 } }, t1 },
+		{ "refs/tags/v1-signed", { { 0 } }, t2 },
+		{ "refs/tags/tree", { { 0 } }, t_tree },
+		{ "refs/tags/blob", { { 0 } }, t_blob },
+		{ "refs/tags/light", { { 0 } }, side_c },
+	};
+	assert_int_equal(store_refs_update(st, u, 5), 0);
+	struct store_ref_update del = { "refs/heads/side", side_c, { { 0 } } };
+	assert_int_equal(store_refs_update(st, &del, 1), 0);
+	assert_int_equal(pack_all(st, &ix), 0);
+	assert_true(pack_holds(&ix, &main_c));
+	assert_true(pack_holds(&ix, &side_c));
+	assert_true(pack_holds(&ix, &blob));
+	assert_true(pack_holds(&ix, &t1));
+	assert_true(pack_holds(&ix, &t2));
+	assert_true(pack_holds(&ix, &t_tree));
+	assert_true(pack_holds(&ix, &side_tree));
+	assert_true(pack_holds(&ix, &t_blob));
+	store_pack_index_free(&ix);
+	store_close(st);
+}
+
+/* A path as deep as the store accepts: 63 directories and a file. */
+static void deep_path(char *path, int dirs)
+{
+	path[0] = '\0';
+	for (int i = 0; i < dirs; i++)
+		strcat(path, "d/");
+	strcat(path, "leaf");
+}
+
+static int commit_deep(void *arg)
+{
+	char path[256];
+
+	deep_path(path, STORE_MAX_TREE_DEPTH - 1);
+	return fixture_commit(arg, "refs/heads/main", path, "deep", NULL);
+}
+
+static int pack_all_thread(void *arg)
+{
+	struct store_pack_index ix;
+	int r = pack_all(arg, &ix);
+
+	if (!r)
+		store_pack_index_free(&ix);
+	return r;
+}
+
+static void test_deep_tree_small_stack(void **state)
+{
+	struct store *st;
+	char path[256];
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(fixture_small_stack(SMALL_STACK, commit_deep, st), 0);
+	deep_path(path, STORE_MAX_TREE_DEPTH - 1);
+	fixture_read_is(st, "HEAD", path, "deep");
+	assert_int_equal(fixture_small_stack(SMALL_STACK, pack_all_thread, st), 0);
+	/* One level more is refused, and nothing changes. */
+	deep_path(path, STORE_MAX_TREE_DEPTH);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", path, "deeper", NULL), -ELOOP);
+	store_close(st);
+}
+
+/* The sanitizer runtime's allocation hooks (its allocator_interface.h, which gcc does not install). */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+					      void (*free_hook)(const volatile void *));
+
+/* The largest single allocation while hooks are on. */
+static size_t biggest;
+static int watching;
+
+static void on_malloc(const volatile void *p, size_t size)
+{
+	(void)p;
+	if (watching && size > biggest)
+		biggest = size;
+}
+
+static void on_free(const volatile void *p)
+{
+	(void)p;
+}
+
+/* Reading a small object costs allocations of its size, not a 1000-link chain array. */
+static void test_read_allocates_little(void **state)
+{
+	struct store *st;
+	struct store_oid c;
+	uint8_t *data;
+	size_t len;
+	int type;
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "site/index.html", "x", &c), 0);
+	__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+	biggest = 0;
+	watching = 1;
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(store_get(st, &c, &type, &data, &len), 0);
+		free(data);
+	}
+	watching = 0;
+	printf("largest allocation of a small read: %zu bytes\n", biggest);
+	/* zlib's 32 KiB window is the largest honest one. */
+	assert_true(biggest <= 40 * 1024);
+	store_close(st);
+}
+
+/* ---- delta chains as long as the store accepts ---- */
+
+struct chain_pack {
+	struct buf b;
+	struct store_oid tip;
+	struct store *st;
+};
+
+/* A blob and `deltas` ofs-deltas, each on the one before: the longest chain shape. */
+static void make_chain(struct chain_pack *cp, int deltas)
+{
+	char prev[96], next[96];
+	struct store_packw w;
+	uint64_t off;
+
+	memset(cp, 0, sizeof(*cp));
+	snprintf(prev, sizeof(prev), "version %06d of a page whose text is long enough to delta", 0);
+	assert_int_equal(store_packw_begin(&w, buf_sink, &cp->b, (uint32_t)deltas + 1), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, prev, strlen(prev), &off), 0);
+	for (int i = 1; i <= deltas; i++) {
+		uint8_t *d;
+		size_t dlen;
+		snprintf(next, sizeof(next), "version %06d of a page whose text is long enough to delta", i);
+		assert_int_equal(store_delta_create((const uint8_t *)prev, strlen(prev),
+						    (const uint8_t *)next, strlen(next), 64, &d, &dlen), 0);
+		assert_int_equal(store_packw_ofs_delta(&w, off, d, dlen, &off), 0);
+		free(d);
+		strcpy(prev, next);
+	}
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	store_object_id(STORE_OBJ_BLOB, prev, strlen(prev), &cp->tip);
+}
+
+static int import_chain(void *arg)
+{
+	struct chain_pack *cp = arg;
+
+	return store_import_pack(cp->st, cp->b.p, cp->b.len, NULL);
+}
+
+static int read_tip(void *arg)
+{
+	struct chain_pack *cp = arg;
+	uint8_t *data;
+	size_t len;
+	int type, r = store_get(cp->st, &cp->tip, &type, &data, &len);
+
+	if (!r)
+		free(data);
+	return r;
+}
+
+static void test_delta_chain_limit(void **state)
+{
+	struct chain_pack cp;
+	struct store *st;
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	/* The longest chain accepted: indexed and read back on a guest-sized stack. */
+	make_chain(&cp, STORE_MAX_DELTA_DEPTH);
+	cp.st = st;
+	assert_int_equal(fixture_small_stack(SMALL_STACK, import_chain, &cp), 0);
+	assert_int_equal(fixture_small_stack(SMALL_STACK, read_tip, &cp), 0);
+	free(cp.b.p);
+	/* One link longer: refused, nothing added. */
+	make_chain(&cp, STORE_MAX_DELTA_DEPTH + 1);
+	cp.st = st;
+	assert_int_equal(fixture_small_stack(SMALL_STACK, import_chain, &cp), -ELOOP);
+	assert_false(store_has(st, &cp.tip));
+	free(cp.b.p);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pack_all_peels_tags),
+		cmocka_unit_test(test_deep_tree_small_stack),
+		cmocka_unit_test(test_read_allocates_little),
+		cmocka_unit_test(test_delta_chain_limit),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	memblk_free();
+	return r;
+}

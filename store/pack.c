@@ -186,17 +186,25 @@ static int scan_entries(struct ix *x, uint64_t end)
 
 static struct ix *sort_ctx;
 
+/* Kids of one base stay in pack order: resolution (and its memory) is deterministic. */
+static int cmp_index(const void *a, const void *b)
+{
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	return i < j ? -1 : i > j;
+}
+
 static int cmp_ofs(const void *a, const void *b)
 {
 	uint64_t x = sort_ctx->e[*(const uint32_t *)a].h.base_off;
 	uint64_t y = sort_ctx->e[*(const uint32_t *)b].h.base_off;
-	return x < y ? -1 : x > y;
+	return x != y ? (x < y ? -1 : 1) : cmp_index(a, b);
 }
 
 static int cmp_ref(const void *a, const void *b)
 {
-	return store_oid_cmp(&sort_ctx->e[*(const uint32_t *)a].h.base_id,
-			     &sort_ctx->e[*(const uint32_t *)b].h.base_id);
+	int c = store_oid_cmp(&sort_ctx->e[*(const uint32_t *)a].h.base_id,
+			      &sort_ctx->e[*(const uint32_t *)b].h.base_id);
+	return c ? c : cmp_index(a, b);
 }
 
 static int build_kids(struct ix *x)
@@ -324,7 +332,10 @@ static bool more_kids(struct ix *x, const struct frame *f)
 	return next_kid(x, &peek) != NULL;
 }
 
-/* Apply the delta `c` to the top frame's content: its object in *out. */
+/*
+ * Apply the delta `c` to the top frame's content: its object in *out.
+ * `held` is what the other frames will still hold beside it.
+ */
 static int apply_kid(struct ix *x, const struct frame *f, struct ent *c, uint64_t held,
 		     uint8_t **out, size_t *out_len)
 {
@@ -368,6 +379,7 @@ static int resolve_from(struct ix *x, uint64_t off, const struct store_oid *oid,
 		uint8_t *out;
 		size_t out_len;
 		int t = f->type, depth = f->depth + 1;
+		bool last;
 		if (!c) {
 			frame_pop(&k);
 			continue;
@@ -376,9 +388,10 @@ static int resolve_from(struct ix *x, uint64_t off, const struct store_oid *oid,
 			r = -ELOOP;
 			break;
 		}
-		if ((r = apply_kid(x, f, c, k.held, &out, &out_len)))
+		last = !more_kids(x, f);
+		if ((r = apply_kid(x, f, c, k.held - (last ? f->len : 0), &out, &out_len)))
 			break;
-		if (!more_kids(x, f))
+		if (last)
 			frame_pop(&k);
 		r = frame_push(x, &k, out, out_len, t, c->off, &c->oid, depth);
 	}

@@ -297,6 +297,81 @@ static void test_pack_refuses_dotgit_tree(void **state)
 	assert_int_equal(store_pack_index(pack, (size_t)(p - pack), 1 << 20, NULL, NULL, &idx), -EINVAL);
 }
 
+/* ---- the memory a branching tree of deltas may hold ---- */
+
+#define BR_SIZE 40000
+#define BR_MAX_OBJ (64u * 1024) /* bases held for later deltas: at most 128 KiB */
+
+struct branchy {
+	uint8_t *p;
+	struct store_packw w;
+	uint8_t obj[7][BR_SIZE];
+	uint64_t off[7];
+};
+
+/* Object i: the base with byte i changed, so each is a small delta of any other. */
+static void br_object(struct branchy *b, int i)
+{
+	for (size_t k = 0; k < BR_SIZE; k++)
+		b->obj[i][k] = (uint8_t)(k * 2654435761u >> 13);
+	b->obj[i][1000 * (size_t)i] ^= 0xff;
+}
+
+static void br_delta(struct branchy *b, int base, int i)
+{
+	uint8_t *d;
+	size_t dlen;
+
+	br_object(b, i);
+	assert_int_equal(store_delta_create(b->obj[base], BR_SIZE, b->obj[i], BR_SIZE, BR_SIZE / 2,
+					    &d, &dlen), 0);
+	assert_int_equal(store_packw_ofs_delta(&b->w, b->off[base], d, dlen, &b->off[i]), 0);
+	free(d);
+}
+
+/*
+ * B <- D1, D2; D1 <- D11, D12; D11 <- D111 (and D112 when `wide`). Depth
+ * first, D111 is built while B, D1 and D11 are kept for their other kids
+ * only if D11 has another kid: 120,000 bytes kept (fits) or 160,000 (not).
+ */
+static size_t br_pack(struct branchy *b, uint8_t *buf, bool wide)
+{
+	b->p = buf;
+	assert_int_equal(store_packw_begin(&b->w, sink, &b->p, wide ? 7 : 6), 0);
+	br_object(b, 0);
+	assert_int_equal(store_packw_object(&b->w, STORE_OBJ_BLOB, b->obj[0], BR_SIZE, &b->off[0]), 0);
+	br_delta(b, 0, 1);
+	br_delta(b, 0, 2);
+	br_delta(b, 1, 3);
+	br_delta(b, 1, 4);
+	br_delta(b, 3, 5);
+	if (wide)
+		br_delta(b, 3, 6);
+	assert_int_equal(store_packw_end(&b->w, NULL), 0);
+	return (size_t)(b->p - buf);
+}
+
+static void test_delta_tree_memory_bound(void **state)
+{
+	struct branchy *b = malloc(sizeof(*b));
+	uint8_t *buf = malloc(1 << 20);
+	struct store_pack_index idx;
+	size_t len;
+	(void)state;
+	len = br_pack(b, buf, false);
+	assert_int_equal(store_pack_index(buf, len, BR_MAX_OBJ, NULL, NULL, &idx), 0);
+	assert_int_equal(idx.n, 6);
+	store_pack_index_free(&idx);
+	len = br_pack(b, buf, true);
+	assert_int_equal(store_pack_index(buf, len, BR_MAX_OBJ, NULL, NULL, &idx), -EFBIG);
+	/* With room for the objects, the same pack is fine. */
+	assert_int_equal(store_pack_index(buf, len, 1u << 20, NULL, NULL, &idx), 0);
+	assert_int_equal(idx.n, 7);
+	store_pack_index_free(&idx);
+	free(buf);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_pack_bad_entries),
 		cmocka_unit_test(test_tree_refuses_dotgit),
 		cmocka_unit_test(test_pack_refuses_dotgit_tree),
+		cmocka_unit_test(test_delta_tree_memory_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,7 @@ int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nk
 	    (r = log_switch(&st->log)))
 		goto free_offs;
 	st->n = 0;
+	st->epoch++;
 	for (size_t i = 0; i < live.n && !r; i++)
 		r = store_idx_add(st, &live.v[i], rec + LOG_HDR + offs[i]);
 	store_idx_sort(st);

@@ -185,6 +185,72 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
 	return e ? read_at(st, e->off, type, data, len) : -ENOENT;
 }
 
+/* ---- reading a blob in pieces ---- */
+
+struct store_blob {
+	struct store *st;
+	unsigned epoch;                /* st->epoch when opened */
+	struct store_zip_reader *zr;   /* a blob stored whole: inflated as it is read */
+	uint8_t *data;                 /* a deltified one: rebuilt in memory */
+	size_t len, pos;
+};
+
+int store_blob_open(struct store *st, const struct store_oid *oid, struct store_blob **out,
+		    uint64_t *size)
+{
+	const struct store_idx *e = store_idx_find(st, oid);
+	struct store_blob *b;
+	int depth, type, r;
+
+	if (!e)
+		return -ENOENT;
+	if (!(b = calloc(1, sizeof(*b))))
+		return -ENOMEM;
+	b->st = st;
+	b->epoch = st->epoch;
+	if ((r = chain_collect(st, e->off, &depth)))
+		goto fail;
+	if (depth == 0) {
+		const struct store_link *k = &st->chain[0];
+		r = k->h.type == STORE_OBJ_BLOB ? 0 : -EINVAL;
+		if (!r)
+			r = store_zip_reader_open(&b->zr, &st->src, k->off + k->h.hdr_len, k->h.size);
+		*size = k->h.size;
+	} else if (!(r = read_at(st, e->off, &type, &b->data, &b->len))) {
+		r = type == STORE_OBJ_BLOB ? 0 : -EINVAL;
+		*size = b->len;
+	}
+	if (r)
+		goto fail;
+	*out = b;
+	return 0;
+fail:
+	store_blob_close(b);
+	return r;
+}
+
+int store_blob_read(struct store_blob *b, void *buf, size_t len, size_t *got)
+{
+	/* A compaction leaves the old region intact until the next one writes over it. */
+	if (b->st->epoch - b->epoch > 1)
+		return -ESTALE;
+	if (b->zr)
+		return store_zip_reader_read(b->zr, buf, len, got) ? -EIO : 0;
+	*got = len < b->len - b->pos ? len : b->len - b->pos;
+	memcpy(buf, b->data + b->pos, *got);
+	b->pos += *got;
+	return 0;
+}
+
+void store_blob_close(struct store_blob *b)
+{
+	if (b) {
+		store_zip_reader_close(b->zr);
+		free(b->data);
+		free(b);
+	}
+}
+
 /* ---- opening and closing ---- */
 
 void store_set_max_object(struct store *st, size_t max)

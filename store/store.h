@@ -62,6 +62,20 @@ int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_
 int store_put_objects(struct store *st, const int *types, const uint8_t *const *data,
 		      const size_t *lens, uint32_t n);
 
+/*
+ * A blob read in pieces. One stored whole is inflated from the device as
+ * it is read (about 44 KiB of state, whatever its size); a deltified one
+ * is rebuilt in memory when opened (its size, at most the object limit).
+ * store_blob_read gives up to `len` bytes, *got = 0 at the end; -ESTALE
+ * once two compactions have passed since the open (the bytes it was
+ * reading are gone), -EIO if the data on the device is corrupt.
+ */
+struct store_blob;
+int store_blob_open(struct store *st, const struct store_oid *oid, struct store_blob **b,
+		    uint64_t *size);
+int store_blob_read(struct store_blob *b, void *buf, size_t len, size_t *got);
+void store_blob_close(struct store_blob *b); /* NULL is fine */
+
 /* ---- refs ---- */
 
 struct store_ref_update {

@@ -38,6 +38,7 @@ struct store {
 	unsigned nrefs, nsorted, refs_cap;
 	size_t max_obj;
 	struct store_link *chain; /* store.c: the delta chain of the object being read */
+	unsigned epoch;           /* compactions so far (blob readers check it) */
 	unsigned chain_cap;
 	void (*on_change)(void *ctx, const char *ref);
 	void *on_change_ctx;

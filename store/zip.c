@@ -2,6 +2,7 @@
 #include "zip.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -21,84 +22,127 @@ int store_zip_inflate_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t
 	return store_zip_inflate(&src, 0, out, out_len, consumed);
 }
 
+struct store_zip_reader {
+	z_stream z;
+	struct store_src src;
+	uint64_t start;   /* the stream's offset in src */
+	uint64_t pos;     /* the next input byte to read */
+	uint64_t left;    /* output still expected */
+	bool ended;       /* Z_STREAM_END seen */
+	uint8_t in[CHUNK];
+};
+
+int store_zip_reader_open(struct store_zip_reader **out, const struct store_src *src,
+			  uint64_t off, uint64_t out_len)
+{
+	struct store_zip_reader *zr = calloc(1, sizeof(*zr));
+
+	if (!zr)
+		return -ENOMEM;
+	if (inflateInit(&zr->z) != Z_OK) {
+		free(zr);
+		return -ENOMEM;
+	}
+	zr->src = *src;
+	zr->start = zr->pos = off;
+	zr->left = out_len;
+	*out = zr;
+	return 0;
+}
+
+void store_zip_reader_close(struct store_zip_reader *zr)
+{
+	if (zr) {
+		inflateEnd(&zr->z);
+		free(zr);
+	}
+}
+
 /* Feed the next chunk of compressed input; -EINVAL past the source's end. */
-static int refill(z_stream *z, const struct store_src *src, uint64_t *pos, uint8_t *buf)
+static int refill(struct store_zip_reader *zr)
 {
 	size_t n = CHUNK;
 	int r;
 
-	if (*pos >= src->size)
+	if (zr->pos >= zr->src.size)
 		return -EINVAL;
-	if (src->size - *pos < n)
-		n = (size_t)(src->size - *pos);
-	r = src->read(src->ctx, *pos, buf, n);
-	if (r)
+	if (zr->src.size - zr->pos < n)
+		n = (size_t)(zr->src.size - zr->pos);
+	if ((r = zr->src.read(zr->src.ctx, zr->pos, zr->in, n)))
 		return r;
-	z->next_in = buf;
-	z->avail_in = (uInt)n;
-	*pos += n;
+	zr->z.next_in = zr->in;
+	zr->z.avail_in = (uInt)n;
+	zr->pos += n;
 	return 0;
 }
 
-/*
- * Inflate until the stream ends. Once `out` is full a one-byte scratch
- * buffer takes its place, so a stream with more output than announced is
- * caught instead of silently cut.
- */
-static int run_inflate(z_stream *z, const struct store_src *src, uint64_t *pos, uint8_t *buf)
+/* Inflate into `buf` (len > 0) until it is full or the stream ends. */
+static int inflate_some(struct store_zip_reader *zr, uint8_t *buf, size_t len, size_t *got)
 {
-	uint8_t scratch;
-	int r, zr;
+	int r, zs;
 
-	for (;;) {
-		if (z->next_out == &scratch + 1)
-			return -EINVAL;
-		if (z->avail_out == 0) {
-			z->next_out = &scratch;
-			z->avail_out = 1;
-		}
-		if (z->avail_in == 0 && (r = refill(z, src, pos, buf)))
+	zr->z.next_out = buf;
+	zr->z.avail_out = (uInt)len;
+	while (zr->z.avail_out && !zr->ended) {
+		if (zr->z.avail_in == 0 && (r = refill(zr)))
 			return r;
-		zr = inflate(z, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END)
-			return z->next_out == &scratch + 1 ? -EINVAL : 0;
-		if (zr == Z_BUF_ERROR && z->avail_in == 0)
-			continue;
-		if (zr != Z_OK)
+		zs = inflate(&zr->z, Z_NO_FLUSH);
+		if (zs == Z_STREAM_END)
+			zr->ended = true;
+		else if (zs != Z_OK && !(zs == Z_BUF_ERROR && zr->z.avail_in == 0))
 			return -EINVAL;
 	}
+	*got = len - zr->z.avail_out;
+	return 0;
+}
+
+int store_zip_reader_read(struct store_zip_reader *zr, void *buf, size_t len, size_t *got)
+{
+	uint8_t scratch;
+	size_t n;
+	int r;
+
+	if (len > zr->left)
+		len = (size_t)zr->left;
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	if (len == 0) {
+		/* All that was announced is out: the stream must end here, with nothing more. */
+		if ((r = inflate_some(zr, &scratch, 1, &n)))
+			return r;
+		if (n || !zr->ended)
+			return -EINVAL;
+		*got = 0;
+		return 0;
+	}
+	if ((r = inflate_some(zr, buf, len, &n)))
+		return r;
+	if (n == 0)
+		return -EINVAL; /* the stream ended short of its announced size */
+	zr->left -= n;
+	*got = n;
+	return 0;
+}
+
+uint64_t store_zip_reader_consumed(const struct store_zip_reader *zr)
+{
+	return zr->pos - zr->start - zr->z.avail_in;
 }
 
 int store_zip_inflate(const struct store_src *src, uint64_t off, uint8_t *out, size_t out_len,
 		      size_t *consumed)
 {
-	z_stream z;
-	uint8_t *buf = malloc(CHUNK);
-	uint64_t pos = off;
-	int r;
+	struct store_zip_reader *zr;
+	size_t done = 0, got = 1;
+	int r = store_zip_reader_open(&zr, src, off, out_len);
 
-	if (!buf)
-		return -ENOMEM;
-	memset(&z, 0, sizeof(z));
-	if (inflateInit(&z) != Z_OK) {
-		r = -ENOMEM;
-		goto free_buf;
+	while (!r && got) {
+		r = store_zip_reader_read(zr, out + done, out_len - done, &got);
+		done += got;
 	}
-	z.next_out = out;
-	z.avail_out = (uInt)out_len;
-	if (out_len > UINT32_MAX) {
-		r = -EINVAL;
-		goto end_z;
-	}
-	r = run_inflate(&z, src, &pos, buf);
-	if (!r && z.total_out != out_len)
-		r = -EINVAL;
 	if (!r)
-		*consumed = (size_t)(pos - off - z.avail_in);
-end_z:
-	inflateEnd(&z);
-free_buf:
-	free(buf);
+		*consumed = (size_t)store_zip_reader_consumed(zr);
+	store_zip_reader_close(zr);
 	return r;
 }
 

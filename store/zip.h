@@ -19,6 +19,21 @@ struct store_src {
  */
 int store_zip_inflate(const struct store_src *src, uint64_t off, uint8_t *out, size_t out_len,
 		      size_t *consumed);
+
+/*
+ * The same, read in pieces (about 44 KiB of zlib state and input buffer,
+ * whatever the size): store_zip_reader_read gives up to `len` bytes, and
+ * *got = 0 once all `out_len` bytes are out and the stream is checked to
+ * end there. A stream that is corrupt, ends early or runs long is -EINVAL.
+ */
+struct store_zip_reader;
+int store_zip_reader_open(struct store_zip_reader **zr, const struct store_src *src,
+			  uint64_t off, uint64_t out_len);
+int store_zip_reader_read(struct store_zip_reader *zr, void *buf, size_t len, size_t *got);
+/* Compressed bytes the stream took (once read to its end). */
+uint64_t store_zip_reader_consumed(const struct store_zip_reader *zr);
+void store_zip_reader_close(struct store_zip_reader *zr); /* NULL is fine */
+
 /* The same over a buffer. */
 int store_zip_inflate_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
 			  size_t *consumed);

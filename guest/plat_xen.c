@@ -23,6 +23,7 @@
 #include "dev.h"
 #include "entropy.h"
 #include "libc/libc.h"
+#include "plat/conf.h"
 #include "plat_xen.h"
 #include "xen/events.h"
 #include "xen/shutdown.h"
@@ -173,16 +174,35 @@ void plat_panic(const char *fmt, ...)
 
 /* ---- configuration ---- */
 
+/*
+ * dom0 copies appliance.conf into xenstore as it finds it on the card. The
+ * image build checked the file, but a card edited by hand since was not,
+ * and xenstore values may hold any bytes: so every value is checked again
+ * here, with the same rules (plat/conf.h), before a service sees it.
+ */
 int plat_config_get(const char *key, char *buf, size_t size)
 {
-	char path[96];
+	char path[sizeof(PLAT_CONFIG_PREFIX) + CONF_KEY_MAX];
+	const char *why;
 	int len;
 
-	if (snprintf(path, sizeof(path), PLAT_CONFIG_PREFIX "%s", key) >= (int)sizeof(path) ||
-	    strchr(key, '/') != NULL)
+	if (!conf_key_known(key)) {
+		plat_log("config", "refused key \"%s\": unknown key", key);
 		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), PLAT_CONFIG_PREFIX "%s", key);
 	len = xs_read(XS_TX_NONE, path, buf, size);
-	return len < 0 ? len : 0;
+	if (len == -ENOSPC)
+		plat_log("config", "refused %s: does not fit in %zu bytes", path, size);
+	if (len < 0)
+		return len;
+	if ((size_t)len != strlen(buf))
+		why = "NUL byte in the value";
+	else if (conf_check_value(key, buf, &why) == 0)
+		return 0;
+	plat_log("config", "refused %s: %s", path, why);
+	buf[0] = '\0';
+	return -EINVAL;
 }
 
 /* ---- randomness ---- */

@@ -7,7 +7,8 @@
 #   host objects              linked into the host twin by plat/module.mk
 #
 # plat/conf.c (the appliance.conf parser) is in both: net reads its
-# settings through it.
+# settings through it, and the guest links it from libnet-guest.a for
+# plat_config_get, which checks every value dom0 hands it (guest/plat_xen.c).
 
 NET_OUT := $(B)/net
 LWIP_DIR := $(B)/src/lwip

@@ -71,7 +71,10 @@ void plat_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noret
 /*
  * The value of `key` from the appliance configuration (appliance.conf,
  * handed to the guest by dom0 through xenstore `appliance/<key>`), as a
- * NUL-terminated string. -ENOENT if unset, -ENOSPC if `size` is too small.
+ * NUL-terminated string, checked with conf_check_value() (plat/conf.h).
+ * -ENOENT if unset, -ENOSPC if `size` is too small, -EINVAL for a key
+ * appliance.conf does not know or a value that fails its check (logged:
+ * the caller falls back to its default, so the console says why).
  */
 int plat_config_get(const char *key, char *buf, size_t size);
 

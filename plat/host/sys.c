@@ -75,6 +75,9 @@ int plat_config_get(const char *key, char *buf, size_t size)
 {
 	const char *v = conf_get(&sys_conf, key);
 
+	/* Every value was checked when the file was read (host_config_load). */
+	if (!conf_key_known(key))
+		return -EINVAL;
 	if (v == NULL)
 		return -ENOENT;
 	if (strlen(v) >= size)

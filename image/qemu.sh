@@ -22,8 +22,10 @@
 # line matching the extended regex appears (exit 0; exit 1 if it never
 # does). QEMU_TIMEOUT=SECONDS bounds the run (default 300 with QEMU_LOG,
 # 4 hours interactively). QEMU_PIDFILE=FILE records QEMU's pid.
-# QEMU_SELFTEST=MODE sets selftest=MODE (dom0's test hook) in appliance.conf
-# on the copy, replacing any selftest line, and leaves the built image as it is.
+# QEMU_CONF="KEY=VALUE ..." sets those keys in appliance.conf on the copy,
+# replacing their lines, and leaves the built image as it is (the tests turn
+# on echo=on, off in the shipped file, this way). QEMU_SELFTEST=MODE is
+# short for QEMU_CONF="selftest=MODE" (dom0's test hook).
 set -eu
 
 die() { echo "qemu: $*" >&2; exit 1; }
@@ -50,7 +52,8 @@ DNS_PORT=${DNS_PORT:-5353}
 QEMU_LOG=${QEMU_LOG:-}
 QEMU_UNTIL=${QEMU_UNTIL:-}
 QEMU_PIDFILE=${QEMU_PIDFILE:-}
-QEMU_SELFTEST=${QEMU_SELFTEST:-}
+QEMU_CONF=${QEMU_CONF:-}
+[ -z "${QEMU_SELFTEST:-}" ] || QEMU_CONF="$QEMU_CONF selftest=$QEMU_SELFTEST"
 if [ -n "$QEMU_LOG" ]; then
 	QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 else
@@ -81,14 +84,17 @@ copy_image() {
 	[ "$pow" -eq "$size" ] || truncate -s "$pow" "$work/sd.img"
 }
 
-set_selftest() {
-	local conf=$work/appliance.conf
+set_conf() {
+	local conf=$work/appliance.conf kv
 	export MTOOLS_SKIP_CHECK=1
 	mcopy -n -o -i "$work/sd.img@@1048576" ::appliance.conf "$conf" ||
 		die "cannot read appliance.conf from p1 of $image"
-	sed -i '/^selftest=/d' "$conf"
-	echo "selftest=$QEMU_SELFTEST" >>"$conf"
-	say "appliance.conf on the copy: selftest=$QEMU_SELFTEST"
+	for kv in $QEMU_CONF; do
+		[[ $kv =~ ^[a-z0-9_]+=[^[:space:]]*$ ]] || die "QEMU_CONF: '$kv' is not KEY=VALUE"
+		sed -i "/^${kv%%=*}=/d" "$conf"
+		echo "$kv" >>"$conf"
+		say "appliance.conf on the copy: $kv"
+	done
 	mcopy -o -i "$work/sd.img@@1048576" "$conf" ::appliance.conf
 }
 
@@ -155,6 +161,6 @@ run_logged() {
 }
 
 copy_image
-[ -z "$QEMU_SELFTEST" ] || set_selftest
+[ -z "${QEMU_CONF// /}" ] || set_conf
 if [ -n "$UBOOT_DEFCONFIG" ]; then sd_boot_args; else direct_boot_args; fi
 if [ -n "$QEMU_LOG" ]; then run_logged; else run_interactive; fi

@@ -259,13 +259,17 @@ static int net_config_ip6(void)
 	return 0;
 }
 
+/*
+ * Echo, discard and chargen are diagnostics, off unless echo=on: UDP echo
+ * answers a forged source address, so an Internet-facing box that ran it
+ * by default would reflect traffic at anyone (CERT advisory CA-1996-01).
+ */
 static int net_config_services(void)
 {
 	char buf[CONF_VALUE_MAX];
-
 	int rc;
 
-	if (strcmp(net_config("echo", buf, sizeof(buf), "on"), "on") != 0)
+	if (strcmp(net_config("echo", buf, sizeof(buf), "off"), "on") != 0)
 		return 0;
 	rc = net_echo_start(ECHO_PORT);
 	if (rc == 0)

@@ -18,12 +18,16 @@ mkdir -p "$work"
 rm -f "$log"
 ECHO_PORT=$(free_port) DISCARD_PORT=$(free_port) CHARGEN_PORT=$(free_port)
 export ECHO_PORT DISCARD_PORT CHARGEN_PORT
+# The diagnostic services are off in the shipped appliance.conf.
+export QEMU_CONF=echo=on
 
 start=$(date +%s%N)
 QEMU_LOG=$log QEMU_TIMEOUT=600 HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 QEMU_PIDFILE=$work/qemu.pid \
 	image/qemu.sh "$board" "$img" "$work/run" >&2 &
 runner=$!
 trap '[ -f "$work/qemu.pid" ] && kill "$(cat "$work/qemu.pid")" 2>/dev/null; wait $runner 2>/dev/null' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 ms() { echo $((($(date +%s%N) - start) / 1000000)); }
 
 # Poll the echo port until the first reply; QEMU accepts the forwarded

@@ -11,6 +11,9 @@
                                   Mbit/s from us to HOST
   echo_client.py recv HOST SIZE   SIZE bytes from chargen (RFC 864), pattern
                                   checked; prints Mbit/s from HOST to us
+  echo_client.py closed HOST TRIES  exit 0 if echo, discard and chargen are
+                                  off: TCP refused, and none of TRIES UDP
+                                  datagrams to echo comes back
 
 HOST may be an IPv6 address with a zone (fe80::1%tap0). Ports 7, 9 and 19,
 or $ECHO_PORT, $DISCARD_PORT and $CHARGEN_PORT.
@@ -115,6 +118,46 @@ def chargen_recv(host, size):
     return size * 8 / secs / 1e6
 
 
+def tcp_refused(host, port):
+    fam, sa = addr(host, port)
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect(sa)
+    except ConnectionRefusedError:
+        return True
+    finally:
+        s.close()
+    return False
+
+
+def udp_silent(host, tries):
+    """No reply to TRIES datagrams; an ICMP port unreachable counts as none."""
+    fam, sa = addr(host)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(1)
+    s.connect(sa)  # so that a port unreachable shows as ConnectionRefusedError
+    for _ in range(tries):
+        try:
+            s.send(b"are you an open reflector?")
+            s.recv(65536)
+            return False
+        except (socket.timeout, ConnectionRefusedError):
+            continue
+    return True
+
+
+def closed(host, tries):
+    """The diagnostic services are off: say which one answered, if any."""
+    for name, port in (("echo", PORT), ("discard", DISCARD_PORT),
+                       ("chargen", CHARGEN_PORT)):
+        if not tcp_refused(host, port):
+            raise ValueError(f"tcp {name} (port {port}) accepts connections")
+    if not udp_silent(host, tries):
+        raise ValueError(f"udp echo (port {PORT}) answers")
+    return tries
+
+
 def checksum(b):
     if len(b) % 2:
         b += b"\0"
@@ -160,6 +203,10 @@ def main():
         return
     if mode == "recv":
         print(f"{chargen_recv(host, size):.1f}")
+        return
+    if mode == "closed":
+        closed(host, size)
+        print(f"closed: tcp 7, 9, 19 refused; {size} udp datagrams to 7 unanswered")
         return
     data = os.urandom(size)
     if mode == "bench":

@@ -1,28 +1,93 @@
 #!/bin/bash
 # Run every test suite, each in turn, and close with one summary line over
 # all of them. A suite is a command printing its own `N passed, N failed`.
+#
+# A suite must stop everything it started. Each runs with TEST_RUN_ID set
+# to a value of its own, which every process it starts inherits (through
+# `ip netns exec`, setsid and daemons that drop privileges alike); once the
+# suite has ended, a process still carrying it, or a network namespace the
+# suite added and left, counts as a failure of that suite, named, and the
+# process is stopped so that it cannot disturb the suites after it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 total_pass=0
 total_fail=0
 failed_suites=()
+run_id=run-$$-$(date +%s)
+fifo=$(mktemp -u)
+
+# The pids of processes whose environment holds TEST_RUN_ID=$1.
+carriers() {
+	grep -l -a -z -x -F "TEST_RUN_ID=$1" /proc/[0-9]*/environ 2>/dev/null |
+		sed 's|^/proc/||; s|/environ$||'
+}
+
+netns_names() { ip netns list 2>/dev/null | awk '{ print $1 }' | sort; }
+
+# leftovers ID NAMESPACES-BEFORE: name what the suite left (after a grace
+# period for processes already being stopped), stop it; returns 1 if any.
+leftovers() {
+	local id=$1 before=$2 pids p ns found=0 i
+	for ((i = 0; i < 50; i++)); do
+		pids=$(carriers "$id")
+		[ -n "$pids" ] || break
+		sleep 0.1
+	done
+	for p in $pids; do
+		echo "leftover process: $(ps -o pid=,user=,args= -p "$p" | cut -c1-200) (started by this suite, still running)"
+		found=1
+	done
+	for ns in $(comm -13 <(echo "$before") <(netns_names)); do
+		echo "leftover network namespace: $ns (processes in it: $(ip netns pids "$ns" | tr '\n' ' '))"
+		found=1
+	done
+	if [ -n "$pids" ]; then
+		kill $pids 2>/dev/null
+		sleep 1
+		pids=$(carriers "$id")
+		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+	fi
+	return $found
+}
+
+# Interrupted: the suite got the signal too and ran its own clean-up;
+# still say what it left, and stop it.
+n=0
+ns_before=$(netns_names)
+trap 'echo "=== interrupted"; leftovers "$run_id.$n" "$ns_before"; rm -f "$fifo"; exit 130' INT TERM
 for suite in "$@"; do
+	n=$((n + 1))
 	echo "=== suite: $suite"
 	log=$(mktemp)
 	start=$(date +%s)
-	bash -c "$suite" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
+	ns_before=$(netns_names)
+	# The suite's end is its shell's exit, not the end of its output: a
+	# leftover may hold the pipe open, so tee is waited for only after
+	# the leftovers are stopped.
+	rm -f "$fifo" && mkfifo "$fifo"
+	tee "$log" <"$fifo" &
+	tee_pid=$!
+	TEST_RUN_ID=$run_id.$n bash -c "$suite" >"$fifo" 2>&1
+	rc=$?
+	left=0
+	leftovers "$run_id.$n" "$ns_before" || left=1
+	wait $tee_pid
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	rm -f "$log"
 	p=$(echo "$line" | awk '{ print $1 }')
 	f=$(echo "$line" | awk '{ print $3 }')
 	if [ -z "$line" ]; then p=0; f=1; echo "suite printed no summary: counted as 1 failure"; fi
 	if [ "$rc" != 0 ] && [ "${f:-0}" = 0 ]; then f=1; echo "suite exited $rc: counted as 1 failure"; fi
+	if [ $left = 1 ]; then
+		f=$((f + 1))
+		echo "suite left processes or namespaces behind: counted as 1 failure"
+	fi
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	[ "$f" = 0 ] || failed_suites+=("$suite")
 	echo "=== suite done in $(($(date +%s) - start)) s: $suite ($p passed, $f failed)"
 done
+rm -f "$fifo"
 [ ${#failed_suites[@]} = 0 ] || printf 'failed suite: %s\n' "${failed_suites[@]}"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]

@@ -3,7 +3,9 @@
 # The host twin's network stack end to end, in a network namespace of its
 # own: static IPv4 and IPv6, TCP echo of 1 MiB intact on both, UDP echo
 # (also fragmented), ping, IPv6 link-local; then DHCP and SLAAC from a
-# dnsmasq in the same namespace; SIGTERM gives a clean exit.
+# dnsmasq in the same namespace; SIGTERM gives a clean exit. Last, with the
+# shipped appliance.conf (and with no echo key at all), echo, discard and
+# chargen are off: TCP refused, UDP echo unanswered.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -36,8 +38,10 @@ check "udp echo, ipv6" in_ns "$PY" "$CLIENT" udp fd00:db8::2 1200
 # EUI-64 from the MAC 02:00:00:00:00:02 (RFC 4291 appendix A).
 check "tcp echo, ipv6 link-local" in_ns "$PY" "$CLIENT" tcp fe80::ff:fe00:2%tap0 65536
 check "ping ipv6" in_ns "$PY" "$CLIENT" ping fd00:db8::2 3
+# Each client waited for by pid: `wait -n` could miss a client that had
+# already ended, and the check failed now and then with all four intact.
 check "4 tcp echoes at once, 256 KiB each" in_ns bash -c \
-	"for i in 1 2 3 4; do '$PY' '$CLIENT' tcp 192.0.2.2 262144 & done; r=0; for i in 1 2 3 4; do wait -n || r=1; done; exit \$r"
+	"p=(); for i in 1 2 3 4; do '$PY' '$CLIENT' tcp 192.0.2.2 262144 & p+=(\$!); done; r=0; for i in \${p[@]}; do wait \$i || r=1; done; exit \$r"
 twin_stop
 check "SIGTERM: exit status 0" [ $? = 0 ]
 check "SIGTERM: logged" grep -q "signal 15: shutting down" "$WORK/static.log"
@@ -47,13 +51,13 @@ check "no sanitizer report" bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime
 if ! command -v dnsmasq >/dev/null; then
 	fail "dhcp: dnsmasq is not installed (package dnsmasq-base)"
 else
-	in_ns dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --bind-interfaces \
+	ns_daemon dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --bind-interfaces \
 		--interface=tap0 --dhcp-range=192.0.2.50,192.0.2.59,255.255.255.0,1h \
 		--enable-ra --dhcp-range=fd00:db8::,ra-only,64,1h \
 		--dhcp-leasefile="$WORK/leases" --pid-file="$WORK/dnsmasq.pid" \
-		--log-facility="$WORK/dnsmasq.log" &
-	PIDS+=($!)
-	printf 'hostname=twin-dhcp\nip=dhcp\nip6=slaac\n' >"$WORK/dhcp.conf"
+		--log-facility="$WORK/dnsmasq.log" </dev/null >/dev/null 2>&1
+	dnsmasq_pid=${PIDS[-1]}
+	printf 'hostname=twin-dhcp\nip=dhcp\nip6=slaac\necho=on\n' >"$WORK/dhcp.conf"
 	twin_start "$WORK/dhcp.log" "$WORK/dhcp.conf" 02:00:00:00:00:03
 	if check "dhcp: address leased" wait_log "$WORK/dhcp.log" "ipv4 192\.0\.2\.5[0-9]/24" 20; then
 		ip4=$(grep -oE "ipv4 192\.0\.2\.5[0-9]" "$WORK/dhcp.log" | head -1 | cut -d' ' -f2)
@@ -67,7 +71,34 @@ else
 	fi
 	twin_stop
 	check "dhcp twin: exit status 0" [ $? = 0 ]
+	kill "$dnsmasq_pid" && wait "$dnsmasq_pid"
+	check "dnsmasq stopped, nothing left in the namespace" test -z "$(ip netns pids "$NS")"
 fi
+
+# ---- diagnostic services off by default ----
+# off_by_default NAME CONF MAC ADDRESS: the twin with CONF answers ping at
+# ADDRESS, but not echo, discard or chargen.
+off_by_default() {
+	local name=$1 conf=$2 mac=$3 addr=$4
+	twin_start "$WORK/$name.log" "$conf" "$mac"
+	if check "$name: twin up" wait_log "$WORK/$name.log" "net: ready" 10; then
+		check "$name: diagnostics not started" \
+			bash -c "! grep -Eq '^(echo|bulk): ' '$WORK/$name.log'"
+		check "$name: ping $addr" in_ns "$PY" "$CLIENT" ping "$addr" 3
+		check "$name: tcp 7, 9, 19 refused, udp echo unanswered" \
+			in_ns "$PY" "$CLIENT" closed "$addr" 3
+	fi
+	twin_stop
+	check "$name: exit status 0" [ $? = 0 ]
+}
+# The shipped file, with a static address instead of DHCP and SLAAC.
+sed -e 's|^ip=dhcp$|ip=192.0.2.4/24|' -e 's|^ip6=slaac$|ip6=fd00:db8::4/64|' \
+	image/appliance.conf >"$WORK/shipped.conf"
+check "the shipped appliance.conf, made static, still sets echo=off" \
+	grep -qx 'echo=off' "$WORK/shipped.conf"
+off_by_default shipped "$WORK/shipped.conf" 02:00:00:00:00:04 192.0.2.4
+printf 'hostname=twin\nip=192.0.2.5/24\nip6=fd00:db8::5/64\n' >"$WORK/no-echo-key.conf"
+off_by_default "no echo key" "$WORK/no-echo-key.conf" 02:00:00:00:00:05 192.0.2.5
 for f in "$WORK"/*.log; do
 	[ "$T_FAIL" = 0 ] || { echo "--- $f"; tail -20 "$f"; }
 done

@@ -4,23 +4,44 @@
 #   netns_setup      creates namespace $NS with tap0 (192.0.2.1/24,
 #                    fd00:db8::1/64 on the kernel side), up
 #   twin_start LOG CONF MAC   runs the twin in $NS on tap0; sets TWIN_PID
+#   ns_daemon CMD...          runs CMD in $NS in the background (a server
+#                    such as dnsmasq), its pid recorded for the cleanup
 #   wait_log LOG REGEX SECS   waits until the log matches
 #   in_ns CMD...     runs CMD inside $NS
 # Addresses are from the documentation ranges (RFC 5737, RFC 3849-like ULA).
+#
+# Everything started here is stopped on success, failure and interrupt:
+# the recorded children (not yet reaped, so their pids are still theirs)
+# and whatever else runs in the namespace (a process left there keeps it
+# alive after `ip netns del`, unseen), and only then the namespace goes.
 
 NS=apl-test-$$
 WORK=$(mktemp -d)
 TWIN_PID=
 PIDS=()
 
+# The recorded children, and every process in $NS.
+netns_started() {
+	printf '%s\n' "${PIDS[@]}"
+	ip netns pids "$NS" 2>/dev/null
+}
+
 netns_cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	local p i
+	trap - EXIT INT TERM
+	for p in $(netns_started); do kill "$p" 2>/dev/null; done
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	for p in $(netns_started); do kill -KILL "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap netns_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
@@ -41,10 +62,23 @@ twin_start() {
 	PIDS+=("$TWIN_PID")
 }
 
+ns_daemon() {
+	# Not through in_ns: $! must be the command itself (ip netns exec execs
+	# it), not a subshell whose death would leave the command running.
+	ip netns exec "$NS" "$@" &
+	PIDS+=($!)
+}
+
 # Stop the twin with SIGTERM (the host's `xl shutdown`); returns its exit status.
 twin_stop() {
+	local rc p keep=()
 	kill -TERM "$TWIN_PID" 2>/dev/null
 	wait "$TWIN_PID"
+	rc=$?
+	# Reaped: its pid may be reused, so it is no longer ours to kill.
+	for p in "${PIDS[@]}"; do [ "$p" = "$TWIN_PID" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+	return $rc
 }
 
 wait_log() {

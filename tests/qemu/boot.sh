@@ -43,14 +43,18 @@ if [ ! -f "$img" ]; then
 	exit 1
 fi
 
-rm -f "$log"
+rm -f "$log" "$work/qemu.pid"
 echo "qemu-test: booting $board (at most ${timeout_s}s); serial log in $log"
 start=$(date +%s.%N)
 QEMU_SELFTEST=shutdown QEMU_LOG=$log QEMU_TIMEOUT=$timeout_s \
 	QEMU_UNTIL='dom0: selftest (passed|failed)|dom0: error|panic|Panic|PANIC' \
-	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
+	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 QEMU_PIDFILE=$work/qemu.pid \
 	image/qemu.sh "$board" "$img" "$work/run" &
 qpid=$!
+# On any exit, QEMU (under `timeout`) by its pid file, and image/qemu.sh.
+trap '[ -f "$work/qemu.pid" ] && kill "$(cat "$work/qemu.pid")" 2>/dev/null; kill $qpid 2>/dev/null; wait $qpid 2>/dev/null' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # Note when each stage first shows up, and print progress for a watcher.
 : >"$marks"
 seen=0
@@ -72,6 +76,7 @@ while kill -0 $qpid 2>/dev/null || [ $seen -lt ${#stages[@]} ]; do
 done
 wait $qpid
 qrc=$?
+trap - EXIT # image/qemu.sh waited for QEMU: nothing of ours runs any more
 
 declare -A at
 for i in "${!stages[@]}"; do
@@ -88,6 +93,11 @@ for i in "${!stages[@]}"; do
 done
 check "$board: no panic or dom0 error on the console" \
 	bash -c "! grep -Eq 'dom0: error|Kernel panic|Xen BUG|PANIC' '$log'"
+# The shipped appliance.conf leaves the diagnostic services off.
+if grep -q 'net: ready' "$log"; then
+	check "$board: echo, discard and chargen off by default (not started)" \
+		bash -c "! grep -Eq 'echo: tcp and udp port|bulk: tcp discard' '$log'"
+fi
 check "$board: QEMU run ended on the self-test result (qemu.sh exit $qrc)" test "$qrc" = 0
 if [ "$T_FAIL" != 0 ]; then
 	echo "---- last 40 lines of $log ----"

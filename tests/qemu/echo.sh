@@ -14,10 +14,16 @@ work=${B:-build}/test/echo-$board
 log=$work/serial.log
 CLIENT=tests/host/echo_client.py
 mkdir -p "$work"
-rm -f "$log"
+rm -f "$log" "$work/qemu.pid"
 
 # dom0's network self-test: it pings the guest, then leaves it running.
 export QEMU_SELFTEST=net
+# echo, discard and chargen are off in the shipped appliance.conf: on for
+# this test only. The bad ip6_gateway (the value that overflowed the IPv6
+# parser, issue 7) reaches the guest as dom0 copies the file: the guest
+# must refuse it, say so, and go on without it.
+BAD_GW6=1:2:3:4:5:6:7:8::1:2:3:4:5:6:7:8:9:a:b:c
+export QEMU_CONF="echo=on ip6_gateway=$BAD_GW6"
 # A free port on 127.0.0.1 for the forward.
 ECHO_PORT=$(free_port)
 export ECHO_PORT
@@ -27,11 +33,16 @@ start=$(date +%s.%N)
 QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
 	QEMU_PIDFILE=$work/qemu.pid setsid image/qemu.sh "$board" "$img" "$work/run" &
 runner=$!
+# QEMU (under `timeout`, in a process group of its own) by its pid file;
+# image/qemu.sh by its session, in case QEMU has not started yet.
 stop_qemu() {
 	[ -f "$work/qemu.pid" ] && kill "$(cat "$work/qemu.pid")" 2>/dev/null
+	kill -- "-$runner" 2>/dev/null
 	wait "$runner" 2>/dev/null
 }
 trap stop_qemu EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # wait_for REGEX SECONDS: until the serial log shows REGEX.
 wait_for() {
@@ -66,6 +77,8 @@ wait_for 'echo: tcp and udp port 7' 10
 # bad") before it looks for the forward's socket, so replies never leave.
 # UDP echo is covered by the host twin (tests/host/echo.sh).
 check "tcp echo of 1 MiB intact through the forward" "$PY" "$CLIENT" tcp 127.0.0.1 1048576
+check "the guest refused the bad ip6_gateway from xenstore, with its reason" \
+	grep -Eq 'config: refused appliance/ip6_gateway: expected an IPv6 address' "$log"
 check "no panic or fatal exception on the console" \
 	bash -c "! grep -Eq 'guest: (fatal|panic)|Kernel panic|Xen BUG' '$log'"
 done_tests

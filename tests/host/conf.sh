@@ -33,6 +33,7 @@ rejects spaces 2 "spaces" 'ip=dhcp\nhostname = box\n'
 rejects twice 3 "twice" 'http=on\nhttps=on\nhttp=off\n'
 rejects onoff 1 '"on" or "off"' 'https=yes\n'
 rejects ip6 1 "IPv6 address" 'ip6=2001:db8::1::2/64\n'
+rejects ip6-groups-after-full 1 "IPv4 or IPv6 address" 'nameserver=1:2:3:4:5:6:7:8::1:2:3:4:5:6:7:8:9:a:b:c\n'
 check "a CRLF file (edited on Windows) passes" bash -c \
 	"printf 'hostname=box\r\nip=dhcp\r\n' >'$tmp/crlf.conf' && '$confcheck' '$tmp/crlf.conf'"
 

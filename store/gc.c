@@ -82,9 +82,9 @@ static int write_live_pack(struct store *st, const struct oidvec *live, uint64_t
 	struct store_packw w;
 	int r;
 
-	if ((r = log_rec_begin(&st->log, LOG_PACK, true)) ||
-	    (r = store_packw_begin(&w, log_sink, &st->log, (uint32_t)live->n)))
+	if ((r = log_rec_begin(&st->log, LOG_PACK, true)))
 		return r;
+	r = store_packw_begin(&w, log_sink, &st->log, (uint32_t)live->n);
 	for (size_t i = 0; i < live->n && !r; i++) {
 		uint8_t *data;
 		size_t len;
@@ -94,8 +94,10 @@ static int write_live_pack(struct store *st, const struct oidvec *live, uint64_t
 		r = store_packw_object(&w, type, data, len, &offs[i]);
 		free(data);
 	}
-	if (r || (r = store_packw_end(&w, NULL)))
+	if (r || (r = store_packw_end(&w, NULL))) {
+		log_rec_abort(&st->log);
 		return r;
+	}
 	log_rec_index_start(&st->log, w.off, (uint32_t)live->n);
 	for (size_t i = 0; i < live->n && !r; i++) {
 		struct log_idx e;

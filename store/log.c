@@ -23,6 +23,7 @@ struct log_writer {
 	uint32_t idx_crc;
 	bool in_idx;
 	bool other;
+	bool active;     /* begun, not yet ended or abandoned */
 };
 
 static uint64_t round_up(uint64_t x, uint64_t a)
@@ -401,6 +402,9 @@ int log_rec_begin(struct log *l, int type, bool other)
 	if (!w)
 		return -ENOMEM;
 	l->w = w;
+	/* One record at a time: a pack streaming in holds the writer. */
+	if (w->active)
+		return -EBUSY;
 	memset(&w->rec, 0, sizeof(w->rec));
 	memcpy(w->rec.magic, "GREC", 4);
 	w->rec.type = (uint16_t)type;
@@ -415,7 +419,54 @@ int log_rec_begin(struct log *l, int type, bool other)
 	w->crc = w->idx_crc = 0;
 	w->in_idx = false;
 	memset(w->chunk, 0, LOG_HDR);
-	return w->start + LOG_BLOCK <= w->limit ? 0 : -ENOSPC;
+	if (w->start + LOG_BLOCK > w->limit)
+		return -ENOSPC;
+	w->active = true;
+	return 0;
+}
+
+void log_rec_abort(struct log *l)
+{
+	/* Nothing of it is found: its header block was never written. */
+	if (l->w)
+		l->w->active = false;
+}
+
+/* Bytes [off, off + len) of the record being written, wherever they are now. */
+int log_rec_read(struct log *l, uint64_t off, void *buf, size_t len)
+{
+	struct log_writer *w = l->w;
+	uint8_t *out = buf;
+
+	if (!w || !w->active || off > w->pos || len > w->pos - off)
+		return -EINVAL;
+	while (len) {
+		size_t n;
+		int r;
+		if (off >= w->cstart) {
+			/* In the chunk not yet written. */
+			memcpy(out, w->chunk + (off - w->cstart), len);
+			return 0;
+		}
+		if (off < LOG_BLOCK) {
+			/* Block 0 waits in memory for the header. */
+			n = LOG_BLOCK - (size_t)off < len ? LOG_BLOCK - (size_t)off : len;
+			memcpy(out, w->first + off, n);
+		} else {
+			n = w->cstart - off < len ? (size_t)(w->cstart - off) : len;
+			if ((r = log_read(l, w->start + off, out, n)))
+				return r;
+		}
+		out += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+uint64_t log_rec_bytes(const struct log *l)
+{
+	return l->w && l->w->active ? l->w->pos : 0;
 }
 
 /* The chunk is full: write it, except block 0, which waits for the header. */
@@ -452,8 +503,10 @@ int log_rec_write(struct log *l, const void *data, size_t len)
 		w->pos += n;
 		p += n;
 		len -= n;
-		if (w->pos - w->cstart == CHUNK && (r = flush_chunk(l, w)))
+		if (w->pos - w->cstart == CHUNK && (r = flush_chunk(l, w))) {
+			w->active = false;
 			return r;
+		}
 	}
 	return 0;
 }
@@ -465,7 +518,17 @@ void log_rec_index_start(struct log *l, uint64_t pack_len, uint32_t nobj)
 	l->w->rec.nobj = nobj;
 }
 
+static int rec_finish(struct log *l, uint64_t *off);
+
 int log_rec_end(struct log *l, uint64_t *off)
+{
+	int r = rec_finish(l, off);
+
+	l->w->active = false;
+	return r;
+}
+
+static int rec_finish(struct log *l, uint64_t *off)
 {
 	struct log_writer *w = l->w;
 	size_t in = (size_t)(w->pos - w->cstart), tail = (size_t)round_up(in, LOG_BLOCK);

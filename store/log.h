@@ -100,8 +100,18 @@ int log_flush(struct log *l);
 /* Write the superblock with a checkpoint at the head (flushes around it). */
 int log_checkpoint(struct log *l);
 
-/* Streaming record writer into the active region (or `other` region). */
+/*
+ * Streaming record writer into the active region (or `other` region). One
+ * record at a time: -EBUSY while another is being written. A record
+ * nobody ends must be abandoned with log_rec_abort; a failed write or end
+ * abandons it itself.
+ */
 int log_rec_begin(struct log *l, int type, bool other);
+void log_rec_abort(struct log *l);
+/* Read back bytes of the record being written (record offsets, header included). */
+int log_rec_read(struct log *l, uint64_t off, void *buf, size_t len);
+/* Bytes of the record being written so far, header included (0 if none). */
+uint64_t log_rec_bytes(const struct log *l);
 int log_rec_write(struct log *l, const void *data, size_t len);
 /* From here the bytes written are the record's index (LOG_PACK). */
 void log_rec_index_start(struct log *l, uint64_t pack_len, uint32_t nobj);

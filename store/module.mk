@@ -86,7 +86,7 @@ $(STORE_UNIT_OUT)/test_store_%: tests/unit/store/test_%.c $(STORE_UNIT_HELPERS) 
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store $< $(STORE_UNIT_HELPERS) \
 		$(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
 
-STORE_UNIT_BINS := $(addprefix $(STORE_UNIT_OUT)/test_store_,objects log refs serve)
+STORE_UNIT_BINS := $(addprefix $(STORE_UNIT_OUT)/test_store_,objects log refs serve import)
 UNIT_BINS += $(STORE_UNIT_BINS)
 
 $(STORE_UNIT_OUT)/fuzz_store_%: tests/fuzz/store_%.c $(STORE_OUT)/fuzz/libstore.a | $(SETUP)

@@ -64,14 +64,20 @@ int store_oid_cmp(const struct store_oid *a, const struct store_oid *b)
 	return memcmp(a->b, b->b, STORE_OID_LEN);
 }
 
-void store_object_id(int type, const void *data, size_t len, struct store_oid *oid)
+void store_object_header(struct store_sha1 *c, int type, uint64_t len)
 {
 	char hdr[32];
-	int n = snprintf(hdr, sizeof(hdr), "%s %zu", store_type_name(type), len);
+	int n = snprintf(hdr, sizeof(hdr), "%s %llu", store_type_name(type), (unsigned long long)len);
+
+	store_sha1_update(c, hdr, (size_t)n + 1);
+}
+
+void store_object_id(int type, const void *data, size_t len, struct store_oid *oid)
+{
 	struct store_sha1 c;
 
 	store_sha1_init(&c);
-	store_sha1_update(&c, hdr, (size_t)n + 1);
+	store_object_header(&c, type, len);
 	store_sha1_update(&c, data, len);
 	store_sha1_final(&c, oid->b);
 }

@@ -52,6 +52,9 @@ int store_oid_cmp(const struct store_oid *a, const struct store_oid *b);
 
 /* The id of an object: SHA-1 over "<type> <len>\0" and the content. */
 void store_object_id(int type, const void *data, size_t len, struct store_oid *oid);
+/* The "<type> <len>\0" an id hashes first, for content hashed in pieces after it. */
+struct store_sha1;
+void store_object_header(struct store_sha1 *c, int type, uint64_t len);
 
 /* ---- trees ---- */
 

@@ -104,7 +104,6 @@ struct ent {
 };
 
 struct ix {
-	const uint8_t *pack;
 	struct store_src src; /* the pack without its trailer */
 	struct ent *e;
 	uint32_t n;
@@ -158,6 +157,68 @@ static int found(struct ix *x, struct ent *e, int type, const uint8_t *data, siz
 	return 0;
 }
 
+/* CRC-32 of the raw bytes [off, end) of the pack, for the .idx. */
+static int crc_raw(struct ix *x, uint64_t off, uint64_t end, uint32_t *crc)
+{
+	uint8_t buf[512];
+	int r = 0;
+
+	*crc = 0;
+	while (off < end && !r) {
+		size_t n = end - off < sizeof(buf) ? (size_t)(end - off) : sizeof(buf);
+		if (!(r = x->src.read(x->src.ctx, off, buf, n)))
+			*crc = store_crc32(*crc, buf, n);
+		off += n;
+	}
+	return r;
+}
+
+/*
+ * A blob's id, hashing its content as it is inflated: a large blob is
+ * never whole in memory here. *zlen gets the stream's length.
+ */
+static int blob_id(struct ix *x, struct ent *e, size_t *zlen)
+{
+	struct store_zip_reader *zr;
+	struct store_sha1 sha;
+	uint8_t buf[4096];
+	size_t got = 1;
+	int r = store_zip_reader_open(&zr, &x->src, e->off + e->h.hdr_len, e->h.size);
+
+	store_sha1_init(&sha);
+	store_object_header(&sha, STORE_OBJ_BLOB, e->h.size);
+	while (!r && got)
+		if (!(r = store_zip_reader_read(zr, buf, sizeof(buf), &got)))
+			store_sha1_update(&sha, buf, got);
+	if (!r) {
+		*zlen = (size_t)store_zip_reader_consumed(zr);
+		store_sha1_final(&sha, e->oid.b);
+		e->type = STORE_OBJ_BLOB;
+		e->done = true;
+		x->resolved++;
+	}
+	store_zip_reader_close(zr);
+	return r;
+}
+
+/* One entry of pass 1: its compressed length and, for a whole object, its id. */
+static int scan_one(struct ix *x, struct ent *e, size_t *zlen)
+{
+	uint8_t *data;
+	int r;
+
+	if (e->h.size > x->max_obj)
+		return -EFBIG;
+	if (e->h.type == STORE_OBJ_BLOB)
+		return blob_id(x, e, zlen);
+	if ((r = inflate_entry(x, e, &data, zlen)))
+		return r;
+	if (e->h.type < STORE_OBJ_OFS_DELTA)
+		r = found(x, e, e->h.type, data, (size_t)e->h.size);
+	free(data);
+	return r;
+}
+
 /* Pass 1: walk the entries in order, find their lengths, name whole objects. */
 static int scan_entries(struct ix *x, uint64_t end)
 {
@@ -165,21 +226,16 @@ static int scan_entries(struct ix *x, uint64_t end)
 
 	for (uint32_t i = 0; i < x->n; i++) {
 		struct ent *e = &x->e[i];
-		uint8_t *data;
 		size_t zlen;
 		int r;
 
 		e->off = pos;
 		if ((r = store_pack_entry_parse(&x->src, pos, STORE_PACK_HDR, &e->h)) ||
-		    (r = inflate_entry(x, e, &data, &zlen)))
-			return r;
-		if (e->h.type < STORE_OBJ_OFS_DELTA)
-			r = found(x, e, e->h.type, data, (size_t)e->h.size);
-		free(data);
-		if (r)
+		    (r = scan_one(x, e, &zlen)))
 			return r;
 		pos += e->h.hdr_len + zlen;
-		e->crc = store_crc32(0, x->pack + e->off, (size_t)(pos - e->off));
+		if ((r = crc_raw(x, e->off, pos, &e->crc)))
+			return r;
 	}
 	return pos == end ? 0 : -EINVAL;
 }
@@ -445,20 +501,16 @@ static int resolve_thin(struct ix *x, store_base_fn get_base, void *ctx, uint32_
 	return x->resolved == x->n ? 0 : -EINVAL;
 }
 
-static int check_frame(const uint8_t *pack, size_t len, uint32_t *n)
+/* The 12-byte header: "PACK", version 2 or 3, and a plausible object count. */
+int store_pack_header(const uint8_t hdr[STORE_PACK_HDR], uint64_t len, uint32_t *n)
 {
-	uint8_t sum[20];
-
-	if (len < STORE_PACK_HDR + 20 || memcmp(pack, "PACK", 4))
+	if (memcmp(hdr, "PACK", 4) || (be32(hdr + 4) != 2 && be32(hdr + 4) != 3))
 		return -EINVAL;
-	if (be32(pack + 4) != 2 && be32(pack + 4) != 3)
-		return -EINVAL;
-	*n = be32(pack + 8);
+	*n = be32(hdr + 8);
 	/* Every entry takes at least 3 bytes: a header byte and a zlib stream. */
-	if (*n > (len - STORE_PACK_HDR - 20) / 3)
+	if (len < STORE_PACK_HDR + 20 || *n > (len - STORE_PACK_HDR - 20) / 3)
 		return -EINVAL;
-	store_sha1(pack, len - 20, sum);
-	return memcmp(sum, pack + len - 20, 20) ? -EINVAL : 0;
+	return 0;
 }
 
 static int export_index(struct ix *x, struct store_pack_index *idx)
@@ -476,27 +528,49 @@ static int export_index(struct ix *x, struct store_pack_index *idx)
 	return 0;
 }
 
-int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base_fn get_base,
-		     void *ctx, struct store_pack_index *idx)
+int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base_fn get_base,
+			 void *ctx, struct store_pack_index *idx)
 {
-	struct ix x = { .pack = pack, .max_obj = max_obj };
+	struct ix x = { .src = *src, .max_obj = max_obj };
+	uint8_t hdr[STORE_PACK_HDR];
 	int r;
 
 	memset(idx, 0, sizeof(*idx));
-	if ((r = check_frame(pack, len, &x.n)))
+	if (src->size < STORE_PACK_HDR)
+		return -EINVAL;
+	if ((r = src->read(src->ctx, 0, hdr, sizeof(hdr))) ||
+	    (r = store_pack_header(hdr, src->size + 20, &x.n)))
 		return r;
-	x.src = (struct store_src){ mem_read, (void *)pack, len - 20 };
 	x.e = calloc(x.n + 1, sizeof(*x.e));
 	if (!x.e)
 		return -ENOMEM;
-	if (!(r = scan_entries(&x, len - 20)) && !(r = build_kids(&x)) &&
+	if (!(r = scan_entries(&x, src->size)) && !(r = build_kids(&x)) &&
 	    !(r = resolve_in_pack(&x)) && !(r = resolve_thin(&x, get_base, ctx, &idx->thin_bases)))
 		r = export_index(&x, idx);
-	memcpy(idx->checksum, pack + len - 20, 20);
 	free(x.ofs_kids);
 	free(x.ref_kids);
 	free(x.e);
 	return r;
+}
+
+int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base_fn get_base,
+		     void *ctx, struct store_pack_index *idx)
+{
+	struct store_src src = { mem_read, (void *)pack, len - 20 };
+	uint8_t sum[20];
+	uint32_t n;
+	int r;
+
+	memset(idx, 0, sizeof(*idx));
+	if (len < STORE_PACK_HDR + 20 || (r = store_pack_header(pack, len, &n)))
+		return -EINVAL;
+	store_sha1(pack, len - 20, sum);
+	if (memcmp(sum, pack + len - 20, 20))
+		return -EINVAL;
+	if ((r = store_pack_index_src(&src, max_obj, get_base, ctx, idx)))
+		return r;
+	memcpy(idx->checksum, pack + len - 20, 20);
+	return 0;
 }
 
 void store_pack_index_free(struct store_pack_index *idx)

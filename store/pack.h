@@ -61,6 +61,16 @@ struct store_pack_index {
  */
 int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base_fn get_base,
 		     void *ctx, struct store_pack_index *idx);
+/*
+ * The same over a pack in `src` (its bytes without the 20-byte trailer,
+ * which the caller has checked, e.g. while the pack streamed in); the
+ * caller fills idx->checksum. Blobs are hashed as they are inflated,
+ * never whole in memory; other objects and delta bases are.
+ */
+int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base_fn get_base,
+			 void *ctx, struct store_pack_index *idx);
+/* Check a pack's 12-byte header against its length (trailer included); *n = objects. */
+int store_pack_header(const uint8_t hdr[STORE_PACK_HDR], uint64_t len, uint32_t *n);
 void store_pack_index_free(struct store_pack_index *idx);
 
 /* The .idx v2 for an indexed pack, into a malloc'd buffer. */

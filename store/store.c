@@ -7,6 +7,7 @@
 
 #include "delta.h"
 #include "pack.h"
+#include "sha1.h"
 
 /* ---- the in-memory index ---- */
 
@@ -329,7 +330,93 @@ void store_stats(struct store *st, struct store_stats *s)
 	s->dev_size = st->log.sb.dev_size;
 }
 
-/* ---- adding packs ---- */
+/* ---- adding a pack as its bytes arrive ---- */
+
+struct store_import {
+	struct store *st;
+	struct store_sha1 sha;   /* every byte but the last 20 */
+	uint8_t tail[20];        /* the last bytes seen: the trailer, once the pack ends */
+	size_t ntail;
+	uint8_t hdr[STORE_PACK_HDR];
+	uint64_t len;            /* bytes so far */
+	int err;                 /* the first error; later calls return it */
+};
+
+int store_import_begin(struct store *st, uint64_t size_hint, struct store_import **out)
+{
+	uint64_t region = st->log.sb.region_end - st->log.sb.region_start;
+	struct store_import *imp;
+	int r;
+
+	if (log_rec_size(size_hint) > region)
+		return -ENOSPC;
+	/* Room for the pack and its index (24 bytes an object), made before it starts. */
+	if (size_hint && log_rec_size(size_hint + size_hint / 4) > log_free(&st->log) &&
+	    (r = store_compact(st)))
+		return r;
+	if (!(imp = calloc(1, sizeof(*imp))))
+		return -ENOMEM;
+	if ((r = log_rec_begin(&st->log, LOG_PACK, false))) {
+		free(imp);
+		return r;
+	}
+	imp->st = st;
+	store_sha1_init(&imp->sha);
+	*out = imp;
+	return 0;
+}
+
+/* Hash all but the last 20 bytes seen, which may be the trailer. */
+static void import_hash(struct store_import *imp, const uint8_t *p, size_t len)
+{
+	size_t out;
+
+	if (len >= 20) {
+		store_sha1_update(&imp->sha, imp->tail, imp->ntail);
+		store_sha1_update(&imp->sha, p, len - 20);
+		memcpy(imp->tail, p + len - 20, 20);
+		imp->ntail = 20;
+		return;
+	}
+	/* Fewer than 20 new bytes: the oldest of the tail leave it. */
+	out = imp->ntail + len > 20 ? imp->ntail + len - 20 : 0;
+	store_sha1_update(&imp->sha, imp->tail, out);
+	memmove(imp->tail, imp->tail + out, imp->ntail - out);
+	memcpy(imp->tail + imp->ntail - out, p, len);
+	imp->ntail += len - out;
+}
+
+/* Refuse what is no pack as soon as its header is in, not after the whole upload. */
+static int import_header(struct store_import *imp, const uint8_t *p, size_t len)
+{
+	size_t n;
+	uint32_t count;
+
+	if (imp->len >= STORE_PACK_HDR)
+		return 0;
+	n = STORE_PACK_HDR - (size_t)imp->len < len ? STORE_PACK_HDR - (size_t)imp->len : len;
+	memcpy(imp->hdr + imp->len, p, n);
+	if (imp->len + n < STORE_PACK_HDR)
+		return 0;
+	return store_pack_header(imp->hdr, UINT32_MAX, &count);
+}
+
+int store_import_write(struct store_import *imp, const void *data, size_t len)
+{
+	if (imp->err)
+		return imp->err;
+	if ((imp->err = import_header(imp, data, len)) ||
+	    (imp->err = log_rec_write(&imp->st->log, data, len)))
+		return imp->err;
+	import_hash(imp, data, len);
+	imp->len += len;
+	return 0;
+}
+
+static int import_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	return log_rec_read(ctx, LOG_HDR + off, buf, len);
+}
 
 static int thin_base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data,
 		     size_t *len)
@@ -337,15 +424,13 @@ static int thin_base(void *ctx, const struct store_oid *oid, int *type, uint8_t 
 	return store_get(ctx, oid, type, data, len);
 }
 
-static int write_pack_record(struct store *st, const uint8_t *pack, size_t len,
-			     const struct store_pack_index *pix, uint64_t *rec)
+/* The index part of the record: the objects' ids and offsets in the pack. */
+static int import_index(struct store *st, uint64_t pack_len, const struct store_pack_index *pix,
+			uint64_t *rec)
 {
-	int r = log_rec_begin(&st->log, LOG_PACK, false);
+	int r = 0;
 
-	if (!r)
-		r = log_rec_write(&st->log, pack, len);
-	if (!r)
-		log_rec_index_start(&st->log, len, pix->n);
+	log_rec_index_start(&st->log, pack_len, pix->n);
 	for (uint32_t i = 0; i < pix->n && !r; i++) {
 		struct log_idx e;
 		memcpy(e.oid, pix->obj[i].oid.b, STORE_OID_LEN);
@@ -355,40 +440,65 @@ static int write_pack_record(struct store *st, const uint8_t *pack, size_t len,
 	return r ? r : log_rec_end(&st->log, rec);
 }
 
-int store_log_pack(struct store *st, const uint8_t *pack, size_t len,
-		   const struct store_pack_index *pix)
+/* Verify the whole pack from the device, then make its objects visible. */
+static int import_finish(struct store_import *imp, uint32_t *n_new)
 {
+	struct store *st = imp->st;
+	struct store_src src = { import_read, &st->log, imp->len - 20 };
+	struct store_pack_index pix;
+	uint8_t sum[20];
 	uint64_t rec;
+	uint32_t before = st->n;
 	int r;
 
-	if (log_rec_size(len + (uint64_t)pix->n * sizeof(struct log_idx)) > st->log.sb.region_end -
-									      st->log.sb.region_start)
-		return -ENOSPC;
-	if (log_rec_size(len + (uint64_t)pix->n * sizeof(struct log_idx)) > log_free(&st->log) &&
-	    (r = store_compact(st)))
+	if (imp->len < STORE_PACK_HDR + 20)
+		return -EINVAL;
+	store_sha1_final(&imp->sha, sum);
+	if (memcmp(sum, imp->tail, 20))
+		return -EINVAL;
+	if ((r = store_pack_index_src(&src, st->max_obj, thin_base, st, &pix)))
 		return r;
-	if ((r = write_pack_record(st, pack, len, pix, &rec)))
-		return r;
-	for (uint32_t i = 0; i < pix->n && !r; i++)
-		if (!store_has(st, &pix->obj[i].oid))
-			r = store_idx_add(st, &pix->obj[i].oid, rec + LOG_HDR + pix->obj[i].off);
+	if (!(r = import_index(st, imp->len, &pix, &rec)))
+		for (uint32_t i = 0; i < pix.n && !r; i++)
+			if (!store_has(st, &pix.obj[i].oid))
+				r = store_idx_add(st, &pix.obj[i].oid, rec + LOG_HDR + pix.obj[i].off);
 	store_idx_sort(st);
-	return r;
-}
-
-int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new)
-{
-	struct store_pack_index pix;
-	uint32_t before = st->n;
-	int r = store_pack_index(pack, len, st->max_obj, thin_base, st, &pix);
-
-	if (r)
-		return r;
-	r = store_log_pack(st, pack, len, &pix);
 	store_pack_index_free(&pix);
 	if (n_new)
 		*n_new = st->n - before;
 	return r;
+}
+
+int store_import_end(struct store_import *imp, uint32_t *n_new)
+{
+	int r = imp->err ? imp->err : import_finish(imp, n_new);
+
+	if (r)
+		log_rec_abort(&imp->st->log);
+	free(imp);
+	return r;
+}
+
+void store_import_abort(struct store_import *imp)
+{
+	if (imp) {
+		log_rec_abort(&imp->st->log);
+		free(imp);
+	}
+}
+
+int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new)
+{
+	struct store_import *imp;
+	int r = store_import_begin(st, len, &imp);
+
+	if (r)
+		return r;
+	if ((r = store_import_write(imp, pack, len))) {
+		store_import_abort(imp);
+		return r;
+	}
+	return store_import_end(imp, n_new);
 }
 
 int store_membuf_sink(void *ctx, const void *data, size_t len)

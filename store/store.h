@@ -52,11 +52,26 @@ bool store_has(struct store *st, const struct store_oid *oid);
 int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
 	      size_t *len);
 /*
- * Add the objects of a pack (thin packs: ref-delta bases may be objects
- * the store holds). Everything is verified first; on any error nothing is
- * written. Durable with the next ref update. `n_new` (may be NULL) gets
- * the number of objects the pack added.
+ * Add a pack as its bytes arrive (a push): store_import_begin, then
+ * store_import_write for each piece, then store_import_end. The bytes go
+ * straight into the log; at the end the pack is checked whole from the
+ * device (trailer, every entry and delta; thin packs: ref-delta bases may
+ * be objects the store holds) and only then are its objects visible. On
+ * any error, or store_import_abort, nothing of it is ever visible. While
+ * one is open every other write of the store is -EBUSY. `size_hint` (0 if
+ * unknown) lets begin make room first: a pack that outgrows the log's free
+ * space half-way is -ENOSPC. A header that is no pack's is refused at
+ * once. Durable with the next ref update. `n_new` (may be NULL) gets the
+ * number of objects the pack added. Memory: the log's 68 KiB writer, an
+ * entry of ~96 bytes per object while indexing, and each non-blob object
+ * (and delta base) whole while it is checked; blobs are hashed in pieces.
  */
+struct store_import;
+int store_import_begin(struct store *st, uint64_t size_hint, struct store_import **imp);
+int store_import_write(struct store_import *imp, const void *data, size_t len);
+int store_import_end(struct store_import *imp, uint32_t *n_new); /* frees imp */
+void store_import_abort(struct store_import *imp);                /* NULL is fine */
+/* The same for a pack in memory. */
 int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new);
 /* Write a pack of the given objects whole (no deltas) and add it. */
 int store_put_objects(struct store *st, const int *types, const uint8_t *const *data,

@@ -74,9 +74,6 @@ void store_refs_free(struct store *st);
 /* Append a LOG_REFS/LOG_SNAPSHOT record of refs (not flushed). */
 int store_refs_write(struct store *st, int type, const struct store_ref *refs, unsigned n,
 		     bool other);
-/* Write a pack record of a pack in memory into the log; adds its objects. */
-int store_log_pack(struct store *st, const uint8_t *pack, size_t len,
-		   const struct store_pack_index *pix);
 /* Compaction that also keeps what `keep` reaches (values about to be written). */
 int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nkeep);
 /* The scan callback that rebuilds the index and refs. */

@@ -395,7 +395,7 @@ int log_switch(struct log *l)
 
 int log_rec_begin(struct log *l, int type, bool other)
 {
-	struct log_writer *w = l->w ? l->w : malloc(sizeof(*w));
+	struct log_writer *w = l->w ? l->w : calloc(1, sizeof(*w));
 
 	if (l->err)
 		return -EROFS;

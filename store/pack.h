@@ -95,6 +95,13 @@ int store_packw_object(struct store_packw *w, int type, const void *data, size_t
 /* Write an ofs-delta against the entry at `base_off` of this pack. */
 int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *delta,
 			  size_t len, uint64_t *off);
+/*
+ * Copy an entry already in pack form (header and zlib stream, as the
+ * store keeps a whole object) in pieces: store_packw_raw_begin, then its
+ * bytes through store_packw_raw.
+ */
+int store_packw_raw_begin(struct store_packw *w, uint64_t *off);
+int store_packw_raw(struct store_packw *w, const void *data, size_t len);
 /* Write the trailer; `checksum` (may be NULL) gets it. Frees the writer. */
 int store_packw_end(struct store_packw *w, uint8_t checksum[20]);
 void store_packw_abort(struct store_packw *w);

@@ -98,6 +98,21 @@ int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *
 	return entry(w, hdr, n + sizeof(ofs) - k, delta, len, off);
 }
 
+int store_packw_raw_begin(struct store_packw *w, uint64_t *off)
+{
+	if (w->left == 0)
+		return -EINVAL;
+	w->left--;
+	if (off)
+		*off = w->off;
+	return 0;
+}
+
+int store_packw_raw(struct store_packw *w, const void *data, size_t len)
+{
+	return emit(w, data, len);
+}
+
 int store_packw_end(struct store_packw *w, uint8_t checksum[20])
 {
 	uint8_t sum[20];

@@ -1,7 +1,11 @@
 /*
- * The pack of everything reachable from the refs, as served to clients
- * and exported: newest commits first, each blob deltified against the
- * previously written version of the same path when the sizes are close.
+ * Packs as Git wants them, produced on demand: the objects reachable from
+ * a set of wants and not from a set of haves, newest commits first, each
+ * followed by its new trees and blobs; a blob is deltified against the
+ * version of the same path written before it when the sizes are close; a
+ * large blob the store keeps whole is copied as it lies on the device,
+ * never whole in memory. The caller pulls bytes when it has room for
+ * them (a socket), so nothing holds the pack.
  */
 #include "store_int.h"
 
@@ -13,8 +17,11 @@
 #include "delta.h"
 
 #define MAX_CHAIN 50 /* git pack-objects' default --depth */
+/* Blobs from this size are not deltified, and are copied raw when kept whole. */
+#define RAW_MIN (64u * 1024)
+#define RAW_PIECE (16u * 1024)
 
-/* ---- a pack of everything, with deltas between versions of a path ---- */
+/* ---- the last version of each path, for deltas ---- */
 
 struct pathmap {
 	struct pent {
@@ -76,67 +83,8 @@ static void pathmap_free(struct pathmap *m)
 	free(m->v);
 }
 
-struct serve {
-	struct store *st;
-	struct store_packw w;
-	struct oidset done;
-	struct pathmap paths;
-	uint32_t deltas;
-};
+/* ---- the stacks of the walk ---- */
 
-/* Try a delta against the last version of this path; 1 if written. */
-static int try_delta(struct serve *s, struct pent *p, const uint8_t *data, size_t len,
-		     uint64_t *off)
-{
-	uint8_t *base, *delta;
-	size_t blen, dlen;
-	int type, r;
-
-	if (!p->path || store_oid_is_zero(&p->oid) || p->depth >= MAX_CHAIN || len < 64 ||
-	    p->size > 2 * len || len > 2 * p->size)
-		return 0;
-	if (store_get(s->st, &p->oid, &type, &base, &blen))
-		return 0;
-	r = store_delta_create(base, blen, data, len, len / 2, &delta, &dlen);
-	free(base);
-	if (r)
-		return r == -ENOSPC ? 0 : r;
-	r = store_packw_ofs_delta(&s->w, p->off, delta, dlen, off);
-	free(delta);
-	return r ? r : 1;
-}
-
-static int emit(struct serve *s, const struct store_oid *oid, const char *path, const uint8_t *data,
-		size_t len, int type)
-{
-	struct pent *p = path && type == STORE_OBJ_BLOB ? path_slot(&s->paths, path) : NULL;
-	uint64_t off;
-	int r = 0, depth = 0;
-
-	if (path && type == STORE_OBJ_BLOB && !p)
-		return -ENOMEM;
-	if (p && (r = try_delta(s, p, data, len, &off)) == 1) {
-		depth = p->depth + 1;
-		s->deltas++;
-	} else if (!r) {
-		r = store_packw_object(&s->w, type, data, len, &off);
-	}
-	if (r < 0)
-		return r;
-	if (p) {
-		p->oid = *oid;
-		p->off = off;
-		p->size = len;
-		p->depth = depth;
-	}
-	return 0;
-}
-
-/*
- * Trees and blobs below `root`, depth first, each once. The walk keeps its
- * own stack on the heap (an item per entry waiting, with its path), so a
- * tree as deep as the store accepts costs no machine stack.
- */
 struct tree_item {
 	struct store_oid oid;
 	char *path;  /* "/dir/name" from the root tree, "" for the root */
@@ -147,6 +95,25 @@ struct tree_stack {
 	struct tree_item *v;
 	size_t n, cap;
 };
+
+struct oid_stack {
+	struct store_oid *v;
+	size_t n, cap;
+};
+
+static int oid_push(struct oid_stack *k, const struct store_oid *oid)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 256;
+		struct store_oid *v = realloc(k->v, sizeof(*v) * cap);
+		if (!v)
+			return -ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = *oid;
+	return 0;
+}
 
 static int tree_push(struct tree_stack *t, const struct store_oid *oid, const char *dir,
 		     const char *name, size_t name_len, int depth)
@@ -169,9 +136,13 @@ static int tree_push(struct tree_stack *t, const struct store_oid *oid, const ch
 	if (!(path = malloc(dl + name_len + 2)))
 		return -ENOMEM;
 	memcpy(path, dir, dl);
-	path[dl] = '/';
-	memcpy(path + dl + 1, name, name_len);
-	path[dl + 1 + name_len] = '\0';
+	/* The root tree is "", each entry "/name" below its directory's path. */
+	if (name_len) {
+		path[dl] = '/';
+		memcpy(path + dl + 1, name, name_len);
+		dl += 1 + name_len;
+	}
+	path[dl] = '\0';
 	t->v[t->n++] = (struct tree_item){ *oid, path, depth };
 	return 0;
 }
@@ -198,135 +169,351 @@ static int tree_push_entries(struct tree_stack *t, const struct tree_item *it,
 	return r;
 }
 
-static int emit_trees(struct serve *s, const struct store_oid *root)
+static void tree_stack_free(struct tree_stack *t)
 {
-	struct tree_stack t = { 0 };
-	int r = tree_push(&t, root, "", "", 0, 0);
-
-	if (!r)
-		t.v[0].path[0] = '\0';
-	while (!r && t.n) {
-		struct tree_item it = t.v[--t.n];
-		uint8_t *data;
-		size_t len;
-		int type;
-		if ((r = store_oidset_add(&s->done, &it.oid)) > 0 &&
-		    !(r = store_get(s->st, &it.oid, &type, &data, &len))) {
-			r = emit(s, &it.oid, it.path, data, len, type);
-			if (!r && type == STORE_OBJ_TREE)
-				r = tree_push_entries(&t, &it, data, len);
-			free(data);
-		}
-		free(it.path);
-	}
-	while (t.n)
-		free(t.v[--t.n].path);
-	free(t.v);
-	return r < 0 ? r : 0;
+	while (t->n)
+		free(t->v[--t->n].path);
+	free(t->v);
 }
 
-struct oid_stack {
-	struct store_oid *v;
-	size_t n, cap;
+/* ---- the packer ---- */
+
+struct store_packer {
+	struct store *st;
+	struct store_packw w;
+	struct oidset done;        /* written, or reachable from a have */
+	struct pathmap paths;
+	struct oid_stack k;        /* commits and tags still to visit */
+	struct tree_stack t;       /* trees and blobs of the commit being written */
+	struct store_oid *tips;
+	size_t ntips, next_tip;
+	struct store_membuf out;   /* bytes made, not yet read */
+	size_t out_pos;
+	uint64_t raw_off, raw_left; /* a whole entry being copied from the device */
+	uint32_t count, deltas;
+	unsigned epoch;            /* st->epoch when a raw copy started */
+	uint8_t checksum[20];
+	bool ended;
+	void (*on_obj)(void *ctx, const struct store_oid *oid, uint64_t off);
+	void *on_ctx;
 };
 
-static int oid_push(struct oid_stack *k, const struct store_oid *oid)
+static void written(struct store_packer *p, const struct store_oid *oid, uint64_t off)
 {
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 256;
-		struct store_oid *v = realloc(k->v, sizeof(*v) * cap);
-		if (!v)
-			return -ENOMEM;
-		k->v = v;
-		k->cap = cap;
+	if (p->on_obj)
+		p->on_obj(p->on_ctx, oid, off);
+}
+
+/* Try a delta against the last version of this path; 1 if written. */
+static int try_delta(struct store_packer *p, struct pent *pe, const uint8_t *data, size_t len,
+		     uint64_t *off)
+{
+	uint8_t *base, *delta;
+	size_t blen, dlen;
+	int type, r;
+
+	if (!pe->path || store_oid_is_zero(&pe->oid) || pe->depth >= MAX_CHAIN || len < 64 ||
+	    len >= RAW_MIN || pe->size > 2 * len || len > 2 * pe->size)
+		return 0;
+	if (store_get(p->st, &pe->oid, &type, &base, &blen))
+		return 0;
+	r = store_delta_create(base, blen, data, len, len / 2, &delta, &dlen);
+	free(base);
+	if (r)
+		return r == -ENOSPC ? 0 : r;
+	r = store_packw_ofs_delta(&p->w, pe->off, delta, dlen, off);
+	free(delta);
+	return r ? r : 1;
+}
+
+/* Remember where this version of a path went, as the base for its next one. */
+static void path_note(struct pent *pe, const struct store_oid *oid, uint64_t off, size_t size,
+		      int depth)
+{
+	if (pe) {
+		pe->oid = *oid;
+		pe->off = off;
+		pe->size = size;
+		pe->depth = depth;
 	}
-	k->v[k->n++] = *oid;
+}
+
+static int emit(struct store_packer *p, const struct store_oid *oid, const char *path,
+		const uint8_t *data, size_t len, int type)
+{
+	struct pent *pe = path && type == STORE_OBJ_BLOB ? path_slot(&p->paths, path) : NULL;
+	uint64_t off;
+	int r = 0, depth = 0;
+
+	if (path && type == STORE_OBJ_BLOB && !pe)
+		return -ENOMEM;
+	if (pe && (r = try_delta(p, pe, data, len, &off)) == 1) {
+		depth = pe->depth + 1;
+		p->deltas++;
+	} else if (!r) {
+		r = store_packw_object(&p->w, type, data, len, &off);
+	}
+	if (r < 0)
+		return r;
+	path_note(pe, oid, off, len, depth);
+	written(p, oid, off);
 	return 0;
 }
 
-/* A commit, then its new trees and blobs; its parents go on the stack. */
-static int emit_commit(struct serve *s, struct oid_stack *k, const struct store_oid *oid,
-		       const uint8_t *data, size_t len)
+/* A large blob the store keeps whole: start copying its entry as it lies. */
+static int start_raw(struct store_packer *p, const struct store_oid *oid, const char *path,
+		     uint64_t dev_off, uint64_t size)
+{
+	uint64_t raw_len, off;
+	int r;
+
+	if ((r = store_entry_raw_len(p->st, dev_off, &raw_len)) ||
+	    (r = store_packw_raw_begin(&p->w, &off)))
+		return r;
+	p->raw_off = dev_off;
+	p->raw_left = raw_len;
+	p->epoch = p->st->epoch;
+	path_note(path_slot(&p->paths, path), oid, off, (size_t)size, 0);
+	written(p, oid, off);
+	return 0;
+}
+
+static int copy_raw(struct store_packer *p)
+{
+	uint8_t buf[RAW_PIECE];
+	size_t n = p->raw_left < sizeof(buf) ? (size_t)p->raw_left : sizeof(buf);
+	int r;
+
+	/* A compaction leaves the old region intact until the next one writes over it. */
+	if (p->st->epoch - p->epoch > 1)
+		return -ESTALE;
+	r = log_read(&p->st->log, p->raw_off, buf, n);
+
+	if (!r)
+		r = store_packw_raw(&p->w, buf, n);
+	p->raw_off += n;
+	p->raw_left -= n;
+	return r;
+}
+
+/* One tree or blob of the commit being written (a tree pushes its entries). */
+static int step_tree(struct store_packer *p)
+{
+	struct tree_item it = p->t.v[--p->t.n];
+	uint64_t size, dev_off;
+	uint8_t *data;
+	size_t len;
+	int type, r;
+
+	if ((r = store_oidset_add(&p->done, &it.oid)) <= 0)
+		goto out;
+	if ((r = store_entry_info(p->st, &it.oid, &type, &size, &dev_off)))
+		goto out;
+	if (type == STORE_OBJ_BLOB && dev_off && size >= RAW_MIN) {
+		r = start_raw(p, &it.oid, it.path, dev_off, size);
+		goto out;
+	}
+	if ((r = store_get(p->st, &it.oid, &type, &data, &len)))
+		goto out;
+	r = emit(p, &it.oid, it.path, data, len, type);
+	if (!r && type == STORE_OBJ_TREE)
+		r = tree_push_entries(&p->t, &it, data, len);
+	free(data);
+out:
+	free(it.path);
+	return r < 0 ? r : 0;
+}
+
+/* A commit: written, its root tree next, its parents after. */
+static int step_commit(struct store_packer *p, const struct store_oid *oid, const uint8_t *data,
+		       size_t len)
 {
 	struct store_commit *c = malloc(sizeof(*c));
 	int r = c ? 0 : -ENOMEM;
 
 	if (!r)
-		r = store_commit_parse(data, len, c) ? -EINVAL : emit(s, oid, NULL, data, len, STORE_OBJ_COMMIT);
+		r = store_commit_parse(data, len, c) ? -EINVAL
+						     : emit(p, oid, NULL, data, len, STORE_OBJ_COMMIT);
 	if (!r)
-		r = emit_trees(s, &c->tree);
+		r = tree_push(&p->t, &c->tree, "", "", 0, 0);
 	for (unsigned i = c ? c->nparents : 0; i-- > 0 && !r;)
-		r = oid_push(k, &c->parent[i]);
+		r = oid_push(&p->k, &c->parent[i]);
 	free(c);
 	return r;
 }
 
 /* An annotated tag, peeled: its target (a commit, tree, blob or tag) follows. */
-static int emit_tag(struct serve *s, struct oid_stack *k, const struct store_oid *oid,
-		    const uint8_t *data, size_t len)
+static int step_tag(struct store_packer *p, const struct store_oid *oid, const uint8_t *data,
+		    size_t len)
 {
 	struct store_tag t;
 	int r = store_tag_parse(data, len, &t) ? -EINVAL : 0;
 
 	if (!r)
-		r = emit(s, oid, NULL, data, len, STORE_OBJ_TAG);
-	return r ? r : oid_push(k, &t.object);
+		r = emit(p, oid, NULL, data, len, STORE_OBJ_TAG);
+	return r ? r : oid_push(&p->k, &t.object);
 }
 
-/* Commits newest first along each ref, each followed by its new trees and blobs. */
-static int emit_history(struct serve *s, const struct store_oid *tip)
+static int step_history(struct store_packer *p)
 {
-	struct oid_stack k = { 0 };
-	int r = oid_push(&k, tip);
+	struct store_oid oid = p->k.v[--p->k.n];
+	uint8_t *data;
+	size_t len;
+	int type, r;
 
-	while (k.n && !r) {
-		struct store_oid oid = k.v[--k.n];
-		uint8_t *data;
-		size_t len;
-		int type;
-		if (store_oidset_has(&s->done, &oid))
-			continue;
-		if ((r = store_get(s->st, &oid, &type, &data, &len)))
-			break;
-		if (type == STORE_OBJ_COMMIT || type == STORE_OBJ_TAG) {
-			r = store_oidset_add(&s->done, &oid);
-			if (r >= 0)
-				r = type == STORE_OBJ_COMMIT ? emit_commit(s, &k, &oid, data, len)
-							     : emit_tag(s, &k, &oid, data, len);
-		} else {
-			r = emit_trees(s, &oid);
-		}
-		free(data);
+	if (store_oidset_has(&p->done, &oid))
+		return 0;
+	if ((r = store_get(p->st, &oid, &type, &data, &len)))
+		return r;
+	if (type == STORE_OBJ_COMMIT || type == STORE_OBJ_TAG) {
+		r = store_oidset_add(&p->done, &oid);
+		if (r >= 0)
+			r = type == STORE_OBJ_COMMIT ? step_commit(p, &oid, data, len)
+						     : step_tag(p, &oid, data, len);
+	} else {
+		r = tree_push(&p->t, &oid, "", "", 0, 0);
 	}
-	free(k.v);
+	free(data);
 	return r;
 }
+
+/* Make the next bytes: a piece of a raw copy, an object, or the trailer. */
+static int step(struct store_packer *p)
+{
+	if (p->raw_left)
+		return copy_raw(p);
+	if (p->t.n)
+		return step_tree(p);
+	if (p->k.n)
+		return step_history(p);
+	if (p->next_tip < p->ntips)
+		return oid_push(&p->k, &p->tips[p->next_tip++]);
+	p->ended = true;
+	return store_packw_end(&p->w, p->checksum);
+}
+
+/* The objects the client has: everything reachable from the haves we know. */
+static int mark_haves(struct store_packer *p, const struct store_oid *haves, size_t nhaves)
+{
+	struct store_oid *known = malloc(sizeof(*known) * (nhaves + 1));
+	size_t n = 0;
+	int r;
+
+	if (!known)
+		return -ENOMEM;
+	for (size_t i = 0; i < nhaves; i++)
+		if (store_has(p->st, &haves[i]))
+			known[n++] = haves[i];
+	r = store_walk(p->st, known, n, NULL, &p->done, NULL, NULL);
+	free(known);
+	return r;
+}
+
+int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,
+		      const struct store_oid *haves, size_t nhaves, struct store_packer **out)
+{
+	struct store_packer *p = calloc(1, sizeof(*p));
+	struct oidset send = { 0 };
+	int r = p ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < nwants && !r; i++)
+		if (!store_has(st, &wants[i]))
+			r = -ENOENT;
+	if (!r && !(p->tips = malloc(sizeof(*p->tips) * (nwants + 1))))
+		r = -ENOMEM;
+	if (r)
+		goto fail;
+	p->st = st;
+	memcpy(p->tips, wants, sizeof(*wants) * nwants);
+	p->ntips = nwants;
+	/* The pack's header needs the count: the walk that the writing then repeats. */
+	if ((r = mark_haves(p, haves, nhaves)) ||
+	    (r = store_walk(st, wants, nwants, &p->done, &send, NULL, NULL)))
+		goto fail;
+	p->count = (uint32_t)send.n;
+	store_oidset_free(&send);
+	if ((r = store_packw_begin(&p->w, store_membuf_sink, &p->out, p->count)))
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	store_oidset_free(&send);
+	store_packer_close(p);
+	return r;
+}
+
+uint32_t store_packer_count(const struct store_packer *p)
+{
+	return p->count;
+}
+
+int store_packer_read(struct store_packer *p, void *buf, size_t len, size_t *got)
+{
+	int r = 0;
+
+	while (p->out.len == p->out_pos && !p->ended && !r) {
+		p->out.len = p->out_pos = 0;
+		r = step(p);
+	}
+	if (r)
+		return r;
+	*got = p->out.len - p->out_pos < len ? p->out.len - p->out_pos : len;
+	memcpy(buf, p->out.p + p->out_pos, *got);
+	p->out_pos += *got;
+	return 0;
+}
+
+void store_packer_close(struct store_packer *p)
+{
+	if (!p)
+		return;
+	store_oidset_free(&p->done);
+	pathmap_free(&p->paths);
+	free(p->k.v);
+	tree_stack_free(&p->t);
+	free(p->tips);
+	free(p->out.p);
+	free(p);
+}
+
+void store_packer_on_object(struct store_packer *p,
+			    void (*fn)(void *ctx, const struct store_oid *oid, uint64_t off),
+			    void *ctx)
+{
+	p->on_obj = fn;
+	p->on_ctx = ctx;
+}
+
+const uint8_t *store_packer_checksum(const struct store_packer *p)
+{
+	return p->ended ? p->checksum : NULL;
+}
+
+/* ---- the whole store, as exported ---- */
 
 int store_pack_all(struct store *st, int (*sink)(void *ctx, const void *data, size_t len),
 		   void *ctx, uint8_t checksum[20], uint32_t *count)
 {
-	struct serve s = { .st = st };
-	struct oidset seen = { 0 };
 	struct store_oid *tips = calloc(st->nrefs + 1, sizeof(*tips));
-	size_t n = 0;
-	int r = tips ? 0 : -ENOMEM;
+	struct store_packer *p = NULL;
+	uint8_t *buf = malloc(65536);
+	size_t n = 0, got = 1;
+	int r = tips && buf ? 0 : -ENOMEM;
 
 	for (unsigned i = 0; i < st->nrefs && !r; i++)
 		if (!store_ref_get(st, st->refs[i].name, &tips[n]))
 			n++;
 	if (!r)
-		r = store_walk(st, tips, n, NULL, &seen, NULL, NULL);
-	if (!r)
-		r = store_packw_begin(&s.w, sink, ctx, (uint32_t)seen.n);
-	for (size_t i = 0; i < n && !r; i++)
-		r = emit_history(&s, &tips[i]);
-	if (!r)
-		r = store_packw_end(&s.w, checksum);
+		r = store_packer_open(st, tips, n, NULL, 0, &p);
+	while (!r && got)
+		if (!(r = store_packer_read(p, buf, 65536, &got)) && got)
+			r = sink(ctx, buf, got);
+	if (!r && checksum)
+		memcpy(checksum, store_packer_checksum(p), 20);
 	if (!r && count)
-		*count = (uint32_t)seen.n;
-	store_oidset_free(&seen);
-	store_oidset_free(&s.done);
-	pathmap_free(&s.paths);
+		*count = store_packer_count(p);
+	store_packer_close(p);
 	free(tips);
+	free(buf);
 	return r;
 }

@@ -186,6 +186,50 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
 	return e ? read_at(st, e->off, type, data, len) : -ENOENT;
 }
 
+/* ---- where an object lies ---- */
+
+int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,
+		     uint64_t *whole_off)
+{
+	const struct store_idx *e = store_idx_find(st, oid);
+	int depth, r;
+
+	if (!e)
+		return -ENOENT;
+	if ((r = chain_collect(st, e->off, &depth)))
+		return r;
+	*type = st->chain[depth].h.type;
+	*size = depth ? 0 : st->chain[0].h.size;
+	*whole_off = depth ? 0 : e->off;
+	return 0;
+}
+
+int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len)
+{
+	struct store_pack_entry_hdr h;
+	struct store_zip_reader *zr;
+	uint8_t *buf = malloc(4096);
+	size_t got = 1;
+	int r = buf ? 0 : -ENOMEM;
+
+	if (!r && store_pack_entry_parse(&st->src, off, st->log.sb.region_start, &h))
+		r = -EIO;
+	if (!r)
+		r = store_zip_reader_open(&zr, &st->src, off + h.hdr_len, h.size);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	/* The stream's length is known once it is inflated: the copy is checked on the way. */
+	while (!r && got)
+		r = store_zip_reader_read(zr, buf, 4096, &got) ? -EIO : 0;
+	if (!r)
+		*raw_len = h.hdr_len + store_zip_reader_consumed(zr);
+	store_zip_reader_close(zr);
+	free(buf);
+	return r;
+}
+
 /* ---- reading a blob in pieces ---- */
 
 struct store_blob {

@@ -172,6 +172,27 @@ struct store_stats {
 };
 void store_stats(struct store *st, struct store_stats *s);
 
+/*
+ * A pack of what `wants` reach and `haves` do not (haves the store does not
+ * know are ignored; every want must exist, else -ENOENT), made as it is
+ * read: store_packer_read gives up to `len` bytes, *got = 0 after the
+ * trailer. Newest commits first, then their new trees and blobs; blobs are
+ * deltified (ofs-delta) against the previous version of their path. Large
+ * blobs kept whole are copied from the device in pieces. Memory: the set
+ * of objects the haves reach and of those written (about 50 bytes each),
+ * one path entry per blob path (~90 bytes), and one object at a time,
+ * whole (blobs from 64 KiB: 16 KiB at a time). The store may take writes
+ * meanwhile (the pack is what was reachable at open); a read is -ESTALE if
+ * two compactions pass during the copy of one large blob.
+ */
+struct store_packer;
+int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,
+		      const struct store_oid *haves, size_t nhaves, struct store_packer **p);
+/* Objects in the pack (its header's count). */
+uint32_t store_packer_count(const struct store_packer *p);
+int store_packer_read(struct store_packer *p, void *buf, size_t len, size_t *got);
+void store_packer_close(struct store_packer *p); /* NULL is fine */
+
 /* The pack of everything reachable from refs, whole or deltified, for export/serving. */
 int store_pack_all(struct store *st, int (*sink)(void *ctx, const void *data, size_t len),
 		   void *ctx, uint8_t checksum[20], uint32_t *count);

@@ -58,7 +58,9 @@ void store_oidset_free(struct oidset *s);
 /*
  * Visit every object reachable from `roots` (commits, tags, trees),
  * skipping those in `stop` (may be NULL); fn (may be NULL) sees each
- * object once with its content. -ENOENT if one is missing.
+ * object once with its content, except the blobs a tree names, which it
+ * sees with data NULL (the walk only checks they are there, so it never
+ * inflates a file). -ENOENT if one is missing.
  */
 int store_walk(struct store *st, const struct store_oid *roots, size_t n,
 	       const struct oidset *stop, struct oidset *seen,
@@ -79,6 +81,24 @@ int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nk
 /* The scan callback that rebuilds the index and refs. */
 int store_apply_record(void *ctx, uint64_t off, const struct log_rec *rec,
 		       const uint8_t *payload);
+
+/*
+ * An object's type, and for one the store keeps whole (not a delta) its
+ * size and the device offset of its pack entry (*whole_off 0 for a
+ * delta). Reads entry headers only.
+ */
+int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,
+		     uint64_t *whole_off);
+/* The bytes of the whole entry at `off` (header and zlib stream), found by inflating it. */
+int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len);
+
+/* The packer tells `fn` where each object went in its pack (compaction's index). */
+struct store_packer;
+void store_packer_on_object(struct store_packer *p,
+			    void (*fn)(void *ctx, const struct store_oid *oid, uint64_t off),
+			    void *ctx);
+/* The pack's trailer once the last byte is read, else NULL. */
+const uint8_t *store_packer_checksum(const struct store_packer *p);
 
 /* A growable byte buffer, and a pack-writer sink that appends to one. */
 struct store_membuf {

@@ -6,6 +6,8 @@
  *   storectl import IMAGE DIR [-m MSG] commit DIR as the tree of main
  *   storectl import-pack IMAGE PACK [REF OID]  add a pack, optionally move REF
  *   storectl export IMAGE GITDIR      write a git repository (pack + idx, refs)
+ *   storectl pack IMAGE WANT... [--not HAVE...]  a pack of what WANTs reach and
+ *                                     HAVEs do not (ids or refs), to stdout
  *   storectl fsck IMAGE               check everything; exit 1 on a problem
  *   storectl log IMAGE [REF]          history, newest first
  *   storectl cat IMAGE REF PATH       a file's content
@@ -31,6 +33,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: storectl init IMAGE SIZE | import IMAGE DIR [-m MSG] |\n"
 			"  import-pack IMAGE PACK [REF OID] | export IMAGE GITDIR | fsck IMAGE |\n"
+			"  pack IMAGE WANT... [--not HAVE...] |\n"
 			"  log IMAGE [REF] | cat IMAGE REF PATH | refs IMAGE | compact IMAGE |\n"
 			"  stats IMAGE [LOOKUPS]\n");
 	return 2;
@@ -257,6 +260,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "init", cmd_init }, { "import", ctl_import }, { "import-pack", ctl_import_pack },
+		{ "pack", ctl_pack },
 		{ "export", ctl_export }, { "fsck", cmd_fsck }, { "log", cmd_log },
 		{ "cat", cmd_cat }, { "refs", cmd_refs }, { "compact", cmd_compact },
 		{ "stats", cmd_stats },

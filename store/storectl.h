@@ -14,5 +14,6 @@ void ctl_nth_oid(struct store *st, uint32_t i, struct store_oid *oid);
 int ctl_import(int argc, char **argv);
 int ctl_import_pack(int argc, char **argv);
 int ctl_export(int argc, char **argv);
+int ctl_pack(int argc, char **argv);
 
 #endif

@@ -229,26 +229,48 @@ int ctl_import(int argc, char **argv)
 	return r ? ctl_fail("import", r) : 0;
 }
 
+/* Stream a pack file into the store in 64 KiB pieces, as a push would arrive. */
+static int stream_pack(struct store *st, FILE *f, uint64_t size, uint32_t *added)
+{
+	static uint8_t buf[65536];
+	struct store_import *imp;
+	size_t n;
+	int r = store_import_begin(st, size, &imp);
+
+	while (!r && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		r = store_import_write(imp, buf, n);
+	if (!r && ferror(f))
+		r = -EIO;
+	if (r) {
+		store_import_abort(imp);
+		return r;
+	}
+	return store_import_end(imp, added);
+}
+
 int ctl_import_pack(int argc, char **argv)
 {
 	struct store *st;
 	struct store_ref_update u = { 0 };
-	uint8_t *pack;
-	size_t len;
+	struct stat sb;
 	uint32_t added = 0;
 	double t0;
+	FILE *f;
 	int r;
 
 	if (argc != 4 && argc != 6)
 		return 2;
 	if (argc == 6 && store_oid_from_hex(argv[5], &u.new))
 		return 2;
-	if ((r = read_file(argv[3], &pack, &len)))
-		return ctl_fail(argv[3], r);
-	if (ctl_open(argv[2], false, &st))
+	if (!(f = fopen(argv[3], "rb")) || fstat(fileno(f), &sb))
+		return ctl_fail(argv[3], -errno);
+	if (ctl_open(argv[2], false, &st)) {
+		fclose(f);
 		return 1;
+	}
 	t0 = ctl_now();
-	r = store_import_pack(st, pack, len, &added);
+	r = stream_pack(st, f, (uint64_t)sb.st_size, &added);
+	fclose(f);
 	if (!r && argc == 6) {
 		u.name = argv[4];
 		store_ref_get(st, u.name, &u.old);
@@ -256,12 +278,55 @@ int ctl_import_pack(int argc, char **argv)
 	}
 	if (!r)
 		printf("imported %u objects in %.3f s\n", added, ctl_now() - t0);
-	free(pack);
 	if (!r)
 		r = store_close(st);
 	else
 		store_close(st);
 	return r ? ctl_fail("import-pack", r) : 0;
+}
+
+/* ---- pack: what some commits reach and others do not, to stdout ---- */
+
+static int parse_oids(struct store *st, char **args, int n, struct store_oid *out)
+{
+	for (int i = 0; i < n; i++)
+		if (store_oid_from_hex(args[i], &out[i]) && store_ref_get(st, args[i], &out[i]))
+			return -ENOENT;
+	return 0;
+}
+
+/* storectl pack IMAGE WANT... [--not HAVE...]: ids or ref names. */
+int ctl_pack(int argc, char **argv)
+{
+	struct store_oid *oids = calloc((size_t)argc, sizeof(*oids));
+	struct store_packer *p = NULL;
+	struct store *st;
+	int nw = 0, nh, r;
+	uint8_t buf[65536];
+	size_t got = 1;
+
+	while (3 + nw < argc && strcmp(argv[3 + nw], "--not"))
+		nw++;
+	nh = 3 + nw < argc ? argc - 4 - nw : 0;
+	if (argc < 4 || !oids || ctl_open(argv[2], false, &st)) {
+		free(oids);
+		return oids ? 2 : 1;
+	}
+	r = parse_oids(st, argv + 3, nw, oids);
+	if (!r)
+		r = parse_oids(st, argv + 4 + nw, nh, oids + nw);
+	if (!r)
+		r = store_packer_open(st, oids, (size_t)nw, oids + nw, (size_t)nh, &p);
+	if (!r)
+		fprintf(stderr, "storectl: pack of %u objects\n", store_packer_count(p));
+	while (!r && got)
+		if (!(r = store_packer_read(p, buf, sizeof(buf), &got)) && got &&
+		    fwrite(buf, 1, got, stdout) != got)
+			r = -EIO;
+	store_packer_close(p);
+	store_close(st);
+	free(oids);
+	return r ? ctl_fail("pack", r) : 0;
 }
 
 /* ---- export: a .git with one pack and its index ---- */

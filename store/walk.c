@@ -70,6 +70,7 @@ void store_oidset_free(struct oidset *s)
 struct item {
 	struct store_oid oid;
 	int depth; /* tree nesting below its commit */
+	bool blob; /* a tree entry of a file: only its presence matters */
 };
 
 struct stack {
@@ -78,7 +79,7 @@ struct stack {
 	size_t cap;
 };
 
-static int push(struct stack *s, const struct store_oid *oid, int depth)
+static int push(struct stack *s, const struct store_oid *oid, int depth, bool blob)
 {
 	if (depth > STORE_MAX_TREE_DEPTH)
 		return -ELOOP;
@@ -91,6 +92,7 @@ static int push(struct stack *s, const struct store_oid *oid, int depth)
 		s->cap = cap;
 	}
 	s->v[s->n].oid = *oid;
+	s->v[s->n].blob = blob;
 	s->v[s->n++].depth = depth;
 	return 0;
 }
@@ -108,14 +110,15 @@ static int push_children(struct stack *s, int type, const uint8_t *data, size_t 
 		if (store_commit_parse(data, len, &c))
 			return -EINVAL;
 		for (unsigned i = 0; i < c.nparents && !r; i++)
-			r = push(s, &c.parent[i], 0);
-		return r ? r : push(s, &c.tree, 0);
+			r = push(s, &c.parent[i], 0, false);
+		return r ? r : push(s, &c.tree, 0, false);
 	case STORE_OBJ_TAG:
-		return store_tag_parse(data, len, &t) ? -EINVAL : push(s, &t.object, 0);
+		return store_tag_parse(data, len, &t) ? -EINVAL : push(s, &t.object, 0, false);
 	case STORE_OBJ_TREE:
 		store_tree_iter_init(&it, data, len);
 		while (!r && (r = store_tree_next(&it, &e)) == 1)
-			r = e.mode == STORE_MODE_GITLINK ? 0 : push(s, &e.oid, depth + 1);
+			r = e.mode == STORE_MODE_GITLINK ? 0
+			    : push(s, &e.oid, depth + 1, e.mode != STORE_MODE_TREE);
 		return r;
 	default:
 		return 0;
@@ -132,7 +135,7 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n,
 	int r = 0;
 
 	for (size_t i = 0; i < n && !r; i++)
-		r = push(&s, &roots[i], 0);
+		r = push(&s, &roots[i], 0, false);
 	while (s.n && r >= 0) {
 		struct item it = s.v[--s.n];
 		uint8_t *data;
@@ -140,6 +143,12 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n,
 		int type;
 		if (store_oidset_has(stop, &it.oid) || (r = store_oidset_add(seen, &it.oid)) <= 0)
 			continue;
+		if (it.blob) {
+			/* Blobs have no links: the walk never inflates one. */
+			r = !store_has(st, &it.oid) ? -ENOENT
+			    : fn ? fn(ctx, &it.oid, STORE_OBJ_BLOB, NULL, 0) : 0;
+			continue;
+		}
 		if ((r = store_get(st, &it.oid, &type, &data, &len)))
 			break;
 		r = fn ? fn(ctx, &it.oid, type, data, len) : 0;

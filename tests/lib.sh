@@ -10,6 +10,8 @@ check() {
 	shift
 	if "$@"; then ok "$what"; else fail "$what"; fi
 }
+# not COMMAND...: succeeds when COMMAND fails (for check).
+not() { ! "$@"; }
 done_tests() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ]

@@ -83,6 +83,41 @@ check "our served pack has deltas for versions of a path ($sdelta)" [ "$sdelta" 
 git clone -q "$tmp/gexp" "$tmp/clone" 2>/dev/null
 check "clone of export checks out" cmp -s "$g/file.txt" "$tmp/clone/file.txt"
 
+# The packer: what wants reach and haves do not, exactly, and git takes it.
+# objs PACK: the sorted ids in a pack, from git's own index of it.
+objs() {
+	rm -rf "$tmp/ix" && git init -q "$tmp/ix" && cp "$1" "$tmp/ix/x.pack" &&
+		git -C "$tmp/ix" index-pack "$tmp/ix/x.pack" >/dev/null &&
+		git verify-pack -v "$tmp/ix/x.idx" | awk 'NF >= 5 && $2 ~ /^(commit|tree|blob|tag)$/ { print $1 }' | sort
+}
+head=$(git -C "$g" rev-parse HEAD)
+old=$(git -C "$g" rev-parse HEAD~10)
+"$ctl" pack "$tmp/g.img" "$head" --not "$old" >"$tmp/inc.pack" 2>/dev/null
+# Exactly: reachable from HEAD less reachable from HEAD~10 (git's own
+# rev-list --not only cuts at the edge and would send old objects again).
+git -C "$g" rev-list --objects "$head" | awk '{ print $1 }' | sort >"$tmp/head.objs"
+git -C "$g" rev-list --objects "$old" | awk '{ print $1 }' | sort >"$tmp/old.objs"
+comm -23 "$tmp/head.objs" "$tmp/old.objs" >"$tmp/inc.want"
+check "pack for HEAD not HEAD~10 holds exactly what HEAD~10 lacks ($(wc -l <"$tmp/inc.want") objects)" \
+	cmp -s "$tmp/inc.want" <(objs "$tmp/inc.pack")
+# A repository holding HEAD~10 takes the pack and is then whole at HEAD.
+git init -q "$tmp/has"
+git -C "$g" rev-list --objects "$old" | git -C "$g" pack-objects -q --stdout | git -C "$tmp/has" index-pack --stdin >/dev/null
+git -C "$tmp/has" index-pack --stdin <"$tmp/inc.pack" >/dev/null 2>&1
+git -C "$tmp/has" update-ref refs/heads/main "$head"
+git -C "$tmp/has" symbolic-ref HEAD refs/heads/main
+check "git index-pack takes the incremental pack; git fsck --full --strict passes at HEAD" \
+	git -C "$tmp/has" fsck --full --strict --no-dangling
+"$ctl" pack "$tmp/g.img" refs/heads/main >"$tmp/full.pack" 2>/dev/null
+git -C "$g" rev-list --objects "$head" | awk '{ print $1 }' | sort >"$tmp/full.want"
+check "pack of main with no haves holds exactly its history" cmp -s "$tmp/full.want" <(objs "$tmp/full.pack")
+"$ctl" pack "$tmp/g.img" "$head" --not "$head" >"$tmp/none.pack" 2>/dev/null
+check "want == have: an empty pack git accepts" [ "$(objs "$tmp/none.pack" | wc -l)" = 0 ]
+"$ctl" pack "$tmp/g.img" "$head" --not 0123456789012345678901234567890123456789 "$old" >"$tmp/unk.pack" 2>/dev/null
+check "haves the store does not know are ignored" cmp -s "$tmp/inc.want" <(objs "$tmp/unk.pack")
+check "a want the store lacks is refused" \
+	not "$ctl" pack "$tmp/g.img" 0123456789012345678901234567890123456789
+
 # A thin pack, as `git push` sends: deltas against objects the store already
 # holds (history up to c20) must be completed from the store.
 base=$(git -C "$g" rev-parse HEAD~10)

@@ -1,4 +1,4 @@
-/* Compaction into the other log region, fsck, and whole-store packs. */
+/* Compaction into the other log region, and fsck. */
 #include "store_int.h"
 
 #include <errno.h>
@@ -30,82 +30,77 @@ static int live_roots(struct store *st, const struct store_oid *keep, size_t nke
 	return 0;
 }
 
-struct oidvec {
-	struct store_oid *v;
-	size_t n;
-	size_t cap;
+/* Where each object of the compacted pack went: its index. */
+struct objoffs {
+	struct log_idx *v;
+	size_t n, cap;
+	int err;
 };
 
-static int collect(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
-		   size_t len)
+static void note_obj(void *ctx, const struct store_oid *oid, uint64_t off)
 {
-	struct oidvec *o = ctx;
+	struct objoffs *o = ctx;
 
-	(void)type, (void)data, (void)len;
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 1024;
-		struct store_oid *v = realloc(o->v, sizeof(*v) * cap);
-		if (!v)
-			return -ENOMEM;
+		struct log_idx *v = realloc(o->v, sizeof(*v) * cap);
+		if (!v) {
+			o->err = -ENOMEM;
+			return;
+		}
 		o->v = v;
 		o->cap = cap;
 	}
-	o->v[o->n++] = *oid;
-	return 0;
+	memcpy(o->v[o->n].oid, oid->b, STORE_OID_LEN);
+	o->v[o->n++].off = (uint32_t)off;
 }
 
-static int live_set(struct store *st, const struct store_oid *keep, size_t nkeep,
-		    struct oidvec *live)
+/* The packer's bytes into the record being written; *len gets the pack's length. */
+static int pack_into_log(struct store *st, struct store_packer *p, uint64_t *len)
 {
-	struct oidset seen = { 0 };
-	struct store_oid *roots;
-	size_t n;
-	int r = live_roots(st, keep, nkeep, &roots, &n);
+	uint8_t *buf = malloc(65536);
+	size_t got = 1;
+	int r = buf ? 0 : -ENOMEM;
 
-	if (r)
-		return r;
-	r = store_walk(st, roots, n, NULL, &seen, collect, live);
-	store_oidset_free(&seen);
-	free(roots);
+	*len = 0;
+	while (!r && got)
+		if (!(r = store_packer_read(p, buf, 65536, &got)) && got) {
+			r = log_rec_write(&st->log, buf, got);
+			*len += got;
+		}
+	free(buf);
 	return r;
 }
 
-static int log_sink(void *ctx, const void *data, size_t len)
+/*
+ * The live objects as one pack record in the other region, made by the
+ * packer: versions of a path deltified against each other, large blobs
+ * copied as they lie, as a clone would receive them.
+ */
+static int write_live_pack(struct store *st, const struct store_oid *roots, size_t nroots,
+			   struct objoffs *o, uint64_t *rec)
 {
-	return log_rec_write(ctx, data, len);
-}
+	struct store_packer *p;
+	uint64_t len;
+	int r = store_packer_open(st, roots, nroots, NULL, 0, &p);
 
-/* The live objects, whole, as one pack record in the other region. */
-static int write_live_pack(struct store *st, const struct oidvec *live, uint64_t *offs,
-			   uint64_t *rec)
-{
-	struct store_packw w;
-	int r;
-
-	if ((r = log_rec_begin(&st->log, LOG_PACK, true)))
+	if (r)
 		return r;
-	r = store_packw_begin(&w, log_sink, &st->log, (uint32_t)live->n);
-	for (size_t i = 0; i < live->n && !r; i++) {
-		uint8_t *data;
-		size_t len;
-		int type;
-		if ((r = store_get(st, &live->v[i], &type, &data, &len)))
-			break;
-		r = store_packw_object(&w, type, data, len, &offs[i]);
-		free(data);
+	store_packer_on_object(p, note_obj, o);
+	if ((r = log_rec_begin(&st->log, LOG_PACK, true))) {
+		store_packer_close(p);
+		return r;
 	}
-	if (r || (r = store_packw_end(&w, NULL))) {
+	if (!(r = pack_into_log(st, p, &len)) && !(r = o->err)) {
+		log_rec_index_start(&st->log, len, (uint32_t)o->n);
+		r = log_rec_write(&st->log, o->v, o->n * sizeof(*o->v));
+	}
+	store_packer_close(p);
+	if (r) {
 		log_rec_abort(&st->log);
 		return r;
 	}
-	log_rec_index_start(&st->log, w.off, (uint32_t)live->n);
-	for (size_t i = 0; i < live->n && !r; i++) {
-		struct log_idx e;
-		memcpy(e.oid, live->v[i].b, STORE_OID_LEN);
-		e.off = (uint32_t)offs[i];
-		r = log_rec_write(&st->log, &e, sizeof(e));
-	}
-	return r ? r : log_rec_end(&st->log, rec);
+	return log_rec_end(&st->log, rec);
 }
 
 int store_compact(struct store *st)
@@ -115,32 +110,46 @@ int store_compact(struct store *st)
 
 int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nkeep)
 {
-	struct oidvec live = { 0 };
-	uint64_t *offs = NULL, rec;
+	struct objoffs o = { 0 };
+	struct store_oid *roots;
+	size_t nroots;
+	uint64_t rec;
 	int r;
 
-	if ((r = live_set(st, keep, nkeep, &live)))
-		goto free_live;
-	offs = malloc(sizeof(*offs) * (live.n + 1));
-	if (!offs) {
-		r = -ENOMEM;
-		goto free_live;
-	}
+	if ((r = live_roots(st, keep, nkeep, &roots, &nroots)))
+		return r;
 	log_other_begin(&st->log);
 	/* Nothing in the active region changes until log_switch's superblock. */
-	if ((r = write_live_pack(st, &live, offs, &rec)) ||
+	if ((r = write_live_pack(st, roots, nroots, &o, &rec)) ||
 	    (r = store_refs_write(st, LOG_SNAPSHOT, st->refs, st->nrefs, true)) ||
 	    (r = log_switch(&st->log)))
-		goto free_offs;
+		goto out;
 	st->n = 0;
 	st->epoch++;
-	for (size_t i = 0; i < live.n && !r; i++)
-		r = store_idx_add(st, &live.v[i], rec + LOG_HDR + offs[i]);
+	for (size_t i = 0; i < o.n && !r; i++) {
+		struct store_oid oid;
+		memcpy(oid.b, o.v[i].oid, STORE_OID_LEN);
+		r = store_idx_add(st, &oid, rec + LOG_HDR + o.v[i].off);
+	}
 	store_idx_sort(st);
-free_offs:
-	free(offs);
-free_live:
-	free(live.v);
+out:
+	free(o.v);
+	free(roots);
+	return r;
+}
+
+/* Every object reachable from the refs and their previous values is there. */
+static int live_connected(struct store *st)
+{
+	struct oidset seen = { 0 };
+	struct store_oid *roots;
+	size_t n;
+	int r = live_roots(st, NULL, 0, &roots, &n);
+
+	if (!r)
+		r = store_walk(st, roots, n, NULL, &seen, NULL, NULL);
+	store_oidset_free(&seen);
+	free(roots);
 	return r;
 }
 
@@ -161,7 +170,6 @@ static void problem(void (*report)(void *, const char *), void *ctx, const char 
 
 int store_fsck(struct store *st, void (*report)(void *ctx, const char *msg), void *ctx)
 {
-	struct oidvec live = { 0 };
 	int count = 0;
 
 	for (uint32_t i = 0; i < st->n; i++) {
@@ -181,8 +189,7 @@ int store_fsck(struct store *st, void (*report)(void *ctx, const char *msg), voi
 			problem(report, ctx, "malformed object", oid.b, &count);
 		free(data);
 	}
-	if (live_set(st, NULL, 0, &live))
+	if (live_connected(st))
 		problem(report, ctx, "refs not fully connected", NULL, &count);
-	free(live.v);
 	return count;
 }

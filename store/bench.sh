@@ -62,6 +62,26 @@ used=$(awk '$1 == "log_used" { print $2 }' "$work/stats-full")
 /usr/bin/time -v "$ctl" fsck "$work/s.img" >/dev/null 2>"$work/t.fsck"
 read -r fsck_s fsck_kb < <(tv "$work/t.fsck")
 
+# 200 commits of text changes (a site of a few pages, one edited each
+# time): the store after compaction vs git's repository after `git gc`.
+h=$work/hist
+mkdir -p "$h/site"
+for p in 1 2 3 4 5; do seq 1 600 | sed "s/^/page $p line /" >"$h/site/p$p.html"; done
+git -C "$h" init -q
+"$ctl" init "$work/h.img" 64M >/dev/null
+for i in $(seq 1 200); do
+	f=$h/site/p$((i % 5 + 1)).html
+	sed -i "$((i * 7 % 600 + 1))s/.*/edited in commit $i/" "$f"
+	git -C "$h" add -A && git -C "$h" commit -q -m "c$i"
+	"$ctl" import "$work/h.img" "$h/site" -m "c$i" >/dev/null
+	[ $((i % 50)) != 0 ] || echo "store bench: history commit $i of 200" >&2
+done
+"$ctl" compact "$work/h.img" >/dev/null
+hist_store=$("$ctl" stats "$work/h.img" | awk '$1 == "log_used" { print $2 }')
+git -C "$h" gc -q
+hist_git=$(du -sb "$h/.git/objects" | awk '{ print $1 }')
+hist_raw=$(du -sb "$h/site" | awk '{ print $1 }')
+
 cat >"$out/results.md" <<EOT
 ## store
 
@@ -75,5 +95,7 @@ cat >"$out/results.md" <<EOT
 | full store: log used | $((used / 1048576)) MiB of a 1 GiB device ($((n + 1)) pack records) |
 | full store: open (scan to checkpoint, rebuild index) | ${open_ms} ms |
 | full store: fsck (every record's CRC, every object's hash) | ${fsck_s} s, peak ${fsck_kb} KiB |
+| 200 commits of text edits (5 pages, $((hist_raw / 1024)) KiB checked out): store after compaction | $((hist_store / 1024)) KiB of log |
+| the same history in git after \`git gc\` | $((hist_git / 1024)) KiB in .git/objects |
 EOT
 cat "$out/results.md"

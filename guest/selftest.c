@@ -3,13 +3,18 @@
  */
 #include "selftest.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/arm32/arch.h"
 #include "plat/plat.h"
+#include "xen/xenstore.h"
 
 #define SELFTEST_MAGIC "appliance blk selftest"
+/* selftest=stuck: several times the console ring's 2 KiB. */
+#define SELFTEST_STUCK_LINES 128u
 /* A recursion frame of selftest=stack: large, so the overflow is quick. */
 #define SELFTEST_FRAME_BYTES 256u
 
@@ -207,6 +212,53 @@ static void selftest_write(void)
 }
 
 /*
+ * Fill the console ring with IRQs masked, as the panic path runs, then
+ * crash. dom0 stops xenconsoled first: the console must give up waiting
+ * (console.h) or the guest would hang here forever instead of crashing.
+ */
+/* Wait until dom0 writes `path` (relative to our home): 0 or -ETIMEDOUT. */
+static int selftest_wait_dom0(const char *path, uint64_t timeout_ns)
+{
+	uint64_t deadline = timer_ns() + timeout_ns;
+	char value[8];
+	int id = xs_watch(path, NULL, NULL), err = 0;
+
+	if (id < 0)
+		return id;
+	while (xs_read(XS_TX_NONE, path, value, sizeof(value)) < 0) {
+		if (timer_ns() >= deadline) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		while (!xs_watch_take(id) && timer_ns() < deadline)
+			xs_wait(deadline);
+	}
+	xs_unwatch(id);
+	return err;
+}
+
+static void selftest_stuck(void)
+{
+	unsigned int i;
+
+	printf("guest: selftest stuck: waiting for dom0 to stop xenconsoled\n");
+	fflush(stdout);
+	if (selftest_wait_dom0("data/selftest-stuck", 120ull * 1000000000ull) < 0) {
+		printf("guest: selftest stuck: FAILED: no word from dom0\n");
+		return;
+	}
+	printf("guest: selftest stuck: %u lines into a console nobody reads, IRQs masked\n",
+	       SELFTEST_STUCK_LINES);
+	irq_disable();
+	for (i = 0; i < SELFTEST_STUCK_LINES; i++)
+		printf("guest: selftest stuck: line %u of %u, padded to 64 bytes.......\n", i,
+		       SELFTEST_STUCK_LINES);
+	fflush(stdout);
+	irq_enable();
+	selftest_crash();
+}
+
+/*
  * The self-tests that write to the disk or fail on purpose. A product
  * build (GUEST_TEST_BUILD 0) has no code for them: the entries are NULL
  * and the functions are dropped at link time.
@@ -220,6 +272,7 @@ static const struct {
 	{ "stack", GUEST_TEST_BUILD ? selftest_stack : NULL },
 	{ "exec", GUEST_TEST_BUILD ? selftest_exec : NULL },
 	{ "write", GUEST_TEST_BUILD ? selftest_write : NULL },
+	{ "stuck", GUEST_TEST_BUILD ? selftest_stuck : NULL },
 };
 
 void selftest_run(void)

@@ -16,6 +16,9 @@
  *          stack must stop it with a "stack overflow" report.
  *   exec   call code written into writable memory: W^X must refuse it.
  *   write  write into the guest's own text: it must be read-only.
+ *   stuck  print far more than the console ring holds with IRQs masked,
+ *          then crash: with xenconsoled stopped (dom0 does that), the
+ *          console must give up waiting rather than hang the guest.
  *
  * Any other value (shutdown, net: dom0's own tests) does nothing here.
  */

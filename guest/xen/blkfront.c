@@ -5,7 +5,9 @@
  * cut into slot-sized requests, as many in flight as the ring holds; the
  * caller's buffer is copied to or from the bounce pages, so it needs no
  * alignment. A response that names no request in flight is logged and
- * dropped; a backend that stops answering fails the transfer with -EIO.
+ * dropped; a backend that stops answering fails the transfer with -EIO
+ * after BLKFRONT_TIMEOUT_NS, and every wait here has that deadline.
+ * Responses are copied out of the shared ring before they are checked.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -113,8 +115,14 @@ void blkfront_poll(struct blkfront *dev)
 			dev->connected = false;
 			return;
 		}
-		for (i = dev->ring.rsp_cons; i != rp; i++)
-			blkfront_complete(dev, RING_GET_RESPONSE(&dev->ring, i));
+		for (i = dev->ring.rsp_cons; i != rp; i++) {
+			blkif_response_t rsp;
+
+			/* The backend can rewrite the slot while we read it:
+			 * check and use one copy (public/io/ring.h). */
+			RING_COPY_RESPONSE(&dev->ring, i, &rsp);
+			blkfront_complete(dev, &rsp);
+		}
 		dev->ring.rsp_cons = rp;
 		RING_FINAL_CHECK_FOR_RESPONSES(&dev->ring, more);
 	} while (more);
@@ -258,6 +266,29 @@ static int blkfront_write(uint64_t sector, const void *buf, uint32_t count)
 	return blkfront_rw(BLKIF_OP_WRITE, sector, (void *)buf, count);
 }
 
+/* A free slot, waiting for the backend to finish one if need be. */
+static int blkfront_wait_slot(struct blkfront *dev)
+{
+	uint64_t deadline = timer_ns() + BLKFRONT_TIMEOUT_NS;
+	int id;
+
+	while ((id = blkfront_free_slot(dev)) < 0) {
+		if (!dev->connected)
+			return -EIO;
+		if (timer_ns() >= deadline) {
+			printf("blkfront: no free request slot in %llu s\n",
+			       BLKFRONT_TIMEOUT_NS / 1000000000ull);
+			dev->connected = false;
+			return -EIO;
+		}
+		evtchn_prepare(dev->port);
+		blkfront_poll(dev);
+		if (blkfront_free_slot(dev) < 0)
+			evtchn_block(dev->port, deadline);
+	}
+	return id;
+}
+
 /* A flush or barrier carries no data (blkif.h allows nr_segments 0). */
 static int blkfront_flush(void)
 {
@@ -270,12 +301,8 @@ static int blkfront_flush(void)
 		return -ENODEV;
 	if (dev->flush_op == 0)
 		return 0;
-	while ((id = blkfront_free_slot(dev)) < 0) {
-		evtchn_prepare(dev->port);
-		blkfront_poll(dev);
-		if (blkfront_free_slot(dev) < 0)
-			evtchn_block(dev->port, 0);
-	}
+	if ((id = blkfront_wait_slot(dev)) < 0)
+		return id;
 	req = RING_GET_REQUEST(&dev->ring, dev->ring.req_prod_pvt++);
 	memset(req, 0, sizeof(*req));
 	req->operation = dev->flush_op;

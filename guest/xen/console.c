@@ -4,9 +4,11 @@
 #include "xen/console.h"
 
 #include <errno.h>
+#include <stdbool.h>
 
 #include <public/io/console.h>
 
+#include "arch/arm32/arch.h"
 #include "arch/arm32/barrier.h"
 #include "arch/arm32/mmu.h"
 #include "xen/events.h"
@@ -14,8 +16,22 @@
 #include "xen/ring.h"
 #include "xen/xen.h"
 
+/*
+ * How long a write waits for xenconsoled to make room in the ring. A ring
+ * that stays full this long has no reader (xenconsoled stuck or gone).
+ */
+#define CONSOLE_WAIT_NS (2ull * 1000000000ull)
+
 static struct xencons_interface *console_ring;
 static evtchn_port_t console_port;
+/*
+ * Set when a wait timed out, with the consumer index it saw: until
+ * xenconsoled moves past it, writes that find the ring full do not wait
+ * again, so a stuck reader costs one timeout, not one per line (the
+ * panic path prints dozens).
+ */
+static bool console_stalled;
+static uint32_t console_stall_cons;
 
 int console_init(void)
 {
@@ -38,14 +54,37 @@ static void console_hyp_write(const char *buf, size_t len)
 	xen_console_io(CONSOLEIO_write, len, buf);
 }
 
-/* Wait until the backend consumed something, without spinning. */
-static void console_wait_space(void)
+static uint32_t console_cons(void)
 {
-	evtchn_prepare(console_port);
-	rmb();
-	if (ring_free(console_ring->out_prod, console_ring->out_cons,
-		      sizeof(console_ring->out)) == 0)
-		evtchn_block(console_port, 0);
+	return __atomic_load_n(&console_ring->out_cons, __ATOMIC_RELAXED);
+}
+
+/*
+ * Wait until the backend consumed something, without spinning, for
+ * CONSOLE_WAIT_NS at most. Returns 0, or -ETIMEDOUT if the ring stayed
+ * full (at once while the reader is known to be stuck).
+ */
+static int console_wait_space(void)
+{
+	uint64_t deadline;
+
+	if (console_stalled && console_cons() == console_stall_cons)
+		return -ETIMEDOUT;
+	console_stalled = false;
+	deadline = timer_ns() + CONSOLE_WAIT_NS;
+	for (;;) {
+		evtchn_prepare(console_port);
+		rmb();
+		if (ring_free(console_ring->out_prod, console_cons(),
+			      sizeof(console_ring->out)) > 0)
+			return 0;
+		if (timer_ns() >= deadline)
+			break;
+		evtchn_block(console_port, deadline);
+	}
+	console_stalled = true;
+	console_stall_cons = console_cons();
+	return -ETIMEDOUT;
 }
 
 /* Copy what fits into the out ring; returns the number of bytes taken. */
@@ -80,12 +119,14 @@ void console_write(const char *buf, size_t len)
 	while (len > 0) {
 		done = console_ring_put(buf, len);
 		evtchn_send(console_port);
-		if (done == 0) {
-			console_wait_space();
-			continue;
+		if (done > 0) {
+			buf += done;
+			len -= done;
+		} else if (console_wait_space() < 0) {
+			/* Nobody reads the ring: a debug Xen may still print it. */
+			console_hyp_write(buf, len);
+			return;
 		}
-		buf += done;
-		len -= done;
 	}
 }
 

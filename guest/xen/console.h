@@ -18,7 +18,11 @@
  */
 int console_init(void);
 
-/* Write `len` bytes; blocks while the ring is full. */
+/*
+ * Write `len` bytes; blocks while the ring is full, but for 2 seconds at
+ * most: then the rest goes to the hypervisor console, and later writes
+ * do not wait for a full ring until xenconsoled reads again.
+ */
 void console_write(const char *buf, size_t len);
 
 /* Convenience for code that cannot use printf (early boot, exceptions). */

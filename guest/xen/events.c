@@ -150,10 +150,27 @@ static void evtchn_poll(evtchn_port_t port)
 	xen_sched_op(SCHEDOP_poll, &poll);
 }
 
+/*
+ * IRQs masked, with a deadline. SCHEDOP_poll's timeout is in Xen's system
+ * time (public/sched.h), which an ARM guest cannot read: its virtual
+ * counter starts at domain creation. So look at the pending bit and the
+ * counter ourselves, yielding the CPU in between so that dom0 (the
+ * backend, xenconsoled) can run. This spins, but only on the panic path
+ * and in early boot, and never past the deadline.
+ */
+static void evtchn_poll_until(evtchn_port_t port, uint64_t deadline_ns)
+{
+	while (!evtchn_bit_test(evtchn_pending_words(), port) && timer_ns() < deadline_ns)
+		xen_sched_op(SCHEDOP_yield, NULL);
+}
+
 void evtchn_block(evtchn_port_t port, uint64_t deadline_ns)
 {
 	if (!evtchn_irq_mode || irq_masked()) {
-		evtchn_poll(port);
+		if (deadline_ns != 0)
+			evtchn_poll_until(port, deadline_ns);
+		else
+			evtchn_poll(port);
 		return;
 	}
 	irq_disable();

@@ -7,7 +7,8 @@
  * wait for one port synchronously (a xenstore reply, a block request)
  * uses evtchn_prepare() / evtchn_block(), which sleep without spinning.
  * Before evtchn_init() and with IRQs masked (early boot, the panic path)
- * the same calls fall back to polling with SCHEDOP_poll.
+ * the same calls fall back to polling: SCHEDOP_poll without a deadline,
+ * the pending bit and the clock with one.
  */
 #ifndef GUEST_XEN_EVENTS_H
 #define GUEST_XEN_EVENTS_H
@@ -47,7 +48,9 @@ void evtchn_prepare(evtchn_port_t port);
 
 /*
  * Sleep until `port` fires (after evtchn_prepare) or the virtual time
- * reaches `deadline_ns` (0: no deadline). May return early; callers loop.
+ * reaches `deadline_ns` (0: no deadline, for waits that must not give
+ * up). May return early; callers loop. Never sleeps past a deadline, with
+ * IRQs masked too.
  */
 void evtchn_block(evtchn_port_t port, uint64_t deadline_ns);
 

@@ -140,12 +140,32 @@ static void netfront_rx(struct netfront *dev)
 			dev->connected = false;
 			return;
 		}
-		for (i = dev->rx.rsp_cons; i != rp; i++)
-			netfront_rx_one(dev, RING_GET_RESPONSE(&dev->rx, i));
+		for (i = dev->rx.rsp_cons; i != rp; i++) {
+			netif_rx_response_t rsp;
+
+			/* The backend can rewrite the slot while we read it:
+			 * check and use one copy (public/io/ring.h). */
+			RING_COPY_RESPONSE(&dev->rx, i, &rsp);
+			netfront_rx_one(dev, &rsp);
+		}
 		dev->rx.rsp_cons = rp;
 		RING_FINAL_CHECK_FOR_RESPONSES(&dev->rx, more);
 	} while (more);
 	netfront_push_rx(dev);
+}
+
+/* Give a sent frame's slot back (`rsp` is our copy of the response). */
+static void netfront_tx_done(struct netfront *dev, const netif_tx_response_t *rsp)
+{
+	if (rsp->status == NETIF_RSP_NULL)
+		return;
+	if (rsp->id >= NETFRONT_TX_SIZE || dev->tx_nfree >= NETFRONT_TX_SIZE) {
+		printf("netfront: tx response with bad id %u ignored\n", rsp->id);
+		return;
+	}
+	if (rsp->status != NETIF_RSP_OKAY)
+		dev->tx_errors++;
+	dev->tx_free[dev->tx_nfree++] = rsp->id;
 }
 
 static void netfront_tx_reclaim(struct netfront *dev)
@@ -162,17 +182,10 @@ static void netfront_tx_reclaim(struct netfront *dev)
 			return;
 		}
 		for (i = dev->tx.rsp_cons; i != rp; i++) {
-			const netif_tx_response_t *rsp = RING_GET_RESPONSE(&dev->tx, i);
+			netif_tx_response_t rsp;
 
-			if (rsp->status == NETIF_RSP_NULL)
-				continue;
-			if (rsp->id >= NETFRONT_TX_SIZE || dev->tx_nfree >= NETFRONT_TX_SIZE) {
-				printf("netfront: tx response with bad id %u ignored\n", rsp->id);
-				continue;
-			}
-			if (rsp->status != NETIF_RSP_OKAY)
-				dev->tx_errors++;
-			dev->tx_free[dev->tx_nfree++] = rsp->id;
+			RING_COPY_RESPONSE(&dev->tx, i, &rsp);
+			netfront_tx_done(dev, &rsp);
 		}
 		dev->tx.rsp_cons = rp;
 		RING_FINAL_CHECK_FOR_RESPONSES(&dev->tx, more);

@@ -67,24 +67,26 @@ int xs_init(void)
 	return evtchn_bind(xs_port, xs_port_event, NULL);
 }
 
-/* Copy up to `len` bytes into the request ring; returns how many fit. */
-static uint32_t xs_put_some(const char *data, uint32_t len)
+/*
+ * Copy a whole message of `len` bytes into the request ring, or nothing
+ * if it does not fit yet: a message is never left half-written (xs_send).
+ */
+static bool xs_put_all(const char *data, uint32_t len)
 {
 	uint32_t prod = xs_ring->req_prod;
 	uint32_t cons = __atomic_load_n(&xs_ring->req_cons, __ATOMIC_RELAXED);
-	uint32_t n, i;
+	uint32_t i;
 
 	/* Read req_cons before reusing the slots it released. */
 	mb();
-	n = ring_free(prod, cons, XENSTORE_RING_SIZE);
-	if (n > len)
-		n = len;
-	for (i = 0; i < n; i++)
+	if (ring_free(prod, cons, XENSTORE_RING_SIZE) < len)
+		return false;
+	for (i = 0; i < len; i++)
 		xs_ring->req[ring_slot(prod + i, XENSTORE_RING_SIZE)] = data[i];
 	/* Publish the bytes before the index. */
 	wmb();
-	__atomic_store_n(&xs_ring->req_prod, prod + n, __ATOMIC_RELAXED);
-	return n;
+	__atomic_store_n(&xs_ring->req_prod, prod + len, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* Move what the response ring holds into xs_in; returns bytes moved. */
@@ -167,24 +169,26 @@ static void xs_port_event(evtchn_port_t port, void *arg)
 	xs_dispatch();
 }
 
+/*
+ * Send one message, waiting until the ring has room for all of it. Sent
+ * piecemeal, a message cut short by the deadline would leave xenstored
+ * parsing the next request as its tail; so a message longer than the
+ * ring is refused and the ring only ever holds whole ones.
+ */
 static int xs_send(const char *data, uint32_t len, uint64_t deadline)
 {
-	uint32_t n;
-
-	while (len > 0) {
+	if (len > XENSTORE_RING_SIZE)
+		return -E2BIG;
+	for (;;) {
 		evtchn_prepare(xs_port);
-		n = xs_put_some(data, len);
-		if (n > 0) {
+		if (xs_put_all(data, len)) {
 			evtchn_send(xs_port);
-			data += n;
-			len -= n;
-			continue;
+			return 0;
 		}
 		if (timer_ns() >= deadline)
 			return -ETIMEDOUT;
 		evtchn_block(xs_port, deadline);
 	}
-	return 0;
 }
 
 static int xs_wait_reply(uint64_t deadline)

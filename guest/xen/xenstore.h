@@ -5,6 +5,9 @@
  * xenstored answers (or XS_TIMEOUT_NS passes: -ETIMEDOUT). Paths may be
  * relative to the domain's home (/local/domain/<id>/). Every error is a
  * negative errno: xenstored's "ENOENT" is -ENOENT; nothing is allocated.
+ * A request is written to the ring whole or not at all, so a timeout never
+ * leaves a torn message for xenstored; one longer than the ring
+ * (XENSTORE_RING_SIZE, 1 KiB with its header) fails with -E2BIG.
  */
 #ifndef GUEST_XEN_XENSTORE_H
 #define GUEST_XEN_XENSTORE_H

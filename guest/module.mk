@@ -17,8 +17,10 @@ GUEST_STRIP := arm-none-eabi-strip
 GUEST_ARCH_FLAGS := -mthumb -march=armv7ve+simd -mfloat-abi=hard -mfpu=auto
 # -funwind-tables: the panic path's backtrace reads the EHABI tables
 # (arch/arm32/unwind.c); Thumb-2 code has no usable frame-pointer chain.
+# -Wframe-larger-than: a frame bigger than the stack's 4 KiB guard page
+# (guest.ld) could step over it into BSS without touching it.
 GUEST_CFLAGS := $(GUEST_ARCH_FLAGS) -O2 -g -std=gnu11 \
-	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Wframe-larger-than=4096 \
 	-ffunction-sections -fdata-sections -fno-common -funwind-tables \
 	-I$(GUEST_SRC) -I$(GUEST_OUT) -I. -idirafter $(B)/src/xen/xen/include \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -MMD -MP

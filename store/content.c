@@ -117,7 +117,7 @@ int store_list_dir(struct store *st, const char *ref, const char *path,
 	return r;
 }
 
-int store_log_walk(struct store *st, const char *ref, unsigned max,
+int store_history_walk(struct store *st, const char *ref, unsigned max,
 		   int (*fn)(void *ctx, const struct store_oid *oid, const struct store_commit *c),
 		   void *ctx)
 {

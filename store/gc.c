@@ -32,7 +32,7 @@ static int live_roots(struct store *st, const struct store_oid *keep, size_t nke
 
 /* Where each object of the compacted pack went: its index. */
 struct objoffs {
-	struct log_idx *v;
+	struct store_log_idx *v;
 	size_t n, cap;
 	int err;
 };
@@ -43,7 +43,7 @@ static void note_obj(void *ctx, const struct store_oid *oid, uint64_t off)
 
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 1024;
-		struct log_idx *v = realloc(o->v, sizeof(*v) * cap);
+		struct store_log_idx *v = realloc(o->v, sizeof(*v) * cap);
 		if (!v) {
 			o->err = -ENOMEM;
 			return;
@@ -65,7 +65,7 @@ static int pack_into_log(struct store *st, struct store_packer *p, uint64_t *len
 	*len = 0;
 	while (!r && got)
 		if (!(r = store_packer_read(p, buf, 65536, &got)) && got) {
-			r = log_rec_write(&st->log, buf, got);
+			r = store_log_rec_write(&st->log, buf, got);
 			*len += got;
 		}
 	free(buf);
@@ -87,20 +87,20 @@ static int write_live_pack(struct store *st, const struct store_oid *roots, size
 	if (r)
 		return r;
 	store_packer_on_object(p, note_obj, o);
-	if ((r = log_rec_begin(&st->log, LOG_PACK, true))) {
+	if ((r = store_log_rec_begin(&st->log, STORE_LOG_PACK, true))) {
 		store_packer_close(p);
 		return r;
 	}
 	if (!(r = pack_into_log(st, p, &len)) && !(r = o->err)) {
-		log_rec_index_start(&st->log, len, (uint32_t)o->n);
-		r = log_rec_write(&st->log, o->v, o->n * sizeof(*o->v));
+		store_log_rec_index_start(&st->log, len, (uint32_t)o->n);
+		r = store_log_rec_write(&st->log, o->v, o->n * sizeof(*o->v));
 	}
 	store_packer_close(p);
 	if (r) {
-		log_rec_abort(&st->log);
+		store_log_rec_abort(&st->log);
 		return r;
 	}
-	return log_rec_end(&st->log, rec);
+	return store_log_rec_end(&st->log, rec);
 }
 
 int store_compact(struct store *st)
@@ -118,18 +118,18 @@ int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nk
 
 	if ((r = live_roots(st, keep, nkeep, &roots, &nroots)))
 		return r;
-	log_other_begin(&st->log);
-	/* Nothing in the active region changes until log_switch's superblock. */
+	store_log_other_begin(&st->log);
+	/* Nothing in the active region changes until store_log_switch's superblock. */
 	if ((r = write_live_pack(st, roots, nroots, &o, &rec)) ||
-	    (r = store_refs_write(st, LOG_SNAPSHOT, st->refs, st->nrefs, true)) ||
-	    (r = log_switch(&st->log)))
+	    (r = store_refs_write(st, STORE_LOG_SNAPSHOT, st->refs, st->nrefs, true)) ||
+	    (r = store_log_switch(&st->log)))
 		goto out;
 	st->n = 0;
 	st->epoch++;
 	for (size_t i = 0; i < o.n && !r; i++) {
 		struct store_oid oid;
 		memcpy(oid.b, o.v[i].oid, STORE_OID_LEN);
-		r = store_idx_add(st, &oid, rec + LOG_HDR + o.v[i].off);
+		r = store_idx_add(st, &oid, rec + STORE_LOG_HDR + o.v[i].off);
 	}
 	store_idx_sort(st);
 out:

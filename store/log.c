@@ -11,14 +11,14 @@
 #define CACHE_SIZE (64u * 1024)
 #define CHUNK (64u * 1024)
 
-struct log_writer {
+struct store_log_writer {
 	uint64_t start;  /* the record's offset */
 	uint64_t limit;  /* end of its region */
 	uint64_t pos;    /* record bytes so far, header included */
 	uint64_t cstart; /* record offset of chunk[0] */
-	uint8_t first[LOG_BLOCK];
+	uint8_t first[STORE_LOG_BLOCK];
 	uint8_t chunk[CHUNK];
-	struct log_rec rec;
+	struct store_log_rec rec;
 	uint32_t crc;
 	uint32_t idx_crc;
 	bool in_idx;
@@ -31,13 +31,13 @@ static uint64_t round_up(uint64_t x, uint64_t a)
 	return (x + a - 1) / a * a;
 }
 
-uint64_t log_rec_size(uint64_t payload)
+uint64_t store_log_rec_size(uint64_t payload)
 {
-	return round_up(LOG_HDR + payload, LOG_BLOCK);
+	return round_up(STORE_LOG_HDR + payload, STORE_LOG_BLOCK);
 }
 
 /* A failed write or flush makes the log refuse writes until reopened. */
-static int io_result(struct log *l, int r)
+static int io_result(struct store_log *l, int r)
 {
 	if (r < 0 && !l->err)
 		l->err = r;
@@ -45,7 +45,7 @@ static int io_result(struct log *l, int r)
 }
 
 /* Aligned device I/O in whole sectors. */
-static int dev_write(struct log *l, uint64_t off, const void *buf, size_t len)
+static int dev_write(struct store_log *l, uint64_t off, const void *buf, size_t len)
 {
 	l->cache_valid = false;
 	if (l->err)
@@ -55,14 +55,14 @@ static int dev_write(struct log *l, uint64_t off, const void *buf, size_t len)
 	return io_result(l, plat_blk_write(off / l->sector, buf, (uint32_t)(len / l->sector)));
 }
 
-static int dev_read(struct log *l, uint64_t off, void *buf, size_t len)
+static int dev_read(struct store_log *l, uint64_t off, void *buf, size_t len)
 {
 	if (off % l->sector || len % l->sector || off + len > l->dev_size)
 		return -EINVAL;
 	return plat_blk_read(off / l->sector, buf, (uint32_t)(len / l->sector));
 }
 
-int log_read(struct log *l, uint64_t off, void *buf, size_t len)
+int store_log_read(struct store_log *l, uint64_t off, void *buf, size_t len)
 {
 	uint8_t *out = buf;
 
@@ -89,49 +89,49 @@ int log_read(struct log *l, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-int log_flush(struct log *l)
+int store_log_flush(struct store_log *l)
 {
 	return l->err ? -EROFS : io_result(l, plat_blk_flush());
 }
 
 /* ---- superblocks ---- */
 
-static uint32_t sb_crc(const struct log_sb *sb)
+static uint32_t sb_crc(const struct store_log_sb *sb)
 {
-	return store_crc32(0, sb, offsetof(struct log_sb, crc));
+	return store_crc32(0, sb, offsetof(struct store_log_sb, crc));
 }
 
 /* Uses the read cache as its block: a superblock write allocates nothing. */
-static int sb_write(struct log *l)
+static int sb_write(struct store_log *l)
 {
 	l->sb.gen++;
 	l->sb.crc = sb_crc(&l->sb);
-	memset(l->cache, 0, LOG_BLOCK);
+	memset(l->cache, 0, STORE_LOG_BLOCK);
 	memcpy(l->cache, &l->sb, sizeof(l->sb));
-	return dev_write(l, (l->sb.gen % LOG_SB_SLOTS) * LOG_BLOCK, l->cache, LOG_BLOCK);
+	return dev_write(l, (l->sb.gen % STORE_LOG_SB_SLOTS) * STORE_LOG_BLOCK, l->cache, STORE_LOG_BLOCK);
 }
 
-static bool sb_valid(const struct log_sb *sb, uint64_t dev_size)
+static bool sb_valid(const struct store_log_sb *sb, uint64_t dev_size)
 {
-	return !memcmp(sb->magic, "GITSTOR1", 8) && sb->version == 1 && sb->block == LOG_BLOCK &&
+	return !memcmp(sb->magic, "GITSTOR1", 8) && sb->version == 1 && sb->block == STORE_LOG_BLOCK &&
 	       sb->crc == sb_crc(sb) && sb->dev_size <= dev_size &&
-	       sb->region_start >= LOG_START && sb->region_start < sb->region_end &&
+	       sb->region_start >= STORE_LOG_START && sb->region_start < sb->region_end &&
 	       sb->region_end <= sb->dev_size && sb->ckpt_off >= sb->region_start &&
-	       sb->ckpt_off <= sb->region_end && sb->region_start % LOG_BLOCK == 0 &&
-	       sb->ckpt_off % LOG_BLOCK == 0;
+	       sb->ckpt_off <= sb->region_end && sb->region_start % STORE_LOG_BLOCK == 0 &&
+	       sb->ckpt_off % STORE_LOG_BLOCK == 0;
 }
 
-static int sb_read(struct log *l)
+static int sb_read(struct store_log *l)
 {
-	uint8_t *blk = malloc(LOG_BLOCK);
-	struct log_sb s;
+	uint8_t *blk = malloc(STORE_LOG_BLOCK);
+	struct store_log_sb s;
 	bool any = false;
 	int r = 0;
 
 	if (!blk)
 		return -ENOMEM;
-	for (uint64_t i = 0; i < LOG_SB_SLOTS && !r; i++) {
-		if ((r = dev_read(l, i * LOG_BLOCK, blk, LOG_BLOCK)))
+	for (uint64_t i = 0; i < STORE_LOG_SB_SLOTS && !r; i++) {
+		if ((r = dev_read(l, i * STORE_LOG_BLOCK, blk, STORE_LOG_BLOCK)))
 			break;
 		memcpy(&s, blk, sizeof(s));
 		if (sb_valid(&s, l->dev_size) && (!any || s.gen > l->sb.gen)) {
@@ -143,14 +143,14 @@ static int sb_read(struct log *l)
 	return r ? r : any ? 0 : -EINVAL;
 }
 
-static int dev_open(struct log *l)
+static int dev_open(struct store_log *l)
 {
 	struct plat_blk_info info;
 	int r = plat_blk_info(&info);
 
 	if (r)
 		return r;
-	if (info.sector_size == 0 || LOG_BLOCK % info.sector_size)
+	if (info.sector_size == 0 || STORE_LOG_BLOCK % info.sector_size)
 		return -EINVAL;
 	l->sector = info.sector_size;
 	l->dev_size = info.sectors * info.sector_size;
@@ -161,7 +161,7 @@ static int dev_open(struct log *l)
 	return l->cache ? 0 : -ENOMEM;
 }
 
-void log_close(struct log *l)
+void store_log_close(struct store_log *l)
 {
 	free(l->cache);
 	free(l->w);
@@ -172,10 +172,10 @@ void log_close(struct log *l)
 /* The two regions: halves of the space after the superblocks. */
 static void regions(uint64_t size, uint64_t *mid)
 {
-	*mid = LOG_START + (size - LOG_START) / 2 / LOG_BLOCK * LOG_BLOCK;
+	*mid = STORE_LOG_START + (size - STORE_LOG_START) / 2 / STORE_LOG_BLOCK * STORE_LOG_BLOCK;
 }
 
-int log_format(struct log *l, uint64_t size)
+int store_log_format(struct store_log *l, uint64_t size)
 {
 	uint64_t mid;
 	int r;
@@ -184,34 +184,34 @@ int log_format(struct log *l, uint64_t size)
 		return r;
 	if (size == 0 || size > l->dev_size)
 		size = l->dev_size;
-	size = size / LOG_BLOCK * LOG_BLOCK;
+	size = size / STORE_LOG_BLOCK * STORE_LOG_BLOCK;
 	/* Offsets in the object index are 32-bit. */
-	if (size < LOG_START + 4 * LOG_BLOCK || size > UINT32_MAX) {
-		log_close(l);
+	if (size < STORE_LOG_START + 4 * STORE_LOG_BLOCK || size > UINT32_MAX) {
+		store_log_close(l);
 		return -EINVAL;
 	}
 	regions(size, &mid);
 	memset(&l->sb, 0, sizeof(l->sb));
 	memcpy(l->sb.magic, "GITSTOR1", 8);
 	l->sb.version = 1;
-	l->sb.block = LOG_BLOCK;
+	l->sb.block = STORE_LOG_BLOCK;
 	l->sb.dev_size = size;
-	l->sb.region_start = LOG_START;
+	l->sb.region_start = STORE_LOG_START;
 	l->sb.region_end = mid;
 	l->sb.first_seq = 1;
 	l->sb.first_chain = store_crc32(0, "first", 5);
-	l->sb.ckpt_off = LOG_START;
+	l->sb.ckpt_off = STORE_LOG_START;
 	l->sb.ckpt_seq = 1;
 	l->sb.ckpt_chain = l->sb.first_chain;
 	/*
 	 * Zero the first record block, so nothing of an older store scans as
 	 * ours, then both slots, so no older superblock survives.
 	 */
-	memset(l->cache, 0, LOG_BLOCK);
-	if ((r = dev_write(l, LOG_START, l->cache, LOG_BLOCK)) || (r = sb_write(l)) ||
-	    (r = sb_write(l)) || (r = log_flush(l)))
-		log_close(l);
-	l->head = LOG_START;
+	memset(l->cache, 0, STORE_LOG_BLOCK);
+	if ((r = dev_write(l, STORE_LOG_START, l->cache, STORE_LOG_BLOCK)) || (r = sb_write(l)) ||
+	    (r = sb_write(l)) || (r = store_log_flush(l)))
+		store_log_close(l);
+	l->head = STORE_LOG_START;
 	l->seq = 1;
 	l->chain = l->sb.first_chain;
 	l->since_ckpt = 0;
@@ -220,23 +220,23 @@ int log_format(struct log *l, uint64_t size)
 
 /* ---- scanning ---- */
 
-static uint32_t rec_crc(const struct log_rec *h)
+static uint32_t rec_crc(const struct store_log_rec *h)
 {
-	return store_crc32(0, h, offsetof(struct log_rec, hdr_crc));
+	return store_crc32(0, h, offsetof(struct store_log_rec, hdr_crc));
 }
 
-static bool rec_valid(const struct log *l, uint64_t off, const struct log_rec *h)
+static bool rec_valid(const struct store_log *l, uint64_t off, const struct store_log_rec *h)
 {
 	return !memcmp(h->magic, "GREC", 4) && h->hdr_crc == rec_crc(h) &&
-	       h->hdr_size == LOG_HDR && h->seq == l->seq && h->prev == l->chain &&
-	       h->type >= LOG_PACK && h->type <= LOG_SNAPSHOT &&
-	       h->len <= l->sb.region_end - off && log_rec_size(h->len) <= l->sb.region_end - off &&
-	       (h->type != LOG_PACK ||
-		(h->pack_len <= h->len && (h->len - h->pack_len) == (uint64_t)h->nobj * sizeof(struct log_idx)));
+	       h->hdr_size == STORE_LOG_HDR && h->seq == l->seq && h->prev == l->chain &&
+	       h->type >= STORE_LOG_PACK && h->type <= STORE_LOG_SNAPSHOT &&
+	       h->len <= l->sb.region_end - off && store_log_rec_size(h->len) <= l->sb.region_end - off &&
+	       (h->type != STORE_LOG_PACK ||
+		(h->pack_len <= h->len && (h->len - h->pack_len) == (uint64_t)h->nobj * sizeof(struct store_log_idx)));
 }
 
 /* CRC-32 of `len` payload bytes at `off`, read in chunks. */
-static int crc_range(struct log *l, uint64_t off, uint64_t len, uint32_t *crc)
+static int crc_range(struct store_log *l, uint64_t off, uint64_t len, uint32_t *crc)
 {
 	uint8_t *buf = malloc(CHUNK);
 	int r = 0;
@@ -246,7 +246,7 @@ static int crc_range(struct log *l, uint64_t off, uint64_t len, uint32_t *crc)
 	*crc = 0;
 	while (len && !r) {
 		size_t n = len > CHUNK ? CHUNK : (size_t)len;
-		if (!(r = log_read(l, off, buf, n)))
+		if (!(r = store_log_read(l, off, buf, n)))
 			*crc = store_crc32(*crc, buf, n);
 		off += n;
 		len -= n;
@@ -259,22 +259,22 @@ static int crc_range(struct log *l, uint64_t off, uint64_t len, uint32_t *crc)
  * Check the record at `off` and hand it on. Returns 1 to stop the scan at
  * an invalid record (the end of the log), 0 to continue, or an error.
  */
-static int scan_one(struct log *l, uint64_t off, bool full, log_rec_fn fn, void *ctx,
-		    struct log_rec *h)
+static int scan_one(struct store_log *l, uint64_t off, bool full, store_log_rec_fn fn, void *ctx,
+		    struct store_log_rec *h)
 {
 	uint64_t sect, plen;
 	uint8_t *payload;
 	uint32_t crc;
 	int r;
 
-	if ((r = log_read(l, off, h, sizeof(*h))))
+	if ((r = store_log_read(l, off, h, sizeof(*h))))
 		return r;
 	if (!rec_valid(l, off, h))
 		return 1;
-	sect = h->type == LOG_PACK ? h->pack_len : 0;
+	sect = h->type == STORE_LOG_PACK ? h->pack_len : 0;
 	plen = h->len - sect;
 	if (full) {
-		if ((r = crc_range(l, off + LOG_HDR, h->len, &crc)))
+		if ((r = crc_range(l, off + STORE_LOG_HDR, h->len, &crc)))
 			return r;
 		if (crc != h->payload_crc)
 			return 1;
@@ -282,10 +282,10 @@ static int scan_one(struct log *l, uint64_t off, bool full, log_rec_fn fn, void 
 	payload = malloc(plen ? (size_t)plen : 1);
 	if (!payload)
 		return -ENOMEM;
-	r = log_read(l, off + LOG_HDR + sect, payload, (size_t)plen);
+	r = store_log_read(l, off + STORE_LOG_HDR + sect, payload, (size_t)plen);
 	if (!r) {
 		crc = store_crc32(0, payload, (size_t)plen);
-		if (crc != (h->type == LOG_PACK ? h->idx_crc : h->payload_crc))
+		if (crc != (h->type == STORE_LOG_PACK ? h->idx_crc : h->payload_crc))
 			r = 1;
 	}
 	if (!r)
@@ -294,9 +294,9 @@ static int scan_one(struct log *l, uint64_t off, bool full, log_rec_fn fn, void 
 	return r;
 }
 
-int log_open(struct log *l, bool full_check, log_rec_fn fn, void *ctx)
+int store_log_open(struct store_log *l, bool full_check, store_log_rec_fn fn, void *ctx)
 {
-	struct log_rec h;
+	struct store_log_rec h;
 	uint64_t off;
 	int r;
 
@@ -314,7 +314,7 @@ int log_open(struct log *l, bool full_check, log_rec_fn fn, void *ctx)
 			r = -EIO; /* checkpointed records are durable: corruption */
 		if (r)
 			break;
-		off += log_rec_size(h.len);
+		off += store_log_rec_size(h.len);
 		l->seq++;
 		l->chain = h.hdr_crc;
 	}
@@ -324,46 +324,46 @@ int log_open(struct log *l, bool full_check, log_rec_fn fn, void *ctx)
 		return 0;
 	}
 close:
-	log_close(l);
+	store_log_close(l);
 	return r;
 }
 
-int log_checkpoint(struct log *l)
+int store_log_checkpoint(struct store_log *l)
 {
 	int r;
 
 	l->sb.ckpt_off = l->head;
 	l->sb.ckpt_seq = l->seq;
 	l->sb.ckpt_chain = l->chain;
-	if ((r = log_flush(l)) || (r = sb_write(l)) || (r = log_flush(l)))
+	if ((r = store_log_flush(l)) || (r = sb_write(l)) || (r = store_log_flush(l)))
 		return r;
 	l->since_ckpt = 0;
 	return 0;
 }
 
-uint64_t log_free(const struct log *l)
+uint64_t store_log_free(const struct store_log *l)
 {
 	return l->sb.region_end - l->head;
 }
 
 /* ---- appending ---- */
 
-void log_other_begin(struct log *l)
+void store_log_other_begin(struct store_log *l)
 {
 	uint64_t mid;
 
 	regions(l->sb.dev_size, &mid);
-	l->oth_start = l->sb.region_start == LOG_START ? mid : LOG_START;
-	l->oth_end = l->sb.region_start == LOG_START ? l->sb.dev_size : mid;
+	l->oth_start = l->sb.region_start == STORE_LOG_START ? mid : STORE_LOG_START;
+	l->oth_end = l->sb.region_start == STORE_LOG_START ? l->sb.dev_size : mid;
 	l->oth_head = l->oth_start;
 	l->oth_first_seq = l->oth_seq = l->seq;
 	/* A fresh chain per generation: no stale record continues it. */
 	l->oth_first_chain = l->oth_chain = store_crc32(0, &l->sb.gen, sizeof(l->sb.gen)) ^ 0x5a5a;
 }
 
-int log_switch(struct log *l)
+int store_log_switch(struct store_log *l)
 {
-	struct log_sb old = l->sb;
+	struct store_log_sb old = l->sb;
 	uint64_t head = l->head, seq = l->seq, since = l->since_ckpt;
 	uint32_t chain = l->chain;
 	int r;
@@ -375,7 +375,7 @@ int log_switch(struct log *l)
 	l->head = l->oth_head;
 	l->seq = l->oth_seq;
 	l->chain = l->oth_chain;
-	r = log_checkpoint(l);
+	r = store_log_checkpoint(l);
 	l->cache_valid = false;
 	if (r) {
 		/*
@@ -393,9 +393,9 @@ int log_switch(struct log *l)
 	return r;
 }
 
-int log_rec_begin(struct log *l, int type, bool other)
+int store_log_rec_begin(struct store_log *l, int type, bool other)
 {
-	struct log_writer *w = l->w ? l->w : calloc(1, sizeof(*w));
+	struct store_log_writer *w = l->w ? l->w : calloc(1, sizeof(*w));
 
 	if (l->err)
 		return -EROFS;
@@ -408,24 +408,24 @@ int log_rec_begin(struct log *l, int type, bool other)
 	memset(&w->rec, 0, sizeof(w->rec));
 	memcpy(w->rec.magic, "GREC", 4);
 	w->rec.type = (uint16_t)type;
-	w->rec.hdr_size = LOG_HDR;
+	w->rec.hdr_size = STORE_LOG_HDR;
 	w->other = other;
 	w->start = other ? l->oth_head : l->head;
 	w->limit = other ? l->oth_end : l->sb.region_end;
 	w->rec.seq = other ? l->oth_seq : l->seq;
 	w->rec.prev = other ? l->oth_chain : l->chain;
-	w->pos = LOG_HDR;
+	w->pos = STORE_LOG_HDR;
 	w->cstart = 0;
 	w->crc = w->idx_crc = 0;
 	w->in_idx = false;
-	memset(w->chunk, 0, LOG_HDR);
-	if (w->start + LOG_BLOCK > w->limit)
+	memset(w->chunk, 0, STORE_LOG_HDR);
+	if (w->start + STORE_LOG_BLOCK > w->limit)
 		return -ENOSPC;
 	w->active = true;
 	return 0;
 }
 
-void log_rec_abort(struct log *l)
+void store_log_rec_abort(struct store_log *l)
 {
 	/* Nothing of it is found: its header block was never written. */
 	if (l->w)
@@ -433,9 +433,9 @@ void log_rec_abort(struct log *l)
 }
 
 /* Bytes [off, off + len) of the record being written, wherever they are now. */
-int log_rec_read(struct log *l, uint64_t off, void *buf, size_t len)
+int store_log_rec_read(struct store_log *l, uint64_t off, void *buf, size_t len)
 {
-	struct log_writer *w = l->w;
+	struct store_log_writer *w = l->w;
 	uint8_t *out = buf;
 
 	if (!w || !w->active || off > w->pos || len > w->pos - off)
@@ -448,13 +448,13 @@ int log_rec_read(struct log *l, uint64_t off, void *buf, size_t len)
 			memcpy(out, w->chunk + (off - w->cstart), len);
 			return 0;
 		}
-		if (off < LOG_BLOCK) {
+		if (off < STORE_LOG_BLOCK) {
 			/* Block 0 waits in memory for the header. */
-			n = LOG_BLOCK - (size_t)off < len ? LOG_BLOCK - (size_t)off : len;
+			n = STORE_LOG_BLOCK - (size_t)off < len ? STORE_LOG_BLOCK - (size_t)off : len;
 			memcpy(out, w->first + off, n);
 		} else {
 			n = w->cstart - off < len ? (size_t)(w->cstart - off) : len;
-			if ((r = log_read(l, w->start + off, out, n)))
+			if ((r = store_log_read(l, w->start + off, out, n)))
 				return r;
 		}
 		out += n;
@@ -464,20 +464,20 @@ int log_rec_read(struct log *l, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-uint64_t log_rec_bytes(const struct log *l)
+uint64_t store_log_rec_bytes(const struct store_log *l)
 {
 	return l->w && l->w->active ? l->w->pos : 0;
 }
 
 /* The chunk is full: write it, except block 0, which waits for the header. */
-static int flush_chunk(struct log *l, struct log_writer *w)
+static int flush_chunk(struct store_log *l, struct store_log_writer *w)
 {
 	size_t skip = 0;
 	int r;
 
 	if (w->cstart == 0) {
-		memcpy(w->first, w->chunk, LOG_BLOCK);
-		skip = LOG_BLOCK;
+		memcpy(w->first, w->chunk, STORE_LOG_BLOCK);
+		skip = STORE_LOG_BLOCK;
 	}
 	if (w->start + w->cstart + CHUNK > w->limit)
 		return -ENOSPC;
@@ -486,9 +486,9 @@ static int flush_chunk(struct log *l, struct log_writer *w)
 	return r;
 }
 
-int log_rec_write(struct log *l, const void *data, size_t len)
+int store_log_rec_write(struct store_log *l, const void *data, size_t len)
 {
-	struct log_writer *w = l->w;
+	struct store_log_writer *w = l->w;
 	const uint8_t *p = data;
 	int r;
 
@@ -511,16 +511,16 @@ int log_rec_write(struct log *l, const void *data, size_t len)
 	return 0;
 }
 
-void log_rec_index_start(struct log *l, uint64_t pack_len, uint32_t nobj)
+void store_log_rec_index_start(struct store_log *l, uint64_t pack_len, uint32_t nobj)
 {
 	l->w->in_idx = true;
 	l->w->rec.pack_len = pack_len;
 	l->w->rec.nobj = nobj;
 }
 
-static int rec_finish(struct log *l, uint64_t *off);
+static int rec_finish(struct store_log *l, uint64_t *off);
 
-int log_rec_end(struct log *l, uint64_t *off)
+int store_log_rec_end(struct store_log *l, uint64_t *off)
 {
 	int r = rec_finish(l, off);
 
@@ -528,29 +528,29 @@ int log_rec_end(struct log *l, uint64_t *off)
 	return r;
 }
 
-static int rec_finish(struct log *l, uint64_t *off)
+static int rec_finish(struct store_log *l, uint64_t *off)
 {
-	struct log_writer *w = l->w;
-	size_t in = (size_t)(w->pos - w->cstart), tail = (size_t)round_up(in, LOG_BLOCK);
+	struct store_log_writer *w = l->w;
+	size_t in = (size_t)(w->pos - w->cstart), tail = (size_t)round_up(in, STORE_LOG_BLOCK);
 	uint8_t *blk0 = w->cstart ? w->first : w->chunk;
-	uint64_t size = log_rec_size(w->pos - LOG_HDR);
+	uint64_t size = store_log_rec_size(w->pos - STORE_LOG_HDR);
 	int r;
 
 	if (w->start + size > w->limit)
 		return -ENOSPC;
 	memset(w->chunk + in, 0, tail - in);
-	w->rec.len = w->pos - LOG_HDR;
+	w->rec.len = w->pos - STORE_LOG_HDR;
 	w->rec.payload_crc = w->crc;
-	w->rec.idx_crc = w->rec.type == LOG_PACK ? w->idx_crc : 0;
+	w->rec.idx_crc = w->rec.type == STORE_LOG_PACK ? w->idx_crc : 0;
 	w->rec.hdr_crc = rec_crc(&w->rec);
 	memcpy(blk0, &w->rec, sizeof(w->rec));
 	if (w->cstart && tail && (r = dev_write(l, w->start + w->cstart, w->chunk, tail)))
 		return r;
-	if (!w->cstart && tail > LOG_BLOCK &&
-	    (r = dev_write(l, w->start + LOG_BLOCK, w->chunk + LOG_BLOCK, tail - LOG_BLOCK)))
+	if (!w->cstart && tail > STORE_LOG_BLOCK &&
+	    (r = dev_write(l, w->start + STORE_LOG_BLOCK, w->chunk + STORE_LOG_BLOCK, tail - STORE_LOG_BLOCK)))
 		return r;
 	/* The header block last: a record is only found once it is whole. */
-	if ((r = dev_write(l, w->start, blk0, LOG_BLOCK)))
+	if ((r = dev_write(l, w->start, blk0, STORE_LOG_BLOCK)))
 		return r;
 	*off = w->start;
 	if (w->other) {

@@ -11,22 +11,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LOG_BLOCK 4096u
-#define LOG_HDR 64u
-#define LOG_SB_SLOTS 2
-#define LOG_START (LOG_SB_SLOTS * LOG_BLOCK)
+#include "object.h"
 
-enum log_type {
-	LOG_PACK = 1,     /* a pack, then its object index */
-	LOG_REFS = 2,     /* one atomic ref transaction */
-	LOG_SNAPSHOT = 3, /* every ref (after a compaction) */
+#define STORE_LOG_BLOCK STORE_PAGE
+#define STORE_LOG_HDR 64u
+#define STORE_LOG_SB_SLOTS 2
+#define STORE_LOG_START (STORE_LOG_SB_SLOTS * STORE_LOG_BLOCK)
+
+enum store_log_type {
+	STORE_LOG_PACK = 1,     /* a pack, then its object index */
+	STORE_LOG_REFS = 2,     /* one atomic ref transaction */
+	STORE_LOG_SNAPSHOT = 3, /* every ref (after a compaction) */
 };
 
 /* Little-endian on disk; explicit widths, no padding. */
-struct log_sb {
+struct store_log_sb {
 	uint8_t magic[8];    /* "GITSTOR1" */
 	uint32_t version;    /* 1 */
-	uint32_t block;      /* LOG_BLOCK */
+	uint32_t block;      /* STORE_LOG_BLOCK */
 	uint64_t gen;        /* +1 on every superblock write; slot = gen % 2 */
 	uint64_t dev_size;   /* bytes, fixed at init */
 	uint64_t region_start; /* the active log region */
@@ -39,31 +41,38 @@ struct log_sb {
 	uint32_t crc;        /* CRC-32 of the bytes above */
 } __attribute__((packed));
 
-struct log_rec {
+struct store_log_rec {
 	uint8_t magic[4];    /* "GREC" */
-	uint16_t type;       /* enum log_type */
-	uint16_t hdr_size;   /* LOG_HDR */
+	uint16_t type;       /* enum store_log_type */
+	uint16_t hdr_size;   /* STORE_LOG_HDR */
 	uint64_t seq;        /* previous record's + 1 */
 	uint64_t len;        /* payload bytes after the header */
 	uint32_t prev;       /* hdr_crc of the previous record (the chain) */
 	uint32_t payload_crc;
-	uint64_t pack_len;   /* LOG_PACK: pack bytes before the index */
-	uint32_t nobj;       /* LOG_PACK: index entries */
-	uint32_t idx_crc;    /* LOG_PACK: CRC-32 of the index */
+	uint64_t pack_len;   /* STORE_LOG_PACK: pack bytes before the index */
+	uint32_t nobj;       /* STORE_LOG_PACK: index entries */
+	uint32_t idx_crc;    /* STORE_LOG_PACK: CRC-32 of the index */
 	uint8_t pad[8];
-	uint32_t hdr_crc;    /* CRC-32 of the 60 bytes above */
+	uint32_t hdr_crc;    /* CRC-32 of the 56 bytes above */
 } __attribute__((packed));
 
-/* One entry of a LOG_PACK record's index. */
-struct log_idx {
+/* The layouts are on disk: a change of size is a change of format. */
+_Static_assert(sizeof(struct store_log_sb) == 84, "superblock: 84 bytes");
+_Static_assert(sizeof(struct store_log_rec) == 60, "record header: 60 bytes of a 64-byte block");
+_Static_assert(sizeof(struct store_log_rec) <= STORE_LOG_HDR, "the header fits its space");
+
+/* One entry of a STORE_LOG_PACK record's index. */
+struct store_log_idx {
 	uint8_t oid[20];
 	uint32_t off; /* in the pack */
 } __attribute__((packed));
 
-struct log {
+_Static_assert(sizeof(struct store_log_idx) == 24, "an index entry is 24 bytes on disk");
+
+struct store_log {
 	uint64_t dev_size;
 	uint32_t sector;
-	struct log_sb sb;     /* the current superblock */
+	struct store_log_sb sb;     /* the current superblock */
 	uint64_t head;        /* where the next record goes */
 	uint64_t seq;         /* seq of the next record */
 	uint32_t chain;       /* prev for the next record */
@@ -76,7 +85,7 @@ struct log {
 	uint64_t oth_start, oth_end, oth_head, oth_first_seq, oth_seq;
 	uint32_t oth_first_chain, oth_chain;
 	/* the record being written */
-	struct log_writer *w;
+	struct store_log_writer *w;
 	/*
 	 * The first failed write or flush. What reached the disk after it is
 	 * unknown, and the in-memory head may no longer match it, so every
@@ -85,47 +94,47 @@ struct log {
 	int err;
 };
 
-/* Called by log_scan for each valid record; the payload is read on demand. */
-typedef int (*log_rec_fn)(void *ctx, uint64_t off, const struct log_rec *rec,
+/* Called by store_log_open for each valid record; the payload is read on demand. */
+typedef int (*store_log_rec_fn)(void *ctx, uint64_t off, const struct store_log_rec *rec,
 			  const uint8_t *payload);
 
-int log_format(struct log *l, uint64_t size);
+int store_log_format(struct store_log *l, uint64_t size);
 /* Read the superblock and scan the active region; -ENODEV, -EINVAL if no store. */
-int log_open(struct log *l, bool full_check, log_rec_fn fn, void *ctx);
-void log_close(struct log *l);
+int store_log_open(struct store_log *l, bool full_check, store_log_rec_fn fn, void *ctx);
+void store_log_close(struct store_log *l);
 
-int log_read(struct log *l, uint64_t off, void *buf, size_t len);
+int store_log_read(struct store_log *l, uint64_t off, void *buf, size_t len);
 /* Flush the device; -EROFS once a write or flush has failed (l->err). */
-int log_flush(struct log *l);
+int store_log_flush(struct store_log *l);
 /* Write the superblock with a checkpoint at the head (flushes around it). */
-int log_checkpoint(struct log *l);
+int store_log_checkpoint(struct store_log *l);
 
 /*
  * Streaming record writer into the active region (or `other` region). One
  * record at a time: -EBUSY while another is being written. A record
- * nobody ends must be abandoned with log_rec_abort; a failed write or end
+ * nobody ends must be abandoned with store_log_rec_abort; a failed write or end
  * abandons it itself.
  */
-int log_rec_begin(struct log *l, int type, bool other);
-void log_rec_abort(struct log *l);
+int store_log_rec_begin(struct store_log *l, int type, bool other);
+void store_log_rec_abort(struct store_log *l);
 /* Read back bytes of the record being written (record offsets, header included). */
-int log_rec_read(struct log *l, uint64_t off, void *buf, size_t len);
+int store_log_rec_read(struct store_log *l, uint64_t off, void *buf, size_t len);
 /* Bytes of the record being written so far, header included (0 if none). */
-uint64_t log_rec_bytes(const struct log *l);
-int log_rec_write(struct log *l, const void *data, size_t len);
-/* From here the bytes written are the record's index (LOG_PACK). */
-void log_rec_index_start(struct log *l, uint64_t pack_len, uint32_t nobj);
+uint64_t store_log_rec_bytes(const struct store_log *l);
+int store_log_rec_write(struct store_log *l, const void *data, size_t len);
+/* From here the bytes written are the record's index (STORE_LOG_PACK). */
+void store_log_rec_index_start(struct store_log *l, uint64_t pack_len, uint32_t nobj);
 /* Finish: *off gets the record's offset. Not flushed. */
-int log_rec_end(struct log *l, uint64_t *off);
+int store_log_rec_end(struct store_log *l, uint64_t *off);
 /* Bytes a record with `payload` bytes occupies. */
-uint64_t log_rec_size(uint64_t payload);
-uint64_t log_free(const struct log *l);
+uint64_t store_log_rec_size(uint64_t payload);
+uint64_t store_log_free(const struct store_log *l);
 /* Prepare the other region for records written with `other`. */
-void log_other_begin(struct log *l);
+void store_log_other_begin(struct store_log *l);
 /*
  * Make the other region the active one (flushes, writes the superblock).
  * On failure the active region stays what it was in memory.
  */
-int log_switch(struct log *l);
+int store_log_switch(struct store_log *l);
 
 #endif

@@ -181,7 +181,7 @@ static int blob_id(struct ix *x, struct ent *e, size_t *zlen)
 {
 	struct store_zip_reader *zr;
 	struct store_sha1 sha;
-	uint8_t buf[4096];
+	uint8_t buf[STORE_PAGE];
 	size_t got = 1;
 	int r = store_zip_reader_open(&zr, &x->src, e->off + e->h.hdr_len, e->h.size);
 

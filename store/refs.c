@@ -162,8 +162,8 @@ static uint64_t payload_size(const struct store_ref *refs, unsigned n)
 }
 
 /*
- * LOG_REFS: refs[i].prev is the old value, refs[i].oid the new one.
- * LOG_SNAPSHOT: the same shape for every ref, so the reflog's last entry
+ * STORE_LOG_REFS: refs[i].prev is the old value, refs[i].oid the new one.
+ * STORE_LOG_SNAPSHOT: the same shape for every ref, so the reflog's last entry
  * survives a compaction.
  */
 int store_refs_write(struct store *st, int type, const struct store_ref *refs, unsigned n,
@@ -178,11 +178,11 @@ int store_refs_write(struct store *st, int type, const struct store_ref *refs, u
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++)
 		put_entry(buf, &off, &refs[i]);
-	r = log_rec_begin(&st->log, type, other);
+	r = store_log_rec_begin(&st->log, type, other);
 	if (!r)
-		r = log_rec_write(&st->log, buf, off);
+		r = store_log_rec_write(&st->log, buf, off);
 	if (!r)
-		r = log_rec_end(&st->log, &rec);
+		r = store_log_rec_end(&st->log, &rec);
 	free(buf);
 	return r;
 }
@@ -244,23 +244,23 @@ static int apply_entry(struct store *st, const uint8_t **pp, const uint8_t *end)
 	return 0;
 }
 
-int store_apply_record(void *ctx, uint64_t off, const struct log_rec *rec,
+int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
 		       const uint8_t *payload)
 {
 	struct store *st = ctx;
 	const uint8_t *p = payload, *end;
 	int r = 0;
 
-	if (rec->type == LOG_PACK) {
-		const struct log_idx *e = (const struct log_idx *)payload;
+	if (rec->type == STORE_LOG_PACK) {
+		const struct store_log_idx *e = (const struct store_log_idx *)payload;
 		for (uint32_t i = 0; i < rec->nobj && !r; i++) {
 			struct store_oid oid;
 			memcpy(oid.b, e[i].oid, STORE_OID_LEN);
-			r = store_idx_add(st, &oid, off + LOG_HDR + e[i].off);
+			r = store_idx_add(st, &oid, off + STORE_LOG_HDR + e[i].off);
 		}
 		return r;
 	}
-	if (rec->type == LOG_SNAPSHOT) {
+	if (rec->type == STORE_LOG_SNAPSHOT) {
 		for (unsigned i = 0; i < st->nrefs; i++)
 			ref_clear(&st->refs[i]);
 		st->nrefs = st->nsorted = 0;
@@ -318,10 +318,10 @@ int store_ref_symbolic(struct store *st, const char *name, char *target, size_t 
 
 static int write_durably(struct store *st, int type, const struct store_ref *refs, unsigned n)
 {
-	uint64_t need = log_rec_size(payload_size(refs, n));
+	uint64_t need = store_log_rec_size(payload_size(refs, n));
 	int r;
 
-	if (need > log_free(&st->log)) {
+	if (need > store_log_free(&st->log)) {
 		/* Keep the objects the new values need: nothing refers to them yet. */
 		struct store_oid *keep = malloc(sizeof(*keep) * (n + 1));
 		if (!keep)
@@ -333,11 +333,11 @@ static int write_durably(struct store *st, int type, const struct store_ref *ref
 		if (r)
 			return r;
 	}
-	if ((r = store_refs_write(st, type, refs, n, false)) || (r = log_flush(&st->log)))
+	if ((r = store_refs_write(st, type, refs, n, false)) || (r = store_log_flush(&st->log)))
 		return r;
 	/* Every so often move the checkpoint, so opening stays quick. */
 	if (st->log.since_ckpt > (8u << 20))
-		return log_checkpoint(&st->log);
+		return store_log_checkpoint(&st->log);
 	return 0;
 }
 
@@ -357,7 +357,7 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
 	if (!s && (refs_reserve(st, 1) || !(copy = copy_str(name, strlen(name)))))
 		rc = -ENOMEM;
 	else
-		rc = sym ? write_durably(st, LOG_REFS, &rec, 1) : -ENOMEM;
+		rc = sym ? write_durably(st, STORE_LOG_REFS, &rec, 1) : -ENOMEM;
 	if (rc) {
 		free(copy);
 		free(sym);
@@ -510,7 +510,7 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 		recs[i].oid = u[i].new;
 	}
 	if (!r)
-		r = write_durably(st, LOG_REFS, recs, (unsigned)n);
+		r = write_durably(st, STORE_LOG_REFS, recs, (unsigned)n);
 	free(recs);
 	if (r) {
 		for (size_t k = 0; k < creates; k++)

@@ -123,7 +123,7 @@ static int tree_push(struct tree_stack *t, const struct store_oid *oid, const ch
 
 	if (depth > STORE_MAX_TREE_DEPTH)
 		return -ELOOP;
-	if (dl + name_len + 2 > 4096)
+	if (dl + name_len + 2 > STORE_PATH_MAX)
 		return -ENAMETOOLONG;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -287,7 +287,7 @@ static int copy_raw(struct store_packer *p)
 	/* A compaction leaves the old region intact until the next one writes over it. */
 	if (p->st->epoch - p->epoch > 1)
 		return -ESTALE;
-	r = log_read(&p->st->log, p->raw_off, buf, n);
+	r = store_log_read(&p->st->log, p->raw_off, buf, n);
 
 	if (!r)
 		r = store_packw_raw(&p->w, buf, n);

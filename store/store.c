@@ -63,7 +63,7 @@ bool store_has(struct store *st, const struct store_oid *oid)
 
 static int read_dev(void *ctx, uint64_t off, void *buf, size_t len)
 {
-	return log_read(ctx, off, buf, len);
+	return store_log_read(ctx, off, buf, len);
 }
 
 /*
@@ -208,7 +208,7 @@ int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len)
 {
 	struct store_pack_entry_hdr h;
 	struct store_zip_reader *zr;
-	uint8_t *buf = malloc(4096);
+	uint8_t *buf = malloc(STORE_PAGE);
 	size_t got = 1;
 	int r = buf ? 0 : -ENOMEM;
 
@@ -222,7 +222,7 @@ int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len)
 	}
 	/* The stream's length is known once it is inflated: the copy is checked on the way. */
 	while (!r && got)
-		r = store_zip_reader_read(zr, buf, 4096, &got) ? -EIO : 0;
+		r = store_zip_reader_read(zr, buf, STORE_PAGE, &got) ? -EIO : 0;
 	if (!r)
 		*raw_len = h.hdr_len + store_zip_reader_consumed(zr);
 	store_zip_reader_close(zr);
@@ -322,7 +322,7 @@ int store_open(struct store **out, bool full_check)
 
 	if (!st)
 		return -ENOMEM;
-	if ((r = log_open(&st->log, full_check, store_apply_record, st))) {
+	if ((r = store_log_open(&st->log, full_check, store_apply_record, st))) {
 		store_refs_free(st);
 		free(st->chain);
 		free(st->idx);
@@ -337,9 +337,9 @@ int store_open(struct store **out, bool full_check)
 
 int store_close(struct store *st)
 {
-	int r = st->log.since_ckpt ? log_checkpoint(&st->log) : 0;
+	int r = st->log.since_ckpt ? store_log_checkpoint(&st->log) : 0;
 
-	log_close(&st->log);
+	store_log_close(&st->log);
 	store_refs_free(st);
 	free(st->chain);
 	free(st->idx);
@@ -355,10 +355,10 @@ int store_init(uint64_t size)
 
 	if (!st)
 		return -ENOMEM;
-	if (!(r = log_format(&st->log, size))) {
-		if (!(r = store_refs_write(st, LOG_SNAPSHOT, &head, 1, false)))
-			r = log_checkpoint(&st->log);
-		log_close(&st->log);
+	if (!(r = store_log_format(&st->log, size))) {
+		if (!(r = store_refs_write(st, STORE_LOG_SNAPSHOT, &head, 1, false)))
+			r = store_log_checkpoint(&st->log);
+		store_log_close(&st->log);
 	}
 	store_refs_free(st);
 	free(st);
@@ -392,15 +392,15 @@ int store_import_begin(struct store *st, uint64_t size_hint, struct store_import
 	struct store_import *imp;
 	int r;
 
-	if (log_rec_size(size_hint) > region)
+	if (store_log_rec_size(size_hint) > region)
 		return -ENOSPC;
 	/* Room for the pack and its index (24 bytes an object), made before it starts. */
-	if (size_hint && log_rec_size(size_hint + size_hint / 4) > log_free(&st->log) &&
+	if (size_hint && store_log_rec_size(size_hint + size_hint / 4) > store_log_free(&st->log) &&
 	    (r = store_compact(st)))
 		return r;
 	if (!(imp = calloc(1, sizeof(*imp))))
 		return -ENOMEM;
-	if ((r = log_rec_begin(&st->log, LOG_PACK, false))) {
+	if ((r = store_log_rec_begin(&st->log, STORE_LOG_PACK, false))) {
 		free(imp);
 		return r;
 	}
@@ -450,7 +450,7 @@ int store_import_write(struct store_import *imp, const void *data, size_t len)
 	if (imp->err)
 		return imp->err;
 	if ((imp->err = import_header(imp, data, len)) ||
-	    (imp->err = log_rec_write(&imp->st->log, data, len)))
+	    (imp->err = store_log_rec_write(&imp->st->log, data, len)))
 		return imp->err;
 	import_hash(imp, data, len);
 	imp->len += len;
@@ -459,7 +459,7 @@ int store_import_write(struct store_import *imp, const void *data, size_t len)
 
 static int import_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
-	return log_rec_read(ctx, LOG_HDR + off, buf, len);
+	return store_log_rec_read(ctx, STORE_LOG_HDR + off, buf, len);
 }
 
 static int thin_base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data,
@@ -474,14 +474,14 @@ static int import_index(struct store *st, uint64_t pack_len, const struct store_
 {
 	int r = 0;
 
-	log_rec_index_start(&st->log, pack_len, pix->n);
+	store_log_rec_index_start(&st->log, pack_len, pix->n);
 	for (uint32_t i = 0; i < pix->n && !r; i++) {
-		struct log_idx e;
+		struct store_log_idx e;
 		memcpy(e.oid, pix->obj[i].oid.b, STORE_OID_LEN);
 		e.off = (uint32_t)pix->obj[i].off;
-		r = log_rec_write(&st->log, &e, sizeof(e));
+		r = store_log_rec_write(&st->log, &e, sizeof(e));
 	}
-	return r ? r : log_rec_end(&st->log, rec);
+	return r ? r : store_log_rec_end(&st->log, rec);
 }
 
 /* Verify the whole pack from the device, then make its objects visible. */
@@ -505,7 +505,7 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	if (!(r = import_index(st, imp->len, &pix, &rec)))
 		for (uint32_t i = 0; i < pix.n && !r; i++)
 			if (!store_has(st, &pix.obj[i].oid))
-				r = store_idx_add(st, &pix.obj[i].oid, rec + LOG_HDR + pix.obj[i].off);
+				r = store_idx_add(st, &pix.obj[i].oid, rec + STORE_LOG_HDR + pix.obj[i].off);
 	store_idx_sort(st);
 	store_pack_index_free(&pix);
 	if (n_new)
@@ -518,7 +518,7 @@ int store_import_end(struct store_import *imp, uint32_t *n_new)
 	int r = imp->err ? imp->err : import_finish(imp, n_new);
 
 	if (r)
-		log_rec_abort(&imp->st->log);
+		store_log_rec_abort(&imp->st->log);
 	free(imp);
 	return r;
 }
@@ -526,7 +526,7 @@ int store_import_end(struct store_import *imp, uint32_t *n_new)
 void store_import_abort(struct store_import *imp)
 {
 	if (imp) {
-		log_rec_abort(&imp->st->log);
+		store_log_rec_abort(&imp->st->log);
 		free(imp);
 	}
 }

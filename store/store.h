@@ -132,7 +132,7 @@ int store_read_path(struct store *st, const char *ref, const char *path, uint8_t
 int store_list_dir(struct store *st, const char *ref, const char *path,
 		   int (*fn)(void *ctx, const struct store_tree_entry *e), void *ctx);
 /* First-parent history from `ref`, newest first, at most `max` commits. */
-int store_log_walk(struct store *st, const char *ref, unsigned max,
+int store_history_walk(struct store *st, const char *ref, unsigned max,
 		   int (*fn)(void *ctx, const struct store_oid *oid, const struct store_commit *c),
 		   void *ctx);
 

@@ -13,6 +13,8 @@ struct store_idx {
 	uint32_t off; /* the pack entry's byte offset on the device */
 } __attribute__((packed));
 
+_Static_assert(sizeof(struct store_idx) == 24, "FORMAT.md counts 24 bytes an object");
+
 /*
  * One ref: 48 bytes on the 32-bit guest plus its malloc'd name (and
  * target), about 90 bytes for a name like refs/tags/v1.2.3 and at most
@@ -28,7 +30,7 @@ struct store_ref {
 struct store_link;
 
 struct store {
-	struct log log;
+	struct store_log log;
 	struct store_src src;    /* the device, through the log's cache */
 	struct store_idx *idx;   /* sorted by oid */
 	uint32_t n;
@@ -73,13 +75,13 @@ int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);
 void store_idx_sort(struct store *st);
 struct store_ref *store_ref_find(struct store *st, const char *name);
 void store_refs_free(struct store *st);
-/* Append a LOG_REFS/LOG_SNAPSHOT record of refs (not flushed). */
+/* Append a STORE_LOG_REFS/STORE_LOG_SNAPSHOT record of refs (not flushed). */
 int store_refs_write(struct store *st, int type, const struct store_ref *refs, unsigned n,
 		     bool other);
 /* Compaction that also keeps what `keep` reaches (values about to be written). */
 int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nkeep);
 /* The scan callback that rebuilds the index and refs. */
-int store_apply_record(void *ctx, uint64_t off, const struct log_rec *rec,
+int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
 		       const uint8_t *payload);
 
 /*

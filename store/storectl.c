@@ -152,7 +152,7 @@ static int cmd_log(int argc, char **argv)
 		return usage();
 	if (ctl_open(argv[2], false, &st))
 		return 1;
-	r = store_log_walk(st, argc == 4 ? argv[3] : "HEAD", 1000000, print_commit, NULL);
+	r = store_history_walk(st, argc == 4 ? argv[3] : "HEAD", 1000000, print_commit, NULL);
 	store_close(st);
 	return r ? ctl_fail("log", r) : 0;
 }

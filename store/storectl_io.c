@@ -1,6 +1,7 @@
 /* storectl import (a directory, or a pack) and export (a git repository). */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ static int add_path(struct imp *im, const char *path, const struct stat *s,
 		return r ? r : empty ? 1 : 0;
 	}
 	if (S_ISLNK(s->st_mode)) {
-		char target[4096];
+		char target[PATH_MAX];
 		ssize_t n = readlink(path, target, sizeof(target));
 		if (n < 0)
 			return -errno;
@@ -118,7 +119,7 @@ static int add_dir(struct imp *im, const char *dir, struct store_oid *out, bool 
 	int r = d ? 0 : -errno;
 
 	while (!r && (de = readdir(d))) {
-		char path[4096];
+		char path[PATH_MAX];
 		struct stat s;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
 			continue;
@@ -179,7 +180,7 @@ static int finish_pack(struct imp *im)
 static int commit_tree(struct imp *im, const struct store_oid *tree, const char *msg,
 		       struct store_ref_update *u)
 {
-	char ident[256], full[4096];
+	char ident[256], full[PATH_MAX];
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
 	long long t = epoch ? atoll(epoch) : (long long)time(NULL);
 	bool parent = !store_ref_get(im->st, "refs/heads/main", &u->old);
@@ -351,7 +352,7 @@ struct exp {
 static int write_ref(void *ctx, const char *name, const struct store_oid *oid)
 {
 	struct exp *x = ctx;
-	char path[4096], hex[STORE_OID_HEX + 1], *slash;
+	char path[PATH_MAX], hex[STORE_OID_HEX + 1], *slash;
 
 	if (!strcmp(name, "HEAD"))
 		return 0;
@@ -370,7 +371,7 @@ static int write_pack_files(const char *git, struct store *st)
 {
 	struct store_membuf m = { 0 };
 	struct store_pack_index pix;
-	char path[4096], hex[STORE_OID_HEX];
+	char path[PATH_MAX], hex[STORE_OID_HEX];
 	uint8_t *idx;
 	size_t ilen;
 	int r = store_pack_all(st, store_membuf_sink, &m, NULL, NULL);
@@ -397,7 +398,7 @@ int ctl_export(int argc, char **argv)
 	static const char config[] = "[core]\n\trepositoryformatversion = 0\n\tbare = false\n";
 	struct store *st;
 	struct exp x = { 0 };
-	char git[4096], path[4096], head[STORE_REF_MAX + 8] = "ref: refs/heads/main\n";
+	char git[PATH_MAX], path[PATH_MAX], head[STORE_REF_MAX + 8] = "ref: refs/heads/main\n";
 	int r;
 
 	if (argc != 4)

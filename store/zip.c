@@ -1,13 +1,15 @@
 /* zlib from the pinned Debian source, the same code on host and guest. */
 #include "zip.h"
 
+#include "object.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#define CHUNK 4096
+#define CHUNK STORE_PAGE
 
 static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 {

@@ -110,6 +110,7 @@ int net_bulk_start(uint16_t discard_port, uint16_t chargen_port)
 	if (rc == 0)
 		rc = net_tcp_listen(chargen_port, chargen_accept);
 	if (rc == 0)
-		plat_log("bulk", "tcp discard port %u, chargen port %u", discard_port, chargen_port);
+		plat_log("bulk", "tcp discard port %u, chargen port %u", discard_port,
+		         chargen_port);
 	return rc;
 }

@@ -72,7 +72,7 @@ static void echo_note_first_reply(void)
 		return;
 	done = true;
 	plat_log("echo", "first tcp reply %llu ms after start",
-		 (unsigned long long)(plat_now_ns() / 1000000));
+	         (unsigned long long)(plat_now_ns() / 1000000));
 }
 
 /* Move pending bytes into the send buffer as far as it has room. */
@@ -89,7 +89,7 @@ static err_t echo_flush(struct echo_conn *c)
 		if (n == 0)
 			break;
 		err = tcp_write(c->pcb, p->payload, n,
-				TCP_WRITE_FLAG_COPY | (n < p->tot_len ? TCP_WRITE_FLAG_MORE : 0));
+		                TCP_WRITE_FLAG_COPY | (n < p->tot_len ? TCP_WRITE_FLAG_MORE : 0));
 		if (err == ERR_MEM)
 			break; /* queue full: the sent callback tries again */
 		if (err != ERR_OK)
@@ -187,7 +187,7 @@ static err_t echo_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 }
 
 static void echo_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
-			  u16_t port)
+                          u16_t port)
 {
 	(void)arg;
 	/* The datagram goes back as it came; a full queue loses it, as UDP may. */

@@ -57,11 +57,11 @@ uint64_t net_siphash24(const uint8_t key[NET_ISN_KEY_BYTES], const void *data, s
 	const uint8_t *p = data;
 	uint64_t k0 = sip_load64(key), k1 = sip_load64(key + 8), last;
 	struct sip_state s = {
-		/* "somepseudorandomlygeneratedbytes" */
-		.v0 = k0 ^ 0x736f6d6570736575ull,
-		.v1 = k1 ^ 0x646f72616e646f6dull,
-		.v2 = k0 ^ 0x6c7967656e657261ull,
-		.v3 = k1 ^ 0x7465646279746573ull,
+	    /* "somepseudorandomlygeneratedbytes" */
+	    .v0 = k0 ^ 0x736f6d6570736575ull,
+	    .v1 = k1 ^ 0x646f72616e646f6dull,
+	    .v2 = k0 ^ 0x6c7967656e657261ull,
+	    .v3 = k1 ^ 0x7465646279746573ull,
 	};
 	size_t i, tail;
 
@@ -94,7 +94,7 @@ static size_t isn_put_end(uint8_t *buf, const struct net_isn_end *end)
 }
 
 uint32_t net_isn(const uint8_t key[NET_ISN_KEY_BYTES], uint64_t now_ns,
-		 const struct net_isn_end *local, const struct net_isn_end *remote)
+                 const struct net_isn_end *local, const struct net_isn_end *remote)
 {
 	uint8_t msg[2 * (3 + 16)];
 	size_t len = isn_put_end(msg, local);

@@ -37,6 +37,6 @@ uint64_t net_siphash24(const uint8_t key[NET_ISN_KEY_BYTES], const void *data, s
  * nanoseconds on the platform's monotonic clock.
  */
 uint32_t net_isn(const uint8_t key[NET_ISN_KEY_BYTES], uint64_t now_ns,
-		 const struct net_isn_end *local, const struct net_isn_end *remote);
+                 const struct net_isn_end *local, const struct net_isn_end *remote);
 
 #endif

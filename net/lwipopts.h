@@ -100,7 +100,7 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 #define LWIP_HOOK_TCP_ISN net_tcp_isn
 struct ip_addr;
 uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
-		     const struct ip_addr *remote_ip, uint16_t remote_port);
+                     const struct ip_addr *remote_ip, uint16_t remote_port);
 
 #define LWIP_UDP 1
 #define LWIP_DNS 0

@@ -100,7 +100,7 @@ static void net_isn_end(struct net_isn_end *end, const ip_addr_t *ip, u16_t port
  * next one (RFC 6528 section 1). This is RFC 6528's M + F (isn.h).
  */
 u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
-		  u16_t remote_port)
+                  u16_t remote_port)
 {
 	struct net_isn_end local, remote;
 
@@ -143,7 +143,7 @@ static void net_timers(void *arg)
 	sleep_ms = sys_timeouts_sleeptime();
 	if (sleep_ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE)
 		plat_timer_arm(&net_timer, plat_now_ns() + (uint64_t)sleep_ms * 1000000, net_timers,
-			       NULL);
+		               NULL);
 }
 
 /* ---- status ---- */
@@ -151,9 +151,9 @@ static void net_timers(void *arg)
 static void net_log_ip6(const struct netif *netif, int i)
 {
 	const char *state = ip6_addr_ispreferred(netif_ip6_addr_state(netif, i))   ? "preferred"
-			    : ip6_addr_istentative(netif_ip6_addr_state(netif, i)) ? "tentative"
-			    : ip6_addr_isvalid(netif_ip6_addr_state(netif, i))	   ? "deprecated"
-										   : "gone";
+	                    : ip6_addr_istentative(netif_ip6_addr_state(netif, i)) ? "tentative"
+	                    : ip6_addr_isvalid(netif_ip6_addr_state(netif, i))     ? "deprecated"
+	                                                                           : "gone";
 
 	char text[IP6ADDR_STRLEN_MAX];
 
@@ -166,14 +166,14 @@ static void net_log_ip6(const struct netif *netif, int i)
 }
 
 static void net_status(struct netif *netif, netif_nsc_reason_t reason,
-		       const netif_ext_callback_args_t *args)
+                       const netif_ext_callback_args_t *args)
 {
 	if (reason & LWIP_NSC_IPV4_SETTINGS_CHANGED) {
 		char gw[IP4ADDR_STRLEN_MAX];
 
 		ip4addr_ntoa_r(netif_ip4_gw(netif), gw, sizeof(gw));
 		plat_log("net", "ipv4 %s/%d gateway %s", ip4addr_ntoa(netif_ip4_addr(netif)),
-			 __builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(netif))), gw);
+		         __builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(netif))), gw);
 	}
 	if (reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED)
 		net_log_ip6(netif, args->ipv6_addr_state_changed.addr_index);
@@ -222,7 +222,7 @@ static void net_ip6_from_bytes(ip6_addr_t *ip, const uint8_t a[16])
 	memset(ip, 0, sizeof(*ip));
 	for (int i = 0; i < 4; i++)
 		ip->addr[i] = lwip_htonl((u32_t)a[4 * i] << 24 | (u32_t)a[4 * i + 1] << 16 |
-					 (u32_t)a[4 * i + 2] << 8 | a[4 * i + 3]);
+		                         (u32_t)a[4 * i + 2] << 8 | a[4 * i + 3]);
 	ip6_addr_assign_zone(ip, IP6_UNICAST, &net_netif);
 }
 
@@ -292,7 +292,7 @@ static int net_bring_up(void)
 	if (rc < 0)
 		return rc;
 	netif_set_hostname(&net_netif,
-			   net_config("hostname", net_hostname, sizeof(net_hostname), "appliance"));
+	                   net_config("hostname", net_hostname, sizeof(net_hostname), "appliance"));
 	netif_set_up(&net_netif);
 	rc = net_config_ip6();
 	if (rc < 0) {

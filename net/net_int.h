@@ -13,7 +13,7 @@
  * IPv4 settings (all zero for DHCP), and route received frames into it.
  */
 int net_if_add(struct netif *netif, const ip4_addr_t *ip, const ip4_addr_t *mask,
-	       const ip4_addr_t *gw);
+               const ip4_addr_t *gw);
 
 /* Listen on TCP `port` (IPv4 and IPv6) and hand connections to `accept`. */
 int net_tcp_listen(uint16_t port, tcp_accept_fn accept);

@@ -72,7 +72,7 @@ static err_t netif_init_eth(struct netif *netif)
 	netif->mtu = info.mtu < 1500 ? info.mtu : 1500;
 	netif->mtu6 = netif->mtu;
 	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
-		       NETIF_FLAG_MLD6 | NETIF_FLAG_LINK_UP;
+	               NETIF_FLAG_MLD6 | NETIF_FLAG_LINK_UP;
 	netif->output = etharp_output;
 	netif->output_ip6 = ethip6_output;
 	netif->linkoutput = netif_linkoutput;
@@ -80,7 +80,7 @@ static err_t netif_init_eth(struct netif *netif)
 }
 
 int net_if_add(struct netif *netif, const ip4_addr_t *ip, const ip4_addr_t *mask,
-	       const ip4_addr_t *gw)
+               const ip4_addr_t *gw)
 {
 	if (netif_add(netif, ip, mask, gw, NULL, netif_init_eth, ethernet_input) == NULL)
 		return -ENODEV;

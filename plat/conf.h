@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONF_KEY_MAX 32	   /* bytes of a key, NUL included */
+#define CONF_KEY_MAX 32    /* bytes of a key, NUL included */
 #define CONF_VALUE_MAX 256 /* bytes of a value, NUL included */
 #define CONF_ENTRIES_MAX 32
 

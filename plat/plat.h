@@ -60,8 +60,7 @@ int plat_poll_register(plat_fn fn, void *arg);
 /* ---- console and logs ---- */
 
 /* One line to the console, prefixed "<module>: ". Never fails visibly. */
-void plat_log(const char *module, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void plat_log(const char *module, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Print a fatal message and stop the machine (the guest is restarted by dom0). */
 void plat_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -108,7 +107,7 @@ struct plat_blk_info {
 	uint64_t sectors;     /* device size in sectors */
 	uint32_t sector_size; /* bytes, from the backend (512 or 4096) */
 	bool read_only;
-	bool flush;           /* the backend honours flush/barrier */
+	bool flush; /* the backend honours flush/barrier */
 };
 
 /* The store device; -ENODEV if the machine has none. */
@@ -152,9 +151,9 @@ int plat_net_send(const struct plat_iov *iov, int n);
 /* ---- memory statistics ---- */
 
 struct plat_mem_stats {
-	size_t heap_size;  /* bytes the heap may grow to */
-	size_t heap_used;  /* bytes in use now */
-	size_t heap_peak;  /* high-water mark */
+	size_t heap_size; /* bytes the heap may grow to */
+	size_t heap_used; /* bytes in use now */
+	size_t heap_peak; /* high-water mark */
 };
 void plat_mem_stats(struct plat_mem_stats *st);
 

@@ -38,7 +38,7 @@ static int root_tree(struct store *st, const char *ref, struct store_oid *tree)
 /* Follow `path` from the root tree; the entry it names. */
 static int lookup(struct store *st, const char *ref, const char *path, struct store_tree_entry *out)
 {
-	struct store_tree_entry e = { .mode = STORE_MODE_TREE };
+	struct store_tree_entry e = {.mode = STORE_MODE_TREE};
 	int r, depth = 0;
 
 	if ((r = root_tree(st, ref, &e.oid)))
@@ -70,7 +70,7 @@ static int lookup(struct store *st, const char *ref, const char *path, struct st
 }
 
 int store_read_path(struct store *st, const char *ref, const char *path, uint8_t **data,
-		    size_t *len, struct store_oid *oid, uint32_t *mode)
+                    size_t *len, struct store_oid *oid, uint32_t *mode)
 {
 	struct store_tree_entry e;
 	int type, r;
@@ -95,7 +95,7 @@ int store_read_path(struct store *st, const char *ref, const char *path, uint8_t
 }
 
 int store_list_dir(struct store *st, const char *ref, const char *path,
-		   int (*fn)(void *ctx, const struct store_tree_entry *e), void *ctx)
+                   int (*fn)(void *ctx, const struct store_tree_entry *e), void *ctx)
 {
 	struct store_tree_entry e;
 	struct store_tree_iter it;
@@ -118,8 +118,9 @@ int store_list_dir(struct store *st, const char *ref, const char *path,
 }
 
 int store_history_walk(struct store *st, const char *ref, unsigned max,
-		   int (*fn)(void *ctx, const struct store_oid *oid, const struct store_commit *c),
-		   void *ctx)
+                       int (*fn)(void *ctx, const struct store_oid *oid,
+                                 const struct store_commit *c),
+                       void *ctx)
 {
 	struct store_oid oid;
 	struct store_commit *c = malloc(sizeof(*c));
@@ -152,8 +153,7 @@ struct newobjs {
 	uint32_t n;
 };
 
-static int add_obj(struct newobjs *o, int type, uint8_t *data, size_t len,
-		   struct store_oid *oid)
+static int add_obj(struct newobjs *o, int type, uint8_t *data, size_t len, struct store_oid *oid)
 {
 	if (o->n == 1024) {
 		free(data);
@@ -173,7 +173,7 @@ struct pending {
 
 /* Entries of the base tree (names point into *data). */
 static int load_entries(struct store *st, const struct store_oid *base, uint8_t **data,
-			struct store_tree_entry **ents, size_t *n, size_t extra)
+                        struct store_tree_entry **ents, size_t *n, size_t extra)
 {
 	struct store_tree_iter it;
 	struct store_tree_entry e;
@@ -220,13 +220,13 @@ static void drop_entry(struct store_tree_entry *e, size_t *n, size_t i)
  * stack: a path as deep as the store accepts costs no recursion.
  */
 struct level {
-	uint8_t *data;               /* the base tree's content (entry names point into it) */
-	struct store_tree_entry *e;  /* its entries, then the changed ones */
+	uint8_t *data;              /* the base tree's content (entry names point into it) */
+	struct store_tree_entry *e; /* its entries, then the changed ones */
 	size_t ne;
-	struct pending *p;           /* changes below this level */
+	struct pending *p; /* changes below this level */
 	size_t np;
-	size_t k;                    /* the next change to look at */
-	const char *name;            /* this level's name in its parent */
+	size_t k;         /* the next change to look at */
+	const char *name; /* this level's name in its parent */
 	size_t name_len;
 };
 
@@ -239,9 +239,9 @@ static void level_free(struct level *l)
 
 /* A level for the tree `base` (NULL: a new directory); takes ownership of `p`. */
 static int level_open(struct store *st, struct level *l, const struct store_oid *base,
-		      struct pending *p, size_t np, const char *name, size_t name_len)
+                      struct pending *p, size_t np, const char *name, size_t name_len)
 {
-	*l = (struct level){ .p = p, .np = np, .name = name, .name_len = name_len };
+	*l = (struct level){.p = p, .np = np, .name = name, .name_len = name_len};
 	return load_entries(st, base, &l->data, &l->e, &l->ne, np);
 }
 
@@ -261,7 +261,7 @@ static int apply_file(struct level *l, const struct pending *pc, size_t len, str
 	memcpy(copy, c->data, c->len);
 	if ((r = add_obj(o, STORE_OBJ_BLOB, copy, c->len, &oid)))
 		return r;
-	l->e[l->ne++] = (struct store_tree_entry){ c->mode, pc->rest, len, oid };
+	l->e[l->ne++] = (struct store_tree_entry){c->mode, pc->rest, len, oid};
 	return 0;
 }
 
@@ -297,13 +297,13 @@ static int level_close(struct level *l, bool root, struct newobjs *o, struct sto
 
 /* A finished subtree replaces its entry in the parent (or removes it, if empty). */
 static void level_attach(struct level *parent, const struct level *child,
-			 const struct store_oid *oid)
+                         const struct store_oid *oid)
 {
 	drop_entry(parent->e, &parent->ne,
-		   find_entry(parent->e, parent->ne, child->name, child->name_len));
+	           find_entry(parent->e, parent->ne, child->name, child->name_len));
 	if (!store_oid_is_zero(oid))
 		parent->e[parent->ne++] =
-			(struct store_tree_entry){ STORE_MODE_TREE, child->name, child->name_len, *oid };
+		    (struct store_tree_entry){STORE_MODE_TREE, child->name, child->name_len, *oid};
 }
 
 /* One step at the top level: a file change, a descent into a directory, or 1 when done. */
@@ -329,12 +329,13 @@ static int level_step(struct store *st, struct level *lv, size_t *depth, struct 
 		return -ENOMEM;
 	i = find_entry(l->e, l->ne, name, len);
 	++*depth;
-	return level_open(st, &lv[*depth], i < l->ne && l->e[i].mode == STORE_MODE_TREE ? &l->e[i].oid : NULL,
-			  sub, ns, name, len);
+	return level_open(st, &lv[*depth],
+	                  i < l->ne && l->e[i].mode == STORE_MODE_TREE ? &l->e[i].oid : NULL, sub,
+	                  ns, name, len);
 }
 
-static int update_tree(struct store *st, const struct store_oid *base, struct pending *p,
-		       size_t n, struct newobjs *o, struct store_oid *out)
+static int update_tree(struct store *st, const struct store_oid *base, struct pending *p, size_t n,
+                       struct newobjs *o, struct store_oid *out)
 {
 	struct level *lv = calloc(STORE_MAX_TREE_DEPTH + 1, sizeof(*lv));
 	struct pending *top = malloc(sizeof(*top) * (n + 1));
@@ -365,8 +366,8 @@ static int update_tree(struct store *st, const struct store_oid *base, struct pe
 }
 
 static int make_commit(struct store *st, const char *ref, const struct store_change *c, size_t n,
-		       const char *author, const char *msg, struct newobjs *o,
-		       struct store_oid *parent, struct store_oid *out)
+                       const char *author, const char *msg, struct newobjs *o,
+                       struct store_oid *parent, struct store_oid *out)
 {
 	struct store_oid tree, base;
 	struct pending *p = malloc(sizeof(*p) * (n + 1));
@@ -386,7 +387,8 @@ static int make_commit(struct store *st, const char *ref, const struct store_cha
 	if (!r)
 		r = update_tree(st, has_parent ? &base : NULL, p, n, o, &tree);
 	if (!r)
-		r = store_commit_encode(&tree, parent, has_parent, author, author, msg, &data, &len);
+		r = store_commit_encode(&tree, parent, has_parent, author, author, msg, &data,
+		                        &len);
 	if (!r)
 		r = add_obj(o, STORE_OBJ_COMMIT, data, len, out);
 	if (!has_parent)
@@ -395,11 +397,11 @@ static int make_commit(struct store *st, const char *ref, const struct store_cha
 	return r;
 }
 
-int store_commit_changes(struct store *st, const char *ref, const struct store_change *c,
-			 size_t n, const char *author, const char *msg, struct store_oid *out)
+int store_commit_changes(struct store *st, const char *ref, const struct store_change *c, size_t n,
+                         const char *author, const char *msg, struct store_oid *out)
 {
 	struct newobjs *o = calloc(1, sizeof(*o));
-	struct store_ref_update u = { .name = ref };
+	struct store_ref_update u = {.name = ref};
 	int r;
 
 	if (!o)

@@ -41,8 +41,7 @@ int store_delta_sizes(const uint8_t *delta, size_t len, size_t *base_len, size_t
 }
 
 /* A copy instruction: bits 0-3 select offset bytes, bits 4-6 size bytes. */
-static int parse_copy(uint8_t op, const uint8_t **pp, const uint8_t *end, size_t *off,
-		      size_t *size)
+static int parse_copy(uint8_t op, const uint8_t **pp, const uint8_t *end, size_t *off, size_t *size)
 {
 	uint32_t o = 0, s = 0;
 
@@ -50,21 +49,21 @@ static int parse_copy(uint8_t op, const uint8_t **pp, const uint8_t *end, size_t
 		if (op & (1u << i)) {
 			if (*pp >= end)
 				return -EINVAL;
-			o |= (uint32_t)*(*pp)++ << (8 * i);
+			o |= (uint32_t) * (*pp)++ << (8 * i);
 		}
 	for (int i = 0; i < 3; i++)
 		if (op & (0x10u << i)) {
 			if (*pp >= end)
 				return -EINVAL;
-			s |= (uint32_t)*(*pp)++ << (8 * i);
+			s |= (uint32_t) * (*pp)++ << (8 * i);
 		}
 	*off = o;
 	*size = s ? s : 0x10000;
 	return 0;
 }
 
-int store_delta_apply(const uint8_t *base, size_t base_len, const uint8_t *delta,
-		      size_t len, uint8_t *out, size_t out_len)
+int store_delta_apply(const uint8_t *base, size_t base_len, const uint8_t *delta, size_t len,
+                      uint8_t *out, size_t out_len)
 {
 	const uint8_t *p = delta, *end = delta + len;
 	size_t b, r, pos = 0, off, size;
@@ -189,7 +188,7 @@ static uint32_t *index_base(const uint8_t *base, size_t base_len, uint32_t *mask
 }
 
 static bool encode(struct out *o, const uint8_t *base, size_t base_len, const uint8_t *tgt,
-		   size_t tgt_len, const uint32_t *tab, uint32_t mask)
+                   size_t tgt_len, const uint32_t *tab, uint32_t mask)
 {
 	size_t pos = 0, lit = 0, shift = 0; /* base offset - target offset of the last copy */
 
@@ -197,12 +196,14 @@ static bool encode(struct out *o, const uint8_t *base, size_t base_len, const ui
 		uint32_t s = tab[block_hash(tgt + pos) & mask];
 		size_t boff = s ? s - 1 : 0, n = 0;
 		/* First try the diagonal of the last copy: edits that keep lengths resync there. */
-		if (pos + shift + BLOCK <= base_len && !memcmp(base + pos + shift, tgt + pos, BLOCK)) {
+		if (pos + shift + BLOCK <= base_len &&
+		    !memcmp(base + pos + shift, tgt + pos, BLOCK)) {
 			boff = pos + shift;
 			s = 1;
 		}
 		if (s && !memcmp(base + boff, tgt + pos, BLOCK)) {
-			while (boff + n < base_len && pos + n < tgt_len && base[boff + n] == tgt[pos + n])
+			while (boff + n < base_len && pos + n < tgt_len &&
+			       base[boff + n] == tgt[pos + n])
 				n++;
 			/* Grow the match backwards over literal bytes. */
 			while (boff && pos > lit && base[boff - 1] == tgt[pos - 1]) {
@@ -223,9 +224,9 @@ static bool encode(struct out *o, const uint8_t *base, size_t base_len, const ui
 }
 
 int store_delta_create(const uint8_t *base, size_t base_len, const uint8_t *target,
-		       size_t target_len, size_t max_len, uint8_t **out, size_t *out_len)
+                       size_t target_len, size_t max_len, uint8_t **out, size_t *out_len)
 {
-	struct out o = { .max = max_len };
+	struct out o = {.max = max_len};
 	uint32_t mask, *tab;
 	int r = -ENOSPC;
 

@@ -10,7 +10,7 @@
 
 /* Live objects: everything reachable from each ref and its previous value. */
 static int live_roots(struct store *st, const struct store_oid *keep, size_t nkeep,
-		      struct store_oid **roots, size_t *n)
+                      struct store_oid **roots, size_t *n)
 {
 	struct store_oid *v = malloc(sizeof(*v) * (2 * st->nrefs + nkeep + 1));
 
@@ -78,7 +78,7 @@ static int pack_into_log(struct store *st, struct store_packer *p, uint64_t *len
  * copied as they lie, as a clone would receive them.
  */
 static int write_live_pack(struct store *st, const struct store_oid *roots, size_t nroots,
-			   struct objoffs *o, uint64_t *rec)
+                           struct objoffs *o, uint64_t *rec)
 {
 	struct store_packer *p;
 	uint64_t len;
@@ -110,7 +110,7 @@ int store_compact(struct store *st)
 
 int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nkeep)
 {
-	struct objoffs o = { 0 };
+	struct objoffs o = {0};
 	struct store_oid *roots;
 	size_t nroots;
 	uint64_t rec;
@@ -141,7 +141,7 @@ out:
 /* Every object reachable from the refs and their previous values is there. */
 static int live_connected(struct store *st)
 {
-	struct oidset seen = { 0 };
+	struct oidset seen = {0};
 	struct store_oid *roots;
 	size_t n;
 	int r = live_roots(st, NULL, 0, &roots, &n);
@@ -156,7 +156,7 @@ static int live_connected(struct store *st)
 /* ---- fsck ---- */
 
 static void problem(void (*report)(void *, const char *), void *ctx, const char *what,
-		    const uint8_t *oid, int *count)
+                    const uint8_t *oid, int *count)
 {
 	char hex[STORE_OID_HEX] = "-", msg[128];
 

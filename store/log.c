@@ -23,7 +23,7 @@ struct store_log_writer {
 	uint32_t idx_crc;
 	bool in_idx;
 	bool other;
-	bool active;     /* begun, not yet ended or abandoned */
+	bool active; /* begun, not yet ended or abandoned */
 };
 
 static uint64_t round_up(uint64_t x, uint64_t a)
@@ -73,7 +73,8 @@ int store_log_read(struct store_log *l, uint64_t off, void *buf, size_t len)
 		size_t in = (size_t)(off - win), n = CACHE_SIZE - in;
 		int r;
 		if (!l->cache_valid || l->cache_off != win) {
-			size_t wl = win + CACHE_SIZE > l->dev_size ? (size_t)(l->dev_size - win) : CACHE_SIZE;
+			size_t wl = win + CACHE_SIZE > l->dev_size ? (size_t)(l->dev_size - win)
+			                                           : CACHE_SIZE;
 			if ((r = dev_read(l, win, l->cache, wl)))
 				return r;
 			l->cache_off = win;
@@ -108,13 +109,14 @@ static int sb_write(struct store_log *l)
 	l->sb.crc = sb_crc(&l->sb);
 	memset(l->cache, 0, STORE_LOG_BLOCK);
 	memcpy(l->cache, &l->sb, sizeof(l->sb));
-	return dev_write(l, (l->sb.gen % STORE_LOG_SB_SLOTS) * STORE_LOG_BLOCK, l->cache, STORE_LOG_BLOCK);
+	return dev_write(l, (l->sb.gen % STORE_LOG_SB_SLOTS) * STORE_LOG_BLOCK, l->cache,
+	                 STORE_LOG_BLOCK);
 }
 
 static bool sb_valid(const struct store_log_sb *sb, uint64_t dev_size)
 {
-	return !memcmp(sb->magic, "GITSTOR1", 8) && sb->version == 1 && sb->block == STORE_LOG_BLOCK &&
-	       sb->crc == sb_crc(sb) && sb->dev_size <= dev_size &&
+	return !memcmp(sb->magic, "GITSTOR1", 8) && sb->version == 1 &&
+	       sb->block == STORE_LOG_BLOCK && sb->crc == sb_crc(sb) && sb->dev_size <= dev_size &&
 	       sb->region_start >= STORE_LOG_START && sb->region_start < sb->region_end &&
 	       sb->region_end <= sb->dev_size && sb->ckpt_off >= sb->region_start &&
 	       sb->ckpt_off <= sb->region_end && sb->region_start % STORE_LOG_BLOCK == 0 &&
@@ -230,9 +232,11 @@ static bool rec_valid(const struct store_log *l, uint64_t off, const struct stor
 	return !memcmp(h->magic, "GREC", 4) && h->hdr_crc == rec_crc(h) &&
 	       h->hdr_size == STORE_LOG_HDR && h->seq == l->seq && h->prev == l->chain &&
 	       h->type >= STORE_LOG_PACK && h->type <= STORE_LOG_SNAPSHOT &&
-	       h->len <= l->sb.region_end - off && store_log_rec_size(h->len) <= l->sb.region_end - off &&
+	       h->len <= l->sb.region_end - off &&
+	       store_log_rec_size(h->len) <= l->sb.region_end - off &&
 	       (h->type != STORE_LOG_PACK ||
-		(h->pack_len <= h->len && (h->len - h->pack_len) == (uint64_t)h->nobj * sizeof(struct store_log_idx)));
+	        (h->pack_len <= h->len &&
+	         (h->len - h->pack_len) == (uint64_t)h->nobj * sizeof(struct store_log_idx)));
 }
 
 /* CRC-32 of `len` payload bytes at `off`, read in chunks. */
@@ -260,7 +264,7 @@ static int crc_range(struct store_log *l, uint64_t off, uint64_t len, uint32_t *
  * an invalid record (the end of the log), 0 to continue, or an error.
  */
 static int scan_one(struct store_log *l, uint64_t off, bool full, store_log_rec_fn fn, void *ctx,
-		    struct store_log_rec *h)
+                    struct store_log_rec *h)
 {
 	uint64_t sect, plen;
 	uint8_t *payload;
@@ -450,7 +454,8 @@ int store_log_rec_read(struct store_log *l, uint64_t off, void *buf, size_t len)
 		}
 		if (off < STORE_LOG_BLOCK) {
 			/* Block 0 waits in memory for the header. */
-			n = STORE_LOG_BLOCK - (size_t)off < len ? STORE_LOG_BLOCK - (size_t)off : len;
+			n = STORE_LOG_BLOCK - (size_t)off < len ? STORE_LOG_BLOCK - (size_t)off
+			                                        : len;
 			memcpy(out, w->first + off, n);
 		} else {
 			n = w->cstart - off < len ? (size_t)(w->cstart - off) : len;
@@ -547,7 +552,8 @@ static int rec_finish(struct store_log *l, uint64_t *off)
 	if (w->cstart && tail && (r = dev_write(l, w->start + w->cstart, w->chunk, tail)))
 		return r;
 	if (!w->cstart && tail > STORE_LOG_BLOCK &&
-	    (r = dev_write(l, w->start + STORE_LOG_BLOCK, w->chunk + STORE_LOG_BLOCK, tail - STORE_LOG_BLOCK)))
+	    (r = dev_write(l, w->start + STORE_LOG_BLOCK, w->chunk + STORE_LOG_BLOCK,
+	                   tail - STORE_LOG_BLOCK)))
 		return r;
 	/* The header block last: a record is only found once it is whole. */
 	if ((r = dev_write(l, w->start, blk0, STORE_LOG_BLOCK)))

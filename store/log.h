@@ -26,34 +26,34 @@ enum store_log_type {
 
 /* Little-endian on disk; explicit widths, no padding. */
 struct store_log_sb {
-	uint8_t magic[8];    /* "GITSTOR1" */
-	uint32_t version;    /* 1 */
-	uint32_t block;      /* STORE_LOG_BLOCK */
-	uint64_t gen;        /* +1 on every superblock write; slot = gen % 2 */
-	uint64_t dev_size;   /* bytes, fixed at init */
+	uint8_t magic[8];      /* "GITSTOR1" */
+	uint32_t version;      /* 1 */
+	uint32_t block;        /* STORE_LOG_BLOCK */
+	uint64_t gen;          /* +1 on every superblock write; slot = gen % 2 */
+	uint64_t dev_size;     /* bytes, fixed at init */
 	uint64_t region_start; /* the active log region */
 	uint64_t region_end;
-	uint64_t first_seq;  /* seq of the record at region_start */
-	uint64_t ckpt_off;   /* records before it are durable and verified */
+	uint64_t first_seq; /* seq of the record at region_start */
+	uint64_t ckpt_off;  /* records before it are durable and verified */
 	uint64_t ckpt_seq;
 	uint32_t first_chain; /* `prev` of the record at region_start */
 	uint32_t ckpt_chain;
-	uint32_t crc;        /* CRC-32 of the bytes above */
+	uint32_t crc; /* CRC-32 of the bytes above */
 } __attribute__((packed));
 
 struct store_log_rec {
-	uint8_t magic[4];    /* "GREC" */
-	uint16_t type;       /* enum store_log_type */
-	uint16_t hdr_size;   /* STORE_LOG_HDR */
-	uint64_t seq;        /* previous record's + 1 */
-	uint64_t len;        /* payload bytes after the header */
-	uint32_t prev;       /* hdr_crc of the previous record (the chain) */
+	uint8_t magic[4];  /* "GREC" */
+	uint16_t type;     /* enum store_log_type */
+	uint16_t hdr_size; /* STORE_LOG_HDR */
+	uint64_t seq;      /* previous record's + 1 */
+	uint64_t len;      /* payload bytes after the header */
+	uint32_t prev;     /* hdr_crc of the previous record (the chain) */
 	uint32_t payload_crc;
-	uint64_t pack_len;   /* STORE_LOG_PACK: pack bytes before the index */
-	uint32_t nobj;       /* STORE_LOG_PACK: index entries */
-	uint32_t idx_crc;    /* STORE_LOG_PACK: CRC-32 of the index */
+	uint64_t pack_len; /* STORE_LOG_PACK: pack bytes before the index */
+	uint32_t nobj;     /* STORE_LOG_PACK: index entries */
+	uint32_t idx_crc;  /* STORE_LOG_PACK: CRC-32 of the index */
 	uint8_t pad[8];
-	uint32_t hdr_crc;    /* CRC-32 of the 56 bytes above */
+	uint32_t hdr_crc; /* CRC-32 of the 56 bytes above */
 } __attribute__((packed));
 
 /* The layouts are on disk: a change of size is a change of format. */
@@ -72,11 +72,11 @@ _Static_assert(sizeof(struct store_log_idx) == 24, "an index entry is 24 bytes o
 struct store_log {
 	uint64_t dev_size;
 	uint32_t sector;
-	struct store_log_sb sb;     /* the current superblock */
-	uint64_t head;        /* where the next record goes */
-	uint64_t seq;         /* seq of the next record */
-	uint32_t chain;       /* prev for the next record */
-	uint64_t since_ckpt;  /* bytes appended since the superblock's checkpoint */
+	struct store_log_sb sb; /* the current superblock */
+	uint64_t head;          /* where the next record goes */
+	uint64_t seq;           /* seq of the next record */
+	uint32_t chain;         /* prev for the next record */
+	uint64_t since_ckpt;    /* bytes appended since the superblock's checkpoint */
 	/* read cache: one aligned window */
 	uint8_t *cache;
 	uint64_t cache_off;
@@ -96,7 +96,7 @@ struct store_log {
 
 /* Called by store_log_open for each valid record; the payload is read on demand. */
 typedef int (*store_log_rec_fn)(void *ctx, uint64_t off, const struct store_log_rec *rec,
-			  const uint8_t *payload);
+                                const uint8_t *payload);
 
 int store_log_format(struct store_log *l, uint64_t size);
 /* Read the superblock and scan the active region; -ENODEV, -EINVAL if no store. */

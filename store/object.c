@@ -10,10 +10,10 @@
 #include "../plat/hex.h"
 
 static const char *const type_names[] = {
-	[STORE_OBJ_COMMIT] = "commit",
-	[STORE_OBJ_TREE] = "tree",
-	[STORE_OBJ_BLOB] = "blob",
-	[STORE_OBJ_TAG] = "tag",
+    [STORE_OBJ_COMMIT] = "commit",
+    [STORE_OBJ_TREE] = "tree",
+    [STORE_OBJ_BLOB] = "blob",
+    [STORE_OBJ_TAG] = "tag",
 };
 
 const char *store_type_name(int type)
@@ -45,7 +45,8 @@ void store_oid_hex(const struct store_oid *oid, char out[STORE_OID_HEX])
 int store_oid_from_hex(const char *hex, struct store_oid *oid)
 {
 	for (int i = 0; i < STORE_OID_LEN; i++) {
-		int hi = plat_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : plat_hex_digit(hex[2 * i + 1]);
+		int hi = plat_hex_digit(hex[2 * i]),
+		    lo = hi < 0 ? -1 : plat_hex_digit(hex[2 * i + 1]);
 		if (lo < 0)
 			return -EINVAL;
 		oid->b[i] = (uint8_t)(hi << 4 | lo);
@@ -67,7 +68,8 @@ int store_oid_cmp(const struct store_oid *a, const struct store_oid *b)
 void store_object_header(struct store_sha1 *c, int type, uint64_t len)
 {
 	char hdr[32];
-	int n = snprintf(hdr, sizeof(hdr), "%s %llu", store_type_name(type), (unsigned long long)len);
+	int n =
+	    snprintf(hdr, sizeof(hdr), "%s %llu", store_type_name(type), (unsigned long long)len);
 
 	store_sha1_update(c, hdr, (size_t)n + 1);
 }
@@ -207,7 +209,7 @@ static bool ntfs_is(const char *name, size_t len, const char *const *words)
 
 static bool is_dotgit(const char *name, size_t len)
 {
-	static const char *const ntfs[] = { ".git", "git~1", NULL };
+	static const char *const ntfs[] = {".git", "git~1", NULL};
 
 	return hfs_is(name, len, ".git") || ntfs_is(name, len, ntfs);
 }
@@ -216,10 +218,10 @@ static bool is_dotgit(const char *name, size_t len)
 static bool is_dotgitmodules(const char *name, size_t len)
 {
 	/* The NTFS short names: the plain one and the hashed one Windows may pick. */
-	static const char *const ntfs[] = {
-		".gitmodules", "gitmod~1", "gitmod~2", "gitmod~3", "gitmod~4", "gi7eba~1", "gi7eba~2",
-		"gi7eba~3", "gi7eba~4", "gi7eba~5", "gi7eba~6", "gi7eba~7", "gi7eba~8", "gi7eba~9", NULL
-	};
+	static const char *const ntfs[] = {".gitmodules", "gitmod~1", "gitmod~2", "gitmod~3",
+	                                   "gitmod~4",    "gi7eba~1", "gi7eba~2", "gi7eba~3",
+	                                   "gi7eba~4",    "gi7eba~5", "gi7eba~6", "gi7eba~7",
+	                                   "gi7eba~8",    "gi7eba~9", NULL};
 
 	return hfs_is(name, len, ".gitmodules") || ntfs_is(name, len, ntfs);
 }
@@ -259,9 +261,9 @@ int store_tree_check(const void *data, size_t len)
 	while ((r = store_tree_next(&it, &e)) == 1) {
 		if (!mode_known(e.mode) || !name_ok(e.name, e.name_len, e.mode))
 			return -EINVAL;
-		if (!first && (store_tree_entry_cmp(&prev, &e) >= 0 ||
-			       (prev.name_len == e.name_len &&
-				!memcmp(prev.name, e.name, e.name_len))))
+		if (!first &&
+		    (store_tree_entry_cmp(&prev, &e) >= 0 ||
+		     (prev.name_len == e.name_len && !memcmp(prev.name, e.name, e.name_len))))
 			return -EINVAL;
 		prev = e;
 		first = false;
@@ -305,7 +307,7 @@ int store_tree_encode(struct store_tree_entry *e, size_t n, uint8_t **out, size_
 }
 
 int store_tree_find(const void *data, size_t len, const char *name, size_t name_len,
-		    struct store_tree_entry *e)
+                    struct store_tree_entry *e)
 {
 	struct store_tree_iter it;
 	int r;
@@ -396,7 +398,7 @@ static int ident_time(const char *v, size_t n, int64_t *t)
 
 int store_commit_parse(const void *data, size_t len, struct store_commit *c)
 {
-	struct lines l = { data, (const char *)data + len };
+	struct lines l = {data, (const char *)data + len};
 	struct store_oid p;
 	const char *v;
 	size_t n;
@@ -420,8 +422,8 @@ int store_commit_parse(const void *data, size_t len, struct store_commit *c)
 }
 
 int store_commit_encode(const struct store_oid *tree, const struct store_oid *parents,
-			unsigned nparents, const char *author, const char *committer,
-			const char *msg, uint8_t **out, size_t *len)
+                        unsigned nparents, const char *author, const char *committer,
+                        const char *msg, uint8_t **out, size_t *len)
 {
 	size_t size = 64 + nparents * 48 + strlen(author) + strlen(committer) + strlen(msg) + 32;
 	char hex[STORE_OID_HEX], *buf = malloc(size);
@@ -443,7 +445,7 @@ int store_commit_encode(const struct store_oid *tree, const struct store_oid *pa
 
 int store_tag_parse(const void *data, size_t len, struct store_tag *t)
 {
-	struct lines l = { data, (const char *)data + len };
+	struct lines l = {data, (const char *)data + len};
 	const char *v;
 	size_t n;
 

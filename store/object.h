@@ -95,7 +95,7 @@ int store_tree_entry_cmp(const struct store_tree_entry *a, const struct store_tr
 int store_tree_encode(struct store_tree_entry *e, size_t n, uint8_t **out, size_t *len);
 /* Find `name` in a tree; 0 and the entry, -ENOENT, or -EINVAL. */
 int store_tree_find(const void *data, size_t len, const char *name, size_t name_len,
-		    struct store_tree_entry *e);
+                    struct store_tree_entry *e);
 
 /* ---- commits ---- */
 
@@ -107,7 +107,7 @@ struct store_commit {
 	size_t author_len;
 	const char *committer;
 	size_t committer_len;
-	int64_t time;       /* committer time, seconds since the epoch */
+	int64_t time; /* committer time, seconds since the epoch */
 	const char *msg;
 	size_t msg_len;
 };
@@ -118,8 +118,8 @@ int store_commit_parse(const void *data, size_t len, struct store_commit *c);
  * keyword, message) into a malloc'd buffer.
  */
 int store_commit_encode(const struct store_oid *tree, const struct store_oid *parents,
-			unsigned nparents, const char *author, const char *committer,
-			const char *msg, uint8_t **out, size_t *len);
+                        unsigned nparents, const char *author, const char *committer,
+                        const char *msg, uint8_t **out, size_t *len);
 
 /* ---- tags ---- */
 

@@ -37,8 +37,7 @@ static int parse_type_size(const uint8_t *p, size_t n, struct store_pack_entry_h
 }
 
 /* The ofs-delta distance: big-endian base-128 with an offset per byte. */
-static int parse_ofs(const uint8_t *p, size_t n, struct store_pack_entry_hdr *h,
-		     uint64_t *dist)
+static int parse_ofs(const uint8_t *p, size_t n, struct store_pack_entry_hdr *h, uint64_t *dist)
 {
 	size_t i = h->hdr_len;
 	uint8_t c;
@@ -60,7 +59,7 @@ static int parse_ofs(const uint8_t *p, size_t n, struct store_pack_entry_hdr *h,
 }
 
 int store_pack_entry_parse(const struct store_src *src, uint64_t off, uint64_t min_off,
-			   struct store_pack_entry_hdr *h)
+                           struct store_pack_entry_hdr *h)
 {
 	uint8_t buf[40];
 	size_t n = sizeof(buf);
@@ -74,7 +73,10 @@ int store_pack_entry_parse(const struct store_src *src, uint64_t off, uint64_t m
 	if ((r = src->read(src->ctx, off, buf, n)) || (r = parse_type_size(buf, n, h)))
 		return r;
 	switch (h->type) {
-	case STORE_OBJ_COMMIT: case STORE_OBJ_TREE: case STORE_OBJ_BLOB: case STORE_OBJ_TAG:
+	case STORE_OBJ_COMMIT:
+	case STORE_OBJ_TREE:
+	case STORE_OBJ_BLOB:
+	case STORE_OBJ_TAG:
 		return 0;
 	case STORE_OBJ_OFS_DELTA:
 		if (parse_ofs(buf, n, h, &dist) || dist == 0 || dist > off - min_off)
@@ -259,7 +261,7 @@ static int cmp_ofs(const void *a, const void *b)
 static int cmp_ref(const void *a, const void *b)
 {
 	int c = store_oid_cmp(&sort_ctx->e[*(const uint32_t *)a].h.base_id,
-			      &sort_ctx->e[*(const uint32_t *)b].h.base_id);
+	                      &sort_ctx->e[*(const uint32_t *)b].h.base_id);
 	return c ? c : cmp_index(a, b);
 }
 
@@ -320,23 +322,23 @@ static uint32_t lower_ref(const struct ix *x, const struct store_oid *oid)
 #define DELTA_HELD_MAX(max_obj) (2 * (uint64_t)(max_obj))
 
 struct frame {
-	uint8_t *data;         /* the base's content, owned */
+	uint8_t *data; /* the base's content, owned */
 	size_t len;
 	int type;
-	uint64_t off;          /* its offset in the pack, 0 if outside it */
+	uint64_t off; /* its offset in the pack, 0 if outside it */
 	struct store_oid oid;
-	uint32_t ko, kr;       /* cursors into ofs_kids and ref_kids */
-	int depth;             /* deltas between it and its whole base */
+	uint32_t ko, kr; /* cursors into ofs_kids and ref_kids */
+	int depth;       /* deltas between it and its whole base */
 };
 
 struct rstack {
 	struct frame *v;
 	size_t n, cap;
-	uint64_t held;         /* bytes of every frame's data */
+	uint64_t held; /* bytes of every frame's data */
 };
 
 static int frame_push(struct ix *x, struct rstack *k, uint8_t *data, size_t len, int type,
-		      uint64_t off, const struct store_oid *oid, int depth)
+                      uint64_t off, const struct store_oid *oid, int depth)
 {
 	struct frame *f;
 
@@ -351,8 +353,9 @@ static int frame_push(struct ix *x, struct rstack *k, uint8_t *data, size_t len,
 		k->cap = cap;
 	}
 	f = &k->v[k->n++];
-	*f = (struct frame){ data, len, type, off, *oid, off ? lower_ofs(x, off) : x->nofs,
-			     lower_ref(x, oid), depth };
+	*f = (struct frame){
+	    data, len, type, off, *oid, off ? lower_ofs(x, off) : x->nofs, lower_ref(x, oid),
+	    depth};
 	k->held += len;
 	return 0;
 }
@@ -393,7 +396,7 @@ static bool more_kids(struct ix *x, const struct frame *f)
  * `held` is what the other frames will still hold beside it.
  */
 static int apply_kid(struct ix *x, const struct frame *f, struct ent *c, uint64_t held,
-		     uint8_t **out, size_t *out_len)
+                     uint8_t **out, size_t *out_len)
 {
 	size_t base_len = f->len;
 	uint8_t *delta;
@@ -424,9 +427,9 @@ static int apply_kid(struct ix *x, const struct frame *f, struct ent *c, uint64_
  * whose content `data` this takes ownership of.
  */
 static int resolve_from(struct ix *x, uint64_t off, const struct store_oid *oid, int type,
-			uint8_t *data, size_t len)
+                        uint8_t *data, size_t len)
 {
-	struct rstack k = { 0 };
+	struct rstack k = {0};
 	int r = frame_push(x, &k, data, len, type, off, oid, 0);
 
 	while (!r && k.n) {
@@ -529,9 +532,9 @@ static int export_index(struct ix *x, struct store_pack_index *idx)
 }
 
 int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base_fn get_base,
-			 void *ctx, struct store_pack_index *idx)
+                         void *ctx, struct store_pack_index *idx)
 {
-	struct ix x = { .src = *src, .max_obj = max_obj };
+	struct ix x = {.src = *src, .max_obj = max_obj};
 	uint8_t hdr[STORE_PACK_HDR];
 	int r;
 
@@ -554,9 +557,9 @@ int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base
 }
 
 int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base_fn get_base,
-		     void *ctx, struct store_pack_index *idx)
+                     void *ctx, struct store_pack_index *idx)
 {
-	struct store_src src = { mem_read, (void *)pack, len - 20 };
+	struct store_src src = {mem_read, (void *)pack, len - 20};
 	uint8_t sum[20];
 	uint32_t n;
 	int r;

@@ -18,11 +18,11 @@
 #define STORE_MAX_DELTA_DEPTH 1000
 
 struct store_pack_entry_hdr {
-	int type;            /* raw pack type, deltas included */
-	uint64_t size;       /* inflated size (of the delta for deltas) */
-	uint64_t base_off;   /* absolute base offset, ofs-delta */
+	int type;                 /* raw pack type, deltas included */
+	uint64_t size;            /* inflated size (of the delta for deltas) */
+	uint64_t base_off;        /* absolute base offset, ofs-delta */
 	struct store_oid base_id; /* ref-delta */
-	size_t hdr_len;      /* bytes before the zlib stream */
+	size_t hdr_len;           /* bytes before the zlib stream */
 };
 
 /*
@@ -31,25 +31,25 @@ struct store_pack_entry_hdr {
  * ofs-delta base would lie before `min_off`.
  */
 int store_pack_entry_parse(const struct store_src *src, uint64_t off, uint64_t min_off,
-			   struct store_pack_entry_hdr *h);
+                           struct store_pack_entry_hdr *h);
 
 /* One object of an indexed pack. */
 struct store_pack_obj {
 	struct store_oid oid;
-	uint64_t off;   /* offset in the pack */
-	uint32_t crc;   /* CRC-32 of the raw entry bytes, for the .idx */
-	uint8_t type;   /* resolved type: commit, tree, blob or tag */
+	uint64_t off; /* offset in the pack */
+	uint32_t crc; /* CRC-32 of the raw entry bytes, for the .idx */
+	uint8_t type; /* resolved type: commit, tree, blob or tag */
 };
 
 /* Where thin-pack bases come from: 0 and a malloc'd copy, or -ENOENT. */
-typedef int (*store_base_fn)(void *ctx, const struct store_oid *oid, int *type,
-			     uint8_t **data, size_t *len);
+typedef int (*store_base_fn)(void *ctx, const struct store_oid *oid, int *type, uint8_t **data,
+                             size_t *len);
 
 struct store_pack_index {
 	struct store_pack_obj *obj; /* in pack order */
 	uint32_t n;
-	uint8_t checksum[20];       /* the pack's trailer */
-	uint32_t thin_bases;        /* ref-delta bases taken from get_base */
+	uint8_t checksum[20]; /* the pack's trailer */
+	uint32_t thin_bases;  /* ref-delta bases taken from get_base */
 };
 
 /*
@@ -60,7 +60,7 @@ struct store_pack_index {
  * array (store_pack_index_free).
  */
 int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base_fn get_base,
-		     void *ctx, struct store_pack_index *idx);
+                     void *ctx, struct store_pack_index *idx);
 /*
  * The same over a pack in `src` (its bytes without the 20-byte trailer,
  * which the caller has checked, e.g. while the pack streamed in); the
@@ -68,7 +68,7 @@ int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base
  * never whole in memory; other objects and delta bases are.
  */
 int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base_fn get_base,
-			 void *ctx, struct store_pack_index *idx);
+                         void *ctx, struct store_pack_index *idx);
 /* Check a pack's 12-byte header against its length (trailer included); *n = objects. */
 int store_pack_header(const uint8_t hdr[STORE_PACK_HDR], uint64_t len, uint32_t *n);
 void store_pack_index_free(struct store_pack_index *idx);
@@ -83,18 +83,18 @@ typedef int (*store_sink_fn)(void *ctx, const void *data, size_t len);
 struct store_packw {
 	store_sink_fn sink;
 	void *ctx;
-	uint64_t off;        /* bytes written so far */
-	uint32_t left;       /* entries still expected */
+	uint64_t off;  /* bytes written so far */
+	uint32_t left; /* entries still expected */
 	struct store_sha1 sha;
 };
 
 int store_packw_begin(struct store_packw *w, store_sink_fn sink, void *ctx, uint32_t count);
 /* Write a whole object; *off gets its offset in the pack (may be NULL). */
 int store_packw_object(struct store_packw *w, int type, const void *data, size_t len,
-		       uint64_t *off);
+                       uint64_t *off);
 /* Write an ofs-delta against the entry at `base_off` of this pack. */
-int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *delta,
-			  size_t len, uint64_t *off);
+int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *delta, size_t len,
+                          uint64_t *off);
 /*
  * Copy an entry already in pack form (header and zlib stream, as the
  * store keeps a whole object) in pieces: store_packw_raw_begin, then its

@@ -26,7 +26,7 @@ static int emit(struct store_packw *w, const void *data, size_t len)
 
 int store_packw_begin(struct store_packw *w, store_sink_fn sink, void *ctx, uint32_t count)
 {
-	uint8_t hdr[STORE_PACK_HDR] = { 'P', 'A', 'C', 'K' };
+	uint8_t hdr[STORE_PACK_HDR] = {'P', 'A', 'C', 'K'};
 
 	w->sink = sink;
 	w->ctx = ctx;
@@ -53,7 +53,7 @@ static size_t type_size_hdr(uint8_t *p, int type, uint64_t size)
 }
 
 static int entry(struct store_packw *w, const uint8_t *hdr, size_t hlen, const void *data,
-		 size_t len, uint64_t *off)
+                 size_t len, uint64_t *off)
 {
 	uint8_t *z;
 	size_t zlen;
@@ -74,15 +74,14 @@ static int entry(struct store_packw *w, const uint8_t *hdr, size_t hlen, const v
 	return r;
 }
 
-int store_packw_object(struct store_packw *w, int type, const void *data, size_t len,
-		       uint64_t *off)
+int store_packw_object(struct store_packw *w, int type, const void *data, size_t len, uint64_t *off)
 {
 	uint8_t hdr[16];
 	return entry(w, hdr, type_size_hdr(hdr, type, len), data, len, off);
 }
 
-int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *delta,
-			  size_t len, uint64_t *off)
+int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *delta, size_t len,
+                          uint64_t *off)
 {
 	uint8_t hdr[32], ofs[12];
 	uint64_t dist = w->off - base_off;
@@ -138,7 +137,7 @@ void store_packw_abort(struct store_packw *w)
 static int cmp_obj(const void *a, const void *b)
 {
 	return store_oid_cmp(&((const struct store_pack_obj *)a)->oid,
-			     &((const struct store_pack_obj *)b)->oid);
+	                     &((const struct store_pack_obj *)b)->oid);
 }
 
 int store_pack_idx_write(const struct store_pack_index *idx, uint8_t **out, size_t *len)
@@ -158,7 +157,7 @@ int store_pack_idx_write(const struct store_pack_index *idx, uint8_t **out, size
 	memcpy(b, "\377tOc", 4);
 	put_be32(b + 4, 2);
 	{
-		uint32_t cnt[256] = { 0 }, acc = 0;
+		uint32_t cnt[256] = {0}, acc = 0;
 		for (uint32_t i = 0; i < n; i++)
 			cnt[s[i].oid.b[0]]++;
 		for (int f = 0; f < 256; f++)
@@ -170,7 +169,8 @@ int store_pack_idx_write(const struct store_pack_index *idx, uint8_t **out, size
 	for (uint32_t i = 0; i < n; i++, off += 4)
 		put_be32(b + off, s[i].crc);
 	for (uint32_t i = 0; i < n; i++, off += 4)
-		put_be32(b + off, s[i].off < 0x80000000u ? (uint32_t)s[i].off : 0x80000000u | nbig++);
+		put_be32(b + off,
+		         s[i].off < 0x80000000u ? (uint32_t)s[i].off : 0x80000000u | nbig++);
 	for (uint32_t i = 0; i < n; i++)
 		if (s[i].off >= 0x80000000u) {
 			put_be32(b + off, (uint32_t)(s[i].off >> 32));

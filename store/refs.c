@@ -20,7 +20,7 @@ static bool ref_dead(const struct store_ref *r)
 /* The slot of `name`, live or deleted-but-unsettled; NULL if none. */
 static struct store_ref *ref_lookup(struct store *st, const char *name)
 {
-	struct store_ref key = { .name = (char *)name }, *r = NULL;
+	struct store_ref key = {.name = (char *)name}, *r = NULL;
 
 	if (st->nsorted)
 		r = bsearch(&key, st->refs, st->nsorted, sizeof(*st->refs), ref_cmp);
@@ -167,7 +167,7 @@ static uint64_t payload_size(const struct store_ref *refs, unsigned n)
  * survives a compaction.
  */
 int store_refs_write(struct store *st, int type, const struct store_ref *refs, unsigned n,
-		     bool other)
+                     bool other)
 {
 	size_t size = (size_t)payload_size(refs, n), off = 0;
 	uint8_t *buf = malloc(size + 1);
@@ -245,7 +245,7 @@ static int apply_entry(struct store *st, const uint8_t **pp, const uint8_t *end)
 }
 
 int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
-		       const uint8_t *payload)
+                       const uint8_t *payload)
 {
 	struct store *st = ctx;
 	const uint8_t *p = payload, *end;
@@ -343,7 +343,7 @@ static int write_durably(struct store *st, int type, const struct store_ref *ref
 
 int store_ref_set_symbolic(struct store *st, const char *name, const char *target)
 {
-	struct store_ref rec = { .name = (char *)name, .sym = (char *)target }, *s;
+	struct store_ref rec = {.name = (char *)name, .sym = (char *)target}, *s;
 	char *copy = NULL, *sym;
 	int rc;
 
@@ -375,7 +375,7 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
 static int check_update(struct store *st, const struct store_ref_update *u)
 {
 	struct store_ref *r;
-	struct store_oid cur = { 0 };
+	struct store_oid cur = {0};
 
 	if (!name_ok(u->name) || !strcmp(u->name, "HEAD"))
 		return -EINVAL;
@@ -414,8 +414,7 @@ static int check_unique(const struct store_ref_update *u, size_t n)
 }
 
 /* The table after the update stays within STORE_MAX_REFS; *creates gets the new names. */
-static int check_room(struct store *st, const struct store_ref_update *u, size_t n,
-		      size_t *creates)
+static int check_room(struct store *st, const struct store_ref_update *u, size_t n, size_t *creates)
 {
 	size_t deletes = 0;
 
@@ -432,7 +431,7 @@ static int check_room(struct store *st, const struct store_ref_update *u, size_t
 /* Every object reachable from the new values, except through the current tips. */
 static int check_connected(struct store *st, const struct store_ref_update *u, size_t n)
 {
-	struct oidset stop = { 0 }, seen = { 0 };
+	struct oidset stop = {0}, seen = {0};
 	int r = 0;
 
 	for (unsigned i = 0; i < st->nrefs && r >= 0; i++)
@@ -448,7 +447,7 @@ static int check_connected(struct store *st, const struct store_ref_update *u, s
 
 /* Copies of the names the update creates, so that applying it cannot fail. */
 static int prepare_names(struct store *st, const struct store_ref_update *u, size_t n,
-			 size_t creates, char ***out)
+                         size_t creates, char ***out)
 {
 	char **names = calloc(creates + 1, sizeof(*names));
 	size_t k = 0;
@@ -471,8 +470,7 @@ static int prepare_names(struct store *st, const struct store_ref_update *u, siz
 	return 0;
 }
 
-static void apply_update(struct store *st, const struct store_ref_update *u, size_t n,
-			 char **names)
+static void apply_update(struct store *st, const struct store_ref_update *u, size_t n, char **names)
 {
 	size_t k = 0;
 
@@ -526,7 +524,7 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 }
 
 int store_refs_each(struct store *st,
-		    int (*fn)(void *ctx, const char *name, const struct store_oid *oid), void *ctx)
+                    int (*fn)(void *ctx, const char *name, const struct store_oid *oid), void *ctx)
 {
 	for (unsigned i = 0; i < st->nrefs; i++) {
 		struct store_oid oid;

@@ -31,7 +31,7 @@ struct pathmap {
 		uint64_t off;
 		size_t size;
 		int depth;
-	} *v;
+	} * v;
 	size_t cap;
 	size_t n;
 };
@@ -50,7 +50,7 @@ static struct pent *path_slot(struct pathmap *m, const char *path)
 	size_t i;
 
 	if (m->n * 2 >= m->cap) {
-		struct pathmap n = { .cap = m->cap ? m->cap * 2 : 256 };
+		struct pathmap n = {.cap = m->cap ? m->cap * 2 : 256};
 		n.v = calloc(n.cap, sizeof(*n.v));
 		if (!n.v)
 			return NULL;
@@ -87,7 +87,7 @@ static void pathmap_free(struct pathmap *m)
 
 struct tree_item {
 	struct store_oid oid;
-	char *path;  /* "/dir/name" from the root tree, "" for the root */
+	char *path; /* "/dir/name" from the root tree, "" for the root */
 	int depth;
 };
 
@@ -116,7 +116,7 @@ static int oid_push(struct oid_stack *k, const struct store_oid *oid)
 }
 
 static int tree_push(struct tree_stack *t, const struct store_oid *oid, const char *dir,
-		     const char *name, size_t name_len, int depth)
+                     const char *name, size_t name_len, int depth)
 {
 	size_t dl = strlen(dir);
 	char *path;
@@ -143,13 +143,13 @@ static int tree_push(struct tree_stack *t, const struct store_oid *oid, const ch
 		dl += 1 + name_len;
 	}
 	path[dl] = '\0';
-	t->v[t->n++] = (struct tree_item){ *oid, path, depth };
+	t->v[t->n++] = (struct tree_item){*oid, path, depth};
 	return 0;
 }
 
 /* Push a tree's entries so that they come off the stack in tree order. */
-static int tree_push_entries(struct tree_stack *t, const struct tree_item *it,
-			     const uint8_t *data, size_t len)
+static int tree_push_entries(struct tree_stack *t, const struct tree_item *it, const uint8_t *data,
+                             size_t len)
 {
 	struct store_tree_iter iter;
 	struct store_tree_entry e;
@@ -181,17 +181,17 @@ static void tree_stack_free(struct tree_stack *t)
 struct store_packer {
 	struct store *st;
 	struct store_packw w;
-	struct oidset done;        /* written, or reachable from a have */
+	struct oidset done; /* written, or reachable from a have */
 	struct pathmap paths;
-	struct oid_stack k;        /* commits and tags still to visit */
-	struct tree_stack t;       /* trees and blobs of the commit being written */
+	struct oid_stack k;  /* commits and tags still to visit */
+	struct tree_stack t; /* trees and blobs of the commit being written */
 	struct store_oid *tips;
 	size_t ntips, next_tip;
-	struct store_membuf out;   /* bytes made, not yet read */
+	struct store_membuf out; /* bytes made, not yet read */
 	size_t out_pos;
 	uint64_t raw_off, raw_left; /* a whole entry being copied from the device */
 	uint32_t count, deltas;
-	unsigned epoch;            /* st->epoch when a raw copy started */
+	unsigned epoch; /* st->epoch when a raw copy started */
 	uint8_t checksum[20];
 	bool ended;
 	void (*on_obj)(void *ctx, const struct store_oid *oid, uint64_t off);
@@ -206,7 +206,7 @@ static void written(struct store_packer *p, const struct store_oid *oid, uint64_
 
 /* Try a delta against the last version of this path; 1 if written. */
 static int try_delta(struct store_packer *p, struct pent *pe, const uint8_t *data, size_t len,
-		     uint64_t *off)
+                     uint64_t *off)
 {
 	uint8_t *base, *delta;
 	size_t blen, dlen;
@@ -228,7 +228,7 @@ static int try_delta(struct store_packer *p, struct pent *pe, const uint8_t *dat
 
 /* Remember where this version of a path went, as the base for its next one. */
 static void path_note(struct pent *pe, const struct store_oid *oid, uint64_t off, size_t size,
-		      int depth)
+                      int depth)
 {
 	if (pe) {
 		pe->oid = *oid;
@@ -239,7 +239,7 @@ static void path_note(struct pent *pe, const struct store_oid *oid, uint64_t off
 }
 
 static int emit(struct store_packer *p, const struct store_oid *oid, const char *path,
-		const uint8_t *data, size_t len, int type)
+                const uint8_t *data, size_t len, int type)
 {
 	struct pent *pe = path && type == STORE_OBJ_BLOB ? path_slot(&p->paths, path) : NULL;
 	uint64_t off;
@@ -262,7 +262,7 @@ static int emit(struct store_packer *p, const struct store_oid *oid, const char 
 
 /* A large blob the store keeps whole: start copying its entry as it lies. */
 static int start_raw(struct store_packer *p, const struct store_oid *oid, const char *path,
-		     uint64_t dev_off, uint64_t size)
+                     uint64_t dev_off, uint64_t size)
 {
 	uint64_t raw_len, off;
 	int r;
@@ -326,14 +326,15 @@ out:
 
 /* A commit: written, its root tree next, its parents after. */
 static int step_commit(struct store_packer *p, const struct store_oid *oid, const uint8_t *data,
-		       size_t len)
+                       size_t len)
 {
 	struct store_commit *c = malloc(sizeof(*c));
 	int r = c ? 0 : -ENOMEM;
 
 	if (!r)
-		r = store_commit_parse(data, len, c) ? -EINVAL
-						     : emit(p, oid, NULL, data, len, STORE_OBJ_COMMIT);
+		r = store_commit_parse(data, len, c)
+		        ? -EINVAL
+		        : emit(p, oid, NULL, data, len, STORE_OBJ_COMMIT);
 	if (!r)
 		r = tree_push(&p->t, &c->tree, "", "", 0, 0);
 	for (unsigned i = c ? c->nparents : 0; i-- > 0 && !r;)
@@ -344,7 +345,7 @@ static int step_commit(struct store_packer *p, const struct store_oid *oid, cons
 
 /* An annotated tag, peeled: its target (a commit, tree, blob or tag) follows. */
 static int step_tag(struct store_packer *p, const struct store_oid *oid, const uint8_t *data,
-		    size_t len)
+                    size_t len)
 {
 	struct store_tag t;
 	int r = store_tag_parse(data, len, &t) ? -EINVAL : 0;
@@ -369,7 +370,7 @@ static int step_history(struct store_packer *p)
 		r = store_oidset_add(&p->done, &oid);
 		if (r >= 0)
 			r = type == STORE_OBJ_COMMIT ? step_commit(p, &oid, data, len)
-						     : step_tag(p, &oid, data, len);
+			                             : step_tag(p, &oid, data, len);
 	} else {
 		r = tree_push(&p->t, &oid, "", "", 0, 0);
 	}
@@ -410,10 +411,10 @@ static int mark_haves(struct store_packer *p, const struct store_oid *haves, siz
 }
 
 int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,
-		      const struct store_oid *haves, size_t nhaves, struct store_packer **out)
+                      const struct store_oid *haves, size_t nhaves, struct store_packer **out)
 {
 	struct store_packer *p = calloc(1, sizeof(*p));
-	struct oidset send = { 0 };
+	struct oidset send = {0};
 	int r = p ? 0 : -ENOMEM;
 
 	for (size_t i = 0; i < nwants && !r; i++)
@@ -477,8 +478,8 @@ void store_packer_close(struct store_packer *p)
 }
 
 void store_packer_on_object(struct store_packer *p,
-			    void (*fn)(void *ctx, const struct store_oid *oid, uint64_t off),
-			    void *ctx)
+                            void (*fn)(void *ctx, const struct store_oid *oid, uint64_t off),
+                            void *ctx)
 {
 	p->on_obj = fn;
 	p->on_ctx = ctx;
@@ -492,7 +493,7 @@ const uint8_t *store_packer_checksum(const struct store_packer *p)
 /* ---- the whole store, as exported ---- */
 
 int store_pack_all(struct store *st, int (*sink)(void *ctx, const void *data, size_t len),
-		   void *ctx, uint8_t checksum[20], uint32_t *count)
+                   void *ctx, uint8_t checksum[20], uint32_t *count)
 {
 	struct store_oid *tips = calloc(st->nrefs + 1, sizeof(*tips));
 	struct store_packer *p = NULL;

@@ -23,7 +23,7 @@ static uint32_t round_f(int t, uint32_t b, uint32_t c, uint32_t d)
 	return (b & c) | (b & d) | (c & d);
 }
 
-static const uint32_t round_k[4] = { 0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6 };
+static const uint32_t round_k[4] = {0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6};
 
 static void compress(uint32_t h[5], const uint8_t block[64])
 {
@@ -50,8 +50,7 @@ static void compress(uint32_t h[5], const uint8_t block[64])
 
 void store_sha1_init(struct store_sha1 *c)
 {
-	static const uint32_t iv[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
-					0xc3d2e1f0 };
+	static const uint32_t iv[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
 	memcpy(c->h, iv, sizeof(iv));
 	c->len = 0;
 }
@@ -79,7 +78,7 @@ void store_sha1_update(struct store_sha1 *c, const void *data, size_t len)
 void store_sha1_final(struct store_sha1 *c, uint8_t out[STORE_SHA1_LEN])
 {
 	uint64_t bits = c->len * 8;
-	uint8_t pad[72] = { 0x80 };
+	uint8_t pad[72] = {0x80};
 	size_t fill = c->len % 64;
 	size_t padlen = (fill < 56 ? 56 : 120) - fill;
 

@@ -12,8 +12,8 @@
 
 struct store_sha1 {
 	uint32_t h[5];
-	uint64_t len;      /* bytes hashed so far */
-	uint8_t buf[64];   /* a partial block */
+	uint64_t len;    /* bytes hashed so far */
+	uint8_t buf[64]; /* a partial block */
 };
 
 void store_sha1_init(struct store_sha1 *c);

@@ -178,8 +178,7 @@ static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, si
 	return r;
 }
 
-int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
-	      size_t *len)
+int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t **data, size_t *len)
 {
 	const struct store_idx *e = store_idx_find(st, oid);
 
@@ -189,7 +188,7 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
 /* ---- where an object lies ---- */
 
 int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,
-		     uint64_t *whole_off)
+                     uint64_t *whole_off)
 {
 	const struct store_idx *e = store_idx_find(st, oid);
 	int depth, r;
@@ -234,14 +233,14 @@ int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len)
 
 struct store_blob {
 	struct store *st;
-	unsigned epoch;                /* st->epoch when opened */
-	struct store_zip_reader *zr;   /* a blob stored whole: inflated as it is read */
-	uint8_t *data;                 /* a deltified one: rebuilt in memory */
+	unsigned epoch;              /* st->epoch when opened */
+	struct store_zip_reader *zr; /* a blob stored whole: inflated as it is read */
+	uint8_t *data;               /* a deltified one: rebuilt in memory */
 	size_t len, pos;
 };
 
 int store_blob_open(struct store *st, const struct store_oid *oid, struct store_blob **out,
-		    uint64_t *size)
+                    uint64_t *size)
 {
 	const struct store_idx *e = store_idx_find(st, oid);
 	struct store_blob *b;
@@ -259,7 +258,8 @@ int store_blob_open(struct store *st, const struct store_oid *oid, struct store_
 		const struct store_link *k = &st->chain[0];
 		r = k->h.type == STORE_OBJ_BLOB ? 0 : -EINVAL;
 		if (!r)
-			r = store_zip_reader_open(&b->zr, &st->src, k->off + k->h.hdr_len, k->h.size);
+			r = store_zip_reader_open(&b->zr, &st->src, k->off + k->h.hdr_len,
+			                          k->h.size);
 		*size = k->h.size;
 	} else if (!(r = read_at(st, e->off, &type, &b->data, &b->len))) {
 		r = type == STORE_OBJ_BLOB ? 0 : -EINVAL;
@@ -350,7 +350,7 @@ int store_close(struct store *st)
 int store_init(uint64_t size)
 {
 	struct store *st = store_alloc();
-	struct store_ref head = { .name = "HEAD", .sym = "refs/heads/main" };
+	struct store_ref head = {.name = "HEAD", .sym = "refs/heads/main"};
 	int r;
 
 	if (!st)
@@ -378,12 +378,12 @@ void store_stats(struct store *st, struct store_stats *s)
 
 struct store_import {
 	struct store *st;
-	struct store_sha1 sha;   /* every byte but the last 20 */
-	uint8_t tail[20];        /* the last bytes seen: the trailer, once the pack ends */
+	struct store_sha1 sha; /* every byte but the last 20 */
+	uint8_t tail[20];      /* the last bytes seen: the trailer, once the pack ends */
 	size_t ntail;
 	uint8_t hdr[STORE_PACK_HDR];
-	uint64_t len;            /* bytes so far */
-	int err;                 /* the first error; later calls return it */
+	uint64_t len; /* bytes so far */
+	int err;      /* the first error; later calls return it */
 };
 
 int store_import_begin(struct store *st, uint64_t size_hint, struct store_import **out)
@@ -462,15 +462,14 @@ static int import_read(void *ctx, uint64_t off, void *buf, size_t len)
 	return store_log_rec_read(ctx, STORE_LOG_HDR + off, buf, len);
 }
 
-static int thin_base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data,
-		     size_t *len)
+static int thin_base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data, size_t *len)
 {
 	return store_get(ctx, oid, type, data, len);
 }
 
 /* The index part of the record: the objects' ids and offsets in the pack. */
 static int import_index(struct store *st, uint64_t pack_len, const struct store_pack_index *pix,
-			uint64_t *rec)
+                        uint64_t *rec)
 {
 	int r = 0;
 
@@ -488,7 +487,7 @@ static int import_index(struct store *st, uint64_t pack_len, const struct store_
 static int import_finish(struct store_import *imp, uint32_t *n_new)
 {
 	struct store *st = imp->st;
-	struct store_src src = { import_read, &st->log, imp->len - 20 };
+	struct store_src src = {import_read, &st->log, imp->len - 20};
 	struct store_pack_index pix;
 	uint8_t sum[20];
 	uint64_t rec;
@@ -505,7 +504,8 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	if (!(r = import_index(st, imp->len, &pix, &rec)))
 		for (uint32_t i = 0; i < pix.n && !r; i++)
 			if (!store_has(st, &pix.obj[i].oid))
-				r = store_idx_add(st, &pix.obj[i].oid, rec + STORE_LOG_HDR + pix.obj[i].off);
+				r = store_idx_add(st, &pix.obj[i].oid,
+				                  rec + STORE_LOG_HDR + pix.obj[i].off);
 	store_idx_sort(st);
 	store_pack_index_free(&pix);
 	if (n_new)
@@ -563,9 +563,9 @@ int store_membuf_sink(void *ctx, const void *data, size_t len)
 }
 
 int store_put_objects(struct store *st, const int *types, const uint8_t *const *data,
-		      const size_t *lens, uint32_t n)
+                      const size_t *lens, uint32_t n)
 {
-	struct store_membuf m = { 0 };
+	struct store_membuf m = {0};
 	struct store_packw w;
 	int r = store_packw_begin(&w, store_membuf_sink, &m, n);
 

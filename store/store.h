@@ -31,7 +31,8 @@
 
 struct store;
 
-/* Format the device (`size` bytes of it, 0 = all) as an empty store whose HEAD is refs/heads/main. */
+/* Format the device (`size` bytes of it, 0 = all) as an empty store whose HEAD is refs/heads/main.
+ */
 int store_init(uint64_t size);
 /*
  * Open the store: read the superblock, scan the log, rebuild the index.
@@ -50,7 +51,7 @@ void store_set_max_object(struct store *st, size_t max);
 bool store_has(struct store *st, const struct store_oid *oid);
 /* A malloc'd copy of an object's content (NUL-terminated for convenience). */
 int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
-	      size_t *len);
+              size_t *len);
 /*
  * Add a pack as its bytes arrive (a push): store_import_begin, then
  * store_import_write for each piece, then store_import_end. The bytes go
@@ -70,12 +71,12 @@ struct store_import;
 int store_import_begin(struct store *st, uint64_t size_hint, struct store_import **imp);
 int store_import_write(struct store_import *imp, const void *data, size_t len);
 int store_import_end(struct store_import *imp, uint32_t *n_new); /* frees imp */
-void store_import_abort(struct store_import *imp);                /* NULL is fine */
+void store_import_abort(struct store_import *imp);               /* NULL is fine */
 /* The same for a pack in memory. */
 int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new);
 /* Write a pack of the given objects whole (no deltas) and add it. */
 int store_put_objects(struct store *st, const int *types, const uint8_t *const *data,
-		      const size_t *lens, uint32_t n);
+                      const size_t *lens, uint32_t n);
 
 /*
  * A blob read in pieces. One stored whole is inflated from the device as
@@ -87,16 +88,16 @@ int store_put_objects(struct store *st, const int *types, const uint8_t *const *
  */
 struct store_blob;
 int store_blob_open(struct store *st, const struct store_oid *oid, struct store_blob **b,
-		    uint64_t *size);
+                    uint64_t *size);
 int store_blob_read(struct store_blob *b, void *buf, size_t len, size_t *got);
 void store_blob_close(struct store_blob *b); /* NULL is fine */
 
 /* ---- refs ---- */
 
 struct store_ref_update {
-	const char *name;      /* "refs/heads/main" */
-	struct store_oid old;  /* expected value; zero = must not exist */
-	struct store_oid new;  /* zero = delete */
+	const char *name;     /* "refs/heads/main" */
+	struct store_oid old; /* expected value; zero = must not exist */
+	struct store_oid new; /* zero = delete */
 };
 
 /* Follows a symbolic ref (HEAD) to its target. -ENOENT if unset. */
@@ -113,8 +114,8 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
  */
 int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n);
 /* Every ref: fn(ctx, name, oid); symbolic refs are reported resolved. */
-int store_refs_each(struct store *st, int (*fn)(void *ctx, const char *name,
-						  const struct store_oid *oid), void *ctx);
+int store_refs_each(struct store *st,
+                    int (*fn)(void *ctx, const char *name, const struct store_oid *oid), void *ctx);
 
 /* Called after every successful ref update with the name of a changed ref. */
 void store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), void *ctx);
@@ -127,20 +128,21 @@ void store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), v
  * the blob id (an HTTP ETag), `mode` (may be NULL) its mode.
  */
 int store_read_path(struct store *st, const char *ref, const char *path, uint8_t **data,
-		    size_t *len, struct store_oid *oid, uint32_t *mode);
+                    size_t *len, struct store_oid *oid, uint32_t *mode);
 /* Call fn for each entry of the directory `path` ("" = root) at `ref`. */
 int store_list_dir(struct store *st, const char *ref, const char *path,
-		   int (*fn)(void *ctx, const struct store_tree_entry *e), void *ctx);
+                   int (*fn)(void *ctx, const struct store_tree_entry *e), void *ctx);
 /* First-parent history from `ref`, newest first, at most `max` commits. */
 int store_history_walk(struct store *st, const char *ref, unsigned max,
-		   int (*fn)(void *ctx, const struct store_oid *oid, const struct store_commit *c),
-		   void *ctx);
+                       int (*fn)(void *ctx, const struct store_oid *oid,
+                                 const struct store_commit *c),
+                       void *ctx);
 
 struct store_change {
-	const char *path;  /* "site/a/b.html" */
-	const void *data;  /* new content; NULL with mode 0 = delete */
+	const char *path; /* "site/a/b.html" */
+	const void *data; /* new content; NULL with mode 0 = delete */
 	size_t len;
-	uint32_t mode;     /* STORE_MODE_FILE/EXEC/LINK, or 0 to delete */
+	uint32_t mode; /* STORE_MODE_FILE/EXEC/LINK, or 0 to delete */
 };
 
 /*
@@ -149,8 +151,8 @@ struct store_change {
  * as author and committer, then a compare-and-swap of the ref. -ESTALE if
  * the ref moved meanwhile. `out` (may be NULL) gets the commit id.
  */
-int store_commit_changes(struct store *st, const char *ref, const struct store_change *c,
-			 size_t n, const char *author, const char *msg, struct store_oid *out);
+int store_commit_changes(struct store *st, const char *ref, const struct store_change *c, size_t n,
+                         const char *author, const char *msg, struct store_oid *out);
 
 /* ---- maintenance ---- */
 
@@ -187,7 +189,7 @@ void store_stats(struct store *st, struct store_stats *s);
  */
 struct store_packer;
 int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,
-		      const struct store_oid *haves, size_t nhaves, struct store_packer **p);
+                      const struct store_oid *haves, size_t nhaves, struct store_packer **p);
 /* Objects in the pack (its header's count). */
 uint32_t store_packer_count(const struct store_packer *p);
 int store_packer_read(struct store_packer *p, void *buf, size_t len, size_t *got);
@@ -195,6 +197,6 @@ void store_packer_close(struct store_packer *p); /* NULL is fine */
 
 /* The pack of everything reachable from refs, whole or deltified, for export/serving. */
 int store_pack_all(struct store *st, int (*sink)(void *ctx, const void *data, size_t len),
-		   void *ctx, uint8_t checksum[20], uint32_t *count);
+                   void *ctx, uint8_t checksum[20], uint32_t *count);
 
 #endif

@@ -22,17 +22,17 @@ _Static_assert(sizeof(struct store_idx) == 24, "FORMAT.md counts 24 bytes an obj
  */
 struct store_ref {
 	char *name;
-	char *sym;               /* target of a symbolic ref, else NULL */
-	struct store_oid oid;    /* zero (and no sym): a slot deleted until the table settles */
-	struct store_oid prev;   /* value before the last update */
+	char *sym;             /* target of a symbolic ref, else NULL */
+	struct store_oid oid;  /* zero (and no sym): a slot deleted until the table settles */
+	struct store_oid prev; /* value before the last update */
 };
 
 struct store_link;
 
 struct store {
 	struct store_log log;
-	struct store_src src;    /* the device, through the log's cache */
-	struct store_idx *idx;   /* sorted by oid */
+	struct store_src src;  /* the device, through the log's cache */
+	struct store_idx *idx; /* sorted by oid */
 	uint32_t n;
 	uint32_t cap;
 	/* Sorted by name up to `nsorted`; appended after it until refs_settle. */
@@ -64,11 +64,11 @@ void store_oidset_free(struct oidset *s);
  * sees with data NULL (the walk only checks they are there, so it never
  * inflates a file). -ENOENT if one is missing.
  */
-int store_walk(struct store *st, const struct store_oid *roots, size_t n,
-	       const struct oidset *stop, struct oidset *seen,
-	       int (*fn)(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
-			 size_t len),
-	       void *ctx);
+int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct oidset *stop,
+               struct oidset *seen,
+               int (*fn)(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
+                         size_t len),
+               void *ctx);
 
 const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid);
 int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);
@@ -77,12 +77,12 @@ struct store_ref *store_ref_find(struct store *st, const char *name);
 void store_refs_free(struct store *st);
 /* Append a STORE_LOG_REFS/STORE_LOG_SNAPSHOT record of refs (not flushed). */
 int store_refs_write(struct store *st, int type, const struct store_ref *refs, unsigned n,
-		     bool other);
+                     bool other);
 /* Compaction that also keeps what `keep` reaches (values about to be written). */
 int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nkeep);
 /* The scan callback that rebuilds the index and refs. */
 int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
-		       const uint8_t *payload);
+                       const uint8_t *payload);
 
 /*
  * An object's type, and for one the store keeps whole (not a delta) its
@@ -90,15 +90,15 @@ int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
  * delta). Reads entry headers only.
  */
 int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,
-		     uint64_t *whole_off);
+                     uint64_t *whole_off);
 /* The bytes of the whole entry at `off` (header and zlib stream), found by inflating it. */
 int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len);
 
 /* The packer tells `fn` where each object went in its pack (compaction's index). */
 struct store_packer;
 void store_packer_on_object(struct store_packer *p,
-			    void (*fn)(void *ctx, const struct store_oid *oid, uint64_t off),
-			    void *ctx);
+                            void (*fn)(void *ctx, const struct store_oid *oid, uint64_t off),
+                            void *ctx);
 /* The pack's trailer once the last byte is read, else NULL. */
 const uint8_t *store_packer_checksum(const struct store_packer *p);
 

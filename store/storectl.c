@@ -32,10 +32,10 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: storectl init IMAGE SIZE | import IMAGE DIR [-m MSG] |\n"
-			"  import-pack IMAGE PACK [REF OID] | export IMAGE GITDIR | fsck IMAGE |\n"
-			"  pack IMAGE WANT... [--not HAVE...] |\n"
-			"  log IMAGE [REF] | cat IMAGE REF PATH | refs IMAGE | compact IMAGE |\n"
-			"  stats IMAGE [LOOKUPS]\n");
+	                "  import-pack IMAGE PACK [REF OID] | export IMAGE GITDIR | fsck IMAGE |\n"
+	                "  pack IMAGE WANT... [--not HAVE...] |\n"
+	                "  log IMAGE [REF] | cat IMAGE REF PATH | refs IMAGE | compact IMAGE |\n"
+	                "  stats IMAGE [LOOKUPS]\n");
 	return 2;
 }
 
@@ -86,9 +86,12 @@ static uint64_t parse_size(const char *s)
 	uint64_t v = strtoull(s, &end, 10);
 
 	switch (*end) {
-	case 'G': v <<= 10; /* fall through */
-	case 'M': v <<= 10; /* fall through */
-	case 'K': v <<= 10;
+	case 'G':
+		v <<= 10; /* fall through */
+	case 'M':
+		v <<= 10; /* fall through */
+	case 'K':
+		v <<= 10;
 	}
 	return v;
 }
@@ -243,9 +246,8 @@ static int cmd_stats(int argc, char **argv)
 	printf("objects %u\nindex_bytes %llu\nbytes_per_object %.1f\nlog_used %llu\nlog_size %llu\n"
 	       "dev_size %llu\nopen_ms %.1f\n",
 	       s.objects, (unsigned long long)s.index_bytes,
-	       s.objects ? (double)s.index_bytes / s.objects : 0.0,
-	       (unsigned long long)s.log_used, (unsigned long long)s.log_size,
-	       (unsigned long long)s.dev_size, (t1 - t0) * 1e3);
+	       s.objects ? (double)s.index_bytes / s.objects : 0.0, (unsigned long long)s.log_used,
+	       (unsigned long long)s.log_size, (unsigned long long)s.dev_size, (t1 - t0) * 1e3);
 	if (lookups)
 		printf("lookups %ld found %ld avg_read_us %.1f\n", lookups, found,
 		       (t2 - t1) * 1e6 / (double)lookups);
@@ -259,11 +261,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "init", cmd_init }, { "import", ctl_import }, { "import-pack", ctl_import_pack },
-		{ "pack", ctl_pack },
-		{ "export", ctl_export }, { "fsck", cmd_fsck }, { "log", cmd_log },
-		{ "cat", cmd_cat }, { "refs", cmd_refs }, { "compact", cmd_compact },
-		{ "stats", cmd_stats },
+	    {"init", cmd_init},       {"import", ctl_import}, {"import-pack", ctl_import_pack},
+	    {"pack", ctl_pack},       {"export", ctl_export}, {"fsck", cmd_fsck},
+	    {"log", cmd_log},         {"cat", cmd_cat},       {"refs", cmd_refs},
+	    {"compact", cmd_compact}, {"stats", cmd_stats},
 	};
 
 	if (argc < 2)

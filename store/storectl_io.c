@@ -19,11 +19,10 @@ void ctl_nth_oid(struct store *st, uint32_t i, struct store_oid *oid)
 	memcpy(oid->b, st->idx[i].oid, STORE_OID_LEN);
 }
 
-
 static int read_file(const char *path, uint8_t **data, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	struct store_membuf m = { 0 };
+	struct store_membuf m = {0};
 	uint8_t buf[65536];
 	size_t n;
 
@@ -77,7 +76,7 @@ static int put(struct imp *im, int type, const uint8_t *data, size_t len, struct
 static int add_dir(struct imp *im, const char *dir, struct store_oid *out, bool *empty);
 
 static int add_path(struct imp *im, const char *path, const struct stat *s,
-		    struct store_tree_entry *e)
+                    struct store_tree_entry *e)
 {
 	uint8_t *data;
 	size_t len;
@@ -121,7 +120,8 @@ static int add_dir(struct imp *im, const char *dir, struct store_oid *out, bool 
 	while (!r && (de = readdir(d))) {
 		char path[PATH_MAX];
 		struct stat s;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (lstat(path, &s)) {
@@ -178,7 +178,7 @@ static int finish_pack(struct imp *im)
 }
 
 static int commit_tree(struct imp *im, const struct store_oid *tree, const char *msg,
-		       struct store_ref_update *u)
+                       struct store_ref_update *u)
 {
 	char ident[256], full[PATH_MAX];
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
@@ -201,9 +201,9 @@ static int commit_tree(struct imp *im, const struct store_oid *tree, const char 
 
 int ctl_import(int argc, char **argv)
 {
-	struct imp im = { 0 };
+	struct imp im = {0};
 	struct store_oid tree;
-	struct store_ref_update u = { .name = "refs/heads/main" };
+	struct store_ref_update u = {.name = "refs/heads/main"};
 	const char *msg = argc == 6 && !strcmp(argv[4], "-m") ? argv[5] : "import";
 	char hex[STORE_OID_HEX];
 	bool empty;
@@ -214,8 +214,9 @@ int ctl_import(int argc, char **argv)
 	if (ctl_open(argv[2], false, &im.st))
 		return 1;
 	r = store_packw_begin(&im.w, store_membuf_sink, &im.pack, UINT32_MAX);
-	if (!r && !(r = add_dir(&im, argv[3], &tree, &empty)) && !(r = commit_tree(&im, &tree, msg, &u)) &&
-	    !(r = finish_pack(&im)) && !(r = store_import_pack(im.st, im.pack.p, im.pack.len, NULL)))
+	if (!r && !(r = add_dir(&im, argv[3], &tree, &empty)) &&
+	    !(r = commit_tree(&im, &tree, msg, &u)) && !(r = finish_pack(&im)) &&
+	    !(r = store_import_pack(im.st, im.pack.p, im.pack.len, NULL)))
 		r = store_refs_update(im.st, &u, 1);
 	if (!r) {
 		store_oid_hex(&tree, hex);
@@ -252,7 +253,7 @@ static int stream_pack(struct store *st, FILE *f, uint64_t size, uint32_t *added
 int ctl_import_pack(int argc, char **argv)
 {
 	struct store *st;
-	struct store_ref_update u = { 0 };
+	struct store_ref_update u = {0};
 	struct stat sb;
 	uint32_t added = 0;
 	double t0;
@@ -369,7 +370,7 @@ static int write_ref(void *ctx, const char *name, const struct store_oid *oid)
 
 static int write_pack_files(const char *git, struct store *st)
 {
-	struct store_membuf m = { 0 };
+	struct store_membuf m = {0};
 	struct store_pack_index pix;
 	char path[PATH_MAX], hex[STORE_OID_HEX];
 	uint8_t *idx;
@@ -397,7 +398,7 @@ int ctl_export(int argc, char **argv)
 {
 	static const char config[] = "[core]\n\trepositoryformatversion = 0\n\tbare = false\n";
 	struct store *st;
-	struct exp x = { 0 };
+	struct exp x = {0};
 	char git[PATH_MAX], path[PATH_MAX], head[STORE_REF_MAX + 8] = "ref: refs/heads/main\n";
 	int r;
 

@@ -15,7 +15,7 @@ static size_t slot_of(const struct store_oid *oid, size_t cap)
 
 static int grow(struct oidset *s)
 {
-	struct oidset n = { .cap = s->cap ? s->cap * 2 : 1024 };
+	struct oidset n = {.cap = s->cap ? s->cap * 2 : 1024};
 
 	n.slot = malloc(sizeof(*n.slot) * n.cap);
 	n.used = calloc(n.cap, 1);
@@ -117,21 +117,22 @@ static int push_children(struct stack *s, int type, const uint8_t *data, size_t 
 	case STORE_OBJ_TREE:
 		store_tree_iter_init(&it, data, len);
 		while (!r && (r = store_tree_next(&it, &e)) == 1)
-			r = e.mode == STORE_MODE_GITLINK ? 0
-			    : push(s, &e.oid, depth + 1, e.mode != STORE_MODE_TREE);
+			r = e.mode == STORE_MODE_GITLINK
+			        ? 0
+			        : push(s, &e.oid, depth + 1, e.mode != STORE_MODE_TREE);
 		return r;
 	default:
 		return 0;
 	}
 }
 
-int store_walk(struct store *st, const struct store_oid *roots, size_t n,
-	       const struct oidset *stop, struct oidset *seen,
-	       int (*fn)(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
-			 size_t len),
-	       void *ctx)
+int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct oidset *stop,
+               struct oidset *seen,
+               int (*fn)(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
+                         size_t len),
+               void *ctx)
 {
-	struct stack s = { 0 };
+	struct stack s = {0};
 	int r = 0;
 
 	for (size_t i = 0; i < n && !r; i++)
@@ -146,7 +147,8 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n,
 		if (it.blob) {
 			/* Blobs have no links: the walk never inflates one. */
 			r = !store_has(st, &it.oid) ? -ENOENT
-			    : fn ? fn(ctx, &it.oid, STORE_OBJ_BLOB, NULL, 0) : 0;
+			    : fn                    ? fn(ctx, &it.oid, STORE_OBJ_BLOB, NULL, 0)
+			                            : 0;
 			continue;
 		}
 		if ((r = store_get(st, &it.oid, &type, &data, &len)))

@@ -18,24 +18,24 @@ static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 }
 
 int store_zip_inflate_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
-			  size_t *consumed)
+                          size_t *consumed)
 {
-	struct store_src src = { mem_read, (void *)in, in_len };
+	struct store_src src = {mem_read, (void *)in, in_len};
 	return store_zip_inflate(&src, 0, out, out_len, consumed);
 }
 
 struct store_zip_reader {
 	z_stream z;
 	struct store_src src;
-	uint64_t start;   /* the stream's offset in src */
-	uint64_t pos;     /* the next input byte to read */
-	uint64_t left;    /* output still expected */
-	bool ended;       /* Z_STREAM_END seen */
+	uint64_t start; /* the stream's offset in src */
+	uint64_t pos;   /* the next input byte to read */
+	uint64_t left;  /* output still expected */
+	bool ended;     /* Z_STREAM_END seen */
 	uint8_t in[CHUNK];
 };
 
-int store_zip_reader_open(struct store_zip_reader **out, const struct store_src *src,
-			  uint64_t off, uint64_t out_len)
+int store_zip_reader_open(struct store_zip_reader **out, const struct store_src *src, uint64_t off,
+                          uint64_t out_len)
 {
 	struct store_zip_reader *zr = calloc(1, sizeof(*zr));
 
@@ -132,7 +132,7 @@ uint64_t store_zip_reader_consumed(const struct store_zip_reader *zr)
 }
 
 int store_zip_inflate(const struct store_src *src, uint64_t off, uint8_t *out, size_t out_len,
-		      size_t *consumed)
+                      size_t *consumed)
 {
 	struct store_zip_reader *zr;
 	size_t done = 0, got = 1;

@@ -18,7 +18,7 @@ struct store_src {
  * the stream's compressed length.
  */
 int store_zip_inflate(const struct store_src *src, uint64_t off, uint8_t *out, size_t out_len,
-		      size_t *consumed);
+                      size_t *consumed);
 
 /*
  * The same, read in pieces (about 44 KiB of zlib state and input buffer,
@@ -27,8 +27,8 @@ int store_zip_inflate(const struct store_src *src, uint64_t off, uint8_t *out, s
  * end there. A stream that is corrupt, ends early or runs long is -EINVAL.
  */
 struct store_zip_reader;
-int store_zip_reader_open(struct store_zip_reader **zr, const struct store_src *src,
-			  uint64_t off, uint64_t out_len);
+int store_zip_reader_open(struct store_zip_reader **zr, const struct store_src *src, uint64_t off,
+                          uint64_t out_len);
 int store_zip_reader_read(struct store_zip_reader *zr, void *buf, size_t len, size_t *got);
 /* Compressed bytes the stream took (once read to its end). */
 uint64_t store_zip_reader_consumed(const struct store_zip_reader *zr);
@@ -36,7 +36,7 @@ void store_zip_reader_close(struct store_zip_reader *zr); /* NULL is fine */
 
 /* The same over a buffer. */
 int store_zip_inflate_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
-			  size_t *consumed);
+                          size_t *consumed);
 /* Deflate `len` bytes into a malloc'd buffer. */
 int store_zip_deflate(const void *data, size_t len, uint8_t **out, size_t *out_len);
 

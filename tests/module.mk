@@ -14,7 +14,10 @@ TEST_BOARDS_QEMU := qemu-virt orangepi-pc
 
 include tests/unit/module.mk
 
-.PHONY: test check test-image test-qemu test-build
+.PHONY: test check test-image test-qemu test-build format
+# Apply .clang-format to the project's own C (every tracked .c and .h).
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
 check: $(UNIT_BINS)
 	@tests/run.sh $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)")
 

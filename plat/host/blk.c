@@ -62,8 +62,8 @@ static int blk_io(bool write, uint64_t sector, void *buf, uint32_t count)
 
 	while (done < len) {
 		ssize_t n = write
-				? pwrite(blk_fd, (char *)buf + done, len - done, off + (off_t)done)
-				: pread(blk_fd, (char *)buf + done, len - done, off + (off_t)done);
+		                ? pwrite(blk_fd, (char *)buf + done, len - done, off + (off_t)done)
+		                : pread(blk_fd, (char *)buf + done, len - done, off + (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;

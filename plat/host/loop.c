@@ -145,7 +145,7 @@ void plat_exit(enum plat_shutdown why)
 
 	plat_mem_stats(&st);
 	plat_log("host", "exit (%s), heap %zu bytes in use, peak %zu sampled",
-		 why == PLAT_SHUTDOWN_REBOOT ? "reboot" : "poweroff", st.heap_used, st.heap_peak);
+	         why == PLAT_SHUTDOWN_REBOOT ? "reboot" : "poweroff", st.heap_used, st.heap_peak);
 	/* The host twin has nothing to reboot into: a reboot exits 2 for a supervisor. */
 	exit(why == PLAT_SHUTDOWN_REBOOT ? 2 : 0);
 }

@@ -38,7 +38,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	char end;
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &end) != 6)
+	           &end) != 6)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
@@ -95,7 +95,7 @@ static int open_devices(const struct host_args *a)
 		return rc;
 	}
 	plat_log("host", "tap %s, mac %02x:%02x:%02x:%02x:%02x:%02x", a->tap, a->mac[0], a->mac[1],
-		 a->mac[2], a->mac[3], a->mac[4], a->mac[5]);
+	         a->mac[2], a->mac[3], a->mac[4], a->mac[5]);
 	if (a->disk == NULL) {
 		plat_log("host", "no block device (--disk FILE)");
 		return 0;

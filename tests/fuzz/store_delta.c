@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!store_delta_sizes(data + 1 + split, size - 1 - split, &base_len, &out_len) &&
 	    out_len < (1 << 20)) {
 		out = malloc(out_len + 1);
-		if (!store_delta_apply(data + 1, split, data + 1 + split, size - 1 - split, out, out_len) &&
+		if (!store_delta_apply(data + 1, split, data + 1 + split, size - 1 - split, out,
+		                       out_len) &&
 		    !store_delta_create(data + 1, split, out, out_len, out_len + 64, &d, &dlen)) {
 			/* A delta we make must apply back to the same bytes. */
 			uint8_t *back = malloc(out_len + 1);

@@ -19,13 +19,13 @@ static void test_chacha20_rfc8439(void **state)
 	/* Key 00 01 .. 1f, nonce 00 00 00 09 00 00 00 4a 00 00 00 00,
 	 * counter 1: the first words of the serialized block in 2.3.2. */
 	uint32_t key[8], out[16];
-	const uint32_t nonce[3] = { 0x09000000, 0x4a000000, 0x00000000 };
+	const uint32_t nonce[3] = {0x09000000, 0x4a000000, 0x00000000};
 	int i;
 
 	(void)state;
 	for (i = 0; i < 8; i++)
 		key[i] = (uint32_t)(4 * i) | (uint32_t)(4 * i + 1) << 8 |
-			 (uint32_t)(4 * i + 2) << 16 | (uint32_t)(4 * i + 3) << 24;
+		         (uint32_t)(4 * i + 2) << 16 | (uint32_t)(4 * i + 3) << 24;
 	chacha20_block(key, 1, nonce, out);
 	assert_int_equal(out[0], 0xe4e7f110);
 	assert_int_equal(out[1], 0x15593bd1);
@@ -35,7 +35,7 @@ static void test_chacha20_rfc8439(void **state)
 
 static void test_same_input_same_output(void **state)
 {
-	struct drbg a = { 0 }, b = { 0 };
+	struct drbg a = {0}, b = {0};
 	uint8_t x[100], y[100];
 
 	(void)state;
@@ -48,7 +48,7 @@ static void test_same_input_same_output(void **state)
 
 static void test_input_matters(void **state)
 {
-	struct drbg a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	struct drbg a = {0}, b = {0}, c = {0}, d = {0};
 	uint8_t x[32], y[32];
 
 	(void)state;
@@ -69,7 +69,7 @@ static void test_input_matters(void **state)
 
 static void test_no_repeat_and_key_erasure(void **state)
 {
-	struct drbg a = { 0 };
+	struct drbg a = {0};
 	uint32_t before[8];
 	uint8_t x[64], y[64];
 
@@ -85,10 +85,10 @@ static void test_no_repeat_and_key_erasure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_chacha20_rfc8439),
-		cmocka_unit_test(test_same_input_same_output),
-		cmocka_unit_test(test_input_matters),
-		cmocka_unit_test(test_no_repeat_and_key_erasure),
+	    cmocka_unit_test(test_chacha20_rfc8439),
+	    cmocka_unit_test(test_same_input_same_output),
+	    cmocka_unit_test(test_input_matters),
+	    cmocka_unit_test(test_no_repeat_and_key_erasure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -257,14 +257,14 @@ static void test_every_truncation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture_model_and_memory),
-		cmocka_unit_test(test_fixture_hypervisor_node),
-		cmocka_unit_test(test_fixture_gic_second_reg_and_narrow_cells),
-		cmocka_unit_test(test_missing_things_are_not_found),
-		cmocka_unit_test(test_board_dtbs),
-		cmocka_unit_test(test_header_errors),
-		cmocka_unit_test(test_every_byte_corrupted),
-		cmocka_unit_test(test_every_truncation),
+	    cmocka_unit_test(test_fixture_model_and_memory),
+	    cmocka_unit_test(test_fixture_hypervisor_node),
+	    cmocka_unit_test(test_fixture_gic_second_reg_and_narrow_cells),
+	    cmocka_unit_test(test_missing_things_are_not_found),
+	    cmocka_unit_test(test_board_dtbs),
+	    cmocka_unit_test(test_header_errors),
+	    cmocka_unit_test(test_every_byte_corrupted),
+	    cmocka_unit_test(test_every_truncation),
 	};
 	return cmocka_run_group_tests_name("dtb", tests, NULL, NULL);
 }

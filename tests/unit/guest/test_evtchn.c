@@ -40,8 +40,8 @@ static void test_selected_unmasked_ports_move(void **state)
 {
 	(void)state;
 	set_bit(pending, 3);
-	set_bit(pending, 40);   /* word 0, upper half */
-	set_bit(pending, 64);   /* word 1 */
+	set_bit(pending, 40); /* word 0, upper half */
+	set_bit(pending, 64); /* word 1 */
 	assert_int_equal(evtchn_scan(0x3, pending, mask, fired), 3);
 	assert_true(bit(fired, 3) && bit(fired, 40) && bit(fired, 64));
 	assert_false(bit(pending, 3) || bit(pending, 40) || bit(pending, 64));
@@ -101,12 +101,12 @@ static void test_fired_accumulates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_selected_unmasked_ports_move, setup),
-		cmocka_unit_test_setup(test_masked_ports_stay_pending, setup),
-		cmocka_unit_test_setup(test_unselected_words_ignored, setup),
-		cmocka_unit_test_setup(test_last_port_and_high_selector, setup),
-		cmocka_unit_test_setup(test_take_clears_once, setup),
-		cmocka_unit_test_setup(test_fired_accumulates, setup),
+	    cmocka_unit_test_setup(test_selected_unmasked_ports_move, setup),
+	    cmocka_unit_test_setup(test_masked_ports_stay_pending, setup),
+	    cmocka_unit_test_setup(test_unselected_words_ignored, setup),
+	    cmocka_unit_test_setup(test_last_port_and_high_selector, setup),
+	    cmocka_unit_test_setup(test_take_clears_once, setup),
+	    cmocka_unit_test_setup(test_fired_accumulates, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,9 +48,9 @@ static void test_corrupt_indexes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fill_level),
-		cmocka_unit_test(test_counter_wrap),
-		cmocka_unit_test(test_corrupt_indexes),
+	    cmocka_unit_test(test_fill_level),
+	    cmocka_unit_test(test_counter_wrap),
+	    cmocka_unit_test(test_corrupt_indexes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

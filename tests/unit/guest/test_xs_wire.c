@@ -20,7 +20,7 @@ static char buf[XS_WIRE_MSG_MAX + 64];
 /* A message as xenstored would send it. */
 static size_t make(uint32_t type, uint32_t req_id, const void *payload, uint32_t len)
 {
-	struct xsd_sockmsg hdr = { .type = type, .req_id = req_id, .len = len };
+	struct xsd_sockmsg hdr = {.type = type, .req_id = req_id, .len = len};
 
 	memcpy(buf, &hdr, sizeof(hdr));
 	memcpy(buf + sizeof(hdr), payload, len);
@@ -29,7 +29,7 @@ static size_t make(uint32_t type, uint32_t req_id, const void *payload, uint32_t
 
 static void test_encode(void **state)
 {
-	struct xs_part parts[2] = { { "a/b", 4 }, { "val", 3 } };
+	struct xs_part parts[2] = {{"a/b", 4}, {"val", 3}};
 	struct xsd_sockmsg hdr;
 	int n;
 
@@ -47,14 +47,14 @@ static void test_encode(void **state)
 static void test_encode_limits(void **state)
 {
 	static char big[XENSTORE_PAYLOAD_MAX + 1];
-	struct xs_part part = { big, sizeof(big) };
-	struct xs_part fits = { big, XENSTORE_PAYLOAD_MAX };
+	struct xs_part part = {big, sizeof(big)};
+	struct xs_part fits = {big, XENSTORE_PAYLOAD_MAX};
 
 	(void)state;
 	assert_int_equal(xs_wire_encode(buf, sizeof(buf), XS_WRITE, 1, 0, &part, 1), -E2BIG);
 	assert_int_equal(xs_wire_encode(buf, 20, XS_WRITE, 1, 0, &fits, 1), -ENOSPC);
 	assert_int_equal(xs_wire_encode(buf, sizeof(buf), XS_WRITE, 1, 0, &fits, 1),
-			 XS_WIRE_MSG_MAX);
+	                 XS_WIRE_MSG_MAX);
 }
 
 static void test_parse_needs_whole_message(void **state)
@@ -76,7 +76,7 @@ static void test_parse_needs_whole_message(void **state)
 
 static void test_parse_rejects_oversized(void **state)
 {
-	struct xsd_sockmsg hdr = { .type = XS_READ, .len = XENSTORE_PAYLOAD_MAX + 1 };
+	struct xsd_sockmsg hdr = {.type = XS_READ, .len = XENSTORE_PAYLOAD_MAX + 1};
 	struct xs_msg msg;
 
 	(void)state;
@@ -125,7 +125,12 @@ static void test_directory(void **state)
 	uint32_t off = 0;
 
 	(void)state;
-	xs_wire_parse(buf, make(XS_DIRECTORY, 2, "0\0" "51712\0", 8), &msg);
+	xs_wire_parse(buf,
+	              make(XS_DIRECTORY, 2,
+	                   "0\0"
+	                   "51712\0",
+	                   8),
+	              &msg);
 	assert_int_equal(xs_wire_dir_next(&msg, &off, &name), 1);
 	assert_string_equal(name, "0");
 	assert_int_equal(xs_wire_dir_next(&msg, &off, &name), 1);
@@ -172,15 +177,15 @@ static void test_u64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encode),
-		cmocka_unit_test(test_encode_limits),
-		cmocka_unit_test(test_parse_needs_whole_message),
-		cmocka_unit_test(test_parse_rejects_oversized),
-		cmocka_unit_test(test_error_replies),
-		cmocka_unit_test(test_watch_event),
-		cmocka_unit_test(test_directory),
-		cmocka_unit_test(test_transaction_id),
-		cmocka_unit_test(test_u64),
+	    cmocka_unit_test(test_encode),
+	    cmocka_unit_test(test_encode_limits),
+	    cmocka_unit_test(test_parse_needs_whole_message),
+	    cmocka_unit_test(test_parse_rejects_oversized),
+	    cmocka_unit_test(test_error_replies),
+	    cmocka_unit_test(test_watch_event),
+	    cmocka_unit_test(test_directory),
+	    cmocka_unit_test(test_transaction_id),
+	    cmocka_unit_test(test_u64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

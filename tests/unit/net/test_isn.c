@@ -16,15 +16,15 @@
 #define TICK_NS 4000u
 
 static const uint8_t key_a[NET_ISN_KEY_BYTES] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 };
 static const uint8_t key_b[NET_ISN_KEY_BYTES] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16,
 };
 
 static struct net_isn_end v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
-	struct net_isn_end e = { .addr = { a, b, c, d }, .addr_len = 4, .port = port };
+	struct net_isn_end e = {.addr = {a, b, c, d}, .addr_len = 4, .port = port};
 
 	return e;
 }
@@ -131,11 +131,11 @@ static void test_keys_differ(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_siphash_vectors),
-		cmocka_unit_test(test_distinct_tuples_differ),
-		cmocka_unit_test(test_ports_unrelated),
-		cmocka_unit_test(test_same_tuple_grows_with_time),
-		cmocka_unit_test(test_keys_differ),
+	    cmocka_unit_test(test_siphash_vectors),
+	    cmocka_unit_test(test_distinct_tuples_differ),
+	    cmocka_unit_test(test_ports_unrelated),
+	    cmocka_unit_test(test_same_tuple_grows_with_time),
+	    cmocka_unit_test(test_keys_differ),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,8 +36,8 @@ static void test_shipped_style_file(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("# comment\n\nhostname=appliance\ndomain=home.arpa\nip=dhcp\n"
-			       "gateway=\nip6=slaac\nhttp=on\nhttps=off\ndns=on\n#selftest=x\n"),
-			 0);
+	                       "gateway=\nip6=slaac\nhttp=on\nhttps=off\ndns=on\n#selftest=x\n"),
+	                 0);
 	assert_string_equal(conf_get(&conf, "hostname"), "appliance");
 	assert_string_equal(conf_get(&conf, "https"), "off");
 	assert_string_equal(conf_get(&conf, "gateway"), "");
@@ -49,8 +49,8 @@ static void test_static_addresses(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("ip=192.0.2.10/24\ngateway=192.0.2.1\nip6=2001:db8::10/64\n"
-			       "ip6_gateway=fe80::1\nnameserver=2001:db8::53\n"),
-			 0);
+	                       "ip6_gateway=fe80::1\nnameserver=2001:db8::53\n"),
+	                 0);
 	assert_string_equal(conf_get(&conf, "ip"), "192.0.2.10/24");
 	assert_int_equal(parse("ip=10.0.0.1/8\nnameserver=10.0.0.53"), 0); /* no final newline */
 }
@@ -109,7 +109,7 @@ static void test_hostname(void **state)
 	rejects("hostname=a..b\n", 1, "empty label");
 	rejects("hostname=\n", 1, "empty");
 	rejects("hostname=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 1,
-		"63");
+	        "63");
 }
 
 static void test_ip(void **state)
@@ -205,14 +205,42 @@ static void test_ip6_groups_after_full_address(void **state)
 static void test_ip6_bounds(void **state)
 {
 	static const char *const good[] = {
-	    "1:2:3:4:5:6:7:8", "::", "::1", "1::", "::1:2:3:4:5:6:7", "1:2:3:4:5:6:7::",
-	    "1::2:3:4:5:6:7", "ffff:FFFF:0:00:000:0000:1:1", "0001::",
+	    "1:2:3:4:5:6:7:8",
+	    "::",
+	    "::1",
+	    "1::",
+	    "::1:2:3:4:5:6:7",
+	    "1:2:3:4:5:6:7::",
+	    "1::2:3:4:5:6:7",
+	    "ffff:FFFF:0:00:000:0000:1:1",
+	    "0001::",
 	};
 	static const char *const bad[] = {
-	    "", ":", ":::", "1:", ":1", "1::2:", ":1::2", "1:::2", "1::2::3", "::1::",
-	    "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8:", "::1:2:3:4:5:6:7:8",
-	    "1::2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8", "12345::", "00001::", "g::", "::1 ",
-	    " ::1", "fe80::1%eth0", "::ffff:192.0.2.1", "1.2.3.4", "1:2:3:4:5:6:7:8/64",
+	    "",
+	    ":",
+	    ":::",
+	    "1:",
+	    ":1",
+	    "1::2:",
+	    ":1::2",
+	    "1:::2",
+	    "1::2::3",
+	    "::1::",
+	    "1:2:3:4:5:6:7",
+	    "1:2:3:4:5:6:7:8:9",
+	    "1:2:3:4:5:6:7:8:",
+	    "::1:2:3:4:5:6:7:8",
+	    "1::2:3:4:5:6:7:8",
+	    "1:2:3:4::5:6:7:8",
+	    "12345::",
+	    "00001::",
+	    "g::",
+	    "::1 ",
+	    " ::1",
+	    "fe80::1%eth0",
+	    "::ffff:192.0.2.1",
+	    "1.2.3.4",
+	    "1:2:3:4:5:6:7:8/64",
 	};
 	uint8_t a[16];
 
@@ -233,15 +261,16 @@ static void test_ip6_prefix_bounds(void **state)
 	unsigned prefix;
 
 	(void)state;
-	assert_int_equal(conf_parse_ip6_prefix("1111:2222:3333:4444:5555:6666:7777:8888/128", a,
-					       &prefix),
-			 0);
+	assert_int_equal(
+	    conf_parse_ip6_prefix("1111:2222:3333:4444:5555:6666:7777:8888/128", a, &prefix), 0);
 	assert_int_equal(prefix, 128);
 	assert_int_equal(conf_parse_ip6_prefix("::1/1", a, &prefix), 0);
 	assert_int_equal(prefix, 1);
 	static const char *const bad[] = {
-	    "::1", "::1/", "/64", "::1/0", "::1/129", "::1/064", "::1/64/64", "::1/+64",
-	    "::1/-1", "::1/64 ", "::1/4294967360", "01111:2222:3333:4444:5555:6666:7777:8888/64",
+	    "::1",       "::1/",           "/64",
+	    "::1/0",     "::1/129",        "::1/064",
+	    "::1/64/64", "::1/+64",        "::1/-1",
+	    "::1/64 ",   "::1/4294967360", "01111:2222:3333:4444:5555:6666:7777:8888/64",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (conf_parse_ip6_prefix(bad[i], a, &prefix) != -EINVAL)
@@ -288,12 +317,18 @@ static void test_check_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shipped_style_file), cmocka_unit_test(test_static_addresses),
-	    cmocka_unit_test(test_crlf_and_empty),     cmocka_unit_test(test_syntax_errors),
-	    cmocka_unit_test(test_nul_byte),	       cmocka_unit_test(test_long_value),
-	    cmocka_unit_test(test_hostname),	       cmocka_unit_test(test_ip),
-	    cmocka_unit_test(test_gateway_rules),      cmocka_unit_test(test_ip6),
-	    cmocka_unit_test(test_ip6_text_forms),     cmocka_unit_test(test_onoff_and_free),
+	    cmocka_unit_test(test_shipped_style_file),
+	    cmocka_unit_test(test_static_addresses),
+	    cmocka_unit_test(test_crlf_and_empty),
+	    cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_nul_byte),
+	    cmocka_unit_test(test_long_value),
+	    cmocka_unit_test(test_hostname),
+	    cmocka_unit_test(test_ip),
+	    cmocka_unit_test(test_gateway_rules),
+	    cmocka_unit_test(test_ip6),
+	    cmocka_unit_test(test_ip6_text_forms),
+	    cmocka_unit_test(test_onoff_and_free),
 	    cmocka_unit_test(test_check_value),
 	    cmocka_unit_test(test_ip6_groups_after_full_address),
 	    cmocka_unit_test(test_ip6_bounds),

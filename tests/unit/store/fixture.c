@@ -29,9 +29,9 @@ void fixture_device(size_t size)
 }
 
 int fixture_commit(struct store *st, const char *ref, const char *path, const char *text,
-		   struct store_oid *out)
+                   struct store_oid *out)
 {
-	struct store_change c = { path, text, strlen(text), STORE_MODE_FILE };
+	struct store_change c = {path, text, strlen(text), STORE_MODE_FILE};
 
 	return store_commit_changes(st, ref, &c, 1, FIXTURE_AUTHOR, "change\n", out);
 }
@@ -57,15 +57,15 @@ void fixture_put(struct store *st, int type, const void *data, size_t len, struc
 }
 
 void fixture_tag(struct store *st, const struct store_oid *target, int type, const char *name,
-		 struct store_oid *oid)
+                 struct store_oid *oid)
 {
 	char hex[STORE_OID_HEX], text[512];
 	int n;
 
 	store_oid_hex(target, hex);
 	n = snprintf(text, sizeof(text),
-		     "object %s\ntype %s\ntag %s\ntagger " FIXTURE_AUTHOR "\n\nrelease %s\n", hex,
-		     store_type_name(type), name, name);
+	             "object %s\ntype %s\ntag %s\ntagger " FIXTURE_AUTHOR "\n\nrelease %s\n", hex,
+	             store_type_name(type), name, name);
 	fixture_put(st, STORE_OBJ_TAG, text, (size_t)n, oid);
 }
 
@@ -85,7 +85,7 @@ static void *small_main(void *p)
 
 int fixture_small_stack(size_t stack, int (*fn)(void *arg), void *arg)
 {
-	struct small_call c = { fn, arg, 0 };
+	struct small_call c = {fn, arg, 0};
 	pthread_attr_t a;
 	pthread_t t;
 

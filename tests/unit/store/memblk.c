@@ -103,8 +103,8 @@ static void apply_torn(struct dev *d, const struct pending *p)
 {
 	for (uint32_t i = 0; i < p->count; i++)
 		if (next_rand() & 1)
-			memcpy(d->disk + (p->sector + i) * MEMBLK_SECTOR, p->data + (size_t)i * MEMBLK_SECTOR,
-			       MEMBLK_SECTOR);
+			memcpy(d->disk + (p->sector + i) * MEMBLK_SECTOR,
+			       p->data + (size_t)i * MEMBLK_SECTOR, MEMBLK_SECTOR);
 }
 
 void memblk_crash_begin(uint32_t seed)
@@ -155,10 +155,12 @@ int plat_blk_read(uint64_t sector, void *buf, uint32_t count)
 	for (size_t i = 0; i < cur->npend; i++) {
 		const struct pending *p = &cur->pend[i];
 		uint64_t lo = p->sector > sector ? p->sector : sector;
-		uint64_t hi = p->sector + p->count < sector + count ? p->sector + p->count : sector + count;
+		uint64_t hi =
+		    p->sector + p->count < sector + count ? p->sector + p->count : sector + count;
 		if (lo < hi)
 			memcpy((uint8_t *)buf + (lo - sector) * MEMBLK_SECTOR,
-			       p->data + (lo - p->sector) * MEMBLK_SECTOR, (hi - lo) * MEMBLK_SECTOR);
+			       p->data + (lo - p->sector) * MEMBLK_SECTOR,
+			       (hi - lo) * MEMBLK_SECTOR);
 	}
 	return 0;
 }

@@ -22,9 +22,10 @@
 
 #define DEV_SIZE (16u << 20)
 
-/* The sanitizer runtime's allocation hooks (its allocator_interface.h, which gcc does not install). */
+/* The sanitizer runtime's allocation hooks (its allocator_interface.h, which gcc does not install).
+ */
 int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
-					      void (*free_hook)(const volatile void *));
+                                              void (*free_hook)(const volatile void *));
 static size_t biggest;
 static int watching;
 
@@ -99,7 +100,7 @@ static void blobs_pack(struct buf *b, int n, struct store_oid *oids)
 
 /* Stream `len` bytes in pieces of `piece`; the result of store_import_end. */
 static int stream_hint(struct store *st, const uint8_t *p, size_t len, size_t piece, uint64_t hint,
-		       uint32_t *n_new)
+                       uint32_t *n_new)
 {
 	struct store_import *imp;
 	int r = store_import_begin(st, hint, &imp);
@@ -120,7 +121,7 @@ static int stream(struct store *st, const uint8_t *p, size_t len, size_t piece, 
 
 static void test_stream_in_pieces(void **state)
 {
-	static const size_t pieces[] = { 1, 7, 19, 20, 21, 4096, 70000 };
+	static const size_t pieces[] = {1, 7, 19, 20, 21, 4096, 70000};
 	struct store_oid oids[50];
 	struct store *st;
 	struct buf b;
@@ -144,7 +145,7 @@ static void test_stream_in_pieces(void **state)
 
 /* Refused at the end or half-way: nothing visible, now or after a reopen, and the store goes on. */
 static void refused(struct store *st, const uint8_t *p, size_t len, int want,
-		    const struct store_oid *probe)
+                    const struct store_oid *probe)
 {
 	assert_int_equal(stream(st, p, len, 1000, NULL), want);
 	assert_false(store_has(st, probe));
@@ -230,7 +231,7 @@ static void test_big_blob_bounded(void **state)
 	struct store_packw w;
 	struct store_oid oid;
 	struct store *st;
-	struct buf b = { 0 };
+	struct buf b = {0};
 	(void)state;
 	for (size_t i = 0; i < big; i++)
 		text[i] = (uint8_t)(i * 2654435761u >> 11);
@@ -282,7 +283,7 @@ static void cut_check(long write)
 
 static void test_power_cut_during_stream(void **state)
 {
-	struct store_change ch = { "site/blob0.txt", NULL, 0, STORE_MODE_FILE };
+	struct store_change ch = {"site/blob0.txt", NULL, 0, STORE_MODE_FILE};
 	char text[5000];
 	struct store *st;
 	(void)state;
@@ -290,16 +291,21 @@ static void test_power_cut_during_stream(void **state)
 	blobs_pack_noise(&cut_pack, 50, 4000, cut_oids);
 	fixture_device(640 * 1024);
 	assert_int_equal(store_open(&st, false), 0);
-	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "before", &cut_old), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "before", &cut_old),
+	                 0);
 	/* Fill the log so the push needs a compaction first, then stream and publish. */
 	for (int i = 0; i < 30; i++)
-		assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "filler filler filler", &cut_old), 0);
+		assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html",
+		                                "filler filler filler", &cut_old),
+		                 0);
 	ch.len = blob_text(text, 0, 4000);
 	ch.data = text;
 	cuts = 0;
 	memblk_set_hook(cut_check);
 	assert_int_equal(stream_hint(st, cut_pack.p, cut_pack.len, 3000, cut_pack.len, NULL), 0);
-	assert_int_equal(store_commit_changes(st, "refs/heads/main", &ch, 1, FIXTURE_AUTHOR, "push\n", &cut_new), 0);
+	assert_int_equal(
+	    store_commit_changes(st, "refs/heads/main", &ch, 1, FIXTURE_AUTHOR, "push\n", &cut_new),
+	    0);
 	memblk_set_hook(NULL);
 	printf("power cuts during a streamed push: %ld\n", cuts);
 	assert_true(cuts >= 6);
@@ -310,11 +316,11 @@ static void test_power_cut_during_stream(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stream_in_pieces),
-		cmocka_unit_test(test_refused_with_nothing_visible),
-		cmocka_unit_test(test_exclusive_while_open),
-		cmocka_unit_test(test_big_blob_bounded),
-		cmocka_unit_test(test_power_cut_during_stream),
+	    cmocka_unit_test(test_stream_in_pieces),
+	    cmocka_unit_test(test_refused_with_nothing_visible),
+	    cmocka_unit_test(test_exclusive_while_open),
+	    cmocka_unit_test(test_big_blob_bounded),
+	    cmocka_unit_test(test_power_cut_during_stream),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

@@ -41,15 +41,17 @@ static void test_content_api(void **state)
 	struct store *st;
 	struct store_oid c1, c2, prev, got;
 	struct store_change ch[3] = {
-		{ "site/index.html", "<h1>hi</h1>", 11, STORE_MODE_FILE },
-		{ "site/a/b/c.txt", "deep", 4, STORE_MODE_FILE },
-		{ "zones/x.zone", "@ SOA", 5, STORE_MODE_FILE },
+	    {"site/index.html", "<h1>hi</h1>", 11, STORE_MODE_FILE},
+	    {"site/a/b/c.txt", "deep", 4, STORE_MODE_FILE},
+	    {"zones/x.zone", "@ SOA", 5, STORE_MODE_FILE},
 	};
 	(void)state;
 	fresh_device();
 	assert_int_equal(store_open(&st, false), 0);
-	assert_int_equal(store_read_path(st, "HEAD", "site/index.html", NULL, NULL, NULL, NULL), -ENOENT);
-	assert_int_equal(store_commit_changes(st, "refs/heads/main", ch, 3, AUTHOR, "one\n", &c1), 0);
+	assert_int_equal(store_read_path(st, "HEAD", "site/index.html", NULL, NULL, NULL, NULL),
+	                 -ENOENT);
+	assert_int_equal(store_commit_changes(st, "refs/heads/main", ch, 3, AUTHOR, "one\n", &c1),
+	                 0);
 	read_is(st, "HEAD", "site/index.html", "<h1>hi</h1>");
 	read_is(st, "refs/heads/main", "site/a/b/c.txt", "deep");
 	assert_int_equal(store_read_path(st, "HEAD", "site/a", NULL, NULL, NULL, NULL), -EISDIR);
@@ -59,19 +61,21 @@ static void test_content_api(void **state)
 	ch[1].mode = 0;
 	ch[1].data = NULL;
 	ch[1].len = 0;
-	assert_int_equal(store_commit_changes(st, "refs/heads/main", ch, 2, AUTHOR, "two\n", &c2), 0);
+	assert_int_equal(store_commit_changes(st, "refs/heads/main", ch, 2, AUTHOR, "two\n", &c2),
+	                 0);
 	read_is(st, "HEAD", "site/index.html", "v2");
-	assert_int_equal(store_read_path(st, "HEAD", "site/a/b/c.txt", NULL, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(store_read_path(st, "HEAD", "site/a/b/c.txt", NULL, NULL, NULL, NULL),
+	                 -ENOENT);
 	assert_int_equal(store_read_path(st, "HEAD", "site/a", NULL, NULL, NULL, NULL), -ENOENT);
 	assert_int_equal(store_ref_prev(st, "refs/heads/main", &prev), 0);
 	assert_memory_equal(&prev, &c1, sizeof(prev));
 	/* Compare-and-swap: a stale old value changes nothing. */
-	struct store_ref_update u = { "refs/heads/main", c1, c1 };
+	struct store_ref_update u = {"refs/heads/main", c1, c1};
 	assert_int_equal(store_refs_update(st, &u, 1), -ESTALE);
 	assert_int_equal(store_ref_get(st, "refs/heads/main", &got), 0);
 	assert_memory_equal(&got, &c2, sizeof(got));
 	/* A ref to a missing object is refused. */
-	struct store_ref_update m = { "refs/heads/x", { { 0 } }, { { 1, 2, 3 } } };
+	struct store_ref_update m = {"refs/heads/x", {{0}}, {{1, 2, 3}}};
 	assert_int_equal(store_refs_update(st, &m, 1), -ENOENT);
 	assert_int_equal(store_close(st), 0);
 	/* Everything is there after reopening, and fsck is clean. */
@@ -135,15 +139,17 @@ static void test_compaction_keeps_deltas(void **state)
 		size_t len = 0;
 		/* Words that zlib cannot squeeze much: each version whole is ~7 KiB. */
 		for (int line = 0; line < 400; line++)
-			len += (size_t)sprintf(page + len, "%08x %s\n", (unsigned)(line * 2654435761u),
-					       line == v % 400 ? "changed in this version" : "as it was");
+			len += (size_t)sprintf(
+			    page + len, "%08x %s\n", (unsigned)(line * 2654435761u),
+			    line == v % 400 ? "changed in this version" : "as it was");
 		assert_int_equal(commit_file(st, "site/page.html", page, NULL), 0);
 		whole += len;
 	}
 	/* Keep every version reachable: a tag on each would do; the history does it. */
 	assert_int_equal(store_compact(st), 0);
 	store_stats(st, &s);
-	printf("150 versions of a %zu-byte page: %zu bytes whole, %llu bytes of log after compaction\n",
+	printf("150 versions of a %zu-byte page: %zu bytes whole, %llu bytes of log after "
+	       "compaction\n",
 	       whole / 150, whole, (unsigned long long)s.log_used);
 	/* Whole, the 150 versions would take over 500 KiB: as deltas, a fraction. */
 	assert_true(s.log_used < 150 * 1024);
@@ -172,7 +178,7 @@ static int run_op(struct store *st, int i, struct model *m, struct store_oid *ta
 	if (i % 25 == 24)
 		return store_compact(st);
 	if (i % 4 == 3) {
-		struct store_ref_update u = { "refs/tags/t", m->tag, m->main };
+		struct store_ref_update u = {"refs/tags/t", m->tag, m->main};
 		*tag_new = m->main;
 		r = store_refs_update(st, &u, 1);
 		if (!r)
@@ -189,9 +195,9 @@ static int run_op(struct store *st, int i, struct model *m, struct store_oid *ta
 
 /* After a cut during op `i`: main is the acknowledged commit or a whole new one. */
 static void check_after_cut(struct store *st, const struct model *m, int i,
-			    const struct store_oid *tag_new)
+                            const struct store_oid *tag_new)
 {
-	struct store_oid main = { 0 }, tag = { 0 };
+	struct store_oid main = {0}, tag = {0};
 
 	store_ref_get(st, "refs/heads/main", &main);
 	store_ref_get(st, "refs/tags/t", &tag);
@@ -251,7 +257,8 @@ static void test_power_cut_every_write(void **state)
 		assert_int_equal(run_op(st, cur_op, &acked, &tag_new), 0);
 	memblk_set_hook(NULL);
 	store_close(st);
-	printf("power cuts tested: %ld (over %d commits, ref updates and compactions)\n", cuts, OPS);
+	printf("power cuts tested: %ld (over %d commits, ref updates and compactions)\n", cuts,
+	       OPS);
 	assert_true(cuts >= 1000);
 }
 
@@ -266,7 +273,7 @@ static void test_power_cut_every_write(void **state)
 static void run_with_error(long n, bool flush)
 {
 	struct store *st, *cut;
-	struct model m = { 0 };
+	struct model m = {0};
 	struct store_oid tnew, unused, main;
 	int failed_op = -1;
 
@@ -312,7 +319,7 @@ static void run_with_error(long n, bool flush)
 static void count_io(long *writes, long *flushes)
 {
 	struct store *st;
-	struct model m = { 0 };
+	struct model m = {0};
 	struct store_oid tnew;
 
 	fresh_device();
@@ -335,8 +342,8 @@ static void test_error_at_every_write(void **state)
 		run_with_error(n, false);
 	for (long n = 1; n <= flushes; n++)
 		run_with_error(n, true);
-	printf("write errors tested: %ld, flush errors: %ld (over %d ops with compactions)\n", writes,
-	       flushes, FAULT_OPS);
+	printf("write errors tested: %ld, flush errors: %ld (over %d ops with compactions)\n",
+	       writes, flushes, FAULT_OPS);
 	assert_true(writes >= 200);
 }
 
@@ -369,12 +376,12 @@ static void test_tear_any_subset(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_content_api),
-		cmocka_unit_test(test_compaction_when_full),
-		cmocka_unit_test(test_compaction_keeps_deltas),
-		cmocka_unit_test(test_power_cut_every_write),
-		cmocka_unit_test(test_error_at_every_write),
-		cmocka_unit_test(test_tear_any_subset),
+	    cmocka_unit_test(test_content_api),
+	    cmocka_unit_test(test_compaction_when_full),
+	    cmocka_unit_test(test_compaction_keeps_deltas),
+	    cmocka_unit_test(test_power_cut_every_write),
+	    cmocka_unit_test(test_error_at_every_write),
+	    cmocka_unit_test(test_tear_any_subset),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

@@ -60,9 +60,9 @@ static void test_object_ids(void **state)
 static void test_tree_order(void **state)
 {
 	struct store_tree_entry e[3] = {
-		{ STORE_MODE_FILE, "a0", 2, { { 1 } } },
-		{ STORE_MODE_TREE, "a", 1, { { 2 } } },
-		{ STORE_MODE_FILE, "a.b", 3, { { 3 } } },
+	    {STORE_MODE_FILE, "a0", 2, {{1}}},
+	    {STORE_MODE_TREE, "a", 1, {{2}}},
+	    {STORE_MODE_FILE, "a.b", 3, {{3}}},
 	};
 	struct store_tree_iter it;
 	struct store_tree_entry got;
@@ -82,22 +82,27 @@ static void test_tree_order(void **state)
 	/* Out of order, a duplicate, a bad mode, a slash: all refused. */
 	memcpy(tree + 9 + 4 + 20 + 1, "1", 1);
 	free(tree);
-	assert_int_equal(store_tree_check("100644 b\0aaaaaaaaaaaaaaaaaaaa100644 a\0aaaaaaaaaaaaaaaaaaaa", 58), -EINVAL);
-	assert_int_equal(store_tree_check("100644 a\0aaaaaaaaaaaaaaaaaaaa100644 a\0aaaaaaaaaaaaaaaaaaaa", 58), -EINVAL);
+	assert_int_equal(
+	    store_tree_check("100644 b\0aaaaaaaaaaaaaaaaaaaa100644 a\0aaaaaaaaaaaaaaaaaaaa", 58),
+	    -EINVAL);
+	assert_int_equal(
+	    store_tree_check("100644 a\0aaaaaaaaaaaaaaaaaaaa100644 a\0aaaaaaaaaaaaaaaaaaaa", 58),
+	    -EINVAL);
 	assert_int_equal(store_tree_check("100600 a\0aaaaaaaaaaaaaaaaaaaa", 29), -EINVAL);
 	assert_int_equal(store_tree_check("100644 a/b\0aaaaaaaaaaaaaaaaaaaa", 31), -EINVAL);
 	assert_int_equal(store_tree_check("100644 a\0aaaa", 13), -EINVAL);
-	struct store_tree_entry dup[2] = { { STORE_MODE_FILE, "x", 1, { { 0 } } },
-					   { STORE_MODE_FILE, "x", 1, { { 0 } } } };
+	struct store_tree_entry dup[2] = {{STORE_MODE_FILE, "x", 1, {{0}}},
+	                                  {STORE_MODE_FILE, "x", 1, {{0}}}};
 	assert_int_equal(store_tree_encode(dup, 2, &tree, &len), -EINVAL);
 }
 
 static void test_commit_parse(void **state)
 {
-	static const char c[] = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
-				"parent ce013625030ba8dba906f756967f9e9ca394464a\n"
-				"author A <a@b> 1700000000 +0100\ncommitter C <c@d> 1700000001 +0000\n"
-				"gpgsig -----BEGIN\n continued\n\nmessage\n";
+	static const char c[] =
+	    "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+	    "parent ce013625030ba8dba906f756967f9e9ca394464a\n"
+	    "author A <a@b> 1700000000 +0100\ncommitter C <c@d> 1700000001 +0000\n"
+	    "gpgsig -----BEGIN\n continued\n\nmessage\n";
 	struct store_commit p;
 	(void)state;
 	assert_int_equal(store_commit_parse(c, sizeof(c) - 1, &p), 0);
@@ -113,12 +118,12 @@ static void test_delta_bounds(void **state)
 {
 	const uint8_t base[4] = "abcd";
 	uint8_t out[8];
-	const uint8_t ok[] = { 4, 4, 0x90, 4 };              /* copy 4 from 0 */
-	const uint8_t past[] = { 4, 4, 0x91, 1, 4 };         /* copy 4 from 1: out of range */
-	const uint8_t big[] = { 4, 5, 0x90, 4 };             /* announces 5, makes 4 */
-	const uint8_t wrongbase[] = { 5, 4, 0x90, 4 };
-	const uint8_t zero[] = { 4, 4, 0 };                  /* reserved opcode */
-	const uint8_t insert_past[] = { 4, 4, 4, 'x' };      /* insert runs off the end */
+	const uint8_t ok[] = {4, 4, 0x90, 4};      /* copy 4 from 0 */
+	const uint8_t past[] = {4, 4, 0x91, 1, 4}; /* copy 4 from 1: out of range */
+	const uint8_t big[] = {4, 5, 0x90, 4};     /* announces 5, makes 4 */
+	const uint8_t wrongbase[] = {5, 4, 0x90, 4};
+	const uint8_t zero[] = {4, 4, 0};             /* reserved opcode */
+	const uint8_t insert_past[] = {4, 4, 4, 'x'}; /* insert runs off the end */
 	size_t b = 4, n;
 	(void)state;
 	assert_int_equal(store_delta_apply(base, 4, ok, sizeof(ok), out, 4), 0);
@@ -127,7 +132,8 @@ static void test_delta_bounds(void **state)
 	assert_int_equal(store_delta_apply(base, 4, big, sizeof(big), out, 5), -EINVAL);
 	assert_int_equal(store_delta_sizes(wrongbase, sizeof(wrongbase), &b, &n), -EINVAL);
 	assert_int_equal(store_delta_apply(base, 4, zero, sizeof(zero), out, 4), -EINVAL);
-	assert_int_equal(store_delta_apply(base, 4, insert_past, sizeof(insert_past), out, 4), -EINVAL);
+	assert_int_equal(store_delta_apply(base, 4, insert_past, sizeof(insert_past), out, 4),
+	                 -EINVAL);
 }
 
 static void test_delta_roundtrip(void **state)
@@ -160,8 +166,10 @@ static int sink(void *ctx, const void *data, size_t len)
 /* A small pack: a blob and an ofs-delta of it. */
 static size_t make_pack(uint8_t *buf)
 {
-	static const char v1[] = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz";
-	static const char v2[] = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyZ!";
+	static const char v1[] =
+	    "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz";
+	static const char v2[] =
+	    "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyZ!";
 	struct store_packw w;
 	uint8_t *p = buf, *d;
 	uint64_t off;
@@ -170,7 +178,8 @@ static size_t make_pack(uint8_t *buf)
 	assert_int_equal(store_packw_begin(&w, sink, &p, 2), 0);
 	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, v1, sizeof(v1), &off), 0);
 	assert_int_equal(store_delta_create((const uint8_t *)v1, sizeof(v1), (const uint8_t *)v2,
-					    sizeof(v2), 64, &d, &dlen), 0);
+	                                    sizeof(v2), 64, &d, &dlen),
+	                 0);
 	assert_int_equal(store_packw_ofs_delta(&w, off, d, dlen, NULL), 0);
 	free(d);
 	assert_int_equal(store_packw_end(&w, NULL), 0);
@@ -212,7 +221,8 @@ static void test_pack_bad_entries(void **state)
 		pack[i] ^= 0x21;
 		store_sha1(pack, len - 20, pack + len - 20);
 		if (!store_pack_index(pack, len, 1 << 20, NULL, NULL, &idx)) {
-			/* zlib stored blocks may absorb a flip: the result must still be consistent. */
+			/* zlib stored blocks may absorb a flip: the result must still be
+			 * consistent. */
 			assert_int_equal(idx.n, 2);
 			store_pack_index_free(&idx);
 		}
@@ -227,7 +237,7 @@ static void test_pack_bad_entries(void **state)
 /* A one-entry tree named `name` (len bytes) with `mode`. */
 static int tree_of(const char *name, size_t len, uint32_t mode)
 {
-	struct store_tree_entry e = { mode, name, len, { { 0 } } };
+	struct store_tree_entry e = {mode, name, len, {{0}}};
 	uint8_t *tree;
 	size_t tlen;
 	int r = store_tree_encode(&e, 1, &tree, &tlen);
@@ -250,18 +260,42 @@ static int tree_of(const char *name, size_t len, uint32_t mode)
  */
 static void test_tree_refuses_dotgit(void **state)
 {
-	static const struct { const char *name; size_t len; } bad[] = {
-		{ NAME(".git") }, { NAME(".GIT") }, { NAME(".Git") }, { NAME("git~1") },
-		{ NAME("GIT~1") }, { NAME(".git.") }, { NAME(".git ") }, { NAME(".git. . ") },
-		{ NAME("git~1.") }, { NAME(".g\xe2\x80\x8cit") }, { NAME(".\xe2\x80\x8dGIT") },
-		{ NAME(".git\xef\xbb\xbf") }, { NAME("\xe2\x80\xaa.gIt") }, { NAME(".gi\xe2\x81\xaft") },
-		{ NAME("a\\.git") }, { NAME(".git\\x") }, { NAME("git~1\\y") },
+	static const struct {
+		const char *name;
+		size_t len;
+	} bad[] = {
+	    {NAME(".git")},
+	    {NAME(".GIT")},
+	    {NAME(".Git")},
+	    {NAME("git~1")},
+	    {NAME("GIT~1")},
+	    {NAME(".git.")},
+	    {NAME(".git ")},
+	    {NAME(".git. . ")},
+	    {NAME("git~1.")},
+	    {NAME(".g\xe2\x80\x8cit")},
+	    {NAME(".\xe2\x80\x8dGIT")},
+	    {NAME(".git\xef\xbb\xbf")},
+	    {NAME("\xe2\x80\xaa.gIt")},
+	    {NAME(".gi\xe2\x81\xaft")},
+	    {NAME("a\\.git")},
+	    {NAME(".git\\x")},
+	    {NAME("git~1\\y")},
 	};
-	static const struct { const char *name; size_t len; } good[] = {
-		{ NAME(".gitignore") }, { NAME(".github") }, { NAME("git") }, { NAME(".gi") },
-		{ NAME("git~2") }, { NAME(".git~1") }, { NAME("x.git") }, { NAME(".gitx") },
-		{ NAME(".g\xe2\x80\x8bit") }, /* U+200B is not one HFS+ ignores */
-		{ NAME("caf\xc3\xa9") },
+	static const struct {
+		const char *name;
+		size_t len;
+	} good[] = {
+	    {NAME(".gitignore")},
+	    {NAME(".github")},
+	    {NAME("git")},
+	    {NAME(".gi")},
+	    {NAME("git~2")},
+	    {NAME(".git~1")},
+	    {NAME("x.git")},
+	    {NAME(".gitx")},
+	    {NAME(".g\xe2\x80\x8bit")}, /* U+200B is not one HFS+ ignores */
+	    {NAME("caf\xc3\xa9")},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -294,7 +328,8 @@ static void test_pack_refuses_dotgit_tree(void **state)
 	assert_int_equal(store_packw_begin(&w, sink, &p, 1), 0);
 	assert_int_equal(store_packw_object(&w, STORE_OBJ_TREE, tree, tlen, NULL), 0);
 	assert_int_equal(store_packw_end(&w, NULL), 0);
-	assert_int_equal(store_pack_index(pack, (size_t)(p - pack), 1 << 20, NULL, NULL, &idx), -EINVAL);
+	assert_int_equal(store_pack_index(pack, (size_t)(p - pack), 1 << 20, NULL, NULL, &idx),
+	                 -EINVAL);
 }
 
 /* ---- the memory a branching tree of deltas may hold ---- */
@@ -323,8 +358,9 @@ static void br_delta(struct branchy *b, int base, int i)
 	size_t dlen;
 
 	br_object(b, i);
-	assert_int_equal(store_delta_create(b->obj[base], BR_SIZE, b->obj[i], BR_SIZE, BR_SIZE / 2,
-					    &d, &dlen), 0);
+	assert_int_equal(
+	    store_delta_create(b->obj[base], BR_SIZE, b->obj[i], BR_SIZE, BR_SIZE / 2, &d, &dlen),
+	    0);
 	assert_int_equal(store_packw_ofs_delta(&b->w, b->off[base], d, dlen, &b->off[i]), 0);
 	free(d);
 }
@@ -339,7 +375,8 @@ static size_t br_pack(struct branchy *b, uint8_t *buf, bool wide)
 	b->p = buf;
 	assert_int_equal(store_packw_begin(&b->w, sink, &b->p, wide ? 7 : 6), 0);
 	br_object(b, 0);
-	assert_int_equal(store_packw_object(&b->w, STORE_OBJ_BLOB, b->obj[0], BR_SIZE, &b->off[0]), 0);
+	assert_int_equal(store_packw_object(&b->w, STORE_OBJ_BLOB, b->obj[0], BR_SIZE, &b->off[0]),
+	                 0);
 	br_delta(b, 0, 1);
 	br_delta(b, 0, 2);
 	br_delta(b, 1, 3);
@@ -375,17 +412,17 @@ static void test_delta_tree_memory_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha1_vectors),
-		cmocka_unit_test(test_object_ids),
-		cmocka_unit_test(test_tree_order),
-		cmocka_unit_test(test_commit_parse),
-		cmocka_unit_test(test_delta_bounds),
-		cmocka_unit_test(test_delta_roundtrip),
-		cmocka_unit_test(test_pack_roundtrip_and_refusals),
-		cmocka_unit_test(test_pack_bad_entries),
-		cmocka_unit_test(test_tree_refuses_dotgit),
-		cmocka_unit_test(test_pack_refuses_dotgit_tree),
-		cmocka_unit_test(test_delta_tree_memory_bound),
+	    cmocka_unit_test(test_sha1_vectors),
+	    cmocka_unit_test(test_object_ids),
+	    cmocka_unit_test(test_tree_order),
+	    cmocka_unit_test(test_commit_parse),
+	    cmocka_unit_test(test_delta_bounds),
+	    cmocka_unit_test(test_delta_roundtrip),
+	    cmocka_unit_test(test_pack_roundtrip_and_refusals),
+	    cmocka_unit_test(test_pack_bad_entries),
+	    cmocka_unit_test(test_tree_refuses_dotgit),
+	    cmocka_unit_test(test_pack_refuses_dotgit_tree),
+	    cmocka_unit_test(test_delta_tree_memory_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

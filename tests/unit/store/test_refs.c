@@ -133,8 +133,9 @@ static void test_capacity_n_plus_one(void **state)
 	assert_int_equal(ref_count(st), STORE_MAX_REFS);
 	/* N+1. */
 	assert_int_equal(store_refs_update(st, &over.u[1], 1), -ENOSPC);
-	/* An update of an existing ref still works at the limit, and so does a swap of one for another. */
-	struct store_ref_update swap[2] = { { "refs/tags/o0", c, { { 0 } } }, { "refs/tags/o1", { { 0 } }, c } };
+	/* An update of an existing ref still works at the limit, and so does a swap of one for
+	 * another. */
+	struct store_ref_update swap[2] = {{"refs/tags/o0", c, {{0}}}, {"refs/tags/o1", {{0}}, c}};
 	assert_int_equal(store_refs_update(st, swap, 2), 0);
 	assert_int_equal(store_close(st), 0);
 	assert_int_equal(store_open(&st, false), 0);
@@ -153,7 +154,7 @@ static void test_duplicate_in_batch(void **state)
 	struct store_oid c, got;
 	(void)state;
 	st = open_with_commit(&c);
-	struct store_ref_update u[2] = { { "refs/tags/a", { { 0 } }, c }, { "refs/tags/a", { { 0 } }, c } };
+	struct store_ref_update u[2] = {{"refs/tags/a", {{0}}, c}, {"refs/tags/a", {{0}}, c}};
 	assert_int_equal(store_refs_update(st, u, 2), -EINVAL);
 	assert_int_equal(store_ref_get(st, "refs/tags/a", &got), -ENOENT);
 	store_close(st);
@@ -162,10 +163,10 @@ static void test_duplicate_in_batch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_batch_of_256_reopens),
-		cmocka_unit_test(test_push_of_2000_tags),
-		cmocka_unit_test(test_capacity_n_plus_one),
-		cmocka_unit_test(test_duplicate_in_batch),
+	    cmocka_unit_test(test_batch_of_256_reopens),
+	    cmocka_unit_test(test_push_of_2000_tags),
+	    cmocka_unit_test(test_capacity_n_plus_one),
+	    cmocka_unit_test(test_duplicate_in_batch),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

@@ -53,7 +53,7 @@ static bool pack_holds(const struct store_pack_index *ix, const struct store_oid
 /* store_pack_all into memory, checked by indexing it; the caller frees ix. */
 static int pack_all(struct store *st, struct store_pack_index *ix)
 {
-	struct buf b = { 0 };
+	struct buf b = {0};
 	uint32_t count;
 	int r = store_pack_all(st, buf_sink, &b, NULL, &count);
 
@@ -65,7 +65,8 @@ static int pack_all(struct store *st, struct store_pack_index *ix)
 	return r;
 }
 
-/* Tags whose commits no branch reaches: annotated, lightweight, tag of a tag, of a tree, of a blob. */
+/* Tags whose commits no branch reaches: annotated, lightweight, tag of a tag, of a tree, of a blob.
+ */
 static void test_pack_all_peels_tags(void **state)
 {
 	struct store *st;
@@ -76,9 +77,12 @@ static void test_pack_all_peels_tags(void **state)
 	(void)state;
 	fixture_device(DEV_SIZE);
 	assert_int_equal(store_open(&st, false), 0);
-	assert_int_equal(fixture_commit(st, "refs/heads/main", "site/index.html", "main", &main_c), 0);
-	assert_int_equal(fixture_commit(st, "refs/heads/side", "site/side.html", "side only", &side_c), 0);
-	assert_int_equal(store_read_path(st, "refs/heads/side", "site/side.html", &data, &len, &blob, NULL), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "site/index.html", "main", &main_c),
+	                 0);
+	assert_int_equal(
+	    fixture_commit(st, "refs/heads/side", "site/side.html", "side only", &side_c), 0);
+	assert_int_equal(
+	    store_read_path(st, "refs/heads/side", "site/side.html", &data, &len, &blob, NULL), 0);
 	free(data);
 	fixture_tag(st, &side_c, STORE_OBJ_COMMIT, "v1", &t1);
 	fixture_tag(st, &t1, STORE_OBJ_TAG, "v1-signed", &t2);
@@ -86,14 +90,12 @@ static void test_pack_all_peels_tags(void **state)
 	fixture_tag(st, &side_tree, STORE_OBJ_TREE, "empty-tree", &t_tree);
 	fixture_tag(st, &blob, STORE_OBJ_BLOB, "a-blob", &t_blob);
 	struct store_ref_update u[5] = {
-		{ "refs/tags/v1", { { 0 } }, t1 },
-		{ "refs/tags/v1-signed", { { 0 } }, t2 },
-		{ "refs/tags/tree", { { 0 } }, t_tree },
-		{ "refs/tags/blob", { { 0 } }, t_blob },
-		{ "refs/tags/light", { { 0 } }, side_c },
+	    {"refs/tags/v1", {{0}}, t1},        {"refs/tags/v1-signed", {{0}}, t2},
+	    {"refs/tags/tree", {{0}}, t_tree},  {"refs/tags/blob", {{0}}, t_blob},
+	    {"refs/tags/light", {{0}}, side_c},
 	};
 	assert_int_equal(store_refs_update(st, u, 5), 0);
-	struct store_ref_update del = { "refs/heads/side", side_c, { { 0 } } };
+	struct store_ref_update del = {"refs/heads/side", side_c, {{0}}};
 	assert_int_equal(store_refs_update(st, &del, 1), 0);
 	assert_int_equal(pack_all(st, &ix), 0);
 	assert_true(pack_holds(&ix, &main_c));
@@ -152,9 +154,10 @@ static void test_deep_tree_small_stack(void **state)
 	store_close(st);
 }
 
-/* The sanitizer runtime's allocation hooks (its allocator_interface.h, which gcc does not install). */
+/* The sanitizer runtime's allocation hooks (its allocator_interface.h, which gcc does not install).
+ */
 int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
-					      void (*free_hook)(const volatile void *));
+                                              void (*free_hook)(const volatile void *));
 
 /* The largest single allocation while hooks are on. */
 static size_t biggest;
@@ -214,15 +217,19 @@ static void make_chain(struct chain_pack *cp, int deltas)
 	uint64_t off;
 
 	memset(cp, 0, sizeof(*cp));
-	snprintf(prev, sizeof(prev), "version %06d of a page whose text is long enough to delta", 0);
+	snprintf(prev, sizeof(prev), "version %06d of a page whose text is long enough to delta",
+	         0);
 	assert_int_equal(store_packw_begin(&w, buf_sink, &cp->b, (uint32_t)deltas + 1), 0);
 	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, prev, strlen(prev), &off), 0);
 	for (int i = 1; i <= deltas; i++) {
 		uint8_t *d;
 		size_t dlen;
-		snprintf(next, sizeof(next), "version %06d of a page whose text is long enough to delta", i);
+		snprintf(next, sizeof(next),
+		         "version %06d of a page whose text is long enough to delta", i);
 		assert_int_equal(store_delta_create((const uint8_t *)prev, strlen(prev),
-						    (const uint8_t *)next, strlen(next), 64, &d, &dlen), 0);
+		                                    (const uint8_t *)next, strlen(next), 64, &d,
+		                                    &dlen),
+		                 0);
 		assert_int_equal(store_packw_ofs_delta(&w, off, d, dlen, &off), 0);
 		free(d);
 		strcpy(prev, next);
@@ -276,7 +283,7 @@ static void test_delta_chain_limit(void **state)
 
 /* Read `oid` in pieces of `piece` bytes; a malloc'd copy in *out. */
 static int read_pieces(struct store *st, const struct store_oid *oid, size_t piece, uint8_t **out,
-		       uint64_t *size)
+                       uint64_t *size)
 {
 	struct store_blob *b;
 	uint8_t *buf = malloc(piece);
@@ -338,8 +345,10 @@ static void test_blob_in_pieces(void **state)
 	assert_int_equal(store_import_pack(st, cp.b.p, cp.b.len, NULL), 0);
 	free(cp.b.p);
 	assert_int_equal(read_pieces(st, &cp.tip, 7, &got, &size), 0);
-	assert_int_equal(size, strlen("version 000003 of a page whose text is long enough to delta"));
-	assert_memory_equal(got, "version 000003 of a page whose text is long enough to delta", size);
+	assert_int_equal(size,
+	                 strlen("version 000003 of a page whose text is long enough to delta"));
+	assert_memory_equal(got, "version 000003 of a page whose text is long enough to delta",
+	                    size);
 	free(got);
 	/* Not a blob; absent. */
 	assert_int_equal(fixture_commit(st, "refs/heads/main", "big.bin", "small now", &c), 0);
@@ -347,7 +356,7 @@ static void test_blob_in_pieces(void **state)
 	memset(&c, 0x5a, sizeof(c));
 	assert_int_equal(store_blob_open(st, &c, &b, &size), -ENOENT);
 	/* A reader outlives one compaction, not two. */
-	struct store_ref_update keep = { "refs/tags/big", { { 0 } }, blob };
+	struct store_ref_update keep = {"refs/tags/big", {{0}}, blob};
 	assert_int_equal(store_refs_update(st, &keep, 1), 0);
 	assert_int_equal(store_blob_open(st, &blob, &b, &size), 0);
 	assert_int_equal(store_compact(st), 0);
@@ -363,11 +372,11 @@ static void test_blob_in_pieces(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pack_all_peels_tags),
-		cmocka_unit_test(test_deep_tree_small_stack),
-		cmocka_unit_test(test_read_allocates_little),
-		cmocka_unit_test(test_delta_chain_limit),
-		cmocka_unit_test(test_blob_in_pieces),
+	    cmocka_unit_test(test_pack_all_peels_tags),
+	    cmocka_unit_test(test_deep_tree_small_stack),
+	    cmocka_unit_test(test_read_allocates_little),
+	    cmocka_unit_test(test_delta_chain_limit),
+	    cmocka_unit_test(test_blob_in_pieces),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

@@ -47,12 +47,12 @@ $(eval $(call store_flavour,guest,$$(GUEST_CC),$$(STORE_GUEST_CFLAGS),arm-none-e
 
 # ---- storectl ----
 STORECTL := $(B)/host/storectl
-$(STORECTL): store/storectl.c store/storectl_io.c store/host_blk.c $(STORE_HDR) \
+$(STORECTL): store/storectl.c store/storectl_io.c plat/host/blk.c plat/host/host.h $(STORE_HDR) \
 		$(STORE_OUT)/host/libstore.a
 	@mkdir -p $(@D)
 	@echo "store: LD $@"
-	@gcc $(STORE_HOST_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation $(STORE_INC) \
-		store/storectl.c store/storectl_io.c store/host_blk.c $(STORE_OUT)/host/libstore.a -o $@
+	@gcc $(STORE_HOST_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation $(STORE_INC) -I. \
+		store/storectl.c store/storectl_io.c plat/host/blk.c $(STORE_OUT)/host/libstore.a -o $@
 
 .PHONY: storectl store-guest store-bench
 storectl: $(STORECTL)

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host_blk.h"
+#include "plat/host/host.h"
 #include "pack.h"
 #include "store.h"
 #include "storectl.h"
@@ -52,26 +52,26 @@ double ctl_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int open_image(const char *path, bool create)
+/* The image, locked: a running host twin's image is refused, not written under. */
+static int open_image(const char *path)
 {
-	int fd = open(path, O_RDWR | (create ? O_CREAT : 0), 0644);
+	int r = host_blk_open(path, false);
 
-	if (fd < 0) {
-		fprintf(stderr, "storectl: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (host_blk_open(fd)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	if (r == -EBUSY)
+		fprintf(stderr,
+		        "storectl: %s: in use by another process (a running host twin?); stop it "
+		        "first\n",
+		        path);
+	else if (r < 0)
+		fprintf(stderr, "storectl: %s: %s\n", path, strerror(-r));
+	return r;
 }
 
 int ctl_open(const char *image, bool full, struct store **st)
 {
 	int r;
 
-	if (open_image(image, false) < 0)
+	if (open_image(image) < 0)
 		return -1;
 	if ((r = store_open(st, full))) {
 		ctl_fail("open", r);
@@ -99,14 +99,12 @@ static uint64_t parse_size(const char *s)
 static int cmd_init(int argc, char **argv)
 {
 	uint64_t size;
-	int fd, r;
+	int r;
 
 	if (argc != 4 || !(size = parse_size(argv[3])))
 		return usage();
-	if ((fd = open_image(argv[2], true)) < 0)
-		return 1;
-	if (ftruncate(fd, (off_t)size) || host_blk_open(fd))
-		return ctl_fail("resize", -errno);
+	if ((r = host_blk_create(argv[2], size)))
+		return ctl_fail(r == -EBUSY ? "image in use by another process" : argv[2], r);
 	if ((r = store_init(size)))
 		return ctl_fail("init", r);
 	return 0;

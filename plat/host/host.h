@@ -7,6 +7,7 @@
 #ifndef PLAT_HOST_HOST_H
 #define PLAT_HOST_HOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Set up the loop (epoll, SIGTERM/SIGINT through a signalfd). */
@@ -16,8 +17,13 @@ int host_watch(int fd, void (*fn)(void *arg), void *arg);
 
 /* Open TAP interface `name` (created if missing); the guest's MAC is `mac`. */
 int host_tap_open(const char *name, const uint8_t mac[6]);
-/* Use the regular file `path` as the block device. */
-int host_blk_open(const char *path, int read_only);
+/*
+ * Use the regular file `path` as the block device, locked against other
+ * processes (-EBUSY if one holds it). host_blk_create makes (or resizes)
+ * the file to `size` bytes first.
+ */
+int host_blk_open(const char *path, bool read_only);
+int host_blk_create(const char *path, uint64_t size);
 /* Read and validate appliance.conf; prints FILE:LINE: reason on error. */
 int host_config_load(const char *path);
 

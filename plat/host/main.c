@@ -100,8 +100,12 @@ static int open_devices(const struct host_args *a)
 		plat_log("host", "no block device (--disk FILE)");
 		return 0;
 	}
-	rc = host_blk_open(a->disk, 0);
-	if (rc < 0)
+	rc = host_blk_open(a->disk, false);
+	if (rc == -EBUSY)
+		fprintf(stderr,
+		        "host: disk %s: in use by another process (storectl, or another twin)\n",
+		        a->disk);
+	else if (rc < 0)
 		fprintf(stderr, "host: disk %s: %s\n", a->disk, strerror(-rc));
 	else
 		plat_log("host", "block device %s", a->disk);

@@ -89,4 +89,30 @@ check "an all-zero image is not opened" bash -c "! '$ctl' fsck '$tmp/zero.img' >
 head -c 8192 "$img" >"$tmp/short.img"
 check "a truncated image is not opened" bash -c "! '$ctl' fsck '$tmp/short.img' >/dev/null 2>&1"
 check "the store is still clean" "$ctl" fsck "$img"
+
+# Another process holds the image (as a running host twin does: flock):
+# storectl stops with a clear message and writes nothing.
+sum_before=$(sha256sum <"$img")
+flock -x "$img" sleep 30 &
+holder=$!
+sleep 0.3
+"$ctl" import-pack "$img" "$good" >"$tmp/out" 2>&1
+rc=$?
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+check "an image in use is refused: $(head -1 "$tmp/out")" \
+	bash -c "[ $rc != 0 ] && grep -q 'in use by another process' '$tmp/out'"
+check "the image in use was not written" [ "$(sha256sum <"$img")" = "$sum_before" ]
+check "storectl init refuses to resize an image in use" \
+	bash -c "flock -x '$img' '$ctl' init '$img' 1M 2>&1 | grep -q 'in use'"
+
+# The device fails half-way through a push (HOST_BLK_CUT_AFTER): the
+# import fails with an I/O error and the store is as it was.
+if HOST_BLK_CUT_AFTER=1 "$ctl" import-pack "$img" "$good" refs/heads/cut "$(git -C "$g" rev-parse HEAD 2>/dev/null || echo 0)" >"$tmp/out" 2>&1; then
+	fail "a write error half-way: accepted"
+else
+	ok "a write error half-way: refused ($(tail -1 "$tmp/out"))"
+fi
+check "after the write error: refs unchanged" [ "$("$ctl" refs "$img")" = "$refs_before" ]
+check "after the write error: fsck clean" "$ctl" fsck "$img"
 done_tests

@@ -72,11 +72,11 @@ $(GUEST_OUT)/%.o: $(GUEST_SRC)/%.S $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk
 	@echo "guest: AS $<"
 	@$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 
-# The services (net/: lwIP and the echo service) when net/module.mk names
-# their library. main.c refers to net_start() weakly, which alone would
-# not pull it out of the archive: -u does.
+# The services: app_start() (app/app.c) and everything it starts, in the
+# library net/module.mk builds. main.c calls app_start(), so the link takes
+# what it needs from the archive.
 GUEST_LIBS = $(NET_GUEST_LIB)
-GUEST_LIBS_LDFLAGS = $(if $(NET_GUEST_LIB),-u net_start)
+GUEST_LIBS_LDFLAGS =
 
 # The link of guest.elf in $(@D) from the objects among the prerequisites.
 define guest_link

@@ -41,8 +41,6 @@ static struct plat_timer *plat_timers;
 static struct plat_poll_hook plat_polls[PLAT_MAX_POLL];
 static unsigned int plat_npolls;
 static bool plat_stopping;
-static void (*plat_shutdown_fn)(void *arg, enum plat_shutdown why);
-static void *plat_shutdown_arg;
 static bool plat_blk_up, plat_net_up;
 
 /* ---- time and timers ---- */
@@ -50,6 +48,53 @@ static bool plat_blk_up, plat_net_up;
 uint64_t plat_now_ns(void)
 {
 	return timer_ns();
+}
+
+/*
+ * Xen's wall clock at our creation plus the virtual counter since then.
+ * Xen on ARM keeps the domain's offset in whole seconds, so this lags the
+ * true time by less than a second, as Linux guests do; dom0 sets Xen's
+ * clock from the board's RTC at boot and every 11 minutes.
+ */
+/*
+ * How far Xen's wall clock runs ahead, measured by dom0 (hypervisor/dom0/
+ * clockskew.c: Linux's monotonic clock starts after the domain's counter)
+ * and handed over in data/clock_skew_ns. Bounded: a value that is not a
+ * plausible boot time is ignored.
+ */
+static uint64_t plat_clock_skew_ns;
+
+static void plat_clock_skew_init(void)
+{
+	uint64_t skew;
+
+	if (xs_read_u64(XS_TX_NONE, "data/clock_skew_ns", &skew) < 0)
+		return;
+	if (skew > 600ull * 1000000000u) {
+		printf("guest: ignoring a clock skew of %llu ns from dom0\n",
+		       (unsigned long long)skew);
+		return;
+	}
+	plat_clock_skew_ns = skew;
+}
+
+void plat_wallclock(struct plat_wallclock *t)
+{
+	uint64_t sec = 0, ns = timer_ns();
+	uint32_t nsec = 0;
+
+	xen_wallclock(&sec, &nsec);
+	ns += nsec;
+	/* Subtract the skew from the whole time, borrowing from the seconds. */
+	sec += ns / 1000000000u;
+	ns %= 1000000000u;
+	if (plat_clock_skew_ns <= sec * 1000000000u + ns) {
+		uint64_t total = sec * 1000000000u + ns - plat_clock_skew_ns;
+		sec = total / 1000000000u;
+		ns = total % 1000000000u;
+	}
+	t->sec = (int64_t)(sec + ns / 1000000000u);
+	t->nsec = (uint32_t)(ns % 1000000000u);
 }
 
 void plat_timer_cancel(struct plat_timer *t)
@@ -77,8 +122,7 @@ void plat_timer_arm(struct plat_timer *t, uint64_t deadline_ns, plat_fn fn, void
 	t->fn = fn;
 	t->arg = arg;
 	/* Sorted by deadline; equal deadlines run in arming order. */
-	for (p = &plat_timers; *p != NULL && (*p)->deadline_ns <= deadline_ns;
-	     p = &(*p)->next)
+	for (p = &plat_timers; *p != NULL && (*p)->deadline_ns <= deadline_ns; p = &(*p)->next)
 		;
 	t->next = *p;
 	*p = t;
@@ -117,8 +161,7 @@ static void plat_idle(void)
 	if (plat_timers != NULL)
 		deadline = plat_timers->deadline_ns;
 	irq_disable();
-	if (!evtchn_any_fired() && !xs_watch_pending() && !plat_stopping &&
-	    deadline > timer_ns()) {
+	if (!evtchn_any_fired() && !xs_watch_pending() && !plat_stopping && deadline > timer_ns()) {
 		if (deadline != UINT64_MAX)
 			timer_set_deadline(deadline);
 		arch_wfi();
@@ -226,16 +269,7 @@ static enum plat_shutdown plat_why(unsigned int reason)
 
 static void plat_shutdown_requested(unsigned int reason)
 {
-	if (plat_shutdown_fn != NULL)
-		plat_shutdown_fn(plat_shutdown_arg, plat_why(reason));
-	else
-		plat_exit(plat_why(reason));
-}
-
-void plat_on_shutdown(void (*fn)(void *arg, enum plat_shutdown why), void *arg)
-{
-	plat_shutdown_fn = fn;
-	plat_shutdown_arg = arg;
+	plat_shutdown(plat_why(reason));
 }
 
 void plat_exit(enum plat_shutdown why)
@@ -246,9 +280,8 @@ void plat_exit(enum plat_shutdown why)
 	if (plat_blk_up)
 		blkfront_ops.flush();
 	plat_mem_stats(&st);
-	printf("guest: clean exit (%s), heap high-water %u KiB of %u KiB\n",
-	       shutdown_name(reason), (unsigned int)(st.heap_peak >> 10),
-	       (unsigned int)(st.heap_size >> 10));
+	printf("guest: clean exit (%s), heap high-water %u KiB of %u KiB\n", shutdown_name(reason),
+	       (unsigned int)(st.heap_peak >> 10), (unsigned int)(st.heap_size >> 10));
 	fflush(stdout);
 	shutdown_ack();
 	xen_shutdown(reason);
@@ -316,6 +349,7 @@ int plat_xen_init(void)
 	if (err < 0)
 		printf("guest: cannot watch control/shutdown (%d)\n", err);
 	entropy_init();
+	plat_clock_skew_init();
 	err = blkfront_ops.init();
 	plat_blk_up = err == 0;
 	if (err < 0 && err != -ENODEV)

@@ -9,6 +9,8 @@
 # plat/conf.c (the appliance.conf parser) is in both: net reads its
 # settings through it, and the guest links it from libnet-guest.a for
 # plat_config_get, which checks every value dom0 hands it (guest/plat_xen.c).
+# So are the portable parts of the platform (plat/shutdown.c, the hooks'
+# order) and app/app.c, the one place that starts the services.
 
 NET_OUT := $(B)/net
 LWIP_DIR := $(B)/src/lwip
@@ -23,8 +25,10 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
 		mld6.c nd6.c) \
 	netif/ethernet.c
-NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c plat/conf.c
-NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h
+NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c plat/conf.c plat/shutdown.c \
+	app/app.c
+NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
+	app/app.h
 
 NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I.
 # Third-party code gets warnings but not -Werror: a warning there is not ours to fix.

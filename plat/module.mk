@@ -58,6 +58,13 @@ $(PLAT_UNIT_OUT)/corpus/conf/.seeded: $(PLAT_CONF_SEEDS)
 fuzz: $(PLAT_UNIT_OUT)/corpus/conf/.seeded
 
 UNIT_BINS += $(PLAT_UNIT_OUT)/test_conf
+
+# The shutdown hooks' order and grace time (plat/shutdown.c, included by the test).
+$(PLAT_UNIT_OUT)/test_shutdown: tests/unit/plat/test_shutdown.c plat/shutdown.c plat/plat.h | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< -lcmocka -o $@
+UNIT_BINS += $(PLAT_UNIT_OUT)/test_shutdown
 FUZZ_BINS += $(PLAT_UNIT_OUT)/fuzz_conf
 TEST_DEPS += $(PLAT_UNIT_OUT)/test_conf $(PLAT_UNIT_OUT)/fuzz_conf \
 	$(PLAT_UNIT_OUT)/corpus/conf/.seeded $(HOST_OUT)/appliance-san $(HOST_OUT)/confcheck

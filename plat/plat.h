@@ -22,6 +22,19 @@
 /* Monotonic nanoseconds since an arbitrary start; never goes backwards. */
 uint64_t plat_now_ns(void);
 
+/*
+ * The wall clock: time since 1970-01-01 00:00 UTC, as the machine knows it
+ * (Xen's shared_info wall clock in the guest, which dom0 keeps from the
+ * board's clock; the system clock on the host). It can step: measure
+ * durations with plat_now_ns(). TLS validity, HTTP Date, DNS TSIG and
+ * commit times use it; the guest's time() and gettimeofday() return it.
+ */
+struct plat_wallclock {
+	int64_t sec;
+	uint32_t nsec;
+};
+void plat_wallclock(struct plat_wallclock *t);
+
 typedef void (*plat_fn)(void *arg);
 
 /* A one-shot timer owned by the caller; zero-initialise before first use. */
@@ -94,11 +107,25 @@ enum plat_shutdown {
 };
 
 /*
- * `fn(arg)` is called from the loop when the machine is asked to stop
- * (xl shutdown / xl reboot, SIGTERM on the host). The service closes what
- * it must (the store) and then calls plat_exit().
+ * Shutdown hooks (plat/shutdown.c, the same on every platform). When the
+ * machine is asked to stop (xl shutdown / xl reboot in the guest, SIGTERM
+ * or SIGINT on the host) the hooks run from the loop in reverse order of
+ * registration, so each service closes after the ones that depend on it;
+ * then plat_exit(). A hook returns 0 when its service is closed, or
+ * PLAT_SHUTDOWN_PENDING and calls plat_shutdown_done() once it is (HTTP
+ * letting in-flight responses finish); the next hook runs then, or after
+ * PLAT_SHUTDOWN_GRACE_NS at the latest. At most PLAT_MAX_SHUTDOWN hooks;
+ * `name` (static) is logged if a hook is late.
  */
-void plat_on_shutdown(void (*fn)(void *arg, enum plat_shutdown why), void *arg);
+#define PLAT_MAX_SHUTDOWN 8
+#define PLAT_SHUTDOWN_PENDING 1
+#define PLAT_SHUTDOWN_GRACE_NS (10ull * 1000000000u)
+typedef int (*plat_shutdown_fn)(void *arg, enum plat_shutdown why);
+int plat_on_shutdown(const char *name, plat_shutdown_fn fn, void *arg);
+void plat_shutdown_done(void);
+/* The platform's entry: start the hooks (a second request is ignored). */
+void plat_shutdown(enum plat_shutdown why);
+/* Stop the machine now (the platform's own, after the hooks). */
 void plat_exit(enum plat_shutdown why) __attribute__((noreturn));
 
 /* ---- block device (the STORE partition) ---- */

@@ -15,7 +15,5 @@ void libc_heap_init(uintptr_t start, uintptr_t end);
 size_t libc_heap_size(void);
 size_t libc_heap_peak(void);
 
-/* Set the Unix time of the moment the virtual counter was 0. */
-void libc_set_epoch(uint64_t unix_ns);
 
 #endif

@@ -15,9 +15,9 @@
 #include "arch/arm32/arch.h"
 #include "xen/console.h"
 #include "xen/xen.h"
+#include "plat/plat.h"
 
 static uintptr_t heap_start, heap_end, heap_brk, heap_peak;
-static uint64_t epoch_ns;
 
 void libc_heap_init(uintptr_t start, uintptr_t end)
 {
@@ -33,11 +33,6 @@ size_t libc_heap_size(void)
 size_t libc_heap_peak(void)
 {
 	return heap_peak - heap_start;
-}
-
-void libc_set_epoch(uint64_t unix_ns)
-{
-	epoch_ns = unix_ns;
 }
 
 void *_sbrk(ptrdiff_t incr)
@@ -132,14 +127,15 @@ int _kill(int pid, int sig)
 	xen_crash();
 }
 
-/* Time since boot from the virtual counter, plus the epoch if known. */
+/* time() and gettimeofday(): the platform's wall clock. */
 int _gettimeofday(struct timeval *tv, void *tz)
 {
-	uint64_t ns = epoch_ns + timer_ns();
+	struct plat_wallclock w;
 
+	plat_wallclock(&w);
 	if (tv != NULL) {
-		tv->tv_sec = (time_t)(ns / 1000000000u);
-		tv->tv_usec = (suseconds_t)(ns % 1000000000u / 1000u);
+		tv->tv_sec = (time_t)w.sec;
+		tv->tv_usec = (suseconds_t)(w.nsec / 1000u);
 	}
 	return 0;
 }

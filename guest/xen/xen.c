@@ -3,6 +3,8 @@
  */
 #include "xen/xen.h"
 
+#include <stddef.h>
+
 #include "xen/hypercall.h"
 
 /*
@@ -17,11 +19,11 @@ struct shared_info *xen_shared_info;
 int xen_map_shared_info(void)
 {
 	struct xen_add_to_physmap xatp = {
-		.domid = DOMID_SELF,
-		.space = XENMAPSPACE_shared_info,
-		.idx = 0,
-		/* Page tables are 1:1, so the address is the guest frame. */
-		.gpfn = (uintptr_t)xen_shared_info_page >> 12,
+	    .domid = DOMID_SELF,
+	    .space = XENMAPSPACE_shared_info,
+	    .idx = 0,
+	    /* Page tables are 1:1, so the address is the guest frame. */
+	    .gpfn = (uintptr_t)xen_shared_info_page >> 12,
 	};
 	long rc = xen_memory_op(XENMEM_add_to_physmap, &xatp);
 
@@ -31,11 +33,29 @@ int xen_map_shared_info(void)
 	return 0;
 }
 
+int xen_wallclock(uint64_t *sec, uint32_t *nsec)
+{
+	volatile struct shared_info *s = xen_shared_info;
+	uint32_t version;
+
+	if (s == NULL)
+		return -1;
+	/* public/xen.h: an odd version, or one that changed, means an update was under way. */
+	do {
+		version = s->wc_version;
+		__asm__ volatile("dmb ish" ::: "memory");
+		*sec = (uint64_t)s->wc_sec_hi << 32 | s->wc_sec;
+		*nsec = s->wc_nsec;
+		__asm__ volatile("dmb ish" ::: "memory");
+	} while ((version & 1) || version != s->wc_version);
+	return 0;
+}
+
 int xen_get_param(uint32_t index, uint64_t *value)
 {
 	struct xen_hvm_param param = {
-		.domid = DOMID_SELF,
-		.index = index,
+	    .domid = DOMID_SELF,
+	    .index = index,
 	};
 	long rc = xen_hvm_op(HVMOP_get_param, &param);
 
@@ -47,9 +67,9 @@ int xen_get_param(uint32_t index, uint64_t *value)
 
 void xen_shutdown(unsigned int reason)
 {
-	struct sched_shutdown shutdown = { .reason = reason };
+	struct sched_shutdown shutdown = {.reason = reason};
 
-	struct sched_poll nothing = { .nr_ports = 0, .timeout = 0 };
+	struct sched_poll nothing = {.nr_ports = 0, .timeout = 0};
 
 	xen_sched_op(SCHEDOP_shutdown, &shutdown);
 	/*

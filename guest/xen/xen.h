@@ -19,6 +19,14 @@ extern struct shared_info *xen_shared_info;
 int xen_map_shared_info(void);
 
 /*
+ * The wall clock at this domain's creation, from shared_info (public/xen.h
+ * wc_*; Xen on ARM shifts Xen's by the domain's start, in whole seconds,
+ * and the virtual counter runs from that start). -1 before the page is
+ * mapped.
+ */
+int xen_wallclock(uint64_t *sec, uint32_t *nsec);
+
+/*
  * Read HVM parameter `index` (public/hvm/params.h) of this domain into
  * *value. Returns 0 or a negative Xen errno.
  */

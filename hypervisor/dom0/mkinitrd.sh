@@ -188,6 +188,9 @@ echo "mkinitrd: $(echo $order | wc -w) kernel modules for $kver"
 
 # Our files: init, xl's configuration and the POSIX-sh hotplug scripts.
 install -m 0755 "$src/init" "$root/init"
+# clockskew: freestanding (no armhf C library here to build against).
+arm-linux-gnueabihf-gcc -O2 -marm -march=armv7-a+fp -ffreestanding -nostdlib -static \
+	-fno-stack-protector -Wall -Wextra -Werror "$src/clockskew.c" -lgcc -o "$root/bin/clockskew"
 install -m 0644 "$src/xl.conf" "$root/etc/xen/xl.conf"
 install -m 0755 "$src/scripts/vif-bridge" "$src/scripts/block" "$root/etc/xen/scripts/"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"

@@ -35,8 +35,6 @@ static struct {
 	void *arg;
 } loop_poll[PLAT_MAX_POLL];
 static int loop_npoll;
-static void (*loop_shutdown_fn)(void *arg, enum plat_shutdown why);
-static void *loop_shutdown_arg;
 
 uint64_t plat_now_ns(void)
 {
@@ -44,6 +42,15 @@ uint64_t plat_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void plat_wallclock(struct plat_wallclock *t)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t->sec = ts.tv_sec;
+	t->nsec = (uint32_t)ts.tv_nsec;
 }
 
 /* ---- timers ---- */
@@ -133,12 +140,6 @@ int host_watch(int fd, void (*fn)(void *arg), void *arg)
 
 /* ---- shutdown ---- */
 
-void plat_on_shutdown(void (*fn)(void *arg, enum plat_shutdown why), void *arg)
-{
-	loop_shutdown_fn = fn;
-	loop_shutdown_arg = arg;
-}
-
 void plat_exit(enum plat_shutdown why)
 {
 	struct plat_mem_stats st;
@@ -159,10 +160,7 @@ static void loop_on_signal(void *arg)
 	if (read(loop_sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
 	plat_log("host", "signal %u: shutting down", si.ssi_signo);
-	if (loop_shutdown_fn != NULL)
-		loop_shutdown_fn(loop_shutdown_arg, PLAT_SHUTDOWN_POWEROFF);
-	else
-		plat_exit(PLAT_SHUTDOWN_POWEROFF);
+	plat_shutdown(PLAT_SHUTDOWN_POWEROFF);
 }
 
 int host_loop_init(void)

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "host.h"
-#include "net/net.h"
+#include "app/app.h"
 #include "plat/plat.h"
 
 struct host_args {
@@ -129,11 +129,7 @@ int main(int argc, char **argv)
 	}
 	if (open_devices(&a) < 0)
 		return 1;
-	rc = net_start();
-	if (rc < 0) {
-		fprintf(stderr, "host: net_start: %s\n", strerror(-rc));
-		return 1;
-	}
+	app_start();
 	sample_heap(NULL);
 	plat_mem_stats(&st);
 	plat_log("host", "ready, heap %zu bytes in use", st.heap_used);

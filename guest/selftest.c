@@ -29,7 +29,7 @@ struct selftest_hdr {
 /* The pattern of a generation: xorshift32 bytes after the header. */
 static void selftest_fill(uint8_t *buf, size_t len, uint32_t generation)
 {
-	struct selftest_hdr hdr = { .generation = generation };
+	struct selftest_hdr hdr = {.generation = generation};
 	uint32_t x = 0x9e3779b9u ^ generation;
 	size_t i;
 
@@ -63,16 +63,15 @@ static uint32_t selftest_check(const uint8_t *disk, uint8_t *expect, size_t len)
 	return hdr.generation;
 }
 
-static int selftest_blk_io(uint8_t *disk, uint8_t *pattern, uint64_t first,
-			   uint32_t count, uint32_t generation)
+static int selftest_blk_io(uint8_t *disk, uint8_t *pattern, uint64_t first, uint32_t count,
+                           uint32_t generation)
 {
 	uint64_t t0, t1, t2;
 	int err;
 
 	selftest_fill(pattern, SELFTEST_BLK_BYTES, generation);
 	t0 = plat_now_ns();
-	if ((err = plat_blk_write(first, pattern, count)) < 0 ||
-	    (err = plat_blk_flush()) < 0)
+	if ((err = plat_blk_write(first, pattern, count)) < 0 || (err = plat_blk_flush()) < 0)
 		return err;
 	t1 = plat_now_ns();
 	if ((err = plat_blk_read(first, disk, count)) < 0)
@@ -178,9 +177,12 @@ static void selftest_sync_icache(const void *p, size_t len)
 	for (a = (uintptr_t)p & ~31u; a < (uintptr_t)p + len; a += 32)
 		__asm__ volatile("mcr p15, 0, %0, c7, c11, 1" : : "r"(a) : "memory");
 	__asm__ volatile("dsb ish\n\t"
-			 "mcr p15, 0, %0, c7, c5, 0\n\t"	/* ICIALLU */
-			 "mcr p15, 0, %0, c7, c5, 6\n\t"	/* BPIALL */
-			 "dsb ish\n\tisb" : : "r"(0) : "memory");
+	                 "mcr p15, 0, %0, c7, c5, 0\n\t" /* ICIALLU */
+	                 "mcr p15, 0, %0, c7, c5, 6\n\t" /* BPIALL */
+	                 "dsb ish\n\tisb"
+	                 :
+	                 : "r"(0)
+	                 : "memory");
 }
 
 /* A Thumb `bx lr`, in writable memory: W^X must refuse to run it. */
@@ -190,8 +192,8 @@ static void selftest_exec(void)
 {
 	void (*fn)(void);
 
-	selftest_code[0] = 0x4770;	/* bx lr */
-	selftest_code[1] = 0xbf00;	/* nop */
+	selftest_code[0] = 0x4770; /* bx lr */
+	selftest_code[1] = 0xbf00; /* nop */
 	selftest_sync_icache(selftest_code, sizeof(selftest_code));
 	fn = (void (*)(void))((uintptr_t)selftest_code | 1);
 	printf("guest: selftest exec: calling writable memory at %p\n", (void *)selftest_code);
@@ -267,12 +269,12 @@ static const struct {
 	const char *mode;
 	void (*run)(void);
 } selftest_destructive[] = {
-	{ "blk", GUEST_TEST_BUILD ? selftest_blk : NULL },
-	{ "crash", GUEST_TEST_BUILD ? selftest_crash : NULL },
-	{ "stack", GUEST_TEST_BUILD ? selftest_stack : NULL },
-	{ "exec", GUEST_TEST_BUILD ? selftest_exec : NULL },
-	{ "write", GUEST_TEST_BUILD ? selftest_write : NULL },
-	{ "stuck", GUEST_TEST_BUILD ? selftest_stuck : NULL },
+    {"blk", GUEST_TEST_BUILD ? selftest_blk : NULL},
+    {"crash", GUEST_TEST_BUILD ? selftest_crash : NULL},
+    {"stack", GUEST_TEST_BUILD ? selftest_stack : NULL},
+    {"exec", GUEST_TEST_BUILD ? selftest_exec : NULL},
+    {"write", GUEST_TEST_BUILD ? selftest_write : NULL},
+    {"stuck", GUEST_TEST_BUILD ? selftest_stuck : NULL},
 };
 
 void selftest_run(void)
@@ -281,14 +283,16 @@ void selftest_run(void)
 	size_t i;
 
 	if (GUEST_TEST_BUILD)
-		printf("guest: test build: the self-tests that write the disk or crash are enabled\n");
+		printf(
+		    "guest: test build: the self-tests that write the disk or crash are enabled\n");
 	if (plat_config_get("selftest", mode, sizeof(mode)) < 0)
 		return;
 	for (i = 0; i < sizeof(selftest_destructive) / sizeof(selftest_destructive[0]); i++) {
 		if (strcmp(mode, selftest_destructive[i].mode) != 0)
 			continue;
 		if (selftest_destructive[i].run == NULL)
-			printf("guest: selftest=%s refused: this image is not a test build\n", mode);
+			printf("guest: selftest=%s refused: this image is not a test build\n",
+			       mode);
 		else
 			selftest_destructive[i].run();
 		return;

@@ -26,9 +26,9 @@ struct blkfront blkfront_dev;
 
 struct blkfront_xfer {
 	uint8_t op;
-	uint64_t sector512;  /* next request's first 512-byte sector */
+	uint64_t sector512; /* next request's first 512-byte sector */
 	uint8_t *buf;
-	size_t len, queued;  /* bytes in all, bytes handed to slots */
+	size_t len, queued; /* bytes in all, bytes handed to slots */
 	unsigned int in_flight;
 	int err;
 };
@@ -63,8 +63,8 @@ int blkfront_slots_init(struct blkfront *dev)
 	for (i = 0; i < BLKFRONT_RING_SIZE; i++) {
 		dev->slot[i].pages = block + i * BLKFRONT_REQ_BYTES;
 		for (s = 0; s < BLKFRONT_SEGS; s++) {
-			ref = gnttab_grant(dev->bus.backend_id,
-					   dev->slot[i].pages + s * 4096u, false);
+			ref = gnttab_grant(dev->bus.backend_id, dev->slot[i].pages + s * 4096u,
+			                   false);
 			if (ref < 0)
 				goto revoke_grants;
 			dev->slot[i].gref[s] = (grant_ref_t)ref;
@@ -87,16 +87,14 @@ static void blkfront_complete(struct blkfront *dev, const blkif_response_t *rsp)
 {
 	struct blkfront_slot *slot;
 
-	if (rsp->id >= BLKFRONT_RING_SIZE || !dev->slot[rsp->id].busy ||
-	    dev->slot[rsp->id].done) {
+	if (rsp->id >= BLKFRONT_RING_SIZE || !dev->slot[rsp->id].busy || dev->slot[rsp->id].done) {
 		printf("blkfront: response with bad id %llu ignored\n",
 		       (unsigned long long)rsp->id);
 		return;
 	}
 	slot = &dev->slot[rsp->id];
 	if (rsp->operation != slot->op)
-		printf("blkfront: response op %u for request op %u\n",
-		       rsp->operation, slot->op);
+		printf("blkfront: response op %u for request op %u\n", rsp->operation, slot->op);
 	slot->status = rsp->status;
 	slot->done = true;
 }
@@ -143,8 +141,8 @@ static void blkfront_queue(struct blkfront *dev, struct blkfront_xfer *x, int id
 {
 	struct blkfront_slot *slot = &dev->slot[id];
 	blkif_request_t *req = RING_GET_REQUEST(&dev->ring, dev->ring.req_prod_pvt);
-	uint32_t bytes = x->len - x->queued > BLKFRONT_REQ_BYTES ?
-			 BLKFRONT_REQ_BYTES : (uint32_t)(x->len - x->queued);
+	uint32_t bytes = x->len - x->queued > BLKFRONT_REQ_BYTES ? BLKFRONT_REQ_BYTES
+	                                                         : (uint32_t)(x->len - x->queued);
 	unsigned int s, nseg = (bytes + 4095) / 4096;
 
 	slot->busy = true;
@@ -242,9 +240,10 @@ static int blkfront_rw(uint8_t op, uint64_t sector, void *buf, uint32_t count)
 {
 	struct blkfront *dev = &blkfront_dev;
 	struct blkfront_xfer x = {
-		.op = op, .buf = buf,
-		.len = (size_t)count * dev->sector_size,
-		.sector512 = sector * (dev->sector_size / 512),
+	    .op = op,
+	    .buf = buf,
+	    .len = (size_t)count * dev->sector_size,
+	    .sector512 = sector * (dev->sector_size / 512),
 	};
 
 	if (!dev->connected)
@@ -293,7 +292,7 @@ static int blkfront_wait_slot(struct blkfront *dev)
 static int blkfront_flush(void)
 {
 	struct blkfront *dev = &blkfront_dev;
-	struct blkfront_xfer x = { .op = dev->flush_op };
+	struct blkfront_xfer x = {.op = dev->flush_op};
 	blkif_request_t *req;
 	int id;
 
@@ -337,10 +336,10 @@ static int blkfront_init(void)
 }
 
 const struct blkdev_ops blkfront_ops = {
-	.name = "blkfront",
-	.init = blkfront_init,
-	.info = blkfront_info,
-	.read = blkfront_read,
-	.write = blkfront_write,
-	.flush = blkfront_flush,
+    .name = "blkfront",
+    .init = blkfront_init,
+    .info = blkfront_info,
+    .read = blkfront_read,
+    .write = blkfront_write,
+    .flush = blkfront_flush,
 };

@@ -75,8 +75,8 @@ static int console_wait_space(void)
 	for (;;) {
 		evtchn_prepare(console_port);
 		rmb();
-		if (ring_free(console_ring->out_prod, console_cons(),
-			      sizeof(console_ring->out)) > 0)
+		if (ring_free(console_ring->out_prod, console_cons(), sizeof(console_ring->out)) >
+		    0)
 			return 0;
 		if (timer_ns() >= deadline)
 			break;
@@ -142,7 +142,7 @@ void console_puts(const char *s)
 void console_puthex(uint32_t value)
 {
 	static const char digits[] = "0123456789abcdef";
-	char text[10] = { '0', 'x' };
+	char text[10] = {'0', 'x'};
 	int i;
 
 	for (i = 0; i < 8; i++)

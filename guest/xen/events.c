@@ -58,7 +58,7 @@ int evtchn_init(unsigned int irq)
 
 int evtchn_bind(evtchn_port_t port, evtchn_fn fn, void *arg)
 {
-	struct evtchn_unmask unmask = { .port = port };
+	struct evtchn_unmask unmask = {.port = port};
 
 	if (port >= EVTCHN_MAX_BOUND)
 		return -ENOSPC;
@@ -71,15 +71,14 @@ void evtchn_unbind(evtchn_port_t port)
 {
 	if (port >= EVTCHN_MAX_BOUND)
 		return;
-	__atomic_fetch_or(&evtchn_mask_words()[port / 32], 1u << (port % 32),
-			  __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&evtchn_mask_words()[port / 32], 1u << (port % 32), __ATOMIC_SEQ_CST);
 	evtchn_handlers[port].fn = NULL;
 	evtchn_bit_take(evtchn_fired, port);
 }
 
 int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
 {
-	struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
+	struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = remote};
 	long rc = xen_event_channel_op(EVTCHNOP_alloc_unbound, &op);
 
 	if (rc < 0)
@@ -90,7 +89,7 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
 
 void evtchn_close(evtchn_port_t port)
 {
-	struct evtchn_close op = { .port = port };
+	struct evtchn_close op = {.port = port};
 
 	evtchn_unbind(port);
 	xen_event_channel_op(EVTCHNOP_close, &op);
@@ -98,7 +97,7 @@ void evtchn_close(evtchn_port_t port)
 
 int evtchn_send(evtchn_port_t port)
 {
-	struct evtchn_send send = { .port = port };
+	struct evtchn_send send = {.port = port};
 
 	return (int)xen_event_channel_op(EVTCHNOP_send, &send);
 }
@@ -109,15 +108,14 @@ unsigned int evtchn_dispatch(void)
 	evtchn_port_t port;
 
 	for (port = 0; port < EVTCHN_MAX_BOUND; port++) {
-		if (port % 32 == 0 && __atomic_load_n(&evtchn_fired[port / 32],
-						      __ATOMIC_ACQUIRE) == 0) {
+		if (port % 32 == 0 &&
+		    __atomic_load_n(&evtchn_fired[port / 32], __ATOMIC_ACQUIRE) == 0) {
 			port += 31;
 			continue;
 		}
 		/* Ports without a handler (the console) are only waited on
 		 * synchronously: drop their events here. */
-		if (evtchn_bit_take(evtchn_fired, port) &&
-		    evtchn_handlers[port].fn != NULL) {
+		if (evtchn_bit_take(evtchn_fired, port) && evtchn_handlers[port].fn != NULL) {
 			evtchn_handlers[port].fn(port, evtchn_handlers[port].arg);
 			ran++;
 		}
@@ -144,7 +142,7 @@ void evtchn_prepare(evtchn_port_t port)
 /* IRQs masked: SCHEDOP_poll watches the pending bit itself. */
 static void evtchn_poll(evtchn_port_t port)
 {
-	struct sched_poll poll = { .nr_ports = 1, .timeout = 0 };
+	struct sched_poll poll = {.nr_ports = 1, .timeout = 0};
 
 	set_xen_guest_handle(poll.ports, &port);
 	xen_sched_op(SCHEDOP_poll, &poll);

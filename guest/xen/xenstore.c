@@ -205,8 +205,7 @@ static int xs_wait_reply(uint64_t deadline)
 }
 
 /* Send a request made of `parts`; on success the reply is in xs_reply. */
-static int xs_request(uint32_t type, xs_tx tx, const struct xs_part *parts,
-		      unsigned int n)
+static int xs_request(uint32_t type, xs_tx tx, const struct xs_part *parts, unsigned int n)
 {
 	uint64_t deadline = timer_ns() + XS_TIMEOUT_NS;
 	int len, err;
@@ -221,8 +220,7 @@ static int xs_request(uint32_t type, xs_tx tx, const struct xs_part *parts,
 	if (err == 0)
 		err = xs_wait_reply(deadline);
 	if (err == -ETIMEDOUT)
-		printf("xenstore: no reply from xenstored (request type %u)\n",
-		       (unsigned int)type);
+		printf("xenstore: no reply from xenstored (request type %u)\n", (unsigned int)type);
 	if (err < 0)
 		return err;
 	return xs_wire_result(&xs_reply, type);
@@ -231,7 +229,7 @@ static int xs_request(uint32_t type, xs_tx tx, const struct xs_part *parts,
 /* A request whose payload is one NUL-terminated path. */
 static int xs_path_request(uint32_t type, xs_tx tx, const char *path)
 {
-	struct xs_part part = { path, (uint32_t)strlen(path) + 1 };
+	struct xs_part part = {path, (uint32_t)strlen(path) + 1};
 
 	return xs_request(type, tx, &part, 1);
 }
@@ -262,8 +260,8 @@ int xs_write(xs_tx tx, const char *path, const char *value)
 {
 	/* XS_WRITE: "path\0" then the value's bytes, no terminator. */
 	struct xs_part parts[2] = {
-		{ path, (uint32_t)strlen(path) + 1 },
-		{ value, (uint32_t)strlen(value) },
+	    {path, (uint32_t)strlen(path) + 1},
+	    {value, (uint32_t)strlen(value)},
 	};
 
 	return xs_request(XS_WRITE, tx, parts, 2);
@@ -294,7 +292,7 @@ int xs_directory(xs_tx tx, const char *path, char *buf, size_t size)
 
 int xs_transaction_start(xs_tx *tx)
 {
-	struct xs_part part = { "", 1 };
+	struct xs_part part = {"", 1};
 	int err = xs_request(XS_TRANSACTION_START, XS_TX_NONE, &part, 1);
 
 	return err < 0 ? err : xs_wire_txid(&xs_reply, tx);
@@ -302,7 +300,7 @@ int xs_transaction_start(xs_tx *tx)
 
 int xs_transaction_end(xs_tx tx, bool commit)
 {
-	struct xs_part part = { commit ? "T" : "F", 2 };
+	struct xs_part part = {commit ? "T" : "F", 2};
 
 	return xs_request(XS_TRANSACTION_END, tx, &part, 1);
 }
@@ -332,8 +330,8 @@ static int xs_watch_request(uint32_t type, int id)
 {
 	char token[8];
 	struct xs_part parts[2] = {
-		{ xs_watches[id].path, (uint32_t)strlen(xs_watches[id].path) + 1 },
-		{ token, 0 },
+	    {xs_watches[id].path, (uint32_t)strlen(xs_watches[id].path) + 1},
+	    {token, 0},
 	};
 
 	parts[1].len = (uint32_t)snprintf(token, sizeof(token), "w%d", id) + 1;

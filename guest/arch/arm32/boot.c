@@ -126,7 +126,7 @@ void arch_start(uintptr_t dtb, uint32_t start_lo, uint32_t start_hi)
 	console_init();
 	if (mmu_check() < 0)
 		arch_panic("page tables: too few second-level tables to map the image "
-			   "with its permissions (MMU_L2_TABLES)");
+		           "with its permissions (MMU_L2_TABLES)");
 	boot_dtb(dtb);
 	boot_map(&boot_board);
 	boot_heap(&boot_board, dtb);

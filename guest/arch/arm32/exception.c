@@ -16,8 +16,8 @@
 extern char __stack_bottom[];
 
 static const char *const exception_names[] = {
-	"reset", "undefined instruction", "svc", "prefetch abort",
-	"data abort", "hyp trap", "irq", "fiq",
+    "reset", "undefined instruction", "svc", "prefetch abort", "data abort", "hyp trap", "irq",
+    "fiq",
 };
 
 /* Set once the panic path started: a fault inside it stops at once. */
@@ -81,8 +81,8 @@ static void print_reg(const char *name, uint32_t value)
 static void print_frame(const struct arch_exception_frame *frame)
 {
 	static const char *const regs[] = {
-		" r0=", " r1=", " r2=", " r3=", " r4=", " r5=", " r6=",
-		" r7=", " r8=", " r9=", " r10=", " r11=", " r12=",
+	    " r0=", " r1=", " r2=", " r3=",  " r4=",  " r5=",  " r6=",
+	    " r7=", " r8=", " r9=", " r10=", " r11=", " r12=",
 	};
 	unsigned int i;
 
@@ -127,8 +127,7 @@ static void __attribute__((noreturn)) exception_stop(void)
 	xen_crash();
 }
 
-void arch_exception(enum arch_exception_kind kind,
-		    const struct arch_exception_frame *frame)
+void arch_exception(enum arch_exception_kind kind, const struct arch_exception_frame *frame)
 {
 	struct arch_exception_frame f = *frame;
 	uint32_t vrs[16];
@@ -166,7 +165,7 @@ void arch_exception(enum arch_exception_kind kind,
  * caller like any other. */
 static void __attribute__((noinline)) backtrace_here(void)
 {
-	uint32_t vrs[16] = { 0 };
+	uint32_t vrs[16] = {0};
 	uint32_t sp, pc;
 
 	__asm__ volatile("mov %0, sp\n\tadr %1, ." : "=r"(sp), "=r"(pc));

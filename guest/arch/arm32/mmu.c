@@ -29,25 +29,25 @@
  * Short-descriptor first-level formats (ARM ARM B3.5.1), TEX remap off
  * (SCTLR.TRE = 0) and the access flag off (SCTLR.AFE = 0).
  */
-#define L1_PAGE_TABLE	(1u << 0)	/* bits[1:0] = 01: a second-level table */
-#define SECT_TYPE	(2u << 0)	/* bits[1:0] = 10: a section */
-#define SECT_B		(1u << 2)
-#define SECT_C		(1u << 3)
-#define SECT_XN		(1u << 4)
-#define SECT_AP01	(1u << 10)	/* AP[2:0] = 001: PL1 read/write, PL0 none */
-#define SECT_TEX(x)	((uint32_t)(x) << 12)
-#define SECT_AP2	(1u << 15)	/* with AP[1:0] = 01: PL1 read-only */
-#define SECT_S		(1u << 16)
+#define L1_PAGE_TABLE (1u << 0) /* bits[1:0] = 01: a second-level table */
+#define SECT_TYPE (2u << 0)     /* bits[1:0] = 10: a section */
+#define SECT_B (1u << 2)
+#define SECT_C (1u << 3)
+#define SECT_XN (1u << 4)
+#define SECT_AP01 (1u << 10) /* AP[2:0] = 001: PL1 read/write, PL0 none */
+#define SECT_TEX(x) ((uint32_t)(x) << 12)
+#define SECT_AP2 (1u << 15) /* with AP[1:0] = 01: PL1 read-only */
+#define SECT_S (1u << 16)
 
 /* Second-level small page format (B3.5.1). */
-#define PAGE_XN		(1u << 0)
-#define PAGE_TYPE	(1u << 1)
-#define PAGE_B		(1u << 2)
-#define PAGE_C		(1u << 3)
-#define PAGE_AP01	(1u << 4)
-#define PAGE_TEX(x)	((uint32_t)(x) << 6)
-#define PAGE_AP2	(1u << 9)
-#define PAGE_S		(1u << 10)
+#define PAGE_XN (1u << 0)
+#define PAGE_TYPE (1u << 1)
+#define PAGE_B (1u << 2)
+#define PAGE_C (1u << 3)
+#define PAGE_AP01 (1u << 4)
+#define PAGE_TEX(x) ((uint32_t)(x) << 6)
+#define PAGE_AP2 (1u << 9)
+#define PAGE_S (1u << 10)
 
 /* TEX=001 C=1 B=1: Normal, outer and inner write-back write-allocate. */
 #define SECT_NORMAL (SECT_TYPE | SECT_TEX(1) | SECT_C | SECT_B | SECT_S)
@@ -56,10 +56,10 @@
 #define SECT_DEVICE (SECT_TYPE | SECT_AP01 | SECT_B | SECT_XN)
 
 /* TTBR0 walk attributes: inner/outer WB-WA, inner shareable (B4.1.154). */
-#define TTBR_IRGN_WBWA	(1u << 6)
-#define TTBR_NOS	(1u << 5)
-#define TTBR_RGN_WBWA	(1u << 3)
-#define TTBR_S		(1u << 1)
+#define TTBR_IRGN_WBWA (1u << 6)
+#define TTBR_NOS (1u << 5)
+#define TTBR_RGN_WBWA (1u << 3)
+#define TTBR_S (1u << 1)
 
 #define SCTLR_M (1u << 0)
 #define SCTLR_A (1u << 1)
@@ -74,19 +74,18 @@
 
 /* How a page of the image's sections may be used. */
 enum mmu_perm {
-	MMU_PERM_NONE,	/* unmapped: the guard page */
-	MMU_PERM_RX,	/* read-only, executable: text, rodata, exidx */
-	MMU_PERM_RW,	/* read/write, execute-never: everything else */
+	MMU_PERM_NONE, /* unmapped: the guard page */
+	MMU_PERM_RX,   /* read-only, executable: text, rodata, exidx */
+	MMU_PERM_RW,   /* read/write, execute-never: everything else */
 };
 
 /* guest.ld */
 extern char __image_start[], __rx_end[], __stack_guard[], __stack_bottom[], _end[];
 
-static uint32_t mmu_l1[MMU_SECTIONS]
-	__attribute__((aligned(16384), section(".bss.pagetable")));
+static uint32_t mmu_l1[MMU_SECTIONS] __attribute__((aligned(16384), section(".bss.pagetable")));
 /* Second-level tables need 1 KiB alignment (B3.5.1). */
 static uint32_t mmu_l2[MMU_L2_TABLES][MMU_PAGES_PER_SECTION]
-	__attribute__((aligned(1024), section(".bss.pagetable")));
+    __attribute__((aligned(1024), section(".bss.pagetable")));
 static unsigned int mmu_l2_used;
 static int mmu_l2_short;
 /* The sections [first, last] that hold the image, mapped page by page. */
@@ -106,12 +105,12 @@ static void mmu_sync_entry(uint32_t *entry)
 	if (!mmu_on)
 		return;
 	/* DCCMVAU: clean the entry to the point of unification. */
-	__asm__ volatile("mcr p15, 0, %0, c7, c11, 1" :: "r"(entry) : "memory");
+	__asm__ volatile("mcr p15, 0, %0, c7, c11, 1" ::"r"(entry) : "memory");
 	__asm__ volatile("dsb ish" ::: "memory");
 	/* TLBIMVAIS: the section was invalid, but be exact about it. */
-	__asm__ volatile("mcr p15, 0, %0, c8, c3, 1"
-			 :: "r"((uint32_t)((uintptr_t)entry - (uintptr_t)mmu_l1) << 18)
-			 : "memory");
+	__asm__ volatile("mcr p15, 0, %0, c8, c3, 1" ::"r"(
+	                     (uint32_t)((uintptr_t)entry - (uintptr_t)mmu_l1) << 18)
+	                 : "memory");
 	__asm__ volatile("dsb ish\n\tisb" ::: "memory");
 }
 
@@ -221,19 +220,20 @@ static void mmu_map_image(void)
 
 static void mmu_write_regs(void)
 {
-	uint32_t ttbr = (uint32_t)(uintptr_t)mmu_l1 | TTBR_IRGN_WBWA |
-			TTBR_NOS | TTBR_RGN_WBWA | TTBR_S;
+	uint32_t ttbr =
+	    (uint32_t)(uintptr_t)mmu_l1 | TTBR_IRGN_WBWA | TTBR_NOS | TTBR_RGN_WBWA | TTBR_S;
 
 	/* Domain 0 is a client: permissions in the descriptors apply. */
-	__asm__ volatile("mcr p15, 0, %0, c3, c0, 0" :: "r"(1u));
+	__asm__ volatile("mcr p15, 0, %0, c3, c0, 0" ::"r"(1u));
 	/* TTBCR = 0: short descriptors, TTBR0 for the whole address space. */
-	__asm__ volatile("mcr p15, 0, %0, c2, c0, 2" :: "r"(0u));
-	__asm__ volatile("mcr p15, 0, %0, c2, c0, 0" :: "r"(ttbr));
+	__asm__ volatile("mcr p15, 0, %0, c2, c0, 2" ::"r"(0u));
+	__asm__ volatile("mcr p15, 0, %0, c2, c0, 0" ::"r"(ttbr));
 	__asm__ volatile("dsb sy\n\t"
-			 "mcr p15, 0, %0, c8, c7, 0\n\t"	/* TLBIALL */
-			 "mcr p15, 0, %0, c7, c5, 0\n\t"	/* ICIALLU */
-			 "mcr p15, 0, %0, c7, c5, 6\n\t"	/* BPIALL */
-			 "dsb sy\n\tisb" :: "r"(0u) : "memory");
+	                 "mcr p15, 0, %0, c8, c7, 0\n\t" /* TLBIALL */
+	                 "mcr p15, 0, %0, c7, c5, 0\n\t" /* ICIALLU */
+	                 "mcr p15, 0, %0, c7, c5, 6\n\t" /* BPIALL */
+	                 "dsb sy\n\tisb" ::"r"(0u)
+	                 : "memory");
 }
 
 void mmu_enable(void)
@@ -247,8 +247,7 @@ void mmu_enable(void)
 	sctlr |= SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_Z;
 	if (!mmu_l2_short)
 		sctlr |= SCTLR_WXN;
-	__asm__ volatile("mcr p15, 0, %0, c1, c0, 0\n\tisb"
-			 :: "r"(sctlr) : "memory");
+	__asm__ volatile("mcr p15, 0, %0, c1, c0, 0\n\tisb" ::"r"(sctlr) : "memory");
 	mmu_on = 1;
 }
 

@@ -31,6 +31,8 @@ struct netdev_ops {
 	/* Received frames are handed to fn from the event loop. */
 	void (*set_rx)(netdev_rx_fn fn, void *arg);
 	int (*send)(const struct plat_iov *iov, int n);
+	/* fn runs from the loop once a send that was refused (-EAGAIN) could go. */
+	void (*set_tx_space)(void (*fn)(void *arg), void *arg);
 };
 
 extern const struct blkdev_ops blkfront_ops;

@@ -326,6 +326,11 @@ int plat_net_send(const struct plat_iov *iov, int n)
 	return plat_net_up ? netfront_ops.send(iov, n) : -ENODEV;
 }
 
+void plat_net_on_tx_space(plat_fn fn, void *arg)
+{
+	netfront_ops.set_tx_space(fn, arg);
+}
+
 /* ---- memory ---- */
 
 void plat_mem_stats(struct plat_mem_stats *st)

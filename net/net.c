@@ -14,6 +14,7 @@
 #include "lwip/init.h"
 #include "lwip/ip6_addr.h"
 #include "lwip/nd6.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "isn.h"
@@ -305,6 +306,17 @@ static int net_bring_up(void)
 	return 0;
 }
 
+/*
+ * The device has room again after refusing a frame: what TCP could not
+ * send goes out now (lwIP marks such connections TF_NAGLEMEMERR) instead
+ * of waiting for an acknowledgement or a retransmission timeout.
+ */
+static void net_tx_space(void *arg)
+{
+	(void)arg;
+	tcp_txnow();
+}
+
 int net_start(void)
 {
 	int rc;
@@ -314,6 +326,7 @@ int net_start(void)
 	rc = net_bring_up();
 	if (rc < 0)
 		return rc;
+	plat_net_on_tx_space(net_tx_space, NULL);
 	rc = plat_poll_register(net_timers, NULL);
 	if (rc < 0)
 		return rc;

@@ -167,13 +167,21 @@ void plat_net_on_rx(void (*fn)(void *arg, const void *frame, size_t len), void *
 
 /*
  * Send one Ethernet frame made of `n` pieces (lwIP pbuf chains map onto
- * this). -EAGAIN when the device queue is full; the caller may drop.
+ * this). -EAGAIN when the device queue is full: the frame was not taken,
+ * and the tx-space callback runs once the device can take frames again.
  */
 struct plat_iov {
 	const void *base;
 	size_t len;
 };
 int plat_net_send(const struct plat_iov *iov, int n);
+
+/*
+ * `fn(arg)` runs from the loop after a plat_net_send() returned -EAGAIN,
+ * once the device has room again (netfront: sent frames came back), so
+ * what was refused goes out then, not after a TCP retransmission timeout.
+ */
+void plat_net_on_tx_space(plat_fn fn, void *arg);
 
 /* ---- memory statistics ---- */
 

@@ -36,8 +36,8 @@ static void netfront_release_pages(uint8_t **pages, grant_ref_t *grefs, unsigned
 	pages[0] = NULL;
 }
 
-static int netfront_grant_pages(struct netfront *dev, uint8_t **pages,
-				grant_ref_t *grefs, unsigned int n, bool readonly)
+static int netfront_grant_pages(struct netfront *dev, uint8_t **pages, grant_ref_t *grefs,
+                                unsigned int n, bool readonly)
 {
 	/* One block: memalign per page would waste up to a page each. */
 	uint8_t *block = memalign(4096, (size_t)n * 4096);
@@ -121,7 +121,7 @@ static void netfront_rx_one(struct netfront *dev, const netif_rx_response_t *rsp
 		dev->rx_frames++;
 		if (dev->rx_fn != NULL)
 			dev->rx_fn(dev->rx_arg, dev->rx_page[rsp->id] + rsp->offset,
-				   (size_t)rsp->status);
+			           (size_t)rsp->status);
 	}
 	/* The page goes straight back to the backend, still granted. */
 	netfront_post_rx(dev, rsp->id);
@@ -197,6 +197,12 @@ void netfront_poll(struct netfront *dev)
 	if (!dev->connected)
 		return;
 	netfront_tx_reclaim(dev);
+	/* From the loop, never from inside a send: the callback sends. */
+	if (dev->tx_blocked && dev->tx_nfree > 0) {
+		dev->tx_blocked = false;
+		if (dev->tx_space_fn != NULL)
+			dev->tx_space_fn(dev->tx_space_arg);
+	}
 	netfront_rx(dev);
 }
 
@@ -217,8 +223,10 @@ static int netfront_send(const struct plat_iov *iov, int n)
 		return -EMSGSIZE;
 	if (dev->tx_nfree == 0)
 		netfront_tx_reclaim(dev);
-	if (dev->tx_nfree == 0)
+	if (dev->tx_nfree == 0) {
+		dev->tx_blocked = true;
 		return -EAGAIN;
+	}
 	id = dev->tx_free[--dev->tx_nfree];
 	for (i = 0, p = dev->tx_page[id]; i < n; p += iov[i].len, i++)
 		memcpy(p, iov[i].base, iov[i].len);
@@ -251,15 +259,22 @@ static void netfront_set_rx(netdev_rx_fn fn, void *arg)
 	netfront_dev.rx_fn = fn;
 }
 
+static void netfront_set_tx_space(void (*fn)(void *arg), void *arg)
+{
+	netfront_dev.tx_space_arg = arg;
+	netfront_dev.tx_space_fn = fn;
+}
+
 static int netfront_init(void)
 {
 	return netfront_connect(&netfront_dev);
 }
 
 const struct netdev_ops netfront_ops = {
-	.name = "netfront",
-	.init = netfront_init,
-	.info = netfront_info,
-	.set_rx = netfront_set_rx,
-	.send = netfront_send,
+    .name = "netfront",
+    .init = netfront_init,
+    .info = netfront_info,
+    .set_rx = netfront_set_rx,
+    .send = netfront_send,
+    .set_tx_space = netfront_set_tx_space,
 };

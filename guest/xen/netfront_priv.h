@@ -38,6 +38,9 @@ struct netfront {
 	grant_ref_t rx_gref[NETFRONT_RX_SIZE];
 	netdev_rx_fn rx_fn;
 	void *rx_arg;
+	void (*tx_space_fn)(void *arg);
+	void *tx_space_arg;
+	bool tx_blocked; /* a send was refused for want of a slot */
 	uint32_t rx_frames, rx_errors, tx_frames, tx_errors;
 };
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
@@ -23,6 +24,23 @@ static int tap_fd = -1;
 static uint8_t tap_mac[6];
 static void (*tap_rx_fn)(void *arg, const void *frame, size_t len);
 static void *tap_rx_arg;
+static plat_fn tap_space_fn;
+static void *tap_space_arg;
+static struct plat_timer tap_space_timer;
+static long tap_eagain_every, tap_sends;
+
+static void tap_space(void *arg)
+{
+	(void)arg;
+	if (tap_space_fn != NULL)
+		tap_space_fn(tap_space_arg);
+}
+
+static void tap_timer_arm(void)
+{
+	if (!tap_space_timer.armed)
+		plat_timer_arm(&tap_space_timer, plat_now_ns() + 1000000u, tap_space, NULL);
+}
 
 static void tap_readable(void *arg)
 {
@@ -55,6 +73,8 @@ int host_tap_open(const char *name, const uint8_t mac[6])
 		goto close_fd;
 	}
 	memcpy(tap_mac, mac, sizeof(tap_mac));
+	tap_eagain_every =
+	    getenv("HOST_TAP_EAGAIN_EVERY") ? atol(getenv("HOST_TAP_EAGAIN_EVERY")) : 0;
 	rc = host_watch(tap_fd, tap_readable, NULL);
 	if (rc < 0)
 		goto close_fd;
@@ -80,6 +100,18 @@ void plat_net_on_rx(void (*fn)(void *arg, const void *frame, size_t len), void *
 	tap_rx_arg = arg;
 }
 
+/*
+ * A refused frame: the TAP device's queue was full, or a test asked for
+ * refusals (HOST_TAP_EAGAIN_EVERY=N: every Nth send, as a full netfront
+ * ring would). The callback runs from the loop a millisecond later, when
+ * the kernel will have drained the queue.
+ */
+static int tap_refuse(void)
+{
+	tap_timer_arm();
+	return -EAGAIN;
+}
+
 int plat_net_send(const struct plat_iov *iov, int n)
 {
 	struct iovec v[16];
@@ -88,11 +120,19 @@ int plat_net_send(const struct plat_iov *iov, int n)
 		return -ENODEV;
 	if (n > 16)
 		return -EINVAL;
+	if (tap_eagain_every > 0 && ++tap_sends % tap_eagain_every == 0)
+		return tap_refuse();
 	for (int i = 0; i < n; i++) {
 		v[i].iov_base = (void *)iov[i].base;
 		v[i].iov_len = iov[i].len;
 	}
 	if (writev(tap_fd, v, n) < 0)
-		return errno == EAGAIN ? -EAGAIN : -EIO;
+		return errno == EAGAIN ? tap_refuse() : -EIO;
 	return 0;
+}
+
+void plat_net_on_tx_space(plat_fn fn, void *arg)
+{
+	tap_space_fn = fn;
+	tap_space_arg = arg;
 }

@@ -11,6 +11,8 @@
                                   Mbit/s from us to HOST
   echo_client.py recv HOST SIZE   SIZE bytes from chargen (RFC 864), pattern
                                   checked; prints Mbit/s from HOST to us
+  echo_client.py pingpong HOST COUNT  COUNT round trips of 64 bytes on one
+                                  TCP echo connection; prints the seconds
   echo_client.py closed HOST TRIES  exit 0 if echo, discard and chargen are
                                   off: TCP refused, and none of TRIES UDP
                                   datagrams to echo comes back
@@ -118,6 +120,31 @@ def chargen_recv(host, size):
     return size * 8 / secs / 1e6
 
 
+def pingpong(host, count):
+    """One small segment each way at a time: nothing else in flight to clock it out."""
+    fam, sa = addr(host)
+    s = socket.create_connection(sa[:2], timeout=TIMEOUT) if fam == socket.AF_INET \
+        else socket.socket(fam, socket.SOCK_STREAM)
+    if fam != socket.AF_INET:
+        s.settimeout(TIMEOUT)
+        s.connect(sa)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    start = time.monotonic()
+    for i in range(count):
+        msg = os.urandom(64)
+        s.sendall(msg)
+        got = b""
+        while len(got) < len(msg):
+            chunk = s.recv(64 - len(got))
+            if not chunk:
+                raise ConnectionError(f"closed after {i} round trips")
+            got += chunk
+        if got != msg:
+            raise ValueError(f"round trip {i}: content differs")
+    s.close()
+    return time.monotonic() - start
+
+
 def tcp_refused(host, port):
     fam, sa = addr(host, port)
     s = socket.socket(fam, socket.SOCK_STREAM)
@@ -203,6 +230,9 @@ def main():
         return
     if mode == "recv":
         print(f"{chargen_recv(host, size):.1f}")
+        return
+    if mode == "pingpong":
+        print(f"{pingpong(host, size):.3f}")
         return
     if mode == "closed":
         closed(host, size)

@@ -52,7 +52,9 @@ static int board_hypervisor(struct board *b, const struct dtb *dt)
 static int board_gic(struct board *b, const struct dtb *dt)
 {
 	static const char *const compatibles[] = {
-		"arm,cortex-a15-gic", "arm,cortex-a7-gic", "arm,gic-400",
+	    "arm,cortex-a15-gic",
+	    "arm,cortex-a7-gic",
+	    "arm,gic-400",
 	};
 	int node = DTB_ERR_NOTFOUND, err;
 	unsigned int i;

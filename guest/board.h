@@ -10,17 +10,17 @@
 #include "dtb/dtb.h"
 
 struct board {
-	const char *model;	/* /model, else the root's first compatible */
-	uint64_t ram_base;	/* first /memory bank */
+	const char *model; /* /model, else the root's first compatible */
+	uint64_t ram_base; /* first /memory bank */
 	uint64_t ram_size;
 	/* The "xen,xen" hypervisor node (docs/misc/arm/device-tree/guest.txt):
 	 * reg = the grant-table region, interrupts = the event upcall PPI. */
 	uint64_t gnttab_base;
 	uint64_t gnttab_size;
-	uint32_t evtchn_irq;	/* GIC interrupt ID (PPI n is ID 16 + n) */
-	uint64_t gicd_base;	/* GICv2 distributor */
+	uint32_t evtchn_irq; /* GIC interrupt ID (PPI n is ID 16 + n) */
+	uint64_t gicd_base;  /* GICv2 distributor */
 	uint64_t gicd_size;
-	uint64_t gicc_base;	/* GICv2 CPU interface */
+	uint64_t gicc_base; /* GICv2 CPU interface */
 	uint64_t gicc_size;
 };
 

@@ -36,6 +36,7 @@ TEST_DEPS += $(UNIT_BINS) $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded images
 TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
 	"tests/fuzz/run.sh $(UNIT_OUT) -runs=$(FUZZ_SMOKE_RUNS)" \
 	tests/build/bad-input.sh \
+	tests/style/format.sh \
 	"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \
 	"OUT=$(OUT) tests/image/flash.sh" \
 	"OUT=$(OUT) tests/store/image.sh $(STORECTL) $(TEST_BOARDS_IMAGE) qemu-virt" \

@@ -16,31 +16,39 @@
 /* One decoded token of the structure block. */
 struct dtb_token {
 	uint32_t type;
-	uint32_t next;		/* offset of the following token */
-	const char *name;	/* node or property name */
-	const uint8_t *value;	/* FDT_PROP only */
-	uint32_t len;		/* FDT_PROP only */
+	uint32_t next;        /* offset of the following token */
+	const char *name;     /* node or property name */
+	const uint8_t *value; /* FDT_PROP only */
+	uint32_t len;         /* FDT_PROP only */
 };
 
 const char *dtb_strerror(int err)
 {
 	switch (err) {
-	case 0: return "no error";
-	case DTB_ERR_MAGIC: return "bad magic (not a device tree)";
-	case DTB_ERR_TRUNCATED: return "truncated or inconsistent header";
-	case DTB_ERR_VERSION: return "unsupported version (< 16)";
-	case DTB_ERR_STRUCT: return "malformed structure block";
-	case DTB_ERR_NOTFOUND: return "not found";
-	case DTB_ERR_PROP: return "malformed property";
-	case DTB_ERR_DEPTH: return "nodes nested too deeply";
-	default: return "unknown error";
+	case 0:
+		return "no error";
+	case DTB_ERR_MAGIC:
+		return "bad magic (not a device tree)";
+	case DTB_ERR_TRUNCATED:
+		return "truncated or inconsistent header";
+	case DTB_ERR_VERSION:
+		return "unsupported version (< 16)";
+	case DTB_ERR_STRUCT:
+		return "malformed structure block";
+	case DTB_ERR_NOTFOUND:
+		return "not found";
+	case DTB_ERR_PROP:
+		return "malformed property";
+	case DTB_ERR_DEPTH:
+		return "nodes nested too deeply";
+	default:
+		return "unknown error";
 	}
 }
 
 static uint32_t be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Is [off, off + len) inside a block of `size` bytes? */
@@ -77,8 +85,7 @@ int dtb_open(struct dtb *dt, const void *blob, size_t avail)
 	dt->strings_size = be32(p + 32);
 	/* size_dt_struct exists from version 17 on. */
 	dt->struct_size = version >= 17 ? be32(p + 36) : dt->size - dt->struct_off;
-	if (dt->struct_off % 4 != 0 ||
-	    !in_bounds(dt->struct_off, dt->struct_size, dt->size) ||
+	if (dt->struct_off % 4 != 0 || !in_bounds(dt->struct_off, dt->struct_size, dt->size) ||
 	    !in_bounds(dt->strings_off, dt->strings_size, dt->size))
 		return DTB_ERR_TRUNCATED;
 	return 0;
@@ -100,8 +107,7 @@ static uint32_t align4(uint32_t v)
 	return (v + 3u) & ~3u;
 }
 
-static int read_begin_node(const struct dtb *dt, uint32_t off,
-			   struct dtb_token *tok)
+static int read_begin_node(const struct dtb *dt, uint32_t off, struct dtb_token *tok)
 {
 	const uint8_t *s = dt->blob + dt->struct_off;
 	int len = bounded_strlen(s + off, dt->struct_size - off);
@@ -123,8 +129,7 @@ static int read_prop(const struct dtb *dt, uint32_t off, struct dtb_token *tok)
 		return DTB_ERR_STRUCT;
 	tok->len = be32(s + off);
 	nameoff = be32(s + off + 4);
-	if (!in_bounds(off + 8, tok->len, dt->struct_size) ||
-	    nameoff >= dt->strings_size ||
+	if (!in_bounds(off + 8, tok->len, dt->struct_size) || nameoff >= dt->strings_size ||
 	    bounded_strlen(strings + nameoff, dt->strings_size - nameoff) < 0)
 		return DTB_ERR_STRUCT;
 	tok->name = (const char *)(strings + nameoff);
@@ -181,8 +186,7 @@ static int root_node(const struct dtb *dt)
  * Returns the token type or a negative error; FDT_END and unbalanced
  * END_NODEs are errors because every walk here stops before them.
  */
-static int step(const struct dtb *dt, uint32_t *off, int *depth,
-		struct dtb_token *tok)
+static int step(const struct dtb *dt, uint32_t *off, int *depth, struct dtb_token *tok)
 {
 	int err = read_token(dt, *off, tok);
 
@@ -210,8 +214,7 @@ static int name_matches(const char *name, const char *c, uint32_t clen)
 }
 
 /* The child of `parent` named by the `clen` bytes at `c`. */
-static int subnode(const struct dtb *dt, int parent, const char *c,
-		   uint32_t clen)
+static int subnode(const struct dtb *dt, int parent, const char *c, uint32_t clen)
 {
 	struct dtb_token tok;
 	uint32_t off = (uint32_t)parent, at;
@@ -222,8 +225,7 @@ static int subnode(const struct dtb *dt, int parent, const char *c,
 		type = step(dt, &off, &depth, &tok);
 		if (type < 0)
 			return type;
-		if (type == FDT_BEGIN_NODE && depth == 2 &&
-		    name_matches(tok.name, c, clen))
+		if (type == FDT_BEGIN_NODE && depth == 2 && name_matches(tok.name, c, clen))
 			return (int)at;
 	} while (depth > 0);
 	return DTB_ERR_NOTFOUND;
@@ -249,8 +251,7 @@ int dtb_path(const struct dtb *dt, const char *path)
 	return node;
 }
 
-int dtb_prop(const struct dtb *dt, int node, const char *name,
-	     const void **value, uint32_t *len)
+int dtb_prop(const struct dtb *dt, int node, const char *name, const void **value, uint32_t *len)
 {
 	struct dtb_token tok;
 	uint32_t off;
@@ -281,8 +282,7 @@ int dtb_prop(const struct dtb *dt, int node, const char *name,
 	}
 }
 
-int dtb_prop_string(const struct dtb *dt, int node, const char *name,
-		    const char **str)
+int dtb_prop_string(const struct dtb *dt, int node, const char *name, const char **str)
 {
 	const void *value;
 	uint32_t len;
@@ -296,8 +296,7 @@ int dtb_prop_string(const struct dtb *dt, int node, const char *name,
 	return 0;
 }
 
-int dtb_prop_u32(const struct dtb *dt, int node, const char *name,
-		 uint32_t index, uint32_t *value)
+int dtb_prop_u32(const struct dtb *dt, int node, const char *name, uint32_t index, uint32_t *value)
 {
 	const void *data;
 	uint32_t len;
@@ -379,8 +378,8 @@ int dtb_parent(const struct dtb *dt, int node)
 }
 
 /* A #address-cells style property of `node`, or `fallback` if absent. */
-static int cells(const struct dtb *dt, int node, const char *name,
-		 uint32_t fallback, uint32_t *value)
+static int cells(const struct dtb *dt, int node, const char *name, uint32_t fallback,
+                 uint32_t *value)
 {
 	int err = dtb_prop_u32(dt, node, name, 0, value);
 
@@ -403,8 +402,7 @@ static uint64_t read_cells(const uint8_t *p, uint32_t n)
 	return v;
 }
 
-int dtb_reg(const struct dtb *dt, int node, uint32_t index, uint64_t *addr,
-	    uint64_t *size)
+int dtb_reg(const struct dtb *dt, int node, uint32_t index, uint64_t *addr, uint64_t *size)
 {
 	int parent = dtb_parent(dt, node);
 	uint32_t ac, sc, len, entry;

@@ -17,13 +17,13 @@
 #include <stdint.h>
 
 enum dtb_error {
-	DTB_ERR_MAGIC = -1,	/* not a DTB */
-	DTB_ERR_TRUNCATED = -2,	/* a header field points outside the blob */
-	DTB_ERR_VERSION = -3,	/* older than version 16 */
-	DTB_ERR_STRUCT = -4,	/* malformed structure block */
-	DTB_ERR_NOTFOUND = -5,	/* no such node or property */
-	DTB_ERR_PROP = -6,	/* property has an unexpected size or form */
-	DTB_ERR_DEPTH = -7,	/* nodes nested deeper than DTB_MAX_DEPTH */
+	DTB_ERR_MAGIC = -1,     /* not a DTB */
+	DTB_ERR_TRUNCATED = -2, /* a header field points outside the blob */
+	DTB_ERR_VERSION = -3,   /* older than version 16 */
+	DTB_ERR_STRUCT = -4,    /* malformed structure block */
+	DTB_ERR_NOTFOUND = -5,  /* no such node or property */
+	DTB_ERR_PROP = -6,      /* property has an unexpected size or form */
+	DTB_ERR_DEPTH = -7,     /* nodes nested deeper than DTB_MAX_DEPTH */
 };
 
 #define DTB_MAX_DEPTH 32
@@ -31,7 +31,7 @@ enum dtb_error {
 /* A validated blob. Fill it with dtb_open(). */
 struct dtb {
 	const uint8_t *blob;
-	uint32_t size;		/* totalsize from the header */
+	uint32_t size; /* totalsize from the header */
 	uint32_t struct_off;
 	uint32_t struct_size;
 	uint32_t strings_off;
@@ -60,22 +60,18 @@ int dtb_compatible(const struct dtb *dt, const char *compat);
 int dtb_parent(const struct dtb *dt, int node);
 
 /* Property `name` of `node` (not of its children): value and length. */
-int dtb_prop(const struct dtb *dt, int node, const char *name,
-	     const void **value, uint32_t *len);
+int dtb_prop(const struct dtb *dt, int node, const char *name, const void **value, uint32_t *len);
 
 /* A property holding one NUL-terminated string (the first of a list). */
-int dtb_prop_string(const struct dtb *dt, int node, const char *name,
-		    const char **str);
+int dtb_prop_string(const struct dtb *dt, int node, const char *name, const char **str);
 
 /* Cell `index` (big-endian u32) of a property. */
-int dtb_prop_u32(const struct dtb *dt, int node, const char *name,
-		 uint32_t index, uint32_t *value);
+int dtb_prop_u32(const struct dtb *dt, int node, const char *name, uint32_t index, uint32_t *value);
 
 /*
  * Entry `index` of the "reg" property of `node`, decoded with the parent's
  * #address-cells and #size-cells (defaults 2 and 1, at most 2 each).
  */
-int dtb_reg(const struct dtb *dt, int node, uint32_t index, uint64_t *addr,
-	    uint64_t *size);
+int dtb_reg(const struct dtb *dt, int node, uint32_t index, uint64_t *addr, uint64_t *size);
 
 #endif

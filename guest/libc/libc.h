@@ -15,5 +15,4 @@ void libc_heap_init(uintptr_t start, uintptr_t end);
 size_t libc_heap_size(void);
 size_t libc_heap_peak(void);
 
-
 #endif

@@ -6,21 +6,20 @@
 #include <string.h>
 
 #define ROTL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
-#define QR(a, b, c, d) \
-	(a += b, d ^= a, d = ROTL(d, 16), c += d, b ^= c, b = ROTL(b, 12), \
-	 a += b, d ^= a, d = ROTL(d, 8), c += d, b ^= c, b = ROTL(b, 7))
+#define QR(a, b, c, d)                                                                             \
+	(a += b, d ^= a, d = ROTL(d, 16), c += d, b ^= c, b = ROTL(b, 12), a += b, d ^= a,         \
+	 d = ROTL(d, 8), c += d, b ^= c, b = ROTL(b, 7))
 
 /* Nonces that keep the two uses of the block function apart. */
-static const uint32_t drbg_nonce_mix[3] = { 0x2078696d, 0, 0 };   /* "mix " */
-static const uint32_t drbg_nonce_out[3] = { 0x2074756f, 0, 0 };   /* "out " */
+static const uint32_t drbg_nonce_mix[3] = {0x2078696d, 0, 0}; /* "mix " */
+static const uint32_t drbg_nonce_out[3] = {0x2074756f, 0, 0}; /* "out " */
 
-void chacha20_block(const uint32_t key[8], uint32_t counter,
-		    const uint32_t nonce[3], uint32_t out[16])
+void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
+                    uint32_t out[16])
 {
 	uint32_t in[16] = {
-		0x61707865, 0x3320646e, 0x79622d32, 0x6b206574,
-		key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
-		counter, nonce[0], nonce[1], nonce[2],
+	    0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, key[0],  key[1],   key[2],   key[3],
+	    key[4],     key[5],     key[6],     key[7],     counter, nonce[0], nonce[1], nonce[2],
 	};
 	uint32_t x[16];
 	int i;

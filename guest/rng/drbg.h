@@ -22,8 +22,8 @@ struct drbg {
 };
 
 /* The ChaCha20 block function (RFC 8439 section 2.3). */
-void chacha20_block(const uint32_t key[8], uint32_t counter,
-		    const uint32_t nonce[3], uint32_t out[16]);
+void chacha20_block(const uint32_t key[8], uint32_t counter, const uint32_t nonce[3],
+                    uint32_t out[16]);
 
 void drbg_mix(struct drbg *d, const void *data, size_t len);
 void drbg_generate(struct drbg *d, void *out, size_t len);

@@ -21,14 +21,14 @@
 #define BLKFRONT_REQ_BYTES (BLKFRONT_SEGS * 4096u)
 
 struct blkfront_slot {
-	uint8_t *pages;                  /* BLKFRONT_SEGS pages */
+	uint8_t *pages; /* BLKFRONT_SEGS pages */
 	grant_ref_t gref[BLKFRONT_SEGS];
 	bool busy;
 	bool done;
-	int16_t status;                  /* BLKIF_RSP_* */
+	int16_t status; /* BLKIF_RSP_* */
 	uint8_t op;
 	uint32_t bytes;
-	size_t buf_off;                  /* where in the caller's buffer */
+	size_t buf_off; /* where in the caller's buffer */
 };
 
 struct blkfront {
@@ -37,10 +37,10 @@ struct blkfront {
 	grant_ref_t ring_ref;
 	evtchn_port_t port;
 	blkif_vdev_t handle;
-	uint64_t sectors;                /* in sector_size units */
+	uint64_t sectors; /* in sector_size units */
 	uint32_t sector_size;
 	bool read_only;
-	uint8_t flush_op;                /* 0 if the backend has none */
+	uint8_t flush_op; /* 0 if the backend has none */
 	bool connected;
 	struct blkfront_slot slot[BLKFRONT_RING_SIZE];
 };

@@ -20,7 +20,6 @@
 
 #define BLKFRONT_HANDSHAKE_NS (10ull * 1000000000ull)
 
-
 static int blkfront_publish(xs_tx tx, void *arg)
 {
 	struct blkfront *dev = arg;
@@ -78,8 +77,7 @@ static void blkfront_read_geometry(struct blkfront *dev)
 	dev->sector_size = (uint32_t)xenbus_backend_u64(&dev->bus, "sector-size", 512);
 	if (dev->sector_size < 512 || dev->sector_size > 4096 ||
 	    (dev->sector_size & (dev->sector_size - 1)) != 0) {
-		printf("blkfront: odd sector-size %u, using 512\n",
-		       (unsigned int)dev->sector_size);
+		printf("blkfront: odd sector-size %u, using 512\n", (unsigned int)dev->sector_size);
 		dev->sector_size = 512;
 	}
 	/*
@@ -101,8 +99,7 @@ static void blkfront_backend_changed(void *arg)
 	enum xenbus_state st = xenbus_backend_state(&dev->bus);
 
 	if (dev->connected && st != XenbusStateConnected) {
-		printf("blkfront: backend left Connected (state %d): device gone\n",
-		       (int)st);
+		printf("blkfront: backend left Connected (state %d): device gone\n", (int)st);
 		dev->connected = false;
 	}
 }
@@ -143,8 +140,9 @@ int blkfront_connect(struct blkfront *dev)
 	printf("blkfront: %s: %llu sectors of %u bytes%s%s\n", dev->bus.node,
 	       (unsigned long long)dev->sectors, (unsigned int)dev->sector_size,
 	       dev->read_only ? ", read-only" : "",
-	       dev->flush_op == BLKIF_OP_FLUSH_DISKCACHE ? ", flush" :
-	       dev->flush_op == BLKIF_OP_WRITE_BARRIER ? ", barrier" : ", no flush");
+	       dev->flush_op == BLKIF_OP_FLUSH_DISKCACHE ? ", flush"
+	       : dev->flush_op == BLKIF_OP_WRITE_BARRIER ? ", barrier"
+	                                                 : ", no flush");
 	return 0;
 unbind_port:
 	evtchn_unbind(dev->port);
@@ -153,7 +151,7 @@ release_slots:
 release_ring:
 	blkfront_ring_fini(dev);
 fail:
-	printf("blkfront: %s: handshake with %s failed (%d)\n", dev->bus.node,
-	       dev->bus.backend, err);
+	printf("blkfront: %s: handshake with %s failed (%d)\n", dev->bus.node, dev->bus.backend,
+	       err);
 	return err;
 }

@@ -23,8 +23,8 @@
  * `sel` from `pending` into `fired` (both bitmaps of EVTCHN_NR_PORTS bits
  * as 32-bit words). Returns the number of ports moved.
  */
-static inline unsigned int evtchn_scan(uint64_t sel, uint32_t *pending,
-				       const uint32_t *mask, uint32_t *fired)
+static inline unsigned int evtchn_scan(uint64_t sel, uint32_t *pending, const uint32_t *mask,
+                                       uint32_t *fired)
 {
 	unsigned int moved = 0, w;
 
@@ -34,7 +34,7 @@ static inline unsigned int evtchn_scan(uint64_t sel, uint32_t *pending,
 		sel &= sel - 1;
 		for (w = 2 * word; w < 2 * word + 2; w++) {
 			uint32_t take = __atomic_load_n(&pending[w], __ATOMIC_ACQUIRE) &
-					~__atomic_load_n(&mask[w], __ATOMIC_RELAXED);
+			                ~__atomic_load_n(&mask[w], __ATOMIC_RELAXED);
 
 			if (take == 0)
 				continue;

@@ -25,8 +25,8 @@ static unsigned int gnttab_in_use;
 static int gnttab_map_frames(uint64_t base)
 {
 	struct xen_add_to_physmap xatp = {
-		.domid = DOMID_SELF,
-		.space = XENMAPSPACE_grant_table,
+	    .domid = DOMID_SELF,
+	    .space = XENMAPSPACE_grant_table,
 	};
 	unsigned int i;
 	long rc;
@@ -89,8 +89,8 @@ int gnttab_end(grant_ref_t ref)
 	do {
 		if (flags & (GTF_reading | GTF_writing))
 			return -EBUSY;
-	} while (!__atomic_compare_exchange_n(&e->flags, &flags, 0, false,
-					      __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
+	} while (!__atomic_compare_exchange_n(&e->flags, &flags, 0, false, __ATOMIC_SEQ_CST,
+	                                      __ATOMIC_ACQUIRE));
 	gnttab_next[ref] = gnttab_free_head;
 	gnttab_free_head = ref;
 	gnttab_in_use--;

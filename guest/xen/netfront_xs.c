@@ -49,8 +49,7 @@ static int netfront_read_mac(struct netfront *dev)
 	len = xs_read(XS_TX_NONE, path, text, sizeof(text));
 	if (len < 0)
 		return len;
-	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5]) != 6)
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
 		return -EINVAL;
 	for (i = 0; i < 6; i++)
 		dev->mac[i] = (uint8_t)b[i];
@@ -141,9 +140,8 @@ int netfront_connect(struct netfront *dev)
 	dev->connected = true;
 	xenbus_watch_backend(&dev->bus, netfront_backend_changed, dev);
 	printf("netfront: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, %u rx and %u tx buffers\n",
-	       dev->bus.node, dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3],
-	       dev->mac[4], dev->mac[5], (unsigned int)NETFRONT_RX_SIZE,
-	       (unsigned int)NETFRONT_TX_SIZE);
+	       dev->bus.node, dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3], dev->mac[4],
+	       dev->mac[5], (unsigned int)NETFRONT_RX_SIZE, (unsigned int)NETFRONT_TX_SIZE);
 	return 0;
 unbind_port:
 	evtchn_unbind(dev->port);
@@ -152,7 +150,7 @@ release_buffers:
 release_rings:
 	netfront_rings_fini(dev);
 fail:
-	printf("netfront: %s: handshake with %s failed (%d)\n", dev->bus.node,
-	       dev->bus.backend, err);
+	printf("netfront: %s: handshake with %s failed (%d)\n", dev->bus.node, dev->bus.backend,
+	       err);
 	return err;
 }

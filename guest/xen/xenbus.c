@@ -27,8 +27,7 @@ int xenbus_find(const char *type, struct xenbus_dev *dev)
 	n = xs_directory(XS_TX_NONE, dir, names, sizeof(names));
 	if (n <= 0)
 		return n == 0 || n == -ENOENT ? -ENODEV : n;
-	if (snprintf(dev->node, sizeof(dev->node), "%s/%s", dir, names) >=
-	    (int)sizeof(dev->node))
+	if (snprintf(dev->node, sizeof(dev->node), "%s/%s", dir, names) >= (int)sizeof(dev->node))
 		return -ENAMETOOLONG;
 	xenbus_path(path, sizeof(path), dev->node, "backend");
 	n = xs_read(XS_TX_NONE, path, dev->backend, sizeof(dev->backend));
@@ -68,8 +67,7 @@ enum xenbus_state xenbus_backend_state(struct xenbus_dev *dev)
 	return (enum xenbus_state)v;
 }
 
-int xenbus_wait_backend(struct xenbus_dev *dev, enum xenbus_state want,
-			uint64_t timeout_ns)
+int xenbus_wait_backend(struct xenbus_dev *dev, enum xenbus_state want, uint64_t timeout_ns)
 {
 	uint64_t deadline = timer_ns() + timeout_ns;
 	enum xenbus_state st;

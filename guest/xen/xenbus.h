@@ -15,10 +15,10 @@
 #include "xen/xenstore.h"
 
 struct xenbus_dev {
-	char node[48];     /* ours, relative: "device/vbd/51712" */
-	char backend[96];  /* the backend's, absolute */
+	char node[48];    /* ours, relative: "device/vbd/51712" */
+	char backend[96]; /* the backend's, absolute */
 	domid_t backend_id;
-	int state_watch;   /* xs watch id on <backend>/state, or -1 */
+	int state_watch; /* xs watch id on <backend>/state, or -1 */
 };
 
 /* The first device of `type` ("vif", "vbd"). -ENODEV if there is none. */
@@ -40,8 +40,7 @@ enum xenbus_state xenbus_backend_state(struct xenbus_dev *dev);
  * Wait (sleeping) until the backend reaches `want`. -ENOTCONN if it went
  * to Closing/Closed instead, -ETIMEDOUT after `timeout_ns`.
  */
-int xenbus_wait_backend(struct xenbus_dev *dev, enum xenbus_state want,
-			uint64_t timeout_ns);
+int xenbus_wait_backend(struct xenbus_dev *dev, enum xenbus_state want, uint64_t timeout_ns);
 
 /* Read a decimal key of the backend; `def` if absent. */
 uint64_t xenbus_backend_u64(struct xenbus_dev *dev, const char *key, uint64_t def);

@@ -6,10 +6,10 @@
 
 #include "xen/xs_wire.h"
 
-int xs_wire_encode(void *buf, size_t size, uint32_t type, uint32_t req_id,
-		   uint32_t tx_id, const struct xs_part *parts, unsigned int n)
+int xs_wire_encode(void *buf, size_t size, uint32_t type, uint32_t req_id, uint32_t tx_id,
+                   const struct xs_part *parts, unsigned int n)
 {
-	struct xsd_sockmsg hdr = { .type = type, .req_id = req_id, .tx_id = tx_id };
+	struct xsd_sockmsg hdr = {.type = type, .req_id = req_id, .tx_id = tx_id};
 	char *out = buf;
 	uint32_t total = 0;
 	unsigned int i;
@@ -70,8 +70,7 @@ int xs_wire_result(const struct xs_msg *msg, uint32_t type)
 	return msg->type == type ? 0 : -EBADMSG;
 }
 
-int xs_wire_event(const struct xs_msg *msg, const char **path,
-		  const char **token)
+int xs_wire_event(const struct xs_msg *msg, const char **path, const char **token)
 {
 	size_t plen, tlen;
 

@@ -38,8 +38,8 @@ struct xs_msg {
  * message length, -E2BIG if the payload exceeds XENSTORE_PAYLOAD_MAX or
  * -ENOSPC if `size` is too small.
  */
-int xs_wire_encode(void *buf, size_t size, uint32_t type, uint32_t req_id,
-		   uint32_t tx_id, const struct xs_part *parts, unsigned int n);
+int xs_wire_encode(void *buf, size_t size, uint32_t type, uint32_t req_id, uint32_t tx_id,
+                   const struct xs_part *parts, unsigned int n);
 
 /*
  * Parse the message at the start of `buf` (`len` bytes available).
@@ -58,8 +58,7 @@ int xs_wire_error(const struct xs_msg *msg);
 int xs_wire_result(const struct xs_msg *msg, uint32_t type);
 
 /* XS_WATCH_EVENT: "path\0token\0". 0 or -EBADMSG. */
-int xs_wire_event(const struct xs_msg *msg, const char **path,
-		  const char **token);
+int xs_wire_event(const struct xs_msg *msg, const char **path, const char **token);
 
 /*
  * Step through an XS_DIRECTORY reply ("a\0b\0"): sets *name to the entry

@@ -15,8 +15,7 @@
  * up Xen basics and the console, parses the DTB, and runs main(). Never
  * returns.
  */
-void arch_start(uintptr_t dtb, uint32_t start_lo, uint32_t start_hi)
-	__attribute__((noreturn));
+void arch_start(uintptr_t dtb, uint32_t start_lo, uint32_t start_hi) __attribute__((noreturn));
 
 /* The virtual counter value at the guest's first instruction. */
 uint64_t arch_boot_count(void);
@@ -45,9 +44,8 @@ struct arch_exception_frame {
 #define ARCH_PSR_T (1u << 5)
 
 /* Report an unexpected exception on the console and crash the domain. */
-void arch_exception(enum arch_exception_kind kind,
-		    const struct arch_exception_frame *frame)
-	__attribute__((noreturn));
+void arch_exception(enum arch_exception_kind kind, const struct arch_exception_frame *frame)
+    __attribute__((noreturn));
 
 /* Stop loudly: message and a backtrace of the caller, then SHUTDOWN_crash. */
 void arch_panic(const char *msg) __attribute__((noreturn));

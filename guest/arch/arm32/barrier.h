@@ -7,7 +7,7 @@
 #ifndef GUEST_ARCH_BARRIER_H
 #define GUEST_ARCH_BARRIER_H
 
-#define mb()  __asm__ volatile("dmb ish" ::: "memory")
+#define mb() __asm__ volatile("dmb ish" ::: "memory")
 #define rmb() __asm__ volatile("dmb ish" ::: "memory")
 #define wmb() __asm__ volatile("dmb ishst" ::: "memory")
 

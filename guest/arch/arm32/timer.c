@@ -31,8 +31,7 @@ uint32_t timer_frequency(void)
 static uint64_t timer_count_to_ns(uint64_t count, uint32_t freq)
 {
 	/* Split to avoid overflowing 64 bits for counts beyond ~5 hours. */
-	return count / freq * 1000000000ull +
-	       count % freq * 1000000000ull / freq;
+	return count / freq * 1000000000ull + count % freq * 1000000000ull / freq;
 }
 
 uint64_t timer_ns(void)
@@ -44,7 +43,7 @@ uint64_t timer_ns(void)
 
 static void timer_write_ctl(uint32_t ctl)
 {
-	__asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" :: "r"(ctl) : "memory");
+	__asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(ctl) : "memory");
 }
 
 static void timer_irq(unsigned int irq)
@@ -62,12 +61,12 @@ void timer_init(void)
 void timer_set_deadline(uint64_t deadline_ns)
 {
 	uint32_t freq = timer_frequency();
-	uint64_t cval = deadline_ns / 1000000000ull * freq +
-			deadline_ns % 1000000000ull * freq / 1000000000ull;
+	uint64_t cval =
+	    deadline_ns / 1000000000ull * freq + deadline_ns % 1000000000ull * freq / 1000000000ull;
 
 	/* CNTV_CVAL (B4.1.29): fires when CNTVCT >= CVAL. */
-	__asm__ volatile("mcrr p15, 3, %0, %1, c14" ::
-			 "r"((uint32_t)cval), "r"((uint32_t)(cval >> 32)));
+	__asm__ volatile("mcrr p15, 3, %0, %1, c14" ::"r"((uint32_t)cval),
+	                 "r"((uint32_t)(cval >> 32)));
 	timer_write_ctl(CNTV_CTL_ENABLE);
 }
 

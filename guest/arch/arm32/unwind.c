@@ -96,14 +96,14 @@ static int unwind_opcodes(const uint32_t *entry, struct unwind_ops *ops)
 	if (word == EXIDX_CANTUNWIND)
 		return -1;
 	if (word & 0x80000000u) {
-		if ((word >> 24) != 0x80)	/* inline: personality 0 only */
+		if ((word >> 24) != 0x80) /* inline: personality 0 only */
 			return -1;
 		unwind_take(ops, word, 2);
 		return 0;
 	}
 	tab = (const uint32_t *)(uintptr_t)unwind_prel31(&entry[1]);
 	if (!unwind_in_image(tab) || !(*tab & 0x80000000u))
-		return -1;	/* a generic (C++) personality routine */
+		return -1; /* a generic (C++) personality routine */
 	word = *tab;
 	if ((word >> 24 & 0xf) == 0) {
 		unwind_take(ops, word, 2);
@@ -156,8 +156,8 @@ static uint32_t unwind_uleb128(const struct unwind_ops *ops, unsigned int *i)
 }
 
 /* One opcode with a second byte or more (section 10.3). */
-static int unwind_exec_long(uint32_t vrs[16], uint8_t op,
-			    const struct unwind_ops *ops, unsigned int *i)
+static int unwind_exec_long(uint32_t vrs[16], uint8_t op, const struct unwind_ops *ops,
+                            unsigned int *i)
 {
 	uint8_t arg = *i < ops->n ? ops->op[*i] : 0;
 
@@ -200,13 +200,13 @@ static int unwind_exec(uint32_t vrs[16], const struct unwind_ops *ops)
 			vrs[VRS_SP] = vrs[op & 0x0f];
 		else if ((op & 0xf0) == 0xa0)
 			err = unwind_pop(vrs, ((0xff0u >> (7 - (op & 7))) & 0xff0u) |
-					      (op & 8 ? 1u << VRS_LR : 0));
+			                          (op & 8 ? 1u << VRS_LR : 0));
 		else if (op == 0xb0)
 			break;
 		else if ((op & 0xf8) == 0xb8 || (op & 0xf8) == 0xd0)
 			vrs[VRS_SP] += ((op & 7u) + 1) * 8 + ((op & 0xf8) == 0xb8 ? 4 : 0);
-		else if ((op & 0xf0) == 0x80 || op == 0xb1 || op == 0xb2 ||
-			 op == 0xb3 || op == 0xc8 || op == 0xc9)
+		else if ((op & 0xf0) == 0x80 || op == 0xb1 || op == 0xb2 || op == 0xb3 ||
+		         op == 0xc8 || op == 0xc9)
 			err = unwind_exec_long(vrs, op, ops, &i);
 		else
 			err = -1;
@@ -218,7 +218,7 @@ static int unwind_exec(uint32_t vrs[16], const struct unwind_ops *ops)
 
 static void unwind_print(unsigned int depth, uint32_t pc)
 {
-	char num[3] = { (char)('0' + depth / 10), (char)('0' + depth % 10), 0 };
+	char num[3] = {(char)('0' + depth / 10), (char)('0' + depth % 10), 0};
 
 	console_puts("guest: backtrace #");
 	console_puts(num);

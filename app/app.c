@@ -6,6 +6,7 @@
 
 #include "net/net.h"
 #include "plat/plat.h"
+#include "store/service.h"
 
 struct app_service {
 	const char *name;
@@ -18,6 +19,7 @@ struct app_service {
  * store over the network), and they stop bottom up.
  */
 static const struct app_service app_services[] = {
+    {"store", store_service_start, store_service_stop},
     {"net", net_start, NULL},
 };
 

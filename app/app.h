@@ -7,8 +7,8 @@
 #define APP_APP_H
 
 /*
- * Start every service in order (the network now; the store, TLS, HTTP, Git
- * and DNS as they come). A service that fails to start is logged with its
+ * Start every service in order (the store, the network; TLS, HTTP, Git and
+ * DNS as they come). A service that fails to start is logged with its
  * reason and the others go on; each one started registers its shutdown
  * hook, so they stop in reverse order. Returns how many started.
  */

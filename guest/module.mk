@@ -75,7 +75,7 @@ $(GUEST_OUT)/%.o: $(GUEST_SRC)/%.S $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk
 # The services: app_start() (app/app.c) and everything it starts, in the
 # library net/module.mk builds. main.c calls app_start(), so the link takes
 # what it needs from the archive.
-GUEST_LIBS = $(NET_GUEST_LIB)
+GUEST_LIBS = $(NET_GUEST_LIB) $(STORE_OUT)/guest/libstore.a
 GUEST_LIBS_LDFLAGS =
 
 # The link of guest.elf in $(@D) from the objects among the prerequisites.

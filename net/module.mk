@@ -30,7 +30,7 @@ NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c plat/conf.c pla
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
 	app/app.h
 
-NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I.
+NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I. -Istore
 # Third-party code gets warnings but not -Werror: a warning there is not ours to fix.
 NET_LWIP_WARN := -Wall -Wextra -Wno-unused-parameter
 NET_OUR_WARN := -Wall -Wextra -Werror
@@ -88,12 +88,14 @@ plat_host_objs = $(call net_objs,$(1)) $(addprefix $(NET_OUT)/$(1)/,$(PLAT_HOST_
 .PHONY: host host-run
 host: $(HOST_OUT)/appliance $(HOST_OUT)/appliance-san $(HOST_OUT)/confcheck
 
-$(HOST_OUT)/appliance: $(call plat_host_objs,host)
+# The store comes from store/module.mk's flavours (included later, hence
+# the literal paths): optimised for the twin, sanitized for the tests' twin.
+$(HOST_OUT)/appliance: $(call plat_host_objs,host) $(B)/store/host/libstore.a
 	@mkdir -p $(@D)
 	@echo "host: LD $@"
 	@$(NET_HOST_CC) $^ -o $@
 
-$(HOST_OUT)/appliance-san: $(call plat_host_objs,host-san)
+$(HOST_OUT)/appliance-san: $(call plat_host_objs,host-san) $(B)/store/unit/libstore.a
 	@mkdir -p $(@D)
 	@echo "host: LD $@"
 	@$(NET_HOST_CC) $(NET_SAN_FLAGS) $^ -o $@

@@ -10,13 +10,13 @@
 # the host and the guest; it reaches the disk only through plat_blk_*.
 
 STORE_SRC := sha1.c object.c delta.c zip.c pack.c packw.c log.c store.c refs.c walk.c \
-	gc.c serve.c content.c
+	gc.c serve.c content.c service.c
 STORE_HDR := $(wildcard store/*.h)
 STORE_ZLIB := $(B)/src/zlib
 STORE_ZLIB_SRC := adler32.c compress.c crc32.c deflate.c inflate.c inftrees.c inffast.c trees.c zutil.c
 STORE_OUT := $(B)/store
 STORE_WARN := -std=c11 -Wall -Wextra -Werror
-STORE_INC := -Istore -I$(STORE_ZLIB)
+STORE_INC := -Istore -I$(STORE_ZLIB) -I.
 
 # $(call store_flavour,NAME,CC,CFLAGS): objects of the store and zlib, and
 # $(STORE_OUT)/NAME/libstore.a holding both.

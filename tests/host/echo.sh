@@ -47,6 +47,24 @@ check "SIGTERM: exit status 0" [ $? = 0 ]
 check "SIGTERM: logged" grep -q "signal 15: shutting down" "$WORK/static.log"
 check "no sanitizer report" bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime error|panic' '$WORK/static.log'"
 
+# ---- the store as a service, on a disk image ----
+STORECTL=${STORECTL:-build/host/storectl}
+"$STORECTL" init "$WORK/store.img" 16M >/dev/null
+twin_start "$WORK/store.log" "$WORK/static.conf" 02:00:00:00:00:05 --disk "$WORK/store.img"
+if check "store service: opened at start" wait_log "$WORK/store.log" "store: opened in [0-9]+ ms" 10; then
+	check "store service: the network started after it" wait_log "$WORK/store.log" "net: ready" 10
+	check "store service: storectl refuses the running twin's image" \
+		bash -c "! '$STORECTL' fsck '$WORK/store.img' 2>'$WORK/busy.err' && grep -q 'in use by another process' '$WORK/busy.err'"
+fi
+twin_stop
+check "store service: exit status 0" [ $? = 0 ]
+check "store service: closed cleanly on SIGTERM, after the other services" \
+	grep -q "store: closed cleanly" "$WORK/store.log"
+check "store service: the image is whole after the stop" "$STORECTL" fsck "$WORK/store.img"
+# Without a disk the store does not start, and says why; the rest runs.
+check "no disk: the store says why and the network still starts" \
+	bash -c "grep -q 'store: no block device' '$WORK/static.log' && grep -q 'net: ready' '$WORK/static.log'"
+
 # ---- a device that refuses frames ----
 # HOST_TAP_EAGAIN_EVERY=3: every third frame the twin sends is refused
 # (-EAGAIN), as a full netfront ring would refuse it. The tx-space callback

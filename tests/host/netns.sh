@@ -54,10 +54,12 @@ netns_setup() {
 		ip -n "$NS" link set tap0 up
 }
 
+# twin_start LOG CONF MAC [ARG...]: the twin in the namespace, ARGs added.
 twin_start() {
 	local log=$1 conf=$2 mac=$3
+	shift 3
 	# Not through in_ns: $! must be the twin itself (ip netns exec execs it).
-	ip netns exec "$NS" "$TWIN" --conf "$conf" --tap tap0 --mac "$mac" >"$log" 2>&1 &
+	ip netns exec "$NS" "$TWIN" --conf "$conf" --tap tap0 --mac "$mac" "$@" >"$log" 2>&1 &
 	TWIN_PID=$!
 	PIDS+=("$TWIN_PID")
 }

@@ -39,7 +39,7 @@ GUEST_C := arch/arm32/mmu.c arch/arm32/exception.c arch/arm32/unwind.c \
 	xen/xen.c xen/events.c xen/console.c xen/gnttab.c \
 	xen/xs_wire.c xen/xenstore.c xen/xenbus.c xen/shutdown.c \
 	xen/blkfront.c xen/blkfront_xs.c xen/netfront.c xen/netfront_xs.c \
-	entropy.c plat_xen.c selftest.c main.c
+	entropy.c plat_xen.c selftest.c selftest_store.c main.c
 # Files whose code runs with the MMU off.
 GUEST_EARLY_C := arch/arm32/mmu.c arch/arm32/boot.c
 
@@ -162,4 +162,4 @@ TEST_DEPS += $(GUEST_UNIT_BINS) $(GUEST_UNIT_OUT)/fuzz_xs_reply
 # boots the product image and checks that it refuses them.
 TEST_DEPS += $(B)/image/test/qemu-virt.img
 TEST_SUITES += "tests/qemu/guest-blk.sh qemu-virt" "tests/qemu/guest-crash.sh qemu-virt" \
-	"tests/qemu/guest-refuse.sh qemu-virt"
+	"tests/qemu/guest-refuse.sh qemu-virt" "STORECTL=$(STORECTL) tests/qemu/store-stall.sh qemu-virt"

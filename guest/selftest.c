@@ -275,6 +275,7 @@ static const struct {
     {"exec", GUEST_TEST_BUILD ? selftest_exec : NULL},
     {"write", GUEST_TEST_BUILD ? selftest_write : NULL},
     {"stuck", GUEST_TEST_BUILD ? selftest_stuck : NULL},
+    {"storewrite", GUEST_TEST_BUILD ? selftest_storewrite : NULL},
 };
 
 void selftest_run(void)

@@ -19,6 +19,9 @@
  *   stuck  print far more than the console ring holds with IRQs masked,
  *          then crash: with xenconsoled stopped (dom0 does that), the
  *          console must give up waiting rather than hang the guest.
+ *   storewrite  20 s after boot, stream a 10 MiB push into the store 64 KiB
+ *          per turn of the loop and time every call (the loop's longest
+ *          stall), then add the same as one whole-buffer call.
  *
  * Any other value (shutdown, net: dom0's own tests) does nothing here.
  */
@@ -31,6 +34,9 @@
 #endif
 
 #define SELFTEST_BLK_BYTES (512u * 1024u)
+
+/* selftest_store.c: selftest=storewrite, a 10 MiB push timed call by call. */
+void selftest_storewrite(void);
 
 /* Run the selected self-test, if any. */
 void selftest_run(void);

@@ -139,6 +139,7 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n, const 
 		r = push(&s, &roots[i], 0, false);
 	while (s.n && r >= 0) {
 		struct item it = s.v[--s.n];
+		uint64_t size, off;
 		uint8_t *data;
 		size_t len;
 		int type;
@@ -150,6 +151,13 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n, const 
 			    : fn                    ? fn(ctx, &it.oid, STORE_OBJ_BLOB, NULL, 0)
 			                            : 0;
 			continue;
+		}
+		/* A root or a tag's target may be a blob too: its header says so. */
+		if (!fn) {
+			if ((r = store_entry_info(st, &it.oid, &type, &size, &off)) < 0)
+				break;
+			if (type == STORE_OBJ_BLOB)
+				continue;
 		}
 		if ((r = store_get(st, &it.oid, &type, &data, &len)))
 			break;

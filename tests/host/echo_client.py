@@ -13,6 +13,10 @@
                                   checked; prints Mbit/s from HOST to us
   echo_client.py pingpong HOST COUNT  COUNT round trips of 64 bytes on one
                                   TCP echo connection; prints the seconds
+  echo_client.py rtt HOST SECONDS  64-byte round trips on one TCP echo
+                                  connection, one every 20 ms, for SECONDS
+                                  or until SIGTERM; prints "N round trips,
+                                  max RTT X ms, failures F"
   echo_client.py closed HOST TRIES  exit 0 if echo, discard and chargen are
                                   off: TCP refused, and none of TRIES UDP
                                   datagrams to echo comes back
@@ -22,6 +26,7 @@ or $ECHO_PORT, $DISCARD_PORT and $CHARGEN_PORT.
 """
 import os
 import selectors
+import signal
 import socket
 import struct
 import sys
@@ -145,6 +150,43 @@ def pingpong(host, count):
     return time.monotonic() - start
 
 
+def rtt_watch(host, seconds):
+    """How long a connection waits while the other end is busy: the worst round trip."""
+    fam, sa = addr(host)
+    n, worst, failures = 0, 0.0, 0
+    end = time.monotonic() + seconds
+    # A background job of a script ignores SIGINT: SIGTERM is the way to stop it.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.settimeout(TIMEOUT)
+        s.connect(sa)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while time.monotonic() < end:
+            msg = os.urandom(64)
+            t0 = time.monotonic()
+            try:
+                s.sendall(msg)
+                got = b""
+                while len(got) < 64:
+                    chunk = s.recv(64 - len(got))
+                    if not chunk:
+                        raise ConnectionError("closed")
+                    got += chunk
+                if got != msg:
+                    raise ValueError("content differs")
+            except (OSError, ValueError):
+                failures += 1
+                break
+            worst = max(worst, time.monotonic() - t0)
+            n += 1
+            time.sleep(0.02)
+    except KeyboardInterrupt:
+        pass
+    print(f"{n} round trips, max RTT {worst * 1000:.0f} ms, failures {failures}", flush=True)
+    return failures == 0 and n > 0
+
+
 def tcp_refused(host, port):
     fam, sa = addr(host, port)
     s = socket.socket(fam, socket.SOCK_STREAM)
@@ -233,6 +275,10 @@ def main():
         return
     if mode == "pingpong":
         print(f"{pingpong(host, size):.3f}")
+        return
+    if mode == "rtt":
+        if not rtt_watch(host, size):
+            sys.exit(1)
         return
     if mode == "closed":
         closed(host, size)

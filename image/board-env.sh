@@ -35,8 +35,11 @@ if [ -n "$UBOOT_DEFCONFIG" ] && { [ -z "$DTB" ] || [ -z "$FDT_ADDR" ]; }; then
 fi
 
 # dom0's init reads the appliance.* keys; modules are comma-separated there.
+# dom0 keeps time with the ARM generic timer, the counter Xen and the guest
+# use too: the wall clock it hands Xen is then tied to their time, not to a
+# board timer that may drift against it (hypervisor/dom0/clockskew.c).
 modules=$(printf '%s' "$DOM0_MODULES" | tr -s ' ' ',')
-DOM0_BOOTARGS="$DOM0_CMDLINE appliance.boot=$BOOT_DEV appliance.store=$STORE_DEV appliance.modules=$modules"
+DOM0_BOOTARGS="$DOM0_CMDLINE clocksource=arch_sys_counter appliance.boot=$BOOT_DEV appliance.store=$STORE_DEV appliance.modules=$modules"
 
 # Quote for the shell that evals us: single quotes, with ' written '\''.
 emit() {

@@ -236,7 +236,7 @@ int plat_config_get(const char *key, char *buf, size_t size)
 	snprintf(path, sizeof(path), PLAT_CONFIG_PREFIX "%s", key);
 	len = xs_read(XS_TX_NONE, path, buf, size);
 	if (len == -ENOSPC)
-		plat_log("config", "refused %s: does not fit in %zu bytes", path, size);
+		plat_log("config", "refused %s: does not fit in %u bytes", path, (unsigned)size);
 	if (len < 0)
 		return len;
 	if ((size_t)len != strlen(buf))

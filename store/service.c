@@ -33,11 +33,12 @@ int store_service_start(void)
 	}
 	plat_mem_stats(&after);
 	store_stats(service_store, &s);
-	plat_log("store", "opened in %llu ms: %u objects, %llu of %llu KiB of log, heap +%zu KiB",
+	plat_log("store", "opened in %llu ms: %u objects, %llu of %llu KiB of log, heap +%u KiB",
 	         (unsigned long long)((plat_now_ns() - t0) / 1000000u), (unsigned)s.objects,
 	         (unsigned long long)(s.log_used >> 10), (unsigned long long)(s.log_size >> 10),
-	         (after.heap_used > before.heap_used ? after.heap_used - before.heap_used : 0) >>
-	             10);
+	         (unsigned)((after.heap_used > before.heap_used ? after.heap_used - before.heap_used
+	                                                        : 0) >>
+	                    10));
 	return 0;
 }
 

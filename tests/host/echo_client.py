@@ -153,8 +153,9 @@ def pingpong(host, count):
 def rtt_watch(host, seconds):
     """How long a connection waits while the other end is busy: the worst round trip."""
     fam, sa = addr(host)
-    n, worst, failures = 0, 0.0, 0
-    end = time.monotonic() + seconds
+    n, worst, worst_at, slow, failures, first = 0, 0.0, 0.0, 0, 0, 0.0
+    start = time.monotonic()
+    end = start + seconds
     # A background job of a script ignores SIGINT: SIGTERM is the way to stop it.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
@@ -178,12 +179,19 @@ def rtt_watch(host, seconds):
             except (OSError, ValueError):
                 failures += 1
                 break
-            worst = max(worst, time.monotonic() - t0)
+            rtt = time.monotonic() - t0
+            # The first one waits for ARP and the path to warm up: not a stall.
+            if n == 0:
+                first = rtt
+            elif rtt > worst:
+                worst, worst_at = rtt, t0 - start
+            slow += n > 0 and rtt > 0.2
             n += 1
             time.sleep(0.02)
     except KeyboardInterrupt:
         pass
-    print(f"{n} round trips, max RTT {worst * 1000:.0f} ms, failures {failures}", flush=True)
+    print(f"{n} round trips, max RTT {worst * 1000:.0f} ms (at {worst_at:.1f} s; the first "
+          f"{first * 1000:.0f} ms), {slow} over 200 ms, failures {failures}", flush=True)
     return failures == 0 and n > 0
 
 

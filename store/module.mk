@@ -9,7 +9,7 @@
 # The same C (and the same zlib, from the pinned Debian source) is built for
 # the host and the guest; it reaches the disk only through plat_blk_*.
 
-STORE_SRC := sha1.c object.c delta.c zip.c pack.c packw.c log.c store.c refs.c walk.c \
+STORE_SRC := sha1.c object.c delta.c zip.c pack.c packscan.c packw.c log.c store.c refs.c walk.c \
 	gc.c serve.c content.c service.c
 STORE_HDR := $(wildcard store/*.h)
 STORE_ZLIB := $(B)/src/zlib

@@ -7,71 +7,42 @@
 #include <string.h>
 
 #include "delta.h"
+#include "pack_int.h"
 
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Type in bits 4-6 of the first byte, size as little-endian base-128. */
-static int parse_type_size(const uint8_t *p, size_t n, struct store_pack_entry_hdr *h)
+/*
+ * An entry header (gitformat-pack): type in bits 4-6 of the first byte,
+ * size as little-endian base-128, then for an ofs-delta the distance back
+ * to its base (big-endian base-128, each continuation adding one), for a
+ * ref-delta the base's id. 1 while `n` bytes are not yet all of it.
+ */
+int store_pack_hdr_try(const uint8_t *p, size_t n, uint64_t off, uint64_t min_off,
+                       struct store_pack_entry_hdr *h)
 {
 	size_t i = 0;
 	int shift = 4;
+	uint64_t dist;
 	uint8_t c;
 
 	if (n == 0)
-		return -EINVAL;
+		return 1;
 	c = p[i++];
 	h->type = (c >> 4) & 7;
 	h->size = c & 15;
 	while (c & 0x80) {
-		if (i >= n || shift > 57)
+		if (i >= n)
+			return 1;
+		if (shift > 57)
 			return -EINVAL;
 		c = p[i++];
 		h->size |= (uint64_t)(c & 0x7f) << shift;
 		shift += 7;
 	}
 	h->hdr_len = i;
-	return 0;
-}
-
-/* The ofs-delta distance: big-endian base-128 with an offset per byte. */
-static int parse_ofs(const uint8_t *p, size_t n, struct store_pack_entry_hdr *h, uint64_t *dist)
-{
-	size_t i = h->hdr_len;
-	uint8_t c;
-	uint64_t x;
-
-	if (i >= n)
-		return -EINVAL;
-	c = p[i++];
-	x = c & 0x7f;
-	while (c & 0x80) {
-		if (i >= n || x > (UINT64_MAX >> 8))
-			return -EINVAL;
-		c = p[i++];
-		x = ((x + 1) << 7) | (c & 0x7f);
-	}
-	h->hdr_len = i;
-	*dist = x;
-	return 0;
-}
-
-int store_pack_entry_parse(const struct store_src *src, uint64_t off, uint64_t min_off,
-                           struct store_pack_entry_hdr *h)
-{
-	uint8_t buf[40];
-	size_t n = sizeof(buf);
-	uint64_t dist;
-	int r;
-
-	if (off >= src->size)
-		return -EINVAL;
-	if (src->size - off < n)
-		n = (size_t)(src->size - off);
-	if ((r = src->read(src->ctx, off, buf, n)) || (r = parse_type_size(buf, n, h)))
-		return r;
 	switch (h->type) {
 	case STORE_OBJ_COMMIT:
 	case STORE_OBJ_TREE:
@@ -79,43 +50,52 @@ int store_pack_entry_parse(const struct store_src *src, uint64_t off, uint64_t m
 	case STORE_OBJ_TAG:
 		return 0;
 	case STORE_OBJ_OFS_DELTA:
-		if (parse_ofs(buf, n, h, &dist) || dist == 0 || dist > off - min_off)
+		if (i >= n)
+			return 1;
+		c = p[i++];
+		dist = c & 0x7f;
+		while (c & 0x80) {
+			if (i >= n)
+				return 1;
+			if (dist > (UINT64_MAX >> 8))
+				return -EINVAL;
+			c = p[i++];
+			dist = ((dist + 1) << 7) | (c & 0x7f);
+		}
+		if (dist == 0 || off < min_off || dist > off - min_off)
 			return -EINVAL;
 		h->base_off = off - dist;
+		h->hdr_len = i;
 		return 0;
 	case STORE_OBJ_REF_DELTA:
-		if (n - h->hdr_len < STORE_OID_LEN)
-			return -EINVAL;
-		memcpy(h->base_id.b, buf + h->hdr_len, STORE_OID_LEN);
-		h->hdr_len += STORE_OID_LEN;
+		if (n - i < STORE_OID_LEN)
+			return 1;
+		memcpy(h->base_id.b, p + i, STORE_OID_LEN);
+		h->hdr_len = i + STORE_OID_LEN;
 		return 0;
 	default:
 		return -EINVAL;
 	}
 }
 
+int store_pack_entry_parse(const struct store_src *src, uint64_t off, uint64_t min_off,
+                           struct store_pack_entry_hdr *h)
+{
+	uint8_t buf[40];
+	size_t n = sizeof(buf);
+	int r;
+
+	if (off >= src->size)
+		return -EINVAL;
+	if (src->size - off < n)
+		n = (size_t)(src->size - off);
+	if ((r = src->read(src->ctx, off, buf, n)))
+		return r;
+	/* Incomplete where the source ends: truncated, so malformed. */
+	return store_pack_hdr_try(buf, n, off, min_off, h) ? -EINVAL : 0;
+}
+
 /* ---- indexing ---- */
-
-struct ent {
-	struct store_pack_entry_hdr h;
-	uint64_t off;
-	struct store_oid oid;
-	uint32_t crc;
-	uint8_t type;
-	bool done;
-};
-
-struct ix {
-	struct store_src src; /* the pack without its trailer */
-	struct ent *e;
-	uint32_t n;
-	uint32_t *ofs_kids; /* ofs-deltas by base offset */
-	uint32_t nofs;
-	uint32_t *ref_kids; /* ref-deltas by base id */
-	uint32_t nref;
-	size_t max_obj;
-	uint32_t resolved;
-};
 
 static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
@@ -145,8 +125,7 @@ static int inflate_entry(struct ix *x, struct ent *e, uint8_t **out, size_t *zle
 	return 0;
 }
 
-/* A whole object is known: name it and check its encoding. */
-static int found(struct ix *x, struct ent *e, int type, const uint8_t *data, size_t len)
+int store_pack_found(struct ix *x, struct ent *e, int type, const uint8_t *data, size_t len)
 {
 	int r = store_object_check(type, data, len);
 
@@ -157,89 +136,6 @@ static int found(struct ix *x, struct ent *e, int type, const uint8_t *data, siz
 	e->done = true;
 	x->resolved++;
 	return 0;
-}
-
-/* CRC-32 of the raw bytes [off, end) of the pack, for the .idx. */
-static int crc_raw(struct ix *x, uint64_t off, uint64_t end, uint32_t *crc)
-{
-	uint8_t buf[512];
-	int r = 0;
-
-	*crc = 0;
-	while (off < end && !r) {
-		size_t n = end - off < sizeof(buf) ? (size_t)(end - off) : sizeof(buf);
-		if (!(r = x->src.read(x->src.ctx, off, buf, n)))
-			*crc = store_crc32(*crc, buf, n);
-		off += n;
-	}
-	return r;
-}
-
-/*
- * A blob's id, hashing its content as it is inflated: a large blob is
- * never whole in memory here. *zlen gets the stream's length.
- */
-static int blob_id(struct ix *x, struct ent *e, size_t *zlen)
-{
-	struct store_zip_reader *zr;
-	struct store_sha1 sha;
-	uint8_t buf[STORE_PAGE];
-	size_t got = 1;
-	int r = store_zip_reader_open(&zr, &x->src, e->off + e->h.hdr_len, e->h.size);
-
-	store_sha1_init(&sha);
-	store_object_header(&sha, STORE_OBJ_BLOB, e->h.size);
-	while (!r && got)
-		if (!(r = store_zip_reader_read(zr, buf, sizeof(buf), &got)))
-			store_sha1_update(&sha, buf, got);
-	if (!r) {
-		*zlen = (size_t)store_zip_reader_consumed(zr);
-		store_sha1_final(&sha, e->oid.b);
-		e->type = STORE_OBJ_BLOB;
-		e->done = true;
-		x->resolved++;
-	}
-	store_zip_reader_close(zr);
-	return r;
-}
-
-/* One entry of pass 1: its compressed length and, for a whole object, its id. */
-static int scan_one(struct ix *x, struct ent *e, size_t *zlen)
-{
-	uint8_t *data;
-	int r;
-
-	if (e->h.size > x->max_obj)
-		return -EFBIG;
-	if (e->h.type == STORE_OBJ_BLOB)
-		return blob_id(x, e, zlen);
-	if ((r = inflate_entry(x, e, &data, zlen)))
-		return r;
-	if (e->h.type < STORE_OBJ_OFS_DELTA)
-		r = found(x, e, e->h.type, data, (size_t)e->h.size);
-	free(data);
-	return r;
-}
-
-/* Pass 1: walk the entries in order, find their lengths, name whole objects. */
-static int scan_entries(struct ix *x, uint64_t end)
-{
-	uint64_t pos = STORE_PACK_HDR;
-
-	for (uint32_t i = 0; i < x->n; i++) {
-		struct ent *e = &x->e[i];
-		size_t zlen;
-		int r;
-
-		e->off = pos;
-		if ((r = store_pack_entry_parse(&x->src, pos, STORE_PACK_HDR, &e->h)) ||
-		    (r = scan_one(x, e, &zlen)))
-			return r;
-		pos += e->h.hdr_len + zlen;
-		if ((r = crc_raw(x, e->off, pos, &e->crc)))
-			return r;
-	}
-	return pos == end ? 0 : -EINVAL;
 }
 
 static struct ix *sort_ctx;
@@ -414,7 +310,7 @@ static int apply_kid(struct ix *x, const struct frame *f, struct ent *c, uint64_
 		r = store_delta_apply(f->data, f->len, delta, (size_t)c->h.size, *out, *out_len);
 	free(delta);
 	if (!r)
-		r = found(x, c, f->type, *out, *out_len);
+		r = store_pack_found(x, c, f->type, *out, *out_len);
 	if (r) {
 		free(*out);
 		*out = NULL;
@@ -531,28 +427,46 @@ static int export_index(struct ix *x, struct store_pack_index *idx)
 	return 0;
 }
 
-int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base_fn get_base,
-                         void *ctx, struct store_pack_index *idx)
+int store_pack_scan_finish(struct store_pack_scan *s, const struct store_src *src,
+                           store_base_fn get_base, void *ctx, struct store_pack_index *idx)
 {
-	struct ix x = {.src = *src, .max_obj = max_obj};
-	uint8_t hdr[STORE_PACK_HDR];
+	struct ix *x = store_pack_scan_ix(s);
 	int r;
 
 	memset(idx, 0, sizeof(*idx));
-	if (src->size < STORE_PACK_HDR)
-		return -EINVAL;
-	if ((r = src->read(src->ctx, 0, hdr, sizeof(hdr))) ||
-	    (r = store_pack_header(hdr, src->size + 20, &x.n)))
+	x->src = *src;
+	x->ofs_kids = x->ref_kids = NULL;
+	x->nofs = x->nref = 0;
+	if (!(r = build_kids(x)) && !(r = resolve_in_pack(x)) &&
+	    !(r = resolve_thin(x, get_base, ctx, &idx->thin_bases)))
+		r = export_index(x, idx);
+	free(x->ofs_kids);
+	free(x->ref_kids);
+	x->ofs_kids = x->ref_kids = NULL;
+	return r;
+}
+
+int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base_fn get_base,
+                         void *ctx, struct store_pack_index *idx)
+{
+	struct store_pack_scan *s;
+	uint8_t *buf = malloc(65536);
+	int r = buf ? store_pack_scan_begin(&s, max_obj) : -ENOMEM;
+
+	memset(idx, 0, sizeof(*idx));
+	if (r) {
+		free(buf);
 		return r;
-	x.e = calloc(x.n + 1, sizeof(*x.e));
-	if (!x.e)
-		return -ENOMEM;
-	if (!(r = scan_entries(&x, src->size)) && !(r = build_kids(&x)) &&
-	    !(r = resolve_in_pack(&x)) && !(r = resolve_thin(&x, get_base, ctx, &idx->thin_bases)))
-		r = export_index(&x, idx);
-	free(x.ofs_kids);
-	free(x.ref_kids);
-	free(x.e);
+	}
+	for (uint64_t off = 0; off < src->size && !r; off += 65536) {
+		size_t n = src->size - off < 65536 ? (size_t)(src->size - off) : 65536;
+		if (!(r = src->read(src->ctx, off, buf, n)))
+			r = store_pack_scan_feed(s, buf, n);
+	}
+	if (!r && !(r = store_pack_scan_done(s, 0)))
+		r = store_pack_scan_finish(s, src, get_base, ctx, idx);
+	store_pack_scan_free(s);
+	free(buf);
 	return r;
 }
 

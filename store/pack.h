@@ -69,6 +69,25 @@ int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base
  */
 int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base_fn get_base,
                          void *ctx, struct store_pack_index *idx);
+/*
+ * Pass 1 of indexing fed as the bytes arrive (a push): every entry's
+ * header, its stream inflated on the way (whole objects hashed, so blobs
+ * are never whole in memory; commits, trees and tags checked), its CRC.
+ * Feed the pack in order, in pieces of any size; store_pack_scan_done
+ * checks that every entry came and exactly `trailer` bytes after them (20
+ * when the trailer was fed, 0 if not); store_pack_scan_finish resolves the
+ * deltas from the pack's bytes in `src` (the pack without its trailer)
+ * and fills `idx`. Memory: ~44 KiB of zlib state, ~96 bytes an entry, and
+ * one commit, tree or tag at a time.
+ */
+struct store_pack_scan;
+int store_pack_scan_begin(struct store_pack_scan **s, size_t max_obj);
+int store_pack_scan_feed(struct store_pack_scan *s, const void *data, size_t len);
+int store_pack_scan_done(struct store_pack_scan *s, size_t trailer);
+int store_pack_scan_finish(struct store_pack_scan *s, const struct store_src *src,
+                           store_base_fn get_base, void *ctx, struct store_pack_index *idx);
+void store_pack_scan_free(struct store_pack_scan *s); /* NULL is fine */
+
 /* Check a pack's 12-byte header against its length (trailer included); *n = objects. */
 int store_pack_header(const uint8_t hdr[STORE_PACK_HDR], uint64_t len, uint32_t *n);
 void store_pack_index_free(struct store_pack_index *idx);

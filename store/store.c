@@ -381,9 +381,9 @@ struct store_import {
 	struct store_sha1 sha; /* every byte but the last 20 */
 	uint8_t tail[20];      /* the last bytes seen: the trailer, once the pack ends */
 	size_t ntail;
-	uint8_t hdr[STORE_PACK_HDR];
-	uint64_t len; /* bytes so far */
-	int err;      /* the first error; later calls return it */
+	uint64_t len;                 /* bytes so far */
+	struct store_pack_scan *scan; /* pass 1 of indexing, as the bytes arrive */
+	int err;                      /* the first error; later calls return it */
 };
 
 int store_import_begin(struct store *st, uint64_t size_hint, struct store_import **out)
@@ -400,7 +400,12 @@ int store_import_begin(struct store *st, uint64_t size_hint, struct store_import
 		return r;
 	if (!(imp = calloc(1, sizeof(*imp))))
 		return -ENOMEM;
+	if ((r = store_pack_scan_begin(&imp->scan, st->max_obj))) {
+		free(imp);
+		return r;
+	}
 	if ((r = store_log_rec_begin(&st->log, STORE_LOG_PACK, false))) {
+		store_pack_scan_free(imp->scan);
 		free(imp);
 		return r;
 	}
@@ -430,27 +435,13 @@ static void import_hash(struct store_import *imp, const uint8_t *p, size_t len)
 	imp->ntail += len - out;
 }
 
-/* Refuse what is no pack as soon as its header is in, not after the whole upload. */
-static int import_header(struct store_import *imp, const uint8_t *p, size_t len)
-{
-	size_t n;
-	uint32_t count;
-
-	if (imp->len >= STORE_PACK_HDR)
-		return 0;
-	n = STORE_PACK_HDR - (size_t)imp->len < len ? STORE_PACK_HDR - (size_t)imp->len : len;
-	memcpy(imp->hdr + imp->len, p, n);
-	if (imp->len + n < STORE_PACK_HDR)
-		return 0;
-	return store_pack_header(imp->hdr, UINT32_MAX, &count);
-}
-
 int store_import_write(struct store_import *imp, const void *data, size_t len)
 {
 	if (imp->err)
 		return imp->err;
-	if ((imp->err = import_header(imp, data, len)) ||
-	    (imp->err = store_log_rec_write(&imp->st->log, data, len)))
+	/* Each piece is written, and scanned: the work of a piece is bounded by its size. */
+	if ((imp->err = store_log_rec_write(&imp->st->log, data, len)) ||
+	    (imp->err = store_pack_scan_feed(imp->scan, data, len)))
 		return imp->err;
 	import_hash(imp, data, len);
 	imp->len += len;
@@ -499,7 +490,9 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	store_sha1_final(&imp->sha, sum);
 	if (memcmp(sum, imp->tail, 20))
 		return -EINVAL;
-	if ((r = store_pack_index_src(&src, st->max_obj, thin_base, st, &pix)))
+	/* What is left: the deltas, resolved from the device. */
+	if ((r = store_pack_scan_done(imp->scan, 20)) ||
+	    (r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))
 		return r;
 	if (!(r = import_index(st, imp->len, &pix, &rec)))
 		for (uint32_t i = 0; i < pix.n && !r; i++)
@@ -519,6 +512,7 @@ int store_import_end(struct store_import *imp, uint32_t *n_new)
 
 	if (r)
 		store_log_rec_abort(&imp->st->log);
+	store_pack_scan_free(imp->scan);
 	free(imp);
 	return r;
 }
@@ -527,6 +521,7 @@ void store_import_abort(struct store_import *imp)
 {
 	if (imp) {
 		store_log_rec_abort(&imp->st->log);
+		store_pack_scan_free(imp->scan);
 		free(imp);
 	}
 }

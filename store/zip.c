@@ -131,6 +131,74 @@ uint64_t store_zip_reader_consumed(const struct store_zip_reader *zr)
 	return zr->pos - zr->start - zr->z.avail_in;
 }
 
+/* ---- inflating what is pushed in, piece by piece ---- */
+
+struct store_zip_push {
+	z_stream z;
+	uint64_t left; /* output still expected */
+	uint8_t out[CHUNK];
+};
+
+int store_zip_push_open(struct store_zip_push **out, uint64_t out_len)
+{
+	struct store_zip_push *zp = calloc(1, sizeof(*zp));
+
+	if (!zp)
+		return -ENOMEM;
+	if (inflateInit(&zp->z) != Z_OK) {
+		free(zp);
+		return -ENOMEM;
+	}
+	zp->left = out_len;
+	*out = zp;
+	return 0;
+}
+
+int store_zip_push_reset(struct store_zip_push *zp, uint64_t out_len)
+{
+	zp->left = out_len;
+	return inflateReset(&zp->z) == Z_OK ? 0 : -EINVAL;
+}
+
+void store_zip_push_close(struct store_zip_push *zp)
+{
+	if (zp) {
+		inflateEnd(&zp->z);
+		free(zp);
+	}
+}
+
+int store_zip_push_feed(struct store_zip_push *zp, const uint8_t *in, size_t len, size_t *used,
+                        store_zip_out_fn fn, void *ctx)
+{
+	int zs, r;
+
+	zp->z.next_in = (Bytef *)in;
+	zp->z.avail_in = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
+	for (;;) {
+		size_t room = zp->left < sizeof(zp->out) ? (size_t)zp->left : sizeof(zp->out);
+		size_t give = room ? room : 1, n;
+
+		/* With all output out, one byte of room catches a stream that runs long. */
+		zp->z.next_out = zp->out;
+		zp->z.avail_out = (uInt)give;
+		zs = inflate(&zp->z, Z_NO_FLUSH);
+		n = give - zp->z.avail_out;
+		*used = len - zp->z.avail_in;
+		if (n > zp->left)
+			return -EINVAL;
+		zp->left -= n;
+		if (n && fn && (r = fn(ctx, zp->out, n)))
+			return r;
+		if (zs == Z_STREAM_END)
+			return zp->left ? -EINVAL : 1;
+		if (zs == Z_BUF_ERROR || (zs == Z_OK && zp->z.avail_in == 0 && zp->z.avail_out))
+			return 0; /* it wants more input */
+		if (zs != Z_OK)
+			return -EINVAL;
+	}
+}
+
 int store_zip_inflate(const struct store_src *src, uint64_t off, uint8_t *out, size_t out_len,
                       size_t *consumed)
 {

@@ -34,6 +34,22 @@ int store_zip_reader_read(struct store_zip_reader *zr, void *buf, size_t len, si
 uint64_t store_zip_reader_consumed(const struct store_zip_reader *zr);
 void store_zip_reader_close(struct store_zip_reader *zr); /* NULL is fine */
 
+/*
+ * The same, fed: input arrives in pieces (a push from the network) and
+ * output goes to `fn` (may be NULL) as it is made. store_zip_push_feed
+ * takes what it can of `len` bytes (*used) and returns 1 once the stream
+ * ended with exactly `out_len` bytes out (the rest of the piece is not
+ * its), 0 when it wants more input, or an error (-EINVAL for a corrupt,
+ * short or long stream; fn's own error). About 44 KiB of state.
+ */
+typedef int (*store_zip_out_fn)(void *ctx, const uint8_t *data, size_t len);
+struct store_zip_push;
+int store_zip_push_open(struct store_zip_push **zp, uint64_t out_len);
+int store_zip_push_reset(struct store_zip_push *zp, uint64_t out_len);
+int store_zip_push_feed(struct store_zip_push *zp, const uint8_t *in, size_t len, size_t *used,
+                        store_zip_out_fn fn, void *ctx);
+void store_zip_push_close(struct store_zip_push *zp); /* NULL is fine */
+
 /* The same over a buffer. */
 int store_zip_inflate_buf(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
                           size_t *consumed);

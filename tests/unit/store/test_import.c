@@ -16,6 +16,7 @@
 
 #include "fixture.h"
 #include "memblk.h"
+#include "delta.h"
 #include "pack.h"
 #include "sha1.h"
 #include "store.h"
@@ -138,6 +139,48 @@ static void test_stream_in_pieces(void **state)
 		/* The same pack again adds nothing. */
 		assert_int_equal(stream(st, b.p, b.len, pieces[i], &n_new), 0);
 		assert_int_equal(n_new, 0);
+		store_close(st);
+	}
+	free(b.p);
+}
+
+/* A pack with ofs-deltas, fed one byte at a time and in odd pieces: the same objects. */
+static void test_stream_deltas_in_pieces(void **state)
+{
+	static const size_t pieces[] = {1, 3, 64, 4099};
+	char prev[96], next[96];
+	struct store_oid tip;
+	struct store_packw w;
+	struct store *st;
+	struct buf b = {0};
+	uint64_t off;
+	uint32_t n_new;
+	(void)state;
+	snprintf(prev, sizeof(prev), "version %06d of a page long enough to have deltas made of it",
+	         0);
+	assert_int_equal(store_packw_begin(&w, buf_sink, &b, 40), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, prev, strlen(prev), &off), 0);
+	for (int i = 1; i < 40; i++) {
+		uint8_t *d;
+		size_t dlen;
+		snprintf(next, sizeof(next),
+		         "version %06d of a page long enough to have deltas made of it", i);
+		assert_int_equal(store_delta_create((const uint8_t *)prev, strlen(prev),
+		                                    (const uint8_t *)next, strlen(next), 64, &d,
+		                                    &dlen),
+		                 0);
+		assert_int_equal(store_packw_ofs_delta(&w, off, d, dlen, &off), 0);
+		free(d);
+		strcpy(prev, next);
+	}
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	store_object_id(STORE_OBJ_BLOB, prev, strlen(prev), &tip);
+	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		fixture_device(DEV_SIZE);
+		assert_int_equal(store_open(&st, false), 0);
+		assert_int_equal(stream(st, b.p, b.len, pieces[i], &n_new), 0);
+		assert_int_equal(n_new, 40);
+		assert_true(store_has(st, &tip));
 		store_close(st);
 	}
 	free(b.p);
@@ -317,6 +360,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stream_in_pieces),
+cmocka_unit_test(test_stream_deltas_in_pieces),
 	    cmocka_unit_test(test_refused_with_nothing_visible),
 	    cmocka_unit_test(test_exclusive_while_open),
 	    cmocka_unit_test(test_big_blob_bounded),

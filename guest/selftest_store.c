@@ -169,7 +169,7 @@ static void sw_finish(struct sw *s)
 		return;
 	}
 	printf("guest: selftest storewrite: 10 MiB streamed in %llu ms over %u calls; longest "
-	       "write %llu ms, end (pack checked from the device) %llu ms, ref update %llu ms\n",
+	       "write %llu ms, end (deltas resolved, index written) %llu ms, ref update %llu ms\n",
 	       (unsigned long long)(total / 1000000u), s->calls,
 	       (unsigned long long)(s->longest_write / 1000000u),
 	       (unsigned long long)(t_end / 1000000u), (unsigned long long)(t_ref / 1000000u));

@@ -54,18 +54,21 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
               size_t *len);
 /*
  * Add a pack as its bytes arrive (a push): store_import_begin, then
- * store_import_write for each piece, then store_import_end. The bytes go
- * straight into the log; at the end the pack is checked whole from the
- * device (trailer, every entry and delta; thin packs: ref-delta bases may
- * be objects the store holds) and only then are its objects visible. On
- * any error, or store_import_abort, nothing of it is ever visible. While
- * one is open every other write of the store is -EBUSY. `size_hint` (0 if
- * unknown) lets begin make room first: a pack that outgrows the log's free
- * space half-way is -ENOSPC. A header that is no pack's is refused at
+ * store_import_write for each piece, then store_import_end. Each piece
+ * goes straight into the log and through pass 1 of indexing (entry
+ * headers, streams inflated and hashed, commits, trees and tags checked),
+ * so the work of a call is bounded by its piece; the end resolves deltas
+ * (bases read back from the device; thin packs: ref-delta bases may be
+ * objects the store holds) and only then are the objects visible. On any
+ * error, or store_import_abort, nothing of it is ever visible. While one
+ * is open every other write of the store is -EBUSY. `size_hint` (0 if
+ * unknown) lets begin make room first: a pack that outgrows the log's
+ * free space half-way is -ENOSPC. A header that is no pack's is refused at
  * once. Durable with the next ref update. `n_new` (may be NULL) gets the
- * number of objects the pack added. Memory: the log's 68 KiB writer, an
- * entry of ~96 bytes per object while indexing, and each non-blob object
- * (and delta base) whole while it is checked; blobs are hashed in pieces.
+ * number of objects the pack added. Memory: the log's 68 KiB writer, 44
+ * KiB of zlib state, ~96 bytes an object, one commit, tree or tag at a
+ * time, and the delta bases kept while resolving (at most twice the
+ * object limit).
  */
 struct store_import;
 int store_import_begin(struct store *st, uint64_t size_hint, struct store_import **imp);

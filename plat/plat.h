@@ -144,6 +144,13 @@ int plat_blk_info(struct plat_blk_info *info);
  * Synchronous sector I/O: returns when the data is in `buf` (read) or was
  * accepted by the device (write). `buf` needs no particular alignment.
  * -EIO if the device reported an error, -EINVAL if out of range.
+ *
+ * The loop waits meanwhile, so the time of a call is the caller's to
+ * bound: the store never moves more than 64 KiB in one call, and does the
+ * work of a push piece by piece as it arrives (store_import_write). In
+ * QEMU a 10 MiB push stalls the loop for at most ~30 ms at a time
+ * (tests/qemu/store-stall.sh, make bench); a stuck backend is cut off by
+ * blkfront's deadline.
  */
 int plat_blk_read(uint64_t sector, void *buf, uint32_t count);
 int plat_blk_write(uint64_t sector, const void *buf, uint32_t count);

@@ -53,8 +53,10 @@ test: $(TEST_DEPS)
 BENCH_DEPS += images
 BENCH_DEPS += $(STORECTL) $(B)/src/u-boot/.unpacked
 BENCH_SUITES += "store/bench.sh $(STORECTL) $(B)/src/u-boot $(B)/store/bench >&2 && cat $(B)/store/bench/results.md"
+BENCH_DEPS += $(B)/image/test/qemu-virt.img $(STORECTL)
 BENCH_SUITES := tests/bench/sizes.sh "tests/bench/boot.sh $(TEST_BOARDS_QEMU)" \
-	"tests/bench/guest-net.sh qemu-virt" $(BENCH_SUITES)
+	"tests/bench/guest-net.sh qemu-virt" "STORECTL=$(STORECTL) tests/bench/store-stall.sh qemu-virt" \
+	$(BENCH_SUITES)
 .PHONY: bench
 bench: $(BENCH_DEPS)
 	@tests/bench/run.sh $(OUT)/bench/results.md $(BENCH_SUITES)

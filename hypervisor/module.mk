@@ -7,7 +7,10 @@ CROSS_LINUX := arm-linux-gnueabihf-
 HOST_PATH := /usr/bin:$(PATH)
 
 XEN_SRC := $(B)/src/xen
-XEN_MAKE = $(MAKE) -s -C $(XEN_SRC)/xen XEN_TARGET_ARCH=arm32 CROSS_COMPILE=$(CROSS_LINUX)
+# Their builds get none of our command line: `make BOARD=orangepi-pc`
+# would otherwise reach U-Boot's own BOARD through MAKEFLAGS.
+SUBMAKE = env -u MAKEFLAGS -u MFLAGS $(MAKE)
+XEN_MAKE = $(SUBMAKE) -s -C $(XEN_SRC)/xen XEN_TARGET_ARCH=arm32 CROSS_COMPILE=$(CROSS_LINUX)
 
 .PHONY: xen u-boot
 xen: $(B)/xen/xen
@@ -34,10 +37,10 @@ define uboot_rules
 $(B)/u-boot/$(1)/u-boot-sunxi-with-spl.bin: $(UBOOT_SRC)/.unpacked board/$(1)/board.conf hypervisor/module.mk
 	@echo "u-boot: configuring $(1) ($(call board_get,$(1),UBOOT_DEFCONFIG))"
 	@mkdir -p $$(@D)
-	@PATH=$(HOST_PATH) $(MAKE) -s -C $(UBOOT_SRC) O=$$(abspath $$(@D)) CROSS_COMPILE=$(CROSS_LINUX) \
+	@PATH=$(HOST_PATH) $(SUBMAKE) -s -C $(UBOOT_SRC) O=$$(abspath $$(@D)) CROSS_COMPILE=$(CROSS_LINUX) \
 		$(call board_get,$(1),UBOOT_DEFCONFIG) >/dev/null
 	@echo "u-boot: building $(1) (about 75 s)"
-	@PATH=$(HOST_PATH) $(MAKE) -C $(UBOOT_SRC) O=$$(abspath $$(@D)) CROSS_COMPILE=$(CROSS_LINUX) \
+	@PATH=$(HOST_PATH) $(SUBMAKE) -C $(UBOOT_SRC) O=$$(abspath $$(@D)) CROSS_COMPILE=$(CROSS_LINUX) \
 		-j$(shell nproc) >$$(@D)/build.log 2>&1 || \
 		{ tail -20 $$(@D)/build.log; echo "u-boot: $(1) build failed, full log in $$(@D)/build.log"; exit 1; }
 	@test -s $$@ || { echo "u-boot: $(1) produced no $$(@F)"; exit 1; }

@@ -8,13 +8,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
+. tests/qemu/run-lib.sh
 board=${1:?usage: tests/qemu/echo.sh BOARD}
 img=${OUT:-out}/$board.img
 work=${B:-build}/test/echo-$board
 log=$work/serial.log
 CLIENT=tests/host/echo_client.py
 mkdir -p "$work"
-rm -f "$log" "$work/qemu.pid"
 
 # dom0's network self-test: it pings the guest, then leaves it running.
 export QEMU_SELFTEST=net
@@ -30,30 +30,8 @@ export ECHO_PORT
 
 echo "qemu-echo: booting $board, echo forwarded from 127.0.0.1:$ECHO_PORT; serial log in $log"
 start=$(date +%s.%N)
-QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
-	QEMU_PIDFILE=$work/qemu.pid setsid image/qemu.sh "$board" "$img" "$work/run" &
-runner=$!
-# QEMU (under `timeout`, in a process group of its own) by its pid file;
-# image/qemu.sh by its session, in case QEMU has not started yet.
-stop_qemu() {
-	[ -f "$work/qemu.pid" ] && kill "$(cat "$work/qemu.pid")" 2>/dev/null
-	kill -- "-$runner" 2>/dev/null
-	wait "$runner" 2>/dev/null
-}
-trap stop_qemu EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+qemu_run "$board" "$img" "$work"
 
-# wait_for REGEX SECONDS: until the serial log shows REGEX.
-wait_for() {
-	local i
-	for ((i = 0; i < $2 * 2; i++)); do
-		grep -Eq -- "$1" "$log" 2>/dev/null && return 0
-		kill -0 "$runner" 2>/dev/null || return 1
-		sleep 0.5
-	done
-	return 1
-}
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)"; }
 
 if wait_for 'net: ipv4 [0-9.]+/[0-9]+ gateway' 240; then

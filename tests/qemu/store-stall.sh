@@ -12,6 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
+. tests/qemu/run-lib.sh
 board=${1:?usage: tests/qemu/store-stall.sh BOARD}
 img=${B:-build}/image/test/$board.img
 work=${B:-build}/test/store-stall-$board
@@ -19,36 +20,16 @@ log=$work/serial.log
 CLIENT=tests/host/echo_client.py
 STORECTL=${STORECTL:-${B:-build}/host/storectl}
 mkdir -p "$work"
-rm -f "$log" "$work/qemu.pid" "$work/rtt.out"
+rm -f "$work/rtt.out"
 [ -f "$img" ] || { fail "$img exists (make $img)"; done_tests; exit 1; }
 
 export QEMU_CONF="selftest=storewrite echo=on"
 ECHO_PORT=$(free_port)
 export ECHO_PORT
 echo "qemu-store-stall: booting $img, echo on 127.0.0.1:$ECHO_PORT; serial log in $log"
-QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-600} HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
-	QEMU_PIDFILE=$work/qemu.pid setsid image/qemu.sh "$board" "$img" "$work/run" &
-runner=$!
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-600} qemu_run "$board" "$img" "$work"
 watcher=
-stop_all() {
-	[ -z "$watcher" ] || kill "$watcher" 2>/dev/null
-	[ -f "$work/qemu.pid" ] && kill "$(cat "$work/qemu.pid")" 2>/dev/null
-	kill -- "-$runner" 2>/dev/null
-	wait "$runner" 2>/dev/null
-}
-trap stop_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-wait_for() {
-	local i
-	for ((i = 0; i < $2 * 2; i++)); do
-		grep -Eq -- "$1" "$log" 2>/dev/null && return 0
-		kill -0 "$runner" 2>/dev/null || return 1
-		sleep 0.5
-	done
-	return 1
-}
+stop_extra() { [ -z "$watcher" ] || kill "$watcher" 2>/dev/null; }
 
 if wait_for 'echo: tcp and udp port 7' 300 && grep -q 'store: opened in' "$log"; then
 	ok "guest up with echo on and the store open: $(grep -o 'store: opened in.*' "$log" | head -1)"
@@ -82,7 +63,7 @@ check "no round trip waited half a second during the push" \
 wait_for 'selftest storewrite: done|FAILED' 300
 check "for comparison: $(grep -o 'the same 10 MiB as one store_import_pack call.*' "$log" | head -1)" \
 	grep -q 'one store_import_pack call: [0-9]* ms (0)' "$log"
-stop_all
+stop_qemu
 trap - EXIT
 # The disk QEMU ran on: p2 is a whole store that names the pushed blob.
 disk=$work/run/sd.img

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "delta.h"
 #include "memblk.h"
+#include "pack.h"
 
 static uint8_t *template_img;
 static size_t template_size;
@@ -67,6 +69,83 @@ void fixture_tag(struct store *st, const struct store_oid *target, int type, con
 	             "object %s\ntype %s\ntag %s\ntagger " FIXTURE_AUTHOR "\n\nrelease %s\n", hex,
 	             store_type_name(type), name, name);
 	fixture_put(st, STORE_OBJ_TAG, text, (size_t)n, oid);
+}
+
+int buf_sink(void *ctx, const void *data, size_t len)
+{
+	struct buf *b = ctx;
+
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2;
+		b->p = realloc(b->p, b->cap);
+		assert_non_null(b->p);
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+void fixture_chain_pack(struct buf *b, int deltas, struct store_oid *tip)
+{
+	char prev[96], next[96];
+	struct store_packw w;
+	uint64_t off;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(prev, sizeof(prev), "version %06d of a page whose text is long enough to delta",
+	         0);
+	assert_int_equal(store_packw_begin(&w, buf_sink, b, (uint32_t)deltas + 1), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, prev, strlen(prev), &off), 0);
+	for (int i = 1; i <= deltas; i++) {
+		uint8_t *d;
+		size_t dlen;
+		snprintf(next, sizeof(next),
+		         "version %06d of a page whose text is long enough to delta", i);
+		assert_int_equal(store_delta_create((const uint8_t *)prev, strlen(prev),
+		                                    (const uint8_t *)next, strlen(next), 64, &d,
+		                                    &dlen),
+		                 0);
+		assert_int_equal(store_packw_ofs_delta(&w, off, d, dlen, &off), 0);
+		free(d);
+		strcpy(prev, next);
+	}
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	store_object_id(STORE_OBJ_BLOB, prev, strlen(prev), tip);
+}
+
+/* The sanitizer runtime's allocation hooks (its allocator_interface.h, which gcc does not install).
+ */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
+static size_t alloc_largest;
+static int alloc_watching;
+
+static void on_malloc(const volatile void *p, size_t size)
+{
+	(void)p;
+	if (alloc_watching && size > alloc_largest)
+		alloc_largest = size;
+}
+
+static void on_free(const volatile void *p)
+{
+	(void)p;
+}
+
+void watch_allocs(int on)
+{
+	static int installed;
+
+	if (!installed)
+		installed = __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+	if (on)
+		alloc_largest = 0;
+	alloc_watching = on;
+}
+
+size_t largest_alloc(void)
+{
+	return alloc_largest;
 }
 
 struct small_call {

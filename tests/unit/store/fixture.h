@@ -7,6 +7,7 @@
 #define STORE_TEST_FIXTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -23,6 +24,23 @@ void fixture_put(struct store *st, int type, const void *data, size_t len, struc
 /* An annotated tag object naming `target` of `type`. */
 void fixture_tag(struct store *st, const struct store_oid *target, int type, const char *name,
                  struct store_oid *oid);
+/* A growable buffer, and a pack-writer sink that appends to one. */
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+int buf_sink(void *ctx, const void *data, size_t len);
+
+/*
+ * A pack of one blob and `deltas` ofs-deltas, each on the one before (the
+ * longest chain shape); *tip gets the last version's id.
+ */
+void fixture_chain_pack(struct buf *b, int deltas, struct store_oid *tip);
+
+/* Between watch_allocs(1) and watch_allocs(0): the largest single allocation. */
+void watch_allocs(int on);
+size_t largest_alloc(void);
+
 /* fn(arg) on a thread whose stack is `stack` bytes; its return value. */
 int fixture_small_stack(size_t stack, int (*fn)(void *arg), void *arg);
 

@@ -23,44 +23,6 @@
 
 #define DEV_SIZE (16u << 20)
 
-/* The sanitizer runtime's allocation hooks (its allocator_interface.h, which gcc does not install).
- */
-int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
-                                              void (*free_hook)(const volatile void *));
-static size_t biggest;
-static int watching;
-
-static void on_malloc(const volatile void *p, size_t size)
-{
-	(void)p;
-	if (watching && size > biggest)
-		biggest = size;
-}
-
-static void on_free(const volatile void *p)
-{
-	(void)p;
-}
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int buf_sink(void *ctx, const void *data, size_t len)
-{
-	struct buf *b = ctx;
-
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	return 0;
-}
-
 /* Blob i: "blob <i> ..." then `noise` bytes that do not compress. */
 static size_t blob_text(char *text, int i, size_t noise)
 {
@@ -148,33 +110,12 @@ static void test_stream_in_pieces(void **state)
 static void test_stream_deltas_in_pieces(void **state)
 {
 	static const size_t pieces[] = {1, 3, 64, 4099};
-	char prev[96], next[96];
 	struct store_oid tip;
-	struct store_packw w;
 	struct store *st;
-	struct buf b = {0};
-	uint64_t off;
+	struct buf b;
 	uint32_t n_new;
 	(void)state;
-	snprintf(prev, sizeof(prev), "version %06d of a page long enough to have deltas made of it",
-	         0);
-	assert_int_equal(store_packw_begin(&w, buf_sink, &b, 40), 0);
-	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, prev, strlen(prev), &off), 0);
-	for (int i = 1; i < 40; i++) {
-		uint8_t *d;
-		size_t dlen;
-		snprintf(next, sizeof(next),
-		         "version %06d of a page long enough to have deltas made of it", i);
-		assert_int_equal(store_delta_create((const uint8_t *)prev, strlen(prev),
-		                                    (const uint8_t *)next, strlen(next), 64, &d,
-		                                    &dlen),
-		                 0);
-		assert_int_equal(store_packw_ofs_delta(&w, off, d, dlen, &off), 0);
-		free(d);
-		strcpy(prev, next);
-	}
-	assert_int_equal(store_packw_end(&w, NULL), 0);
-	store_object_id(STORE_OBJ_BLOB, prev, strlen(prev), &tip);
+	fixture_chain_pack(&b, 39, &tip);
 	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
 		fixture_device(DEV_SIZE);
 		assert_int_equal(store_open(&st, false), 0);
@@ -284,13 +225,11 @@ static void test_big_blob_bounded(void **state)
 	assert_int_equal(store_packw_end(&w, NULL), 0);
 	fixture_device(DEV_SIZE);
 	assert_int_equal(store_open(&st, false), 0);
-	__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
-	biggest = 0;
-	watching = 1;
+	watch_allocs(1);
 	assert_int_equal(stream(st, b.p, b.len, 16384, NULL), 0);
-	watching = 0;
-	printf("largest allocation importing a 3 MiB blob: %zu bytes\n", biggest);
-	assert_true(biggest <= 128 * 1024);
+	watch_allocs(0);
+	printf("largest allocation importing a 3 MiB blob: %zu bytes\n", largest_alloc());
+	assert_true(largest_alloc() <= 128 * 1024);
 	assert_true(store_has(st, &oid));
 	store_close(st);
 	free(b.p);
@@ -360,7 +299,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stream_in_pieces),
-cmocka_unit_test(test_stream_deltas_in_pieces),
+	    cmocka_unit_test(test_stream_deltas_in_pieces),
 	    cmocka_unit_test(test_refused_with_nothing_visible),
 	    cmocka_unit_test(test_exclusive_while_open),
 	    cmocka_unit_test(test_big_blob_bounded),

@@ -23,25 +23,6 @@
 /* The guest's stack is tens of KiB; sanitizer frames are larger than Thumb-2 ones. */
 #define SMALL_STACK (48u * 1024)
 
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int buf_sink(void *ctx, const void *data, size_t len)
-{
-	struct buf *b = ctx;
-
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	return 0;
-}
-
 static bool pack_holds(const struct store_pack_index *ix, const struct store_oid *oid)
 {
 	for (uint32_t i = 0; i < ix->n; i++)
@@ -154,27 +135,6 @@ static void test_deep_tree_small_stack(void **state)
 	store_close(st);
 }
 
-/* The sanitizer runtime's allocation hooks (its allocator_interface.h, which gcc does not install).
- */
-int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
-                                              void (*free_hook)(const volatile void *));
-
-/* The largest single allocation while hooks are on. */
-static size_t biggest;
-static int watching;
-
-static void on_malloc(const volatile void *p, size_t size)
-{
-	(void)p;
-	if (watching && size > biggest)
-		biggest = size;
-}
-
-static void on_free(const volatile void *p)
-{
-	(void)p;
-}
-
 /* Reading a small object costs allocations of its size, not a 1000-link chain array. */
 static void test_read_allocates_little(void **state)
 {
@@ -187,17 +147,15 @@ static void test_read_allocates_little(void **state)
 	fixture_device(DEV_SIZE);
 	assert_int_equal(store_open(&st, false), 0);
 	assert_int_equal(fixture_commit(st, "refs/heads/main", "site/index.html", "x", &c), 0);
-	__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
-	biggest = 0;
-	watching = 1;
+	watch_allocs(1);
 	for (int i = 0; i < 100; i++) {
 		assert_int_equal(store_get(st, &c, &type, &data, &len), 0);
 		free(data);
 	}
-	watching = 0;
-	printf("largest allocation of a small read: %zu bytes\n", biggest);
+	watch_allocs(0);
+	printf("largest allocation of a small read: %zu bytes\n", largest_alloc());
 	/* zlib's 32 KiB window is the largest honest one. */
-	assert_true(biggest <= 40 * 1024);
+	assert_true(largest_alloc() <= 40 * 1024);
 	store_close(st);
 }
 
@@ -209,33 +167,10 @@ struct chain_pack {
 	struct store *st;
 };
 
-/* A blob and `deltas` ofs-deltas, each on the one before: the longest chain shape. */
 static void make_chain(struct chain_pack *cp, int deltas)
 {
-	char prev[96], next[96];
-	struct store_packw w;
-	uint64_t off;
-
 	memset(cp, 0, sizeof(*cp));
-	snprintf(prev, sizeof(prev), "version %06d of a page whose text is long enough to delta",
-	         0);
-	assert_int_equal(store_packw_begin(&w, buf_sink, &cp->b, (uint32_t)deltas + 1), 0);
-	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, prev, strlen(prev), &off), 0);
-	for (int i = 1; i <= deltas; i++) {
-		uint8_t *d;
-		size_t dlen;
-		snprintf(next, sizeof(next),
-		         "version %06d of a page whose text is long enough to delta", i);
-		assert_int_equal(store_delta_create((const uint8_t *)prev, strlen(prev),
-		                                    (const uint8_t *)next, strlen(next), 64, &d,
-		                                    &dlen),
-		                 0);
-		assert_int_equal(store_packw_ofs_delta(&w, off, d, dlen, &off), 0);
-		free(d);
-		strcpy(prev, next);
-	}
-	assert_int_equal(store_packw_end(&w, NULL), 0);
-	store_object_id(STORE_OBJ_BLOB, prev, strlen(prev), &cp->tip);
+	fixture_chain_pack(&cp->b, deltas, &cp->tip);
 }
 
 static int import_chain(void *arg)
@@ -322,9 +257,7 @@ static void test_blob_in_pieces(void **state)
 	assert_int_equal(store_open(&st, false), 0);
 	fixture_put(st, STORE_OBJ_BLOB, text, big, &blob);
 	/* Stored whole: streamed from the device with a bounded allocation. */
-	__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
-	biggest = 0;
-	watching = 1;
+	watch_allocs(1);
 	struct store_blob *b;
 	uint8_t piece[1000];
 	size_t n, done = 0;
@@ -336,10 +269,10 @@ static void test_blob_in_pieces(void **state)
 		done += n;
 	} while (n);
 	store_blob_close(b);
-	watching = 0;
+	watch_allocs(0);
 	assert_int_equal(done, big);
-	printf("largest allocation reading a 3 MiB blob in pieces: %zu bytes\n", biggest);
-	assert_true(biggest <= 64 * 1024);
+	printf("largest allocation reading a 3 MiB blob in pieces: %zu bytes\n", largest_alloc());
+	assert_true(largest_alloc() <= 64 * 1024);
 	/* A deltified blob reads back the same in pieces. */
 	make_chain(&cp, 3);
 	assert_int_equal(store_import_pack(st, cp.b.p, cp.b.len, NULL), 0);

@@ -25,7 +25,7 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
 		mld6.c nd6.c) \
 	netif/ethernet.c
-NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c plat/conf.c plat/shutdown.c \
+NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c plat/conf.c plat/shutdown.c \
 	app/app.c
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
 	app/app.h
@@ -113,3 +113,24 @@ $(B)/unit/test_isn: tests/unit/net/test_isn.c net/isn.c net/isn.h net/module.mk 
 	@$(UNIT_CC) $(UNIT_CFLAGS) -Inet $< net/isn.c -lcmocka -o $@
 
 UNIT_BINS += $(B)/unit/test_isn
+
+# The HTTP request parser: unit tests, and a fuzz target seeded from
+# tests/fuzz/corpus/http/ with tests/fuzz/http.dict.
+$(B)/unit/test_http_parse: tests/unit/net/test_http_parse.c net/http_parse.c net/http_parse.h \
+		net/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Inet $< net/http_parse.c -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_http_parse
+
+$(B)/unit/fuzz_http: tests/fuzz/http.c net/http_parse.c net/http_parse.h | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Inet tests/fuzz/http.c net/http_parse.c -o $@
+$(B)/unit/corpus/http/.seeded: $(wildcard tests/fuzz/corpus/http/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_http
+TEST_DEPS += $(B)/unit/corpus/http/.seeded
+fuzz: $(B)/unit/corpus/http/.seeded

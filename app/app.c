@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "net/http.h"
 #include "net/net.h"
 #include "plat/plat.h"
 #include "store/service.h"
@@ -21,6 +22,7 @@ struct app_service {
 static const struct app_service app_services[] = {
     {"store", store_service_start, store_service_stop},
     {"net", net_start, NULL},
+    {"http", http_start, NULL},
 };
 
 int app_start(void)

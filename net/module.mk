@@ -25,7 +25,8 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
 		mld6.c nd6.c) \
 	netif/ethernet.c
-NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c plat/conf.c plat/shutdown.c \
+NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
+	net/http_site.c plat/conf.c plat/shutdown.c \
 	app/app.c
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
 	app/app.h

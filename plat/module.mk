@@ -68,6 +68,7 @@ UNIT_BINS += $(PLAT_UNIT_OUT)/test_shutdown
 FUZZ_BINS += $(PLAT_UNIT_OUT)/fuzz_conf
 TEST_DEPS += $(PLAT_UNIT_OUT)/test_conf $(PLAT_UNIT_OUT)/fuzz_conf \
 	$(PLAT_UNIT_OUT)/corpus/conf/.seeded $(HOST_OUT)/appliance-san $(HOST_OUT)/confcheck
-TEST_SUITES += "tests/host/conf.sh $(HOST_OUT)/confcheck" "STORECTL=$(STORECTL) tests/host/echo.sh $(HOST_OUT)/appliance-san"
+TEST_SUITES += "tests/host/conf.sh $(HOST_OUT)/confcheck" "STORECTL=$(STORECTL) tests/host/echo.sh $(HOST_OUT)/appliance-san" \
+	"tests/host/http.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 BENCH_DEPS += $(HOST_OUT)/appliance
 BENCH_SUITES += "tests/host/bench-tcp.sh $(HOST_OUT)/appliance"

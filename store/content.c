@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The root tree of `ref`'s commit (a tag is peeled). */
-static int root_tree(struct store *st, const char *ref, struct store_oid *tree)
+int store_ref_tree(struct store *st, const char *ref, struct store_oid *tree)
 {
 	struct store_oid oid;
 	struct store_commit c;
@@ -35,14 +34,13 @@ static int root_tree(struct store *st, const char *ref, struct store_oid *tree)
 	return -ELOOP;
 }
 
-/* Follow `path` from the root tree; the entry it names. */
-static int lookup(struct store *st, const char *ref, const char *path, struct store_tree_entry *out)
+/* Follow `path` from `tree`; the entry it names. */
+static int lookup_in(struct store *st, const struct store_oid *tree, const char *path,
+                     struct store_tree_entry *out)
 {
-	struct store_tree_entry e = {.mode = STORE_MODE_TREE};
+	struct store_tree_entry e = {.mode = STORE_MODE_TREE, .oid = *tree};
 	int r, depth = 0;
 
-	if ((r = root_tree(st, ref, &e.oid)))
-		return r;
 	while (*path) {
 		const char *slash = strchr(path, '/');
 		size_t n = slash ? (size_t)(slash - path) : strlen(path);
@@ -67,6 +65,27 @@ static int lookup(struct store *st, const char *ref, const char *path, struct st
 	out->name = NULL;
 	out->name_len = 0;
 	return 0;
+}
+
+static int lookup(struct store *st, const char *ref, const char *path, struct store_tree_entry *out)
+{
+	struct store_oid tree;
+	int r = store_ref_tree(st, ref, &tree);
+
+	return r ? r : lookup_in(st, &tree, path, out);
+}
+
+int store_tree_lookup(struct store *st, const struct store_oid *tree, const char *path,
+                      struct store_oid *oid, uint32_t *mode)
+{
+	struct store_tree_entry e;
+	int r = lookup_in(st, tree, path, &e);
+
+	if (!r) {
+		*oid = e.oid;
+		*mode = e.mode;
+	}
+	return r;
 }
 
 int store_read_path(struct store *st, const char *ref, const char *path, uint8_t **data,
@@ -383,7 +402,7 @@ static int make_commit(struct store *st, const char *ref, const struct store_cha
 			r = -EINVAL;
 	}
 	if (!r && has_parent)
-		r = root_tree(st, ref, &base);
+		r = store_ref_tree(st, ref, &base);
 	if (!r)
 		r = update_tree(st, has_parent ? &base : NULL, p, n, o, &tree);
 	if (!r)

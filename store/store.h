@@ -132,6 +132,14 @@ void store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), v
  */
 int store_read_path(struct store *st, const char *ref, const char *path, uint8_t **data,
                     size_t *len, struct store_oid *oid, uint32_t *mode);
+/*
+ * The root tree of `ref`'s commit (tags peeled): one version of the site,
+ * which a response keeps to the end whatever moves meanwhile.
+ */
+int store_ref_tree(struct store *st, const char *ref, struct store_oid *tree);
+/* The entry `path` names below `tree` ("" = the tree itself): -ENOENT, -ENOTDIR. */
+int store_tree_lookup(struct store *st, const struct store_oid *tree, const char *path,
+                      struct store_oid *oid, uint32_t *mode);
 /* Call fn for each entry of the directory `path` ("" = root) at `ref`. */
 int store_list_dir(struct store *st, const char *ref, const char *path,
                    int (*fn)(void *ctx, const struct store_tree_entry *e), void *ctx);

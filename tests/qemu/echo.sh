@@ -4,7 +4,8 @@
 # The guest's network path end to end in QEMU: netfront -> dom0's bridge ->
 # QEMU user networking (restrict=on). The guest must get its address by
 # DHCP from QEMU, and a client on this host must reach its TCP echo through
-# a port forwarded on 127.0.0.1, with 1 MiB echoed intact.
+# a port forwarded on 127.0.0.1, with 1 MiB echoed intact, and its HTTP
+# server, which serves the site seeded into the image's store.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -26,7 +27,8 @@ BAD_GW6=1:2:3:4:5:6:7:8::1:2:3:4:5:6:7:8:9:a:b:c
 export QEMU_CONF="echo=on ip6_gateway=$BAD_GW6"
 # A free port on 127.0.0.1 for the forward.
 ECHO_PORT=$(free_port)
-export ECHO_PORT
+HTTP_PORT=$(free_port)
+export ECHO_PORT HTTP_PORT
 
 echo "qemu-echo: booting $board, echo forwarded from 127.0.0.1:$ECHO_PORT; serial log in $log"
 start=$(date +%s.%N)
@@ -55,6 +57,12 @@ wait_for 'echo: tcp and udp port 7' 10
 # bad") before it looks for the forward's socket, so replies never leave.
 # UDP echo is covered by the host twin (tests/host/echo.sh).
 check "tcp echo of 1 MiB intact through the forward" "$PY" "$CLIENT" tcp 127.0.0.1 1048576
+# The site, from the store on the STORE partition, over HTTP (plain; HTTPS
+# comes with TLS) through the forward to the guest's port 80.
+check "the guest serves the seeded site over HTTP: $(grep -o 'http: tcp port.*' "$log" | head -1)" \
+	cmp -s <(curl -sS --max-time 60 "http://127.0.0.1:$HTTP_PORT/") store/seed/site/index.html
+check "a page the site lacks is 404" \
+	[ "$(curl -s --max-time 60 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/no-such-page")" = 404 ]
 check "the guest refused the bad ip6_gateway from xenstore, with its reason" \
 	grep -Eq 'config: refused appliance/ip6_gateway: expected an IPv6 address' "$log"
 check "no panic or fatal exception on the console" \

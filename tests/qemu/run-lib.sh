@@ -12,7 +12,7 @@ qemu_run() {
 	work=$3
 	log=$work/serial.log
 	rm -f "$log" "$work/qemu.pid"
-	QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
+	QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=${HTTP_PORT:-0} HTTPS_PORT=0 DNS_PORT=0 \
 		QEMU_PIDFILE=$work/qemu.pid setsid image/qemu.sh "$board" "$img" "$work/run" &
 	runner=$!
 	trap stop_qemu EXIT

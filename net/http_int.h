@@ -1,0 +1,42 @@
+/* Private to the HTTP server: a connection and the response it sends. */
+#ifndef NET_HTTP_INT_H
+#define NET_HTTP_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http_parse.h"
+#include "plat/plat.h"
+#include "store/store.h"
+
+struct http_resp {
+	bool active;
+	bool close;      /* close the connection once it is sent */
+	char head[1536]; /* status line and fields (and a short error body) */
+	size_t head_len, head_off;
+	struct store_blob *blob;
+	uint64_t skip;      /* bytes of the blob before a range */
+	uint64_t body_left; /* body bytes still to send */
+};
+
+enum conn_state { CONN_HEAD, CONN_BODY };
+
+struct http_conn {
+	struct altcp_pcb *pcb;
+	enum conn_state state;
+	struct plat_timer deadline; /* the head's time, or the idle time */
+	char in[HTTP_MAX_HEAD];     /* request bytes not yet answered */
+	size_t in_len;
+	struct http_resp resp;
+};
+
+/* http.c: send what the socket takes; the rest when it has room again. */
+void http_conn_send(struct http_conn *c);
+
+/* http_site.c: the response to a request (or an error), its body, its end. */
+void http_site_answer(struct http_resp *r, const struct http_request *req);
+void http_site_error(struct http_resp *r, int status, const char *text);
+size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len);
+void http_site_done(struct http_resp *r);
+
+#endif

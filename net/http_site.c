@@ -1,0 +1,376 @@
+/*
+ * What the HTTP server answers: the site is tree site/ of branch main.
+ * Each response resolves main once, so it is served from one version to
+ * its end, whatever a push does meanwhile; ETag is the blob's Git id.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http_int.h"
+#include "store/service.h"
+
+#define SITE_REF "refs/heads/main"
+#define SITE_PATH_MAX 1024
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 206:
+		return "Partial Content";
+	case 301:
+		return "Moved Permanently";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 414:
+		return "URI Too Long";
+	case 416:
+		return "Range Not Satisfiable";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Error";
+	}
+}
+
+/* Content types by extension; anything else is bytes. */
+static const char *content_type(const char *path)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+	    {".html", "text/html; charset=utf-8"},
+	    {".htm", "text/html; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".json", "application/json"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".md", "text/markdown; charset=utf-8"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".jpg", "image/jpeg"},
+	    {".jpeg", "image/jpeg"},
+	    {".gif", "image/gif"},
+	    {".webp", "image/webp"},
+	    {".ico", "image/vnd.microsoft.icon"},
+	    {".woff2", "font/woff2"},
+	    {".pdf", "application/pdf"},
+	    {".xml", "application/xml"},
+	    {".wasm", "application/wasm"},
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(dot, types[i].ext))
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+/* Append to the response head; a head that would not fit is cut (never overrun). */
+static void put(struct http_resp *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(r->head + r->head_len, sizeof(r->head) - r->head_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->head_len += (size_t)n < sizeof(r->head) - r->head_len
+		                   ? (size_t)n
+		                   : sizeof(r->head) - r->head_len - 1;
+}
+
+/* RFC 9110 5.6.7: the IMF-fixdate of now. */
+static void date(struct http_resp *r)
+{
+	struct plat_wallclock w;
+	char when[40] = "";
+	struct tm tm;
+	time_t t;
+
+	plat_wallclock(&w);
+	t = (time_t)w.sec;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	put(r, "Date: %s\r\n", when);
+}
+
+static void start(struct http_resp *r, int status)
+{
+	r->active = true;
+	r->head_len = r->head_off = 0;
+	r->body_left = r->skip = 0;
+	put(r, "HTTP/1.1 %d %s\r\n", status, status_text(status));
+	date(r);
+	put(r, "Server: appliance\r\nX-Content-Type-Options: nosniff\r\n");
+	if (r->close)
+		put(r, "Connection: close\r\n");
+}
+
+void http_site_error(struct http_resp *r, int status, const char *text)
+{
+	start(r, status);
+	if (status == 405)
+		put(r, "Allow: GET, HEAD\r\n");
+	put(r, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %u\r\n\r\n%s",
+	    (unsigned)strlen(text), text);
+}
+
+/* ---- the path ---- */
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/*
+ * The request target's path, percent-decoded, as a path of the store below
+ * "site": no query, no "." or ".." segment, no NUL. 0, or the status.
+ */
+static int site_path(const struct http_request *req, char *out, size_t size, bool *slash)
+{
+	const char *p = req->target, *end = req->target + req->target_len, *q;
+	size_t n = strlen("site");
+
+	/* absolute-form (RFC 9112 3.2.2): the path after the authority. */
+	if (end - p > 7 && !memcmp(p, "http://", 7) &&
+	    (p = memchr(p + 7, '/', (size_t)(end - p - 7))) == NULL)
+		p = end;
+	if (p == end || *p != '/')
+		return 400;
+	if ((q = memchr(p, '?', (size_t)(end - p))))
+		end = q;
+	memcpy(out, "site", n);
+	for (; p < end; p++) {
+		char c = *p;
+		if (c == '%') {
+			int hi = end - p > 2 ? hexval(p[1]) : -1,
+			    lo = end - p > 2 ? hexval(p[2]) : -1;
+			if (hi < 0 || lo < 0 || (hi | lo) == 0)
+				return 400;
+			c = (char)(hi << 4 | lo);
+			p += 2;
+		}
+		if (n + 2 > size)
+			return 414;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	*slash = out[n - 1] == '/';
+	/* Segments "." and ".." are refused; empty ones collapse. */
+	for (char *s = out; (s = strstr(s, "/.")); s++)
+		if (s[2] == '/' || s[2] == '\0' || (s[2] == '.' && (s[3] == '/' || s[3] == '\0')))
+			return 400;
+	while (n > 4 && out[n - 1] == '/')
+		out[--n] = '\0';
+	return 0;
+}
+
+/* ---- answering ---- */
+
+static bool wants_close(const struct http_request *req)
+{
+	size_t n;
+	const char *v = http_field_get(req, "connection", &n);
+
+	if (req->minor == 0)
+		return !(v && n == 10 && !strncasecmp(v, "keep-alive", 10));
+	return v && n == 5 && !strncasecmp(v, "close", 5);
+}
+
+static bool accepts_gzip(const struct http_request *req)
+{
+	size_t n;
+	const char *v = http_field_get(req, "accept-encoding", &n);
+
+	for (size_t i = 0; v && i + 4 <= n; i++)
+		if (!strncasecmp(v + i, "gzip", 4))
+			return true;
+	return false;
+}
+
+/* The blob at `path` below `tree`; a directory answers with its index.html. */
+static int find(struct store *st, const struct store_oid *tree, char *path, size_t size,
+                struct store_oid *oid, bool *dir)
+{
+	uint32_t mode;
+	int r = store_tree_lookup(st, tree, path, oid, &mode);
+
+	*dir = false;
+	if (r)
+		return r;
+	if (mode == STORE_MODE_TREE) {
+		*dir = true;
+		if (strlen(path) + strlen("/index.html") + 1 > size)
+			return -ENAMETOOLONG;
+		strcat(path, "/index.html");
+		r = store_tree_lookup(st, tree, path, oid, &mode);
+	}
+	return r ? r : mode == STORE_MODE_FILE || mode == STORE_MODE_EXEC ? 0 : -ENOENT;
+}
+
+static void not_found(struct http_resp *r, struct store *st, const struct store_oid *tree,
+                      bool head_only);
+
+/* Serve blob `oid` as `path` with `status` (200, or 404 for the site's own page). */
+static void serve(struct http_resp *r, struct store *st, const struct http_request *req,
+                  const struct store_oid *oid, const char *path, int status, bool gz,
+                  bool head_only)
+{
+	char etag[STORE_OID_HEX + 2], hex[STORE_OID_HEX];
+	uint64_t size, first = 0, last = 0;
+	enum http_range range = HTTP_RANGE_NONE;
+	const char *v;
+	size_t n;
+
+	store_oid_hex(oid, hex);
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	if (status == 200 && (v = http_field_get(req, "if-none-match", &n)) &&
+	    http_if_none_match(v, n, etag, strlen(etag)) == 1) {
+		start(r, 304);
+		put(r, "ETag: %s\r\nCache-Control: no-cache\r\n\r\n", etag);
+		return;
+	}
+	if (store_blob_open(st, oid, &r->blob, &size)) {
+		http_site_error(r, 503, "the store could not read this file\n");
+		return;
+	}
+	if (status == 200 && (v = http_field_get(req, "range", &n)))
+		range = http_parse_range(v, n, size, &first, &last);
+	if (range == HTTP_RANGE_UNSATISFIABLE) {
+		store_blob_close(r->blob);
+		r->blob = NULL;
+		start(r, 416);
+		put(r, "Content-Range: bytes */%llu\r\nContent-Length: 0\r\n\r\n",
+		    (unsigned long long)size);
+		return;
+	}
+	start(r, range == HTTP_RANGE_OK ? 206 : status);
+	if (range == HTTP_RANGE_OK)
+		put(r, "Content-Range: bytes %llu-%llu/%llu\r\n", (unsigned long long)first,
+		    (unsigned long long)last, (unsigned long long)size);
+	else
+		last = size ? size - 1 : 0;
+	if (gz)
+		put(r, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+	put(r,
+	    "Content-Type: %s\r\nContent-Length: %llu\r\nETag: %s\r\nAccept-Ranges: bytes\r\n"
+	    "Cache-Control: no-cache\r\n\r\n",
+	    content_type(path), (unsigned long long)(size ? last - first + 1 : 0), etag);
+	r->skip = first;
+	r->body_left = head_only || size == 0 ? 0 : last - first + 1;
+	if (head_only || !size) {
+		store_blob_close(r->blob);
+		r->blob = NULL;
+	}
+}
+
+static void not_found(struct http_resp *r, struct store *st, const struct store_oid *tree,
+                      bool head_only)
+{
+	struct store_oid oid;
+	uint32_t mode;
+	static const struct http_request none;
+
+	if (!store_tree_lookup(st, tree, "site/404.html", &oid, &mode) && mode == STORE_MODE_FILE)
+		serve(r, st, &none, &oid, "404.html", 404, false, head_only);
+	else
+		http_site_error(r, 404, "not found\n");
+}
+
+void http_site_answer(struct http_resp *r, const struct http_request *req)
+{
+	char path[SITE_PATH_MAX + 16];
+	struct store *st = store_service();
+	struct store_oid tree, oid, gzoid;
+	bool head_only = req->method_len == 4 && !memcmp(req->method, "HEAD", 4), slash, dir;
+	uint32_t mode;
+	int status;
+
+	r->close = wants_close(req);
+	if (!head_only && !(req->method_len == 3 && !memcmp(req->method, "GET", 3))) {
+		http_site_error(r, 405, "only GET and HEAD\n");
+		return;
+	}
+	if ((status = site_path(req, path, SITE_PATH_MAX, &slash))) {
+		http_site_error(r, status, "bad path\n");
+		return;
+	}
+	if (!st) {
+		http_site_error(r, 503, "the store is not open\n");
+		return;
+	}
+	if (store_ref_tree(st, SITE_REF, &tree)) {
+		http_site_error(r, 404, "no site yet\n");
+		return;
+	}
+	if (find(st, &tree, path, sizeof(path), &oid, &dir)) {
+		not_found(r, st, &tree, head_only);
+		return;
+	}
+	if (dir && !slash) {
+		/* A directory without its slash: relative links inside need it. */
+		start(r, 301);
+		put(r, "Location: %.*s/\r\nContent-Length: 0\r\n\r\n",
+		    (int)(strlen(path) - strlen("/index.html") - 4), path + 4);
+		return;
+	}
+	/* A precompressed copy for clients that take gzip. */
+	if (accepts_gzip(req) && strlen(path) + 4 < sizeof(path)) {
+		char gz[sizeof(path)];
+		snprintf(gz, sizeof(gz), "%s.gz", path);
+		if (!store_tree_lookup(st, &tree, gz, &gzoid, &mode) && mode == STORE_MODE_FILE) {
+			serve(r, st, req, &gzoid, path, 200, true, head_only);
+			return;
+		}
+	}
+	serve(r, st, req, &oid, path, 200, false, head_only);
+}
+
+size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len)
+{
+	size_t got;
+
+	/* The bytes before a range are read and dropped: the blob streams from its start. */
+	while (r->skip) {
+		size_t n = r->skip < len ? (size_t)r->skip : len;
+		if (store_blob_read(r->blob, buf, n, &got) || !got)
+			return 0;
+		r->skip -= got;
+	}
+	if (len > r->body_left)
+		len = (size_t)r->body_left;
+	if (store_blob_read(r->blob, buf, len, &got) || !got)
+		return 0;
+	r->body_left -= got;
+	return got;
+}
+
+void http_site_done(struct http_resp *r)
+{
+	store_blob_close(r->blob);
+	r->blob = NULL;
+	r->active = false;
+}

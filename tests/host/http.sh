@@ -1,0 +1,136 @@
+#!/bin/bash
+# Usage: tests/host/http.sh APPLIANCE STORECTL
+# The HTTP server of the host twin, end to end with curl in a network
+# namespace of its own, serving a site committed to a store image: status
+# codes and headers, ETag and 304, Range (206, 416), the directory
+# redirect, the site's own 404 page, a precompressed copy for gzip
+# clients, keep-alive (one connection, several requests), pipelining, a
+# 15 MiB file intact; bad requests get their 4xx and close only their own
+# connection, a slow client gets 408, and the server answers afterwards.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/host/netns.sh
+TWIN=$(realpath "${1:-build/host/appliance-san}")
+STORECTL=$(realpath "${2:-build/host/storectl}")
+URL=http://192.0.2.2
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+
+# The site: pages, a directory with its index, a 404 page, a gzip copy, 15 MiB.
+site=$WORK/tree
+mkdir -p "$site/site/docs" "$site/zones"
+printf '<h1>home</h1>\n' >"$site/site/index.html"
+printf '<h1>docs</h1>\n' >"$site/site/docs/index.html"
+printf 'body { color: red }\n' >"$site/site/style.css"
+printf '<h1>no such page</h1>\n' >"$site/site/404.html"
+seq 1 2000 >"$site/site/numbers.txt"
+gzip -c -n "$site/site/numbers.txt" >"$site/site/numbers.txt.gz"
+head -c $((15 * 1048576)) /dev/urandom >"$site/site/big.bin"
+"$STORECTL" init "$WORK/store.img" 64M >/dev/null
+"$STORECTL" import "$WORK/store.img" "$site" -m site >/dev/null
+printf 'hostname=twin\nip=192.0.2.2/24\n' >"$WORK/http.conf"
+twin_start "$WORK/http.log" "$WORK/http.conf" 02:00:00:00:00:06 --disk "$WORK/store.img"
+if ! check "twin up with the store and HTTP" wait_log "$WORK/http.log" "http: tcp port 80" 10; then
+	cat "$WORK/http.log"
+	done_tests
+	exit 1
+fi
+wait_log "$WORK/http.log" "net: ready" 10
+
+c() { in_ns curl -sS --max-time 20 "$@"; }
+# head_of PATH [CURL ARGS]: the status line and fields of a GET.
+head_of() { local p=$1; shift; c -o /dev/null -D - "$@" "$URL$p" | tr -d '\r'; }
+
+check "GET / is the home page" [ "$(c "$URL/")" = "<h1>home</h1>" ]
+h=$(head_of /)
+check "200 with text/html, nosniff and a Date" \
+	bash -c "grep -q '^HTTP/1.1 200' <<<'$h' && grep -qi '^content-type: text/html' <<<'$h' && grep -qi '^x-content-type-options: nosniff' <<<'$h' && grep -qi '^date: ' <<<'$h'"
+etag=$(grep -i '^etag:' <<<"$h" | cut -d' ' -f2)
+blob=$(git hash-object "$site/site/index.html")
+check "ETag is the Git blob id ($etag)" [ "$etag" = "\"$blob\"" ]
+check "If-None-Match with it: 304" \
+	[ "$(c -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/")" = 304 ]
+check "HEAD: the fields, no body" \
+	bash -c "[ \"\$(ip netns exec $NS curl -sS -I $URL/style.css | tr -d '\r' | grep -i '^content-length:')\" = 'Content-Length: 20' ]"
+check "text/css by extension" bash -c "ip netns exec $NS curl -sS -I $URL/style.css | grep -qi '^content-type: text/css'"
+check "Range bytes=0-9: 206 and ten bytes" \
+	bash -c "[ \"\$(ip netns exec $NS curl -sS -r 0-9 $URL/numbers.txt | od -An -c | tr -d ' \n')\" = '1\n2\n3\n4\n5\n' ] && ip netns exec $NS curl -sS -r 0-9 -D - -o /dev/null $URL/numbers.txt | grep -q '^HTTP/1.1 206'"
+check "Range past the end: 416" \
+	[ "$(c -o /dev/null -w '%{http_code}' -r 999999999- "$URL/numbers.txt")" = 416 ]
+check "a directory without its slash: 301 to it" \
+	bash -c "ip netns exec $NS curl -sS -D - -o /dev/null $URL/docs | tr -d '\r' | grep -q '^Location: /docs/'"
+check "the directory's index.html" [ "$(c "$URL/docs/")" = "<h1>docs</h1>" ]
+check "a missing page: 404 with the site's own 404.html" \
+	bash -c "[ \"\$(ip netns exec $NS curl -s -w ' %{http_code}' $URL/nope)\" = '<h1>no such page</h1>
+ 404' ]"
+check "gzip clients get the precompressed copy" \
+	bash -c "ip netns exec $NS curl -sS -H 'Accept-Encoding: gzip' -D - -o $WORK/n.gz $URL/numbers.txt | grep -qi '^content-encoding: gzip' && cmp -s $WORK/n.gz $site/site/numbers.txt.gz"
+check "others get it plain" [ "$(c "$URL/numbers.txt" | sha256sum)" = "$(sha256sum <"$site/site/numbers.txt")" ]
+ka=$(c -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}' "$URL/" "$URL/style.css" "$URL/docs/" | tr -d '\n')
+check "keep-alive: three requests on one connection (connects per request: $ka)" [ "$ka" = 100 ]
+check "pipelining: two requests in one write, two answers in order" \
+	in_ns "$PY" -c "
+import socket
+s = socket.create_connection(('192.0.2.2', 80), timeout=10)
+s.sendall(b'GET /style.css HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+d = b''
+while True:
+    x = s.recv(65536)
+    if not x: break
+    d += x
+assert d.count(b'HTTP/1.1 200') == 2, d
+assert d.index(b'color: red') < d.index(b'<h1>home</h1>'), d
+"
+check "a 15 MiB file arrives intact" \
+	[ "$(c "$URL/big.bin" | sha256sum)" = "$(sha256sum <"$site/site/big.bin")" ]
+check "POST: 405 with Allow" \
+	bash -c "ip netns exec $NS curl -sS -X POST -D - -o /dev/null $URL/ | tr -d '\r' | grep -q '^Allow: GET, HEAD'"
+check "an invalid request line: 400, that connection closed" \
+	in_ns "$PY" -c "
+import socket
+s = socket.create_connection(('192.0.2.2', 80), timeout=10)
+s.sendall(b'GET  / HTTP/1.1\r\nHost: t\r\n\r\n')
+d = s.recv(4096)
+assert d.startswith(b'HTTP/1.1 400'), d
+while s.recv(4096): pass
+"
+check "header fields over 16 KiB: 431" \
+	[ "$(c -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 17000 /dev/zero | tr '\0' a)" "$URL/")" = 431 ]
+check "a path with ..: 400" [ "$(c --path-as-is -o /dev/null -w '%{http_code}' "$URL/docs/../index.html")" = 400 ]
+check "a slow client gets 408 after 10 s, and the others are served meanwhile" \
+	in_ns "$PY" -c "
+import socket, time, urllib.request
+s = socket.create_connection(('192.0.2.2', 80), timeout=20)
+s.sendall(b'GET / HTTP/1.1\r\nHost: t\r\n')
+t0 = time.monotonic()
+assert urllib.request.urlopen('$URL/', timeout=5).read() == b'<h1>home</h1>\n'
+d = s.recv(4096)
+assert d.startswith(b'HTTP/1.1 408'), d
+assert 9 < time.monotonic() - t0 < 15
+"
+check "at the connection limit (32), one more is refused; once they go, all is well" \
+	in_ns "$PY" -c "
+import socket, time
+held = [socket.create_connection(('192.0.2.2', 80), timeout=5) for _ in range(32)]
+time.sleep(0.3)
+extra = socket.create_connection(('192.0.2.2', 80), timeout=5)
+try:
+    extra.sendall(b'GET / HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n')
+    got = extra.recv(4096)
+except OSError:
+    got = b''
+assert got == b'', got
+for s in held: s.close()
+time.sleep(0.5)
+s = socket.create_connection(('192.0.2.2', 80), timeout=5)
+s.sendall(b'GET / HTTP/1.1\\r\\nHost: t\\r\\nConnection: close\\r\\n\\r\\n')
+assert s.recv(4096).startswith(b'HTTP/1.1 200')
+"
+check "after all that, a normal request is answered" [ "$(c "$URL/")" = "<h1>home</h1>" ]
+twin_stop
+check "exit status 0" [ $? = 0 ]
+check "no sanitizer report" bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' '$WORK/http.log'"
+check "the store closed cleanly" grep -q "store: closed cleanly" "$WORK/http.log"
+done_tests

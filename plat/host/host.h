@@ -12,6 +12,8 @@
 
 /* Set up the loop (epoll, SIGTERM/SIGINT through a signalfd). */
 int host_loop_init(void);
+/* fn() from the loop on SIGUSR1 (main.c's --test-commit). */
+void host_on_usr1(void (*fn)(void));
 /* Call fn(arg) from the loop whenever `fd` is readable. */
 int host_watch(int fd, void (*fn)(void *arg), void *arg);
 

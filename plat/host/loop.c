@@ -151,7 +151,14 @@ void plat_exit(enum plat_shutdown why)
 	exit(why == PLAT_SHUTDOWN_REBOOT ? 2 : 0);
 }
 
-/* SIGTERM or SIGINT: the host's `xl shutdown`. */
+static void (*loop_usr1_fn)(void);
+
+void host_on_usr1(void (*fn)(void))
+{
+	loop_usr1_fn = fn;
+}
+
+/* SIGTERM or SIGINT: the host's `xl shutdown`. SIGUSR1: main's test hook. */
 static void loop_on_signal(void *arg)
 {
 	struct signalfd_siginfo si;
@@ -159,6 +166,11 @@ static void loop_on_signal(void *arg)
 	(void)arg;
 	if (read(loop_sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGUSR1) {
+		if (loop_usr1_fn)
+			loop_usr1_fn();
+		return;
+	}
 	plat_log("host", "signal %u: shutting down", si.ssi_signo);
 	plat_shutdown(PLAT_SHUTDOWN_POWEROFF);
 }
@@ -173,6 +185,7 @@ int host_loop_init(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	loop_sigfd = signalfd(-1, &set, SFD_CLOEXEC);

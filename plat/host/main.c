@@ -3,6 +3,12 @@
  * device and a file as the block device, configured by an appliance.conf.
  *
  *   appliance --conf FILE [--tap NAME] [--mac MAC] [--disk FILE]
+ *             [--test-commit FILE:PATH]
+ *
+ * --test-commit is for the tests alone: on SIGUSR1 the twin commits the
+ * content of FILE at PATH on branch main of its own store, as a push
+ * would, so a test can move main while the server runs (never a second
+ * process on the image: the image is locked).
  *
  * Creating a TAP device needs CAP_NET_ADMIN (root, or a network namespace
  * of one's own); tests/host/echo.sh shows the whole set-up.
@@ -15,12 +21,14 @@
 
 #include "host.h"
 #include "app/app.h"
+#include "store/service.h"
 #include "plat/plat.h"
 
 struct host_args {
 	const char *conf;
 	const char *tap;
 	const char *disk;
+	const char *test_commit;
 	uint8_t mac[6];
 };
 
@@ -49,11 +57,9 @@ static int parse_mac(const char *s, uint8_t mac[6])
 static void parse_args(int argc, char **argv, struct host_args *a)
 {
 	static const struct option opts[] = {
-	    {"conf", required_argument, NULL, 'c'},
-	    {"tap", required_argument, NULL, 't'},
-	    {"mac", required_argument, NULL, 'm'},
-	    {"disk", required_argument, NULL, 'd'},
-	    {NULL, 0, NULL, 0},
+	    {"conf", required_argument, NULL, 'c'},        {"tap", required_argument, NULL, 't'},
+	    {"mac", required_argument, NULL, 'm'},         {"disk", required_argument, NULL, 'd'},
+	    {"test-commit", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -68,6 +74,8 @@ static void parse_args(int argc, char **argv, struct host_args *a)
 			a->tap = optarg;
 		else if (c == 'd')
 			a->disk = optarg;
+		else if (c == 'T' && strchr(optarg, ':'))
+			a->test_commit = optarg;
 		else if (c != 'm' || parse_mac(optarg, a->mac) < 0)
 			usage();
 	}
@@ -84,6 +92,43 @@ static void sample_heap(void *arg)
 	(void)arg;
 	plat_mem_stats(&st);
 	plat_timer_arm(&t, plat_now_ns() + 1000000000u, sample_heap, NULL);
+}
+
+static const char *test_commit;
+
+/* SIGUSR1 with --test-commit FILE:PATH: FILE's content at PATH on main. */
+static void do_test_commit(void)
+{
+	const char *colon = strchr(test_commit, ':');
+	char file[512], author[96];
+	struct store_change ch = {.path = colon + 1, .mode = STORE_MODE_FILE};
+	struct plat_wallclock w;
+	struct store_oid oid;
+	char hex[STORE_OID_HEX];
+	FILE *f;
+	long n;
+	int r = -EIO;
+
+	snprintf(file, sizeof(file), "%.*s", (int)(colon - test_commit), test_commit);
+	if ((f = fopen(file, "rb")) && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 &&
+	    !fseek(f, 0, SEEK_SET) && (ch.data = malloc((size_t)n + 1)) &&
+	    fread((void *)ch.data, 1, (size_t)n, f) == (size_t)n) {
+		ch.len = (size_t)n;
+		plat_wallclock(&w);
+		snprintf(author, sizeof(author), "Test <test@twin> %lld +0000", (long long)w.sec);
+		r = store_service() ? store_commit_changes(store_service(), "refs/heads/main", &ch,
+		                                           1, author, "test commit\n", &oid)
+		                    : -ENODEV;
+	}
+	if (f)
+		fclose(f);
+	free((void *)ch.data);
+	if (r == 0) {
+		store_oid_hex(&oid, hex);
+		plat_log("host", "test commit %s: %s", hex, ch.path);
+	} else {
+		plat_log("host", "test commit failed: %s", strerror(-r));
+	}
 }
 
 static int open_devices(const struct host_args *a)
@@ -130,6 +175,10 @@ int main(int argc, char **argv)
 	if (open_devices(&a) < 0)
 		return 1;
 	app_start();
+	if (a.test_commit) {
+		test_commit = a.test_commit;
+		host_on_usr1(do_test_commit);
+	}
 	sample_heap(NULL);
 	plat_mem_stats(&st);
 	plat_log("host", "ready, heap %zu bytes in use", st.heap_used);

@@ -5,8 +5,10 @@
 # codes and headers, ETag and 304, Range (206, 416), the directory
 # redirect, the site's own 404 page, a precompressed copy for gzip
 # clients, keep-alive (one connection, several requests), pipelining, a
-# 15 MiB file intact; bad requests get their 4xx and close only their own
-# connection, a slow client gets 408, and the server answers afterwards.
+# 15 MiB file intact, main moving under a running download (it finishes
+# from its version; the next request gets the new one); bad requests get
+# their 4xx and close only their own connection, a slow client gets 408,
+# one connection past the limit is refused, and the server answers after.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -31,7 +33,9 @@ head -c $((15 * 1048576)) /dev/urandom >"$site/site/big.bin"
 "$STORECTL" init "$WORK/store.img" 64M >/dev/null
 "$STORECTL" import "$WORK/store.img" "$site" -m site >/dev/null
 printf 'hostname=twin\nip=192.0.2.2/24\n' >"$WORK/http.conf"
-twin_start "$WORK/http.log" "$WORK/http.conf" 02:00:00:00:00:06 --disk "$WORK/store.img"
+head -c $((15 * 1048576)) /dev/urandom >"$WORK/new-big.bin"
+twin_start "$WORK/http.log" "$WORK/http.conf" 02:00:00:00:00:06 --disk "$WORK/store.img" \
+	--test-commit "$WORK/new-big.bin:site/big.bin"
 if ! check "twin up with the store and HTTP" wait_log "$WORK/http.log" "http: tcp port 80" 10; then
 	cat "$WORK/http.log"
 	done_tests
@@ -85,6 +89,18 @@ assert d.index(b'color: red') < d.index(b'<h1>home</h1>'), d
 "
 check "a 15 MiB file arrives intact" \
 	[ "$(c "$URL/big.bin" | sha256sum)" = "$(sha256sum <"$site/site/big.bin")" ]
+# main moves while a download runs: the download finishes from the version
+# it started with, whole; the next request gets the new one; no mix.
+in_ns curl -sS --max-time 60 --limit-rate 3M -o "$WORK/during.bin" "$URL/big.bin" &
+slow=$!
+sleep 1
+kill -USR1 "$TWIN_PID"
+check "a commit lands while the download runs" wait_log "$WORK/http.log" "test commit [0-9a-f]+: site/big.bin" 10
+check "a request after it gets the new version" \
+	[ "$(c "$URL/big.bin" | sha256sum)" = "$(sha256sum <"$WORK/new-big.bin")" ]
+wait "$slow"
+check "the download that was running finished with the old version, whole" \
+	[ "$(sha256sum <"$WORK/during.bin")" = "$(sha256sum <"$site/site/big.bin")" ]
 check "POST: 405 with Allow" \
 	bash -c "ip netns exec $NS curl -sS -X POST -D - -o /dev/null $URL/ | tr -d '\r' | grep -q '^Allow: GET, HEAD'"
 check "an invalid request line: 400, that connection closed" \

@@ -14,6 +14,7 @@
 #include "http_int.h"
 #include "lwip/altcp.h"
 #include "lwip/altcp_tcp.h"
+#include "net.h"
 #include "plat/conf.h"
 #include "plat/plat.h"
 
@@ -21,13 +22,13 @@
 #define HTTP_PIECE 4096
 
 static struct altcp_pcb *http_listener;
-static unsigned http_nconns;
+struct http_stats http_stats;
 
 static void conn_free(struct http_conn *c)
 {
 	plat_timer_cancel(&c->deadline);
 	store_blob_close(c->resp.blob);
-	http_nconns--;
+	http_stats.conns--;
 	free(c);
 }
 
@@ -80,6 +81,7 @@ static int send_some(struct http_conn *c)
 			                TCP_WRITE_FLAG_COPY) != ERR_OK)
 				break;
 			r->head_off += n;
+			http_stats.bytes_sent += n;
 			continue;
 		}
 		if (r->body_left == 0)
@@ -89,6 +91,7 @@ static int send_some(struct http_conn *c)
 			return -1; /* the store failed mid-body: only closing can tell the client */
 		if (altcp_write(c->pcb, piece, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
 			return -1;
+		http_stats.bytes_sent += n;
 	}
 	return r->head_off == r->head_len && r->body_left == 0;
 }
@@ -137,7 +140,7 @@ static void conn_next(struct http_conn *c)
 		http_site_error(&c->resp, status, "bad request\n");
 		c->resp.close = true;
 	} else {
-		http_site_answer(&c->resp, &req);
+		http_site_answer(&c->resp, &req, net_is_lan(altcp_get_ip(c->pcb, 0)));
 		memmove(c->in, c->in + n, c->in_len - (size_t)n);
 		c->in_len -= (size_t)n;
 	}
@@ -199,11 +202,13 @@ static err_t http_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 	(void)arg;
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
-	if (http_nconns >= HTTP_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
+	if (http_stats.conns >= HTTP_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
+		http_stats.refused++;
 		altcp_abort(pcb);
 		return ERR_ABRT;
 	}
-	http_nconns++;
+	http_stats.conns++;
+	http_stats.accepted++;
 	c->pcb = pcb;
 	c->state = CONN_HEAD;
 	altcp_arg(pcb, c);
@@ -235,6 +240,7 @@ int http_start(void)
 		return -ENOMEM;
 	}
 	altcp_accept(http_listener, http_accept);
+	http_stats.started_ns = plat_now_ns();
 	plat_log("http", "tcp port %d, at most %d connections", HTTP_PORT, HTTP_MAX_CONNS);
 	return 0;
 }

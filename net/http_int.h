@@ -15,9 +15,22 @@ struct http_resp {
 	char head[1536]; /* status line and fields (and a short error body) */
 	size_t head_len, head_off;
 	struct store_blob *blob;
+	char *mem; /* or a body made here (status, metrics), malloc'd */
+	size_t mem_off;
 	uint64_t skip;      /* bytes of the blob before a range */
 	uint64_t body_left; /* body bytes still to send */
+	int status;
 };
+
+/* What /metrics reports (http.c and http_site.c count). */
+struct http_stats {
+	uint64_t by_code[16]; /* indexed like the codes in http_site.c */
+	uint64_t bytes_sent;
+	uint64_t accepted, refused;
+	unsigned conns;
+	uint64_t started_ns;
+};
+extern struct http_stats http_stats;
 
 enum conn_state { CONN_HEAD, CONN_BODY };
 
@@ -34,7 +47,7 @@ struct http_conn {
 void http_conn_send(struct http_conn *c);
 
 /* http_site.c: the response to a request (or an error), its body, its end. */
-void http_site_answer(struct http_resp *r, const struct http_request *req);
+void http_site_answer(struct http_resp *r, const struct http_request *req, bool lan);
 void http_site_error(struct http_resp *r, int status, const char *text);
 size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len);
 void http_site_done(struct http_resp *r);

@@ -6,14 +6,29 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "http_int.h"
 #include "store/service.h"
+#include "version.h"
 
 #define SITE_REF "refs/heads/main"
 #define SITE_PATH_MAX 1024
+
+/* The codes /metrics counts, in http_stats.by_code's order; the last counts the others. */
+static const int http_codes[] = {200, 206, 301, 304, 400, 403, 404, 405,
+                                 408, 414, 416, 431, 501, 503, 505, 0};
+
+static void count(int status)
+{
+	size_t i = 0;
+
+	while (http_codes[i] && http_codes[i] != status)
+		i++;
+	http_stats.by_code[i]++;
+}
 
 static const char *status_text(int status)
 {
@@ -116,6 +131,8 @@ static void date(struct http_resp *r)
 
 static void start(struct http_resp *r, int status)
 {
+	count(status);
+	r->status = status;
 	r->active = true;
 	r->head_len = r->head_off = 0;
 	r->body_left = r->skip = 0;
@@ -300,7 +317,125 @@ static void not_found(struct http_resp *r, struct store *st, const struct store_
 		http_site_error(r, 404, "not found\n");
 }
 
-void http_site_answer(struct http_resp *r, const struct http_request *req)
+/* ---- status and metrics, for the LAN only ---- */
+
+/* A body made here: `text` (malloc'd, taken over) as `type`. */
+static void made(struct http_resp *r, char *text, const char *type, bool head_only)
+{
+	size_t n = text ? strlen(text) : 0;
+
+	if (!text) {
+		http_site_error(r, 503, "out of memory\n");
+		return;
+	}
+	start(r, 200);
+	put(r, "Content-Type: %s\r\nContent-Length: %u\r\nCache-Control: no-store\r\n\r\n", type,
+	    (unsigned)n);
+	r->mem = text;
+	r->mem_off = 0;
+	r->body_left = head_only ? 0 : n;
+}
+
+/* An snprintf into a growing malloc'd string (NULL stays NULL). */
+static char *cat(char *s, const char *fmt, ...)
+{
+	size_t n = s ? strlen(s) : 0, add;
+	va_list ap;
+	char *t;
+
+	if (!s)
+		return NULL;
+	va_start(ap, fmt);
+	add = (size_t)vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (!(t = realloc(s, n + add + 1))) {
+		free(s);
+		return NULL;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t + n, add + 1, fmt, ap);
+	va_end(ap);
+	return t;
+}
+
+static char *status_json(struct store *st)
+{
+	struct plat_mem_stats m;
+	struct store_oid head;
+	char hex[STORE_OID_HEX] = "";
+
+	plat_mem_stats(&m);
+	if (st && !store_ref_get(st, SITE_REF, &head))
+		store_oid_hex(&head, hex);
+	return cat(calloc(1, 1),
+	           "{\"version\":\"%s\",\"uptime_s\":%llu,\"site_commit\":\"%s\","
+	           "\"heap_used\":%u,\"heap_peak\":%u,\"http_connections\":%u,"
+	           "\"certificate_expiry\":null}\n",
+	           APP_VERSION,
+	           (unsigned long long)((plat_now_ns() - http_stats.started_ns) / 1000000000u), hex,
+	           (unsigned)m.heap_used, (unsigned)m.heap_peak, http_stats.conns);
+}
+
+static char *metrics_text(struct store *st)
+{
+	struct plat_mem_stats m;
+	struct store_stats ss = {0};
+	char *s = calloc(1, 1);
+
+	plat_mem_stats(&m);
+	if (st)
+		store_stats(st, &ss);
+	s = cat(s, "# HELP appliance_http_requests_total HTTP responses sent, by status code.\n"
+	           "# TYPE appliance_http_requests_total counter\n");
+	for (size_t i = 0; i < sizeof(http_codes) / sizeof(http_codes[0]); i++)
+		if (http_codes[i])
+			s = cat(s, "appliance_http_requests_total{code=\"%d\"} %llu\n",
+			        http_codes[i], (unsigned long long)http_stats.by_code[i]);
+		else
+			s = cat(s, "appliance_http_requests_total{code=\"other\"} %llu\n",
+			        (unsigned long long)http_stats.by_code[i]);
+	return cat(
+	    s,
+	    "# TYPE appliance_http_bytes_sent_total counter\nappliance_http_bytes_sent_total %llu\n"
+	    "# TYPE appliance_http_connections gauge\nappliance_http_connections %u\n"
+	    "# TYPE appliance_http_connections_accepted_total counter\n"
+	    "appliance_http_connections_accepted_total %llu\n"
+	    "# TYPE appliance_http_connections_refused_total counter\n"
+	    "appliance_http_connections_refused_total %llu\n"
+	    "# TYPE appliance_heap_bytes gauge\nappliance_heap_bytes %u\n"
+	    "# TYPE appliance_heap_peak_bytes gauge\nappliance_heap_peak_bytes %u\n"
+	    "# TYPE appliance_uptime_seconds gauge\nappliance_uptime_seconds %llu\n"
+	    "# TYPE appliance_store_objects gauge\nappliance_store_objects %u\n"
+	    "# TYPE appliance_store_log_bytes gauge\nappliance_store_log_bytes %llu\n",
+	    (unsigned long long)http_stats.bytes_sent, http_stats.conns,
+	    (unsigned long long)http_stats.accepted, (unsigned long long)http_stats.refused,
+	    (unsigned)m.heap_used, (unsigned)m.heap_peak,
+	    (unsigned long long)((plat_now_ns() - http_stats.started_ns) / 1000000000u),
+	    (unsigned)ss.objects, (unsigned long long)ss.log_used);
+}
+
+/* 1 if the request was for status or metrics (answered), else 0. */
+static int appliance_page(struct http_resp *r, const struct http_request *req, bool lan,
+                          bool head_only)
+{
+	static const char status[] = "/.well-known/appliance/status", metrics[] = "/metrics";
+	bool is_status = req->target_len == sizeof(status) - 1 &&
+	                 !memcmp(req->target, status, sizeof(status) - 1);
+	bool is_metrics = req->target_len == sizeof(metrics) - 1 &&
+	                  !memcmp(req->target, metrics, sizeof(metrics) - 1);
+
+	if (!is_status && !is_metrics)
+		return 0;
+	if (!lan)
+		http_site_error(r, 403, "for the LAN only\n");
+	else if (is_status)
+		made(r, status_json(store_service()), "application/json", head_only);
+	else
+		made(r, metrics_text(store_service()), "text/plain; version=0.0.4", head_only);
+	return 1;
+}
+
+void http_site_answer(struct http_resp *r, const struct http_request *req, bool lan)
 {
 	char path[SITE_PATH_MAX + 16];
 	struct store *st = store_service();
@@ -314,6 +449,8 @@ void http_site_answer(struct http_resp *r, const struct http_request *req)
 		http_site_error(r, 405, "only GET and HEAD\n");
 		return;
 	}
+	if (appliance_page(r, req, lan, head_only))
+		return;
 	if ((status = site_path(req, path, SITE_PATH_MAX, &slash))) {
 		http_site_error(r, status, "bad path\n");
 		return;
@@ -353,6 +490,13 @@ size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len)
 {
 	size_t got;
 
+	if (r->mem) {
+		got = len < r->body_left ? len : (size_t)r->body_left;
+		memcpy(buf, r->mem + r->mem_off, got);
+		r->mem_off += got;
+		r->body_left -= got;
+		return got;
+	}
 	/* The bytes before a range are read and dropped: the blob streams from its start. */
 	while (r->skip) {
 		size_t n = r->skip < len ? (size_t)r->skip : len;
@@ -372,5 +516,7 @@ void http_site_done(struct http_resp *r)
 {
 	store_blob_close(r->blob);
 	r->blob = NULL;
+	free(r->mem);
+	r->mem = NULL;
 	r->active = false;
 }

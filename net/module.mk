@@ -31,7 +31,7 @@ NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
 	app/app.h
 
-NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I. -Istore
+NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I. -Istore -I$(B)/net
 # Third-party code gets warnings but not -Werror: a warning there is not ours to fix.
 NET_LWIP_WARN := -Wall -Wextra -Wno-unused-parameter
 NET_OUR_WARN := -Wall -Wextra -Werror
@@ -71,6 +71,15 @@ endef
 $(eval $(call net_variant,guest,$$(NET_GUEST_CC),$$(NET_GUEST_CFLAGS)))
 $(eval $(call net_variant,host,$$(NET_HOST_CC),$$(NET_HOST_CFLAGS)))
 $(eval $(call net_variant,host-san,$$(NET_HOST_CC),$$(NET_HOST_CFLAGS) $$(NET_SAN_FLAGS)))
+
+# The version /.well-known/appliance/status reports: `git describe`, written
+# only when it changes, so a new commit rebuilds one object per variant.
+NET_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unversioned)
+$(NET_OUT)/version.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define APP_VERSION "%s"\n' '$(NET_VERSION)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(foreach v,guest host host-san,$(NET_OUT)/$(v)/net/http_site.o): $(NET_OUT)/version.h
 
 NET_GUEST_LIB := $(NET_OUT)/libnet-guest.a
 NET_GUEST_AR = $(patsubst %gcc,%ar,$(GUEST_CC))

@@ -306,6 +306,28 @@ static int net_bring_up(void)
 	return 0;
 }
 
+bool net_is_lan(const struct ip_addr *addr)
+{
+	const struct netif *n = &net_netif;
+
+	if (IP_IS_V4(addr)) {
+		const ip4_addr_t *a = ip_2_ip4(addr);
+		return !ip4_addr_isany_val(*netif_ip4_addr(n)) &&
+		       ip4_addr_netcmp(a, netif_ip4_addr(n), netif_ip4_netmask(n));
+	}
+	if (ip6_addr_islinklocal(ip_2_ip6(addr)))
+		return true;
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+		const ip6_addr_t *own = netif_ip6_addr(n, i);
+		/* The first 64 bits: the prefix SLAAC and the usual static setups use. */
+		if (ip6_addr_isvalid(netif_ip6_addr_state(n, i)) &&
+		    own->addr[0] == ip_2_ip6(addr)->addr[0] &&
+		    own->addr[1] == ip_2_ip6(addr)->addr[1])
+			return true;
+	}
+	return false;
+}
+
 /*
  * The device has room again after refusing a frame: what TCP could not
  * send goes out now (lwIP marks such connections TF_NAGLEMEMERR) instead

@@ -15,4 +15,13 @@
  */
 int net_start(void);
 
+/*
+ * Whether `addr` (an lwIP ip_addr_t) is on the LAN: one of the interface's
+ * own IPv4 subnets or IPv6 prefixes (/64), or link-local. The status and
+ * metrics pages answer only these.
+ */
+#include <stdbool.h>
+struct ip_addr;
+bool net_is_lan(const struct ip_addr *addr);
+
 #endif

@@ -32,7 +32,7 @@ gzip -c -n "$site/site/numbers.txt" >"$site/site/numbers.txt.gz"
 head -c $((15 * 1048576)) /dev/urandom >"$site/site/big.bin"
 "$STORECTL" init "$WORK/store.img" 64M >/dev/null
 "$STORECTL" import "$WORK/store.img" "$site" -m site >/dev/null
-printf 'hostname=twin\nip=192.0.2.2/24\n' >"$WORK/http.conf"
+printf 'hostname=twin\nip=192.0.2.2/24\ngateway=192.0.2.1\n' >"$WORK/http.conf"
 head -c $((15 * 1048576)) /dev/urandom >"$WORK/new-big.bin"
 twin_start "$WORK/http.log" "$WORK/http.conf" 02:00:00:00:00:06 --disk "$WORK/store.img" \
 	--test-commit "$WORK/new-big.bin:site/big.bin"
@@ -145,6 +145,22 @@ s.sendall(b'GET / HTTP/1.1\\r\\nHost: t\\r\\nConnection: close\\r\\n\\r\\n')
 assert s.recv(4096).startswith(b'HTTP/1.1 200')
 "
 check "after all that, a normal request is answered" [ "$(c "$URL/")" = "<h1>home</h1>" ]
+
+# Status and metrics: for the LAN (the twin's own subnet) only. (The sanitized
+# twin's heap figures are 0: mallinfo2 does not see the sanitizer's allocator.)
+st=$(c "$URL/.well-known/appliance/status")
+check "status: JSON with the version, uptime, site commit and heap ($st)" \
+	"$PY" -c "import json,sys; d = json.loads(sys.argv[1]); assert d['version'] and d['uptime_s'] >= 0 and len(d['site_commit']) == 40 and isinstance(d['heap_used'], int)" "$st"
+check "metrics: Prometheus text with the responses by code" \
+	bash -c "ip netns exec $NS curl -sS $URL/metrics | grep -Eq '^appliance_http_requests_total\{code=\"200\"\} [1-9]'"
+check "metrics: the 400, 408 and 431 above were counted" \
+	bash -c "m=\$(ip netns exec $NS curl -sS $URL/metrics); for code in 400 408 431; do grep -Eq \"^appliance_http_requests_total\\{code=\\\"\$code\\\"\\} [1-9]\" <<<\"\$m\" || exit 1; done"
+# A client outside the LAN prefixes (routed in through the twin's gateway).
+in_ns ip addr add 198.51.100.7/32 dev tap0
+check "from outside the LAN: status and metrics are 403" \
+	[ "$(c --interface 198.51.100.7 -o /dev/null -w '%{http_code}' "$URL/metrics")$(c --interface 198.51.100.7 -o /dev/null -w '%{http_code}' "$URL/.well-known/appliance/status")" = 403403 ]
+check "from outside the LAN: the site itself is served" \
+	[ "$(c --interface 198.51.100.7 "$URL/")" = "<h1>home</h1>" ]
 twin_stop
 check "exit status 0" [ $? = 0 ]
 check "no sanitizer report" bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' '$WORK/http.log'"

@@ -61,6 +61,9 @@ check "tcp echo of 1 MiB intact through the forward" "$PY" "$CLIENT" tcp 127.0.0
 # comes with TLS) through the forward to the guest's port 80.
 check "the guest serves the seeded site over HTTP: $(grep -o 'http: tcp port.*' "$log" | head -1)" \
 	cmp -s <(curl -sS --max-time 60 "http://127.0.0.1:$HTTP_PORT/") store/seed/site/index.html
+st=$(curl -sS --max-time 60 "http://127.0.0.1:$HTTP_PORT/.well-known/appliance/status")
+check "the guest's status (QEMU's forward comes from its subnet): $st" \
+	"$PY" -c "import json,sys; d = json.loads(sys.argv[1]); assert d['heap_used'] > 0 and len(d['site_commit']) == 40" "$st"
 check "a page the site lacks is 404" \
 	[ "$(curl -s --max-time 60 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/no-such-page")" = 404 ]
 check "the guest refused the bad ip6_gateway from xenstore, with its reason" \

@@ -67,8 +67,10 @@ $(PLAT_UNIT_OUT)/test_shutdown: tests/unit/plat/test_shutdown.c plat/shutdown.c 
 UNIT_BINS += $(PLAT_UNIT_OUT)/test_shutdown
 FUZZ_BINS += $(PLAT_UNIT_OUT)/fuzz_conf
 TEST_DEPS += $(PLAT_UNIT_OUT)/test_conf $(PLAT_UNIT_OUT)/fuzz_conf \
-	$(PLAT_UNIT_OUT)/corpus/conf/.seeded $(HOST_OUT)/appliance-san $(HOST_OUT)/confcheck
+	$(PLAT_UNIT_OUT)/corpus/conf/.seeded $(HOST_OUT)/appliance-san $(HOST_OUT)/appliance \
+	$(HOST_OUT)/confcheck
 TEST_SUITES += "tests/host/conf.sh $(HOST_OUT)/confcheck" "STORECTL=$(STORECTL) tests/host/echo.sh $(HOST_OUT)/appliance-san" \
-	"tests/host/http.sh $(HOST_OUT)/appliance-san $(STORECTL)"
+	"tests/host/http.sh $(HOST_OUT)/appliance-san $(STORECTL)" \
+	"tests/host/http-abuse.sh $(HOST_OUT)/appliance $(STORECTL)"
 BENCH_DEPS += $(HOST_OUT)/appliance
 BENCH_SUITES += "tests/host/bench-tcp.sh $(HOST_OUT)/appliance"

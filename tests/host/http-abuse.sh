@@ -1,0 +1,91 @@
+#!/bin/bash
+# Usage: tests/host/http-abuse.sh APPLIANCE STORECTL
+# Bad input against the twin's HTTP server (the optimised build: its heap
+# figures are real, the sanitized one's are not), each kind followed by a
+# normal request that must succeed: oversized heads, invalid request
+# lines, slow clients, 2,000 connections reset mid-request. Afterwards the
+# heap (read from /metrics) is back to its baseline and no connection is
+# left open.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/host/netns.sh
+TWIN=$(realpath "${1:-build/host/appliance}")
+STORECTL=$(realpath "${2:-build/host/storectl}")
+URL=http://192.0.2.2
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+mkdir -p "$WORK/tree/site"
+printf '<h1>home</h1>\n' >"$WORK/tree/site/index.html"
+"$STORECTL" init "$WORK/store.img" 16M >/dev/null
+"$STORECTL" import "$WORK/store.img" "$WORK/tree" -m site >/dev/null
+printf 'hostname=twin\nip=192.0.2.2/24\n' >"$WORK/http.conf"
+twin_start "$WORK/http.log" "$WORK/http.conf" 02:00:00:00:00:07 --disk "$WORK/store.img"
+check "twin up" wait_log "$WORK/http.log" "http: tcp port 80" 10 || { done_tests; exit 1; }
+wait_log "$WORK/http.log" "net: ready" 10
+
+c() { in_ns curl -sS --max-time 20 "$@"; }
+metric() { c "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+normal() { check "$1, then a normal request is answered" [ "$(c "$URL/")" = "<h1>home</h1>" ]; }
+
+# Warm up (lwIP pools, the store's cache), then take the baseline.
+for i in 1 2 3 4 5; do c "$URL/" >/dev/null; done
+base=$(metric appliance_heap_bytes)
+check "baseline heap from /metrics ($base bytes)" bash -c "[ -n '$base' ] && [ '$base' -gt 0 ]"
+
+check "50 heads of 20 KiB: each 431" in_ns "$PY" -c "
+import socket
+for i in range(50):
+    s = socket.create_connection(('192.0.2.2', 80), timeout=10)
+    s.sendall(b'GET / HTTP/1.1\r\nHost: t\r\nX: ' + b'a' * 20000 + b'\r\n\r\n')
+    assert s.recv(64).startswith(b'HTTP/1.1 431')
+    s.close()
+"
+normal "oversized heads"
+check "200 invalid request lines: each 400" in_ns "$PY" -c "
+import socket, os
+for i in range(200):
+    s = socket.create_connection(('192.0.2.2', 80), timeout=10)
+    s.sendall(os.urandom(40).replace(b'\n', b'x') + b'\r\n\r\n')
+    d = s.recv(64)
+    assert d.startswith(b'HTTP/1.1 4') or d.startswith(b'HTTP/1.1 505'), d
+    s.close()
+"
+normal "invalid request lines"
+check "20 slow clients, one byte a second: all answered 408 or closed by 12 s; others served meanwhile" \
+	in_ns "$PY" -c "
+import socket, time, urllib.request
+socks = [socket.create_connection(('192.0.2.2', 80), timeout=20) for _ in range(20)]
+t0 = time.monotonic()
+for step in range(12):
+    for s in socks:
+        try: s.send(b'G' if step == 0 else b'E')
+        except OSError: pass
+    assert urllib.request.urlopen('$URL/', timeout=5).read() == b'<h1>home</h1>\n'
+    time.sleep(1)
+for s in socks:
+    s.settimeout(5)
+    try: d = s.recv(64)
+    except OSError: d = b''
+    assert d == b'' or d.startswith(b'HTTP/1.1 4'), d
+"
+normal "slow clients"
+check "2,000 connections reset mid-request" in_ns "$PY" -c "
+import socket, struct
+for i in range(2000):
+    s = socket.create_connection(('192.0.2.2', 80), timeout=10)
+    s.sendall(b'GET / HTTP/1.1\r\nHost: t\r\nX-Half: ')
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    s.close()
+"
+normal "2,000 resets"
+sleep 1
+after=$(metric appliance_heap_bytes)
+conns=$(metric appliance_http_connections)
+check "heap back to its baseline: $base -> $after bytes (within 16 KiB)" \
+	bash -c "[ -n '$after' ] && [ '$after' -le $((base + 16384)) ]"
+check "no connection left but the one asking ($conns)" [ "$conns" = 1 ]
+twin_stop
+check "exit status 0" [ $? = 0 ]
+done_tests

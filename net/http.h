@@ -2,12 +2,15 @@
  * The HTTP/1.1 server: the site (tree site/ of branch main in the store)
  * over altcp, so plain TCP and, later, TLS share this code.
  *
- * Per connection (struct http_conn, http.c): the bytes of a request head
- * (HTTP_MAX_HEAD, 16 KiB), a 4 KiB piece of the body being sent and the
- * blob reader's ~44 KiB while a file streams: about 65 KiB at most, 17
- * KiB between responses. At most HTTP_MAX_CONNS connections (the next are
- * refused); a head must arrive within HTTP_HEAD_NS (slow clients get 408)
- * and a connection idle HTTP_IDLE_NS between requests is closed.
+ * Per connection (struct http_conn, http_int.h): 18,008 bytes on the
+ * guest -- the request head's buffer (HTTP_MAX_HEAD, 16 KiB) and the
+ * response head's -- plus, while a file streams, the blob reader's ~44 KiB
+ * (store_blob_open: zlib state, window and input; a file the store keeps
+ * as a delta is rebuilt whole instead). So about 62 KiB at most, and 2
+ * MiB for HTTP_MAX_CONNS connections all streaming; the 4 KiB piece being
+ * sent is shared. More connections are refused; a head must arrive within
+ * HTTP_HEAD_NS (slow clients get 408); a connection idle HTTP_IDLE_NS
+ * between requests is closed.
  */
 #ifndef NET_HTTP_H
 #define NET_HTTP_H

@@ -38,6 +38,7 @@ include hypervisor/module.mk
 include hypervisor/dom0/module.mk
 include plat/module.mk
 include net/module.mk
+include tls/module.mk
 include store/module.mk
 include guest/module.mk
 include image/module.mk

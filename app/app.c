@@ -22,7 +22,7 @@ struct app_service {
 static const struct app_service app_services[] = {
     {"store", store_service_start, store_service_stop},
     {"net", net_start, NULL},
-    {"http", http_start, NULL},
+    {"http", http_start, http_stop},
 };
 
 int app_start(void)

@@ -23,13 +23,25 @@
 
 static struct altcp_pcb *http_listener;
 struct http_stats http_stats;
+/* Every connection, so a shutdown can close the idle ones. */
+static struct http_conn *http_conns;
+
+static bool http_stopping;
 
 static void conn_free(struct http_conn *c)
 {
 	plat_timer_cancel(&c->deadline);
-	store_blob_close(c->resp.blob);
+	http_site_done(&c->resp);
 	http_stats.conns--;
+	for (struct http_conn **p = &http_conns; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
 	free(c);
+	/* The last response of a shutdown is out: the next service may stop. */
+	if (http_stopping && http_stats.conns == 0)
+		plat_shutdown_done();
 }
 
 /* Close now: a reset if a clean close cannot be queued. */
@@ -45,6 +57,17 @@ static void conn_close(struct http_conn *c)
 	if (altcp_close(pcb) != ERR_OK)
 		altcp_abort(pcb);
 	conn_free(c);
+}
+
+void http_conn_close_idle(void)
+{
+	struct http_conn *c = http_conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->state == CONN_HEAD)
+			conn_close(c);
+	}
 }
 
 static void conn_late(void *arg)
@@ -97,6 +120,7 @@ static int send_some(struct http_conn *c)
 }
 
 static void conn_next(struct http_conn *c);
+static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len);
 
 void http_conn_send(struct http_conn *c)
 {
@@ -110,6 +134,12 @@ void http_conn_send(struct http_conn *c)
 	if (r == 0)
 		return; /* the sent callback comes back for more */
 	http_site_done(&c->resp);
+	if (http_stopping) {
+		/* Shutting down: close once the peer has it all (the machine stops after). */
+		c->state = CONN_DRAIN;
+		conn_sent(c, c->pcb, 0);
+		return;
+	}
 	if (c->resp.close) {
 		conn_close(c);
 		return;
@@ -181,9 +211,11 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 {
 	struct http_conn *c = arg;
 
-	(void)pcb, (void)len;
+	(void)len;
 	if (c && c->state == CONN_BODY)
 		http_conn_send(c);
+	else if (c && c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
+		conn_close(c);
 	return ERR_OK;
 }
 
@@ -209,6 +241,8 @@ static err_t http_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 	}
 	http_stats.conns++;
 	http_stats.accepted++;
+	c->next = http_conns;
+	http_conns = c;
 	c->pcb = pcb;
 	c->state = CONN_HEAD;
 	altcp_arg(pcb, c);
@@ -218,6 +252,24 @@ static err_t http_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 	altcp_nagle_disable(pcb);
 	conn_arm(c, HTTP_HEAD_NS);
 	return ERR_OK;
+}
+
+/*
+ * Shutdown: accept nothing more, close idle connections, and let the
+ * responses in flight finish (the platform waits PLAT_SHUTDOWN_GRACE_NS at
+ * most) before the store below closes.
+ */
+int http_stop(void *arg, enum plat_shutdown why)
+{
+	(void)arg, (void)why;
+	if (http_listener) {
+		altcp_close(http_listener);
+		http_listener = NULL;
+	}
+	http_stopping = true;
+	http_conn_close_idle();
+	plat_log("http", "stopped accepting; %u connection(s) finishing", http_stats.conns);
+	return http_stats.conns ? PLAT_SHUTDOWN_PENDING : 0;
 }
 
 int http_start(void)

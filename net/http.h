@@ -19,7 +19,11 @@
 #define HTTP_HEAD_NS (10ull * 1000000000u)
 #define HTTP_IDLE_NS (30ull * 1000000000u)
 
+#include "plat/plat.h"
+
 /* Listen on port 80 (appliance.conf http=off: not at all). */
 int http_start(void);
+/* Shutdown hook: stop accepting, let responses in flight finish. */
+int http_stop(void *arg, enum plat_shutdown why);
 
 #endif

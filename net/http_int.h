@@ -32,9 +32,11 @@ struct http_stats {
 };
 extern struct http_stats http_stats;
 
-enum conn_state { CONN_HEAD, CONN_BODY };
+/* Waiting for a head; sending a response; all sent, waiting for it to be acknowledged. */
+enum conn_state { CONN_HEAD, CONN_BODY, CONN_DRAIN };
 
 struct http_conn {
+	struct http_conn *next; /* the list of every connection (http.c) */
 	struct altcp_pcb *pcb;
 	enum conn_state state;
 	struct plat_timer deadline; /* the head's time, or the idle time */
@@ -45,6 +47,8 @@ struct http_conn {
 
 /* http.c: send what the socket takes; the rest when it has room again. */
 void http_conn_send(struct http_conn *c);
+/* http.c: close every connection waiting for a request (shutdown). */
+void http_conn_close_idle(void);
 
 /* http_site.c: the response to a request (or an error), its body, its end. */
 void http_site_answer(struct http_resp *r, const struct http_request *req, bool lan);

@@ -32,6 +32,8 @@ static void conn_free(struct http_conn *c)
 {
 	plat_timer_cancel(&c->deadline);
 	http_site_done(&c->resp);
+	if (c->pending)
+		pbuf_free(c->pending);
 	http_stats.conns--;
 	for (struct http_conn **p = &http_conns; *p; p = &(*p)->next)
 		if (*p == c) {
@@ -49,6 +51,12 @@ static void conn_close(struct http_conn *c)
 {
 	struct altcp_pcb *pcb = c->pcb;
 
+	/* Bytes left unread would make lwIP reset the connection, losing our last answer. */
+	if (c->pending) {
+		altcp_recved(pcb, c->pending->tot_len);
+		pbuf_free(c->pending);
+		c->pending = NULL;
+	}
 	altcp_arg(pcb, NULL);
 	altcp_recv(pcb, NULL);
 	altcp_sent(pcb, NULL);
@@ -78,6 +86,7 @@ static void conn_late(void *arg)
 		/* A head that does not finish in time: 408, as for a slow client. */
 		http_site_error(&c->resp, 408, "the request head took too long\n");
 		c->resp.close = true;
+		c->state = CONN_BODY;
 		http_conn_send(c);
 		return;
 	}
@@ -96,7 +105,12 @@ static int send_some(struct http_conn *c)
 	static uint8_t piece[HTTP_PIECE];
 	struct http_resp *r = &c->resp;
 
-	while (altcp_sndbuf(c->pcb) > 0) {
+	/*
+	 * Room in bytes and in segments: many small answers fill lwIP's queue
+	 * of segments (TCP_SND_QUEUELEN) before its bytes, and a body piece is
+	 * read from the store only when the write of it cannot be refused.
+	 */
+	while (altcp_sndbuf(c->pcb) > 0 && altcp_sndqueuelen(c->pcb) + 4 < TCP_SND_QUEUELEN) {
 		size_t room = altcp_sndbuf(c->pcb), n;
 		if (r->head_off < r->head_len) {
 			n = r->head_len - r->head_off < room ? r->head_len - r->head_off : room;
@@ -119,51 +133,65 @@ static int send_some(struct http_conn *c)
 	return r->head_off == r->head_len && r->body_left == 0;
 }
 
-static void conn_next(struct http_conn *c);
-static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len);
-
-void http_conn_send(struct http_conn *c)
+/*
+ * The response is queued as far as the socket takes it: 0 while more must
+ * wait for room (the sent callback resumes), 1 once it is all out and the
+ * connection waits for its next head, -1 if the connection was closed
+ * (then `c` is gone).
+ */
+static int conn_send(struct http_conn *c)
 {
 	int r = send_some(c);
 
 	altcp_output(c->pcb);
 	if (r < 0) {
 		conn_close(c);
-		return;
+		return -1;
 	}
 	if (r == 0)
-		return; /* the sent callback comes back for more */
+		return 0;
 	http_site_done(&c->resp);
 	if (http_stopping) {
 		/* Shutting down: close once the peer has it all (the machine stops after). */
 		c->state = CONN_DRAIN;
-		conn_sent(c, c->pcb, 0);
-		return;
+		if (altcp_sndqueuelen(c->pcb) == 0)
+			conn_close(c);
+		return -1;
 	}
 	if (c->resp.close) {
 		conn_close(c);
-		return;
+		return -1;
 	}
 	c->state = CONN_HEAD;
 	/* Idle until the next head, or that head's own time if part of it is here. */
-	conn_arm(c, c->in_len ? HTTP_HEAD_NS : HTTP_IDLE_NS);
-	conn_next(c);
+	conn_arm(c, c->in_len || c->pending ? HTTP_HEAD_NS : HTTP_IDLE_NS);
+	return 1;
 }
 
-/* A head in the buffer: answer it, and keep what follows (pipelining). */
-static void conn_next(struct http_conn *c)
+/* Move received bytes into the head buffer as room allows; the TCP window follows. */
+static void conn_take(struct http_conn *c)
+{
+	size_t room = sizeof(c->in) - c->in_len, n;
+
+	if (!c->pending || room == 0)
+		return;
+	n = c->pending->tot_len < room ? c->pending->tot_len : room;
+	pbuf_copy_partial(c->pending, c->in + c->in_len, (u16_t)n, 0);
+	c->in_len += n;
+	c->pending = pbuf_free_header(c->pending, (u16_t)n);
+	altcp_recved(c->pcb, (u16_t)n);
+}
+
+/* One head from the buffer answered; 0 if no whole head is there. */
+static int conn_answer(struct http_conn *c)
 {
 	struct http_request req;
-	int status = 0, n;
+	int status = 0, n = http_parse_request(c->in, c->in_len, &req, &status);
 
-	if (c->state != CONN_HEAD || c->in_len == 0)
-		return;
-	n = http_parse_request(c->in, c->in_len, &req, &status);
 	if (n == HTTP_INCOMPLETE) {
-		if (c->in_len == sizeof(c->in))
-			n = HTTP_BAD, status = 431;
-		else
-			return;
+		if (c->in_len < sizeof(c->in))
+			return 0;
+		n = HTTP_BAD, status = 431;
 	}
 	c->state = CONN_BODY;
 	if (n == HTTP_BAD || http_request_check(&req, &status)) {
@@ -175,14 +203,37 @@ static void conn_next(struct http_conn *c)
 		c->in_len -= (size_t)n;
 	}
 	plat_timer_cancel(&c->deadline);
-	http_conn_send(c);
+	return 1;
+}
+
+/*
+ * Answer the heads received, one after another, for as long as each
+ * response goes out whole at once (pipelining); a loop, not recursion, so
+ * a client with a thousand requests in flight costs no stack.
+ */
+static void conn_pump(struct http_conn *c)
+{
+	for (;;) {
+		if (c->state == CONN_BODY && conn_send(c) <= 0)
+			return;
+		if (c->state != CONN_HEAD)
+			return;
+		conn_take(c);
+		if (c->in_len == 0 || !conn_answer(c))
+			return;
+	}
+}
+
+void http_conn_send(struct http_conn *c)
+{
+	conn_pump(c);
 }
 
 static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct http_conn *c = arg;
-	size_t room;
 
+	(void)pcb;
 	if (!c) {
 		if (p)
 			pbuf_free(p);
@@ -195,15 +246,19 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 		return ERR_OK;
 	}
 	/* A new head's first bytes start its clock (a slow client has HTTP_HEAD_NS in all). */
-	if (c->state == CONN_HEAD && c->in_len == 0 && p->tot_len > 0)
+	if (c->state == CONN_HEAD && c->in_len == 0 && !c->pending)
 		conn_arm(c, HTTP_HEAD_NS);
-	room = sizeof(c->in) - c->in_len;
-	/* More than the head buffer holds while one is pending: 431 once it is parsed. */
-	c->in_len += pbuf_copy_partial(p, c->in + c->in_len,
-	                               (u16_t)(p->tot_len < room ? p->tot_len : room), 0);
-	altcp_recved(pcb, p->tot_len);
-	pbuf_free(p);
-	conn_next(c);
+	/*
+	 * Bytes wait here until the head buffer has room: while a response is
+	 * going out, the requests pipelined behind it. They are acknowledged to
+	 * TCP only as they are taken, so the window holds the client back (and
+	 * the chain stays under TCP_WND, which fits a pbuf's 16-bit length).
+	 */
+	if (c->pending)
+		pbuf_cat(c->pending, p);
+	else
+		c->pending = p;
+	conn_pump(c);
 	return ERR_OK;
 }
 
@@ -213,7 +268,7 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 
 	(void)len;
 	if (c && c->state == CONN_BODY)
-		http_conn_send(c);
+		conn_pump(c);
 	else if (c && c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
 		conn_close(c);
 	return ERR_OK;

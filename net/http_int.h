@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "http_parse.h"
+#include "lwip/pbuf.h"
 #include "plat/plat.h"
 #include "store/store.h"
 
@@ -42,6 +43,7 @@ struct http_conn {
 	struct plat_timer deadline; /* the head's time, or the idle time */
 	char in[HTTP_MAX_HEAD];     /* request bytes not yet answered */
 	size_t in_len;
+	struct pbuf *pending; /* received, not yet taken into `in` (TCP's window holds) */
 	struct http_resp resp;
 };
 

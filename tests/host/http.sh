@@ -87,6 +87,19 @@ while True:
 assert d.count(b'HTTP/1.1 200') == 2, d
 assert d.index(b'color: red') < d.index(b'<h1>home</h1>'), d
 "
+check "pipelining past the head buffer: a download and 600 requests behind it, all answered in order" \
+	in_ns "$PY" -c "
+import socket
+s = socket.create_connection(('192.0.2.2', 80), timeout=30)
+reqs = [b'GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n'] + [b'GET /style.css?%d HTTP/1.1\r\nHost: t\r\n\r\n' % i for i in range(600)]
+s.sendall(b''.join(reqs))
+d = bytearray()
+while d.count(b'color: red') < 600:
+    x = s.recv(1 << 20)
+    assert x, 'closed after %d of 600' % d.count(b'color: red')
+    d += x
+assert d.count(b'HTTP/1.1 200') == 601
+"
 check "a 15 MiB file arrives intact" \
 	[ "$(c "$URL/big.bin" | sha256sum)" = "$(sha256sum <"$site/site/big.bin")" ]
 # main moves while a download runs: the download finishes from the version

@@ -31,6 +31,7 @@ static bool http_stopping;
 static void conn_free(struct http_conn *c)
 {
 	plat_timer_cancel(&c->deadline);
+	plat_timer_cancel(&c->resume);
 	http_site_done(&c->resp);
 	if (c->pending)
 		pbuf_free(c->pending);
@@ -78,6 +79,8 @@ void http_conn_close_idle(void)
 	}
 }
 
+static void conn_pump(struct http_conn *c);
+
 static void conn_late(void *arg)
 {
 	struct http_conn *c = arg;
@@ -87,7 +90,7 @@ static void conn_late(void *arg)
 		http_site_error(&c->resp, 408, "the request head took too long\n");
 		c->resp.close = true;
 		c->state = CONN_BODY;
-		http_conn_send(c);
+		conn_pump(c);
 		return;
 	}
 	conn_close(c);
@@ -98,7 +101,11 @@ static void conn_arm(struct http_conn *c, uint64_t ns)
 	plat_timer_arm(&c->deadline, plat_now_ns() + ns, conn_late, c);
 }
 
-/* Queue what the socket takes of the head, then of the body; 1 when all is out. */
+/*
+ * Queue what the socket takes of the head, then of the body: 1 when all is
+ * out, 0 when the socket is full, 2 when a range's skipping yields its turn,
+ * -1 on failure.
+ */
 static int send_some(struct http_conn *c)
 {
 	/* One loop, one thread: the piece in flight is shared by every connection. */
@@ -123,6 +130,11 @@ static int send_some(struct http_conn *c)
 		}
 		if (r->body_left == 0)
 			return 1;
+		if (r->skip) {
+			int k = http_site_skip(r, piece, sizeof(piece));
+			if (k)
+				return k < 0 ? -1 : 2; /* 2: more to skip on the next turn */
+		}
 		n = room < sizeof(piece) ? room : sizeof(piece);
 		if ((n = http_site_body(r, piece, n)) == 0)
 			return -1; /* the store failed mid-body: only closing can tell the client */
@@ -131,6 +143,11 @@ static int send_some(struct http_conn *c)
 		http_stats.bytes_sent += n;
 	}
 	return r->head_off == r->head_len && r->body_left == 0;
+}
+
+static void conn_resume(void *arg)
+{
+	conn_pump(arg);
 }
 
 /*
@@ -147,6 +164,10 @@ static int conn_send(struct http_conn *c)
 	if (r < 0) {
 		conn_close(c);
 		return -1;
+	}
+	if (r == 2) {
+		plat_timer_arm(&c->resume, plat_now_ns(), conn_resume, c);
+		return 0;
 	}
 	if (r == 0)
 		return 0;
@@ -222,11 +243,6 @@ static void conn_pump(struct http_conn *c)
 		if (c->in_len == 0 || !conn_answer(c))
 			return;
 	}
-}
-
-void http_conn_send(struct http_conn *c)
-{
-	conn_pump(c);
 }
 
 static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)

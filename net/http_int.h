@@ -41,14 +41,13 @@ struct http_conn {
 	struct altcp_pcb *pcb;
 	enum conn_state state;
 	struct plat_timer deadline; /* the head's time, or the idle time */
+	struct plat_timer resume;   /* the next turn of a range's skipping */
 	char in[HTTP_MAX_HEAD];     /* request bytes not yet answered */
 	size_t in_len;
 	struct pbuf *pending; /* received, not yet taken into `in` (TCP's window holds) */
 	struct http_resp resp;
 };
 
-/* http.c: send what the socket takes; the rest when it has room again. */
-void http_conn_send(struct http_conn *c);
 /* http.c: close every connection waiting for a request (shutdown). */
 void http_conn_close_idle(void);
 
@@ -56,6 +55,13 @@ void http_conn_close_idle(void);
 void http_site_answer(struct http_resp *r, const struct http_request *req, bool lan);
 void http_site_error(struct http_resp *r, int status, const char *text);
 size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len);
+/*
+ * Drop up to HTTP_SKIP_PER_TURN bytes before a range (a client chooses how
+ * many: at most that much inflating per turn of the loop): 1 if more remain,
+ * 0 when none do, -1 if the store failed.
+ */
+#define HTTP_SKIP_PER_TURN (256u * 1024)
+int http_site_skip(struct http_resp *r, uint8_t *buf, size_t len);
 void http_site_done(struct http_resp *r);
 
 #endif

@@ -486,6 +486,22 @@ void http_site_answer(struct http_resp *r, const struct http_request *req, bool 
 	serve(r, st, req, &oid, path, 200, false, head_only);
 }
 
+int http_site_skip(struct http_resp *r, uint8_t *buf, size_t len)
+{
+	uint64_t budget = HTTP_SKIP_PER_TURN;
+	size_t got;
+
+	/* The bytes before a range are read and dropped: the blob streams from its start. */
+	while (r->skip && budget) {
+		size_t n = r->skip < len ? (size_t)r->skip : len;
+		if (store_blob_read(r->blob, buf, n, &got) || !got)
+			return -1;
+		r->skip -= got;
+		budget = budget > got ? budget - got : 0;
+	}
+	return r->skip ? 1 : 0;
+}
+
 size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len)
 {
 	size_t got;
@@ -496,13 +512,6 @@ size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len)
 		r->mem_off += got;
 		r->body_left -= got;
 		return got;
-	}
-	/* The bytes before a range are read and dropped: the blob streams from its start. */
-	while (r->skip) {
-		size_t n = r->skip < len ? (size_t)r->skip : len;
-		if (store_blob_read(r->blob, buf, n, &got) || !got)
-			return 0;
-		r->skip -= got;
 	}
 	if (len > r->body_left)
 		len = (size_t)r->body_left;

@@ -147,7 +147,7 @@ static int live_connected(struct store *st)
 	int r = live_roots(st, NULL, 0, &roots, &n);
 
 	if (!r)
-		r = store_walk(st, roots, n, NULL, &seen, NULL, NULL);
+		r = store_walk(st, roots, n, NULL, &seen);
 	store_oidset_free(&seen);
 	free(roots);
 	return r;

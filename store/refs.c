@@ -439,7 +439,7 @@ static int check_connected(struct store *st, const struct store_ref_update *u, s
 			r = store_oidset_add(&stop, &st->refs[i].oid);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		if (!store_oid_is_zero(&u[i].new))
-			r = store_walk(st, &u[i].new, 1, &stop, &seen, NULL, NULL);
+			r = store_walk(st, &u[i].new, 1, &stop, &seen);
 	store_oidset_free(&stop);
 	store_oidset_free(&seen);
 	return r < 0 ? r : 0;

@@ -405,7 +405,7 @@ static int mark_haves(struct store_packer *p, const struct store_oid *haves, siz
 	for (size_t i = 0; i < nhaves; i++)
 		if (store_has(p->st, &haves[i]))
 			known[n++] = haves[i];
-	r = store_walk(p->st, known, n, NULL, &p->done, NULL, NULL);
+	r = store_walk(p->st, known, n, NULL, &p->done);
 	free(known);
 	return r;
 }
@@ -429,7 +429,7 @@ int store_packer_open(struct store *st, const struct store_oid *wants, size_t nw
 	p->ntips = nwants;
 	/* The pack's header needs the count: the walk that the writing then repeats. */
 	if ((r = mark_haves(p, haves, nhaves)) ||
-	    (r = store_walk(st, wants, nwants, &p->done, &send, NULL, NULL)))
+	    (r = store_walk(st, wants, nwants, &p->done, &send)))
 		goto fail;
 	p->count = (uint32_t)send.n;
 	store_oidset_free(&send);

@@ -58,17 +58,13 @@ bool store_oidset_has(const struct oidset *s, const struct store_oid *oid);
 void store_oidset_free(struct oidset *s);
 
 /*
- * Visit every object reachable from `roots` (commits, tags, trees),
- * skipping those in `stop` (may be NULL); fn (may be NULL) sees each
- * object once with its content, except the blobs a tree names, which it
- * sees with data NULL (the walk only checks they are there, so it never
- * inflates a file). -ENOENT if one is missing.
+ * Mark in `seen` every object reachable from `roots` (commits, tags,
+ * trees, blobs), skipping those in `stop` (may be NULL). Blobs a tree
+ * names are only checked to be there, never inflated. -ENOENT if one is
+ * missing.
  */
 int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct oidset *stop,
-               struct oidset *seen,
-               int (*fn)(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
-                         size_t len),
-               void *ctx);
+               struct oidset *seen);
 
 const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid);
 int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);

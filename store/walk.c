@@ -67,10 +67,17 @@ void store_oidset_free(struct oidset *s)
 
 /* ---- the walk ---- */
 
+/* What the walk knows of an object before reading it. */
+enum kind {
+	KIND_LINKED, /* a commit's parent or tree, a tree's subtree: read it */
+	KIND_BLOB,   /* a tree's file: only its presence matters */
+	KIND_ANY,    /* a root or a tag's target: its entry header tells */
+};
+
 struct item {
 	struct store_oid oid;
 	int depth; /* tree nesting below its commit */
-	bool blob; /* a tree entry of a file: only its presence matters */
+	enum kind kind;
 };
 
 struct stack {
@@ -79,7 +86,7 @@ struct stack {
 	size_t cap;
 };
 
-static int push(struct stack *s, const struct store_oid *oid, int depth, bool blob)
+static int push(struct stack *s, const struct store_oid *oid, int depth, enum kind kind)
 {
 	if (depth > STORE_MAX_TREE_DEPTH)
 		return -ELOOP;
@@ -92,7 +99,7 @@ static int push(struct stack *s, const struct store_oid *oid, int depth, bool bl
 		s->cap = cap;
 	}
 	s->v[s->n].oid = *oid;
-	s->v[s->n].blob = blob;
+	s->v[s->n].kind = kind;
 	s->v[s->n++].depth = depth;
 	return 0;
 }
@@ -110,16 +117,17 @@ static int push_children(struct stack *s, int type, const uint8_t *data, size_t 
 		if (store_commit_parse(data, len, &c))
 			return -EINVAL;
 		for (unsigned i = 0; i < c.nparents && !r; i++)
-			r = push(s, &c.parent[i], 0, false);
-		return r ? r : push(s, &c.tree, 0, false);
+			r = push(s, &c.parent[i], 0, KIND_LINKED);
+		return r ? r : push(s, &c.tree, 0, KIND_LINKED);
 	case STORE_OBJ_TAG:
-		return store_tag_parse(data, len, &t) ? -EINVAL : push(s, &t.object, 0, false);
+		return store_tag_parse(data, len, &t) ? -EINVAL : push(s, &t.object, 0, KIND_ANY);
 	case STORE_OBJ_TREE:
 		store_tree_iter_init(&it, data, len);
 		while (!r && (r = store_tree_next(&it, &e)) == 1)
 			r = e.mode == STORE_MODE_GITLINK
 			        ? 0
-			        : push(s, &e.oid, depth + 1, e.mode != STORE_MODE_TREE);
+			        : push(s, &e.oid, depth + 1,
+			               e.mode == STORE_MODE_TREE ? KIND_LINKED : KIND_BLOB);
 		return r;
 	default:
 		return 0;
@@ -127,16 +135,13 @@ static int push_children(struct stack *s, int type, const uint8_t *data, size_t 
 }
 
 int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct oidset *stop,
-               struct oidset *seen,
-               int (*fn)(void *ctx, const struct store_oid *oid, int type, const uint8_t *data,
-                         size_t len),
-               void *ctx)
+               struct oidset *seen)
 {
 	struct stack s = {0};
 	int r = 0;
 
 	for (size_t i = 0; i < n && !r; i++)
-		r = push(&s, &roots[i], 0, false);
+		r = push(&s, &roots[i], 0, KIND_ANY);
 	while (s.n && r >= 0) {
 		struct item it = s.v[--s.n];
 		uint64_t size, off;
@@ -145,15 +150,12 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n, const 
 		int type;
 		if (store_oidset_has(stop, &it.oid) || (r = store_oidset_add(seen, &it.oid)) <= 0)
 			continue;
-		if (it.blob) {
-			/* Blobs have no links: the walk never inflates one. */
-			r = !store_has(st, &it.oid) ? -ENOENT
-			    : fn                    ? fn(ctx, &it.oid, STORE_OBJ_BLOB, NULL, 0)
-			                            : 0;
+		/* Blobs have no links: the walk never inflates one, it only checks it is there. */
+		if (it.kind == KIND_BLOB) {
+			r = store_has(st, &it.oid) ? 0 : -ENOENT;
 			continue;
 		}
-		/* A root or a tag's target may be a blob too: its header says so. */
-		if (!fn) {
+		if (it.kind == KIND_ANY) {
 			if ((r = store_entry_info(st, &it.oid, &type, &size, &off)) < 0)
 				break;
 			if (type == STORE_OBJ_BLOB)
@@ -161,9 +163,7 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n, const 
 		}
 		if ((r = store_get(st, &it.oid, &type, &data, &len)))
 			break;
-		r = fn ? fn(ctx, &it.oid, type, data, len) : 0;
-		if (!r)
-			r = push_children(&s, type, data, len, it.depth);
+		r = push_children(&s, type, data, len, it.depth);
 		free(data);
 	}
 	free(s.v);

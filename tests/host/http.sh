@@ -56,11 +56,13 @@ blob=$(git hash-object "$site/site/index.html")
 check "ETag is the Git blob id ($etag)" [ "$etag" = "\"$blob\"" ]
 check "If-None-Match with it: 304" \
 	[ "$(c -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/")" = 304 ]
-check "HEAD: the fields, no body" \
+check "HEAD: the fields, with the file's length" \
 	bash -c "[ \"\$(ip netns exec $NS curl -sS -I $URL/style.css | tr -d '\r' | grep -i '^content-length:')\" = 'Content-Length: 20' ]"
 check "text/css by extension" bash -c "ip netns exec $NS curl -sS -I $URL/style.css | grep -qi '^content-type: text/css'"
 check "Range bytes=0-9: 206 and ten bytes" \
 	bash -c "[ \"\$(ip netns exec $NS curl -sS -r 0-9 $URL/numbers.txt | od -An -c | tr -d ' \n')\" = '1\n2\n3\n4\n5\n' ] && ip netns exec $NS curl -sS -r 0-9 -D - -o /dev/null $URL/numbers.txt | grep -q '^HTTP/1.1 206'"
+check "Range deep in the 15 MiB file: the right bytes" \
+	[ "$(c -r 15000000-15000099 "$URL/big.bin" | sha256sum)" = "$(tail -c +15000001 "$site/site/big.bin" | head -c 100 | sha256sum)" ]
 check "Range past the end: 416" \
 	[ "$(c -o /dev/null -w '%{http_code}' -r 999999999- "$URL/numbers.txt")" = 416 ]
 check "a directory without its slash: 301 to it" \

@@ -74,15 +74,16 @@ $(GUEST_OUT)/%.o: $(GUEST_SRC)/%.S $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk
 
 # The services: app_start() (app/app.c) and everything it starts, in the
 # library net/module.mk builds. main.c calls app_start(), so the link takes
-# what it needs from the archive.
-GUEST_LIBS = $(NET_GUEST_LIB) $(STORE_OUT)/guest/libstore.a
+# what it needs from the archives (a group: net and tls call each other).
+GUEST_LIBS = $(NET_GUEST_LIB) $(STORE_OUT)/guest/libstore.a $(TLS_OUT)/guest/libwolfssl.a
 GUEST_LIBS_LDFLAGS =
 
 # The link of guest.elf in $(@D) from the objects among the prerequisites.
 define guest_link
 	@echo "guest: LD $@"
 	@$(GUEST_CC) $(filter-out -Wl$(comma)-Map=%,$(GUEST_LDFLAGS)) -Wl,-Map=$(@D)/guest.map \
-		$(GUEST_LIBS_LDFLAGS) $(filter %.o,$^) $(GUEST_LIBS) -o $@ -lc -lm -lgcc
+		$(GUEST_LIBS_LDFLAGS) $(filter %.o,$^) -Wl,--start-group $(GUEST_LIBS) -Wl,--end-group \
+		-o $@ -lc -lm -lgcc
 endef
 comma := ,
 

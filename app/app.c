@@ -8,6 +8,7 @@
 #include "net/net.h"
 #include "plat/plat.h"
 #include "store/service.h"
+#include "tls/tls.h"
 
 struct app_service {
 	const char *name;
@@ -22,6 +23,7 @@ struct app_service {
 static const struct app_service app_services[] = {
     {"store", store_service_start, store_service_stop},
     {"net", net_start, NULL},
+    {"tls", tls_start, NULL},
     {"http", http_start, http_stop},
 };
 

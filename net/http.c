@@ -14,14 +14,17 @@
 #include "http_int.h"
 #include "lwip/altcp.h"
 #include "lwip/altcp_tcp.h"
+#include "lwip/altcp_tls.h"
 #include "net.h"
 #include "plat/conf.h"
 #include "plat/plat.h"
+#include "tls/tls.h"
 
 #define HTTP_PORT 80
+#define HTTPS_PORT 443
 #define HTTP_PIECE 4096
 
-static struct altcp_pcb *http_listener;
+static struct altcp_pcb *http_listener, *https_listener;
 struct http_stats http_stats;
 /* Every connection, so a shutdown can close the idle ones. */
 static struct http_conn *http_conns;
@@ -215,11 +218,18 @@ static int conn_answer(struct http_conn *c)
 		n = HTTP_BAD, status = 431;
 	}
 	c->state = CONN_BODY;
+	c->resp.tls = c->tls;
 	if (n == HTTP_BAD || http_request_check(&req, &status)) {
 		http_site_error(&c->resp, status, "bad request\n");
 		c->resp.close = true;
 	} else {
-		http_site_answer(&c->resp, &req, net_is_lan(altcp_get_ip(c->pcb, 0)));
+		struct http_peer peer = {
+		    .lan = net_is_lan(altcp_get_ip(c->pcb, 0)),
+		    .tls = c->tls,
+		    .https = https_listener != NULL,
+		};
+		ipaddr_ntoa_r(altcp_get_ip(c->pcb, 1), peer.local, sizeof(peer.local));
+		http_site_answer(&c->resp, &req, &peer);
 		memmove(c->in, c->in + n, c->in_len - (size_t)n);
 		c->in_len -= (size_t)n;
 	}
@@ -298,11 +308,11 @@ static void conn_err(void *arg, err_t err)
 		conn_free(arg);
 }
 
+/* `arg` is the listener: HTTPS's or plain HTTP's. */
 static err_t http_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 {
 	struct http_conn *c;
 
-	(void)arg;
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
 	if (http_stats.conns >= HTTP_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
@@ -315,6 +325,7 @@ static err_t http_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 	c->next = http_conns;
 	http_conns = c;
 	c->pcb = pcb;
+	c->tls = arg == https_listener;
 	c->state = CONN_HEAD;
 	altcp_arg(pcb, c);
 	altcp_recv(pcb, conn_recv);
@@ -334,8 +345,12 @@ int http_stop(void *arg, enum plat_shutdown why)
 {
 	(void)arg, (void)why;
 	if (http_listener) {
-		altcp_close(http_listener);
+		net_tcp_listener_close(http_listener);
 		http_listener = NULL;
+	}
+	if (https_listener) {
+		altcp_close(https_listener);
+		https_listener = NULL;
 	}
 	http_stopping = true;
 	http_conn_close_idle();
@@ -343,27 +358,50 @@ int http_stop(void *arg, enum plat_shutdown why)
 	return http_stats.conns ? PLAT_SHUTDOWN_PENDING : 0;
 }
 
+/* A listener on `port` (TLS with `tls`, else plain TCP) handing connections to http_accept. */
+static int listen_on(u16_t port, struct altcp_tls_config *tls, struct altcp_pcb **out)
+{
+	struct altcp_pcb *pcb, *l;
+
+	pcb = tls ? altcp_tls_new(tls, IPADDR_TYPE_ANY) : altcp_tcp_new_ip_type(IPADDR_TYPE_ANY);
+	if (!pcb)
+		return -ENOMEM;
+	if (altcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+		altcp_close(pcb);
+		return -EADDRINUSE;
+	}
+	if (!(l = altcp_listen_with_backlog(pcb, 8))) {
+		altcp_close(pcb);
+		return -ENOMEM;
+	}
+	*out = l;
+	altcp_arg(l, l);
+	altcp_accept(l, http_accept);
+	return 0;
+}
+
 int http_start(void)
 {
 	char v[8];
-	struct altcp_pcb *pcb;
+	int rc;
 
 	if (plat_config_get("http", v, sizeof(v)) == 0 && !strcmp(v, "off")) {
 		plat_log("http", "off (appliance.conf)");
 		return 0;
 	}
-	if (!(pcb = altcp_tcp_new_ip_type(IPADDR_TYPE_ANY)))
-		return -ENOMEM;
-	if (altcp_bind(pcb, IP_ANY_TYPE, HTTP_PORT) != ERR_OK) {
-		altcp_close(pcb);
-		return -EADDRINUSE;
-	}
-	if (!(http_listener = altcp_listen_with_backlog(pcb, 8))) {
-		altcp_close(pcb);
-		return -ENOMEM;
-	}
-	altcp_accept(http_listener, http_accept);
+	if ((rc = listen_on(HTTP_PORT, NULL, &http_listener)))
+		return rc;
 	http_stats.started_ns = plat_now_ns();
 	plat_log("http", "tcp port %d, at most %d connections", HTTP_PORT, HTTP_MAX_CONNS);
+	if (!tls_config()) {
+		plat_log("http", "no HTTPS: TLS did not start (see above); plain HTTP only");
+		return 0;
+	}
+	if ((rc = listen_on(HTTPS_PORT, tls_config(), &https_listener))) {
+		plat_log("http", "no HTTPS: tcp port %d (%d)", HTTPS_PORT, rc);
+		return 0;
+	}
+	plat_log("http", "https on tcp port %d; plain HTTP redirects there but for /.well-known/",
+	         HTTPS_PORT);
 	return 0;
 }

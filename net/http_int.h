@@ -13,6 +13,7 @@
 struct http_resp {
 	bool active;
 	bool close;      /* close the connection once it is sent */
+	bool tls;        /* over TLS: the head carries HSTS */
 	char head[1536]; /* status line and fields (and a short error body) */
 	size_t head_len, head_off;
 	struct store_blob *blob;
@@ -21,6 +22,14 @@ struct http_resp {
 	uint64_t skip;      /* bytes of the blob before a range */
 	uint64_t body_left; /* body bytes still to send */
 	int status;
+};
+
+/* Who asked, and how (http.c fills it for http_site.c). */
+struct http_peer {
+	bool lan;       /* from a LAN prefix: may read status and metrics */
+	bool tls;       /* over HTTPS */
+	bool https;     /* HTTPS is up: plain HTTP requests are redirected */
+	char local[48]; /* our address as the client reached it (no Host: field) */
 };
 
 /* What /metrics reports (http.c and http_site.c count). */
@@ -45,6 +54,7 @@ struct http_conn {
 	char in[HTTP_MAX_HEAD];     /* request bytes not yet answered */
 	size_t in_len;
 	struct pbuf *pending; /* received, not yet taken into `in` (TCP's window holds) */
+	bool tls;
 	struct http_resp resp;
 };
 
@@ -52,7 +62,8 @@ struct http_conn {
 void http_conn_close_idle(void);
 
 /* http_site.c: the response to a request (or an error), its body, its end. */
-void http_site_answer(struct http_resp *r, const struct http_request *req, bool lan);
+void http_site_answer(struct http_resp *r, const struct http_request *req,
+                      const struct http_peer *peer);
 void http_site_error(struct http_resp *r, int status, const char *text);
 size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len);
 /*

@@ -3,8 +3,10 @@
  * Each response resolves main once, so it is served from one version to
  * its end, whatever a push does meanwhile; ETag is the blob's Git id.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +14,11 @@
 
 #include "http_int.h"
 #include "store/service.h"
+#include "tls/tls.h"
 #include "version.h"
 
 #define SITE_REF "refs/heads/main"
+#define HTTP_HSTS_MAX_AGE 31536000u
 #define SITE_PATH_MAX 1024
 
 /* The codes /metrics counts, in http_stats.by_code's order; the last counts the others. */
@@ -139,6 +143,10 @@ static void start(struct http_resp *r, int status)
 	put(r, "HTTP/1.1 %d %s\r\n", status, status_text(status));
 	date(r);
 	put(r, "Server: appliance\r\nX-Content-Type-Options: nosniff\r\n");
+	/* RFC 6797: browsers keep to HTTPS for a year (and ignore it over a certificate they
+	 * refused). */
+	if (r->tls)
+		put(r, "Strict-Transport-Security: max-age=%u\r\n", HTTP_HSTS_MAX_AGE);
 	if (r->close)
 		put(r, "Connection: close\r\n");
 }
@@ -358,8 +366,31 @@ static char *cat(char *s, const char *fmt, ...)
 	return t;
 }
 
+/* The certificate's part of the status: null while TLS is off. */
+static const char *tls_json(char buf[256])
+{
+	const struct tls_identity_info *id = tls_identity();
+	struct plat_wallclock now;
+	char when[32] = "";
+	time_t t;
+	struct tm tm;
+
+	if (!id)
+		return "null";
+	t = (time_t)id->not_after;
+	if (id->not_after && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	plat_wallclock(&now);
+	snprintf(buf, 256,
+	         "{\"certificate_subject\":\"%s\",\"certificate_origin\":\"%s\","
+	         "\"certificate_expiry\":\"%s\",\"certificate_days_left\":%lld}",
+	         id->subject, id->origin, when, (long long)((id->not_after - now.sec) / 86400));
+	return buf;
+}
+
 static char *status_json(struct store *st)
 {
+	char when[256];
 	struct plat_mem_stats m;
 	struct store_oid head;
 	char hex[STORE_OID_HEX] = "";
@@ -370,10 +401,10 @@ static char *status_json(struct store *st)
 	return cat(calloc(1, 1),
 	           "{\"version\":\"%s\",\"uptime_s\":%llu,\"site_commit\":\"%s\","
 	           "\"heap_used\":%u,\"heap_peak\":%u,\"http_connections\":%u,"
-	           "\"certificate_expiry\":null}\n",
+	           "\"tls\":%s}\n",
 	           APP_VERSION,
 	           (unsigned long long)((plat_now_ns() - http_stats.started_ns) / 1000000000u), hex,
-	           (unsigned)m.heap_used, (unsigned)m.heap_peak, http_stats.conns);
+	           (unsigned)m.heap_used, (unsigned)m.heap_peak, http_stats.conns, tls_json(when));
 }
 
 static char *metrics_text(struct store *st)
@@ -406,12 +437,22 @@ static char *metrics_text(struct store *st)
 	    "# TYPE appliance_heap_peak_bytes gauge\nappliance_heap_peak_bytes %u\n"
 	    "# TYPE appliance_uptime_seconds gauge\nappliance_uptime_seconds %llu\n"
 	    "# TYPE appliance_store_objects gauge\nappliance_store_objects %u\n"
-	    "# TYPE appliance_store_log_bytes gauge\nappliance_store_log_bytes %llu\n",
+	    "# TYPE appliance_store_log_bytes gauge\nappliance_store_log_bytes %llu\n"
+	    "# TYPE appliance_tls_handshakes_total counter\nappliance_tls_handshakes_total %llu\n"
+	    "# TYPE appliance_tls_resumed_total counter\nappliance_tls_resumed_total %llu\n"
+	    "# TYPE appliance_tls_handshake_failures_total counter\n"
+	    "appliance_tls_handshake_failures_total %llu\n"
+	    "# TYPE appliance_tls_sessions gauge\nappliance_tls_sessions %u\n"
+	    "# TYPE appliance_tls_certificate_expiry_seconds gauge\n"
+	    "appliance_tls_certificate_expiry_seconds %lld\n",
 	    (unsigned long long)http_stats.bytes_sent, http_stats.conns,
 	    (unsigned long long)http_stats.accepted, (unsigned long long)http_stats.refused,
 	    (unsigned)m.heap_used, (unsigned)m.heap_peak,
 	    (unsigned long long)((plat_now_ns() - http_stats.started_ns) / 1000000000u),
-	    (unsigned)ss.objects, (unsigned long long)ss.log_used);
+	    (unsigned)ss.objects, (unsigned long long)ss.log_used,
+	    (unsigned long long)tls_stats.handshakes, (unsigned long long)tls_stats.resumed,
+	    (unsigned long long)tls_stats.failures, tls_stats.active,
+	    (long long)(tls_identity() ? tls_identity()->not_after : 0));
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */
@@ -435,7 +476,60 @@ static int appliance_page(struct http_resp *r, const struct http_request *req, b
 	return 1;
 }
 
-void http_site_answer(struct http_resp *r, const struct http_request *req, bool lan)
+/* ---- plain HTTP to HTTPS ---- */
+
+/* The Host field's name without its port, if it is a plain host name or address. */
+static bool host_name(const struct http_request *req, char *out, size_t size)
+{
+	size_t len, n;
+	const char *v = http_field_get(req, "Host", &len), *end;
+
+	if (!v || len == 0)
+		return false;
+	/* A bracketed IPv6 literal keeps its brackets; a port goes. */
+	if (v[0] == '[')
+		n = (end = memchr(v, ']', len)) ? (size_t)(end - v) + 1 : 0;
+	else
+		n = (end = memchr(v, ':', len)) ? (size_t)(end - v) : len;
+	if (n == 0 || n >= size)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr(".-[]:", v[i]))
+			return false;
+	memcpy(out, v, n);
+	out[n] = 0;
+	return true;
+}
+
+/*
+ * 1 if a plain request was redirected to the same target over HTTPS. Not
+ * /.well-known/ (ACME's http-01 challenges, and our status), nor /metrics
+ * (a LAN scraper), and not for a method other than GET or HEAD.
+ */
+static int to_https(struct http_resp *r, const struct http_request *req,
+                    const struct http_peer *peer)
+{
+	static const char wk[] = "/.well-known/", metrics[] = "/metrics";
+	char host[256];
+
+	if (peer->tls || !peer->https || req->target[0] != '/' ||
+	    (req->target_len >= sizeof(wk) - 1 && !memcmp(req->target, wk, sizeof(wk) - 1)) ||
+	    (req->target_len == sizeof(metrics) - 1 &&
+	     !memcmp(req->target, metrics, sizeof(metrics) - 1)))
+		return 0;
+	if (!host_name(req, host, sizeof(host)))
+		snprintf(host, sizeof(host), "%s", peer->local);
+	start(r, 301);
+	put(r, "Location: https://%s%.*s\r\nContent-Length: 0\r\n\r\n", host, (int)req->target_len,
+	    req->target);
+	/* A target too long for the head would leave a cut Location: refuse it whole. */
+	if (r->head_len >= sizeof(r->head) - 1)
+		http_site_error(r, 414, "the target is too long to redirect\n");
+	return 1;
+}
+
+void http_site_answer(struct http_resp *r, const struct http_request *req,
+                      const struct http_peer *peer)
 {
 	char path[SITE_PATH_MAX + 16];
 	struct store *st = store_service();
@@ -449,7 +543,7 @@ void http_site_answer(struct http_resp *r, const struct http_request *req, bool 
 		http_site_error(r, 405, "only GET and HEAD\n");
 		return;
 	}
-	if (appliance_page(r, req, lan, head_only))
+	if (to_https(r, req, peer) || appliance_page(r, req, peer->lan, head_only))
 		return;
 	if ((status = site_path(req, path, SITE_PATH_MAX, &slash))) {
 		http_site_error(r, status, "bad path\n");

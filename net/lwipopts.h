@@ -95,7 +95,7 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 #define SO_REUSE 1
 #define LWIP_CHECKSUM_ON_COPY 1
 #define LWIP_ALTCP 1
-#define LWIP_ALTCP_TLS 0
+#define LWIP_ALTCP_TLS 1
 /* Initial sequence numbers per RFC 6528 (net/isn.h), not lwIP's counter. */
 #define LWIP_HOOK_TCP_ISN net_tcp_isn
 struct ip_addr;

@@ -27,11 +27,15 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	netif/ethernet.c
 NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
 	net/http_site.c plat/conf.c plat/shutdown.c \
+	tls/altcp_wolfssl.c tls/cert.c tls/service.c \
 	app/app.c
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
 	app/app.h
 
-NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I. -Istore -I$(B)/net
+# tls/'s service and altcp layer are built here too (they are lwIP code as
+# much as wolfSSL code); the wolfSSL library itself comes from tls/module.mk.
+NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I. -Istore -I$(B)/net \
+	-DWOLFSSL_USER_SETTINGS -Itls -I$(B)/src/wolfssl
 # Third-party code gets warnings but not -Werror: a warning there is not ours to fix.
 NET_LWIP_WARN := -Wall -Wextra -Wno-unused-parameter
 NET_OUR_WARN := -Wall -Wextra -Werror
@@ -60,7 +64,7 @@ $(NET_OUT)/$(1)/lwip/%.o: $(LWIP_DIR)/src/%.c $(LWIP_UNPACKED) net/lwipopts.h ne
 	@echo "net($(1)): CC lwip/$$*.c"
 	@$(2) $(3) $(NET_LWIP_WARN) -c $$< -o $$@
 
-$(NET_OUT)/$(1)/%.o: %.c $(LWIP_UNPACKED) net/module.mk | $(SETUP)
+$(NET_OUT)/$(1)/%.o: %.c $(LWIP_UNPACKED) $(B)/src/wolfssl/.unpacked net/module.mk | $(SETUP)
 	@mkdir -p $$(@D)
 	@echo "net($(1)): CC $$<"
 	@$(2) $(3) $(NET_OUR_WARN) -c $$< -o $$@
@@ -100,15 +104,18 @@ host: $(HOST_OUT)/appliance $(HOST_OUT)/appliance-san $(HOST_OUT)/confcheck
 
 # The store comes from store/module.mk's flavours (included later, hence
 # the literal paths): optimised for the twin, sanitized for the tests' twin.
-$(HOST_OUT)/appliance: $(call plat_host_objs,host) $(B)/store/host/libstore.a
+# wolfSSL likewise from tls/module.mk's: optimised, and with the unit tests' sanitizers.
+$(HOST_OUT)/appliance: $(call plat_host_objs,host) $(B)/store/host/libstore.a \
+		$(B)/tls/host/libwolfssl.a
 	@mkdir -p $(@D)
 	@echo "host: LD $@"
-	@$(NET_HOST_CC) $^ -o $@
+	@$(NET_HOST_CC) $^ -lm -o $@
 
-$(HOST_OUT)/appliance-san: $(call plat_host_objs,host-san) $(B)/store/unit/libstore.a
+$(HOST_OUT)/appliance-san: $(call plat_host_objs,host-san) $(B)/store/unit/libstore.a \
+		$(B)/tls/unit/libwolfssl.a
 	@mkdir -p $(@D)
 	@echo "host: LD $@"
-	@$(NET_HOST_CC) $(NET_SAN_FLAGS) $^ -o $@
+	@$(NET_HOST_CC) $(NET_SAN_FLAGS) $^ -lm -o $@
 
 -include $(patsubst %.c,$(B)/net/host/%.d,$(PLAT_HOST_SRC)) \
 	$(patsubst %.c,$(B)/net/host-san/%.d,$(PLAT_HOST_SRC))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lwip/altcp.h"
 #include "lwip/dhcp.h"
 #include "lwip/init.h"
 #include "lwip/ip6_addr.h"
@@ -358,4 +359,17 @@ int net_start(void)
 	net_timers(NULL);
 	plat_log("net", "ready");
 	return 0;
+}
+
+void net_tcp_listener_close(struct altcp_pcb *l)
+{
+	struct tcp_pcb *t = l->state;
+
+	if (t) {
+		tcp_arg(t, NULL);
+		tcp_accept(t, NULL);
+		tcp_close(t); /* a listener's close cannot fail */
+		l->state = NULL;
+	}
+	altcp_close(l); /* with no pcb left, it frees the altcp pcb only */
 }

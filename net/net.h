@@ -24,4 +24,13 @@ int net_start(void);
 struct ip_addr;
 bool net_is_lan(const struct ip_addr *addr);
 
+struct altcp_pcb;
+/*
+ * Close a listening plain-TCP altcp pcb. lwIP 2.1.3's altcp_tcp_close()
+ * reads the poll callback of its tcp_pcb, a field a listening pcb (the
+ * smaller tcp_pcb_listen) does not have: a read past its end. This closes
+ * the TCP pcb itself first, so altcp only frees its own.
+ */
+void net_tcp_listener_close(struct altcp_pcb *l);
+
 #endif

@@ -1,14 +1,16 @@
 # tls/: wolfSSL (from the pinned Debian source, $(B)/src/wolfssl, with
 # Debian's patches) configured by tls/user_settings.h, built three times:
 #
-#   $(B)/tls/host/libwolfssl.a    gcc, optimised (for the host twin, later)
-#   $(B)/tls/unit/libwolfssl.a    gcc with ASan/UBSan (for the unit tests)
-#   $(B)/tls/guest/libwolfssl.a   arm-none-eabi-gcc for the guest (with
-#                                 tls/tls_rand.c, its random source)
+#   $(B)/tls/host/libwolfssl.a    gcc, optimised (the host twin)
+#   $(B)/tls/unit/libwolfssl.a    gcc with ASan/UBSan (unit tests, the tests' twin)
+#   $(B)/tls/guest/libwolfssl.a   arm-none-eabi-gcc for the guest
 #
 #   make tls                      all three
 #
-# Nothing links these yet: the altcp_tls adapter comes next.
+# Each has tls/tls_rand.c, wolfSSL's random source: the platform's seeded
+# generator (plat_random). Our TLS layer over lwIP (altcp_wolfssl.c) and
+# the service (service.c, cert.c) are compiled with net/, whose variants
+# they belong to.
 
 TLS_OUT := $(B)/tls
 WOLFSSL_DIR := $(B)/src/wolfssl
@@ -78,8 +80,8 @@ $(TLS_OUT)/$(1)/libwolfssl.a: $$(TLS_OBJS_$(1))
 	@$(4) rcs $$@ $$^
 endef
 
-$(eval $(call tls_flavour,host,gcc,$(TLS_HOST_CFLAGS),ar,$(TLS_HOST_SP_SRC),))
-$(eval $(call tls_flavour,unit,$$(UNIT_CC),$$(TLS_UNIT_CFLAGS),ar,$(TLS_HOST_SP_SRC),))
+$(eval $(call tls_flavour,host,gcc,$(TLS_HOST_CFLAGS),ar,$(TLS_HOST_SP_SRC),tls/tls_rand.c))
+$(eval $(call tls_flavour,unit,$$(UNIT_CC),$$(TLS_UNIT_CFLAGS),ar,$(TLS_HOST_SP_SRC),tls/tls_rand.c))
 $(eval $(call tls_flavour,guest,$$(GUEST_CC),$$(TLS_GUEST_CFLAGS),arm-none-eabi-ar,\
 	wolfcrypt/src/$(TLS_GUEST_SP_SRC_$(TLS_GUEST_SP)),tls/tls_rand.c))
 
@@ -97,3 +99,4 @@ $(B)/unit/test_tls: tests/unit/tls/test_tls.c $(TLS_UNIT_LIB) tls/user_settings.
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(TLS_CPPFLAGS) $< $(TLS_UNIT_LIB) -lcmocka -lm -o $@
 
 UNIT_BINS += $(B)/unit/test_tls
+include tls/wolfcrypt.mk

@@ -1,5 +1,5 @@
 /*
- * tls/tls_rand.c: wolfSSL's random source in the guest, from plat_random.
+ * tls/tls_rand.c: wolfSSL's random source (tls_rand.h), from plat_random.
  */
 #include "tls_rand.h"
 

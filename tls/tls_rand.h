@@ -1,5 +1,5 @@
 /*
- * tls/tls_rand.h: wolfSSL's random source in the guest
+ * tls/tls_rand.h: wolfSSL's random source, on the guest and the host
  * (CUSTOM_RAND_GENERATE_BLOCK in tls/user_settings.h).
  */
 #ifndef TLS_RAND_H

@@ -110,16 +110,21 @@
  * only on Mach and FreeBSD. */
 #include <sys/time.h>
 
+/* ---- randomness ---- */
+
+/* Only from the platform's seeded generator (plat_random), on the guest
+ * and the host twin alike: tls_rand_block fails while it is unseeded, and
+ * wolfSSL then refuses to make keys or handshakes. plat_random is already
+ * a DRBG seeded from dom0's hardware seed and timer jitter (guest/rng/),
+ * so wolfSSL's own Hash_DRBG on top would add code, not strength. */
+#include "tls_rand.h"
+#define CUSTOM_RAND_GENERATE_BLOCK tls_rand_block
+
 /* ---- the guest (arm-none-eabi, newlib, 64 KiB stack) ---- */
 
 #if defined(TLS_GUEST) && TLS_GUEST
 /* Large temporaries on the heap, not the 64 KiB stack. */
 #define WOLFSSL_SMALL_STACK
-/* Randomness only from the platform's seeded generator (plat_random):
- * tls_rand_block fails while it is unseeded, and wolfSSL then refuses to
- * make keys or handshakes. */
-#include "tls_rand.h"
-#define CUSTOM_RAND_GENERATE_BLOCK tls_rand_block
 /* Time (certificate validity, ticket ages) is newlib's time() and
  * gettimeofday(), which the guest's libc glue backs with its wall clock. */
 /* The fastest P-256 for Cortex-A7: the SP code with assembly, chosen by

@@ -92,9 +92,12 @@ $(GUEST_OUT)/guest.elf: $(GUEST_OBJS) $(GUEST_SRC)/guest.ld $(GUEST_LIBS)
 
 # The test build (selftest.h): the same objects but selftest.o, built with
 # GUEST_TEST_BUILD=1 so it carries the self-tests that write the disk or
-# crash on purpose. Only the test images carry it (image/module.mk).
+# crash on purpose, plus wolfSSL's own wolfCrypt test and benchmark
+# (tls/wolfcrypt.mk) for selftest=wolfcrypt. Only the test images carry it
+# (image/module.mk).
 GUEST_TEST_OUT := $(GUEST_OUT)/test
-GUEST_TEST_OBJS := $(filter-out $(GUEST_OUT)/selftest.o,$(GUEST_OBJS)) $(GUEST_TEST_OUT)/selftest.o
+GUEST_TEST_OBJS := $(filter-out $(GUEST_OUT)/selftest.o,$(GUEST_OBJS)) $(GUEST_TEST_OUT)/selftest.o \
+	$(TLS_WOLFCRYPT_OBJS)
 
 $(GUEST_TEST_OUT)/selftest.o: $(GUEST_SRC)/selftest.c $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk | $(SETUP)
 	@mkdir -p $(@D)

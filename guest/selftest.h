@@ -22,6 +22,13 @@
  *   storewrite  20 s after boot, stream a 10 MiB push into the store 64 KiB
  *          per turn of the loop and time every call (the loop's longest
  *          stall), then add the same as one whole-buffer call.
+ *   wolfcrypt  wolfSSL's own wolfCrypt test of every algorithm the guest's
+ *          library has (a "... test passed!" line each), then its
+ *          benchmark (a line each), through tls/tls_wolfcrypt.h; the last
+ *          line is "guest: selftest wolfcrypt: passed (...)" or
+ *          "guest: selftest wolfcrypt: FAILED: ...". About a minute in QEMU,
+ *          during which the guest does nothing else (the services start
+ *          after it). Only the test build links that code.
  *
  * Any other value (shutdown, net: dom0's own tests) does nothing here.
  */

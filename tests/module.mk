@@ -30,6 +30,14 @@ test-image: $(foreach b,$(TEST_BOARDS_IMAGE),$(OUT)/$(b).img)
 test-qemu: $(foreach b,$(TEST_BOARDS_QEMU),$(OUT)/$(b).img)
 	@tests/run.sh $(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)")
 
+# wolfSSL's own wolfCrypt test in the test build of the guest
+# (tls/wolfcrypt.mk), and its benchmark, which reports the numbers of the
+# same kind of boot (qemu-virt only: one boot each).
+TEST_DEPS += $(B)/image/test/qemu-virt.img
+TEST_SUITES += "tests/qemu/wolfcrypt.sh qemu-virt"
+BENCH_DEPS += $(B)/image/test/qemu-virt.img
+BENCH_SUITES += "tests/bench/wolfcrypt.sh qemu-virt"
+
 # Every module adds its suites to TEST_SUITES (commands that print
 # `N passed, N failed`) and what they need built to TEST_DEPS.
 TEST_DEPS += $(UNIT_BINS) $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded images

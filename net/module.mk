@@ -42,8 +42,10 @@ NET_OUR_WARN := -Wall -Wextra -Werror
 
 # Recursive: GUEST_CC and GUEST_ARCH_FLAGS come from guest/module.mk, included later.
 NET_GUEST_CC = $(GUEST_CC)
+# tls/'s files see wolfSSL's headers as the guest's library was built (tls/module.mk).
 NET_GUEST_CFLAGS = $(GUEST_ARCH_FLAGS) -O2 -g -std=gnu11 -ffunction-sections \
-	-fdata-sections -fno-common $(NET_INCLUDES) -MMD -MP
+	-fdata-sections -fno-common $(NET_INCLUDES) -MMD -MP \
+	-DTLS_GUEST=1 $(TLS_GUEST_SP_FLAGS_$(TLS_GUEST_SP))
 
 NET_HOST_CC := gcc
 NET_HOST_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE $(NET_INCLUDES) -MMD -MP

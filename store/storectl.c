@@ -35,7 +35,7 @@ static int usage(void)
 	                "  import-pack IMAGE PACK [REF OID] | export IMAGE GITDIR | fsck IMAGE |\n"
 	                "  pack IMAGE WANT... [--not HAVE...] |\n"
 	                "  log IMAGE [REF] | cat IMAGE REF PATH | refs IMAGE | compact IMAGE |\n"
-	                "  stats IMAGE [LOOKUPS]\n");
+	                "  stats IMAGE [LOOKUPS] | secret IMAGE tls/cert.pem|tls/key.pem FILE\n");
 	return 2;
 }
 
@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 	    {"init", cmd_init},       {"import", ctl_import}, {"import-pack", ctl_import_pack},
 	    {"pack", ctl_pack},       {"export", ctl_export}, {"fsck", cmd_fsck},
 	    {"log", cmd_log},         {"cat", cmd_cat},       {"refs", cmd_refs},
-	    {"compact", cmd_compact}, {"stats", cmd_stats},
+	    {"compact", cmd_compact}, {"stats", cmd_stats},   {"secret", ctl_secret},
 	};
 
 	if (argc < 2)

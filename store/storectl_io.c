@@ -427,3 +427,41 @@ int ctl_export(int argc, char **argv)
 	store_close(st);
 	return r ? ctl_fail("export", r) : 0;
 }
+
+/*
+ * secret IMAGE PATH FILE: FILE's content at PATH in the store's non-public
+ * part (refs/appliance/secrets), e.g. the owner's TLS certificate chain and
+ * key at tls/cert.pem and tls/key.pem. Never served; the guest reads it.
+ */
+int ctl_secret(int argc, char **argv)
+{
+	struct store *st;
+	struct store_change ch = {.path = argv[3], .mode = STORE_MODE_FILE};
+	uint8_t *data = NULL;
+	char author[64];
+	int r;
+
+	if (argc != 5 || strncmp(argv[3], "tls/", 4) != 0) {
+		fprintf(stderr, "usage: storectl secret IMAGE tls/cert.pem|tls/key.pem FILE\n");
+		return 2;
+	}
+	if ((r = read_file(argv[4], &data, &ch.len)))
+		return ctl_fail(argv[4], r);
+	ch.data = data;
+	if (ctl_open(argv[2], false, &st)) {
+		free(data);
+		return 1;
+	}
+	snprintf(author, sizeof(author), "storectl <storectl@localhost> %lld +0000",
+	         (long long)time(NULL));
+	r = store_commit_changes(st, "refs/appliance/secrets", &ch, 1, author, "secret: set\n",
+	                         NULL);
+	memset(data, 0, ch.len);
+	free(data);
+	if (r) {
+		store_close(st);
+		return ctl_fail("secret", r);
+	}
+	r = store_close(st);
+	return r ? ctl_fail("close", r) : 0;
+}

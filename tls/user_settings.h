@@ -24,6 +24,10 @@
 #define HAVE_SUPPORTED_CURVES
 #define HAVE_SNI
 #define HAVE_EXTENDED_MASTER
+/* The empty renegotiation_info of RFC 5746 in a TLS 1.2 ServerHello: we
+ * never renegotiate, but OpenSSL 3 clients refuse a TLS 1.2 server that
+ * does not say it is safe (unsafe legacy renegotiation). */
+#define HAVE_SERVER_RENEGOTIATION_INFO
 /* Resumption with tickets (RFC 5077, RFC 8446 section 4.6.1): the server
  * keeps no per-session state; wolfSSL's default ticket callback encrypts
  * them with a key it rotates. */

@@ -26,6 +26,9 @@ int host_tap_open(const char *name, const uint8_t mac[6]);
  */
 int host_blk_open(const char *path, bool read_only);
 int host_blk_create(const char *path, uint64_t size);
+/* --no-seed (tests): plat_random_seeded() says no, as on a guest dom0 gave no seed. */
+extern bool host_no_seed;
+
 /* Read and validate appliance.conf; prints FILE:LINE: reason on error. */
 int host_config_load(const char *path);
 

@@ -3,12 +3,14 @@
  * device and a file as the block device, configured by an appliance.conf.
  *
  *   appliance --conf FILE [--tap NAME] [--mac MAC] [--disk FILE]
- *             [--test-commit FILE:PATH]
+ *             [--test-commit FILE:PATH] [--no-seed]
  *
  * --test-commit is for the tests alone: on SIGUSR1 the twin commits the
  * content of FILE at PATH on branch main of its own store, as a push
  * would, so a test can move main while the server runs (never a second
- * process on the image: the image is locked).
+ * process on the image: the image is locked). --no-seed, for the tests
+ * too, makes the twin behave as a guest whose dom0 handed it no entropy
+ * seed: TLS must refuse to start.
  *
  * Creating a TAP device needs CAP_NET_ADMIN (root, or a network namespace
  * of one's own); tests/host/echo.sh shows the whole set-up.
@@ -57,9 +59,13 @@ static int parse_mac(const char *s, uint8_t mac[6])
 static void parse_args(int argc, char **argv, struct host_args *a)
 {
 	static const struct option opts[] = {
-	    {"conf", required_argument, NULL, 'c'},        {"tap", required_argument, NULL, 't'},
-	    {"mac", required_argument, NULL, 'm'},         {"disk", required_argument, NULL, 'd'},
-	    {"test-commit", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+	    {"conf", required_argument, NULL, 'c'},
+	    {"tap", required_argument, NULL, 't'},
+	    {"mac", required_argument, NULL, 'm'},
+	    {"disk", required_argument, NULL, 'd'},
+	    {"test-commit", required_argument, NULL, 'T'},
+	    {"no-seed", no_argument, NULL, 'S'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -76,6 +82,8 @@ static void parse_args(int argc, char **argv, struct host_args *a)
 			a->disk = optarg;
 		else if (c == 'T' && strchr(optarg, ':'))
 			a->test_commit = optarg;
+		else if (c == 'S')
+			host_no_seed = true;
 		else if (c != 'm' || parse_mac(optarg, a->mac) < 0)
 			usage();
 	}

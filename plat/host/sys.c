@@ -104,9 +104,12 @@ int plat_random(void *buf, size_t len)
 	return 0;
 }
 
+/* The kernel's generator is always seeded; --no-seed plays the guest without dom0's seed. */
+bool host_no_seed;
+
 bool plat_random_seeded(void)
 {
-	return true;
+	return !host_no_seed;
 }
 
 /* ---- memory ---- */

@@ -1,0 +1,216 @@
+#!/bin/bash
+# Usage: tests/host/https.sh APPLIANCE STORECTL
+# HTTPS on the host twin (the sanitized build), with real clients in a
+# network namespace of the test's own: curl and openssl s_client, then
+# testssl.sh.
+#
+#   - first start: a self-signed P-256 certificate is made and kept in the
+#     store's non-public part, and the site is served over HTTPS: HSTS,
+#     keep-alive, pipelining, ETag/304, Range, gzip, 15 MiB intact; plain
+#     HTTP redirects (301) but for /.well-known/ and /metrics;
+#   - TLS 1.3 and 1.2 with X25519 and P-256, AEAD suites only; TLS 1.1 and
+#     a CBC-only client refused; resumption from a ticket on both versions;
+#   - the key is never served; a restart serves the same certificate;
+#   - the owner's certificate chain (a test CA's) put in with `storectl
+#     secret` is served and verifies, its expiry in the console and status;
+#     testssl.sh finds nothing of severity MEDIUM or above;
+#   - a twin without the platform's seed (--no-seed) refuses TLS, says
+#     why, and serves plain HTTP without redirecting.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/host/netns.sh
+TWIN=$(realpath "${1:-build/host/appliance-san}")
+STORECTL=$(realpath "${2:-build/host/storectl}")
+IP=192.0.2.2
+NAME=twin.example.org
+URL=https://$IP
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+
+# The site: a page, a gzip copy, a 15 MiB file.
+site=$WORK/tree
+mkdir -p "$site/site"
+printf '<h1>home</h1>\n' >"$site/site/index.html"
+seq 1 2000 >"$site/site/numbers.txt"
+gzip -c -n "$site/site/numbers.txt" >"$site/site/numbers.txt.gz"
+head -c $((15 * 1048576)) /dev/urandom >"$site/site/big.bin"
+"$STORECTL" init "$WORK/store.img" 64M >/dev/null
+"$STORECTL" import "$WORK/store.img" "$site" -m site >/dev/null
+printf 'hostname=twin\ndomain=example.org\nip=%s/24\ngateway=192.0.2.1\n' "$IP" >"$WORK/tls.conf"
+
+# start LOG [ARGS]: the twin on the store; waits for its HTTP listener.
+start() {
+	local log=$1
+	shift
+	twin_start "$log" "$WORK/tls.conf" 02:00:00:00:00:08 --disk "$WORK/store.img" "$@"
+	wait_log "$log" "http: tcp port 80" 20 && wait_log "$log" "net: ready" 10
+}
+c() { in_ns curl -sS --max-time 30 "$@"; }
+# The served certificate's SHA-256 fingerprint.
+fingerprint() {
+	in_ns openssl s_client -connect $IP:443 </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+# s_client ARGS...: the handshake's summary lines (protocol, cipher, reuse).
+s_client() {
+	in_ns openssl s_client -connect $IP:443 -servername $NAME "$@" </dev/null 2>&1
+}
+
+log=$WORK/first.log
+start "$log"
+if ! check "first start: HTTPS up" wait_log "$log" 'https on tcp port 443' 60; then
+	cat "$log"
+	done_tests
+	exit 1
+fi
+check "a self-signed P-256 certificate was made for $NAME and kept in the store" \
+	grep -q "tls: made a self-signed P-256 certificate for $NAME" "$log"
+check "its expiry is on the console" grep -Eq "tls: certificate for $NAME \(ECDSA, self-signed\) valid until 20[0-9-]+ .*days left" "$log"
+
+# ---- HTTPS and the redirect ----
+h=$(c -k -D - -o "$WORK/index" "$URL/")
+check "https://.../ serves the page" cmp -s "$WORK/index" "$site/site/index.html"
+check "HSTS on HTTPS" grep -qi '^Strict-Transport-Security: max-age=31536000' <<<"$h"
+check "nosniff on HTTPS" grep -qi '^X-Content-Type-Options: nosniff' <<<"$h"
+h=$(c -D - -o /dev/null "http://$IP/docs/a.html?x=1")
+check "plain HTTP: 301 to the same target over HTTPS" \
+	bash -c "grep -q '^HTTP/1.1 301' <<<'$h' && grep -qi '^Location: https://$IP/docs/a.html?x=1' <<<'$h'"
+check "plain HTTP carries no HSTS" bash -c "! grep -qi '^Strict-Transport-Security' <<<'$h'"
+h=$(c -D - -o /dev/null -H "Host: $NAME:8080" "http://$IP/")
+check "the redirect names the Host the client asked for, without its port" \
+	grep -qi "^Location: https://$NAME/" <<<"$h"
+st=$(c "http://$IP/.well-known/appliance/status")
+check "/.well-known/ is not redirected; status shows the certificate: $st" \
+	"$PY" -c "import json,sys; t = json.loads(sys.argv[1])['tls']; assert t['certificate_origin'] == 'self-signed' and t['certificate_expiry'].startswith('20') and t['certificate_days_left'] > 800, t" "$st"
+check "/metrics is not redirected" bash -c "$(declare -f c in_ns); NS=$NS; c http://$IP/metrics | grep -q '^appliance_tls_handshakes_total [1-9]'"
+
+# ---- HTTP features over TLS ----
+n=$(c -k -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}\n' "$URL/" "$URL/numbers.txt" "$URL/")
+check "keep-alive: three requests, one TLS connection ($(echo $n | tr '\n' ' '))" \
+	[ "$(echo $n | tr -d ' \n')" = 100 ]
+check "pipelining over TLS: three requests sent at once, three answers in order" in_ns "$PY" -c "
+import re, socket, ssl
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(('$IP', 443), timeout=10))
+s.sendall(b''.join(b'GET %s HTTP/1.1\r\nHost: t\r\n\r\n' % p for p in (b'/', b'/numbers.txt', b'/nope')))
+d = b''
+while d.count(b'HTTP/1.1 ') < 3 or not d.endswith(b'\n'):
+    chunk = s.recv(65536)
+    if not chunk: break
+    d += chunk
+codes = re.findall(rb'HTTP/1\.1 (\d{3}) ', d)
+assert codes == [b'200', b'200', b'404'], codes
+"
+etag=$(c -k -D - -o /dev/null "$URL/" | awk -F': ' 'tolower($1) == "etag" { print $2 }' | tr -d '\r')
+check "ETag over HTTPS, then If-None-Match: 304" \
+	[ "$(c -k -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/")" = 304 ]
+check "Range over HTTPS: 206 with the bytes asked" \
+	[ "$(c -k -r 100-199 "$URL/big.bin" | sha256sum)" = "$(tail -c +101 "$site/site/big.bin" | head -c 100 | sha256sum)" ]
+check "gzip over HTTPS: the precompressed copy" \
+	cmp -s <(c -k --compressed "$URL/numbers.txt") "$site/site/numbers.txt"
+check "15 MiB over HTTPS intact" \
+	[ "$(c -k "$URL/big.bin" | sha256sum)" = "$(sha256sum <"$site/site/big.bin")" ]
+
+# ---- protocol versions, suites, groups, resumption ----
+out=$(s_client -tls1_3)
+check "TLS 1.3: $(grep -o 'TLSv1.3, Cipher is [A-Z0-9_-]*' <<<"$out" | head -1)" grep -q 'TLSv1.3, Cipher is TLS_AES_128_GCM_SHA256' <<<"$out"
+out=$(s_client -tls1_2)
+check "TLS 1.2: $(grep -o 'TLSv1.2, Cipher is [A-Z0-9_-]*' <<<"$out" | head -1)" grep -Eq 'TLSv1.2, Cipher is ECDHE-ECDSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)' <<<"$out"
+check "TLS 1.2 with ChaCha20-Poly1305" grep -q 'Cipher is ECDHE-ECDSA-CHACHA20-POLY1305' <<<"$(s_client -tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305)"
+check "group X25519" grep -q 'Server Temp Key: X25519' <<<"$(s_client -tls1_3 -groups X25519)"
+check "group P-256" grep -q 'Server Temp Key: ECDH, prime256v1' <<<"$(s_client -tls1_3 -groups P-256)"
+check "a client with only P-384 is refused" not grep -q 'Cipher is TLS' <<<"$(s_client -tls1_3 -groups P-384)"
+check "TLS 1.1 refused" grep -q 'Cipher is (NONE)' <<<"$(s_client -tls1_1 -cipher 'ALL:@SECLEVEL=0')"
+check "a CBC-only TLS 1.2 client refused" \
+	not grep -q 'Cipher is ECDHE' <<<"$(s_client -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA)"
+for v in 1_2 1_3; do
+	rm -f "$WORK/sess"
+	# TLS 1.3 sends its ticket after the handshake: the client stays a moment for it.
+	sleep 1 | in_ns openssl s_client -connect $IP:443 -tls$v -sess_out "$WORK/sess" >/dev/null 2>&1
+	check "TLS ${v/_/.} resumes from a ticket" grep -q '^Reused, TLSv1' <<<"$(s_client -tls$v -sess_in "$WORK/sess")"
+done
+
+# ---- the key is never served ----
+for p in /tls/key.pem /tls/cert.pem /../tls/key.pem /refs/appliance/secrets; do
+	code=$(c -k -o /dev/null -w '%{http_code}' --path-as-is "$URL$p")
+	check "$p is not served ($code)" [ "$code" = 404 -o "$code" = 400 ]
+done
+m=$(c "http://$IP/metrics")
+check "/metrics counts handshakes and resumptions" \
+	bash -c "grep -q '^appliance_tls_handshakes_total [1-9]' <<<'$m' && grep -q '^appliance_tls_resumed_total [1-9]' <<<'$m'"
+fp1=$(fingerprint)
+twin_stop
+check "first run exits cleanly" [ $? = 0 ]
+check "no sanitizer report" not grep -q 'ERROR: AddressSanitizer\|runtime error' "$log"
+check "the certificate is in refs/appliance/secrets" grep -q ' refs/appliance/secrets$' <<<"$("$STORECTL" refs "$WORK/store.img")"
+
+# ---- a restart keeps the certificate ----
+log=$WORK/second.log
+start "$log"
+wait_log "$log" 'https on tcp port 443' 60
+check "a restart loads it instead of making one" not grep -q 'tls: made a' "$log"
+check "and serves the same certificate ($fp1)" [ -n "$fp1" -a "$(fingerprint)" = "$fp1" ]
+twin_stop
+
+# ---- the owner's certificate, and testssl.sh ----
+(
+	cd "$WORK" || exit 1
+	openssl ecparam -name prime256v1 -genkey -noout -out ca.key &&
+		openssl req -x509 -new -key ca.key -subj /CN=test-ca -days 30 -out ca.pem &&
+		openssl ecparam -name prime256v1 -genkey -noout -out leaf.key &&
+		openssl req -new -key leaf.key -subj /CN=$NAME -out leaf.csr &&
+		printf '%s\n' "subjectAltName=DNS:$NAME,IP:$IP" extendedKeyUsage=serverAuth \
+			keyUsage=digitalSignature crlDistributionPoints=URI:http://ca.example.org/ca.crl >ext &&
+		openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 90 \
+			-extfile ext -out leaf.pem &&
+		cat leaf.pem ca.pem >chain.pem
+) >/dev/null 2>&1
+check "storectl secret puts the owner's chain and key in the store" \
+	bash -c "'$STORECTL' secret '$WORK/store.img' tls/cert.pem '$WORK/chain.pem' && '$STORECTL' secret '$WORK/store.img' tls/key.pem '$WORK/leaf.key'"
+log=$WORK/owner.log
+start "$log"
+wait_log "$log" 'https on tcp port 443' 60
+check "the owner's certificate is loaded: $(grep -o 'tls: certificate for.*' "$log")" \
+	grep -Eq "tls: certificate for $NAME \(ECDSA, issued\) valid until .*: (89|90) days left" "$log"
+check "it verifies against the owner's CA (no -k)" \
+	[ "$(c --cacert "$WORK/ca.pem" --resolve $NAME:443:$IP "https://$NAME/")" = "<h1>home</h1>" ]
+st=$(c "http://$IP/.well-known/appliance/status")
+check "status shows its expiry" "$PY" -c "import json,sys; t = json.loads(sys.argv[1])['tls']; assert t['certificate_origin'] == 'issued' and t['certificate_days_left'] in (89, 90), t" "$st"
+echo "https: testssl.sh against the twin (a minute or two)"
+in_ns testssl --quiet --color 0 --warnings off --add-ca "$WORK/ca.pem" --ip $IP \
+	--protocols --std --fs --server-defaults --headers --vulnerable \
+	--jsonfile "$WORK/testssl.json" "https://$NAME/" >"$WORK/testssl.txt" 2>&1
+check "testssl.sh: no finding of severity MEDIUM or above" "$PY" -c "
+import json, sys
+found = json.load(open('$WORK/testssl.json'))
+assert len(found) > 50, 'testssl reported little: %d findings' % len(found)
+bad = [f for f in found if f['severity'] in ('MEDIUM', 'HIGH', 'CRITICAL')]
+for f in bad: print(f['severity'], f['id'], f['finding'], file=sys.stderr)
+sev = {f['id']: f for f in found}
+for want in ('SSLv2', 'SSLv3', 'TLS1', 'TLS1_1'):
+    assert sev[want]['finding'].startswith('not offered'), (want, sev[want])
+for want in ('TLS1_2', 'TLS1_3'):
+    assert sev[want]['finding'].startswith('offered'), (want, sev[want])
+for want in ('cipherlist_NULL', 'cipherlist_aNULL', 'cipherlist_EXPORT', 'cipherlist_LOW',
+             'cipherlist_3DES_IDEA', 'cipherlist_AVERAGE', 'RC4'):
+    assert sev[want]['finding'].startswith('not offered') or sev[want]['severity'] == 'OK', (want, sev[want])
+assert sev['LOGJAM']['severity'] == 'OK', sev['LOGJAM']
+assert sev['PFS']['severity'] == 'OK', sev['PFS']
+assert sev['cert_chain_of_trust']['severity'] == 'OK', sev['cert_chain_of_trust']
+sys.exit(1 if bad else 0)
+"
+twin_stop
+check "owner-certificate run exits cleanly" [ $? = 0 ]
+
+# ---- no seed, no TLS ----
+log=$WORK/noseed.log
+start "$log" --no-seed
+check "without the seed TLS refuses to start and says why" \
+	grep -q 'tls: not started: no entropy seed from dom0' "$log"
+check "port 443 is closed" not in_ns curl -sk --max-time 5 -o /dev/null "$URL/"
+check "plain HTTP serves the site without redirecting" [ "$(c "http://$IP/")" = "<h1>home</h1>" ]
+twin_stop
+check "no sanitizer report in any run" not grep -q 'ERROR: AddressSanitizer\|runtime error' "$WORK"/*.log
+done_tests

@@ -3,7 +3,8 @@
 # Bad input against the twin's HTTP server (the optimised build: its heap
 # figures are real, the sanitized one's are not), each kind followed by a
 # normal request that must succeed: oversized heads, invalid request
-# lines, slow clients, 2,000 connections reset mid-request. Afterwards the
+# lines, slow clients, 2,000 connections reset mid-request; over TLS,
+# garbage instead of a ClientHello and 2,000 handshakes reset midway. Afterwards the
 # heap (read from /metrics) is back to its baseline and no connection is
 # left open.
 set -uo pipefail
@@ -12,7 +13,8 @@ cd "$(dirname "$0")/../.."
 . tests/host/netns.sh
 TWIN=$(realpath "${1:-build/host/appliance}")
 STORECTL=$(realpath "${2:-build/host/storectl}")
-URL=http://192.0.2.2
+# Plain HTTP redirects to HTTPS: the normal requests go over HTTPS.
+URL=https://192.0.2.2
 
 need_root
 check "namespace with tap0" netns_setup || { done_tests; exit 1; }
@@ -25,12 +27,14 @@ twin_start "$WORK/http.log" "$WORK/http.conf" 02:00:00:00:00:07 --disk "$WORK/st
 check "twin up" wait_log "$WORK/http.log" "http: tcp port 80" 10 || { done_tests; exit 1; }
 wait_log "$WORK/http.log" "net: ready" 10
 
-c() { in_ns curl -sS --max-time 20 "$@"; }
-metric() { c "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+c() { in_ns curl -sSk --max-time 20 "$@"; }
+metric() { c "http://192.0.2.2/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 normal() { check "$1, then a normal request is answered" [ "$(c "$URL/")" = "<h1>home</h1>" ]; }
 
-# Warm up (lwIP pools, the store's cache), then take the baseline.
-for i in 1 2 3 4 5; do c "$URL/" >/dev/null; done
+
+# Warm up (lwIP pools, the store's cache, TLS's ticket keys), then take the baseline.
+check "HTTPS up" wait_log "$WORK/http.log" "https on tcp port 443" 30
+for i in 1 2 3 4 5; do c "$URL/" >/dev/null; c "http://192.0.2.2/" >/dev/null; done
 base=$(metric appliance_heap_bytes)
 check "baseline heap from /metrics ($base bytes)" bash -c "[ -n '$base' ] && [ '$base' -gt 0 ]"
 
@@ -55,14 +59,14 @@ for i in range(200):
 normal "invalid request lines"
 check "20 slow clients, one byte a second: all answered 408 or closed by 12 s; others served meanwhile" \
 	in_ns "$PY" -c "
-import socket, time, urllib.request
+import socket, ssl, time, urllib.request
 socks = [socket.create_connection(('192.0.2.2', 80), timeout=20) for _ in range(20)]
 t0 = time.monotonic()
 for step in range(12):
     for s in socks:
         try: s.send(b'G' if step == 0 else b'E')
         except OSError: pass
-    assert urllib.request.urlopen('$URL/', timeout=5).read() == b'<h1>home</h1>\n'
+    assert urllib.request.urlopen('$URL/', timeout=5, context=ssl._create_unverified_context()).read() == b'<h1>home</h1>\n'
     time.sleep(1)
 for s in socks:
     s.settimeout(5)
@@ -92,12 +96,67 @@ print(f'{2000 - refused - lost} reset by us, {refused} refused by the server, {l
 ")
 check "2,000 connections reset mid-request: $out" bash -c "[[ '$out' == *' reset by us'* ]]"
 normal "2,000 resets"
+
+# ---- TLS ----
+fails0=$(metric appliance_tls_handshake_failures_total)
+check "200 connections with garbage instead of a ClientHello: each closed" in_ns "$PY" -c "
+import os, socket
+for i in range(200):
+    s = socket.create_connection(('192.0.2.2', 443), timeout=10)
+    # Half look like a handshake record, half are plain HTTP sent to the TLS port.
+    s.sendall(b'\x16\x03\x01\x01\x00' + os.urandom(256) if i % 2 else b'GET / HTTP/1.1\r\nHost: t\r\n\r\n')
+    d = b''
+    while True:
+        chunk = s.recv(4096)
+        if not chunk: break
+        d += chunk
+    # Nothing, or a TLS alert record: never an HTTP answer.
+    assert d == b'' or d[0] == 0x15, d[:16]
+    s.close()
+"
+normal "garbage ClientHellos"
+# A real ClientHello (made by Python's ssl in memory); each connection is
+# reset either halfway through sending it or after the server's first reply.
+out=$(in_ns "$PY" -c "
+import socket, ssl, struct
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+def hello():
+    i, o = ssl.MemoryBIO(), ssl.MemoryBIO()
+    try: ctx.wrap_bio(i, o).do_handshake()
+    except ssl.SSLWantReadError: pass
+    return o.read()
+refused = lost = 0
+for n in range(2000):
+    h = hello()
+    try:
+        s = socket.create_connection(('192.0.2.2', 443), timeout=3)
+        if n % 2:
+            s.sendall(h[:len(h) // 2])
+        else:
+            s.sendall(h)
+            s.recv(1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        s.close()
+    except (ConnectionResetError, ConnectionRefusedError):
+        refused += 1
+    except TimeoutError:
+        lost += 1
+print(f'{2000 - refused - lost} reset by us, {refused} refused by the server, {lost} SYN unanswered')
+")
+check "2,000 handshakes reset midway (half the ClientHello, or after the server's reply): $out" \
+	bash -c "[[ '$out' == *' reset by us'* ]]"
+normal "2,000 aborted handshakes"
+fails1=$(metric appliance_tls_handshake_failures_total)
+check "/metrics counts the failed handshakes ($fails0 -> $fails1)" \
+	bash -c "[ -n '$fails1' ] && [ '$fails1' -ge $((fails0 + 2000)) ]"
 sleep 1
 after=$(metric appliance_heap_bytes)
 conns=$(metric appliance_http_connections)
 check "heap back to its baseline: $base -> $after bytes (within 16 KiB)" \
 	bash -c "[ -n '$after' ] && [ '$after' -le $((base + 16384)) ]"
 check "no connection left but the one asking ($conns)" [ "$conns" = 1 ]
+sessions=$(metric appliance_tls_sessions)
+check "no TLS session left ($sessions)" [ "$sessions" = 0 ]
 twin_stop
 check "exit status 0" [ $? = 0 ]
 done_tests

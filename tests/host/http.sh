@@ -34,7 +34,10 @@ head -c $((15 * 1048576)) /dev/urandom >"$site/site/big.bin"
 "$STORECTL" import "$WORK/store.img" "$site" -m site >/dev/null
 printf 'hostname=twin\nip=192.0.2.2/24\ngateway=192.0.2.1\n' >"$WORK/http.conf"
 head -c $((15 * 1048576)) /dev/urandom >"$WORK/new-big.bin"
-twin_start "$WORK/http.log" "$WORK/http.conf" 02:00:00:00:00:06 --disk "$WORK/store.img" \
+# Plain HTTP on its own: without the seed the twin has no TLS, so plain
+# HTTP serves the site instead of redirecting (tests/host/https.sh runs
+# the same server over TLS).
+twin_start "$WORK/http.log" "$WORK/http.conf" 02:00:00:00:00:06 --disk "$WORK/store.img" --no-seed \
 	--test-commit "$WORK/new-big.bin:site/big.bin"
 if ! check "twin up with the store and HTTP" wait_log "$WORK/http.log" "http: tcp port 80" 10; then
 	cat "$WORK/http.log"

@@ -8,7 +8,14 @@
  * (store_blob_open: zlib state, window and input; a file the store keeps
  * as a delta is rebuilt whole instead). So about 62 KiB at most, and 2
  * MiB for HTTP_MAX_CONNS connections all streaming; the 4 KiB piece being
- * sent is shared. More connections are refused; a head must arrive within
+ * sent is shared. Over TLS (tls/altcp_wolfssl.c) a connection costs about
+ * 3 KiB more while idle (wolfSSL's session after the handshake; 21,126 vs
+ * 18,237 bytes measured on the 64-bit twin) and up to one TLS record's
+ * buffers more while it streams. Every connection's unacknowledged bytes
+ * (up to TCP_SND_BUF, 63 KiB) also live on the heap, in lwIP's queue;
+ * all told, 138 KiB per TLS connection streaming a file to a client that
+ * does not read (twin) and 4.4 MiB for HTTP_MAX_CONNS of them. More
+ * connections are refused; a head must arrive within
  * HTTP_HEAD_NS (slow clients get 408); a connection idle HTTP_IDLE_NS
  * between requests is closed.
  */

@@ -99,4 +99,13 @@ $(B)/unit/test_tls: tests/unit/tls/test_tls.c $(TLS_UNIT_LIB) tls/user_settings.
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(TLS_CPPFLAGS) $< $(TLS_UNIT_LIB) -lcmocka -lm -o $@
 
 UNIT_BINS += $(B)/unit/test_tls
+
+# The self-signed certificate and the description of any certificate (tls/cert.c).
+$(B)/unit/test_tls_cert: tests/unit/tls/test_tls_cert.c tls/cert.c tls/tls.h $(TLS_UNIT_LIB) \
+		tls/user_settings.h | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(TLS_CPPFLAGS) $< tls/cert.c $(TLS_UNIT_LIB) -lcmocka -lm -o $@
+
+UNIT_BINS += $(B)/unit/test_tls_cert
 include tls/wolfcrypt.mk

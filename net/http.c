@@ -206,6 +206,15 @@ static void conn_take(struct http_conn *c)
 	altcp_recved(c->pcb, (u16_t)n);
 }
 
+/* Our address as a URL's host: an IPv6 one in brackets (RFC 3986 section 3.2.2). */
+static void local_name(struct altcp_pcb *pcb, char *out, size_t size)
+{
+	char a[IPADDR_STRLEN_MAX];
+
+	ipaddr_ntoa_r(altcp_get_ip(pcb, 1), a, sizeof(a));
+	snprintf(out, size, strchr(a, ':') ? "[%s]" : "%s", a);
+}
+
 /* One head from the buffer answered; 0 if no whole head is there. */
 static int conn_answer(struct http_conn *c)
 {
@@ -228,7 +237,7 @@ static int conn_answer(struct http_conn *c)
 		    .tls = c->tls,
 		    .https = https_listener != NULL,
 		};
-		ipaddr_ntoa_r(altcp_get_ip(c->pcb, 1), peer.local, sizeof(peer.local));
+		local_name(c->pcb, peer.local, sizeof(peer.local));
 		http_site_answer(&c->resp, &req, &peer);
 		memmove(c->in, c->in + n, c->in_len - (size_t)n);
 		c->in_len -= (size_t)n;

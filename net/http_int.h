@@ -29,7 +29,7 @@ struct http_peer {
 	bool lan;       /* from a LAN prefix: may read status and metrics */
 	bool tls;       /* over HTTPS */
 	bool https;     /* HTTPS is up: plain HTTP requests are redirected */
-	char local[48]; /* our address as the client reached it (no Host: field) */
+	char local[56]; /* our address as the client reached it (no Host: field) */
 };
 
 /* What /metrics reports (http.c and http_site.c count). */

@@ -39,7 +39,8 @@ gzip -c -n "$site/site/numbers.txt" >"$site/site/numbers.txt.gz"
 head -c $((15 * 1048576)) /dev/urandom >"$site/site/big.bin"
 "$STORECTL" init "$WORK/store.img" 64M >/dev/null
 "$STORECTL" import "$WORK/store.img" "$site" -m site >/dev/null
-printf 'hostname=twin\ndomain=example.org\nip=%s/24\ngateway=192.0.2.1\n' "$IP" >"$WORK/tls.conf"
+printf 'hostname=twin\ndomain=example.org\nip=%s/24\ngateway=192.0.2.1\nip6=fd00:db8::2/64\n' "$IP" \
+	>"$WORK/tls.conf"
 
 # start LOG [ARGS]: the twin on the store; waits for its HTTP listener.
 start() {
@@ -82,6 +83,9 @@ check "plain HTTP carries no HSTS" bash -c "! grep -qi '^Strict-Transport-Securi
 h=$(c -D - -o /dev/null -H "Host: $NAME:8080" "http://$IP/")
 check "the redirect names the Host the client asked for, without its port" \
 	grep -qi "^Location: https://$NAME/" <<<"$h"
+h=$(c -0 -D - -o /dev/null -H 'Host:' "http://[fd00:db8::2]/p")
+check "without a Host field, the redirect names the address asked, IPv6 in brackets" \
+	grep -qi '^Location: https://\[fd00:db8::2\]/p' <<<"$h"
 st=$(c "http://$IP/.well-known/appliance/status")
 check "/.well-known/ is not redirected; status shows the certificate: $st" \
 	"$PY" -c "import json,sys; t = json.loads(sys.argv[1])['tls']; assert t['certificate_origin'] == 'self-signed' and t['certificate_expiry'].startswith('20') and t['certificate_days_left'] > 800, t" "$st"

@@ -68,3 +68,12 @@ BENCH_SUITES := tests/bench/sizes.sh "tests/bench/boot.sh $(TEST_BOARDS_QEMU)" \
 .PHONY: bench
 bench: $(BENCH_DEPS)
 	@tests/bench/run.sh $(OUT)/bench/results.md $(BENCH_SUITES)
+# The twin's HTTP and HTTPS beside nginx. (bench's prerequisites were read
+# above; the twin and storectl are in them already, through plat/ and store/.)
+BENCH_DEPS += $(HOST_OUT)/appliance $(STORECTL)
+BENCH_SUITES += "tests/bench/http-nginx.sh $(HOST_OUT)/appliance $(STORECTL)"
+
+# The guest's HTTP and HTTPS server in QEMU: requests/s, handshakes/s and
+# the heap a connection holds. (It boots out/qemu-virt.img and adds files to
+# the store of a copy with storectl: both in bench's prerequisites above.)
+BENCH_SUITES += "STORECTL=$(STORECTL) tests/bench/guest-https.sh qemu-virt"

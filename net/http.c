@@ -23,6 +23,8 @@
 #define HTTP_PORT 80
 #define HTTPS_PORT 443
 #define HTTP_PIECE 4096
+/* How soon a connection TCP refused for lack of segments tries again. */
+#define HTTP_NO_MEM_RETRY_NS (20u * 1000000u)
 
 static struct altcp_pcb *http_listener, *https_listener;
 struct http_stats http_stats;
@@ -104,16 +106,53 @@ static void conn_arm(struct http_conn *c, uint64_t ns)
 	plat_timer_arm(&c->deadline, plat_now_ns() + ns, conn_late, c);
 }
 
+/* What send_some says. */
+enum send_result {
+	SEND_FAILED = -1,
+	SEND_FULL = 0,   /* the socket is full: its sent callback resumes */
+	SEND_DONE = 1,   /* all is out */
+	SEND_YIELD = 2,  /* a range's skipping yields its turn of the loop */
+	SEND_NO_MEM = 3, /* lwIP is out of segments (a pool all connections share): retry soon */
+};
+
 /*
- * Queue what the socket takes of the head, then of the body: 1 when all is
- * out, 0 when the socket is full, 2 when a range's skipping yields its turn,
- * -1 on failure.
+ * Keep a body piece TCP refused for lack of segments, to send first next
+ * time: the store has moved past it. At most one piece per connection.
  */
+static int stash(struct http_resp *r, const uint8_t *piece, size_t n)
+{
+	if (!(r->stash = malloc(n)))
+		return SEND_FAILED;
+	memcpy(r->stash, piece, n);
+	r->stash_len = n;
+	return SEND_NO_MEM;
+}
+
+/* The stashed piece, if TCP takes it now: SEND_DONE when none is left. */
+static int send_stash(struct http_conn *c)
+{
+	struct http_resp *r = &c->resp;
+
+	if (!r->stash)
+		return SEND_DONE;
+	if (altcp_sndbuf(c->pcb) < r->stash_len)
+		return SEND_FULL;
+	if (altcp_write(c->pcb, r->stash, (u16_t)r->stash_len, TCP_WRITE_FLAG_COPY) != ERR_OK)
+		return SEND_NO_MEM;
+	http_stats.bytes_sent += r->stash_len;
+	free(r->stash);
+	r->stash = NULL;
+	r->stash_len = 0;
+	return SEND_DONE;
+}
+
+/* Queue what the socket takes of the head, then of the body (enum send_result). */
 static int send_some(struct http_conn *c)
 {
 	/* One loop, one thread: the piece in flight is shared by every connection. */
 	static uint8_t piece[HTTP_PIECE];
 	struct http_resp *r = &c->resp;
+	int k;
 
 	/*
 	 * Room in bytes and in segments: many small answers fill lwIP's queue
@@ -126,26 +165,25 @@ static int send_some(struct http_conn *c)
 			n = r->head_len - r->head_off < room ? r->head_len - r->head_off : room;
 			if (altcp_write(c->pcb, r->head + r->head_off, (u16_t)n,
 			                TCP_WRITE_FLAG_COPY) != ERR_OK)
-				break;
+				return SEND_NO_MEM;
 			r->head_off += n;
 			http_stats.bytes_sent += n;
 			continue;
 		}
+		if ((k = send_stash(c)) != SEND_DONE)
+			return k;
 		if (r->body_left == 0)
-			return 1;
-		if (r->skip) {
-			int k = http_site_skip(r, piece, sizeof(piece));
-			if (k)
-				return k < 0 ? -1 : 2; /* 2: more to skip on the next turn */
-		}
+			return SEND_DONE;
+		if (r->skip && (k = http_site_skip(r, piece, sizeof(piece))))
+			return k < 0 ? SEND_FAILED : SEND_YIELD;
 		n = room < sizeof(piece) ? room : sizeof(piece);
 		if ((n = http_site_body(r, piece, n)) == 0)
-			return -1; /* the store failed mid-body: only closing can tell the client */
+			return SEND_FAILED; /* the store failed mid-body: only closing can tell the client */
 		if (altcp_write(c->pcb, piece, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-			return -1;
+			return stash(r, piece, n);
 		http_stats.bytes_sent += n;
 	}
-	return r->head_off == r->head_len && r->body_left == 0;
+	return r->head_off == r->head_len && !r->stash && r->body_left == 0 ? SEND_DONE : SEND_FULL;
 }
 
 static void conn_resume(void *arg)
@@ -164,15 +202,17 @@ static int conn_send(struct http_conn *c)
 	int r = send_some(c);
 
 	altcp_output(c->pcb);
-	if (r < 0) {
+	if (r == SEND_FAILED) {
 		conn_close(c);
 		return -1;
 	}
-	if (r == 2) {
-		plat_timer_arm(&c->resume, plat_now_ns(), conn_resume, c);
+	if (r == SEND_YIELD || r == SEND_NO_MEM) {
+		/* Out of segments, this connection may have nothing in flight to wake it: a timer does. */
+		plat_timer_arm(&c->resume, plat_now_ns() + (r == SEND_NO_MEM ? HTTP_NO_MEM_RETRY_NS : 0),
+		               conn_resume, c);
 		return 0;
 	}
-	if (r == 0)
+	if (r == SEND_FULL)
 		return 0;
 	http_site_done(&c->resp);
 	if (http_stopping) {

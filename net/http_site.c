@@ -621,5 +621,8 @@ void http_site_done(struct http_resp *r)
 	r->blob = NULL;
 	free(r->mem);
 	r->mem = NULL;
+	free(r->stash);
+	r->stash = NULL;
+	r->stash_len = 0;
 	r->active = false;
 }

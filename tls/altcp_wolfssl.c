@@ -46,6 +46,8 @@
 #define TLS_READ_PIECE 4096
 /* The most one write may carry: one record's worth. */
 #define TLS_MAX_WRITE 16384
+/* How soon ciphertext TCP refused for lack of segments is offered again. */
+#define TLS_NO_MEM_RETRY_NS (20u * 1000000u)
 /* Room kept in TCP's buffer for a record's header, nonce and tag. */
 #define TLS_RECORD_OVERHEAD 64
 
@@ -114,7 +116,14 @@ static size_t tx_to_tcp(struct tls_conn *c, const uint8_t *data, size_t len)
 	return done;
 }
 
-/* Move waiting ciphertext into TCP as far as it takes it. */
+static void resume(void *arg);
+
+/*
+ * Move waiting ciphertext into TCP as far as it takes it. What TCP refused
+ * with nothing of this connection in flight (lwIP's segments, a pool every
+ * connection shares, ran out) has no sent callback to wait for: a timer
+ * tries again.
+ */
 static void tx_flush(struct tls_conn *c)
 {
 	while (c->tx) {
@@ -124,6 +133,8 @@ static void tx_flush(struct tls_conn *c)
 		if (n == 0)
 			break;
 	}
+	if (c->tx && c->inner && altcp_sndqueuelen(c->inner) == 0)
+		plat_timer_arm(&c->resume, plat_now_ns() + TLS_NO_MEM_RETRY_NS, resume, c);
 }
 
 static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
@@ -145,6 +156,7 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 			pbuf_cat(c->tx, p);
 		else
 			c->tx = p;
+		tx_flush(c); /* nothing more goes now; it arms the retry if need be */
 	}
 	/* tls_write takes the service's own bytes back off. */
 	c->overhead += (uint32_t)sz;
@@ -356,11 +368,20 @@ static err_t inner_recv(void *arg, struct altcp_pcb *inner, struct pbuf *p, err_
 	return conn_leave(c);
 }
 
+/* The timer: waiting ciphertext to TCP, and decryption the service is ready for. */
 static void resume(void *arg)
 {
 	struct tls_conn *c = arg;
+	bool waiting = c->tx != NULL;
 
 	conn_enter(c);
+	tx_flush(c);
+	if (waiting && !c->tx) {
+		if (!c->outer && !c->dead)
+			conn_finish(c); /* closing: it was waiting for `tx` */
+		else if (c->outer && c->established && c->outer->sent)
+			c->outer->sent(c->outer->arg, c->outer, 0); /* room again */
+	}
 	advance(c);
 	conn_leave(c);
 }

@@ -419,7 +419,11 @@ static int listen_on(u16_t port, struct altcp_tls_config *tls, struct altcp_pcb 
 		altcp_close(pcb);
 		return -EADDRINUSE;
 	}
-	if (!(l = altcp_listen_with_backlog(pcb, 8))) {
+	/*
+	 * lwIP drops SYNs beyond the backlog of connections not yet accepted
+	 * (the client retries a second later): room for as many as we serve.
+	 */
+	if (!(l = altcp_listen_with_backlog(pcb, HTTP_MAX_CONNS))) {
 		altcp_close(pcb);
 		return -ENOMEM;
 	}

@@ -146,10 +146,16 @@ assert not bad, 'cut short: %s' % bad
 
 # ---- protocol versions, suites, groups, resumption ----
 out=$(s_client -tls1_3)
-check "TLS 1.3: $(grep -o 'TLSv1.3, Cipher is [A-Z0-9_-]*' <<<"$out" | head -1)" grep -q 'TLSv1.3, Cipher is TLS_AES_128_GCM_SHA256' <<<"$out"
+# The server's order: ChaCha20-Poly1305 first (no AES instructions on a Cortex-A7).
+check "TLS 1.3, the server's choice: $(grep -o 'TLSv1.3, Cipher is [A-Z0-9_-]*' <<<"$out" | head -1)" \
+	grep -q 'TLSv1.3, Cipher is TLS_CHACHA20_POLY1305_SHA256' <<<"$out"
 out=$(s_client -tls1_2)
-check "TLS 1.2: $(grep -o 'TLSv1.2, Cipher is [A-Z0-9_-]*' <<<"$out" | head -1)" grep -Eq 'TLSv1.2, Cipher is ECDHE-ECDSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)' <<<"$out"
-check "TLS 1.2 with ChaCha20-Poly1305" grep -q 'Cipher is ECDHE-ECDSA-CHACHA20-POLY1305' <<<"$(s_client -tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305)"
+check "TLS 1.2, the server's choice: $(grep -o 'TLSv1.2, Cipher is [A-Z0-9_-]*' <<<"$out" | head -1)" \
+	grep -q 'TLSv1.2, Cipher is ECDHE-ECDSA-CHACHA20-POLY1305' <<<"$out"
+check "TLS 1.3 with AES-128-GCM when the client has only that" \
+	grep -q 'Cipher is TLS_AES_128_GCM_SHA256' <<<"$(s_client -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256)"
+check "TLS 1.2 with AES-256-GCM when the client has only that" \
+	grep -q 'Cipher is ECDHE-ECDSA-AES256-GCM-SHA384' <<<"$(s_client -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384)"
 check "group X25519" grep -q 'Server Temp Key: X25519' <<<"$(s_client -tls1_3 -groups X25519)"
 check "group P-256" grep -q 'Server Temp Key: ECDH, prime256v1' <<<"$(s_client -tls1_3 -groups P-256)"
 check "a client with only P-384 is refused" not grep -q 'Cipher is TLS' <<<"$(s_client -tls1_3 -groups P-384)"
@@ -162,6 +168,14 @@ for v in 1_2 1_3; do
 	sleep 1 | in_ns openssl s_client -connect $IP:443 -tls$v -sess_out "$WORK/sess" >/dev/null 2>&1
 	check "TLS ${v/_/.} resumes from a ticket" grep -q '^Reused, TLSv1' <<<"$(s_client -tls$v -sess_in "$WORK/sess")"
 done
+
+# A client resuming with one suite must not narrow what the next client may use.
+sleep 1 | in_ns openssl s_client -connect $IP:443 -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384 \
+	-sess_out "$WORK/sess256" >/dev/null 2>&1
+check "a client resumes with AES-256-GCM only" grep -q '^Reused, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384' \
+	<<<"$(s_client -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384 -sess_in "$WORK/sess256")"
+check "after it, a client with ChaCha20 and AES-128 still gets the server's first choice" \
+	grep -q 'Cipher is TLS_CHACHA20_POLY1305_SHA256' <<<"$(s_client -tls1_3)"
 
 # ---- the key is never served ----
 for p in /tls/key.pem /tls/cert.pem /../tls/key.pem /refs/appliance/secrets; do

@@ -178,7 +178,8 @@ static int send_some(struct http_conn *c)
 			return k < 0 ? SEND_FAILED : SEND_YIELD;
 		n = room < sizeof(piece) ? room : sizeof(piece);
 		if ((n = http_site_body(r, piece, n)) == 0)
-			return SEND_FAILED; /* the store failed mid-body: only closing can tell the client */
+			return SEND_FAILED; /* the store failed mid-body: only closing can tell the
+			                       client */
 		if (altcp_write(c->pcb, piece, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
 			return stash(r, piece, n);
 		http_stats.bytes_sent += n;
@@ -207,8 +208,10 @@ static int conn_send(struct http_conn *c)
 		return -1;
 	}
 	if (r == SEND_YIELD || r == SEND_NO_MEM) {
-		/* Out of segments, this connection may have nothing in flight to wake it: a timer does. */
-		plat_timer_arm(&c->resume, plat_now_ns() + (r == SEND_NO_MEM ? HTTP_NO_MEM_RETRY_NS : 0),
+		/* Out of segments, this connection may have nothing in flight to wake it: a timer
+		 * does. */
+		plat_timer_arm(&c->resume,
+		               plat_now_ns() + (r == SEND_NO_MEM ? HTTP_NO_MEM_RETRY_NS : 0),
 		               conn_resume, c);
 		return 0;
 	}

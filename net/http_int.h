@@ -19,7 +19,7 @@ struct http_resp {
 	struct store_blob *blob;
 	char *mem; /* or a body made here (status, metrics), malloc'd */
 	size_t mem_off;
-	uint8_t *stash;     /* a body piece TCP refused (out of segments): sent first */
+	uint8_t *stash; /* a body piece TCP refused (out of segments): sent first */
 	size_t stash_len;
 	uint64_t skip;      /* bytes of the blob before a range */
 	uint64_t body_left; /* body bytes still to send */

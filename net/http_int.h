@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "http_cache.h"
 #include "http_parse.h"
 #include "lwip/pbuf.h"
 #include "plat/plat.h"
@@ -17,7 +18,8 @@ struct http_resp {
 	char head[1536]; /* status line and fields (and a short error body) */
 	size_t head_len, head_off;
 	struct store_blob *blob;
-	char *mem; /* or a body made here (status, metrics), malloc'd */
+	struct http_cache_entry *cached; /* or a small file's bytes from the cache */
+	char *mem;                       /* or a body made here (status, metrics), malloc'd */
 	size_t mem_off;
 	uint8_t *stash; /* a body piece TCP refused (out of segments): sent first */
 	size_t stash_len;

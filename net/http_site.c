@@ -241,7 +241,7 @@ static int find(struct store *st, const struct store_oid *tree, char *path, size
                 struct store_oid *oid, bool *dir)
 {
 	uint32_t mode;
-	int r = store_tree_lookup(st, tree, path, oid, &mode);
+	int r = http_cache_lookup(st, tree, path, oid, &mode);
 
 	*dir = false;
 	if (r)
@@ -251,7 +251,7 @@ static int find(struct store *st, const struct store_oid *tree, char *path, size
 		if (strlen(path) + strlen("/index.html") + 1 > size)
 			return -ENAMETOOLONG;
 		strcat(path, "/index.html");
-		r = store_tree_lookup(st, tree, path, oid, &mode);
+		r = http_cache_lookup(st, tree, path, oid, &mode);
 	}
 	return r ? r : mode == STORE_MODE_FILE || mode == STORE_MODE_EXEC ? 0 : -ENOENT;
 }
@@ -278,7 +278,11 @@ static void serve(struct http_resp *r, struct store *st, const struct http_reque
 		put(r, "ETag: %s\r\nCache-Control: no-cache\r\n\r\n", etag);
 		return;
 	}
-	if (store_blob_open(st, oid, &r->blob, &size)) {
+	/* A small file from the cache (or into it); a larger one streams from the store. */
+	if ((r->cached = http_cache_get(st, oid))) {
+		http_cache_data(r->cached, &n);
+		size = n;
+	} else if (store_blob_open(st, oid, &r->blob, &size)) {
 		http_site_error(r, 503, "the store could not read this file\n");
 		return;
 	}
@@ -304,7 +308,8 @@ static void serve(struct http_resp *r, struct store *st, const struct http_reque
 	    "Content-Type: %s\r\nContent-Length: %llu\r\nETag: %s\r\nAccept-Ranges: bytes\r\n"
 	    "Cache-Control: no-cache\r\n\r\n",
 	    content_type(path), (unsigned long long)(size ? last - first + 1 : 0), etag);
-	r->skip = first;
+	r->skip = r->cached ? 0 : first;
+	r->mem_off = r->cached ? (size_t)first : 0;
 	r->body_left = head_only || size == 0 ? 0 : last - first + 1;
 	if (head_only || !size) {
 		store_blob_close(r->blob);
@@ -319,7 +324,7 @@ static void not_found(struct http_resp *r, struct store *st, const struct store_
 	uint32_t mode;
 	static const struct http_request none;
 
-	if (!store_tree_lookup(st, tree, "site/404.html", &oid, &mode) && mode == STORE_MODE_FILE)
+	if (!http_cache_lookup(st, tree, "site/404.html", &oid, &mode) && mode == STORE_MODE_FILE)
 		serve(r, st, &none, &oid, "404.html", 404, false, head_only);
 	else
 		http_site_error(r, 404, "not found\n");
@@ -438,6 +443,10 @@ static char *metrics_text(struct store *st)
 	    "# TYPE appliance_uptime_seconds gauge\nappliance_uptime_seconds %llu\n"
 	    "# TYPE appliance_store_objects gauge\nappliance_store_objects %u\n"
 	    "# TYPE appliance_store_log_bytes gauge\nappliance_store_log_bytes %llu\n"
+	    "# TYPE appliance_http_cache_hits_total counter\nappliance_http_cache_hits_total %llu\n"
+	    "# TYPE appliance_http_cache_misses_total counter\n"
+	    "appliance_http_cache_misses_total %llu\n"
+	    "# TYPE appliance_http_cache_bytes gauge\nappliance_http_cache_bytes %u\n"
 	    "# TYPE appliance_tls_handshakes_total counter\nappliance_tls_handshakes_total %llu\n"
 	    "# TYPE appliance_tls_resumed_total counter\nappliance_tls_resumed_total %llu\n"
 	    "# TYPE appliance_tls_handshake_failures_total counter\n"
@@ -450,9 +459,10 @@ static char *metrics_text(struct store *st)
 	    (unsigned)m.heap_used, (unsigned)m.heap_peak,
 	    (unsigned long long)((plat_now_ns() - http_stats.started_ns) / 1000000000u),
 	    (unsigned)ss.objects, (unsigned long long)ss.log_used,
-	    (unsigned long long)tls_stats.handshakes, (unsigned long long)tls_stats.resumed,
-	    (unsigned long long)tls_stats.failures, tls_stats.active,
-	    (long long)(tls_identity() ? tls_identity()->not_after : 0));
+	    (unsigned long long)http_cache_stats.hits, (unsigned long long)http_cache_stats.misses,
+	    (unsigned)http_cache_stats.bytes, (unsigned long long)tls_stats.handshakes,
+	    (unsigned long long)tls_stats.resumed, (unsigned long long)tls_stats.failures,
+	    tls_stats.active, (long long)(tls_identity() ? tls_identity()->not_after : 0));
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */
@@ -553,7 +563,7 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 		http_site_error(r, 503, "the store is not open\n");
 		return;
 	}
-	if (store_ref_tree(st, SITE_REF, &tree)) {
+	if (http_cache_ref_tree(st, SITE_REF, &tree)) {
 		http_site_error(r, 404, "no site yet\n");
 		return;
 	}
@@ -572,7 +582,7 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 	if (accepts_gzip(req) && strlen(path) + 4 < sizeof(path)) {
 		char gz[sizeof(path)];
 		snprintf(gz, sizeof(gz), "%s.gz", path);
-		if (!store_tree_lookup(st, &tree, gz, &gzoid, &mode) && mode == STORE_MODE_FILE) {
+		if (!http_cache_lookup(st, &tree, gz, &gzoid, &mode) && mode == STORE_MODE_FILE) {
 			serve(r, st, req, &gzoid, path, 200, true, head_only);
 			return;
 		}
@@ -600,9 +610,12 @@ size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len)
 {
 	size_t got;
 
-	if (r->mem) {
+	if (r->mem || r->cached) {
+		const uint8_t *from =
+		    r->mem ? (const uint8_t *)r->mem : http_cache_data(r->cached, &got);
+
 		got = len < r->body_left ? len : (size_t)r->body_left;
-		memcpy(buf, r->mem + r->mem_off, got);
+		memcpy(buf, from + r->mem_off, got);
 		r->mem_off += got;
 		r->body_left -= got;
 		return got;
@@ -621,6 +634,8 @@ void http_site_done(struct http_resp *r)
 	r->blob = NULL;
 	free(r->mem);
 	r->mem = NULL;
+	http_cache_put(r->cached);
+	r->cached = NULL;
 	free(r->stash);
 	r->stash = NULL;
 	r->stash_len = 0;

@@ -26,7 +26,7 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 		mld6.c nd6.c) \
 	netif/ethernet.c
 NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
-	net/http_site.c plat/conf.c plat/shutdown.c \
+	net/http_site.c net/http_cache.c plat/conf.c plat/shutdown.c \
 	tls/altcp_wolfssl.c tls/cert.c tls/service.c \
 	app/app.c
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \

@@ -67,6 +67,18 @@ check "Range bytes=0-9: 206 and ten bytes" \
 	bash -c "[ \"\$(ip netns exec $NS curl -sS -r 0-9 $URL/numbers.txt | od -An -c | tr -d ' \n')\" = '1\n2\n3\n4\n5\n' ] && ip netns exec $NS curl -sS -r 0-9 -D - -o /dev/null $URL/numbers.txt | grep -q '^HTTP/1.1 206'"
 check "Range deep in the 15 MiB file: the right bytes" \
 	[ "$(c -r 15000000-15000099 "$URL/big.bin" | sha256sum)" = "$(tail -c +15000001 "$site/site/big.bin" | head -c 100 | sha256sum)" ]
+# Small files come from the cache after their first request (by blob id).
+metric() { c "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+hits=$(metric appliance_http_cache_hits_total)
+c "$URL/style.css" >/dev/null
+check "a small file asked again comes from the cache ($hits -> $(metric appliance_http_cache_hits_total) hits)" \
+	[ "$(metric appliance_http_cache_hits_total)" -gt "$hits" ]
+check "a Range inside a cached file: the right bytes" \
+	[ "$(c -r 100-199 "$URL/numbers.txt")" = "$(tail -c +101 "$site/site/numbers.txt" | head -c 100)" ]
+bytes=$(metric appliance_http_cache_bytes)
+c "$URL/mid.bin" >/dev/null
+check "a file over 64 KiB is not cached ($bytes bytes cached, still)" \
+	[ "$(metric appliance_http_cache_bytes)" = "$bytes" ]
 check "Range past the end: 416" \
 	[ "$(c -o /dev/null -w '%{http_code}' -r 999999999- "$URL/numbers.txt")" = 416 ]
 check "a directory without its slash: 301 to it" \

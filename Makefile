@@ -40,6 +40,7 @@ include plat/module.mk
 include net/module.mk
 include tls/module.mk
 include store/module.mk
+include git/module.mk
 include guest/module.mk
 include image/module.mk
 include tests/module.mk

@@ -70,6 +70,11 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
                       const struct http_peer *peer);
 void http_site_error(struct http_resp *r, int status, const char *text);
 size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len);
+/* A 200 whose body `data` (malloc'd, taken over) was made in memory, as `type`. */
+void http_site_made(struct http_resp *r, void *data, size_t len, const char *type, bool head_only);
+
+/* http_git.c: 1 if the request was for the Git repository (answered), else 0. */
+int http_git_answer(struct http_resp *r, const struct http_request *req, bool head_only);
 /*
  * Drop up to HTTP_SKIP_PER_TURN bytes before a range (a client chooses how
  * many: at most that much inflating per turn of the loop): 1 if more remain,

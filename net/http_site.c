@@ -332,21 +332,23 @@ static void not_found(struct http_resp *r, struct store *st, const struct store_
 
 /* ---- status and metrics, for the LAN only ---- */
 
-/* A body made here: `text` (malloc'd, taken over) as `type`. */
-static void made(struct http_resp *r, char *text, const char *type, bool head_only)
+void http_site_made(struct http_resp *r, void *data, size_t len, const char *type, bool head_only)
 {
-	size_t n = text ? strlen(text) : 0;
-
-	if (!text) {
-		http_site_error(r, 503, "out of memory\n");
-		return;
-	}
 	start(r, 200);
 	put(r, "Content-Type: %s\r\nContent-Length: %u\r\nCache-Control: no-store\r\n\r\n", type,
-	    (unsigned)n);
-	r->mem = text;
+	    (unsigned)len);
+	r->mem = data;
 	r->mem_off = 0;
-	r->body_left = head_only ? 0 : n;
+	r->body_left = head_only ? 0 : len;
+}
+
+/* A text made here (malloc'd, taken over; NULL: out of memory) as `type`. */
+static void made(struct http_resp *r, char *text, const char *type, bool head_only)
+{
+	if (!text)
+		http_site_error(r, 503, "out of memory\n");
+	else
+		http_site_made(r, text, strlen(text), type, head_only);
 }
 
 /* An snprintf into a growing malloc'd string (NULL stays NULL). */
@@ -548,12 +550,17 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 	uint32_t mode;
 	int status;
 
-	r->close = wants_close(req);
+	/*
+	 * A body nothing here reads must not be taken for the next request
+	 * (request smuggling): answer, then close.
+	 */
+	r->close = wants_close(req) || req->content_length || req->chunked;
 	if (!head_only && !(req->method_len == 3 && !memcmp(req->method, "GET", 3))) {
 		http_site_error(r, 405, "only GET and HEAD\n");
 		return;
 	}
-	if (to_https(r, req, peer) || appliance_page(r, req, peer->lan, head_only))
+	if (to_https(r, req, peer) || appliance_page(r, req, peer->lan, head_only) ||
+	    http_git_answer(r, req, head_only))
 		return;
 	if ((status = site_path(req, path, SITE_PATH_MAX, &slash))) {
 		http_site_error(r, status, "bad path\n");

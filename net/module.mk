@@ -26,7 +26,7 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 		mld6.c nd6.c) \
 	netif/ethernet.c
 NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
-	net/http_site.c net/http_cache.c plat/conf.c plat/shutdown.c \
+	net/http_site.c net/http_cache.c net/http_git.c git/pkt.c git/refs.c plat/conf.c plat/shutdown.c \
 	tls/altcp_wolfssl.c tls/cert.c tls/service.c \
 	app/app.c
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
@@ -85,7 +85,8 @@ $(NET_OUT)/version.h: FORCE
 	@mkdir -p $(@D)
 	@printf '#define APP_VERSION "%s"\n' '$(NET_VERSION)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(foreach v,guest host host-san,$(NET_OUT)/$(v)/net/http_site.o): $(NET_OUT)/version.h
+$(foreach v,guest host host-san,$(NET_OUT)/$(v)/net/http_site.o $(NET_OUT)/$(v)/net/http_git.o): \
+	$(NET_OUT)/version.h
 
 NET_GUEST_LIB := $(NET_OUT)/libnet-guest.a
 NET_GUEST_AR = $(patsubst %gcc,%ar,$(GUEST_CC))

@@ -67,6 +67,18 @@ check "Range bytes=0-9: 206 and ten bytes" \
 	bash -c "[ \"\$(ip netns exec $NS curl -sS -r 0-9 $URL/numbers.txt | od -An -c | tr -d ' \n')\" = '1\n2\n3\n4\n5\n' ] && ip netns exec $NS curl -sS -r 0-9 -D - -o /dev/null $URL/numbers.txt | grep -q '^HTTP/1.1 206'"
 check "Range deep in the 15 MiB file: the right bytes" \
 	[ "$(c -r 15000000-15000099 "$URL/big.bin" | sha256sum)" = "$(tail -c +15000001 "$site/site/big.bin" | head -c 100 | sha256sum)" ]
+check "a request's body is never read as the next request: one answer, then the close" in_ns "$PY" -c "
+import socket
+for method, body in ((b'GET', b'GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n'), (b'POST', b'x' * 10)):
+    s = socket.create_connection(('192.0.2.2', 80), timeout=10)
+    s.sendall(method + b' / HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n' % len(body) + body)
+    d = b''
+    while True:
+        x = s.recv(65536)
+        if not x: break
+        d += x
+    assert d.count(b'HTTP/1.1 ') == 1 and b'Connection: close' in d, d
+"
 # Small files come from the cache after their first request (by blob id).
 metric() { c "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 hits=$(metric appliance_http_cache_hits_total)

@@ -14,7 +14,8 @@
 #     certificate the store fails to keep is served all the same;
 #   - the owner's certificate chain (a test CA's) put in with `storectl
 #     secret` is served and verifies, its expiry in the console and status;
-#     testssl.sh finds nothing of severity MEDIUM or above;
+#     testssl.sh finds nothing of severity MEDIUM or above; an RSA one is
+#     accepted too (RSA-PSS in TLS 1.3, ECDHE-RSA in 1.2);
 #   - a twin without the platform's seed (--no-seed) refuses TLS, says
 #     why, and serves plain HTTP without redirecting.
 set -uo pipefail
@@ -261,6 +262,30 @@ sys.exit(1 if bad else 0)
 "
 twin_stop
 check "owner-certificate run exits cleanly" [ $? = 0 ]
+
+# ---- an owner's RSA certificate is accepted too ----
+(
+	cd "$WORK" || exit 1
+	openssl genrsa -out rsa.key 2048 &&
+		openssl req -new -key rsa.key -subj /CN=$NAME -out rsa.csr &&
+		openssl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 90 \
+			-extfile ext -out rsa.pem &&
+		cat rsa.pem ca.pem >rsa-chain.pem
+) >/dev/null 2>&1
+"$STORECTL" secret "$WORK/store.img" tls/cert.pem "$WORK/rsa-chain.pem" &&
+	"$STORECTL" secret "$WORK/store.img" tls/key.pem "$WORK/rsa.key"
+log=$WORK/rsa.log
+start "$log"
+wait_log "$log" 'https on tcp port 443' 60
+check "an RSA certificate is loaded: $(grep -o 'tls: certificate for.*' "$log")" \
+	grep -q "tls: certificate for $NAME (RSA, issued)" "$log"
+check "it verifies against the owner's CA" \
+	[ "$(c --cacert "$WORK/ca.pem" --resolve $NAME:443:$IP "https://$NAME/")" = "<h1>home</h1>" ]
+out=$(s_client -tls1_3)
+check "TLS 1.3 signs with RSA-PSS" grep -q 'Peer signature type: RSA-PSS' <<<"$out"
+check "TLS 1.2 with ECDHE-RSA" grep -Eq 'Cipher is ECDHE-RSA-(CHACHA20-POLY1305|AES128-GCM-SHA256|AES256-GCM-SHA384)' <<<"$(s_client -tls1_2)"
+twin_stop
+check "RSA run exits cleanly" [ $? = 0 ]
 
 # ---- no seed, no TLS ----
 log=$WORK/noseed.log

@@ -31,7 +31,11 @@ seq 1 2000 >"$site/site/numbers.txt"
 gzip -c -n "$site/site/numbers.txt" >"$site/site/numbers.txt.gz"
 head -c $((15 * 1048576)) /dev/urandom >"$site/site/big.bin"
 head -c 1048576 /dev/urandom >"$site/site/mid.bin"
-"$STORECTL" init "$WORK/store.img" 64M >/dev/null
+# Forty files of 60 KiB: 2.4 MiB, more than the 1 MiB cache holds.
+mkdir -p "$site/site/many"
+for i in $(seq 1 40); do head -c 61440 /dev/urandom >"$site/site/many/$i.bin"; done
+# Room for two versions of the 15 MiB file in one log region (half the image).
+"$STORECTL" init "$WORK/store.img" 128M >/dev/null
 "$STORECTL" import "$WORK/store.img" "$site" -m site >/dev/null
 printf 'hostname=twin\nip=192.0.2.2/24\ngateway=192.0.2.1\n' >"$WORK/http.conf"
 head -c $((15 * 1048576)) /dev/urandom >"$WORK/new-big.bin"
@@ -91,6 +95,16 @@ bytes=$(metric appliance_http_cache_bytes)
 c "$URL/mid.bin" >/dev/null
 check "a file over 64 KiB is not cached ($bytes bytes cached, still)" \
 	[ "$(metric appliance_http_cache_bytes)" = "$bytes" ]
+# Past the cache's budget the oldest entries go; every file stays right.
+check "40 files of 60 KiB through the 1 MiB cache, twice: all intact" in_ns "$PY" -c "
+import urllib.request
+want = {i: open('$site/site/many/%d.bin' % i, 'rb').read() for i in range(1, 41)}
+for rnd in range(2):
+    for i in range(1, 41):
+        assert urllib.request.urlopen('$URL/many/%d.bin' % i).read() == want[i], i
+"
+cached=$(metric appliance_http_cache_bytes)
+check "the cache stays within its budget ($cached of 1048576 bytes)" [ "$cached" -le 1048576 ]
 check "Range past the end: 416" \
 	[ "$(c -o /dev/null -w '%{http_code}' -r 999999999- "$URL/numbers.txt")" = 416 ]
 check "a directory without its slash: 301 to it" \

@@ -28,7 +28,16 @@
 #define MEMP_NUM_PBUF 64
 #define MEMP_NUM_RAW_PCB 4
 #define MEMP_NUM_UDP_PCB 16
-#define MEMP_NUM_TCP_PCB 64
+/*
+ * TCP connections: HTTP's 32 at once, and room beside them for those that
+ * linger after a close (TIME-WAIT 2 minutes, FIN-WAIT-2 up to 20 s). lwIP
+ * reuses a TIME-WAIT pcb when the pool is empty, but not a FIN-WAIT one:
+ * with 64, SYNs could find no pcb for the 20 s a FIN-WAIT-2 waits. About
+ * 170 bytes each on the guest. A TLS connection is two altcp pcbs (the
+ * TLS layer over TCP's), so those are twice as many.
+ */
+#define MEMP_NUM_TCP_PCB 128
+#define MEMP_NUM_ALTCP_PCB (2 * MEMP_NUM_TCP_PCB)
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_TCP_SEG 512
 #define MEMP_NUM_REASSDATA 8

@@ -144,6 +144,25 @@ for t in ts: t.join()
 bad = [i for i, h in enumerate(got) if h != want]
 assert not bad, 'cut short: %s' % bad
 "
+# The connection limit over TLS: 32 sessions held, one more refused, then all is well.
+check "at the connection limit (32) over TLS, one more is refused; once they go, all is well" in_ns "$PY" -c "
+import socket, ssl, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+held = [ctx.wrap_socket(socket.create_connection(('$IP', 443), timeout=10)) for _ in range(32)]
+time.sleep(0.3)
+try:
+    extra = ctx.wrap_socket(socket.create_connection(('$IP', 443), timeout=5))
+    extra.sendall(b'GET / HTTP/1.1\r\nHost: t\r\n\r\n')
+    got = extra.recv(4096)
+except (OSError, ssl.SSLError):
+    got = b''
+assert got == b'', got
+for s in held: s.close()
+time.sleep(0.5)
+s = ctx.wrap_socket(socket.create_connection(('$IP', 443), timeout=10))
+s.sendall(b'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+assert s.recv(4096).startswith(b'HTTP/1.1 200')
+"
 
 # ---- protocol versions, suites, groups, resumption ----
 out=$(s_client -tls1_3)

@@ -6,16 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hex_digit(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "plat/hex.h"
 
 /* The four-digit length at `p`, or -1. */
 static long pkt_len(const uint8_t *p)
@@ -23,7 +14,7 @@ static long pkt_len(const uint8_t *p)
 	long n = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int d = hex_digit(p[i]);
+		int d = plat_hex_digit((char)p[i]);
 		if (d < 0)
 			return -1;
 		n = n * 16 + d;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "plat/hex.h"
+
 void http_body_init(struct http_body *b, const struct http_request *req)
 {
 	memset(b, 0, sizeof(*b));
@@ -15,24 +17,13 @@ void http_body_init(struct http_body *b, const struct http_request *req)
 	}
 }
 
-static int hex_digit(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * One byte of a chunk-size line: hex digits, optional whitespace, then
  * extensions after ';' (skipped), then CR. 0, or -1 if it is malformed.
  */
 static int size_byte(struct http_body *b, uint8_t c)
 {
-	int d = hex_digit(c);
+	int d = plat_hex_digit((char)c);
 
 	if (++b->line > HTTP_BODY_LINE_MAX || c == '\n')
 		return -1; /* too long, or a bare LF */

@@ -162,18 +162,6 @@ void http_cache_put(struct http_cache_entry *e)
 		free(e);
 }
 
-void http_cache_clear(void)
-{
-	struct http_cache_entry *e = cache_oldest, *newer;
-
-	for (; e; e = newer) {
-		newer = e->newer;
-		table_remove(e);
-		if (!e->refs)
-			free(e);
-	}
-}
-
 /* ---- lookups: a branch's tree, a path in a tree ---- */
 
 struct path_slot {

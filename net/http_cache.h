@@ -35,9 +35,6 @@ struct http_cache_entry;
 struct http_cache_entry *http_cache_get(struct store *st, const struct store_oid *oid);
 const uint8_t *http_cache_data(const struct http_cache_entry *e, size_t *len);
 void http_cache_put(struct http_cache_entry *e); /* NULL is fine */
-/* Drop every entry no response holds (the rest go on their last put). */
-void http_cache_clear(void);
-
 /*
  * store_tree_lookup, remembered: the last HTTP_PATH_CACHE_SLOTS answers
  * (a slot per hash of tree and path, paths under HTTP_PATH_CACHE_LEN

@@ -145,17 +145,17 @@ UNIT_BINS += $(B)/unit/test_http_parse
 
 # Request bodies, counted or chunked (http_body.c): unit test, and a fuzz
 # target seeded from tests/fuzz/corpus/http_body/.
-$(B)/unit/test_http_body: tests/unit/net/test_http_body.c net/http_body.c net/http_body.h \
+$(B)/unit/test_http_body: tests/unit/net/test_http_body.c net/http_body.c net/http_body.h plat/hex.h \
 		net/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
-	@$(UNIT_CC) $(UNIT_CFLAGS) -Inet $< net/http_body.c -lcmocka -o $@
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Inet -I. $< net/http_body.c -lcmocka -o $@
 UNIT_BINS += $(B)/unit/test_http_body
 
 $(B)/unit/fuzz_http_body: tests/fuzz/http_body.c net/http_body.c net/http_body.h | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "fuzz: CC $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Inet tests/fuzz/http_body.c net/http_body.c -o $@
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Inet -I. tests/fuzz/http_body.c net/http_body.c -o $@
 $(B)/unit/corpus/http_body/.seeded: $(wildcard tests/fuzz/corpus/http_body/*)
 	@mkdir -p $(@D)
 	@cp $^ $(@D)/

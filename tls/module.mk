@@ -17,13 +17,13 @@ WOLFSSL_DIR := $(B)/src/wolfssl
 WOLFSSL_UNPACKED := $(WOLFSSL_DIR)/.unpacked
 
 # Only what user_settings.h turns on: the TLS layer, the hashes (SHA-1 for
-# certificate chains, SHA-256, SHA-384/512), HMAC and HKDF, AES-GCM,
+# certificate chains, SHA-256, SHA-384/512), HMAC, HKDF and PBKDF2, AES-GCM,
 # ChaCha20-Poly1305, X25519 (fe_operations.c), ECC and RSA over sp_int,
 # the DRBG, ASN.1/X.509 and the port layer. misc.c is inlined (not listed).
 WOLFSSL_SRC := $(addprefix src/,ssl.c tls.c tls13.c internal.c keys.c wolfio.c) \
 	$(addprefix wolfcrypt/src/,aes.c asn.c chacha.c chacha20_poly1305.c coding.c \
 		curve25519.c fe_operations.c ecc.c error.c hash.c hmac.c kdf.c logging.c \
-		memory.c poly1305.c random.c rsa.c sha.c sha256.c sha512.c signature.c \
+		memory.c poly1305.c pwdbased.c random.c rsa.c sha.c sha256.c sha512.c signature.c \
 		sp_int.c wc_encrypt.c wc_port.c wolfmath.c)
 
 # The P-256 single-precision code for each target. On a 64-bit host

@@ -88,6 +88,15 @@
 #define HAVE___UINT128_T
 #endif
 
+/* ---- password hashing ---- */
+
+/* PBKDF2-HMAC-SHA256 (RFC 8018 section 5.2, wc_PBKDF2 in pwdbased.c):
+ * the salted, slow hash of the password that guards git push (git/auth.h).
+ * Only PBKDF2 is wanted: PKCS#12's KDF stays out (NO_PKCS12). wolfSSL
+ * builds PBKDF1 beside it, which nothing calls; encrypted private keys
+ * stay unsupported (WOLFSSL_ENCRYPTED_KEYS is not defined). */
+#define NO_PKCS12
+
 /* ---- what an appliance does not need ---- */
 
 /* Legacy and unused algorithms: smaller code, less to audit. MD5 served
@@ -98,7 +107,6 @@
 #define NO_RC4
 #define NO_DES3
 #define NO_PSK
-#define NO_PWDBASED
 #define NO_OLD_RNGNAME
 #define WOLFSSL_NO_SHAKE256
 #define WOLFSSL_NO_SHAKE128

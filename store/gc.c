@@ -141,7 +141,7 @@ out:
 /* Every object reachable from the refs and their previous values is there. */
 static int live_connected(struct store *st)
 {
-	struct oidset seen = {0};
+	struct store_oidset seen = {0};
 	struct store_oid *roots;
 	size_t n;
 	int r = live_roots(st, NULL, 0, &roots, &n);

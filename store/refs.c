@@ -2,6 +2,7 @@
 #include "store_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -431,7 +432,7 @@ static int check_room(struct store *st, const struct store_ref_update *u, size_t
 /* Every object reachable from the new values, except through the current tips. */
 static int check_connected(struct store *st, const struct store_ref_update *u, size_t n)
 {
-	struct oidset stop = {0}, seen = {0};
+	struct store_oidset stop = {0}, seen = {0};
 	int r = 0;
 
 	for (unsigned i = 0; i < st->nrefs && r >= 0; i++)
@@ -443,6 +444,19 @@ static int check_connected(struct store *st, const struct store_ref_update *u, s
 	store_oidset_free(&stop);
 	store_oidset_free(&seen);
 	return r < 0 ? r : 0;
+}
+
+/* The service's veto, if one is set: -EPERM with its reason kept. */
+static int check_veto(struct store *st, const struct store_ref_update *u, size_t n)
+{
+	st->veto_why[0] = '\0';
+	for (size_t i = 0; i < n && st->veto; i++)
+		if (st->veto(st->veto_ctx, st, &u[i], st->veto_why, sizeof(st->veto_why))) {
+			if (!st->veto_why[0])
+				snprintf(st->veto_why, sizeof(st->veto_why), "%s: refused", u[i].name);
+			return -EPERM;
+		}
+	return 0;
 }
 
 /* Copies of the names the update creates, so that applying it cannot fail. */
@@ -497,7 +511,8 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 		return -EINVAL;
 	for (size_t i = 0; i < n && !r; i++)
 		r = check_update(st, &u[i]);
-	if (r || (r = check_unique(u, n)) || (r = check_room(st, u, n, &creates)) ||
+	if (r || (r = check_unique(u, n)) || (r = check_veto(st, u, n)) ||
+	    (r = check_room(st, u, n, &creates)) ||
 	    (r = check_connected(st, u, n)) || (r = prepare_names(st, u, n, creates, &names)))
 		return r;
 	recs = calloc(n, sizeof(*recs));
@@ -541,4 +556,18 @@ void store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), v
 {
 	st->on_change = fn;
 	st->on_change_ctx = ctx;
+}
+
+void store_set_veto(struct store *st,
+                    int (*fn)(void *ctx, struct store *st, const struct store_ref_update *u,
+                              char *why, size_t size),
+                    void *ctx)
+{
+	st->veto = fn;
+	st->veto_ctx = ctx;
+}
+
+const char *store_veto_reason(const struct store *st)
+{
+	return st->veto_why;
 }

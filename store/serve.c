@@ -181,7 +181,8 @@ static void tree_stack_free(struct tree_stack *t)
 struct store_packer {
 	struct store *st;
 	struct store_packw w;
-	struct oidset done; /* written, or reachable from a have */
+	struct store_oidset done; /* written, or reachable from a have */
+	struct store_oidset cut;  /* the shallow boundary: commits written without their parents */
 	struct pathmap paths;
 	struct oid_stack k;  /* commits and tags still to visit */
 	struct tree_stack t; /* trees and blobs of the commit being written */
@@ -337,7 +338,7 @@ static int step_commit(struct store_packer *p, const struct store_oid *oid, cons
 		        : emit(p, oid, NULL, data, len, STORE_OBJ_COMMIT);
 	if (!r)
 		r = tree_push(&p->t, &c->tree, "", "", 0, 0);
-	for (unsigned i = c ? c->nparents : 0; i-- > 0 && !r;)
+	for (unsigned i = c && !store_oidset_has(&p->cut, oid) ? c->nparents : 0; i-- > 0 && !r;)
 		r = oid_push(&p->k, &c->parent[i]);
 	free(c);
 	return r;
@@ -393,43 +394,86 @@ static int step(struct store_packer *p)
 	return store_packw_end(&p->w, p->checksum);
 }
 
-/* The objects the client has: everything reachable from the haves we know. */
-static int mark_haves(struct store_packer *p, const struct store_oid *haves, size_t nhaves)
+/* A set of the given ids. */
+static int oidset_of(struct store_oidset *s, const struct store_oid *v, size_t n)
 {
-	struct store_oid *known = malloc(sizeof(*known) * (nhaves + 1));
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = store_oidset_add(s, &v[i]);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * The objects the client has: everything reachable from the haves we know,
+ * down to its shallow boundary.
+ */
+static int mark_haves(struct store_packer *p, const struct store_pack_req *req)
+{
+	struct store_oid *known = malloc(sizeof(*known) * (req->nhaves + 1));
+	struct store_oidset cut = {0};
 	size_t n = 0;
 	int r;
 
 	if (!known)
 		return -ENOMEM;
-	for (size_t i = 0; i < nhaves; i++)
-		if (store_has(p->st, &haves[i]))
-			known[n++] = haves[i];
-	r = store_walk(p->st, known, n, NULL, &p->done);
+	for (size_t i = 0; i < req->nhaves; i++)
+		if (store_has(p->st, &req->haves[i]))
+			known[n++] = req->haves[i];
+	r = oidset_of(&cut, req->client_shallow, req->nclient_shallow);
+	if (!r)
+		r = store_walk_cut(p->st, known, n, NULL, &cut, &p->done);
+	store_oidset_free(&cut);
 	free(known);
 	return r;
 }
 
-int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,
-                      const struct store_oid *haves, size_t nhaves, struct store_packer **out)
+/* The tags to add (include-tag): those naming an object the pack holds, as more tips. */
+static int add_tags(struct store_packer *p, const struct store_pack_req *req, struct store_oidset *send)
+{
+	for (size_t i = 0; i < req->ntags; i++) {
+		struct store_tag t;
+		uint8_t *data;
+		size_t len;
+		int type, r;
+
+		if (store_oidset_has(send, &req->tags[i]) || store_oidset_has(&p->done, &req->tags[i]))
+			continue;
+		if ((r = store_get(p->st, &req->tags[i], &type, &data, &len)))
+			return r;
+		r = type == STORE_OBJ_TAG && !store_tag_parse(data, len, &t) &&
+		    store_oidset_has(send, &t.object);
+		free(data);
+		if (!r)
+			continue;
+		p->tips[p->ntips++] = req->tags[i];
+		if ((r = store_walk_cut(p->st, &req->tags[i], 1, &p->done, &p->cut, send)))
+			return r;
+	}
+	return 0;
+}
+
+int store_packer_start(struct store *st, const struct store_pack_req *req,
+                       struct store_packer **out)
 {
 	struct store_packer *p = calloc(1, sizeof(*p));
-	struct oidset send = {0};
+	struct store_oidset send = {0};
 	int r = p ? 0 : -ENOMEM;
 
-	for (size_t i = 0; i < nwants && !r; i++)
-		if (!store_has(st, &wants[i]))
+	for (size_t i = 0; i < req->nwants && !r; i++)
+		if (!store_has(st, &req->wants[i]))
 			r = -ENOENT;
-	if (!r && !(p->tips = malloc(sizeof(*p->tips) * (nwants + 1))))
+	if (!r && !(p->tips = malloc(sizeof(*p->tips) * (req->nwants + req->ntags + 1))))
 		r = -ENOMEM;
 	if (r)
 		goto fail;
 	p->st = st;
-	memcpy(p->tips, wants, sizeof(*wants) * nwants);
-	p->ntips = nwants;
+	memcpy(p->tips, req->wants, sizeof(*req->wants) * req->nwants);
+	p->ntips = req->nwants;
 	/* The pack's header needs the count: the walk that the writing then repeats. */
-	if ((r = mark_haves(p, haves, nhaves)) ||
-	    (r = store_walk(st, wants, nwants, &p->done, &send)))
+	if ((r = oidset_of(&p->cut, req->shallow, req->nshallow)) || (r = mark_haves(p, req)) ||
+	    (r = store_walk_cut(st, req->wants, req->nwants, &p->done, &p->cut, &send)) ||
+	    (r = add_tags(p, req, &send)))
 		goto fail;
 	p->count = (uint32_t)send.n;
 	store_oidset_free(&send);
@@ -441,6 +485,15 @@ fail:
 	store_oidset_free(&send);
 	store_packer_close(p);
 	return r;
+}
+
+int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,
+                      const struct store_oid *haves, size_t nhaves, struct store_packer **out)
+{
+	struct store_pack_req req = {
+	    .wants = wants, .nwants = nwants, .haves = haves, .nhaves = nhaves};
+
+	return store_packer_start(st, &req, out);
 }
 
 uint32_t store_packer_count(const struct store_packer *p)
@@ -469,6 +522,7 @@ void store_packer_close(struct store_packer *p)
 	if (!p)
 		return;
 	store_oidset_free(&p->done);
+	store_oidset_free(&p->cut);
 	pathmap_free(&p->paths);
 	free(p->k.v);
 	tree_stack_free(&p->t);

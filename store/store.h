@@ -95,6 +95,17 @@ int store_blob_open(struct store *st, const struct store_oid *oid, struct store_
 int store_blob_read(struct store_blob *b, void *buf, size_t len, size_t *got);
 void store_blob_close(struct store_blob *b); /* NULL is fine */
 
+/* A set of object ids (open addressing), zeroed to start: 21 bytes a slot, half used at most. */
+struct store_oidset {
+	struct store_oid *slot;
+	uint8_t *used;
+	size_t cap;
+	size_t n;
+};
+int store_oidset_add(struct store_oidset *s, const struct store_oid *oid); /* 1 if new, or -ENOMEM */
+bool store_oidset_has(const struct store_oidset *s, const struct store_oid *oid); /* s may be NULL */
+void store_oidset_free(struct store_oidset *s);
+
 /* ---- refs ---- */
 
 struct store_ref_update {
@@ -119,6 +130,21 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 /* Every ref: fn(ctx, name, oid); symbolic refs are reported resolved. */
 int store_refs_each(struct store *st,
                     int (*fn)(void *ctx, const char *name, const struct store_oid *oid), void *ctx);
+
+/*
+ * A service's veto over ref updates (the DNS service checks the zones a
+ * push to main brings): store_refs_update calls `fn` for each update
+ * before it writes anything; a non-zero return refuses the whole update
+ * with -EPERM, and `why` (NUL-terminated, from fn) is kept for
+ * store_veto_reason. One veto per store; fn NULL removes it.
+ */
+#define STORE_VETO_MAX 512
+void store_set_veto(struct store *st,
+                    int (*fn)(void *ctx, struct store *st, const struct store_ref_update *u,
+                              char *why, size_t size),
+                    void *ctx);
+/* Why the last update refused with -EPERM was vetoed. */
+const char *store_veto_reason(const struct store *st);
 
 /* Called after every successful ref update with the name of a changed ref. */
 void store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), void *ctx);
@@ -201,6 +227,23 @@ void store_stats(struct store *st, struct store_stats *s);
 struct store_packer;
 int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,
                       const struct store_oid *haves, size_t nhaves, struct store_packer **p);
+
+/* What a fetch asks for, for a packer with shallow boundaries and tags. */
+struct store_pack_req {
+	const struct store_oid *wants, *haves;
+	size_t nwants, nhaves;
+	/* Commits whose parents the client lacks (its shallow list): its haves reach no further. */
+	const struct store_oid *client_shallow;
+	size_t nclient_shallow;
+	/* Commits sent without their parents (the new shallow boundary). */
+	const struct store_oid *shallow;
+	size_t nshallow;
+	/* Annotated tags to add if the object they name is in the pack (include-tag). */
+	const struct store_oid *tags;
+	size_t ntags;
+};
+int store_packer_start(struct store *st, const struct store_pack_req *req,
+                       struct store_packer **p);
 /* Objects in the pack (its header's count). */
 uint32_t store_packer_count(const struct store_packer *p);
 int store_packer_read(struct store_packer *p, void *buf, size_t len, size_t *got);

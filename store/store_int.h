@@ -42,20 +42,14 @@ struct store {
 	struct store_link *chain; /* store.c: the delta chain of the object being read */
 	unsigned epoch;           /* compactions so far (blob readers check it) */
 	unsigned chain_cap;
+	int (*veto)(void *ctx, struct store *st, const struct store_ref_update *u, char *why,
+	            size_t size);
+	void *veto_ctx;
+	char veto_why[STORE_VETO_MAX];
 	void (*on_change)(void *ctx, const char *ref);
 	void *on_change_ctx;
 };
 
-/* A set of object ids (open addressing). */
-struct oidset {
-	struct store_oid *slot;
-	uint8_t *used;
-	size_t cap;
-	size_t n;
-};
-int store_oidset_add(struct oidset *s, const struct store_oid *oid); /* 1 if new */
-bool store_oidset_has(const struct oidset *s, const struct store_oid *oid);
-void store_oidset_free(struct oidset *s);
 
 /*
  * Mark in `seen` every object reachable from `roots` (commits, tags,
@@ -63,8 +57,11 @@ void store_oidset_free(struct oidset *s);
  * names are only checked to be there, never inflated. -ENOENT if one is
  * missing.
  */
-int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct oidset *stop,
-               struct oidset *seen);
+int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct store_oidset *stop,
+               struct store_oidset *seen);
+/* The same, but a commit in `cut` (may be NULL) is taken without its parents (shallow). */
+int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
+                   const struct store_oidset *stop, const struct store_oidset *cut, struct store_oidset *seen);
 
 const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid);
 int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);

@@ -56,7 +56,7 @@ struct imp {
 	struct store *st;
 	struct store_packw w;
 	struct store_membuf pack;
-	struct oidset added;
+	struct store_oidset added;
 	uint32_t count;
 };
 

@@ -13,9 +13,9 @@ static size_t slot_of(const struct store_oid *oid, size_t cap)
 	return (size_t)(h & (cap - 1));
 }
 
-static int grow(struct oidset *s)
+static int grow(struct store_oidset *s)
 {
-	struct oidset n = {.cap = s->cap ? s->cap * 2 : 1024};
+	struct store_oidset n = {.cap = s->cap ? s->cap * 2 : 1024};
 
 	n.slot = malloc(sizeof(*n.slot) * n.cap);
 	n.used = calloc(n.cap, 1);
@@ -32,7 +32,7 @@ static int grow(struct oidset *s)
 	return 0;
 }
 
-int store_oidset_add(struct oidset *s, const struct store_oid *oid)
+int store_oidset_add(struct store_oidset *s, const struct store_oid *oid)
 {
 	size_t i;
 	int r;
@@ -48,7 +48,7 @@ int store_oidset_add(struct oidset *s, const struct store_oid *oid)
 	return 1;
 }
 
-bool store_oidset_has(const struct oidset *s, const struct store_oid *oid)
+bool store_oidset_has(const struct store_oidset *s, const struct store_oid *oid)
 {
 	if (!s || !s->cap)
 		return false;
@@ -58,7 +58,7 @@ bool store_oidset_has(const struct oidset *s, const struct store_oid *oid)
 	return false;
 }
 
-void store_oidset_free(struct oidset *s)
+void store_oidset_free(struct store_oidset *s)
 {
 	free(s->slot);
 	free(s->used);
@@ -104,7 +104,9 @@ static int push(struct stack *s, const struct store_oid *oid, int depth, enum ki
 	return 0;
 }
 
-static int push_children(struct stack *s, int type, const uint8_t *data, size_t len, int depth)
+/* A commit in `cut` (a shallow boundary) is walked without its parents. */
+static int push_children(struct stack *s, int type, const uint8_t *data, size_t len, int depth,
+                         bool cut)
 {
 	struct store_commit c;
 	struct store_tag t;
@@ -116,7 +118,7 @@ static int push_children(struct stack *s, int type, const uint8_t *data, size_t 
 	case STORE_OBJ_COMMIT:
 		if (store_commit_parse(data, len, &c))
 			return -EINVAL;
-		for (unsigned i = 0; i < c.nparents && !r; i++)
+		for (unsigned i = 0; i < c.nparents && !cut && !r; i++)
 			r = push(s, &c.parent[i], 0, KIND_LINKED);
 		return r ? r : push(s, &c.tree, 0, KIND_LINKED);
 	case STORE_OBJ_TAG:
@@ -134,8 +136,8 @@ static int push_children(struct stack *s, int type, const uint8_t *data, size_t 
 	}
 }
 
-int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct oidset *stop,
-               struct oidset *seen)
+int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
+                   const struct store_oidset *stop, const struct store_oidset *cut, struct store_oidset *seen)
 {
 	struct stack s = {0};
 	int r = 0;
@@ -163,9 +165,16 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n, const 
 		}
 		if ((r = store_get(st, &it.oid, &type, &data, &len)))
 			break;
-		r = push_children(&s, type, data, len, it.depth);
+		r = push_children(&s, type, data, len, it.depth,
+		                  type == STORE_OBJ_COMMIT && store_oidset_has(cut, &it.oid));
 		free(data);
 	}
 	free(s.v);
 	return r < 0 ? r : 0;
+}
+
+int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct store_oidset *stop,
+               struct store_oidset *seen)
+{
+	return store_walk_cut(st, roots, n, stop, NULL, seen);
 }

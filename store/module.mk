@@ -46,13 +46,17 @@ $(eval $(call store_flavour,fuzz,$$(FUZZ_CC),$$(STORE_FUZZ_CFLAGS)))
 $(eval $(call store_flavour,guest,$$(GUEST_CC),$$(STORE_GUEST_CFLAGS),arm-none-eabi-ar))
 
 # ---- storectl ----
+# `storectl passwd` hashes with git/auth.c and the host's wolfCrypt
+# (tls/module.mk), so its hashes are the guest's.
 STORECTL := $(B)/host/storectl
+STORECTL_AUTH := git/auth.c plat/conf.c
 $(STORECTL): store/storectl.c store/storectl_io.c plat/host/blk.c plat/host/host.h $(STORE_HDR) \
-		$(STORE_OUT)/host/libstore.a
+		$(STORE_OUT)/host/libstore.a $(STORECTL_AUTH) git/auth.h $(TLS_OUT)/host/libwolfssl.a
 	@mkdir -p $(@D)
 	@echo "store: LD $@"
 	@gcc $(STORE_HOST_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation $(STORE_INC) -I. \
-		store/storectl.c store/storectl_io.c plat/host/blk.c $(STORE_OUT)/host/libstore.a -o $@
+		$(TLS_CPPFLAGS) store/storectl.c store/storectl_io.c plat/host/blk.c $(STORECTL_AUTH) \
+		$(STORE_OUT)/host/libstore.a $(TLS_OUT)/host/libwolfssl.a -o $@
 
 .PHONY: storectl store-guest store-bench
 storectl: $(STORECTL)

@@ -14,17 +14,24 @@
  *   storectl refs IMAGE               every ref
  *   storectl compact IMAGE            rewrite the live objects
  *   storectl stats IMAGE [LOOKUPS]    objects, index bytes, open and lookup times
+ *   storectl secret IMAGE PATH FILE   FILE at PATH (tls/...) in refs/appliance/secrets
+ *   storectl passwd IMAGE [FILE | -]  set the push password (git/auth.h): FILE's
+ *                                     first line, stdin's with -, or a random
+ *                                     one, printed once on stdout
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "plat/host/host.h"
+#include "plat/plat.h"
 #include "pack.h"
 #include "store.h"
 #include "storectl.h"
@@ -35,7 +42,8 @@ static int usage(void)
 	                "  import-pack IMAGE PACK [REF OID] | export IMAGE GITDIR | fsck IMAGE |\n"
 	                "  pack IMAGE WANT... [--not HAVE...] |\n"
 	                "  log IMAGE [REF] | cat IMAGE REF PATH | refs IMAGE | compact IMAGE |\n"
-	                "  stats IMAGE [LOOKUPS] | secret IMAGE tls/cert.pem|tls/key.pem FILE\n");
+	                "  stats IMAGE [LOOKUPS] | secret IMAGE tls/cert.pem|tls/key.pem FILE |\n"
+	                "  passwd IMAGE [FILE | -]\n");
 	return 2;
 }
 
@@ -43,6 +51,43 @@ int ctl_fail(const char *what, int r)
 {
 	fprintf(stderr, "storectl: %s: %s\n", what, strerror(-r));
 	return 1;
+}
+
+/*
+ * What git/auth.c asks of the platform (plat/plat.h), for a host tool:
+ * the kernel's random bytes, the clocks, logs on stderr.
+ */
+int plat_random(void *buf, size_t len)
+{
+	return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -EIO;
+}
+
+uint64_t plat_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void plat_wallclock(struct plat_wallclock *t)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t->sec = ts.tv_sec;
+	t->nsec = (uint32_t)ts.tv_nsec;
+}
+
+void plat_log(const char *module, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "storectl: %s: ", module);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 double ctl_now(void)
@@ -263,6 +308,7 @@ int main(int argc, char **argv)
 	    {"pack", ctl_pack},       {"export", ctl_export}, {"fsck", cmd_fsck},
 	    {"log", cmd_log},         {"cat", cmd_cat},       {"refs", cmd_refs},
 	    {"compact", cmd_compact}, {"stats", cmd_stats},   {"secret", ctl_secret},
+	    {"passwd", ctl_passwd},
 	};
 
 	if (argc < 2)

@@ -14,6 +14,7 @@ void ctl_nth_oid(struct store *st, uint32_t i, struct store_oid *oid);
 int ctl_import(int argc, char **argv);
 int ctl_import_pack(int argc, char **argv);
 int ctl_secret(int argc, char **argv);
+int ctl_passwd(int argc, char **argv);
 int ctl_export(int argc, char **argv);
 int ctl_pack(int argc, char **argv);
 

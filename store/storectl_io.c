@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "git/auth.h"
 #include "pack.h"
 #include "store_int.h"
 #include "storectl.h"
@@ -464,4 +465,72 @@ int ctl_secret(int argc, char **argv)
 	}
 	r = store_close(st);
 	return r ? ctl_fail("close", r) : 0;
+}
+
+/*
+ * The first line of `path` ("-": stdin) into `buf`, without its line end
+ * (LF or CRLF). -EINVAL for an empty file, -E2BIG for a line longer than
+ * any password.
+ */
+static int read_password(const char *path, char *buf, size_t size)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)size, f))
+		rc = -EINVAL;
+	else if ((n = strlen(buf)) > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	else if (!feof(f))
+		rc = -E2BIG;
+	if (!rc && n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/*
+ * passwd IMAGE [FILE | -]: the push password (git/auth.h) from FILE's first
+ * line, or stdin's with "-"; with neither, a random one, printed on stdout
+ * (the only place it is ever shown). Only its salted hash goes into the
+ * image, as git/password on refs/appliance/secrets.
+ */
+int ctl_passwd(int argc, char **argv)
+{
+	char pw[GIT_AUTH_PASSWORD_MAX + 3];
+	struct store *st;
+	int r;
+
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: storectl passwd IMAGE [FILE | -]\n");
+		return 2;
+	}
+	r = argc == 4 ? read_password(argv[3], pw, sizeof(pw)) : git_auth_generate(pw, sizeof(pw));
+	if (r)
+		return ctl_fail(argc == 4 ? argv[3] : "passwd", r);
+	if (git_auth_password_ok(pw)) {
+		explicit_bzero(pw, sizeof(pw));
+		fprintf(stderr,
+		        "storectl: passwd: a password is %d to %d bytes, without control "
+		        "characters\n",
+		        GIT_AUTH_PASSWORD_MIN, GIT_AUTH_PASSWORD_MAX);
+		return 1;
+	}
+	if (ctl_open(argv[2], false, &st)) {
+		explicit_bzero(pw, sizeof(pw));
+		return 1;
+	}
+	r = git_auth_set(st, pw);
+	if (!r)
+		r = store_close(st);
+	else
+		store_close(st);
+	if (!r && argc == 3)
+		printf("%s\n", pw);
+	explicit_bzero(pw, sizeof(pw));
+	return r ? ctl_fail("passwd", r) : 0;
 }

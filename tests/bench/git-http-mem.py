@@ -40,18 +40,25 @@ def hwm_kib(pid):
     return None
 
 
-def netns_members(ns):
-    """Pids whose network namespace is /run/netns/NAME (what `ip netns pids` lists)."""
+def netns_members(ns, known):
+    """Pids whose network namespace is /run/netns/NAME (what `ip netns pids`
+    lists). Each pid is looked at once (`known` remembers the answer), so a
+    sample costs one directory read and the new processes' stats: the
+    sampler shares the cores with the client and the server it measures."""
     want = (ns.st_dev, ns.st_ino)
     pids = []
     for p in os.listdir("/proc"):
-        if p.isdigit():
+        if p not in known:
+            if not p.isdigit():
+                known[p] = False
+                continue
             try:
                 st = os.stat("/proc/%s/ns/net" % p)
             except OSError:
                 continue
-            if (st.st_dev, st.st_ino) == want:
-                pids.append(p)
+            known[p] = (st.st_dev, st.st_ino) == want
+        if known[p]:
+            pids.append(p)
     return pids
 
 
@@ -64,7 +71,8 @@ def main():
         members = lambda: fixed
     else:
         ns = os.stat("/run/netns/" + sys.argv[3])
-        members = lambda: netns_members(ns)
+        known = {}
+        members = lambda: netns_members(ns, known)
     signal.signal(signal.SIGTERM, on_term)
     for p in members():
         try:

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plat/hex.h"
@@ -42,6 +43,33 @@ int git_pkt_parse(const uint8_t *buf, size_t len, struct git_pkt *pkt)
 	pkt->data = buf + 4;
 	pkt->len = (size_t)n - 4;
 	return (int)n;
+}
+
+int git_pkt_read(struct git_pkt_reader *r, const uint8_t **data, size_t *len, struct git_pkt *pkt)
+{
+	while (*len) {
+		size_t want = r->len < 4 ? 4 : r->need;
+		size_t n = want - r->len < *len ? want - r->len : *len;
+		long declared;
+
+		memcpy(r->buf + r->len, *data, n);
+		r->len += n;
+		*data += n;
+		*len -= n;
+		if (r->len == 4 && !r->need) {
+			if ((declared = pkt_len(r->buf)) < 0 || declared == 3 || declared > GIT_PKT_MAX)
+				return -EBADMSG;
+			if ((size_t)declared > sizeof(r->buf))
+				return -EMSGSIZE;
+			r->need = declared < 4 ? 4 : (size_t)declared;
+		}
+		if (r->need && r->len == r->need) {
+			int k = git_pkt_parse(r->buf, r->len, pkt);
+			r->len = r->need = 0;
+			return k < 0 ? k : 1;
+		}
+	}
+	return 0;
 }
 
 size_t git_pkt_chomp(const struct git_pkt *pkt)
@@ -108,4 +136,92 @@ int git_pkt_special(uint8_t *out, size_t cap, enum git_pkt_kind kind)
 		return -ENOSPC;
 	put_len(out, kind == GIT_PKT_FLUSH ? 0 : kind == GIT_PKT_DELIM ? 1 : 2);
 	return 4;
+}
+
+/* Room for `n` more bytes, or NULL (the error kept). */
+static uint8_t *buf_room(struct git_pkt_buf *b, size_t n)
+{
+	if (b->err)
+		return NULL;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		uint8_t *p;
+		while (cap < b->len + n)
+			cap *= 2;
+		if (!(p = realloc(b->p, cap))) {
+			b->err = -ENOMEM;
+			return NULL;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	return b->p + b->len;
+}
+
+/* Append a line of `len` bytes of data, on `band` if not 0. */
+static void buf_line(struct git_pkt_buf *b, uint8_t band, const char *data, size_t len)
+{
+	uint8_t *p = buf_room(b, len + 5);
+	int n;
+
+	if (!p)
+		return;
+	n = band ? git_pkt_band(p, len + 5, band, data, len) : git_pkt_data(p, len + 5, data, len);
+	if (n < 0)
+		b->err = n;
+	else
+		b->len += (size_t)n;
+}
+
+void git_pkt_buf_text(struct git_pkt_buf *b, const char *fmt, ...)
+{
+	char line[GIT_PKT_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		b->err = b->err ? b->err : -EMSGSIZE;
+	else
+		buf_line(b, 0, line, (size_t)n);
+}
+
+void git_pkt_buf_band_text(struct git_pkt_buf *b, uint8_t band, const char *fmt, ...)
+{
+	char line[GIT_PKT_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		b->err = b->err ? b->err : -EMSGSIZE;
+	else
+		buf_line(b, band, line, (size_t)n);
+}
+
+void git_pkt_buf_special(struct git_pkt_buf *b, enum git_pkt_kind kind)
+{
+	uint8_t *p = buf_room(b, 4);
+
+	if (p)
+		b->len += (size_t)git_pkt_special(p, 4, kind);
+}
+
+size_t git_pkt_buf_read(struct git_pkt_buf *b, uint8_t *out, size_t len)
+{
+	size_t n = b->len - b->pos < len ? b->len - b->pos : len;
+
+	memcpy(out, b->p + b->pos, n);
+	b->pos += n;
+	return n;
+}
+
+void git_pkt_buf_free(struct git_pkt_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
 }

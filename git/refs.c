@@ -63,8 +63,7 @@ static void line(struct advert *a, const struct store_oid *oid, const char *name
 		a->len += (size_t)n;
 }
 
-/* An annotated tag's target, peeled to a non-tag ("<name>^{}"); 0 if `oid` is no tag. */
-static int peeled(struct store *st, const struct store_oid *oid, struct store_oid *out)
+int git_ref_peel(struct store *st, const struct store_oid *oid, struct store_oid *out)
 {
 	struct store_oid cur = *oid;
 	int type, rc;
@@ -101,7 +100,7 @@ static int each_ref(void *ctx, const char *name, const struct store_oid *oid)
 	if (!git_ref_public(name) || !strcmp(name, "HEAD"))
 		return 0;
 	line(a, oid, name);
-	if (!strncmp(name, "refs/tags/", 10) && peeled(a->st, oid, &target) == 0) {
+	if (!strncmp(name, "refs/tags/", 10) && git_ref_peel(a->st, oid, &target) == 0) {
 		snprintf(peel, sizeof(peel), "%s^{}", name);
 		line(a, &target, peel);
 	}

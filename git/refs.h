@@ -15,6 +15,9 @@
 /* Whether clients may see (and later fetch from) ref `name`. */
 bool git_ref_public(const char *name);
 
+/* An annotated tag's target, peeled to a non-tag, in *out: 0, 1 if `oid` is no tag, or an error. */
+int git_ref_peel(struct store *st, const struct store_oid *oid, struct store_oid *out);
+
 /*
  * The smart HTTP advertisement of `service` ("git-upload-pack") for
  * protocol v0/v1: the "# service=" line, a flush, the refs with

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http_int.h"
 #include "lwip/altcp.h"
@@ -19,6 +20,7 @@
 #include "plat/conf.h"
 #include "plat/plat.h"
 #include "tls/tls.h"
+#include "zlib.h"
 
 #define HTTP_PORT 80
 #define HTTPS_PORT 443
@@ -33,8 +35,18 @@ static struct http_conn *http_conns;
 
 static bool http_stopping;
 
+static void gzip_free(struct http_conn *c)
+{
+	if (c->gzip) {
+		inflateEnd(c->gzip);
+		free(c->gzip);
+		c->gzip = NULL;
+	}
+}
+
 static void conn_free(struct http_conn *c)
 {
+	gzip_free(c);
 	plat_timer_cancel(&c->deadline);
 	plat_timer_cancel(&c->resume);
 	http_site_done(&c->resp);
@@ -113,6 +125,7 @@ enum send_result {
 	SEND_DONE = 1,   /* all is out */
 	SEND_YIELD = 2,  /* a range's skipping yields its turn of the loop */
 	SEND_NO_MEM = 3, /* lwIP is out of segments (a pool all connections share): retry soon */
+	SEND_MORE = 4,   /* a piece of a stream went out: go on */
 };
 
 /*
@@ -146,6 +159,44 @@ static int send_stash(struct http_conn *c)
 	return SEND_DONE;
 }
 
+/*
+ * The next piece of a streamed answer, each piece one chunk over HTTP/1.1:
+ * four hexadecimal digits of size (RFC 9112 7.1 allows the leading zeros),
+ * the bytes, CRLF; the last chunk is empty.
+ */
+static int send_stream(struct http_conn *c, uint8_t *piece, size_t room)
+{
+	struct http_resp *r = &c->resp;
+	size_t frame = r->chunked ? 8 : 0, n = room < HTTP_PIECE ? room : HTTP_PIECE;
+	long got;
+
+	if (r->stream_ended)
+		return SEND_DONE;
+	if (n < frame + 64)
+		return SEND_FULL; /* a sliver of room: the bytes in flight make more */
+	if ((got = r->stream.read(r->stream.ctx, piece + (r->chunked ? 6 : 0), n - frame)) < 0)
+		return SEND_FAILED;
+	n = (size_t)got;
+	if (got == 0) {
+		r->stream_ended = true;
+		if (!r->chunked)
+			return SEND_DONE;
+		memcpy(piece, "0\r\n\r\n", 5);
+		n = 5;
+	} else if (r->chunked) {
+		static const char hex[] = "0123456789abcdef";
+		for (int i = 0; i < 4; i++)
+			piece[i] = (uint8_t)hex[(got >> (12 - 4 * i)) & 15];
+		memcpy(piece + 4, "\r\n", 2);
+		memcpy(piece + 6 + got, "\r\n", 2);
+		n += frame;
+	}
+	if (altcp_write(c->pcb, piece, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+		return stash(r, piece, n);
+	http_stats.bytes_sent += n;
+	return r->stream_ended ? SEND_DONE : SEND_MORE;
+}
+
 /* Queue what the socket takes of the head, then of the body (enum send_result). */
 static int send_some(struct http_conn *c)
 {
@@ -172,6 +223,11 @@ static int send_some(struct http_conn *c)
 		}
 		if ((k = send_stash(c)) != SEND_DONE)
 			return k;
+		if (r->streaming) {
+			if ((k = send_stream(c, piece, room)) != SEND_MORE)
+				return k;
+			continue;
+		}
 		if (r->body_left == 0)
 			return SEND_DONE;
 		if (r->skip && (k = http_site_skip(r, piece, sizeof(piece))))
@@ -184,7 +240,10 @@ static int send_some(struct http_conn *c)
 			return stash(r, piece, n);
 		http_stats.bytes_sent += n;
 	}
-	return r->head_off == r->head_len && !r->stash && r->body_left == 0 ? SEND_DONE : SEND_FULL;
+	return r->head_off == r->head_len && !r->stash && r->body_left == 0 &&
+	               (!r->streaming || r->stream_ended)
+	           ? SEND_DONE
+	           : SEND_FULL;
 }
 
 static void conn_resume(void *arg)
@@ -249,6 +308,143 @@ static void conn_take(struct http_conn *c)
 	altcp_recved(c->pcb, (u16_t)n);
 }
 
+/* ---- request bodies (a stream's: http_int.h) ---- */
+
+/* Refuse the rest of a body: an error answer, then close. */
+static void body_refuse(struct http_conn *c, int status, const char *text)
+{
+	http_site_error(&c->resp, status, text);
+	c->resp.close = true;
+	c->resp.takes_body = false;
+	c->state = CONN_BODY;
+}
+
+/* Hand decoded body bytes to the stream, through gzip if the body is so encoded. */
+static int body_deliver(struct http_conn *c, uint8_t *data, size_t len)
+{
+	static uint8_t out[8192]; /* one loop, one thread: shared */
+	struct http_resp *r = &c->resp;
+	z_stream *z = c->gzip;
+
+	if (!z)
+		return r->stream.body(r->stream.ctx, data, len, r);
+	z->next_in = data;
+	z->avail_in = (uInt)len;
+	while (z->avail_in) {
+		int zr;
+		if (c->gzip_end) {
+			body_refuse(c, 400, "bytes after the end of the gzip body\n");
+			return -1;
+		}
+		z->next_out = out;
+		z->avail_out = sizeof(out);
+		zr = inflate(z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END) {
+			body_refuse(c, 400, "the gzip body is corrupt\n");
+			return -1;
+		}
+		c->gzip_end = zr == Z_STREAM_END;
+		if (z->avail_out < sizeof(out) &&
+		    r->stream.body(r->stream.ctx, out, sizeof(out) - z->avail_out, r))
+			return -1;
+	}
+	return 0;
+}
+
+/* The body is all in: the stream sets the answer. */
+static void body_end(struct http_conn *c)
+{
+	struct http_resp *r = &c->resp;
+	bool truncated = c->gzip && !c->gzip_end;
+
+	gzip_free(c);
+	plat_timer_cancel(&c->deadline);
+	if (truncated) {
+		body_refuse(c, 400, "the gzip body ends early\n");
+		return;
+	}
+	r->takes_body = false;
+	c->state = CONN_BODY;
+	r->stream.end(r->stream.ctx, r);
+}
+
+/*
+ * Decode what has arrived of the body into the stream: 1 once it is all
+ * in (or refused), with the answer set, 0 while more must come.
+ */
+static int conn_body(struct http_conn *c)
+{
+	for (;;) {
+		size_t used = 0;
+		long n = 0;
+
+		conn_take(c);
+		if (c->in_len)
+			n = http_body_decode(&c->body, (uint8_t *)c->in, c->in_len, (uint8_t *)c->in,
+			                     &used);
+		if (n < 0) {
+			body_refuse(c, 400, "the request body's framing is malformed\n");
+			return 1;
+		}
+		if (n > 0 && body_deliver(c, (uint8_t *)c->in, (size_t)n)) {
+			if (c->state == CONN_RECV) { /* the stream refused it: its answer is set */
+				c->resp.close = true;
+				c->resp.takes_body = false;
+				c->state = CONN_BODY;
+			}
+			return 1;
+		}
+		memmove(c->in, c->in + used, c->in_len - used);
+		c->in_len -= used;
+		if (http_body_done(&c->body)) {
+			body_end(c);
+			return 1;
+		}
+		if (used == 0) {
+			/* A client that stops sending mid-body is dropped after the idle time. */
+			conn_arm(c, HTTP_IDLE_NS);
+			return 0;
+		}
+	}
+}
+
+/* Whether a field's value is `want` (any case). */
+static bool field_is(const struct http_request *req, const char *name, const char *want)
+{
+	size_t len;
+	const char *v = http_field_get(req, name, &len);
+
+	return v && len == strlen(want) && !strncasecmp(v, want, len);
+}
+
+/* Ready to take the body of a request the stream takes. */
+static void body_start(struct http_conn *c, const struct http_request *req)
+{
+	static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	size_t len;
+
+	http_body_init(&c->body, req);
+	c->state = CONN_RECV;
+	c->gzip_end = false;
+	if (field_is(req, "content-encoding", "gzip") || field_is(req, "content-encoding", "x-gzip")) {
+		if (!(c->gzip = calloc(1, sizeof(*c->gzip))) ||
+		    inflateInit2(c->gzip, 16 + MAX_WBITS) != Z_OK) {
+			free(c->gzip);
+			c->gzip = NULL;
+			body_refuse(c, 503, "out of memory\n");
+			return;
+		}
+	} else if (http_field_get(req, "content-encoding", &len) &&
+	           !field_is(req, "content-encoding", "identity")) {
+		body_refuse(c, 415, "a request body may be plain or gzip\n");
+		return;
+	}
+	/* RFC 9110 10.1.1: the client waits for this before it sends the body. */
+	if (req->minor >= 1 && field_is(req, "expect", "100-continue"))
+		altcp_write(c->pcb, go_on, sizeof(go_on) - 1, TCP_WRITE_FLAG_COPY);
+	conn_arm(c, HTTP_IDLE_NS);
+}
+
 /* Our address as a URL's host: an IPv6 one in brackets (RFC 3986 section 3.2.2). */
 static void local_name(struct altcp_pcb *pcb, char *out, size_t size)
 {
@@ -281,9 +477,14 @@ static int conn_answer(struct http_conn *c)
 		    .https = https_listener != NULL,
 		};
 		local_name(c->pcb, peer.local, sizeof(peer.local));
+		ipaddr_ntoa_r(altcp_get_ip(c->pcb, 0), peer.addr, sizeof(peer.addr));
+		plat_timer_cancel(&c->deadline);
 		http_site_answer(&c->resp, &req, &peer);
+		if (c->resp.takes_body)
+			body_start(c, &req);
 		memmove(c->in, c->in + n, c->in_len - (size_t)n);
 		c->in_len -= (size_t)n;
+		return 1;
 	}
 	plat_timer_cancel(&c->deadline);
 	return 1;
@@ -297,6 +498,8 @@ static int conn_answer(struct http_conn *c)
 static void conn_pump(struct http_conn *c)
 {
 	for (;;) {
+		if (c->state == CONN_RECV && conn_body(c) == 0)
+			return;
 		if (c->state == CONN_BODY && conn_send(c) <= 0)
 			return;
 		if (c->state != CONN_HEAD)

@@ -1,31 +1,71 @@
 /*
  * The HTTP side of the Git repository at /site.git/ (gitprotocol-http):
- * the routes, their content types and caching, in front of git/, which
- * speaks the protocol over the store. So far: the ref advertisement of
- * git-upload-pack (`git ls-remote`); fetch, push and authentication follow
- * (issue 10).
+ * the routes, content types, caching, CORS and credentials, in front of
+ * git/, which speaks the protocol over the store.
+ *
+ *   GET  info/refs?service=git-upload-pack    the refs (v0), or v2's capabilities
+ *   GET  info/refs?service=git-receive-pack   the refs for a push (password)
+ *   POST git-upload-pack                       fetch and clone, ls-refs (v2)
+ *   POST git-receive-pack                      push (password, HTTPS only)
+ *   OPTIONS any of them                        a browser's CORS preflight
+ *
+ * Reads are public unless appliance.conf says git_read=private. Every
+ * write needs the push password (git/auth.h), and only over HTTPS: over
+ * plain HTTP a push gets 403 saying so, before any password is sent.
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "git/auth.h"
+#include "git/receive.h"
 #include "git/refs.h"
+#include "git/upload.h"
 #include "http_int.h"
+#include "plat/conf.h"
 #include "store/service.h"
 #include "version.h"
 
 #define GIT_PREFIX "/site.git/"
+#define CORS_MAX_AGE 86400
 
-/* The capabilities of git-upload-pack: HEAD's branch, who we are, SHA-1. */
+/*
+ * CORS (the browser editor's isomorphic-git): any origin may read, as any
+ * Git client may; a write still needs the password, which a page gets
+ * only from its user (Basic credentials are never sent cross-origin
+ * without Allow-Credentials, so a hostile page cannot ride a session).
+ */
+static void cors(struct http_resp *r)
+{
+	snprintf(r->fields, sizeof(r->fields),
+	         "Access-Control-Allow-Origin: *\r\n"
+	         "Access-Control-Expose-Headers: Content-Type, WWW-Authenticate, Retry-After\r\n");
+}
+
+static void preflight(struct http_resp *r)
+{
+	snprintf(r->fields, sizeof(r->fields),
+	         "Access-Control-Allow-Origin: *\r\n"
+	         "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
+	         "Access-Control-Allow-Headers: Content-Type, Authorization, Git-Protocol\r\n"
+	         "Access-Control-Max-Age: %u\r\n",
+	         CORS_MAX_AGE);
+	http_site_error(r, 204, "");
+}
+
+/* The capabilities of git-upload-pack (v0/v1): HEAD's branch, who we are, SHA-1. */
 static void upload_caps(struct store *st, char *out, size_t size)
 {
-	char head[STORE_REF_MAX] = "";
+	char head[STORE_REF_MAX] = "", sym[STORE_REF_MAX + 16] = "";
 
 	if (store_ref_symbolic(st, "HEAD", head, sizeof(head)) == 0 && git_ref_public(head))
-		snprintf(out, size, "symref=HEAD:%s agent=appliance/%s object-format=sha1", head,
-		         APP_VERSION);
-	else
-		snprintf(out, size, "agent=appliance/%s object-format=sha1", APP_VERSION);
+		snprintf(sym, sizeof(sym), "symref=HEAD:%s ", head);
+	snprintf(out, size,
+	         "multi_ack_detailed no-done side-band-64k thin-pack ofs-delta shallow "
+	         "deepen-relative no-progress include-tag %sagent=appliance/%s object-format=sha1",
+	         sym, APP_VERSION);
 }
 
 static bool target_is(const struct http_request *req, const char *path)
@@ -35,19 +75,83 @@ static bool target_is(const struct http_request *req, const char *path)
 	return req->target_len == n && !memcmp(req->target, path, n);
 }
 
-static void info_refs(struct http_resp *r, const char *service, bool head_only)
+static bool method_is(const struct http_request *req, const char *m)
 {
-	struct store *st = store_service();
-	char caps[STORE_REF_MAX + 128], type[64];
+	return req->method_len == strlen(m) && !memcmp(req->method, m, req->method_len);
+}
+
+/* The protocol version the client asks for (Git-Protocol: version=2). */
+static int protocol_version(const struct http_request *req)
+{
+	size_t len;
+	const char *v = http_field_get(req, "git-protocol", &len);
+
+	for (size_t i = 0; v && i + 9 <= len; i++)
+		if (!memcmp(v + i, "version=2", 9) && (i == 0 || v[i - 1] == ':'))
+			return 2;
+	return 0;
+}
+
+/*
+ * Whether the request may go on: 1 if so; 0 with the answer set (401 with
+ * a challenge, 403, 429) if not.
+ */
+static int authorized(struct http_resp *r, struct store *st, const struct http_request *req,
+                      const struct http_peer *peer, bool write)
+{
+	size_t len;
+	const char *authz = http_field_get(req, "authorization", &len);
+	unsigned retry = 0;
+	size_t used = strlen(r->fields);
+
+	if (!peer->tls) {
+		http_site_error(r, 403,
+		                write ? "pushing needs HTTPS: use the https:// address of this board\n"
+		                      : "this repository is private: use its https:// address\n");
+		return 0;
+	}
+	switch (git_auth_check(st, authz, authz ? len : 0, peer->addr, &retry)) {
+	case GIT_AUTH_OK:
+		return 1;
+	case GIT_AUTH_MISSING:
+	case GIT_AUTH_WRONG:
+		snprintf(r->fields + used, sizeof(r->fields) - used,
+		         "WWW-Authenticate: Basic realm=\"appliance\", charset=\"UTF-8\"\r\n");
+		http_site_error(r, 401, "the push password is needed (any user name)\n");
+		return 0;
+	case GIT_AUTH_LIMITED:
+		snprintf(r->fields + used, sizeof(r->fields) - used, "Retry-After: %u\r\n", retry);
+		http_site_error(r, 429, "too many wrong passwords from this address: wait\n");
+		return 0;
+	default:
+		http_site_error(r, 403, "no push password is set: set one with storectl passwd\n");
+		return 0;
+	}
+}
+
+static bool reads_private(void)
+{
+	char v[16];
+
+	return plat_config_get("git_read", v, sizeof(v)) == 0 && !strcmp(v, "private");
+}
+
+static void info_refs(struct http_resp *r, struct store *st, const char *service, int version,
+                      bool head_only)
+{
+	char caps[STORE_REF_MAX + 256], type[64];
 	uint8_t *adv;
 	size_t len;
+	int rc;
 
-	if (!st) {
-		http_site_error(r, 503, "the store is not open\n");
-		return;
-	}
-	upload_caps(st, caps, sizeof(caps));
-	if (git_advertise(st, service, caps, &adv, &len)) {
+	if (!strcmp(service, "git-receive-pack"))
+		snprintf(caps, sizeof(caps), "%s agent=appliance/%s", GIT_RECEIVE_CAPS, APP_VERSION);
+	else
+		upload_caps(st, caps, sizeof(caps));
+	rc = version == 2 && strcmp(service, "git-receive-pack")
+	         ? git_upload_caps_v2(&adv, &len)
+	         : git_advertise(st, service, caps, &adv, &len);
+	if (rc) {
 		http_site_error(r, 503, "the store could not list its refs\n");
 		return;
 	}
@@ -55,19 +159,145 @@ static void info_refs(struct http_resp *r, const char *service, bool head_only)
 	http_site_made(r, adv, len, type, head_only);
 }
 
-int http_git_answer(struct http_resp *r, const struct http_request *req, bool head_only)
+/* ---- the POSTs, streamed (http_int.h, struct http_stream) ---- */
+
+static int upload_body(void *ctx, const uint8_t *data, size_t len, struct http_resp *r)
 {
+	(void)r;
+	/* A refused request is answered by its ERR line: the rest of the body is dropped. */
+	git_upload_feed(ctx, data, len);
+	return 0;
+}
+
+static void upload_end(void *ctx, struct http_resp *r)
+{
+	git_upload_finish(ctx);
+	http_site_stream(r, 200, "application/x-git-upload-pack-result");
+}
+
+static long upload_read(void *ctx, uint8_t *buf, size_t len)
+{
+	return git_upload_read(ctx, buf, len);
+}
+
+static void upload_free(void *ctx)
+{
+	git_upload_free(ctx);
+}
+
+static int receive_body(void *ctx, const uint8_t *data, size_t len, struct http_resp *r)
+{
+	(void)r;
+	git_receive_feed(ctx, data, len);
+	return 0;
+}
+
+static void receive_end(void *ctx, struct http_resp *r)
+{
+	git_receive_finish(ctx);
+	http_site_stream(r, 200, "application/x-git-receive-pack-result");
+}
+
+static long receive_read(void *ctx, uint8_t *buf, size_t len)
+{
+	return git_receive_read(ctx, buf, len);
+}
+
+static void receive_free(void *ctx)
+{
+	git_receive_free(ctx);
+}
+
+static bool content_type_is(const struct http_request *req, const char *want)
+{
+	size_t len;
+	const char *v = http_field_get(req, "content-type", &len);
+
+	return v && len == strlen(want) && !strncasecmp(v, want, len);
+}
+
+static void post_upload(struct http_resp *r, struct store *st, const struct http_request *req)
+{
+	struct git_upload *u;
+
+	if (!content_type_is(req, "application/x-git-upload-pack-request")) {
+		http_site_error(r, 415, "expected application/x-git-upload-pack-request\n");
+		return;
+	}
+	if (git_upload_new(st, protocol_version(req), &u)) {
+		http_site_error(r, 503, "out of memory\n");
+		return;
+	}
+	r->stream = (struct http_stream){upload_body, upload_end, upload_read, upload_free, u};
+	r->takes_body = true;
+}
+
+static void post_receive(struct http_resp *r, struct store *st, const struct http_request *req)
+{
+	struct git_receive *rc;
+
+	if (!content_type_is(req, "application/x-git-receive-pack-request")) {
+		http_site_error(r, 415, "expected application/x-git-receive-pack-request\n");
+		return;
+	}
+	if (git_receive_new(st, req->chunked ? 0 : req->content_length, &rc)) {
+		http_site_error(r, 503, "out of memory\n");
+		return;
+	}
+	r->stream = (struct http_stream){receive_body, receive_end, receive_read, receive_free, rc};
+	r->takes_body = true;
+}
+
+/* The routes below /site.git/, once the method and credentials allow. */
+static void route(struct http_resp *r, struct store *st, const struct http_request *req,
+                  const struct http_peer *peer)
+{
+	bool head_only = method_is(req, "HEAD"), get = head_only || method_is(req, "GET");
+	bool upload = target_is(req, GIT_PREFIX "info/refs?service=git-upload-pack") ||
+	              target_is(req, GIT_PREFIX "git-upload-pack");
+	bool receive = target_is(req, GIT_PREFIX "info/refs?service=git-receive-pack") ||
+	               target_is(req, GIT_PREFIX "git-receive-pack");
+	bool refs = req->target_len > 18 && !memcmp(req->target, GIT_PREFIX "info/refs?", 19);
+
+	if (!upload && !receive) {
+		http_site_error(r, refs ? 403 : 404,
+		                refs ? "only Git's smart HTTP protocol (git-upload-pack, "
+		                       "git-receive-pack)\n"
+		                     : "not found\n");
+		return;
+	}
+	if (get != (bool)refs || (!get && !method_is(req, "POST"))) {
+		http_site_error(r, 405, refs ? "info/refs takes GET\n" : "the service takes POST\n");
+		return;
+	}
+	if ((receive || reads_private()) && !authorized(r, st, req, peer, receive))
+		return;
+	if (refs)
+		info_refs(r, st, upload ? "git-upload-pack" : "git-receive-pack",
+		          upload ? protocol_version(req) : 0, head_only);
+	else if (upload)
+		post_upload(r, st, req);
+	else
+		post_receive(r, st, req);
+}
+
+int http_git_answer(struct http_resp *r, const struct http_request *req,
+                    const struct http_peer *peer)
+{
+	struct store *st = store_service();
+
 	if (req->target_len < sizeof(GIT_PREFIX) - 1 ||
 	    memcmp(req->target, GIT_PREFIX, sizeof(GIT_PREFIX) - 1))
 		return 0;
-	if (target_is(req, GIT_PREFIX "info/refs?service=git-upload-pack"))
-		info_refs(r, "git-upload-pack", head_only);
-	else if (target_is(req, GIT_PREFIX "info/refs?service=git-receive-pack"))
-		http_site_error(r, 403, "pushing to this board is not available yet\n");
-	else if (req->target_len >= sizeof(GIT_PREFIX "info/refs") - 1 &&
-	         !memcmp(req->target, GIT_PREFIX "info/refs", sizeof(GIT_PREFIX "info/refs") - 1))
-		http_site_error(r, 403, "only Git's smart HTTP protocol (git-upload-pack)\n");
-	else
-		http_site_error(r, 404, "not found\n");
+	if (method_is(req, "OPTIONS")) {
+		preflight(r);
+		return 1;
+	}
+	cors(r);
+	if (!st) {
+		http_site_error(r, 503, "the store is not open\n");
+		return 1;
+	}
+	route(r, st, req, peer);
 	return 1;
 }

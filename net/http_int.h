@@ -5,11 +5,31 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "http_body.h"
 #include "http_cache.h"
 #include "http_parse.h"
 #include "lwip/pbuf.h"
 #include "plat/plat.h"
 #include "store/store.h"
+
+struct http_resp;
+
+/*
+ * A request whose body and answer a service streams (Git's POSTs): the
+ * server decodes the body (counted or chunked, gzip) and hands it over as
+ * it arrives; the answer's head is set by `end` with http_site_stream and
+ * its body comes from `read` as the socket takes it, sent chunked.
+ */
+struct http_stream {
+	/* Body bytes: 0, or -1 once an error answer is set on r (sent, then close). */
+	int (*body)(void *ctx, const uint8_t *data, size_t len, struct http_resp *r);
+	/* The whole body is in: set the answer on r. */
+	void (*end)(void *ctx, struct http_resp *r);
+	/* The answer's next bytes into buf: > 0, 0 at its end, -1 failed (the connection closes). */
+	long (*read)(void *ctx, uint8_t *buf, size_t len);
+	void (*free)(void *ctx);
+	void *ctx;
+};
 
 struct http_resp {
 	bool active;
@@ -26,6 +46,12 @@ struct http_resp {
 	uint64_t skip;      /* bytes of the blob before a range */
 	uint64_t body_left; /* body bytes still to send */
 	int status;
+	char fields[320];          /* more header fields for the next head (CORS, auth) */
+	struct http_stream stream; /* a streamed request body and answer, if .ctx */
+	bool takes_body;           /* the request's body goes to stream.body */
+	bool chunked;              /* the client speaks HTTP/1.1: a stream is sent chunked */
+	bool streaming;            /* the body comes from stream.read */
+	bool stream_ended;         /* and its last chunk is out */
 };
 
 /* Who asked, and how (http.c fills it for http_site.c). */
@@ -34,11 +60,12 @@ struct http_peer {
 	bool tls;       /* over HTTPS */
 	bool https;     /* HTTPS is up: plain HTTP requests are redirected */
 	char local[56]; /* our address as the client reached it (no Host: field) */
+	char addr[48];  /* the client's address */
 };
 
 /* What /metrics reports (http.c and http_site.c count). */
 struct http_stats {
-	uint64_t by_code[16]; /* indexed like the codes in http_site.c */
+	uint64_t by_code[24]; /* indexed like the codes in http_site.c */
 	uint64_t bytes_sent;
 	uint64_t accepted, refused;
 	unsigned conns;
@@ -46,8 +73,11 @@ struct http_stats {
 };
 extern struct http_stats http_stats;
 
-/* Waiting for a head; sending a response; all sent, waiting for it to be acknowledged. */
-enum conn_state { CONN_HEAD, CONN_BODY, CONN_DRAIN };
+/*
+ * Waiting for a head; taking a request's body (a stream); sending a
+ * response; all sent, waiting for it to be acknowledged.
+ */
+enum conn_state { CONN_HEAD, CONN_RECV, CONN_BODY, CONN_DRAIN };
 
 struct http_conn {
 	struct http_conn *next; /* the list of every connection (http.c) */
@@ -59,6 +89,9 @@ struct http_conn {
 	size_t in_len;
 	struct pbuf *pending; /* received, not yet taken into `in` (TCP's window holds) */
 	bool tls;
+	struct http_body body;   /* the request body's framing (CONN_RECV) */
+	struct z_stream_s *gzip; /* its gzip decoder, if Content-Encoding: gzip */
+	bool gzip_end;           /* and the gzip stream has ended */
 	struct http_resp resp;
 };
 
@@ -73,8 +106,15 @@ size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len);
 /* A 200 whose body `data` (malloc'd, taken over) was made in memory, as `type`. */
 void http_site_made(struct http_resp *r, void *data, size_t len, const char *type, bool head_only);
 
+/*
+ * The head of a streamed answer (struct http_stream): chunked over
+ * HTTP/1.1, else to the connection's close. r->fields are added.
+ */
+void http_site_stream(struct http_resp *r, int status, const char *type);
+
 /* http_git.c: 1 if the request was for the Git repository (answered), else 0. */
-int http_git_answer(struct http_resp *r, const struct http_request *req, bool head_only);
+int http_git_answer(struct http_resp *r, const struct http_request *req,
+                    const struct http_peer *peer);
 /*
  * Drop up to HTTP_SKIP_PER_TURN bytes before a range (a client chooses how
  * many: at most that much inflating per turn of the loop): 1 if more remain,

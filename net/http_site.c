@@ -22,8 +22,11 @@
 #define SITE_PATH_MAX 1024
 
 /* The codes /metrics counts, in http_stats.by_code's order; the last counts the others. */
-static const int http_codes[] = {200, 206, 301, 304, 400, 403, 404, 405,
-                                 408, 414, 416, 431, 501, 503, 505, 0};
+static const int http_codes[] = {200, 204, 206, 301, 304, 400, 401, 403, 404, 405, 408,
+                                 413, 414, 415, 416, 429, 431, 500, 501, 503, 505, 0};
+_Static_assert(sizeof(http_codes) / sizeof(http_codes[0]) <=
+                   sizeof(http_stats.by_code) / sizeof(http_stats.by_code[0]),
+               "a counter for each code");
 
 static void count(int status)
 {
@@ -39,6 +42,8 @@ static const char *status_text(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 204:
+		return "No Content";
 	case 206:
 		return "Partial Content";
 	case 301:
@@ -47,18 +52,30 @@ static const char *status_text(int status)
 		return "Not Modified";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
 	case 404:
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
 	case 408:
 		return "Request Timeout";
+	case 413:
+		return "Content Too Large";
 	case 414:
 		return "URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
 	case 416:
 		return "Range Not Satisfiable";
+	case 429:
+		return "Too Many Requests";
 	case 431:
 		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
 	case 501:
 		return "Not Implemented";
 	case 503:
@@ -149,6 +166,8 @@ static void start(struct http_resp *r, int status)
 		put(r, "Strict-Transport-Security: max-age=%u\r\n", HTTP_HSTS_MAX_AGE);
 	if (r->close)
 		put(r, "Connection: close\r\n");
+	put(r, "%s", r->fields);
+	r->fields[0] = '\0';
 }
 
 void http_site_error(struct http_resp *r, int status, const char *text)
@@ -156,8 +175,11 @@ void http_site_error(struct http_resp *r, int status, const char *text)
 	start(r, status);
 	if (status == 405)
 		put(r, "Allow: GET, HEAD\r\n");
-	put(r, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %u\r\n\r\n%s",
-	    (unsigned)strlen(text), text);
+	if (status == 204) /* RFC 9110 8.6: no Content-Length, no body */
+		put(r, "\r\n");
+	else
+		put(r, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %u\r\n\r\n%s",
+		    (unsigned)strlen(text), text);
 }
 
 /* ---- the path ---- */
@@ -340,6 +362,17 @@ void http_site_made(struct http_resp *r, void *data, size_t len, const char *typ
 	r->mem = data;
 	r->mem_off = 0;
 	r->body_left = head_only ? 0 : len;
+}
+
+void http_site_stream(struct http_resp *r, int status, const char *type)
+{
+	if (!r->chunked)
+		r->close = true;
+	start(r, status);
+	put(r, "Content-Type: %s\r\nCache-Control: no-cache, max-age=0, must-revalidate\r\n%s\r\n",
+	    type, r->chunked ? "Transfer-Encoding: chunked\r\n" : "");
+	r->streaming = true;
+	r->stream_ended = false;
 }
 
 /* A text made here (malloc'd, taken over; NULL: out of memory) as `type`. */
@@ -555,12 +588,18 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 	 * (request smuggling): answer, then close.
 	 */
 	r->close = wants_close(req) || req->content_length || req->chunked;
+	r->chunked = req->minor >= 1;
+	/* Git's clients get the repository over both (a push needs HTTPS: http_git.c says so). */
+	if (http_git_answer(r, req, peer)) {
+		if (r->takes_body)
+			r->close = wants_close(req);
+		return;
+	}
 	if (!head_only && !(req->method_len == 3 && !memcmp(req->method, "GET", 3))) {
 		http_site_error(r, 405, "only GET and HEAD\n");
 		return;
 	}
-	if (to_https(r, req, peer) || appliance_page(r, req, peer->lan, head_only) ||
-	    http_git_answer(r, req, head_only))
+	if (to_https(r, req, peer) || appliance_page(r, req, peer->lan, head_only))
 		return;
 	if ((status = site_path(req, path, SITE_PATH_MAX, &slash))) {
 		http_site_error(r, status, "bad path\n");
@@ -646,5 +685,10 @@ void http_site_done(struct http_resp *r)
 	free(r->stash);
 	r->stash = NULL;
 	r->stash_len = 0;
+	if (r->stream.free)
+		r->stream.free(r->stream.ctx);
+	memset(&r->stream, 0, sizeof(r->stream));
+	r->takes_body = r->streaming = r->stream_ended = false;
+	r->fields[0] = '\0';
 	r->active = false;
 }

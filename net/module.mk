@@ -26,7 +26,9 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 		mld6.c nd6.c) \
 	netif/ethernet.c
 NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
-	net/http_site.c net/http_cache.c net/http_git.c git/pkt.c git/refs.c plat/conf.c plat/shutdown.c \
+	net/http_site.c net/http_cache.c net/http_body.c net/http_git.c \
+	git/pkt.c git/refs.c git/walk.c git/upload.c git/receive.c git/auth.c \
+	plat/conf.c plat/shutdown.c \
 	tls/altcp_wolfssl.c tls/cert.c tls/service.c \
 	app/app.c
 NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
@@ -34,7 +36,7 @@ NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/
 
 # tls/'s service and altcp layer are built here too (they are lwIP code as
 # much as wolfSSL code); the wolfSSL library itself comes from tls/module.mk.
-NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I. -Istore -I$(B)/net \
+NET_INCLUDES := -Inet -I$(LWIP_DIR)/src/include -I. -Istore -I$(B)/net -I$(B)/src/zlib \
 	-DWOLFSSL_USER_SETTINGS -Itls -I$(B)/src/wolfssl
 # Third-party code gets warnings but not -Werror: a warning there is not ours to fix.
 NET_LWIP_WARN := -Wall -Wextra -Wno-unused-parameter

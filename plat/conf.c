@@ -283,6 +283,14 @@ static const char *check_onoff(const char *value)
 	return "expected \"on\" or \"off\"";
 }
 
+/* Who may read the Git repository (a push always needs the password). */
+static const char *check_readers(const char *value)
+{
+	if (strcmp(value, "public") == 0 || strcmp(value, "private") == 0)
+		return NULL;
+	return "expected \"public\" or \"private\"";
+}
+
 /* A free string for the test hooks; the line syntax already allows no spaces. */
 static const char *check_free(const char *value)
 {
@@ -302,6 +310,7 @@ static const struct conf_key conf_keys[] = {
     {"https", check_onoff},
     {"dns", check_onoff},
     {"echo", check_onoff},
+    {"git_read", check_readers},
     {"selftest", check_free},
 };
 

@@ -131,8 +131,9 @@ int store_pack_found(struct ix *x, struct ent *e, int type, const uint8_t *data,
 
 	if (r)
 		return r;
+	if ((r = store_object_id(type, data, len, &e->oid)))
+		return r; /* -EILSEQ: a collision attack, refused */
 	e->type = (uint8_t)type;
-	store_object_id(type, data, len, &e->oid);
 	e->done = true;
 	x->resolved++;
 	return 0;
@@ -215,7 +216,9 @@ static uint32_t lower_ref(const struct ix *x, const struct store_oid *oid)
  * holds one per branching ancestor, and all of them together may take at
  * most DELTA_HELD_MAX(max_obj) bytes, else the pack is refused (-EFBIG).
  */
-#define DELTA_HELD_MAX(max_obj) (2 * (uint64_t)(max_obj))
+#define DELTA_HELD_MAX(max_obj)                                                                    \
+	(2 * (uint64_t)(max_obj) < STORE_DELTA_HELD_MAX ? 2 * (uint64_t)(max_obj)                  \
+	                                                : STORE_DELTA_HELD_MAX)
 
 struct frame {
 	uint8_t *data; /* the base's content, owned */
@@ -392,7 +395,7 @@ static int resolve_thin(struct ix *x, store_base_fn get_base, void *ctx, uint32_
 		if (c->done)
 			continue;
 		if (!get_base || get_base(ctx, &c->h.base_id, &type, &data, &len))
-			return -EINVAL; /* missing base, or a cycle of deltas */
+			return -ENOENT; /* a base neither in the pack nor in the store */
 		(*thin)++;
 		if ((r = resolve_from(x, 0, &c->h.base_id, type, data, len)))
 			return r;

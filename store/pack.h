@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bytes of delta bases and results held at once while resolving (store.h). */
+#define STORE_DELTA_HELD_MAX (24u << 20)
+
 #include "object.h"
 #include "sha1.h"
 #include "zip.h"

@@ -489,7 +489,7 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 		return -EINVAL;
 	store_sha1_final(&imp->sha, sum);
 	if (memcmp(sum, imp->tail, 20))
-		return -EINVAL;
+		return -EBADMSG;
 	/* What is left: the deltas, resolved from the device. */
 	if ((r = store_pack_scan_done(imp->scan, 20)) ||
 	    (r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))

@@ -25,7 +25,14 @@
  * for ordinary names and 2.6 MiB if every name had the longest length.
  */
 #define STORE_MAX_REFS 8192
-#define STORE_DEFAULT_MAX_OBJECT (16u << 20)
+/*
+ * The largest object, 32 MiB: a big file pushed whole is streamed (into
+ * the store, and out again), never held. Deltas are rebuilt in memory, so
+ * their bases and results together stay under STORE_DELTA_HELD_MAX: in a
+ * 64 MiB guest a file over 12 MiB can only arrive whole, not as a delta.
+ */
+#define STORE_DEFAULT_MAX_OBJECT (32u << 20)
+/* STORE_DELTA_HELD_MAX (24 MiB) is in pack.h. */
 /* Deepest path a tree walk follows; deeper trees are refused. */
 #define STORE_MAX_TREE_DEPTH 64
 
@@ -60,7 +67,11 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
  * so the work of a call is bounded by its piece; the end resolves deltas
  * (bases read back from the device; thin packs: ref-delta bases may be
  * objects the store holds) and only then are the objects visible. On any
- * error, or store_import_abort, nothing of it is ever visible. While one
+ * error, or store_import_abort, nothing of it is ever visible: -EINVAL
+ * for a malformed pack (an entry, a stream, an object count that is not
+ * the header's), -EBADMSG for a wrong trailer checksum, -ENOENT for a
+ * delta whose base is neither in the pack nor in the store, -EFBIG for
+ * an object over the limit. While one
  * is open every other write of the store is -EBUSY. `size_hint` (0 if
  * unknown) lets begin make room first: a pack that outgrows the log's
  * free space half-way is -ENOSPC. A header that is no pack's is refused at

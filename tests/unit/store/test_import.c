@@ -162,7 +162,7 @@ static void test_refused_with_nothing_visible(void **state)
 	memcpy(bad, b.p, b.len);
 	bad[b.len - 1] ^= 1;
 	assert_int_equal(store_open(&st, false), 0);
-	refused(st, bad, b.len, -EINVAL, &oids[0]);
+	refused(st, bad, b.len, -EBADMSG, &oids[0]);
 	/* Cut short. */
 	assert_int_equal(store_open(&st, false), 0);
 	refused(st, b.p, b.len - 30, -EINVAL, &oids[0]);

@@ -1,0 +1,421 @@
+/* git-receive-pack (receive.h). */
+#include "receive.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkt.h"
+#include "refs.h"
+#include "walk.h"
+
+#define REASON_MAX 160
+
+struct command {
+	struct store_oid old, new;
+	char *name;
+	char why[REASON_MAX]; /* empty: fine so far */
+};
+
+enum phase { RC_COMMANDS, RC_PACK, RC_END, RC_FAILED };
+
+struct git_receive {
+	struct store *st;
+	enum phase phase;
+	struct git_pkt_reader rd;
+	struct command *cmd;
+	size_t n, cap;
+	bool side_band, atomic, quiet, report;
+	uint64_t size_hint;
+	struct store_import *imp;
+	int unpack_err; /* the import's error, if it failed */
+	uint32_t n_new;
+	struct git_pkt_buf out;
+};
+
+const char *git_receive_ref_refused(const char *name)
+{
+	size_t len = strlen(name);
+	const char *c;
+
+	if (!strncmp(name, "refs/appliance/", 15))
+		return "refs/appliance/ is the store's private part";
+	if (strncmp(name, "refs/heads/", 11) && strncmp(name, "refs/tags/", 10))
+		return "only refs/heads/ and refs/tags/ may be pushed";
+	if (len >= STORE_REF_MAX)
+		return "the ref name is too long";
+	/* git check-ref-format's rules. */
+	if (strstr(name, "..") || strstr(name, "//") || strstr(name, "@{") || strstr(name, "/.") ||
+	    name[len - 1] == '/' || name[len - 1] == '.' ||
+	    (len >= 5 && !strcmp(name + len - 5, ".lock")) || strstr(name, ".lock/"))
+		return "the ref name is malformed";
+	for (c = name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f || strchr(" ~^:?*[\\", *c))
+			return "the ref name has a character refs may not have";
+	return NULL;
+}
+
+/* Refuse the whole request: an ERR line is the answer. */
+static int refuse(struct git_receive *r, int err, const char *msg)
+{
+	git_pkt_buf_free(&r->out);
+	git_pkt_buf_text(&r->out, "ERR receive-pack: %s\n", msg);
+	store_import_abort(r->imp);
+	r->imp = NULL;
+	r->phase = RC_FAILED;
+	return err;
+}
+
+static bool has_word(const char *list, size_t len, const char *word)
+{
+	size_t w = strlen(word);
+
+	for (size_t i = 0; i + w <= len; i++)
+		if ((i == 0 || list[i - 1] == ' ') && !memcmp(list + i, word, w) &&
+		    (i + w == len || list[i + w] == ' ' || list[i + w] == '='))
+			return true;
+	return false;
+}
+
+static int hex_oid(const char *p, struct store_oid *oid)
+{
+	char hex[STORE_OID_HEX];
+
+	memcpy(hex, p, 40);
+	hex[40] = '\0';
+	return store_oid_from_hex(hex, oid);
+}
+
+/* "<old> <new> <name>[\0caps]" */
+static int command_line(struct git_receive *r, const char *line, size_t len)
+{
+	const char *nul = memchr(line, '\0', len);
+	size_t name_len = (nul ? (size_t)(nul - line) : len) - 82;
+	struct command *c;
+
+	if (nul && r->n == 0) {
+		size_t caps = len - (size_t)(nul + 1 - line);
+		r->report = has_word(nul + 1, caps, "report-status");
+		r->side_band = has_word(nul + 1, caps, "side-band-64k");
+		r->atomic = has_word(nul + 1, caps, "atomic");
+		r->quiet = has_word(nul + 1, caps, "quiet");
+	}
+	if ((nul ? (size_t)(nul - line) : len) < 83 || line[40] != ' ' || line[81] != ' ')
+		return refuse(r, -EBADMSG, "expected '<old> <new> <ref>'");
+	if (r->n >= GIT_RECEIVE_MAX_COMMANDS)
+		return refuse(r, -E2BIG, "more than 8192 ref updates in one push");
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct command *v = realloc(r->cmd, sizeof(*v) * cap);
+		if (!v)
+			return refuse(r, -ENOMEM, "out of memory");
+		r->cmd = v;
+		r->cap = cap;
+	}
+	c = &r->cmd[r->n];
+	memset(c, 0, sizeof(*c));
+	if (hex_oid(line, &c->old) || hex_oid(line + 41, &c->new))
+		return refuse(r, -EBADMSG, "a ref update's object id is not 40 hexadecimal digits");
+	if (memchr(line + 82, '\0', name_len) || !(c->name = malloc(name_len + 1)))
+		return refuse(r, -EBADMSG, "a ref name is malformed");
+	memcpy(c->name, line + 82, name_len);
+	c->name[name_len] = '\0';
+	r->n++;
+	return 0;
+}
+
+/* After the commands' flush: a pack follows unless every command is a delete. */
+static int commands_end(struct git_receive *r)
+{
+	bool pack = false;
+	int e;
+
+	for (size_t i = 0; i < r->n; i++)
+		pack |= !store_oid_is_zero(&r->cmd[i].new);
+	r->phase = pack ? RC_PACK : RC_END;
+	if (!pack)
+		return 0;
+	if ((e = store_import_begin(r->st, r->size_hint, &r->imp))) {
+		r->imp = NULL;
+		r->unpack_err = e;
+	}
+	return 0;
+}
+
+static int command_pkt(struct git_receive *r, const struct git_pkt *pkt)
+{
+	size_t len;
+
+	if (pkt->kind == GIT_PKT_FLUSH)
+		return r->n ? commands_end(r) : (r->phase = RC_END, 0);
+	if (pkt->kind != GIT_PKT_DATA)
+		return refuse(r, -EBADMSG, "expected a ref update or a flush");
+	len = git_pkt_chomp(pkt);
+	/* A shallow client says where its history stops: the pack is checked whole anyway. */
+	if (len == 48 && !memcmp(pkt->data, "shallow ", 8))
+		return 0;
+	return command_line(r, (const char *)pkt->data, len);
+}
+
+int git_receive_new(struct store *st, uint64_t size_hint, struct git_receive **out)
+{
+	struct git_receive *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->st = st;
+	r->size_hint = size_hint;
+	*out = r;
+	return 0;
+}
+
+int git_receive_feed(struct git_receive *r, const uint8_t *data, size_t len)
+{
+	struct git_pkt pkt;
+	int e;
+
+	while (r->phase == RC_COMMANDS && len) {
+		if ((e = git_pkt_read(&r->rd, &data, &len, &pkt)) == 0)
+			return 0;
+		if (e < 0)
+			return refuse(r, e, e == -EMSGSIZE ? "a pkt-line too long" : "a malformed pkt-line");
+		if ((e = command_pkt(r, &pkt)) < 0)
+			return e;
+	}
+	if (r->phase == RC_FAILED)
+		return -EBADMSG;
+	if (r->phase == RC_END && len)
+		return refuse(r, -EBADMSG, "bytes after the request's end");
+	/* The pack, into the store as it comes; after a failure the rest is read and dropped. */
+	if (r->phase == RC_PACK && len && r->imp && (e = store_import_write(r->imp, data, len))) {
+		store_import_abort(r->imp);
+		r->imp = NULL;
+		r->unpack_err = e;
+	}
+	return 0;
+}
+
+/* ---- the updates ---- */
+
+static const char *unpack_reason(int e)
+{
+	switch (e) {
+	case -ENOSPC:
+		return "the store is full";
+	case -EBUSY:
+		return "another push is in progress";
+	case -EBADMSG:
+		return "the pack's trailer checksum is wrong";
+	case -ENOENT:
+		return "a delta's base object is in neither the pack nor the store";
+	case -EFBIG:
+		return "an object is larger than the store's limit";
+	case -EILSEQ:
+		return "an object is a SHA-1 collision attack";
+	case -ENOMEM:
+		return "out of memory";
+	case -EIO:
+		return "the store's device failed";
+	default:
+		return "the pack is malformed (an entry, a delta or the object count)";
+	}
+}
+
+static void fail(struct command *c, const char *why)
+{
+	if (!c->why[0])
+		snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
+/* The checks one update passes before any is made. */
+static void check_command(struct git_receive *r, struct command *c, const char *site)
+{
+	struct store_oid cur = {{0}};
+	const char *why;
+	int type, e;
+	uint8_t *data;
+	size_t len;
+
+	if ((why = git_receive_ref_refused(c->name)))
+		return fail(c, why);
+	if (store_ref_get(r->st, c->name, &cur) && !store_oid_is_zero(&c->old))
+		return fail(c, "the ref does not exist (fetch first)");
+	if (store_oid_cmp(&cur, &c->old))
+		return fail(c, "the ref has moved since it was fetched (fetch first)");
+	if (store_oid_is_zero(&c->new)) {
+		if (!strcmp(c->name, site))
+			return fail(c, "the site's branch cannot be deleted");
+		return;
+	}
+	if ((e = store_get(r->st, &c->new, &type, &data, &len)))
+		return fail(c, "the new object is missing");
+	free(data);
+	if (!strncmp(c->name, "refs/heads/", 11) && type != STORE_OBJ_COMMIT)
+		return fail(c, "a branch must name a commit");
+	if (!strcmp(c->name, site) && !store_oid_is_zero(&c->old) &&
+	    (e = git_is_ancestor(r->st, &c->old, &c->new)) != 1)
+		return fail(c, e == 0 ? "non-fast-forward: the site's branch only moves forward "
+		                        "(fetch and merge first)"
+		                      : "the history is too long to check for a fast-forward");
+}
+
+static void update_failed(struct git_receive *r, struct command *c, int e)
+{
+	switch (e) {
+	case -EPERM:
+		fail(c, store_veto_reason(r->st));
+		break;
+	case -ENOENT:
+		fail(c, "missing objects: the new value is not connected");
+		break;
+	case -ESTALE:
+		fail(c, "the ref has moved (fetch first)");
+		break;
+	case -ENOSPC:
+		fail(c, "the store is full (or holds too many refs)");
+		break;
+	default:
+		fail(c, "the store failed to update the ref");
+	}
+}
+
+/* Make the updates that passed: all or none if atomic, else each on its own merits. */
+static void apply(struct git_receive *r)
+{
+	struct store_ref_update *u = calloc(r->n + 1, sizeof(*u));
+	size_t k = 0;
+	bool failed = false;
+	int e;
+
+	if (!u) {
+		for (size_t i = 0; i < r->n; i++)
+			fail(&r->cmd[i], "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		failed |= r->cmd[i].why[0] != '\0';
+		if (!r->cmd[i].why[0])
+			u[k++] = (struct store_ref_update){r->cmd[i].name, r->cmd[i].old, r->cmd[i].new};
+	}
+	if (r->atomic && failed)
+		for (size_t i = 0; i < r->n; i++)
+			fail(&r->cmd[i], "atomic push failed");
+	else if (k && (e = store_refs_update(r->st, u, k))) {
+		/* The batch failed: all of it if atomic, else each update again alone. */
+		for (size_t i = 0, j = 0; i < r->n; i++) {
+			if (r->cmd[i].why[0])
+				continue;
+			if (r->atomic)
+				update_failed(r, &r->cmd[i], e);
+			else if ((e = store_refs_update(r->st, &u[j], 1)))
+				update_failed(r, &r->cmd[i], e);
+			j++;
+		}
+	}
+	free(u);
+}
+
+/* A line of the report: on band 1 with side-band-64k, else plain. */
+static void report_line(struct git_receive *r, const char *fmt, const char *a, const char *b)
+{
+	char line[GIT_PKT_LINE_MAX - 8];
+	uint8_t pkt[GIT_PKT_LINE_MAX];
+	int n;
+
+	snprintf(line, sizeof(line), fmt, a, b);
+	if (!r->side_band) {
+		git_pkt_buf_text(&r->out, "%s", line);
+		return;
+	}
+	if ((n = git_pkt_text(pkt, sizeof(pkt), "%s", line)) > 0)
+		git_pkt_buf_band_text(&r->out, 1, "%.*s", n, (const char *)pkt);
+}
+
+/* A reason on band 2 too, so git prints it whole ("remote: ..."), one line at a time. */
+static void tell(struct git_receive *r, const char *text)
+{
+	while (r->side_band && *text) {
+		size_t n = strcspn(text, "\n");
+		git_pkt_buf_band_text(&r->out, 2, "%.*s\n", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
+}
+
+static void report(struct git_receive *r)
+{
+	if (r->unpack_err) {
+		report_line(r, "unpack %s%s\n", unpack_reason(r->unpack_err), "");
+		tell(r, unpack_reason(r->unpack_err));
+	} else {
+		report_line(r, "unpack ok\n%s%s", "", "");
+		if (!r->quiet && r->side_band && r->n_new)
+			git_pkt_buf_band_text(&r->out, 2, "appliance: %u new objects\n", r->n_new);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct command *c = &r->cmd[i];
+		if (!c->why[0]) {
+			report_line(r, "ok %s\n%s", c->name, "");
+			continue;
+		}
+		/* The ng reason is one line: the first of a veto's; the rest goes to band 2. */
+		if (strchr(c->why, '\n'))
+			tell(r, c->why);
+		c->why[strcspn(c->why, "\n")] = '\0';
+		report_line(r, "ng %s %s\n", c->name, c->why);
+	}
+	if (r->side_band)
+		git_pkt_buf_band_text(&r->out, 1, "0000"); /* the report's own flush, inside band 1 */
+	git_pkt_buf_special(&r->out, GIT_PKT_FLUSH);
+}
+
+void git_receive_finish(struct git_receive *r)
+{
+	char site[STORE_REF_MAX] = "refs/heads/main";
+	int e;
+
+	if (r->phase == RC_FAILED)
+		return;
+	if (r->phase == RC_COMMANDS) {
+		if (r->n || r->rd.len)
+			refuse(r, -EBADMSG, "the request ends before its flush");
+		return;
+	}
+	if (!r->n)
+		return; /* no commands (git's probe of a long push): an empty answer */
+	if (r->imp) {
+		e = store_import_end(r->imp, &r->n_new);
+		r->imp = NULL;
+		if (e)
+			r->unpack_err = e;
+	}
+	store_ref_symbolic(r->st, "HEAD", site, sizeof(site));
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->unpack_err)
+			fail(&r->cmd[i], "unpacker error");
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(r->cmd[k].name, r->cmd[i].name))
+				fail(&r->cmd[i], "the ref is updated twice in one push");
+		check_command(r, &r->cmd[i], site);
+	}
+	apply(r);
+	report(r);
+}
+
+long git_receive_read(struct git_receive *r, uint8_t *buf, size_t len)
+{
+	return (long)git_pkt_buf_read(&r->out, buf, len);
+}
+
+void git_receive_free(struct git_receive *r)
+{
+	if (!r)
+		return;
+	store_import_abort(r->imp);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->cmd[i].name);
+	free(r->cmd);
+	git_pkt_buf_free(&r->out);
+	free(r);
+}

@@ -758,8 +758,12 @@ void git_upload_finish(struct git_upload *u)
 		r = v2_fetch(u);
 	else if (u->version != 2 && (u->phase == PH_WANTS || (u->phase == PH_HAVES && !u->wants.n)))
 		r = u->wants.n ? refuse(u, -EBADMSG, "the request ends before its flush%s", "") : 0;
-	else if (u->version != 2 && u->phase == PH_HAVES)
-		v0_round_end(u); /* a request that ends without its flush: as if it had one */
+	else if (u->version != 2 && u->phase == PH_HAVES && u->any_have)
+		r = refuse(u, -EBADMSG, "the haves end without a flush or done%s", "");
+	/*
+	 * Wants alone (a shallow fetch's first request): the answer is the
+	 * shallow list only, and negotiation comes in the next request.
+	 */
 	if (!r && u->send_pack && (r = start_pack(u)))
 		refuse(u, r, "%s", r == -ENOENT ? "an object is missing from the store"
 		                                 : "the store could not make the pack");

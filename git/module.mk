@@ -25,3 +25,42 @@ $(B)/unit/corpus/pkt/.seeded: $(wildcard tests/fuzz/corpus/pkt/*)
 FUZZ_BINS += $(B)/unit/fuzz_pkt
 TEST_DEPS += $(B)/unit/corpus/pkt/.seeded
 fuzz: $(B)/unit/corpus/pkt/.seeded
+
+# ---- auth (git/auth.c) ----
+# The push password (git/auth.h). It hashes with wolfCrypt's PBKDF2, so it
+# compiles with TLS_CPPFLAGS (tls/module.mk) and links a libwolfssl.a; it
+# reads addresses with plat/conf.c. storectl links it too (store/module.mk).
+GIT_AUTH_SRC := git/auth.c plat/conf.c
+GIT_AUTH_HDR := git/auth.h plat/conf.h plat/plat.h store/store.h
+
+# On a store in memory (the store tests' device and helpers), with the ASan
+# wolfSSL; the test fakes the platform's clock, random source and log.
+$(B)/unit/test_auth: tests/unit/git/test_auth.c $(GIT_AUTH_SRC) $(GIT_AUTH_HDR) \
+		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) $(TLS_UNIT_LIB) git/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) $(TLS_CPPFLAGS) -Itests/unit/store $< \
+		$(GIT_AUTH_SRC) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) $(TLS_UNIT_LIB) \
+		-lcmocka -lpthread -lm -o $@
+UNIT_BINS += $(B)/unit/test_auth
+
+# HTTP Basic, base64 and the whole check over a fake store; wolfCrypt is the
+# host's (uninstrumented: only our code is fuzzed). Seeds in
+# tests/fuzz/corpus/auth/, dictionary tests/fuzz/auth.dict.
+$(B)/unit/fuzz_auth: tests/fuzz/auth.c $(GIT_AUTH_SRC) $(GIT_AUTH_HDR) \
+		$(TLS_OUT)/host/libwolfssl.a | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(TLS_CPPFLAGS) tests/fuzz/auth.c $(GIT_AUTH_SRC) \
+		$(TLS_OUT)/host/libwolfssl.a -o $@
+$(B)/unit/corpus/auth/.seeded: $(wildcard tests/fuzz/corpus/auth/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_auth
+TEST_DEPS += $(B)/unit/corpus/auth/.seeded
+fuzz: $(B)/unit/corpus/auth/.seeded
+
+# The guest's wolfCrypt self-test times a check at GIT_AUTH_ITERATIONS
+# (tls/tls_wolfcrypt.c).
+$(TLS_OUT)/guest/tls/tls_wolfcrypt.o: git/auth.h

@@ -23,7 +23,8 @@
 # copy of the server's state:
 #   - git clone --no-checkout of main (after one clone not counted that
 #     warms the page cache), then the clone is checked to be at commit 200;
-#   - git fetch of the 10 new commits into a copy of that clone;
+#     with protocol v2 (git's default) and v0;
+#   - git fetch of the 10 new commits into a copy of that clone (v2, v0);
 #   - git push of the 1,000-file commit into a copy of the fetched clone
 #     (the twin with HTTPS Basic credentials set with `storectl passwd`);
 #   - the servers' peak memory during each (tests/bench/git-http-mem.py):
@@ -60,7 +61,7 @@ SRC=$(realpath -m "$CACHE/src.git")
 PUSH_USER=owner
 PUSH_PASS=bench-$$-$RANDOM$RANDOM
 SERVERS=(twin refs refh)
-OPS=(clone fetch push)
+OPS=(clone2 clone0 fetch2 fetch0 push)
 declare -A URL=([twin]="https://$TWIN_IP/site.git" [refs]="https://$REF_IP/site.git"
 	[refh]="http://$REF_IP/site.git")
 declare -A TIMES=() PEAK=() ONE=() NOTE=() HEAP=()
@@ -306,53 +307,64 @@ keep_heap() {
 	[ -n "${h[1]:-}" ] && ((h[1] > ${HEAP[$1]:-0})) && HEAP[$1]=${h[1]}
 }
 
-phase_clone() {
-	local r s k
-	say "clone: warm-up, then $REPS rounds"
+# idle: both servers' memory before any request.
+idle() {
 	ref_state 0 && twin_up 0 || return 1
-	for s in twin refs; do
-		measure "idle.$s" "$s" sleep 0.5
-		[ "$s" = twin ] && keep_heap idle
-	done
+	measure idle.twin twin sleep 0.5
+	keep_heap idle
+	measure idle.refs refs sleep 0.5
+}
+
+# phase_clone P: clones with protocol version P (after one warm-up clone
+# each, not counted), the twin started afresh; the last clone of each
+# server is kept in c$P.SERVER for the fetch.
+phase_clone() {
+	local p=$1 r s k=
+	say "clone, protocol $p: warm-up, then $REPS rounds"
+	ref_state 0 && twin_up 0 || return 1
 	for s in "${SERVERS[@]}"; do
-		rm -rf "$WORK/c.$s"
-		g clone -q --no-checkout "${URL[$s]}" "$WORK/c.$s" 2>"$WORK/warm.err" ||
-			NOTE[clone.$s]="exit $?: $(tail -1 "$WORK/warm.err")"
+		rm -rf "$WORK/c$p.$s"
+		g -c protocol.version="$p" clone -q --no-checkout "${URL[$s]}" "$WORK/c$p.$s" 2>"$WORK/warm.err" ||
+			NOTE[clone$p.$s]="exit $?: $(grep -v '^ *$' "$WORK/warm.err" | tail -1)"
 	done
 	for ((r = 1; r <= REPS; r++)); do
 		for s in "${SERVERS[@]}"; do
-			k=clone.$s
+			k=clone$p.$s
 			failed "$k" && continue
-			rm -rf "$WORK/c.$s"
-			measure "$k" "$s" g clone -q --no-checkout "${URL[$s]}" "$WORK/c.$s" &&
-				expect "$k" "the clone's main" "$(git -C "$WORK/c.$s" rev-parse -q --verify main)" "$C200"
+			rm -rf "$WORK/c$p.$s"
+			measure "$k" "$s" g -c protocol.version="$p" clone -q --no-checkout "${URL[$s]}" "$WORK/c$p.$s" &&
+				expect "$k" "the clone's main" "$(git -C "$WORK/c$p.$s" rev-parse -q --verify main)" "$C200"
 		done
 	done
-	keep_heap clone
+	keep_heap "clone$p"
 }
 
+# phase_fetch P: fetches of the 10 new commits with protocol version P,
+# each into a copy of c$P.SERVER; the last is kept in f$P.SERVER.
 phase_fetch() {
-	local r s k
-	say "fetch: $REPS rounds"
+	local p=$1 r s k
+	say "fetch, protocol $p: $REPS rounds"
 	ref_state 1 && twin_up 1 || return 1
 	for ((r = 1; r <= REPS; r++)); do
 		for s in "${SERVERS[@]}"; do
-			k=fetch.$s
-			failed "clone.$s" && NOTE[$k]="no clone to fetch into"
+			k=fetch$p.$s
+			failed "clone$p.$s" && NOTE[$k]="no clone to fetch into"
 			failed "$k" && continue
-			rm -rf "$WORK/f.$s" && cp -a "$WORK/c.$s" "$WORK/f.$s"
-			measure "$k" "$s" g -C "$WORK/f.$s" fetch -q origin &&
+			rm -rf "$WORK/f$p.$s" && cp -a "$WORK/c$p.$s" "$WORK/f$p.$s"
+			measure "$k" "$s" g -c protocol.version="$p" -C "$WORK/f$p.$s" fetch -q origin &&
 				expect "$k" "origin/main after the fetch" \
-					"$(git -C "$WORK/f.$s" rev-parse -q --verify origin/main)" "$C210"
+					"$(git -C "$WORK/f$p.$s" rev-parse -q --verify origin/main)" "$C210"
 		done
 	done
-	keep_heap fetch
+	keep_heap "fetch$p"
 }
 
-# push_client SERVER: a copy of the fetched clone that has the push's
-# commit (fetched from the generated repository, outside the timing).
+# push_client SERVER: a copy of a fetched clone that has the push's commit
+# (fetched from the generated repository, outside the timing).
 push_client() {
-	rm -rf "$WORK/p.$1" && cp -a "$WORK/f.$1" "$WORK/p.$1" &&
+	local f=$WORK/f2.$1
+	[ -d "$f" ] || f=$WORK/f0.$1
+	rm -rf "$WORK/p.$1" && cp -a "$f" "$WORK/p.$1" &&
 		git -C "$WORK/p.$1" fetch -q "$SRC" refs/bench/push
 }
 
@@ -364,7 +376,7 @@ push_url() {
 # pushed SERVER: main of the server's repository after the push.
 pushed() {
 	if [ "$1" = twin ]; then
-		g ls-remote "${URL[twin]}" refs/heads/main 2>/dev/null | cut -f1
+		g -c protocol.version=0 ls-remote "${URL[twin]}" refs/heads/main 2>/dev/null | cut -f1
 	else
 		git -C "$WORK/srv/site.git" rev-parse -q --verify main
 	fi
@@ -376,7 +388,7 @@ phase_push() {
 	for ((r = 1; r <= REPS; r++)); do
 		for s in "${SERVERS[@]}"; do
 			k=push.$s
-			failed "fetch.$s" && NOTE[$k]="no fetched clone to push from"
+			failed "fetch2.$s" && failed "fetch0.$s" && NOTE[$k]="no fetched clone to push from"
 			failed "$k" && continue
 			if [ "$s" = twin ]; then
 				twin_up 1 || { NOTE[$k]="the twin did not start"; continue; }
@@ -433,14 +445,15 @@ heap_cell() {
 	fi
 }
 
-declare -A LABEL=([clone]="git clone --no-checkout (5,000 files, 200 commits)"
-	[fetch]="git fetch (10 new commits)" [push]="git push (one commit, 1,000 files changed)")
+declare -A LABEL=([clone2]="git clone --no-checkout (5,000 files, 200 commits), protocol v2"
+	[clone0]="git clone, protocol v0" [fetch2]="git fetch (10 new commits), protocol v2"
+	[fetch0]="git fetch, protocol v0" [push]="git push (one commit, 1,000 files changed)")
 
 report() {
 	local o
 	echo "## Git smart HTTP: host twin and git http-backend (nginx + fcgiwrap)"
 	echo
-	echo "Client \`$(git --version)\` (its default protocol, v2), in the client namespace; the twin"
+	echo "Client \`$(git --version)\` (protocol v2, its default, and v0; a push is always v0), in the client namespace; the twin"
 	echo "(\`$(basename "$TWIN")\`, lwIP over TAP) over HTTPS, the reference (nginx $("$NGINX" -v 2>&1 | sed 's|.*/||'),"
 	echo "fcgiwrap $(dpkg-query -W -f '${Version}' fcgiwrap 2>/dev/null), \`git http-backend\`) over a veth pair."
 	echo "Repository: $(git -C "$SRC" ls-tree -r main | wc -l | thousands) files, $(git -C "$SRC" rev-list --count main)" \
@@ -459,7 +472,7 @@ report() {
 	echo "over its processes alive at once, sampled every 10 ms, peaks reset before each"
 	echo "operation (the reference's count includes nginx, fcgiwrap and the git processes"
 	echo "each request spawns), the largest over the rounds; and the twin's heap peak from"
-	echo "its /metrics (since it started: one twin run per operation, a fresh one per push)."
+	echo "its /metrics (since it started: one twin run per row, a fresh one per push)."
 	echo
 	echo "| operation | twin VmHWM | twin heap peak | reference HTTPS | reference HTTP |"
 	echo "|---|---|---|---|---|"
@@ -480,8 +493,8 @@ report() {
 	echo "\`git -c http.sslVerify=false\`, no user or system configuration):"
 	echo
 	echo '```'
-	echo "git clone -q --no-checkout URL c"
-	echo "cp -a c f && git -C f fetch -q origin                # the server's main moved 10 commits on"
+	echo "git -c protocol.version=P clone -q --no-checkout URL c"
+	echo "cp -a c f && git -c protocol.version=P -C f fetch -q origin   # the server's main moved 10 commits on"
 	echo "cp -a f p && git -C p fetch -q GENERATED refs/bench/push  # untimed"
 	echo "git -C p push -q URL ${CPUSH:0:12}:refs/heads/main   # twin: https://$PUSH_USER:PASSWORD@$TWIN_IP/site.git"
 	echo '```'
@@ -502,8 +515,9 @@ make_states || { say "server states failed"; exit 1; }
 printf 'hostname=bench\nip=%s/24\n' "$TWIN_IP" >"$WORK/twin.conf"
 mkdir -p "$WORK/home"
 up_ref || { say "nginx and fcgiwrap did not start"; exit 1; }
-phase_clone || exit 1
-phase_fetch || exit 1
+idle || exit 1
+for p in 2 0; do phase_clone "$p" || exit 1; done
+for p in 2 0; do phase_fetch "$p" || exit 1; done
 phase_push || exit 1
 twin_down
 mkdir -p "$(dirname "$OUTMD")"

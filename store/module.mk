@@ -8,28 +8,43 @@
 #
 # The same C (and the same zlib, from the pinned Debian source) is built for
 # the host and the guest; it reaches the disk only through plat_blk_*.
+# Object ids are hashed with Git's collision-detecting SHA-1 (sha1dc/ of the
+# pinned git source package; store/sha1.h).
 
 STORE_SRC := sha1.c object.c delta.c zip.c pack.c packscan.c packw.c log.c store.c refs.c walk.c \
 	gc.c serve.c content.c service.c
 STORE_HDR := $(wildcard store/*.h)
 STORE_ZLIB := $(B)/src/zlib
 STORE_ZLIB_SRC := adler32.c compress.c crc32.c deflate.c inflate.c inftrees.c inffast.c trees.c zutil.c
+STORE_GIT := $(B)/src/git
+STORE_SHA1DC_SRC := sha1.c ubc_check.c
 STORE_OUT := $(B)/store
 STORE_WARN := -std=c11 -Wall -Wextra -Werror
 STORE_INC := -Istore -I$(STORE_ZLIB) -I.
+# Only store/sha1.c sees the git source, last, as <sha1dc/sha1.h>: git's own
+# object.h, pack.h and the like never shadow the store's.
+STORE_CFLAGS_sha1 = -I$(STORE_GIT)
+# sha1dc as Git builds it under UBSan: blocks copied, never read unaligned.
+STORE_SHA1DC_DEFS := -DSHA1DC_FORCE_ALIGNED_ACCESS
 
-# $(call store_flavour,NAME,CC,CFLAGS): objects of the store and zlib, and
-# $(STORE_OUT)/NAME/libstore.a holding both.
+# $(call store_flavour,NAME,CC,CFLAGS): objects of the store, zlib and sha1dc,
+# and $(STORE_OUT)/NAME/libstore.a holding them (sha1dc's named sha1dc_*.o, as
+# an archive keeps one member of a name and the store has its own sha1.o).
 define store_flavour
 STORE_OBJS_$(1) := $$(addprefix $(STORE_OUT)/$(1)/,$$(STORE_SRC:.c=.o)) \
-	$$(addprefix $(STORE_OUT)/$(1)/zlib/,$$(STORE_ZLIB_SRC:.c=.o))
-$(STORE_OUT)/$(1)/%.o: store/%.c $(STORE_HDR) $(STORE_ZLIB)/.unpacked store/module.mk | $(SETUP)
+	$$(addprefix $(STORE_OUT)/$(1)/zlib/,$$(STORE_ZLIB_SRC:.c=.o)) \
+	$$(addprefix $(STORE_OUT)/$(1)/sha1dc/sha1dc_,$$(STORE_SHA1DC_SRC:.c=.o))
+$(STORE_OUT)/$(1)/%.o: store/%.c $(STORE_HDR) $(STORE_ZLIB)/.unpacked $(STORE_GIT)/.unpacked \
+		store/module.mk | $(SETUP)
 	@mkdir -p $$(@D)
 	@echo "store: CC ($(1)) $$<"
-	@$(2) $(3) $(STORE_WARN) $(STORE_INC) -c $$< -o $$@
+	@$(2) $(3) $(STORE_WARN) $(STORE_INC) $$(STORE_CFLAGS_$$*) -c $$< -o $$@
 $(STORE_OUT)/$(1)/zlib/%.o: $(STORE_ZLIB)/.unpacked | $(SETUP)
 	@mkdir -p $$(@D)
 	@$(2) $(3) -w -I$(STORE_ZLIB) -c $(STORE_ZLIB)/$$*.c -o $$@
+$(STORE_OUT)/$(1)/sha1dc/sha1dc_%.o: $(STORE_GIT)/.unpacked store/module.mk | $(SETUP)
+	@mkdir -p $$(@D)
+	@$(2) $(3) -w $(STORE_SHA1DC_DEFS) -c $(STORE_GIT)/sha1dc/$$*.c -o $$@
 $(STORE_OUT)/$(1)/libstore.a: $$(STORE_OBJS_$(1))
 	@rm -f $$@
 	@$(if $(4),$(4),ar) rcs $$@ $$^
@@ -87,10 +102,16 @@ $(STORE_UNIT_OUT)/test_store_%: tests/unit/store/test_%.c $(STORE_UNIT_HELPERS) 
 		tests/unit/store/memblk.h tests/unit/store/fixture.h $(STORE_UNIT_LIB) | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
-	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store $< $(STORE_UNIT_HELPERS) \
-		$(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) $(STORE_UNIT_FLAGS) -Itests/unit/store $< \
+		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
 
-STORE_UNIT_BINS := $(addprefix $(STORE_UNIT_OUT)/test_store_,objects log refs serve import)
+STORE_UNIT_BINS := $(addprefix $(STORE_UNIT_OUT)/test_store_,objects log refs serve import sha1dc)
+
+# Git's own SHA-1DC test file (t/t0013), read from the unpacked source at run
+# time; the test forces the detector's verdict through a wrapped SHA1DCFinal.
+$(STORE_UNIT_OUT)/test_store_sha1dc: $(STORE_GIT)/.unpacked
+$(STORE_UNIT_OUT)/test_store_sha1dc: STORE_UNIT_FLAGS = \
+	-DSHATTERED_PDF='"$(abspath $(STORE_GIT))/t/t0013/shattered-1.pdf"' -Wl,--wrap=SHA1DCFinal
 UNIT_BINS += $(STORE_UNIT_BINS)
 
 $(STORE_UNIT_OUT)/fuzz_store_%: tests/fuzz/store_%.c $(STORE_OUT)/fuzz/libstore.a | $(SETUP)

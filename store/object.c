@@ -65,23 +65,34 @@ int store_oid_cmp(const struct store_oid *a, const struct store_oid *b)
 	return memcmp(a->b, b->b, STORE_OID_LEN);
 }
 
+/* "<type> <len>" and its NUL; the length without the NUL. */
+static size_t object_header(char hdr[32], int type, uint64_t len)
+{
+	return (size_t)snprintf(hdr, 32, "%s %llu", store_type_name(type), (unsigned long long)len);
+}
+
 void store_object_header(struct store_sha1 *c, int type, uint64_t len)
 {
 	char hdr[32];
-	int n =
-	    snprintf(hdr, sizeof(hdr), "%s %llu", store_type_name(type), (unsigned long long)len);
 
-	store_sha1_update(c, hdr, (size_t)n + 1);
+	store_sha1_update(c, hdr, object_header(hdr, type, len) + 1);
 }
 
-void store_object_id(int type, const void *data, size_t len, struct store_oid *oid)
+void store_object_header_dc(struct store_sha1dc *c, int type, uint64_t len)
 {
-	struct store_sha1 c;
+	char hdr[32];
 
-	store_sha1_init(&c);
-	store_object_header(&c, type, len);
-	store_sha1_update(&c, data, len);
-	store_sha1_final(&c, oid->b);
+	store_sha1dc_update(c, hdr, object_header(hdr, type, len) + 1);
+}
+
+int store_object_id(int type, const void *data, size_t len, struct store_oid *oid)
+{
+	struct store_sha1dc c;
+
+	store_sha1dc_init(&c);
+	store_object_header_dc(&c, type, len);
+	store_sha1dc_update(&c, data, len);
+	return store_sha1dc_final(&c, oid->b);
 }
 
 /* ---- trees ---- */

@@ -55,9 +55,20 @@ int store_oid_from_hex(const char *hex, struct store_oid *oid);
 bool store_oid_is_zero(const struct store_oid *oid);
 int store_oid_cmp(const struct store_oid *a, const struct store_oid *b);
 
-/* The id of an object: SHA-1 over "<type> <len>\0" and the content. */
-void store_object_id(int type, const void *data, size_t len, struct store_oid *oid);
-/* The "<type> <len>\0" an id hashes first, for content hashed in pieces after it. */
+/*
+ * The id of an object: SHA-1 over "<type> <len>\0" and the content,
+ * computed with collision detection (sha1.h). 0, or -EILSEQ when the
+ * object is part of a SHA-1 collision attack: it must be refused, and
+ * *oid is then not its SHA-1.
+ */
+int store_object_id(int type, const void *data, size_t len, struct store_oid *oid);
+/*
+ * The "<type> <len>\0" an id hashes first, for content hashed in pieces
+ * after it: into a collision-detecting context for the ids of objects from
+ * outside, into a plain one only for bytes the appliance made itself.
+ */
+struct store_sha1dc;
+void store_object_header_dc(struct store_sha1dc *c, int type, uint64_t len);
 struct store_sha1;
 void store_object_header(struct store_sha1 *c, int type, uint64_t len);
 

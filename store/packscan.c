@@ -26,8 +26,8 @@ struct store_pack_scan {
 	size_t nhdr;
 	size_t trailer; /* bytes after the last entry */
 	struct store_zip_push *zp;
-	struct store_sha1 sha; /* the id of the whole object being inflated */
-	uint8_t *content;      /* a commit, tree or tag, whole */
+	struct store_sha1dc sha; /* the id of the whole object being inflated */
+	uint8_t *content;        /* a commit, tree or tag, whole */
 	size_t clen;
 	uint32_t crc; /* of the entry's raw bytes */
 	int err;
@@ -108,8 +108,8 @@ static int entry_start(struct store_pack_scan *s)
 	free(s->content);
 	s->content = NULL;
 	if (e->h.type == STORE_OBJ_BLOB) {
-		store_sha1_init(&s->sha);
-		store_object_header(&s->sha, STORE_OBJ_BLOB, e->h.size);
+		store_sha1dc_init(&s->sha);
+		store_object_header_dc(&s->sha, STORE_OBJ_BLOB, e->h.size);
 	} else if (e->h.type < STORE_OBJ_OFS_DELTA &&
 	           !(s->content = malloc(e->h.size ? (size_t)e->h.size : 1))) {
 		return -ENOMEM;
@@ -146,7 +146,7 @@ static int body_out(void *ctx, const uint8_t *data, size_t len)
 	int type = cur(s)->h.type;
 
 	if (type == STORE_OBJ_BLOB)
-		store_sha1_update(&s->sha, data, len);
+		store_sha1dc_update(&s->sha, data, len);
 	else if (type < STORE_OBJ_OFS_DELTA) {
 		memcpy(s->content + s->clen, data, len);
 		s->clen += len;
@@ -162,7 +162,8 @@ static int entry_end(struct store_pack_scan *s)
 
 	e->crc = s->crc;
 	if (e->h.type == STORE_OBJ_BLOB) {
-		store_sha1_final(&s->sha, e->oid.b);
+		if ((r = store_sha1dc_final(&s->sha, e->oid.b)))
+			return r; /* -EILSEQ: a collision attack, refused */
 		e->type = STORE_OBJ_BLOB;
 		e->done = true;
 		s->x.resolved++;

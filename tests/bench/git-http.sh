@@ -64,7 +64,7 @@ SERVERS=(twin refs refh)
 OPS=(clone2 clone0 fetch2 fetch0 push)
 declare -A URL=([twin]="https://$TWIN_IP/site.git" [refs]="https://$REF_IP/site.git"
 	[refh]="http://$REF_IP/site.git")
-declare -A TIMES=() PEAK=() ONE=() NOTE=() HEAP=()
+declare -A TIMES=() PEAK=() ONE=() NOTE=() HEAP=() RECV=()
 
 # netns.sh's EXIT trap, chained: the reference's namespace goes first (its
 # processes stopped like netns_cleanup stops $NS's), then $NS and $WORK.
@@ -307,6 +307,12 @@ keep_heap() {
 	[ -n "${h[1]:-}" ] && ((h[1] > ${HEAP[$1]:-0})) && HEAP[$1]=${h[1]}
 }
 
+# objects_kib DIR: KiB of objects in the repository DIR, packed and loose:
+# what the client received.
+objects_kib() {
+	git -C "$1" count-objects -v | awk '$1 == "size:" || $1 == "size-pack:" { k += $2 } END { print k + 0 }'
+}
+
 # idle: both servers' memory before any request.
 idle() {
 	ref_state 0 && twin_up 0 || return 1
@@ -333,7 +339,8 @@ phase_clone() {
 			failed "$k" && continue
 			rm -rf "$WORK/c$p.$s"
 			measure "$k" "$s" g -c protocol.version="$p" clone -q --no-checkout "${URL[$s]}" "$WORK/c$p.$s" &&
-				expect "$k" "the clone's main" "$(git -C "$WORK/c$p.$s" rev-parse -q --verify main)" "$C200"
+				expect "$k" "the clone's main" "$(git -C "$WORK/c$p.$s" rev-parse -q --verify main)" "$C200" &&
+				RECV[$k]=$(objects_kib "$WORK/c$p.$s")
 		done
 	done
 	keep_heap "clone$p"
@@ -353,7 +360,8 @@ phase_fetch() {
 			rm -rf "$WORK/f$p.$s" && cp -a "$WORK/c$p.$s" "$WORK/f$p.$s"
 			measure "$k" "$s" g -c protocol.version="$p" -C "$WORK/f$p.$s" fetch -q origin &&
 				expect "$k" "origin/main after the fetch" \
-					"$(git -C "$WORK/f$p.$s" rev-parse -q --verify origin/main)" "$C210"
+					"$(git -C "$WORK/f$p.$s" rev-parse -q --verify origin/main)" "$C210" &&
+				RECV[$k]=$(($(objects_kib "$WORK/f$p.$s") - $(objects_kib "$WORK/c$p.$s")))
 		done
 	done
 	keep_heap "fetch$p"
@@ -436,6 +444,8 @@ mem_cell() {
 	echo "$(mib "${PEAK[$1]}") (largest $(mib "${ONE[$1]}"))"
 }
 
+recv_cell() { if [ -n "${TIMES[$1]:-}" ]; then mib "${RECV[$1]:-0}"; else echo -; fi; }
+
 # heap_cell OP: the twin's heap peak in MiB, where it did OP.
 heap_cell() {
 	if [ -n "${TIMES[$1.twin]:-}" ] && [ -n "${HEAP[$1]:-}" ]; then
@@ -480,6 +490,15 @@ report() {
 	for o in "${OPS[@]}"; do
 		echo "| ${LABEL[$o]} | $(mem_cell "$o.twin") | $(heap_cell "$o") |" \
 			"$(mem_cell "$o.refs") | $(mem_cell "$o.refh") |"
+	done
+	echo
+	echo "What the client received, MiB: the growth of its object store in the last round"
+	echo "(packs with their indexes, and loose objects; for a clone, all of it)."
+	echo
+	echo "| operation | twin | reference HTTPS | reference HTTP |"
+	echo "|---|---|---|---|"
+	for o in clone2 clone0 fetch2 fetch0; do
+		echo "| ${LABEL[$o]} | $(recv_cell "$o.twin") | $(recv_cell "$o.refs") | $(recv_cell "$o.refh") |"
 	done
 	echo
 	echo "Notes: the reference takes pushes without authentication (\`http.receivepack"

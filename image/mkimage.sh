@@ -2,7 +2,8 @@
 # Usage: image/mkimage.sh BOARD OUTDIR --work DIR --xen FILE
 #          --dom0-kernel FILE --dom0-initrd FILE --guest FILE
 #          --guest-cfg-in FILE --appliance-conf FILE
-#          [--confcheck TOOL] [--spl FILE] [--dtb FILE] [--store-seed FILE]
+#          [--confcheck TOOL] [--spl FILE] [--dtb FILE]
+#          [--store-seed FILE --storectl TOOL --password-file FILE]
 #
 # The one SD-card recipe for every board: writes OUTDIR/BOARD.img,
 # OUTDIR/BOARD.img.xz and OUTDIR/BOARD.img.bmap. No root, no loop devices:
@@ -15,6 +16,12 @@
 #
 # The image is IMAGE_MB in total (a power of two, which QEMU's SD card
 # model requires), p1 is BOOT_MB. Both can be overridden from the environment.
+#
+# The store seed goes into p2 with the push password of the image
+# (git/auth.h) set by `storectl passwd`: only its salted hash is in the
+# image. The password is the first line of --password-file if that file
+# exists (so a rebuild keeps it); else a new random one, written there
+# (mode 0600) and printed once, at the end.
 set -eu
 
 IMAGE_MB=${IMAGE_MB:-256}
@@ -27,13 +34,13 @@ FDT_GROW=0x10000
 die() { echo "mkimage: $*" >&2; exit 1; }
 say() { echo "mkimage: $*"; }
 
-usage="usage: image/mkimage.sh BOARD OUTDIR --work DIR --xen F --dom0-kernel F --dom0-initrd F --guest F --guest-cfg-in F --appliance-conf F [--confcheck F] [--spl F] [--dtb F] [--store-seed F]"
+usage="usage: image/mkimage.sh BOARD OUTDIR --work DIR --xen F --dom0-kernel F --dom0-initrd F --guest F --guest-cfg-in F --appliance-conf F [--confcheck F] [--spl F] [--dtb F] [--store-seed F --storectl F --password-file F]"
 [ $# -ge 2 ] || die "$usage"
 board=$1 outdir=$2
 shift 2
 
 work='' xen='' spl='' dtb='' dom0_kernel='' dom0_initrd='' guest=''
-guest_cfg_in='' appliance_conf='' store_seed='' confcheck=''
+guest_cfg_in='' appliance_conf='' store_seed='' confcheck='' storectl='' password_file=''
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "option $1 needs a value; $usage"
 	case $1 in
@@ -48,6 +55,8 @@ while [ $# -gt 0 ]; do
 	--appliance-conf) appliance_conf=$2 ;;
 	--store-seed) store_seed=$2 ;;
 	--confcheck) confcheck=$2 ;;
+	--storectl) storectl=$2 ;;
+	--password-file) password_file=$2 ;;
 	*) die "unknown option $1; $usage" ;;
 	esac
 	shift 2
@@ -82,7 +91,11 @@ if [ -n "$UBOOT_DEFCONFIG" ]; then
 	need_file --spl "$spl"
 	need_file --dtb "$dtb"
 fi
-[ -z "$store_seed" ] || need_file --store-seed "$store_seed"
+if [ -n "$store_seed" ]; then
+	need_file --store-seed "$store_seed"
+	need_file --storectl "$storectl"
+	[ -n "$password_file" ] || die "--password-file is required with --store-seed"
+fi
 need_tool sfdisk fdisk
 need_tool mkfs.vfat dosfstools
 need_tool mcopy mtools
@@ -182,6 +195,44 @@ write_spl() {
 	dd if="$spl" of="$tmp" bs=1024 seek=8 conv=notrunc status=none
 }
 
+# The push password: the seed's copy for this image gets its hash. A new
+# password goes to its file (0600 from the start) before anything else
+# sees it; password_new says whether to show it at the end.
+password_new=no
+set_password() {
+	local store=$work/store.img
+	say "p2: push password (git/password in refs/appliance/secrets): only its hash"
+	cp --sparse=always "$store_seed" "$store"
+	if [ -s "$password_file" ]; then
+		"$storectl" passwd "$store" "$password_file" >/dev/null ||
+			die "$password_file does not hold a usable password; remove it for a new one"
+		say "p2: the password of $password_file, kept from an earlier build"
+	else
+		rm -f "$password_file.tmp"
+		(umask 077 && "$storectl" passwd "$store" >"$password_file.tmp") ||
+			die "storectl passwd failed"
+		mv -f "$password_file.tmp" "$password_file"
+		password_new=yes
+	fi
+	chmod 600 "$password_file"
+	store_seed=$store
+}
+
+show_password() {
+	if [ "$password_new" = yes ]; then
+		say "------------------------------------------------------------------"
+		say "git push password of $img (shown once):"
+		say ""
+		say "    $(head -n 1 "$password_file")"
+		say ""
+		say "kept in $password_file (mode 0600); remove that file and run make"
+		say "again for a new image with a new password"
+		say "------------------------------------------------------------------"
+	elif [ -n "$password_file" ]; then
+		say "git push password: unchanged, in $password_file"
+	fi
+}
+
 # Hook for the store: p2 stays zeros (an empty store) unless a seed image is
 # given; the store's host build produces that seed (initial commit).
 seed_store() {
@@ -205,6 +256,7 @@ truncate -s "${IMAGE_MB}M" "$tmp"
 make_partition_table
 make_boot_partition
 [ -z "$UBOOT_DEFCONFIG" ] || write_spl
+[ -z "$store_seed" ] || set_password
 seed_store
 mv -f "$tmp" "$img"
 
@@ -213,3 +265,4 @@ xz -T0 -k -f "$img"
 say "block map $img.bmap"
 bmaptool -q create -o "$img.bmap" "$img"
 say "done: $img ($(du -k "$img" | cut -f1) KiB used of ${IMAGE_MB} MiB), $img.xz ($(stat -c %s "$img.xz") bytes)"
+show_password

@@ -1,6 +1,6 @@
 # image/: the SD-card image of every board, `make qemu` and `make flash`.
 #
-#   make out/<board>.img    + .img.xz and .img.bmap (image/mkimage.sh)
+#   make out/<board>.img    + .img.xz, .img.bmap and .password (image/mkimage.sh)
 #   make images             the images of every board in $(BOARDS)
 #   make qemu BOARD=...     boot the image in QEMU (boards with QEMU_MACHINE)
 #   make flash DEV=/dev/sdX write out/$(BOARD).img to an SD card, with checks
@@ -14,6 +14,17 @@ IMAGE_GUEST_CFG := hypervisor/dom0/guest.cfg.in
 # and the zone of store/seed/.
 IMAGE_STORE_SEED ?= $(B)/store/seed.img
 
+# Each image's git push password (git/auth.h): mkimage.sh sets its hash in
+# the image's copy of the seed with storectl and keeps the password in
+# out/<board>.password (mode 0600), made at random and printed once when
+# the file does not exist, reused when it does: a rebuild keeps the
+# password, `make clean` (or removing the file) makes a new one. It is a
+# target of the image's rule; and since make 4.3 does not run a grouped
+# rule for a missing member alone, a missing password file forces it
+# (IMAGE_NO_PASSWORD_<board>, a phony prerequisite).
+.PHONY: image-password-missing
+image-password-missing: ;
+
 # Boards QEMU can run: those whose board.conf names a QEMU machine.
 QEMU_BOARDS := $(foreach b,$(BOARDS),$(if $(call board_get,$(b),QEMU_MACHINE),$(b)))
 
@@ -22,12 +33,13 @@ QEMU_BOARDS := $(foreach b,$(BOARDS),$(if $(call board_get,$(b),QEMU_MACHINE),$(
 define image_rules
 IMAGE_SPL_$(1) := $(if $(call board_get,$(1),UBOOT_DEFCONFIG),$(B)/u-boot/$(1)/u-boot-sunxi-with-spl.bin)
 IMAGE_DTB_$(1) := $(addprefix $(B)/dom0/dtb/,$(call board_get,$(1),DTB))
+IMAGE_NO_PASSWORD_$(1) := $(if $(IMAGE_STORE_SEED),$(if $(wildcard $(OUT)/$(1).password),,image-password-missing))
 
-$(OUT)/$(1).img $(OUT)/$(1).img.xz $(OUT)/$(1).img.bmap &: \
+$(OUT)/$(1).img $(OUT)/$(1).img.xz $(OUT)/$(1).img.bmap $(if $(IMAGE_STORE_SEED),$(OUT)/$(1).password) &: \
 		$(IMAGE_SCRIPTS) $(IMAGE_CONF) $(IMAGE_GUEST_CFG) board/$(1)/board.conf \
 		$(B)/xen/xen $$(IMAGE_SPL_$(1)) $$(IMAGE_DTB_$(1)) \
 		$(B)/dom0/dom0.zImage $(B)/dom0/dom0.initrd $(B)/guest/guest.zImage \
-		$(IMAGE_STORE_SEED) $(B)/host/confcheck | $(SETUP)
+		$(IMAGE_STORE_SEED) $(STORECTL) $(B)/host/confcheck $$(IMAGE_NO_PASSWORD_$(1)) | $(SETUP)
 	image/mkimage.sh $(1) $(OUT) --work $(B)/image/$(1) \
 		--xen $(B)/xen/xen \
 		$$(if $$(IMAGE_SPL_$(1)),--spl $$(IMAGE_SPL_$(1))) \
@@ -36,7 +48,8 @@ $(OUT)/$(1).img $(OUT)/$(1).img.xz $(OUT)/$(1).img.bmap &: \
 		--guest $(B)/guest/guest.zImage \
 		--guest-cfg-in $(IMAGE_GUEST_CFG) --appliance-conf $(IMAGE_CONF) \
 		--confcheck $(B)/host/confcheck \
-		$(if $(IMAGE_STORE_SEED),--store-seed $(IMAGE_STORE_SEED))
+		$(if $(IMAGE_STORE_SEED),--store-seed $(IMAGE_STORE_SEED) --storectl $(STORECTL) \
+			--password-file $(OUT)/$(1).password)
 endef
 $(foreach b,$(BOARDS),$(eval $(call image_rules,$(b))))
 
@@ -60,3 +73,8 @@ qemu: $(if $(filter $(BOARD),$(QEMU_BOARDS)),$(OUT)/$(BOARD).img)
 # Nothing is built without a DEV: flash.sh refuses that first.
 flash: $(if $(DEV),$(OUT)/$(BOARD).img $(OUT)/$(BOARD).img.bmap)
 	@image/flash.sh "$(DEV)" $(OUT)/$(BOARD).img
+
+# ---- tests ----
+# Each image's push password: its hash in p2 verifies against
+# out/<board>.password, mode 0600 (tests/module.mk builds every image first).
+TEST_SUITES += "OUT=$(OUT) tests/image/password.sh $(STORECTL) cubieboard2 cubietruck orangepi-pc qemu-virt"

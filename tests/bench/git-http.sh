@@ -31,7 +31,8 @@
 #     the largest sum of VmHWM over the server's processes alive at once,
 #     sampled every 10 ms, peaks reset before each operation (for nginx
 #     that counts nginx, fcgiwrap and every git process a request spawns);
-#     and the twin's own heap peak from its /metrics.
+#     and the twin's own heap peak from its /metrics;
+#   - the servers' CPU time during each, and what the client received.
 # The twin is reached over HTTPS only (plain HTTP redirects); the
 # reference over HTTPS (the comparison) and over plain HTTP. A twin
 # operation that fails is reported as not served (yet), with git's message.
@@ -49,6 +50,9 @@ GIT_TIMEOUT=${BENCH_GIT_TIMEOUT:-300}
 CACHE=${BENCH_GIT_CACHE:-build/bench/gitrepo}
 OUTMD=${BENCH_GIT_OUT:-build/bench/git-http.md}
 NS2=apl-git-$$
+# The reference's processes go into a cgroup of their own (ref_cgroup), so
+# its CPU time counts the git processes each request spawns.
+CG=
 TWIN_IP=192.0.2.2
 REF_IP=198.51.100.2
 NGINX=/usr/sbin/nginx
@@ -64,7 +68,7 @@ SERVERS=(twin refs refh)
 OPS=(clone2 clone0 fetch2 fetch0 push)
 declare -A URL=([twin]="https://$TWIN_IP/site.git" [refs]="https://$REF_IP/site.git"
 	[refh]="http://$REF_IP/site.git")
-declare -A TIMES=() PEAK=() ONE=() NOTE=() HEAP=() RECV=()
+declare -A TIMES=() PEAK=() ONE=() NOTE=() HEAP=() RECV=() CPU=()
 
 # netns.sh's EXIT trap, chained: the reference's namespace goes first (its
 # processes stopped like netns_cleanup stops $NS's), then $NS and $WORK.
@@ -77,6 +81,7 @@ bench_cleanup() {
 	done
 	for p in $(ip netns pids "$NS2" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 	ip netns del "$NS2" 2>/dev/null
+	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
 	netns_cleanup
 }
 trap bench_cleanup EXIT
@@ -199,6 +204,24 @@ up_ref() {
 	return 1
 }
 
+# ref_cgroup: a cgroup for CPU accounting (v1's cpuacct, or v2's root
+# hierarchy, where every cgroup has cpu.stat) holding every process of the
+# reference: their children, each request's git processes, follow them.
+# Without one, the reference's CPU time is not measured.
+ref_cgroup() {
+	local base p
+	if [ -e /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
+		base=/sys/fs/cgroup/cpuacct
+	elif [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		base=/sys/fs/cgroup
+	else
+		return 0
+	fi
+	mkdir "$base/apl-git-$$" 2>/dev/null || return 0
+	CG=$base/apl-git-$$
+	for p in $(ip netns pids "$NS2"); do echo "$p" >"$CG/cgroup.procs"; done
+}
+
 # ref_state N: the reference serves a fresh copy of stateN.git.
 ref_state() {
 	rm -rf "$WORK/srv/site.git" && cp -a "$WORK/state$1.git" "$WORK/srv/site.git"
@@ -258,10 +281,10 @@ g() {
 # sampled; appends the seconds to TIMES[KEY] and keeps the largest peaks.
 # On failure, NOTE[KEY] gets git's last words and it returns 1.
 measure() {
-	local key=$1 srv=$2 out=$WORK/mem.out sp t0 t1 rc i pk one n sel
+	local key=$1 srv=$2 out=$WORK/mem.out sp t0 t1 rc i pk one n ms sel
 	shift 2
 	rm -f "$out" "$out.ready"
-	if [ "$srv" = twin ]; then sel=(--pid "$TWIN_PID"); else sel=(--netns "$NS2"); fi
+	if [ "$srv" = twin ]; then sel=(--pid "$TWIN_PID"); else sel=(--netns "$NS2" ${CG:+"$CG"}); fi
 	"$PY" "$MEM" "$out" "${sel[@]}" &
 	sp=$!
 	PIDS+=("$sp")
@@ -276,13 +299,14 @@ measure() {
 	kill -TERM "$sp"
 	wait "$sp"
 	forget "$sp"
-	read -r pk one n <"$out"
-	say "$key: rc $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'), peak $pk KiB over $n processes"
+	read -r pk one n ms <"$out"
+	say "$key: rc $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'), CPU $ms ms, peak $pk KiB over $n processes"
 	if [ "$rc" != 0 ]; then
 		NOTE[$key]="exit $rc: $(grep -v '^ *$' "$WORK/cmd.err" | tail -1)"
 		return 1
 	fi
 	TIMES[$key]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') "
+	CPU[$key]+="$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }') "
 	((pk > ${PEAK[$key]:-0})) && PEAK[$key]=$pk
 	((one > ${ONE[$key]:-0})) && ONE[$key]=$one
 	return 0
@@ -446,6 +470,11 @@ mem_cell() {
 
 recv_cell() { if [ -n "${TIMES[$1]:-}" ]; then mib "${RECV[$1]:-0}"; else echo -; fi; }
 
+# cpu_cell KEY: the server's median CPU seconds (not measured: -1).
+cpu_cell() {
+	if [ -n "${TIMES[$1]:-}" ] && [[ ${CPU[$1]} != -* ]]; then median "${CPU[$1]}"; else echo -; fi
+}
+
 # heap_cell OP: the twin's heap peak in MiB, where it did OP.
 heap_cell() {
 	if [ -n "${TIMES[$1.twin]:-}" ] && [ -n "${HEAP[$1]:-}" ]; then
@@ -492,6 +521,16 @@ report() {
 			"$(mem_cell "$o.refs") | $(mem_cell "$o.refh") |"
 	done
 	echo
+	echo "The server's CPU time during the operation, seconds, median over the rounds:"
+	echo "user and system; the reference's from a cgroup holding nginx, fcgiwrap and so"
+	echo "every git process a request spawns (the client's time is in neither):"
+	echo
+	echo "| operation | twin | reference HTTPS | reference HTTP |"
+	echo "|---|---|---|---|"
+	for o in "${OPS[@]}"; do
+		echo "| ${LABEL[$o]} | $(cpu_cell "$o.twin") | $(cpu_cell "$o.refs") | $(cpu_cell "$o.refh") |"
+	done
+	echo
 	echo "What the client received, MiB: the growth of its object store in the last round"
 	echo "(packs with their indexes, and loose objects; for a clone, all of it)."
 	echo
@@ -534,6 +573,7 @@ make_states || { say "server states failed"; exit 1; }
 printf 'hostname=bench\nip=%s/24\n' "$TWIN_IP" >"$WORK/twin.conf"
 mkdir -p "$WORK/home"
 up_ref || { say "nginx and fcgiwrap did not start"; exit 1; }
+ref_cgroup
 idle || exit 1
 for p in 2 0; do phase_clone "$p" || exit 1; done
 for p in 2 0; do phase_fetch "$p" || exit 1; done

@@ -38,6 +38,18 @@ TEST_SUITES += "tests/qemu/wolfcrypt.sh qemu-virt"
 BENCH_DEPS += $(B)/image/test/qemu-virt.img
 BENCH_SUITES += "tests/bench/wolfcrypt.sh qemu-virt"
 
+# Git clients other than git against the twin (issue 10): dulwich (Debian)
+# and isomorphic-git under Node, which `npm ci` installs from
+# tests/clients/package-lock.json into $(B)/clients, never the source tree.
+GIT_CLIENTS := $(B)/clients
+GIT_CLIENTS_NPM := $(addprefix tests/clients/,package.json package-lock.json .npmrc)
+$(GIT_CLIENTS)/.installed: $(GIT_CLIENTS_NPM) | $(SETUP)
+	@echo "npm: ci $(@D)"
+	@rm -rf $(@D) && mkdir -p $(@D) && cp $^ $(@D)/ && \
+		npm ci --prefix $(@D) --loglevel=error >/dev/null && touch $@
+TEST_DEPS += $(GIT_CLIENTS)/.installed $(HOST_OUT)/appliance-san $(STORECTL)
+TEST_SUITES += "tests/host/git-clients.sh $(HOST_OUT)/appliance-san $(STORECTL) $(GIT_CLIENTS)/node_modules"
+
 # Every module adds its suites to TEST_SUITES (commands that print
 # `N passed, N failed`) and what they need built to TEST_DEPS.
 TEST_DEPS += $(UNIT_BINS) $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded images

@@ -216,7 +216,7 @@ static void test_hash_text_refused(void **state)
 	    "ppsXnjrdPB4KryJ6DrOqKqhkWrhv7PbKAMF1Eml8cZ4=",
 	    "pbkdf2-sha256$999$AAECAwQFBgcICQoLDA0ODw==$"
 	    "ppsXnjrdPB4KryJ6DrOqKqhkWrhv7PbKAMF1Eml8cZ4=",
-	    "pbkdf2-sha256$200001$AAECAwQFBgcICQoLDA0ODw==$"
+	    "pbkdf2-sha256$100001$AAECAwQFBgcICQoLDA0ODw==$"
 	    "ppsXnjrdPB4KryJ6DrOqKqhkWrhv7PbKAMF1Eml8cZ"
 	    "4=",
 	    "pbkdf2-sha256$01000$AAECAwQFBgcICQoLDA0ODw==$"

@@ -299,7 +299,7 @@ measure() {
 	kill -TERM "$sp"
 	wait "$sp"
 	forget "$sp"
-	read -r pk one n ms <"$out"
+	read -r pk one n ms <"$out" || { pk=0 one=0 n=0 ms=-1; }
 	say "$key: rc $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }'), CPU $ms ms, peak $pk KiB over $n processes"
 	if [ "$rc" != 0 ]; then
 		NOTE[$key]="exit $rc: $(grep -v '^ *$' "$WORK/cmd.err" | tail -1)"
@@ -395,7 +395,7 @@ phase_fetch() {
 # (fetched from the generated repository, outside the timing).
 push_client() {
 	local f=$WORK/f2.$1
-	[ -d "$f" ] || f=$WORK/f0.$1
+	failed "fetch2.$1" && f=$WORK/f0.$1
 	rm -rf "$WORK/p.$1" && cp -a "$f" "$WORK/p.$1" &&
 		git -C "$WORK/p.$1" fetch -q "$SRC" refs/bench/push
 }

@@ -34,14 +34,15 @@ GIT_AUTH_SRC := git/auth.c plat/conf.c
 GIT_AUTH_HDR := git/auth.h plat/conf.h plat/plat.h store/store.h
 
 # On a store in memory (the store tests' device and helpers), with the ASan
-# wolfSSL; the test fakes the platform's clock, random source and log.
+# wolfSSL; the test fakes the platform's clock, random source and log, and
+# counts the KDF's runs through a wrapper of wc_PBKDF2.
 $(B)/unit/test_auth: tests/unit/git/test_auth.c $(GIT_AUTH_SRC) $(GIT_AUTH_HDR) \
 		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) $(TLS_UNIT_LIB) git/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) $(TLS_CPPFLAGS) -Itests/unit/store $< \
 		$(GIT_AUTH_SRC) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) $(TLS_UNIT_LIB) \
-		-lcmocka -lpthread -lm -o $@
+		-Wl,--wrap=wc_PBKDF2 -lcmocka -lpthread -lm -o $@
 UNIT_BINS += $(B)/unit/test_auth
 
 # HTTP Basic, base64 and the whole check over a fake store; wolfCrypt is the

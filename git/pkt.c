@@ -215,7 +215,8 @@ size_t git_pkt_buf_read(struct git_pkt_buf *b, uint8_t *out, size_t len)
 {
 	size_t n = b->len - b->pos < len ? b->len - b->pos : len;
 
-	memcpy(out, b->p + b->pos, n);
+	if (n)
+		memcpy(out, b->p + b->pos, n);
 	b->pos += n;
 	return n;
 }

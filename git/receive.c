@@ -213,7 +213,7 @@ static const char *unpack_reason(int e)
 	case -EFBIG:
 		return "an object is larger than the store's limit";
 	case -EILSEQ:
-		return "an object is a SHA-1 collision attack";
+		return "SHA-1 collision attack detected in an object of the pack";
 	case -ENOMEM:
 		return "out of memory";
 	case -EIO:
@@ -351,7 +351,8 @@ static void report(struct git_receive *r)
 	} else {
 		report_line(r, "unpack ok\n%s%s", "", "");
 		if (!r->quiet && r->side_band && r->n_new)
-			git_pkt_buf_band_text(&r->out, 2, "appliance: %u new objects\n", r->n_new);
+			git_pkt_buf_band_text(&r->out, 2, "appliance: %u new objects\n",
+			                      (unsigned)r->n_new);
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		struct command *c = &r->cmd[i];

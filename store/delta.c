@@ -197,7 +197,7 @@ static bool encode(struct out *o, const uint8_t *base, size_t base_len, const ui
 		size_t boff = s ? s - 1 : 0, n = 0;
 		/* First try the diagonal of the last copy: edits that keep lengths resync there. */
 		if (pos + shift + BLOCK <= base_len &&
-		    !memcmp(base + pos + shift, tgt + pos, BLOCK)) {
+		    !memcmp(base + (pos + shift), tgt + pos, BLOCK)) {
 			boff = pos + shift;
 			s = 1;
 		}

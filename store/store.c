@@ -485,14 +485,16 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	uint32_t before = st->n;
 	int r;
 
+	/* A pack cut short or with bytes past its objects is malformed before its trailer is wrong. */
 	if (imp->len < STORE_PACK_HDR + 20)
 		return -EINVAL;
+	if ((r = store_pack_scan_done(imp->scan, 20)))
+		return r;
 	store_sha1_final(&imp->sha, sum);
 	if (memcmp(sum, imp->tail, 20))
 		return -EBADMSG;
 	/* What is left: the deltas, resolved from the device. */
-	if ((r = store_pack_scan_done(imp->scan, 20)) ||
-	    (r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))
+	if ((r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))
 		return r;
 	if (!(r = import_index(st, imp->len, &pix, &rec)))
 		for (uint32_t i = 0; i < pix.n && !r; i++)

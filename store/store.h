@@ -71,13 +71,14 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
  * for a malformed pack (an entry, a stream, an object count that is not
  * the header's), -EBADMSG for a wrong trailer checksum, -ENOENT for a
  * delta whose base is neither in the pack nor in the store, -EFBIG for
- * an object over the limit. While one
+ * an object over the limit, -EILSEQ for an object whose id computation
+ * detects a SHA-1 collision attack (SHA-1DC, as Git itself). While one
  * is open every other write of the store is -EBUSY. `size_hint` (0 if
  * unknown) lets begin make room first: a pack that outgrows the log's
  * free space half-way is -ENOSPC. A header that is no pack's is refused at
  * once. Durable with the next ref update. `n_new` (may be NULL) gets the
  * number of objects the pack added. Memory: the log's 68 KiB writer, 44
- * KiB of zlib state, ~96 bytes an object, one commit, tree or tag at a
+ * KiB of zlib state, 2.4 KiB of SHA-1DC state, ~96 bytes an object, one commit, tree or tag at a
  * time, and the delta bases kept while resolving (at most twice the
  * object limit).
  */

@@ -30,7 +30,8 @@ struct git_receive {
 	bool side_band, atomic, quiet, report;
 	uint64_t size_hint;
 	struct store_import *imp;
-	int unpack_err; /* the import's error, if it failed */
+	bool pack_started; /* pack bytes came (none: every object is already here) */
+	int unpack_err;    /* the import's error, if it failed */
 	uint32_t n_new;
 	struct git_pkt_buf out;
 };
@@ -130,18 +131,23 @@ static int command_line(struct git_receive *r, const char *line, size_t len)
 static int commands_end(struct git_receive *r)
 {
 	bool pack = false;
-	int e;
 
 	for (size_t i = 0; i < r->n; i++)
 		pack |= !store_oid_is_zero(&r->cmd[i].new);
 	r->phase = pack ? RC_PACK : RC_END;
-	if (!pack)
-		return 0;
-	if ((e = store_import_begin(r->st, r->size_hint, &r->imp))) {
+	return 0;
+}
+
+/* The pack's first bytes: the import starts (room made for it first). */
+static void pack_begin(struct git_receive *r)
+{
+	int e = store_import_begin(r->st, r->size_hint, &r->imp);
+
+	r->pack_started = true;
+	if (e) {
 		r->imp = NULL;
 		r->unpack_err = e;
 	}
-	return 0;
 }
 
 static int command_pkt(struct git_receive *r, const struct git_pkt *pkt)
@@ -189,6 +195,8 @@ int git_receive_feed(struct git_receive *r, const uint8_t *data, size_t len)
 	if (r->phase == RC_END && len)
 		return refuse(r, -EBADMSG, "bytes after the request's end");
 	/* The pack, into the store as it comes; after a failure the rest is read and dropped. */
+	if (r->phase == RC_PACK && len && !r->pack_started)
+		pack_begin(r);
 	if (r->phase == RC_PACK && len && r->imp && (e = store_import_write(r->imp, data, len))) {
 		store_import_abort(r->imp);
 		r->imp = NULL;

@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Crafted Git smart HTTP requests for the bad-input checks of tests/host/git.sh.
+
+Usage: git_wire.py URL PASSWORD CASE [ARG...]
+Prints what the server answered, decoded from its pkt-lines (ERR lines,
+report-status lines), one per line, so the shell test can grep it.
+
+Cases:
+  truncated-pkt          a want line cut inside
+  oversized-pkt          a pkt-line of the largest length (65520), longer than any request line
+  bad-length             a pkt-line length that is not hex
+  missing-want           a want for an object that does not exist
+  push-count OLD PACK    push PACK (a file) with its header's count one too many
+  push-trailer OLD PACK  push PACK with its trailer checksum flipped
+  push-delta OLD         push a pack of one ref-delta whose base does not exist
+  push-ref NAME OLD NEW  a ref update of NAME (escapes like \\x01 allowed)
+"""
+import hashlib
+import ssl
+import sys
+import urllib.error
+import urllib.request
+import zlib
+import base64
+
+
+def pkt(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return b"%04x" % (len(data) + 4) + data
+
+
+def post(url, service, body, password):
+    req = urllib.request.Request(url + "/" + service, data=body, method="POST")
+    req.add_header("Content-Type", "application/x-%s-request" % service)
+    token = base64.b64encode(b"x:" + password.encode()).decode()
+    req.add_header("Authorization", "Basic " + token)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def lines(data):
+    """The pkt-lines of an answer, side-band 1 unwrapped, as text."""
+    out = []
+    while len(data) >= 4:
+        n = int(data[:4], 16)
+        if n < 4:
+            data = data[4:]
+            continue
+        payload, data = data[4:n], data[n:]
+        if payload[:1] in (b"\x01", b"\x02", b"\x03") and not payload.startswith(b"ERR"):
+            band, payload = payload[0], payload[1:]
+            if band == 1:
+                out += lines(payload)
+                continue
+            out.append("band%d %s" % (band, payload.decode(errors="replace").strip()))
+            continue
+        out.append(payload.decode(errors="replace").rstrip("\n"))
+    return out
+
+
+def command(old, new, name, caps="report-status side-band-64k"):
+    return pkt(old.encode() + b" " + new.encode() + b" " + name + b"\0" + caps.encode() + b"\n")
+
+
+def with_trailer(body):
+    return body + hashlib.sha1(body).digest()
+
+
+def delta_pack():
+    """One REF_DELTA entry (type 7) against a base nobody has."""
+    delta = bytes([5, 5, 5]) + b"hello"  # base 5 bytes, result 5: insert "hello"
+    size = len(delta)
+    head = bytes([0x80 | (7 << 4) | (size & 15), size >> 4]) if size > 15 else bytes([(7 << 4) | size])
+    entry = head + hashlib.sha1(b"no such base").digest() + zlib.compress(delta)
+    return with_trailer(b"PACK" + (2).to_bytes(4, "big") + (1).to_bytes(4, "big") + entry)
+
+
+def main():
+    url, password, case, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    zero = "0" * 40
+    if case == "truncated-pkt":
+        status, body = post(url, "git-upload-pack", b"0032want 0123", password)
+    elif case == "oversized-pkt":
+        status, body = post(url, "git-upload-pack", b"fff0want " + b"a" * 100, password)
+    elif case == "bad-length":
+        status, body = post(url, "git-upload-pack", b"00zzwant\n0000", password)
+    elif case == "missing-want":
+        body = pkt("want %s multi_ack_detailed side-band-64k\n" % ("ab" * 20)) + b"0000" + pkt("done\n")
+        status, body = post(url, "git-upload-pack", body, password)
+    elif case in ("push-count", "push-trailer"):
+        old, new, pack = args[0], args[1], bytearray(open(args[2], "rb").read())
+        if case == "push-count":
+            count = int.from_bytes(pack[8:12], "big") + 1
+            pack[8:12] = count.to_bytes(4, "big")
+            pack = bytearray(with_trailer(bytes(pack[:-20])))
+        else:
+            pack[-1] ^= 1
+        body = command(old, new, b"refs/heads/main") + b"0000" + bytes(pack)
+        status, body = post(url, "git-receive-pack", body, password)
+    elif case == "push-delta":
+        body = command(args[0], "ab" * 20, b"refs/heads/main") + b"0000" + delta_pack()
+        status, body = post(url, "git-receive-pack", body, password)
+    elif case == "push-ref":
+        name = args[0].encode().decode("unicode_escape").encode("latin-1")
+        # An empty pack, as git sends when the server has every object already.
+        empty = with_trailer(b"PACK" + (2).to_bytes(4, "big") + (0).to_bytes(4, "big"))
+        body = command(args[1], args[2], name) + b"0000" + empty
+        status, body = post(url, "git-receive-pack", body, password)
+    else:
+        sys.exit("unknown case " + case)
+    print("status %d" % status)
+    for line in lines(body):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,15 @@
 #include "../plat/plat.h"
 #include "zip.h"
 
-#define CACHE_SIZE (64u * 1024)
+/*
+ * The read cache: CACHE_WAYS aligned windows of CACHE_WIN bytes, the
+ * least recently used replaced. Objects are read from all over the log (a
+ * pack walks history; a delta reads its base), so one big window was
+ * reread for nearly every object; sixteen small ones keep the same 64 KiB.
+ */
+#define CACHE_WIN (4u * 1024)
+#define CACHE_WAYS 16
+#define CACHE_SIZE (CACHE_WIN * CACHE_WAYS)
 #define CHUNK (64u * 1024)
 
 struct store_log_writer {
@@ -47,7 +55,7 @@ static int io_result(struct store_log *l, int r)
 /* Aligned device I/O in whole sectors. */
 static int dev_write(struct store_log *l, uint64_t off, const void *buf, size_t len)
 {
-	l->cache_valid = false;
+	store_log_cache_drop(l);
 	if (l->err)
 		return -EROFS;
 	if (off % l->sector || len % l->sector || off + len > l->dev_size)
@@ -62,27 +70,50 @@ static int dev_read(struct store_log *l, uint64_t off, void *buf, size_t len)
 	return plat_blk_read(off / l->sector, buf, (uint32_t)(len / l->sector));
 }
 
+void store_log_cache_drop(struct store_log *l)
+{
+	memset(l->cache_used, 0, sizeof(l->cache_used));
+}
+
+/* The window holding `win` (aligned), read from the device if no way holds it. */
+static const uint8_t *cache_window(struct store_log *l, uint64_t win, int *err)
+{
+	unsigned victim = 0;
+
+	for (unsigned i = 0; i < CACHE_WAYS; i++) {
+		if (l->cache_used[i] && l->cache_off[i] == win) {
+			l->cache_used[i] = ++l->cache_clock;
+			return l->cache + (size_t)i * CACHE_WIN;
+		}
+		if (l->cache_used[i] < l->cache_used[victim])
+			victim = i;
+	}
+	size_t wl = win + CACHE_WIN > l->dev_size ? (size_t)(l->dev_size - win) : CACHE_WIN;
+	uint8_t *w = l->cache + (size_t)victim * CACHE_WIN;
+	l->cache_used[victim] = 0;
+	if ((*err = dev_read(l, win, w, wl)))
+		return NULL;
+	l->cache_off[victim] = win;
+	l->cache_used[victim] = ++l->cache_clock;
+	return w;
+}
+
 int store_log_read(struct store_log *l, uint64_t off, void *buf, size_t len)
 {
 	uint8_t *out = buf;
+	int r = 0;
 
 	if (off > l->dev_size || len > l->dev_size - off)
 		return -EINVAL;
 	while (len) {
-		uint64_t win = off / CACHE_SIZE * CACHE_SIZE;
-		size_t in = (size_t)(off - win), n = CACHE_SIZE - in;
-		int r;
-		if (!l->cache_valid || l->cache_off != win) {
-			size_t wl = win + CACHE_SIZE > l->dev_size ? (size_t)(l->dev_size - win)
-			                                           : CACHE_SIZE;
-			if ((r = dev_read(l, win, l->cache, wl)))
-				return r;
-			l->cache_off = win;
-			l->cache_valid = true;
-		}
+		uint64_t win = off / CACHE_WIN * CACHE_WIN;
+		size_t in = (size_t)(off - win), n = CACHE_WIN - in;
+		const uint8_t *w = cache_window(l, win, &r);
+		if (!w)
+			return r;
 		if (n > len)
 			n = len;
-		memcpy(out, l->cache + in, n);
+		memcpy(out, w + in, n);
 		out += n;
 		off += n;
 		len -= n;
@@ -157,7 +188,7 @@ static int dev_open(struct store_log *l)
 	l->sector = info.sector_size;
 	l->dev_size = info.sectors * info.sector_size;
 	l->cache = malloc(CACHE_SIZE);
-	l->cache_valid = false;
+	store_log_cache_drop(l);
 	l->w = NULL;
 	l->err = 0;
 	return l->cache ? 0 : -ENOMEM;
@@ -380,7 +411,7 @@ int store_log_switch(struct store_log *l)
 	l->seq = l->oth_seq;
 	l->chain = l->oth_chain;
 	r = store_log_checkpoint(l);
-	l->cache_valid = false;
+	store_log_cache_drop(l);
 	if (r) {
 		/*
 		 * The superblock may or may not have reached the disk; either

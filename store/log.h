@@ -77,10 +77,11 @@ struct store_log {
 	uint64_t seq;           /* seq of the next record */
 	uint32_t chain;         /* prev for the next record */
 	uint64_t since_ckpt;    /* bytes appended since the superblock's checkpoint */
-	/* read cache: one aligned window */
+	/* read cache: 16 aligned windows (log.c), a use stamp each (0: empty) */
 	uint8_t *cache;
-	uint64_t cache_off;
-	bool cache_valid;
+	uint64_t cache_off[16];
+	uint32_t cache_used[16];
+	uint32_t cache_clock;
 	/* the other region while a compaction writes into it */
 	uint64_t oth_start, oth_end, oth_head, oth_first_seq, oth_seq;
 	uint32_t oth_first_chain, oth_chain;
@@ -104,6 +105,8 @@ int store_log_open(struct store_log *l, bool full_check, store_log_rec_fn fn, vo
 void store_log_close(struct store_log *l);
 
 int store_log_read(struct store_log *l, uint64_t off, void *buf, size_t len);
+/* Forget what the read cache holds (the device was written). */
+void store_log_cache_drop(struct store_log *l);
 /* Flush the device; -EROFS once a write or flush has failed (l->err). */
 int store_log_flush(struct store_log *l);
 /* Write the superblock with a checkpoint at the head (flushes around it). */

@@ -126,6 +126,7 @@ int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nk
 		goto out;
 	st->n = 0;
 	st->epoch++;
+	store_base_cache_clear(st); /* every object has a new place */
 	for (size_t i = 0; i < o.n && !r; i++) {
 		struct store_oid oid;
 		memcpy(oid.b, o.v[i].oid, STORE_OID_LEN);

@@ -123,6 +123,13 @@ int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *
  * bytes through store_packw_raw.
  */
 int store_packw_raw_begin(struct store_packw *w, uint64_t *off);
+/*
+ * Or a new header (type and size; an ofs-delta against the entry at
+ * `base_off` of this pack) before a zlib stream copied as it lies
+ * through store_packw_raw: a stored delta or object reused unchanged.
+ */
+int store_packw_raw_header(struct store_packw *w, int type, uint64_t size, uint64_t base_off,
+                           uint64_t *off);
 int store_packw_raw(struct store_packw *w, const void *data, size_t len);
 /* Write the trailer; `checksum` (may be NULL) gets it. Frees the writer. */
 int store_packw_end(struct store_packw *w, uint8_t checksum[20]);

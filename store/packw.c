@@ -80,21 +80,48 @@ int store_packw_object(struct store_packw *w, int type, const void *data, size_t
 	return entry(w, hdr, type_size_hdr(hdr, type, len), data, len, off);
 }
 
-int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *delta, size_t len,
-                          uint64_t *off)
+/* An ofs-delta's header (at most 32 bytes): its length, or 0 if the base is not behind us. */
+static size_t ofs_delta_hdr(const struct store_packw *w, uint8_t *hdr, uint64_t base_off,
+                            uint64_t len)
 {
-	uint8_t hdr[32], ofs[12];
+	uint8_t ofs[12];
 	uint64_t dist = w->off - base_off;
 	size_t n = type_size_hdr(hdr, STORE_OBJ_OFS_DELTA, len), k = sizeof(ofs);
 
 	if (base_off >= w->off)
-		return -EINVAL;
+		return 0;
 	/* Big-endian base-128 where each continuation adds one (see pack.c). */
 	ofs[--k] = dist & 0x7f;
 	while (dist >>= 7)
 		ofs[--k] = 0x80 | (--dist & 0x7f);
 	memcpy(hdr + n, ofs + k, sizeof(ofs) - k);
-	return entry(w, hdr, n + sizeof(ofs) - k, delta, len, off);
+	return n + sizeof(ofs) - k;
+}
+
+int store_packw_ofs_delta(struct store_packw *w, uint64_t base_off, const void *delta, size_t len,
+                          uint64_t *off)
+{
+	uint8_t hdr[32];
+	size_t n = ofs_delta_hdr(w, hdr, base_off, len);
+
+	return n ? entry(w, hdr, n, delta, len, off) : -EINVAL;
+}
+
+int store_packw_raw_header(struct store_packw *w, int type, uint64_t size, uint64_t base_off,
+                           uint64_t *off)
+{
+	uint8_t hdr[32];
+	size_t n = type == STORE_OBJ_OFS_DELTA ? ofs_delta_hdr(w, hdr, base_off, size)
+	                                       : type_size_hdr(hdr, type, size);
+	int r;
+
+	if (!n || w->left == 0)
+		return -EINVAL;
+	if (off)
+		*off = w->off;
+	if (!(r = emit(w, hdr, n)))
+		w->left--;
+	return r;
 }
 
 int store_packw_raw_begin(struct store_packw *w, uint64_t *off)

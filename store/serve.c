@@ -176,6 +176,66 @@ static void tree_stack_free(struct tree_stack *t)
 	free(t->v);
 }
 
+/* ---- where this pack put the objects it holds, by their place on the device ---- */
+
+/*
+ * A stored delta whose base this pack already holds is copied as it lies,
+ * as an ofs-delta against the base's place here: neither rebuilt nor
+ * compressed again (git's pack reuse). 24 bytes an object written.
+ */
+struct devmap {
+	struct dent {
+		uint64_t dev;  /* the entry on the device; 0: a free slot */
+		uint64_t pack; /* its offset in this pack */
+		int depth;     /* of its delta chain in this pack */
+	} * v;
+	size_t cap, n;
+	unsigned epoch; /* the store's, when the map was filled: a compaction moves entries */
+};
+
+static struct dent *devmap_slot(struct devmap *m, uint64_t dev)
+{
+	size_t i = (size_t)((dev * 0x9e3779b97f4a7c15ull) >> 32) & (m->cap - 1);
+
+	while (m->v[i].dev && m->v[i].dev != dev)
+		i = (i + 1) & (m->cap - 1);
+	return &m->v[i];
+}
+
+static const struct dent *devmap_get(const struct devmap *m, uint64_t dev, unsigned epoch)
+{
+	const struct dent *d;
+
+	if (!m->cap || m->epoch != epoch)
+		return NULL;
+	d = devmap_slot((struct devmap *)m, dev);
+	return d->dev ? d : NULL;
+}
+
+/* Remember an entry; a map that cannot grow just forgets (no reuse, same pack). */
+static void devmap_put(struct devmap *m, uint64_t dev, uint64_t pack, int depth, unsigned epoch)
+{
+	struct dent *d;
+
+	if (m->epoch != epoch) {
+		free(m->v);
+		*m = (struct devmap){.epoch = epoch};
+	}
+	if (m->n * 2 >= m->cap) {
+		struct devmap n = {.cap = m->cap ? m->cap * 2 : 1024, .n = m->n, .epoch = epoch};
+		if (!(n.v = calloc(n.cap, sizeof(*n.v))))
+			return;
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->v[k].dev)
+				*devmap_slot(&n, m->v[k].dev) = m->v[k];
+		free(m->v);
+		*m = n;
+	}
+	d = devmap_slot(m, dev);
+	m->n += !d->dev;
+	*d = (struct dent){dev, pack, depth};
+}
+
 /* ---- the packer ---- */
 
 struct store_packer {
@@ -184,14 +244,15 @@ struct store_packer {
 	struct store_oidset done; /* written, or reachable from a have */
 	struct store_oidset cut;  /* the shallow boundary: commits written without their parents */
 	struct pathmap paths;
+	struct devmap placed;
 	struct oid_stack k;  /* commits and tags still to visit */
 	struct tree_stack t; /* trees and blobs of the commit being written */
 	struct store_oid *tips;
 	size_t ntips, next_tip;
 	struct store_membuf out; /* bytes made, not yet read */
 	size_t out_pos;
-	uint64_t raw_off, raw_left; /* a whole entry being copied from the device */
-	uint32_t count, deltas;
+	uint64_t raw_off, raw_left; /* bytes being copied from the device as they lie */
+	uint32_t count, deltas, reused;
 	unsigned epoch; /* st->epoch when a raw copy started */
 	uint8_t checksum[20];
 	bool ended;
@@ -199,18 +260,30 @@ struct store_packer {
 	void *on_ctx;
 };
 
-static void written(struct store_packer *p, const struct store_oid *oid, uint64_t off)
+/* One object as it lies in the store, and as it goes into the pack. */
+struct obj {
+	const struct store_oid *oid;
+	const char *path; /* a blob's path (deltas against its last version), else NULL */
+	struct store_entry_where at;
+	uint8_t *data; /* its content, when read */
+	size_t len;
+	uint64_t raw_len; /* its whole entry's bytes, if the store keeps it whole */
+	uint64_t off;     /* where it went in the pack */
+	int depth;        /* of its delta chain in the pack */
+};
+
+static void written(struct store_packer *p, const struct obj *o)
 {
+	devmap_put(&p->placed, o->at.off, o->off, o->depth, p->st->epoch);
 	if (p->on_obj)
-		p->on_obj(p->on_ctx, oid, off);
+		p->on_obj(p->on_ctx, o->oid, o->off);
 }
 
 /* Try a delta against the last version of this path; 1 if written. */
-static int try_delta(struct store_packer *p, struct pent *pe, const uint8_t *data, size_t len,
-                     uint64_t *off)
+static int try_delta(struct store_packer *p, struct pent *pe, struct obj *o)
 {
 	uint8_t *base, *delta;
-	size_t blen, dlen;
+	size_t blen, dlen, len = o->len;
 	int type, r;
 
 	if (!pe->path || store_oid_is_zero(&pe->oid) || pe->depth >= MAX_CHAIN || len < 64 ||
@@ -218,65 +291,110 @@ static int try_delta(struct store_packer *p, struct pent *pe, const uint8_t *dat
 		return 0;
 	if (store_get(p->st, &pe->oid, &type, &base, &blen))
 		return 0;
-	r = store_delta_create(base, blen, data, len, len / 2, &delta, &dlen);
+	r = store_delta_create(base, blen, o->data, len, len / 2, &delta, &dlen);
 	free(base);
 	if (r)
 		return r == -ENOSPC ? 0 : r;
-	r = store_packw_ofs_delta(&p->w, pe->off, delta, dlen, off);
+	r = store_packw_ofs_delta(&p->w, pe->off, delta, dlen, &o->off);
 	free(delta);
+	o->depth = pe->depth + 1;
 	return r ? r : 1;
 }
 
 /* Remember where this version of a path went, as the base for its next one. */
-static void path_note(struct pent *pe, const struct store_oid *oid, uint64_t off, size_t size,
-                      int depth)
+static void path_note(struct pent *pe, const struct obj *o)
 {
 	if (pe) {
-		pe->oid = *oid;
-		pe->off = off;
-		pe->size = size;
-		pe->depth = depth;
+		pe->oid = *o->oid;
+		pe->off = o->off;
+		pe->size = o->len;
+		pe->depth = o->depth;
 	}
 }
 
-static int emit(struct store_packer *p, const struct store_oid *oid, const char *path,
-                const uint8_t *data, size_t len, int type)
+/* Copy `len` bytes from the device at `dev` as they lie, over the next steps. */
+static void copy_from(struct store_packer *p, uint64_t dev, uint64_t len)
 {
-	struct pent *pe = path && type == STORE_OBJ_BLOB ? path_slot(&p->paths, path) : NULL;
-	uint64_t off;
-	int r = 0, depth = 0;
-
-	if (path && type == STORE_OBJ_BLOB && !pe)
-		return -ENOMEM;
-	if (pe && (r = try_delta(p, pe, data, len, &off)) == 1) {
-		depth = pe->depth + 1;
-		p->deltas++;
-	} else if (!r) {
-		r = store_packw_object(&p->w, type, data, len, &off);
-	}
-	if (r < 0)
-		return r;
-	path_note(pe, oid, off, len, depth);
-	written(p, oid, off);
-	return 0;
+	p->raw_off = dev;
+	p->raw_left = len;
+	p->epoch = p->st->epoch;
 }
 
-/* A large blob the store keeps whole: start copying its entry as it lies. */
-static int start_raw(struct store_packer *p, const struct store_oid *oid, const char *path,
-                     uint64_t dev_off, uint64_t size)
+/* The stored delta, as an ofs-delta against its base's place in this pack. */
+static int reuse_delta(struct store_packer *p, struct obj *o, const struct dent *base)
 {
-	uint64_t raw_len, off;
+	uint64_t raw_len;
+	size_t hdr_len;
 	int r;
 
-	if ((r = store_entry_raw_len(p->st, dev_off, &raw_len)) ||
-	    (r = store_packw_raw_begin(&p->w, &off)))
+	/* Its zlib stream's length: the header's, then the stream inflated to its end. */
+	if ((r = store_entry_raw_len(p->st, o->at.off, &raw_len, &hdr_len)) ||
+	    (r = store_packw_raw_header(&p->w, STORE_OBJ_OFS_DELTA, o->at.size, base->pack, &o->off)))
 		return r;
-	p->raw_off = dev_off;
-	p->raw_left = raw_len;
-	p->epoch = p->st->epoch;
-	path_note(path_slot(&p->paths, path), oid, off, (size_t)size, 0);
-	written(p, oid, off);
+	o->depth = base->depth + 1;
+	copy_from(p, o->at.off + hdr_len, raw_len - hdr_len);
+	p->reused++;
 	return 0;
+}
+
+/* Write an object read whole: a delta of ours, its stored entry as it lies, or deflated. */
+static int write_read(struct store_packer *p, struct obj *o, int type)
+{
+	struct pent *pe = o->path && type == STORE_OBJ_BLOB ? path_slot(&p->paths, o->path) : NULL;
+	int r = 0;
+
+	if (o->path && type == STORE_OBJ_BLOB && !pe)
+		return -ENOMEM;
+	if (pe && (r = try_delta(p, pe, o)) == 1) {
+		p->deltas++;
+	} else if (r) {
+		return r;
+	} else if (o->raw_len) {
+		if ((r = store_packw_raw_begin(&p->w, &o->off)))
+			return r;
+		copy_from(p, o->at.off, o->raw_len);
+	} else if ((r = store_packw_object(&p->w, type, o->data, o->len, &o->off))) {
+		return r;
+	}
+	path_note(pe, o);
+	return 0;
+}
+
+/*
+ * Write one object: a stored delta against a base already here is reused
+ * unread; a large blob kept whole is copied unread; anything else is read
+ * (o->data, for the caller: a tree's entries, a commit's parents).
+ */
+static int put_object(struct store_packer *p, struct obj *o, bool need_data)
+{
+	const struct dent *base = o->at.base_off
+	                              ? devmap_get(&p->placed, o->at.base_off, p->st->epoch)
+	                              : NULL;
+	int type, r;
+
+	if (base && base->depth >= MAX_CHAIN)
+		base = NULL;
+	if (base && !need_data) {
+		r = reuse_delta(p, o, base);
+	} else if (!o->at.base_off && o->at.type == STORE_OBJ_BLOB && o->at.size >= RAW_MIN &&
+	           !need_data) {
+		uint64_t raw_len;
+		size_t hdr_len;
+		if (!(r = store_entry_raw_len(p->st, o->at.off, &raw_len, &hdr_len)) &&
+		    !(r = store_packw_raw_begin(&p->w, &o->off)))
+			copy_from(p, o->at.off, raw_len);
+		o->len = (size_t)o->at.size;
+		path_note(path_slot(&p->paths, o->path), o);
+	} else if ((r = store_get_raw(p->st, o->oid, &type, &o->data, &o->len, &o->raw_len))) {
+		return r;
+	} else if (base) {
+		r = reuse_delta(p, o, base);
+	} else {
+		r = write_read(p, o, type);
+	}
+	if (!r)
+		written(p, o);
+	return r;
 }
 
 static int copy_raw(struct store_packer *p)
@@ -301,41 +419,31 @@ static int copy_raw(struct store_packer *p)
 static int step_tree(struct store_packer *p)
 {
 	struct tree_item it = p->t.v[--p->t.n];
-	uint64_t size, dev_off;
-	uint8_t *data;
-	size_t len;
-	int type, r;
+	struct obj o = {.oid = &it.oid, .path = it.path};
+	int r;
 
 	if ((r = store_oidset_add(&p->done, &it.oid)) <= 0)
 		goto out;
-	if ((r = store_entry_info(p->st, &it.oid, &type, &size, &dev_off)))
+	if ((r = store_entry_where(p->st, &it.oid, &o.at)))
 		goto out;
-	if (type == STORE_OBJ_BLOB && dev_off && size >= RAW_MIN) {
-		r = start_raw(p, &it.oid, it.path, dev_off, size);
-		goto out;
-	}
-	if ((r = store_get(p->st, &it.oid, &type, &data, &len)))
-		goto out;
-	r = emit(p, &it.oid, it.path, data, len, type);
-	if (!r && type == STORE_OBJ_TREE)
-		r = tree_push_entries(&p->t, &it, data, len);
-	free(data);
+	r = put_object(p, &o, o.at.type == STORE_OBJ_TREE);
+	if (!r && o.at.type == STORE_OBJ_TREE)
+		r = tree_push_entries(&p->t, &it, o.data, o.len);
 out:
+	free(o.data);
 	free(it.path);
 	return r < 0 ? r : 0;
 }
 
-/* A commit: written, its root tree next, its parents after. */
+/* A commit: its root tree next, its parents after. */
 static int step_commit(struct store_packer *p, const struct store_oid *oid, const uint8_t *data,
                        size_t len)
 {
 	struct store_commit *c = malloc(sizeof(*c));
 	int r = c ? 0 : -ENOMEM;
 
-	if (!r)
-		r = store_commit_parse(data, len, c)
-		        ? -EINVAL
-		        : emit(p, oid, NULL, data, len, STORE_OBJ_COMMIT);
+	if (!r && store_commit_parse(data, len, c))
+		r = -EINVAL;
 	if (!r)
 		r = tree_push(&p->t, &c->tree, "", "", 0, 0);
 	for (unsigned i = c && !store_oidset_has(&p->cut, oid) ? c->nparents : 0; i-- > 0 && !r;)
@@ -345,38 +453,30 @@ static int step_commit(struct store_packer *p, const struct store_oid *oid, cons
 }
 
 /* An annotated tag, peeled: its target (a commit, tree, blob or tag) follows. */
-static int step_tag(struct store_packer *p, const struct store_oid *oid, const uint8_t *data,
-                    size_t len)
+static int step_tag(struct store_packer *p, const uint8_t *data, size_t len)
 {
 	struct store_tag t;
-	int r = store_tag_parse(data, len, &t) ? -EINVAL : 0;
 
-	if (!r)
-		r = emit(p, oid, NULL, data, len, STORE_OBJ_TAG);
-	return r ? r : oid_push(&p->k, &t.object);
+	return store_tag_parse(data, len, &t) ? -EINVAL : oid_push(&p->k, &t.object);
 }
 
 static int step_history(struct store_packer *p)
 {
 	struct store_oid oid = p->k.v[--p->k.n];
-	uint8_t *data;
-	size_t len;
-	int type, r;
+	struct obj o = {.oid = &oid};
+	int r;
 
 	if (store_oidset_has(&p->done, &oid))
 		return 0;
-	if ((r = store_get(p->st, &oid, &type, &data, &len)))
+	if ((r = store_entry_where(p->st, &oid, &o.at)))
 		return r;
-	if (type == STORE_OBJ_COMMIT || type == STORE_OBJ_TAG) {
-		r = store_oidset_add(&p->done, &oid);
-		if (r >= 0)
-			r = type == STORE_OBJ_COMMIT ? step_commit(p, &oid, data, len)
-			                             : step_tag(p, &oid, data, len);
-	} else {
-		r = tree_push(&p->t, &oid, "", "", 0, 0);
-	}
-	free(data);
-	return r;
+	if (o.at.type != STORE_OBJ_COMMIT && o.at.type != STORE_OBJ_TAG)
+		return tree_push(&p->t, &oid, "", "", 0, 0);
+	if ((r = store_oidset_add(&p->done, &oid)) >= 0 && !(r = put_object(p, &o, true)))
+		r = o.at.type == STORE_OBJ_COMMIT ? step_commit(p, &oid, o.data, o.len)
+		                                  : step_tag(p, o.data, o.len);
+	free(o.data);
+	return r < 0 ? r : 0;
 }
 
 /* Make the next bytes: a piece of a raw copy, an object, or the trailer. */
@@ -523,6 +623,7 @@ void store_packer_close(struct store_packer *p)
 		return;
 	store_oidset_free(&p->done);
 	store_oidset_free(&p->cut);
+	free(p->placed.v);
 	pathmap_free(&p->paths);
 	free(p->k.v);
 	tree_stack_free(&p->t);

@@ -117,7 +117,9 @@ static int chain_collect(struct store *st, uint64_t off, int *depth)
 	return -ELOOP;
 }
 
-static int inflate_at(struct store *st, const struct store_link *k, uint8_t **out)
+/* The entry's content inflated; *consumed (may be NULL) gets its zlib stream's length. */
+static int inflate_at(struct store *st, const struct store_link *k, uint8_t **out,
+                      size_t *consumed_out)
 {
 	size_t consumed, n = (size_t)k->h.size;
 	uint8_t *buf = malloc(n + 1);
@@ -132,6 +134,8 @@ static int inflate_at(struct store *st, const struct store_link *k, uint8_t **ou
 	}
 	buf[n] = '\0';
 	*out = buf;
+	if (consumed_out)
+		*consumed_out = consumed;
 	return 0;
 }
 
@@ -141,7 +145,7 @@ static int apply_link(struct store *st, const struct store_link *k, uint8_t **da
 	size_t out_len, base_len = *len;
 	int r;
 
-	if ((r = inflate_at(st, k, &delta)))
+	if ((r = inflate_at(st, k, &delta, NULL)))
 		return r;
 	r = store_delta_sizes(delta, (size_t)k->h.size, &base_len, &out_len) ? -EIO : 0;
 	if (!r && out_len > st->max_obj)
@@ -163,16 +167,100 @@ static int apply_link(struct store *st, const struct store_link *k, uint8_t **da
 	return 0;
 }
 
-static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, size_t *len)
-{
-	int depth, r;
+/* ---- the cache of rebuilt objects (store_int.h) ---- */
 
-	if ((r = chain_collect(st, off, &depth)) || (r = inflate_at(st, &st->chain[depth], data)))
+void store_base_cache_clear(struct store *st)
+{
+	struct store_base_cache *c = &st->bases;
+
+	for (unsigned i = 0; i < STORE_BASE_SLOTS; i++)
+		free(c->e[i].data);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct store_base_ent *base_find(struct store *st, uint64_t off)
+{
+	for (unsigned i = 0; i < STORE_BASE_SLOTS; i++)
+		if (st->bases.e[i].off == off) {
+			st->bases.e[i].used = ++st->bases.clock;
+			return &st->bases.e[i];
+		}
+	return NULL;
+}
+
+static void base_drop(struct store_base_cache *c, struct store_base_ent *e)
+{
+	c->bytes -= e->len;
+	free(e->data);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Keep a copy of what the entry at `off` holds; nothing if it is large or memory is short. */
+static void base_put(struct store *st, uint64_t off, const uint8_t *data, size_t len)
+{
+	struct store_base_cache *c = &st->bases;
+	struct store_base_ent *e = NULL;
+
+	if (len > STORE_BASE_OBJ_MAX || base_find(st, off))
+		return;
+	for (;;) {
+		struct store_base_ent *old = NULL;
+		for (unsigned i = 0; i < STORE_BASE_SLOTS; i++) {
+			if (!c->e[i].off && !e)
+				e = &c->e[i];
+			if (c->e[i].off && (!old || c->e[i].used < old->used))
+				old = &c->e[i];
+		}
+		if (e && c->bytes + len <= STORE_BASE_BYTES)
+			break;
+		base_drop(c, old);
+		e = NULL;
+	}
+	if (!(e->data = malloc(len + 1)))
+		return;
+	memcpy(e->data, data, len);
+	e->data[len] = '\0';
+	e->off = off;
+	e->len = len;
+	e->used = ++c->clock;
+	c->bytes += len;
+}
+
+/*
+ * The object at `off`; *raw_len (may be NULL) gets its entry's bytes if it
+ * is whole, else 0. A delta's chain is rebuilt from the nearest object of
+ * it the cache holds, else from its base.
+ */
+static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, size_t *len,
+                   uint64_t *raw_len)
+{
+	struct store_base_ent *hit = NULL;
+	size_t consumed = 0;
+	int depth, from, r;
+
+	if ((r = chain_collect(st, off, &depth)))
 		return r;
+	for (from = 0; depth && from <= depth && !hit; from++)
+		hit = base_find(st, st->chain[from].off);
+	from = hit ? from - 1 : depth;
+	if (hit) {
+		if (!(*data = malloc(hit->len + 1)))
+			return -ENOMEM;
+		memcpy(*data, hit->data, hit->len + 1);
+		*len = hit->len;
+	} else if ((r = inflate_at(st, &st->chain[depth], data, &consumed))) {
+		return r;
+	} else {
+		*len = (size_t)st->chain[depth].h.size;
+		if (depth)
+			base_put(st, st->chain[depth].off, *data, *len);
+	}
+	if (raw_len)
+		*raw_len = depth ? 0 : st->chain[0].h.hdr_len + consumed;
 	*type = st->chain[depth].h.type;
-	*len = (size_t)st->chain[depth].h.size;
-	for (int d = depth - 1; d >= 0 && !r; d--)
-		r = apply_link(st, &st->chain[d], data, len);
+	for (int d = from - 1; d >= 0 && !r; d--)
+		if (!(r = apply_link(st, &st->chain[d], data, len)))
+			base_put(st, st->chain[d].off, *data, *len);
 	if (r)
 		free(*data);
 	return r;
@@ -182,7 +270,32 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
 {
 	const struct store_idx *e = store_idx_find(st, oid);
 
-	return e ? read_at(st, e->off, type, data, len) : -ENOENT;
+	return e ? read_at(st, e->off, type, data, len, NULL) : -ENOENT;
+}
+
+int store_get_raw(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
+                  size_t *len, uint64_t *raw_len)
+{
+	const struct store_idx *e = store_idx_find(st, oid);
+
+	return e ? read_at(st, e->off, type, data, len, raw_len) : -ENOENT;
+}
+
+int store_entry_where(struct store *st, const struct store_oid *oid, struct store_entry_where *w)
+{
+	const struct store_idx *e = store_idx_find(st, oid);
+	int depth, r;
+
+	if (!e)
+		return -ENOENT;
+	if ((r = chain_collect(st, e->off, &depth)))
+		return r;
+	w->off = e->off;
+	w->pack_type = st->chain[0].h.type;
+	w->type = st->chain[depth].h.type;
+	w->size = st->chain[0].h.size;
+	w->base_off = depth ? st->chain[1].off : 0;
+	return 0;
 }
 
 /* ---- where an object lies ---- */
@@ -203,7 +316,7 @@ int store_entry_info(struct store *st, const struct store_oid *oid, int *type, u
 	return 0;
 }
 
-int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len)
+int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len, size_t *hdr_len)
 {
 	struct store_pack_entry_hdr h;
 	struct store_zip_reader *zr;
@@ -224,6 +337,8 @@ int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len)
 		r = store_zip_reader_read(zr, buf, STORE_PAGE, &got) ? -EIO : 0;
 	if (!r)
 		*raw_len = h.hdr_len + store_zip_reader_consumed(zr);
+	if (!r && hdr_len)
+		*hdr_len = h.hdr_len;
 	store_zip_reader_close(zr);
 	free(buf);
 	return r;
@@ -261,7 +376,7 @@ int store_blob_open(struct store *st, const struct store_oid *oid, struct store_
 			r = store_zip_reader_open(&b->zr, &st->src, k->off + k->h.hdr_len,
 			                          k->h.size);
 		*size = k->h.size;
-	} else if (!(r = read_at(st, e->off, &type, &b->data, &b->len))) {
+	} else if (!(r = read_at(st, e->off, &type, &b->data, &b->len, NULL))) {
 		r = type == STORE_OBJ_BLOB ? 0 : -EINVAL;
 		*size = b->len;
 	}
@@ -341,6 +456,7 @@ int store_close(struct store *st)
 
 	store_log_close(&st->log);
 	store_refs_free(st);
+	store_base_cache_clear(st);
 	free(st->chain);
 	free(st->idx);
 	free(st);

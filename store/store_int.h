@@ -29,6 +29,29 @@ struct store_ref {
 
 struct store_link;
 
+/*
+ * Objects rebuilt from deltas, kept for the next delta on the same chain
+ * (a pack or a walk reads a file's versions one after the other; each
+ * would rebuild the chain from its base again): STORE_BASE_SLOTS objects
+ * of at most STORE_BASE_OBJ_MAX bytes, STORE_BASE_BYTES in all, the
+ * least recently used dropped. Keyed by the entry's place on the device,
+ * so emptied whenever places change (a compaction, an aborted import).
+ */
+#define STORE_BASE_SLOTS 64
+#define STORE_BASE_BYTES (256u * 1024)
+#define STORE_BASE_OBJ_MAX (32u * 1024)
+struct store_base_cache {
+	struct store_base_ent {
+		uint64_t off; /* 0: empty */
+		uint8_t *data;
+		size_t len;
+		uint32_t used;
+	} e[STORE_BASE_SLOTS];
+	size_t bytes;
+	uint32_t clock;
+};
+void store_base_cache_clear(struct store *st);
+
 struct store {
 	struct store_log log;
 	struct store_src src;  /* the device, through the log's cache */
@@ -40,6 +63,7 @@ struct store {
 	unsigned nrefs, nsorted, refs_cap;
 	size_t max_obj;
 	struct store_link *chain; /* store.c: the delta chain of the object being read */
+	struct store_base_cache bases;
 	unsigned epoch;           /* compactions so far (blob readers check it) */
 	unsigned chain_cap;
 	int (*veto)(void *ctx, struct store *st, const struct store_ref_update *u, char *why,
@@ -84,8 +108,25 @@ int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
  */
 int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,
                      uint64_t *whole_off);
-/* The bytes of the whole entry at `off` (header and zlib stream), found by inflating it. */
-int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len);
+/* store_get, and *raw_len the bytes of its entry if the store keeps it whole (else 0). */
+int store_get_raw(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
+                  size_t *len, uint64_t *raw_len);
+
+/* Where and how an object lies: its entry, read from the headers of its chain only. */
+struct store_entry_where {
+	uint64_t off;      /* its entry on the device */
+	int pack_type;     /* the entry's type: the object's, or a delta */
+	int type;          /* the object's type */
+	uint64_t size;     /* the entry header's size: the object's, or its delta's */
+	uint64_t base_off; /* a delta's base entry (0 if whole) */
+};
+int store_entry_where(struct store *st, const struct store_oid *oid, struct store_entry_where *w);
+
+/*
+ * The bytes of the entry at `off` (header and zlib stream), found by
+ * inflating it; *hdr_len (may be NULL) gets the header's.
+ */
+int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len, size_t *hdr_len);
 
 /* The packer tells `fn` where each object went in its pack (compaction's index). */
 struct store_packer;

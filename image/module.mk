@@ -55,12 +55,19 @@ $(foreach b,$(BOARDS),$(eval $(call image_rules,$(b))))
 
 # A test image: the board's image with the test build of the guest in p1
 # (guest/selftest.h), for the QEMU tests of the self-tests that write the
-# disk or crash on purpose. Kept under $(B): it is never shipped.
-$(B)/image/test/%.img: $(OUT)/%.img $(B)/guest/test/guest.zImage | $(SETUP)
+# disk or crash on purpose, and the file test-image in p1, without which
+# dom0 refuses its own test-image-only self-test (selftest=destroy,
+# hypervisor/dom0/init). Kept under $(B): it is never shipped.
+IMAGE_TEST_MARKER := $(B)/image/test/test-image
+$(IMAGE_TEST_MARKER): image/module.mk
+	@mkdir -p $(@D)
+	@echo "A test image (image/module.mk), never shipped: dom0 accepts selftest=destroy." >$@
+$(B)/image/test/%.img: $(OUT)/%.img $(B)/guest/test/guest.zImage $(IMAGE_TEST_MARKER) | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "image: $@ (test build of the guest)"
 	@cp --sparse=always $< $@.tmp
 	@MTOOLS_SKIP_CHECK=1 mcopy -o -i $@.tmp@@1048576 $(B)/guest/test/guest.zImage ::guest.zImage
+	@MTOOLS_SKIP_CHECK=1 mcopy -o -i $@.tmp@@1048576 $(IMAGE_TEST_MARKER) ::test-image
 	@mv $@.tmp $@
 
 .PHONY: images qemu flash

@@ -38,6 +38,14 @@ TEST_SUITES += "tests/qemu/wolfcrypt.sh qemu-virt"
 BENCH_DEPS += $(B)/image/test/qemu-virt.img
 BENCH_SUITES += "tests/bench/wolfcrypt.sh qemu-virt"
 
+# Git smart HTTP in the guest (issue 10): real git clones from and pushes to
+# qemu-virt's test image with its password (out/qemu-virt.password), the
+# guest destroyed by dom0 in the middle of a 10 MiB push (selftest=destroy,
+# test images only), a 30 MiB push with the heap watched; one boot, about
+# three minutes.
+TEST_DEPS += $(B)/image/test/qemu-virt.img $(OUT)/qemu-virt.password $(STORECTL)
+TEST_SUITES += "STORECTL=$(STORECTL) tests/qemu/git.sh qemu-virt"
+
 # Git clients other than git against the twin (issue 10): dulwich (Debian)
 # and isomorphic-git under Node, which `npm ci` installs from
 # tests/clients/package-lock.json into $(B)/clients, never the source tree.

@@ -38,3 +38,53 @@ wait_for() {
 	done
 	return 1
 }
+
+# qemu_p2_out DISK FILE, qemu_p2_in FILE DISK: the STORE partition (p2) of
+# a disk image out to a file (for storectl) and back.
+qemu_p2_range() {
+	sfdisk -d "$1" | awk -F'[=,]' '/^[^ ]*2 :/ { print $2 + 0, $4 + 0 }'
+}
+qemu_p2_out() {
+	local start size
+	read -r start size < <(qemu_p2_range "$1")
+	dd if="$1" of="$2" bs=512 skip="$start" count="$size" conv=sparse status=none
+}
+qemu_p2_in() {
+	local start size
+	read -r start size < <(qemu_p2_range "$2")
+	dd if="$1" of="$2" bs=512 seek="$start" count="$size" conv=sparse,notrunc status=none
+}
+
+# qemu_metric PORT NAME: a value of the guest's /metrics (Prometheus text)
+# over plain HTTP on 127.0.0.1:PORT; empty if the guest does not answer.
+qemu_metric() {
+	curl -sS --max-time 20 "http://127.0.0.1:$1/metrics" 2>/dev/null |
+		awk -v m="$2" '$1 == m { print $2 }'
+}
+
+# qemu_git_env: a git client that reads no configuration of this machine's
+# user and never prompts, with a fixed author for its commits. The guest's
+# certificate is its own self-signed one: callers pass -c http.sslVerify=false.
+qemu_git_env() {
+	export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 \
+		GIT_AUTHOR_NAME=qemu-test GIT_AUTHOR_EMAIL=qemu-test@example.org \
+		GIT_COMMITTER_NAME=qemu-test GIT_COMMITTER_EMAIL=qemu-test@example.org
+}
+
+# qemu_url_password FILE: the first line of a password file, escaped for
+# the user-info part of a URL (RFC 3986 section 3.2.1).
+qemu_url_password() {
+	"$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(open(sys.argv[1]).readline().rstrip("\n"), safe=""))' "$1"
+}
+
+# wait_for_n REGEX COUNT SECONDS: until the serial log has COUNT lines
+# matching REGEX (a restarted guest prints its lines again).
+wait_for_n() {
+	local i
+	for ((i = 0; i < $3 * 2; i++)); do
+		[ "$(grep -Ec -- "$1" "$log" 2>/dev/null)" -ge "$2" ] && return 0
+		kill -0 "$runner" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}

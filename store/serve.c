@@ -23,10 +23,14 @@
 
 /* ---- the last version of each path, for deltas ---- */
 
+/*
+ * Keyed by a hash of the path alone: two paths that share one only make a
+ * worse delta base for each other, never a wrong pack.
+ */
 struct pathmap {
 	struct pent {
 		uint32_t hash;
-		char *path;
+		bool used;
 		struct store_oid oid;
 		uint64_t off;
 		size_t size;
@@ -44,9 +48,8 @@ static uint32_t path_hash(const char *p)
 	return h;
 }
 
-static struct pent *path_slot(struct pathmap *m, const char *path)
+static struct pent *path_slot(struct pathmap *m, uint32_t h)
 {
-	uint32_t h = path_hash(path);
 	size_t i;
 
 	if (m->n * 2 >= m->cap) {
@@ -55,9 +58,9 @@ static struct pent *path_slot(struct pathmap *m, const char *path)
 		if (!n.v)
 			return NULL;
 		for (size_t k = 0; k < m->cap; k++)
-			if (m->v[k].path) {
+			if (m->v[k].used) {
 				struct pent *s = &n.v[m->v[k].hash & (n.cap - 1)];
-				while (s->path)
+				while (s->used)
 					s = s + 1 == n.v + n.cap ? n.v : s + 1;
 				*s = m->v[k];
 			}
@@ -65,22 +68,13 @@ static struct pent *path_slot(struct pathmap *m, const char *path)
 		n.n = m->n;
 		*m = n;
 	}
-	for (i = h & (m->cap - 1); m->v[i].path; i = (i + 1) & (m->cap - 1))
-		if (m->v[i].hash == h && !strcmp(m->v[i].path, path))
+	for (i = h & (m->cap - 1); m->v[i].used; i = (i + 1) & (m->cap - 1))
+		if (m->v[i].hash == h)
 			return &m->v[i];
 	m->v[i].hash = h;
-	m->v[i].path = malloc(strlen(path) + 1);
-	if (m->v[i].path)
-		strcpy(m->v[i].path, path);
+	m->v[i].used = true;
 	m->n++;
-	return m->v[i].path ? &m->v[i] : NULL;
-}
-
-static void pathmap_free(struct pathmap *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->v[i].path);
-	free(m->v);
+	return &m->v[i];
 }
 
 /* ---- the stacks of the walk ---- */
@@ -89,6 +83,7 @@ struct tree_item {
 	struct store_oid oid;
 	char *path; /* "/dir/name" from the root tree, "" for the root */
 	int depth;
+	bool tree; /* a tree (else a blob), as its mode says */
 };
 
 struct tree_stack {
@@ -116,7 +111,7 @@ static int oid_push(struct oid_stack *k, const struct store_oid *oid)
 }
 
 static int tree_push(struct tree_stack *t, const struct store_oid *oid, const char *dir,
-                     const char *name, size_t name_len, int depth)
+                     const char *name, size_t name_len, int depth, bool tree)
 {
 	size_t dl = strlen(dir);
 	char *path;
@@ -143,7 +138,7 @@ static int tree_push(struct tree_stack *t, const struct store_oid *oid, const ch
 		dl += 1 + name_len;
 	}
 	path[dl] = '\0';
-	t->v[t->n++] = (struct tree_item){*oid, path, depth};
+	t->v[t->n++] = (struct tree_item){*oid, path, depth, tree};
 	return 0;
 }
 
@@ -159,7 +154,8 @@ static int tree_push_entries(struct tree_stack *t, const struct tree_item *it, c
 	store_tree_iter_init(&iter, data, len);
 	while ((r = store_tree_next(&iter, &e)) == 1)
 		if (e.mode != STORE_MODE_GITLINK &&
-		    (r = tree_push(t, &e.oid, it->path, e.name, e.name_len, it->depth + 1)))
+		    (r = tree_push(t, &e.oid, it->path, e.name, e.name_len, it->depth + 1,
+		                   e.mode == STORE_MODE_TREE)))
 			break;
 	for (size_t a = first, b = t->n; a + 1 < b; a++, b--) {
 		struct tree_item x = t->v[a];
@@ -238,21 +234,27 @@ static void devmap_put(struct devmap *m, uint64_t dev, uint64_t pack, int depth,
 
 /* ---- the packer ---- */
 
+/* One object of the pack, in the order it is written. 24 bytes. */
+struct item {
+	struct store_oid oid;
+	uint32_t path; /* the hash of a blob's path (deltas against its last version) */
+};
+
 struct store_packer {
 	struct store *st;
 	struct store_packw w;
-	struct store_oidset done; /* written, or reachable from a have */
-	struct store_oidset cut;  /* the shallow boundary: commits written without their parents */
+	struct store_oidset done; /* in the pack, or reachable from a have */
+	struct store_oidset cut;  /* the shallow boundary: commits sent without their parents */
 	struct pathmap paths;
 	struct devmap placed;
-	struct oid_stack k;  /* commits and tags still to visit */
-	struct tree_stack t; /* trees and blobs of the commit being written */
-	struct store_oid *tips;
-	size_t ntips, next_tip;
+	struct oid_stack k;  /* the plan's walk: commits and tags still to visit */
+	struct tree_stack t; /* and the trees and blobs of the commit being visited */
+	struct item *items;  /* the plan: every object, in order */
+	size_t nitems, items_cap, next;
 	struct store_membuf out; /* bytes made, not yet read */
 	size_t out_pos;
 	uint64_t raw_off, raw_left; /* bytes being copied from the device as they lie */
-	uint32_t count, deltas, reused;
+	uint32_t deltas, reused;
 	unsigned epoch; /* st->epoch when a raw copy started */
 	uint8_t checksum[20];
 	bool ended;
@@ -263,7 +265,8 @@ struct store_packer {
 /* One object as it lies in the store, and as it goes into the pack. */
 struct obj {
 	const struct store_oid *oid;
-	const char *path; /* a blob's path (deltas against its last version), else NULL */
+	bool has_path;
+	uint32_t path;
 	struct store_entry_where at;
 	uint8_t *data; /* its content, when read */
 	size_t len;
@@ -286,8 +289,8 @@ static int try_delta(struct store_packer *p, struct pent *pe, struct obj *o)
 	size_t blen, dlen, len = o->len;
 	int type, r;
 
-	if (!pe->path || store_oid_is_zero(&pe->oid) || pe->depth >= MAX_CHAIN || len < 64 ||
-	    len >= RAW_MIN || pe->size > 2 * len || len > 2 * pe->size)
+	if (store_oid_is_zero(&pe->oid) || pe->depth >= MAX_CHAIN || len < 64 || len >= RAW_MIN ||
+	    pe->size > 2 * len || len > 2 * pe->size)
 		return 0;
 	if (store_get(p->st, &pe->oid, &type, &base, &blen))
 		return 0;
@@ -340,10 +343,10 @@ static int reuse_delta(struct store_packer *p, struct obj *o, const struct dent 
 /* Write an object read whole: a delta of ours, its stored entry as it lies, or deflated. */
 static int write_read(struct store_packer *p, struct obj *o, int type)
 {
-	struct pent *pe = o->path && type == STORE_OBJ_BLOB ? path_slot(&p->paths, o->path) : NULL;
+	struct pent *pe = o->has_path && type == STORE_OBJ_BLOB ? path_slot(&p->paths, o->path) : NULL;
 	int r = 0;
 
-	if (o->path && type == STORE_OBJ_BLOB && !pe)
+	if (o->has_path && type == STORE_OBJ_BLOB && !pe)
 		return -ENOMEM;
 	if (pe && (r = try_delta(p, pe, o)) == 1) {
 		p->deltas++;
@@ -363,33 +366,26 @@ static int write_read(struct store_packer *p, struct obj *o, int type)
 /*
  * Write one object: a stored delta against a base already here is reused
  * unread; a large blob kept whole is copied unread; anything else is read
- * (o->data, for the caller: a tree's entries, a commit's parents).
+ * and written whole, as a delta of ours, or as it lies.
  */
-static int put_object(struct store_packer *p, struct obj *o, bool need_data)
+static int put_object(struct store_packer *p, struct obj *o)
 {
 	const struct dent *base = o->at.base_off
 	                              ? devmap_get(&p->placed, o->at.base_off, p->st->epoch)
 	                              : NULL;
 	int type, r;
 
-	if (base && base->depth >= MAX_CHAIN)
-		base = NULL;
-	if (base && !need_data) {
+	if (base && base->depth < MAX_CHAIN) {
 		r = reuse_delta(p, o, base);
-	} else if (!o->at.base_off && o->at.type == STORE_OBJ_BLOB && o->at.size >= RAW_MIN &&
-	           !need_data) {
+	} else if (!o->at.base_off && o->at.type == STORE_OBJ_BLOB && o->at.size >= RAW_MIN) {
 		uint64_t raw_len;
-		size_t hdr_len;
-		if (!(r = store_entry_raw_len(p->st, o->at.off, &raw_len, &hdr_len)) &&
+		if (!(r = store_entry_raw_len(p->st, o->at.off, &raw_len, NULL)) &&
 		    !(r = store_packw_raw_begin(&p->w, &o->off)))
 			copy_from(p, o->at.off, raw_len);
 		o->len = (size_t)o->at.size;
-		path_note(path_slot(&p->paths, o->path), o);
-	} else if ((r = store_get_raw(p->st, o->oid, &type, &o->data, &o->len, &o->raw_len))) {
-		return r;
-	} else if (base) {
-		r = reuse_delta(p, o, base);
-	} else {
+		if (o->has_path)
+			path_note(path_slot(&p->paths, o->path), o);
+	} else if (!(r = store_get_raw(p->st, o->oid, &type, &o->data, &o->len, &o->raw_len))) {
 		r = write_read(p, o, type);
 	}
 	if (!r)
@@ -415,28 +411,76 @@ static int copy_raw(struct store_packer *p)
 	return r;
 }
 
-/* One tree or blob of the commit being written (a tree pushes its entries). */
-static int step_tree(struct store_packer *p)
+/* The next object of the plan. */
+static int write_next(struct store_packer *p)
+{
+	const struct item *it = &p->items[p->next++];
+	struct obj o = {.oid = &it->oid, .has_path = it->path != 0, .path = it->path};
+	int r;
+
+	if (!(r = store_entry_where(p->st, &it->oid, &o.at)))
+		r = put_object(p, &o);
+	free(o.data);
+	return r;
+}
+
+/* Make the next bytes: a piece of a raw copy, an object, or the trailer. */
+static int step(struct store_packer *p)
+{
+	if (p->raw_left)
+		return copy_raw(p);
+	if (p->next < p->nitems)
+		return write_next(p);
+	p->ended = true;
+	return store_packw_end(&p->w, p->checksum);
+}
+
+/* ---- the plan: what goes into the pack, in the order it is written ---- */
+
+static int plan_add(struct store_packer *p, const struct store_oid *oid, uint32_t path,
+                    struct store_oidset *send)
+{
+	int r;
+
+	if (p->nitems == p->items_cap) {
+		size_t cap = p->items_cap ? p->items_cap * 2 : 256;
+		struct item *v = realloc(p->items, sizeof(*v) * cap);
+		if (!v)
+			return -ENOMEM;
+		p->items = v;
+		p->items_cap = cap;
+	}
+	p->items[p->nitems++] = (struct item){*oid, path};
+	return (r = store_oidset_add(send, oid)) < 0 ? r : 0;
+}
+
+/* One tree or blob of the commit being visited: a tree's entries are visited next. */
+static int plan_tree(struct store_packer *p, struct store_oidset *send)
 {
 	struct tree_item it = p->t.v[--p->t.n];
-	struct obj o = {.oid = &it.oid, .path = it.path};
-	int r;
+	uint8_t *data = NULL;
+	size_t len;
+	int type, r;
 
 	if ((r = store_oidset_add(&p->done, &it.oid)) <= 0)
 		goto out;
-	if ((r = store_entry_where(p->st, &it.oid, &o.at)))
+	if (!it.tree) {
+		/* A blob is only checked to be there: the writing reads it. Its path's hash, never 0. */
+		r = store_has(p->st, &it.oid) ? plan_add(p, &it.oid, path_hash(it.path) | 1, send)
+		                              : -ENOENT;
 		goto out;
-	r = put_object(p, &o, o.at.type == STORE_OBJ_TREE);
-	if (!r && o.at.type == STORE_OBJ_TREE)
-		r = tree_push_entries(&p->t, &it, o.data, o.len);
+	}
+	if (!(r = store_get(p->st, &it.oid, &type, &data, &len)) &&
+	    !(r = plan_add(p, &it.oid, 0, send)))
+		r = type == STORE_OBJ_TREE ? tree_push_entries(&p->t, &it, data, len) : -EINVAL;
 out:
-	free(o.data);
+	free(data);
 	free(it.path);
 	return r < 0 ? r : 0;
 }
 
-/* A commit: its root tree next, its parents after. */
-static int step_commit(struct store_packer *p, const struct store_oid *oid, const uint8_t *data,
+/* A commit's root tree is visited next, its parents after (none past the shallow boundary). */
+static int plan_commit(struct store_packer *p, const struct store_oid *oid, const uint8_t *data,
                        size_t len)
 {
 	struct store_commit *c = malloc(sizeof(*c));
@@ -445,53 +489,47 @@ static int step_commit(struct store_packer *p, const struct store_oid *oid, cons
 	if (!r && store_commit_parse(data, len, c))
 		r = -EINVAL;
 	if (!r)
-		r = tree_push(&p->t, &c->tree, "", "", 0, 0);
+		r = tree_push(&p->t, &c->tree, "", "", 0, 0, true);
 	for (unsigned i = c && !store_oidset_has(&p->cut, oid) ? c->nparents : 0; i-- > 0 && !r;)
 		r = oid_push(&p->k, &c->parent[i]);
 	free(c);
 	return r;
 }
 
-/* An annotated tag, peeled: its target (a commit, tree, blob or tag) follows. */
-static int step_tag(struct store_packer *p, const uint8_t *data, size_t len)
-{
-	struct store_tag t;
-
-	return store_tag_parse(data, len, &t) ? -EINVAL : oid_push(&p->k, &t.object);
-}
-
-static int step_history(struct store_packer *p)
+static int plan_history(struct store_packer *p, struct store_oidset *send)
 {
 	struct store_oid oid = p->k.v[--p->k.n];
-	struct obj o = {.oid = &oid};
-	int r;
+	struct store_tag t;
+	uint8_t *data;
+	size_t len;
+	int type, r;
 
 	if (store_oidset_has(&p->done, &oid))
 		return 0;
-	if ((r = store_entry_where(p->st, &oid, &o.at)))
+	if ((r = store_get(p->st, &oid, &type, &data, &len)))
 		return r;
-	if (o.at.type != STORE_OBJ_COMMIT && o.at.type != STORE_OBJ_TAG)
-		return tree_push(&p->t, &oid, "", "", 0, 0);
-	if ((r = store_oidset_add(&p->done, &oid)) >= 0 && !(r = put_object(p, &o, true)))
-		r = o.at.type == STORE_OBJ_COMMIT ? step_commit(p, &oid, o.data, o.len)
-		                                  : step_tag(p, o.data, o.len);
-	free(o.data);
+	if (type != STORE_OBJ_COMMIT && type != STORE_OBJ_TAG)
+		r = tree_push(&p->t, &oid, "", "", 0, 0, type == STORE_OBJ_TREE);
+	else if ((r = store_oidset_add(&p->done, &oid)) >= 0 && !(r = plan_add(p, &oid, 0, send)))
+		r = type == STORE_OBJ_COMMIT ? plan_commit(p, &oid, data, len)
+		    : store_tag_parse(data, len, &t) ? -EINVAL
+		                                       : oid_push(&p->k, &t.object);
+	free(data);
 	return r < 0 ? r : 0;
 }
 
-/* Make the next bytes: a piece of a raw copy, an object, or the trailer. */
-static int step(struct store_packer *p)
+/* Plan the objects `tips` reach that are not done yet; `send` gets them too. */
+static int plan(struct store_packer *p, const struct store_oid *tips, size_t n,
+                struct store_oidset *send)
 {
-	if (p->raw_left)
-		return copy_raw(p);
-	if (p->t.n)
-		return step_tree(p);
-	if (p->k.n)
-		return step_history(p);
-	if (p->next_tip < p->ntips)
-		return oid_push(&p->k, &p->tips[p->next_tip++]);
-	p->ended = true;
-	return store_packw_end(&p->w, p->checksum);
+	int r = 0;
+
+	for (size_t i = 0; i < n && !r; i++) {
+		r = oid_push(&p->k, &tips[i]);
+		while (!r && (p->t.n || p->k.n))
+			r = p->t.n ? plan_tree(p, send) : plan_history(p, send);
+	}
+	return r;
 }
 
 /* A set of the given ids. */
@@ -546,8 +584,7 @@ static int add_tags(struct store_packer *p, const struct store_pack_req *req, st
 		free(data);
 		if (!r)
 			continue;
-		p->tips[p->ntips++] = req->tags[i];
-		if ((r = store_walk_cut(p->st, &req->tags[i], 1, &p->done, &p->cut, send)))
+		if ((r = plan(p, &req->tags[i], 1, send)))
 			return r;
 	}
 	return 0;
@@ -563,21 +600,21 @@ int store_packer_start(struct store *st, const struct store_pack_req *req,
 	for (size_t i = 0; i < req->nwants && !r; i++)
 		if (!store_has(st, &req->wants[i]))
 			r = -ENOENT;
-	if (!r && !(p->tips = malloc(sizeof(*p->tips) * (req->nwants + req->ntags + 1))))
-		r = -ENOMEM;
 	if (r)
 		goto fail;
 	p->st = st;
-	memcpy(p->tips, req->wants, sizeof(*req->wants) * req->nwants);
-	p->ntips = req->nwants;
-	/* The pack's header needs the count: the walk that the writing then repeats. */
+	/* One walk plans it all: the count for the pack's header, and the order of writing. */
 	if ((r = oidset_of(&p->cut, req->shallow, req->nshallow)) || (r = mark_haves(p, req)) ||
-	    (r = store_walk_cut(st, req->wants, req->nwants, &p->done, &p->cut, &send)) ||
+	    (r = plan(p, req->wants, req->nwants, &send)) ||
 	    (r = add_tags(p, req, &send)))
 		goto fail;
-	p->count = (uint32_t)send.n;
 	store_oidset_free(&send);
-	if ((r = store_packw_begin(&p->w, store_membuf_sink, &p->out, p->count)))
+	/* The walk's stacks are done with: the writing follows the plan. */
+	free(p->k.v);
+	tree_stack_free(&p->t);
+	memset(&p->k, 0, sizeof(p->k));
+	memset(&p->t, 0, sizeof(p->t));
+	if ((r = store_packw_begin(&p->w, store_membuf_sink, &p->out, (uint32_t)p->nitems)))
 		goto fail;
 	*out = p;
 	return 0;
@@ -598,7 +635,7 @@ int store_packer_open(struct store *st, const struct store_oid *wants, size_t nw
 
 uint32_t store_packer_count(const struct store_packer *p)
 {
-	return p->count;
+	return (uint32_t)p->nitems;
 }
 
 int store_packer_read(struct store_packer *p, void *buf, size_t len, size_t *got)
@@ -624,10 +661,10 @@ void store_packer_close(struct store_packer *p)
 	store_oidset_free(&p->done);
 	store_oidset_free(&p->cut);
 	free(p->placed.v);
-	pathmap_free(&p->paths);
+	free(p->paths.v);
 	free(p->k.v);
 	tree_stack_free(&p->t);
-	free(p->tips);
+	free(p->items);
 	free(p->out.p);
 	free(p);
 }

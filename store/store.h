@@ -227,14 +227,18 @@ void store_stats(struct store *st, struct store_stats *s);
  * A pack of what `wants` reach and `haves` do not (haves the store does not
  * know are ignored; every want must exist, else -ENOENT), made as it is
  * read: store_packer_read gives up to `len` bytes, *got = 0 after the
- * trailer. Newest commits first, then their new trees and blobs; blobs are
- * deltified (ofs-delta) against the previous version of their path. Large
- * blobs kept whole are copied from the device in pieces. Memory: the set
- * of objects the haves reach and of those written (about 50 bytes each),
- * one path entry per blob path (~90 bytes), and one object at a time,
- * whole (blobs from 64 KiB: 16 KiB at a time). The store may take writes
- * meanwhile (the pack is what was reachable at open); a read is -ESTALE if
- * two compactions pass during the copy of one large blob.
+ * trailer. Open walks once and plans the pack (its count, its order):
+ * newest commits first, then their new trees and blobs. Writing reuses
+ * what the store holds as it lies: a stored delta whose base is already
+ * in the pack is copied as an ofs-delta, an object kept whole is copied
+ * with its zlib stream; other blobs are deltified against the previous
+ * version of their path, the rest deflated. Memory: the set of objects
+ * the haves reach and of those in the pack (about 50 bytes each), the
+ * plan (24 bytes an object), where each went (24 bytes), one path entry
+ * per blob path (48 bytes), and one object at a time, whole (copies: 16
+ * KiB at a time). The store may take writes meanwhile (the pack is what
+ * was reachable at open); a read is -ESTALE if two compactions pass
+ * during the copy of one large blob.
  */
 struct store_packer;
 int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,

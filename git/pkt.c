@@ -57,7 +57,8 @@ int git_pkt_read(struct git_pkt_reader *r, const uint8_t **data, size_t *len, st
 		*data += n;
 		*len -= n;
 		if (r->len == 4 && !r->need) {
-			if ((declared = pkt_len(r->buf)) < 0 || declared == 3 || declared > GIT_PKT_MAX)
+			if ((declared = pkt_len(r->buf)) < 0 || declared == 3 ||
+			    declared > GIT_PKT_MAX)
 				return -EBADMSG;
 			if ((size_t)declared > sizeof(r->buf))
 				return -EMSGSIZE;

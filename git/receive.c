@@ -186,7 +186,8 @@ int git_receive_feed(struct git_receive *r, const uint8_t *data, size_t len)
 		if ((e = git_pkt_read(&r->rd, &data, &len, &pkt)) == 0)
 			return 0;
 		if (e < 0)
-			return refuse(r, e, e == -EMSGSIZE ? "a pkt-line too long" : "a malformed pkt-line");
+			return refuse(
+			    r, e, e == -EMSGSIZE ? "a pkt-line too long" : "a malformed pkt-line");
 		if ((e = command_pkt(r, &pkt)) < 0)
 			return e;
 	}
@@ -305,7 +306,8 @@ static void apply(struct git_receive *r)
 	for (size_t i = 0; i < r->n; i++) {
 		failed |= r->cmd[i].why[0] != '\0';
 		if (!r->cmd[i].why[0])
-			u[k++] = (struct store_ref_update){r->cmd[i].name, r->cmd[i].old, r->cmd[i].new};
+			u[k++] =
+			    (struct store_ref_update){r->cmd[i].name, r->cmd[i].old, r->cmd[i].new};
 	}
 	if (r->atomic && failed)
 		for (size_t i = 0; i < r->n; i++)
@@ -375,7 +377,8 @@ static void report(struct git_receive *r)
 		report_line(r, "ng %s %s\n", c->name, c->why);
 	}
 	if (r->side_band)
-		git_pkt_buf_band_text(&r->out, 1, "0000"); /* the report's own flush, inside band 1 */
+		git_pkt_buf_band_text(&r->out, 1,
+		                      "0000"); /* the report's own flush, inside band 1 */
 	git_pkt_buf_special(&r->out, GIT_PKT_FLUSH);
 }
 

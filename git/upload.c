@@ -46,7 +46,7 @@ struct git_upload {
 	bool no_progress, any_have;
 	/* Negotiation (v0, as git's upload-pack answers it). */
 	bool got_common, got_other, sent_ready, ready_known, ready;
-	size_t ready_for; /* common.n when `ready` was worked out */
+	size_t ready_for;   /* common.n when `ready` was worked out */
 	unsigned satisfied; /* wants known to reach a common commit */
 	struct store_oid last;
 	/* ls-refs */
@@ -182,7 +182,8 @@ static int want_line(struct git_upload *u, const char *line, size_t len)
 	if (len > 7 && !memcmp(line, "deepen ", 7))
 		return parse_depth(u, line + 7, len - 7);
 	if (len >= 12 && (!memcmp(line, "deepen-since", 12) || !memcmp(line, "deepen-not", 10)))
-		return refuse(u, -ENOTSUP, "%s is not supported: use --depth or --deepen", "deepen-since/-not");
+		return refuse(u, -ENOTSUP, "%s is not supported: use --depth or --deepen",
+		              "deepen-since/-not");
 	if (len >= 6 && !memcmp(line, "filter", 6))
 		return refuse(u, -ENOTSUP, "partial clone (%s) is not supported", "filter");
 	return 1; /* not one of these */
@@ -211,7 +212,8 @@ static bool ok_to_give_up(struct git_upload *u)
 	u->ready_known = true;
 	u->ready_for = u->common.n;
 	while (u->satisfied < u->wants.n) {
-		int r = git_walk(u->st, &u->wants.v[u->satisfied], 1, find_common_fn, &u->common_set);
+		int r =
+		    git_walk(u->st, &u->wants.v[u->satisfied], 1, find_common_fn, &u->common_set);
 		if (r != -EEXIST)
 			return u->ready = false;
 		u->satisfied++;
@@ -314,7 +316,8 @@ static int tip_fn(void *ctx, const char *name, const struct store_oid *oid)
 	if (!strncmp(name, "refs/tags/", 10) && t->u->include_tag &&
 	    (r = oids_add(&t->u->tags, oid)))
 		return r;
-	if (git_ref_peel(t->u->st, oid, &peeled) == 0 && (r = store_oidset_add(&t->set, &peeled)) < 0)
+	if (git_ref_peel(t->u->st, oid, &peeled) == 0 &&
+	    (r = store_oidset_add(&t->set, &peeled)) < 0)
 		return r;
 	return 0;
 }
@@ -361,7 +364,8 @@ static int check_wants(struct git_upload *u)
 		if (r == -EEXIST)
 			r = 0;
 		else if (r >= 0 || r == -E2BIG)
-			r = refuse(u, -EPERM, "not our ref: a want is not reachable from %s", "any branch or tag");
+			r = refuse(u, -EPERM, "not our ref: a want is not reachable from %s",
+			           "any branch or tag");
 	}
 	store_oidset_free(&wanted);
 	store_oidset_free(&t.set);
@@ -427,7 +431,8 @@ static int shallow_info(struct git_upload *u)
 		r = git_walk(u->st, u->wants.v, u->wants.n, deepen_fn, &d);
 	}
 	if (r == -E2BIG)
-		return refuse(u, r, "the history is too long to deepen (%s commits at most)", "50000");
+		return refuse(u, r, "the history is too long to deepen (%s commits at most)",
+		              "50000");
 	if (r < 0 || (r = unshallow_parents(u)))
 		return r;
 	for (size_t i = 0; i < u->shallow.n; i++)
@@ -513,7 +518,8 @@ static int v2_arg_ls_refs(struct git_upload *u, const char *line, size_t len)
 	else if (len > 11 && !memcmp(line, "ref-prefix ", 11)) {
 		if (len - 11 >= STORE_REF_MAX)
 			return 0; /* no ref is that long: it matches none */
-		/* Past the limit, prefixes are dropped: more refs are listed, as gitprotocol-v2 allows. */
+		/* Past the limit, prefixes are dropped: more refs are listed, as gitprotocol-v2
+		 * allows. */
 		if (u->nprefix < MAX_PREFIXES) {
 			memcpy(u->prefix[u->nprefix], line + 11, len - 11);
 			u->prefix[u->nprefix++][len - 11] = '\0';
@@ -568,7 +574,8 @@ static int v2_line(struct git_upload *u, const struct git_pkt *pkt)
 		}
 		if (pkt->kind == GIT_PKT_DATA && len == 15 && !memcmp(line, "command=ls-refs", 15))
 			u->cmd = CMD_LS_REFS;
-		else if (pkt->kind == GIT_PKT_DATA && len == 13 && !memcmp(line, "command=fetch", 13))
+		else if (pkt->kind == GIT_PKT_DATA && len == 13 &&
+		         !memcmp(line, "command=fetch", 13))
 			u->cmd = CMD_FETCH;
 		else
 			return unknown(u, "unknown command", line, len);
@@ -588,7 +595,8 @@ static int v2_line(struct git_upload *u, const struct git_pkt *pkt)
 			u->phase = PH_END;
 			return 0;
 		}
-		return u->cmd == CMD_LS_REFS ? v2_arg_ls_refs(u, line, len) : v2_arg_fetch(u, line, len);
+		return u->cmd == CMD_LS_REFS ? v2_arg_ls_refs(u, line, len)
+		                             : v2_arg_fetch(u, line, len);
 	default:
 		return refuse(u, -EBADMSG, "lines after the end of the request%s", "");
 	}
@@ -705,7 +713,9 @@ int git_upload_feed(struct git_upload *u, const uint8_t *data, size_t len)
 		if ((r = git_pkt_read(&u->rd, &data, &len, &pkt)) == 0)
 			break;
 		if (r < 0)
-			return refuse(u, r, "%s", r == -EMSGSIZE ? "a pkt-line too long" : "a malformed pkt-line");
+			return refuse(u, r, "%s",
+			              r == -EMSGSIZE ? "a pkt-line too long"
+			                             : "a malformed pkt-line");
 		r = u->version == 2 ? v2_line(u, &pkt) : v0_line(u, &pkt);
 		if (r < 0)
 			return u->phase == PH_FAILED ? r : refuse(u, r, "%s", "out of memory");
@@ -765,8 +775,9 @@ void git_upload_finish(struct git_upload *u)
 	 * shallow list only, and negotiation comes in the next request.
 	 */
 	if (!r && u->send_pack && (r = start_pack(u)))
-		refuse(u, r, "%s", r == -ENOENT ? "an object is missing from the store"
-		                                 : "the store could not make the pack");
+		refuse(u, r, "%s",
+		       r == -ENOENT ? "an object is missing from the store"
+		                    : "the store could not make the pack");
 	if (u->out.err)
 		refuse(u, u->out.err, "%s", "out of memory");
 }

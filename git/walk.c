@@ -68,7 +68,9 @@ static int visit(struct store *st, struct queue *q, struct store_oidset *seen,
 	else if (!r && (r = fn(ctx, &at.oid, c, at.depth)) == GIT_WALK_ON)
 		for (unsigned i = 0; i < c->nparents && r >= 0; i++)
 			if ((r = store_oidset_add(seen, &c->parent[i])) == 1)
-				r = seen->n > GIT_WALK_LIMIT ? -E2BIG : enqueue(q, &c->parent[i], at.depth + 1);
+				r = seen->n > GIT_WALK_LIMIT
+				        ? -E2BIG
+				        : enqueue(q, &c->parent[i], at.depth + 1);
 	free(data);
 	free(c);
 	return r < 0 ? r : 0;
@@ -88,7 +90,8 @@ int git_walk(struct store *st, const struct store_oid *from, size_t n,
 			r = enqueue(&q, &from[i], 1);
 	while (r >= 0 && q.head < q.n) {
 		r = visit(st, &q, &seen, fn, ctx);
-		/* The visited part of the queue is dropped now and then: it holds the frontier only. */
+		/* The visited part of the queue is dropped now and then: it holds the frontier
+		 * only. */
 		if (q.head > 1024 && q.head * 2 > q.n) {
 			for (size_t i = q.head; i < q.n; i++)
 				q.v[i - q.head] = q.v[i];

@@ -380,8 +380,8 @@ static int conn_body(struct http_conn *c)
 
 		conn_take(c);
 		if (c->in_len)
-			n = http_body_decode(&c->body, (uint8_t *)c->in, c->in_len, (uint8_t *)c->in,
-			                     &used);
+			n = http_body_decode(&c->body, (uint8_t *)c->in, c->in_len,
+			                     (uint8_t *)c->in, &used);
 		if (n < 0) {
 			body_refuse(c, 400, "the request body's framing is malformed\n");
 			return 1;
@@ -426,7 +426,8 @@ static void body_start(struct http_conn *c, const struct http_request *req)
 	http_body_init(&c->body, req);
 	c->state = CONN_RECV;
 	c->gzip_end = false;
-	if (field_is(req, "content-encoding", "gzip") || field_is(req, "content-encoding", "x-gzip")) {
+	if (field_is(req, "content-encoding", "gzip") ||
+	    field_is(req, "content-encoding", "x-gzip")) {
 		if (!(c->gzip = calloc(1, sizeof(*c->gzip))) ||
 		    inflateInit2(c->gzip, 16 + MAX_WBITS) != Z_OK) {
 			free(c->gzip);

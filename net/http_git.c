@@ -105,9 +105,10 @@ static int authorized(struct http_resp *r, struct store *st, const struct http_r
 	size_t used = strlen(r->fields);
 
 	if (!peer->tls) {
-		http_site_error(r, 403,
-		                write ? "pushing needs HTTPS: use the https:// address of this board\n"
-		                      : "this repository is private: use its https:// address\n");
+		http_site_error(
+		    r, 403,
+		    write ? "pushing needs HTTPS: use the https:// address of this board\n"
+		          : "this repository is private: use its https:// address\n");
 		return 0;
 	}
 	switch (git_auth_check(st, authz, authz ? len : 0, peer->addr, &retry)) {
@@ -145,7 +146,8 @@ static void info_refs(struct http_resp *r, struct store *st, const char *service
 	int rc;
 
 	if (!strcmp(service, "git-receive-pack"))
-		snprintf(caps, sizeof(caps), "%s agent=appliance/%s", GIT_RECEIVE_CAPS, APP_VERSION);
+		snprintf(caps, sizeof(caps), "%s agent=appliance/%s", GIT_RECEIVE_CAPS,
+		         APP_VERSION);
 	else
 		upload_caps(st, caps, sizeof(caps));
 	rc = version == 2 && strcmp(service, "git-receive-pack")
@@ -267,7 +269,8 @@ static void route(struct http_resp *r, struct store *st, const struct http_reque
 		return;
 	}
 	if (get != (bool)refs || (!get && !method_is(req, "POST"))) {
-		http_site_error(r, 405, refs ? "info/refs takes GET\n" : "the service takes POST\n");
+		http_site_error(r, 405,
+		                refs ? "info/refs takes GET\n" : "the service takes POST\n");
 		return;
 	}
 	if ((receive || reads_private()) && !authorized(r, st, req, peer, receive))

@@ -453,7 +453,8 @@ static int check_veto(struct store *st, const struct store_ref_update *u, size_t
 	for (size_t i = 0; i < n && st->veto; i++)
 		if (st->veto(st->veto_ctx, st, &u[i], st->veto_why, sizeof(st->veto_why))) {
 			if (!st->veto_why[0])
-				snprintf(st->veto_why, sizeof(st->veto_why), "%s: refused", u[i].name);
+				snprintf(st->veto_why, sizeof(st->veto_why), "%s: refused",
+				         u[i].name);
 			return -EPERM;
 		}
 	return 0;
@@ -512,8 +513,8 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 	for (size_t i = 0; i < n && !r; i++)
 		r = check_update(st, &u[i]);
 	if (r || (r = check_unique(u, n)) || (r = check_veto(st, u, n)) ||
-	    (r = check_room(st, u, n, &creates)) ||
-	    (r = check_connected(st, u, n)) || (r = prepare_names(st, u, n, creates, &names)))
+	    (r = check_room(st, u, n, &creates)) || (r = check_connected(st, u, n)) ||
+	    (r = prepare_names(st, u, n, creates, &names)))
 		return r;
 	recs = calloc(n, sizeof(*recs));
 	r = recs ? 0 : -ENOMEM;

@@ -332,7 +332,8 @@ static int reuse_delta(struct store_packer *p, struct obj *o, const struct dent 
 
 	/* Its zlib stream's length: the header's, then the stream inflated to its end. */
 	if ((r = store_entry_raw_len(p->st, o->at.off, &raw_len, &hdr_len)) ||
-	    (r = store_packw_raw_header(&p->w, STORE_OBJ_OFS_DELTA, o->at.size, base->pack, &o->off)))
+	    (r = store_packw_raw_header(&p->w, STORE_OBJ_OFS_DELTA, o->at.size, base->pack,
+	                                &o->off)))
 		return r;
 	o->depth = base->depth + 1;
 	copy_from(p, o->at.off + hdr_len, raw_len - hdr_len);
@@ -343,7 +344,8 @@ static int reuse_delta(struct store_packer *p, struct obj *o, const struct dent 
 /* Write an object read whole: a delta of ours, its stored entry as it lies, or deflated. */
 static int write_read(struct store_packer *p, struct obj *o, int type)
 {
-	struct pent *pe = o->has_path && type == STORE_OBJ_BLOB ? path_slot(&p->paths, o->path) : NULL;
+	struct pent *pe =
+	    o->has_path && type == STORE_OBJ_BLOB ? path_slot(&p->paths, o->path) : NULL;
 	int r = 0;
 
 	if (o->has_path && type == STORE_OBJ_BLOB && !pe)
@@ -370,9 +372,8 @@ static int write_read(struct store_packer *p, struct obj *o, int type)
  */
 static int put_object(struct store_packer *p, struct obj *o)
 {
-	const struct dent *base = o->at.base_off
-	                              ? devmap_get(&p->placed, o->at.base_off, p->st->epoch)
-	                              : NULL;
+	const struct dent *base =
+	    o->at.base_off ? devmap_get(&p->placed, o->at.base_off, p->st->epoch) : NULL;
 	int type, r;
 
 	if (base && base->depth < MAX_CHAIN) {
@@ -465,7 +466,8 @@ static int plan_tree(struct store_packer *p, struct store_oidset *send)
 	if ((r = store_oidset_add(&p->done, &it.oid)) <= 0)
 		goto out;
 	if (!it.tree) {
-		/* A blob is only checked to be there: the writing reads it. Its path's hash, never 0. */
+		/* A blob is only checked to be there: the writing reads it. Its path's hash, never
+		 * 0. */
 		r = store_has(p->st, &it.oid) ? plan_add(p, &it.oid, path_hash(it.path) | 1, send)
 		                              : -ENOENT;
 		goto out;
@@ -511,9 +513,9 @@ static int plan_history(struct store_packer *p, struct store_oidset *send)
 	if (type != STORE_OBJ_COMMIT && type != STORE_OBJ_TAG)
 		r = tree_push(&p->t, &oid, "", "", 0, 0, type == STORE_OBJ_TREE);
 	else if ((r = store_oidset_add(&p->done, &oid)) >= 0 && !(r = plan_add(p, &oid, 0, send)))
-		r = type == STORE_OBJ_COMMIT ? plan_commit(p, &oid, data, len)
+		r = type == STORE_OBJ_COMMIT         ? plan_commit(p, &oid, data, len)
 		    : store_tag_parse(data, len, &t) ? -EINVAL
-		                                       : oid_push(&p->k, &t.object);
+		                                     : oid_push(&p->k, &t.object);
 	free(data);
 	return r < 0 ? r : 0;
 }
@@ -567,7 +569,8 @@ static int mark_haves(struct store_packer *p, const struct store_pack_req *req)
 }
 
 /* The tags to add (include-tag): those naming an object the pack holds, as more tips. */
-static int add_tags(struct store_packer *p, const struct store_pack_req *req, struct store_oidset *send)
+static int add_tags(struct store_packer *p, const struct store_pack_req *req,
+                    struct store_oidset *send)
 {
 	for (size_t i = 0; i < req->ntags; i++) {
 		struct store_tag t;
@@ -575,7 +578,8 @@ static int add_tags(struct store_packer *p, const struct store_pack_req *req, st
 		size_t len;
 		int type, r;
 
-		if (store_oidset_has(send, &req->tags[i]) || store_oidset_has(&p->done, &req->tags[i]))
+		if (store_oidset_has(send, &req->tags[i]) ||
+		    store_oidset_has(&p->done, &req->tags[i]))
 			continue;
 		if ((r = store_get(p->st, &req->tags[i], &type, &data, &len)))
 			return r;
@@ -605,8 +609,7 @@ int store_packer_start(struct store *st, const struct store_pack_req *req,
 	p->st = st;
 	/* One walk plans it all: the count for the pack's header, and the order of writing. */
 	if ((r = oidset_of(&p->cut, req->shallow, req->nshallow)) || (r = mark_haves(p, req)) ||
-	    (r = plan(p, req->wants, req->nwants, &send)) ||
-	    (r = add_tags(p, req, &send)))
+	    (r = plan(p, req->wants, req->nwants, &send)) || (r = add_tags(p, req, &send)))
 		goto fail;
 	store_oidset_free(&send);
 	/* The walk's stacks are done with: the writing follows the plan. */

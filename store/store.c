@@ -601,7 +601,8 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	uint32_t before = st->n;
 	int r;
 
-	/* A pack cut short or with bytes past its objects is malformed before its trailer is wrong. */
+	/* A pack cut short or with bytes past its objects is malformed before its trailer is wrong.
+	 */
 	if (imp->len < STORE_PACK_HDR + 20)
 		return -EINVAL;
 	if ((r = store_pack_scan_done(imp->scan, 20)))

@@ -114,8 +114,10 @@ struct store_oidset {
 	size_t cap;
 	size_t n;
 };
-int store_oidset_add(struct store_oidset *s, const struct store_oid *oid); /* 1 if new, or -ENOMEM */
-bool store_oidset_has(const struct store_oidset *s, const struct store_oid *oid); /* s may be NULL */
+int store_oidset_add(struct store_oidset *s,
+                     const struct store_oid *oid); /* 1 if new, or -ENOMEM */
+bool store_oidset_has(const struct store_oidset *s,
+                      const struct store_oid *oid); /* s may be NULL */
 void store_oidset_free(struct store_oidset *s);
 
 /* ---- refs ---- */
@@ -258,8 +260,7 @@ struct store_pack_req {
 	const struct store_oid *tags;
 	size_t ntags;
 };
-int store_packer_start(struct store *st, const struct store_pack_req *req,
-                       struct store_packer **p);
+int store_packer_start(struct store *st, const struct store_pack_req *req, struct store_packer **p);
 /* Objects in the pack (its header's count). */
 uint32_t store_packer_count(const struct store_packer *p);
 int store_packer_read(struct store_packer *p, void *buf, size_t len, size_t *got);

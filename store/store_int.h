@@ -64,7 +64,7 @@ struct store {
 	size_t max_obj;
 	struct store_link *chain; /* store.c: the delta chain of the object being read */
 	struct store_base_cache bases;
-	unsigned epoch;           /* compactions so far (blob readers check it) */
+	unsigned epoch; /* compactions so far (blob readers check it) */
 	unsigned chain_cap;
 	int (*veto)(void *ctx, struct store *st, const struct store_ref_update *u, char *why,
 	            size_t size);
@@ -74,18 +74,18 @@ struct store {
 	void *on_change_ctx;
 };
 
-
 /*
  * Mark in `seen` every object reachable from `roots` (commits, tags,
  * trees, blobs), skipping those in `stop` (may be NULL). Blobs a tree
  * names are only checked to be there, never inflated. -ENOENT if one is
  * missing.
  */
-int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct store_oidset *stop,
-               struct store_oidset *seen);
+int store_walk(struct store *st, const struct store_oid *roots, size_t n,
+               const struct store_oidset *stop, struct store_oidset *seen);
 /* The same, but a commit in `cut` (may be NULL) is taken without its parents (shallow). */
 int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
-                   const struct store_oidset *stop, const struct store_oidset *cut, struct store_oidset *seen);
+                   const struct store_oidset *stop, const struct store_oidset *cut,
+                   struct store_oidset *seen);
 
 const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid);
 int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);

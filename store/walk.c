@@ -137,7 +137,8 @@ static int push_children(struct stack *s, int type, const uint8_t *data, size_t 
 }
 
 int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
-                   const struct store_oidset *stop, const struct store_oidset *cut, struct store_oidset *seen)
+                   const struct store_oidset *stop, const struct store_oidset *cut,
+                   struct store_oidset *seen)
 {
 	struct stack s = {0};
 	int r = 0;
@@ -173,8 +174,8 @@ int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
 	return r < 0 ? r : 0;
 }
 
-int store_walk(struct store *st, const struct store_oid *roots, size_t n, const struct store_oidset *stop,
-               struct store_oidset *seen)
+int store_walk(struct store *st, const struct store_oid *roots, size_t n,
+               const struct store_oidset *stop, struct store_oidset *seen)
 {
 	return store_walk_cut(st, roots, n, stop, NULL, seen);
 }

@@ -235,8 +235,8 @@ int store_zip_deflate(const void *data, size_t len, uint8_t **out, size_t *out_l
 	if (!deflater) {
 		if (!(deflater = calloc(1, sizeof(*deflater))))
 			return -ENOMEM;
-		if (deflateInit2(deflater, Z_BEST_SPEED, Z_DEFLATED, MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
-		    Z_OK) {
+		if (deflateInit2(deflater, Z_BEST_SPEED, Z_DEFLATED, MAX_WBITS, 8,
+		                 Z_DEFAULT_STRATEGY) != Z_OK) {
 			free(deflater);
 			deflater = NULL;
 			return -ENOMEM;

@@ -252,11 +252,13 @@ static void test_reuse_and_cache_across_compactions(void **state)
 		assert_int_equal(pack_all(st, &ix), 0);
 		all_read_true(st, &ix);
 		all_read_true(st, &ix); /* again, now from the cache */
-		/* The chain as imported is read through the cache (compaction keeps only its tip). */
+		/* The chain as imported is read through the cache (compaction keeps only its tip).
+		 */
 		assert_true(round > 0 || st->bases.bytes > 0);
 		store_pack_index_free(&ix);
 		/* A file of another size each round: every chain object moves. */
-		static const char *const more[] = {"a", "a longer text", "a text longer again, and more"};
+		static const char *const more[] = {"a", "a longer text",
+		                                   "a text longer again, and more"};
 		assert_int_equal(fixture_commit(st, "refs/heads/main", "f", more[round], NULL), 0);
 		assert_int_equal(store_compact(st), 0);
 		/* Keyed by places on the device, which the compaction changed: emptied. */

@@ -73,6 +73,17 @@ int git_pkt_read(struct git_pkt_reader *r, const uint8_t **data, size_t *len, st
 	return 0;
 }
 
+bool git_caps_has(const char *list, size_t len, const char *word)
+{
+	size_t w = strlen(word);
+
+	for (size_t i = 0; i + w <= len; i++)
+		if ((i == 0 || list[i - 1] == ' ') && !memcmp(list + i, word, w) &&
+		    (i + w == len || list[i + w] == ' ' || list[i + w] == '='))
+			return true;
+	return false;
+}
+
 size_t git_pkt_chomp(const struct git_pkt *pkt)
 {
 	return pkt->len && pkt->data[pkt->len - 1] == '\n' ? pkt->len - 1 : pkt->len;
@@ -174,34 +185,34 @@ static void buf_line(struct git_pkt_buf *b, uint8_t band, const char *data, size
 		b->len += (size_t)n;
 }
 
-void git_pkt_buf_text(struct git_pkt_buf *b, const char *fmt, ...)
+/* Append a formatted line, on `band` if not 0. */
+static void buf_vtext(struct git_pkt_buf *b, uint8_t band, const char *fmt, va_list ap)
 {
 	char line[GIT_PKT_LINE_MAX];
-	va_list ap;
-	int n;
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		b->err = b->err ? b->err : -EMSGSIZE;
-	else
-		buf_line(b, 0, line, (size_t)n);
-}
-
-void git_pkt_buf_band_text(struct git_pkt_buf *b, uint8_t band, const char *fmt, ...)
-{
-	char line[GIT_PKT_LINE_MAX];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		b->err = b->err ? b->err : -EMSGSIZE;
 	else
 		buf_line(b, band, line, (size_t)n);
+}
+
+void git_pkt_buf_text(struct git_pkt_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vtext(b, 0, fmt, ap);
+	va_end(ap);
+}
+
+void git_pkt_buf_band_text(struct git_pkt_buf *b, uint8_t band, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vtext(b, band, fmt, ap);
+	va_end(ap);
 }
 
 void git_pkt_buf_special(struct git_pkt_buf *b, enum git_pkt_kind kind)

@@ -12,6 +12,7 @@
 #ifndef GIT_PKT_H
 #define GIT_PKT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,9 @@ struct git_pkt {
  * line is not all there yet, or -EBADMSG for a malformed length.
  */
 int git_pkt_parse(const uint8_t *buf, size_t len, struct git_pkt *pkt);
+
+/* Whether a space-separated capability list holds `word` (alone, or as "word=value"). */
+bool git_caps_has(const char *list, size_t len, const char *word);
 
 /* A data line's length without its one trailing LF, if it has one. */
 size_t git_pkt_chomp(const struct git_pkt *pkt);

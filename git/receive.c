@@ -69,17 +69,6 @@ static int refuse(struct git_receive *r, int err, const char *msg)
 	return err;
 }
 
-static bool has_word(const char *list, size_t len, const char *word)
-{
-	size_t w = strlen(word);
-
-	for (size_t i = 0; i + w <= len; i++)
-		if ((i == 0 || list[i - 1] == ' ') && !memcmp(list + i, word, w) &&
-		    (i + w == len || list[i + w] == ' ' || list[i + w] == '='))
-			return true;
-	return false;
-}
-
 static int hex_oid(const char *p, struct store_oid *oid)
 {
 	char hex[STORE_OID_HEX];
@@ -98,10 +87,10 @@ static int command_line(struct git_receive *r, const char *line, size_t len)
 
 	if (nul && r->n == 0) {
 		size_t caps = len - (size_t)(nul + 1 - line);
-		r->report = has_word(nul + 1, caps, "report-status");
-		r->side_band = has_word(nul + 1, caps, "side-band-64k");
-		r->atomic = has_word(nul + 1, caps, "atomic");
-		r->quiet = has_word(nul + 1, caps, "quiet");
+		r->report = git_caps_has(nul + 1, caps, "report-status");
+		r->side_band = git_caps_has(nul + 1, caps, "side-band-64k");
+		r->atomic = git_caps_has(nul + 1, caps, "atomic");
+		r->quiet = git_caps_has(nul + 1, caps, "quiet");
 	}
 	if ((nul ? (size_t)(nul - line) : len) < 83 || line[40] != ' ' || line[81] != ' ')
 		return refuse(r, -EBADMSG, "expected '<old> <new> <ref>'");

@@ -123,26 +123,16 @@ static int line_oid(const char *line, size_t len, const char *keyword, struct st
 	return store_oid_from_hex(hex, oid) ? -1 : 0;
 }
 
-static bool has_word(const char *list, size_t len, const char *word)
-{
-	size_t w = strlen(word);
-
-	for (size_t i = 0; i + w <= len; i++)
-		if ((i == 0 || list[i - 1] == ' ') && !memcmp(list + i, word, w) &&
-		    (i + w == len || list[i + w] == ' ' || list[i + w] == '='))
-			return true;
-	return false;
-}
-
 /* The capabilities after the first want's id (v0). */
 static void want_caps(struct git_upload *u, const char *caps, size_t len)
 {
-	u->multi_ack_detailed = has_word(caps, len, "multi_ack_detailed");
-	u->no_done = has_word(caps, len, "no-done");
-	u->side_band = has_word(caps, len, "side-band-64k") || has_word(caps, len, "side-band");
-	u->include_tag = has_word(caps, len, "include-tag");
-	u->no_progress = has_word(caps, len, "no-progress");
-	u->deepen_relative = has_word(caps, len, "deepen-relative");
+	u->multi_ack_detailed = git_caps_has(caps, len, "multi_ack_detailed");
+	u->no_done = git_caps_has(caps, len, "no-done");
+	u->side_band =
+	    git_caps_has(caps, len, "side-band-64k") || git_caps_has(caps, len, "side-band");
+	u->include_tag = git_caps_has(caps, len, "include-tag");
+	u->no_progress = git_caps_has(caps, len, "no-progress");
+	u->deepen_relative = git_caps_has(caps, len, "deepen-relative");
 }
 
 static int parse_depth(struct git_upload *u, const char *arg, size_t len)

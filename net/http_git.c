@@ -163,51 +163,69 @@ static void info_refs(struct http_resp *r, struct store *st, const char *service
 
 /* ---- the POSTs, streamed (http_int.h, struct http_stream) ---- */
 
-static int upload_body(void *ctx, const uint8_t *data, size_t len, struct http_resp *r)
+/* One POST to git/'s upload-pack or receive-pack: a request's body in, an answer out. */
+struct call {
+	struct git_upload *upload; /* one of the two */
+	struct git_receive *receive;
+};
+
+static int call_body(void *ctx, const uint8_t *data, size_t len, struct http_resp *r)
 {
+	struct call *c = ctx;
+
 	(void)r;
 	/* A refused request is answered by its ERR line: the rest of the body is dropped. */
-	git_upload_feed(ctx, data, len);
+	if (c->upload)
+		git_upload_feed(c->upload, data, len);
+	else
+		git_receive_feed(c->receive, data, len);
 	return 0;
 }
 
-static void upload_end(void *ctx, struct http_resp *r)
+static void call_end(void *ctx, struct http_resp *r)
 {
-	git_upload_finish(ctx);
-	http_site_stream(r, 200, "application/x-git-upload-pack-result");
+	struct call *c = ctx;
+
+	if (c->upload)
+		git_upload_finish(c->upload);
+	else
+		git_receive_finish(c->receive);
+	http_site_stream(r, 200,
+	                 c->upload ? "application/x-git-upload-pack-result"
+	                           : "application/x-git-receive-pack-result");
 }
 
-static long upload_read(void *ctx, uint8_t *buf, size_t len)
+static long call_read(void *ctx, uint8_t *buf, size_t len)
 {
-	return git_upload_read(ctx, buf, len);
+	struct call *c = ctx;
+
+	return c->upload ? git_upload_read(c->upload, buf, len)
+	                 : git_receive_read(c->receive, buf, len);
 }
 
-static void upload_free(void *ctx)
+static void call_free(void *ctx)
 {
-	git_upload_free(ctx);
+	struct call *c = ctx;
+
+	git_upload_free(c->upload);
+	git_receive_free(c->receive);
+	free(c);
 }
 
-static int receive_body(void *ctx, const uint8_t *data, size_t len, struct http_resp *r)
+/* The request's body goes to the call (taken over), its answer streams back. */
+static void take_body(struct http_resp *r, struct call call)
 {
-	(void)r;
-	git_receive_feed(ctx, data, len);
-	return 0;
-}
+	struct call *c = malloc(sizeof(*c));
 
-static void receive_end(void *ctx, struct http_resp *r)
-{
-	git_receive_finish(ctx);
-	http_site_stream(r, 200, "application/x-git-receive-pack-result");
-}
-
-static long receive_read(void *ctx, uint8_t *buf, size_t len)
-{
-	return git_receive_read(ctx, buf, len);
-}
-
-static void receive_free(void *ctx)
-{
-	git_receive_free(ctx);
+	if (!c) {
+		git_upload_free(call.upload);
+		git_receive_free(call.receive);
+		http_site_error(r, 503, "out of memory\n");
+		return;
+	}
+	*c = call;
+	r->stream = (struct http_stream){call_body, call_end, call_read, call_free, c};
+	r->takes_body = true;
 }
 
 static bool content_type_is(const struct http_request *req, const char *want)
@@ -222,32 +240,24 @@ static void post_upload(struct http_resp *r, struct store *st, const struct http
 {
 	struct git_upload *u;
 
-	if (!content_type_is(req, "application/x-git-upload-pack-request")) {
+	if (!content_type_is(req, "application/x-git-upload-pack-request"))
 		http_site_error(r, 415, "expected application/x-git-upload-pack-request\n");
-		return;
-	}
-	if (git_upload_new(st, protocol_version(req), &u)) {
+	else if (git_upload_new(st, protocol_version(req), &u))
 		http_site_error(r, 503, "out of memory\n");
-		return;
-	}
-	r->stream = (struct http_stream){upload_body, upload_end, upload_read, upload_free, u};
-	r->takes_body = true;
+	else
+		take_body(r, (struct call){.upload = u});
 }
 
 static void post_receive(struct http_resp *r, struct store *st, const struct http_request *req)
 {
 	struct git_receive *rc;
 
-	if (!content_type_is(req, "application/x-git-receive-pack-request")) {
+	if (!content_type_is(req, "application/x-git-receive-pack-request"))
 		http_site_error(r, 415, "expected application/x-git-receive-pack-request\n");
-		return;
-	}
-	if (git_receive_new(st, req->chunked ? 0 : req->content_length, &rc)) {
+	else if (git_receive_new(st, req->chunked ? 0 : req->content_length, &rc))
 		http_site_error(r, 503, "out of memory\n");
-		return;
-	}
-	r->stream = (struct http_stream){receive_body, receive_end, receive_read, receive_free, rc};
-	r->takes_body = true;
+	else
+		take_body(r, (struct call){.receive = rc});
 }
 
 /* The routes below /site.git/, once the method and credentials allow. */

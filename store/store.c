@@ -281,6 +281,8 @@ int store_get_raw(struct store *st, const struct store_oid *oid, int *type, uint
 	return e ? read_at(st, e->off, type, data, len, raw_len) : -ENOENT;
 }
 
+/* ---- where an object lies ---- */
+
 int store_entry_where(struct store *st, const struct store_oid *oid, struct store_entry_where *w)
 {
 	const struct store_idx *e = store_idx_find(st, oid);
@@ -298,21 +300,17 @@ int store_entry_where(struct store *st, const struct store_oid *oid, struct stor
 	return 0;
 }
 
-/* ---- where an object lies ---- */
-
 int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,
                      uint64_t *whole_off)
 {
-	const struct store_idx *e = store_idx_find(st, oid);
-	int depth, r;
+	struct store_entry_where w;
+	int r = store_entry_where(st, oid, &w);
 
-	if (!e)
-		return -ENOENT;
-	if ((r = chain_collect(st, e->off, &depth)))
+	if (r)
 		return r;
-	*type = st->chain[depth].h.type;
-	*size = depth ? 0 : st->chain[0].h.size;
-	*whole_off = depth ? 0 : e->off;
+	*type = w.type;
+	*size = w.base_off ? 0 : w.size;
+	*whole_off = w.base_off ? 0 : w.off;
 	return 0;
 }
 

@@ -65,3 +65,52 @@ fuzz: $(B)/unit/corpus/auth/.seeded
 # The guest's wolfCrypt self-test times a check at GIT_AUTH_ITERATIONS
 # (tls/tls_wolfcrypt.c).
 $(TLS_OUT)/guest/tls/tls_wolfcrypt.o: git/auth.h
+
+# ---- fuzz: upload and receive ----
+# git-upload-pack's and git-receive-pack's request parsers (git/upload.c,
+# git/receive.c) over a store in memory (the store tests' device), with the
+# store's fuzz flavour. Seeds in tests/fuzz/corpus/git_upload/ and
+# tests/fuzz/corpus/git_receive/ (real requests over the targets' stores),
+# dictionaries tests/fuzz/git_upload.dict and tests/fuzz/git_receive.dict.
+GIT_PROTO_SRC := git/pkt.c git/refs.c git/walk.c
+GIT_PROTO_HDR := git/pkt.h git/refs.h git/walk.h store/store.h
+GIT_FUZZ_FLAGS = $(STORE_INC) -I$(NET_OUT) -Itests/unit/store
+
+$(B)/unit/fuzz_git_upload: tests/fuzz/git_upload.c git/upload.c git/upload.h $(GIT_PROTO_SRC) \
+		$(GIT_PROTO_HDR) $(NET_OUT)/version.h tests/unit/store/memblk.c \
+		$(STORE_OUT)/fuzz/libstore.a | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(GIT_FUZZ_FLAGS) $< git/upload.c $(GIT_PROTO_SRC) \
+		tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a -o $@
+$(B)/unit/corpus/git_upload/.seeded: $(wildcard tests/fuzz/corpus/git_upload/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_git_upload
+TEST_DEPS += $(B)/unit/corpus/git_upload/.seeded
+fuzz: $(B)/unit/corpus/git_upload/.seeded
+
+$(B)/unit/fuzz_git_receive: tests/fuzz/git_receive.c git/receive.c git/receive.h $(GIT_PROTO_SRC) \
+		$(GIT_PROTO_HDR) tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(GIT_FUZZ_FLAGS) $< git/receive.c $(GIT_PROTO_SRC) \
+		tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a -o $@
+$(B)/unit/corpus/git_receive/.seeded: $(wildcard tests/fuzz/corpus/git_receive/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_git_receive
+TEST_DEPS += $(B)/unit/corpus/git_receive/.seeded
+fuzz: $(B)/unit/corpus/git_receive/.seeded
+
+# git-receive-pack over a store in memory: the veto, atomic pushes, the
+# site's branch, the command limit.
+$(B)/unit/test_receive: tests/unit/git/test_receive.c git/receive.c git/receive.h $(GIT_PROTO_SRC) \
+		$(GIT_PROTO_HDR) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) git/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store $< git/receive.c $(GIT_PROTO_SRC) \
+		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
+UNIT_BINS += $(B)/unit/test_receive

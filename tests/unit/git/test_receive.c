@@ -1,0 +1,487 @@
+/*
+ * git/receive.c over a store in memory, driven with hand-made requests
+ * (commands, a flush, a pack made here): a service's veto (store_set_veto)
+ * reaches the client as its `ng` reason and side-band 2 lines and changes
+ * nothing; atomic pushes are all or nothing, others each on its own
+ * merits; the branch HEAD names only moves forward and is never deleted,
+ * other branches may be rewound; and a push of more commands than
+ * GIT_RECEIVE_MAX_COMMANDS is refused whole.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "git/pkt.h"
+#include "git/receive.h"
+#include "memblk.h"
+#include "pack.h"
+#include "store.h"
+
+#define DEV_SIZE (4u << 20)
+#define CAPS "report-status side-band-64k quiet agent=git/2.39.5"
+#define VETO_MSG                                                                                   \
+	"zone example.home: line 3: bad record\nNS needs a host name\nfix it and push again"
+
+static struct store *st;
+/* refs/heads/main: c1 <- c2 <- c3; refs/heads/dev: c2 <- d1. */
+static struct store_oid c1, c2, c3, d1;
+static const struct store_oid zero;
+
+static int setup(void **state)
+{
+	struct store_ref_update dev = {"refs/heads/dev", {{0}}, {{0}}};
+
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "one\n", &c1), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "two\n", &c2), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "three\n", &c3), 0);
+	dev.new = c2;
+	assert_int_equal(store_refs_update(st, &dev, 1), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/dev", "dev.html", "dev\n", &d1), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	store_set_veto(st, NULL, NULL);
+	assert_int_equal(store_close(st), 0);
+	memblk_free();
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static void add(struct buf *b, const void *data, size_t len)
+{
+	assert_int_equal(buf_sink(b, data, len), 0);
+}
+
+/* A pkt-line of `len` bytes. */
+static void add_pkt(struct buf *b, const void *data, size_t len)
+{
+	char hdr[5];
+
+	snprintf(hdr, sizeof(hdr), "%04zx", len + 4);
+	add(b, hdr, 4);
+	add(b, data, len);
+}
+
+/* "<old> <new> <ref>\n", with "\0<caps>" on the first command. */
+static void add_cmd(struct buf *b, const struct store_oid *old, const struct store_oid *new,
+                    const char *ref, const char *caps)
+{
+	char line[512], o[STORE_OID_HEX], n[STORE_OID_HEX];
+	int len;
+
+	store_oid_hex(old, o);
+	store_oid_hex(new, n);
+	len = caps ? snprintf(line, sizeof(line), "%s %s %s%c%s", o, n, ref, '\0', caps)
+	           : snprintf(line, sizeof(line), "%s %s %s\n", o, n, ref);
+	add_pkt(b, line, (size_t)len);
+}
+
+static void add_flush(struct buf *b)
+{
+	add(b, "0000", 4);
+}
+
+/*
+ * A commit of `parent` whose tree holds index.html = `text`, as a pack of
+ * its three objects appended to `b`; its id in *oid.
+ */
+static void add_commit_pack(struct buf *b, const struct store_oid *parent, const char *text,
+                            struct store_oid *oid)
+{
+	struct store_tree_entry e = {STORE_MODE_FILE, "index.html", 10, {{0}}};
+	struct store_oid tree;
+	struct store_packw w;
+	uint8_t *t, *c;
+	size_t tlen, clen;
+
+	store_object_id(STORE_OBJ_BLOB, text, strlen(text), &e.oid);
+	assert_int_equal(store_tree_encode(&e, 1, &t, &tlen), 0);
+	store_object_id(STORE_OBJ_TREE, t, tlen, &tree);
+	assert_int_equal(store_commit_encode(&tree, parent, 1, FIXTURE_AUTHOR, FIXTURE_AUTHOR,
+	                                     "pushed\n", &c, &clen),
+	                 0);
+	store_object_id(STORE_OBJ_COMMIT, c, clen, oid);
+	assert_int_equal(store_packw_begin(&w, buf_sink, b, 3), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_COMMIT, c, clen, NULL), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_TREE, t, tlen, NULL), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, text, strlen(text), NULL), 0);
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	free(t);
+	free(c);
+}
+
+/* A pack of no objects: what git sends when the store has every object already. */
+static void add_empty_pack(struct buf *b)
+{
+	struct store_packw w;
+
+	assert_int_equal(store_packw_begin(&w, buf_sink, b, 0), 0);
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+}
+
+/* ---- answers ---- */
+
+struct answer {
+	char report[1 << 20]; /* the report's lines, or the ERR line */
+	char progress[4096];  /* side-band 2 */
+};
+static struct answer ans;
+
+static void cat(char *dst, size_t size, const void *data, size_t len)
+{
+	size_t have = strlen(dst);
+
+	assert_true(have + len < size);
+	memcpy(dst + have, data, len);
+	dst[have + len] = '\0';
+}
+
+/* Data lines of `p` as text into `dst`; side-band 1 data into `band1` and 2 into progress. */
+static void lines(const uint8_t *p, size_t len, char *dst, size_t size, struct buf *band1)
+{
+	struct git_pkt pkt;
+	int used;
+
+	while (len) {
+		assert_true((used = git_pkt_parse(p, len, &pkt)) > 0);
+		if (pkt.kind == GIT_PKT_DATA && band1 && pkt.len && pkt.data[0] == 1)
+			add(band1, pkt.data + 1, pkt.len - 1);
+		else if (pkt.kind == GIT_PKT_DATA && band1 && pkt.len && pkt.data[0] == 2)
+			cat(ans.progress, sizeof(ans.progress), pkt.data + 1, pkt.len - 1);
+		else if (pkt.kind == GIT_PKT_DATA)
+			cat(dst, size, pkt.data, pkt.len);
+		p += used;
+		len -= (size_t)used;
+	}
+}
+
+/* Push the request in `b` (freed) fed in pieces of 7 bytes; the answer in `ans`. */
+static void push(struct buf *b)
+{
+	struct buf out = {0}, band1 = {0};
+	struct git_receive *r;
+	uint8_t chunk[100];
+	long n;
+
+	memset(&ans, 0, sizeof(ans));
+	assert_int_equal(git_receive_new(st, b->len, &r), 0);
+	for (size_t off = 0; off < b->len; off += 7)
+		git_receive_feed(r, b->p + off, b->len - off < 7 ? b->len - off : 7);
+	git_receive_finish(r);
+	while ((n = git_receive_read(r, chunk, sizeof(chunk))) > 0)
+		add(&out, chunk, (size_t)n);
+	assert_int_equal(n, 0);
+	git_receive_free(r);
+	lines(out.p, out.len, ans.report, sizeof(ans.report), &band1);
+	lines(band1.p, band1.len, ans.report, sizeof(ans.report), NULL);
+	free(out.p);
+	free(band1.p);
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static void ref_is(const char *name, const struct store_oid *want)
+{
+	struct store_oid oid;
+
+	assert_int_equal(store_ref_get(st, name, &oid), 0);
+	assert_int_equal(store_oid_cmp(&oid, want), 0);
+}
+
+/* ---- the veto ---- */
+
+static int vetoes;
+
+/* The DNS service's shape: refuse what a push brings to main, with a reason of several lines. */
+static int veto_main(void *ctx, struct store *s, const struct store_ref_update *u, char *why,
+                     size_t size)
+{
+	(void)ctx, (void)s;
+	vetoes++;
+	if (strcmp(u->name, "refs/heads/main"))
+		return 0;
+	snprintf(why, size, "%s", VETO_MSG);
+	return 1;
+}
+
+/* A push to main with a new commit on c3, without atomic. */
+static void push_to_main(struct store_oid *new)
+{
+	struct buf b = {0}, pack = {0};
+
+	add_commit_pack(&pack, &c3, "four\n", new);
+	add_cmd(&b, &c3, new, "refs/heads/main", CAPS);
+	add_flush(&b);
+	add(&b, pack.p, pack.len);
+	free(pack.p);
+	push(&b);
+}
+
+static void test_veto_refuses_with_its_message(void **state)
+{
+	struct store_oid c4;
+
+	(void)state;
+	store_set_veto(st, veto_main, NULL);
+	push_to_main(&c4);
+	assert_true(vetoes > 0);
+	assert_string_equal(ans.report,
+	                    "unpack ok\n"
+	                    "ng refs/heads/main zone example.home: line 3: bad record\n");
+	/* The rest of the reason, line by line, on side-band 2 ("remote: ..."). */
+	assert_non_null(strstr(ans.progress, "NS needs a host name\n"));
+	assert_non_null(strstr(ans.progress, "fix it and push again\n"));
+	ref_is("refs/heads/main", &c3);
+	ref_is("HEAD", &c3);
+
+	/* Without the veto, the same push goes through. */
+	store_set_veto(st, NULL, NULL);
+	push_to_main(&c4);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/main\n");
+	ref_is("refs/heads/main", &c4);
+}
+
+/* A veto of another ref lets main through, and is asked about every update. */
+static void test_veto_of_other_refs_only(void **state)
+{
+	struct buf b = {0};
+
+	(void)state;
+	store_set_veto(st, veto_main, NULL);
+	vetoes = 0;
+	add_cmd(&b, &d1, &c1, "refs/heads/dev", CAPS);
+	add_cmd(&b, &zero, &c2, "refs/tags/two", NULL);
+	add_flush(&b);
+	add_empty_pack(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/dev\nok refs/tags/two\n");
+	assert_int_equal(vetoes, 2);
+	ref_is("refs/heads/dev", &c1);
+	ref_is("refs/tags/two", &c2);
+}
+
+static void test_veto_direct_update(void **state)
+{
+	struct store_ref_update u = {"refs/heads/main", c3, c1};
+	struct store_ref_update two[2] = {{"refs/heads/dev", d1, c1}, u};
+
+	(void)state;
+	store_set_veto(st, veto_main, NULL);
+	assert_int_equal(store_refs_update(st, &u, 1), -EPERM);
+	assert_string_equal(store_veto_reason(st), VETO_MSG);
+	ref_is("refs/heads/main", &c3);
+	/* All or none: a vetoed update takes the others of its set down with it. */
+	assert_int_equal(store_refs_update(st, two, 2), -EPERM);
+	ref_is("refs/heads/dev", &d1);
+	store_set_veto(st, NULL, NULL);
+	assert_int_equal(store_refs_update(st, &u, 1), 0);
+	ref_is("refs/heads/main", &c1);
+}
+
+/* ---- atomic or not ---- */
+
+/* main fast-forwards (good), dev names a stale old value (bad), a new tag (good). */
+static void mixed_push(const char *caps, struct store_oid *c4)
+{
+	struct buf b = {0}, pack = {0};
+
+	/* The commit's id is known once its pack is made: the pack first, then the commands. */
+	add_commit_pack(&pack, &c3, "four\n", c4);
+	add_cmd(&b, &c3, c4, "refs/heads/main", caps);
+	add_cmd(&b, &c2, &c1, "refs/heads/dev", NULL);
+	add_cmd(&b, &zero, c4, "refs/tags/four", NULL);
+	add_flush(&b);
+	add(&b, pack.p, pack.len);
+	free(pack.p);
+	push(&b);
+}
+
+static void test_atomic_all_or_nothing(void **state)
+{
+	struct store_oid c4, oid;
+
+	(void)state;
+	mixed_push(CAPS " atomic", &c4);
+	assert_string_equal(
+	    ans.report, "unpack ok\n"
+	                "ng refs/heads/main atomic push failed\n"
+	                "ng refs/heads/dev the ref has moved since it was fetched (fetch first)\n"
+	                "ng refs/tags/four atomic push failed\n");
+	ref_is("refs/heads/main", &c3);
+	ref_is("refs/heads/dev", &d1);
+	assert_int_equal(store_ref_get(st, "refs/tags/four", &oid), -ENOENT);
+}
+
+/* Atomic, and the store itself refuses one update (a veto): none is made. */
+static void test_atomic_vetoed(void **state)
+{
+	struct store_oid oid;
+	struct buf b = {0};
+
+	(void)state;
+	store_set_veto(st, veto_main, NULL);
+	add_cmd(&b, &d1, &c1, "refs/heads/dev", CAPS " atomic");
+	add_cmd(&b, &c3, &c3, "refs/heads/main", NULL);
+	add_cmd(&b, &zero, &c2, "refs/tags/two", NULL);
+	add_flush(&b);
+	add_empty_pack(&b);
+	push(&b);
+	/* Each refused; the vetoed one with the veto's reason (the others may say why too). */
+	assert_non_null(strstr(ans.report, "unpack ok\nng refs/heads/dev "));
+	assert_non_null(
+	    strstr(ans.report, "\nng refs/heads/main zone example.home: line 3: bad record\n"));
+	assert_non_null(strstr(ans.report, "\nng refs/tags/two "));
+	assert_null(strstr(ans.report, "\nok "));
+	ref_is("refs/heads/dev", &d1);
+	assert_int_equal(store_ref_get(st, "refs/tags/two", &oid), -ENOENT);
+}
+
+static void test_not_atomic_applies_the_good(void **state)
+{
+	struct store_oid c4;
+
+	(void)state;
+	mixed_push(CAPS, &c4);
+	assert_string_equal(
+	    ans.report, "unpack ok\n"
+	                "ok refs/heads/main\n"
+	                "ng refs/heads/dev the ref has moved since it was fetched (fetch first)\n"
+	                "ok refs/tags/four\n");
+	ref_is("refs/heads/main", &c4);
+	ref_is("refs/heads/dev", &d1);
+	ref_is("refs/tags/four", &c4);
+}
+
+/* ---- the site's branch ---- */
+
+static void test_site_branch_only_forward(void **state)
+{
+	struct store_oid side;
+	struct buf b = {0}, pack = {0};
+
+	(void)state;
+	/* main rewound to c1, or moved to a commit beside c3: refused. */
+	add_cmd(&b, &c3, &c1, "refs/heads/main", CAPS);
+	add_flush(&b);
+	add_empty_pack(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\n"
+	                                "ng refs/heads/main non-fast-forward: the site's branch "
+	                                "only moves forward (fetch and merge first)\n");
+	add_commit_pack(&pack, &c2, "beside\n", &side);
+	add_cmd(&b, &c3, &side, "refs/heads/main", CAPS);
+	add_flush(&b);
+	add(&b, pack.p, pack.len);
+	free(pack.p);
+	push(&b);
+	assert_non_null(strstr(ans.report, "ng refs/heads/main non-fast-forward"));
+	ref_is("refs/heads/main", &c3);
+
+	/* Another branch may be rewound (force-pushed). */
+	add_cmd(&b, &d1, &c1, "refs/heads/dev", CAPS);
+	add_flush(&b);
+	add_empty_pack(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/dev\n");
+	ref_is("refs/heads/dev", &c1);
+}
+
+static void test_site_branch_follows_head(void **state)
+{
+	struct buf b = {0};
+
+	(void)state;
+	/* HEAD names dev: now dev only moves forward, and main may be rewound. */
+	assert_int_equal(store_ref_set_symbolic(st, "HEAD", "refs/heads/dev"), 0);
+	add_cmd(&b, &d1, &c1, "refs/heads/dev", CAPS);
+	add_cmd(&b, &c3, &c1, "refs/heads/main", NULL);
+	add_flush(&b);
+	add_empty_pack(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\n"
+	                                "ng refs/heads/dev non-fast-forward: the site's branch "
+	                                "only moves forward (fetch and merge first)\n"
+	                                "ok refs/heads/main\n");
+	ref_is("refs/heads/dev", &d1);
+	ref_is("refs/heads/main", &c1);
+}
+
+static void test_site_branch_not_deleted(void **state)
+{
+	struct store_oid oid;
+	struct buf b = {0};
+
+	(void)state;
+	add_cmd(&b, &c3, &zero, "refs/heads/main", CAPS " delete-refs");
+	add_cmd(&b, &d1, &zero, "refs/heads/dev", NULL);
+	add_flush(&b); /* deletes only: no pack follows */
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\n"
+	                                "ng refs/heads/main the site's branch cannot be deleted\n"
+	                                "ok refs/heads/dev\n");
+	ref_is("refs/heads/main", &c3);
+	assert_int_equal(store_ref_get(st, "refs/heads/dev", &oid), -ENOENT);
+}
+
+/* ---- limits ---- */
+
+/* `n` deletes of refs that do not exist: no pack follows. */
+static void many_commands(size_t n)
+{
+	struct buf b = {0};
+	char name[64];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "refs/heads/b%zu", i);
+		add_cmd(&b, &c1, &zero, name, i ? NULL : CAPS);
+	}
+	add_flush(&b);
+	push(&b);
+}
+
+static void test_command_limit(void **state)
+{
+	(void)state;
+	/* At the limit: each one is answered (none exists). */
+	many_commands(GIT_RECEIVE_MAX_COMMANDS);
+	assert_non_null(strstr(ans.report, "unpack ok\nng refs/heads/b0 the ref does not exist"));
+	assert_non_null(strstr(ans.report, "ng refs/heads/b8191 the ref does not exist"));
+	/* One more: the whole push is refused, with a clear ERR line as the whole answer. */
+	many_commands(GIT_RECEIVE_MAX_COMMANDS + 1);
+	assert_string_equal(ans.report,
+	                    "ERR receive-pack: more than 8192 ref updates in one push\n");
+	assert_string_equal(ans.progress, "");
+	ref_is("refs/heads/main", &c3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_veto_refuses_with_its_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_veto_of_other_refs_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_veto_direct_update, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_atomic_all_or_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_atomic_vetoed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_atomic_applies_the_good, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_site_branch_only_forward, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_site_branch_follows_head, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_site_branch_not_deleted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -163,6 +163,16 @@ static void info_refs(struct http_resp *r, struct store *st, const char *service
 
 /* ---- the POSTs, streamed (http_int.h, struct http_stream) ---- */
 
+/*
+ * Fetches answered at once: each holds a packer, whose memory grows with
+ * the repository (store.h: about 150 bytes an object sent; 4.6 MiB for a
+ * 31,000-object clone), so a few at a time keep the guest's heap bounded
+ * whatever the load. More get 503 with Retry-After (git says so and stops;
+ * a retry a moment later works). Pushes are one at a time in the store.
+ */
+#define GIT_MAX_UPLOADS 3
+static unsigned uploads;
+
 /* One POST to git/'s upload-pack or receive-pack: a request's body in, an answer out. */
 struct call {
 	struct git_upload *upload; /* one of the two */
@@ -207,6 +217,7 @@ static void call_free(void *ctx)
 {
 	struct call *c = ctx;
 
+	uploads -= c->upload != NULL;
 	git_upload_free(c->upload);
 	git_receive_free(c->receive);
 	free(c);
@@ -224,6 +235,7 @@ static void take_body(struct http_resp *r, struct call call)
 		return;
 	}
 	*c = call;
+	uploads += c->upload != NULL;
 	r->stream = (struct http_stream){call_body, call_end, call_read, call_free, c};
 	r->takes_body = true;
 }
@@ -238,14 +250,20 @@ static bool content_type_is(const struct http_request *req, const char *want)
 
 static void post_upload(struct http_resp *r, struct store *st, const struct http_request *req)
 {
+	size_t used = strlen(r->fields);
 	struct git_upload *u;
 
-	if (!content_type_is(req, "application/x-git-upload-pack-request"))
+	if (!content_type_is(req, "application/x-git-upload-pack-request")) {
 		http_site_error(r, 415, "expected application/x-git-upload-pack-request\n");
-	else if (git_upload_new(st, protocol_version(req), &u))
+	} else if (uploads >= GIT_MAX_UPLOADS) {
+		snprintf(r->fields + used, sizeof(r->fields) - used, "Retry-After: 2\r\n");
+		http_site_error(r, 503, "busy: other fetches are being answered, try again\n");
+		plat_log("git", "fetch refused: %u already being answered", uploads);
+	} else if (git_upload_new(st, protocol_version(req), &u)) {
 		http_site_error(r, 503, "out of memory\n");
-	else
+	} else {
 		take_body(r, (struct call){.upload = u});
+	}
 }
 
 static void post_receive(struct http_resp *r, struct store *st, const struct http_request *req)

@@ -276,6 +276,13 @@ check "another content encoding: 415" [ "$(c -o /dev/null -w '%{http_code}' \
 	-H 'Content-Type: application/x-git-upload-pack-request' -H 'Content-Encoding: br' \
 	--data-binary @req "$REPO/git-upload-pack")" = 415 ]
 
+# ---- load: fetches answered at once are bounded (N+1) ----
+
+held=$(in_ns $WIRE "$REPO" "$PASSWORD" hold 3 "$head" 2>&1)
+check "with 3 fetches stalled, one more gets 503 (busy)" grep -q 'one more: 503' <<<"$held"
+check "  ... logged" grep -q 'git: fetch refused: 3 already being answered' "$WORK/git.log"
+check "  ... and once they are gone, a fetch is answered" grep -q 'after: 200' <<<"$held"
+
 # ---- bad input: a clear error each, nothing changed ----
 
 before=$(g ls-remote "$REPO" | sort)

@@ -14,10 +14,14 @@ Cases:
   push-trailer OLD PACK  push PACK with its trailer checksum flipped
   push-delta OLD         push a pack of one ref-delta whose base does not exist
   push-ref NAME OLD NEW  a ref update of NAME (escapes like \\x01 allowed)
+  hold N WANT            N fetches of WANT whose answers are never read, then
+                         one more (its status), then after closing them another
 """
 import hashlib
+import socket
 import ssl
 import sys
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -82,6 +86,32 @@ def delta_pack():
     return with_trailer(b"PACK" + (2).to_bytes(4, "big") + (1).to_bytes(4, "big") + entry)
 
 
+def held_fetch(url, want):
+    """A fetch whose answer is left unread: the server's stream stalls on it."""
+    host = url.split("/")[2]
+    body = pkt("want %s side-band-64k ofs-delta\n" % want) + b"0000" + pkt("done\n")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(socket.create_connection((host, 443), timeout=30))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sendall(("POST /site.git/git-upload-pack HTTP/1.1\r\nHost: %s\r\n"
+               "Content-Type: application/x-git-upload-pack-request\r\n"
+               "Content-Length: %d\r\n\r\n" % (host, len(body))).encode() + body)
+    s.recv(64)  # the answer has started: the server holds the fetch
+    return s
+
+
+def hold(url, n, want):
+    held = [held_fetch(url, want) for _ in range(n)]
+    body = pkt("want %s side-band-64k ofs-delta\n" % want) + b"0000" + pkt("done\n")
+    print("one more: %d" % post(url, "git-upload-pack", body, "")[0])
+    for s in held:
+        s.close()
+    time.sleep(1)
+    print("after: %d" % post(url, "git-upload-pack", body, "")[0])
+
+
 def main():
     url, password, case, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     zero = "0" * 40
@@ -107,6 +137,9 @@ def main():
     elif case == "push-delta":
         body = command(args[0], "ab" * 20, b"refs/heads/main") + b"0000" + delta_pack()
         status, body = post(url, "git-receive-pack", body, password)
+    elif case == "hold":
+        hold(url, int(args[0]), args[1])
+        return
     elif case == "push-ref":
         name = args[0].encode().decode("unicode_escape").encode("latin-1")
         # An empty pack, as git sends when the server has every object already.

@@ -86,7 +86,7 @@ twin_stop() {
 wait_log() {
 	local log=$1 re=$2 secs=$3 i
 	for ((i = 0; i < secs * 10; i++)); do
-		grep -qE "$re" "$log" && return 0
+		grep -qsE "$re" "$log" && return 0
 		kill -0 "$TWIN_PID" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -30,8 +30,10 @@ struct git_receive {
 	bool side_band, atomic, quiet, report;
 	uint64_t size_hint;
 	struct store_import *imp;
-	bool pack_started; /* pack bytes came (none: every object is already here) */
-	int unpack_err;    /* the import's error, if it failed */
+	bool pack_started;  /* pack bytes came (none: every object is already here) */
+	uint64_t pack_len;  /* pack bytes received */
+	uint64_t failed_at; /* where the entry the import failed on began */
+	int unpack_err;     /* the import's error, if it failed */
 	uint32_t n_new;
 	struct git_pkt_buf out;
 };
@@ -188,10 +190,12 @@ int git_receive_feed(struct git_receive *r, const uint8_t *data, size_t len)
 	if (r->phase == RC_PACK && len && !r->pack_started)
 		pack_begin(r);
 	if (r->phase == RC_PACK && len && r->imp && (e = store_import_write(r->imp, data, len))) {
+		r->failed_at = store_import_failed_at(r->imp);
 		store_import_abort(r->imp);
 		r->imp = NULL;
 		r->unpack_err = e;
 	}
+	r->pack_len += len;
 	return 0;
 }
 
@@ -279,6 +283,16 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 	}
 }
 
+/* Every update of an atomic push that the store refused as a whole: why it was. */
+static void atomic_failed(struct git_receive *r, struct command *c, int e)
+{
+	struct command why = {0};
+
+	update_failed(r, &why, e);
+	snprintf(c->why, sizeof(c->why), "atomic push failed: %.*s",
+	         (int)(sizeof(c->why) - sizeof("atomic push failed: ")), why.why);
+}
+
 /* Make the updates that passed: all or none if atomic, else each on its own merits. */
 static void apply(struct git_receive *r)
 {
@@ -307,7 +321,7 @@ static void apply(struct git_receive *r)
 			if (r->cmd[i].why[0])
 				continue;
 			if (r->atomic)
-				update_failed(r, &r->cmd[i], e);
+				atomic_failed(r, &r->cmd[i], e);
 			else if ((e = store_refs_update(r->st, &u[j], 1)))
 				update_failed(r, &r->cmd[i], e);
 			j++;
@@ -342,33 +356,53 @@ static void tell(struct git_receive *r, const char *text)
 	}
 }
 
+/* A ref name as the report shows it: control characters as '?'. */
+static void shown(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s", name);
+	for (; *out; out++)
+		if ((unsigned char)*out < 0x20 || *out == 0x7f)
+			*out = '?';
+}
+
+/*
+ * The report (report-status), on band 1 with side-band-64k; reasons worth
+ * reading whole on band 2 too. A client that asked no report gets only
+ * those messages.
+ */
 static void report(struct git_receive *r)
 {
+	/* The trailer read as one more entry: the header promised more objects than came. */
+	const char *why = r->unpack_err && r->failed_at && r->failed_at + 20 >= r->pack_len
+	                      ? "the pack holds fewer objects than its header says"
+	                      : unpack_reason(r->unpack_err);
+	char name[STORE_REF_MAX];
+
 	if (r->unpack_err) {
-		report_line(r, "unpack %s%s\n", unpack_reason(r->unpack_err), "");
-		tell(r, unpack_reason(r->unpack_err));
+		if (r->report)
+			report_line(r, "unpack %s%s\n", why, "");
+		tell(r, why);
 	} else {
-		report_line(r, "unpack ok\n%s%s", "", "");
+		if (r->report)
+			report_line(r, "unpack ok\n%s%s", "", "");
 		if (!r->quiet && r->side_band && r->n_new)
 			git_pkt_buf_band_text(&r->out, 2, "appliance: %u new objects\n",
 			                      (unsigned)r->n_new);
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		struct command *c = &r->cmd[i];
-		if (!c->why[0]) {
-			report_line(r, "ok %s\n%s", c->name, "");
-			continue;
-		}
+		shown(name, sizeof(name), c->name);
 		/* The ng reason is one line: the first of a veto's; the rest goes to band 2. */
 		if (strchr(c->why, '\n'))
 			tell(r, c->why);
 		c->why[strcspn(c->why, "\n")] = '\0';
-		report_line(r, "ng %s %s\n", c->name, c->why);
+		if (r->report)
+			report_line(r, c->why[0] ? "ng %s %s\n" : "ok %s\n%s", name, c->why);
 	}
-	if (r->side_band)
-		git_pkt_buf_band_text(&r->out, 1,
-		                      "0000"); /* the report's own flush, inside band 1 */
-	git_pkt_buf_special(&r->out, GIT_PKT_FLUSH);
+	if (r->side_band && r->report)
+		git_pkt_buf_band_text(&r->out, 1, "0000"); /* the report's own flush, in band 1 */
+	if (r->side_band || r->report)
+		git_pkt_buf_special(&r->out, GIT_PKT_FLUSH);
 }
 
 void git_receive_finish(struct git_receive *r)
@@ -386,6 +420,7 @@ void git_receive_finish(struct git_receive *r)
 	if (!r->n)
 		return; /* no commands (git's probe of a long push): an empty answer */
 	if (r->imp) {
+		r->failed_at = store_import_failed_at(r->imp);
 		e = store_import_end(r->imp, &r->n_new);
 		r->imp = NULL;
 		if (e)

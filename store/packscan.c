@@ -231,6 +231,11 @@ int store_pack_scan_done(struct store_pack_scan *s, size_t trailer)
 	return s->state == SCAN_TRAILER && s->trailer == trailer ? 0 : -EINVAL;
 }
 
+uint64_t store_pack_scan_entry_off(struct store_pack_scan *s)
+{
+	return s->state == SCAN_HDR || s->state == SCAN_BODY ? cur(s)->off : 0;
+}
+
 struct ix *store_pack_scan_ix(struct store_pack_scan *s)
 {
 	return &s->x;

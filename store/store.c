@@ -634,6 +634,11 @@ int store_import_end(struct store_import *imp, uint32_t *n_new)
 	return r;
 }
 
+uint64_t store_import_failed_at(const struct store_import *imp)
+{
+	return store_pack_scan_entry_off(imp->scan);
+}
+
 void store_import_abort(struct store_import *imp)
 {
 	if (imp) {

@@ -87,6 +87,13 @@ int store_import_begin(struct store *st, uint64_t size_hint, struct store_import
 int store_import_write(struct store_import *imp, const void *data, size_t len);
 int store_import_end(struct store_import *imp, uint32_t *n_new); /* frees imp */
 void store_import_abort(struct store_import *imp);               /* NULL is fine */
+/*
+ * The pack offset of the entry the import is reading (after a failure: the
+ * one that failed), 0 between entries. Past the last byte, an entry that
+ * starts in the last 20 bytes is the trailer read as an object: the pack
+ * holds fewer objects than its header says.
+ */
+uint64_t store_import_failed_at(const struct store_import *imp);
 /* The same for a pack in memory. */
 int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new);
 /* Write a pack of the given objects whole (no deltas) and add it. */

@@ -62,7 +62,7 @@ TEST_SUITES += "tests/host/git-clients.sh $(HOST_OUT)/appliance-san $(STORECTL) 
 # `N passed, N failed`) and what they need built to TEST_DEPS.
 TEST_DEPS += $(UNIT_BINS) $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded images
 TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
-	"tests/fuzz/run.sh $(UNIT_OUT) -runs=$(FUZZ_SMOKE_RUNS)" \
+	"tests/fuzz/run.sh $(UNIT_OUT) -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS)" \
 	tests/build/bad-input.sh \
 	tests/style/format.sh \
 	"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \

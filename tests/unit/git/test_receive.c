@@ -340,10 +340,11 @@ static void test_atomic_vetoed(void **state)
 	add_flush(&b);
 	add_empty_pack(&b);
 	push(&b);
-	/* Each refused; the vetoed one with the veto's reason (the others may say why too). */
-	assert_non_null(strstr(ans.report, "unpack ok\nng refs/heads/dev "));
-	assert_non_null(
-	    strstr(ans.report, "\nng refs/heads/main zone example.home: line 3: bad record\n"));
+	/* Each refused, saying why the whole push was: the veto's reason. */
+	assert_non_null(strstr(ans.report, "unpack ok\nng refs/heads/dev atomic push failed: zone "
+	                                   "example.home: line 3: bad record\n"));
+	assert_non_null(strstr(ans.report, "\nng refs/heads/main atomic push failed: zone "
+	                                   "example.home: line 3: bad record\n"));
 	assert_non_null(strstr(ans.report, "\nng refs/tags/two "));
 	assert_null(strstr(ans.report, "\nok "));
 	ref_is("refs/heads/dev", &d1);

@@ -100,3 +100,9 @@ BENCH_SUITES += "tests/bench/git-http.sh $(HOST_OUT)/appliance $(STORECTL)"
 # the heap a connection holds. (It boots out/qemu-virt.img and adds files to
 # the store of a copy with storectl: both in bench's prerequisites above.)
 BENCH_SUITES += "STORECTL=$(STORECTL) tests/bench/guest-https.sh qemu-virt"
+
+# Git smart HTTP served by the guest in QEMU (issue 10): clone of the seeded
+# site and of the 5,000-file repository of git-http.sh (generated there,
+# cached in $(B)/bench/gitrepo), push of a commit changing 1,000 files;
+# two qemu-virt boots of copies of the image (built above, with storectl).
+BENCH_SUITES += "STORECTL=$(STORECTL) tests/bench/guest-git.sh qemu-virt"

@@ -544,9 +544,45 @@ static int oidset_of(struct store_oidset *s, const struct store_oid *v, size_t n
 	return r < 0 ? r : 0;
 }
 
+/* Every commit (and tag) `from` reaches, down to the client's shallow boundary, into done. */
+static int mark_commits(struct store_packer *p, const struct store_oid *from, size_t n,
+                        const struct store_oidset *cut)
+{
+	struct store_commit *c = malloc(sizeof(*c));
+	struct oid_stack k = {0};
+	int r = c ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < n && !r; i++)
+		r = oid_push(&k, &from[i]);
+	while (!r && k.n) {
+		struct store_oid oid = k.v[--k.n];
+		struct store_tag t;
+		uint8_t *data;
+		size_t len;
+		int type;
+		if ((r = store_oidset_add(&p->done, &oid)) <= 0 ||
+		    (r = store_get(p->st, &oid, &type, &data, &len)))
+			continue;
+		if (type == STORE_OBJ_COMMIT && !store_commit_parse(data, len, c))
+			for (unsigned i = store_oidset_has(cut, &oid) ? 0 : c->nparents;
+			     i-- > 0 && !r;)
+				r = oid_push(&k, &c->parent[i]);
+		else if (type == STORE_OBJ_TAG && !store_tag_parse(data, len, &t))
+			r = oid_push(&k, &t.object);
+		free(data);
+	}
+	free(k.v);
+	free(c);
+	return r < 0 ? r : 0;
+}
+
 /*
- * The objects the client has: everything reachable from the haves we know,
- * down to its shallow boundary.
+ * What the client has, as far as the pack needs to know: every commit its
+ * haves reach (the plan stops there), and everything in the haves' own
+ * trees (new commits share most of theirs). Not the trees of older
+ * history: walking all of it cost more than the few objects it saves (a
+ * file brought back from an old version is sent again, as git's packs
+ * without bitmaps do).
  */
 static int mark_haves(struct store_packer *p, const struct store_pack_req *req)
 {
@@ -562,7 +598,20 @@ static int mark_haves(struct store_packer *p, const struct store_pack_req *req)
 			known[n++] = req->haves[i];
 	r = oidset_of(&cut, req->client_shallow, req->nclient_shallow);
 	if (!r)
-		r = store_walk_cut(p->st, known, n, NULL, &cut, &p->done);
+		r = mark_commits(p, known, n, &cut);
+	for (size_t i = 0; i < n && !r; i++) {
+		struct store_commit *c = malloc(sizeof(*c));
+		uint8_t *data = NULL;
+		size_t len;
+		int type;
+		if (!c)
+			r = -ENOMEM;
+		else if (!(r = store_get(p->st, &known[i], &type, &data, &len)) &&
+		         type == STORE_OBJ_COMMIT && !store_commit_parse(data, len, c))
+			r = store_walk(p->st, &c->tree, 1, NULL, &p->done);
+		free(data);
+		free(c);
+	}
 	store_oidset_free(&cut);
 	free(known);
 	return r;

@@ -310,6 +310,8 @@ static void push(const struct bytes *body, bool hint, int cut, int reads, struct
 
 struct report {
 	bool err, unpack_ok;
+	bool
+	    unasked; /* the request asked no report-status: none came, refs are not checked by it */
 	struct refs ok; /* the refs reported "ok" (their oids unused) */
 };
 
@@ -388,13 +390,59 @@ static void side_band_report(const uint8_t *p, size_t len, struct report *rep)
 	free(band1.p);
 }
 
+/* Whether the request's first command (after any shallow lines) asks for report-status. */
+static bool asks_report(const struct bytes *body)
+{
+	struct git_pkt pkt;
+	const uint8_t *nul;
+	size_t off = 0;
+	int used;
+
+	while (body->len && (used = git_pkt_parse(body->p + off, body->len - off, &pkt)) > 0) {
+		off += (size_t)used;
+		if (pkt.kind != GIT_PKT_DATA)
+			return false;
+		if (pkt.len >= 8 && !memcmp(pkt.data, "shallow ", 8))
+			continue;
+		if (!(nul = memchr(pkt.data, '\0', pkt.len)))
+			return false;
+		return git_caps_has((const char *)nul + 1, pkt.len - (size_t)(nul + 1 - pkt.data),
+		                    "report-status");
+	}
+	return false;
+}
+
+/* Without report-status: nothing, an ERR line alone, or side-band 2 messages and a flush. */
+static void check_unasked(const uint8_t *p, size_t len)
+{
+	struct git_pkt pkt;
+	size_t off = 0;
+	int used;
+
+	while (off < len && (used = git_pkt_parse(p + off, len - off, &pkt)) > 0) {
+		off += (size_t)used;
+		if (pkt.kind == GIT_PKT_FLUSH)
+			break;
+		if (pkt.kind != GIT_PKT_DATA || !pkt.len ||
+		    (pkt.data[0] != 2 && !(pkt.len >= 4 && !memcmp(pkt.data, "ERR ", 4))))
+			die("a report nobody asked for");
+	}
+	if (off != len)
+		die("an answer without report-status that is not pkt-lines ending with a flush");
+}
+
 /* An answer: nothing (no commands), an ERR line alone, or the report. */
-static void check_answer(const uint8_t *p, size_t len, struct report *rep)
+static void check_answer(const uint8_t *p, size_t len, bool asked, struct report *rep)
 {
 	struct git_pkt pkt;
 	int used;
 
 	memset(rep, 0, sizeof(*rep));
+	if (!asked) {
+		rep->unasked = true;
+		check_unasked(p, len);
+		return;
+	}
 	if (!len)
 		return;
 	if ((used = git_pkt_parse(p, len, &pkt)) <= 0)
@@ -421,7 +469,7 @@ static void check_refs(const struct refs *before, const struct refs *after,
 		die("HEAD no longer names refs/heads/main");
 	for (size_t i = 0; i < before->n; i++) {
 		now = find_ref(after, before->v[i].name);
-		if ((now && !store_oid_cmp(now, &before->v[i].oid)) ||
+		if ((now && !store_oid_cmp(now, &before->v[i].oid)) || rep->unasked ||
 		    find_ref(&rep->ok, before->v[i].name))
 			continue;
 		if (!after->more)
@@ -431,7 +479,7 @@ static void check_refs(const struct refs *before, const struct refs *after,
 		was = find_ref(before, after->v[i].name);
 		if (was && !store_oid_cmp(was, &after->v[i].oid))
 			continue;
-		if (!find_ref(&rep->ok, after->v[i].name) && !rep->ok.more)
+		if (!rep->unasked && !find_ref(&rep->ok, after->v[i].name) && !rep->ok.more)
 			die("a ref changed that was not reported ok");
 		if (strstr(after->v[i].name, "veto"))
 			die("a vetoed ref changed");
@@ -493,11 +541,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (whole.len != split.len || (whole.len && memcmp(whole.p, split.p, whole.len)) ||
 	    !same_refs(&after, &after_whole))
 		die("the push depends on how the request was cut or read");
-	check_answer(split.p, split.len, &rep);
+	check_answer(split.p, split.len, asks_report(&body), &rep);
 	check_refs(&before, &after, &rep);
 	/* Whatever a push added or changed must leave the store sound. */
 	store_stats(st, &now);
-	if ((rep.ok.n || now.objects != fresh.objects) && store_fsck(st, report_fsck, NULL) != 0)
+	if ((rep.ok.n || rep.unasked || now.objects != fresh.objects) &&
+	    store_fsck(st, report_fsck, NULL) != 0)
 		die("the store fails fsck after a push");
 	close_store();
 	free(body.p);

@@ -6,7 +6,8 @@
 # with selftest=destroy (dom0 destroys the first instance of the guest once
 # it has written 4 MiB to its disk after it was ready, and creates it
 # again; hypervisor/dom0/init; only a test image accepts it, so the shipped
-# image is checked not to carry its marker):
+# image is checked not to carry its marker, and booted to see its dom0
+# refuse the mode):
 #   - git clone of the seeded site; a push without the password, and with a
 #     wrong one, is refused and main stays; a push with the image's own
 #     password (OUT/BOARD.password) of a commit changing site/index.html,
@@ -23,8 +24,10 @@
 #     after: the peak must stay under HEAP_BOUND_MIB;
 #   - at the end a fresh clone of all of it passes git fsck --full
 #     --strict, and once QEMU stops the store on its disk passes
-#     storectl fsck.
-# About three minutes. Every git command is bounded (GIT_TIMEOUT, and
+#     storectl fsck;
+#   - a short second boot, of the shipped image with selftest=destroy: its
+#     dom0 refuses the mode (no test-image file on its BOOT partition).
+# About three and a half minutes. Every git command is bounded (GIT_TIMEOUT, and
 # curl's low-speed limit inside git).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -211,4 +214,15 @@ trap - EXIT
 qemu_p2_out "$work/run/sd.img" "$work/p2"
 check "the store on the disk it ran on passes storectl fsck" "$STORECTL" fsck "$work/p2"
 rm -rf "$work/p2" "$work/run" "$work/site"
+
+# The shipped image, given the same appliance.conf line, must not destroy
+# anything: its dom0 refuses the mode and starts the guest as in service.
+say "booting the shipped $shipped with selftest=destroy until dom0 answers it"
+t0=$(date +%s)
+QEMU_CONF="selftest=destroy" QEMU_LOG=$work/shipped.log QEMU_TIMEOUT=180 \
+	QEMU_UNTIL='dom0: selftest=destroy refused|dom0: selftest: destroy armed|dom0: error|Kernel panic' \
+	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 image/qemu.sh "$board" "$shipped" "$work/shipped" 2>/dev/null
+check "the shipped image's dom0 refuses selftest=destroy ($(($(date +%s) - t0)) s): $(grep -o 'selftest=destroy refused: [^;]*' "$work/shipped.log" | head -1)" \
+	bash -c "grep -q 'dom0: selftest=destroy refused' '$work/shipped.log' && ! grep -q 'destroy armed' '$work/shipped.log'"
+rm -rf "$work/shipped"
 done_tests

@@ -75,14 +75,15 @@ $(TLS_OUT)/guest/tls/tls_wolfcrypt.o: git/auth.h
 GIT_PROTO_SRC := git/pkt.c git/refs.c git/walk.c
 GIT_PROTO_HDR := git/pkt.h git/refs.h git/walk.h store/store.h
 GIT_FUZZ_FLAGS = $(STORE_INC) -I$(NET_OUT) -Itests/unit/store
+GIT_FUZZ_FIXTURE := tests/fuzz/git_fixture.c tests/fuzz/git_fixture.h
 
 $(B)/unit/fuzz_git_upload: tests/fuzz/git_upload.c git/upload.c git/upload.h $(GIT_PROTO_SRC) \
-		$(GIT_PROTO_HDR) $(NET_OUT)/version.h tests/unit/store/memblk.c \
+		$(GIT_PROTO_HDR) $(GIT_FUZZ_FIXTURE) $(NET_OUT)/version.h tests/unit/store/memblk.c \
 		$(STORE_OUT)/fuzz/libstore.a | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "fuzz: CC $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(GIT_FUZZ_FLAGS) $< git/upload.c $(GIT_PROTO_SRC) \
-		tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a -o $@
+		tests/fuzz/git_fixture.c tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a -o $@
 $(B)/unit/corpus/git_upload/.seeded: $(wildcard tests/fuzz/corpus/git_upload/*)
 	@mkdir -p $(@D)
 	@cp $^ $(@D)/
@@ -92,11 +93,11 @@ TEST_DEPS += $(B)/unit/corpus/git_upload/.seeded
 fuzz: $(B)/unit/corpus/git_upload/.seeded
 
 $(B)/unit/fuzz_git_receive: tests/fuzz/git_receive.c git/receive.c git/receive.h $(GIT_PROTO_SRC) \
-		$(GIT_PROTO_HDR) tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a | $(SETUP)
+		$(GIT_PROTO_HDR) $(GIT_FUZZ_FIXTURE) tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "fuzz: CC $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(GIT_FUZZ_FLAGS) $< git/receive.c $(GIT_PROTO_SRC) \
-		tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a -o $@
+		tests/fuzz/git_fixture.c tests/unit/store/memblk.c $(STORE_OUT)/fuzz/libstore.a -o $@
 $(B)/unit/corpus/git_receive/.seeded: $(wildcard tests/fuzz/corpus/git_receive/*)
 	@mkdir -p $(@D)
 	@cp $^ $(@D)/

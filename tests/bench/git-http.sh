@@ -47,7 +47,6 @@ TWIN=$(realpath "${1:-build/host/appliance}")
 STORECTL=$(realpath "${2:-build/host/storectl}")
 REPS=${BENCH_GIT_REPS:-5}
 GIT_TIMEOUT=${BENCH_GIT_TIMEOUT:-300}
-CACHE=${BENCH_GIT_CACHE:-build/bench/gitrepo}
 OUTMD=${BENCH_GIT_OUT:-build/bench/git-http.md}
 NS2=apl-git-$$
 # The reference's processes go into a cgroup of their own (ref_cgroup), so
@@ -58,9 +57,7 @@ REF_IP=198.51.100.2
 NGINX=/usr/sbin/nginx
 FCGIWRAP=/usr/sbin/fcgiwrap
 BACKEND=/usr/lib/git-core/git-http-backend
-GEN=tests/bench/gitrepo-gen.py
 MEM=tests/bench/git-http-mem.py
-SRC=$(realpath -m "$CACHE/src.git")
 # The push's credentials on the twin (the reference takes pushes from anyone).
 PUSH_USER=owner
 PUSH_PASS=bench-$$-$RANDOM$RANDOM
@@ -87,6 +84,7 @@ bench_cleanup() {
 trap bench_cleanup EXIT
 
 say() { echo "bench: $*" >&2; }
+. tests/bench/gitrepo.sh
 
 # The reference's namespace, joined to $NS by a veth pair.
 ref_ns_setup() {
@@ -97,19 +95,6 @@ ref_ns_setup() {
 		ip -n "$NS2" addr add "$REF_IP/24" dev veth1 &&
 		ip -n "$NS" link set veth0 up &&
 		ip -n "$NS2" link set veth1 up
-}
-
-# The generated repository in $SRC, made again only when the generator
-# changed: fast-import's pack repacked with deltas (as git gc would).
-gen_repo() {
-	local stamp=$CACHE/stamp want
-	want=$(sha256sum "$GEN" | cut -d' ' -f1)
-	[ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && [ -d "$SRC" ] && return 0
-	say "generating the repository in $CACHE (once)"
-	rm -rf "$CACHE" && mkdir -p "$CACHE" && git init -q --bare "$SRC" &&
-		timeout 600 "$PY" "$GEN" | git -C "$SRC" fast-import --quiet &&
-		git -C "$SRC" repack -adfq &&
-		echo "$want" >"$stamp"
 }
 
 # Both servers' starting states, in $WORK: bare repositories state0.git

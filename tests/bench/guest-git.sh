@@ -34,27 +34,12 @@ dir=$(realpath -m "${B:-build}/bench/guest-git-$board")
 STORECTL=$(realpath -m "${STORECTL:-${B:-build}/host/storectl}")
 REPS=${BENCH_GUEST_GIT_REPS:-3}
 GIT_TIMEOUT=${BENCH_GUEST_GIT_TIMEOUT:-1800}
-CACHE=${BENCH_GIT_CACHE:-build/bench/gitrepo}
-GEN=tests/bench/gitrepo-gen.py
-SRC=$(realpath -m "$CACHE/src.git")
 PASS=bench-$$-$RANDOM$RANDOM
 declare -A TIMES=() HEAP=() STALL=() RECV=() NOTE=()
 say() { echo "bench-guest-git: $*" >&2; }
+. tests/bench/gitrepo.sh
 rm -rf "$dir" && mkdir -p "$dir"
 [ -f "$img" ] || { say "no $img (make $img)"; exit 1; }
-
-# The generated repository in $SRC, as tests/bench/git-http.sh makes it
-# (and shares): made again only when the generator changed.
-gen_repo() {
-	local stamp=$CACHE/stamp want
-	want=$(sha256sum "$GEN" | cut -d' ' -f1)
-	[ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && [ -d "$SRC" ] && return 0
-	say "generating the repository in $CACHE (once)"
-	rm -rf "$CACHE" && mkdir -p "$CACHE" && git init -q --bare "$SRC" &&
-		timeout 600 "$PY" "$GEN" | git -C "$SRC" fast-import --quiet &&
-		git -C "$SRC" repack -adfq &&
-		echo "$want" >"$stamp"
-}
 
 # The second boot's image: the repository's packs imported into the store
 # of a copy, main at commit 200 and next at 210, and our push password.

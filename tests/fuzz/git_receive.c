@@ -39,22 +39,18 @@
 #include "git/pkt.h"
 #include "git/receive.h"
 #include "git/walk.h"
+#include "git_fixture.h"
 #include "memblk.h"
 #include "plat/plat.h"
 #include "sha1.h"
 #include "store/store.h"
 
 #define DEV_SIZE (512u << 10)
-#define AUTHOR(t) "Fuzz <fuzz@example.home> " t " +0000"
 #define MAX_REFS 64 /* a push may add more; those past this are not compared */
 
+const char fz_name[] = "fuzz_git_receive";
 static struct store *st;
 static uint8_t *image; /* the device holding the fresh store */
-
-struct bytes {
-	uint8_t *p;
-	size_t len, cap;
-};
 
 struct ref {
 	char name[STORE_REF_MAX];
@@ -67,94 +63,8 @@ struct refs {
 	bool more; /* some past MAX_REFS */
 };
 
-static void die(const char *why)
-{
-	fprintf(stderr, "fuzz_git_receive: %s\n", why);
-	abort();
-}
+/* ---- the store (git_fixture.c), fresh for each push ---- */
 
-static void must(int r, const char *what)
-{
-	if (r) {
-		fprintf(stderr, "fuzz_git_receive: setup: %s: %d\n", what, r);
-		abort();
-	}
-}
-
-static void append(struct bytes *b, const void *data, size_t len)
-{
-	if (!len)
-		return;
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2;
-		if (!(b->p = realloc(b->p, b->cap)))
-			die("out of memory");
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
-
-static uint32_t next(uint32_t *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return *seed >> 16;
-}
-
-/* ---- the store (as tests/fuzz/git_upload.c makes it) ---- */
-
-static void commit(const char *ref, const char *path, const char *text, const char *author)
-{
-	struct store_change c = {path, text, strlen(text), STORE_MODE_FILE};
-
-	must(store_commit_changes(st, ref, &c, 1, author, "change\n", NULL), ref);
-}
-
-static void annotated_tag(const struct store_oid *target, const char *name, struct store_oid *out)
-{
-	char hex[STORE_OID_HEX], text[512];
-	int type = STORE_OBJ_TAG, n;
-	const uint8_t *data = (const uint8_t *)text;
-	size_t len;
-
-	store_oid_hex(target, hex);
-	n = snprintf(text, sizeof(text),
-	             "object %s\ntype commit\ntag %s\ntagger " AUTHOR("1700000100") "\n\n%s\n", hex,
-	             name, name);
-	len = (size_t)n;
-	must(store_put_objects(st, &type, &data, &len, 1), "tag");
-	store_object_id(STORE_OBJ_TAG, text, len, out);
-}
-
-static void make_store(void)
-{
-	struct store_oid c1, c2, tag, zero = {{0}};
-	struct store_change more[2] = {
-	    {"site/index.html", "two\n", 4, STORE_MODE_FILE},
-	    {"site/style.css", "body { color: black }\n", 22, STORE_MODE_FILE},
-	};
-	struct store_ref_update refs[3];
-
-	memblk_create(DEV_SIZE);
-	must(store_init(0), "init");
-	must(store_open(&st, false), "open");
-	commit("refs/heads/main", "site/index.html", "one\n", AUTHOR("1700000000"));
-	must(store_ref_get(st, "refs/heads/main", &c1), "c1");
-	must(store_commit_changes(st, "refs/heads/main", more, 2, AUTHOR("1700000060"), "more\n",
-	                          &c2),
-	     "main");
-	commit("refs/heads/main", "site/index.html", "three\n", AUTHOR("1700000120"));
-	annotated_tag(&c1, "v1", &tag);
-	refs[0] = (struct store_ref_update){"refs/heads/dev", zero, c2};
-	refs[1] = (struct store_ref_update){"refs/tags/v1", zero, tag};
-	refs[2] = (struct store_ref_update){"refs/tags/light", zero, c2};
-	must(store_refs_update(st, refs, 3), "refs");
-	commit("refs/heads/dev", "site/dev.html", "dev\n", AUTHOR("1700000180"));
-	commit("refs/appliance/secrets", "secret", "private\n", AUTHOR("1700000240"));
-	must(store_close(st), "close");
-	st = NULL;
-}
-
-/* A service's veto (store_set_veto): no ref whose name holds "veto", with a reason of two lines. */
 static int veto(void *ctx, struct store *s, const struct store_ref_update *u, char *why,
                 size_t size)
 {
@@ -174,22 +84,24 @@ static void fresh_store(void)
 {
 	plat_blk_flush();
 	memcpy(memblk_data(), image, DEV_SIZE);
-	must(store_open(&st, false), "open");
+	fz_must(store_open(&st, false), "open");
 	store_set_veto(st, veto, NULL);
 }
 
 static void close_store(void)
 {
-	must(store_close(st), "close");
+	fz_must(store_close(st), "close");
 	st = NULL;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	make_store();
+	fz_make_store(DEV_SIZE, &st, NULL);
+	fz_must(store_close(st), "close");
+	st = NULL;
 	if (!(image = malloc(DEV_SIZE)))
-		die("out of memory");
+		fz_die("out of memory");
 	memcpy(image, memblk_data(), DEV_SIZE);
 	return 0;
 }
@@ -212,7 +124,7 @@ static int ref_fn(void *ctx, const char *name, const struct store_oid *oid)
 static void list_refs(struct refs *r)
 {
 	memset(r, 0, sizeof(*r));
-	must(store_refs_each(st, ref_fn, r), "refs");
+	fz_must(store_refs_each(st, ref_fn, r), "refs");
 }
 
 static const struct store_oid *find_ref(const struct refs *r, const char *name)
@@ -236,7 +148,7 @@ static void body_of(const uint8_t *data, size_t size, bool trailer, struct bytes
 	uint8_t sum[20];
 	int used;
 
-	append(body, data, size);
+	fz_append(body, data, size);
 	if (!trailer)
 		return;
 	while ((used = git_pkt_parse(data + off, size - off, &pkt)) > 0) {
@@ -247,7 +159,7 @@ static void body_of(const uint8_t *data, size_t size, bool trailer, struct bytes
 	if (used <= 0 || off == size)
 		return;
 	store_sha1(data + off, size - off, sum);
-	append(body, sum, sizeof(sum));
+	fz_append(body, sum, sizeof(sum));
 }
 
 /* Feed `body` whole (cut < 0) or in pieces: false once a piece was refused. */
@@ -259,13 +171,13 @@ static bool feed(struct git_receive *r, const struct bytes *body, int cut)
 	for (size_t off = 0, piece; off < body->len; off += piece) {
 		piece = cut < 0    ? body->len
 		        : cut == 0 ? 1
-		                   : 1 + next(&seed) % (1 + (uint32_t)cut % 64);
+		                   : 1 + fz_next(&seed) % (1 + (uint32_t)cut % 64);
 		if (piece > body->len - off)
 			piece = body->len - off;
 		if (git_receive_feed(r, body->p + off, piece) < 0)
 			failed = true;
 		else if (failed)
-			die("feed took bytes again after refusing the request");
+			fz_die("feed took bytes again after refusing the request");
 	}
 	return !failed;
 }
@@ -278,17 +190,17 @@ static void read_report(struct git_receive *r, int reads, struct bytes *out)
 	long n;
 
 	for (unsigned i = 0;; i++) {
-		size_t cap = reads < 0 ? sizeof(buf) : 1 + next(&seed) % 128;
+		size_t cap = reads < 0 ? sizeof(buf) : 1 + fz_next(&seed) % 128;
 		if ((n = git_receive_read(r, buf, cap)) < 0 || (size_t)n > cap)
-			die("a read gave less than nothing or more than its buffer");
+			fz_die("a read gave less than nothing or more than its buffer");
 		if (n == 0)
 			break;
-		append(out, buf, (size_t)n);
+		fz_append(out, buf, (size_t)n);
 		if (i > (1u << 24))
-			die("the report does not end");
+			fz_die("the report does not end");
 	}
 	if (git_receive_read(r, buf, sizeof(buf)) != 0)
-		die("a read after the end gave more");
+		fz_die("a read after the end gave more");
 }
 
 static void push(const struct bytes *body, bool hint, int cut, int reads, struct bytes *out)
@@ -297,12 +209,12 @@ static void push(const struct bytes *body, bool hint, int cut, int reads, struct
 	bool fed;
 
 	if (git_receive_new(st, hint ? body->len : 0, &r))
-		die("git_receive_new failed");
+		fz_die("git_receive_new failed");
 	fed = feed(r, body, cut);
 	git_receive_finish(r);
 	read_report(r, reads, out);
 	if (!fed && (out->len < 8 || memcmp(out->p + 4, "ERR ", 4)))
-		die("a refused request's answer is no ERR line");
+		fz_die("a refused request's answer is no ERR line");
 	git_receive_free(r);
 }
 
@@ -322,18 +234,18 @@ static void report_line(struct report *rep, const struct git_pkt *p, size_t line
 	size_t len = p->len;
 
 	if (p->kind != GIT_PKT_DATA || !len || s[len - 1] != '\n' || memchr(s, '\0', len))
-		die("a report line is not a line of text");
+		fz_die("a report line is not a line of text");
 	if (lineno == 0) {
 		if (len < 7 || memcmp(s, "unpack ", 7))
-			die("the report does not start with unpack");
+			fz_die("the report does not start with unpack");
 		rep->unpack_ok = len == 10 && !memcmp(s + 7, "ok\n", 3);
 		return;
 	}
 	if (len > 3 && !memcmp(s, "ok ", 3)) {
 		if (!rep->unpack_ok)
-			die("a ref ok after the unpack failed");
+			fz_die("a ref ok after the unpack failed");
 		if (len - 4 >= STORE_REF_MAX)
-			die("an ok ref name too long");
+			fz_die("an ok ref name too long");
 		if (rep->ok.n < MAX_REFS) {
 			memcpy(rep->ok.v[rep->ok.n].name, s + 3, len - 4);
 			rep->ok.v[rep->ok.n++].name[len - 4] = '\0';
@@ -341,7 +253,7 @@ static void report_line(struct report *rep, const struct git_pkt *p, size_t line
 		return;
 	}
 	if (len < 4 || memcmp(s, "ng ", 3) || !memchr(s + 3, ' ', len - 3))
-		die("a report line is neither ok nor ng");
+		fz_die("a report line is neither ok nor ng");
 }
 
 /* The report proper (pkt-lines ending with a flush); the bytes it took. */
@@ -353,11 +265,11 @@ static size_t report_lines(struct report *rep, const uint8_t *p, size_t len)
 
 	for (size_t lineno = 0;; lineno++) {
 		if ((used = git_pkt_parse(p + off, len - off, &pkt)) <= 0)
-			die("the report is not pkt-lines ending with a flush");
+			fz_die("the report is not pkt-lines ending with a flush");
 		off += (size_t)used;
 		if (pkt.kind == GIT_PKT_FLUSH) {
 			if (!lineno)
-				die("an empty report");
+				fz_die("an empty report");
 			return off;
 		}
 		report_line(rep, &pkt, lineno);
@@ -377,16 +289,16 @@ static void side_band_report(const uint8_t *p, size_t len, struct report *rep)
 		if (pkt.kind == GIT_PKT_FLUSH)
 			break;
 		if (pkt.kind != GIT_PKT_DATA || !pkt.len || pkt.data[0] < 1 || pkt.data[0] > 2)
-			die("a line that is no side-band 1 or 2 line");
+			fz_die("a line that is no side-band 1 or 2 line");
 		if (pkt.data[0] == 1)
-			append(&band1, pkt.data + 1, pkt.len - 1);
+			fz_append(&band1, pkt.data + 1, pkt.len - 1);
 	}
 	if (used <= 0 || off != len)
-		die("the side-band answer does not end with its flush");
+		fz_die("the side-band answer does not end with its flush");
 	if (!band1.len)
-		die("no report in band 1");
+		fz_die("no report in band 1");
 	if (report_lines(rep, band1.p, band1.len) != band1.len)
-		die("more in band 1 after the report");
+		fz_die("more in band 1 after the report");
 	free(band1.p);
 }
 
@@ -425,10 +337,10 @@ static void check_unasked(const uint8_t *p, size_t len)
 			break;
 		if (pkt.kind != GIT_PKT_DATA || !pkt.len ||
 		    (pkt.data[0] != 2 && !(pkt.len >= 4 && !memcmp(pkt.data, "ERR ", 4))))
-			die("a report nobody asked for");
+			fz_die("a report nobody asked for");
 	}
 	if (off != len)
-		die("an answer without report-status that is not pkt-lines ending with a flush");
+		fz_die("an answer without report-status that is not pkt-lines ending with a flush");
 }
 
 /* An answer: nothing (no commands), an ERR line alone, or the report. */
@@ -446,15 +358,15 @@ static void check_answer(const uint8_t *p, size_t len, bool asked, struct report
 	if (!len)
 		return;
 	if ((used = git_pkt_parse(p, len, &pkt)) <= 0)
-		die("the answer is not pkt-lines");
+		fz_die("the answer is not pkt-lines");
 	if (pkt.kind == GIT_PKT_DATA && pkt.len >= 4 && !memcmp(pkt.data, "ERR ", 4)) {
 		if ((size_t)used != len)
-			die("more after an ERR line");
+			fz_die("more after an ERR line");
 		rep->err = true;
 	} else if (pkt.kind == GIT_PKT_DATA && pkt.len && pkt.data[0] >= 1 && pkt.data[0] <= 3) {
 		side_band_report(p, len, rep);
 	} else if (report_lines(rep, p, len) != len) {
-		die("more after the report");
+		fz_die("more after the report");
 	}
 }
 
@@ -466,32 +378,32 @@ static void check_refs(const struct refs *before, const struct refs *after,
 	char head[STORE_REF_MAX];
 
 	if (store_ref_symbolic(st, "HEAD", head, sizeof(head)) || strcmp(head, "refs/heads/main"))
-		die("HEAD no longer names refs/heads/main");
+		fz_die("HEAD no longer names refs/heads/main");
 	for (size_t i = 0; i < before->n; i++) {
 		now = find_ref(after, before->v[i].name);
 		if ((now && !store_oid_cmp(now, &before->v[i].oid)) || rep->unasked ||
 		    find_ref(&rep->ok, before->v[i].name))
 			continue;
 		if (!after->more)
-			die("a ref changed that was not reported ok");
+			fz_die("a ref changed that was not reported ok");
 	}
 	for (size_t i = 0; i < after->n; i++) {
 		was = find_ref(before, after->v[i].name);
 		if (was && !store_oid_cmp(was, &after->v[i].oid))
 			continue;
 		if (!rep->unasked && !find_ref(&rep->ok, after->v[i].name) && !rep->ok.more)
-			die("a ref changed that was not reported ok");
+			fz_die("a ref changed that was not reported ok");
 		if (strstr(after->v[i].name, "veto"))
-			die("a vetoed ref changed");
+			fz_die("a vetoed ref changed");
 		if (strncmp(after->v[i].name, "refs/heads/", 11) &&
 		    strncmp(after->v[i].name, "refs/tags/", 10))
-			die("a ref changed outside refs/heads/ and refs/tags/");
+			fz_die("a ref changed outside refs/heads/ and refs/tags/");
 	}
 	was = find_ref(before, "refs/heads/main");
 	if (!(now = find_ref(after, "refs/heads/main")))
-		die("the site's branch was deleted");
+		fz_die("the site's branch was deleted");
 	if (git_is_ancestor(st, was, now) != 1)
-		die("the site's branch moved but not forward");
+		fz_die("the site's branch moved but not forward");
 }
 
 static void report_fsck(void *ctx, const char *msg)
@@ -540,14 +452,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	list_refs(&after);
 	if (whole.len != split.len || (whole.len && memcmp(whole.p, split.p, whole.len)) ||
 	    !same_refs(&after, &after_whole))
-		die("the push depends on how the request was cut or read");
+		fz_die("the push depends on how the request was cut or read");
 	check_answer(split.p, split.len, asks_report(&body), &rep);
 	check_refs(&before, &after, &rep);
 	/* Whatever a push added or changed must leave the store sound. */
 	store_stats(st, &now);
 	if ((rep.ok.n || rep.unasked || now.objects != fresh.objects) &&
 	    store_fsck(st, report_fsck, NULL) != 0)
-		die("the store fails fsck after a push");
+		fz_die("the store fails fsck after a push");
 	close_store();
 	free(body.p);
 	free(whole.p);

@@ -32,110 +32,20 @@
 
 #include "git/pkt.h"
 #include "git/upload.h"
+#include "git_fixture.h"
 #include "memblk.h"
 #include "pack.h"
 #include "store/store.h"
 
 #define DEV_SIZE (1u << 20)
-#define AUTHOR(t) "Fuzz <fuzz@example.home> " t " +0000"
 #define MAX_ANSWER (8u << 20)
 
+const char fz_name[] = "fuzz_git_upload";
 static struct store *st;
 /* What only refs/appliance/ reaches: never in a pack. */
 static struct store_oid private_ids[3];
 
-struct bytes {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void die(const char *why)
-{
-	fprintf(stderr, "fuzz_git_upload: %s\n", why);
-	abort();
-}
-
-static void must(int r, const char *what)
-{
-	if (r) {
-		fprintf(stderr, "fuzz_git_upload: setup: %s: %d\n", what, r);
-		abort();
-	}
-}
-
-static void append(struct bytes *b, const void *data, size_t len)
-{
-	if (!len)
-		return;
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2;
-		if (!(b->p = realloc(b->p, b->cap)))
-			die("out of memory");
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
-
-static uint32_t next(uint32_t *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return *seed >> 16;
-}
-
 /* ---- the store ---- */
-
-static void commit(const char *ref, const char *path, const char *text, const char *author,
-                   struct store_oid *out)
-{
-	struct store_change c = {path, text, strlen(text), STORE_MODE_FILE};
-
-	must(store_commit_changes(st, ref, &c, 1, author, "change\n", out), ref);
-}
-
-static void annotated_tag(const struct store_oid *target, const char *name, struct store_oid *out)
-{
-	char hex[STORE_OID_HEX], text[512];
-	int type = STORE_OBJ_TAG, n;
-	const uint8_t *data = (const uint8_t *)text;
-	size_t len;
-
-	store_oid_hex(target, hex);
-	n = snprintf(text, sizeof(text),
-	             "object %s\ntype commit\ntag %s\ntagger " AUTHOR("1700000100") "\n\n%s\n", hex,
-	             name, name);
-	len = (size_t)n;
-	must(store_put_objects(st, &type, &data, &len, 1), "tag");
-	store_object_id(STORE_OBJ_TAG, text, len, out);
-}
-
-static void make_store(void)
-{
-	struct store_oid c1, c2, c3, d1, tag, zero = {{0}};
-	struct store_change more[2] = {
-	    {"site/index.html", "two\n", 4, STORE_MODE_FILE},
-	    {"site/style.css", "body { color: black }\n", 22, STORE_MODE_FILE},
-	};
-	struct store_ref_update refs[3];
-
-	memblk_create(DEV_SIZE);
-	must(store_init(0), "init");
-	must(store_open(&st, false), "open");
-	commit("refs/heads/main", "site/index.html", "one\n", AUTHOR("1700000000"), &c1);
-	must(store_commit_changes(st, "refs/heads/main", more, 2, AUTHOR("1700000060"), "more\n",
-	                          &c2),
-	     "main");
-	commit("refs/heads/main", "site/index.html", "three\n", AUTHOR("1700000120"), &c3);
-	annotated_tag(&c1, "v1", &tag);
-	refs[0] = (struct store_ref_update){"refs/heads/dev", zero, c2};
-	refs[1] = (struct store_ref_update){"refs/tags/v1", zero, tag};
-	refs[2] = (struct store_ref_update){"refs/tags/light", zero, c2};
-	must(store_refs_update(st, refs, 3), "refs");
-	commit("refs/heads/dev", "site/dev.html", "dev\n", AUTHOR("1700000180"), &d1);
-	commit("refs/appliance/secrets", "secret", "private\n", AUTHOR("1700000240"),
-	       &private_ids[0]);
-	must(store_ref_tree(st, "refs/appliance/secrets", &private_ids[1]), "private tree");
-	store_object_id(STORE_OBJ_BLOB, "private\n", 8, &private_ids[2]);
-}
 
 static int print_ref(void *ctx, const char *name, const struct store_oid *oid)
 {
@@ -150,7 +60,7 @@ static int print_ref(void *ctx, const char *name, const struct store_oid *oid)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	make_store();
+	fz_make_store(DEV_SIZE, &st, private_ids);
 	if (getenv("GIT_UPLOAD_FUZZ_IDS"))
 		store_refs_each(st, print_ref, NULL);
 	return 0;
@@ -165,13 +75,15 @@ static bool feed(struct git_upload *u, const uint8_t *body, size_t len, int cut)
 	bool failed = false;
 
 	for (size_t off = 0, piece; off < len; off += piece) {
-		piece = cut < 0 ? len : cut == 0 ? 1 : 1 + next(&seed) % (1 + (uint32_t)cut % 64);
+		piece = cut < 0    ? len
+		        : cut == 0 ? 1
+		                   : 1 + fz_next(&seed) % (1 + (uint32_t)cut % 64);
 		if (piece > len - off)
 			piece = len - off;
 		if (git_upload_feed(u, body + off, piece) < 0)
 			failed = true;
 		else if (failed)
-			die("feed took bytes again after refusing the request");
+			fz_die("feed took bytes again after refusing the request");
 	}
 	return !failed;
 }
@@ -184,19 +96,19 @@ static void read_answer(struct git_upload *u, int reads, struct bytes *out)
 	long n;
 
 	for (unsigned i = 0;; i++) {
-		size_t cap = reads < 0 ? sizeof(buf) : 64 + next(&seed) % 256;
+		size_t cap = reads < 0 ? sizeof(buf) : 64 + fz_next(&seed) % 256;
 		if ((n = git_upload_read(u, buf, cap)) < 0)
-			die("a read failed on a sound store");
+			fz_die("a read failed on a sound store");
 		if ((size_t)n > cap)
-			die("a read gave more than its buffer");
+			fz_die("a read gave more than its buffer");
 		if (n == 0)
 			break;
-		append(out, buf, (size_t)n);
+		fz_append(out, buf, (size_t)n);
 		if (out->len > MAX_ANSWER || i > MAX_ANSWER / 64)
-			die("the answer does not end");
+			fz_die("the answer does not end");
 	}
 	if (git_upload_read(u, buf, sizeof(buf)) != 0)
-		die("a read after the end gave more");
+		fz_die("a read after the end gave more");
 }
 
 static void run(int version, const uint8_t *body, size_t len, int cut, int reads, struct bytes *out)
@@ -205,12 +117,12 @@ static void run(int version, const uint8_t *body, size_t len, int cut, int reads
 	bool fed;
 
 	if (git_upload_new(st, version, &u))
-		die("git_upload_new failed");
+		fz_die("git_upload_new failed");
 	fed = feed(u, body, len, cut);
 	git_upload_finish(u);
 	read_answer(u, reads, out);
 	if (!fed && (out->len < 8 || memcmp(out->p + 4, "ERR ", 4)))
-		die("a refused request's answer is no ERR line");
+		fz_die("a refused request's answer is no ERR line");
 	git_upload_free(u);
 }
 
@@ -221,13 +133,13 @@ static void pack_is_whole(const uint8_t *pack, size_t len)
 	struct store_pack_index idx;
 
 	if (store_pack_index(pack, len, STORE_DEFAULT_MAX_OBJECT, NULL, NULL, &idx))
-		die("the pack does not index");
+		fz_die("the pack does not index");
 	for (uint32_t i = 0; i < idx.n; i++) {
 		if (!store_has(st, &idx.obj[i].oid))
-			die("the pack holds an object the store does not");
+			fz_die("the pack holds an object the store does not");
 		for (size_t k = 0; k < sizeof(private_ids) / sizeof(private_ids[0]); k++)
 			if (!store_oid_cmp(&idx.obj[i].oid, &private_ids[k]))
-				die("the pack holds an object only refs/appliance/ reaches");
+				fz_die("the pack holds an object only refs/appliance/ reaches");
 	}
 	store_pack_index_free(&idx);
 }
@@ -239,18 +151,18 @@ static void pack_is_whole(const uint8_t *pack, size_t len)
 static bool data_line(const struct git_pkt *p, size_t lines, struct bytes *pack)
 {
 	if (p->len == 0)
-		die("an empty data line");
+		fz_die("an empty data line");
 	if (p->len >= 4 && !memcmp(p->data, "ERR ", 4)) {
 		if (lines)
-			die("an ERR line after other lines");
+			fz_die("an ERR line after other lines");
 		return true;
 	}
 	if (p->data[0] == 1) {
-		append(pack, p->data + 1, p->len - 1);
+		fz_append(pack, p->data + 1, p->len - 1);
 	} else if (p->data[0] == 3) {
-		die("side-band 3 (an error) from a sound store");
+		fz_die("side-band 3 (an error) from a sound store");
 	} else if (p->data[0] != 2 && p->data[p->len - 1] != '\n') {
-		die("a text line without its LF");
+		fz_die("a text line without its LF");
 	}
 	return false;
 }
@@ -267,14 +179,14 @@ static void check_answer(const uint8_t *p, size_t len)
 		if (len >= 4 &&
 		    !memcmp(p, "PACK", 4)) { /* no side-band: the pack runs to the end */
 			if (pack.len)
-				die("a raw pack after side-band data");
+				fz_die("a raw pack after side-band data");
 			pack_is_whole(p, len);
 			break;
 		}
 		if ((used = git_pkt_parse(p, len, &pkt)) <= 0)
-			die("the answer is not pkt-lines");
+			fz_die("the answer is not pkt-lines");
 		if (err)
-			die("lines after an ERR line");
+			fz_die("lines after an ERR line");
 		err = pkt.kind == GIT_PKT_DATA && data_line(&pkt, lines, &pack);
 		lines++;
 		p += used;
@@ -297,17 +209,17 @@ static void joined(const uint8_t *p, size_t len, struct bytes *out)
 
 	while (len && (used = git_pkt_parse(p, len, &pkt)) > 0) {
 		if (pkt.kind == GIT_PKT_DATA && pkt.len && pkt.data[0] == 1) {
-			append(&band1, pkt.data + 1, pkt.len - 1);
+			fz_append(&band1, pkt.data + 1, pkt.len - 1);
 		} else {
-			append(out, band1.p, band1.len);
+			fz_append(out, band1.p, band1.len);
 			band1.len = 0;
-			append(out, p, (size_t)used);
+			fz_append(out, p, (size_t)used);
 		}
 		p += used;
 		len -= (size_t)used;
 	}
-	append(out, band1.p, band1.len);
-	append(out, p, len);
+	fz_append(out, band1.p, band1.len);
+	fz_append(out, p, len);
 	free(band1.p);
 }
 
@@ -335,7 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(version, data + 3, size - 3, -1, -1, &whole);
 	run(version, data + 3, size - 3, data[1], data[2], &split);
 	if (!same(&whole, &split))
-		die("the answer depends on how the request was cut or read");
+		fz_die("the answer depends on how the request was cut or read");
 	check_answer(whole.p, whole.len);
 	free(whole.p);
 	free(split.p);

@@ -115,3 +115,13 @@ $(B)/unit/test_receive: tests/unit/git/test_receive.c git/receive.c git/receive.
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store $< git/receive.c $(GIT_PROTO_SRC) \
 		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
 UNIT_BINS += $(B)/unit/test_receive
+
+# git-upload-pack over a store in memory, at its limits.
+$(B)/unit/test_upload: tests/unit/git/test_upload.c git/upload.c git/upload.h $(GIT_PROTO_SRC) \
+		$(GIT_PROTO_HDR) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) $(NET_OUT)/version.h \
+		git/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store -I$(NET_OUT) $< git/upload.c \
+		$(GIT_PROTO_SRC) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
+UNIT_BINS += $(B)/unit/test_upload

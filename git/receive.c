@@ -2,6 +2,7 @@
 #include "receive.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,8 +238,6 @@ static void check_command(struct git_receive *r, struct command *c, const char *
 	struct store_oid cur = {{0}};
 	const char *why;
 	int type, e;
-	uint8_t *data;
-	size_t len;
 
 	if ((why = git_receive_ref_refused(c->name)))
 		return fail(c, why);
@@ -251,9 +250,8 @@ static void check_command(struct git_receive *r, struct command *c, const char *
 			return fail(c, "the site's branch cannot be deleted");
 		return;
 	}
-	if ((e = store_get(r->st, &c->new, &type, &data, &len)))
+	if (store_type(r->st, &c->new, &type))
 		return fail(c, "the new object is missing");
-	free(data);
 	if (!strncmp(c->name, "refs/heads/", 11) && type != STORE_OBJ_COMMIT)
 		return fail(c, "a branch must name a commit");
 	if (!strcmp(c->name, site) && !store_oid_is_zero(&c->old) &&
@@ -261,6 +259,36 @@ static void check_command(struct git_receive *r, struct command *c, const char *
 		return fail(c, e == 0 ? "non-fast-forward: the site's branch only moves forward "
 		                        "(fetch and merge first)"
 		                      : "the history is too long to check for a fast-forward");
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct command *const *x = a, *const *y = b;
+	int c = strcmp((*x)->name, (*y)->name);
+
+	return c ? c : (*x > *y) - (*x < *y);
+}
+
+/*
+ * Every update of a name after its first fails: the names sorted, not
+ * compared pairwise (8,192 commands would be 33 million comparisons).
+ */
+static void mark_twice(struct git_receive *r)
+{
+	struct command **v = malloc(sizeof(*v) * r->n);
+
+	if (!v) {
+		for (size_t i = 0; i < r->n; i++)
+			fail(&r->cmd[i], "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		v[i] = &r->cmd[i];
+	qsort(v, r->n, sizeof(*v), by_name);
+	for (size_t i = 1; i < r->n; i++)
+		if (!strcmp(v[i - 1]->name, v[i]->name))
+			fail(v[i], "the ref is updated twice in one push");
+	free(v);
 }
 
 static void update_failed(struct git_receive *r, struct command *c, int e)
@@ -331,13 +359,18 @@ static void apply(struct git_receive *r)
 }
 
 /* A line of the report: on band 1 with side-band-64k, else plain. */
-static void report_line(struct git_receive *r, const char *fmt, const char *a, const char *b)
+static void report_line(struct git_receive *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void report_line(struct git_receive *r, const char *fmt, ...)
 {
 	char line[GIT_PKT_LINE_MAX - 8];
 	uint8_t pkt[GIT_PKT_LINE_MAX];
+	va_list ap;
 	int n;
 
-	snprintf(line, sizeof(line), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
 	if (!r->side_band) {
 		git_pkt_buf_text(&r->out, "%s", line);
 		return;
@@ -380,11 +413,11 @@ static void report(struct git_receive *r)
 
 	if (r->unpack_err) {
 		if (r->report)
-			report_line(r, "unpack %s%s\n", why, "");
+			report_line(r, "unpack %s\n", why);
 		tell(r, why);
 	} else {
 		if (r->report)
-			report_line(r, "unpack ok\n%s%s", "", "");
+			report_line(r, "unpack ok\n");
 		if (!r->quiet && r->side_band && r->n_new)
 			git_pkt_buf_band_text(&r->out, 2, "appliance: %u new objects\n",
 			                      (unsigned)r->n_new);
@@ -396,8 +429,10 @@ static void report(struct git_receive *r)
 		if (strchr(c->why, '\n'))
 			tell(r, c->why);
 		c->why[strcspn(c->why, "\n")] = '\0';
-		if (r->report)
-			report_line(r, c->why[0] ? "ng %s %s\n" : "ok %s\n%s", name, c->why);
+		if (r->report && c->why[0])
+			report_line(r, "ng %s %s\n", name, c->why);
+		else if (r->report)
+			report_line(r, "ok %s\n", name);
 	}
 	if (r->side_band && r->report)
 		git_pkt_buf_band_text(&r->out, 1, "0000"); /* the report's own flush, in band 1 */
@@ -427,14 +462,11 @@ void git_receive_finish(struct git_receive *r)
 			r->unpack_err = e;
 	}
 	store_ref_symbolic(r->st, "HEAD", site, sizeof(site));
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->unpack_err)
-			fail(&r->cmd[i], "unpacker error");
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(r->cmd[k].name, r->cmd[i].name))
-				fail(&r->cmd[i], "the ref is updated twice in one push");
+	for (size_t i = 0; i < r->n && r->unpack_err; i++)
+		fail(&r->cmd[i], "unpacker error");
+	mark_twice(r);
+	for (size_t i = 0; i < r->n; i++)
 		check_command(r, &r->cmd[i], site);
-	}
 	apply(r);
 	report(r);
 }

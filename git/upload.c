@@ -2,6 +2,7 @@
 #include "upload.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,9 @@ struct git_upload {
 	bool no_progress, any_have;
 	/* Negotiation (v0, as git's upload-pack answers it). */
 	bool got_common, got_other, sent_ready, ready_known, ready;
-	size_t ready_for;   /* common.n when `ready` was worked out */
-	unsigned satisfied; /* wants known to reach a common commit */
+	size_t ready_for;    /* common.n when `ready` was worked out */
+	size_t ready_budget; /* commits the readiness walks may still visit */
+	unsigned satisfied;  /* wants known to reach a common commit */
 	struct store_oid last;
 	/* ls-refs */
 	bool peel, symrefs, unborn;
@@ -58,6 +60,7 @@ struct git_upload {
 	struct store_packer *packer;
 	bool send_pack, flushed, ended;
 	struct oids shallow, unshallow, tips, tags;
+	struct store_oidset client_shallow_set, unshallow_set; /* the same, to look up */
 	struct oids parents; /* of unshallowed commits: sent as wants */
 };
 
@@ -75,20 +78,28 @@ static int oids_add(struct oids *o, const struct store_oid *oid)
 	return 0;
 }
 
-static bool oids_has(const struct oids *o, const struct store_oid *oid)
+/*
+ * Add to a list kept with a set of it (membership tests in walks sized by
+ * the client): duplicates are dropped. 0 or -ENOMEM.
+ */
+static int add_unique(struct oids *o, struct store_oidset *set, const struct store_oid *oid)
 {
-	for (size_t i = 0; i < o->n; i++)
-		if (!store_oid_cmp(&o->v[i], oid))
-			return true;
-	return false;
+	int r = store_oidset_add(set, oid);
+
+	return r <= 0 ? r : oids_add(o, oid);
 }
 
 /* Refuse the request: an ERR line is the whole answer (git prints "remote error: ..."). */
-static int refuse(struct git_upload *u, int err, const char *fmt, const char *arg)
+static int refuse(struct git_upload *u, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int refuse(struct git_upload *u, int err, const char *fmt, ...)
 {
 	char msg[GIT_PKT_LINE_MAX - 16];
+	va_list ap;
 
-	snprintf(msg, sizeof(msg), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	git_pkt_buf_free(&u->out);
 	git_pkt_buf_text(&u->out, "ERR upload-pack: %s\n", msg);
 	u->phase = PH_FAILED;
@@ -140,14 +151,14 @@ static int parse_depth(struct git_upload *u, const char *arg, size_t len)
 	unsigned long d = 0;
 
 	if (!len || len > 10)
-		return refuse(u, -EINVAL, "bad deepen '%s'", "");
+		return unknown(u, "bad deepen", arg, len);
 	for (size_t i = 0; i < len; i++) {
 		if (arg[i] < '0' || arg[i] > '9')
-			return refuse(u, -EINVAL, "bad deepen '%s'", "");
+			return unknown(u, "bad deepen", arg, len);
 		d = d * 10 + (unsigned long)(arg[i] - '0');
 	}
 	if (d == 0)
-		return refuse(u, -EINVAL, "deepen needs a positive depth%s", "");
+		return refuse(u, -EINVAL, "deepen needs a positive depth");
 	u->depth = d > INFINITE_DEPTH ? INFINITE_DEPTH : (unsigned)d;
 	return 0;
 }
@@ -159,42 +170,61 @@ static int want_line(struct git_upload *u, const char *line, size_t len)
 
 	if (!line_oid(line, len, "want", &oid)) {
 		if (u->wants.n >= GIT_UPLOAD_MAX_WANTS)
-			return refuse(u, -E2BIG, "more than %s wants", "8192");
+			return refuse(u, -E2BIG, "more than %d wants", GIT_UPLOAD_MAX_WANTS);
 		if (u->version != 2 && u->wants.n == 0 && len > 45)
 			want_caps(u, line + 46, len - 46);
 		return oids_add(&u->wants, &oid);
 	}
 	if (!line_oid(line, len, "shallow", &oid)) {
 		if (u->client_shallow.n >= GIT_UPLOAD_MAX_WANTS)
-			return refuse(u, -E2BIG, "more than %s shallow lines", "8192");
-		return store_has(u->st, &oid) ? oids_add(&u->client_shallow, &oid) : 0;
+			return refuse(u, -E2BIG, "more than %d shallow lines",
+			              GIT_UPLOAD_MAX_WANTS);
+		return store_has(u->st, &oid)
+		           ? add_unique(&u->client_shallow, &u->client_shallow_set, &oid)
+		           : 0;
 	}
 	if (len > 7 && !memcmp(line, "deepen ", 7))
 		return parse_depth(u, line + 7, len - 7);
 	if (len >= 12 && (!memcmp(line, "deepen-since", 12) || !memcmp(line, "deepen-not", 10)))
-		return refuse(u, -ENOTSUP, "%s is not supported: use --depth or --deepen",
-		              "deepen-since/-not");
+		return refuse(u, -ENOTSUP,
+		              "deepen-since/-not is not supported: use --depth or --deepen");
 	if (len >= 6 && !memcmp(line, "filter", 6))
-		return refuse(u, -ENOTSUP, "partial clone (%s) is not supported", "filter");
+		return refuse(u, -ENOTSUP, "partial clone (filter) is not supported");
 	return 1; /* not one of these */
 }
 
 /* ---- negotiation ---- */
 
+/* Each commit a readiness walk visits comes out of the request's budget. */
+struct give_up {
+	struct store_oidset *common;
+	size_t *budget;
+};
+
 static int find_common_fn(void *ctx, const struct store_oid *oid, const struct store_commit *c,
                           unsigned depth)
 {
+	struct give_up *g = ctx;
+
 	(void)c, (void)depth;
-	return store_oidset_has(ctx, oid) ? -EEXIST : GIT_WALK_ON;
+	if (!*g->budget)
+		return -E2BIG;
+	--*g->budget;
+	return store_oidset_has(g->common, oid) ? -EEXIST : GIT_WALK_ON;
 }
 
 /*
  * Whether every want reaches a commit in common (git's ok_to_give_up):
  * then the client need say no more. Worked out again only when more is
- * known in common.
+ * known in common, and with GIT_WALK_LIMIT commits in all per request
+ * (wants and haves are the client's: without a budget, thousands of wants
+ * times a long history). Past it the answer stays no: the client goes on
+ * to "done", which is only slower.
  */
 static bool ok_to_give_up(struct git_upload *u)
 {
+	struct give_up g = {&u->common_set, &u->ready_budget};
+
 	if (!u->common.n)
 		return false;
 	if (u->ready_known && u->ready_for == u->common.n)
@@ -202,8 +232,7 @@ static bool ok_to_give_up(struct git_upload *u)
 	u->ready_known = true;
 	u->ready_for = u->common.n;
 	while (u->satisfied < u->wants.n) {
-		int r =
-		    git_walk(u->st, &u->wants.v[u->satisfied], 1, find_common_fn, &u->common_set);
+		int r = git_walk(u->st, &u->wants.v[u->satisfied], 1, find_common_fn, &g);
 		if (r != -EEXIST)
 			return u->ready = false;
 		u->satisfied++;
@@ -354,8 +383,8 @@ static int check_wants(struct git_upload *u)
 		if (r == -EEXIST)
 			r = 0;
 		else if (r >= 0 || r == -E2BIG)
-			r = refuse(u, -EPERM, "not our ref: a want is not reachable from %s",
-			           "any branch or tag");
+			r = refuse(u, -EPERM,
+			           "not our ref: a want is not reachable from any branch or tag");
 	}
 	store_oidset_free(&wanted);
 	store_oidset_free(&t.set);
@@ -379,8 +408,8 @@ static int deepen_fn(void *ctx, const struct store_oid *oid, const struct store_
 			return r;
 		return GIT_WALK_PRUNE;
 	}
-	if (oids_has(&d->u->client_shallow, oid) && !oids_has(&d->u->unshallow, oid) &&
-	    (r = oids_add(&d->u->unshallow, oid)))
+	if (store_oidset_has(&d->u->client_shallow_set, oid) &&
+	    (r = add_unique(&d->u->unshallow, &d->u->unshallow_set, oid)) < 0)
 		return r;
 	return GIT_WALK_ON;
 }
@@ -421,12 +450,12 @@ static int shallow_info(struct git_upload *u)
 		r = git_walk(u->st, u->wants.v, u->wants.n, deepen_fn, &d);
 	}
 	if (r == -E2BIG)
-		return refuse(u, r, "the history is too long to deepen (%s commits at most)",
-		              "50000");
+		return refuse(u, r, "the history is too long to deepen (%d commits at most)",
+		              GIT_WALK_LIMIT);
 	if (r < 0 || (r = unshallow_parents(u)))
 		return r;
 	for (size_t i = 0; i < u->shallow.n; i++)
-		if (!oids_has(&u->client_shallow, &u->shallow.v[i])) {
+		if (!store_oidset_has(&u->client_shallow_set, &u->shallow.v[i])) {
 			store_oid_hex(&u->shallow.v[i], hex);
 			git_pkt_buf_text(&u->out, "shallow %s\n", hex);
 		}
@@ -436,7 +465,7 @@ static int shallow_info(struct git_upload *u)
 	}
 	/* The client's boundary commits that stay are boundaries of this pack too. */
 	for (size_t i = 0; i < u->client_shallow.n && !r; i++)
-		if (!oids_has(&u->unshallow, &u->client_shallow.v[i]))
+		if (!store_oidset_has(&u->unshallow_set, &u->client_shallow.v[i]))
 			r = oids_add(&u->shallow, &u->client_shallow.v[i]);
 	return r;
 }
@@ -492,7 +521,7 @@ static int v0_line(struct git_upload *u, const struct git_pkt *pkt)
 			return v0_have(u, &oid);
 		return unknown(u, "expected a have line or done, got", line, len);
 	}
-	return refuse(u, -EBADMSG, "lines after the end of the request%s", "");
+	return refuse(u, -EBADMSG, "lines after the end of the request");
 }
 
 /* ---- protocol v2 ---- */
@@ -545,7 +574,7 @@ static int v2_arg_fetch(struct git_upload *u, const char *line, size_t len)
 	         (len == 9 && !memcmp(line, "ofs-delta", 9)))
 		; /* our packs hold ofs-deltas and are never thin: both fine */
 	else if (len > 8 && !memcmp(line, "want-ref", 8))
-		return refuse(u, -ENOTSUP, "want-ref is not supported%s", "");
+		return refuse(u, -ENOTSUP, "want-ref is not supported");
 	else
 		return unknown(u, "fetch: unknown argument", line, len);
 	return 0;
@@ -575,7 +604,7 @@ static int v2_line(struct git_upload *u, const struct git_pkt *pkt)
 		if (pkt->kind == GIT_PKT_DATA) {
 			if (len > 14 && !memcmp(line, "object-format=", 14) &&
 			    (len != 18 || memcmp(line + 14, "sha1", 4)))
-				return refuse(u, -ENOTSUP, "only object-format=sha1%s", "");
+				return refuse(u, -ENOTSUP, "only object-format=sha1");
 			return 0; /* agent=, server-option=: noted, not needed */
 		}
 		u->phase = pkt->kind == GIT_PKT_DELIM ? PH_ARGS : PH_END;
@@ -588,7 +617,7 @@ static int v2_line(struct git_upload *u, const struct git_pkt *pkt)
 		return u->cmd == CMD_LS_REFS ? v2_arg_ls_refs(u, line, len)
 		                             : v2_arg_fetch(u, line, len);
 	default:
-		return refuse(u, -EBADMSG, "lines after the end of the request%s", "");
+		return refuse(u, -EBADMSG, "lines after the end of the request");
 	}
 }
 
@@ -653,7 +682,7 @@ static int v2_fetch(struct git_upload *u)
 	int r;
 
 	if (!u->wants.n)
-		return refuse(u, -EBADMSG, "fetch without a want%s", "");
+		return refuse(u, -EBADMSG, "fetch without a want");
 	if ((r = check_wants(u)))
 		return r;
 	if (!u->done) {
@@ -689,6 +718,7 @@ int git_upload_new(struct store *st, int version, struct git_upload **out)
 		return -ENOMEM;
 	u->st = st;
 	u->version = version;
+	u->ready_budget = GIT_WALK_LIMIT;
 	u->phase = version == 2 ? PH_CMD : PH_WANTS;
 	*out = u;
 	return 0;
@@ -751,15 +781,15 @@ void git_upload_finish(struct git_upload *u)
 	if (u->phase == PH_FAILED)
 		return;
 	if (u->rd.len)
-		r = refuse(u, -EBADMSG, "the request ends inside a pkt-line%s", "");
+		r = refuse(u, -EBADMSG, "the request ends inside a pkt-line");
 	else if (u->version == 2 && u->cmd == CMD_LS_REFS)
 		ls_refs(u);
 	else if (u->version == 2 && u->cmd == CMD_FETCH)
 		r = v2_fetch(u);
 	else if (u->version != 2 && (u->phase == PH_WANTS || (u->phase == PH_HAVES && !u->wants.n)))
-		r = u->wants.n ? refuse(u, -EBADMSG, "the request ends before its flush%s", "") : 0;
+		r = u->wants.n ? refuse(u, -EBADMSG, "the request ends before its flush") : 0;
 	else if (u->version != 2 && u->phase == PH_HAVES && u->any_have)
-		r = refuse(u, -EBADMSG, "the haves end without a flush or done%s", "");
+		r = refuse(u, -EBADMSG, "the haves end without a flush or done");
 	/*
 	 * Wants alone (a shallow fetch's first request): the answer is the
 	 * shallow list only, and negotiation comes in the next request.
@@ -826,6 +856,8 @@ void git_upload_free(struct git_upload *u)
 	oids_free(&u->client_shallow);
 	oids_free(&u->shallow);
 	oids_free(&u->unshallow);
+	store_oidset_free(&u->client_shallow_set);
+	store_oidset_free(&u->unshallow_set);
 	oids_free(&u->tips);
 	oids_free(&u->tags);
 	oids_free(&u->parents);

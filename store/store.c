@@ -293,11 +293,20 @@ int store_entry_where(struct store *st, const struct store_oid *oid, struct stor
 	if ((r = chain_collect(st, e->off, &depth)))
 		return r;
 	w->off = e->off;
-	w->pack_type = st->chain[0].h.type;
 	w->type = st->chain[depth].h.type;
 	w->size = st->chain[0].h.size;
 	w->base_off = depth ? st->chain[1].off : 0;
 	return 0;
+}
+
+int store_type(struct store *st, const struct store_oid *oid, int *type)
+{
+	struct store_entry_where w;
+	int r = store_entry_where(st, oid, &w);
+
+	if (!r)
+		*type = w.type;
+	return r;
 }
 
 int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,

@@ -56,6 +56,8 @@ void store_set_max_object(struct store *st, size_t max);
 /* ---- objects ---- */
 
 bool store_has(struct store *st, const struct store_oid *oid);
+/* An object's type (STORE_OBJ_*), from entry headers only: its content is not read. */
+int store_type(struct store *st, const struct store_oid *oid, int *type);
 /* A malloc'd copy of an object's content (NUL-terminated for convenience). */
 int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
               size_t *len);

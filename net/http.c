@@ -311,12 +311,18 @@ static void conn_take(struct http_conn *c)
 /* ---- request bodies (a stream's: http_int.h) ---- */
 
 /* Refuse the rest of a body: an error answer, then close. */
-static void body_refuse(struct http_conn *c, int status, const char *text)
+/* Stop taking the body: the answer set is sent, then the connection closes. */
+static void body_stop(struct http_conn *c)
 {
-	http_site_error(&c->resp, status, text);
 	c->resp.close = true;
 	c->resp.takes_body = false;
 	c->state = CONN_BODY;
+}
+
+static void body_refuse(struct http_conn *c, int status, const char *text)
+{
+	http_site_error(&c->resp, status, text);
+	body_stop(c);
 }
 
 /* Hand decoded body bytes to the stream, through gzip if the body is so encoded. */
@@ -387,11 +393,8 @@ static int conn_body(struct http_conn *c)
 			return 1;
 		}
 		if (n > 0 && body_deliver(c, (uint8_t *)c->in, (size_t)n)) {
-			if (c->state == CONN_RECV) { /* the stream refused it: its answer is set */
-				c->resp.close = true;
-				c->resp.takes_body = false;
-				c->state = CONN_BODY;
-			}
+			if (c->state == CONN_RECV) /* the stream refused it: its answer is set */
+				body_stop(c);
 			return 1;
 		}
 		memmove(c->in, c->in + used, c->in_len - used);

@@ -2,9 +2,12 @@
  * The HTTP/1.1 server: the site (tree site/ of branch main in the store)
  * over altcp, so plain TCP and, later, TLS share this code.
  *
- * Per connection (struct http_conn, http_int.h): 18,008 bytes on the
- * guest -- the request head's buffer (HTTP_MAX_HEAD, 16 KiB) and the
- * response head's -- plus, while a file streams, the blob reader's ~44 KiB
+ * Per connection (struct http_conn, http_int.h): 18,456 bytes on the
+ * guest (sizeof, arm-none-eabi) -- the request head's buffer
+ * (HTTP_MAX_HEAD, 16 KiB) and the response head's -- plus, while a Git
+ * POST is answered, its state (git/upload.h, git/receive.h) and, while a
+ * gzip request body arrives, zlib's inflate state (about 40 KiB by zlib's
+ * own figures: 7 KiB and the 32 KiB window), plus, while a file streams, the blob reader's ~44 KiB
  * (store_blob_open: zlib state, window and input; a file the store keeps
  * as a delta is rebuilt whole instead). So about 62 KiB at most, and 2
  * MiB for HTTP_MAX_CONNS connections all streaming; the 4 KiB piece being

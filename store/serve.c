@@ -254,8 +254,7 @@ struct store_packer {
 	struct store_membuf out; /* bytes made, not yet read */
 	size_t out_pos;
 	uint64_t raw_off, raw_left; /* bytes being copied from the device as they lie */
-	uint32_t deltas, reused;
-	unsigned epoch; /* st->epoch when a raw copy started */
+	unsigned epoch;             /* st->epoch when a raw copy started */
 	uint8_t checksum[20];
 	bool ended;
 	void (*on_obj)(void *ctx, const struct store_oid *oid, uint64_t off);
@@ -337,7 +336,6 @@ static int reuse_delta(struct store_packer *p, struct obj *o, const struct dent 
 		return r;
 	o->depth = base->depth + 1;
 	copy_from(p, o->at.off + hdr_len, raw_len - hdr_len);
-	p->reused++;
 	return 0;
 }
 
@@ -350,10 +348,10 @@ static int write_read(struct store_packer *p, struct obj *o, int type)
 
 	if (o->has_path && type == STORE_OBJ_BLOB && !pe)
 		return -ENOMEM;
-	if (pe && (r = try_delta(p, pe, o)) == 1) {
-		p->deltas++;
-	} else if (r) {
+	if (pe && (r = try_delta(p, pe, o)) < 0) {
 		return r;
+	} else if (r == 1) {
+		/* written as a delta of ours */
 	} else if (o->raw_len) {
 		if ((r = store_packw_raw_begin(&p->w, &o->off)))
 			return r;

@@ -115,7 +115,6 @@ int store_get_raw(struct store *st, const struct store_oid *oid, int *type, uint
 /* Where and how an object lies: its entry, read from the headers of its chain only. */
 struct store_entry_where {
 	uint64_t off;      /* its entry on the device */
-	int pack_type;     /* the entry's type: the object's, or a delta */
 	int type;          /* the object's type */
 	uint64_t size;     /* the entry header's size: the object's, or its delta's */
 	uint64_t base_off; /* a delta's base entry (0 if whole) */

@@ -58,7 +58,7 @@ struct git_upload {
 	/* The answer: lines made here, then the pack, then a flush. */
 	struct git_pkt_buf out;
 	struct store_packer *packer;
-	bool send_pack, flushed, ended;
+	bool send_pack, flushed, ended, planned;
 	struct oids shallow, unshallow, tips, tags;
 	struct store_oidset client_shallow_set, unshallow_set; /* the same, to look up */
 	struct oids parents; /* of unshallowed commits: sent as wants */
@@ -743,7 +743,7 @@ int git_upload_feed(struct git_upload *u, const uint8_t *data, size_t len)
 	return u->phase == PH_FAILED ? -EBADMSG : 0;
 }
 
-/* The pack's packer, and a progress line saying its size. */
+/* The pack's packer, its plan made a slice at a time as the answer is read. */
 static int start_pack(struct git_upload *u)
 {
 	struct store_pack_req req = {
@@ -766,12 +766,21 @@ static int start_pack(struct git_upload *u)
 			return r;
 	req.wants = u->wants.v;
 	req.nwants = u->wants.n;
-	if ((r = store_packer_start(u->st, &req, &u->packer)))
-		return r;
-	if (u->side_band && !u->no_progress)
-		git_pkt_buf_band_text(&u->out, 2, "appliance: %u objects\n",
-		                      (unsigned)store_packer_count(u->packer));
-	return 0;
+	return store_packer_begin(u->st, &req, &u->packer);
+}
+
+/* A slice of the pack's plan: 1 while more is left; once made, a progress line gives its size. */
+static int plan_slice(struct git_upload *u)
+{
+	int r = store_packer_plan(u->packer, GIT_UPLOAD_PLAN_STEPS);
+
+	if (r == 0) {
+		u->planned = true;
+		if (u->side_band && !u->no_progress)
+			git_pkt_buf_band_text(&u->out, 2, "appliance: %u objects\n",
+			                      (unsigned)store_packer_count(u->packer));
+	}
+	return r;
 }
 
 void git_upload_finish(struct git_upload *u)
@@ -802,7 +811,10 @@ void git_upload_finish(struct git_upload *u)
 		refuse(u, u->out.err, "%s", "out of memory");
 }
 
-/* The next piece of the pack: a side-band line, or raw bytes without side-band. */
+/*
+ * The next piece of the pack: a side-band line, or raw bytes without
+ * side-band; -EAGAIN after each slice of its plan (another turn of the loop).
+ */
 static long pack_piece(struct git_upload *u, uint8_t *buf, size_t len)
 {
 	size_t got, room = u->side_band ? len - 5 : len;
@@ -812,12 +824,16 @@ static long pack_piece(struct git_upload *u, uint8_t *buf, size_t len)
 		return -ENOSPC;
 	if (room > GIT_PKT_BAND_MAX)
 		room = GIT_PKT_BAND_MAX;
-	r = store_packer_read(u->packer, buf + (u->side_band ? 5 : 0), room, &got);
-	if (r < 0 && u->side_band) {
+	if (!u->planned)
+		r = (r = plan_slice(u)) >= 0 ? -EAGAIN : r;
+	else
+		r = store_packer_read(u->packer, buf + (u->side_band ? 5 : 0), room, &got);
+	if (r < 0 && r != -EAGAIN && u->side_band) {
 		/* Band 3 ends the fetch with our reason (git prints "remote error"). */
-		static const char msg[] = "the store failed while making the pack";
+		const char *msg = r == -ENOENT ? "an object is missing from the store"
+		                               : "the store failed while making the pack";
 		u->ended = true;
-		return git_pkt_band(buf, len, 3, msg, sizeof(msg) - 1);
+		return git_pkt_band(buf, len, 3, msg, strlen(msg));
 	}
 	if (r < 0)
 		return r;

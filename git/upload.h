@@ -29,6 +29,8 @@
 
 #define GIT_UPLOAD_MAX_WANTS STORE_MAX_REFS
 #define GIT_UPLOAD_MAX_COMMON 4096
+/* Objects of the pack's plan visited per read, between turns of the loop. */
+#define GIT_UPLOAD_PLAN_STEPS 64
 
 struct git_upload;
 
@@ -41,7 +43,11 @@ int git_upload_new(struct store *st, int version, struct git_upload **u);
 int git_upload_feed(struct git_upload *u, const uint8_t *data, size_t len);
 /* The body is all in: the answer is ready to read. */
 void git_upload_finish(struct git_upload *u);
-/* The answer's next bytes: > 0, 0 at its end, or a negative errno (cut it off). */
+/*
+ * The answer's next bytes: > 0, 0 at its end, -EAGAIN for none yet (a
+ * slice of the pack's plan was made: call again on the loop's next turn),
+ * or another negative errno (cut it off).
+ */
 long git_upload_read(struct git_upload *u, uint8_t *buf, size_t len);
 void git_upload_free(struct git_upload *u); /* NULL is fine */
 

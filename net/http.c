@@ -123,7 +123,7 @@ enum send_result {
 	SEND_FAILED = -1,
 	SEND_FULL = 0,   /* the socket is full: its sent callback resumes */
 	SEND_DONE = 1,   /* all is out */
-	SEND_YIELD = 2,  /* a range's skipping yields its turn of the loop */
+	SEND_YIELD = 2,  /* a range's skipping or a stream with nothing yet yields its turn */
 	SEND_NO_MEM = 3, /* lwIP is out of segments (a pool all connections share): retry soon */
 	SEND_MORE = 4,   /* a piece of a stream went out: go on */
 };
@@ -175,7 +175,7 @@ static int send_stream(struct http_conn *c, uint8_t *piece, size_t room)
 	if (n < frame + 64)
 		return SEND_FULL; /* a sliver of room: the bytes in flight make more */
 	if ((got = r->stream.read(r->stream.ctx, piece + (r->chunked ? 6 : 0), n - frame)) < 0)
-		return SEND_FAILED;
+		return got == -EAGAIN ? SEND_YIELD : SEND_FAILED;
 	n = (size_t)got;
 	if (got == 0) {
 		r->stream_ended = true;

@@ -25,7 +25,10 @@ struct http_stream {
 	int (*body)(void *ctx, const uint8_t *data, size_t len, struct http_resp *r);
 	/* The whole body is in: set the answer on r. */
 	void (*end)(void *ctx, struct http_resp *r);
-	/* The answer's next bytes into buf: > 0, 0 at its end, -1 failed (the connection closes).
+	/*
+	 * The answer's next bytes into buf: > 0, 0 at its end, -EAGAIN for none
+	 * yet (called again on the loop's next turn), another negative value
+	 * failed (the connection closes).
 	 */
 	long (*read)(void *ctx, uint8_t *buf, size_t len);
 	void (*free)(void *ctx);

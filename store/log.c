@@ -9,14 +9,19 @@
 #include "zip.h"
 
 /*
- * The read cache: CACHE_WAYS aligned windows of CACHE_WIN bytes, the
- * least recently used replaced. Objects are read from all over the log (a
- * pack walks history; a delta reads its base), so one big window was
- * reread for nearly every object; sixteen small ones keep the same 64 KiB.
+ * The read cache: STORE_LOG_CACHE_WAYS aligned windows of CACHE_WIN bytes,
+ * in sets of CACHE_SET_WAYS, the least recently used of a set replaced.
+ * Objects are read from all over the log (a pack walks history; a delta
+ * reads its base). Measured on a clone of a 5,000-file, 200-commit
+ * repository (storectl pack, tests/bench/git-http.sh's repository): 16
+ * windows of 4 KiB read the device 513,559 times (2.0 GB for a 10.7 MiB
+ * pack), 12,449 times with these 2 MiB. Each read is a blkfront request in
+ * the guest, about 1.5 ms under QEMU.
  */
-#define CACHE_WIN (4u * 1024)
-#define CACHE_WAYS 16
-#define CACHE_SIZE (CACHE_WIN * CACHE_WAYS)
+#define CACHE_WIN (16u * 1024)
+#define CACHE_SET_WAYS 4
+#define CACHE_SETS (STORE_LOG_CACHE_WAYS / CACHE_SET_WAYS)
+#define CACHE_SIZE (CACHE_WIN * STORE_LOG_CACHE_WAYS)
 #define CHUNK (64u * 1024)
 
 struct store_log_writer {
@@ -75,12 +80,13 @@ void store_log_cache_drop(struct store_log *l)
 	memset(l->cache_used, 0, sizeof(l->cache_used));
 }
 
-/* The window holding `win` (aligned), read from the device if no way holds it. */
+/* The window holding `win` (aligned), read from the device if its set does not hold it. */
 static const uint8_t *cache_window(struct store_log *l, uint64_t win, int *err)
 {
-	unsigned victim = 0;
+	unsigned first = (unsigned)(win / CACHE_WIN % CACHE_SETS) * CACHE_SET_WAYS;
+	unsigned victim = first;
 
-	for (unsigned i = 0; i < CACHE_WAYS; i++) {
+	for (unsigned i = first; i < first + CACHE_SET_WAYS; i++) {
 		if (l->cache_used[i] && l->cache_off[i] == win) {
 			l->cache_used[i] = ++l->cache_clock;
 			return l->cache + (size_t)i * CACHE_WIN;

@@ -69,6 +69,9 @@ struct store_log_idx {
 
 _Static_assert(sizeof(struct store_log_idx) == 24, "an index entry is 24 bytes on disk");
 
+/* The read cache's windows (log.c): 128 of 16 KiB, 2 MiB. */
+#define STORE_LOG_CACHE_WAYS 128
+
 struct store_log {
 	uint64_t dev_size;
 	uint32_t sector;
@@ -77,10 +80,10 @@ struct store_log {
 	uint64_t seq;           /* seq of the next record */
 	uint32_t chain;         /* prev for the next record */
 	uint64_t since_ckpt;    /* bytes appended since the superblock's checkpoint */
-	/* read cache: 16 aligned windows (log.c), a use stamp each (0: empty) */
+	/* read cache: aligned windows (log.c), a use stamp each (0: empty) */
 	uint8_t *cache;
-	uint64_t cache_off[16];
-	uint32_t cache_used[16];
+	uint64_t cache_off[STORE_LOG_CACHE_WAYS];
+	uint32_t cache_used[STORE_LOG_CACHE_WAYS];
 	uint32_t cache_clock;
 	/* the other region while a compaction writes into it */
 	uint64_t oth_start, oth_end, oth_head, oth_first_seq, oth_seq;

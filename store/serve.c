@@ -17,6 +17,7 @@
 #include "delta.h"
 
 #define MAX_CHAIN 50 /* git pack-objects' default --depth */
+#define MAX_PEEL 16  /* tags of tags followed (git/refs.c peels as far) */
 /* Blobs from this size are not deltified, and are copied raw when kept whole. */
 #define RAW_MIN (64u * 1024)
 #define RAW_PIECE (16u * 1024)
@@ -251,6 +252,10 @@ struct store_packer {
 	struct tree_stack t; /* and the trees and blobs of the commit being visited */
 	struct item *items;  /* the plan: every object, in order */
 	size_t nitems, items_cap, next;
+	struct store_oidset send; /* the plan's objects, while it is made */
+	struct store_oid *tags;   /* include-tag's tags, checked once the wants are planned */
+	size_t ntags, tags_next;
+	bool planned;
 	struct store_membuf out; /* bytes made, not yet read */
 	size_t out_pos;
 	uint64_t raw_off, raw_left; /* bytes being copied from the device as they lie */
@@ -436,8 +441,7 @@ static int step(struct store_packer *p)
 
 /* ---- the plan: what goes into the pack, in the order it is written ---- */
 
-static int plan_add(struct store_packer *p, const struct store_oid *oid, uint32_t path,
-                    struct store_oidset *send)
+static int plan_add(struct store_packer *p, const struct store_oid *oid, uint32_t path)
 {
 	int r;
 
@@ -450,11 +454,11 @@ static int plan_add(struct store_packer *p, const struct store_oid *oid, uint32_
 		p->items_cap = cap;
 	}
 	p->items[p->nitems++] = (struct item){*oid, path};
-	return (r = store_oidset_add(send, oid)) < 0 ? r : 0;
+	return (r = store_oidset_add(&p->send, oid)) < 0 ? r : 0;
 }
 
 /* One tree or blob of the commit being visited: a tree's entries are visited next. */
-static int plan_tree(struct store_packer *p, struct store_oidset *send)
+static int plan_tree(struct store_packer *p)
 {
 	struct tree_item it = p->t.v[--p->t.n];
 	uint8_t *data = NULL;
@@ -466,12 +470,11 @@ static int plan_tree(struct store_packer *p, struct store_oidset *send)
 	if (!it.tree) {
 		/* A blob is only checked to be there: the writing reads it. Its path's hash, never
 		 * 0. */
-		r = store_has(p->st, &it.oid) ? plan_add(p, &it.oid, path_hash(it.path) | 1, send)
+		r = store_has(p->st, &it.oid) ? plan_add(p, &it.oid, path_hash(it.path) | 1)
 		                              : -ENOENT;
 		goto out;
 	}
-	if (!(r = store_get(p->st, &it.oid, &type, &data, &len)) &&
-	    !(r = plan_add(p, &it.oid, 0, send)))
+	if (!(r = store_get(p->st, &it.oid, &type, &data, &len)) && !(r = plan_add(p, &it.oid, 0)))
 		r = type == STORE_OBJ_TREE ? tree_push_entries(&p->t, &it, data, len) : -EINVAL;
 out:
 	free(data);
@@ -496,7 +499,7 @@ static int plan_commit(struct store_packer *p, const struct store_oid *oid, cons
 	return r;
 }
 
-static int plan_history(struct store_packer *p, struct store_oidset *send)
+static int plan_history(struct store_packer *p)
 {
 	struct store_oid oid = p->k.v[--p->k.n];
 	struct store_tag t;
@@ -510,26 +513,12 @@ static int plan_history(struct store_packer *p, struct store_oidset *send)
 		return r;
 	if (type != STORE_OBJ_COMMIT && type != STORE_OBJ_TAG)
 		r = tree_push(&p->t, &oid, "", "", 0, 0, type == STORE_OBJ_TREE);
-	else if ((r = store_oidset_add(&p->done, &oid)) >= 0 && !(r = plan_add(p, &oid, 0, send)))
+	else if ((r = store_oidset_add(&p->done, &oid)) >= 0 && !(r = plan_add(p, &oid, 0)))
 		r = type == STORE_OBJ_COMMIT         ? plan_commit(p, &oid, data, len)
 		    : store_tag_parse(data, len, &t) ? -EINVAL
 		                                     : oid_push(&p->k, &t.object);
 	free(data);
 	return r < 0 ? r : 0;
-}
-
-/* Plan the objects `tips` reach that are not done yet; `send` gets them too. */
-static int plan(struct store_packer *p, const struct store_oid *tips, size_t n,
-                struct store_oidset *send)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < n && !r; i++) {
-		r = oid_push(&p->k, &tips[i]);
-		while (!r && (p->t.n || p->k.n))
-			r = p->t.n ? plan_tree(p, send) : plan_history(p, send);
-	}
-	return r;
 }
 
 /* A set of the given ids. */
@@ -615,37 +604,77 @@ static int mark_haves(struct store_packer *p, const struct store_pack_req *req)
 	return r;
 }
 
-/* The tags to add (include-tag): those naming an object the pack holds, as more tips. */
-static int add_tags(struct store_packer *p, const struct store_pack_req *req,
-                    struct store_oidset *send)
+/*
+ * A tag to add (include-tag) if what it names, peeled through tags of tags
+ * (at most MAX_PEEL), is in the pack, as git's pack-objects adds a tag
+ * chain: 1 if it is.
+ */
+static int tag_wanted(struct store_packer *p, const struct store_oid *oid)
 {
-	for (size_t i = 0; i < req->ntags; i++) {
+	struct store_oid cur = *oid;
+	int type = STORE_OBJ_TAG, r = 0;
+
+	if (store_oidset_has(&p->send, oid) || store_oidset_has(&p->done, oid))
+		return 0;
+	for (int depth = 0; type == STORE_OBJ_TAG && depth < MAX_PEEL && !r; depth++) {
 		struct store_tag t;
 		uint8_t *data;
 		size_t len;
-		int type, r;
-
-		if (store_oidset_has(send, &req->tags[i]) ||
-		    store_oidset_has(&p->done, &req->tags[i]))
-			continue;
-		if ((r = store_get(p->st, &req->tags[i], &type, &data, &len)))
+		if ((r = store_get(p->st, &cur, &type, &data, &len)))
 			return r;
-		r = type == STORE_OBJ_TAG && !store_tag_parse(data, len, &t) &&
-		    store_oidset_has(send, &t.object);
+		if (type == STORE_OBJ_TAG && !(r = store_tag_parse(data, len, &t) ? -EINVAL : 0))
+			cur = t.object;
 		free(data);
-		if (!r)
-			continue;
-		if ((r = plan(p, &req->tags[i], 1, send)))
-			return r;
 	}
-	return 0;
+	return !r && type != STORE_OBJ_TAG && store_oidset_has(&p->send, &cur);
 }
 
-int store_packer_start(struct store *st, const struct store_pack_req *req,
+/* The plan is made: the walk's memory goes, the pack's header is written. */
+static int plan_end(struct store_packer *p)
+{
+	int r;
+
+	store_oidset_free(&p->send);
+	free(p->k.v);
+	tree_stack_free(&p->t);
+	memset(&p->k, 0, sizeof(p->k));
+	memset(&p->t, 0, sizeof(p->t));
+	r = store_packw_begin(&p->w, store_membuf_sink, &p->out, (uint32_t)p->nitems);
+	p->planned = !r;
+	return r;
+}
+
+/*
+ * One object of the walk at a time: a tree or blob of the commit being
+ * visited, else the next commit or tag; once the wants are planned, the
+ * tags one by one, each tag to add planned before the next is checked
+ * (a tag may name a tag).
+ */
+int store_packer_plan(struct store_packer *p, size_t steps)
+{
+	int r = 0;
+
+	if (p->planned)
+		return 0;
+	for (; steps && !r; steps--) {
+		if (p->t.n)
+			r = plan_tree(p);
+		else if (p->k.n)
+			r = plan_history(p);
+		else if (p->tags_next < p->ntags) {
+			const struct store_oid *tag = &p->tags[p->tags_next++];
+			if ((r = tag_wanted(p, tag)) > 0)
+				r = oid_push(&p->k, tag);
+		} else
+			return plan_end(p);
+	}
+	return r < 0 ? r : 1;
+}
+
+int store_packer_begin(struct store *st, const struct store_pack_req *req,
                        struct store_packer **out)
 {
 	struct store_packer *p = calloc(1, sizeof(*p));
-	struct store_oidset send = {0};
 	int r = p ? 0 : -ENOMEM;
 
 	for (size_t i = 0; i < req->nwants && !r; i++)
@@ -654,23 +683,36 @@ int store_packer_start(struct store *st, const struct store_pack_req *req,
 	if (r)
 		goto fail;
 	p->st = st;
-	/* One walk plans it all: the count for the pack's header, and the order of writing. */
-	if ((r = oidset_of(&p->cut, req->shallow, req->nshallow)) || (r = mark_haves(p, req)) ||
-	    (r = plan(p, req->wants, req->nwants, &send)) || (r = add_tags(p, req, &send)))
+	if (req->ntags && !(p->tags = malloc(sizeof(*p->tags) * req->ntags))) {
+		r = -ENOMEM;
 		goto fail;
-	store_oidset_free(&send);
-	/* The walk's stacks are done with: the writing follows the plan. */
-	free(p->k.v);
-	tree_stack_free(&p->t);
-	memset(&p->k, 0, sizeof(p->k));
-	memset(&p->t, 0, sizeof(p->t));
-	if ((r = store_packw_begin(&p->w, store_membuf_sink, &p->out, (uint32_t)p->nitems)))
+	}
+	if (req->ntags)
+		memcpy(p->tags, req->tags, sizeof(*p->tags) * req->ntags);
+	p->ntags = req->ntags;
+	/* The first want on top: each is planned with all it reaches before the next. */
+	if ((r = oidset_of(&p->cut, req->shallow, req->nshallow)) || (r = mark_haves(p, req)))
+		goto fail;
+	for (size_t i = req->nwants; i-- > 0 && !r;)
+		r = oid_push(&p->k, &req->wants[i]);
+	if (r)
 		goto fail;
 	*out = p;
 	return 0;
 fail:
-	store_oidset_free(&send);
 	store_packer_close(p);
+	return r;
+}
+
+int store_packer_start(struct store *st, const struct store_pack_req *req,
+                       struct store_packer **out)
+{
+	int r = store_packer_begin(st, req, out);
+
+	if (!r && (r = store_packer_plan(*out, SIZE_MAX)) < 0) {
+		store_packer_close(*out);
+		*out = NULL;
+	}
 	return r;
 }
 
@@ -690,7 +732,7 @@ uint32_t store_packer_count(const struct store_packer *p)
 
 int store_packer_read(struct store_packer *p, void *buf, size_t len, size_t *got)
 {
-	int r = 0;
+	int r = store_packer_plan(p, SIZE_MAX);
 
 	while (p->out.len == p->out_pos && !p->ended && !r) {
 		p->out.len = p->out_pos = 0;
@@ -710,6 +752,8 @@ void store_packer_close(struct store_packer *p)
 		return;
 	store_oidset_free(&p->done);
 	store_oidset_free(&p->cut);
+	store_oidset_free(&p->send);
+	free(p->tags);
 	free(p->placed.v);
 	free(p->paths.v);
 	free(p->k.v);

@@ -270,6 +270,15 @@ struct store_pack_req {
 	size_t ntags;
 };
 int store_packer_start(struct store *st, const struct store_pack_req *req, struct store_packer **p);
+/*
+ * The same in slices, for an event loop: begin marks what the haves reach
+ * (one walk of their commits and of their own trees), then each
+ * store_packer_plan visits at most `steps` objects of the walk that plans
+ * the pack: 1 while more are left, 0 once the plan is made (then the count
+ * is known), or an error. A read plans whatever is left first.
+ */
+int store_packer_begin(struct store *st, const struct store_pack_req *req, struct store_packer **p);
+int store_packer_plan(struct store_packer *p, size_t steps);
 /* Objects in the pack (its header's count). */
 uint32_t store_packer_count(const struct store_packer *p);
 int store_packer_read(struct store_packer *p, void *buf, size_t len, size_t *got);

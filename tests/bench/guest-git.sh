@@ -10,8 +10,8 @@
 #      $BENCH_GIT_CACHE, build/bench/gitrepo: 5,000 files, 200 commits),
 #      imported with storectl as main (commit 200) and refs/heads/next
 #      (commit 210), with a push password set with storectl passwd:
-#      - git clone --no-checkout --single-branch of main, once (it takes
-#        minutes), checked to be at commit 200;
+#      - git clone --no-checkout --single-branch of main, once (about a
+#        minute), checked to be at commit 200;
 #      - git push of the commit changing 1,000 files (on top of 210, so the
 #        server's next spares the 10 commits between) to a new branch,
 #        $BENCH_GUEST_GIT_REPS times, the branch deleted after each so that
@@ -21,8 +21,8 @@
 # after it, and the longest time between two answers to /metrics requests
 # made once a second during it (how long the guest's event loop stood
 # still).
-# Markdown on stdout, progress on stderr ("bench-guest-git: ..."). About 15
-# minutes, nearly all of it the 5,000-file clone (BENCH_GUEST_GIT_SKIP_CLONE=1
+# Markdown on stdout, progress on stderr ("bench-guest-git: ..."). About 2
+# minutes, half of it the 5,000-file clone (BENCH_GUEST_GIT_SKIP_CLONE=1
 # leaves it out).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -183,7 +183,7 @@ HEAP[idle-repo]=$(qemu_metric "$HTTP_PORT" appliance_heap_peak_bytes)
 rm -rf "$dir/repo-clone"
 if [ "${BENCH_GUEST_GIT_SKIP_CLONE:-0}" = 1 ]; then
 	NOTE[clone-repo]="skipped (BENCH_GUEST_GIT_SKIP_CLONE=1)"
-elif say "git clone --no-checkout of the 5,000-file repository (minutes; at most $GIT_TIMEOUT s)" &&
+elif say "git clone --no-checkout of the 5,000-file repository (about a minute; at most $GIT_TIMEOUT s)" &&
 	timed clone-repo "${G[@]}" clone --no-checkout --single-branch --progress "$URL" "$dir/repo-clone" &&
 	[ "$(git -C "$dir/repo-clone" rev-parse HEAD)" != "$C200" ]; then
 	NOTE[clone-repo]="the clone is not at commit 200"

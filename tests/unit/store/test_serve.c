@@ -356,6 +356,80 @@ static void test_blob_in_pieces(void **state)
 	free(text);
 }
 
+/* A packer's bytes to its end. */
+static void read_packer(struct store_packer *p, struct buf *b)
+{
+	uint8_t piece[1000];
+	size_t got;
+
+	do {
+		assert_int_equal(store_packer_read(p, piece, sizeof(piece), &got), 0);
+		assert_int_equal(buf_sink(b, piece, got), 0);
+	} while (got);
+}
+
+/*
+ * A pack planned a step at a time (the event loop's way) is the pack
+ * planned at once, include-tag's tag of a tag and all; a read plans what
+ * is left; a want the store lacks is refused before any planning.
+ */
+static void test_plan_in_slices(void **state)
+{
+	struct store *st;
+	struct store_oid c[3], t1, t2, missing;
+	struct store_packer *whole, *sliced, *rest;
+	struct buf a = {0}, b = {0}, r = {0};
+	struct store_pack_index ix;
+	unsigned slices = 0;
+	int k;
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	for (int i = 0; i < 3; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "site/page%d.html", i);
+		assert_int_equal(fixture_commit(st, "refs/heads/main", path, "a page", &c[i]), 0);
+	}
+	fixture_tag(st, &c[0], STORE_OBJ_COMMIT, "v1", &t1);
+	fixture_tag(st, &t1, STORE_OBJ_TAG, "v1-signed", &t2);
+	/* The tag of the tag first: it is wanted only once the tag it names is planned. */
+	struct store_oid tags[2] = {t2, t1};
+	struct store_pack_req req = {.wants = &c[2], .nwants = 1, .tags = tags, .ntags = 2};
+	assert_int_equal(store_packer_start(st, &req, &whole), 0);
+	assert_int_equal(store_packer_begin(st, &req, &sliced), 0);
+	while ((k = store_packer_plan(sliced, 1)) == 1)
+		slices++;
+	assert_int_equal(k, 0);
+	assert_int_equal(store_packer_plan(sliced, 1), 0);
+	/* Three commits, their trees (root, site/), the one blob, two tags. */
+	assert_int_equal(store_packer_count(sliced), 3 + 6 + 1 + 2);
+	assert_true(slices > store_packer_count(sliced));
+	assert_int_equal(store_packer_count(whole), store_packer_count(sliced));
+	read_packer(whole, &a);
+	read_packer(sliced, &b);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	assert_int_equal(store_pack_index(b.p, b.len, 1u << 24, NULL, NULL, &ix), 0);
+	assert_true(pack_holds(&ix, &t1));
+	assert_true(pack_holds(&ix, &t2));
+	store_pack_index_free(&ix);
+	assert_int_equal(store_packer_begin(st, &req, &rest), 0);
+	assert_int_equal(store_packer_plan(rest, 3), 1);
+	read_packer(rest, &r);
+	assert_int_equal(r.len, a.len);
+	assert_memory_equal(r.p, a.p, a.len);
+	store_packer_close(rest);
+	memset(&missing, 0x5a, sizeof(missing));
+	req.wants = &missing;
+	assert_int_equal(store_packer_begin(st, &req, &rest), -ENOENT);
+	store_packer_close(whole);
+	store_packer_close(sliced);
+	free(a.p);
+	free(b.p);
+	free(r.p);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +439,7 @@ int main(void)
 	    cmocka_unit_test(test_delta_chain_limit),
 	    cmocka_unit_test(test_reuse_and_cache_across_compactions),
 	    cmocka_unit_test(test_blob_in_pieces),
+	    cmocka_unit_test(test_plan_in_slices),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

@@ -41,6 +41,7 @@ include net/module.mk
 include tls/module.mk
 include store/module.mk
 include git/module.mk
+include dns/module.mk
 include guest/module.mk
 include image/module.mk
 include tests/module.mk

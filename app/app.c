@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "dns/service.h"
 #include "net/http.h"
 #include "net/net.h"
 #include "plat/plat.h"
@@ -25,6 +26,7 @@ static const struct app_service app_services[] = {
     {"net", net_start, NULL},
     {"tls", tls_start, NULL},
     {"http", http_start, http_stop},
+    {"dns", dns_service_start, dns_service_stop},
 };
 
 int app_start(void)

@@ -1,0 +1,382 @@
+/* The answer to one query from the zones (answer.h). */
+#include "answer.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "name.h"
+
+/* One answer being made. */
+struct ans {
+	const struct dns_zones *zones;
+	const struct dns_query *q;
+	struct dns_out o;
+	struct dns_answer_info *info;
+	const struct dns_zone *z;
+	bool full; /* a section did not fit: what follows is left out */
+};
+
+/* The zone whose apex is the deepest ancestor of (or equal to) `name`. */
+static const struct dns_zone *zone_of(const struct dns_zones *zs, const uint8_t *name)
+{
+	const struct dns_zone *best = NULL;
+
+	for (size_t i = 0; i < zs->n; i++)
+		if (dns_name_is_sub(name, zs->v[i]->apex) &&
+		    (!best || dns_name_labels(zs->v[i]->apex) > dns_name_labels(best->apex)))
+			best = zs->v[i];
+	return best;
+}
+
+/*
+ * Put a whole RRset in a section under `owner`, or none of it: -ENOSPC
+ * then. `ttl_cap` (0: none) lowers the TTLs (the SOA of a negative answer,
+ * RFC 2308 3).
+ */
+static int put_set(struct ans *a, int section, const uint8_t *owner, const struct dns_set *s,
+                   uint32_t ttl_cap)
+{
+	struct dns_out_mark m;
+	struct dns_rec_iter it;
+	struct dns_rr rr = {.owner = owner, .type = s->type, .class = DNS_C_IN};
+
+	dns_out_mark(&a->o, &m);
+	dns_set_records(s, &it);
+	while (dns_rec_next(a->z, &it, &rr.ttl, &rr.rdata, &rr.rdlen)) {
+		if (ttl_cap && rr.ttl > ttl_cap)
+			rr.ttl = ttl_cap;
+		if (dns_out_rr(&a->o, section, &rr)) {
+			dns_out_rewind(&a->o, &m);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+/* An RRset of the answer: one that does not fit truncates the message (RFC 2181 9). */
+static void put_answer(struct ans *a, const uint8_t *owner, const struct dns_set *s)
+{
+	if (!a->full && put_set(a, DNS_SEC_ANSWER, owner, s, 0)) {
+		a->full = true;
+		a->info->truncated = true;
+		dns_out_flags(&a->o, DNS_F_TC, 0);
+	}
+}
+
+/* Authority and additional records are left out quietly when they do not fit. */
+static void put_extra(struct ans *a, int section, const uint8_t *owner, const struct dns_set *s,
+                      uint32_t ttl_cap)
+{
+	if (!a->full && put_set(a, section, owner, s, ttl_cap) && section == DNS_SEC_AUTHORITY)
+		a->full = true;
+}
+
+/* The SOA's MINIMUM field: the negative TTL's cap with the SOA's own TTL (RFC 2308 5). */
+static uint32_t soa_minimum(const struct dns_zone *z, const struct dns_set *soa)
+{
+	struct dns_rec_iter it;
+	const uint8_t *rd;
+	uint16_t len;
+	uint32_t ttl;
+
+	dns_set_records(soa, &it);
+	if (!dns_rec_next(z, &it, &ttl, &rd, &len) || len < 4)
+		return 0;
+	rd += len - 4;
+	return (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 | (uint32_t)rd[2] << 8 | rd[3];
+}
+
+/* NXDOMAIN or NODATA: the zone's SOA in the authority section (RFC 2308 3). */
+static void negative(struct ans *a, enum dns_kind kind)
+{
+	const struct dns_node *apex = dns_zone_find(a->z, a->z->apex, NULL);
+	const struct dns_set *soa = dns_node_set(a->z, apex, DNS_T_SOA);
+	uint32_t min = soa_minimum(a->z, soa);
+
+	a->info->kind = kind;
+	if (kind == DNS_KIND_NXDOMAIN)
+		dns_out_flags(&a->o, DNS_R_NXDOMAIN, 15);
+	/* QCLASS *: other classes may hold the name, so no SOA speaks for them (as NSD). */
+	if (a->q->qclass == DNS_C_ANY)
+		return;
+	put_extra(a, DNS_SEC_AUTHORITY, dns_node_name(a->z, apex), soa, min ? min : 1);
+}
+
+/* The target name of an MX, NS or SRV record: where its additional addresses are looked for. */
+static const uint8_t *target_of(uint16_t type, const uint8_t *rd, uint16_t len)
+{
+	size_t skip = type == DNS_T_MX ? 2 : type == DNS_T_SRV ? 6 : type == DNS_T_NS ? 0 : len;
+
+	if (skip >= len || dns_name_len(rd + skip, len - skip) < 0)
+		return NULL;
+	return rd + skip;
+}
+
+/* Addresses of a name this zone holds, in the additional section (RFC 1034 4.3.2 step 6). */
+static void put_addresses(struct ans *a, const uint8_t *name)
+{
+	const struct dns_node *n;
+
+	if (!dns_name_is_sub(name, a->z->apex) || !(n = dns_zone_find(a->z, name, NULL)))
+		return;
+	for (uint16_t t = DNS_T_A;; t = DNS_T_AAAA) {
+		const struct dns_set *s = dns_node_set(a->z, n, t);
+		if (s)
+			put_extra(a, DNS_SEC_ADDITIONAL, dns_node_name(a->z, n), s, 0);
+		if (t == DNS_T_AAAA)
+			break;
+	}
+}
+
+static void additional_for(struct ans *a, const struct dns_set *s)
+{
+	struct dns_rec_iter it;
+	const uint8_t *rd, *target;
+	uint16_t len;
+	uint32_t ttl;
+
+	if (s->type != DNS_T_MX && s->type != DNS_T_NS && s->type != DNS_T_SRV)
+		return;
+	dns_set_records(s, &it);
+	while (dns_rec_next(a->z, &it, &ttl, &rd, &len))
+		if ((target = target_of(s->type, rd, len)))
+			put_addresses(a, target);
+}
+
+/* Below a zone cut: the delegation's NS in authority, their addresses as glue (RFC 1034 4.3.2). */
+static void referral(struct ans *a, const struct dns_node *cut)
+{
+	const struct dns_set *ns = dns_node_set(a->z, cut, DNS_T_NS);
+
+	a->info->kind = DNS_KIND_REFERRAL;
+	dns_out_flags(&a->o, 0, DNS_F_AA);
+	put_extra(a, DNS_SEC_AUTHORITY, dns_node_name(a->z, cut), ns, 0);
+	additional_for(a, ns);
+}
+
+static void lookup(struct ans *a, const uint8_t *qname, int chased);
+
+/* Follow a CNAME inside our zones; a target elsewhere is left for the resolver. */
+static void chase(struct ans *a, const uint8_t *target, int chased)
+{
+	const struct dns_zone *z = zone_of(a->zones, target);
+
+	if (!z || chased >= DNS_CHASE_MAX)
+		return;
+	a->z = z;
+	lookup(a, target, chased + 1);
+}
+
+/* The records of a node found for `owner` (the name asked, or a wildcard's match). */
+static void answer_node(struct ans *a, const uint8_t *owner, const struct dns_node *n, int chased)
+{
+	uint16_t qtype = a->q->qtype;
+	const struct dns_set *cname = dns_node_set(a->z, n, DNS_T_CNAME), *s;
+
+	/* A CNAME answers for every other type, and ANY is not chased (RFC 1034 4.3.2 3a). */
+	if (cname && qtype != DNS_T_CNAME && qtype != DNS_T_ANY) {
+		struct dns_rec_iter it;
+		const uint8_t *rd;
+		uint16_t len;
+		uint32_t ttl;
+		put_answer(a, owner, cname);
+		dns_set_records(cname, &it);
+		if (!a->full && dns_rec_next(a->z, &it, &ttl, &rd, &len))
+			chase(a, rd, chased);
+		return;
+	}
+	if (qtype == DNS_T_ANY && n->nsets) {
+		/* RFC 8482 4.1: one RRset of the name stands for all of them, the SOA at the apex.
+		 */
+		s = dns_node_set(a->z, n, DNS_T_SOA);
+		s = s ? s : &a->z->sets[n->sets];
+		put_answer(a, owner, s);
+		additional_for(a, s);
+		return;
+	}
+	if (!(s = dns_node_set(a->z, n, qtype))) {
+		negative(a, DNS_KIND_NODATA);
+		return;
+	}
+	put_answer(a, owner, s);
+	additional_for(a, s);
+}
+
+/* The cut or DNAME strictly above `qname` nearest the apex, if any. */
+static const struct dns_node *above(const struct ans *a, const uint8_t *qname)
+{
+	int below = dns_name_labels(qname) - dns_name_labels(a->z->apex);
+
+	for (int k = below - 1; k >= 1; k--) {
+		const struct dns_node *n = dns_zone_find(a->z, dns_name_parent(qname, k), NULL);
+		if (n && ((n->flags & DNS_NODE_CUT) || dns_node_set(a->z, n, DNS_T_DNAME)))
+			return n;
+	}
+	return NULL;
+}
+
+/* The wildcard that covers `qname`: "*." and its closest encloser (RFC 4592 3.3.1). */
+static const struct dns_node *wildcard(const struct ans *a, const uint8_t *qname)
+{
+	int below = dns_name_labels(qname) - dns_name_labels(a->z->apex);
+	uint8_t wild[DNS_NAME_MAX + 2];
+
+	for (int k = 1; k <= below; k++) {
+		const uint8_t *ce = dns_name_parent(qname, k);
+		uint32_t pos;
+		int len = dns_name_len(ce, DNS_NAME_MAX);
+		if (!dns_zone_find(a->z, ce, &pos) && !dns_zone_has_below(a->z, ce, pos))
+			continue;
+		if (len + 2 > DNS_NAME_MAX)
+			return NULL;
+		wild[0] = 1;
+		wild[1] = '*';
+		memcpy(wild + 2, ce, (size_t)len);
+		return dns_zone_find(a->z, wild, NULL);
+	}
+	return NULL;
+}
+
+static void dname(struct ans *a, const uint8_t *qname, const struct dns_node *n, int chased);
+
+/* Answer `qname` from zone a->z. */
+static void lookup(struct ans *a, const uint8_t *qname, int chased)
+{
+	const struct dns_node *n = above(a, qname);
+	uint32_t pos;
+
+	if (n && (n->flags & DNS_NODE_CUT)) {
+		referral(a, n);
+		return;
+	}
+	if (n) {
+		dname(a, qname, n, chased);
+		return;
+	}
+	a->info->kind = DNS_KIND_ANSWER;
+	if ((n = dns_zone_find(a->z, qname, &pos))) {
+		if ((n->flags & DNS_NODE_CUT) && a->q->qtype != DNS_T_DS)
+			referral(a, n);
+		else
+			answer_node(a, qname, n, chased);
+		return;
+	}
+	if (dns_zone_has_below(a->z, qname, pos)) {
+		negative(a, DNS_KIND_NODATA); /* an empty non-terminal (RFC 4592 2.2.2) */
+		return;
+	}
+	if ((n = wildcard(a, qname))) {
+		a->info->kind = DNS_KIND_WILDCARD;
+		answer_node(a, qname, n, chased);
+		return;
+	}
+	negative(a, DNS_KIND_NXDOMAIN);
+}
+
+/*
+ * A DNAME above the name asked (RFC 6672 3.3): the DNAME itself, then a
+ * CNAME made for the name asked, then the target of that chased. A name
+ * too long once rewritten is YXDOMAIN.
+ */
+static void dname(struct ans *a, const uint8_t *qname, const struct dns_node *n, int chased)
+{
+	const struct dns_set *s = dns_node_set(a->z, n, DNS_T_DNAME);
+	const uint8_t *owner = dns_node_name(a->z, n), *target;
+	uint8_t synth[DNS_NAME_MAX];
+	struct dns_rec_iter it;
+	struct dns_rr rr = {.owner = qname, .type = DNS_T_CNAME, .class = DNS_C_IN};
+	size_t keep =
+	    (size_t)(dns_name_parent(qname, dns_name_labels(qname) - dns_name_labels(owner)) -
+	             qname);
+	int tlen;
+
+	a->info->kind = DNS_KIND_ANSWER;
+	put_answer(a, owner, s);
+	dns_set_records(s, &it);
+	if (a->full || !dns_rec_next(a->z, &it, &rr.ttl, &target, &rr.rdlen))
+		return;
+	tlen = dns_name_len(target, rr.rdlen);
+	if (tlen < 0 || keep + (size_t)tlen > DNS_NAME_MAX) {
+		dns_out_flags(&a->o, DNS_R_YXDOMAIN, 15);
+		return;
+	}
+	memcpy(synth, qname, keep);
+	memcpy(synth + keep, target, (size_t)tlen);
+	rr.rdata = synth;
+	rr.rdlen = (uint16_t)(keep + (size_t)tlen);
+	if (dns_out_rr(&a->o, DNS_SEC_ANSWER, &rr)) {
+		a->full = a->info->truncated = true;
+		dns_out_flags(&a->o, DNS_F_TC, 0);
+		return;
+	}
+	if (a->q->qtype != DNS_T_CNAME)
+		chase(a, synth, chased);
+}
+
+/* An rcode for what is not answered from a zone, or 0 to look the name up. */
+static int refusal(const struct dns_zones *zones, const struct dns_query *q, int rc, bool tcp,
+                   const struct dns_zone **z)
+{
+	if (rc)
+		return rc;
+	if (q->edns && q->edns_version > 0)
+		return DNS_R_BADVERS; /* RFC 6891 6.1.3 */
+	if (DNS_F_OPCODE(q->hdr.flags) != DNS_OP_QUERY)
+		return DNS_R_NOTIMP;
+	/* QCLASS * asks for any class: ours is IN (RFC 1035 3.2.5). */
+	if (q->qclass != DNS_C_IN && q->qclass != DNS_C_ANY)
+		return DNS_R_REFUSED;
+	/* Transfers are TCP's (RFC 5936 4.2), and need TSIG. */
+	if (q->qtype == DNS_T_AXFR)
+		return tcp ? DNS_R_REFUSED : DNS_R_NOTIMP;
+	if (q->qtype == DNS_T_IXFR)
+		return DNS_R_REFUSED;
+	return (*z = zone_of(zones, q->qname)) ? 0 : DNS_R_REFUSED;
+}
+
+/* The most an answer to q may hold (RFC 1035 4.2.1, RFC 6891 6.2.3-6.2.5). */
+static size_t size_limit(const struct dns_query *q, const struct dns_ask *ask, size_t cap)
+{
+	size_t n = ask->tcp ? DNS_MSG_MAX : q->edns ? q->udp_size : DNS_UDP_MIN;
+
+	if (!ask->tcp && n > DNS_EDNS_SIZE)
+		n = DNS_EDNS_SIZE;
+	if (n < DNS_UDP_MIN)
+		n = DNS_UDP_MIN;
+	return n < cap ? n : cap;
+}
+
+size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int rc,
+                  const struct dns_ask *ask, uint8_t *out, size_t cap, struct dns_answer_info *info)
+{
+	struct ans a = {.zones = zones, .q = q, .info = info};
+	uint8_t cookie[DNS_COOKIE_CLIENT + DNS_COOKIE_SERVER_MAX];
+	size_t cookie_len = 0;
+	int rcode;
+
+	memset(info, 0, sizeof(*info));
+	if (rc == DNS_MSG_DROP || dns_out_begin(&a.o, out, size_limit(q, ask, cap), q, 0))
+		return 0;
+	if (q->cookie && ask->cookie && ask->cookie_len <= DNS_COOKIE_SERVER_MAX) {
+		memcpy(cookie, q->cookie_client, DNS_COOKIE_CLIENT);
+		memcpy(cookie + DNS_COOKIE_CLIENT, ask->cookie, ask->cookie_len);
+		cookie_len = DNS_COOKIE_CLIENT + ask->cookie_len;
+	}
+	/* Room kept for the OPT record: 11 bytes, and a cookie option's 4 and its bytes. */
+	a.o.reserve = q->edns ? 11 + (cookie_len ? 4 + cookie_len : 0) : 0;
+	if ((rcode = refusal(zones, q, rc, ask->tcp, &a.z))) {
+		info->kind = rcode == DNS_R_REFUSED ? DNS_KIND_REFUSED : DNS_KIND_ERROR;
+	} else {
+		info->zone = a.z;
+		/* An answer to QCLASS * is never authoritative (RFC 1035 6.2). */
+		dns_out_flags(&a.o, q->qclass == DNS_C_ANY ? 0 : DNS_F_AA, 0);
+		lookup(&a, q->qname, 0);
+		rcode = DNS_F_RCODE(a.o.buf[3]);
+	}
+	info->rcode = rcode;
+	if (q->edns && rc != DNS_R_FORMERR)
+		dns_out_opt(&a.o, (uint16_t)rcode, q->edns_flags & 0x8000, cookie, cookie_len);
+	else
+		dns_out_flags(&a.o, (uint16_t)(rcode & 15), 15);
+	return dns_out_end(&a.o);
+}

@@ -1,0 +1,63 @@
+/*
+ * The answer to one query from the zones loaded (RFC 1034 4.3.2 with RFC
+ * 2181, 2308, 4592, 6672 and 8482): a pure function of the query and the
+ * zones, written into the caller's buffer, so the UDP and TCP servers, the
+ * unit tests and the fuzz target all call the same code and nothing is
+ * allocated per query.
+ */
+#ifndef DNS_ANSWER_H
+#define DNS_ANSWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "msg.h"
+
+/* CNAMEs followed inside our zones for one answer (NSD and BIND stop near here too). */
+#define DNS_CHASE_MAX 8
+
+/* The zones served, longest apex first is not required: the deepest match is found. */
+struct dns_zones {
+	const struct dns_zone *const *v;
+	size_t n;
+};
+
+/* How an answer went, for rate limiting and /metrics. */
+enum dns_kind {
+	DNS_KIND_ANSWER,   /* records of the name asked */
+	DNS_KIND_NODATA,   /* the name, not the type */
+	DNS_KIND_NXDOMAIN, /* no such name */
+	DNS_KIND_REFERRAL, /* below a delegation */
+	DNS_KIND_WILDCARD, /* synthesised from a wildcard */
+	DNS_KIND_REFUSED,  /* not ours, or not allowed */
+	DNS_KIND_ERROR,    /* FORMERR, NOTIMP, BADVERS */
+};
+
+struct dns_answer_info {
+	enum dns_kind kind;
+	int rcode;                   /* the whole 12-bit rcode */
+	bool truncated;              /* TC set: the answer did not fit */
+	const struct dns_zone *zone; /* the zone that answered, or NULL */
+};
+
+/* What the transport tells the answer. */
+struct dns_ask {
+	bool tcp;              /* no size limit but 65535 */
+	const uint8_t *cookie; /* our server cookie for this client (16 bytes), or NULL */
+	size_t cookie_len;
+};
+
+/*
+ * The answer to `q`, as dns_msg_query returned `rc` for it, into `out`
+ * (`cap` bytes, at least 512): its length, or 0 for no answer at all
+ * (DNS_MSG_DROP). Over UDP the answer is cut to the client's payload size
+ * (512 without EDNS, at most DNS_EDNS_SIZE), whole RRsets at a time, with
+ * TC set when the answer section did not fit (RFC 2181 9).
+ */
+size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int rc,
+                  const struct dns_ask *ask, uint8_t *out, size_t cap,
+                  struct dns_answer_info *info);
+
+#endif

@@ -1,0 +1,413 @@
+/* A zone compiled for answering (db.h). */
+#include "db.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+#include "zone.h"
+
+/* A record as parsed, before the zone is sorted: offsets into the build's arena. */
+struct rec {
+	uint32_t owner, rdata, ttl;
+	uint16_t type, rdlen;
+	unsigned line;
+};
+
+struct build {
+	const char *file;
+	const uint8_t *origin;
+	struct rec *v;
+	size_t n, cap;
+	uint8_t *arena;
+	size_t len, cap_arena;
+	char *err;
+	size_t errsize;
+};
+
+static int refuse(struct build *b, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int refuse(struct build *b, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(b->err, b->errsize, "%s:%u: ", b->file, line);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < b->errsize)
+		vsnprintf(b->err + n, b->errsize - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Append bytes to the arena: their offset, or -ENOMEM. */
+static long arena_put(uint8_t **arena, size_t *len, size_t *cap, const void *p, size_t n)
+{
+	if (*len + n > *cap) {
+		size_t c = *cap ? *cap : 4096;
+		uint8_t *a;
+		while (c < *len + n)
+			c *= 2;
+		if (!(a = realloc(*arena, c)))
+			return -ENOMEM;
+		*arena = a;
+		*cap = c;
+	}
+	memcpy(*arena + *len, p, n);
+	*len += n;
+	return (long)(*len - n);
+}
+
+/* A name as text for a message. */
+static const char *text(const uint8_t *name, char buf[1024])
+{
+	if (dns_name_to_text(name, buf, 1024) < 0)
+		snprintf(buf, 1024, "(a long name)");
+	return buf;
+}
+
+static bool meta_type(uint16_t t)
+{
+	return t == DNS_T_OPT || (t >= DNS_T_TSIG && t <= DNS_T_ANY) || t == 0;
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (!(p = realloc(*v, size * (*cap ? *cap * 2 : 64))))
+		return -ENOMEM;
+	*v = p;
+	*cap = *cap ? *cap * 2 : 64;
+	return 0;
+}
+
+/* The parser's callback: check what one record can be checked alone, keep it. */
+static int take(void *ctx, const struct dns_rr *rr, unsigned line)
+{
+	struct build *b = ctx;
+	const struct rec *prev;
+	int olen = dns_name_len(rr->owner, DNS_NAME_MAX);
+	char t1[1024], t2[1024], tn[12];
+	long owner, rdata;
+
+	if (!dns_name_is_sub(rr->owner, b->origin))
+		return refuse(b, line, "'%s' is outside the zone '%s'", text(rr->owner, t1),
+		              text(b->origin, t2));
+	if (meta_type(rr->type))
+		return refuse(b, line, "type %s cannot be in a zone",
+		              dns_type_to_text(rr->type, tn));
+	if (b->n >= DNS_ZONE_RECORDS_MAX)
+		return refuse(b, line, "more than %u records", DNS_ZONE_RECORDS_MAX);
+	if (grow((void **)&b->v, &b->cap, b->n, sizeof(*b->v)))
+		return -ENOMEM;
+	prev = b->n ? &b->v[b->n - 1] : NULL;
+	/* Records of one owner usually follow each other: its name is kept once. */
+	if (prev && !memcmp(b->arena + prev->owner, rr->owner, (size_t)olen))
+		owner = prev->owner;
+	else
+		owner = arena_put(&b->arena, &b->len, &b->cap_arena, rr->owner, (size_t)olen);
+	rdata =
+	    owner < 0 ? owner : arena_put(&b->arena, &b->len, &b->cap_arena, rr->rdata, rr->rdlen);
+	if (rdata < 0)
+		return -ENOMEM;
+	b->v[b->n++] =
+	    (struct rec){(uint32_t)owner, (uint32_t)rdata, rr->ttl, rr->type, rr->rdlen, line};
+	return 0;
+}
+
+/*
+ * Canonical order of records (RFC 4034 6.3): owner, type, rdata. qsort has
+ * no context argument in C11, and the build runs on the one thread, so the
+ * arena the offsets refer to is a file-scope pointer set for the sort.
+ */
+static const uint8_t *sort_arena;
+
+static int rec_cmp(const void *pa, const void *pb)
+{
+	const struct rec *a = pa, *b = pb;
+	int c = dns_name_cmp(sort_arena + a->owner, sort_arena + b->owner);
+	size_t n = a->rdlen < b->rdlen ? a->rdlen : b->rdlen;
+
+	if (c)
+		return c;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if ((c = memcmp(sort_arena + a->rdata, sort_arena + b->rdata, n)))
+		return c;
+	return a->rdlen - b->rdlen;
+}
+
+static bool same_rdata(const struct build *b, const struct rec *x, const struct rec *y)
+{
+	return x->type == y->type && x->rdlen == y->rdlen &&
+	       !memcmp(b->arena + x->rdata, b->arena + y->rdata, x->rdlen);
+}
+
+/* ---- the zone, from the sorted records ---- */
+
+struct out {
+	struct dns_zone *z;
+	size_t nodes_cap, sets_cap, arena_cap;
+};
+
+static int add_node(struct out *o, const uint8_t *name)
+{
+	struct dns_zone *z = o->z;
+	long at;
+
+	if (grow((void **)&z->nodes, &o->nodes_cap, z->nnodes, sizeof(*z->nodes)))
+		return -ENOMEM;
+	if ((at = arena_put(&z->arena, &z->arena_len, &o->arena_cap, name,
+	                    (size_t)dns_name_len(name, DNS_NAME_MAX))) < 0)
+		return -ENOMEM;
+	z->nodes[z->nnodes++] = (struct dns_node){
+	    .name = (uint32_t)at,
+	    .sets = z->nsets,
+	    .labels = (uint8_t)dns_name_labels(name),
+	    .flags = name[0] == 1 && name[1] == '*' ? DNS_NODE_WILD : 0,
+	};
+	return 0;
+}
+
+static int add_set(struct out *o, uint16_t type)
+{
+	struct dns_zone *z = o->z;
+
+	if (grow((void **)&z->sets, &o->sets_cap, z->nsets, sizeof(*z->sets)))
+		return -ENOMEM;
+	z->sets[z->nsets++] = (struct dns_set){type, 0, (uint32_t)z->arena_len};
+	z->nodes[z->nnodes - 1].nsets++;
+	return 0;
+}
+
+static int add_record(struct out *o, const struct build *b, const struct rec *r)
+{
+	struct dns_zone *z = o->z;
+	uint8_t head[6] = {(uint8_t)(r->ttl >> 24),  (uint8_t)(r->ttl >> 16),
+	                   (uint8_t)(r->ttl >> 8),   (uint8_t)r->ttl,
+	                   (uint8_t)(r->rdlen >> 8), (uint8_t)r->rdlen};
+
+	if (arena_put(&z->arena, &z->arena_len, &o->arena_cap, head, sizeof(head)) < 0 ||
+	    arena_put(&z->arena, &z->arena_len, &o->arena_cap, b->arena + r->rdata, r->rdlen) < 0)
+		return -ENOMEM;
+	z->sets[z->nsets - 1].n++;
+	z->records++;
+	return 0;
+}
+
+/* Lay the sorted records out as nodes and sets, repeated records once. */
+static int compile(struct build *b, struct out *o)
+{
+	const uint8_t *apex = b->origin;
+	int r;
+
+	if (arena_put(&o->z->arena, &o->z->arena_len, &o->arena_cap, apex,
+	              (size_t)dns_name_len(apex, DNS_NAME_MAX)) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct rec *p = i ? &b->v[i - 1] : NULL, *c = &b->v[i];
+		bool new_node = !p || !dns_name_eq(b->arena + p->owner, b->arena + c->owner);
+		if (new_node && (r = add_node(o, b->arena + c->owner)))
+			return r;
+		if ((new_node || p->type != c->type) && (r = add_set(o, c->type)))
+			return r;
+		if ((new_node || !same_rdata(b, p, c)) && (r = add_record(o, b, c)))
+			return r;
+	}
+	return 0;
+}
+
+/* ---- the rules of a zone ---- */
+
+/* The line of the first record of `type` at the node's owner (records are still sorted). */
+static unsigned line_of(const struct build *b, const uint8_t *name, uint16_t type)
+{
+	unsigned line = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].type == type && dns_name_eq(b->arena + b->v[i].owner, name) &&
+		    (!line || b->v[i].line < line))
+			line = b->v[i].line;
+	return line ? line : 1;
+}
+
+static int check_node(struct build *b, const struct dns_zone *z, const struct dns_node *n)
+{
+	const uint8_t *name = dns_node_name(z, n);
+	const struct dns_set *soa = dns_node_set(z, n, DNS_T_SOA);
+	const struct dns_set *cname = dns_node_set(z, n, DNS_T_CNAME);
+	const struct dns_set *dname = dns_node_set(z, n, DNS_T_DNAME);
+	bool apex = dns_name_eq(name, z->apex);
+	char t[1024];
+
+	if (soa && !apex)
+		return refuse(b, line_of(b, name, DNS_T_SOA), "SOA record at '%s', not at the apex",
+		              text(name, t));
+	if (soa && soa->n > 1)
+		return refuse(b, line_of(b, name, DNS_T_SOA), "more than one SOA record");
+	if (cname && n->nsets > 1)
+		return refuse(b, line_of(b, name, DNS_T_CNAME),
+		              "'%s' has a CNAME and other records (RFC 1034 3.6.2)", text(name, t));
+	if (cname && cname->n > 1)
+		return refuse(b, line_of(b, name, DNS_T_CNAME),
+		              "'%s' has more than one CNAME (RFC 2181 10.1)", text(name, t));
+	if (dname && dname->n > 1)
+		return refuse(b, line_of(b, name, DNS_T_DNAME),
+		              "'%s' has more than one DNAME (RFC 6672 2.4)", text(name, t));
+	return 0;
+}
+
+static int check(struct build *b, struct dns_zone *z)
+{
+	const struct dns_node *apex = dns_zone_find(z, z->apex, NULL);
+	const struct dns_set *soa = apex ? dns_node_set(z, apex, DNS_T_SOA) : NULL;
+	char t[1024];
+	int r;
+
+	for (uint32_t i = 0; i < z->nnodes; i++) {
+		struct dns_node *n = &z->nodes[i];
+		if ((r = check_node(b, z, n)))
+			return r;
+		if (dns_node_set(z, n, DNS_T_NS) && !dns_name_eq(dns_node_name(z, n), z->apex))
+			n->flags |= DNS_NODE_CUT;
+	}
+	if (!soa)
+		return refuse(b, 1, "no SOA record at the zone's apex '%s'", text(z->apex, t));
+	{
+		struct dns_rec_iter it;
+		const uint8_t *rd;
+		uint16_t len;
+		uint32_t ttl;
+		int a, m;
+		dns_set_records(soa, &it);
+		dns_rec_next(z, &it, &ttl, &rd, &len);
+		a = dns_name_len(rd, len);
+		m = a < 0 ? -1 : dns_name_len(rd + a, len - (size_t)a);
+		if (m < 0 || (size_t)(a + m + 20) != len)
+			return refuse(b, line_of(b, z->apex, DNS_T_SOA), "malformed SOA rdata");
+		rd += a + m;
+		z->serial =
+		    (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 | (uint32_t)rd[2] << 8 | rd[3];
+	}
+	return 0;
+}
+
+/* Give back what the arrays were grown past (a failed shrink keeps the larger block). */
+static void shrink(struct dns_zone *z)
+{
+	void *p;
+
+	if (z->nnodes && (p = realloc(z->nodes, z->nnodes * sizeof(*z->nodes))))
+		z->nodes = p;
+	if (z->nsets && (p = realloc(z->sets, z->nsets * sizeof(*z->sets))))
+		z->sets = p;
+	if ((p = realloc(z->arena, z->arena_len)))
+		z->arena = p;
+}
+
+int dns_zone_load(const char *file, const char *text, size_t len, const uint8_t *origin,
+                  struct dns_zone **out, char *err, size_t errsize)
+{
+	struct build b = {.file = file, .origin = origin, .err = err, .errsize = errsize};
+	struct out o = {.z = calloc(1, sizeof(struct dns_zone))};
+	int r = o.z ? 0 : -ENOMEM;
+
+	if (!r)
+		r = dns_zone_parse(file, text, len, origin, take, &b, err, errsize);
+	if (!r && b.n) {
+		sort_arena = b.arena;
+		qsort(b.v, b.n, sizeof(*b.v), rec_cmp);
+	}
+	if (!r && !(r = compile(&b, &o))) {
+		shrink(o.z);
+		o.z->apex = o.z->arena;
+		r = check(&b, o.z);
+	}
+	if (r == -ENOMEM)
+		snprintf(err, errsize, "%s: out of memory loading the zone", file);
+	free(b.v);
+	free(b.arena);
+	if (r) {
+		dns_zone_free(o.z);
+		return r;
+	}
+	*out = o.z;
+	return 0;
+}
+
+void dns_zone_free(struct dns_zone *z)
+{
+	if (!z)
+		return;
+	free(z->nodes);
+	free(z->sets);
+	free(z->arena);
+	free(z);
+}
+
+size_t dns_zone_bytes(const struct dns_zone *z)
+{
+	return sizeof(*z) + z->nnodes * sizeof(*z->nodes) + z->nsets * sizeof(*z->sets) +
+	       z->arena_len;
+}
+
+/* ---- lookups ---- */
+
+const struct dns_node *dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pos)
+{
+	uint32_t lo = 0, hi = z->nnodes;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = dns_name_cmp(dns_node_name(z, &z->nodes[mid]), name);
+		if (c == 0) {
+			if (pos)
+				*pos = mid;
+			return &z->nodes[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (pos)
+		*pos = lo;
+	return NULL;
+}
+
+bool dns_zone_has_below(const struct dns_zone *z, const uint8_t *name, uint32_t pos)
+{
+	if (pos < z->nnodes && dns_name_eq(dns_node_name(z, &z->nodes[pos]), name))
+		pos++;
+	/* In canonical order a name's descendants come right after it. */
+	return pos < z->nnodes && dns_name_is_sub(dns_node_name(z, &z->nodes[pos]), name);
+}
+
+const struct dns_set *dns_node_set(const struct dns_zone *z, const struct dns_node *n,
+                                   uint16_t type)
+{
+	for (uint32_t i = 0; i < n->nsets; i++)
+		if (z->sets[n->sets + i].type == type)
+			return &z->sets[n->sets + i];
+	return NULL;
+}
+
+bool dns_rec_next(const struct dns_zone *z, struct dns_rec_iter *it, uint32_t *ttl,
+                  const uint8_t **rdata, uint16_t *rdlen)
+{
+	const uint8_t *p = z->arena + it->off;
+
+	if (!it->left)
+		return false;
+	*ttl = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	*rdlen = (uint16_t)(p[4] << 8 | p[5]);
+	*rdata = p + 6;
+	it->off += 6u + *rdlen;
+	it->left--;
+	return true;
+}

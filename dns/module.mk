@@ -1,0 +1,80 @@
+# dns/: the authoritative DNS server (issue 11). Prefix dns_.
+#
+#   dns.h      the numbers: types, classes, flags, rcodes; a record
+#   name.c     domain names in wire form
+#   zone.c     master files (RFC 1035 5) into records; rdata.c each type's rdata
+#   msg.c      messages on the wire: a query read, an answer written
+#   db.c       a zone compiled for answering; answer.c the answer to a query
+#   server.c   UDP and TCP on lwIP; service.c the zones of the store's main
+#
+# The server and service are built with net/ (NET_SRC, net/module.mk).
+
+DNS_NAME_SRC := dns/name.c
+DNS_ZONE_SRC := dns/zone.c dns/rdata.c $(DNS_NAME_SRC)
+DNS_ZONE_HDR := dns/zone.h dns/rdata.h dns/name.h dns/dns.h
+DNS_MSG_SRC := dns/msg.c $(DNS_NAME_SRC)
+DNS_MSG_HDR := dns/msg.h dns/name.h dns/dns.h
+DNS_ANSWER_SRC := dns/answer.c dns/db.c dns/msg.c dns/zone.c dns/rdata.c $(DNS_NAME_SRC)
+DNS_ANSWER_HDR := dns/answer.h dns/db.h $(DNS_ZONE_HDR) dns/msg.h
+
+# ---- tests ----
+$(B)/unit/test_dns_name: tests/unit/dns/test_name.c $(DNS_NAME_SRC) dns/name.h dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_NAME_SRC) -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_name
+
+$(B)/unit/test_dns_zone: tests/unit/dns/test_zone.c $(DNS_ZONE_SRC) $(DNS_ZONE_HDR) dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_ZONE_SRC) -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_zone
+
+$(B)/unit/test_dns_msg: tests/unit/dns/test_msg.c $(DNS_MSG_SRC) $(DNS_MSG_HDR) dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_MSG_SRC) -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_msg
+
+$(B)/unit/test_dns_answer: tests/unit/dns/test_answer.c $(DNS_ANSWER_SRC) $(DNS_ANSWER_HDR) dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_ANSWER_SRC) -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_answer
+
+# Fuzz targets: seeds in tests/fuzz/corpus/NAME/, dictionaries tests/fuzz/NAME.dict.
+$(B)/unit/fuzz_dns_zone: tests/fuzz/dns_zone.c $(DNS_ZONE_SRC) $(DNS_ZONE_HDR) | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -I. $< $(DNS_ZONE_SRC) -o $@
+$(B)/unit/fuzz_dns_msg: tests/fuzz/dns_msg.c $(DNS_MSG_SRC) $(DNS_MSG_HDR) | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -I. $< $(DNS_MSG_SRC) -o $@
+$(B)/unit/corpus/dns_zone/.seeded: $(wildcard tests/fuzz/corpus/dns_zone/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+$(B)/unit/corpus/dns_msg/.seeded: $(wildcard tests/fuzz/corpus/dns_msg/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+# The answer to any message: seeded from the message parser's corpus.
+$(B)/unit/fuzz_dns_answer: tests/fuzz/dns_answer.c $(DNS_ANSWER_SRC) $(DNS_ANSWER_HDR) | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -I. $< $(DNS_ANSWER_SRC) -o $@
+$(B)/unit/corpus/dns_answer/.seeded: $(wildcard tests/fuzz/corpus/dns_msg/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_dns_zone $(B)/unit/fuzz_dns_msg $(B)/unit/fuzz_dns_answer
+DNS_SEEDED := $(foreach t,dns_zone dns_msg dns_answer,$(B)/unit/corpus/$(t)/.seeded)
+TEST_DEPS += $(DNS_SEEDED)
+fuzz: $(DNS_SEEDED)
+
+# The twin's DNS against Debian's nsd (tests/host/dns.sh): the committed
+# corpus of queries over UDP and TCP, dig, pipelined TCP, bad packets, the
+# push veto. HOST_OUT and STORECTL come from plat/ and store/.
+TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
+TEST_SUITES += "tests/host/dns.sh $(HOST_OUT)/appliance-san $(STORECTL)"

@@ -1,0 +1,280 @@
+/* DNS over UDP and TCP on lwIP (server.h). */
+#include "server.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+#include "plat/plat.h"
+
+#define POLL_TICKS 2 /* tcp_poll's interval, in 500 ms ticks: once a second */
+
+struct dns_stats dns_stats;
+
+static const struct dns_zones *zones;
+static struct udp_pcb *udp;
+static struct tcp_pcb *listener;
+/* One query in, one answer out at a time: the event loop has one thread. */
+static uint8_t in[DNS_TCP_IN_MAX + 2];
+static uint8_t out[DNS_MSG_MAX + 2];
+
+/* Answer one message: the answer's length in out + skip, 0 for none. */
+static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip)
+{
+	struct dns_query q;
+	struct dns_answer_info info;
+	struct dns_ask ask = {.tcp = tcp};
+	int rc = dns_msg_query(msg, len, &q);
+	size_t n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
+
+	if (!n) {
+		dns_stats.dropped++;
+		return 0;
+	}
+	if (tcp)
+		dns_stats.tcp++;
+	else
+		dns_stats.udp++;
+	if (info.rcode >= 0 && info.rcode < 24)
+		dns_stats.by_rcode[info.rcode]++;
+	return n;
+}
+
+/* ---- UDP ---- */
+
+static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+                      u16_t port)
+{
+	size_t len = p->tot_len, n;
+	struct pbuf *a;
+
+	(void)arg;
+	if (len > DNS_TCP_IN_MAX) {
+		dns_stats.dropped++; /* no query is that long over UDP: a flood, not a client */
+		pbuf_free(p);
+		return;
+	}
+	pbuf_copy_partial(p, in, (u16_t)len, 0);
+	pbuf_free(p);
+	if (!(n = answer(in, len, false, 0)))
+		return;
+	if (!(a = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM)))
+		return; /* out of memory: the client asks again, as UDP allows */
+	pbuf_take(a, out, (u16_t)n);
+	udp_sendto(pcb, a, addr, port);
+	pbuf_free(a);
+}
+
+/* ---- TCP ---- */
+
+struct conn {
+	struct tcp_pcb *pcb;
+	struct pbuf *rx; /* received, not yet read as queries */
+	uint8_t *tx;     /* the part of an answer the socket did not take yet */
+	size_t tx_len, tx_off;
+	unsigned idle; /* polls without a query */
+	bool peer_closed;
+};
+
+static void conn_free(struct conn *c)
+{
+	if (c->rx)
+		pbuf_free(c->rx);
+	free(c->tx);
+	free(c);
+	dns_stats.tcp_conns--;
+}
+
+/* Close (or, if lwIP cannot queue the FIN, abort): what a callback must then return. */
+static err_t conn_close(struct conn *c)
+{
+	err_t r = ERR_OK;
+
+	tcp_arg(c->pcb, NULL);
+	tcp_recv(c->pcb, NULL);
+	tcp_sent(c->pcb, NULL);
+	tcp_err(c->pcb, NULL);
+	tcp_poll(c->pcb, NULL, 0);
+	if (tcp_close(c->pcb) != ERR_OK) {
+		tcp_abort(c->pcb);
+		r = ERR_ABRT;
+	}
+	conn_free(c);
+	return r;
+}
+
+/* Queue what the socket takes of the pending answer. */
+static void flush(struct conn *c)
+{
+	while (c->tx) {
+		size_t n = c->tx_len - c->tx_off, room = tcp_sndbuf(c->pcb);
+		if (n > room)
+			n = room;
+		if (!n ||
+		    tcp_write(c->pcb, c->tx + c->tx_off, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+			break;
+		if ((c->tx_off += n) == c->tx_len) {
+			free(c->tx);
+			c->tx = NULL;
+		}
+	}
+	tcp_output(c->pcb);
+}
+
+/* Send an answer (its 2-byte length first, RFC 1035 4.2.2): -ENOMEM if it cannot be kept. */
+static int send_answer(struct conn *c, size_t n)
+{
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	if (!(c->tx = malloc(n + 2)))
+		return -ENOMEM;
+	memcpy(c->tx, out, n + 2);
+	c->tx_len = n + 2;
+	c->tx_off = 0;
+	flush(c);
+	return 0;
+}
+
+/*
+ * Answer the queries received, in order, while the previous answer is out
+ * of our hands (RFC 7766 6.2.1.1 allows answering in order). The TCP
+ * window reopens only for what was read: a client that sends faster than
+ * it reads is held back by TCP, not by our memory.
+ */
+static err_t serve(struct conn *c)
+{
+	while (!c->tx && c->rx && c->rx->tot_len >= 2) {
+		uint8_t lenb[2];
+		size_t len, n;
+		pbuf_copy_partial(c->rx, lenb, 2, 0);
+		len = (size_t)lenb[0] << 8 | lenb[1];
+		if (len > DNS_TCP_IN_MAX || len < DNS_HDR_LEN)
+			return conn_close(c); /* no query is that long, or that short */
+		if (c->rx->tot_len < len + 2)
+			break;
+		pbuf_copy_partial(c->rx, in, (u16_t)len, 2);
+		c->rx = pbuf_free_header(c->rx, (u16_t)(len + 2));
+		tcp_recved(c->pcb, (u16_t)(len + 2));
+		c->idle = 0;
+		if ((n = answer(in, len, true, 2)) && send_answer(c, n))
+			return conn_close(c);
+	}
+	if (c->peer_closed && !c->tx)
+		return conn_close(c);
+	return ERR_OK;
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct conn *c = arg;
+
+	(void)pcb;
+	(void)err;
+	if (!p)
+		c->peer_closed = true;
+	else if (!c->rx)
+		c->rx = p;
+	else
+		pbuf_cat(c->rx, p);
+	return serve(c);
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct conn *c = arg;
+
+	(void)pcb;
+	(void)len;
+	flush(c);
+	return serve(c);
+}
+
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct conn *c = arg;
+
+	(void)pcb;
+	if (++c->idle > DNS_TCP_IDLE_S)
+		return conn_close(c);
+	flush(c);
+	return ERR_OK;
+}
+
+static void on_err(void *arg, err_t err)
+{
+	(void)err;
+	if (arg)
+		conn_free(arg);
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct conn *c;
+
+	(void)arg;
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	if (dns_stats.tcp_conns >= DNS_TCP_CONNS || !(c = calloc(1, sizeof(*c)))) {
+		dns_stats.tcp_refused++;
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	dns_stats.tcp_conns++;
+	c->pcb = pcb;
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_err);
+	tcp_poll(pcb, on_poll, POLL_TICKS);
+	tcp_nagle_disable(pcb);
+	return ERR_OK;
+}
+
+static int tcp_start(uint16_t port)
+{
+	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+
+	if (!pcb)
+		return -ENOMEM;
+	ip_set_option(pcb, SOF_REUSEADDR);
+	if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK || !(listener = tcp_listen(pcb))) {
+		tcp_close(pcb);
+		return -EADDRINUSE;
+	}
+	tcp_accept(listener, on_accept);
+	return 0;
+}
+
+int dns_server_start(uint16_t port, const struct dns_zones *z)
+{
+	int r;
+
+	zones = z;
+	if (!(udp = udp_new_ip_type(IPADDR_TYPE_ANY)))
+		return -ENOMEM;
+	if (udp_bind(udp, IP_ANY_TYPE, port) != ERR_OK) {
+		udp_remove(udp);
+		udp = NULL;
+		return -EADDRINUSE;
+	}
+	udp_recv(udp, udp_query, NULL);
+	if ((r = tcp_start(port))) {
+		udp_remove(udp);
+		udp = NULL;
+	}
+	return r;
+}
+
+void dns_server_stop(void)
+{
+	if (udp)
+		udp_remove(udp);
+	if (listener)
+		tcp_close(listener);
+	udp = NULL;
+	listener = NULL;
+}

@@ -1,0 +1,38 @@
+/*
+ * DNS over UDP and TCP (RFC 1035 4.2, RFC 7766) on lwIP, answering from
+ * the zones the DNS service loaded (service.h) with dns_answer.
+ *
+ * UDP: one datagram in, one answer out, nothing kept. TCP: several
+ * queries on one connection, answered in order; at most DNS_TCP_CONNS
+ * connections (the next is refused with a reset), each closed after
+ * DNS_TCP_IDLE_S seconds without a query. Memory: a connection holds its
+ * struct (DNS_TCP_IN_MAX + 2 bytes of query and a few words) and, while
+ * the socket cannot take an answer whole, the rest of that answer; the
+ * answer is made in one static 64 KiB buffer shared by all (one thread).
+ */
+#ifndef DNS_SERVER_H
+#define DNS_SERVER_H
+
+#include <stdint.h>
+
+#include "answer.h"
+
+#define DNS_TCP_CONNS 32
+#define DNS_TCP_IDLE_S 30   /* RFC 7766 6.2.3 suggests seconds, not minutes */
+#define DNS_TCP_IN_MAX 4096 /* a query longer than this gets FORMERR and the close */
+
+/* Counters for /metrics. */
+struct dns_stats {
+	uint64_t udp, tcp;     /* queries answered */
+	uint64_t dropped;      /* not answered (malformed beyond an answer, a response) */
+	uint64_t by_rcode[24]; /* answers per rcode (BADCOOKIE is 23) */
+	unsigned tcp_conns;
+	uint64_t tcp_refused;
+};
+extern struct dns_stats dns_stats;
+
+/* Listen on `port` for UDP and TCP, answering from *zones (read on each query). 0 or -errno. */
+int dns_server_start(uint16_t port, const struct dns_zones *zones);
+void dns_server_stop(void);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * The DNS service (app/app.c starts it after the network): the zones in
+ * zones/<origin>.zone on the store's branch main, served over UDP and TCP
+ * on port 53. The zones are loaded at start and again whenever main
+ * moves; a push to main whose zones do not all load is refused through
+ * the store's veto with the loader's "file:line: reason", so what is
+ * served never breaks. `dns=off` in appliance.conf leaves it out.
+ */
+#ifndef DNS_SERVICE_H
+#define DNS_SERVICE_H
+
+#include <stddef.h>
+
+#include "answer.h"
+#include "plat/plat.h"
+#include "store/store.h"
+
+#define DNS_PORT 53
+#define DNS_ZONES_MAX 16 /* zone files on main at most */
+
+int dns_service_start(void);
+int dns_service_stop(void *arg, enum plat_shutdown why);
+
+/*
+ * Load every zone file (zones/NAME.zone) of `tree` (a root tree of the store) into `out`
+ * (freed with dns_zones_free). A zone that does not load is -EINVAL with
+ * the loader's message in `err`; no zones/ directory is no zones. A file
+ * name that is not a domain name followed by ".zone" is refused too.
+ */
+int dns_zones_load(struct store *st, const struct store_oid *tree, struct dns_zones *out, char *err,
+                   size_t errsize);
+void dns_zones_free(struct dns_zones *z);
+
+#endif

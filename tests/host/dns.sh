@@ -1,0 +1,188 @@
+#!/bin/bash
+# Usage: tests/host/dns.sh APPLIANCE STORECTL
+# The DNS server of the host twin against Debian's nsd, the reference, in a
+# network namespace of the test's own: the same zone
+# (tests/host/dns/example.org.zone) in the twin's store as
+# zones/example.org.zone and in nsd; the committed corpus of queries
+# (tests/host/dns/queries.txt) asked of both over UDP and over TCP and the
+# answers compared part by part (tests/host/dns/compare.py), every
+# deliberate difference listed with its reason in
+# tests/host/dns/differences.txt. Then dig over UDP and TCP, several
+# queries on one TCP connection, malformed packets (the server answers
+# after), and pushes: a broken zone is refused with its file:line and the
+# old zone keeps serving; a good change is served at once.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/host/netns.sh
+TWIN=$(realpath "${1:-build/host/appliance-san}")
+STORECTL=$(realpath "${2:-build/host/storectl}")
+HERE=$PWD/tests/host/dns
+IP=192.0.2.2
+REF=192.0.2.1
+PASSWORD=dns-test-password
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \
+	GIT_COMMITTER_EMAIL=t@example.org GIT_SSL_NO_VERIFY=1 GIT_TERMINAL_PROMPT=0
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+command -v nsd >/dev/null || { fail "nsd is not installed (deps/packages.list)"; done_tests; exit 1; }
+
+# The twin: the site and the zone on main, a push password.
+tree=$WORK/tree
+mkdir -p "$tree/site" "$tree/zones"
+printf '<h1>dns</h1>\n' >"$tree/site/index.html"
+cp "$HERE/example.org.zone" "$tree/zones/example.org.zone"
+"$STORECTL" init "$WORK/store.img" 64M >/dev/null
+"$STORECTL" import "$WORK/store.img" "$tree" -m zone >/dev/null
+printf '%s\n' "$PASSWORD" >"$WORK/password"
+"$STORECTL" passwd "$WORK/store.img" "$WORK/password" >/dev/null
+printf 'hostname=twin\nip=%s/24\n' "$IP" >"$WORK/dns.conf"
+twin_start "$WORK/twin.log" "$WORK/dns.conf" 02:00:00:00:00:0d --disk "$WORK/store.img"
+if ! check "twin up with DNS on port 53" wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 60; then
+	cat "$WORK/twin.log"
+	done_tests
+	exit 1
+fi
+check "the zone loaded from the store" grep -q "dns: 1 zone loaded" "$WORK/twin.log"
+wait_log "$WORK/twin.log" "https on tcp port 443" 60
+wait_log "$WORK/twin.log" "net: ready" 10
+
+# nsd on the namespace's side of tap0, the same zone file.
+mkdir -p "$WORK/nsd"
+cp "$HERE/example.org.zone" "$WORK/nsd/"
+cat >"$WORK/nsd/nsd.conf" <<EOF
+server:
+	ip-address: $REF
+	port: 53
+	username: ""
+	chroot: ""
+	zonesdir: "$WORK/nsd"
+	database: ""
+	pidfile: "$WORK/nsd/nsd.pid"
+	xfrdfile: "$WORK/nsd/xfrd.state"
+	zonelistfile: "$WORK/nsd/zone.list"
+	logfile: "$WORK/nsd/nsd.log"
+	server-count: 1
+	verbosity: 1
+remote-control:
+	control-enable: no
+zone:
+	name: example.org
+	zonefile: example.org.zone
+EOF
+ns_daemon nsd -d -c "$WORK/nsd/nsd.conf"
+up=
+for _ in $(seq 50); do
+	in_ns dig +short +time=1 +tries=1 @$REF example.org SOA >/dev/null 2>&1 && up=1 && break
+	sleep 0.2
+done
+if ! check "nsd, the reference, answers" [ -n "$up" ]; then
+	cat "$WORK/nsd/nsd.log"
+	done_tests
+	exit 1
+fi
+
+d() { in_ns dig +time=3 +tries=1 @$IP "$@"; }
+
+# ---- the comparison ----
+
+LOGS=$PWD/${B:-build}/test/dns
+mkdir -p "$LOGS"
+compare() {
+	local out=$LOGS/compare-$1.out
+	in_ns "$PY" "$HERE/compare.py" "$HERE/queries.txt" "$HERE/differences.txt" "$IP" "$REF" \
+		${2:-} >"$out" 2>&1
+	local p f
+	p=$(grep -c '^ok - ' "$out")
+	f=$(grep -c '^not ok - ' "$out")
+	grep '^not ok - ' "$out" | head -20
+	grep '^# allowed' "$out"
+	check "$1: the $((p + f)) queries of the corpus answered as nsd answers them ($f differ)" \
+		[ "$f" = 0 -a "$p" -ge 500 ]
+}
+compare udp
+compare tcp --tcp
+
+# ---- dig, TCP, bad packets ----
+
+check "dig over UDP: www's CNAME and the apex's address" \
+	[ "$(d +short www.example.org A | tr '\n' ' ')" = "example.org. 192.0.2.1 " ]
+check "dig over TCP: the same" \
+	[ "$(d +tcp +short www.example.org A | tr '\n' ' ')" = "example.org. 192.0.2.1 " ]
+check "three queries on one TCP connection, answered in order" in_ns "$PY" - "$IP" <<'EOF'
+import socket, struct, sys
+import dns.message
+s = socket.create_connection((sys.argv[1], 53), timeout=5)
+qs = [dns.message.make_query(n, "A") for n in ("example.org", "mail.example.org", "nope.example.org")]
+s.sendall(b"".join(struct.pack("!H", len(w)) + w for w in (q.to_wire() for q in qs)))
+buf = b""
+for q in qs:
+    while len(buf) < 2 or len(buf) < 2 + struct.unpack("!H", buf[:2])[0]:
+        chunk = s.recv(4096)
+        assert chunk, "closed early"
+        buf += chunk
+    n = struct.unpack("!H", buf[:2])[0]
+    r = dns.message.from_wire(buf[2:2 + n])
+    buf = buf[2 + n:]
+    assert r.id == q.id and r.question == q.question, (r.id, q.id)
+EOF
+check "malformed datagrams: no crash, FORMERR or silence, and answers after" in_ns "$PY" - "$IP" <<'EOF'
+import os, socket, sys
+import dns.message, dns.query, dns.rcode
+ip = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.3)
+good = dns.message.make_query("example.org", "SOA").to_wire()
+bad = [b"", b"\x00", good[:11], good[:13], good[:-1], good + b"\x00",
+       good[:12] + b"\xc0\x0c\x00\x01\x00\x01",           # a pointer to itself
+       good[:4] + b"\x00\x02" + good[6:],                  # two questions promised
+       good[:12] + b"\x3f" + b"a" * 10]                    # a label past the end
+bad += [os.urandom(n) for n in (12, 40, 300, 600)]
+for b in bad:
+    s.sendto(b, (ip, 53))
+    try:
+        r = s.recv(4096)
+        assert len(r) >= 12
+    except socket.timeout:
+        pass
+r = dns.query.udp(dns.message.make_query("example.org", "SOA"), ip, timeout=3)
+assert r.rcode() == dns.rcode.NOERROR and r.answer
+EOF
+check "a TCP query longer than the server takes: the connection closes, the server answers after" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import socket, struct, sys
+import dns.message, dns.query
+s = socket.create_connection((sys.argv[1], 53), timeout=5)
+s.sendall(struct.pack("!H", 5000) + b"x" * 5000)
+try:
+    assert s.recv(100) == b""
+except ConnectionResetError:
+    pass
+r = dns.query.tcp(dns.message.make_query("example.org", "SOA"), sys.argv[1], timeout=3)
+assert r.answer
+EOF
+
+# ---- pushes: the veto, and a change served at once ----
+
+repo=$WORK/repo
+g() { in_ns git "$@"; }
+AUTH=https://owner:$PASSWORD@$IP/site.git
+g clone -q "https://$IP/site.git" "$repo" 2>"$WORK/clone.err" || cat "$WORK/clone.err"
+cp "$HERE/example.org.zone" "$repo/zones/example.org.zone"
+printf 'broken\tIN\tA\t192.0.2.300\n' >>"$repo/zones/example.org.zone"
+git -C "$repo" commit -qam "a broken zone" >/dev/null
+g -C "$repo" push "$AUTH" main >"$WORK/push1.out" 2>&1
+line=$(grep -n 'broken' "$repo/zones/example.org.zone" | cut -d: -f1)
+check "a push of a broken zone is refused, with file:line: reason shown by git" \
+	grep -q "zones/example.org.zone:$line: .*192.0.2.300" "$WORK/push1.out"
+grep -q "zones/example.org.zone:$line" "$WORK/push1.out" || cat "$WORK/push1.out"
+check "and the old zone keeps serving" [ "$(d +short mail.example.org A)" = 192.0.2.25 ]
+git -C "$repo" reset -q --hard HEAD~1
+sed -i 's/^mail\t\tA\t192.0.2.25/mail\t\tA\t192.0.2.26/' "$repo/zones/example.org.zone"
+git -C "$repo" commit -qam "mail moves" >/dev/null
+check "a good change is pushed" g -C "$repo" push -q "$AUTH" main
+check "and served at once" [ "$(d +short mail.example.org A)" = 192.0.2.26 ]
+check "the twin never crashed" kill -0 "$TWIN_PID"
+
+done_tests

@@ -1,0 +1,491 @@
+/*
+ * dns/answer.c and dns/db.c: answers from a zone that has every case RFC
+ * 1034 4.3.2 and its successors distinguish (the apex, NODATA, NXDOMAIN,
+ * an empty non-terminal, wildcards, CNAME chains and a loop, a
+ * delegation with glue, a DNAME), what is refused or not implemented,
+ * EDNS's sizes and versions, truncation, the question's case kept; and
+ * the zone rules the loader enforces, each with its file:line.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dns/answer.h"
+#include "dns/db.h"
+#include "dns/msg.h"
+#include "dns/name.h"
+
+static const char zone_text[] = "$ORIGIN example.org.\n"
+                                "$TTL 3600\n"
+                                "@ IN SOA ns1 hostmaster 2026120101 7200 3600 1209600 300\n"
+                                "@ NS ns1\n"
+                                "@ NS ns2.example.net.\n"
+                                "@ A 192.0.2.1\n"
+                                "@ MX 10 mail\n"
+                                "ns1 A 192.0.2.53\n"
+                                "mail A 192.0.2.25\n"
+                                "mail AAAA 2001:db8::25\n"
+                                "www CNAME @\n"
+                                "alias CNAME www\n"
+                                "ext CNAME www.example.net.\n"
+                                "loop1 CNAME loop2\n"
+                                "loop2 CNAME loop1\n"
+                                "*.wild TXT \"wild\"\n"
+                                "a.b.c A 192.0.2.9\n"
+                                "sub NS ns.sub\n"
+                                "ns.sub A 192.0.2.99\n"
+                                "d DNAME example.net.\n"
+                                "_sip._tcp SRV 0 5 5060 mail\n";
+
+static struct dns_zone *zone;
+static const struct dns_zone *zone_list[1];
+static const struct dns_zones zones = {zone_list, 1};
+
+/* ---- a query, and its answer read back ---- */
+
+struct query {
+	const char *name;
+	uint16_t type, class, opcode;
+	int edns;          /* -1: none; else the version */
+	uint16_t udp_size; /* with EDNS */
+	bool tcp;
+};
+
+struct rec {
+	int section;
+	char owner[DNS_NAME_MAX * 4];
+	uint16_t type;
+	uint32_t ttl;
+	size_t rdata_off;
+	uint16_t rdlen;
+};
+
+struct reply {
+	uint8_t b[DNS_MSG_MAX];
+	size_t len;
+	uint16_t flags;
+	int rcode; /* 12 bits, the OPT's upper ones included */
+	uint16_t count[4];
+	struct rec r[64];
+	size_t n;
+	bool opt;
+};
+
+static size_t build(const struct query *qy, uint8_t *m)
+{
+	size_t w = 12;
+	int n = dns_name_from_text(qy->name, strlen(qy->name), NULL, m + 12);
+
+	assert_true(n > 0);
+	memset(m, 0, 12);
+	m[0] = 0x12, m[1] = 0x34;
+	m[2] = (uint8_t)(qy->opcode << 3 | 1); /* RD */
+	m[5] = 1;
+	w += (size_t)n;
+	m[w++] = (uint8_t)(qy->type >> 8), m[w++] = (uint8_t)qy->type;
+	m[w++] = (uint8_t)(qy->class >> 8), m[w++] = (uint8_t)qy->class;
+	if (qy->edns >= 0) {
+		uint8_t opt[11] = {0,
+		                   0,
+		                   41,
+		                   (uint8_t)(qy->udp_size >> 8),
+		                   (uint8_t)qy->udp_size,
+		                   0,
+		                   (uint8_t)qy->edns,
+		                   0x80,
+		                   0,
+		                   0,
+		                   0};
+		memcpy(m + w, opt, sizeof(opt));
+		w += sizeof(opt);
+		m[11] = 1;
+	}
+	return w;
+}
+
+static void parse_reply(struct reply *rp)
+{
+	size_t off = 12;
+	uint8_t qname[DNS_NAME_MAX];
+
+	rp->flags = (uint16_t)(rp->b[2] << 8 | rp->b[3]);
+	rp->rcode = DNS_F_RCODE(rp->flags);
+	for (int i = 0; i < 4; i++)
+		rp->count[i] = (uint16_t)(rp->b[4 + 2 * i] << 8 | rp->b[5 + 2 * i]);
+	if (rp->count[0]) {
+		assert_int_equal(dns_msg_name(rp->b, rp->len, &off, qname) > 0, 1);
+		off += 4;
+	}
+	for (int s = 1; s < 4; s++)
+		for (unsigned i = 0; i < rp->count[s]; i++) {
+			struct dns_msg_rr rr;
+			assert_int_equal(dns_msg_rr(rp->b, rp->len, &off, &rr), 0);
+			if (rr.type == DNS_T_OPT) {
+				rp->opt = true;
+				rp->rcode |= (int)(rr.ttl >> 24) << 4;
+				continue;
+			}
+			assert_true(rp->n < 64);
+			struct rec *r = &rp->r[rp->n++];
+			r->section = s;
+			assert_true(dns_name_to_text(rr.owner, r->owner, sizeof(r->owner)) > 0);
+			r->type = rr.type;
+			r->ttl = rr.ttl;
+			r->rdata_off = rr.rdata_off;
+			r->rdlen = rr.rdlen;
+		}
+	assert_int_equal(off, rp->len);
+}
+
+static void ask(const struct query *qy, struct reply *rp, struct dns_answer_info *info)
+{
+	uint8_t m[512];
+	size_t len = build(qy, m);
+	struct dns_query q;
+	struct dns_ask a = {.tcp = qy->tcp};
+	int rc = dns_msg_query(m, len, &q);
+
+	memset(rp, 0, sizeof(*rp));
+	rp->len = dns_answer(&zones, &q, rc, &a, rp->b, sizeof(rp->b), info);
+	assert_true(rp->len >= 12);
+	parse_reply(rp);
+}
+
+static void ask_simple(const char *name, uint16_t type, struct reply *rp,
+                       struct dns_answer_info *info)
+{
+	struct query qy = {.name = name, .type = type, .class = DNS_C_IN, .edns = -1};
+	ask(&qy, rp, info);
+}
+
+/* The records of a section, "owner TYPE" each, space-separated, in order. */
+static void section_is(const struct reply *rp, int s, const char *want)
+{
+	char got[2048] = "", tn[12];
+
+	for (size_t i = 0; i < rp->n; i++)
+		if (rp->r[i].section == s) {
+			size_t l = strlen(got);
+			snprintf(got + l, sizeof(got) - l, "%s%s %s", l ? " " : "", rp->r[i].owner,
+			         s == 1 && rp->r[i].type == DNS_T_CNAME ? "CNAME"
+			         : rp->r[i].type == DNS_T_A             ? "A"
+			         : rp->r[i].type == DNS_T_AAAA          ? "AAAA"
+			         : rp->r[i].type == DNS_T_SOA           ? "SOA"
+			         : rp->r[i].type == DNS_T_NS            ? "NS"
+			         : rp->r[i].type == DNS_T_MX            ? "MX"
+			         : rp->r[i].type == DNS_T_TXT           ? "TXT"
+			         : rp->r[i].type == DNS_T_DNAME         ? "DNAME"
+			         : rp->r[i].type == DNS_T_CNAME         ? "CNAME"
+			         : rp->r[i].type == DNS_T_SRV
+			             ? "SRV"
+			             : (snprintf(tn, sizeof(tn), "%u", rp->r[i].type), tn));
+		}
+	assert_string_equal(got, want);
+}
+
+/* ---- answers ---- */
+
+static void test_apex_and_additional(void **state)
+{
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	ask_simple("example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	assert_true(rp.flags & DNS_F_AA);
+	assert_true(rp.flags & DNS_F_RD);
+	assert_false(rp.flags & DNS_F_RA);
+	section_is(&rp, 1, "example.org. A");
+	section_is(&rp, 2, "");
+	assert_int_equal(info.kind, DNS_KIND_ANSWER);
+	ask_simple("example.org.", DNS_T_MX, &rp, &info);
+	section_is(&rp, 1, "example.org. MX");
+	section_is(&rp, 3, "mail.example.org. A mail.example.org. AAAA");
+	ask_simple("_sip._tcp.example.org.", 33, &rp, &info);
+	section_is(&rp, 1, "_sip._tcp.example.org. SRV");
+	section_is(&rp, 3, "mail.example.org. A mail.example.org. AAAA");
+	/* NS: the in-zone server's address only. */
+	ask_simple("example.org.", DNS_T_NS, &rp, &info);
+	section_is(&rp, 1, "example.org. NS example.org. NS");
+	section_is(&rp, 3, "ns1.example.org. A");
+}
+
+static void test_negative(void **state)
+{
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	ask_simple("nope.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NXDOMAIN);
+	assert_true(rp.flags & DNS_F_AA);
+	section_is(&rp, 1, "");
+	section_is(&rp, 2, "example.org. SOA");
+	assert_int_equal(rp.r[0].ttl, 300); /* min(SOA TTL 3600, MINIMUM 300): RFC 2308 3 */
+	assert_int_equal(info.kind, DNS_KIND_NXDOMAIN);
+	ask_simple("ns1.example.org.", DNS_T_AAAA, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	section_is(&rp, 1, "");
+	section_is(&rp, 2, "example.org. SOA");
+	assert_int_equal(info.kind, DNS_KIND_NODATA);
+	/* b.c and c exist only as the path to a.b.c: NODATA, not NXDOMAIN (RFC 4592 2.2.2). */
+	ask_simple("b.c.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	section_is(&rp, 2, "example.org. SOA");
+	ask_simple("c.example.org.", DNS_T_TXT, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	ask_simple("x.c.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NXDOMAIN);
+}
+
+static void test_wildcard(void **state)
+{
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	ask_simple("x.wild.example.org.", DNS_T_TXT, &rp, &info);
+	section_is(&rp, 1, "x.wild.example.org. TXT");
+	assert_int_equal(info.kind, DNS_KIND_WILDCARD);
+	ask_simple("y.x.wild.example.org.", DNS_T_TXT, &rp, &info);
+	section_is(&rp, 1, "y.x.wild.example.org. TXT");
+	/* The wildcard's type only: another type is NODATA. */
+	ask_simple("x.wild.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	section_is(&rp, 1, "");
+	section_is(&rp, 2, "example.org. SOA");
+	/* wild. itself is an empty non-terminal, the wildcard does not cover it. */
+	ask_simple("wild.example.org.", DNS_T_TXT, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	section_is(&rp, 1, "");
+}
+
+static void test_cname(void **state)
+{
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	ask_simple("alias.example.org.", DNS_T_A, &rp, &info);
+	section_is(&rp, 1, "alias.example.org. CNAME www.example.org. CNAME example.org. A");
+	ask_simple("alias.example.org.", DNS_T_CNAME, &rp, &info);
+	section_is(&rp, 1, "alias.example.org. CNAME");
+	/* A target outside our zones is left to the resolver. */
+	ask_simple("ext.example.org.", DNS_T_A, &rp, &info);
+	section_is(&rp, 1, "ext.example.org. CNAME");
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	/* A loop stops after DNS_CHASE_MAX steps, each CNAME once at most but for the turn. */
+	ask_simple("loop1.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.count[1], DNS_CHASE_MAX + 1);
+}
+
+static void test_referral_and_dname(void **state)
+{
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	ask_simple("host.sub.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	assert_false(rp.flags & DNS_F_AA);
+	section_is(&rp, 1, "");
+	section_is(&rp, 2, "sub.example.org. NS");
+	section_is(&rp, 3, "ns.sub.example.org. A");
+	assert_int_equal(info.kind, DNS_KIND_REFERRAL);
+	/* The cut itself is referred too, but for DS (the parent's side). */
+	ask_simple("sub.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(info.kind, DNS_KIND_REFERRAL);
+	ask_simple("sub.example.org.", DNS_T_DS, &rp, &info);
+	assert_true(rp.flags & DNS_F_AA);
+	section_is(&rp, 2, "example.org. SOA");
+	ask_simple("x.d.example.org.", DNS_T_A, &rp, &info);
+	section_is(&rp, 1, "d.example.org. DNAME x.d.example.org. CNAME");
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+}
+
+static void test_refused_and_errors(void **state)
+{
+	struct reply rp;
+	struct dns_answer_info info;
+	struct query qy = {.name = "example.org.", .type = DNS_T_A, .class = DNS_C_IN, .edns = -1};
+	(void)state;
+	ask_simple("example.net.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_REFUSED);
+	assert_false(rp.flags & DNS_F_AA);
+	assert_int_equal(info.kind, DNS_KIND_REFUSED);
+	qy.class = DNS_C_CH;
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_REFUSED);
+	qy.class = DNS_C_IN;
+	qy.opcode = 2; /* STATUS */
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOTIMP);
+	qy.opcode = 0;
+	qy.edns = 1;
+	qy.udp_size = 1232;
+	ask(&qy, &rp, &info);
+	assert_true(rp.opt);
+	assert_int_equal(rp.rcode, DNS_R_BADVERS);
+	section_is(&rp, 1, "");
+	qy.type = DNS_T_AXFR; /* a transfer is TCP's, and needs TSIG */
+	qy.edns = -1;
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOTIMP);
+	qy.tcp = true;
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_REFUSED);
+	/* QCLASS * is answered from IN. */
+	qy =
+	    (struct query){.name = "example.org.", .type = DNS_T_A, .class = DNS_C_ANY, .edns = -1};
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	section_is(&rp, 1, "example.org. A");
+}
+
+/*
+ * The question's case comes back as asked, and answers' owners with it;
+ * compression matches names ignoring case, so the CNAME's target, the
+ * question's suffix, reads back in the question's case too.
+ */
+static void test_case_kept(void **state)
+{
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	ask_simple("WwW.ExAmPlE.oRg.", DNS_T_A, &rp, &info);
+	section_is(&rp, 1, "WwW.ExAmPlE.oRg. CNAME ExAmPlE.oRg. A");
+	assert_memory_equal(rp.b + 12, "\3WwW\7ExAmPlE\3oRg", 16);
+}
+
+/* A big RRset: over UDP without EDNS it does not fit in 512 bytes, TC; over TCP it does. */
+static void test_truncation(void **state)
+{
+	struct dns_zone *big;
+	const struct dns_zone *save = zone_list[0];
+	char text[16384], err[256];
+	size_t w = (size_t)snprintf(text, sizeof(text), "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n");
+	struct reply rp;
+	struct dns_answer_info info;
+	struct query qy = {
+	    .name = "example.org.", .type = DNS_T_TXT, .class = DNS_C_IN, .edns = -1};
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		w += (size_t)snprintf(text + w, sizeof(text) - w,
+		                      "@ TXT \"record %02d of a set too big for one datagram\"\n",
+		                      i);
+	assert_int_equal(dns_zone_load("big.zone", text, w, (const uint8_t *)"\7example\3org", &big,
+	                               err, sizeof(err)),
+	                 0);
+	zone_list[0] = big;
+	ask(&qy, &rp, &info);
+	assert_true(rp.flags & DNS_F_TC);
+	assert_true(info.truncated);
+	assert_int_equal(rp.count[1], 0); /* the RRset whole or not at all */
+	assert_true(rp.len <= 512);
+	qy.edns = 0;
+	qy.udp_size = 4096; /* more than ours: 1232 is the limit */
+	ask(&qy, &rp, &info);
+	assert_true(rp.flags & DNS_F_TC);
+	assert_true(rp.len <= DNS_EDNS_SIZE);
+	assert_true(rp.opt);
+	qy.tcp = true;
+	ask(&qy, &rp, &info);
+	assert_false(rp.flags & DNS_F_TC);
+	assert_int_equal(rp.count[1], 40);
+	zone_list[0] = save;
+	dns_zone_free(big);
+}
+
+/* ---- the loader's rules ---- */
+
+static void refused_load(const char *text, const char *want)
+{
+	struct dns_zone *z = NULL;
+	char err[256];
+	int r = dns_zone_load("zones/example.org.zone", text, strlen(text),
+	                      (const uint8_t *)"\7example\3org", &z, err, sizeof(err));
+
+	assert_int_equal(r, -EINVAL);
+	assert_string_equal(err, want);
+	assert_null(z);
+}
+
+static void test_zone_rules(void **state)
+{
+	(void)state;
+	refused_load("$TTL 60\n@ A 192.0.2.1\n",
+	             "zones/example.org.zone:1: no SOA record at the zone's apex 'example.org.'");
+	refused_load("$TTL 60\n@ SOA ns hm 1 1 1 1 1\nwww CNAME @\nwww A 192.0.2.1\n",
+	             "zones/example.org.zone:3: 'www.example.org.' has a CNAME and other records "
+	             "(RFC 1034 3.6.2)");
+	refused_load("$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ CNAME www\n",
+	             "zones/example.org.zone:3: 'example.org.' has a CNAME and other records (RFC "
+	             "1034 3.6.2)");
+	refused_load(
+	    "$TTL 60\n@ SOA ns hm 1 1 1 1 1\nx.example.net. A 192.0.2.1\n",
+	    "zones/example.org.zone:3: 'x.example.net.' is outside the zone 'example.org.'");
+	refused_load("$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ SOA ns hm 2 1 1 1 1\n",
+	             "zones/example.org.zone:2: more than one SOA record");
+	refused_load("$TTL 60\n@ SOA ns hm 1 1 1 1 1\nsub SOA ns hm 1 1 1 1 1\n",
+	             "zones/example.org.zone:3: SOA record at 'sub.example.org.', not at the apex");
+	refused_load("$TTL 60\n@ SOA ns hm 1 1 1 1 1\nd DNAME a.\nd DNAME b.\n",
+	             "zones/example.org.zone:3: 'd.example.org.' has more than one DNAME (RFC 6672 "
+	             "2.4)");
+}
+
+/* Records repeated exactly are one; names differing in case are one node. */
+static void test_duplicates(void **state)
+{
+	struct dns_zone *z;
+	char err[256];
+	const char *text = "$TTL 60\n@ SOA ns hm 7 1 1 1 1\nwww A 192.0.2.1\nWWW A 192.0.2.1\n"
+	                   "www A 192.0.2.2\n";
+	(void)state;
+	assert_int_equal(dns_zone_load("z", text, strlen(text), (const uint8_t *)"\7example\3org",
+	                               &z, err, sizeof(err)),
+	                 0);
+	assert_int_equal(z->serial, 7);
+	assert_int_equal(z->nnodes, 2);
+	assert_int_equal(z->records, 3);
+	dns_zone_free(z);
+}
+
+static int setup(void **state)
+{
+	char err[256];
+	(void)state;
+	if (dns_zone_load("zones/example.org.zone", zone_text, sizeof(zone_text) - 1,
+	                  (const uint8_t *)"\7example\3org", &zone, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	zone_list[0] = zone;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dns_zone_free(zone);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_apex_and_additional),
+	    cmocka_unit_test(test_negative),
+	    cmocka_unit_test(test_wildcard),
+	    cmocka_unit_test(test_cname),
+	    cmocka_unit_test(test_referral_and_dname),
+	    cmocka_unit_test(test_refused_and_errors),
+	    cmocka_unit_test(test_case_kept),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_zone_rules),
+	    cmocka_unit_test(test_duplicates),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -313,9 +313,47 @@ static void dname(struct ans *a, const uint8_t *qname, const struct dns_node *n,
 		chase(a, synth, chased);
 }
 
+/* The CHAOS TXT text for `qname`, if the owner lets it be told (RFC 4892 2). */
+static const char *chaos_text(const struct dns_ask *ask, const uint8_t *qname)
+{
+	static const struct {
+		const char *name;
+		bool id;
+	} names[] = {{"\2id\6server", true},
+	             {"\10hostname\4bind", true},
+	             {"\7version\6server", false},
+	             {"\7version\4bind", false}};
+
+	if (!ask->chaos)
+		return NULL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (dns_name_eq(qname, (const uint8_t *)names[i].name))
+			return names[i].id ? ask->chaos->id : ask->chaos->version;
+	return NULL;
+}
+
+/* A CHAOS TXT answer of one string (at most 255 bytes of it), TTL 0. */
+static void chaos(struct ans *a, const char *text)
+{
+	uint8_t rd[256];
+	size_t n = strlen(text) > 255 ? 255 : strlen(text);
+	struct dns_rr rr = {.owner = a->q->qname,
+	                    .type = DNS_T_TXT,
+	                    .class = DNS_C_CH,
+	                    .rdlen = (uint16_t)(n + 1),
+	                    .rdata = rd};
+
+	rd[0] = (uint8_t)n;
+	memcpy(rd + 1, text, n);
+	a->info->kind = DNS_KIND_ANSWER;
+	dns_out_flags(&a->o, DNS_F_AA, 0);
+	if (dns_out_rr(&a->o, DNS_SEC_ANSWER, &rr))
+		dns_out_flags(&a->o, DNS_F_TC, 0);
+}
+
 /* An rcode for what is not answered from a zone, or 0 to look the name up. */
-static int refusal(const struct dns_zones *zones, const struct dns_query *q, int rc, bool tcp,
-                   const struct dns_zone **z)
+static int refusal(const struct dns_zones *zones, const struct dns_query *q, int rc,
+                   const struct dns_ask *ask, const struct dns_zone **z)
 {
 	if (rc)
 		return rc;
@@ -328,7 +366,7 @@ static int refusal(const struct dns_zones *zones, const struct dns_query *q, int
 		return DNS_R_REFUSED;
 	/* Transfers are TCP's (RFC 5936 4.2), and need TSIG. */
 	if (q->qtype == DNS_T_AXFR)
-		return tcp ? DNS_R_REFUSED : DNS_R_NOTIMP;
+		return ask->tcp ? DNS_R_REFUSED : DNS_R_NOTIMP;
 	if (q->qtype == DNS_T_IXFR)
 		return DNS_R_REFUSED;
 	return (*z = zone_of(zones, q->qname)) ? 0 : DNS_R_REFUSED;
@@ -364,7 +402,11 @@ size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int 
 	}
 	/* Room kept for the OPT record: 11 bytes, and a cookie option's 4 and its bytes. */
 	a.o.reserve = q->edns ? 11 + (cookie_len ? 4 + cookie_len : 0) : 0;
-	if ((rcode = refusal(zones, q, rc, ask->tcp, &a.z))) {
+	if (!rc && q->qclass == DNS_C_CH && (q->qtype == DNS_T_TXT || q->qtype == DNS_T_ANY) &&
+	    chaos_text(ask, q->qname)) {
+		chaos(&a, chaos_text(ask, q->qname));
+		rcode = 0;
+	} else if ((rcode = refusal(zones, q, rc, ask, &a.z))) {
 		info->kind = rcode == DNS_R_REFUSED ? DNS_KIND_REFUSED : DNS_KIND_ERROR;
 	} else {
 		info->zone = a.z;

@@ -43,9 +43,16 @@ struct dns_answer_info {
 };
 
 /* What the transport tells the answer. */
+/* What a CHAOS-class TXT query for the server's identity is told (RFC 4892), if anything. */
+struct dns_chaos {
+	const char *id;      /* id.server. and hostname.bind.; NULL: REFUSED */
+	const char *version; /* version.server. and version.bind.; NULL: REFUSED */
+};
+
 struct dns_ask {
-	bool tcp;              /* no size limit but 65535 */
-	const uint8_t *cookie; /* our server cookie for this client (16 bytes), or NULL */
+	bool tcp;                      /* no size limit but 65535 */
+	const struct dns_chaos *chaos; /* NULL: CHAOS is refused */
+	const uint8_t *cookie;         /* our server cookie for this client (16 bytes), or NULL */
 	size_t cookie_len;
 };
 

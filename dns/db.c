@@ -350,6 +350,33 @@ void dns_zone_free(struct dns_zone *z)
 	free(z);
 }
 
+/* Where the apex SOA's SERIAL field lies in the arena (check() proved the rdata sound). */
+static uint8_t *soa_serial(struct dns_zone *z)
+{
+	const struct dns_node *apex = dns_zone_find(z, z->apex, NULL);
+	const struct dns_set *soa = dns_node_set(z, apex, DNS_T_SOA);
+	uint8_t *rd = z->arena + soa->off + 6;
+	int a = dns_name_len(rd, DNS_NAME_MAX);
+
+	return rd + a + dns_name_len(rd + a, DNS_NAME_MAX);
+}
+
+void dns_zone_set_serial(struct dns_zone *z, uint32_t serial)
+{
+	uint8_t *p = soa_serial(z);
+
+	p[0] = (uint8_t)(serial >> 24);
+	p[1] = (uint8_t)(serial >> 16);
+	p[2] = (uint8_t)(serial >> 8);
+	p[3] = (uint8_t)serial;
+	z->serial = serial;
+}
+
+bool dns_serial_lt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
 size_t dns_zone_bytes(const struct dns_zone *z)
 {
 	return sizeof(*z) + z->nnodes * sizeof(*z->nodes) + z->nsets * sizeof(*z->sets) +

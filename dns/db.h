@@ -44,8 +44,9 @@ struct dns_zone {
 	uint32_t nsets;
 	uint8_t *arena;
 	size_t arena_len;
-	uint32_t serial; /* the SOA's */
+	uint32_t serial; /* the SOA's, as served */
 	uint32_t records;
+	uint8_t source[20]; /* what it was loaded from (the caller's id: a blob's) */
 };
 
 /* A zone file over this many records is refused (each costs memory in a 64 MiB guest). */
@@ -63,6 +64,12 @@ struct dns_zone {
 int dns_zone_load(const char *file, const char *text, size_t len, const uint8_t *origin,
                   struct dns_zone **z, char *err, size_t errsize);
 void dns_zone_free(struct dns_zone *z); /* NULL is fine */
+
+/* Serve the SOA with `serial` in place of the file's (service.c raises it). */
+void dns_zone_set_serial(struct dns_zone *z, uint32_t serial);
+
+/* Serial number arithmetic (RFC 1982 3.2): a is before b. */
+bool dns_serial_lt(uint32_t a, uint32_t b);
 
 /* The bytes a loaded zone holds. */
 size_t dns_zone_bytes(const struct dns_zone *z);

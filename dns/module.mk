@@ -42,6 +42,21 @@ $(B)/unit/test_dns_answer: tests/unit/dns/test_answer.c $(DNS_ANSWER_SRC) $(DNS_
 	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_ANSWER_SRC) -lcmocka -o $@
 UNIT_BINS += $(B)/unit/test_dns_answer
 
+# Cookies (RFC 7873, 9018) and response rate limiting: no zones needed. The RRL
+# test counts allocations through wrapped malloc, calloc and realloc.
+$(B)/unit/test_dns_cookie: tests/unit/dns/test_cookie.c dns/cookie.c dns/cookie.h dns/msg.h dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< dns/cookie.c -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_cookie
+
+$(B)/unit/test_dns_rrl: tests/unit/dns/test_rrl.c dns/rrl.c dns/cookie.c $(DNS_NAME_SRC) dns/rrl.h dns/cookie.h dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< dns/rrl.c dns/cookie.c $(DNS_NAME_SRC) \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_rrl
+
 # Fuzz targets: seeds in tests/fuzz/corpus/NAME/, dictionaries tests/fuzz/NAME.dict.
 $(B)/unit/fuzz_dns_zone: tests/fuzz/dns_zone.c $(DNS_ZONE_SRC) $(DNS_ZONE_HDR) | $(SETUP)
 	@mkdir -p $(@D)
@@ -78,3 +93,33 @@ fuzz: $(DNS_SEEDED)
 # push veto. HOST_OUT and STORECTL come from plat/ and store/.
 TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
 TEST_SUITES += "tests/host/dns.sh $(HOST_OUT)/appliance-san $(STORECTL)"
+
+
+# ---- TSIG (dns/tsig.c, RFC 8945) ----
+# HMAC-SHA256 is wolfCrypt's, so tsig.c compiles with TLS_CPPFLAGS
+# (tls/module.mk) and links a libwolfssl.a: the unit test the ASan one, the
+# fuzz target the host's (uninstrumented: only our code is fuzzed). Seeds
+# in tests/fuzz/corpus/dns_tsig/, dictionary tests/fuzz/dns_tsig.dict.
+DNS_TSIG_SRC := dns/tsig.c dns/rdata.c $(DNS_MSG_SRC)
+DNS_TSIG_HDR := dns/tsig.h $(DNS_MSG_HDR)
+$(B)/unit/test_dns_tsig: tests/unit/dns/test_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_HDR) \
+		$(TLS_UNIT_LIB) dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(TLS_CPPFLAGS) $< $(DNS_TSIG_SRC) $(TLS_UNIT_LIB) \
+		-lcmocka -lm -o $@
+UNIT_BINS += $(B)/unit/test_dns_tsig
+
+$(B)/unit/fuzz_dns_tsig: tests/fuzz/dns_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_HDR) \
+		$(TLS_OUT)/host/libwolfssl.a | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(TLS_CPPFLAGS) $< $(DNS_TSIG_SRC) \
+		$(TLS_OUT)/host/libwolfssl.a -o $@
+$(B)/unit/corpus/dns_tsig/.seeded: $(wildcard tests/fuzz/corpus/dns_tsig/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_dns_tsig
+TEST_DEPS += $(B)/unit/corpus/dns_tsig/.seeded
+fuzz: $(B)/unit/corpus/dns_tsig/.seeded

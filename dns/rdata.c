@@ -423,8 +423,7 @@ static int b64_value(uint8_t c)
 	return p ? (int)(p - b64) : -1;
 }
 
-/* Groups of four characters, '=' padding only at the very end. */
-static int base64_decode(const uint8_t *s, size_t len, uint8_t *out, size_t max)
+int dns_base64_decode(const uint8_t *s, size_t len, uint8_t *out, size_t max)
 {
 	size_t w = 0;
 
@@ -774,7 +773,7 @@ static int svc_port(struct rd *r, struct svc *s, const uint8_t *v, size_t n)
 /* RFC 9460 7.3 (ech): an ECHConfigList in base64. */
 static int svc_ech(struct rd *r, struct svc *s, const uint8_t *v, size_t n)
 {
-	int len = base64_decode(v, n, r->p + r->len, r->cap - r->len);
+	int len = dns_base64_decode(v, n, r->p + r->len, r->cap - r->len);
 
 	if (len == -ENOSPC)
 		return fail(r, "rdata over %zu octets (RFC 1035 3.2.1)", r->cap);

@@ -73,4 +73,10 @@ int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen, char *b
  */
 int dns_ttl_from_text(const char *text, size_t len, uint32_t max, uint32_t *out);
 
+/*
+ * Base64 (RFC 4648 4) in groups of four characters, '=' padding only at
+ * the very end: the bytes written, -EINVAL, or -ENOSPC past `max`.
+ */
+int dns_base64_decode(const uint8_t *s, size_t len, uint8_t *out, size_t max);
+
 #endif

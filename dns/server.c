@@ -6,31 +6,119 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cookie.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "plat/plat.h"
+#include "rrl.h"
 
 #define POLL_TICKS 2 /* tcp_poll's interval, in 500 ms ticks: once a second */
 
 struct dns_stats dns_stats;
 
 static const struct dns_zones *zones;
+static const struct dns_chaos *chaos;
 static struct udp_pcb *udp;
 static struct tcp_pcb *listener;
+/* DNS cookies (RFC 7873, 9018) and rate limiting, if the platform had randomness for their keys. */
+static struct dns_cookies cookies;
+static bool have_cookies;
+static struct dns_rrl rrl;
+static bool have_rrl;
+
 /* One query in, one answer out at a time: the event loop has one thread. */
 static uint8_t in[DNS_TCP_IN_MAX + 2];
 static uint8_t out[DNS_MSG_MAX + 2];
 
-/* Answer one message: the answer's length in out + skip, 0 for none. */
-static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip)
+/* A client's address as the cookie and the rate limit take it: its bytes, network order. */
+static size_t ip_bytes(const ip_addr_t *addr, uint8_t ip[16])
+{
+	if (IP_IS_V6(addr)) {
+		memcpy(ip, ip_2_ip6(addr)->addr, 16);
+		return 16;
+	}
+	memcpy(ip, &ip_2_ip4(addr)->addr, 4);
+	return 4;
+}
+
+/*
+ * Our server cookie for this query (RFC 7873 5.2): none if the client sent
+ * no cookie; its own back if still fresh; else a new one. A bad one is
+ * answered like a first one (5.2.3's normal answer, no BADCOOKIE: our
+ * answers are public, and after a restart every cookie is bad).
+ */
+static enum dns_cookie_check cookie_for(const struct dns_query *q, const uint8_t *ip,
+                                        size_t iplen, struct dns_ask *ask, uint8_t sc[16])
+{
+	struct plat_wallclock now;
+	enum dns_cookie_check cs;
+
+	if (!have_cookies || !q->cookie)
+		return DNS_COOKIE_NONE;
+	plat_wallclock(&now);
+	cs = dns_cookie_check(&cookies, q, ip, iplen, (uint32_t)now.sec);
+	if (cs == DNS_COOKIE_VALID) {
+		ask->cookie = q->cookie_server;
+	} else {
+		dns_cookie_make(&cookies, q->cookie_client, ip, iplen, (uint32_t)now.sec, sc);
+		ask->cookie = sc;
+	}
+	ask->cookie_len = DNS_COOKIE_LEN;
+	return cs;
+}
+
+/*
+ * Rate limiting of UDP answers (TCP and a valid cookie prove the address):
+ * 0 to send the answer of n bytes as it is, its new length when it slips
+ * (the header and question, TC set: a real client asks again over TCP),
+ * or -1 to drop it.
+ */
+static long limit(const struct dns_query *q, const struct dns_answer_info *info,
+                  const uint8_t *ip, size_t iplen, enum dns_cookie_check cs, size_t n)
+{
+	const uint8_t *name = info->kind == DNS_KIND_ANSWER || info->kind == DNS_KIND_NODATA
+	                          ? q->qname
+	                      : info->zone && info->kind != DNS_KIND_REFUSED &&
+	                              info->kind != DNS_KIND_ERROR
+	                          ? info->zone->apex
+	                          : NULL;
+	enum dns_rrl_action act;
+
+	if (!have_rrl || cs == DNS_COOKIE_VALID || cs == DNS_COOKIE_VALID_REFRESH)
+		return 0;
+	act = dns_rrl_check(&rrl, ip, iplen, info->kind, name, plat_now_ns());
+	if (act == DNS_RRL_SEND)
+		return 0;
+	if (act == DNS_RRL_DROP)
+		return -1;
+	n = q->has_question ? q->question_end : DNS_HDR_LEN;
+	out[2] |= DNS_F_TC >> 8;
+	memset(out + 6, 0, 6);
+	return (long)n;
+}
+
+/* Answer one message from `addr`: the answer's length in out + skip, 0 for none. */
+static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip, const ip_addr_t *addr)
 {
 	struct dns_query q;
 	struct dns_answer_info info;
-	struct dns_ask ask = {.tcp = tcp};
+	struct dns_ask ask = {.tcp = tcp, .chaos = chaos};
+	uint8_t ip[16], sc[DNS_COOKIE_LEN];
+	size_t iplen = ip_bytes(addr, ip);
 	int rc = dns_msg_query(msg, len, &q);
+	enum dns_cookie_check cs = cookie_for(&q, ip, iplen, &ask, sc);
 	size_t n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
+	long cut = n && !tcp ? limit(&q, &info, ip, iplen, cs, n) : 0;
 
+	if (cut < 0) {
+		dns_stats.limited++;
+		return 0;
+	}
+	if (cut > 0) {
+		dns_stats.slipped++;
+		return (size_t)cut;
+	}
 	if (!n) {
 		dns_stats.dropped++;
 		return 0;
@@ -60,7 +148,7 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 	}
 	pbuf_copy_partial(p, in, (u16_t)len, 0);
 	pbuf_free(p);
-	if (!(n = answer(in, len, false, 0)))
+	if (!(n = answer(in, len, false, 0, addr)))
 		return;
 	if (!(a = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM)))
 		return; /* out of memory: the client asks again, as UDP allows */
@@ -160,7 +248,7 @@ static err_t serve(struct conn *c)
 		c->rx = pbuf_free_header(c->rx, (u16_t)(len + 2));
 		tcp_recved(c->pcb, (u16_t)(len + 2));
 		c->idle = 0;
-		if ((n = answer(in, len, true, 2)) && send_answer(c, n))
+		if ((n = answer(in, len, true, 2, &c->pcb->remote_ip)) && send_answer(c, n))
 			return conn_close(c);
 	}
 	if (c->peer_closed && !c->tx)
@@ -249,11 +337,31 @@ static int tcp_start(uint16_t port)
 	return 0;
 }
 
-int dns_server_start(uint16_t port, const struct dns_zones *z)
+/* Keys for cookies and the rate limit's hash, from the platform's randomness. */
+static void keys(void)
+{
+	uint8_t k[16];
+
+	if ((have_cookies = plat_random(k, sizeof(k)) == 0))
+		dns_cookie_secret(&cookies, k);
+	else
+		plat_log("dns", "no randomness: no DNS cookies");
+	have_rrl = dns_rrl_init(&rrl, DNS_RRL_DEFAULT_ENTRIES, DNS_RRL_DEFAULT_RATE,
+	                        DNS_RRL_DEFAULT_SLIP) == 0;
+	if (have_rrl && plat_random(k, sizeof(k)) == 0)
+		dns_rrl_seed(&rrl, k);
+	else if (!have_rrl)
+		plat_log("dns", "no memory for rate limiting: answers are not limited");
+	memset(k, 0, sizeof(k));
+}
+
+int dns_server_start(uint16_t port, const struct dns_zones *z, const struct dns_chaos *ch)
 {
 	int r;
 
 	zones = z;
+	chaos = ch;
+	keys();
 	if (!(udp = udp_new_ip_type(IPADDR_TYPE_ANY)))
 		return -ENOMEM;
 	if (udp_bind(udp, IP_ANY_TYPE, port) != ERR_OK) {
@@ -277,4 +385,7 @@ void dns_server_stop(void)
 		tcp_close(listener);
 	udp = NULL;
 	listener = NULL;
+	if (have_rrl)
+		dns_rrl_fini(&rrl);
+	have_rrl = false;
 }

@@ -9,6 +9,11 @@
  * struct (DNS_TCP_IN_MAX + 2 bytes of query and a few words) and, while
  * the socket cannot take an answer whole, the rest of that answer; the
  * answer is made in one static 64 KiB buffer shared by all (one thread).
+ *
+ * UDP answers carry DNS cookies (RFC 7873, RFC 9018's server cookie,
+ * cookie.h) and pass response rate limiting (rrl.h: 200 a second per
+ * network and kind of answer, every 2nd limited one sent truncated; 96
+ * KiB of table) unless the client proved its address with a valid cookie.
  */
 #ifndef DNS_SERVER_H
 #define DNS_SERVER_H
@@ -25,14 +30,19 @@
 struct dns_stats {
 	uint64_t udp, tcp;     /* queries answered */
 	uint64_t dropped;      /* not answered (malformed beyond an answer, a response) */
+	uint64_t limited;      /* UDP answers the rate limit dropped */
+	uint64_t slipped;      /* and those it sent truncated instead */
 	uint64_t by_rcode[24]; /* answers per rcode (BADCOOKIE is 23) */
 	unsigned tcp_conns;
 	uint64_t tcp_refused;
 };
 extern struct dns_stats dns_stats;
 
-/* Listen on `port` for UDP and TCP, answering from *zones (read on each query). 0 or -errno. */
-int dns_server_start(uint16_t port, const struct dns_zones *zones);
+/*
+ * Listen on `port` for UDP and TCP, answering from *zones (read on each
+ * query); CHAOS identity queries get *chaos (NULL: refused). 0 or -errno.
+ */
+int dns_server_start(uint16_t port, const struct dns_zones *zones, const struct dns_chaos *chaos);
 void dns_server_stop(void);
 
 #endif

@@ -10,12 +10,31 @@
 #include "server.h"
 #include "store/object.h"
 #include "store/service.h"
+#include "version.h"
 
 #define MAIN "refs/heads/main"
 #define SUFFIX ".zone"
 
 /* What is served: replaced whole when main moves. */
 static struct dns_zones served;
+
+/*
+ * The serial each zone was served with, and the blob it was loaded from,
+ * kept in the store's non-public part (STATE_REF, file STATE_PATH: lines
+ * "ORIGIN SERIAL BLOB") so that a restart serves what was served, and a
+ * zone whose text changed but whose serial did not is served with the
+ * serial raised (RFC 1982) and secondaries see the change.
+ */
+#define STATE_REF "refs/appliance/dns"
+#define STATE_PATH "serials"
+struct state {
+	uint8_t origin[DNS_NAME_MAX];
+	uint32_t serial;
+	struct store_oid source;
+};
+static struct state state[DNS_ZONES_MAX];
+static size_t nstate;
+static struct plat_timer state_timer;
 
 void dns_zones_free(struct dns_zones *z)
 {
@@ -69,6 +88,7 @@ static int load_one(struct store *st, const struct store_tree_entry *e, struct d
 	free(text);
 	if (r)
 		return r;
+	memcpy(z->source, e->oid.b, sizeof(z->source));
 	if (!(v = realloc((void *)out->v, sizeof(*v) * (out->n + 1)))) {
 		dns_zone_free(z);
 		return -ENOMEM;
@@ -103,6 +123,124 @@ int dns_zones_load(struct store *st, const struct store_oid *tree, struct dns_zo
 	if (r < 0)
 		dns_zones_free(out);
 	return r < 0 ? r : 0;
+}
+
+/* ---- the serials served ---- */
+
+/* One "ORIGIN SERIAL BLOB" line into e: 0, or -EINVAL for a line not of that form. */
+static int state_line(char *line, struct state *e)
+{
+	char name[DNS_NAME_MAX * 4 + 1], hex[STORE_OID_HEX + 1];
+	unsigned long serial;
+
+	if (sscanf(line, "%1020s %lu %40s", name, &serial, hex) != 3 || serial > UINT32_MAX ||
+	    store_oid_from_hex(hex, &e->source) ||
+	    dns_name_from_text(name, strlen(name), NULL, e->origin) < 0)
+		return -EINVAL;
+	e->serial = (uint32_t)serial;
+	return 0;
+}
+
+/* What the store says was served; nothing if it says nothing readable. */
+static void state_read(struct store *st)
+{
+	uint8_t *text;
+	size_t len;
+	char *line, *save = NULL;
+
+	nstate = 0;
+	if (store_read_path(st, STATE_REF, STATE_PATH, &text, &len, NULL, NULL))
+		return;
+	text[len] = '\0'; /* the store's reads end with a NUL past the content */
+	for (line = strtok_r((char *)text, "\n", &save); line && nstate < DNS_ZONES_MAX;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!state_line(line, &state[nstate]))
+			nstate++;
+	free(text);
+}
+
+/* Commit the state (from a timer: never inside the store's own change hook). */
+static void state_write(void *arg)
+{
+	struct store *st = store_service();
+	/* Static: 17 KiB is too much for the guest's stack. */
+	static char text[DNS_ZONES_MAX * (DNS_NAME_MAX * 4 + 64)];
+	char author[128], hex[STORE_OID_HEX];
+	struct plat_wallclock now;
+	size_t w = 0;
+	int r;
+
+	(void)arg;
+	for (size_t i = 0; i < nstate; i++) {
+		char name[DNS_NAME_MAX * 4 + 2];
+		dns_name_to_text(state[i].origin, name, sizeof(name));
+		store_oid_hex(&state[i].source, hex);
+		w += (size_t)snprintf(text + w, sizeof(text) - w, "%s %lu %.*s\n", name,
+		                      (unsigned long)state[i].serial, STORE_OID_HEX, hex);
+	}
+	plat_wallclock(&now);
+	snprintf(author, sizeof(author), "appliance <appliance@dns> %lld +0000",
+	         (long long)now.sec);
+	struct store_change ch = {STATE_PATH, text, w, STORE_MODE_FILE};
+	if (st && (r = store_commit_changes(st, STATE_REF, &ch, 1, author,
+	                                    "dns: the serials served\n", NULL)))
+		plat_log("dns", "the serials served were not kept: %s", strerror(-r));
+}
+
+/*
+ * The serial to serve a zone just loaded with: the file's if its text is
+ * the one served before or its serial is past the one served; else the
+ * one served, plus one (RFC 1982 3.1). Records it in the new state.
+ */
+static uint32_t serial_for(const struct dns_zone *z, const struct store_oid *source,
+                           struct state *next)
+{
+	const struct state *old = NULL;
+
+	for (size_t i = 0; i < nstate && !old; i++)
+		if (dns_name_eq(state[i].origin, z->apex))
+			old = &state[i];
+	memcpy(next->origin, z->apex, (size_t)dns_name_len(z->apex, DNS_NAME_MAX));
+	next->source = *source;
+	if (!old)
+		next->serial = z->serial;
+	else if (!memcmp(&old->source, source, sizeof(*source)))
+		next->serial = old->serial;
+	else if (dns_serial_lt(old->serial, z->serial))
+		next->serial = z->serial;
+	else
+		next->serial = old->serial + 1;
+	return next->serial;
+}
+
+/* Serve each zone with its serial (raised where need be), and keep the state if it moved. */
+static void serials(struct dns_zones *z)
+{
+	static struct state next[DNS_ZONES_MAX];
+	bool moved = z->n != nstate;
+
+	for (size_t i = 0; i < z->n; i++) {
+		struct dns_zone *zone = (struct dns_zone *)z->v[i];
+		uint32_t file = zone->serial,
+		         s = serial_for(zone, (const struct store_oid *)zone->source, &next[i]);
+		char name[DNS_NAME_MAX * 4 + 2];
+		moved |= i >= nstate || !dns_name_eq(next[i].origin, state[i].origin) ||
+		         next[i].serial != state[i].serial ||
+		         memcmp(&next[i].source, &state[i].source, sizeof(next[i].source));
+		if (s == file)
+			continue;
+		dns_zone_set_serial(zone, s);
+		dns_name_to_text(zone->apex, name, sizeof(name));
+		plat_log("dns",
+		         "%s: serial %lu served, the file says %lu (the zone changed, its serial "
+		         "did not)",
+		         name, (unsigned long)s, (unsigned long)file);
+	}
+	if (!moved)
+		return;
+	memcpy(state, next, sizeof(next[0]) * z->n);
+	nstate = z->n;
+	plat_timer_arm(&state_timer, plat_now_ns(), state_write, NULL);
 }
 
 /* ---- following main ---- */
@@ -164,6 +302,7 @@ static void reload(void)
 		memset(&z, 0, sizeof(z));
 	else if (r)
 		return;
+	serials(&z);
 	dns_zones_free(&served);
 	served = z;
 	for (size_t i = 0; i < z.n; i++)
@@ -176,6 +315,20 @@ static void on_change(void *ctx, const char *ref)
 	(void)ctx;
 	if (!strcmp(ref, MAIN))
 		reload();
+}
+
+/* dns_chaos=on: the hostname and version are told (appliance.conf). */
+static const struct dns_chaos *chaos_config(void)
+{
+	static char host[64];
+	static struct dns_chaos ch = {host, "appliance " APP_VERSION};
+	char v[8];
+
+	if (plat_config_get("dns_chaos", v, sizeof(v)) || strcmp(v, "on"))
+		return NULL;
+	if (plat_config_get("hostname", host, sizeof(host)))
+		snprintf(host, sizeof(host), "appliance");
+	return &ch;
 }
 
 int dns_service_start(void)
@@ -192,10 +345,12 @@ int dns_service_start(void)
 		return -ENODEV;
 	store_set_veto(st, veto, NULL);
 	store_on_change(st, on_change, NULL);
+	state_read(st);
 	reload();
-	if ((r = dns_server_start(DNS_PORT, &served)))
+	if ((r = dns_server_start(DNS_PORT, &served, chaos_config())))
 		return r;
-	plat_log("dns", "udp and tcp port %d", DNS_PORT);
+	plat_log("dns", "udp and tcp port %d%s", DNS_PORT,
+	         chaos_config() ? "; CHAOS id.server and version.server answered" : "");
 	return 0;
 }
 

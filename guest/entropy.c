@@ -14,7 +14,16 @@
 #include "plat/hex.h"
 
 #define ENTROPY_SEED_KEY "data/seed"
-#define ENTROPY_WAIT_NS (5ull * 1000000000ull)
+/*
+ * How long the guest waits for dom0's seed. A first boot has it before
+ * the guest runs (dom0 writes it while the domain is paused), but when xl
+ * restarts a crashed guest, dom0 finds the new domain by polling once a
+ * second (hypervisor/dom0/init, seed_restarts): under QEMU's TCG that took
+ * about 8 s, past the 5 s this was, and the instance ran without TLS.
+ * Without a seed HTTPS stays down until the next restart, so waiting
+ * longer costs less than giving up.
+ */
+#define ENTROPY_WAIT_NS (30ull * 1000000000ull)
 #define ENTROPY_JITTER_SAMPLES 256
 
 static struct drbg entropy_drbg;

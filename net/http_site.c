@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dns/server.h"
 #include "http_int.h"
 #include "store/service.h"
 #include "tls/tls.h"
@@ -447,6 +448,8 @@ static char *status_json(struct store *st)
 	           (unsigned)m.heap_used, (unsigned)m.heap_peak, http_stats.conns, tls_json(when));
 }
 
+static char *dns_metrics(char *s);
+
 static char *metrics_text(struct store *st)
 {
 	struct plat_mem_stats m;
@@ -465,7 +468,7 @@ static char *metrics_text(struct store *st)
 		else
 			s = cat(s, "appliance_http_requests_total{code=\"other\"} %llu\n",
 			        (unsigned long long)http_stats.by_code[i]);
-	return cat(
+	s = cat(
 	    s,
 	    "# TYPE appliance_http_bytes_sent_total counter\nappliance_http_bytes_sent_total %llu\n"
 	    "# TYPE appliance_http_connections gauge\nappliance_http_connections %u\n"
@@ -498,6 +501,27 @@ static char *metrics_text(struct store *st)
 	    (unsigned)http_cache_stats.bytes, (unsigned long long)tls_stats.handshakes,
 	    (unsigned long long)tls_stats.resumed, (unsigned long long)tls_stats.failures,
 	    tls_stats.active, (long long)(tls_identity() ? tls_identity()->not_after : 0));
+	return dns_metrics(s);
+}
+
+/* The DNS server's counters (dns/server.h). */
+static char *dns_metrics(char *s)
+{
+	return cat(s,
+	           "# TYPE appliance_dns_queries_total counter\n"
+	           "appliance_dns_queries_total{transport=\"udp\"} %llu\n"
+	           "appliance_dns_queries_total{transport=\"tcp\"} %llu\n"
+	           "# TYPE appliance_dns_dropped_total counter\nappliance_dns_dropped_total %llu\n"
+	           "# TYPE appliance_dns_limited_total counter\nappliance_dns_limited_total %llu\n"
+	           "# TYPE appliance_dns_slipped_total counter\nappliance_dns_slipped_total %llu\n"
+	           "# TYPE appliance_dns_nxdomain_total counter\nappliance_dns_nxdomain_total %llu\n"
+	           "# TYPE appliance_dns_refused_total counter\nappliance_dns_refused_total %llu\n"
+	           "# TYPE appliance_dns_tcp_connections gauge\nappliance_dns_tcp_connections %u\n",
+	           (unsigned long long)dns_stats.udp, (unsigned long long)dns_stats.tcp,
+	           (unsigned long long)dns_stats.dropped, (unsigned long long)dns_stats.limited,
+	           (unsigned long long)dns_stats.slipped,
+	           (unsigned long long)dns_stats.by_rcode[DNS_R_NXDOMAIN],
+	           (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED], dns_stats.tcp_conns);
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */

@@ -3,7 +3,7 @@
  * reader) from a zone with every kind of name the lookup tells apart
  * (tests/host/dns/example.org.zone's shapes: wildcards, CNAME chains and
  * a loop, a delegation with glue, DNAMEs, empty non-terminals). The input
- * is the message; its first byte also picks UDP or TCP. Every answer must
+ * is the message; its last byte also picks UDP or TCP, and CHAOS on or off. Every answer must
  * fit the size the query allows, keep the query's id and question, and
  * read back whole as records; the same query answered twice is the same
  * bytes (no state leaks between queries).
@@ -82,7 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_query q;
 	struct dns_answer_info info, info2;
-	struct dns_ask ask = {.tcp = size && (data[size - 1] & 1)};
+	static const struct dns_chaos chaos = {"fuzz", "appliance fuzz"};
+	struct dns_ask ask = {.tcp = size && (data[size - 1] & 1),
+	                      .chaos = size && (data[size - 1] & 2) ? &chaos : NULL};
 	int rc;
 	size_t n, m, limit;
 

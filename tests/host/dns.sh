@@ -110,6 +110,21 @@ check "dig over UDP: www's CNAME and the apex's address" \
 	[ "$(d +short www.example.org A | tr '\n' ' ')" = "example.org. 192.0.2.1 " ]
 check "dig over TCP: the same" \
 	[ "$(d +tcp +short www.example.org A | tr '\n' ' ')" = "example.org. 192.0.2.1 " ]
+# EDNS compliance, in the manner of ISC's EDNS compliance tests (dig).
+status() { d +norec "$@" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
+check "EDNS: plain DNS, no OPT in the answer" bash -c "! ip netns exec $NS dig +noedns @$IP example.org SOA | grep -q 'OPT PSEUDOSECTION'"
+check "EDNS: +edns=0 gets an OPT with our 1232-byte payload" \
+	bash -c "ip netns exec $NS dig +edns=0 @$IP example.org SOA | grep -q 'udp: 1232'"
+check "EDNS: +edns=1 gets BADVERS, version 0 in the OPT" \
+	bash -c "ip netns exec $NS dig +edns=1 +noednsneg @$IP example.org SOA | grep -q 'status: BADVERS' && ip netns exec $NS dig +edns=1 +noednsneg @$IP example.org SOA | grep -q 'EDNS: version: 0'"
+check "EDNS: an unknown option is ignored" [ "$(status +ednsopt=100:00ff example.org SOA)" = NOERROR ]
+check "EDNS: unknown flags are ignored, and not echoed" \
+	bash -c "out=\$(ip netns exec $NS dig +ednsflags=0x7f00 @$IP example.org SOA); grep -q 'status: NOERROR' <<<\"\$out\" && ! grep -q 'MBZ' <<<\"\$out\""
+check "EDNS: DO is echoed" bash -c "ip netns exec $NS dig +dnssec @$IP example.org SOA | grep -q 'flags: do'"
+check "EDNS: +bufsize=512 and a big answer: TC, no records" \
+	bash -c "out=\$(ip netns exec $NS dig +ignore +bufsize=512 @$IP big.example.org TXT); grep -q ' tc' <<<\"\$out\" && grep -q 'ANSWER: 0' <<<\"\$out\""
+check "  ... the same over TCP: all eight" [ "$(d +tcp +short big.example.org TXT | wc -l)" = 8 ]
+check "  ... and dig's own retry over TCP gets them" [ "$(d +bufsize=512 +short big.example.org TXT | wc -l)" = 8 ]
 check "three queries on one TCP connection, answered in order" in_ns "$PY" - "$IP" <<'EOF'
 import socket, struct, sys
 import dns.message
@@ -163,6 +178,62 @@ r = dns.query.tcp(dns.message.make_query("example.org", "SOA"), sys.argv[1], tim
 assert r.answer
 EOF
 
+# ---- cookies and rate limiting ----
+
+check "DNS cookies: the client's echoed with a server cookie of RFC 9018's form, kept while fresh, renewed when wrong" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import os, sys
+import dns.edns, dns.message, dns.query
+ip = sys.argv[1]
+def ask(cookie):
+    q = dns.message.make_query("example.org", "SOA", use_edns=0,
+                               options=[dns.edns.GenericOption(10, cookie)])
+    r = dns.query.udp(q, ip, timeout=3)
+    got = [o.data for o in r.options if o.otype == 10]
+    assert r.answer and len(got) == 1, r
+    return got[0]
+client = os.urandom(8)
+first = ask(client)
+assert len(first) == 24 and first[:8] == client and first[8] == 1, first.hex()
+again = ask(first)
+assert again == first, (again.hex(), first.hex())
+bad = first[:-1] + bytes([first[-1] ^ 1])
+renewed = ask(bad)
+assert renewed[:8] == client and len(renewed) == 24
+q = dns.message.make_query("example.org", "SOA", use_edns=0)
+assert not dns.query.udp(q, ip, timeout=3).options
+EOF
+check "rate limiting: a flood of NXDOMAIN from one address is cut, every 2nd limited answer slips (TC), the rest dropped" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import socket, sys, time
+import dns.flags, dns.message
+ip = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+n = 1000
+for i in range(n):
+    s.sendto(dns.message.make_query(f"flood{i}.example.org", "A").to_wire(), (ip, 53))
+full = tc = 0
+s.settimeout(1)
+try:
+    while True:
+        r = dns.message.from_wire(s.recv(4096))
+        if r.flags & dns.flags.TC:
+            tc += 1
+        else:
+            full += 1
+except socket.timeout:
+    pass
+print(f"# {n} queries: {full} answered, {tc} slipped, {n - full - tc} dropped")
+assert 150 <= full <= 300 and tc > 100 and n - full - tc > 100, (full, tc)
+time.sleep(1.5)
+s.sendto(dns.message.make_query("after.example.org", "A").to_wire(), (ip, 53))
+r = dns.message.from_wire(s.recv(4096))
+assert not r.flags & dns.flags.TC and r.authority, r
+EOF
+check "  ... and /metrics counts them" \
+	bash -c "ip netns exec $NS curl -s http://$IP/metrics | grep -Eq '^appliance_dns_(limited|slipped)_total [1-9]'"
+
 # ---- pushes: the veto, and a change served at once ----
 
 repo=$WORK/repo
@@ -183,6 +254,27 @@ sed -i 's/^mail\t\tA\t192.0.2.25/mail\t\tA\t192.0.2.26/' "$repo/zones/example.or
 git -C "$repo" commit -qam "mail moves" >/dev/null
 check "a good change is pushed" g -C "$repo" push -q "$AUTH" main
 check "and served at once" [ "$(d +short mail.example.org A)" = 192.0.2.26 ]
+serial() { d +short example.org SOA | awk '{ print $3 }'; }
+check "its serial was not raised in the file: served one higher (2026120102)" \
+	[ "$(serial)" = 2026120102 ]
+sed -i 's/^mail\t\tA\t192.0.2.26/mail\t\tA\t192.0.2.27/' "$repo/zones/example.org.zone"
+git -C "$repo" commit -qam "mail moves again" >/dev/null
+g -C "$repo" push -q "$AUTH" main
+check "another change, the file's serial still 2026120101: served as 2026120103" \
+	[ "$(serial)" = 2026120103 ]
 check "the twin never crashed" kill -0 "$TWIN_PID"
+check "the twin stops cleanly" twin_stop
+twin_start "$WORK/twin2.log" "$WORK/dns.conf" 02:00:00:00:00:0d --disk "$WORK/store.img"
+wait_log "$WORK/twin2.log" "dns: udp and tcp port 53" 60
+wait_log "$WORK/twin2.log" "net: ready" 10
+check "after a restart the same serial is served (kept in the store)" [ "$(serial)" = 2026120103 ]
+sed -i 's/2026120101 ; serial/2026120200 ; serial/' "$repo/zones/example.org.zone"
+git -C "$repo" commit -qam "a serial of the owner's" >/dev/null
+wait_log "$WORK/twin2.log" "https on tcp port 443" 60
+g -C "$repo" push -q "$AUTH" main
+check "a serial past the one served is served as it is (2026120200)" [ "$(serial)" = 2026120200 ]
+check "the serials are kept in the store's non-public part" \
+	bash -c "g() { ip netns exec $NS git \"\$@\"; }; ! g ls-remote https://$IP/site.git | grep -q appliance"
+check "the twin never crashed after the restart" kill -0 "$TWIN_PID"
 
 done_tests

@@ -45,6 +45,7 @@ static const char zone_text[] = "$ORIGIN example.org.\n"
                                 "_sip._tcp SRV 0 5 5060 mail\n";
 
 static struct dns_zone *zone;
+static const struct dns_chaos *chaos_cfg; /* what ask() passes */
 static const struct dns_zone *zone_list[1];
 static const struct dns_zones zones = {zone_list, 1};
 
@@ -149,7 +150,7 @@ static void ask(const struct query *qy, struct reply *rp, struct dns_answer_info
 	uint8_t m[512];
 	size_t len = build(qy, m);
 	struct dns_query q;
-	struct dns_ask a = {.tcp = qy->tcp};
+	struct dns_ask a = {.tcp = qy->tcp, .chaos = chaos_cfg};
 	int rc = dns_msg_query(m, len, &q);
 
 	memset(rp, 0, sizeof(*rp));
@@ -399,6 +400,35 @@ static void test_truncation(void **state)
 	dns_zone_free(big);
 }
 
+/* CHAOS identity (RFC 4892): told only when the owner turned it on, and only TXT. */
+static void test_chaos(void **state)
+{
+	static const struct dns_chaos on = {"twin", "appliance 1.0"};
+	struct reply rp;
+	struct dns_answer_info info;
+	struct query qy = {.name = "id.server.", .type = DNS_T_TXT, .class = DNS_C_CH, .edns = -1};
+	(void)state;
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_REFUSED);
+	chaos_cfg = &on;
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	assert_true(rp.flags & DNS_F_AA);
+	section_is(&rp, 1, "id.server. TXT");
+	assert_memory_equal(rp.b + rp.r[0].rdata_off, "\4twin", 5);
+	qy.name = "VERSION.bind.";
+	ask(&qy, &rp, &info);
+	assert_memory_equal(rp.b + rp.r[0].rdata_off, "\15appliance 1.0", 14);
+	qy.type = DNS_T_A;
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_REFUSED);
+	qy = (struct query){
+	    .name = "other.server.", .type = DNS_T_TXT, .class = DNS_C_CH, .edns = -1};
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_REFUSED);
+	chaos_cfg = NULL;
+}
+
 /* ---- the loader's rules ---- */
 
 static void refused_load(const char *text, const char *want)
@@ -434,6 +464,21 @@ static void test_zone_rules(void **state)
 	refused_load("$TTL 60\n@ SOA ns hm 1 1 1 1 1\nd DNAME a.\nd DNAME b.\n",
 	             "zones/example.org.zone:3: 'd.example.org.' has more than one DNAME (RFC 6672 "
 	             "2.4)");
+}
+
+/* Serial number arithmetic (RFC 1982 3.2), across the wrap and at its undefined middle. */
+static void test_serials(void **state)
+{
+	(void)state;
+	assert_true(dns_serial_lt(1, 2));
+	assert_false(dns_serial_lt(2, 1));
+	assert_false(dns_serial_lt(7, 7));
+	assert_true(dns_serial_lt(0xffffffffu, 0));
+	assert_true(dns_serial_lt(0xfffffff0u, 5));
+	assert_false(dns_serial_lt(5, 0xfffffff0u));
+	assert_true(dns_serial_lt(0, 0x7fffffffu));
+	assert_false(dns_serial_lt(0, 0x80000000u)); /* undefined: neither is before */
+	assert_false(dns_serial_lt(0x80000000u, 0));
 }
 
 /* Records repeated exactly are one; names differing in case are one node. */
@@ -484,8 +529,10 @@ int main(void)
 	    cmocka_unit_test(test_refused_and_errors),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_chaos),
 	    cmocka_unit_test(test_zone_rules),
 	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_serials),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,116 @@
+/*
+ * libFuzzer: dns/tsig.c. The input's first byte picks what the rest is:
+ *
+ *   - 'k': a key file. Parsed keys have a name in wire form and a secret
+ *     of 1 to 64 bytes; a refusal says "fuzz:LINE: reason".
+ *   - anything else: a message, read by dns_msg_query and, if it has a
+ *     TSIG, checked by dns_tsig_verify against the test key (the seeds are
+ *     signed with it at 1700000000; the byte after the first moves the
+ *     clock by -128 to +127 seconds times 4). Unless FORMERR, an answer is
+ *     signed and read back with dns_tsig_verify_response as the client
+ *     would: it must verify (OK), or report the error the server put in it
+ *     (the peer's BADSIG, BADTIME or BADTRUNC), or BADKEY for an unknown
+ *     key: abort() otherwise. The message is also read as a response to a
+ *     request of ours, which must not crash.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/tsig.h"
+
+#define T 1700000000ull
+#define KEYS_MAX 4
+
+static const char keyfile[] = "key \"tsig-key.example\" { algorithm hmac-sha256;\n"
+                              "  secret \"QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=\"; };\n"
+                              "key other.example { algorithm hmac-sha256; secret \"AAEC\"; };\n";
+
+static void keys_input(const uint8_t *data, size_t size)
+{
+	struct dns_tsig_key keys[KEYS_MAX];
+	char err[256];
+	int n =
+	    dns_tsig_keys_parse("fuzz", (const char *)data, size, keys, KEYS_MAX, err, sizeof(err));
+
+	if (n < 0 && strncmp(err, "fuzz:", 5) != 0)
+		abort();
+	for (int i = 0; i < n; i++)
+		if (dns_name_len(keys[i].name, DNS_NAME_MAX) < 0 || keys[i].secret_len == 0 ||
+		    keys[i].secret_len > DNS_TSIG_SECRET_MAX)
+			abort();
+}
+
+/* What the client must make of our answer to a request that got `r`. */
+static int expected(int r)
+{
+	if (r == DNS_TSIG_BADKEY)
+		return DNS_TSIG_BADKEY; /* the client does not know the key either */
+	return r ? DNS_TSIG_PEER | r : DNS_TSIG_OK;
+}
+
+/* Answer the request (checked into st) and read the answer back as the client. */
+static void round_trip(const struct dns_query *q, struct dns_tsig_state *st, int r, uint64_t now)
+{
+	static uint8_t buf[DNS_MSG_MAX];
+	struct dns_tsig_state req = *st;
+	struct dns_out o;
+	int n;
+
+	if (dns_out_begin(&o, buf, sizeof(buf), q, DNS_F_AA) < 0)
+		return;
+	o.reserve = dns_tsig_space(st);
+	n = dns_tsig_sign(&o, st, now);
+	if (n < 0)
+		return; /* a question too long for the room left */
+	/* A BADTIME answer carries the request's time: the client's own clock agrees with it. */
+	if (dns_tsig_verify_response(buf, (size_t)n, &req,
+	                             r == DNS_TSIG_BADTIME ? req.time : now) != expected(r))
+		abort();
+}
+
+static void message_input(const uint8_t *data, size_t size, const struct dns_tsig_key *keys,
+                          size_t nkeys)
+{
+	uint64_t now = T + (uint64_t)((int)(size ? (int8_t)data[0] : 0) * 4);
+	struct dns_tsig_state st;
+	struct dns_query q;
+	int r;
+
+	if (size)
+		data++, size--;
+	memset(&st, 0, sizeof(st));
+	st.key = &keys[0];
+	memcpy(st.name, keys[0].name, sizeof(st.name));
+	memcpy(st.alg, "\x0bhmac-sha256", 13);
+	st.mac_len = DNS_TSIG_MAC_LEN;
+	dns_tsig_verify_response(data, size, &st, now);
+	if (dns_msg_query(data, size, &q) != 0 || q.tsig_off == 0)
+		return;
+	r = dns_tsig_verify(data, size, q.tsig_off, keys, nkeys, now, &st);
+	if (r == DNS_TSIG_FORMERR || r == DNS_TSIG_SERVFAIL)
+		return;
+	if (st.error != r)
+		abort();
+	round_trip(&q, &st, r, now);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct dns_tsig_key keys[KEYS_MAX];
+	static int nkeys = -1;
+	char err[128];
+
+	if (nkeys < 0)
+		nkeys = dns_tsig_keys_parse("keys", keyfile, strlen(keyfile), keys, KEYS_MAX, err,
+		                            sizeof(err));
+	if (nkeys != 2)
+		abort();
+	if (size == 0)
+		return 0;
+	if (data[0] == 'k')
+		keys_input(data + 1, size - 1);
+	else
+		message_input(data + 1, size - 1, keys, (size_t)nkeys);
+	return 0;
+}

@@ -48,8 +48,8 @@ static size_t ip_bytes(const ip_addr_t *addr, uint8_t ip[16])
  * answered like a first one (5.2.3's normal answer, no BADCOOKIE: our
  * answers are public, and after a restart every cookie is bad).
  */
-static enum dns_cookie_check cookie_for(const struct dns_query *q, const uint8_t *ip,
-                                        size_t iplen, struct dns_ask *ask, uint8_t sc[16])
+static enum dns_cookie_check cookie_for(const struct dns_query *q, const uint8_t *ip, size_t iplen,
+                                        struct dns_ask *ask, uint8_t sc[16])
 {
 	struct plat_wallclock now;
 	enum dns_cookie_check cs;
@@ -74,15 +74,14 @@ static enum dns_cookie_check cookie_for(const struct dns_query *q, const uint8_t
  * (the header and question, TC set: a real client asks again over TCP),
  * or -1 to drop it.
  */
-static long limit(const struct dns_query *q, const struct dns_answer_info *info,
-                  const uint8_t *ip, size_t iplen, enum dns_cookie_check cs, size_t n)
+static long limit(const struct dns_query *q, const struct dns_answer_info *info, const uint8_t *ip,
+                  size_t iplen, enum dns_cookie_check cs, size_t n)
 {
-	const uint8_t *name = info->kind == DNS_KIND_ANSWER || info->kind == DNS_KIND_NODATA
-	                          ? q->qname
-	                      : info->zone && info->kind != DNS_KIND_REFUSED &&
-	                              info->kind != DNS_KIND_ERROR
-	                          ? info->zone->apex
-	                          : NULL;
+	const uint8_t *name =
+	    info->kind == DNS_KIND_ANSWER || info->kind == DNS_KIND_NODATA ? q->qname
+	    : info->zone && info->kind != DNS_KIND_REFUSED && info->kind != DNS_KIND_ERROR
+	        ? info->zone->apex
+	        : NULL;
 	enum dns_rrl_action act;
 
 	if (!have_rrl || cs == DNS_COOKIE_VALID || cs == DNS_COOKIE_VALID_REFRESH)

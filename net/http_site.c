@@ -507,21 +507,22 @@ static char *metrics_text(struct store *st)
 /* The DNS server's counters (dns/server.h). */
 static char *dns_metrics(char *s)
 {
-	return cat(s,
-	           "# TYPE appliance_dns_queries_total counter\n"
-	           "appliance_dns_queries_total{transport=\"udp\"} %llu\n"
-	           "appliance_dns_queries_total{transport=\"tcp\"} %llu\n"
-	           "# TYPE appliance_dns_dropped_total counter\nappliance_dns_dropped_total %llu\n"
-	           "# TYPE appliance_dns_limited_total counter\nappliance_dns_limited_total %llu\n"
-	           "# TYPE appliance_dns_slipped_total counter\nappliance_dns_slipped_total %llu\n"
-	           "# TYPE appliance_dns_nxdomain_total counter\nappliance_dns_nxdomain_total %llu\n"
-	           "# TYPE appliance_dns_refused_total counter\nappliance_dns_refused_total %llu\n"
-	           "# TYPE appliance_dns_tcp_connections gauge\nappliance_dns_tcp_connections %u\n",
-	           (unsigned long long)dns_stats.udp, (unsigned long long)dns_stats.tcp,
-	           (unsigned long long)dns_stats.dropped, (unsigned long long)dns_stats.limited,
-	           (unsigned long long)dns_stats.slipped,
-	           (unsigned long long)dns_stats.by_rcode[DNS_R_NXDOMAIN],
-	           (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED], dns_stats.tcp_conns);
+	return cat(
+	    s,
+	    "# TYPE appliance_dns_queries_total counter\n"
+	    "appliance_dns_queries_total{transport=\"udp\"} %llu\n"
+	    "appliance_dns_queries_total{transport=\"tcp\"} %llu\n"
+	    "# TYPE appliance_dns_dropped_total counter\nappliance_dns_dropped_total %llu\n"
+	    "# TYPE appliance_dns_limited_total counter\nappliance_dns_limited_total %llu\n"
+	    "# TYPE appliance_dns_slipped_total counter\nappliance_dns_slipped_total %llu\n"
+	    "# TYPE appliance_dns_nxdomain_total counter\nappliance_dns_nxdomain_total %llu\n"
+	    "# TYPE appliance_dns_refused_total counter\nappliance_dns_refused_total %llu\n"
+	    "# TYPE appliance_dns_tcp_connections gauge\nappliance_dns_tcp_connections %u\n",
+	    (unsigned long long)dns_stats.udp, (unsigned long long)dns_stats.tcp,
+	    (unsigned long long)dns_stats.dropped, (unsigned long long)dns_stats.limited,
+	    (unsigned long long)dns_stats.slipped,
+	    (unsigned long long)dns_stats.by_rcode[DNS_R_NXDOMAIN],
+	    (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED], dns_stats.tcp_conns);
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */

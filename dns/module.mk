@@ -123,3 +123,9 @@ $(B)/unit/corpus/dns_tsig/.seeded: $(wildcard tests/fuzz/corpus/dns_tsig/*)
 FUZZ_BINS += $(B)/unit/fuzz_dns_tsig
 TEST_DEPS += $(B)/unit/corpus/dns_tsig/.seeded
 fuzz: $(B)/unit/corpus/dns_tsig/.seeded
+
+# Benchmark: the twin's DNS beside nsd (tests/bench/dns.sh): dnsperf
+# queries/s and latency, callgrind instructions per query, a 10,000-record
+# zone's load time and memory.
+BENCH_DEPS += $(HOST_OUT)/appliance $(STORECTL)
+BENCH_SUITES += "tests/bench/dns.sh $(HOST_OUT)/appliance $(STORECTL)"

@@ -340,15 +340,19 @@ static int tcp_start(uint16_t port)
 static void keys(void)
 {
 	uint8_t k[16];
+	char v[8];
+	bool off = plat_config_get("dns_rrl", v, sizeof(v)) == 0 && !strcmp(v, "off");
 
 	if ((have_cookies = plat_random(k, sizeof(k)) == 0))
 		dns_cookie_secret(&cookies, k);
 	else
 		plat_log("dns", "no randomness: no DNS cookies");
-	have_rrl = dns_rrl_init(&rrl, DNS_RRL_DEFAULT_ENTRIES, DNS_RRL_DEFAULT_RATE,
-	                        DNS_RRL_DEFAULT_SLIP) == 0;
+	have_rrl = !off && dns_rrl_init(&rrl, DNS_RRL_DEFAULT_ENTRIES, DNS_RRL_DEFAULT_RATE,
+	                                DNS_RRL_DEFAULT_SLIP) == 0;
 	if (have_rrl && plat_random(k, sizeof(k)) == 0)
 		dns_rrl_seed(&rrl, k);
+	else if (off)
+		plat_log("dns", "rate limiting off (appliance.conf)");
 	else if (!have_rrl)
 		plat_log("dns", "no memory for rate limiting: answers are not limited");
 	memset(k, 0, sizeof(k));

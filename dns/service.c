@@ -291,6 +291,7 @@ static void reload(void)
 	struct store_oid tree;
 	char err[STORE_VETO_MAX];
 	size_t bytes = 0;
+	uint64_t t0 = plat_now_ns();
 	int r = store_ref_tree(st, MAIN, &tree);
 
 	if (!r && (r = dns_zones_load(st, &tree, &z, err, sizeof(err)))) {
@@ -307,7 +308,8 @@ static void reload(void)
 	served = z;
 	for (size_t i = 0; i < z.n; i++)
 		bytes += dns_zone_bytes(z.v[i]);
-	plat_log("dns", "%zu zone%s loaded, %zu KiB", z.n, z.n == 1 ? "" : "s", bytes >> 10);
+	plat_log("dns", "%zu zone%s loaded in %llu ms, %zu KiB", z.n, z.n == 1 ? "" : "s",
+	         (unsigned long long)((plat_now_ns() - t0) / 1000000), bytes >> 10);
 }
 
 static void on_change(void *ctx, const char *ref)

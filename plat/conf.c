@@ -310,6 +310,7 @@ static const struct conf_key conf_keys[] = {
     {"https", check_onoff},
     {"dns", check_onoff},
     {"dns_chaos", check_onoff},
+    {"dns_rrl", check_onoff},
     {"echo", check_onoff},
     {"git_read", check_readers},
     {"selftest", check_free},

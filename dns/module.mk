@@ -129,3 +129,10 @@ fuzz: $(B)/unit/corpus/dns_tsig/.seeded
 # zone's load time and memory.
 BENCH_DEPS += $(HOST_OUT)/appliance $(STORECTL)
 BENCH_SUITES += "tests/bench/dns.sh $(HOST_OUT)/appliance $(STORECTL)"
+
+# The guest's DNS in QEMU (tests/qemu/dns.sh, root): one boot of a copy of
+# qemu-virt's image with the zone in its store, on a TAP device in a
+# network namespace of the test's own (user networking drops UDP): dig over
+# UDP and TCP, and the corpus over UDP and over TCP against nsd.
+TEST_DEPS += $(OUT)/qemu-virt.img $(STORECTL)
+TEST_SUITES += "OUT=$(OUT) STORECTL=$(STORECTL) tests/qemu/dns.sh qemu-virt"

@@ -98,7 +98,7 @@ static int need(struct rd *r, struct dns_field *f, const char *what)
 static int put(struct rd *r, const void *b, size_t n)
 {
 	if (n > r->cap - r->len)
-		return fail(r, "rdata over %zu octets (RFC 1035 3.2.1)", r->cap);
+		return fail(r, "rdata over %lu octets (RFC 1035 3.2.1)", (unsigned long)r->cap);
 	memcpy(r->p + r->len, b, n);
 	r->len += n;
 	return 0;
@@ -564,7 +564,7 @@ static int rd_caa(struct rd *r)
 		return e;
 	n = unescape(&f, r->p + r->len, r->cap - r->len);
 	if (n == -ENOSPC)
-		return fail(r, "rdata over %zu octets (RFC 1035 3.2.1)", r->cap);
+		return fail(r, "rdata over %lu octets (RFC 1035 3.2.1)", (unsigned long)r->cap);
 	if (n < 0)
 		return fail(r, "bad escape in CAA value '%s'", dns_field_shown(&f, b));
 	r->len += (size_t)n;
@@ -610,8 +610,8 @@ static int rd_generic(struct rd *r)
 	    (e = put_hex_rest(r, "RFC 3597 rdata (hex)", &n)) < 0)
 		return e;
 	if (n != len)
-		return fail(r, "RFC 3597 rdata of length %lu but %zu octets of hex",
-		            (unsigned long)len, n);
+		return fail(r, "RFC 3597 rdata of length %lu but %lu octets of hex",
+		            (unsigned long)len, (unsigned long)n);
 	return 0;
 }
 
@@ -776,7 +776,7 @@ static int svc_ech(struct rd *r, struct svc *s, const uint8_t *v, size_t n)
 	int len = dns_base64_decode(v, n, r->p + r->len, r->cap - r->len);
 
 	if (len == -ENOSPC)
-		return fail(r, "rdata over %zu octets (RFC 1035 3.2.1)", r->cap);
+		return fail(r, "rdata over %lu octets (RFC 1035 3.2.1)", (unsigned long)r->cap);
 	if (len <= 0)
 		return svc_bad(r, s, "base64");
 	r->len += (size_t)len;
@@ -1409,7 +1409,7 @@ int dns_rdata_from_text(uint16_t type, struct dns_rdata_in *in, uint8_t *out, si
 /* RFC 3597 5: "\# len hex". */
 static void pr_generic(struct pr *p, const uint8_t *rdata, size_t rdlen)
 {
-	out(p, "\\# %zu%s", rdlen, rdlen ? " " : "");
+	out(p, "\\# %lu%s", (unsigned long)rdlen, rdlen ? " " : "");
 	out_hex(p, rdata, rdlen);
 }
 

@@ -308,8 +308,9 @@ static void reload(void)
 	served = z;
 	for (size_t i = 0; i < z.n; i++)
 		bytes += dns_zone_bytes(z.v[i]);
-	plat_log("dns", "%zu zone%s loaded in %llu ms, %zu KiB", z.n, z.n == 1 ? "" : "s",
-	         (unsigned long long)((plat_now_ns() - t0) / 1000000), bytes >> 10);
+	plat_log("dns", "%lu zone%s loaded in %llu ms, %lu KiB", (unsigned long)z.n,
+	         z.n == 1 ? "" : "s", (unsigned long long)((plat_now_ns() - t0) / 1000000),
+	         (unsigned long)(bytes >> 10));
 }
 
 static void on_change(void *ctx, const char *ref)

@@ -773,7 +773,7 @@ static int key_statement(struct keyfile *kf)
 	char name[TOKEN_MAX + 1];
 
 	if (kf->n == kf->max)
-		return fail(kf, "too many keys (at most %zu)", kf->max);
+		return fail(kf, "too many keys (at most %lu)", (unsigned long)kf->max);
 	if (value(kf, "the key's name") < 0)
 		return -EINVAL;
 	/* Key names are absolute (relative to the root) with or without the final dot. */

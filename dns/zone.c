@@ -436,7 +436,8 @@ int dns_zone_parse(const char *file, const char *text, size_t len, const uint8_t
 	z.rr = rr;
 	z.ctx = ctx;
 	if (len > DNS_ZONE_FILE_MAX)
-		e = fail(&z, "%zu bytes: a zone file has %u at most", len, DNS_ZONE_FILE_MAX);
+		e = fail(&z, "%lu bytes: a zone file has %u at most", (unsigned long)len,
+		         DNS_ZONE_FILE_MAX);
 	else
 		e = no_nul(&z, text, len);
 	while (e == 0 && (e = entry(&z)) == 1)

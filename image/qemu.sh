@@ -10,6 +10,12 @@
 #   DNS   127.0.0.1:$DNS_PORT   (5353) -> 53, UDP and TCP
 #   echo  127.0.0.1:$ECHO_PORT  (unset: none) -> 7, UDP and TCP
 #   discard, chargen 127.0.0.1:$DISCARD_PORT, $CHARGEN_PORT (unset: none) -> 9, 19
+# That network drops every UDP datagram the guest sends, forwards included
+# (DNS over UDP among them). QEMU_TAP=IFNAME puts the board's NIC on the
+# existing TAP device IFNAME instead, with no forwards: the guest is then
+# reached at its own address. Run it in a network namespace that holds
+# IFNAME (`ip netns exec NS image/qemu.sh ...`, as root; image/qemu-tap.sh
+# makes one for a person, the tests make their own).
 #
 # Boards whose board.conf names a QEMU_MACHINE:
 #   with U-Boot (orangepi-pc): the image is the SD card; the SPL at 8 KiB,
@@ -53,6 +59,7 @@ QEMU_LOG=${QEMU_LOG:-}
 QEMU_UNTIL=${QEMU_UNTIL:-}
 QEMU_PIDFILE=${QEMU_PIDFILE:-}
 QEMU_CONF=${QEMU_CONF:-}
+QEMU_TAP=${QEMU_TAP:-}
 [ -z "${QEMU_SELFTEST:-}" ] || QEMU_CONF="$QEMU_CONF selftest=$QEMU_SELFTEST"
 if [ -n "$QEMU_LOG" ]; then
 	QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
@@ -73,6 +80,16 @@ user_net="$user_net,hostfwd=tcp:127.0.0.1:$DNS_PORT-:53"
 	user_net="$user_net,hostfwd=tcp:127.0.0.1:$ECHO_PORT-:7,hostfwd=udp:127.0.0.1:$ECHO_PORT-:7"
 [ -z "${DISCARD_PORT:-}" ] || user_net="$user_net,hostfwd=tcp:127.0.0.1:$DISCARD_PORT-:9"
 [ -z "${CHARGEN_PORT:-}" ] || user_net="$user_net,hostfwd=tcp:127.0.0.1:$CHARGEN_PORT-:19"
+
+# The NIC's backend: user networking, or the TAP device (no scripts: the
+# caller has set it up, addresses and all, in its namespace).
+net_backend=$user_net
+if [ -n "$QEMU_TAP" ]; then
+	[[ $QEMU_TAP =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || die "QEMU_TAP: '$QEMU_TAP' is not an interface name"
+	[ -e "/sys/class/net/$QEMU_TAP" ] ||
+		die "no network device $QEMU_TAP here; QEMU_TAP runs inside the network namespace that holds it (ip netns exec NS ...)"
+	net_backend="tap,ifname=$QEMU_TAP,script=no,downscript=no"
+fi
 
 # QEMU's SD card model takes only power-of-two sizes: pad the copy.
 copy_image() {
@@ -104,7 +121,7 @@ qemu_escape() { printf '%s' "$1" | sed 's/,/,,/g'; }
 sd_boot_args() {
 	args=(-M "$QEMU_MACHINE"
 		-drive "file=$work/sd.img,format=raw,if=sd"
-		-nic "$user_net,model=$QEMU_NIC")
+		-nic "$net_backend,model=$QEMU_NIC")
 }
 
 direct_boot_args() {
@@ -121,12 +138,19 @@ direct_boot_args() {
 		-device "guest-loader,addr=$INITRD_ADDR,initrd=$work/dom0.initrd"
 		-drive "file=$work/sd.img,format=raw,if=none,id=sd"
 		-device virtio-blk-device,drive=sd
-		-netdev "$user_net,id=net" -device "$QEMU_NIC,netdev=net")
+		-netdev "$net_backend,id=net" -device "$QEMU_NIC,netdev=net")
 }
 
 run_interactive() {
 	say "$BOARD_NAME: serial console below; Ctrl-A X quits (stops by itself after ${QEMU_TIMEOUT}s)"
-	say "HTTP 127.0.0.1:$HTTP_PORT, HTTPS 127.0.0.1:$HTTPS_PORT, DNS 127.0.0.1:$DNS_PORT (udp+tcp)"
+	if [ -n "$QEMU_TAP" ]; then
+		say "network: TAP device $QEMU_TAP, no forwards; the guest answers at its own address"
+	else
+		say "HTTP 127.0.0.1:$HTTP_PORT, HTTPS 127.0.0.1:$HTTPS_PORT, DNS 127.0.0.1:$DNS_PORT (tcp; udp answers are dropped)"
+		say "DNS over TCP: dig +tcp -p $DNS_PORT @127.0.0.1 example.home SOA"
+		say "DNS over UDP too: as root, image/qemu-tap.sh $board $image ${work}-tap"
+		say "  (the guest at 192.0.2.2 on a TAP device in a network namespace; it prints the commands)"
+	fi
 	exec timeout --foreground "$QEMU_TIMEOUT" qemu-system-arm "${args[@]}" -nographic
 }
 

@@ -65,6 +65,7 @@ TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
 	"tests/fuzz/run.sh $(UNIT_OUT) -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS)" \
 	tests/build/bad-input.sh \
 	tests/style/format.sh \
+	tests/style/printf.sh \
 	"OUT=$(OUT) tests/image/run.sh $(TEST_BOARDS_IMAGE)" \
 	"OUT=$(OUT) tests/image/flash.sh" \
 	"OUT=$(OUT) tests/store/image.sh $(STORECTL) $(TEST_BOARDS_IMAGE) qemu-virt" \

@@ -8,13 +8,20 @@
 # $runner image/qemu.sh's pid. On exit -- success, failure or interrupt --
 # QEMU is stopped by its pid file and image/qemu.sh by its session (in case
 # QEMU had not started yet), after the caller's own stop_extra, if any.
+#
+# qemu_run BOARD IMAGE WORK NETNS: the same inside network namespace NETNS
+# (ip netns exec, as root), where QEMU_TAP, as the caller exported it,
+# names the TAP device the board's NIC is on (tests/qemu/dns.sh).
 qemu_run() {
-	local board=$1 img=$2
+	local board=$1 img=$2 in_netns=()
 	work=$3
+	[ -z "${4:-}" ] || in_netns=(ip netns exec "$4")
 	log=$work/serial.log
 	rm -f "$log" "$work/qemu.pid"
+	# setsid execs ip, which execs image/qemu.sh: $! is image/qemu.sh,
+	# the leader of its session either way.
 	QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=${HTTP_PORT:-0} HTTPS_PORT=${HTTPS_PORT:-0} DNS_PORT=0 \
-		QEMU_PIDFILE=$work/qemu.pid setsid image/qemu.sh "$board" "$img" "$work/run" &
+		QEMU_PIDFILE=$work/qemu.pid setsid "${in_netns[@]}" image/qemu.sh "$board" "$img" "$work/run" &
 	runner=$!
 	trap stop_qemu EXIT
 	trap 'exit 130' INT

@@ -351,6 +351,23 @@ static void chaos(struct ans *a, const char *text)
 		dns_out_flags(&a->o, DNS_F_TC, 0);
 }
 
+/*
+ * IXFR over UDP (RFC 1995 2, 4): the zone's SOA alone, which tells the
+ * client to come over TCP for the records (the transfer code answers there).
+ */
+static void ixfr_soa(struct ans *a)
+{
+	const struct dns_node *apex = dns_zone_find(a->z, a->z->apex, NULL);
+
+	if (!dns_name_eq(a->q->qname, a->z->apex)) {
+		dns_out_flags(&a->o, DNS_R_NOTAUTH, 15 | DNS_F_AA);
+		a->info->kind = DNS_KIND_ERROR;
+		return;
+	}
+	a->info->kind = DNS_KIND_ANSWER;
+	put_answer(a, a->q->qname, dns_node_set(a->z, apex, DNS_T_SOA));
+}
+
 /* An rcode for what is not answered from a zone, or 0 to look the name up. */
 static int refusal(const struct dns_zones *zones, const struct dns_query *q, int rc,
                    const struct dns_ask *ask, const struct dns_zone **z)
@@ -367,20 +384,25 @@ static int refusal(const struct dns_zones *zones, const struct dns_query *q, int
 	/* Transfers are TCP's (RFC 5936 4.2), and need TSIG. */
 	if (q->qtype == DNS_T_AXFR)
 		return ask->tcp ? DNS_R_REFUSED : DNS_R_NOTIMP;
-	if (q->qtype == DNS_T_IXFR)
+	/* IXFR over TCP is the transfer code's (server.c); over UDP, signed, it gets the SOA. */
+	if (q->qtype == DNS_T_IXFR && !q->tsig_off)
 		return DNS_R_REFUSED;
 	return (*z = zone_of(zones, q->qname)) ? 0 : DNS_R_REFUSED;
 }
 
-/* The most an answer to q may hold (RFC 1035 4.2.1, RFC 6891 6.2.3-6.2.5). */
+size_t dns_answer_limit(const struct dns_query *q, bool tcp)
+{
+	size_t n = tcp ? DNS_MSG_MAX : q->edns ? q->udp_size : DNS_UDP_MIN;
+
+	if (!tcp && n > DNS_EDNS_SIZE)
+		n = DNS_EDNS_SIZE;
+	return n < DNS_UDP_MIN ? DNS_UDP_MIN : n;
+}
+
 static size_t size_limit(const struct dns_query *q, const struct dns_ask *ask, size_t cap)
 {
-	size_t n = ask->tcp ? DNS_MSG_MAX : q->edns ? q->udp_size : DNS_UDP_MIN;
+	size_t n = dns_answer_limit(q, ask->tcp);
 
-	if (!ask->tcp && n > DNS_EDNS_SIZE)
-		n = DNS_EDNS_SIZE;
-	if (n < DNS_UDP_MIN)
-		n = DNS_UDP_MIN;
 	return n < cap ? n : cap;
 }
 
@@ -412,7 +434,10 @@ size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int 
 		info->zone = a.z;
 		/* An answer to QCLASS * is never authoritative (RFC 1035 6.2). */
 		dns_out_flags(&a.o, q->qclass == DNS_C_ANY ? 0 : DNS_F_AA, 0);
-		lookup(&a, q->qname, 0);
+		if (q->qtype == DNS_T_IXFR)
+			ixfr_soa(&a);
+		else
+			lookup(&a, q->qname, 0);
 		rcode = DNS_F_RCODE(a.o.buf[3]);
 	}
 	info->rcode = rcode;

@@ -56,6 +56,9 @@ struct dns_ask {
 	size_t cookie_len;
 };
 
+/* The most an answer to q may hold (RFC 1035 4.2.1, RFC 6891 6.2.3-6.2.5). */
+size_t dns_answer_limit(const struct dns_query *q, bool tcp);
+
 /*
  * The answer to `q`, as dns_msg_query returned `rc` for it, into `out`
  * (`cap` bytes, at least 512): its length, or 0 for no answer at all

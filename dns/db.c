@@ -340,10 +340,26 @@ int dns_zone_load(const char *file, const char *text, size_t len, const uint8_t 
 	return 0;
 }
 
+struct dns_zone *dns_zone_hold(struct dns_zone *z)
+{
+	z->holds++;
+	return z;
+}
+
+void dns_zone_release(struct dns_zone *z)
+{
+	if (--z->holds == 0 && z->doomed)
+		dns_zone_free(z);
+}
+
 void dns_zone_free(struct dns_zone *z)
 {
 	if (!z)
 		return;
+	if (z->holds) {
+		z->doomed = true;
+		return;
+	}
 	free(z->nodes);
 	free(z->sets);
 	free(z->arena);

@@ -47,6 +47,8 @@ struct dns_zone {
 	uint32_t serial; /* the SOA's, as served */
 	uint32_t records;
 	uint8_t source[20]; /* what it was loaded from (the caller's id: a blob's) */
+	unsigned holds;     /* transfers still reading it (dns_zone_hold) */
+	bool doomed;        /* freed while held: the last release frees it */
 };
 
 /* A zone file over this many records is refused (each costs memory in a 64 MiB guest). */
@@ -63,7 +65,10 @@ struct dns_zone {
  */
 int dns_zone_load(const char *file, const char *text, size_t len, const uint8_t *origin,
                   struct dns_zone **z, char *err, size_t errsize);
-void dns_zone_free(struct dns_zone *z); /* NULL is fine */
+/* Free a zone, or, while a transfer holds it, once the last lets go. NULL is fine. */
+void dns_zone_free(struct dns_zone *z);
+struct dns_zone *dns_zone_hold(struct dns_zone *z);
+void dns_zone_release(struct dns_zone *z);
 
 /* Serve the SOA with `serial` in place of the file's (service.c raises it). */
 void dns_zone_set_serial(struct dns_zone *z, uint32_t serial);

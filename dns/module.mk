@@ -110,6 +110,15 @@ $(B)/unit/test_dns_tsig: tests/unit/dns/test_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_H
 		-lcmocka -lm -o $@
 UNIT_BINS += $(B)/unit/test_dns_tsig
 
+# Zone transfers (dns/xfr.c): signed, in several messages, the zone replaced meanwhile.
+DNS_XFR_SRC := dns/xfr.c dns/tsig.c dns/db.c dns/zone.c dns/rdata.c $(DNS_MSG_SRC)
+$(B)/unit/test_dns_xfr: tests/unit/dns/test_xfr.c $(DNS_XFR_SRC) dns/xfr.h $(DNS_TSIG_HDR) \
+		$(DNS_ANSWER_HDR) $(TLS_UNIT_LIB) dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(TLS_CPPFLAGS) $< $(DNS_XFR_SRC) $(TLS_UNIT_LIB) -lcmocka -lm -o $@
+UNIT_BINS += $(B)/unit/test_dns_xfr
+
 $(B)/unit/fuzz_dns_tsig: tests/fuzz/dns_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_HDR) \
 		$(TLS_OUT)/host/libwolfssl.a | $(SETUP)
 	@mkdir -p $(@D)

@@ -551,6 +551,16 @@ int dns_out_opt(struct dns_out *o, uint16_t rcode, uint16_t flags, const uint8_t
 	return 0;
 }
 
+void dns_out_resume(struct dns_out *o, uint8_t *buf, size_t len, size_t cap)
+{
+	memset(o, 0, sizeof(*o));
+	o->buf = buf;
+	o->len = len;
+	o->cap = cap < DNS_MSG_MAX ? cap : DNS_MSG_MAX;
+	for (int s = 0; s < 4; s++)
+		o->count[s] = get16(buf + 4 + 2 * s);
+}
+
 size_t dns_out_end(struct dns_out *o)
 {
 	for (int s = 0; s < 4; s++)

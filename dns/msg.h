@@ -150,6 +150,13 @@ void dns_out_rewind(struct dns_out *o, const struct dns_out_mark *m);
 int dns_out_opt(struct dns_out *o, uint16_t rcode, uint16_t flags, const uint8_t *cookie,
                 size_t cookie_len);
 
+/*
+ * Take up an ended message of `len` bytes in buf again to add records
+ * after the last (a TSIG), its counts read from its header; no names are
+ * remembered for compression.
+ */
+void dns_out_resume(struct dns_out *o, uint8_t *buf, size_t len, size_t cap);
+
 /* The counts into the header; the message's length. */
 size_t dns_out_end(struct dns_out *o);
 

@@ -12,6 +12,7 @@
 #include "lwip/udp.h"
 #include "plat/plat.h"
 #include "rrl.h"
+#include "xfr.h"
 
 #define POLL_TICKS 2 /* tcp_poll's interval, in 500 ms ticks: once a second */
 
@@ -19,6 +20,8 @@ struct dns_stats dns_stats;
 
 static const struct dns_zones *zones;
 static const struct dns_chaos *chaos;
+static const struct dns_tsig_key *tsig_keys;
+static size_t ntsig_keys;
 static struct udp_pcb *udp;
 static struct tcp_pcb *listener;
 /* DNS cookies (RFC 7873, 9018) and rate limiting, if the platform had randomness for their keys. */
@@ -97,6 +100,50 @@ static long limit(const struct dns_query *q, const struct dns_answer_info *info,
 	return (long)n;
 }
 
+static uint64_t wall_seconds(void)
+{
+	struct plat_wallclock now;
+
+	plat_wallclock(&now);
+	return (uint64_t)now.sec;
+}
+
+/*
+ * A query signed with TSIG (RFC 8945 5.2): its answer, `n` bytes at buf,
+ * signed (5.3), or in its place the TSIG error (NOTAUTH, 5.3.2), or FORMERR
+ * for a TSIG that cannot be read. The new length, 0 for none.
+ */
+static size_t signed_answer(const struct dns_query *q, const uint8_t *msg, size_t len, uint8_t *buf,
+                            size_t n, bool tcp)
+{
+	struct dns_tsig_state st;
+	struct dns_out o;
+	size_t cap = dns_answer_limit(q, tcp);
+	uint64_t now = wall_seconds();
+	int err = dns_tsig_verify(msg, len, q->tsig_off, tsig_keys, ntsig_keys, now, &st);
+	long m;
+
+	if (err == DNS_R_FORMERR || err == DNS_R_SERVFAIL) {
+		if (dns_out_begin(&o, buf, cap, q, (uint16_t)err))
+			return 0;
+		return dns_out_end(&o);
+	}
+	if (err) {
+		if (dns_out_begin(&o, buf, cap, q, 0))
+			return 0;
+		o.reserve = dns_tsig_space(&st);
+	} else {
+		dns_out_resume(&o, buf, n, cap);
+	}
+	if ((m = dns_tsig_sign(&o, &st, now)) == -ENOSPC && !err) {
+		/* The answer fills the message: it goes as TC, signed (RFC 8945 5.3). */
+		if (dns_out_begin(&o, buf, cap, q, DNS_F_TC | DNS_F_AA))
+			return 0;
+		m = dns_tsig_sign(&o, &st, now);
+	}
+	return m > 0 ? (size_t)m : 0;
+}
+
 /* Answer one message from `addr`: the answer's length in out + skip, 0 for none. */
 static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip, const ip_addr_t *addr)
 {
@@ -108,7 +155,11 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip, cons
 	int rc = dns_msg_query(msg, len, &q);
 	enum dns_cookie_check cs = cookie_for(&q, ip, iplen, &ask, sc);
 	size_t n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
-	long cut = n && !tcp ? limit(&q, &info, ip, iplen, cs, n) : 0;
+	long cut;
+
+	if (n && !rc && q.tsig_off)
+		n = signed_answer(&q, msg, len, out + skip, n, tcp);
+	cut = n && !tcp ? limit(&q, &info, ip, iplen, cs, n) : 0;
 
 	if (cut < 0) {
 		dns_stats.limited++;
@@ -160,15 +211,25 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 
 struct conn {
 	struct tcp_pcb *pcb;
-	struct pbuf *rx; /* received, not yet read as queries */
-	uint8_t *tx;     /* the part of an answer the socket did not take yet */
+	struct dns_xfr *xfr; /* a zone transfer being sent, one message at a time */
+	struct pbuf *rx;     /* received, not yet read as queries */
+	uint8_t *tx;         /* the part of an answer the socket did not take yet */
 	size_t tx_len, tx_off;
 	unsigned idle; /* polls without a query */
 	bool peer_closed;
 };
 
+static void xfr_stop(struct conn *c)
+{
+	if (c->xfr)
+		dns_xfr_end(c->xfr);
+	free(c->xfr);
+	c->xfr = NULL;
+}
+
 static void conn_free(struct conn *c)
 {
+	xfr_stop(c);
 	if (c->rx)
 		pbuf_free(c->rx);
 	free(c->tx);
@@ -227,6 +288,72 @@ static int send_answer(struct conn *c, size_t n)
 }
 
 /*
+ * A query over TCP: an AXFR starts a transfer (xfr.h), or gets its refusal;
+ * anything else its answer. The answer's length in out + 2, 0 for none
+ * yet, or -ENOMEM.
+ */
+static long tcp_query(struct conn *c, size_t len)
+{
+	struct dns_query q;
+	size_t n;
+
+	/* IXFR is answered with the whole zone, as RFC 1995 4 allows a server without history. */
+	if (dns_msg_query(in, len, &q) || (q.qtype != DNS_T_AXFR && q.qtype != DNS_T_IXFR) ||
+	    DNS_F_OPCODE(q.hdr.flags) != DNS_OP_QUERY)
+		return (long)answer(in, len, true, 2, &c->pcb->remote_ip);
+	if (!(c->xfr = malloc(sizeof(*c->xfr))))
+		return -ENOMEM;
+	n = dns_xfr_start(c->xfr, zones, &q, in, len, tsig_keys, ntsig_keys, wall_seconds(),
+	                  out + 2, sizeof(out) - 2);
+	dns_stats.tcp++;
+	if (n || !c->xfr->zone) {
+		xfr_stop(c);
+		return (long)n;
+	}
+	dns_stats.transfers++;
+	return 0;
+}
+
+/* The next message of the transfer running: its length in out + 2, 0 when it is over. */
+static long xfr_message(struct conn *c)
+{
+	long n = dns_xfr_next(c->xfr, out + 2, DNS_XFR_MSG, wall_seconds());
+
+	/* A record too big for a message of the usual size gets one of its own, up to 64 KiB. */
+	if (n == -EMSGSIZE)
+		n = dns_xfr_next(c->xfr, out + 2, sizeof(out) - 2, wall_seconds());
+
+	if (n <= 0)
+		xfr_stop(c);
+	return n < 0 ? 0 : n;
+}
+
+/*
+ * The next whole query received, into `in`: its length, 0 if none is whole
+ * yet, -1 for one no client sends (longer than DNS_TCP_IN_MAX, shorter than
+ * a header). The TCP window reopens only for what was read.
+ */
+static int next_query(struct conn *c)
+{
+	uint8_t lenb[2];
+	size_t len;
+
+	if (!c->rx || c->rx->tot_len < 2)
+		return 0;
+	pbuf_copy_partial(c->rx, lenb, 2, 0);
+	len = (size_t)lenb[0] << 8 | lenb[1];
+	if (len > DNS_TCP_IN_MAX || len < DNS_HDR_LEN)
+		return -1;
+	if (c->rx->tot_len < len + 2)
+		return 0;
+	pbuf_copy_partial(c->rx, in, (u16_t)len, 2);
+	c->rx = pbuf_free_header(c->rx, (u16_t)(len + 2));
+	tcp_recved(c->pcb, (u16_t)(len + 2));
+	c->idle = 0;
+	return (int)len;
+}
+
+/*
  * Answer the queries received, in order, while the previous answer is out
  * of our hands (RFC 7766 6.2.1.1 allows answering in order). The TCP
  * window reopens only for what was read: a client that sends faster than
@@ -234,23 +361,24 @@ static int send_answer(struct conn *c, size_t n)
  */
 static err_t serve(struct conn *c)
 {
-	while (!c->tx && c->rx && c->rx->tot_len >= 2) {
-		uint8_t lenb[2];
-		size_t len, n;
-		pbuf_copy_partial(c->rx, lenb, 2, 0);
-		len = (size_t)lenb[0] << 8 | lenb[1];
-		if (len > DNS_TCP_IN_MAX || len < DNS_HDR_LEN)
-			return conn_close(c); /* no query is that long, or that short */
-		if (c->rx->tot_len < len + 2)
+	for (;;) {
+		long n;
+		if (c->tx)
 			break;
-		pbuf_copy_partial(c->rx, in, (u16_t)len, 2);
-		c->rx = pbuf_free_header(c->rx, (u16_t)(len + 2));
-		tcp_recved(c->pcb, (u16_t)(len + 2));
-		c->idle = 0;
-		if ((n = answer(in, len, true, 2, &c->pcb->remote_ip)) && send_answer(c, n))
+		if (c->xfr) {
+			n = xfr_message(c);
+		} else {
+			int len = next_query(c);
+			if (len < 0)
+				return conn_close(c);
+			if (len == 0)
+				break;
+			n = tcp_query(c, (size_t)len);
+		}
+		if (n < 0 || (n > 0 && send_answer(c, (size_t)n)))
 			return conn_close(c);
 	}
-	if (c->peer_closed && !c->tx)
+	if (c->peer_closed && !c->tx && !c->xfr)
 		return conn_close(c);
 	return ERR_OK;
 }
@@ -276,6 +404,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 
 	(void)pcb;
 	(void)len;
+	c->idle = 0; /* a transfer the client reads is not idle */
 	flush(c);
 	return serve(c);
 }
@@ -356,6 +485,12 @@ static void keys(void)
 	else if (!have_rrl)
 		plat_log("dns", "no memory for rate limiting: answers are not limited");
 	memset(k, 0, sizeof(k));
+}
+
+void dns_server_keys(const struct dns_tsig_key *keys, size_t n)
+{
+	tsig_keys = keys;
+	ntsig_keys = n;
 }
 
 int dns_server_start(uint16_t port, const struct dns_zones *z, const struct dns_chaos *ch)

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "answer.h"
+#include "tsig.h"
 
 #define DNS_TCP_CONNS 32
 #define DNS_TCP_IDLE_S 30   /* RFC 7766 6.2.3 suggests seconds, not minutes */
@@ -32,11 +33,15 @@ struct dns_stats {
 	uint64_t dropped;      /* not answered (malformed beyond an answer, a response) */
 	uint64_t limited;      /* UDP answers the rate limit dropped */
 	uint64_t slipped;      /* and those it sent truncated instead */
+	uint64_t transfers;    /* AXFRs begun */
 	uint64_t by_rcode[24]; /* answers per rcode (BADCOOKIE is 23) */
 	unsigned tcp_conns;
 	uint64_t tcp_refused;
 };
 extern struct dns_stats dns_stats;
+
+/* The TSIG keys a zone transfer may be signed with (the service's, kept until replaced). */
+void dns_server_keys(const struct dns_tsig_key *keys, size_t n);
 
 /*
  * Listen on `port` for UDP and TCP, answering from *zones (read on each

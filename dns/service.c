@@ -26,6 +26,10 @@ static struct dns_zones served;
  * serial raised (RFC 1982) and secondaries see the change.
  */
 #define STATE_REF "refs/appliance/dns"
+/* The TSIG keys (BIND's key file format), in the non-public part beside TLS's. */
+#define KEYS_REF "refs/appliance/secrets"
+#define KEYS_PATH "dns/tsig.keys"
+#define KEYS_MAX 8
 #define STATE_PATH "serials"
 struct state {
 	uint8_t origin[DNS_NAME_MAX];
@@ -35,6 +39,7 @@ struct state {
 static struct state state[DNS_ZONES_MAX];
 static size_t nstate;
 static struct plat_timer state_timer;
+static struct dns_tsig_key keys[KEYS_MAX];
 
 void dns_zones_free(struct dns_zones *z)
 {
@@ -313,11 +318,41 @@ static void reload(void)
 	         (unsigned long)(bytes >> 10));
 }
 
+/*
+ * The TSIG keys zone transfers need: none (and no transfer) without the
+ * file; a file that does not parse is logged and the keys before it stay.
+ */
+static void keys_load(struct store *st)
+{
+	static struct dns_tsig_key next[KEYS_MAX];
+	char err[256];
+	uint8_t *text;
+	size_t len;
+	int n;
+
+	if (store_read_path(st, KEYS_REF, KEYS_PATH, &text, &len, NULL, NULL))
+		return;
+	n = dns_tsig_keys_parse(KEYS_PATH, (const char *)text, len, next, KEYS_MAX, err,
+	                        sizeof(err));
+	memset(text, 0, len);
+	free(text);
+	if (n < 0) {
+		plat_log("dns", "TSIG keys not loaded: %s", err);
+		return;
+	}
+	memcpy(keys, next, sizeof(keys));
+	memset(next, 0, sizeof(next));
+	dns_server_keys(keys, (size_t)n);
+	plat_log("dns", "%d TSIG key%s: zone transfers allowed with them", n, n == 1 ? "" : "s");
+}
+
 static void on_change(void *ctx, const char *ref)
 {
 	(void)ctx;
 	if (!strcmp(ref, MAIN))
 		reload();
+	else if (!strcmp(ref, KEYS_REF))
+		keys_load(store_service());
 }
 
 /* dns_chaos=on: the hostname and version are told (appliance.conf). */
@@ -352,6 +387,7 @@ int dns_service_start(void)
 	reload();
 	if ((r = dns_server_start(DNS_PORT, &served, chaos_config())))
 		return r;
+	keys_load(st);
 	plat_log("dns", "udp and tcp port %d%s", DNS_PORT,
 	         chaos_config() ? "; CHAOS id.server and version.server answered" : "");
 	return 0;

@@ -14,7 +14,8 @@
  *   storectl refs IMAGE               every ref
  *   storectl compact IMAGE            rewrite the live objects
  *   storectl stats IMAGE [LOOKUPS]    objects, index bytes, open and lookup times
- *   storectl secret IMAGE PATH FILE   FILE at PATH (tls/...) in refs/appliance/secrets
+ *   storectl secret IMAGE PATH FILE   FILE at PATH (tls/..., dns/tsig.keys) in
+ *                                     refs/appliance/secrets
  *   storectl passwd IMAGE [FILE | -]  set the push password (git/auth.h): FILE's
  *                                     first line, stdin's with -, or a random
  *                                     one, printed once on stdout
@@ -38,12 +39,14 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: storectl init IMAGE SIZE | import IMAGE DIR [-m MSG] |\n"
-	                "  import-pack IMAGE PACK [REF OID] | export IMAGE GITDIR | fsck IMAGE |\n"
-	                "  pack IMAGE WANT... [--not HAVE...] |\n"
-	                "  log IMAGE [REF] | cat IMAGE REF PATH | refs IMAGE | compact IMAGE |\n"
-	                "  stats IMAGE [LOOKUPS] | secret IMAGE tls/cert.pem|tls/key.pem FILE |\n"
-	                "  passwd IMAGE [FILE | -]\n");
+	fprintf(
+	    stderr,
+	    "usage: storectl init IMAGE SIZE | import IMAGE DIR [-m MSG] |\n"
+	    "  import-pack IMAGE PACK [REF OID] | export IMAGE GITDIR | fsck IMAGE |\n"
+	    "  pack IMAGE WANT... [--not HAVE...] |\n"
+	    "  log IMAGE [REF] | cat IMAGE REF PATH | refs IMAGE | compact IMAGE |\n"
+	    "  stats IMAGE [LOOKUPS] | secret IMAGE tls/cert.pem|tls/key.pem|dns/tsig.keys FILE |\n"
+	    "  passwd IMAGE [FILE | -]\n");
 	return 2;
 }
 

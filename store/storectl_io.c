@@ -432,7 +432,8 @@ int ctl_export(int argc, char **argv)
 /*
  * secret IMAGE PATH FILE: FILE's content at PATH in the store's non-public
  * part (refs/appliance/secrets), e.g. the owner's TLS certificate chain and
- * key at tls/cert.pem and tls/key.pem. Never served; the guest reads it.
+ * key at tls/cert.pem and tls/key.pem, or DNS's TSIG keys at
+ * dns/tsig.keys. Never served; the guest reads it.
  */
 int ctl_secret(int argc, char **argv)
 {
@@ -442,8 +443,10 @@ int ctl_secret(int argc, char **argv)
 	char author[64];
 	int r;
 
-	if (argc != 5 || strncmp(argv[3], "tls/", 4) != 0) {
-		fprintf(stderr, "usage: storectl secret IMAGE tls/cert.pem|tls/key.pem FILE\n");
+	if (argc != 5 || (strncmp(argv[3], "tls/", 4) && strcmp(argv[3], "dns/tsig.keys"))) {
+		fprintf(
+		    stderr,
+		    "usage: storectl secret IMAGE tls/cert.pem|tls/key.pem|dns/tsig.keys FILE\n");
 		return 2;
 	}
 	if ((r = read_file(argv[4], &data, &ch.len)))

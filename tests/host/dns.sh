@@ -7,10 +7,13 @@
 # (tests/host/dns/queries.txt) asked of both over UDP and over TCP and the
 # answers compared part by part (tests/host/dns/compare.py), every
 # deliberate difference listed with its reason in
-# tests/host/dns/differences.txt. Then dig over UDP and TCP, several
-# queries on one TCP connection, malformed packets (the server answers
-# after), and pushes: a broken zone is refused with its file:line and the
-# old zone keeps serving; a good change is served at once.
+# tests/host/dns/differences.txt. Then dig over UDP and TCP, IPv4 and IPv6;
+# EDNS compliance in the manner of ISC's tests; several queries on one TCP
+# connection; malformed packets (the server answers after); DNS cookies; a
+# flood rate limited; and pushes: a broken zone is refused with its
+# file:line and the old zone keeps serving, a good change is served at
+# once, a change without a higher serial is served with it raised, and the
+# serial served survives a restart.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -37,7 +40,11 @@ cp "$HERE/example.org.zone" "$tree/zones/example.org.zone"
 "$STORECTL" import "$WORK/store.img" "$tree" -m zone >/dev/null
 printf '%s\n' "$PASSWORD" >"$WORK/password"
 "$STORECTL" passwd "$WORK/store.img" "$WORK/password" >/dev/null
-printf 'hostname=twin\nip=%s/24\n' "$IP" >"$WORK/dns.conf"
+# A TSIG key for zone transfers, in the store's non-public part.
+SECRET=$(head -c 32 /dev/urandom | base64)
+printf 'key "xfr-key" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" >"$WORK/tsig.keys"
+"$STORECTL" secret "$WORK/store.img" dns/tsig.keys "$WORK/tsig.keys" >/dev/null
+printf 'hostname=twin\nip=%s/24\nip6=fd00:db8::2/64\n' "$IP" >"$WORK/dns.conf"
 twin_start "$WORK/twin.log" "$WORK/dns.conf" 02:00:00:00:00:0d --disk "$WORK/store.img"
 if ! check "twin up with DNS on port 53" wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 60; then
 	cat "$WORK/twin.log"
@@ -45,6 +52,7 @@ if ! check "twin up with DNS on port 53" wait_log "$WORK/twin.log" "dns: udp and
 	exit 1
 fi
 check "the zone loaded from the store" grep -q "dns: 1 zone loaded" "$WORK/twin.log"
+check "the TSIG key loaded from the non-public part" grep -q "dns: 1 TSIG key" "$WORK/twin.log"
 wait_log "$WORK/twin.log" "https on tcp port 443" 60
 wait_log "$WORK/twin.log" "net: ready" 10
 
@@ -67,9 +75,14 @@ server:
 	verbosity: 1
 remote-control:
 	control-enable: no
+key:
+	name: xfr-key
+	algorithm: hmac-sha256
+	secret: "$SECRET"
 zone:
 	name: example.org
 	zonefile: example.org.zone
+	provide-xfr: 192.0.2.0/24 xfr-key
 EOF
 ns_daemon nsd -d -c "$WORK/nsd/nsd.conf"
 up=
@@ -125,6 +138,10 @@ check "EDNS: +bufsize=512 and a big answer: TC, no records" \
 	bash -c "out=\$(ip netns exec $NS dig +ignore +bufsize=512 @$IP big.example.org TXT); grep -q ' tc' <<<\"\$out\" && grep -q 'ANSWER: 0' <<<\"\$out\""
 check "  ... the same over TCP: all eight" [ "$(d +tcp +short big.example.org TXT | wc -l)" = 8 ]
 check "  ... and dig's own retry over TCP gets them" [ "$(d +bufsize=512 +short big.example.org TXT | wc -l)" = 8 ]
+check "IPv6: dig over UDP to fd00:db8::2" \
+	[ "$(in_ns dig +time=3 +tries=1 +short @fd00:db8::2 mail.example.org AAAA)" = 2001:db8::25 ]
+check "IPv6: dig over TCP" \
+	[ "$(in_ns dig +time=3 +tries=1 +tcp +short @fd00:db8::2 mail.example.org AAAA)" = 2001:db8::25 ]
 check "three queries on one TCP connection, answered in order" in_ns "$PY" - "$IP" <<'EOF'
 import socket, struct, sys
 import dns.message
@@ -177,6 +194,45 @@ except ConnectionResetError:
 r = dns.query.tcp(dns.message.make_query("example.org", "SOA"), sys.argv[1], timeout=3)
 assert r.answer
 EOF
+
+# ---- zone transfers (RFC 5936), TSIG (RFC 8945) ----
+
+Y="hmac-sha256:xfr-key:$SECRET"
+check "AXFR without TSIG is refused" \
+	bash -c "ip netns exec $NS dig +time=3 +tries=1 @$IP example.org AXFR | grep -q 'Transfer failed'"
+axfr() { in_ns dig +time=5 +tries=1 -y "$Y" @"$1" example.org AXFR | grep -v '^;' | grep -v 'TSIG' | awk 'NF' | sort; }
+ours=$(axfr "$IP")
+theirs=$(axfr "$REF")
+check "AXFR with the key: the zone as nsd transfers it ($(wc -l <<<"$ours") records, the SOA twice)" \
+	[ -n "$ours" -a "$ours" = "$theirs" ]
+[ "$ours" = "$theirs" ] || diff <(echo "$ours") <(echo "$theirs") | head
+ixfr=$(in_ns dig +time=5 +tries=1 -y "$Y" @"$IP" example.org IXFR=2026120100 | grep -v '^;' | grep -v 'TSIG' | awk 'NF' | sort)
+check "IXFR over TCP: the whole zone, as RFC 1995 4 allows a server without history" \
+	[ -n "$ixfr" -a "$ixfr" = "$ours" ]
+check "  ... every message signed (dig checks each)" \
+	bash -c "! ip netns exec $NS dig -y '$Y' @$IP example.org AXFR | grep -qiE 'verify|failure|failed'"
+in_ns dig +time=3 +tries=1 -y "hmac-sha256:xfr-key:$(head -c 32 /dev/urandom | base64)" @"$IP" \
+	example.org AXFR >"$WORK/badsig.out" 2>&1
+check "AXFR with a wrong secret: refused (BADSIG), nothing transferred" \
+	bash -c "grep -qiE 'NOTAUTH|BADSIG' '$WORK/badsig.out' && ! grep -qE 'IN[[:space:]]+SOA' '$WORK/badsig.out'"
+grep -qiE 'NOTAUTH|BADSIG' "$WORK/badsig.out" || cat "$WORK/badsig.out"
+check "a TSIG-signed SOA query over UDP gets a signed answer" \
+	bash -c "out=\$(ip netns exec $NS dig -y '$Y' @$IP example.org SOA); grep -q 'status: NOERROR' <<<\"\$out\" && grep -q 'TSIG PSEUDOSECTION' <<<\"\$out\" && ! grep -qi 'verify' <<<\"\$out\""
+# nsd as a secondary of the twin, on another address of the namespace.
+ip -n "$NS" addr add 192.0.2.4/24 dev tap0
+mkdir -p "$WORK/nsd2"
+sed -e "s|$REF|192.0.2.4|; s|$WORK/nsd|$WORK/nsd2|g; s|zonefile: example.org.zone|zonefile: example.org.sec|" \
+	-e "s|provide-xfr: 192.0.2.0/24 xfr-key|request-xfr: AXFR $IP xfr-key\\n\tallow-notify: $IP xfr-key|" \
+	"$WORK/nsd/nsd.conf" | sed 's/\\n/\n/' >"$WORK/nsd2/nsd.conf"
+ns_daemon nsd -d -c "$WORK/nsd2/nsd.conf"
+sec=
+for _ in $(seq 60); do
+	sec=$(in_ns dig +short +time=1 +tries=1 @192.0.2.4 mail.example.org A 2>/dev/null)
+	[ "$sec" = 192.0.2.25 ] && break
+	sleep 0.5
+done
+check "nsd as a secondary transfers the zone from the twin with TSIG and serves it" [ "$sec" = 192.0.2.25 ]
+[ "$sec" = 192.0.2.25 ] || tail -5 "$WORK/nsd2/nsd.log"
 
 # ---- cookies and rate limiting ----
 

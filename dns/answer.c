@@ -83,7 +83,7 @@ static uint32_t soa_minimum(const struct dns_zone *z, const struct dns_set *soa)
 	if (!dns_rec_next(z, &it, &ttl, &rd, &len) || len < 4)
 		return 0;
 	rd += len - 4;
-	return (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 | (uint32_t)rd[2] << 8 | rd[3];
+	return dns_get32(rd);
 }
 
 /* NXDOMAIN or NODATA: the zone's SOA in the authority section (RFC 2308 3). */

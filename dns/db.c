@@ -291,8 +291,7 @@ static int check(struct build *b, struct dns_zone *z)
 		if (m < 0 || (size_t)(a + m + 20) != len)
 			return refuse(b, line_of(b, z->apex, DNS_T_SOA), "malformed SOA rdata");
 		rd += a + m;
-		z->serial =
-		    (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 | (uint32_t)rd[2] << 8 | rd[3];
+		z->serial = dns_get32(rd);
 	}
 	return 0;
 }
@@ -379,12 +378,7 @@ static uint8_t *soa_serial(struct dns_zone *z)
 
 void dns_zone_set_serial(struct dns_zone *z, uint32_t serial)
 {
-	uint8_t *p = soa_serial(z);
-
-	p[0] = (uint8_t)(serial >> 24);
-	p[1] = (uint8_t)(serial >> 16);
-	p[2] = (uint8_t)(serial >> 8);
-	p[3] = (uint8_t)serial;
+	dns_put32(soa_serial(z), serial);
 	z->serial = serial;
 }
 
@@ -447,8 +441,8 @@ bool dns_rec_next(const struct dns_zone *z, struct dns_rec_iter *it, uint32_t *t
 
 	if (!it->left)
 		return false;
-	*ttl = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	*rdlen = (uint16_t)(p[4] << 8 | p[5]);
+	*ttl = dns_get32(p);
+	*rdlen = dns_get16(p + 4);
 	*rdata = p + 6;
 	it->off += 6u + *rdlen;
 	it->left--;

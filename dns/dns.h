@@ -81,6 +81,29 @@ enum {
 /* EDNS options (RFC 6891 6.1.2). */
 #define DNS_OPT_COOKIE 10 /* RFC 7873 */
 
+/* Fields in network byte order (RFC 1035 2.3.2). */
+static inline uint16_t dns_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t dns_get32(const uint8_t *p)
+{
+	return (uint32_t)dns_get16(p) << 16 | dns_get16(p + 2);
+}
+
+static inline void dns_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void dns_put32(uint8_t *p, uint32_t v)
+{
+	dns_put16(p, (uint16_t)(v >> 16));
+	dns_put16(p + 2, (uint16_t)v);
+}
+
 /*
  * One record: the owner and any names in the rdata in uncompressed wire
  * form (name.h), the rdata in the type's wire format (RFC 3597 for types

@@ -25,28 +25,6 @@
 #define COOKIE_MAX (DNS_COOKIE_CLIENT + DNS_COOKIE_SERVER_MAX)
 #define OPCODE_MASK 0x7800
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* ---- reading ---- */
 
 /*
@@ -115,10 +93,10 @@ static int rr_fixed(const uint8_t *msg, size_t len, size_t *off, struct dns_msg_
 
 	if (len - *off < RR_FIXED)
 		return -EINVAL;
-	rr->type = get16(p);
-	rr->class = get16(p + 2);
-	rr->ttl = get32(p + 4);
-	rr->rdlen = get16(p + 8);
+	rr->type = dns_get16(p);
+	rr->class = dns_get16(p + 2);
+	rr->ttl = dns_get32(p + 4);
+	rr->rdlen = dns_get16(p + 8);
 	if (len - *off - RR_FIXED < rr->rdlen)
 		return -EINVAL;
 	rr->rdata_off = *off + RR_FIXED;
@@ -138,12 +116,12 @@ int dns_msg_rr(const uint8_t *msg, size_t len, size_t *off, struct dns_msg_rr *r
 
 static void read_header(const uint8_t *msg, struct dns_hdr *h)
 {
-	h->id = get16(msg);
-	h->flags = get16(msg + 2);
-	h->qdcount = get16(msg + 4);
-	h->ancount = get16(msg + 6);
-	h->nscount = get16(msg + 8);
-	h->arcount = get16(msg + 10);
+	h->id = dns_get16(msg);
+	h->flags = dns_get16(msg + 2);
+	h->qdcount = dns_get16(msg + 4);
+	h->ancount = dns_get16(msg + 6);
+	h->nscount = dns_get16(msg + 8);
+	h->arcount = dns_get16(msg + 10);
 }
 
 /* The question (RFC 1035 4.1.2): a name, a type, a class. */
@@ -151,8 +129,8 @@ static int read_question(const uint8_t *msg, size_t len, size_t *off, struct dns
 {
 	if (dns_msg_name(msg, len, off, q->qname) < 0 || len - *off < 4)
 		return -EINVAL;
-	q->qtype = get16(msg + *off);
-	q->qclass = get16(msg + *off + 2);
+	q->qtype = dns_get16(msg + *off);
+	q->qclass = dns_get16(msg + *off + 2);
 	*off += 4;
 	return 0;
 }
@@ -186,8 +164,8 @@ static int read_options(const uint8_t *p, size_t len, struct dns_query *q)
 		uint16_t code, olen;
 		if (len < OPT_OPTION_HDR)
 			return -EINVAL;
-		code = get16(p);
-		olen = get16(p + 2);
+		code = dns_get16(p);
+		olen = dns_get16(p + 2);
 		if (len - OPT_OPTION_HDR < olen)
 			return -EINVAL;
 		if (code == DNS_OPT_COOKIE && read_cookie(p + OPT_OPTION_HDR, olen, q) < 0)
@@ -368,7 +346,7 @@ static int put_name(struct dns_out *o, size_t *w, size_t limit, const uint8_t *n
 	size_t literal = m ? nat[nn - m] : root, start = *w;
 
 	if (m)
-		put16(tail, (uint16_t)(LABEL_PTR << 8 | target));
+		dns_put16(tail, (uint16_t)(LABEL_PTR << 8 | target));
 	if (put(o, w, limit, name, literal) < 0 || put(o, w, limit, tail, m ? 2 : 1) < 0)
 		return -ENOSPC;
 	if (literal > 0)
@@ -442,16 +420,16 @@ static int put_rr(struct dns_out *o, size_t *w, size_t limit, const struct dns_r
 	uint8_t fixed[RR_FIXED];
 	size_t rdata;
 
-	put16(fixed, rr->type);
-	put16(fixed + 2, rr->class);
-	put32(fixed + 4, rr->ttl);
-	put16(fixed + 8, 0);
+	dns_put16(fixed, rr->type);
+	dns_put16(fixed + 2, rr->class);
+	dns_put32(fixed + 4, rr->ttl);
+	dns_put16(fixed + 8, 0);
 	if (put_name(o, w, limit, rr->owner) < 0 || put(o, w, limit, fixed, RR_FIXED) < 0)
 		return -ENOSPC;
 	rdata = *w;
 	if (put_rdata(o, w, limit, rr) < 0)
 		return -ENOSPC;
-	put16(o->buf + rdata - 2, (uint16_t)(*w - rdata));
+	dns_put16(o->buf + rdata - 2, (uint16_t)(*w - rdata));
 	return 0;
 }
 
@@ -468,14 +446,14 @@ int dns_out_begin(struct dns_out *o, uint8_t *buf, size_t cap, const struct dns_
 	if (o->cap < DNS_HDR_LEN)
 		return -ENOSPC;
 	memset(buf, 0, DNS_HDR_LEN);
-	put16(buf, q->hdr.id);
-	put16(buf + 2, (uint16_t)(DNS_F_QR | copied | flags));
+	dns_put16(buf, q->hdr.id);
+	dns_put16(buf + 2, (uint16_t)(DNS_F_QR | copied | flags));
 	o->len = DNS_HDR_LEN;
 	if (!q->has_question)
 		return 0;
 	/* The question as asked, its case too (resolvers match it: RFC 5452 9.1, "0x20"). */
-	put16(qtc, q->qtype);
-	put16(qtc + 2, q->qclass);
+	dns_put16(qtc, q->qtype);
+	dns_put16(qtc + 2, q->qclass);
 	if (put(o, &w, o->cap, q->qname, (size_t)dns_name_len(q->qname, DNS_NAME_MAX)) < 0 ||
 	    put(o, &w, o->cap, qtc, sizeof(qtc)) < 0)
 		return -ENOSPC;
@@ -487,7 +465,7 @@ int dns_out_begin(struct dns_out *o, uint8_t *buf, size_t cap, const struct dns_
 
 void dns_out_flags(struct dns_out *o, uint16_t set, uint16_t clear)
 {
-	put16(o->buf + 2, (uint16_t)((get16(o->buf + 2) & ~clear) | set));
+	dns_put16(o->buf + 2, (uint16_t)((dns_get16(o->buf + 2) & ~clear) | set));
 }
 
 int dns_out_rr(struct dns_out *o, int section, const struct dns_rr *rr)
@@ -532,14 +510,14 @@ int dns_out_opt(struct dns_out *o, uint16_t rcode, uint16_t flags, const uint8_t
 
 	assert(cookie_len <= COOKIE_MAX && "dns_out_opt: a cookie is at most 40 octets");
 	/* opt[0] is the root owner. */
-	put16(opt + 1, DNS_T_OPT);
-	put16(opt + 3, DNS_EDNS_SIZE);
+	dns_put16(opt + 1, DNS_T_OPT);
+	dns_put16(opt + 3, DNS_EDNS_SIZE);
 	/* TTL: extended rcode (the upper 8 of 12 bits), version 0, flags (RFC 6891 6.1.3). */
-	put32(opt + 5, (uint32_t)(rcode >> 4 & 0xff) << 24 | flags);
-	put16(opt + 9, (uint16_t)rdlen);
+	dns_put32(opt + 5, (uint32_t)(rcode >> 4 & 0xff) << 24 | flags);
+	dns_put16(opt + 9, (uint16_t)rdlen);
 	if (cookie_len) {
-		put16(opt + OPT_FIXED, DNS_OPT_COOKIE);
-		put16(opt + OPT_FIXED + 2, (uint16_t)cookie_len);
+		dns_put16(opt + OPT_FIXED, DNS_OPT_COOKIE);
+		dns_put16(opt + OPT_FIXED + 2, (uint16_t)cookie_len);
 		memcpy(opt + OPT_FIXED + OPT_OPTION_HDR, cookie, cookie_len);
 	}
 	if (o->len > o->cap || o->cap - o->len < OPT_FIXED + rdlen)
@@ -558,12 +536,12 @@ void dns_out_resume(struct dns_out *o, uint8_t *buf, size_t len, size_t cap)
 	o->len = len;
 	o->cap = cap < DNS_MSG_MAX ? cap : DNS_MSG_MAX;
 	for (int s = 0; s < 4; s++)
-		o->count[s] = get16(buf + 4 + 2 * s);
+		o->count[s] = dns_get16(buf + 4 + 2 * s);
 }
 
 size_t dns_out_end(struct dns_out *o)
 {
 	for (int s = 0; s < 4; s++)
-		put16(o->buf + 4 + 2 * s, o->count[s]);
+		dns_put16(o->buf + 4 + 2 * s, o->count[s]);
 	return o->len;
 }

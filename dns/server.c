@@ -11,6 +11,7 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "plat/plat.h"
+#include "notify.h"
 #include "rrl.h"
 #include "xfr.h"
 
@@ -198,6 +199,12 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 	}
 	pbuf_copy_partial(p, in, (u16_t)len, 0);
 	pbuf_free(p);
+	if (len >= DNS_HDR_LEN && (in[2] & DNS_F_QR >> 8) &&
+	    DNS_F_OPCODE(dns_get16(in + 2)) == DNS_OP_NOTIFY) {
+		uint8_t ip[16];
+		dns_notify_answer(in, len, ip, ip_bytes(addr, ip)); /* a secondary's answer */
+		return;
+	}
 	if (!(n = answer(in, len, false, 0, addr)))
 		return;
 	if (!(a = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM)))
@@ -485,6 +492,28 @@ static void keys(void)
 	else if (!have_rrl)
 		plat_log("dns", "no memory for rate limiting: answers are not limited");
 	memset(k, 0, sizeof(k));
+}
+
+void dns_server_send(const uint8_t *ip, size_t iplen, const uint8_t *msg, size_t len)
+{
+	ip_addr_t to;
+	struct pbuf *p;
+
+	if (!udp)
+		return;
+	if (iplen == 16) {
+		IP_SET_TYPE_VAL(to, IPADDR_TYPE_V6);
+		memcpy(ip_2_ip6(&to)->addr, ip, 16);
+		ip6_addr_clear_zone(ip_2_ip6(&to));
+	} else {
+		IP_SET_TYPE_VAL(to, IPADDR_TYPE_V4);
+		memcpy(&ip_2_ip4(&to)->addr, ip, 4);
+	}
+	if (!(p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM)))
+		return;
+	pbuf_take(p, msg, (u16_t)len);
+	udp_sendto(udp, p, &to, 53); /* a secondary listens where we do */
+	pbuf_free(p);
 }
 
 void dns_server_keys(const struct dns_tsig_key *keys, size_t n)

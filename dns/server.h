@@ -40,6 +40,9 @@ struct dns_stats {
 };
 extern struct dns_stats dns_stats;
 
+/* Send a datagram from port 53 to port 53 of `ip` (4 or 16 bytes): a NOTIFY. */
+void dns_server_send(const uint8_t *ip, size_t iplen, const uint8_t *msg, size_t len);
+
 /* The TSIG keys a zone transfer may be signed with (the service's, kept until replaced). */
 void dns_server_keys(const struct dns_tsig_key *keys, size_t n);
 

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "name.h"
+#include "notify.h"
 #include "server.h"
+#include "plat/conf.h"
 #include "store/object.h"
 #include "store/service.h"
 #include "version.h"
@@ -192,6 +194,15 @@ static void state_write(void *arg)
 		plat_log("dns", "the serials served were not kept: %s", strerror(-r));
 }
 
+/* What was served for the zone `apex`, if anything. */
+static const struct state *state_of(const uint8_t *apex)
+{
+	for (size_t i = 0; i < nstate; i++)
+		if (dns_name_eq(state[i].origin, apex))
+			return &state[i];
+	return NULL;
+}
+
 /*
  * The serial to serve a zone just loaded with: the file's if its text is
  * the one served before or its serial is past the one served; else the
@@ -200,11 +211,8 @@ static void state_write(void *arg)
 static uint32_t serial_for(const struct dns_zone *z, const struct store_oid *source,
                            struct state *next)
 {
-	const struct state *old = NULL;
+	const struct state *old = state_of(z->apex);
 
-	for (size_t i = 0; i < nstate && !old; i++)
-		if (dns_name_eq(state[i].origin, z->apex))
-			old = &state[i];
 	memcpy(next->origin, z->apex, (size_t)dns_name_len(z->apex, DNS_NAME_MAX));
 	next->source = *source;
 	if (!old)
@@ -218,7 +226,10 @@ static uint32_t serial_for(const struct dns_zone *z, const struct store_oid *sou
 	return next->serial;
 }
 
-/* Serve each zone with its serial (raised where need be), and keep the state if it moved. */
+/*
+ * Serve each zone with its serial (raised where need be), tell the
+ * secondaries of those whose serial moved, and keep the state if it moved.
+ */
 static void serials(struct dns_zones *z)
 {
 	static struct state next[DNS_ZONES_MAX];
@@ -226,9 +237,13 @@ static void serials(struct dns_zones *z)
 
 	for (size_t i = 0; i < z->n; i++) {
 		struct dns_zone *zone = (struct dns_zone *)z->v[i];
-		uint32_t file = zone->serial,
+		const struct state *old = state_of(zone->apex);
+		uint32_t was = old ? old->serial : 0, file = zone->serial,
 		         s = serial_for(zone, (const struct store_oid *)zone->source, &next[i]);
 		char name[DNS_NAME_MAX * 4 + 2];
+		/* A new serial, or a zone new to us: the secondaries are told (RFC 1996). */
+		if (!old || was != s)
+			dns_notify_zone(zone->apex);
 		moved |= i >= nstate || !dns_name_eq(next[i].origin, state[i].origin) ||
 		         next[i].serial != state[i].serial ||
 		         memcmp(&next[i].source, &state[i].source, sizeof(next[i].source));
@@ -318,6 +333,17 @@ static void reload(void)
 	         (unsigned long)(bytes >> 10));
 }
 
+/* The secondaries NOTIFY tells of changes (dns_notify), signed with the first of n keys. */
+static void notify_config(size_t n)
+{
+	static char list[CONF_VALUE_MAX];
+
+	if (plat_config_get("dns_notify", list, sizeof(list)))
+		list[0] = '\0';
+	if (dns_notify_config(list, keys, n) > 0)
+		plat_log("dns", "NOTIFY to %s, %s", list, n ? "signed" : "unsigned (no TSIG key)");
+}
+
 /*
  * The TSIG keys zone transfers need: none (and no transfer) without the
  * file; a file that does not parse is logged and the keys before it stay.
@@ -343,6 +369,7 @@ static void keys_load(struct store *st)
 	memcpy(keys, next, sizeof(keys));
 	memset(next, 0, sizeof(next));
 	dns_server_keys(keys, (size_t)n);
+	notify_config((size_t)n);
 	plat_log("dns", "%d TSIG key%s: zone transfers allowed with them", n, n == 1 ? "" : "s");
 }
 
@@ -387,6 +414,7 @@ int dns_service_start(void)
 	reload();
 	if ((r = dns_server_start(DNS_PORT, &served, chaos_config())))
 		return r;
+	notify_config(0);
 	keys_load(st);
 	plat_log("dns", "udp and tcp port %d%s", DNS_PORT,
 	         chaos_config() ? "; CHAOS id.server and version.server answered" : "");

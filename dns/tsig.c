@@ -32,32 +32,15 @@
 /* "hmac-sha256." in wire form (RFC 8945 6). */
 static const uint8_t hmac_sha256[] = "\x0bhmac-sha256";
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static uint64_t get48(const uint8_t *p)
 {
-	return (uint64_t)get16(p) << 32 | (uint64_t)get16(p + 2) << 16 | get16(p + 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
+	return (uint64_t)dns_get16(p) << 32 | (uint64_t)dns_get16(p + 2) << 16 | dns_get16(p + 4);
 }
 
 static void put48(uint8_t *p, uint64_t v)
 {
-	put16(p, (uint16_t)(v >> 32));
-	put32(p + 2, (uint32_t)v);
+	dns_put16(p, (uint16_t)(v >> 32));
+	dns_put32(p + 2, (uint32_t)v);
 }
 
 /* A well-formed name in canonical form (RFC 4034 6.2: ASCII letters lower case); its length. */
@@ -147,7 +130,7 @@ static void mac_prior(struct mac *m, const uint8_t *mac, size_t len)
 {
 	uint8_t size[2];
 
-	put16(size, (uint16_t)len);
+	dns_put16(size, (uint16_t)len);
 	mac_add(m, size, sizeof(size));
 	mac_add(m, mac, len);
 }
@@ -161,8 +144,8 @@ static void mac_received(struct mac *m, const uint8_t *msg, size_t tsig_off, uin
 	uint8_t h[DNS_HDR_LEN];
 
 	memcpy(h, msg, DNS_HDR_LEN);
-	put16(h, orig_id);
-	put16(h + ARCOUNT_AT, (uint16_t)(get16(msg + ARCOUNT_AT) - 1));
+	dns_put16(h, orig_id);
+	dns_put16(h + ARCOUNT_AT, (uint16_t)(dns_get16(msg + ARCOUNT_AT) - 1));
 	mac_add(m, h, DNS_HDR_LEN);
 	mac_add(m, msg + DNS_HDR_LEN, tsig_off - DNS_HDR_LEN);
 }
@@ -173,14 +156,14 @@ static void mac_variables(struct mac *m, const struct tsig_rr *t)
 	uint8_t b[2 * DNS_NAME_MAX + 18];
 	size_t w = canon(t->owner, b);
 
-	put16(b + w, t->class);
-	put32(b + w + 2, t->ttl);
+	dns_put16(b + w, t->class);
+	dns_put32(b + w + 2, t->ttl);
 	w += 6;
 	w += canon(t->alg, b + w);
 	put48(b + w, t->time);
-	put16(b + w + 6, t->fudge);
-	put16(b + w + 8, t->error);
-	put16(b + w + 10, t->other_len);
+	dns_put16(b + w + 6, t->fudge);
+	dns_put16(b + w + 8, t->error);
+	dns_put16(b + w + 10, t->other_len);
 	mac_add(m, b, w + 12);
 	mac_add(m, t->other, t->other_len);
 }
@@ -191,7 +174,7 @@ static void mac_timers(struct mac *m, const struct tsig_rr *t)
 	uint8_t b[TIME_LEN + 2];
 
 	put48(b, t->time);
-	put16(b + TIME_LEN, t->fudge);
+	dns_put16(b + TIME_LEN, t->fudge);
 	mac_add(m, b, sizeof(b));
 }
 
@@ -209,16 +192,16 @@ static int read_rdata(const uint8_t *p, size_t n, struct tsig_rr *t)
 	memcpy(t->alg, p, (size_t)alen);
 	o = (size_t)alen;
 	t->time = get48(p + o);
-	t->fudge = get16(p + o + TIME_LEN);
-	t->mac_len = get16(p + o + TIME_LEN + 2);
+	t->fudge = dns_get16(p + o + TIME_LEN);
+	t->mac_len = dns_get16(p + o + TIME_LEN + 2);
 	o += RDATA_BEFORE_MAC;
 	if (n - o < (size_t)t->mac_len + RDATA_AFTER_MAC)
 		return -EINVAL;
 	t->mac = p + o;
 	o += t->mac_len;
-	t->orig_id = get16(p + o);
-	t->error = get16(p + o + 2);
-	t->other_len = get16(p + o + 4);
+	t->orig_id = dns_get16(p + o);
+	t->error = dns_get16(p + o + 2);
+	t->other_len = dns_get16(p + o + 4);
 	o += RDATA_AFTER_MAC;
 	t->other = p + o;
 	return n - o == t->other_len ? 0 : -EINVAL;
@@ -230,7 +213,7 @@ static int read_tsig(const uint8_t *msg, size_t len, size_t off, struct tsig_rr 
 	struct dns_msg_rr rr;
 	size_t p = off;
 
-	if (off < DNS_HDR_LEN || len < DNS_HDR_LEN || get16(msg + ARCOUNT_AT) == 0)
+	if (off < DNS_HDR_LEN || len < DNS_HDR_LEN || dns_get16(msg + ARCOUNT_AT) == 0)
 		return -EINVAL;
 	if (dns_msg_rr(msg, len, &p, &rr) < 0 || p != len || rr.type != DNS_T_TSIG ||
 	    rr.class != DNS_C_ANY)
@@ -363,7 +346,7 @@ static void answer_rr(const struct dns_tsig_state *st, uint64_t now, const struc
 	t->ttl = 0;
 	t->time = (badtime ? st->time : now) & DNS_TSIG_TIME_MAX;
 	t->fudge = st->fudge;
-	t->orig_id = get16(o->buf);
+	t->orig_id = dns_get16(o->buf);
 	t->error = st->error;
 	put48(other, st->now);
 	t->other = other;
@@ -386,22 +369,22 @@ static void write_rr(struct dns_out *o, const struct tsig_rr *t)
 
 	memcpy(p, t->owner, on);
 	p += on;
-	put16(p, DNS_T_TSIG);
-	put16(p + 2, t->class);
-	put32(p + 4, t->ttl);
-	put16(p + 8, (uint16_t)(rr_size(t) - on - RR_FIXED));
+	dns_put16(p, DNS_T_TSIG);
+	dns_put16(p + 2, t->class);
+	dns_put32(p + 4, t->ttl);
+	dns_put16(p + 8, (uint16_t)(rr_size(t) - on - RR_FIXED));
 	p += RR_FIXED;
 	memcpy(p, t->alg, an);
 	p += an;
 	put48(p, t->time);
-	put16(p + TIME_LEN, t->fudge);
-	put16(p + TIME_LEN + 2, t->mac_len);
+	dns_put16(p + TIME_LEN, t->fudge);
+	dns_put16(p + TIME_LEN + 2, t->mac_len);
 	if (t->mac_len)
 		memcpy(p + RDATA_BEFORE_MAC, t->mac, t->mac_len);
 	p += RDATA_BEFORE_MAC + t->mac_len;
-	put16(p, t->orig_id);
-	put16(p + 2, t->error);
-	put16(p + 4, t->other_len);
+	dns_put16(p, t->orig_id);
+	dns_put16(p + 2, t->error);
+	dns_put16(p + 4, t->other_len);
 	memcpy(p + RDATA_AFTER_MAC, t->other, t->other_len);
 	o->len += rr_size(t);
 	o->count[DNS_SEC_ADDITIONAL]++;
@@ -492,8 +475,8 @@ static int find_tsig(const uint8_t *msg, size_t len, size_t *last)
 	*last = 0;
 	if (len < DNS_HDR_LEN)
 		return -EINVAL;
-	n = (size_t)get16(msg + 6) + get16(msg + 8) + get16(msg + ARCOUNT_AT);
-	for (unsigned i = get16(msg + 4); i > 0; i--)
+	n = (size_t)dns_get16(msg + 6) + dns_get16(msg + 8) + dns_get16(msg + ARCOUNT_AT);
+	for (unsigned i = dns_get16(msg + 4); i > 0; i--)
 		if (skip_question(msg, len, &off) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
@@ -502,7 +485,7 @@ static int find_tsig(const uint8_t *msg, size_t len, size_t *last)
 			return -EINVAL;
 		if (rr.type != DNS_T_TSIG)
 			continue;
-		if (i + 1 != n || get16(msg + ARCOUNT_AT) == 0)
+		if (i + 1 != n || dns_get16(msg + ARCOUNT_AT) == 0)
 			return -EINVAL;
 		*last = start;
 	}

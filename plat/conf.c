@@ -276,6 +276,29 @@ static const char *check_nameserver(const char *value)
 	return "expected an IPv4 or IPv6 address, or nothing";
 }
 
+/* Addresses, IPv4 or IPv6, comma-separated, or nothing (dns_notify). */
+static const char *check_addresses(const char *value)
+{
+	static const char bad[] = "expected IPv4 or IPv6 addresses separated by commas, or nothing";
+	const char *p = value;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char one[48];
+		uint8_t a[16];
+		if (n == 0 || n >= sizeof(one))
+			return bad;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (conf_parse_ip4(one, a) != 0 && conf_parse_ip6(one, a) != 0)
+			return bad;
+		p += n;
+		if (*p == ',' && !*++p)
+			return bad; /* a trailing comma */
+	}
+	return NULL;
+}
+
 static const char *check_onoff(const char *value)
 {
 	if (strcmp(value, "on") == 0 || strcmp(value, "off") == 0)
@@ -311,6 +334,7 @@ static const struct conf_key conf_keys[] = {
     {"dns", check_onoff},
     {"dns_chaos", check_onoff},
     {"dns_rrl", check_onoff},
+    {"dns_notify", check_addresses},
     {"echo", check_onoff},
     {"git_read", check_readers},
     {"selftest", check_free},

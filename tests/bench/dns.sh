@@ -25,6 +25,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/host/netns.sh
+. tests/host/dns/nsd.sh
 TWIN=$(realpath "${1:-build/host/appliance}")
 STORECTL=$(realpath "${2:-build/host/storectl}")
 HERE=$PWD/tests/host/dns
@@ -57,31 +58,6 @@ nsd_ns_setup() {
 		ip -n "$NS2" link set veth1 up
 }
 
-# nsd_conf DIR ZONEFILE: a configuration serving example.org from ZONEFILE.
-nsd_conf() {
-	cat <<EOF
-server:
-	ip-address: $NSD_IP
-	port: 53
-	username: ""
-	chroot: ""
-	zonesdir: "$1"
-	database: ""
-	pidfile: "$1/nsd.pid"
-	xfrdfile: "$1/xfrd.state"
-	zonelistfile: "$1/zone.list"
-	logfile: "$1/nsd.log"
-	server-count: 1
-	verbosity: 0
-	rrl-ratelimit: 0
-remote-control:
-	control-enable: no
-zone:
-	name: example.org
-	zonefile: $2
-EOF
-}
-
 # up_nsd DIR [WRAPPER...]: nsd in $NS2 in the foreground; sets NSD_PID.
 up_nsd() {
 	local d=$1
@@ -89,7 +65,7 @@ up_nsd() {
 	ip netns exec "$NS2" "$@" nsd -d -c "$d/nsd.conf" >>"$d/out.log" 2>&1 &
 	NSD_PID=$!
 	PIDS+=("$NSD_PID")
-	wait_dns "$NSD_IP"
+	dns_wait "$NSD_IP" 60 || { say "no DNS answer from $NSD_IP"; return 1; }
 }
 
 # up_twin STORE [WRAPPER...]: the twin serving STORE; sets TWIN_PID.
@@ -100,17 +76,9 @@ up_twin() {
 		--mac 02:00:00:00:00:0b --disk "$store" --no-seed >>"$WORK/twin.log" 2>&1 &
 	TWIN_PID=$!
 	PIDS+=("$TWIN_PID")
-	wait_dns "$TWIN_IP"
+	dns_wait "$TWIN_IP" 60 || { say "no DNS answer from $TWIN_IP"; return 1; }
 }
 
-wait_dns() {
-	for _ in $(seq 300); do
-		in_ns dig +short +time=1 +tries=1 @"$1" example.org SOA >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	say "no DNS answer from $1"
-	return 1
-}
 
 stop_pid() {
 	kill -TERM "$1" 2>/dev/null
@@ -165,7 +133,7 @@ cp "$HERE/example.org.zone" "$WORK/tree/zones/" && cp "$HERE/example.org.zone" "
 printf 'hostname=bench\nip=%s/24\ndns_rrl=off\n' "$TWIN_IP" >"$WORK/twin.conf"
 awk '!/^#/ && $3 == "IN" && NF == 3 { print $1, $2 }' "$HERE/queries.txt" >"$WORK/queries"
 nq=$(wc -l <"$WORK/queries")
-nsd_conf "$WORK/nsd" example.org.zone >"$WORK/nsd/nsd.conf"
+NSD_SERVER=$'\trrl-ratelimit: 0' nsd_conf "$WORK/nsd" "$NSD_IP" example.org.zone >"$WORK/nsd/nsd.conf"
 
 say "the twin and nsd, the comparison's zone, $nq queries"
 up_twin "$WORK/store.img" || exit 1
@@ -206,7 +174,8 @@ up_twin "$WORK/big.img" || exit 1
 twin_load=$(sed -n 's/.*dns: 1 zone loaded in \([0-9]*\) ms, \([0-9]*\) KiB.*/\1 ms, \2 KiB/p' "$WORK/twin.log")
 stop_pid "$TWIN_PID"
 cp "$WORK/big/zones/example.org.zone" "$WORK/nsdbig/"
-nsd_conf "$WORK/nsdbig" example.org.zone >"$WORK/nsdbig/nsd.conf"
+NSD_SERVER=$'\trrl-ratelimit: 0' nsd_conf "$WORK/nsdbig" "$NSD_IP" example.org.zone \
+	>"$WORK/nsdbig/nsd.conf"
 start=$(date +%s%N)
 nsd-checkzone example.org "$WORK/nsdbig/example.org.zone" >/dev/null
 nsd_check=$((($(date +%s%N) - start) / 1000000))

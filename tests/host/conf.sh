@@ -34,6 +34,10 @@ rejects twice 3 "twice" 'http=on\nhttps=on\nhttp=off\n'
 rejects onoff 1 '"on" or "off"' 'https=yes\n'
 rejects ip6 1 "IPv6 address" 'ip6=2001:db8::1::2/64\n'
 rejects ip6-groups-after-full 1 "IPv4 or IPv6 address" 'nameserver=1:2:3:4:5:6:7:8::1:2:3:4:5:6:7:8:9:a:b:c\n'
+rejects notify-comma 1 "addresses separated by commas" 'dns_notify=192.0.2.4,\n'
+rejects notify-name 1 "addresses separated by commas" 'dns_notify=ns2.example.net\n'
+check "dns_notify takes IPv4 and IPv6 addresses" bash -c \
+	"printf 'dns_notify=192.0.2.4,2001:db8::53\n' >'$tmp/notify.conf' && '$confcheck' '$tmp/notify.conf'"
 check "a CRLF file (edited on Windows) passes" bash -c \
 	"printf 'hostname=box\r\nip=dhcp\r\n' >'$tmp/crlf.conf' && '$confcheck' '$tmp/crlf.conf'"
 

@@ -18,6 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/host/netns.sh
+. tests/host/dns/nsd.sh
 TWIN=$(realpath "${1:-build/host/appliance-san}")
 STORECTL=$(realpath "${2:-build/host/storectl}")
 HERE=$PWD/tests/host/dns
@@ -44,7 +45,7 @@ printf '%s\n' "$PASSWORD" >"$WORK/password"
 SECRET=$(head -c 32 /dev/urandom | base64)
 printf 'key "xfr-key" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" >"$WORK/tsig.keys"
 "$STORECTL" secret "$WORK/store.img" dns/tsig.keys "$WORK/tsig.keys" >/dev/null
-printf 'hostname=twin\nip=%s/24\nip6=fd00:db8::2/64\n' "$IP" >"$WORK/dns.conf"
+printf 'hostname=twin\nip=%s/24\nip6=fd00:db8::2/64\ndns_notify=192.0.2.4\n' "$IP" >"$WORK/dns.conf"
 twin_start "$WORK/twin.log" "$WORK/dns.conf" 02:00:00:00:00:0d --disk "$WORK/store.img"
 if ! check "twin up with DNS on port 53" wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 60; then
 	cat "$WORK/twin.log"
@@ -59,38 +60,10 @@ wait_log "$WORK/twin.log" "net: ready" 10
 # nsd on the namespace's side of tap0, the same zone file.
 mkdir -p "$WORK/nsd"
 cp "$HERE/example.org.zone" "$WORK/nsd/"
-cat >"$WORK/nsd/nsd.conf" <<EOF
-server:
-	ip-address: $REF
-	port: 53
-	username: ""
-	chroot: ""
-	zonesdir: "$WORK/nsd"
-	database: ""
-	pidfile: "$WORK/nsd/nsd.pid"
-	xfrdfile: "$WORK/nsd/xfrd.state"
-	zonelistfile: "$WORK/nsd/zone.list"
-	logfile: "$WORK/nsd/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
-key:
-	name: xfr-key
-	algorithm: hmac-sha256
-	secret: "$SECRET"
-zone:
-	name: example.org
-	zonefile: example.org.zone
-	provide-xfr: 192.0.2.0/24 xfr-key
-EOF
+NSD_KEY="xfr-key $SECRET" nsd_conf "$WORK/nsd" "$REF" example.org.zone \
+	"provide-xfr: 192.0.2.0/24 xfr-key" >"$WORK/nsd/nsd.conf"
 ns_daemon nsd -d -c "$WORK/nsd/nsd.conf"
-up=
-for _ in $(seq 50); do
-	in_ns dig +short +time=1 +tries=1 @$REF example.org SOA >/dev/null 2>&1 && up=1 && break
-	sleep 0.2
-done
-if ! check "nsd, the reference, answers" [ -n "$up" ]; then
+if ! check "nsd, the reference, answers" dns_wait "$REF"; then
 	cat "$WORK/nsd/nsd.log"
 	done_tests
 	exit 1
@@ -221,9 +194,8 @@ check "a TSIG-signed SOA query over UDP gets a signed answer" \
 # nsd as a secondary of the twin, on another address of the namespace.
 ip -n "$NS" addr add 192.0.2.4/24 dev tap0
 mkdir -p "$WORK/nsd2"
-sed -e "s|$REF|192.0.2.4|; s|$WORK/nsd|$WORK/nsd2|g; s|zonefile: example.org.zone|zonefile: example.org.sec|" \
-	-e "s|provide-xfr: 192.0.2.0/24 xfr-key|request-xfr: AXFR $IP xfr-key\\n\tallow-notify: $IP xfr-key|" \
-	"$WORK/nsd/nsd.conf" | sed 's/\\n/\n/' >"$WORK/nsd2/nsd.conf"
+NSD_KEY="xfr-key $SECRET" nsd_conf "$WORK/nsd2" 192.0.2.4 example.org.sec \
+	"request-xfr: AXFR $IP xfr-key" "allow-notify: $IP xfr-key" >"$WORK/nsd2/nsd.conf"
 ns_daemon nsd -d -c "$WORK/nsd2/nsd.conf"
 sec=
 for _ in $(seq 60); do
@@ -310,6 +282,14 @@ sed -i 's/^mail\t\tA\t192.0.2.25/mail\t\tA\t192.0.2.26/' "$repo/zones/example.or
 git -C "$repo" commit -qam "mail moves" >/dev/null
 check "a good change is pushed" g -C "$repo" push -q "$AUTH" main
 check "and served at once" [ "$(d +short mail.example.org A)" = 192.0.2.26 ]
+for _ in $(seq 60); do
+	sec=$(in_ns dig +short +time=1 +tries=1 @192.0.2.4 mail.example.org A 2>/dev/null)
+	[ "$sec" = 192.0.2.26 ] && break
+	sleep 0.5
+done
+check "NOTIFY, signed: the secondary nsd transfers the change and serves it within seconds" \
+	[ "$sec" = 192.0.2.26 ]
+[ "$sec" = 192.0.2.26 ] || tail -5 "$WORK/nsd2/nsd.log"
 serial() { d +short example.org SOA | awk '{ print $3 }'; }
 check "its serial was not raised in the file: served one higher (2026120102)" \
 	[ "$(serial)" = 2026120102 ]

@@ -30,6 +30,7 @@ cd "$(dirname "$0")/../.."
 # NS, WORK (a temporary directory), netns_setup, ns_daemon, in_ns and
 # netns_cleanup, which stops everything in the namespace and removes it.
 . tests/host/netns.sh
+. tests/host/dns/nsd.sh
 board=${1:?usage: tests/qemu/dns.sh BOARD}
 img=${OUT:-out}/$board.img
 work=$(realpath -m "${B:-build}/test/dns-$board")
@@ -80,36 +81,12 @@ QEMU_TIMEOUT=${QEMU_TIMEOUT:-400} qemu_run "$board" "$work/dns.img" "$work" "$NS
 trap 'stop_qemu; netns_cleanup' EXIT
 
 # nsd on the namespace's side of tap0, the same zone file, configured as
-# tests/host/dns.sh configures it; started while the guest boots.
+# tests/host/dns.sh configures it (tests/host/dns/nsd.sh); started while the guest boots.
 mkdir -p "$WORK/nsd"
 cp "$HERE/example.org.zone" "$WORK/nsd/"
-cat >"$WORK/nsd/nsd.conf" <<EOF
-server:
-	ip-address: $REF
-	port: 53
-	username: ""
-	chroot: ""
-	zonesdir: "$WORK/nsd"
-	database: ""
-	pidfile: "$WORK/nsd/nsd.pid"
-	xfrdfile: "$WORK/nsd/xfrd.state"
-	zonelistfile: "$WORK/nsd/zone.list"
-	logfile: "$WORK/nsd/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
-zone:
-	name: example.org
-	zonefile: example.org.zone
-EOF
+nsd_conf "$WORK/nsd" "$REF" example.org.zone >"$WORK/nsd/nsd.conf"
 ns_daemon nsd -d -c "$WORK/nsd/nsd.conf"
-up=
-for _ in $(seq 50); do
-	in_ns dig +short +time=1 +tries=1 @$REF example.org SOA >/dev/null 2>&1 && up=1 && break
-	sleep 0.2
-done
-if [ -z "$up" ]; then
+if ! dns_wait "$REF"; then
 	fail "nsd, the reference, answers on $REF"
 	cat "$WORK/nsd/nsd.log"
 	done_tests

@@ -10,6 +10,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
+#include "net/net_int.h"
 #include "plat/plat.h"
 #include "notify.h"
 #include "rrl.h"
@@ -457,21 +458,6 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-static int tcp_start(uint16_t port)
-{
-	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
-
-	if (!pcb)
-		return -ENOMEM;
-	ip_set_option(pcb, SOF_REUSEADDR);
-	if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK || !(listener = tcp_listen(pcb))) {
-		tcp_close(pcb);
-		return -EADDRINUSE;
-	}
-	tcp_accept(listener, on_accept);
-	return 0;
-}
-
 /* Keys for cookies and the rate limit's hash, from the platform's randomness. */
 static void keys(void)
 {
@@ -537,7 +523,7 @@ int dns_server_start(uint16_t port, const struct dns_zones *z, const struct dns_
 		return -EADDRINUSE;
 	}
 	udp_recv(udp, udp_query, NULL);
-	if ((r = tcp_start(port))) {
+	if ((r = net_tcp_listen(port, on_accept, &listener))) {
 		udp_remove(udp);
 		udp = NULL;
 	}

@@ -19,6 +19,13 @@
 
 /* What is served: replaced whole when main moves. */
 static struct dns_zones served;
+/*
+ * The zones the veto loaded for a push to main, and their tree: the change
+ * hook that follows serves them rather than loading the same files again.
+ */
+static struct dns_zones vetted;
+static struct store_oid vetted_tree;
+static bool have_vetted;
 
 /*
  * The serial each zone was served with, and the blob it was loaded from,
@@ -299,7 +306,10 @@ static int veto(void *ctx, struct store *st, const struct store_ref_update *u, c
 	}
 	if ((r = dns_zones_load(st, &tree, &z, why, size)) == -ENOMEM)
 		snprintf(why, size, "out of memory checking the zones");
-	dns_zones_free(&z);
+	dns_zones_free(&vetted);
+	have_vetted = !r;
+	vetted = z; /* empty after a failed load */
+	vetted_tree = tree;
 	return r;
 }
 
@@ -314,7 +324,10 @@ static void reload(void)
 	uint64_t t0 = plat_now_ns();
 	int r = store_ref_tree(st, MAIN, &tree);
 
-	if (!r && (r = dns_zones_load(st, &tree, &z, err, sizeof(err)))) {
+	if (!r && have_vetted && !memcmp(&tree, &vetted_tree, sizeof(tree))) {
+		z = vetted; /* loaded and checked by the veto of this very update */
+		memset(&vetted, 0, sizeof(vetted));
+	} else if (!r && (r = dns_zones_load(st, &tree, &z, err, sizeof(err)))) {
 		plat_log("dns", "zones not reloaded, the old ones stay: %s",
 		         r == -EINVAL ? err : strerror(-r));
 		return;
@@ -323,6 +336,8 @@ static void reload(void)
 		memset(&z, 0, sizeof(z));
 	else if (r)
 		return;
+	dns_zones_free(&vetted);
+	have_vetted = false;
 	serials(&z);
 	dns_zones_free(&served);
 	served = z;

@@ -195,7 +195,7 @@ static void echo_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const 
 	pbuf_free(p);
 }
 
-int net_tcp_listen(uint16_t port, tcp_accept_fn accept)
+int net_tcp_listen(uint16_t port, tcp_accept_fn accept, struct tcp_pcb **listener)
 {
 	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY), *lpcb;
 
@@ -208,6 +208,8 @@ int net_tcp_listen(uint16_t port, tcp_accept_fn accept)
 	if (lpcb == NULL)
 		goto close_pcb;
 	tcp_accept(lpcb, accept);
+	if (listener)
+		*listener = lpcb;
 	return 0;
 close_pcb:
 	tcp_close(pcb);
@@ -230,7 +232,7 @@ static int echo_udp_start(uint16_t port)
 
 int net_echo_start(uint16_t port)
 {
-	int rc = net_tcp_listen(port, echo_accept);
+	int rc = net_tcp_listen(port, echo_accept, NULL);
 
 	if (rc == 0)
 		rc = echo_udp_start(port);

@@ -15,8 +15,11 @@
 int net_if_add(struct netif *netif, const ip4_addr_t *ip, const ip4_addr_t *mask,
                const ip4_addr_t *gw);
 
-/* Listen on TCP `port` (IPv4 and IPv6) and hand connections to `accept`. */
-int net_tcp_listen(uint16_t port, tcp_accept_fn accept);
+/*
+ * Listen on TCP `port` (IPv4 and IPv6) and hand connections to `accept`;
+ * *listener (may be NULL) gets the listening pcb, for tcp_close at stop.
+ */
+int net_tcp_listen(uint16_t port, tcp_accept_fn accept, struct tcp_pcb **listener);
 
 /* TCP and UDP echo (RFC 862) on `port`, on IPv4 and IPv6. */
 int net_echo_start(uint16_t port);

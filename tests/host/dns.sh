@@ -19,43 +19,16 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/host/netns.sh
 . tests/host/dns/nsd.sh
+. tests/host/dns/twin.sh
 TWIN=$(realpath "${1:-build/host/appliance-san}")
 STORECTL=$(realpath "${2:-build/host/storectl}")
 HERE=$PWD/tests/host/dns
-IP=192.0.2.2
-REF=192.0.2.1
-PASSWORD=dns-test-password
-export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \
-	GIT_COMMITTER_EMAIL=t@example.org GIT_SSL_NO_VERIFY=1 GIT_TERMINAL_PROMPT=0
 
 need_root
 check "namespace with tap0" netns_setup || { done_tests; exit 1; }
 command -v nsd >/dev/null || { fail "nsd is not installed (deps/packages.list)"; done_tests; exit 1; }
 
-# The twin: the site and the zone on main, a push password.
-tree=$WORK/tree
-mkdir -p "$tree/site" "$tree/zones"
-printf '<h1>dns</h1>\n' >"$tree/site/index.html"
-cp "$HERE/example.org.zone" "$tree/zones/example.org.zone"
-"$STORECTL" init "$WORK/store.img" 64M >/dev/null
-"$STORECTL" import "$WORK/store.img" "$tree" -m zone >/dev/null
-printf '%s\n' "$PASSWORD" >"$WORK/password"
-"$STORECTL" passwd "$WORK/store.img" "$WORK/password" >/dev/null
-# A TSIG key for zone transfers, in the store's non-public part.
-SECRET=$(head -c 32 /dev/urandom | base64)
-printf 'key "xfr-key" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" >"$WORK/tsig.keys"
-"$STORECTL" secret "$WORK/store.img" dns/tsig.keys "$WORK/tsig.keys" >/dev/null
-printf 'hostname=twin\nip=%s/24\nip6=fd00:db8::2/64\ndns_notify=192.0.2.4\n' "$IP" >"$WORK/dns.conf"
-twin_start "$WORK/twin.log" "$WORK/dns.conf" 02:00:00:00:00:0d --disk "$WORK/store.img"
-if ! check "twin up with DNS on port 53" wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 60; then
-	cat "$WORK/twin.log"
-	done_tests
-	exit 1
-fi
-check "the zone loaded from the store" grep -q "dns: 1 zone loaded" "$WORK/twin.log"
-check "the TSIG key loaded from the non-public part" grep -q "dns: 1 TSIG key" "$WORK/twin.log"
-wait_log "$WORK/twin.log" "https on tcp port 443" 60
-wait_log "$WORK/twin.log" "net: ready" 10
+dns_twin_start dns_notify=192.0.2.4 || { done_tests; exit 1; }
 
 # nsd on the namespace's side of tap0, the same zone file.
 mkdir -p "$WORK/nsd"
@@ -68,8 +41,6 @@ if ! check "nsd, the reference, answers" dns_wait "$REF"; then
 	done_tests
 	exit 1
 fi
-
-d() { in_ns dig +time=3 +tries=1 @$IP "$@"; }
 
 # ---- the comparison ----
 

@@ -119,6 +119,31 @@ $(B)/unit/test_dns_xfr: tests/unit/dns/test_xfr.c $(DNS_XFR_SRC) dns/xfr.h $(DNS
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(TLS_CPPFLAGS) $< $(DNS_XFR_SRC) $(TLS_UNIT_LIB) -lcmocka -lm -o $@
 UNIT_BINS += $(B)/unit/test_dns_xfr
 
+# Dynamic updates (dns/update.c) applied to a master file.
+DNS_UPDATE_SRC := dns/update.c dns/db.c $(DNS_ZONE_SRC) dns/msg.c
+$(B)/unit/test_dns_update: tests/unit/dns/test_update.c $(DNS_UPDATE_SRC) dns/update.h \
+		$(DNS_ZONE_HDR) $(DNS_MSG_HDR) dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_UPDATE_SRC) -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_update
+$(B)/unit/fuzz_dns_update: tests/fuzz/dns_update.c $(DNS_UPDATE_SRC) dns/update.h $(DNS_ZONE_HDR) \
+		$(DNS_MSG_HDR) | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -I. $< $(DNS_UPDATE_SRC) -o $@
+$(B)/unit/corpus/dns_update/.seeded: $(wildcard tests/fuzz/corpus/dns_update/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_dns_update
+TEST_DEPS += $(B)/unit/corpus/dns_update/.seeded
+fuzz: $(B)/unit/corpus/dns_update/.seeded
+# nsupdate against the twin (tests/host/dns-update.sh): records added and
+# deleted as commits on main, prerequisites, refusals, a replay.
+TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
+TEST_SUITES += "tests/host/dns-update.sh $(HOST_OUT)/appliance-san $(STORECTL)"
+
 $(B)/unit/fuzz_dns_tsig: tests/fuzz/dns_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_HDR) \
 		$(TLS_OUT)/host/libwolfssl.a | $(SETUP)
 	@mkdir -p $(@D)
@@ -145,3 +170,44 @@ BENCH_SUITES += "tests/bench/dns.sh $(HOST_OUT)/appliance $(STORECTL)"
 # UDP and TCP, and the corpus over UDP and over TCP against nsd.
 TEST_DEPS += $(OUT)/qemu-virt.img $(STORECTL)
 TEST_SUITES += "OUT=$(OUT) STORECTL=$(STORECTL) tests/qemu/dns.sh qemu-virt"
+
+# The twin as the primary of Debian's nsd and knot (tests/host/dns-secondary.sh):
+# TSIG transfers, a push followed within seconds through NOTIFY, unsigned or
+# wrongly signed transfers refused, kdig's queries on one TCP connection.
+# The changes must arrive as incremental IXFRs.
+TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
+TEST_SUITES += "tests/host/dns-secondary.sh $(HOST_OUT)/appliance-san $(STORECTL)"
+
+# ---- the LAN forwarder (dns/forward.c on lwIP, dns/cache.c pure) ----
+# The answer cache under ASan with a fake clock; malloc, calloc and realloc wrapped
+# and counted (nothing is allocated after dns_cache_init). The fuzz target
+# reads arbitrary bytes as an upstream's answer, keeps it and looks it up;
+# seeds in tests/fuzz/corpus/dns_cache/ (answers made with dnspython),
+# dictionary tests/fuzz/dns_cache.dict.
+DNS_CACHE_SRC := dns/cache.c dns/cookie.c $(DNS_MSG_SRC)
+DNS_CACHE_HDR := dns/cache.h dns/cookie.h $(DNS_MSG_HDR)
+$(B)/unit/test_dns_cache: tests/unit/dns/test_cache.c $(DNS_CACHE_SRC) $(DNS_CACHE_HDR) dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_CACHE_SRC) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+		-lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_cache
+
+$(B)/unit/fuzz_dns_cache: tests/fuzz/dns_cache.c $(DNS_CACHE_SRC) $(DNS_CACHE_HDR) | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -I. $< $(DNS_CACHE_SRC) -o $@
+$(B)/unit/corpus/dns_cache/.seeded: $(wildcard tests/fuzz/corpus/dns_cache/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_dns_cache
+TEST_DEPS += $(B)/unit/corpus/dns_cache/.seeded
+fuzz: $(B)/unit/corpus/dns_cache/.seeded
+
+# The forwarder in the twin (tests/host/dns-forward.sh, root): a LAN client
+# answered from nsd upstream in a namespace of its own, a non-LAN one
+# refused, our zone answered from the zone, the cache's TTLs, NXDOMAIN,
+# TCP, a flood of names within bounds, and REFUSED with the forwarder off.
+TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
+TEST_SUITES += "tests/host/dns-forward.sh $(HOST_OUT)/appliance-san $(STORECTL)"

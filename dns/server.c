@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cookie.h"
+#include "forward.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
@@ -14,6 +15,8 @@
 #include "plat/plat.h"
 #include "notify.h"
 #include "rrl.h"
+#include "update.h"
+#include "service.h"
 #include "xfr.h"
 
 #define POLL_TICKS 2 /* tcp_poll's interval, in 500 ms ticks: once a second */
@@ -146,19 +149,112 @@ static size_t signed_answer(const struct dns_query *q, const uint8_t *msg, size_
 	return m > 0 ? (size_t)m : 0;
 }
 
-/* Answer one message from `addr`: the answer's length in out + skip, 0 for none. */
-static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip, const ip_addr_t *addr)
+/*
+ * The MACs of the last updates applied: one sent again within its fudge
+ * (RFC 8945 5.2.3's replay) is refused. 32 x 32 bytes.
+ */
+#define UPDATE_MACS 32
+static uint8_t update_macs[UPDATE_MACS][DNS_TSIG_MAC_LEN];
+static unsigned update_mac_next;
+
+static bool replayed(const struct dns_tsig_state *st)
+{
+	for (unsigned i = 0; i < UPDATE_MACS; i++)
+		if (!memcmp(update_macs[i], st->mac, DNS_TSIG_MAC_LEN))
+			return true;
+	memcpy(update_macs[update_mac_next++ % UPDATE_MACS], st->mac, DNS_TSIG_MAC_LEN);
+	return false;
+}
+
+/* The zone an update's zone section names: its apex exactly (RFC 2136 3.1.1), or NULL. */
+static const struct dns_zone *update_zone(const struct dns_query *q)
+{
+	for (size_t i = 0; q->qclass == DNS_C_IN && i < zones->n; i++)
+		if (dns_name_eq(zones->v[i]->apex, q->qname))
+			return zones->v[i];
+	return NULL;
+}
+
+/*
+ * A dynamic update (RFC 2136): TSIG required (REFUSED without), checked
+ * before anything is applied, then applied as a commit on main
+ * (update.h); the answer, signed, in buf: its length, 0 for none.
+ */
+static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, bool tcp,
+                     uint8_t *buf)
+{
+	struct dns_tsig_state st;
+	struct dns_out o;
+	const struct dns_zone *z;
+	int rc = DNS_R_REFUSED;
+
+	dns_stats.updates++;
+	if (q->tsig_off && dns_tsig_verify(msg, len, q->tsig_off, tsig_keys, ntsig_keys,
+	                                   wall_seconds(), &st) == DNS_TSIG_OK) {
+		if (!(z = update_zone(q)))
+			rc = DNS_R_NOTAUTH;
+		else if (replayed(&st))
+			plat_log("dns", "an update sent again (the same MAC) refused");
+		else
+			rc = dns_update_commit(z, msg, len, q, st.name);
+	}
+	if (dns_out_begin(&o, buf, dns_answer_limit(q, tcp), q, (uint16_t)rc))
+		return 0;
+	dns_stats.by_rcode[rc]++;
+	/* Signed if the query was (a bad signature gets its TSIG error instead, 5.3.2). */
+	return q->tsig_off ? signed_answer(q, msg, len, buf, dns_out_end(&o), tcp)
+	                   : dns_out_end(&o);
+}
+
+/* An answer sent, counted for /metrics: its transport and rcode (the header's 4 bits). */
+static void count_answer(bool tcp, const uint8_t *ans)
+{
+	if (tcp)
+		dns_stats.tcp++;
+	else
+		dns_stats.udp++;
+	dns_stats.by_rcode[DNS_F_RCODE(ans[3])]++;
+}
+
+static void conn_waits(void *conn);
+
+/*
+ * A query the forwarder takes (forward.h: a LAN client, a name outside
+ * our zones): its answer's length in out + skip now (from the cache, or
+ * SERVFAIL), or 0 with the answer to come to fwd_done; a TCP connection
+ * reads no further query until then, so its answers stay in order.
+ */
+static size_t forward(const struct dns_query *q, const struct dns_fwd_client *from, size_t skip)
+{
+	size_t n = dns_fwd_answer(q, from, out + skip, sizeof(out) - skip);
+
+	if (n)
+		count_answer(from->conn != NULL, out + skip);
+	else if (from->conn)
+		conn_waits(from->conn);
+	return n;
+}
+
+/* Answer one message from `from`: the answer's length in out + skip, 0 for none (yet). */
+static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
+                     const struct dns_fwd_client *from)
 {
 	struct dns_query q;
 	struct dns_answer_info info;
 	struct dns_ask ask = {.tcp = tcp, .chaos = chaos};
 	uint8_t ip[16], sc[DNS_COOKIE_LEN];
-	size_t iplen = ip_bytes(addr, ip);
+	size_t iplen = ip_bytes(&from->addr, ip);
 	int rc = dns_msg_query(msg, len, &q);
-	enum dns_cookie_check cs = cookie_for(&q, ip, iplen, &ask, sc);
-	size_t n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
+	enum dns_cookie_check cs;
+	size_t n;
 	long cut;
 
+	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
+		return update(&q, msg, len, tcp, out + skip);
+	cs = cookie_for(&q, ip, iplen, &ask, sc);
+	n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
+	if (!rc && info.kind == DNS_KIND_REFUSED && !info.zone && dns_fwd_wanted(&q, ip, iplen))
+		return forward(&q, from, skip);
 	if (n && !rc && q.tsig_off)
 		n = signed_answer(&q, msg, len, out + skip, n, tcp);
 	cut = n && !tcp ? limit(&q, &info, ip, iplen, cs, n) : 0;
@@ -189,6 +285,7 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip, cons
 static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
                       u16_t port)
 {
+	struct dns_fwd_client from = {.addr = *addr, .port = port};
 	size_t len = p->tot_len, n;
 	struct pbuf *a;
 
@@ -206,7 +303,7 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 		dns_notify_answer(in, len, ip, ip_bytes(addr, ip)); /* a secondary's answer */
 		return;
 	}
-	if (!(n = answer(in, len, false, 0, addr)))
+	if (!(n = answer(in, len, false, 0, &from)))
 		return;
 	if (!(a = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM)))
 		return; /* out of memory: the client asks again, as UDP allows */
@@ -225,6 +322,7 @@ struct conn {
 	size_t tx_len, tx_off;
 	unsigned idle; /* polls without a query */
 	bool peer_closed;
+	bool fwd_wait; /* a forwarded query's answer is awaited: no query is read meanwhile */
 };
 
 static void xfr_stop(struct conn *c)
@@ -235,9 +333,16 @@ static void xfr_stop(struct conn *c)
 	c->xfr = NULL;
 }
 
+static void conn_waits(void *conn)
+{
+	((struct conn *)conn)->fwd_wait = true;
+}
+
 static void conn_free(struct conn *c)
 {
 	xfr_stop(c);
+	if (c->fwd_wait)
+		dns_fwd_cancel(c);
 	if (c->rx)
 		pbuf_free(c->rx);
 	free(c->tx);
@@ -305,14 +410,15 @@ static long tcp_query(struct conn *c, size_t len)
 	struct dns_query q;
 	size_t n;
 
-	/* IXFR is answered with the whole zone, as RFC 1995 4 allows a server without history. */
+	/* IXFR from a version the service still has is answered with the difference (xfr.h). */
 	if (dns_msg_query(in, len, &q) || (q.qtype != DNS_T_AXFR && q.qtype != DNS_T_IXFR) ||
 	    DNS_F_OPCODE(q.hdr.flags) != DNS_OP_QUERY)
-		return (long)answer(in, len, true, 2, &c->pcb->remote_ip);
+		return (long)answer(in, len, true, 2,
+		                    &(struct dns_fwd_client){.addr = c->pcb->remote_ip, .conn = c});
 	if (!(c->xfr = malloc(sizeof(*c->xfr))))
 		return -ENOMEM;
-	n = dns_xfr_start(c->xfr, zones, &q, in, len, tsig_keys, ntsig_keys, wall_seconds(),
-	                  out + 2, sizeof(out) - 2);
+	n = dns_xfr_start(c->xfr, zones, dns_service_past, NULL, &q, in, len, tsig_keys, ntsig_keys,
+	                  wall_seconds(), out + 2, sizeof(out) - 2);
 	dns_stats.tcp++;
 	if (n || !c->xfr->zone) {
 		xfr_stop(c);
@@ -371,7 +477,7 @@ static err_t serve(struct conn *c)
 {
 	for (;;) {
 		long n;
-		if (c->tx)
+		if (c->tx || c->fwd_wait)
 			break;
 		if (c->xfr) {
 			n = xfr_message(c);
@@ -386,9 +492,32 @@ static err_t serve(struct conn *c)
 		if (n < 0 || (n > 0 && send_answer(c, (size_t)n)))
 			return conn_close(c);
 	}
-	if (c->peer_closed && !c->tx && !c->xfr)
+	if (c->peer_closed && !c->tx && !c->xfr && !c->fwd_wait)
 		return conn_close(c);
 	return ERR_OK;
+}
+
+/* A forwarded answer (forward.h): to the UDP client, or on its connection, which reads on. */
+static void fwd_done(const struct dns_fwd_client *to, const uint8_t *ans, size_t n)
+{
+	struct conn *c = to->conn;
+	struct pbuf *p;
+
+	count_answer(c != NULL, ans);
+	if (!c) {
+		if (udp && (p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM))) {
+			pbuf_take(p, ans, (u16_t)n);
+			udp_sendto(udp, p, &to->addr, to->port);
+			pbuf_free(p);
+		}
+		return;
+	}
+	c->fwd_wait = false;
+	memcpy(out + 2, ans, n);
+	if (send_answer(c, n))
+		conn_close(c);
+	else
+		serve(c);
 }
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -526,12 +655,15 @@ int dns_server_start(uint16_t port, const struct dns_zones *z, const struct dns_
 	if ((r = net_tcp_listen(port, on_accept, &listener))) {
 		udp_remove(udp);
 		udp = NULL;
+		return r;
 	}
-	return r;
+	dns_fwd_start(fwd_done); /* logs why not, and the server answers without it */
+	return 0;
 }
 
 void dns_server_stop(void)
 {
+	dns_fwd_stop();
 	if (udp)
 		udp_remove(udp);
 	if (listener)

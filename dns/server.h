@@ -14,6 +14,10 @@
  * cookie.h) and pass response rate limiting (rrl.h: 200 a second per
  * network and kind of answer, every 2nd limited one sent truncated; 96
  * KiB of table) unless the client proved its address with a valid cookie.
+ *
+ * A name outside the zones, asked by a client in the LAN, goes to the
+ * forwarder if appliance.conf turns it on (forward.h); its answer comes
+ * later, and a TCP connection reads no further query until it is sent.
  */
 #ifndef DNS_SERVER_H
 #define DNS_SERVER_H
@@ -34,9 +38,15 @@ struct dns_stats {
 	uint64_t limited;      /* UDP answers the rate limit dropped */
 	uint64_t slipped;      /* and those it sent truncated instead */
 	uint64_t transfers;    /* AXFRs begun */
+	uint64_t updates;      /* UPDATE messages (RFC 2136), applied or not */
 	uint64_t by_rcode[24]; /* answers per rcode (BADCOOKIE is 23) */
 	unsigned tcp_conns;
 	uint64_t tcp_refused;
+	/* The LAN forwarder (forward.h). */
+	uint64_t forwarded;       /* queries sent to the upstream */
+	uint64_t fwd_cache_hits;  /* answered from its cache */
+	uint64_t fwd_failed;      /* SERVFAIL from it: no answer, a bad one, a full table */
+	unsigned fwd_cache_bytes; /* of its cache's ring in use */
 };
 extern struct dns_stats dns_stats;
 

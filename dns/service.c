@@ -29,26 +29,54 @@ static bool have_vetted;
 
 /*
  * The serial each zone was served with, and the blob it was loaded from,
- * kept in the store's non-public part (STATE_REF, file STATE_PATH: lines
- * "ORIGIN SERIAL BLOB") so that a restart serves what was served, and a
- * zone whose text changed but whose serial did not is served with the
- * serial raised (RFC 1982) and secondaries see the change.
+ * kept in the store's non-public part (STATE_REF, file STATE_PATH) so that
+ * a restart serves what was served, and a zone whose text changed but
+ * whose serial did not is served with the serial raised (RFC 1982) and
+ * secondaries see the change. With them, the versions each zone was served
+ * in before, newest first, DNS_IXFR_HISTORY at most: an IXFR from one of
+ * them gets the difference (dns_service_past).
+ *   The file has a line "ORIGIN SERIAL BLOB" for each version: first one
+ * for each zone, the version served, then those of the versions before,
+ * newest first. A zone's first line is what it serves, a later line of the
+ * same origin a version before. So a file written before the history was
+ * kept (its first lines only) reads as zones without history, and a
+ * service that knows no history reads the zones served from the first
+ * lines, finds the later ones repeat an origin, and writes them away.
+ *
+ * Memory: struct state is 476 bytes; two arrays of DNS_ZONES_MAX (the
+ * state, and the next one serials() makes), 15 KiB. The file's text only
+ * while it is written: 70 bytes a version for a name of 20 characters,
+ * 10 KiB for 16 such zones with a full history.
  */
+#define DNS_IXFR_HISTORY 8
 #define STATE_REF "refs/appliance/dns"
 /* The TSIG keys (BIND's key file format), in the non-public part beside TLS's. */
 #define KEYS_REF "refs/appliance/secrets"
 #define KEYS_PATH "dns/tsig.keys"
 #define KEYS_MAX 8
 #define STATE_PATH "serials"
+struct version {
+	uint32_t serial; /* as served */
+	struct store_oid source;
+};
 struct state {
 	uint8_t origin[DNS_NAME_MAX];
 	uint32_t serial;
 	struct store_oid source;
+	struct version past[DNS_IXFR_HISTORY]; /* the versions served before, newest first */
+	unsigned npast;
 };
 static struct state state[DNS_ZONES_MAX];
 static size_t nstate;
 static struct plat_timer state_timer;
 static struct dns_tsig_key keys[KEYS_MAX];
+/*
+ * The last version before loaded for an IXFR (dns_service_past), kept for
+ * the next secondary that asks: one zone at most, as big as the one
+ * served. Freed when the zones change; a transfer still reading it frees
+ * it as it ends (dns_zone_free).
+ */
+static struct dns_zone *past_loaded;
 
 void dns_zones_free(struct dns_zones *z)
 {
@@ -141,6 +169,15 @@ int dns_zones_load(struct store *st, const struct store_oid *tree, struct dns_zo
 
 /* ---- the serials served ---- */
 
+/* What was served for the zone `apex`, if anything. */
+static struct state *state_of(const uint8_t *apex)
+{
+	for (size_t i = 0; i < nstate; i++)
+		if (dns_name_eq(state[i].origin, apex))
+			return &state[i];
+	return NULL;
+}
+
 /* One "ORIGIN SERIAL BLOB" line into e: 0, or -EINVAL for a line not of that form. */
 static int state_line(char *line, struct state *e)
 {
@@ -155,9 +192,23 @@ static int state_line(char *line, struct state *e)
 	return 0;
 }
 
+/* A line read: a zone's first is what it serves, a later one a version before (newest first). */
+static void state_add(const struct state *e)
+{
+	struct state *s = state_of(e->origin);
+
+	if (!s && nstate < DNS_ZONES_MAX) {
+		state[nstate] = *e;
+		state[nstate++].npast = 0;
+	} else if (s && s->npast < DNS_IXFR_HISTORY) {
+		s->past[s->npast++] = (struct version){e->serial, e->source};
+	}
+}
+
 /* What the store says was served; nothing if it says nothing readable. */
 static void state_read(struct store *st)
 {
+	struct state e = {0};
 	uint8_t *text;
 	size_t len;
 	char *line, *save = NULL;
@@ -166,48 +217,82 @@ static void state_read(struct store *st)
 	if (store_read_path(st, STATE_REF, STATE_PATH, &text, &len, NULL, NULL))
 		return;
 	text[len] = '\0'; /* the store's reads end with a NUL past the content */
-	for (line = strtok_r((char *)text, "\n", &save); line && nstate < DNS_ZONES_MAX;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!state_line(line, &state[nstate]))
-			nstate++;
+	for (line = strtok_r((char *)text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!state_line(line, &e))
+			state_add(&e);
 	free(text);
+}
+
+/* One line "ORIGIN SERIAL BLOB" at buf + w (if it fits in cap): its length, as snprintf's. */
+static size_t version_line(char *buf, size_t cap, size_t w, const uint8_t *origin, uint32_t serial,
+                           const struct store_oid *source)
+{
+	char name[DNS_NAME_MAX * 4 + 2], hex[STORE_OID_HEX];
+	int n;
+
+	dns_name_to_text(origin, name, sizeof(name));
+	store_oid_hex(source, hex);
+	n = snprintf(w < cap ? buf + w : NULL, w < cap ? cap - w : 0, "%s %lu %.*s\n", name,
+	             (unsigned long)serial, STORE_OID_HEX, hex);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* The state as text into buf (cap bytes; 0 to measure): the length it takes, NUL not counted. */
+static size_t state_text(char *buf, size_t cap)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < nstate; i++)
+		w += version_line(buf, cap, w, state[i].origin, state[i].serial, &state[i].source);
+	for (size_t i = 0; i < nstate; i++)
+		for (unsigned j = 0; j < state[i].npast; j++)
+			w += version_line(buf, cap, w, state[i].origin, state[i].past[j].serial,
+			                  &state[i].past[j].source);
+	return w;
 }
 
 /* Commit the state (from a timer: never inside the store's own change hook). */
 static void state_write(void *arg)
 {
 	struct store *st = store_service();
-	/* Static: 17 KiB is too much for the guest's stack. */
-	static char text[DNS_ZONES_MAX * (DNS_NAME_MAX * 4 + 64)];
-	char author[128], hex[STORE_OID_HEX];
+	size_t len = state_text(NULL, 0);
+	char author[128], *text = malloc(len + 1);
 	struct plat_wallclock now;
-	size_t w = 0;
-	int r;
+	int r = text ? 0 : -ENOMEM;
 
 	(void)arg;
-	for (size_t i = 0; i < nstate; i++) {
-		char name[DNS_NAME_MAX * 4 + 2];
-		dns_name_to_text(state[i].origin, name, sizeof(name));
-		store_oid_hex(&state[i].source, hex);
-		w += (size_t)snprintf(text + w, sizeof(text) - w, "%s %lu %.*s\n", name,
-		                      (unsigned long)state[i].serial, STORE_OID_HEX, hex);
-	}
+	if (text)
+		state_text(text, len + 1);
 	plat_wallclock(&now);
 	snprintf(author, sizeof(author), "appliance <appliance@dns> %lld +0000",
 	         (long long)now.sec);
-	struct store_change ch = {STATE_PATH, text, w, STORE_MODE_FILE};
-	if (st && (r = store_commit_changes(st, STATE_REF, &ch, 1, author,
-	                                    "dns: the serials served\n", NULL)))
+	struct store_change ch = {STATE_PATH, text, len, STORE_MODE_FILE};
+	if (st && (r || (r = store_commit_changes(st, STATE_REF, &ch, 1, author,
+	                                          "dns: the serials served\n", NULL))))
 		plat_log("dns", "the serials served were not kept: %s", strerror(-r));
+	free(text);
 }
 
-/* What was served for the zone `apex`, if anything. */
-static const struct state *state_of(const uint8_t *apex)
+/*
+ * The versions before `next` (what serial_for made of `old`): old's own if
+ * the version served is the same; else old's version first, then those
+ * before it, DNS_IXFR_HISTORY at most. A version served with the serial
+ * just given out again is no longer the one that serial names.
+ */
+static void history_for(const struct state *old, struct state *next)
 {
-	for (size_t i = 0; i < nstate; i++)
-		if (dns_name_eq(state[i].origin, apex))
-			return &state[i];
-	return NULL;
+	next->npast = 0;
+	if (!old)
+		return;
+	if (old->serial == next->serial) {
+		memcpy(next->past, old->past, sizeof(old->past[0]) * old->npast);
+		next->npast = old->npast;
+		return;
+	}
+	next->past[next->npast++] = (struct version){old->serial, old->source};
+	for (unsigned i = 0; i < old->npast && next->npast < DNS_IXFR_HISTORY; i++)
+		if (old->past[i].serial != next->serial)
+			next->past[next->npast++] = old->past[i];
 }
 
 /*
@@ -230,7 +315,74 @@ static uint32_t serial_for(const struct dns_zone *z, const struct store_oid *sou
 		next->serial = z->serial;
 	else
 		next->serial = old->serial + 1;
+	history_for(old, next);
 	return next->serial;
+}
+
+static void past_drop(void)
+{
+	dns_zone_free(past_loaded);
+	past_loaded = NULL;
+}
+
+/* The version of the zone `apex` served with `serial` before, if the history has it. */
+static const struct version *version_of(const uint8_t *apex, uint32_t serial)
+{
+	const struct state *s = state_of(apex);
+
+	for (unsigned i = 0; s && i < s->npast; i++)
+		if (s->past[i].serial == serial)
+			return &s->past[i];
+	return NULL;
+}
+
+/* Load version v of the zone `apex` from its blob: the zone, or NULL (logged). */
+static struct dns_zone *past_load(const uint8_t *apex, const struct version *v)
+{
+	struct store *st = store_service();
+	char name[DNS_NAME_MAX * 4 + 2], file[128], err[256] = "not a blob";
+	struct dns_zone *z = NULL;
+	uint8_t *text = NULL;
+	size_t len;
+	int type, r = st ? store_get(st, &v->source, &type, &text, &len) : -ENODEV;
+
+	dns_name_to_text(apex, name, sizeof(name));
+	snprintf(file, sizeof(file), "zones/%.100szone", name);
+	if (r)
+		snprintf(err, sizeof(err), "%s", strerror(-r));
+	else if (type != STORE_OBJ_BLOB)
+		r = -EINVAL;
+	else
+		r = dns_zone_load(file, (const char *)text, len, apex, &z, err, sizeof(err));
+	free(text);
+	if (r) {
+		plat_log("dns",
+		         "%s: IXFR from serial %lu gets the whole zone, that version did not "
+		         "load: %s",
+		         file, (unsigned long)v->serial, err);
+		return NULL;
+	}
+	dns_zone_set_serial(z, v->serial);
+	memcpy(z->source, v->source.b, sizeof(z->source));
+	return z;
+}
+
+struct dns_zone *dns_service_past(void *ctx, const struct dns_zone *now, uint32_t serial)
+{
+	const struct version *v = version_of(now->apex, serial);
+	struct dns_zone *z = past_loaded;
+
+	(void)ctx;
+	if (!v)
+		return NULL;
+	if (!z || !dns_name_eq(z->apex, now->apex) || z->serial != v->serial ||
+	    memcmp(z->source, v->source.b, sizeof(z->source))) {
+		if (!(z = past_load(now->apex, v)))
+			return NULL;
+		past_drop();
+		past_loaded = z;
+	}
+	return dns_zone_hold(z);
 }
 
 /*
@@ -242,6 +394,7 @@ static void serials(struct dns_zones *z)
 	static struct state next[DNS_ZONES_MAX];
 	bool moved = z->n != nstate;
 
+	past_drop(); /* a version before of the zones replaced */
 	for (size_t i = 0; i < z->n; i++) {
 		struct dns_zone *zone = (struct dns_zone *)z->v[i];
 		const struct state *old = state_of(zone->apex);

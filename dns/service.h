@@ -31,4 +31,13 @@ int dns_zones_load(struct store *st, const struct store_oid *tree, struct dns_zo
                    size_t errsize);
 void dns_zones_free(struct dns_zones *z);
 
+/*
+ * The zone `now` as served with `serial`, for an IXFR (xfr.h's
+ * dns_xfr_past_fn; ctx unused): loaded from the zone file's blob of that
+ * version if the service's history still names it, held; or NULL. The
+ * last version loaded is kept for the next secondary that asks, until the
+ * zones change.
+ */
+struct dns_zone *dns_service_past(void *ctx, const struct dns_zone *now, uint32_t serial);
+
 #endif

@@ -505,8 +505,25 @@ static char *metrics_text(struct store *st)
 }
 
 /* The DNS server's counters (dns/server.h). */
+/* The LAN forwarder's counters (dns/forward.h). */
+static char *dns_forward_metrics(char *s)
+{
+	return cat(
+	    s,
+	    "# TYPE appliance_dns_forwarded_total counter\nappliance_dns_forwarded_total %llu\n"
+	    "# TYPE appliance_dns_forward_cache_hits_total counter\n"
+	    "appliance_dns_forward_cache_hits_total %llu\n"
+	    "# TYPE appliance_dns_forward_failed_total counter\n"
+	    "appliance_dns_forward_failed_total %llu\n"
+	    "# TYPE appliance_dns_forward_cache_bytes gauge\n"
+	    "appliance_dns_forward_cache_bytes %u\n",
+	    (unsigned long long)dns_stats.forwarded, (unsigned long long)dns_stats.fwd_cache_hits,
+	    (unsigned long long)dns_stats.fwd_failed, dns_stats.fwd_cache_bytes);
+}
+
 static char *dns_metrics(char *s)
 {
+	s = dns_forward_metrics(s);
 	return cat(
 	    s,
 	    "# TYPE appliance_dns_queries_total counter\n"
@@ -517,12 +534,14 @@ static char *dns_metrics(char *s)
 	    "# TYPE appliance_dns_slipped_total counter\nappliance_dns_slipped_total %llu\n"
 	    "# TYPE appliance_dns_nxdomain_total counter\nappliance_dns_nxdomain_total %llu\n"
 	    "# TYPE appliance_dns_refused_total counter\nappliance_dns_refused_total %llu\n"
+	    "# TYPE appliance_dns_updates_total counter\nappliance_dns_updates_total %llu\n"
 	    "# TYPE appliance_dns_tcp_connections gauge\nappliance_dns_tcp_connections %u\n",
 	    (unsigned long long)dns_stats.udp, (unsigned long long)dns_stats.tcp,
 	    (unsigned long long)dns_stats.dropped, (unsigned long long)dns_stats.limited,
 	    (unsigned long long)dns_stats.slipped,
 	    (unsigned long long)dns_stats.by_rcode[DNS_R_NXDOMAIN],
-	    (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED], dns_stats.tcp_conns);
+	    (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED],
+	    (unsigned long long)dns_stats.updates, dns_stats.tcp_conns);
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */

@@ -299,6 +299,44 @@ static const char *check_addresses(const char *value)
 	return NULL;
 }
 
+/* One prefix "ADDRESS/LENGTH" of a list, `n` characters, IPv4 or IPv6. */
+static bool is_prefix(const char *s, size_t n)
+{
+	char one[48];
+	uint8_t a[16];
+	unsigned prefix;
+
+	if (n == 0 || n >= sizeof(one))
+		return false;
+	memcpy(one, s, n);
+	one[n] = '\0';
+	return conf_parse_ip4_prefix(one, a, &prefix) == 0 ||
+	       conf_parse_ip6_prefix(one, a, &prefix) == 0;
+}
+
+/*
+ * Prefixes, IPv4 or IPv6, comma-separated, at most 16 (dns/forward.h's
+ * DNS_FWD_LAN_MAX), or nothing (dns_lan: who may ask the forwarder).
+ */
+static const char *check_prefixes(const char *value)
+{
+	const char *p = value;
+	unsigned count = 0;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (!is_prefix(p, n))
+			return "expected IPv4 or IPv6 prefixes such as 192.168.1.0/24 or fd00::/8 "
+			       "separated by commas, or nothing";
+		if (++count > 16)
+			return "at most 16 prefixes";
+		p += n;
+		if (*p == ',' && !*++p)
+			return "a comma at the end";
+	}
+	return NULL;
+}
+
 static const char *check_onoff(const char *value)
 {
 	if (strcmp(value, "on") == 0 || strcmp(value, "off") == 0)
@@ -335,6 +373,8 @@ static const struct conf_key conf_keys[] = {
     {"dns_chaos", check_onoff},
     {"dns_rrl", check_onoff},
     {"dns_notify", check_addresses},
+    {"dns_forward", check_nameserver},
+    {"dns_lan", check_prefixes},
     {"echo", check_onoff},
     {"git_read", check_readers},
     {"selftest", check_free},
@@ -501,12 +541,25 @@ static const char *check_ip6_gateway(const struct conf *conf)
 	return NULL;
 }
 
+/* The forwarder answers the LAN only: an upstream needs the LAN's prefixes. */
+static const char *check_forward(const struct conf *conf)
+{
+	const struct conf_entry *up = find_entry(conf, "dns_forward");
+	const char *nets = conf_get(conf, "dns_lan");
+
+	if (up == NULL || up->value[0] == '\0' || (nets != NULL && nets[0] != '\0'))
+		return NULL;
+	return "dns_forward needs dns_lan, the prefixes of the LAN it answers";
+}
+
 static int check_rules(const struct conf *conf, struct conf_error *err)
 {
 	static const struct {
 		const char *key;
 		const char *(*check)(const struct conf *conf);
-	} rules[] = {{"gateway", check_gateway}, {"ip6_gateway", check_ip6_gateway}};
+	} rules[] = {{"gateway", check_gateway},
+	             {"ip6_gateway", check_ip6_gateway},
+	             {"dns_forward", check_forward}};
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const char *why = rules[i].check(conf);

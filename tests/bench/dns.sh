@@ -38,26 +38,6 @@ NSD_IP=198.51.100.2
 CG=(valgrind --tool=callgrind --quiet)
 say() { echo "bench-dns: $*" >&2; }
 
-bench_cleanup() {
-	local p
-	for p in $(ip netns pids "$NS2" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in $(ip netns pids "$NS2" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	ip netns del "$NS2" 2>/dev/null
-	netns_cleanup
-}
-trap bench_cleanup EXIT
-
-nsd_ns_setup() {
-	ip netns add "$NS2" &&
-		ip -n "$NS2" link set lo up &&
-		ip -n "$NS" link add veth0 type veth peer name veth1 netns "$NS2" &&
-		ip -n "$NS" addr add 198.51.100.1/24 dev veth0 &&
-		ip -n "$NS2" addr add "$NSD_IP/24" dev veth1 &&
-		ip -n "$NS" link set veth0 up &&
-		ip -n "$NS2" link set veth1 up
-}
-
 # up_nsd DIR [WRAPPER...]: nsd in $NS2 in the foreground; sets NSD_PID.
 up_nsd() {
 	local d=$1
@@ -78,7 +58,6 @@ up_twin() {
 	PIDS+=("$TWIN_PID")
 	dns_wait "$TWIN_IP" 60 || { say "no DNS answer from $TWIN_IP"; return 1; }
 }
-
 
 stop_pid() {
 	kill -TERM "$1" 2>/dev/null
@@ -124,7 +103,7 @@ ir_of() { cat "$@" | awk '/^summary:/ { s += $2 } END { print s + 0 }'; }
 
 need_root
 command -v dnsperf >/dev/null || { say "no dnsperf (deps/packages.list)"; exit 1; }
-netns_setup && nsd_ns_setup || { say "namespaces"; exit 1; }
+netns_setup && netns_peer "$NS2" "$NSD_IP" || { say "namespaces"; exit 1; }
 mkdir -p "$WORK/tree/site" "$WORK/tree/zones" "$WORK/nsd" "$WORK/big/zones" "$WORK/nsdbig"
 printf 'bench\n' >"$WORK/tree/site/index.html"
 cp "$HERE/example.org.zone" "$WORK/tree/zones/" && cp "$HERE/example.org.zone" "$WORK/nsd/"

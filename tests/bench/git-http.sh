@@ -67,35 +67,8 @@ declare -A URL=([twin]="https://$TWIN_IP/site.git" [refs]="https://$REF_IP/site.
 	[refh]="http://$REF_IP/site.git")
 declare -A TIMES=() PEAK=() ONE=() NOTE=() HEAP=() RECV=() CPU=()
 
-# netns.sh's EXIT trap, chained: the reference's namespace goes first (its
-# processes stopped like netns_cleanup stops $NS's), then $NS and $WORK.
-bench_cleanup() {
-	local p i
-	for p in $(ip netns pids "$NS2" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	for ((i = 0; i < 50; i++)); do
-		[ -z "$(ip netns pids "$NS2" 2>/dev/null)" ] && break
-		sleep 0.1
-	done
-	for p in $(ip netns pids "$NS2" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	ip netns del "$NS2" 2>/dev/null
-	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
-	netns_cleanup
-}
-trap bench_cleanup EXIT
-
 say() { echo "bench: $*" >&2; }
 . tests/bench/gitrepo.sh
-
-# The reference's namespace, joined to $NS by a veth pair.
-ref_ns_setup() {
-	ip netns add "$NS2" &&
-		ip -n "$NS2" link set lo up &&
-		ip -n "$NS" link add veth0 type veth peer name veth1 netns "$NS2" &&
-		ip -n "$NS" addr add 198.51.100.1/24 dev veth0 &&
-		ip -n "$NS2" addr add "$REF_IP/24" dev veth1 &&
-		ip -n "$NS" link set veth0 up &&
-		ip -n "$NS2" link set veth1 up
-}
 
 # Both servers' starting states, in $WORK: bare repositories state0.git
 # (main at commit 200) and state1.git (main at 210) for nginx, store
@@ -549,7 +522,7 @@ for t in "$NGINX" "$FCGIWRAP" "$BACKEND"; do
 	[ -x "$t" ] || { say "missing $t (make setup)"; exit 1; }
 done
 gen_repo || { say "generating the repository failed"; exit 1; }
-if ! netns_setup || ! ref_ns_setup; then
+if ! netns_setup || ! netns_peer "$NS2" "$REF_IP"; then
 	say "namespaces failed"
 	exit 1
 fi

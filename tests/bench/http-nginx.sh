@@ -50,33 +50,7 @@ DIR=.well-known
 HS_CLIENTS=${BENCH_HTTP_HS_CLIENTS:-4}
 CG=(valgrind --tool=callgrind --quiet)
 
-# netns.sh's EXIT trap, chained: nginx's namespace goes first (its
-# processes stopped like netns_cleanup stops $NS's), then $NS and $WORK.
-bench_cleanup() {
-	local p i
-	for p in $(ip netns pids "$NS2" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	for ((i = 0; i < 50; i++)); do
-		[ -z "$(ip netns pids "$NS2" 2>/dev/null)" ] && break
-		sleep 0.1
-	done
-	for p in $(ip netns pids "$NS2" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	ip netns del "$NS2" 2>/dev/null
-	netns_cleanup
-}
-trap bench_cleanup EXIT
-
 say() { echo "bench: $*" >&2; }
-
-# nginx's namespace, joined to $NS by a veth pair.
-nginx_ns_setup() {
-	ip netns add "$NS2" &&
-		ip -n "$NS2" link set lo up &&
-		ip -n "$NS" link add veth0 type veth peer name veth1 netns "$NS2" &&
-		ip -n "$NS" addr add 198.51.100.1/24 dev veth0 &&
-		ip -n "$NS2" addr add "$NGINX_IP/24" dev veth1 &&
-		ip -n "$NS" link set veth0 up &&
-		ip -n "$NS2" link set veth1 up
-}
 
 # The site (in $WORK/tree/site, the store's tree), the store image, the
 # twin's configuration, nginx's certificate and configuration.
@@ -332,7 +306,7 @@ throughput_table() {
 }
 
 need_root >&2
-if ! netns_setup || ! nginx_ns_setup; then
+if ! netns_setup || ! netns_peer "$NS2" "$NGINX_IP"; then
 	say "namespaces failed"
 	exit 1
 fi

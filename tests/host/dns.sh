@@ -16,12 +16,7 @@
 # serial served survives a restart.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-. tests/lib.sh
-. tests/host/netns.sh
-. tests/host/dns/nsd.sh
-. tests/host/dns/twin.sh
-TWIN=$(realpath "${1:-build/host/appliance-san}")
-STORECTL=$(realpath "${2:-build/host/storectl}")
+. tests/host/dns/twin.sh "$@"
 HERE=$PWD/tests/host/dns
 
 need_root
@@ -151,7 +146,7 @@ check "AXFR with the key: the zone as nsd transfers it ($(wc -l <<<"$ours") reco
 	[ -n "$ours" -a "$ours" = "$theirs" ]
 [ "$ours" = "$theirs" ] || diff <(echo "$ours") <(echo "$theirs") | head
 ixfr=$(in_ns dig +time=5 +tries=1 -y "$Y" @"$IP" example.org IXFR=2026120100 | grep -v '^;' | grep -v 'TSIG' | awk 'NF' | sort)
-check "IXFR over TCP: the whole zone, as RFC 1995 4 allows a server without history" \
+check "IXFR over TCP from a version the twin never served: the whole zone (RFC 1995 4)" \
 	[ -n "$ixfr" -a "$ixfr" = "$ours" ]
 check "  ... every message signed (dig checks each)" \
 	bash -c "! ip netns exec $NS dig -y '$Y' @$IP example.org AXFR | grep -qiE 'verify|failure|failed'"
@@ -166,7 +161,7 @@ check "a TSIG-signed SOA query over UDP gets a signed answer" \
 ip -n "$NS" addr add 192.0.2.4/24 dev tap0
 mkdir -p "$WORK/nsd2"
 NSD_KEY="xfr-key $SECRET" nsd_conf "$WORK/nsd2" 192.0.2.4 example.org.sec \
-	"request-xfr: AXFR $IP xfr-key" "allow-notify: $IP xfr-key" >"$WORK/nsd2/nsd.conf"
+	"request-xfr: $IP xfr-key" "allow-notify: $IP xfr-key" >"$WORK/nsd2/nsd.conf"
 ns_daemon nsd -d -c "$WORK/nsd2/nsd.conf"
 sec=
 for _ in $(seq 60); do
@@ -280,6 +275,35 @@ git -C "$repo" commit -qam "a serial of the owner's" >/dev/null
 wait_log "$WORK/twin2.log" "https on tcp port 443" 60
 g -C "$repo" push -q "$AUTH" main
 check "a serial past the one served is served as it is (2026120200)" [ "$(serial)" = 2026120200 ]
+
+# ---- IXFR (RFC 1995) from the versions served before ----
+
+# An IXFR from serial $1, signed: its records in order, "SOA serial" or
+# "owner ttl type data"; dig's whole output in $WORK/ixfr-$1.out.
+ixfr() {
+	in_ns dig +time=5 +tries=1 -y "$Y" @"$IP" example.org "IXFR=$1" >"$WORK/ixfr-$1.out" 2>&1
+	grep -v '^;' "$WORK/ixfr-$1.out" | awk 'NF && $4 != "TSIG" {
+		print ($4 == "SOA" ? "SOA " $7 : $1 " " $2 " " $4 " " $5) }' | tr '\n' ','
+}
+# Every message of each answer signed: dig checks each TSIG and says so if one fails.
+signed() { ! grep -qiE 'verify|failure|failed|BADSIG|NOTAUTH' "$WORK/ixfr-$1.out"; }
+new=SOA\ 2026120200
+got=$(ixfr 2026120101)
+check "IXFR from 2026120101 (served before the restart): the difference, new SOA, old SOA, mail's old address, new SOA, its new one, new SOA" \
+	[ "$got" = "$new,SOA 2026120101,mail.example.org. 3600 A 192.0.2.25,$new,mail.example.org. 3600 A 192.0.2.27,$new," ]
+[ "$got" = "$new,SOA 2026120101,mail.example.org. 3600 A 192.0.2.25,$new,mail.example.org. 3600 A 192.0.2.27,$new," ] ||
+	cat "$WORK/ixfr-2026120101.out"
+check "  ... signed (dig checked the TSIG)" signed 2026120101
+got=$(ixfr 2026120103)
+check "IXFR from 2026120103 (the same records, only the serial moved): the SOAs alone" \
+	[ "$got" = "$new,SOA 2026120103,$new,$new," ]
+got=$(ixfr 2026120200)
+check "IXFR from the serial served: that SOA alone" [ "$got" = "$new," ]
+check "  ... signed" signed 2026120200
+ours=$(axfr "$IP")
+got=$(in_ns dig +time=5 +tries=1 -y "$Y" @"$IP" example.org IXFR=2026120050 | grep -v '^;' | grep -v 'TSIG' | awk 'NF' | sort)
+check "IXFR from a serial not in the history: the whole zone, as AXFR sends it ($(wc -l <<<"$got") records)" \
+	[ -n "$ours" -a "$got" = "$ours" -a "$(wc -l <<<"$got")" -gt 50 ]
 check "the serials are kept in the store's non-public part" \
 	bash -c "g() { ip netns exec $NS git \"\$@\"; }; ! g ls-remote https://$IP/site.git | grep -q appliance"
 check "the twin never crashed after the restart" kill -0 "$TWIN_PID"

@@ -20,22 +20,26 @@ WORK=$(mktemp -d)
 TWIN_PID=
 PIDS=()
 
-# The recorded children, and every process in $NS.
+PEERS=()
+
+# The recorded children, and every process in $NS and its peers.
 netns_started() {
+	local n
 	printf '%s\n' "${PIDS[@]}"
-	ip netns pids "$NS" 2>/dev/null
+	for n in "$NS" "${PEERS[@]}"; do ip netns pids "$n" 2>/dev/null; done
 }
 
 netns_cleanup() {
-	local p i
+	local p i n
 	trap - EXIT INT TERM
 	for p in $(netns_started); do kill "$p" 2>/dev/null; done
 	for ((i = 0; i < 50; i++)); do
-		[ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && break
+		[ -z "$(for n in "$NS" "${PEERS[@]}"; do ip netns pids "$n" 2>/dev/null; done)" ] && break
 		sleep 0.1
 	done
 	for p in $(netns_started); do kill -KILL "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for p in "${PEERS[@]}"; do ip netns del "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$WORK"
 }
@@ -52,6 +56,19 @@ netns_setup() {
 		ip -n "$NS" addr add 192.0.2.1/24 dev tap0 &&
 		ip -n "$NS" -6 addr add fd00:db8::1/64 dev tap0 nodad &&
 		ip -n "$NS" link set tap0 up
+}
+
+# netns_peer NAME IP: another namespace (a reference server's, an
+# upstream's) joined to $NS by a veth pair: veth0 in $NS at
+# 198.51.100.1/24, veth1 in NAME at IP/24; stopped and removed with $NS.
+netns_peer() {
+	ip netns add "$1" && PEERS+=("$1") &&
+		ip -n "$1" link set lo up &&
+		ip -n "$NS" link add veth0 type veth peer name veth1 netns "$1" &&
+		ip -n "$NS" addr add 198.51.100.1/24 dev veth0 &&
+		ip -n "$1" addr add "$2/24" dev veth1 &&
+		ip -n "$NS" link set veth0 up &&
+		ip -n "$1" link set veth1 up
 }
 
 # twin_start LOG CONF MAC [ARG...]: the twin in the namespace, ARGs added.

@@ -20,7 +20,12 @@
 #     the same namespace, compared part by part by
 #     tests/host/dns/compare.py with the deliberate differences of
 #     tests/host/dns/differences.txt (as tests/host/dns.sh does for the
-#     twin).
+#     twin);
+#   - secondaries and updates: nsd on 192.0.2.4 as the guest's secondary
+#     (TSIG key in the copy's non-public part, dns_notify=192.0.2.4)
+#     transfers the zone; a `git push` over HTTPS changing a record reaches
+#     it through the guest's NOTIFY within seconds; an nsupdate signed with
+#     the key adds a record, which the guest serves and commits on main.
 # Under a minute on an idle machine (the boot about 20 s, a comparison
 # under 15 s); the bounds are for a loaded one.
 set -uo pipefail
@@ -60,6 +65,12 @@ cp "$HERE/example.org.zone" "$tree/zones/example.org.zone"
 cp --sparse=always "$img" "$work/dns.img"
 qemu_p2_out "$work/dns.img" "$WORK/p2"
 "$STORECTL" import "$WORK/p2" "$tree" -m "dns test: a zone" >/dev/null
+PASSWORD=dns-qemu-password
+printf '%s\n' "$PASSWORD" >"$WORK/password"
+"$STORECTL" passwd "$WORK/p2" "$WORK/password" >/dev/null
+SECRET=$(head -c 32 /dev/urandom | base64)
+printf 'key "xfr-key" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" >"$WORK/tsig.keys"
+"$STORECTL" secret "$WORK/p2" dns/tsig.keys "$WORK/tsig.keys" >/dev/null
 check "the copy's store has zones/example.org.zone on main" \
 	cmp -s <("$STORECTL" cat "$WORK/p2" refs/heads/main zones/example.org.zone) "$tree/zones/example.org.zone"
 qemu_p2_in "$WORK/p2" "$work/dns.img"
@@ -75,7 +86,7 @@ if ! netns_setup; then
 fi
 ok "namespace $NS with tap0 (192.0.2.1/24)"
 say "booting $board in $NS on tap0, the guest at $IP; serial log in $log"
-export QEMU_TAP=tap0 QEMU_CONF="ip=$IP/24"
+export QEMU_TAP=tap0 QEMU_CONF="ip=$IP/24 dns_notify=192.0.2.4"
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-400} qemu_run "$board" "$work/dns.img" "$work" "$NS"
 # qemu_run's trap stops QEMU; the namespace's goes after it.
 trap 'stop_qemu; netns_cleanup' EXIT
@@ -172,7 +183,49 @@ compare() {
 compare udp
 compare tcp --tcp
 
-check "the guest still answers" [ "$(d +short example.org SOA)" = "$soa" ]
+# ---- a secondary told by NOTIFY, a dynamic update ----
+
+say "nsd as the guest's secondary on 192.0.2.4, a push, an update ($(elapsed) s)"
+in_ns ip addr add 192.0.2.4/24 dev tap0
+mkdir -p "$WORK/nsd2"
+NSD_KEY="xfr-key $SECRET" nsd_conf "$WORK/nsd2" 192.0.2.4 sec.zone \
+	"request-xfr: $IP xfr-key" "allow-notify: $IP xfr-key" >"$WORK/nsd2/nsd.conf"
+ns_daemon nsd -d -c "$WORK/nsd2/nsd.conf"
+# sec ADDRESS: what the secondary serves for mail.example.org, within 30 s.
+sec() {
+	local a
+	for _ in $(seq 60); do
+		a=$(in_ns dig +short +time=1 +tries=1 @192.0.2.4 mail.example.org A 2>/dev/null)
+		[ "$a" = "$1" ] && break
+		sleep 0.5
+	done
+	echo "$a"
+}
+check "nsd transfers the zone from the guest with TSIG" [ "$(sec 192.0.2.25)" = 192.0.2.25 ]
+repo=$WORK/repo
+in_ns env GIT_SSL_NO_VERIFY=1 git clone -q "https://$IP/site.git" "$repo" 2>"$WORK/clone.err" || cat "$WORK/clone.err"
+sed -i 's/^mail\t\tA\t192.0.2.25/mail\t\tA\t192.0.2.26/' "$repo/zones/example.org.zone"
+git -C "$repo" -c user.name=t -c user.email=t@example.org commit -qam "mail moves"
+t0=$(date +%s)
+check "a push to the guest changing mail's address" \
+	in_ns env GIT_SSL_NO_VERIFY=1 git -C "$repo" push -q "https://owner:$PASSWORD@$IP/site.git" main
+check "the guest serves it at once" [ "$(d +short mail.example.org A)" = 192.0.2.26 ]
+a=$(sec 192.0.2.26)
+check "the secondary serves it $(($(date +%s) - t0)) s after the push began, told by the guest's NOTIFY" \
+	[ "$a" = 192.0.2.26 ]
+in_ns nsupdate -y "hmac-sha256:xfr-key:$SECRET" >"$WORK/nsupdate.out" 2>&1 <<EOF
+server $IP
+zone example.org
+update add laptop.example.org. 300 A 192.0.2.77
+send
+EOF
+check "nsupdate, signed, adds a record to the guest's zone" [ $? = 0 ]
+check "  ... served" [ "$(d +short laptop.example.org A)" = 192.0.2.77 ]
+in_ns env GIT_SSL_NO_VERIFY=1 git -C "$repo" pull -q "https://$IP/site.git" main 2>/dev/null
+check "  ... and committed on main by the key" \
+	bash -c "git -C '$repo' log -1 --format=%an | grep -qx xfr-key && grep -q '^laptop.example.org. 300 IN A 192.0.2.77' '$repo/zones/example.org.zone'"
+
+check "the guest still answers" [ "$(d +short example.org SOA | cut -d' ' -f1)" = ns1.example.org. ]
 check "no panic, fatal exception or out-of-memory on the console" \
 	not grep -Eiq 'guest: (fatal|panic)|out of memory|Kernel panic|Xen BUG|dom0: error' "$log"
 say "done after $(elapsed) s; stopping QEMU"

@@ -1,6 +1,8 @@
-# The host twin serving DNS for the DNS suites (source it after
-# tests/lib.sh, tests/host/netns.sh and tests/host/dns/nsd.sh, with TWIN
-# and STORECTL set and the namespace made by netns_setup).
+# The host twin serving DNS for the DNS suites: `. tests/host/dns/twin.sh
+# "$@"` from the repository's top with the suite's arguments (APPLIANCE
+# STORECTL, defaults build/host/appliance-san and build/host/storectl)
+# sources tests/lib.sh, tests/host/netns.sh and tests/host/dns/nsd.sh and
+# sets TWIN and STORECTL; call dns_twin_start after netns_setup.
 #
 #   dns_twin_start [CONF_LINE...]   a store with site/index.html and
 #       tests/host/dns/example.org.zone as zones/example.org.zone on main,
@@ -10,6 +12,11 @@
 #       appliance.conf; checks it came up with the zone and the key, and
 #       waits until it is ready. 0, or 1 with its log shown.
 #   d ARG...   dig in the namespace at the twin (+time=3 +tries=1)
+. tests/lib.sh
+. tests/host/netns.sh
+. tests/host/dns/nsd.sh
+TWIN=$(realpath "${1:-build/host/appliance-san}")
+STORECTL=$(realpath "${2:-build/host/storectl}")
 IP=192.0.2.2
 REF=192.0.2.1
 PASSWORD=dns-test-password

@@ -1,0 +1,154 @@
+#!/bin/bash
+# Usage: tests/host/dns-update.sh APPLIANCE STORECTL
+# Dynamic updates (RFC 2136) to the host twin's zone with BIND's nsupdate,
+# signed with the store's TSIG key: a record added and deleted, each a
+# commit on main whose author is the key's name, seen by dig and by `git
+# log` on a clone; over UDP and TCP; the owner's file kept (comments, the
+# SOA's layout) with the serial raised in place; prerequisites that fail
+# (YXDOMAIN, NXRRSET) and an update the zone's checks refuse (two DNAMEs)
+# change nothing; unsigned (REFUSED), a wrong secret (NOTAUTH, BADSIG), a
+# zone not ours (NOTAUTH) and a signed update sent again (REFUSED) are
+# refused; and a push from a clone made before an update is refused as
+# not a fast-forward, the update kept.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/host/dns/twin.sh "$@"
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+command -v nsupdate >/dev/null || { fail "nsupdate is not installed (bind9-dnsutils)"; done_tests; exit 1; }
+dns_twin_start || { done_tests; exit 1; }
+
+g() { in_ns git "$@"; }
+# nsupdate with the key (or ARGS before the commands), the commands on stdin.
+nsu() { in_ns nsupdate -y "hmac-sha256:xfr-key:$SECRET" "$@"; }
+serial() { d +short example.org SOA | cut -d' ' -f3; }
+commits() { g -C "$WORK/clone" fetch -q origin && git -C "$WORK/clone" rev-list --count origin/main; }
+
+g clone -q "https://$IP/site.git" "$WORK/clone" 2>"$WORK/clone.err" || cat "$WORK/clone.err"
+git -C "$WORK/clone" config user.name t && git -C "$WORK/clone" config user.email t@example.org
+before=$(serial)
+n0=$(commits)
+
+nsu >"$WORK/u1.out" 2>&1 <<EOF
+server $IP
+zone example.org
+update add laptop.example.org. 300 A 192.0.2.77
+update add laptop.example.org. 300 TXT "the owner's laptop"
+send
+EOF
+check "nsupdate adds two records with the key" [ $? = 0 ]
+check "  ... dig sees them at once" [ "$(d +short laptop.example.org A)" = 192.0.2.77 ]
+check "  ... the serial is raised ($before, then $(serial))" \
+	[ "$(serial)" -gt "$before" ]
+check "  ... the update is one commit on main" [ "$(commits)" = $((n0 + 1)) ]
+log=$(git -C "$WORK/clone" log -1 --format='%an <%ae>%n%B' origin/main)
+check "  ... by the key's name, listing the records" \
+	bash -c '[[ "$1" == "xfr-key <xfr-key@dns-update>"* ]] && grep -q "^+ laptop.example.org. 300 IN A 192.0.2.77" <<<"$1"' _ "$log"
+git -C "$WORK/clone" show origin/main:zones/example.org.zone >"$WORK/after.zone"
+check "  ... the file kept as written: the records added at its end, nothing else changed but the serial" \
+	bash -c "diff <(grep -v 'laptop' '$WORK/after.zone' | sed 's/$(serial)/SERIAL/') <(sed 's/$before/SERIAL/' tests/host/dns/example.org.zone)"
+
+nsu -v >"$WORK/u2.out" 2>&1 <<EOF
+server $IP
+zone example.org
+update delete laptop.example.org. A
+send
+EOF
+check "an RRset deleted over TCP (nsupdate -v)" [ $? = 0 ]
+check "  ... gone, the TXT stays" \
+	bash -c "[ -z \"\$(ip netns exec $NS dig +short @$IP laptop.example.org A)\" ] && ip netns exec $NS dig +short @$IP laptop.example.org TXT | grep -q laptop"
+check "  ... another commit" [ "$(commits)" = $((n0 + 2)) ]
+
+n=$(commits)
+nsu >"$WORK/u3.out" 2>&1 <<EOF
+server $IP
+zone example.org
+prereq nxdomain www.example.org.
+update add www2.example.org. 300 A 192.0.2.78
+send
+EOF
+check "a prerequisite that fails (the name exists): YXDOMAIN, nothing changed" \
+	bash -c "grep -q YXDOMAIN '$WORK/u3.out' && [ -z \"\$(ip netns exec $NS dig +short @$IP www2.example.org A)\" ]"
+nsu >"$WORK/u4.out" 2>&1 <<EOF
+server $IP
+zone example.org
+prereq yxrrset mail.example.org. A 192.0.2.99
+update delete mail.example.org. A
+send
+EOF
+check "an RRset that is not as the prerequisite says: NXRRSET, nothing changed" \
+	bash -c "grep -q NXRRSET '$WORK/u4.out' && [ \"\$(ip netns exec $NS dig +short @$IP mail.example.org A)\" = 192.0.2.25 ]"
+nsu >"$WORK/u5.out" 2>&1 <<EOF
+server $IP
+zone example.org
+update add old.example.org. 300 DNAME a.example.net.
+update add old.example.org. 300 DNAME b.example.net.
+send
+EOF
+check "an update the zone's checks refuse (two DNAMEs at a name): REFUSED, the reason logged" \
+	bash -c "grep -q REFUSED '$WORK/u5.out' && grep -q 'update by xfr-key refused by the zone.s checks: .*DNAME' '$WORK/twin.log'"
+in_ns nsupdate >"$WORK/u6.out" 2>&1 <<EOF
+server $IP
+zone example.org
+update add unsigned.example.org. 300 A 192.0.2.1
+send
+EOF
+check "an unsigned update: REFUSED" grep -q REFUSED "$WORK/u6.out"
+in_ns nsupdate -y "hmac-sha256:xfr-key:$(head -c 32 /dev/urandom | base64)" >"$WORK/u7.out" 2>&1 <<EOF
+server $IP
+zone example.org
+update add forged.example.org. 300 A 192.0.2.1
+send
+EOF
+check "an update signed with a wrong secret: NOTAUTH (BADSIG)" grep -q "BADSIG\|NOTAUTH" "$WORK/u7.out"
+nsu >"$WORK/u8.out" 2>&1 <<EOF
+server $IP
+zone example.net
+update add x.example.net. 300 A 192.0.2.1
+send
+EOF
+check "an update of a zone not ours: NOTAUTH" grep -q NOTAUTH "$WORK/u8.out"
+check "  ... none of the refused updates made a commit" [ "$(commits)" = "$n" ]
+check "  ... nor is any of their records served" \
+	bash -c "for h in www2 old unsigned forged; do [ -z \"\$(ip netns exec $NS dig +short @$IP \$h.example.org A)\" ] || exit 1; done"
+
+check "a signed update sent twice as it is: the second REFUSED (a replay)" in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import sys, dns.update, dns.query, dns.tsigkeyring, dns.rcode, dns.tsig, dns.message
+ip, secret = sys.argv[1], sys.argv[2]
+ring = dns.tsigkeyring.from_text({"xfr-key.": ("hmac-sha256", secret)})
+u = dns.update.UpdateMessage("example.org", keyring=ring, keyalgorithm=dns.tsig.HMAC_SHA256)
+u.add("replay", 300, "A", "192.0.2.66")
+wire = u.to_wire()
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+rcodes = []
+for _ in range(2):
+    s.sendto(wire, (ip, 53))
+    r = dns.message.from_wire(s.recv(4096), keyring=ring, request_mac=u.mac)
+    rcodes.append(r.rcode())
+print(rcodes)
+assert rcodes == [dns.rcode.NOERROR, dns.rcode.REFUSED], rcodes
+EOF
+
+# A clone from before an update pushes: not a fast-forward, refused; the update stays.
+stale=$WORK/stale
+g clone -q "https://$IP/site.git" "$stale" 2>/dev/null
+nsu >/dev/null 2>&1 <<EOF
+server $IP
+zone example.org
+update add router.example.org. 60 A 192.0.2.1
+send
+EOF
+sed -i 's/192.0.2.25/192.0.2.26/' "$stale/zones/example.org.zone"
+git -C "$stale" -c user.name=t -c user.email=t@example.org commit -qam "mail moves"
+check "a push from a clone made before an update is refused (not a fast-forward)" \
+	bash -c "! ip netns exec $NS git -C '$stale' push -q 'https://owner:$PASSWORD@$IP/site.git' main 2>/dev/null"
+check "  ... and the update is still served" [ "$(d +short router.example.org A)" = 192.0.2.1 ]
+check "/metrics counts the updates" \
+	bash -c "ip netns exec $NS curl -s http://$IP/metrics | grep -Eq '^appliance_dns_updates_total ([89]|1[0-9])$'"
+check "the twin never crashed" kill -0 "$TWIN_PID"
+
+check "the twin stops cleanly" twin_stop
+done_tests

@@ -98,6 +98,9 @@ static const char *content_type(const char *path)
 	    {".htm", "text/html; charset=utf-8"},
 	    {".css", "text/css; charset=utf-8"},
 	    {".js", "text/javascript; charset=utf-8"},
+	    {".mjs", "text/javascript; charset=utf-8"},
+	    {".map", "application/json"},
+	    {".webmanifest", "application/manifest+json"},
 	    {".json", "application/json"},
 	    {".txt", "text/plain; charset=utf-8"},
 	    {".md", "text/markdown; charset=utf-8"},
@@ -338,6 +341,25 @@ static void serve(struct http_resp *r, struct store *st, const struct http_reque
 		store_blob_close(r->blob);
 		r->blob = NULL;
 	}
+}
+
+/* The file `path`, blob `oid` of `tree`; its precompressed "path.gz" if the client takes gzip. */
+static void serve_file(struct http_resp *r, struct store *st, const struct http_request *req,
+                       const struct store_oid *tree, const struct store_oid *oid, const char *path,
+                       bool head_only)
+{
+	char gz[SITE_PATH_MAX + 20];
+	struct store_oid gzoid;
+	uint32_t mode;
+
+	if (accepts_gzip(req) && strlen(path) + 4 < sizeof(gz)) {
+		snprintf(gz, sizeof(gz), "%s.gz", path);
+		if (!http_cache_lookup(st, tree, gz, &gzoid, &mode) && mode == STORE_MODE_FILE) {
+			serve(r, st, req, &gzoid, path, 200, true, head_only);
+			return;
+		}
+	}
+	serve(r, st, req, oid, path, 200, false, head_only);
 }
 
 static void not_found(struct http_resp *r, struct store *st, const struct store_oid *tree,
@@ -617,14 +639,70 @@ static int to_https(struct http_resp *r, const struct http_request *req,
 	return 1;
 }
 
+/* ---- the editor (/edit/) ---- */
+
+/*
+ * The browser editor's files (edit/ of the build), in the store's
+ * non-public part: a push cannot change them, and they come with the
+ * image. Its page may load from the board only (the policy below), and
+ * is served over HTTPS only: its service worker and the credentials it
+ * asks for need a secure origin. CodeMirror adds <style> elements, hence
+ * 'unsafe-inline' for styles; scripts are the bundle's files alone.
+ */
+#define EDITOR_REF "refs/appliance/editor"
+static const char editor_csp[] =
+    "Content-Security-Policy: default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' blob: data:; frame-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+    "form-action 'none'; frame-ancestors 'self'\r\n";
+
+/* The target is the editor's: "/edit", or below "/edit/". */
+static bool editor_target(const struct http_request *req)
+{
+	return req->target_len >= 5 && !memcmp(req->target, "/edit", 5) &&
+	       (req->target_len == 5 || req->target[5] == '/' || req->target[5] == '?');
+}
+
+/* `path` is "site/edit..." (site_path's): the editor's file, as its tree has it. */
+static void editor_answer(struct http_resp *r, const struct http_request *req,
+                          const struct http_peer *peer, char *path, size_t size, bool slash,
+                          bool head_only)
+{
+	struct store *st = store_service();
+	struct store_oid tree, oid;
+	bool dir;
+
+	if (!peer->tls) {
+		/* HTTPS is off (to_https would have sent the client there). */
+		http_site_error(r, 403, "the editor is served over HTTPS only\n");
+		return;
+	}
+	memmove(path, path + 5, strlen(path + 5) + 1);
+	if (!st || http_cache_ref_tree(st, EDITOR_REF, &tree)) {
+		http_site_error(r, 404, "this image has no editor\n");
+		return;
+	}
+	if (find(st, &tree, path, size, &oid, &dir)) {
+		http_site_error(r, 404, "not found\n");
+		return;
+	}
+	if (dir && !slash) {
+		start(r, 301);
+		put(r, "Location: /%.*s/\r\nContent-Length: 0\r\n\r\n",
+		    (int)(strlen(path) - strlen("/index.html")), path);
+		return;
+	}
+	if (strlen(r->fields) + sizeof(editor_csp) <= sizeof(r->fields))
+		strcat(r->fields, editor_csp);
+	serve_file(r, st, req, &tree, &oid, path, head_only);
+}
+
 void http_site_answer(struct http_resp *r, const struct http_request *req,
                       const struct http_peer *peer)
 {
 	char path[SITE_PATH_MAX + 16];
 	struct store *st = store_service();
-	struct store_oid tree, oid, gzoid;
+	struct store_oid tree, oid;
 	bool head_only = req->method_len == 4 && !memcmp(req->method, "HEAD", 4), slash, dir;
-	uint32_t mode;
 	int status;
 
 	/*
@@ -649,6 +727,10 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 		http_site_error(r, status, "bad path\n");
 		return;
 	}
+	if (editor_target(req)) {
+		editor_answer(r, req, peer, path, sizeof(path), slash, head_only);
+		return;
+	}
 	if (!st) {
 		http_site_error(r, 503, "the store is not open\n");
 		return;
@@ -668,16 +750,7 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 		    (int)(strlen(path) - strlen("/index.html") - 4), path + 4);
 		return;
 	}
-	/* A precompressed copy for clients that take gzip. */
-	if (accepts_gzip(req) && strlen(path) + 4 < sizeof(path)) {
-		char gz[sizeof(path)];
-		snprintf(gz, sizeof(gz), "%s.gz", path);
-		if (!http_cache_lookup(st, &tree, gz, &gzoid, &mode) && mode == STORE_MODE_FILE) {
-			serve(r, st, req, &gzoid, path, 200, true, head_only);
-			return;
-		}
-	}
-	serve(r, st, req, &oid, path, 200, false, head_only);
+	serve_file(r, st, req, &tree, &oid, path, head_only);
 }
 
 int http_site_skip(struct http_resp *r, uint8_t *buf, size_t len)

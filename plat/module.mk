@@ -72,6 +72,7 @@ TEST_DEPS += $(PLAT_UNIT_OUT)/test_conf $(PLAT_UNIT_OUT)/fuzz_conf \
 TEST_SUITES += "tests/host/conf.sh $(HOST_OUT)/confcheck" "STORECTL=$(STORECTL) tests/host/echo.sh $(HOST_OUT)/appliance-san" \
 	"tests/host/http.sh $(HOST_OUT)/appliance-san $(STORECTL)" \
 	"tests/host/https.sh $(HOST_OUT)/appliance-san $(STORECTL)" \
+	"tests/host/edit-serve.sh $(HOST_OUT)/appliance-san $(STORECTL)" \
 	"tests/host/git.sh $(HOST_OUT)/appliance-san $(STORECTL)" \
 	"tests/host/http-abuse.sh $(HOST_OUT)/appliance $(STORECTL)"
 BENCH_DEPS += $(HOST_OUT)/appliance

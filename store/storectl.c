@@ -4,6 +4,8 @@
  *
  *   storectl init IMAGE SIZE          format a store image (SIZE: 64M, 1G...)
  *   storectl import IMAGE DIR [-m MSG] commit DIR as the tree of main
+ *   storectl editor IMAGE DIR [-m MSG] commit DIR as the tree of
+ *                                     refs/appliance/editor (edit/ is served at /edit/)
  *   storectl import-pack IMAGE PACK [REF OID]  add a pack, optionally move REF
  *   storectl export IMAGE GITDIR      write a git repository (pack + idx, refs)
  *   storectl pack IMAGE WANT... [--not HAVE...]  a pack of what WANTs reach and
@@ -41,7 +43,8 @@ static int usage(void)
 {
 	fprintf(
 	    stderr,
-	    "usage: storectl init IMAGE SIZE | import IMAGE DIR [-m MSG] |\n"
+	    "usage: storectl init IMAGE SIZE | import IMAGE DIR [-m MSG] | editor IMAGE DIR [-m "
+	    "MSG] |\n"
 	    "  import-pack IMAGE PACK [REF OID] | export IMAGE GITDIR | fsck IMAGE |\n"
 	    "  pack IMAGE WANT... [--not HAVE...] |\n"
 	    "  log IMAGE [REF] | cat IMAGE REF PATH | refs IMAGE | compact IMAGE |\n"
@@ -307,11 +310,13 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"init", cmd_init},       {"import", ctl_import}, {"import-pack", ctl_import_pack},
-	    {"pack", ctl_pack},       {"export", ctl_export}, {"fsck", cmd_fsck},
-	    {"log", cmd_log},         {"cat", cmd_cat},       {"refs", cmd_refs},
-	    {"compact", cmd_compact}, {"stats", cmd_stats},   {"secret", ctl_secret},
-	    {"passwd", ctl_passwd},
+	    {"init", cmd_init},       {"import", ctl_import},
+	    {"editor", ctl_import},   {"import-pack", ctl_import_pack},
+	    {"pack", ctl_pack},       {"export", ctl_export},
+	    {"fsck", cmd_fsck},       {"log", cmd_log},
+	    {"cat", cmd_cat},         {"refs", cmd_refs},
+	    {"compact", cmd_compact}, {"stats", cmd_stats},
+	    {"secret", ctl_secret},   {"passwd", ctl_passwd},
 	};
 
 	if (argc < 2)

@@ -184,7 +184,7 @@ static int commit_tree(struct imp *im, const struct store_oid *tree, const char 
 	char ident[256], full[PATH_MAX];
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
 	long long t = epoch ? atoll(epoch) : (long long)time(NULL);
-	bool parent = !store_ref_get(im->st, "refs/heads/main", &u->old);
+	bool parent = !store_ref_get(im->st, u->name, &u->old);
 	uint8_t *data;
 	size_t len;
 	int r;
@@ -200,11 +200,18 @@ static int commit_tree(struct imp *im, const struct store_oid *tree, const char 
 	return r;
 }
 
+/*
+ * import IMAGE DIR [-m MSG]: DIR as the tree of main, a commit on top of
+ * what main was. editor IMAGE DIR [-m MSG]: the same on
+ * refs/appliance/editor, the browser editor's files (net/http_site.c
+ * serves its edit/ at /edit/), out of a push's reach.
+ */
 int ctl_import(int argc, char **argv)
 {
 	struct imp im = {0};
 	struct store_oid tree;
-	struct store_ref_update u = {.name = "refs/heads/main"};
+	struct store_ref_update u = {.name = strcmp(argv[1], "editor") ? "refs/heads/main"
+	                                                               : "refs/appliance/editor"};
 	const char *msg = argc == 6 && !strcmp(argv[4], "-m") ? argv[5] : "import";
 	char hex[STORE_OID_HEX];
 	bool empty;

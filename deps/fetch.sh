@@ -17,19 +17,42 @@ gone() {
 }
 
 # apt-get update that survives a transient error on one index: apt exits
-# non-zero but keeps the other lists, which is all we need.
+# non-zero but keeps the other lists, which is all we need. Once per
+# make: make names a stamp file for its run in APT_UPDATED (deps/module.mk),
+# so the fetches of all source packages share one update; a lock keeps
+# two parallel fetches from updating at once.
 updated=0
 apt_update() {
 	[ $updated = 1 ] && return 0
 	updated=1
+	local stamp=${APT_UPDATED:-}
+	if [ -n "$stamp" ]; then
+		mkdir -p "$(dirname "$stamp")"
+		exec 9>"$(dirname "$stamp")/apt-update.lock"
+		flock 9
+		if [ -f "$stamp" ]; then
+			flock -u 9
+			return 0
+		fi
+		find "$(dirname "$stamp")" -maxdepth 1 -name 'apt-updated-*' -delete
+	fi
 	echo "deps: apt-get update"
 	sh "$here/apt-sources.sh"
-	local i
+	local i ok=0
 	for i in 1 2; do
-		if apt-get update -q -o Acquire::Retries=3 >/dev/null 2>&1; then return 0; fi
+		if apt-get update -q -o Acquire::Retries=3 >/dev/null 2>&1; then
+			ok=1
+			break
+		fi
 		[ $i = 1 ] && echo "deps: apt-get update reported an error, retrying once"
 	done
-	echo "deps: apt-get update still reports an error on some index; going on with the lists it got"
+	[ $ok = 1 ] ||
+		echo "deps: apt-get update still reports an error on some index; going on with the lists it got"
+	if [ -n "$stamp" ]; then
+		touch "$stamp"
+		flock -u 9
+	fi
+	return 0
 }
 
 lock_lines() { awk -v g="$1" '$1 == g' "$lock"; }

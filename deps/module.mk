@@ -2,6 +2,10 @@
 DEPS_LOCK := deps/packages.lock
 DEPS_ARMHF := $(shell awk '$$1 == "armhf" { print $$2 }' $(DEPS_LOCK))
 
+# One `apt-get update` per make run, whatever number of packages it fetches
+# (deps/fetch.sh): the run's stamp file.
+export APT_UPDATED := $(abspath $(B))/.stamp/apt-updated-$(shell date +%s%N)
+
 .PHONY: setup lock
 setup: $(SETUP)
 

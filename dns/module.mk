@@ -3,6 +3,7 @@
 #   dns.h      the numbers: types, classes, flags, rcodes; a record
 #   name.c     domain names in wire form
 #   zone.c     master files (RFC 1035 5) into records; rdata.c each type's rdata
+#              from text, rdata_text.c back to text, rdata_svcb.c SVCB/HTTPS both ways
 #   msg.c      messages on the wire: a query read, an answer written
 #   db.c       a zone compiled for answering; answer.c the answer to a query
 #   server.c   UDP and TCP on lwIP; service.c the zones of the store's main
@@ -10,11 +11,13 @@
 # The server and service are built with net/ (NET_SRC, net/module.mk).
 
 DNS_NAME_SRC := dns/name.c
-DNS_ZONE_SRC := dns/zone.c dns/rdata.c $(DNS_NAME_SRC)
-DNS_ZONE_HDR := dns/zone.h dns/rdata.h dns/name.h dns/dns.h
+DNS_RDATA_SRC := dns/rdata.c dns/rdata_svcb.c dns/rdata_text.c
+DNS_RDATA_HDR := dns/rdata.h dns/rdata_int.h
+DNS_ZONE_SRC := dns/zone.c $(DNS_RDATA_SRC) $(DNS_NAME_SRC)
+DNS_ZONE_HDR := dns/zone.h $(DNS_RDATA_HDR) dns/name.h dns/dns.h
 DNS_MSG_SRC := dns/msg.c $(DNS_NAME_SRC)
 DNS_MSG_HDR := dns/msg.h dns/name.h dns/dns.h
-DNS_ANSWER_SRC := dns/answer.c dns/db.c dns/msg.c dns/zone.c dns/rdata.c $(DNS_NAME_SRC)
+DNS_ANSWER_SRC := dns/answer.c dns/db.c dns/msg.c dns/zone.c $(DNS_RDATA_SRC) $(DNS_NAME_SRC)
 DNS_ANSWER_HDR := dns/answer.h dns/db.h $(DNS_ZONE_HDR) dns/msg.h
 
 # ---- tests ----
@@ -95,13 +98,13 @@ TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
 TEST_SUITES += "tests/host/dns.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 
 
-# ---- TSIG (dns/tsig.c, RFC 8945) ----
+# ---- TSIG (dns/tsig.c, RFC 8945; the key file in dns/tsig_keys.c) ----
 # HMAC-SHA256 is wolfCrypt's, so tsig.c compiles with TLS_CPPFLAGS
 # (tls/module.mk) and links a libwolfssl.a: the unit test the ASan one, the
 # fuzz target the host's (uninstrumented: only our code is fuzzed). Seeds
 # in tests/fuzz/corpus/dns_tsig/, dictionary tests/fuzz/dns_tsig.dict.
-DNS_TSIG_SRC := dns/tsig.c dns/rdata.c $(DNS_MSG_SRC)
-DNS_TSIG_HDR := dns/tsig.h $(DNS_MSG_HDR)
+DNS_TSIG_SRC := dns/tsig.c dns/tsig_keys.c $(DNS_RDATA_SRC) $(DNS_MSG_SRC)
+DNS_TSIG_HDR := dns/tsig.h dns/tsig_int.h $(DNS_RDATA_HDR) $(DNS_MSG_HDR)
 $(B)/unit/test_dns_tsig: tests/unit/dns/test_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_HDR) \
 		$(TLS_UNIT_LIB) dns/module.mk | $(SETUP)
 	@mkdir -p $(@D)
@@ -111,7 +114,7 @@ $(B)/unit/test_dns_tsig: tests/unit/dns/test_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_H
 UNIT_BINS += $(B)/unit/test_dns_tsig
 
 # Zone transfers (dns/xfr.c): signed, in several messages, the zone replaced meanwhile.
-DNS_XFR_SRC := dns/xfr.c dns/tsig.c dns/db.c dns/zone.c dns/rdata.c $(DNS_MSG_SRC)
+DNS_XFR_SRC := dns/xfr.c dns/tsig.c dns/tsig_keys.c dns/db.c dns/zone.c $(DNS_RDATA_SRC) $(DNS_MSG_SRC)
 $(B)/unit/test_dns_xfr: tests/unit/dns/test_xfr.c $(DNS_XFR_SRC) dns/xfr.h $(DNS_TSIG_HDR) \
 		$(DNS_ANSWER_HDR) $(TLS_UNIT_LIB) dns/module.mk | $(SETUP)
 	@mkdir -p $(@D)

@@ -34,7 +34,7 @@ struct dns_rdata_in {
 	const uint8_t *origin; /* relative names in the rdata are under it */
 	char *why;             /* the reason of an error, NUL-terminated */
 	size_t whysize;
-	/* rdata.c's own: a field read ahead and given back. Zero it. */
+	/* The parser's own (rd_give_back): a field read ahead and given back. Zero it. */
 	struct dns_field held;
 	bool has_held;
 };

@@ -28,8 +28,9 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
 	net/http_site.c net/http_cache.c net/http_body.c net/http_git.c \
 	git/pkt.c git/refs.c git/walk.c git/upload.c git/receive.c git/auth.c \
-	dns/name.c dns/zone.c dns/rdata.c dns/msg.c dns/db.c dns/answer.c dns/server.c dns/service.c \
-	dns/cookie.c dns/rrl.c dns/tsig.c dns/xfr.c dns/notify.c \
+	dns/name.c dns/zone.c dns/rdata.c dns/rdata_svcb.c dns/rdata_text.c dns/msg.c dns/db.c \
+	dns/answer.c dns/server.c dns/service.c \
+	dns/cookie.c dns/rrl.c dns/tsig.c dns/tsig_keys.c dns/xfr.c dns/notify.c \
 	dns/update.c dns/update_file.c dns/update_store.c \
 	dns/cache.c dns/forward.c \
 	plat/conf.c plat/shutdown.c \

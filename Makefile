@@ -39,6 +39,7 @@ include hypervisor/dom0/module.mk
 include plat/module.mk
 include net/module.mk
 include tls/module.mk
+include edit/module.mk
 include store/module.mk
 include git/module.mk
 include dns/module.mk

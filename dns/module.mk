@@ -171,9 +171,10 @@ BENCH_SUITES += "tests/bench/dns.sh $(HOST_OUT)/appliance $(STORECTL)"
 # The guest's DNS in QEMU (tests/qemu/dns.sh, root): one boot of a copy of
 # qemu-virt's image with the zone in its store, on a TAP device in a
 # network namespace of the test's own (user networking drops UDP): dig over
-# UDP and TCP, and the corpus over UDP and over TCP against nsd.
-TEST_DEPS += $(OUT)/qemu-virt.img $(STORECTL)
-TEST_SUITES += "OUT=$(OUT) STORECTL=$(STORECTL) tests/qemu/dns.sh qemu-virt"
+# UDP and TCP, the corpus over UDP and over TCP against nsd, nsd as a
+# secondary told by NOTIFY after a push, nsupdate, and the editor in Chromium.
+TEST_DEPS += $(OUT)/qemu-virt.img $(STORECTL) $(BROWSER_OUT)/.installed
+TEST_SUITES += "OUT=$(OUT) STORECTL=$(STORECTL) BROWSER=$(BROWSER_OUT)/node_modules tests/qemu/dns.sh qemu-virt"
 
 # The twin as the primary of Debian's nsd and knot (tests/host/dns-secondary.sh):
 # TSIG transfers, a push followed within seconds through NOTIFY, unsigned or

@@ -78,17 +78,20 @@ storectl: $(STORECTL)
 store-guest: $(STORE_OUT)/guest/libstore.a
 
 # ---- the seed of the STORE partition: store/seed/ as the first commit ----
+# (and the browser editor's bundle, edit/module.mk, on refs/appliance/editor)
 # Size: the image's p2 (192 MiB); image/mkimage.sh refuses a larger seed.
 # p2 of the image: IMAGE_MB (256) less 1 MiB before p1 less BOOT_MB (64); see image/mkimage.sh.
 STORE_SEED_SIZE ?= 191M
 STORE_SEED_DIR ?= store/seed
 STORE_SEED_EPOCH := $(shell git log -1 --format=%ct -- $(STORE_SEED_DIR) 2>/dev/null)
-$(STORE_OUT)/seed.img: $(STORECTL) $(shell find $(STORE_SEED_DIR) -type f 2>/dev/null)
+$(STORE_OUT)/seed.img: $(STORECTL) $(shell find $(STORE_SEED_DIR) -type f 2>/dev/null) $(EDIT_BUILT)
 	@mkdir -p $(@D)
 	@rm -f $@.tmp
 	@$(STORECTL) init $@.tmp $(STORE_SEED_SIZE)
 	@SOURCE_DATE_EPOCH=$(or $(STORE_SEED_EPOCH),0) $(STORECTL) import $@.tmp $(STORE_SEED_DIR) \
 		-m "Initial site and zone" >/dev/null
+	@SOURCE_DATE_EPOCH=$(or $(STORE_SEED_EPOCH),0) $(STORECTL) editor $@.tmp $(EDIT_STAGE) \
+		-m "The browser editor" >/dev/null
 	@$(STORECTL) fsck $@.tmp >/dev/null
 	@mv $@.tmp $@
 	@echo "store: seed $@ ($(STORE_SEED_SIZE), from $(STORE_SEED_DIR))"

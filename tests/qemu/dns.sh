@@ -25,7 +25,12 @@
 #     (TSIG key in the copy's non-public part, dns_notify=192.0.2.4)
 #     transfers the zone; a `git push` over HTTPS changing a record reaches
 #     it through the guest's NOTIFY within seconds; an nsupdate signed with
-#     the key adds a record, which the guest serves and commits on main.
+#     the key adds a record, which the guest serves and commits on main;
+#   - the browser editor's smoke test in Chromium (tests/browser/suite.sh,
+#     its first test only: open /edit/ from the image's own
+#     refs/appliance/editor, clone, edit, commit, sync, the page served and
+#     the commit in a fresh clone), when BROWSER (the node_modules of
+#     tests/browser) is given; the whole suite runs against the twin.
 # Under a minute on an idle machine (the boot about 20 s, a comparison
 # under 15 s); the bounds are for a loaded one.
 set -uo pipefail
@@ -36,6 +41,7 @@ cd "$(dirname "$0")/../.."
 # netns_cleanup, which stops everything in the namespace and removes it.
 . tests/host/netns.sh
 . tests/host/dns/nsd.sh
+. tests/browser/suite.sh
 board=${1:?usage: tests/qemu/dns.sh BOARD}
 img=${OUT:-out}/$board.img
 work=$(realpath -m "${B:-build}/test/dns-$board")
@@ -224,6 +230,12 @@ check "  ... served" [ "$(d +short laptop.example.org A)" = 192.0.2.77 ]
 in_ns env GIT_SSL_NO_VERIFY=1 git -C "$repo" pull -q "https://$IP/site.git" main 2>/dev/null
 check "  ... and committed on main by the key" \
 	bash -c "git -C '$repo' log -1 --format=%an | grep -qx xfr-key && grep -q '^laptop.example.org. 300 IN A 192.0.2.77' '$repo/zones/example.org.zone'"
+
+if [ -n "${BROWSER:-}" ]; then
+	say "the editor in Chromium against the guest ($(elapsed) s)"
+	BROWSER_TIMEOUT=300 browser_suite "$IP" "$PASSWORD" "$(realpath -m "$BROWSER")" "$work/shots" \
+		"open, clone, edit, commit, sync"
+fi
 
 check "the guest still answers" [ "$(d +short example.org SOA | cut -d' ' -f1)" = ns1.example.org. ]
 check "no panic, fatal exception or out-of-memory on the console" \

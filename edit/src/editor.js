@@ -1,0 +1,107 @@
+// The text editor: CodeMirror 6 with the pieces a site's files need, and
+// the language for a file chosen by its name.
+import { EditorState, Compartment } from '@codemirror/state';
+import {
+	EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
+	highlightSpecialChars, drawSelection, dropCursor,
+} from '@codemirror/view';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { searchKeymap, highlightSelectionMatches } from '@codemirror/search';
+import {
+	syntaxHighlighting, defaultHighlightStyle, bracketMatching, indentOnInput,
+} from '@codemirror/language';
+import { html } from '@codemirror/lang-html';
+import { css } from '@codemirror/lang-css';
+import { markdown } from '@codemirror/lang-markdown';
+import { javascript } from '@codemirror/lang-javascript';
+import { zone } from './zone.js';
+
+const LANGUAGES = [
+	[/\.(html?|xhtml|svg)$/i, () => html()],
+	[/\.css$/i, () => css()],
+	[/\.(md|markdown)$/i, () => markdown()],
+	[/\.m?js$/i, () => javascript()],
+	[/\.zone$/i, () => zone],
+];
+
+/** The language extension for file `path`, or none. */
+export function languageFor(path) {
+	const found = LANGUAGES.find(([re]) => re.test(path));
+	return found ? found[1]() : [];
+}
+
+/** What every editor here has, the file's own language apart. */
+export function baseExtensions() {
+	return [
+		lineNumbers(),
+		highlightActiveLineGutter(),
+		highlightSpecialChars(),
+		history(),
+		drawSelection(),
+		dropCursor(),
+		indentOnInput(),
+		syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+		bracketMatching(),
+		highlightActiveLine(),
+		highlightSelectionMatches(),
+		EditorView.lineWrapping,
+		keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab]),
+	];
+}
+
+/**
+ * The editor of the page: one view whose state is swapped for each open
+ * file, so each keeps its undo history for the session. onChange(path,
+ * text) is called (debounced by the caller) after each edit.
+ */
+export class Editor {
+	constructor(parent, onChange) {
+		this.states = new Map();
+		this.path = null;
+		this.language = new Compartment();
+		this.onChange = onChange;
+		this.view = new EditorView({ parent, state: EditorState.create({ doc: '' }) });
+	}
+
+	_state(path, text) {
+		return EditorState.create({
+			doc: text,
+			extensions: [
+				baseExtensions(),
+				this.language.of(languageFor(path)),
+				EditorView.updateListener.of((u) => {
+					if (u.docChanged && this.path === path) this.onChange(path, u.state.doc.toString());
+				}),
+			],
+		});
+	}
+
+	/** Shows `path`, whose saved content is `text`. */
+	open(path, text) {
+		if (this.path) this.states.set(this.path, this.view.state);
+		let state = this.states.get(path);
+		// A file changed underneath (a sync) starts afresh.
+		if (!state || state.doc.toString() !== text) state = this._state(path, text);
+		this.path = path;
+		this.view.setState(state);
+	}
+
+	/** The text of `path` as the editor has it (unsaved keystrokes included), or undefined. */
+	text(path) {
+		if (path === this.path) return this.view.state.doc.toString();
+		return this.states.get(path)?.doc.toString();
+	}
+
+	/** Forgets `path` (deleted or renamed); closes it if shown. */
+	forget(path) {
+		this.states.delete(path);
+		if (this.path === path) {
+			this.path = null;
+			this.view.setState(EditorState.create({ doc: '' }));
+		}
+	}
+
+	focus() {
+		this.view.focus();
+	}
+}

@@ -36,13 +36,7 @@ check "  ... and main is untouched" \
 printf '%s\n' "$PASSWORD" >"$WORK/password"
 "$STORECTL" passwd "$WORK/store.img" "$WORK/password" >/dev/null
 printf 'hostname=twin\nip=%s/24\n' "$IP" >"$WORK/twin.conf"
-twin_start "$WORK/twin.log" "$WORK/twin.conf" 02:00:00:00:00:0e --disk "$WORK/store.img"
-if ! check "twin up with HTTPS" wait_log "$WORK/twin.log" "https on tcp port 443" 60; then
-	cat "$WORK/twin.log"
-	done_tests
-	exit 1
-fi
-wait_log "$WORK/twin.log" "net: ready" 10
+twin_up "$WORK/twin.log" "$WORK/twin.conf" 02:00:00:00:00:0e --disk "$WORK/store.img"
 
 c() { in_ns curl -sk --max-time 10 "$@"; }
 head_of() { c -o /dev/null -D - "$@" | tr -d '\r'; }

@@ -54,13 +54,7 @@ echo "$PASSWORD" >"$WORK/pass"
 "$STORECTL" passwd "$WORK/store.img" "$WORK/pass" >/dev/null
 
 printf 'hostname=twin\nip=%s/24\n' "$IP" >"$WORK/twin.conf"
-twin_start "$WORK/twin.log" "$WORK/twin.conf" 02:00:00:00:00:0f --disk "$WORK/store.img"
-if ! check "twin up with HTTPS" wait_log "$WORK/twin.log" "https on tcp port 443" 60; then
-	cat "$WORK/twin.log"
-	done_tests
-	exit 1
-fi
-wait_log "$WORK/twin.log" "net: ready" 10
+twin_up "$WORK/twin.log" "$WORK/twin.conf" 02:00:00:00:00:0f --disk "$WORK/store.img"
 browser_suite "$IP" "$PASSWORD" "$MODULES" "$SHOTS"
 check "screenshots of the editor, a preview and the conflict view" \
 	[ -s "$SHOTS/editor.png" -a -s "$SHOTS/preview.png" -a -s "$SHOTS/conflict.png" ]

@@ -66,13 +66,7 @@ printf '%s\n' "$PASSWORD" >"$WORK/password"
 check "storectl passwd sets the push password" "$STORECTL" passwd "$WORK/store.img" "$WORK/password"
 
 printf 'hostname=twin\nip=%s/24\n' "$IP" >"$WORK/git.conf"
-twin_start "$WORK/git.log" "$WORK/git.conf" 02:00:00:00:00:0a --disk "$WORK/store.img"
-if ! check "twin up with HTTPS" wait_log "$WORK/git.log" "https on tcp port 443" 60; then
-	cat "$WORK/git.log"
-	done_tests
-	exit 1
-fi
-wait_log "$WORK/git.log" "net: ready" 10
+twin_up "$WORK/git.log" "$WORK/git.conf" 02:00:00:00:00:0a --disk "$WORK/store.img"
 c() { in_ns curl -sSk --max-time 30 "$@"; }
 code() { c -o /dev/null -w '%{http_code}' "$@"; }
 g() { in_ns git "$@"; }

@@ -81,6 +81,20 @@ twin_start() {
 	PIDS+=("$TWIN_PID")
 }
 
+# twin_up LOG CONF MAC [ARG...]: twin_start, then the check that HTTPS came
+# up within 60 s (if not, the log is shown and the suite ends there), and
+# the network ready.
+twin_up() {
+	local log=$1
+	twin_start "$@"
+	if ! check "twin up with HTTPS" wait_log "$log" "https on tcp port 443" 60; then
+		cat "$log"
+		done_tests
+		exit 1
+	fi
+	wait_log "$log" "net: ready" 10
+}
+
 ns_daemon() {
 	# Not through in_ns: $! must be the command itself (ip netns exec execs
 	# it), not a subshell whose death would leave the command running.

@@ -113,7 +113,7 @@ $(B)/unit/test_dns_tsig: tests/unit/dns/test_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_H
 		-lcmocka -lm -o $@
 UNIT_BINS += $(B)/unit/test_dns_tsig
 
-# Zone transfers (dns/xfr.c): signed, in several messages, the zone replaced meanwhile.
+# Zone transfers (dns/xfr.c): AXFR and IXFR, signed, in several messages, the zone replaced meanwhile.
 DNS_XFR_SRC := dns/xfr.c dns/tsig.c dns/tsig_keys.c dns/db.c dns/zone.c $(DNS_RDATA_SRC) $(DNS_MSG_SRC)
 $(B)/unit/test_dns_xfr: tests/unit/dns/test_xfr.c $(DNS_XFR_SRC) dns/xfr.h $(DNS_TSIG_HDR) \
 		$(DNS_ANSWER_HDR) $(TLS_UNIT_LIB) dns/module.mk | $(SETUP)

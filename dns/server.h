@@ -37,7 +37,7 @@ struct dns_stats {
 	uint64_t dropped;      /* not answered (malformed beyond an answer, a response) */
 	uint64_t limited;      /* UDP answers the rate limit dropped */
 	uint64_t slipped;      /* and those it sent truncated instead */
-	uint64_t transfers;    /* AXFRs begun */
+	uint64_t transfers;    /* zone transfers begun (AXFR, IXFR) */
 	uint64_t updates;      /* UPDATE messages (RFC 2136), applied or not */
 	uint64_t by_rcode[24]; /* answers per rcode (BADCOOKIE is 23) */
 	unsigned tcp_conns;

@@ -87,8 +87,7 @@ void dns_zones_free(struct dns_zones *z)
 	z->n = 0;
 }
 
-/* The origin a zone file's name gives ("example.org.zone": example.org.), or -EINVAL. */
-static int origin_of(const struct store_tree_entry *e, uint8_t origin[DNS_NAME_MAX])
+int dns_zone_file_origin(const struct store_tree_entry *e, uint8_t origin[DNS_NAME_MAX])
 {
 	size_t sl = sizeof(SUFFIX) - 1;
 	char text[DNS_NAME_MAX * 4 + 2];
@@ -114,7 +113,7 @@ static int load_one(struct store *st, const struct store_tree_entry *e, struct d
 
 	snprintf(file, sizeof(file), "zones/%.*s", (int)(e->name_len < 100 ? e->name_len : 100),
 	         e->name);
-	if (origin_of(e, origin)) {
+	if (dns_zone_file_origin(e, origin)) {
 		snprintf(err, errsize, "%s: not a zone file name: zones/<domain>.zone", file);
 		return -EINVAL;
 	}

@@ -31,6 +31,9 @@ int dns_zones_load(struct store *st, const struct store_oid *tree, struct dns_zo
                    size_t errsize);
 void dns_zones_free(struct dns_zones *z);
 
+/* The origin a zone file's name gives ("example.org.zone": example.org.), or -EINVAL. */
+int dns_zone_file_origin(const struct store_tree_entry *e, uint8_t origin[DNS_NAME_MAX]);
+
 /*
  * The zone `now` as served with `serial`, for an IXFR (xfr.h's
  * dns_xfr_past_fn; ctx unused): loaded from the zone file's blob of that

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "name.h"
 #include "plat/plat.h"
+#include "service.h"
 #include "store/object.h"
 #include "store/service.h"
 #include "update.h"
@@ -31,15 +32,8 @@ static int match_file(void *ctx, const struct store_tree_entry *e)
 {
 	struct zone_file *f = ctx;
 	uint8_t origin[DNS_NAME_MAX];
-	char text[DNS_NAME_MAX * 4 + 2];
-	size_t sl = 5; /* ".zone" */
 
-	if (f->found || e->mode == STORE_MODE_TREE || e->name_len <= sl ||
-	    e->name_len - sl + 1 >= sizeof(text) || memcmp(e->name + e->name_len - sl, ".zone", sl))
-		return 0;
-	memcpy(text, e->name, e->name_len - sl);
-	text[e->name_len - sl] = '.';
-	if (dns_name_from_text(text, e->name_len - sl + 1, NULL, origin) < 0 ||
+	if (f->found || e->mode == STORE_MODE_TREE || dns_zone_file_origin(e, origin) ||
 	    !dns_name_eq(origin, f->apex))
 		return 0;
 	snprintf(f->path, sizeof(f->path), "zones/%.*s", (int)e->name_len, e->name);

@@ -15,11 +15,12 @@
 
 #define ENTROPY_SEED_KEY "data/seed"
 /*
- * How long the guest waits for dom0's seed. A first boot has it before
- * the guest runs (dom0 writes it while the domain is paused), but when xl
- * restarts a crashed guest, dom0 finds the new domain by polling once a
- * second (hypervisor/dom0/init, seed_restarts): under QEMU's TCG that took
- * about 8 s, past the 5 s this was, and the instance ran without TLS.
+ * How long the guest waits for dom0's seed. A first boot has it a moment
+ * after xl create returns (dom0 writes it while the guest connects its
+ * devices), but when xl restarts a crashed guest, dom0 finds the new
+ * domain by polling once a second (hypervisor/dom0/init, seed_restarts):
+ * under QEMU's TCG that took about 8 s, past the 5 s this was, and the
+ * instance ran without TLS.
  * Without a seed HTTPS stays down until the next restart, so waiting
  * longer costs less than giving up.
  */
@@ -103,8 +104,9 @@ int entropy_init(void)
 	if (err < 0)
 		printf("guest: cannot remove %s (%d)\n", ENTROPY_SEED_KEY, err);
 	entropy_ok = true;
-	printf("guest: entropy: 256-bit seed from dom0 + %d timer samples; %s consumed\n",
-	       ENTROPY_JITTER_SAMPLES, ENTROPY_SEED_KEY);
+	printf(
+	    "guest: entropy: 256-bit seed from dom0 + %d timer samples; %s consumed at %llu ms\n",
+	    ENTROPY_JITTER_SAMPLES, ENTROPY_SEED_KEY, (unsigned long long)(timer_ns() / 1000000));
 	return 0;
 }
 

@@ -167,3 +167,11 @@ TEST_DEPS += $(GUEST_UNIT_BINS) $(GUEST_UNIT_OUT)/fuzz_xs_reply
 TEST_DEPS += $(B)/image/test/qemu-virt.img
 TEST_SUITES += "tests/qemu/guest-blk.sh qemu-virt" "tests/qemu/guest-crash.sh qemu-virt" \
 	"tests/qemu/guest-refuse.sh qemu-virt" "STORECTL=$(STORECTL) tests/qemu/store-stall.sh qemu-virt"
+
+# The time to the guest's first answer with a static address (issue 13,
+# tests/qemu/first-answer.sh, root): one boot of a copy of qemu-virt's
+# image on a TAP device in a network namespace of the test's own; the
+# first TCP echo reply at most 1 s (+ a margin for TCG) after xl create
+# returns, and the guest's defence of its address against an ARP conflict.
+TEST_DEPS += $(OUT)/qemu-virt.img
+TEST_SUITES += "OUT=$(OUT) tests/qemu/first-answer.sh qemu-virt"

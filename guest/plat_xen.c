@@ -353,8 +353,13 @@ int plat_xen_init(void)
 	err = shutdown_init(plat_shutdown_requested);
 	if (err < 0)
 		printf("guest: cannot watch control/shutdown (%d)\n", err);
-	entropy_init();
-	plat_clock_skew_init();
+	/*
+	 * The devices first: their backends exist once xl create returns,
+	 * while dom0 writes our configuration and seed only after that
+	 * (hypervisor/dom0/init, configure_guest). Connecting them while dom0
+	 * works, rather than after the seed, takes them off the path to the
+	 * first answer (issue 13). Nothing here needs the configuration.
+	 */
 	err = blkfront_ops.init();
 	plat_blk_up = err == 0;
 	if (err < 0 && err != -ENODEV)
@@ -363,5 +368,7 @@ int plat_xen_init(void)
 	plat_net_up = err == 0;
 	if (err < 0 && err != -ENODEV)
 		printf("guest: no network device (%d)\n", err);
+	entropy_init();
+	plat_clock_skew_init();
 	return 0;
 }

@@ -60,6 +60,26 @@
 /* IPv4: static or DHCP (RFC 2131), with reassembly and fragmentation. */
 #define LWIP_IPV4 1
 #define LWIP_DHCP 1
+/*
+ * No ARP check of a DHCP lease before using it. lwIP's check (two ARP
+ * probes at its 500 ms DHCP tick) held every boot's address back 0.5 to
+ * 1 s, most of DHCP's time once the server had answered (issue 13). RFC
+ * 2131 makes the check a SHOULD (sections 2.2 and 3.1, step 5) and asks
+ * the server to probe an address before offering it (section 2.2), which
+ * home routers' servers do (dnsmasq and ISC dhcpd ping it). What remains
+ * is RFC 5227's part for an address in use, as for a static one: lwIP
+ * announces the address when it is set (a gratuitous ARP), and
+ * net/netif.c detects a host that claims it too, defends the address and
+ * logs the conflict. What is lost: a host that answers ARP but not the
+ * server's ping and already holds the offered address is no longer
+ * declined to the server; the owner sees the conflict in the log instead.
+ */
+#define DHCP_DOES_ARP_CHECK 0
+/* Each DHCP message sent, for the start-up trace (net.c). */
+#define LWIP_HOOK_DHCP_APPEND_OPTIONS(netif, dhcp, state, msg, msg_type, options_len_ptr)          \
+	net_dhcp_sent(dhcp, msg_type)
+struct dhcp;
+void net_dhcp_sent(const struct dhcp *dhcp, uint8_t msg_type);
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
 #define IP_REASSEMBLY 1

@@ -12,6 +12,7 @@
 
 #include "lwip/altcp.h"
 #include "lwip/dhcp.h"
+#include "lwip/prot/dhcp.h"
 #include "lwip/init.h"
 #include "lwip/ip6_addr.h"
 #include "lwip/nd6.h"
@@ -134,6 +135,37 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 	return net_have_gw6 ? &net_gw6 : NULL;
 }
 
+/* ---- start-up trace: each step to the first address, on the platform clock ---- */
+
+void net_trace(const char *what)
+{
+	plat_log("net", "%s at %llu ms", what, (unsigned long long)(plat_now_ns() / 1000000));
+}
+
+/*
+ * LWIP_HOOK_DHCP_APPEND_OPTIONS (lwipopts.h): lwIP builds a DHCP message
+ * and sends it at once. Until the first lease, each is a step of the
+ * start-up trace (RFC 2131 section 3.1): a request follows the offer it
+ * answers at once, and the acknowledgement sets the address, which
+ * net_status logs. Renewals are not traced.
+ */
+void net_dhcp_sent(const struct dhcp *dhcp, uint8_t msg_type)
+{
+	static unsigned int discovers, requests;
+	char what[80];
+
+	if (!ip4_addr_isany_val(*netif_ip4_addr(&net_netif)))
+		return;
+	if (msg_type == DHCP_DISCOVER)
+		snprintf(what, sizeof(what), "dhcp: discover %u sent", ++discovers);
+	else if (msg_type == DHCP_REQUEST)
+		snprintf(what, sizeof(what), "dhcp: offer of %s in, request %u sent",
+		         ip4addr_ntoa(&dhcp->offered_ip_addr), ++requests);
+	else
+		return;
+	net_trace(what);
+}
+
 /* ---- timers: lwIP's timeouts run from the loop, which sleeps until the next ---- */
 
 static void net_timers(void *arg)
@@ -174,8 +206,10 @@ static void net_status(struct netif *netif, netif_nsc_reason_t reason,
 		char gw[IP4ADDR_STRLEN_MAX];
 
 		ip4addr_ntoa_r(netif_ip4_gw(netif), gw, sizeof(gw));
-		plat_log("net", "ipv4 %s/%d gateway %s", ip4addr_ntoa(netif_ip4_addr(netif)),
-		         __builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(netif))), gw);
+		plat_log("net", "ipv4 %s/%d gateway %s at %llu ms",
+		         ip4addr_ntoa(netif_ip4_addr(netif)),
+		         __builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(netif))), gw,
+		         (unsigned long long)(plat_now_ns() / 1000000));
 	}
 	if (reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED)
 		net_log_ip6(netif, args->ipv6_addr_state_changed.addr_index);
@@ -303,7 +337,7 @@ static int net_bring_up(void)
 	}
 	if (dhcp && dhcp_start(&net_netif) != ERR_OK)
 		return -ENOMEM;
-	plat_log("net", "interface up, ipv4 %s", dhcp ? "by dhcp" : "static");
+	net_trace(dhcp ? "interface up, ipv4 by dhcp," : "interface up, ipv4 static,");
 	return 0;
 }
 

@@ -16,6 +16,13 @@ int net_if_add(struct netif *netif, const ip4_addr_t *ip, const ip4_addr_t *mask
                const ip4_addr_t *gw);
 
 /*
+ * One step of the network's start-up, logged with the time on the platform
+ * clock (in the guest: since the domain was created), for the start-up
+ * benchmark (tests/bench/guest-net.sh).
+ */
+void net_trace(const char *what);
+
+/*
  * Listen on TCP `port` (IPv4 and IPv6) and hand connections to `accept`;
  * *listener (may be NULL) gets the listening pcb, for tcp_close at stop.
  */

@@ -11,6 +11,7 @@
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/etharp.h"
 #include "netif/ethernet.h"
 #include "plat/plat.h"
 
@@ -41,14 +42,58 @@ static err_t netif_linkoutput(struct netif *netif, struct pbuf *p)
 	return rc == 0 ? ERR_OK : rc == -EAGAIN ? ERR_WOULDBLOCK : ERR_IF;
 }
 
+/* RFC 5227's DEFEND_INTERVAL (section 1.1): at most one defence in this time. */
+#define NETIF_DEFEND_INTERVAL_NS (10ull * 1000000000ull)
+
+/*
+ * Address conflict detection (RFC 5227 section 2.4): an ARP packet from
+ * another hardware address whose sender IP is our IPv4 address means a
+ * second host uses it. The appliance is the kind of host section 2.4 (c)
+ * names, a server whose address the LAN knows (a DNS server): it keeps the
+ * address and defends it with one announcement per DEFEND_INTERVAL, and
+ * says so, since the owner has two machines on one address. This is also
+ * what stands in for DHCP's ARP check, which lwipopts.h turns off.
+ */
+static void netif_check_conflict(struct netif *netif, const uint8_t *frame, size_t len)
+{
+	/* Ethernet type ARP, then hardware Ethernet, protocol IPv4, lengths 6 and 4. */
+	static const uint8_t arp_ip4[] = {0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4};
+	static uint64_t defended_ns;
+	static bool defended;
+	const uint8_t *sha = frame + SIZEOF_ETH_HDR + 8, *spa = sha + ETH_HWADDR_LEN;
+	const ip4_addr_t *own = netif_ip4_addr(netif);
+	uint64_t now;
+
+	if (len < SIZEOF_ETH_HDR + SIZEOF_ETHARP_HDR ||
+	    memcmp(frame + 12, arp_ip4, sizeof(arp_ip4)) != 0 || ip4_addr_isany(own) ||
+	    memcmp(spa, &own->addr, 4) != 0 || memcmp(sha, netif->hwaddr, ETH_HWADDR_LEN) == 0)
+		return;
+	now = plat_now_ns();
+	if (defended && now - defended_ns < NETIF_DEFEND_INTERVAL_NS)
+		return;
+	defended = true;
+	defended_ns = now;
+	plat_log("net",
+	         "address conflict: %s is also used by %02x:%02x:%02x:%02x:%02x:%02x; "
+	         "defending it (RFC 5227 2.4)",
+	         ip4addr_ntoa(own), sha[0], sha[1], sha[2], sha[3], sha[4], sha[5]);
+	etharp_gratuitous(netif);
+}
+
 /* A frame from the device: copy it into pool pbufs and hand it to lwIP. */
 static void netif_rx(void *arg, const void *frame, size_t len)
 {
 	struct netif *netif = arg;
 	struct pbuf *p;
+	static bool seen;
 
 	if (len < SIZEOF_ETH_HDR || len > 0xffff)
 		return;
+	if (!seen) {
+		seen = true;
+		net_trace("first frame in");
+	}
+	netif_check_conflict(netif, frame, len);
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 	if (p == NULL)
 		return; /* out of receive buffers: drop, as a NIC would */

@@ -4,6 +4,9 @@
 #   make                  out/$(BOARD).img (+ .img.xz, .bmap), set-up included
 #   make test             every test (unit, image checks, QEMU, bad input)
 #   make check            unit tests only
+#   make test-live HOST=... the client suite against a board on the LAN
+#                         (PASSWORD_FILE=... adds the push checks)
+#   make bench-live HOST=...  the HTTP and DNS load benchmarks against it
 #   make qemu BOARD=...   boot the image in QEMU for a person
 #   make flash DEV=...    write the image to an SD card, with checks
 #   make lock             move the package pins to the archive's versions
@@ -46,6 +49,7 @@ include dns/module.mk
 include guest/module.mk
 include image/module.mk
 include tests/module.mk
+include hypervisor/linux-domu/module.mk
 
 .PHONY: all clean distclean
 all: $(OUT)/$(BOARD).img $(OUT)/$(BOARD).img.xz $(OUT)/$(BOARD).img.bmap

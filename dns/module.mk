@@ -172,7 +172,8 @@ BENCH_SUITES += "tests/bench/dns.sh $(HOST_OUT)/appliance $(STORECTL)"
 # qemu-virt's image with the zone in its store, on a TAP device in a
 # network namespace of the test's own (user networking drops UDP): dig over
 # UDP and TCP, the corpus over UDP and over TCP against nsd, nsd as a
-# secondary told by NOTIFY after a push, nsupdate, and the editor in Chromium.
+# secondary told by NOTIFY after a push, nsupdate, the client suite of
+# make test-live (tests/clients/suite.sh), and the editor in Chromium.
 TEST_DEPS += $(OUT)/qemu-virt.img $(STORECTL) $(BROWSER_OUT)/.installed
 TEST_SUITES += "OUT=$(OUT) STORECTL=$(STORECTL) BROWSER=$(BROWSER_OUT)/node_modules tests/qemu/dns.sh qemu-virt"
 

@@ -58,6 +58,24 @@ $(GIT_CLIENTS)/.installed: $(GIT_CLIENTS_NPM) | $(SETUP)
 TEST_DEPS += $(GIT_CLIENTS)/.installed $(HOST_OUT)/appliance-san $(STORECTL)
 TEST_SUITES += "tests/host/git-clients.sh $(HOST_OUT)/appliance-san $(STORECTL) $(GIT_CLIENTS)/node_modules"
 
+# The client suite (tests/clients/suite.sh, issue 13): the same checks of
+# HTTP, HTTPS, Git and DNS against the twin (tests/host/clients.sh), the
+# guest in QEMU (tests/qemu/dns.sh's boot) and a board on the LAN:
+#   make test-live HOST=ADDRESS [PASSWORD_FILE=FILE]   the suite
+#   make bench-live HOST=ADDRESS                        the load benchmarks,
+#                                      into $(OUT)/bench/live.md
+TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
+TEST_SUITES += "tests/host/clients.sh $(HOST_OUT)/appliance-san $(STORECTL)"
+.PHONY: test-live bench-live
+test-live bench-live: live-host
+.PHONY: live-host
+live-host: | $(SETUP)
+	@[ -n "$(HOST)" ] || { echo "usage: make $(filter test-live bench-live,$(MAKECMDGOALS)) HOST=ADDRESS (the board's address or name)" >&2; exit 2; }
+test-live:
+	@PASSWORD_FILE="$(PASSWORD_FILE)" tests/run.sh "tests/clients/suite.sh $(HOST)"
+bench-live:
+	@tests/bench/run.sh $(OUT)/bench/live.md "tests/bench/live.sh $(HOST)"
+
 # Every module adds its suites to TEST_SUITES (commands that print
 # `N passed, N failed`) and what they need built to TEST_DEPS.
 TEST_DEPS += $(UNIT_BINS) $(FUZZ_BINS) $(UNIT_OUT)/corpus/dtb/.seeded images
@@ -74,8 +92,10 @@ TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
 
 # Everything is built first (one make graph), then every suite runs even if
 # an earlier one failed, so one report shows all failures.
+# (make reads this file once, at its start: the build's time is from then.)
+TEST_MAKE_START := $(shell date +%s)
 test: $(TEST_DEPS)
-	@tests/run.sh $(TEST_SUITES)
+	@TEST_MAKE_START=$(TEST_MAKE_START) tests/run.sh $(TEST_SUITES)
 
 # Benchmarks: modules append commands to BENCH_SUITES (each prints a Markdown
 # section of numbers) and their prerequisites to BENCH_DEPS.

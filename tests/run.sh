@@ -2,6 +2,12 @@
 # Run every test suite, each in turn, and close with one summary line over
 # all of them. A suite is a command printing its own `N passed, N failed`.
 #
+# The suites run stage by stage (unit tests, fuzzing, static checks, the
+# images, the host twin, QEMU qemu-virt, QEMU orangepi-pc, then any other),
+# in the order given within a stage; each stage starts with a progress line
+# and the run ends with each stage's time (and the build's, when make says
+# when it started: TEST_MAKE_START, seconds since the epoch).
+#
 # A suite must stop everything it started. Each runs with TEST_RUN_ID set
 # to a value of its own, which every process it starts inherits (through
 # `ip netns exec`, setsid and daemons that drop privileges alike); once the
@@ -52,11 +58,43 @@ leftovers() {
 
 # Interrupted: the suite got the signal too and ran its own clean-up;
 # still say what it left, and stop it.
+# stage SUITE: the stage a suite belongs to, from its script and board.
+STAGES=(unit fuzz static image host qemu-virt orangepi-pc other)
+stage() {
+	local w script= board=
+	for w in $1; do
+		[[ $w == *=* && -z $script ]] && continue
+		if [ -z "$script" ]; then script=$w; else board=$w; break; fi
+	done
+	case $script in
+	tests/unit/*) echo unit ;;
+	tests/fuzz/*) echo fuzz ;;
+	tests/style/* | tests/build/*) echo static ;;
+	tests/image/* | tests/store/image.sh) echo image ;;
+	tests/host/* | tests/store/* | tests/clients/*) echo host ;;
+	tests/qemu/*) case $board in qemu-virt | orangepi-pc) echo "$board" ;; *) echo other ;; esac ;;
+	*) echo other ;;
+	esac
+}
+ordered=()
+for st in "${STAGES[@]}"; do
+	for suite in "$@"; do [ "$(stage "$suite")" != "$st" ] || ordered+=("$suite"); done
+done
+set -- "${ordered[@]}"
+declare -A stage_secs=()
+run_start=$(date +%s)
+
 n=0
 ns_before=$(netns_names)
 trap 'echo "=== interrupted"; leftovers "$run_id.$n" "$ns_before"; rm -f "$fifo"; exit 130' INT TERM
+cur=
 for suite in "$@"; do
 	n=$((n + 1))
+	st=$(stage "$suite")
+	if [ "$st" != "$cur" ]; then
+		cur=$st
+		echo "=== stage: $st ($(for s in "$@"; do stage "$s"; done | grep -cx "$st") suites; $((n - 1)) of $# suites done, $(($(date +%s) - run_start)) s so far)"
+	fi
 	echo "=== suite: $suite"
 	log=$(mktemp)
 	start=$(date +%s)
@@ -85,8 +123,15 @@ for suite in "$@"; do
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	[ "$f" = 0 ] || failed_suites+=("$suite")
+	stage_secs[$st]=$((${stage_secs[$st]:-0} + $(date +%s) - start))
 	echo "=== suite done in $(($(date +%s) - start)) s: $suite ($p passed, $f failed)"
 done
+times=()
+[ -z "${TEST_MAKE_START:-}" ] || times+=("build $((run_start - TEST_MAKE_START)) s")
+for st in "${STAGES[@]}"; do [ -z "${stage_secs[$st]:-}" ] || times+=("$st ${stage_secs[$st]} s"); done
+times+=("all suites $(($(date +%s) - run_start)) s")
+[ -z "${TEST_MAKE_START:-}" ] || times+=("in all $(($(date +%s) - TEST_MAKE_START)) s")
+echo "=== stage times: $(IFS=,; echo "${times[*]}" | sed 's/,/, /g')"
 rm -f "$fifo"
 [ ${#failed_suites[@]} = 0 ] || printf 'failed suite: %s\n' "${failed_suites[@]}"
 echo "$total_pass passed, $total_fail failed"

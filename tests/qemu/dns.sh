@@ -26,6 +26,10 @@
 #     transfers the zone; a `git push` over HTTPS changing a record reaches
 #     it through the guest's NOTIFY within seconds; an nsupdate signed with
 #     the key adds a record, which the guest serves and commits on main;
+#   - the client suite (tests/clients/suite.sh, the one make test-live
+#     runs against a board): TLS, every file of the site, Git (a scratch
+#     branch pushed and deleted with the password), every RRset of the
+#     zone, as the site's own repository says they should be;
 #   - the browser editor's smoke test in Chromium (tests/browser/suite.sh,
 #     its first test only: open /edit/ from the image's own
 #     refs/appliance/editor, clone, edit, commit, sync, the page served and
@@ -42,6 +46,7 @@ cd "$(dirname "$0")/../.."
 . tests/host/netns.sh
 . tests/host/dns/nsd.sh
 . tests/browser/suite.sh
+. tests/clients/suite.sh
 board=${1:?usage: tests/qemu/dns.sh BOARD}
 img=${OUT:-out}/$board.img
 work=$(realpath -m "${B:-build}/test/dns-$board")
@@ -230,6 +235,10 @@ check "  ... served" [ "$(d +short laptop.example.org A)" = 192.0.2.77 ]
 in_ns env GIT_SSL_NO_VERIFY=1 git -C "$repo" pull -q "https://$IP/site.git" main 2>/dev/null
 check "  ... and committed on main by the key" \
 	bash -c "git -C '$repo' log -1 --format=%an | grep -qx xfr-key && grep -q '^laptop.example.org. 300 IN A 192.0.2.77' '$repo/zones/example.org.zone'"
+
+say "the client suite against the guest ($(elapsed) s)"
+CLIENT_RUN=(ip netns exec "$NS")
+PASSWORD_FILE=$WORK/password client_suite "$IP"
 
 if [ -n "${BROWSER:-}" ]; then
 	say "the editor in Chromium against the guest ($(elapsed) s)"

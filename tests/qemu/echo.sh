@@ -7,7 +7,10 @@
 # a port forwarded on 127.0.0.1, with 1 MiB echoed intact, and its HTTP
 # server, which serves the site seeded into the image's store, over HTTPS
 # (a certificate made on first boot, or the owner's from the store) with
-# plain HTTP redirecting there.
+# plain HTTP redirecting there; git clones the site over HTTPS and the
+# seeded zone (store/seed/zones/example.home.zone) is answered over TCP
+# through a forwarded DNS port: every service, through the board's own
+# NIC (orangepi-pc: the emulated sunxi Ethernet).
 #
 # On the boards in HTTPS_HEAVY_BOARDS (qemu-virt: a 64 MiB guest, and the
 # board whose clock keeps time), the same boot then serves a 15 MiB file,
@@ -123,7 +126,8 @@ export QEMU_CONF="echo=on ip6_gateway=$BAD_GW6"
 ECHO_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 HTTPS_PORT=$(free_port)
-export ECHO_PORT HTTP_PORT HTTPS_PORT
+DNS_PORT=$(free_port)
+export ECHO_PORT HTTP_PORT HTTPS_PORT DNS_PORT
 
 # The heavy checks keep the first boot up for a few minutes more.
 [ -z "$heavy" ] || QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
@@ -175,6 +179,16 @@ check "the HTTPS answer carries HSTS: $hsts" \
 	bash -c "echo '$hsts' | grep -Eiq 'max-age=[1-9][0-9]*'"
 check "a page the site lacks is 404 (over HTTPS)" \
 	[ "$(curl -sk --max-time 60 -o /dev/null -w '%{http_code}' "$https/no-such-page")" = 404 ]
+qemu_git_env
+rm -rf "$work/clone"
+check "git clones the site over HTTPS, its index.html the one served" \
+	bash -c "git -c http.sslVerify=false clone -q '$https/site.git' '$work/clone' &&
+		cmp -s '$work/clone/site/index.html' store/seed/site/index.html"
+soa=$(dig +tcp +time=20 +tries=1 -p "$DNS_PORT" @127.0.0.1 +norec example.home SOA 2>&1)
+check "DNS over TCP: the seeded zone's SOA, authoritative: $(grep -A1 'ANSWER SECTION' <<<"$soa" | tail -1 | tr -s '\t ' ' ')" \
+	bash -c 'grep -q "status: NOERROR" <<<"$1" && grep -Eq "^;; flags: qr aa" <<<"$1" &&
+		grep -Eq "^example\.home\.[[:space:]].*SOA" <<<"$1"' _ "$soa"
+rm -rf "$work/clone"
 # A first boot makes a certificate and keeps it in the store; a later one
 # (or an owner's) is only described.
 cert_line=$(grep -o 'tls: certificate for .*' "$log" | head -1 | tr -d '\r')

@@ -3,8 +3,8 @@
 #
 # qemu_run BOARD IMAGE WORK: boot IMAGE with image/qemu.sh in the
 # background, in a session of its own (QEMU_CONF, the ports and
-# QEMU_TIMEOUT as the caller exported them; HTTP_PORT and HTTPS_PORT left
-# unset are 0, a port no client knows). $log is the serial console,
+# QEMU_TIMEOUT as the caller exported them; HTTP_PORT, HTTPS_PORT and
+# DNS_PORT left unset are 0, a port no client knows). $log is the serial console,
 # $runner image/qemu.sh's pid. On exit -- success, failure or interrupt --
 # QEMU is stopped by its pid file and image/qemu.sh by its session (in case
 # QEMU had not started yet), after the caller's own stop_extra, if any.
@@ -20,7 +20,7 @@ qemu_run() {
 	rm -f "$log" "$work/qemu.pid"
 	# setsid execs ip, which execs image/qemu.sh: $! is image/qemu.sh,
 	# the leader of its session either way.
-	QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=${HTTP_PORT:-0} HTTPS_PORT=${HTTPS_PORT:-0} DNS_PORT=0 \
+	QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=${HTTP_PORT:-0} HTTPS_PORT=${HTTPS_PORT:-0} DNS_PORT=${DNS_PORT:-0} \
 		QEMU_PIDFILE=$work/qemu.pid setsid "${in_netns[@]}" image/qemu.sh "$board" "$img" "$work/run" &
 	runner=$!
 	trap stop_qemu EXIT

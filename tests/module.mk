@@ -127,3 +127,9 @@ BENCH_SUITES += "STORECTL=$(STORECTL) tests/bench/guest-https.sh qemu-virt"
 # cached in $(B)/bench/gitrepo), push of a commit changing 1,000 files;
 # two qemu-virt boots of copies of the image (built above, with storectl).
 BENCH_SUITES += "STORECTL=$(STORECTL) tests/bench/guest-git.sh qemu-virt"
+
+# Our guest beside a Linux domU with nginx and nsd in the same QEMU run on
+# the same Xen (issue 13 item 6; hypervisor/linux-domu/ builds the domU,
+# included after this file, hence bench's own line for its files).
+bench: $(addprefix $(B)/linux-domu/linux-domu.,zImage initrd cfg)
+BENCH_SUITES += "STORECTL=$(STORECTL) tests/bench/side-by-side.sh qemu-virt"

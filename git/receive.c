@@ -35,6 +35,7 @@ struct git_receive {
 	uint64_t pack_len;  /* pack bytes received */
 	uint64_t failed_at; /* where the entry the import failed on began */
 	int unpack_err;     /* the import's error, if it failed */
+	char full[256];     /* why, when the store had no room for the pack */
 	uint32_t n_new;
 	struct git_pkt_buf out;
 };
@@ -226,6 +227,35 @@ static const char *unpack_reason(int e)
 	}
 }
 
+/*
+ * The store had no room for the pack. Compaction gets back what deleted
+ * or rewound branches and cut-off pushes left in the log: it runs now
+ * (store_import_begin runs it first only for a pack whose size it is
+ * told; git sends a pack over 1 MiB chunked), so that the same push
+ * again finds the room if there is any to find. The reason says which it
+ * is, with the numbers: room made, or a store full of what its refs reach.
+ */
+static void full_store(struct git_receive *r)
+{
+	uint64_t need = (r->pack_len + r->pack_len / 4) >> 10, free_kib;
+	struct store_stats s;
+	int e = store_reclaim(r->st);
+
+	store_stats(r->st, &s);
+	free_kib = (s.log_size - s.log_used) >> 10;
+	if (!e && need < free_kib)
+		snprintf(r->full, sizeof(r->full),
+		         "the store was full; compaction made room (%llu KiB free of %llu KiB): "
+		         "push again",
+		         (unsigned long long)free_kib, (unsigned long long)(s.log_size >> 10));
+	else
+		snprintf(r->full, sizeof(r->full),
+		         "the store is full: %llu KiB free of %llu KiB, the push needs about %llu "
+		         "KiB; delete what is no longer needed and push again",
+		         (unsigned long long)free_kib, (unsigned long long)(s.log_size >> 10),
+		         (unsigned long long)need);
+}
+
 static void fail(struct command *c, const char *why)
 {
 	if (!c->why[0])
@@ -406,7 +436,8 @@ static void shown(char *out, size_t size, const char *name)
 static void report(struct git_receive *r)
 {
 	/* The trailer read as one more entry: the header promised more objects than came. */
-	const char *why = r->unpack_err && r->failed_at && r->failed_at + 20 >= r->pack_len
+	const char *why = r->full[0] ? r->full
+	                  : r->unpack_err && r->failed_at && r->failed_at + 20 >= r->pack_len
 	                      ? "the pack holds fewer objects than its header says"
 	                      : unpack_reason(r->unpack_err);
 	char name[STORE_REF_MAX];
@@ -461,6 +492,8 @@ void git_receive_finish(struct git_receive *r)
 		if (e)
 			r->unpack_err = e;
 	}
+	if (r->unpack_err == -ENOSPC)
+		full_store(r);
 	store_ref_symbolic(r->st, "HEAD", site, sizeof(site));
 	for (size_t i = 0; i < r->n && r->unpack_err; i++)
 		fail(&r->cmd[i], "unpacker error");

@@ -108,6 +108,21 @@ int store_compact(struct store *st)
 	return store_compact_keep(st, NULL, 0);
 }
 
+int store_reclaim(struct store *st)
+{
+	if (st->log.err)
+		return -EROFS;
+	/*
+	 * Nothing was appended since the last compaction (the region holds
+	 * its pack and snapshot alone): every object is live and packed, so
+	 * another would rewrite the same. A store full of live data refuses
+	 * a push without rewriting all of it each time.
+	 */
+	if (st->log.seq <= st->log.sb.first_seq + 2)
+		return 0;
+	return store_compact(st);
+}
+
 int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nkeep)
 {
 	struct objoffs o = {0};

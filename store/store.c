@@ -509,6 +509,13 @@ struct store_import {
 	int err;                      /* the first error; later calls return it */
 };
 
+/*
+ * What an import leaves free in the region: room for ref records after
+ * it (its own update, then deletions), so that a store that pushes filled
+ * can still record the deletions that let a compaction give space back.
+ */
+#define IMPORT_RESERVE (2 * STORE_LOG_BLOCK)
+
 int store_import_begin(struct store *st, uint64_t size_hint, struct store_import **out)
 {
 	uint64_t region = st->log.sb.region_end - st->log.sb.region_start;
@@ -518,8 +525,10 @@ int store_import_begin(struct store *st, uint64_t size_hint, struct store_import
 	if (store_log_rec_size(size_hint) > region)
 		return -ENOSPC;
 	/* Room for the pack and its index (24 bytes an object), made before it starts. */
-	if (size_hint && store_log_rec_size(size_hint + size_hint / 4) > store_log_free(&st->log) &&
-	    (r = store_compact(st)))
+	if (size_hint &&
+	    store_log_rec_size(size_hint + size_hint / 4) + IMPORT_RESERVE >
+	        store_log_free(&st->log) &&
+	    (r = store_reclaim(st)))
 		return r;
 	if (!(imp = calloc(1, sizeof(*imp))))
 		return -ENOMEM;
@@ -620,7 +629,11 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	/* What is left: the deltas, resolved from the device. */
 	if ((r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))
 		return r;
-	if (!(r = import_index(st, imp->len, &pix, &rec)))
+	if (store_log_rec_size(imp->len + (uint64_t)pix.n * sizeof(struct store_log_idx)) +
+	        IMPORT_RESERVE >
+	    store_log_free(&st->log))
+		r = -ENOSPC;
+	else if (!(r = import_index(st, imp->len, &pix, &rec)))
 		for (uint32_t i = 0; i < pix.n && !r; i++)
 			if (!store_has(st, &pix.obj[i].oid))
 				r = store_idx_add(st, &pix.obj[i].oid,

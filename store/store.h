@@ -219,6 +219,12 @@ int store_commit_changes(struct store *st, const char *ref, const struct store_c
 /* Rewrite the live objects into the other log region (also done when full). */
 int store_compact(struct store *st);
 /*
+ * The same, unless nothing was written since the last compaction (there
+ * is nothing to gain): what a full store runs before a write it may make
+ * room for. -EROFS after a write error (as every write).
+ */
+int store_reclaim(struct store *st);
+/*
  * Check everything: every record, every object (hash, encoding), every
  * ref's history fully connected. Returns the number of problems (0 =
  * clean) or an error; `report` (may be NULL) is told about each.

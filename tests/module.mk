@@ -133,3 +133,16 @@ BENCH_SUITES += "STORECTL=$(STORECTL) tests/bench/guest-git.sh qemu-virt"
 # included after this file, hence bench's own line for its files).
 bench: $(addprefix $(B)/linux-domu/linux-domu.,zImage initrd cfg)
 BENCH_SUITES += "STORECTL=$(STORECTL) tests/bench/side-by-side.sh qemu-virt"
+
+# Faults (issue 13 item 5): the guest destroyed by dom0 in the middle of
+# pushes (selftest=destroy-loop), 10 times in make test and 50 in
+# `make faults`, every acknowledged push there after each restart and
+# nothing else; a full store, on the twin and in QEMU: a push past capacity
+# refused with the numbers, reads going on, compaction making room.
+TEST_DEPS += $(B)/image/test/qemu-virt.img $(OUT)/qemu-virt.password $(STORECTL) $(HOST_OUT)/appliance-san
+TEST_SUITES += "STORECTL=$(STORECTL) tests/qemu/faults.sh qemu-virt 10" \
+	"STORECTL=$(STORECTL) tests/qemu/store-full.sh qemu-virt" \
+	"tests/host/store-full.sh $(HOST_OUT)/appliance-san $(STORECTL)"
+.PHONY: faults
+faults: $(B)/image/test/qemu-virt.img $(OUT)/qemu-virt.password $(STORECTL)
+	@STORECTL=$(STORECTL) tests/run.sh "tests/qemu/faults.sh qemu-virt 50"

@@ -4,12 +4,15 @@
  * reaches the client as its `ng` reason and side-band 2 lines and changes
  * nothing; atomic pushes are all or nothing, others each on its own
  * merits; the branch HEAD names only moves forward and is never deleted,
- * other branches may be rewound; and a push of more commands than
- * GIT_RECEIVE_MAX_COMMANDS is refused whole.
+ * other branches may be rewound; a push of more commands than
+ * GIT_RECEIVE_MAX_COMMANDS is refused whole; and a store filled by
+ * pushes refuses the N+1st with the numbers, loses nothing, serves on,
+ * and takes the push again once branches are deleted (compaction).
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,12 +37,12 @@ static struct store *st;
 static struct store_oid c1, c2, c3, d1;
 static const struct store_oid zero;
 
-static int setup(void **state)
+/* A store of `size` bytes holding main and dev. */
+static int setup_size(size_t size)
 {
 	struct store_ref_update dev = {"refs/heads/dev", {{0}}, {{0}}};
 
-	(void)state;
-	fixture_device(DEV_SIZE);
+	fixture_device(size);
 	assert_int_equal(store_open(&st, false), 0);
 	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "one\n", &c1), 0);
 	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "two\n", &c2), 0);
@@ -48,6 +51,12 @@ static int setup(void **state)
 	assert_int_equal(store_refs_update(st, &dev, 1), 0);
 	assert_int_equal(fixture_commit(st, "refs/heads/dev", "dev.html", "dev\n", &d1), 0);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return setup_size(DEV_SIZE);
 }
 
 static int teardown(void **state)
@@ -96,11 +105,11 @@ static void add_flush(struct buf *b)
 }
 
 /*
- * A commit of `parent` whose tree holds index.html = `text`, as a pack of
- * its three objects appended to `b`; its id in *oid.
+ * A commit of `parent` whose tree holds index.html = `len` bytes of
+ * `text`, as a pack of its three objects appended to `b`; its id in *oid.
  */
-static void add_commit_pack(struct buf *b, const struct store_oid *parent, const char *text,
-                            struct store_oid *oid)
+static void add_file_commit_pack(struct buf *b, const struct store_oid *parent, const void *text,
+                                 size_t len, struct store_oid *oid)
 {
 	struct store_tree_entry e = {STORE_MODE_FILE, "index.html", 10, {{0}}};
 	struct store_oid tree;
@@ -108,7 +117,7 @@ static void add_commit_pack(struct buf *b, const struct store_oid *parent, const
 	uint8_t *t, *c;
 	size_t tlen, clen;
 
-	store_object_id(STORE_OBJ_BLOB, text, strlen(text), &e.oid);
+	store_object_id(STORE_OBJ_BLOB, text, len, &e.oid);
 	assert_int_equal(store_tree_encode(&e, 1, &t, &tlen), 0);
 	store_object_id(STORE_OBJ_TREE, t, tlen, &tree);
 	assert_int_equal(store_commit_encode(&tree, parent, 1, FIXTURE_AUTHOR, FIXTURE_AUTHOR,
@@ -118,10 +127,16 @@ static void add_commit_pack(struct buf *b, const struct store_oid *parent, const
 	assert_int_equal(store_packw_begin(&w, buf_sink, b, 3), 0);
 	assert_int_equal(store_packw_object(&w, STORE_OBJ_COMMIT, c, clen, NULL), 0);
 	assert_int_equal(store_packw_object(&w, STORE_OBJ_TREE, t, tlen, NULL), 0);
-	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, text, strlen(text), NULL), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, text, len, NULL), 0);
 	assert_int_equal(store_packw_end(&w, NULL), 0);
 	free(t);
 	free(c);
+}
+
+static void add_commit_pack(struct buf *b, const struct store_oid *parent, const char *text,
+                            struct store_oid *oid)
+{
+	add_file_commit_pack(b, parent, text, strlen(text), oid);
 }
 
 /* A pack of no objects: what git sends when the store has every object already. */
@@ -169,6 +184,9 @@ static void lines(const uint8_t *p, size_t len, char *dst, size_t size, struct b
 	}
 }
 
+/* Whether push() hides the request's length, as git does for a pack over 1 MiB (chunked). */
+static bool chunked;
+
 /* Push the request in `b` (freed) fed in pieces of 7 bytes; the answer in `ans`. */
 static void push(struct buf *b)
 {
@@ -178,7 +196,7 @@ static void push(struct buf *b)
 	long n;
 
 	memset(&ans, 0, sizeof(ans));
-	assert_int_equal(git_receive_new(st, b->len, &r), 0);
+	assert_int_equal(git_receive_new(st, chunked ? 0 : b->len, &r), 0);
 	for (size_t off = 0; off < b->len; off += 7)
 		git_receive_feed(r, b->p + off, b->len - off < 7 ? b->len - off : 7);
 	git_receive_finish(r);
@@ -469,6 +487,131 @@ static void test_command_limit(void **state)
 	ref_is("refs/heads/main", &c3);
 }
 
+/* ---- a full store ---- */
+
+#define DEV_SMALL (1u << 20)    /* two log regions of 508 KiB */
+#define FILL_BYTES (40u * 1024) /* a file of a push: random, zlib cannot shrink it */
+
+static size_t last_pack;
+
+/*
+ * Push refs/heads/f-<i>, new, at a commit on c3 whose file is FILL_BYTES
+ * of random bytes (from seed i): 1 if acknowledged, 0 if refused with
+ * "push again" (compaction made room), -1 if refused as full.
+ */
+static int push_branch(int i, struct store_oid *oid)
+{
+	struct buf b = {0}, pack = {0};
+	uint8_t *data = malloc(FILL_BYTES);
+	uint32_t x = 2463534242u ^ (uint32_t)i;
+	char ref[32], ok[48];
+
+	for (size_t k = 0; k < FILL_BYTES; k++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift32 */
+		data[k] = (uint8_t)x;
+	}
+	snprintf(ref, sizeof(ref), "refs/heads/f-%d", i);
+	add_file_commit_pack(&pack, &c3, data, FILL_BYTES, oid);
+	add_cmd(&b, &zero, oid, ref, CAPS);
+	add_flush(&b);
+	add(&b, pack.p, pack.len);
+	last_pack = pack.len;
+	free(pack.p);
+	free(data);
+	push(&b);
+	snprintf(ok, sizeof(ok), "ok %s\n", ref);
+	if (strstr(ans.report, ok))
+		return 1;
+	assert_null(strstr(ans.report, "\nok "));
+	assert_int_equal(store_ref_get(st, ref, &(struct store_oid){{0}}), -ENOENT);
+	if (strstr(ans.report, "compaction made room"))
+		return 0;
+	return -1;
+}
+
+/*
+ * Fill the store with pushes until one is refused as full (N acknowledged,
+ * the N+1st refused): a clear reason, with the numbers, in the report and
+ * on side-band 2; nothing acknowledged lost, reads go on, a reopen finds
+ * the same. Then a push deleting three branches is taken (the store kept
+ * room for it), and compaction gets their space back: the refused push
+ * goes through, at once or after one "push again".
+ */
+static void full_store(bool without_length)
+{
+	struct store_oid oids[64], oid;
+	struct store_stats s;
+	struct buf b = {0};
+	char ng[64];
+	int n = 0, r;
+
+	chunked = without_length;
+	while (n < 64 && (r = push_branch(n, &oids[n])) >= 0) {
+		/* "Push again": then it goes through or the store is full. */
+		if (r == 0 && (r = push_branch(n, &oids[n])) == 0)
+			fail_msg("push %d: \"push again\" twice: %s", n, ans.report);
+		if (r < 0)
+			break;
+		n++;
+	}
+	assert_true(n >= 8 && n < 64);
+	assert_non_null(strstr(ans.report, "unpack the store is full: "));
+	snprintf(ng, sizeof(ng), "\nng refs/heads/f-%d unpacker error\n", n);
+	assert_non_null(strstr(ans.report, ng));
+	assert_non_null(strstr(ans.progress, "the store is full: "));
+	assert_non_null(strstr(ans.progress, "delete what is no longer needed and push again"));
+	/* It did not fit: less room than it needs, its own ref record included. */
+	store_stats(st, &s);
+	assert_true(s.log_size - s.log_used < last_pack + last_pack / 4 + 4096);
+	for (int i = 0; i < n; i++) {
+		char ref[32];
+		snprintf(ref, sizeof(ref), "refs/heads/f-%d", i);
+		ref_is(ref, &oids[i]);
+	}
+	fixture_read_is(st, "refs/heads/main", "index.html", "three\n");
+	assert_int_equal(store_fsck(st, NULL, NULL), 0);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, true), 0);
+	ref_is("refs/heads/f-0", &oids[0]);
+	ref_is("refs/heads/main", &c3);
+
+	add_cmd(&b, &oids[0], &zero, "refs/heads/f-0", CAPS " delete-refs");
+	add_cmd(&b, &oids[1], &zero, "refs/heads/f-1", NULL);
+	add_cmd(&b, &oids[2], &zero, "refs/heads/f-2", NULL);
+	add_flush(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/f-0\nok refs/heads/f-1\n"
+	                                "ok refs/heads/f-2\n");
+	if ((r = push_branch(n, &oid)) == 0)
+		r = push_branch(n, &oid);
+	assert_int_equal(r, 1);
+	assert_int_equal(store_fsck(st, NULL, NULL), 0);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, true), 0);
+	snprintf(ng, sizeof(ng), "refs/heads/f-%d", n);
+	ref_is(ng, &oid);
+	ref_is("refs/heads/f-3", &oids[3]);
+	chunked = false;
+}
+
+static int setup_small(void **state)
+{
+	(void)state;
+	return setup_size(DEV_SMALL);
+}
+
+static void test_full_store_length_known(void **state)
+{
+	(void)state;
+	full_store(false);
+}
+
+static void test_full_store_chunked(void **state)
+{
+	(void)state;
+	full_store(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +625,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_site_branch_follows_head, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_site_branch_not_deleted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_store_chunked, setup_small, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 
 #include "dns/server.h"
 #include "http_int.h"
+#include "net.h"
 #include "store/service.h"
 #include "tls/tls.h"
 #include "version.h"
@@ -472,6 +473,43 @@ static char *status_json(struct store *st)
 
 static char *dns_metrics(char *s);
 
+/*
+ * lwIP's buffers and TCP control blocks (net_stats in net.h): gauges that
+ * a soak watches for leaks (tests/qemu/soak.sh).
+ */
+static char *lwip_metrics(char *s)
+{
+	struct net_stats n;
+
+	net_stats(&n);
+	return cat(
+	    s,
+	    "# HELP appliance_pbuf_pool_used lwIP receive buffers (PBUF_POOL) in use.\n"
+	    "# TYPE appliance_pbuf_pool_used gauge\nappliance_pbuf_pool_used %u\n"
+	    "# TYPE appliance_pbuf_pool_peak gauge\nappliance_pbuf_pool_peak %u\n"
+	    "# TYPE appliance_pbuf_pool_size gauge\nappliance_pbuf_pool_size %u\n"
+	    "# HELP appliance_pbuf_ram_bytes Bytes lwIP holds from malloc: PBUF_RAM buffers "
+	    "(and the DHCP client's state).\n"
+	    "# TYPE appliance_pbuf_ram_bytes gauge\nappliance_pbuf_ram_bytes %lu\n"
+	    "# TYPE appliance_pbuf_ram_peak_bytes gauge\nappliance_pbuf_ram_peak_bytes %lu\n"
+	    "# HELP appliance_tcp_segments TCP segments queued or unacknowledged.\n"
+	    "# TYPE appliance_tcp_segments gauge\nappliance_tcp_segments %u\n"
+	    "# HELP appliance_tcp_pcbs TCP control blocks by state.\n"
+	    "# TYPE appliance_tcp_pcbs gauge\n"
+	    "appliance_tcp_pcbs{state=\"active\"} %u\n"
+	    "appliance_tcp_pcbs{state=\"time_wait\"} %u\n"
+	    "appliance_tcp_pcbs{state=\"listen\"} %u\n"
+	    "# HELP appliance_lwip_pool_failures_total Failed allocations from lwIP's pools.\n"
+	    "# TYPE appliance_lwip_pool_failures_total counter\n"
+	    "appliance_lwip_pool_failures_total{pool=\"pbuf_pool\"} %lu\n"
+	    "appliance_lwip_pool_failures_total{pool=\"tcp_pcb\"} %lu\n"
+	    "appliance_lwip_pool_failures_total{pool=\"tcp_seg\"} %lu\n"
+	    "appliance_lwip_pool_failures_total{pool=\"other\"} %lu\n",
+	    n.pbuf_pool_used, n.pbuf_pool_peak, n.pbuf_pool_size, n.pbuf_ram_bytes, n.pbuf_ram_peak,
+	    n.tcp_segs, n.tcp_active, n.tcp_time_wait, n.tcp_listen, n.fail_pbuf_pool,
+	    n.fail_tcp_pcb, n.fail_tcp_seg, n.fail_other);
+}
+
 static char *metrics_text(struct store *st)
 {
 	struct plat_mem_stats m;
@@ -523,7 +561,7 @@ static char *metrics_text(struct store *st)
 	    (unsigned)http_cache_stats.bytes, (unsigned long long)tls_stats.handshakes,
 	    (unsigned long long)tls_stats.resumed, (unsigned long long)tls_stats.failures,
 	    tls_stats.active, (long long)(tls_identity() ? tls_identity()->not_after : 0));
-	return dns_metrics(s);
+	return dns_metrics(lwip_metrics(s));
 }
 
 /* The DNS server's counters (dns/server.h). */

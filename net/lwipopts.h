@@ -130,12 +130,45 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 struct ip_addr;
 uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
                      const struct ip_addr *remote_ip, uint16_t remote_port);
+/* A SYN that reopens a connection still in TIME-WAIT (net.c, net_tcp_inpacket). */
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) net_tcp_inpacket(pcb, hdr)
+struct tcp_pcb;
+struct tcp_hdr;
+int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr);
 
 #define LWIP_UDP 1
 #define LWIP_DNS 0
 
-/* Diagnostics: lwIP's own assertions stay on; statistics are off. */
-#define LWIP_STATS 0
+/*
+ * Diagnostics: lwIP's own assertions stay on. Of its statistics, only the
+ * memory ones, for /metrics (net_stats in net.h): the pools' use, peak
+ * and failed allocations (MEMP_STATS: an increment and a compare in each
+ * memp_malloc, a decrement in each memp_free, 20 bytes of counters
+ * per pool), and the bytes lwIP holds in PBUF_RAM buffers from malloc
+ * (MEM_STATS: the same per mem_malloc and mem_free, and a size word kept
+ * in front of each such buffer, 4 bytes on the guest). The per-protocol
+ * packet counters (LINK, IP, TCP, ...) would add work to every frame and
+ * stay off. The counters are 32-bit: a 16-bit one wraps in a soak.
+ */
+#define LWIP_STATS 1
+#define LWIP_STATS_LARGE 1
 #define LWIP_STATS_DISPLAY 0
+#define MEMP_STATS 1
+#define MEM_STATS 1
+#define LINK_STATS 0
+#define ETHARP_STATS 0
+#define IP_STATS 0
+#define IPFRAG_STATS 0
+#define ICMP_STATS 0
+#define IGMP_STATS 0
+#define UDP_STATS 0
+#define TCP_STATS 0
+#define SYS_STATS 0
+#define IP6_STATS 0
+#define ICMP6_STATS 0
+#define IP6_FRAG_STATS 0
+#define MLD6_STATS 0
+#define ND6_STATS 0
+#define MIB2_STATS 0
 
 #endif

@@ -14,6 +14,8 @@
 #include "lwip/dhcp.h"
 #include "lwip/prot/dhcp.h"
 #include "lwip/init.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
 #include "lwip/ip6_addr.h"
 #include "lwip/nd6.h"
 #include "lwip/priv/tcp_priv.h"
@@ -110,6 +112,34 @@ u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *
 	net_isn_end(&local, local_ip, local_port);
 	net_isn_end(&remote, remote_ip, remote_port);
 	return net_isn(net_isn_secret(), plat_now_ns(), &local, &remote);
+}
+
+/*
+ * LWIP_HOOK_TCP_INPACKET_PCB (lwipopts.h), for every segment that found a
+ * pcb. A connection this side closed first stays in TIME-WAIT for 2 MSL
+ * (two minutes), and clients reuse a port sooner than that: Linux did
+ * within 6 s under the soak's load (tests/qemu/soak.sh). lwIP answers
+ * such a SYN with a bare ACK, which the client resets and lwIP ignores
+ * (RFC 1337), over and over until the client gives up: a connection that
+ * never opens. RFC 1122 section 4.2.2.13 lets TIME-WAIT take a new SYN
+ * whose sequence number is beyond the old connection's, as Linux and the
+ * BSDs do. (Our new initial sequence number is beyond the old
+ * connection's as well, being a 4-microsecond clock (RFC 6528), unless
+ * that connection sent over 250,000 bytes for each second between its
+ * start and the new SYN.) So
+ * the old pcb goes (tcp_abort of a TIME-WAIT pcb only frees it, sending
+ * nothing) and the SYN is dropped: the client's retransmission a second
+ * later finds the listener. tcp_input does not touch the pcb again after
+ * the hook refuses a segment.
+ */
+int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
+{
+	if (pcb->state != TIME_WAIT ||
+	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
+	    !TCP_SEQ_GT(lwip_ntohl(hdr->seqno), pcb->rcv_nxt))
+		return ERR_OK;
+	tcp_abort(pcb);
+	return ERR_ABRT;
 }
 
 void net_diag(const char *fmt, ...)
@@ -406,4 +436,40 @@ void net_tcp_listener_close(struct altcp_pcb *l)
 		l->state = NULL;
 	}
 	altcp_close(l); /* with no pcb left, it frees the altcp pcb only */
+}
+
+/* ---- statistics ---- */
+
+_Static_assert(LWIP_STATS == 1 && MEMP_STATS == 1 && MEM_STATS == 1,
+               "net_stats needs lwIP's memory statistics");
+
+static unsigned net_pcbs(const struct tcp_pcb *p)
+{
+	unsigned n = 0;
+
+	for (; p; p = p->next)
+		n++;
+	return n;
+}
+
+void net_stats(struct net_stats *out)
+{
+	const struct stats_mem *pool = lwip_stats.memp[MEMP_PBUF_POOL];
+
+	out->pbuf_pool_used = pool->used;
+	out->pbuf_pool_peak = pool->max;
+	out->pbuf_pool_size = pool->avail;
+	out->pbuf_ram_bytes = lwip_stats.mem.used;
+	out->pbuf_ram_peak = lwip_stats.mem.max;
+	out->tcp_segs = lwip_stats.memp[MEMP_TCP_SEG]->used;
+	out->tcp_active = net_pcbs(tcp_active_pcbs);
+	out->tcp_time_wait = net_pcbs(tcp_tw_pcbs);
+	out->tcp_listen = lwip_stats.memp[MEMP_TCP_PCB_LISTEN]->used;
+	out->fail_pbuf_pool = pool->err;
+	out->fail_tcp_pcb = lwip_stats.memp[MEMP_TCP_PCB]->err;
+	out->fail_tcp_seg = lwip_stats.memp[MEMP_TCP_SEG]->err;
+	out->fail_other = 0;
+	for (int i = 0; i < MEMP_MAX; i++)
+		if (i != MEMP_PBUF_POOL && i != MEMP_TCP_PCB && i != MEMP_TCP_SEG)
+			out->fail_other += lwip_stats.memp[i]->err;
 }

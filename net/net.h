@@ -33,4 +33,29 @@ struct altcp_pcb;
  */
 void net_tcp_listener_close(struct altcp_pcb *l);
 
+/*
+ * lwIP's buffers and connections at this moment, for /metrics. The
+ * receive pool (PBUF_POOL: frames in flight, or held by TCP out of order
+ * or unread): buffers in use, the most ever in use, the pool's size. The
+ * bytes of PBUF_RAM buffers from malloc (what TCP copied to send, until
+ * acknowledged; UDP answers on their way out) and their peak. TCP segments
+ * queued to send or unacknowledged. TCP control blocks: active (every
+ * state but TIME-WAIT and LISTEN), in TIME-WAIT, listening. Failed
+ * allocations since the start from the receive pool (a frame dropped),
+ * the TCP pcb pool (lwIP then takes the oldest TIME-WAIT pcb, or another
+ * of lower priority, if there is one: a full pool is normal under a flood
+ * of short connections), the TCP segment pool (the sender waits and tries
+ * again: back-pressure) and every other pool. Reading them walks the TCP
+ * lists (at most MEMP_NUM_TCP_PCB entries); lwIP's counting costs an
+ * increment per allocation (net/lwipopts.h).
+ */
+struct net_stats {
+	unsigned pbuf_pool_used, pbuf_pool_peak, pbuf_pool_size;
+	unsigned long pbuf_ram_bytes, pbuf_ram_peak;
+	unsigned tcp_segs;
+	unsigned tcp_active, tcp_time_wait, tcp_listen;
+	unsigned long fail_pbuf_pool, fail_tcp_pcb, fail_tcp_seg, fail_other;
+};
+void net_stats(struct net_stats *out);
+
 #endif

@@ -6,6 +6,7 @@
 #ifndef GUEST_DEV_H
 #define GUEST_DEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,12 @@ struct netdev_ops {
 	int (*send)(const struct plat_iov *iov, int n);
 	/* fn runs from the loop once a send that was refused (-EAGAIN) could go. */
 	void (*set_tx_space)(void (*fn)(void *arg), void *arg);
+	/*
+	 * fn(arg, up) runs from the loop when the link goes down (the backend
+	 * went away) and when it is back (connected again, perhaps to a new
+	 * backend with another device id): info() then has the MAC.
+	 */
+	void (*set_link)(void (*fn)(void *arg, bool up), void *arg);
 };
 
 extern const struct blkdev_ops blkfront_ops;

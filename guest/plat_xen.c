@@ -331,6 +331,11 @@ void plat_net_on_tx_space(plat_fn fn, void *arg)
 	netfront_ops.set_tx_space(fn, arg);
 }
 
+void plat_net_on_link(void (*fn)(void *arg, bool up), void *arg)
+{
+	netfront_ops.set_link(fn, arg);
+}
+
 /* ---- memory ---- */
 
 void plat_mem_stats(struct plat_mem_stats *st)

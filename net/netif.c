@@ -124,6 +124,35 @@ static err_t netif_init_eth(struct netif *netif)
 	return ERR_OK;
 }
 
+/*
+ * The device lost its link (netfront: dom0 detached the backend) or has
+ * it again (a backend connected, perhaps a new one). Down, lwIP routes
+ * nothing through the interface and TCP retransmits until it is back.
+ * Up, lwIP announces the address with a gratuitous ARP (RFC 5227 section
+ * 3) and an MLD report, restarts DHCP from its lease (INIT-REBOOT, RFC
+ * 2131 section 3.2) and IPv6 duplicate address detection, so the LAN
+ * finds the same address again, at the MAC the device has now.
+ */
+static void netif_link(void *arg, bool up)
+{
+	struct netif *netif = arg;
+	struct plat_net_info info;
+
+	if (!up) {
+		netif_set_link_down(netif);
+		net_trace("link down");
+		return;
+	}
+	if (plat_net_info(&info) == 0)
+		memcpy(netif->hwaddr, info.mac, ETH_HWADDR_LEN);
+	netif_set_link_up(netif);
+	plat_log("net", "link up at %llu ms, mac %02x:%02x:%02x:%02x:%02x:%02x; ipv4 %s%s",
+	         (unsigned long long)(plat_now_ns() / 1000000), netif->hwaddr[0], netif->hwaddr[1],
+	         netif->hwaddr[2], netif->hwaddr[3], netif->hwaddr[4], netif->hwaddr[5],
+	         ip4addr_ntoa(netif_ip4_addr(netif)),
+	         ip4_addr_isany(netif_ip4_addr(netif)) ? "" : " announced (gratuitous ARP)");
+}
+
 int net_if_add(struct netif *netif, const ip4_addr_t *ip, const ip4_addr_t *mask,
                const ip4_addr_t *gw)
 {
@@ -131,5 +160,6 @@ int net_if_add(struct netif *netif, const ip4_addr_t *ip, const ip4_addr_t *mask
 		return -ENODEV;
 	netif_set_default(netif);
 	plat_net_on_rx(netif_rx, netif);
+	plat_net_on_link(netif_link, netif);
 	return 0;
 }

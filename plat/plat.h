@@ -190,6 +190,15 @@ int plat_net_send(const struct plat_iov *iov, int n);
  */
 void plat_net_on_tx_space(plat_fn fn, void *arg);
 
+/*
+ * `fn(arg, up)` runs from the loop when the device loses its link (netfront:
+ * dom0 detached the backend) and when it has one again (a backend, perhaps
+ * a new one, connected: plat_net_info then gives the MAC, normally the
+ * same). Sends fail with -ENODEV while the link is down. The host's TAP
+ * device never loses it.
+ */
+void plat_net_on_link(void (*fn)(void *arg, bool up), void *arg);
+
 /* ---- memory statistics ---- */
 
 struct plat_mem_stats {

@@ -146,3 +146,29 @@ TEST_SUITES += "STORECTL=$(STORECTL) tests/qemu/faults.sh qemu-virt 10" \
 .PHONY: faults
 faults: $(B)/image/test/qemu-virt.img $(OUT)/qemu-virt.password $(STORECTL)
 	@STORECTL=$(STORECTL) tests/run.sh "tests/qemu/faults.sh qemu-virt 50"
+
+# Soak and error loops against qemu-virt in QEMU (issue 13 items 3 and 4,
+# tests/qemu/soak.sh): one boot on a TAP in a namespace, mixed HTTP, HTTPS
+# (new and resumed), DNS over UDP and TCP, git fetch and push, /metrics
+# sampled and plotted, then the error loops on the same boot.
+# `make soak DURATION=SECONDS` (default an hour) writes samples.csv, the
+# chart and summary.txt to $(OUT)/soak. Not yet in make test: its 3-minute
+# slice fails 1-3 plain HTTP requests of some 4,000 (a connection lwIP will
+# not open on a port the client reuses while the guest still holds the old
+# one; see the issue's note), and a test that fails every run would stop CI.
+DURATION ?= 3600
+ifneq ($(filter soak,$(MAKECMDGOALS)),)
+ifeq ($(shell echo '$(DURATION)' | grep -Ex '[1-9][0-9]{0,6}'),)
+$(error DURATION must be a positive whole number of seconds (at most 9999999), not '$(DURATION)')
+endif
+endif
+.PHONY: soak
+soak: $(OUT)/qemu-virt.img $(STORECTL)
+	@SOAK_OUT=$(OUT)/soak STORECTL=$(STORECTL) tests/run.sh "tests/qemu/soak.sh qemu-virt $(DURATION)"
+
+# The vif detached and reattached by dom0 three times (issue 13 item 5,
+# selftest=vif on the test image): the guest's netfront lets go and
+# connects again, networking recovers without a restart (tests/qemu/vif.sh;
+# `tests/qemu/vif.sh qemu-virt dhcp` does the same with DHCP).
+TEST_DEPS += $(B)/image/test/qemu-virt.img
+TEST_SUITES += "tests/qemu/vif.sh qemu-virt"

@@ -1,11 +1,11 @@
 /*
  * netfront, the data path (public/io/netif.h). Every rx and tx slot owns
- * one page that stays granted to the backend for the device's life: a
- * received frame is handed to the stack straight from its rx page (no
- * copy) and the same page and grant are posted again; a sent frame is
- * copied once from the caller's pieces into a tx page, since the caller
- * frees them on return. No scatter-gather, no offloads (netfront_xs.c
- * negotiates none): one frame, one slot.
+ * one page, allocated once, that stays granted to the backend for a whole
+ * connection: a received frame is handed to the stack straight from its
+ * rx page (no copy) and the same page and grant are posted again; a
+ * sent frame is copied once from the caller's pieces into a tx page,
+ * since the caller frees them on return. No scatter-gather, no offloads
+ * (netfront_xs.c negotiates none): one frame, one slot.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -19,35 +19,49 @@
 struct netfront netfront_dev;
 
 /*
- * Revoke the first `n` grants of a page block and free it, unless the
- * backend still maps a page: then the block stays allocated, since a page
- * the backend can still write must never be reused.
+ * Revoke the first `n` grants of a page block. If the backend still maps
+ * a page, the block is abandoned (left allocated, pages[0] cleared so the
+ * next connection allocates another): a page the backend can still write
+ * must never be reused. Returns how many pages were still mapped.
  */
-static void netfront_release_pages(uint8_t **pages, grant_ref_t *grefs, unsigned int n)
+static unsigned int netfront_revoke_pages(uint8_t **pages, grant_ref_t *grefs, unsigned int n)
 {
-	bool busy = false;
-	unsigned int i;
+	unsigned int i, busy = 0;
 
 	for (i = 0; i < n; i++)
 		if (gnttab_end(grefs[i]) < 0)
-			busy = true;
-	if (!busy)
-		free(pages[0]);
-	pages[0] = NULL;
+			busy++;
+	if (busy > 0)
+		pages[0] = NULL;
+	return busy;
+}
+
+/* Allocate `n` pages once, the first time, as one block. */
+static int netfront_alloc_pages(uint8_t **pages, unsigned int n)
+{
+	/* One block: memalign per page would waste up to a page each. */
+	uint8_t *block;
+	unsigned int i;
+
+	if (pages[0] != NULL)
+		return 0;
+	block = memalign(4096, (size_t)n * 4096);
+	if (block == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		pages[i] = block + (size_t)i * 4096;
+	return 0;
 }
 
 static int netfront_grant_pages(struct netfront *dev, uint8_t **pages, grant_ref_t *grefs,
                                 unsigned int n, bool readonly)
 {
-	/* One block: memalign per page would waste up to a page each. */
-	uint8_t *block = memalign(4096, (size_t)n * 4096);
 	unsigned int i;
-	int ref;
+	int ref = netfront_alloc_pages(pages, n);
 
-	if (block == NULL)
-		return -ENOMEM;
+	if (ref < 0)
+		return ref;
 	for (i = 0; i < n; i++) {
-		pages[i] = block + (size_t)i * 4096;
 		ref = gnttab_grant(dev->bus.backend_id, pages[i], readonly);
 		if (ref < 0)
 			goto revoke_grants;
@@ -55,7 +69,7 @@ static int netfront_grant_pages(struct netfront *dev, uint8_t **pages, grant_ref
 	}
 	return 0;
 revoke_grants:
-	netfront_release_pages(pages, grefs, i);
+	netfront_revoke_pages(pages, grefs, i);
 	return ref;
 }
 
@@ -87,7 +101,7 @@ int netfront_buffers_init(struct netfront *dev)
 		return err;
 	err = netfront_grant_pages(dev, dev->rx_page, dev->rx_gref, NETFRONT_RX_SIZE, false);
 	if (err < 0) {
-		netfront_release_pages(dev->tx_page, dev->tx_gref, NETFRONT_TX_SIZE);
+		netfront_revoke_pages(dev->tx_page, dev->tx_gref, NETFRONT_TX_SIZE);
 		return err;
 	}
 	for (i = 0; i < NETFRONT_TX_SIZE; i++)
@@ -99,12 +113,10 @@ int netfront_buffers_init(struct netfront *dev)
 	return 0;
 }
 
-void netfront_buffers_fini(struct netfront *dev)
+unsigned int netfront_buffers_fini(struct netfront *dev)
 {
-	if (dev->tx_page[0] != NULL)
-		netfront_release_pages(dev->tx_page, dev->tx_gref, NETFRONT_TX_SIZE);
-	if (dev->rx_page[0] != NULL)
-		netfront_release_pages(dev->rx_page, dev->rx_gref, NETFRONT_RX_SIZE);
+	return netfront_revoke_pages(dev->tx_page, dev->tx_gref, NETFRONT_TX_SIZE) +
+	       netfront_revoke_pages(dev->rx_page, dev->rx_gref, NETFRONT_RX_SIZE);
 }
 
 static void netfront_rx_one(struct netfront *dev, const netif_rx_response_t *rsp)
@@ -206,6 +218,20 @@ void netfront_poll(struct netfront *dev)
 	netfront_rx(dev);
 }
 
+void netfront_link(struct netfront *dev, bool up)
+{
+	bool blocked = up && dev->tx_blocked;
+
+	dev->connected = up;
+	if (up)
+		dev->tx_blocked = false;
+	if (dev->link_fn != NULL)
+		dev->link_fn(dev->link_arg, up);
+	/* A send refused before the link went: its sender may go now. */
+	if (blocked && dev->tx_space_fn != NULL)
+		dev->tx_space_fn(dev->tx_space_arg);
+}
+
 static int netfront_send(const struct plat_iov *iov, int n)
 {
 	struct netfront *dev = &netfront_dev;
@@ -265,6 +291,12 @@ static void netfront_set_tx_space(void (*fn)(void *arg), void *arg)
 	netfront_dev.tx_space_fn = fn;
 }
 
+static void netfront_set_link(void (*fn)(void *arg, bool up), void *arg)
+{
+	netfront_dev.link_arg = arg;
+	netfront_dev.link_fn = fn;
+}
+
 static int netfront_init(void)
 {
 	return netfront_connect(&netfront_dev);
@@ -277,4 +309,5 @@ const struct netdev_ops netfront_ops = {
     .set_rx = netfront_set_rx,
     .send = netfront_send,
     .set_tx_space = netfront_set_tx_space,
+    .set_link = netfront_set_link,
 };

@@ -6,6 +6,14 @@
  * our posted pages, so they stay granted), rx notifications, and no
  * checksum offload (frames arrive with valid checksums, lwIP computes
  * its own). The MAC address comes from our node's "mac" key.
+ *
+ * After boot dom0 may detach the vif and attach one again (xl
+ * network-detach, network-attach: a new device id, or the same): the
+ * backend goes Closing, we answer Closed and, once it is Closed (it has
+ * unmapped our pages), revoke the grants; a new device under device/vif
+ * then gets the same handshake, driven by xenstore watches from the event
+ * loop, and the link comes back up (netfront_link). The pages and rings
+ * are allocated once and granted anew for each connection.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -57,22 +65,37 @@ static int netfront_read_mac(struct netfront *dev)
 	return 0;
 }
 
+/* The shared ring pages: allocated once, each connection starts them afresh. */
+static int netfront_ring_pages(struct netfront *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		if (dev->ring_page[i] == NULL)
+			dev->ring_page[i] = memalign(4096, 4096);
+		if (dev->ring_page[i] == NULL)
+			return -ENOMEM;
+		memset(dev->ring_page[i], 0, 4096);
+	}
+	return 0;
+}
+
 static int netfront_rings_init(struct netfront *dev)
 {
-	netif_tx_sring_t *txs = memalign(4096, 4096);
-	netif_rx_sring_t *rxs = memalign(4096, 4096);
-	int ref, err = -ENOMEM;
+	netif_tx_sring_t *txs;
+	netif_rx_sring_t *rxs;
+	int ref, err;
 
-	if (txs == NULL || rxs == NULL)
-		goto free_rings;
-	memset(txs, 0, 4096);
-	memset(rxs, 0, 4096);
+	if ((err = netfront_ring_pages(dev)) < 0)
+		return err;
+	txs = dev->ring_page[0];
+	rxs = dev->ring_page[1];
 	SHARED_RING_INIT(txs);
 	SHARED_RING_INIT(rxs);
 	FRONT_RING_INIT(&dev->tx, txs, 4096);
 	FRONT_RING_INIT(&dev->rx, rxs, 4096);
 	if ((err = ref = gnttab_grant(dev->bus.backend_id, txs, false)) < 0)
-		goto free_rings;
+		return err;
 	dev->tx_ring_ref = (grant_ref_t)ref;
 	if ((err = ref = gnttab_grant(dev->bus.backend_id, rxs, false)) < 0)
 		goto end_tx_grant;
@@ -84,31 +107,28 @@ end_rx_grant:
 	gnttab_end(dev->rx_ring_ref);
 end_tx_grant:
 	gnttab_end(dev->tx_ring_ref);
-free_rings:
-	free(txs);
-	free(rxs);
 	return err;
 }
 
-/* Undo netfront_rings_init; a ring the backend still maps is not freed. */
-static void netfront_rings_fini(struct netfront *dev)
+/*
+ * Undo netfront_rings_init. A ring page the backend still maps is left to
+ * it (never reused); the next connection allocates another. Returns how
+ * many were.
+ */
+static unsigned int netfront_rings_fini(struct netfront *dev)
 {
+	unsigned int busy = 0;
+
 	evtchn_close(dev->port);
-	if (gnttab_end(dev->tx_ring_ref) == 0)
-		free(dev->tx.sring);
-	if (gnttab_end(dev->rx_ring_ref) == 0)
-		free(dev->rx.sring);
-}
-
-static void netfront_backend_changed(void *arg)
-{
-	struct netfront *dev = arg;
-	enum xenbus_state st = xenbus_backend_state(&dev->bus);
-
-	if (dev->connected && st != XenbusStateConnected) {
-		printf("netfront: backend left Connected (state %d): link down\n", (int)st);
-		dev->connected = false;
+	if (gnttab_end(dev->tx_ring_ref) < 0) {
+		dev->ring_page[0] = NULL;
+		busy++;
 	}
+	if (gnttab_end(dev->rx_ring_ref) < 0) {
+		dev->ring_page[1] = NULL;
+		busy++;
+	}
+	return busy;
 }
 
 static void netfront_event(evtchn_port_t port, void *arg)
@@ -116,7 +136,173 @@ static void netfront_event(evtchn_port_t port, void *arg)
 	netfront_poll(arg);
 }
 
-int netfront_connect(struct netfront *dev)
+/* Rings, buffers and event channel, published with Connected. */
+static int netfront_setup(struct netfront *dev)
+{
+	int err;
+
+	if ((err = netfront_rings_init(dev)) < 0)
+		return err;
+	if ((err = netfront_buffers_init(dev)) < 0)
+		goto release_rings;
+	if ((err = evtchn_bind(dev->port, netfront_event, dev)) < 0)
+		goto release_buffers;
+	if ((err = xs_transact(netfront_publish, dev)) < 0)
+		goto release_buffers;
+	return 0;
+release_buffers:
+	netfront_buffers_fini(dev);
+release_rings:
+	netfront_rings_fini(dev);
+	return err;
+}
+
+/* Undo netfront_setup once the backend has let go (it unmaps as it closes). */
+static void netfront_release(struct netfront *dev)
+{
+	unsigned int busy = netfront_buffers_fini(dev) + netfront_rings_fini(dev);
+
+	if (busy > 0)
+		printf("netfront: %s: %u pages still mapped by the backend: left to it (%u KiB)\n",
+		       dev->bus.node, busy, busy * 4);
+}
+
+/* One line per connection; the first is a step of the start-up benchmark. */
+static void netfront_report(struct netfront *dev)
+{
+	struct mallinfo mi = mallinfo();
+
+	dev->connections++;
+	printf("netfront: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, %u rx and %u tx buffers; "
+	       "connected at %llu ms\n",
+	       dev->bus.node, dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3], dev->mac[4],
+	       dev->mac[5], (unsigned int)NETFRONT_RX_SIZE, (unsigned int)NETFRONT_TX_SIZE,
+	       (unsigned long long)(timer_ns() / 1000000));
+	printf("netfront: connection %u: %u grants in use, heap %u bytes in use\n",
+	       dev->connections, gnttab_used(), (unsigned int)mi.uordblks);
+}
+
+/* ---- after boot: the backend goes and comes back (xl network-detach, -attach) ---- */
+
+static void netfront_changed(void *arg);
+
+/* IDLE: take a device dom0 attached, and follow its backend's state. */
+static int netfront_attach(struct netfront *dev)
+{
+	int err = xenbus_find_new("vif", &dev->bus);
+
+	if (err < 0)
+		return err;
+	if ((err = netfront_read_mac(dev)) < 0 ||
+	    (err = xenbus_watch_backend(&dev->bus, netfront_changed, dev)) < 0) {
+		printf("netfront: %s: cannot follow its backend (%d)\n", dev->bus.node, err);
+		return err;
+	}
+	printf("netfront: %s attached by dom0 (backend %s) at %llu ms\n", dev->bus.node,
+	       dev->bus.backend, (unsigned long long)(timer_ns() / 1000000));
+	dev->phase = NETFRONT_INITWAIT;
+	return 0;
+}
+
+/* CLOSING, and the backend let go: free the device for the next one. */
+static void netfront_detach(struct netfront *dev)
+{
+	netfront_release(dev);
+	xenbus_unwatch_backend(&dev->bus);
+	dev->phase = NETFRONT_IDLE;
+	printf("netfront: %s released at %llu ms: %u grants in use\n", dev->bus.node,
+	       (unsigned long long)(timer_ns() / 1000000), gnttab_used());
+}
+
+/*
+ * The backend leaves (public/io/xenbus.h: Closing, then Closed once it
+ * unmapped everything; or its node is gone): stop the data path, answer
+ * Closing with Closed as Linux's netfront does, and release once it has
+ * let go. A new backend at the same node (state back to Initialising or
+ * InitWait) means the old one is gone too.
+ */
+static void netfront_close(struct netfront *dev, enum xenbus_state be)
+{
+	if (dev->phase == NETFRONT_CONNECTED)
+		netfront_link(dev, false);
+	evtchn_unbind(dev->port);
+	printf("netfront: %s: backend state %d: link down at %llu ms\n", dev->bus.node, (int)be,
+	       (unsigned long long)(timer_ns() / 1000000));
+	if (be == XenbusStateClosing || be == XenbusStateClosed)
+		xenbus_switch_state(&dev->bus, XenbusStateClosed);
+	dev->phase = NETFRONT_CLOSING;
+	if (be != XenbusStateClosing)
+		netfront_detach(dev);
+}
+
+static bool netfront_backend_gone(enum xenbus_state be)
+{
+	return be == XenbusStateClosing || be == XenbusStateClosed || be == XenbusStateUnknown;
+}
+
+/* A step of the handshake for backend state `be`. */
+static void netfront_step(struct netfront *dev, enum xenbus_state be)
+{
+	int err;
+
+	switch (dev->phase) {
+	case NETFRONT_INITWAIT:
+		if (netfront_backend_gone(be)) {
+			xenbus_unwatch_backend(&dev->bus);
+			dev->phase = NETFRONT_IDLE;
+		} else if (be == XenbusStateInitWait) {
+			/* On failure, tell the backend: it closes, and we let it go. */
+			err = netfront_setup(dev);
+			if (err == 0) {
+				dev->phase = NETFRONT_CONNECTING;
+			} else {
+				printf("netfront: %s: cannot connect (%d)\n", dev->bus.node, err);
+				xenbus_switch_state(&dev->bus, XenbusStateClosed);
+			}
+		}
+		break;
+	case NETFRONT_CONNECTING:
+	case NETFRONT_CONNECTED:
+		if (be == XenbusStateConnected && dev->phase == NETFRONT_CONNECTING) {
+			dev->phase = NETFRONT_CONNECTED;
+			netfront_link(dev, true);
+			netfront_report(dev);
+		} else if (be != XenbusStateConnected && be != XenbusStateInitialised &&
+		           (dev->phase == NETFRONT_CONNECTED || be != XenbusStateInitWait)) {
+			netfront_close(dev, be);
+		}
+		break;
+	case NETFRONT_CLOSING:
+		if (be != XenbusStateClosing && be != XenbusStateConnected)
+			netfront_detach(dev);
+		break;
+	case NETFRONT_IDLE:
+		break;
+	}
+}
+
+/*
+ * From the loop, on any change under our device/vif or at the backend's
+ * state: a few xenstore reads, and a step when something moved. Our own
+ * writes fire the device/vif watch too; they change nothing here.
+ */
+static void netfront_changed(void *arg)
+{
+	struct netfront *dev = arg;
+	enum netfront_phase was;
+
+	do {
+		was = dev->phase;
+		if (dev->phase == NETFRONT_IDLE && netfront_attach(dev) < 0)
+			return;
+		netfront_step(dev, xenbus_backend_state(&dev->bus));
+	} while (dev->phase != was);
+}
+
+/* ---- boot ---- */
+
+/* Waiting, at boot: find the vif and run the handshake to Connected. */
+static int netfront_connect_boot(struct netfront *dev)
 {
 	int err;
 
@@ -127,38 +313,43 @@ int netfront_connect(struct netfront *dev)
 	err = xenbus_wait_backend(&dev->bus, XenbusStateInitWait, NETFRONT_HANDSHAKE_NS);
 	if (err < 0)
 		goto fail;
-	if ((err = netfront_rings_init(dev)) < 0)
+	if ((err = netfront_setup(dev)) < 0)
 		goto fail;
-	if ((err = netfront_buffers_init(dev)) < 0)
-		goto release_rings;
-	if ((err = evtchn_bind(dev->port, netfront_event, dev)) < 0)
-		goto release_buffers;
-	if ((err = xs_transact(netfront_publish, dev)) < 0)
-		goto unbind_port;
 	err = xenbus_wait_backend(&dev->bus, XenbusStateConnected, NETFRONT_HANDSHAKE_NS);
 	if (err < 0)
-		goto unbind_port;
-	dev->connected = true;
-	xenbus_watch_backend(&dev->bus, netfront_backend_changed, dev);
+		goto release;
 	/*
 	 * netback turned the vif's carrier on as it connected, and dom0's
 	 * bridge (no STP, no forwarding delay) forwards from then on: a step
 	 * of the start-up benchmark (tests/bench/guest-net.sh).
 	 */
-	printf("netfront: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, %u rx and %u tx buffers; "
-	       "connected at %llu ms\n",
-	       dev->bus.node, dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3], dev->mac[4],
-	       dev->mac[5], (unsigned int)NETFRONT_RX_SIZE, (unsigned int)NETFRONT_TX_SIZE,
-	       (unsigned long long)(timer_ns() / 1000000));
+	dev->connected = true;
+	dev->phase = NETFRONT_CONNECTED;
+	netfront_report(dev);
 	return 0;
-unbind_port:
+release:
 	evtchn_unbind(dev->port);
-release_buffers:
-	netfront_buffers_fini(dev);
-release_rings:
-	netfront_rings_fini(dev);
+	netfront_release(dev);
 fail:
 	printf("netfront: %s: handshake with %s failed (%d)\n", dev->bus.node, dev->bus.backend,
 	       err);
 	return err;
+}
+
+int netfront_connect(struct netfront *dev)
+{
+	int err;
+
+	dev->dir_watch = -1;
+	dev->bus.state_watch = -1;
+	err = netfront_connect_boot(dev);
+	if (err < 0)
+		return err;
+	/* From now on the watches drive it (netfront_changed). */
+	if ((err = xenbus_watch_backend(&dev->bus, netfront_changed, dev)) < 0 ||
+	    (dev->dir_watch = err = xs_watch("device/vif", netfront_changed, dev)) < 0)
+		printf("netfront: cannot watch for the backend's changes (%d): "
+		       "a detached vif will not come back\n",
+		       err);
+	return 0;
 }

@@ -17,17 +17,14 @@ int xenbus_path(char *buf, size_t size, const char *dir, const char *key)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int xenbus_find(const char *type, struct xenbus_dev *dev)
+/* Fill `dev` for device `name` of directory `dir` ("device/vif"). */
+static int xenbus_open(const char *dir, const char *name, struct xenbus_dev *dev)
 {
-	char dir[32], names[256], path[96];
+	char path[96];
 	uint64_t id;
 	int n;
 
-	snprintf(dir, sizeof(dir), "device/%s", type);
-	n = xs_directory(XS_TX_NONE, dir, names, sizeof(names));
-	if (n <= 0)
-		return n == 0 || n == -ENOENT ? -ENODEV : n;
-	if (snprintf(dev->node, sizeof(dev->node), "%s/%s", dir, names) >= (int)sizeof(dev->node))
+	if (snprintf(dev->node, sizeof(dev->node), "%s/%s", dir, name) >= (int)sizeof(dev->node))
 		return -ENAMETOOLONG;
 	xenbus_path(path, sizeof(path), dev->node, "backend");
 	n = xs_read(XS_TX_NONE, path, dev->backend, sizeof(dev->backend));
@@ -40,6 +37,40 @@ int xenbus_find(const char *type, struct xenbus_dev *dev)
 	dev->backend_id = (domid_t)id;
 	dev->state_watch = -1;
 	return 0;
+}
+
+int xenbus_find(const char *type, struct xenbus_dev *dev)
+{
+	char dir[32], names[256];
+	int n;
+
+	snprintf(dir, sizeof(dir), "device/%s", type);
+	n = xs_directory(XS_TX_NONE, dir, names, sizeof(names));
+	if (n <= 0)
+		return n == 0 || n == -ENOENT ? -ENODEV : n;
+	return xenbus_open(dir, names, dev);
+}
+
+int xenbus_find_new(const char *type, struct xenbus_dev *dev)
+{
+	char dir[32], names[256];
+	const char *name = names;
+	enum xenbus_state st;
+	int n;
+
+	snprintf(dir, sizeof(dir), "device/%s", type);
+	n = xs_directory(XS_TX_NONE, dir, names, sizeof(names));
+	if (n < 0 && n != -ENOENT)
+		return n;
+	for (; n > 0; n--, name += strlen(name) + 1) {
+		/* One half gone already: dom0 is removing it. */
+		if (xenbus_open(dir, name, dev) < 0)
+			continue;
+		st = xenbus_backend_state(dev);
+		if (st == XenbusStateInitialising || st == XenbusStateInitWait)
+			return 0;
+	}
+	return -ENODEV;
 }
 
 int xenbus_write_u(xs_tx tx, struct xenbus_dev *dev, const char *key, unsigned long value)
@@ -121,4 +152,12 @@ int xenbus_watch_backend(struct xenbus_dev *dev, void (*fn)(void *), void *arg)
 		return id;
 	dev->state_watch = id;
 	return 0;
+}
+
+void xenbus_unwatch_backend(struct xenbus_dev *dev)
+{
+	if (dev->state_watch < 0)
+		return;
+	xs_unwatch(dev->state_watch);
+	dev->state_watch = -1;
 }

@@ -24,6 +24,13 @@ struct xenbus_dev {
 /* The first device of `type` ("vif", "vbd"). -ENODEV if there is none. */
 int xenbus_find(const char *type, struct xenbus_dev *dev);
 
+/*
+ * The first device of `type` that dom0 added and no frontend took yet
+ * (its backend Initialising or InitWait): one attached while we run.
+ * -ENODEV if there is none.
+ */
+int xenbus_find_new(const char *type, struct xenbus_dev *dev);
+
 /* `<node>/key` or `<backend>/key` into buf (for xs_* calls). */
 int xenbus_path(char *buf, size_t size, const char *dir, const char *key);
 
@@ -47,5 +54,7 @@ uint64_t xenbus_backend_u64(struct xenbus_dev *dev, const char *key, uint64_t de
 
 /* Call fn(arg) from the loop whenever the backend's state changes. */
 int xenbus_watch_backend(struct xenbus_dev *dev, void (*fn)(void *), void *arg);
+/* Stop that, if it runs. */
+void xenbus_unwatch_backend(struct xenbus_dev *dev);
 
 #endif

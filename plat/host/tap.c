@@ -136,3 +136,10 @@ void plat_net_on_tx_space(plat_fn fn, void *arg)
 	tap_space_fn = fn;
 	tap_space_arg = arg;
 }
+
+/* A TAP device's link never goes: nothing to report. */
+void plat_net_on_link(void (*fn)(void *arg, bool up), void *arg)
+{
+	(void)fn;
+	(void)arg;
+}

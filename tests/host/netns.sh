@@ -87,7 +87,11 @@ twin_start() {
 twin_up() {
 	local log=$1
 	twin_start "$@"
-	if ! check "twin up with HTTPS" wait_log "$log" "https on tcp port 443" 60; then
+	# (check's own status is always 0: wait_log's decides here.)
+	if wait_log "$log" "https on tcp port 443" 60; then
+		ok "twin up with HTTPS"
+	else
+		fail "twin up with HTTPS"
 		cat "$log"
 		done_tests
 		exit 1

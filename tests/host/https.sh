@@ -204,7 +204,7 @@ for p in /tls/key.pem /tls/cert.pem /../tls/key.pem /refs/appliance/secrets; do
 done
 m=$(c "http://$IP/metrics")
 check "/metrics counts handshakes and resumptions" \
-	bash -c "grep -q '^appliance_tls_handshakes_total [1-9]' <<<'$m' && grep -q '^appliance_tls_resumed_total [1-9]' <<<'$m'"
+	bash -c 'grep -q "^appliance_tls_handshakes_total [1-9]" <<<"$1" && grep -q "^appliance_tls_resumed_total [1-9]" <<<"$1"' _ "$m"
 fp1=$(fingerprint)
 twin_stop
 check "first run exits cleanly" [ $? = 0 ]

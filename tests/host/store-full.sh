@@ -24,6 +24,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
+. tests/store/acked.sh
 . tests/host/netns.sh
 TWIN=$(realpath "${1:-build/host/appliance-san}")
 STORECTL=$(realpath "${2:-build/host/storectl}")
@@ -76,15 +77,7 @@ push_again() {
 # reads_ok: a fresh clone holds every acknowledged branch, and nothing
 # else but main, and passes fsck; the site and the zone are served.
 reads_ok() {
-	local name c
-	rm -rf fresh
-	g clone -q --mirror "$REPO" fresh 2>fresh.err || { cat fresh.err; return 1; }
-	git -C fresh fsck --strict --no-progress >fsck.out 2>&1 || { cat fsck.out; return 1; }
-	while read -r name c; do
-		[ "$(git -C fresh rev-parse -q --verify "refs/heads/$name")" = "$c" ] || { echo "$name is not at $c"; return 1; }
-	done <acked
-	[ "$(git -C fresh for-each-ref refs/heads | wc -l)" = $(($(wc -l <acked) + 1)) ] ||
-		{ git -C fresh for-each-ref refs/heads; echo "refs other than main and the acknowledged"; return 1; }
+	acked_clone_ok || return 1
 	in_ns curl -sSkf --max-time 30 "https://$IP/" | cmp -s - "$ROOT/store/seed/site/index.html" || { echo "the site"; return 1; }
 	[ "$(in_ns dig +time=3 +tries=1 +short @$IP example.home SOA | awk '{ print $1 }')" = ns1.example.home. ] || { echo "DNS over UDP"; return 1; }
 	[ "$(in_ns dig +time=3 +tries=1 +tcp +short @$IP www.example.home A)" != "" ] || { echo "DNS over TCP"; return 1; }

@@ -24,6 +24,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
+. tests/store/acked.sh
 . tests/qemu/run-lib.sh
 board=${1:?usage: tests/qemu/store-full.sh BOARD}
 img=${B:-build}/image/test/$board.img
@@ -94,15 +95,7 @@ push_again() {
 # reads_ok: a fresh clone holds every acknowledged branch and nothing else
 # but main, and passes fsck; the site is served.
 reads_ok() {
-	local name c
-	rm -rf fresh
-	g clone -q --mirror "$REPO" fresh 2>fresh.err || { cat fresh.err; return 1; }
-	git -C fresh fsck --strict --no-progress >fsck.out 2>&1 || { cat fsck.out; return 1; }
-	while read -r name c; do
-		[ "$(git -C fresh rev-parse -q --verify "refs/heads/$name")" = "$c" ] || { echo "$name is not at $c"; return 1; }
-	done <acked
-	[ "$(git -C fresh for-each-ref refs/heads | wc -l)" = $(($(wc -l <acked) + 1)) ] ||
-		{ git -C fresh for-each-ref refs/heads; echo "refs other than main and the acknowledged"; return 1; }
+	acked_clone_ok || return 1
 	curl -sSkf --max-time 60 "https://127.0.0.1:$HTTPS_PORT/" | cmp -s - "$ROOT/store/seed/site/index.html" || { echo "the site"; return 1; }
 	[ "$(dig +time=10 +tries=2 +tcp +short -p "$DNS_PORT" @127.0.0.1 example.home SOA | awk '{ print $1 }')" = ns1.example.home. ] ||
 		{ echo "DNS over TCP"; return 1; }

@@ -122,21 +122,27 @@ u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *
  * such a SYN with a bare ACK, which the client resets and lwIP ignores
  * (RFC 1337), over and over until the client gives up: a connection that
  * never opens. RFC 1122 section 4.2.2.13 lets TIME-WAIT take a new SYN
- * whose sequence number is beyond the old connection's, as Linux and the
- * BSDs do. (Our new initial sequence number is beyond the old
- * connection's as well, being a 4-microsecond clock (RFC 6528), unless
- * that connection sent over 250,000 bytes for each second between its
- * start and the new SYN.) So
- * the old pcb goes (tcp_abort of a TIME-WAIT pcb only frees it, sending
- * nothing) and the SYN is dropped: the client's retransmission a second
- * later finds the listener. tcp_input does not touch the pcb again after
- * the hook refuses a segment.
+ * whose sequence number is beyond the old connection's. "Beyond" cannot
+ * be told by sequence arithmetic alone: Linux's initial sequence number
+ * runs on a 64 ns clock, so a client's SYN on a connection that began
+ * over 137 s earlier (a kept-alive one) compares as *before* the old
+ * one's (half the 32-bit space); Linux itself decides by timestamps
+ * (RFC 6191), which lwIP does not keep. So any SYN outside the old
+ * connection's receive window reopens it (one inside is answered with a
+ * reset by lwIP, RFC 793); an old duplicate SYN then costs the TIME-WAIT
+ * state, nothing more, since the SYN itself is dropped. (Our own new
+ * initial sequence number is beyond the old connection's, being a
+ * 4-microsecond clock, RFC 6528.) So the old pcb goes (tcp_abort of a
+ * TIME-WAIT pcb only frees it, sending nothing) and the SYN is dropped:
+ * the client's retransmission a second later finds the listener.
+ * tcp_input does not touch the pcb again after the hook refuses a
+ * segment.
  */
 int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
 {
 	if (pcb->state != TIME_WAIT ||
 	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
-	    !TCP_SEQ_GT(lwip_ntohl(hdr->seqno), pcb->rcv_nxt))
+	    TCP_SEQ_BETWEEN(lwip_ntohl(hdr->seqno), pcb->rcv_nxt, pcb->rcv_nxt + pcb->rcv_wnd))
 		return ERR_OK;
 	tcp_abort(pcb);
 	return ERR_ABRT;

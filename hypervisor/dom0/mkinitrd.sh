@@ -14,6 +14,7 @@
 set -eu
 
 die() { echo "mkinitrd: $*" >&2; exit 1; }
+. "$(dirname "$0")/../initrd-lib.sh"
 
 [ $# -ge 5 ] || die "usage: mkinitrd.sh OUT WORK KERNEL_ROOT DEBS_DIR SRC_DIR MODULE..."
 out=$1 work=$2 kroot=$3 debs=$4 src=$5
@@ -43,12 +44,7 @@ mkdir -p "$work/pkg" "$work/root"
 pkg=$work/pkg root=$work/root
 
 echo "mkinitrd: extracting $(echo $pkgs | wc -w) packages"
-for p in $pkgs; do
-	deb=("$debs/${p}"_*_armhf.deb)
-	[ -f "${deb[0]}" ] || die "missing package $p in $debs (run make setup)"
-	[ ${#deb[@]} -eq 1 ] || die "several versions of $p in $debs: ${deb[*]}"
-	dpkg -x "${deb[0]}" "$pkg"
-done
+initrd_extract "$debs" "$pkg" $pkgs
 
 # Directories of the running system. /proc/xen and the xen run dirs are
 # mount points or made by init; they exist here so init stays short.
@@ -71,39 +67,9 @@ for c in $xs_clients; do
 done
 
 # Shared libraries: follow DT_NEEDED from every ELF shipped so far.
-libdirs="$pkg/lib/arm-linux-gnueabihf $pkg/usr/lib/arm-linux-gnueabihf"
-find_lib() {
-	local d
-	for d in $libdirs; do
-		[ -e "$d/$1" ] && { echo "$d/$1"; return 0; }
-	done
-	return 1
-}
-needed() {
-	"${CROSS}readelf" -d "$1" 2>/dev/null |
-		sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]/\1/p'
-}
-todo=$(find "$root/usr" -type f)
-seen=" "
-while [ -n "$todo" ]; do
-	next=
-	for f in $todo; do
-		for lib in $(needed "$f"); do
-			case $seen in *" $lib "*) continue ;; esac
-			seen="$seen$lib "
-			path=$(find_lib "$lib") || die "library $lib (needed by ${f#$root}) is in no package"
-			cp -L "$path" "$root/lib/arm-linux-gnueabihf/$lib"
-			next="$next $root/lib/arm-linux-gnueabihf/$lib"
-		done
-	done
-	todo=$next
-done
 # glibc dlopens libgcc_s for pthread_cancel (xl aborts without it).
+initrd_libs "$pkg" "$root" $(find "$root/usr" -type f)
 cp -L "$pkg/lib/arm-linux-gnueabihf/libgcc_s.so.1" "$root/lib/arm-linux-gnueabihf/"
-# The dynamic loader, at the path the binaries name in PT_INTERP.
-[ -e "$root/lib/arm-linux-gnueabihf/ld-linux-armhf.so.3" ] ||
-	cp -L "$pkg/lib/arm-linux-gnueabihf/ld-linux-armhf.so.3" "$root/lib/arm-linux-gnueabihf/"
-ln -s arm-linux-gnueabihf/ld-linux-armhf.so.3 "$root/lib/ld-linux-armhf.so.3"
 echo "mkinitrd: $(ls "$root/lib/arm-linux-gnueabihf" | wc -l) shared libraries"
 
 # Kernel modules: the requested ones and everything they depend on, read

@@ -22,7 +22,7 @@ DOM0_MODULES_ALL := $(DOM0_MODULES_XEN) \
 	$(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DOM0_MODULES)))
 DOM0_DTBS := $(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DTB)))
 
-DOM0_INITRD_INPUTS := $(DOM0_SRC)/mkinitrd.sh $(DOM0_SRC)/init $(DOM0_SRC)/clockskew.c \
+DOM0_INITRD_INPUTS := $(DOM0_SRC)/mkinitrd.sh hypervisor/initrd-lib.sh $(DOM0_SRC)/init $(DOM0_SRC)/clockskew.c \
 	$(DOM0_SRC)/xl.conf $(DOM0_SRC)/scripts/vif-bridge $(DOM0_SRC)/scripts/block \
 	$(wildcard board/*/board.conf)
 

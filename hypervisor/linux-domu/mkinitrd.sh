@@ -19,6 +19,7 @@
 set -eu
 
 die() { echo "linux-domu: $*" >&2; exit 1; }
+. "$(dirname "$0")/../initrd-lib.sh"
 
 [ $# -eq 6 ] || die "usage: mkinitrd.sh OUT WORK KERNEL_ROOT DEBS_DIR SRC_DIR ZONE"
 out=$1 work=$2 kroot=$3 debs=$4 src=$5 zone=$6
@@ -36,12 +37,7 @@ rm -rf "$work"
 mkdir -p "$work/pkg" "$work/root" "$work/site/.well-known"
 pkg=$work/pkg root=$work/root
 
-for p in $pkgs; do
-	deb=("$debs/${p}"_*_armhf.deb)
-	[ -f "${deb[0]}" ] || die "missing package $p in $debs (run make setup)"
-	[ ${#deb[@]} -eq 1 ] || die "several versions of $p in $debs: ${deb[*]}"
-	dpkg -x "${deb[0]}" "$pkg"
-done
+initrd_extract "$debs" "$pkg" $pkgs
 
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc/nginx,etc/nsd,usr/bin,usr/sbin,srv} \
 	"$root"/lib/{arm-linux-gnueabihf,modules} "$root"/var/{lib/nginx,log/nginx} \
@@ -51,35 +47,7 @@ ln -s busybox "$root/bin/sh"
 install -m 0755 "$pkg/usr/sbin/nginx" "$pkg/usr/sbin/nsd" "$root/usr/sbin/"
 
 # Shared libraries: follow DT_NEEDED from the two servers.
-libdirs="$pkg/lib/arm-linux-gnueabihf $pkg/usr/lib/arm-linux-gnueabihf"
-find_lib() {
-	local d
-	for d in $libdirs; do
-		[ -e "$d/$1" ] && { echo "$d/$1"; return 0; }
-	done
-	return 1
-}
-needed() {
-	"${CROSS}readelf" -d "$1" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]/\1/p'
-}
-todo="$root/usr/sbin/nginx $root/usr/sbin/nsd"
-seen=" "
-while [ -n "$todo" ]; do
-	next=
-	for f in $todo; do
-		for lib in $(needed "$f"); do
-			case $seen in *" $lib "*) continue ;; esac
-			seen="$seen$lib "
-			path=$(find_lib "$lib") || die "library $lib (needed by ${f#$root}) is in no package"
-			cp -L "$path" "$root/lib/arm-linux-gnueabihf/$lib"
-			next="$next $root/lib/arm-linux-gnueabihf/$lib"
-		done
-	done
-	todo=$next
-done
-[ -e "$root/lib/arm-linux-gnueabihf/ld-linux-armhf.so.3" ] ||
-	cp -L "$pkg/lib/arm-linux-gnueabihf/ld-linux-armhf.so.3" "$root/lib/arm-linux-gnueabihf/"
-ln -s arm-linux-gnueabihf/ld-linux-armhf.so.3 "$root/lib/ld-linux-armhf.so.3"
+initrd_libs "$pkg" "$root" "$root/usr/sbin/nginx" "$root/usr/sbin/nsd"
 
 # The one module: xen-netfront (it depends on none; the kernel has the
 # Xen console, IPv4 and IPv6 built in). Loaded with insmod, so no modules.dep.

@@ -17,7 +17,7 @@ LINUX_DOMU_MEM_MB ?= 64
 LINUX_DOMU_IP ?= 192.0.2.2/24
 LINUX_DOMU_ZONE := tests/host/dns/example.org.zone
 LINUX_DOMU_INPUTS := $(addprefix $(LINUX_DOMU_SRC)/,mkinitrd.sh init nginx.conf nsd.conf) \
-	$(LINUX_DOMU_ZONE)
+	hypervisor/initrd-lib.sh $(LINUX_DOMU_ZONE)
 LINUX_DOMU := $(addprefix $(LINUX_DOMU_OUT)/linux-domu.,zImage initrd cfg)
 
 .PHONY: linux-domu

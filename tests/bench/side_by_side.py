@@ -29,9 +29,10 @@ import struct
 import sys
 import time
 
-POLL = 0.005
-EVERY = 0.02
-LIFETIME = 1.0
+# The serial log followed as it grows, and the wait for a line of it: the
+# same as the first-answer test's.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+from first_answer import EVERY, LIFETIME, POLL, Log, wait_line  # noqa: E402
 
 
 def serve(directory, address, port):
@@ -69,35 +70,6 @@ def answered(msg, ids):
         return False
     qid, flags, _, ancount = struct.unpack("!HHHH", msg[:8])
     return qid in ids and flags & 0x8000 and flags & 0xF == 0 and ancount > 0
-
-
-class Log:
-    """The serial log, read as it grows, a line at a time."""
-
-    def __init__(self, path):
-        self.path, self.f, self.rest = path, None, b""
-
-    def lines(self):
-        if self.f is None:
-            try:
-                self.f = open(self.path, "rb")
-            except FileNotFoundError:
-                return []
-        data = self.rest + self.f.read()
-        *done, self.rest = data.split(b"\n")
-        return [d.decode("utf-8", "replace").rstrip("\r") for d in done]
-
-
-def wait_line(log, start_re, n, deadline):
-    seen = 0
-    while time.monotonic() < deadline:
-        for line in log.lines():
-            if start_re.search(line):
-                seen += 1
-                if seen == n:
-                    return time.monotonic()
-        time.sleep(POLL)
-    return None
 
 
 def probe(logpath, start_re, n, host, path, seconds):

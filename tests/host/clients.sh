@@ -15,11 +15,7 @@ cd "$(dirname "$0")/../.."
 . tests/clients/suite.sh
 
 need_root
-if ! netns_setup; then
-	fail "namespace $NS with tap0"
-	done_tests
-	exit 1
-fi
+netns_up
 site=$WORK/tree/site
 mkdir -p "$site/docs/with space"
 head -c 768 /dev/urandom | base64 -w 64 >"$site/1k.txt"

@@ -58,6 +58,15 @@ netns_setup() {
 		ip -n "$NS" link set tap0 up
 }
 
+# netns_up: netns_setup for a suite (tests/lib.sh's counts): a namespace
+# that cannot be made is one failed check, and the suite ends there.
+netns_up() {
+	netns_setup && return 0
+	fail "namespace $NS with tap0 (192.0.2.1/24)"
+	done_tests
+	exit 1
+}
+
 # netns_peer NAME IP: another namespace (a reference server's, an
 # upstream's) joined to $NS by a veth pair: veth0 in $NS at
 # 198.51.100.1/24, veth1 in NAME at IP/24; stopped and removed with $NS.

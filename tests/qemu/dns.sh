@@ -41,7 +41,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/qemu/run-lib.sh
-# NS, WORK (a temporary directory), netns_setup, ns_daemon, in_ns and
+# NS, WORK (a temporary directory), netns_up, ns_daemon, in_ns and
 # netns_cleanup, which stops everything in the namespace and removes it.
 . tests/host/netns.sh
 . tests/host/dns/nsd.sh
@@ -56,7 +56,6 @@ HERE=$PWD/tests/host/dns
 IP=192.0.2.2
 REF=192.0.2.1
 say() { echo "qemu-dns: $*"; }
-elapsed() { echo $(($(date +%s) - start)); }
 start=$(date +%s)
 
 need_root
@@ -89,18 +88,10 @@ rm -f "$WORK/p2"
 
 # ---- the boot, on tap0 in the namespace ----
 
-# (check's own status is always 0: what it checked decides here.)
-if ! netns_setup; then
-	fail "namespace $NS with tap0 (192.0.2.1/24)"
-	done_tests
-	exit 1
-fi
-ok "namespace $NS with tap0 (192.0.2.1/24)"
+netns_up
 say "booting $board in $NS on tap0, the guest at $IP; serial log in $log"
-export QEMU_TAP=tap0 QEMU_CONF="ip=$IP/24 dns_notify=192.0.2.4"
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-400} qemu_run "$board" "$work/dns.img" "$work" "$NS"
-# qemu_run's trap stops QEMU; the namespace's goes after it.
-trap 'stop_qemu; netns_cleanup' EXIT
+export QEMU_CONF="ip=$IP/24 dns_notify=192.0.2.4"
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-400} qemu_run_tap "$board" "$work/dns.img" "$work"
 
 # nsd on the namespace's side of tap0, the same zone file, configured as
 # tests/host/dns.sh configures it (tests/host/dns/nsd.sh); started while the guest boots.

@@ -43,15 +43,10 @@ say() { echo "qemu-first-answer: $*"; }
 need_root
 [ -e "$img" ] || { fail "$img exists (make $img)"; done_tests; exit 1; }
 rm -rf "$work" && mkdir -p "$work"
-if ! netns_setup; then
-	fail "namespace $NS with tap0 (192.0.2.1/24)"
-	done_tests
-	exit 1
-fi
+netns_up
 say "booting $board in $NS on tap0, the guest at $IP; serial log in $work/serial.log"
-export QEMU_TAP=tap0 QEMU_CONF="echo=on ip=$IP/24"
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} qemu_run "$board" "$img" "$work" "$NS"
-trap 'stop_qemu; netns_cleanup' EXIT
+export QEMU_CONF="echo=on ip=$IP/24"
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} qemu_run_tap "$board" "$img" "$work"
 
 # ---- the first answer ----
 

@@ -43,6 +43,20 @@ class Log:
         return [d.decode("utf-8", "replace").rstrip("\r") for d in done]
 
 
+def wait_line(log, start_re, n, deadline):
+    """The time the Nth line matching START_RE (counted from the top of
+    LOG) appeared, or None if it had not by DEADLINE (time.monotonic)."""
+    seen = 0
+    while time.monotonic() < deadline:
+        for line in log.lines():
+            if start_re.search(line):
+                seen += 1
+                if seen == n:
+                    return time.monotonic()
+        time.sleep(POLL)
+    return None
+
+
 def main():
     if len(sys.argv) != 6:
         sys.exit(__doc__)
@@ -51,17 +65,10 @@ def main():
     host, port, seconds = sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
     deadline = time.monotonic() + seconds
 
-    t0 = None
-    while t0 is None:
-        for line in log.lines():
-            if start_re.search(line):
-                t0 = time.monotonic()
-                break
-        if t0 is None:
-            if time.monotonic() > deadline:
-                print("no start line")
-                return 1
-            time.sleep(POLL)
+    t0 = wait_line(log, start_re, 1, deadline)
+    if t0 is None:
+        print("no start line")
+        return 1
 
     def ms():
         return f"{(time.monotonic() - t0) * 1000:.0f}"

@@ -28,6 +28,16 @@ qemu_run() {
 	trap 'exit 143' TERM
 }
 
+# qemu_run_tap BOARD IMAGE WORK: qemu_run in the test's own namespace
+# (tests/host/netns.sh's netns_up made it), the board's NIC on its tap0
+# (UDP cannot leave QEMU's restricted user networking); on exit QEMU
+# stops, then the namespace goes.
+qemu_run_tap() {
+	export QEMU_TAP=tap0
+	qemu_run "$1" "$2" "$3" "$NS"
+	trap 'stop_qemu; netns_cleanup' EXIT
+}
+
 stop_qemu() {
 	! declare -F stop_extra >/dev/null || stop_extra
 	[ -f "$work/qemu.pid" ] && kill "$(cat "$work/qemu.pid")" 2>/dev/null
@@ -76,6 +86,40 @@ qemu_git_env() {
 	export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 \
 		GIT_AUTHOR_NAME=qemu-test GIT_AUTHOR_EMAIL=qemu-test@example.org \
 		GIT_COMMITTER_NAME=qemu-test GIT_COMMITTER_EMAIL=qemu-test@example.org
+}
+
+# qemu_git_forward PASSWORD-FILE LOW-SPEED-SECONDS: the set-up of a suite
+# that clones and pushes through the HTTPS forward on 127.0.0.1 (user
+# networking): qemu_git_env; free ports HTTP_PORT and HTTPS_PORT, exported
+# for qemu_run; REPO, the guest's site.git there, and AUTH, the same with
+# the password of the file; g, git within GIT_TIMEOUT seconds that gives
+# up after LOW-SPEED-SECONDS without a byte and takes the guest's own
+# certificate.
+qemu_git_forward() {
+	qemu_git_env
+	HTTP_PORT=$(free_port) HTTPS_PORT=$(free_port)
+	export HTTP_PORT HTTPS_PORT
+	REPO=https://127.0.0.1:$HTTPS_PORT/site.git
+	AUTH=https://owner:$(qemu_url_password "$1")@127.0.0.1:$HTTPS_PORT/site.git
+	GIT_LOW_SPEED_TIME=$2
+	g() { timeout "$GIT_TIMEOUT" git -c http.sslVerify=false -c http.lowSpeedLimit=1 -c http.lowSpeedTime="$GIT_LOW_SPEED_TIME" "$@"; }
+}
+
+# elapsed: whole seconds since $start (date +%s).
+elapsed() { echo $(($(date +%s) - start)); }
+
+# qemu_store_end: the end of a suite that wrote into the guest's store:
+# no panic, fatal exception or out-of-memory on the console; QEMU stopped
+# (and its trap gone); the store on the disk it ran on ($work/run/sd.img,
+# copied out to $work/p2) passes storectl fsck ($STORECTL).
+qemu_store_end() {
+	check "no panic, fatal exception or out-of-memory on the console" \
+		bash -c "! grep -Eiq 'guest: (fatal|panic)|out of memory|Kernel panic|Xen BUG|dom0: error' '$log'"
+	say "done with the guest after $(elapsed) s; stopping QEMU"
+	stop_qemu
+	trap - EXIT
+	qemu_p2_out "$work/run/sd.img" "$work/p2"
+	check "the store on the disk it ran on passes storectl fsck" "$STORECTL" fsck "$work/p2"
 }
 
 # qemu_url_password FILE: the first line of a password file, escaped for

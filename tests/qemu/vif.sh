@@ -55,11 +55,7 @@ say() { echo "qemu-vif: $*"; }
 need_root
 [ -e "$img" ] || { fail "$img exists (make $img)"; done_tests; exit 1; }
 rm -rf "$work" && mkdir -p "$work"
-if ! netns_setup; then
-	fail "namespace $NS with tap0 (192.0.2.1/24)"
-	done_tests
-	exit 1
-fi
+netns_up
 case $mode in
 static) conf_ip=ip=$IP/24 ;;
 dhcp)
@@ -72,10 +68,9 @@ dhcp)
 *) echo "usage: tests/qemu/vif.sh BOARD [static|dhcp]" >&2; exit 2 ;;
 esac
 say "booting $board in $NS on tap0, the guest at $conf_ip; serial log in $work/serial.log"
-export QEMU_TAP=tap0 QEMU_CONF="echo=on $conf_ip selftest=vif"
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-600} qemu_run "$board" "$img" "$work" "$NS"
+export QEMU_CONF="echo=on $conf_ip selftest=vif"
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-600} qemu_run_tap "$board" "$img" "$work"
 stop_extra() { [ -z "${held_pid:-}" ] || kill "$held_pid" 2>/dev/null; }
-trap 'stop_qemu; netns_cleanup' EXIT
 
 # metric NAME: a value of the guest's /metrics, from the namespace.
 metric() {

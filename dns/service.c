@@ -576,7 +576,8 @@ int dns_service_start(void)
 	if (!st)
 		return -ENODEV;
 	store_set_veto(st, veto, NULL);
-	store_on_change(st, on_change, NULL);
+	if ((r = store_on_change(st, on_change, NULL)))
+		return r;
 	state_read(st);
 	reload();
 	if ((r = dns_server_start(DNS_PORT, &served, chaos_config())))

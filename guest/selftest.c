@@ -315,6 +315,7 @@ static const struct {
     {"write", GUEST_TEST_BUILD ? selftest_write : NULL},
     {"stuck", GUEST_TEST_BUILD ? selftest_stuck : NULL},
     {"storewrite", GUEST_TEST_BUILD ? selftest_storewrite : NULL},
+    {"ackstall", GUEST_TEST_BUILD ? selftest_ackstall : NULL},
     {"wolfcrypt", GUEST_TEST_BUILD ? selftest_wolfcrypt : NULL},
 };
 

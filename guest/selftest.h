@@ -22,6 +22,13 @@
  *   storewrite  20 s after boot, stream a 10 MiB push into the store 64 KiB
  *          per turn of the loop and time every call (the loop's longest
  *          stall), then add the same as one whole-buffer call.
+ *   ackstall  once the refs of the first push are updated (durable, the
+ *          store's change listeners called) and before the push is
+ *          answered: print "guest: selftest ackstall: REF updated; the
+ *          push is not answered" and halt (xen_halt), for dom0 to destroy
+ *          the guest there (the destroy-loop's first destroy,
+ *          tests/qemu/faults.sh): a push whose client never heard it was
+ *          taken must be there whole after the restart.
  *   wolfcrypt  wolfSSL's own wolfCrypt test of every algorithm the guest's
  *          library has (a "... test passed!" line each), then its
  *          benchmark (a line each), through tls/tls_wolfcrypt.h; the last
@@ -44,6 +51,9 @@
 
 /* selftest_store.c: selftest=storewrite, a 10 MiB push timed call by call. */
 void selftest_storewrite(void);
+/* selftest_store.c: selftest=ackstall, the guest halted between a push's ref update and its answer.
+ */
+void selftest_ackstall(void);
 
 /* Run the selected self-test, if any. */
 void selftest_run(void);

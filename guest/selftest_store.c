@@ -21,6 +21,7 @@
 #include "store/pack.h"
 #include "store/service.h"
 #include "store/sha1.h"
+#include "xen/xen.h"
 
 #define SW_BYTES (10u << 20)
 #define SW_BLOCK 32768u /* uncompressed bytes per zlib stored block */
@@ -234,4 +235,45 @@ void selftest_storewrite(void)
 	}
 	/* After the services have started and the network is up: in 20 s. */
 	plat_timer_arm(&s->timer, plat_now_ns() + 20000000000ull, sw_start, s);
+}
+
+/*
+ * selftest=ackstall: a listener of the store's ref changes (called with
+ * the update already durable, in the same turn of the loop as the push
+ * that made it, before its answer is written) that halts the guest at the
+ * first change under refs/heads/, the push unanswered. Registered from
+ * the loop's first turn, once app_start has opened the store.
+ */
+static void ackstall_on_change(void *ctx, const char *ref)
+{
+	(void)ctx;
+	if (strncmp(ref, "refs/heads/", 11))
+		return;
+	printf("guest: selftest ackstall: %s updated; the push is not answered\n", ref);
+	fflush(stdout);
+	xen_halt();
+}
+
+static void ackstall_arm(void *arg)
+{
+	struct store *st = store_service();
+	int r;
+
+	(void)arg;
+	if (!st) {
+		printf("guest: selftest ackstall: FAILED: the store did not start\n");
+		return;
+	}
+	if ((r = store_on_change(st, ackstall_on_change, NULL))) {
+		printf("guest: selftest ackstall: FAILED: no listener (%d)\n", r);
+		return;
+	}
+	printf("guest: selftest ackstall: armed: the first push halts the guest unanswered\n");
+}
+
+void selftest_ackstall(void)
+{
+	static struct plat_timer timer;
+
+	plat_timer_arm(&timer, plat_now_ns(), ackstall_arm, NULL);
 }

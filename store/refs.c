@@ -534,8 +534,9 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 	}
 	apply_update(st, u, n, names);
 	free(names);
-	for (size_t i = 0; i < n && st->on_change; i++)
-		st->on_change(st->on_change_ctx, u[i].name);
+	for (size_t i = 0; i < n; i++)
+		for (unsigned k = 0; k < st->n_on_change; k++)
+			st->on_change[k].fn(st->on_change[k].ctx, u[i].name);
 	return 0;
 }
 
@@ -553,10 +554,13 @@ int store_refs_each(struct store *st,
 	return 0;
 }
 
-void store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), void *ctx)
+int store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), void *ctx)
 {
-	st->on_change = fn;
-	st->on_change_ctx = ctx;
+	if (st->n_on_change == STORE_ON_CHANGE_MAX)
+		return -ENOSPC;
+	st->on_change[st->n_on_change].fn = fn;
+	st->on_change[st->n_on_change++].ctx = ctx;
+	return 0;
 }
 
 void store_set_veto(struct store *st,

@@ -169,8 +169,14 @@ void store_set_veto(struct store *st,
 /* Why the last update refused with -EPERM was vetoed. */
 const char *store_veto_reason(const struct store *st);
 
-/* Called after every successful ref update with the name of a changed ref. */
-void store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), void *ctx);
+/*
+ * Have fn(ctx, name) called after every successful ref update, once for
+ * each ref it changed, the update already durable. Up to
+ * STORE_ON_CHANGE_MAX functions (the DNS service's, a test's), called in
+ * the order they were given: 0, or -ENOSPC when that many are there.
+ */
+#define STORE_ON_CHANGE_MAX 4
+int store_on_change(struct store *st, void (*fn)(void *ctx, const char *ref), void *ctx);
 
 /* ---- content API (HTTP, DNS) ---- */
 

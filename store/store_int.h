@@ -70,8 +70,11 @@ struct store {
 	            size_t size);
 	void *veto_ctx;
 	char veto_why[STORE_VETO_MAX];
-	void (*on_change)(void *ctx, const char *ref);
-	void *on_change_ctx;
+	struct {
+		void (*fn)(void *ctx, const char *ref);
+		void *ctx;
+	} on_change[STORE_ON_CHANGE_MAX];
+	unsigned n_on_change;
 };
 
 /*

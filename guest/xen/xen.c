@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "arch/arm32/arch.h"
 #include "xen/hypercall.h"
 
 /*
@@ -65,20 +66,27 @@ int xen_get_param(uint32_t index, uint64_t *value)
 	return 0;
 }
 
+void xen_halt(void)
+{
+	struct sched_poll nothing = {.nr_ports = 0, .timeout = 0};
+
+	/*
+	 * With IRQs masked Xen delivers no event to wake the poll (on Arm it
+	 * reads the guest's CPSR.I), and a poll on no ports never ends
+	 * (SCHEDOP_block would unmask IRQs).
+	 */
+	irq_disable();
+	for (;;)
+		xen_sched_op(SCHEDOP_poll, &nothing);
+}
+
 void xen_shutdown(unsigned int reason)
 {
 	struct sched_shutdown shutdown = {.reason = reason};
 
-	struct sched_poll nothing = {.nr_ports = 0, .timeout = 0};
-
 	xen_sched_op(SCHEDOP_shutdown, &shutdown);
-	/*
-	 * Not reached: Xen does not run a domain that shut down. Should it
-	 * refuse, sleep rather than spin: a poll on no ports never ends
-	 * (SCHEDOP_block would unmask IRQs, which this guest cannot take).
-	 */
-	for (;;)
-		xen_sched_op(SCHEDOP_poll, &nothing);
+	/* Not reached: Xen does not run a domain that shut down. Should it refuse, sleep. */
+	xen_halt();
 }
 
 void xen_crash(void)

@@ -35,6 +35,12 @@ int xen_get_param(uint32_t index, uint64_t *value);
 /* Ask Xen to stop this domain with a SHUTDOWN_* reason (public/sched.h). */
 void xen_shutdown(unsigned int reason) __attribute__((noreturn));
 
+/*
+ * Sleep for ever, taking no event: the domain stays, doing nothing, until
+ * the toolstack destroys it (a test's power cut at a chosen moment).
+ */
+void xen_halt(void) __attribute__((noreturn));
+
 /* Stop the domain as crashed: the toolstack's on_crash policy applies. */
 void xen_crash(void) __attribute__((noreturn));
 

@@ -96,6 +96,40 @@ static void on_change(void *ctx, const char *ref)
 		notified++;
 }
 
+/* Each listener's mark, in the order they were called. */
+static char heard[STORE_ON_CHANGE_MAX + 2];
+static void on_change_mark(void *ctx, const char *ref)
+{
+	size_t n = strlen(heard);
+
+	(void)ref;
+	if (n + 1 < sizeof(heard))
+		heard[n] = *(const char *)ctx;
+}
+
+/* Up to STORE_ON_CHANGE_MAX listeners, each called in order once a ref changed; one more is
+ * refused. */
+static void test_on_change_listeners(void **state)
+{
+	static const char marks[] = "abcdefghijklmnop";
+	_Static_assert(sizeof(marks) > STORE_ON_CHANGE_MAX + 1,
+	               "a mark for each listener and one more");
+	struct store *st;
+	struct store_oid c;
+	(void)state;
+	fresh_device();
+	assert_int_equal(store_open(&st, false), 0);
+	for (int i = 0; i < STORE_ON_CHANGE_MAX; i++)
+		assert_int_equal(store_on_change(st, on_change_mark, (void *)&marks[i]), 0);
+	assert_int_equal(store_on_change(st, on_change_mark, (void *)&marks[STORE_ON_CHANGE_MAX]),
+	                 -ENOSPC);
+	memset(heard, 0, sizeof(heard));
+	assert_int_equal(commit_file(st, "site/index.html", "heard", &c), 0);
+	assert_int_equal(strlen(heard), STORE_ON_CHANGE_MAX);
+	assert_memory_equal(heard, marks, STORE_ON_CHANGE_MAX);
+	store_close(st);
+}
+
 static void test_compaction_when_full(void **state)
 {
 	struct store *st;
@@ -377,6 +411,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_content_api),
+	    cmocka_unit_test(test_on_change_listeners),
 	    cmocka_unit_test(test_compaction_when_full),
 	    cmocka_unit_test(test_compaction_keeps_deltas),
 	    cmocka_unit_test(test_power_cut_every_write),

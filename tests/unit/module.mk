@@ -33,10 +33,10 @@ UNIT_BINS += $(UNIT_OUT)/test_dtb
 FUZZ_CC := clang
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_RUNS ?= 200000
+FUZZ_SMOKE_RUNS ?= 100000
 # ... or this long per target, whichever comes first (receive-pack's target
 # reopens a store per input: about 1,000 runs a second).
-FUZZ_SMOKE_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_BINS += $(UNIT_OUT)/fuzz_dtb
 
 $(UNIT_OUT)/fuzz_dtb: tests/fuzz/dtb.c guest/dtb/dtb.c guest/dtb/dtb.h | $(SETUP)

@@ -359,12 +359,11 @@ int plat_xen_init(void)
 	if (err < 0)
 		printf("guest: cannot watch control/shutdown (%d)\n", err);
 	/*
-	 * The devices first: their backends exist before we run, and so, as a
-	 * rule, do our configuration and seed (dom0 writes them while xl
-	 * create attaches the devices: hypervisor/dom0/init,
-	 * configure_guests); should dom0 be late, connecting the devices
-	 * meanwhile keeps them off the path to the first answer (issue 13).
-	 * Nothing here needs the configuration.
+	 * The devices first: their backends exist once xl create returns,
+	 * while dom0 writes our configuration and seed only after that
+	 * (hypervisor/dom0/init, configure_guest). Connecting them while dom0
+	 * works, rather than after the seed, takes them off the path to the
+	 * first answer (issue 13). Nothing here needs the configuration.
 	 */
 	err = blkfront_ops.init();
 	plat_blk_up = err == 0;

@@ -65,9 +65,9 @@ steps() {
 	first=$(echo "$ready" | sed -E 's/.*: ([0-9]+) ms after the first instruction \(([0-9]+)/\2 \1/' | awk '{ print $1 - $2 }')
 	conn=$(dom0_ms 'dom0: xl create [a-z]+ done')
 	answer=$(awk '$1 == "answer" { print $2 }' "$out")
-	echo "dom0: configuration and seed written (during xl create)|$(dom0_ms 'dom0: configured and seeded')"
 	echo "dom0: vif on br0 (hotplug script done)|$(dom0_ms 'dom0: vif-bridge: ')"
 	echo "dom0: xl create returns|$conn"
+	echo "dom0: configuration and seed written|$(dom0_ms 'dom0: configuration and seed written')"
 	echo "dom0: vif port forwarding (kernel log)|$(dom0_ms 'dom0: vif[0-9.]+ forwarding')"
 	echo "**first TCP echo reply at the client (console)**|**$answer**"
 	echo "**... after xl create returned**|**$([ -n "$answer" ] && [ -n "$conn" ] && echo $((answer - conn)))**"

@@ -133,6 +133,7 @@ direct_boot_args() {
 	done
 	args=(-M "$QEMU_MACHINE" -m "$RAM_MB")
 	[ -z "$QEMU_CPU" ] || args+=(-cpu "$QEMU_CPU")
+	[ -z "$QEMU_SMP" ] || args+=(-smp "$QEMU_SMP")
 	args+=(-kernel "$work/xen" -append "$XEN_CMDLINE"
 		-device "guest-loader,addr=$DOM0_ADDR,kernel=$work/dom0.zImage,bootargs=$(qemu_escape "$DOM0_BOOTARGS")"
 		-device "guest-loader,addr=$INITRD_ADDR,initrd=$work/dom0.initrd"

@@ -80,7 +80,7 @@ cmdline="$DOM0_CMDLINE appliance.boot=$BOOT_DEV appliance.store=$STORE_DEV appli
 bootargs=$(echo "$cmdline" | sed 's/,/,,/g')
 echo "qemu-test: guest $guest, timeout ${timeout}s, log $work/serial.log"
 start=$(date +%s)
-timeout "$timeout" qemu-system-arm -M "$QEMU_MACHINE" -cpu "$QEMU_CPU" -m "$RAM_MB" \
+timeout "$timeout" qemu-system-arm -M "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m "$RAM_MB" \
 	-nographic -no-reboot -kernel "$xen" -append "$XEN_CMDLINE" \
 	-device "guest-loader,addr=$DOM0_ADDR,kernel=$B/dom0/dom0.zImage,bootargs=$bootargs" \
 	-device "guest-loader,addr=$INITRD_ADDR,initrd=$B/dom0/dom0.initrd" \

@@ -12,32 +12,12 @@
  * counter time less monotonic time -- so dom0 can hand it to the guest
  * (data/clock_skew_ns), which subtracts it (guest/plat_xen.c).
  *
- * Freestanding (dom0 has no armhf C library to build against): Linux EABI
- * system calls, the virtual counter readable from user mode as arm32
- * Linux allows for its vDSO.
+ * Built on sys-arm.c, freestanding; the virtual counter is readable from
+ * user mode, as arm32 Linux allows for its vDSO.
  */
 #include <stdint.h>
 
-#define SYS_exit 1
-#define SYS_write 4
-#define SYS_clock_gettime 263
-#define CLOCK_MONOTONIC 1
-
-struct kernel_timespec32 {
-	int32_t tv_sec;
-	int32_t tv_nsec;
-};
-
-static long sys3(long nr, long a, long b, long c)
-{
-	register long r7 __asm__("r7") = nr;
-	register long r0 __asm__("r0") = a;
-	register long r1 __asm__("r1") = b;
-	register long r2 __asm__("r2") = c;
-
-	__asm__ volatile("svc #0" : "+r"(r0) : "r"(r7), "r"(r1), "r"(r2) : "memory");
-	return r0;
-}
+#include "sys.h"
 
 static uint64_t counter_ns(void)
 {
@@ -62,27 +42,18 @@ static void print_i64(int64_t v)
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	sys3(SYS_write, 1, (long)p, (long)(buf + sizeof(buf) - p));
+	sys_write(1, p, (size_t)(buf + sizeof(buf) - p));
 }
 
-/* libgcc's division by zero calls raise(); there is no C library to. */
-int raise(int sig);
-int raise(int sig)
+int dom0_main(int argc, char **argv)
 {
-	sys3(SYS_exit, 128 + sig, 0, 0);
-	return 0;
-}
-
-void _start(void) __attribute__((noreturn));
-void _start(void)
-{
-	struct kernel_timespec32 ts;
 	uint64_t cnt = counter_ns();
-	long rc = sys3(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0);
+	int64_t mono;
+	int rc = sys_monotonic_ns(&mono);
 
-	if (rc == 0 && cnt)
-		print_i64((int64_t)cnt - ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec));
-	sys3(SYS_exit, rc == 0 && cnt ? 0 : 1, 0, 0);
-	for (;;)
-		;
+	(void)argc, (void)argv;
+	if (rc < 0 || !cnt)
+		return 1;
+	print_i64((int64_t)cnt - mono);
+	return 0;
 }

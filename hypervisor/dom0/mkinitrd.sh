@@ -9,7 +9,7 @@
 # WORK         scratch directory (emptied)
 # KERNEL_ROOT  the dom0 kernel package, already extracted with dpkg -x
 # DEBS_DIR     the directory holding the pinned armhf .debs
-# SRC_DIR      hypervisor/dom0 (init, hotplug scripts, xl.conf)
+# SRC_DIR      hypervisor/dom0 (init, xl.conf, the C programs)
 # MODULE...    kernel modules to ship; their dependencies are added
 set -eu
 
@@ -152,13 +152,18 @@ done >"$dest/modules.dep"
 cp "$kmods/modules.builtin" "$kmods/modules.order" "$dest/"
 echo "mkinitrd: $(echo $order | wc -w) kernel modules for $kver"
 
-# Our files: init, xl's configuration and the POSIX-sh hotplug scripts.
+# Our files: init, xl's configuration, clockskew and the hotplug program,
+# which xl runs as its scripts block and vif-bridge. The two programs are
+# freestanding, on sys-arm.c (no armhf C library here to build against).
 install -m 0755 "$src/init" "$root/init"
-# clockskew: freestanding (no armhf C library here to build against).
-arm-linux-gnueabihf-gcc -O2 -marm -march=armv7-a+fp -ffreestanding -nostdlib -static \
-	-fno-stack-protector -Wall -Wextra -Werror "$src/clockskew.c" -lgcc -o "$root/bin/clockskew"
+for prog in clockskew:clockskew.c xen-hotplug:hotplug.c; do
+	arm-linux-gnueabihf-gcc -O2 -marm -march=armv7-a+fp -ffreestanding -nostdlib -static \
+		-fno-stack-protector -Wall -Wextra -Werror "$src/sys-arm.c" "$src/${prog#*:}" \
+		-lgcc -o "$root/bin/${prog%%:*}"
+done
+ln -s /bin/xen-hotplug "$root/etc/xen/scripts/block"
+ln -s /bin/xen-hotplug "$root/etc/xen/scripts/vif-bridge"
 install -m 0644 "$src/xl.conf" "$root/etc/xen/xl.conf"
-install -m 0755 "$src/scripts/vif-bridge" "$src/scripts/block" "$root/etc/xen/scripts/"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 

@@ -22,8 +22,8 @@ DOM0_MODULES_ALL := $(DOM0_MODULES_XEN) \
 	$(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DOM0_MODULES)))
 DOM0_DTBS := $(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DTB)))
 
-DOM0_INITRD_INPUTS := $(DOM0_SRC)/mkinitrd.sh hypervisor/initrd-lib.sh $(DOM0_SRC)/init $(DOM0_SRC)/clockskew.c \
-	$(DOM0_SRC)/xl.conf $(DOM0_SRC)/scripts/vif-bridge $(DOM0_SRC)/scripts/block \
+DOM0_INITRD_INPUTS := $(DOM0_SRC)/mkinitrd.sh hypervisor/initrd-lib.sh $(DOM0_SRC)/init $(DOM0_SRC)/xl.conf \
+	$(DOM0_SRC)/sys.h $(DOM0_SRC)/sys-arm.c $(DOM0_SRC)/clockskew.c $(DOM0_SRC)/hotplug.c \
 	$(wildcard board/*/board.conf)
 
 .PHONY: dom0
@@ -49,3 +49,14 @@ $(DOM0_OUT)/dom0.initrd: $(DOM0_KROOT)/.unpacked $(B)/.stamp/debs $(DOM0_INITRD_
 	@echo "dom0: building the initramfs"
 	@$(DOM0_SRC)/mkinitrd.sh $@ $(DOM0_OUT)/initrd $(DOM0_KROOT) $(CACHE)/debs \
 		$(DOM0_SRC) $(DOM0_MODULES_ALL)
+
+# dom0's hotplug program (hotplug.c) built for this machine over its C library
+# (sys-host.c), with sanitizers, for tests/host/hotplug.sh: block and
+# vif-bridge against a stand-in xenstored and a bridge in a test namespace.
+DOM0_HOTPLUG_HOST := $(B)/host/xen-hotplug
+$(DOM0_HOTPLUG_HOST): $(DOM0_SRC)/hotplug.c $(DOM0_SRC)/sys-host.c $(DOM0_SRC)/sys.h | $(SETUP)
+	@mkdir -p $(@D)
+	@gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all $(DOM0_SRC)/sys-host.c $(DOM0_SRC)/hotplug.c -o $@
+TEST_DEPS += $(DOM0_HOTPLUG_HOST)
+TEST_SUITES += "tests/host/hotplug.sh $(DOM0_HOTPLUG_HOST)"

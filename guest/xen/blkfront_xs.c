@@ -13,6 +13,7 @@
 
 #include <public/io/protocols.h>
 
+#include "arch/arm32/arch.h"
 #include "xen/blkfront_priv.h"
 #include "xen/events.h"
 #include "xen/gnttab.h"
@@ -137,12 +138,14 @@ int blkfront_connect(struct blkfront *dev)
 		goto unbind_port;
 	dev->connected = true;
 	xenbus_watch_backend(&dev->bus, blkfront_backend_changed, dev);
-	printf("blkfront: %s: %llu sectors of %u bytes%s%s\n", dev->bus.node,
+	/* The time is a step of the start-up benchmark (tests/bench/guest-net.sh). */
+	printf("blkfront: %s: %llu sectors of %u bytes%s%s; connected at %llu ms\n", dev->bus.node,
 	       (unsigned long long)dev->sectors, (unsigned int)dev->sector_size,
 	       dev->read_only ? ", read-only" : "",
 	       dev->flush_op == BLKIF_OP_FLUSH_DISKCACHE ? ", flush"
 	       : dev->flush_op == BLKIF_OP_WRITE_BARRIER ? ", barrier"
-	                                                 : ", no flush");
+	                                                 : ", no flush",
+	       (unsigned long long)(timer_ns() / 1000000));
 	return 0;
 unbind_port:
 	evtchn_unbind(dev->port);

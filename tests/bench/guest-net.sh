@@ -65,13 +65,14 @@ steps() {
 	first=$(echo "$ready" | sed -E 's/.*: ([0-9]+) ms after the first instruction \(([0-9]+)/\2 \1/' | awk '{ print $1 - $2 }')
 	conn=$(dom0_ms 'dom0: xl create [a-z]+ done')
 	answer=$(awk '$1 == "answer" { print $2 }' "$out")
-	echo "dom0: vif on br0 (hotplug script done)|$(dom0_ms 'dom0: vif-bridge: ')"
+	echo "dom0: vif on br0 (its hotplug done)|$(dom0_ms 'dom0: vif-bridge: ')"
 	echo "dom0: xl create returns|$conn"
 	echo "dom0: configuration and seed written|$(dom0_ms 'dom0: configuration and seed written')"
 	echo "dom0: vif port forwarding (kernel log)|$(dom0_ms 'dom0: vif[0-9.]+ forwarding')"
 	echo "**first TCP echo reply at the client (console)**|**$answer**"
 	echo "**... after xl create returned**|**$([ -n "$answer" ] && [ -n "$conn" ] && echo $((answer - conn)))**"
 	echo "guest: first instruction (guest clock)|$first"
+	echo "guest: blkfront connected|$(guest_ms 'blkfront: .*connected at')"
 	echo "guest: netfront connected|$(guest_ms 'netfront: .*connected at')"
 	echo "guest: seed and configuration read|$(guest_ms 'guest: entropy: .*consumed at')"
 	echo "guest: ready|$(echo "$ready" | grep -Eo '[0-9]+$')"

@@ -201,12 +201,16 @@ static void fail(const char *what, const char *arg, int err)
 	sys_exit(1);
 }
 
-static long write_all(int fd, const char *p, size_t n)
+/*
+ * All N bytes to FD (OUT) or from it: 0, or -errno (-EPIPE if the other
+ * end closed first).
+ */
+static long io_all(int fd, char *p, size_t n, int out)
 {
 	long rc;
 
 	while (n) {
-		rc = sys_write(fd, p, n);
+		rc = out ? sys_write(fd, p, n) : sys_read(fd, p, n);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
@@ -217,21 +221,14 @@ static long write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+static long write_all(int fd, const char *p, size_t n)
+{
+	return io_all(fd, (char *)p, n, 1);
+}
+
 static long read_all(int fd, void *buf, size_t n)
 {
-	char *p = buf;
-	long rc;
-
-	while (n) {
-		rc = sys_read(fd, p, n);
-		if (rc < 0)
-			return rc;
-		if (rc == 0)
-			return -EPIPE;
-		p += rc;
-		n -= (size_t)rc;
-	}
-	return 0;
+	return io_all(fd, buf, n, 0);
 }
 
 /*

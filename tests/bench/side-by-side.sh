@@ -45,6 +45,13 @@ cd "$(dirname "$0")/../.." || exit 1
 # netns_cleanup, which stops everything in the namespace and removes it.
 . tests/host/netns.sh
 board=${1:-qemu-virt}
+# The emulated CPUs, as board.conf gives them to QEMU (image/qemu.sh).
+smp=$(sed -n 's/^QEMU_SMP=//p' "board/$board/board.conf")
+if [ "${smp:-1}" = 1 ]; then
+	cpus="one emulated CPU for Xen, dom0 and the domain"
+else
+	cpus="$smp emulated CPUs for Xen: dom0 has one, the domain another"
+fi
 img=${BENCH_SBS_IMAGE:-${B:-build}/image/test/$board.img}
 domu=${LINUX_DOMU:-${B:-build}/linux-domu}
 STORECTL=$(realpath -m "${STORECTL:-${B:-build}/host/storectl}")
@@ -358,8 +365,7 @@ and busybox httpd serving /proc/meminfo; MemTotal is $(cell "$(stats "$WORK/linu
 $given_linux MiB given (the rest is the kernel's code, its page tables and
 reserved memory). The product build of our guest.zImage is
 $(kib "$(stat -c %s "${B:-build}/guest/guest.zImage" 2>/dev/null || echo 0)") KiB (the test image carries the test build). The
-clients run on this host beside QEMU (one emulated CPU for Xen, dom0 and
-the domain), so the DNS rates may be bounded by QEMU's network path as
+clients run on this host beside QEMU ($cpus), so the DNS rates may be bounded by QEMU's network path as
 much as by either server. Commands: \`dnsperf -s $IP -d QUERIES -l $SECS -c 4 -q 100\`,
 \`wrk -t1 -c8 -d${SECS}s http://$IP$SMALL\`, \`h2load --h1 -n 8 -c 8 https://$IP$SMALL\` in a loop.
 

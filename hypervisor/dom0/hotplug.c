@@ -521,6 +521,9 @@ int dom0_main(int argc, char **argv)
 		xenbus_path = NULL;
 		fail("XENBUS_PATH is not set", NULL, 0);
 	}
+	/* Nothing to undo for a disk (blkback lets go of it itself). */
+	if (str_eq(prog, "block") && str_eq(action, "remove"))
+		return 0;
 	/* A write to a xenstored that has gone is an error to report, not death. */
 	sys_ignore_sigpipe();
 	xs_open();

@@ -143,6 +143,8 @@ hp XENBUS_PATH=$BE block frob
 refused "an unknown action" "^block: unknown action frob$" error
 hp XENBUS_PATH=$BE block remove
 check "block remove: exit 0" test "$rc" = 0 -a -z "$out"
+hp XENBUS_PATH=$BE XENSTORED_PATH=$WORK/none block remove
+check "block remove needs no xenstored (it may be gone at shutdown)" test "$rc" = 0 -a -z "$out"
 hp XENBUS_PATH=$BE xen-hotplug add
 check "run under another name: refused ($out)" \
 	test "$rc" = 1 -a "$out" = "xen-hotplug: run as block or vif-bridge, not xen-hotplug"

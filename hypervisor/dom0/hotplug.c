@@ -24,26 +24,9 @@
 #include "sys.h"
 
 /*
- * The errno values this file meets, the same on arm32 and the build host,
- * with the names xenstored gives them in an XS_ERROR (xs_wire.h's
- * xsd_errors) and what fail() says.
+ * The names xenstored gives errno values in an XS_ERROR (xs_wire.h's
+ * xsd_errors) and what fail() says of them.
  */
-#define ENOENT 2
-#define EIO 5
-#define EAGAIN 11
-#define EACCES 13
-#define ENOTBLK 15
-#define EBUSY 16
-#define EEXIST 17
-#define ENODEV 19
-#define EINVAL 22
-#define ENOSPC 28
-#define EPIPE 32
-#define ENAMETOOLONG 36
-#define EMSGSIZE 90
-#define EOPNOTSUPP 95
-#define ECONNREFUSED 111
-
 static const struct {
 	int err;
 	const char *xs_name, *text;

@@ -31,9 +31,6 @@
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_CLOEXEC O_CLOEXEC
-#define EINVAL 22
-#define ENOTBLK 15
-#define ENAMETOOLONG 36
 
 /* <linux/sockios.h> */
 #define SIOCGIFFLAGS 0x8913

@@ -14,6 +14,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The errno values these programs meet: Linux's, the same on arm32 and on
+ * the build host. The freestanding build has no <errno.h>; the host build
+ * has included it already (sys-host.c), with the same values.
+ */
+#ifndef ENOENT
+#define ENOENT 2
+#define EIO 5
+#define EAGAIN 11
+#define EACCES 13
+#define ENOTBLK 15
+#define EBUSY 16
+#define EEXIST 17
+#define ENODEV 19
+#define EINVAL 22
+#define ENOSPC 28
+#define EPIPE 32
+#define ENAMETOOLONG 36
+#define EMSGSIZE 90
+#define EOPNOTSUPP 95
+#define ECONNREFUSED 111
+#endif
+
 /* The program's entry point, called with its arguments and environment. */
 int dom0_main(int argc, char **argv);
 

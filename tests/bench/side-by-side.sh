@@ -46,8 +46,9 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/host/netns.sh
 board=${1:-qemu-virt}
 # The emulated CPUs, as board.conf gives them to QEMU (image/qemu.sh).
-smp=$(sed -n 's/^QEMU_SMP=//p' "board/$board/board.conf")
-if [ "${smp:-1}" = 1 ]; then
+eval "$(image/board-env.sh "$board")" || exit 1
+smp=${QEMU_SMP:-1}
+if [ "$smp" = 1 ]; then
 	cpus="one emulated CPU for Xen, dom0 and the domain"
 else
 	cpus="$smp emulated CPUs for Xen: dom0 has one, the domain another"

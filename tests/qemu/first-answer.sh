@@ -14,12 +14,13 @@
 # (dom0's "xl create ... done" line, by dom0's clock from its "xl create"
 # line; the answer by this host's clock from the moment it saw that line),
 # plus FIRST_ANSWER_MARGIN_MS (500) for QEMU's TCG on a host busy with
-# other work. Measured on this 2-core host: 0.5-0.9 s when it was quiet,
-# 1.35 s with its load average at 4.5; with the guest created paused and
-# its configuration written a key per process, as before issue 13,
-# 2.3-3.4 s. The time from the start of xl create, which itself takes
-# 1.4-2.6 s under TCG (libxl's own work, almost all of it: the domain,
-# its memory and device tree, the devices' xenstore entries; the hotplug
+# other work. Measured on this 2-core host with one emulated CPU: 0.5-0.9 s
+# when it was quiet, 1.35 s with its load average at 4.5; with the guest
+# created paused and its configuration written a key per process, as
+# before issue 13, 2.3-3.4 s; with two emulated CPUs (board.conf),
+# 0.37-0.88 s. The time from the start of xl create, which itself takes
+# 1.4-2.5 s under TCG (libxl's own work, almost all of it: the domain, its
+# memory and device tree, the devices' xenstore entries; the hotplug
 # scripts are one small C process a device), is printed, not bounded.
 #
 # Then address conflict detection (RFC 5227 section 2.4): a forged ARP

@@ -73,7 +73,9 @@ $(NET_OUT)/$(1)/lwip/%.o: $(LWIP_DIR)/src/%.c $(LWIP_UNPACKED) net/lwipopts.h ne
 	@echo "net($(1)): CC lwip/$$*.c"
 	@$(2) $(3) $(NET_LWIP_WARN) -c $$< -o $$@
 
-$(NET_OUT)/$(1)/%.o: %.c $(LWIP_UNPACKED) $(B)/src/wolfssl/.unpacked net/module.mk | $(SETUP)
+# HTTP's gzip is zlib's (NET_INCLUDES): its source is unpacked first.
+$(NET_OUT)/$(1)/%.o: %.c $(LWIP_UNPACKED) $(B)/src/wolfssl/.unpacked $(B)/src/zlib/.unpacked \
+		net/module.mk | $(SETUP)
 	@mkdir -p $$(@D)
 	@echo "net($(1)): CC $$<"
 	@$(2) $(3) $(NET_OUR_WARN) -c $$< -o $$@

@@ -17,6 +17,9 @@ qemu_run() {
 	work=$3
 	[ -z "${4:-}" ] || in_netns=(ip netns exec "$4")
 	log=$work/serial.log
+	# Made here, not only by image/qemu.sh in the background: the caller
+	# may write its own files there at once (tests/bench/guest-net.sh).
+	mkdir -p "$work"
 	rm -f "$log" "$work/qemu.pid"
 	# setsid execs ip, which execs image/qemu.sh: $! is image/qemu.sh,
 	# the leader of its session either way.

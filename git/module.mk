@@ -37,7 +37,7 @@ GIT_AUTH_HDR := git/auth.h plat/conf.h plat/plat.h store/store.h
 # wolfSSL; the test fakes the platform's clock, random source and log, and
 # counts the KDF's runs through a wrapper of wc_PBKDF2.
 $(B)/unit/test_auth: tests/unit/git/test_auth.c $(GIT_AUTH_SRC) $(GIT_AUTH_HDR) \
-		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) $(TLS_UNIT_LIB) git/module.mk | $(SETUP)
+		tests/unit/fake_log.h $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) $(TLS_UNIT_LIB) git/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) $(TLS_CPPFLAGS) -Itests/unit/store $< \

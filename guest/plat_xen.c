@@ -169,17 +169,20 @@ static void plat_idle(void)
 	irq_enable();
 }
 
+void plat_run_once(void)
+{
+	evtchn_dispatch();
+	xs_dispatch();
+	plat_timers_run();
+	for (unsigned int i = 0; i < plat_npolls; i++)
+		plat_polls[i].fn(plat_polls[i].arg);
+}
+
 void plat_run(void)
 {
-	unsigned int i;
-
 	plat_stopping = false;
 	while (!plat_stopping) {
-		evtchn_dispatch();
-		xs_dispatch();
-		plat_timers_run();
-		for (i = 0; i < plat_npolls; i++)
-			plat_polls[i].fn(plat_polls[i].arg);
+		plat_run_once();
 		if (!plat_stopping)
 			plat_idle();
 	}

@@ -60,11 +60,21 @@ fuzz: $(PLAT_UNIT_OUT)/corpus/conf/.seeded
 UNIT_BINS += $(PLAT_UNIT_OUT)/test_conf
 
 # The shutdown hooks' order and grace time (plat/shutdown.c, included by the test).
-$(PLAT_UNIT_OUT)/test_shutdown: tests/unit/plat/test_shutdown.c plat/shutdown.c plat/plat.h | $(SETUP)
+$(PLAT_UNIT_OUT)/test_shutdown: tests/unit/plat/test_shutdown.c plat/shutdown.c plat/plat.h \
+		tests/unit/fake_log.h | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< -lcmocka -o $@
 UNIT_BINS += $(PLAT_UNIT_OUT)/test_shutdown
+
+# app_start's order, its turns of the loop and a shutdown while it starts
+# (app/app.c and plat/shutdown.c, included by the test; the services faked).
+$(PLAT_UNIT_OUT)/test_app: tests/unit/app/test_app.c app/app.c app/app.h plat/shutdown.c \
+		plat/plat.h tests/unit/fake_log.h | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< -lcmocka -o $@
+UNIT_BINS += $(PLAT_UNIT_OUT)/test_app
 FUZZ_BINS += $(PLAT_UNIT_OUT)/fuzz_conf
 TEST_DEPS += $(PLAT_UNIT_OUT)/test_conf $(PLAT_UNIT_OUT)/fuzz_conf \
 	$(PLAT_UNIT_OUT)/corpus/conf/.seeded $(HOST_OUT)/appliance-san $(HOST_OUT)/appliance \

@@ -59,6 +59,13 @@ void plat_timer_cancel(struct plat_timer *t);
  * timer deadline.
  */
 void plat_run(void);
+/*
+ * One turn of the loop that never blocks: dispatch what has arrived, run
+ * due timers and call the poll hooks. app_start() takes one between two
+ * services, so a frame that came in is answered by the services already
+ * up, not held until the last has started.
+ */
+void plat_run_once(void);
 /* Make plat_run() return after the current dispatch. */
 void plat_stop(void);
 
@@ -125,6 +132,8 @@ int plat_on_shutdown(const char *name, plat_shutdown_fn fn, void *arg);
 void plat_shutdown_done(void);
 /* The platform's entry: start the hooks (a second request is ignored). */
 void plat_shutdown(enum plat_shutdown why);
+/* True once plat_shutdown() was called: no service may start after it. */
+bool plat_shutdown_started(void);
 /* Stop the machine now (the platform's own, after the hooks). */
 void plat_exit(enum plat_shutdown why) __attribute__((noreturn));
 

@@ -72,6 +72,11 @@ void plat_shutdown(enum plat_shutdown why)
 	shutdown_next();
 }
 
+bool plat_shutdown_started(void)
+{
+	return shutdown_started;
+}
+
 void plat_shutdown_done(void)
 {
 	if (!shutdown_started || !shutdown_grace.armed)

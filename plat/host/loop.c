@@ -210,20 +210,29 @@ static void loop_dispatch(const struct epoll_event *ev, int n)
 	}
 }
 
-void plat_run(void)
+/* One turn: wait up to TIMEOUT_MS (epoll_wait's) for events, dispatch them. */
+static void loop_turn(int timeout_ms)
 {
 	struct epoll_event ev[HOST_MAX_WATCH];
+	int n = epoll_wait(loop_epfd, ev, HOST_MAX_WATCH, timeout_ms);
 
+	if (n < 0 && errno != EINTR)
+		plat_panic("host: epoll_wait: %s", strerror(errno));
+	if (n > 0)
+		loop_dispatch(ev, n);
+	loop_run_timers();
+	for (int i = 0; i < loop_npoll; i++)
+		loop_poll[i].fn(loop_poll[i].arg);
+}
+
+void plat_run_once(void)
+{
+	loop_turn(0);
+}
+
+void plat_run(void)
+{
 	loop_stopping = false;
-	while (!loop_stopping) {
-		int n = epoll_wait(loop_epfd, ev, HOST_MAX_WATCH, loop_timeout_ms());
-
-		if (n < 0 && errno != EINTR)
-			plat_panic("host: epoll_wait: %s", strerror(errno));
-		if (n > 0)
-			loop_dispatch(ev, n);
-		loop_run_timers();
-		for (int i = 0; i < loop_npoll; i++)
-			loop_poll[i].fn(loop_poll[i].arg);
-	}
+	while (!loop_stopping)
+		loop_turn(loop_timeout_ms());
 }

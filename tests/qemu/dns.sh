@@ -205,6 +205,8 @@ sec() {
 }
 check "nsd transfers the zone from the guest with TSIG" [ "$(sec 192.0.2.25)" = 192.0.2.25 ]
 repo=$WORK/repo
+# HTTP starts last (app/app.c), after TLS: the zone is answered before it.
+wait_for 'http: https on tcp port 443' 30
 in_ns env GIT_SSL_NO_VERIFY=1 git clone -q "https://$IP/site.git" "$repo" 2>"$WORK/clone.err" || cat "$WORK/clone.err"
 sed -i 's/^mail\t\tA\t192.0.2.25/mail\t\tA\t192.0.2.26/' "$repo/zones/example.org.zone"
 git -C "$repo" -c user.name=t -c user.email=t@example.org commit -qam "mail moves"

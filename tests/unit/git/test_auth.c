@@ -25,6 +25,7 @@
 #include "memblk.h"
 #include "plat/plat.h"
 #include "store.h"
+#include "../fake_log.h"
 
 #define DEV_SIZE (8u << 20)
 #define S (1000000000ull)
@@ -35,8 +36,6 @@
 
 static uint64_t fake_now = 1000 * S;
 static int random_error;
-static char last_log[512];
-static int logs;
 
 uint64_t plat_now_ns(void)
 {
@@ -54,17 +53,6 @@ int plat_random(void *buf, size_t len)
 	if (random_error)
 		return random_error;
 	return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -EIO;
-}
-
-void plat_log(const char *module, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(last_log, sizeof(last_log), "%s: ", module);
-
-	va_start(ap, fmt);
-	vsnprintf(last_log + n, sizeof(last_log) - (size_t)n, fmt, ap);
-	va_end(ap);
-	logs++;
 }
 
 /*
@@ -96,8 +84,8 @@ static int setup(void **state)
 	git_auth_reset();
 	fake_now = 1000 * S;
 	random_error = 0;
-	logs = 0;
-	last_log[0] = '\0';
+	unit_logs = 0;
+	unit_log[0] = '\0';
 	return 0;
 }
 
@@ -338,8 +326,8 @@ static void test_no_password(void **state)
 	/* No refs/appliance/secrets at all: said once, whatever is sent. */
 	assert_int_equal(check(NULL), GIT_AUTH_NO_PASSWORD);
 	assert_int_equal(check(basic("git", RIGHT)), GIT_AUTH_NO_PASSWORD);
-	assert_int_equal(logs, 1);
-	assert_non_null(strstr(last_log, "git: no push password"));
+	assert_int_equal(unit_logs, 1);
+	assert_non_null(strstr(unit_log, "git: no push password"));
 	/* The ref with the TLS files but no git/password. */
 	assert_int_equal(fixture_commit(st, GIT_AUTH_SECRETS_REF, "tls/cert.pem", "cert", NULL), 0);
 	assert_int_equal(check(basic("git", RIGHT)), GIT_AUTH_NO_PASSWORD);
@@ -372,15 +360,15 @@ static void test_right_and_wrong(void **state)
 	assert_int_equal(git_auth_set(st, "with:colon"), 0);
 	assert_int_equal(check(basic("u", "with:colon")), GIT_AUTH_OK);
 	set_right();
-	logs = 0;
+	unit_logs = 0;
 	assert_int_equal(check(basic("git", "correct horse battery stapler")), GIT_AUTH_WRONG);
-	assert_int_equal(logs, 1);
-	assert_string_equal(last_log,
+	assert_int_equal(unit_logs, 1);
+	assert_string_equal(unit_log,
 	                    "git: wrong push password from 192.0.2.7 (1 of 5 within 60 s)");
 	/* Too short or too long to be any password: wrong, and counted. */
 	assert_int_equal(check(basic("git", "")), GIT_AUTH_WRONG);
-	assert_int_equal(logs, 2);
-	assert_non_null(strstr(last_log, "(2 of 5"));
+	assert_int_equal(unit_logs, 2);
+	assert_non_null(strstr(unit_log, "(2 of 5"));
 }
 
 static void test_missing_or_malformed(void **state)
@@ -405,14 +393,14 @@ static void test_missing_or_malformed(void **state)
 
 	(void)state;
 	set_right();
-	logs = 0;
+	unit_logs = 0;
 	assert_int_equal(check(NULL), GIT_AUTH_MISSING);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(check_from(CLIENT, bad[i], &retry), GIT_AUTH_MISSING);
 	assert_int_equal(git_auth_check(st, "Basic Z2l0OmNvcnJl\x00Y3Q=", 23, CLIENT, &retry),
 	                 GIT_AUTH_MISSING);
 	/* Neither a guess nor logged, and retry_after untouched. */
-	assert_int_equal(logs, 0);
+	assert_int_equal(unit_logs, 0);
 	assert_int_equal(retry, 7);
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(check(NULL), GIT_AUTH_MISSING);
@@ -456,20 +444,20 @@ static void test_rate_limit(void **state)
 	set_right();
 	wrong = basic("git", "wrong password");
 	for (int i = 1; i <= GIT_AUTH_FAILURES; i++) {
-		logs = 0;
+		unit_logs = 0;
 		assert_int_equal(check(wrong), GIT_AUTH_WRONG);
 		fake_now += S;
 	}
 	/* The fifth failure logged itself and the lock. */
-	assert_int_equal(logs, 2);
+	assert_int_equal(unit_logs, 2);
 	assert_string_equal(
-	    last_log, "git: 192.0.2.7 locked out for 60 s after 5 wrong passwords within 60 s");
+	    unit_log, "git: 192.0.2.7 locked out for 60 s after 5 wrong passwords within 60 s");
 	/* Attempt N + 1 is refused, right password or not, and not logged. */
-	logs = 0;
+	unit_logs = 0;
 	assert_int_equal(check_from(CLIENT, basic("git", RIGHT), &retry), GIT_AUTH_LIMITED);
 	assert_int_equal(retry, 60 - 1);
 	assert_int_equal(check_from(CLIENT, NULL, &retry), GIT_AUTH_LIMITED);
-	assert_int_equal(logs, 0);
+	assert_int_equal(unit_logs, 0);
 	/* Other clients are not. */
 	assert_int_equal(check_from("192.0.2.8", basic("git", RIGHT), NULL), GIT_AUTH_OK);
 	/* Released after its time, to the nanosecond. */
@@ -511,7 +499,7 @@ static void test_rate_limit_window_and_growth(void **state)
 	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++) {
 		fail_n(CLIENT, i == 0 ? 1 : GIT_AUTH_FAILURES);
 		snprintf(want, sizeof(want), "locked out for %u s", locks[i]);
-		assert_non_null(strstr(last_log, want));
+		assert_non_null(strstr(unit_log, want));
 		assert_int_equal(check_from(CLIENT, NULL, &retry), GIT_AUTH_LIMITED);
 		assert_int_equal(retry, locks[i] - 1);
 		fake_now += (uint64_t)(locks[i] - 1) * S;
@@ -519,17 +507,17 @@ static void test_rate_limit_window_and_growth(void **state)
 	/* A success forgets the client's past. */
 	assert_int_equal(check(basic("git", RIGHT)), GIT_AUTH_OK);
 	fail_n(CLIENT, GIT_AUTH_FAILURES);
-	assert_non_null(strstr(last_log, "locked out for 60 s"));
+	assert_non_null(strstr(unit_log, "locked out for 60 s"));
 	/* So do 15 quiet minutes after the end of a lock, not one second less. */
 	fake_now += 60 * S;
 	fail_n(CLIENT, GIT_AUTH_FAILURES);
-	assert_non_null(strstr(last_log, "locked out for 120 s"));
+	assert_non_null(strstr(unit_log, "locked out for 120 s"));
 	fake_now += (120 - 1 + GIT_AUTH_LOCK_MAX_S - 1) * S;
 	fail_n(CLIENT, GIT_AUTH_FAILURES);
-	assert_non_null(strstr(last_log, "locked out for 240 s"));
+	assert_non_null(strstr(unit_log, "locked out for 240 s"));
 	fake_now += (240 - 1 + GIT_AUTH_LOCK_MAX_S) * S;
 	fail_n(CLIENT, GIT_AUTH_FAILURES);
-	assert_non_null(strstr(last_log, "locked out for 60 s"));
+	assert_non_null(strstr(unit_log, "locked out for 60 s"));
 }
 
 static void test_rate_limit_ipv6_prefix(void **state)
@@ -540,15 +528,15 @@ static void test_rate_limit_ipv6_prefix(void **state)
 	fail_n("2001:db8:0:1::1", 2);
 	fail_n("2001:db8:0:1:ffff:ffff:ffff:ffff", 2);
 	fail_n("2001:db8:0:1::7%eth0", 1);
-	assert_non_null(strstr(last_log, "(its /64) locked out"));
+	assert_non_null(strstr(unit_log, "(its /64) locked out"));
 	assert_int_equal(check_from("2001:db8:0:1::2", NULL, NULL), GIT_AUTH_LIMITED);
 	assert_int_equal(check_from("2001:db8:0:2::1", basic("git", RIGHT), NULL), GIT_AUTH_OK);
 	assert_int_equal(check_from("192.0.2.1", basic("git", RIGHT), NULL), GIT_AUTH_OK);
 	/* Text that is no address has a count of its own, and is logged safely. */
 	fail_n("not an address\n", 1);
-	assert_non_null(strstr(last_log, "from (unprintable) (1 of 5"));
+	assert_non_null(strstr(unit_log, "from (unprintable) (1 of 5"));
 	fail_n(NULL, 1);
-	assert_non_null(strstr(last_log, "from (unknown) (1 of 5"));
+	assert_non_null(strstr(unit_log, "from (unknown) (1 of 5"));
 }
 
 static void test_rate_limit_table_full(void **state)
@@ -571,9 +559,9 @@ static void test_rate_limit_table_full(void **state)
 	assert_int_equal(check_from(CLIENT, basic("git", RIGHT), &retry), GIT_AUTH_LIMITED);
 	/* The most recent ones are remembered, the oldest forgotten. */
 	fail_n("198.51.100.127", 1);
-	assert_non_null(strstr(last_log, "(2 of 5"));
+	assert_non_null(strstr(unit_log, "(2 of 5"));
 	fail_n("198.51.100.0", 1);
-	assert_non_null(strstr(last_log, "(1 of 5"));
+	assert_non_null(strstr(unit_log, "(1 of 5"));
 }
 
 static void test_cache(void **state)

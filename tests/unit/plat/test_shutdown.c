@@ -14,6 +14,7 @@
 
 /* The module itself, so each test can start from an empty table. */
 #include "plat/shutdown.c"
+#include "../fake_log.h"
 
 /* ---- the platform under the hooks, faked ---- */
 
@@ -22,7 +23,6 @@ static struct plat_timer *armed;
 static jmp_buf exited;
 static int exit_count;
 static enum plat_shutdown exit_why;
-static char logged[256];
 
 uint64_t plat_now_ns(void)
 {
@@ -43,16 +43,6 @@ void plat_timer_cancel(struct plat_timer *t)
 	t->armed = false;
 	if (armed == t)
 		armed = NULL;
-}
-
-void plat_log(const char *module, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(logged, sizeof(logged), "%s: ", module);
-
-	va_start(ap, fmt);
-	vsnprintf(logged + n, sizeof(logged) - (size_t)n, fmt, ap);
-	va_end(ap);
 }
 
 void plat_exit(enum plat_shutdown why)
@@ -96,7 +86,7 @@ static int reset(void **state)
 	shutdown_started = false;
 	armed = NULL;
 	exit_count = 0;
-	order[0] = logged[0] = '\0';
+	order[0] = unit_log[0] = '\0';
 	pending_from = -1;
 	memset(&shutdown_grace, 0, sizeof(shutdown_grace));
 	return 0;
@@ -140,7 +130,7 @@ static void test_grace_time(void **state)
 		fail_msg("plat_exit was not called after the grace time");
 	}
 	assert_string_equal(order, "10");
-	assert_non_null(strstr(logged, "http did not finish in 10 s"));
+	assert_non_null(strstr(unit_log, "http did not finish in 10 s"));
 	assert_int_equal(exit_why, PLAT_SHUTDOWN_POWEROFF);
 }
 

@@ -122,6 +122,8 @@ check "the guest answers TCP echo at $IP before the first detach" echo_ok
 ip netns exec "$NS" "$PY" tests/host/echo_client.py rtt "$IP" 600 >"$work/held.txt" 2>&1 &
 held_pid=$!
 sleep 1
+# HTTP starts last (app/app.c), after the echo: /metrics is its.
+wait_for 'http: https on tcp port 443' 30
 uptime0=$(metric appliance_uptime_seconds)
 heap0=$(metric appliance_heap_bytes)
 pbufs0=$(metric appliance_pbuf_pool_used)

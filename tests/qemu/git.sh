@@ -4,7 +4,7 @@
 # Git smart HTTP in the guest, in QEMU, with Debian's git as the client
 # through the HTTPS forward on 127.0.0.1: one boot of BOARD's test image
 # with selftest=destroy (dom0 destroys the first instance of the guest once
-# it has written 4 MiB to its disk after it was ready, and creates it
+# it has written 2 MiB to its disk after it was ready, and creates it
 # again; hypervisor/dom0/init; only a test image accepts it, so the shipped
 # image is checked not to carry its marker, and booted to see its dom0
 # refuse the mode):
@@ -122,7 +122,7 @@ check "a fresh clone has it and passes git fsck --full --strict" fresh_clone "$w
 cd "$work/site" || exit 1
 head -c $((10 << 20)) /dev/urandom >site/ten.bin
 git add site/ten.bin && git commit -qm "site: a 10 MiB file" && ten=$(git rev-parse HEAD)
-say "pushing 10 MiB; dom0 destroys the guest once it has written 4 MiB"
+say "pushing 10 MiB; dom0 destroys the guest once it has written 2 MiB"
 push ten
 prc=$?
 destroyed=$(grep -o 'selftest: destroyed domid.*disk' "$log" | head -1)

@@ -17,13 +17,13 @@ struct app_service {
 	int (*start)(void);
 	plat_shutdown_fn stop; /* NULL: nothing to close */
 	/*
-	 * Take one turn of the loop after this one has started, so that a
-	 * frame that came in meanwhile is answered by the services already up
-	 * (the echo, then the zone) before the next, slower one starts. Only
-	 * once the network is up: before, nothing takes the frames, and
-	 * netfront would hand them on to no one.
+	 * The network is up once this one has started. From then on the loop
+	 * takes one turn before each later start, so that a frame that came
+	 * in meanwhile is answered by the services already up (the echo, then
+	 * the zone) before the next, slower one starts. Not before: nothing
+	 * takes the frames yet, and netfront would hand them on to no one.
 	 */
-	bool turn;
+	bool brings_network;
 };
 
 /*
@@ -36,9 +36,9 @@ struct app_service {
 static const struct app_service app_services[] = {
     {"store", store_service_start, store_service_stop, false},
     {"net", net_start, NULL, true},
-    {"dns", dns_service_start, dns_service_stop, true},
-    {"tls", tls_start, NULL, true},
-    {"http", http_start, http_stop, false}, /* the last: plat_run() follows */
+    {"dns", dns_service_start, dns_service_stop, false},
+    {"tls", tls_start, NULL, false},
+    {"http", http_start, http_stop, false},
 };
 
 #define APP_NSERVICES (int)(sizeof(app_services) / sizeof(app_services[0]))
@@ -46,17 +46,19 @@ static const struct app_service app_services[] = {
 int app_start(void)
 {
 	int started = 0, rc;
+	bool network_up = false;
 
 	for (int i = 0; i < APP_NSERVICES; i++) {
 		const struct app_service *s = &app_services[i];
 
-		if (i > 0 && app_services[i - 1].turn)
+		if (network_up)
 			plat_run_once();
 		if (plat_shutdown_started()) {
 			plat_log("app", "shutdown requested: %s and the %d after it not started",
 			         s->name, APP_NSERVICES - i - 1);
 			return started;
 		}
+		network_up |= s->brings_network;
 		if ((rc = s->start()) < 0) {
 			plat_log("app", "%s did not start: %s (%d); the other services go on",
 			         s->name, strerror(-rc), rc);

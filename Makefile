@@ -13,6 +13,10 @@
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
+# Every core builds: the project's own sources, the guest's libraries and the
+# three boards' images are independent. A -j on the command line wins
+# (make -j1 for a build log in order).
+MAKEFLAGS += -j$(shell nproc)
 .DELETE_ON_ERROR:
 # Nothing the build makes is a throw-away intermediate: unpacked sources and
 # stamps reached through pattern rules must stay where they are.

@@ -18,7 +18,8 @@
 #   - a 10,000-record zone: load time and memory, the twin's from its log
 #     (dns: ... loaded in ... ms, ... KiB), nsd's from nsd-checkzone's time
 #     and the server's VmHWM with and without the zone.
-# The twin's RRL is off for the run (dns_rrl=off in its appliance.conf):
+# The twin's RRL is off for the run (dns_rrl=off in its appliance.conf), as
+# nsd's is (nsd_conf):
 # one address asking thousands of queries a second is what it limits.
 # Markdown on stdout, progress on stderr ("bench-dns: ..."); about 2 minutes.
 set -uo pipefail
@@ -112,7 +113,7 @@ cp "$HERE/example.org.zone" "$WORK/tree/zones/" && cp "$HERE/example.org.zone" "
 printf 'hostname=bench\nip=%s/24\ndns_rrl=off\n' "$TWIN_IP" >"$WORK/twin.conf"
 awk '!/^#/ && $3 == "IN" && NF == 3 { print $1, $2 }' "$HERE/queries.txt" >"$WORK/queries"
 nq=$(wc -l <"$WORK/queries")
-NSD_SERVER=$'\trrl-ratelimit: 0' nsd_conf "$WORK/nsd" "$NSD_IP" example.org.zone >"$WORK/nsd/nsd.conf"
+nsd_conf "$WORK/nsd" "$NSD_IP" example.org.zone >"$WORK/nsd/nsd.conf"
 
 say "the twin and nsd, the comparison's zone, $nq queries"
 up_twin "$WORK/store.img" || exit 1
@@ -153,7 +154,7 @@ up_twin "$WORK/big.img" || exit 1
 twin_load=$(sed -n 's/.*dns: 1 zone loaded in \([0-9]*\) ms, \([0-9]*\) KiB.*/\1 ms, \2 KiB/p' "$WORK/twin.log")
 stop_pid "$TWIN_PID"
 cp "$WORK/big/zones/example.org.zone" "$WORK/nsdbig/"
-NSD_SERVER=$'\trrl-ratelimit: 0' nsd_conf "$WORK/nsdbig" "$NSD_IP" example.org.zone \
+nsd_conf "$WORK/nsdbig" "$NSD_IP" example.org.zone \
 	>"$WORK/nsdbig/nsd.conf"
 start=$(date +%s%N)
 nsd-checkzone example.org "$WORK/nsdbig/example.org.zone" >/dev/null

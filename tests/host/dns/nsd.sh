@@ -3,9 +3,12 @@
 #
 #   nsd_conf DIR IP ZONEFILE [LINE...]   a configuration on stdout: nsd on
 #       IP port 53, its state and log in DIR, one server process (fair to
-#       the single-threaded twin), the zone example.org from DIR/ZONEFILE,
-#       each LINE added to the zone's clause (provide-xfr: ..., request-xfr:
-#       ...). With NSD_KEY="NAME SECRET" set, a key clause for it (TSIG,
+#       the single-threaded twin), no response rate limiting (past nsd's
+#       default of 200 answers of a kind a second to one /24, it drops
+#       every other answer and sends the rest truncated: a reference's
+#       answer must not depend on how fast it is asked), the zone
+#       example.org from DIR/ZONEFILE, each LINE added to the zone's clause
+#       (provide-xfr: ..., request-xfr: ...). With NSD_KEY="NAME SECRET" set, a key clause for it (TSIG,
 #       hmac-sha256); NSD_SERVER, if set, is added to the server clause.
 #   dns_wait IP [SECONDS]   until the server on IP (nsd or the twin) answers
 #       an SOA query for example.org: 0, or 1 after SECONDS (10).
@@ -26,6 +29,7 @@ server:
 	logfile: "$dir/nsd.log"
 	server-count: 1
 	verbosity: 1
+	rrl-ratelimit: 0
 ${NSD_SERVER:-}
 remote-control:
 	control-enable: no

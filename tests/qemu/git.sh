@@ -14,7 +14,9 @@
 #     after which curl gets the new page; a fresh clone passes
 #     git fsck --full --strict;
 #   - a push of a 10 MiB file, during which dom0 destroys the guest (a
-#     power cut of the guest alone) and creates it again: the store opens,
+#     power cut of the guest alone; the push goes through a relay that
+#     holds its last 4 MiB until then, tests/qemu/hold_relay.py) and
+#     creates it again: the store opens,
 #     main is either the old commit or the new one and the site served is
 #     that commit's, a fresh clone is fsck-clean, and the same push again
 #     succeeds;
@@ -58,7 +60,8 @@ qemu_git_forward "$pwfile" 30
 export QEMU_CONF="selftest=destroy"
 WRONG=https://owner:not-the-password@127.0.0.1:$HTTPS_PORT/site.git
 sampler=
-stop_extra() { [ -z "$sampler" ] || kill "$sampler" 2>/dev/null; }
+relay=
+stop_extra() { for p in $sampler $relay; do kill "$p" 2>/dev/null; done; }
 main_of() { g ls-remote "$REPO" refs/heads/main 2>/dev/null | cut -f1; }
 page() { curl -sSk --max-time 60 "https://127.0.0.1:$HTTPS_PORT/${1:-}"; }
 # fresh_clone DIR COMMIT: a new clone of the guest's site.git has main at
@@ -122,11 +125,22 @@ check "a fresh clone has it and passes git fsck --full --strict" fresh_clone "$w
 cd "$work/site" || exit 1
 head -c $((10 << 20)) /dev/urandom >site/ten.bin
 git add site/ten.bin && git commit -qm "site: a 10 MiB file" && ten=$(git rev-parse HEAD)
-say "pushing 10 MiB; dom0 destroys the guest once it has written 2 MiB"
+# Through a relay that passes 6 MiB of git's bytes and holds the rest until
+# dom0 has destroyed the guest: the destroy always finds the push unfinished.
+relay_port=$(free_port)
+"$PY" tests/qemu/hold_relay.py "$relay_port" "$HTTPS_PORT" $((6 << 20)) "$log" \
+	'selftest: destroyed domid' 300 >"$work/relay.out" 2>&1 &
+relay=$!
+for _ in $(seq 50); do grep -q listening "$work/relay.out" && break; sleep 0.1; done
+say "pushing 10 MiB (6 MiB of it let through); dom0 destroys the guest once it has written 2 MiB"
+AUTH_ALL=$AUTH
+AUTH=${AUTH/:$HTTPS_PORT\//:$relay_port/}
 push ten
 prc=$?
+AUTH=$AUTH_ALL
+wait "$relay"
 destroyed=$(grep -o 'selftest: destroyed domid.*disk' "$log" | head -1)
-check "the push was cut off after $t s (git exit $prc): ${destroyed:-no destroy}" \
+check "the push was cut off after $t s (git exit $prc; $(grep -o 'passed [0-9]* of.*bytes' "$work/relay.out")): ${destroyed:-no destroy}" \
 	[ "$prc" != 0 -a -n "$destroyed" ]
 say "waiting for the new instance of the guest"
 if wait_for_n 'http: https on tcp port 443' 2 240; then

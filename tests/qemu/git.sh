@@ -45,6 +45,7 @@ STORECTL=$(realpath -m "${STORECTL:-${B:-build}/host/storectl}")
 GIT_TIMEOUT=${GIT_TIMEOUT:-300}
 HEAP_BOUND_MIB=${HEAP_BOUND_MIB:-16}
 SEED_INDEX=$PWD/store/seed/site/index.html
+HOLD_RELAY=$PWD/tests/qemu/hold_relay.py
 say() { echo "qemu-git: $*"; }
 rm -rf "$work" && mkdir -p "$work"
 for f in "$img" "$pwfile" "$STORECTL"; do
@@ -128,7 +129,7 @@ git add site/ten.bin && git commit -qm "site: a 10 MiB file" && ten=$(git rev-pa
 # Through a relay that passes 6 MiB of git's bytes and holds the rest until
 # dom0 has destroyed the guest: the destroy always finds the push unfinished.
 relay_port=$(free_port)
-"$PY" tests/qemu/hold_relay.py "$relay_port" "$HTTPS_PORT" $((6 << 20)) "$log" \
+"$PY" "$HOLD_RELAY" "$relay_port" "$HTTPS_PORT" $((6 << 20)) "$log" \
 	'selftest: destroyed domid' 300 >"$work/relay.out" 2>&1 &
 relay=$!
 for _ in $(seq 50); do grep -q listening "$work/relay.out" && break; sleep 0.1; done

@@ -16,7 +16,8 @@ SHELL := /bin/bash
 # Every core builds: the project's own sources, the guest's libraries and the
 # three boards' images are independent. A -j on the command line wins
 # (make -j1 for a build log in order).
-MAKEFLAGS += -j$(shell nproc)
+NPROC := $(shell nproc)
+MAKEFLAGS += -j$(NPROC)
 .DELETE_ON_ERROR:
 # Nothing the build makes is a throw-away intermediate: unpacked sources and
 # stamps reached through pattern rules must stay where they are.

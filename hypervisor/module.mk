@@ -23,7 +23,7 @@ $(B)/xen/xen: $(XEN_SRC)/.unpacked hypervisor/xen.config hypervisor/module.mk
 	@cat hypervisor/xen.config >> $(XEN_SRC)/xen/.config
 	@PATH=$(HOST_PATH) $(XEN_MAKE) olddefconfig >/dev/null 2>&1
 	@echo "xen: building (about 30 s)"
-	@PATH=$(HOST_PATH) $(XEN_MAKE) -j$(shell nproc) >$(B)/xen-build.log 2>&1 || \
+	@PATH=$(HOST_PATH) $(XEN_MAKE) -j$(NPROC) >$(B)/xen-build.log 2>&1 || \
 		{ tail -20 $(B)/xen-build.log; echo "xen: build failed, full log in $(B)/xen-build.log"; exit 1; }
 	@mkdir -p $(@D)
 	@cp $(XEN_SRC)/xen/xen $@
@@ -41,7 +41,7 @@ $(B)/u-boot/$(1)/u-boot-sunxi-with-spl.bin: $(UBOOT_SRC)/.unpacked board/$(1)/bo
 		$(call board_get,$(1),UBOOT_DEFCONFIG) >/dev/null
 	@echo "u-boot: building $(1) (about 75 s)"
 	@PATH=$(HOST_PATH) $(SUBMAKE) -C $(UBOOT_SRC) O=$$(abspath $$(@D)) CROSS_COMPILE=$(CROSS_LINUX) \
-		-j$(shell nproc) >$$(@D)/build.log 2>&1 || \
+		-j$(NPROC) >$$(@D)/build.log 2>&1 || \
 		{ tail -20 $$(@D)/build.log; echo "u-boot: $(1) build failed, full log in $$(@D)/build.log"; exit 1; }
 	@test -s $$@ || { echo "u-boot: $(1) produced no $$(@F)"; exit 1; }
 	@echo "u-boot: $$@ ($$$$(stat -c %s $$@) bytes)"

@@ -5,9 +5,6 @@
 # report; they do not pass or fail on a number.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-# A suite that runs make (tests/build/bad-input.sh) runs its own: the job
-# server of the make that started this is not passed down to it.
-unset MAKEFLAGS MFLAGS
 results=$1
 shift
 mkdir -p "$(dirname "$results")"

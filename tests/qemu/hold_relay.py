@@ -70,21 +70,36 @@ def accept(listener):
     while True:
         try:
             client, _ = listener.accept()
-            server = socket.create_connection(("127.0.0.1", target))
-        except OSError:
+        except OSError:  # the listener closed: the end
             return
+        try:
+            server = socket.create_connection(("127.0.0.1", target))
+        except OSError:  # the client sees its connection closed, as from the target
+            client.close()
+            continue
         with lock:
             socks.extend((client, server))
         threading.Thread(target=upstream, args=(client, server), daemon=True).start()
         threading.Thread(target=downstream, args=(server, client), daemon=True).start()
 
 
-def seen():
-    try:
-        with open(log, errors="replace") as f:
-            return any(pattern.search(line) for line in f)
-    except OSError:
-        return False
+class Log:
+    """LOG's lines as they are written, each read once."""
+
+    def __init__(self, path):
+        self.path, self.offset, self.partial = path, 0, ""
+
+    def seen(self, pattern):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except OSError:
+            return False
+        self.offset += len(data)
+        text = self.partial + data.decode(errors="replace")
+        *lines, self.partial = text.split("\n")
+        return any(pattern.search(line) for line in lines)
 
 
 listener = socket.socket()
@@ -94,9 +109,11 @@ listener.listen(8)
 threading.Thread(target=accept, args=(listener,), daemon=True).start()
 print("hold_relay: listening", flush=True)
 end = time.monotonic() + seconds
-while time.monotonic() < end and not seen():
+watch = Log(log)
+found = False
+while time.monotonic() < end and not (found := watch.seen(pattern)):
     time.sleep(0.2)
-why = "the pattern seen" if seen() else f"{seconds:.0f} s passed"
+why = "the pattern seen" if found else f"{seconds:.0f} s passed"
 with lock:
     for s in socks:
         try:

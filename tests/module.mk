@@ -64,6 +64,7 @@ TEST_SUITES += "tests/host/git-clients.sh $(HOST_OUT)/appliance-san $(STORECTL) 
 #   make test-live HOST=ADDRESS [PASSWORD_FILE=FILE]   the suite
 #   make bench-live HOST=ADDRESS                        the load benchmarks,
 #                                      into $(OUT)/bench/live.md
+# (tests/host/clients.sh runs both against the twin, named in its namespace.)
 TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
 TEST_SUITES += "tests/host/clients.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 .PHONY: test-live bench-live

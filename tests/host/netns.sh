@@ -41,7 +41,8 @@ netns_cleanup() {
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	for p in "${PEERS[@]}"; do ip netns del "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
-	rm -rf "$WORK"
+	rm -rf "$WORK" "/etc/netns/$NS"
+	rmdir /etc/netns 2>/dev/null
 }
 trap netns_cleanup EXIT
 trap 'exit 130' INT

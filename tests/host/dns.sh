@@ -7,7 +7,8 @@
 # (tests/host/dns/queries.txt) asked of both over UDP and over TCP and the
 # answers compared part by part (tests/host/dns/compare.py), every
 # deliberate difference listed with its reason in
-# tests/host/dns/differences.txt. Then dig over UDP and TCP, IPv4 and IPv6;
+# tests/host/dns/differences.txt, and compare.py shown to find a server
+# that sends an answer too big for UDP. Then dig over UDP and TCP, IPv4 and IPv6;
 # EDNS compliance in the manner of ISC's tests; several queries on one TCP
 # connection; malformed packets (the server answers after); DNS cookies; a
 # flood rate limited; and pushes: a broken zone is refused with its
@@ -55,6 +56,22 @@ compare() {
 }
 compare udp
 compare tcp --tcp
+
+# compare.py's size rule can fail: a server that sends nsd's whole answer
+# over UDP without TC, past the 512 octets a query without EDNS allows
+# (tests/host/dns/whole_over_udp.py), is found out where its answer is too
+# big, and only there.
+printf '%s\n' "big.example.org. TXT IN" "www.example.org. A IN" >"$WORK/size-queries"
+ns_daemon "$PY" "$HERE/whole_over_udp.py" 127.0.0.1:5300 "$REF" 30
+for _ in $(seq 50); do
+	[ -z "$(in_ns ss -Hlun 'sport = :5300')" ] || break
+	sleep 0.1
+done
+out=$(in_ns "$PY" "$HERE/compare.py" "$WORK/size-queries" "$HERE/differences.txt" 127.0.0.1:5300 "$REF")
+check "compare.py finds an answer over UDP larger than the query allows: $(grep -o 'ours is [0-9]* octets.*' <<<"$out")" \
+	grep -q '^not ok - big.example.org. TXT IN.*: ours is [0-9]* octets over UDP without TC, more than the 512 the query allows' <<<"$out"
+check "... and nothing else differs (www.example.org. A fits)" \
+	[ "$(grep -c '^not ok' <<<"$out")" = 1 -a "$(grep -c '^ok - www.example.org. A IN' <<<"$out")" = 1 ]
 
 # ---- dig, TCP, bad packets ----
 

@@ -29,6 +29,13 @@ int host_blk_create(const char *path, uint64_t size);
 /* --no-seed (tests): plat_random_seeded() says no, as on a guest dom0 gave no seed. */
 extern bool host_no_seed;
 
+/*
+ * --test-uptime (tests): plat_now_ns() says `ns` now and counts on from
+ * there, as on a guest that has been up that long: lwIP's millisecond
+ * clock (sys_now, 32 bits) wraps after 49.7 days of uptime.
+ */
+void host_clock_start_at(uint64_t ns);
+
 /* Read and validate appliance.conf; prints FILE:LINE: reason on error. */
 int host_config_load(const char *path);
 

@@ -36,12 +36,25 @@ static struct {
 } loop_poll[PLAT_MAX_POLL];
 static int loop_npoll;
 
-uint64_t plat_now_ns(void)
+/* What host_clock_start_at() adds to the monotonic clock (mod 2^64). */
+static uint64_t loop_clock_shift;
+
+static uint64_t loop_monotonic_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t plat_now_ns(void)
+{
+	return loop_monotonic_ns() + loop_clock_shift;
+}
+
+void host_clock_start_at(uint64_t ns)
+{
+	loop_clock_shift = ns - loop_monotonic_ns();
 }
 
 void plat_wallclock(struct plat_wallclock *t)

@@ -3,14 +3,17 @@
  * device and a file as the block device, configured by an appliance.conf.
  *
  *   appliance --conf FILE [--tap NAME] [--mac MAC] [--disk FILE]
- *             [--test-commit FILE:PATH] [--no-seed]
+ *             [--test-commit FILE:PATH] [--no-seed] [--test-uptime SECONDS]
  *
  * --test-commit is for the tests alone: on SIGUSR1 the twin commits the
  * content of FILE at PATH on branch main of its own store, as a push
  * would, so a test can move main while the server runs (never a second
  * process on the image: the image is locked). --no-seed, for the tests
  * too, makes the twin behave as a guest whose dom0 handed it no entropy
- * seed: TLS must refuse to start.
+ * seed: TLS must refuse to start. --test-uptime starts the twin's
+ * monotonic clock at SECONDS (a whole number, at most 100 years' worth), as
+ * if it had been up that long: the tests of lwIP's 32-bit millisecond
+ * clock wrapping after 49.7 days.
  *
  * Creating a TAP device needs CAP_NET_ADMIN (root, or a network namespace
  * of one's own); tests/host/echo.sh shows the whole set-up.
@@ -56,16 +59,30 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return mac[0] & 1 ? -EINVAL : 0;
 }
 
+/* --test-uptime's SECONDS as nanoseconds; a clear stop if it is not that. */
+static uint64_t parse_uptime(const char *s)
+{
+	const uint64_t max_s = 100ull * 366 * 24 * 3600;
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *s < '0' || *s > '9' || v > max_s) {
+		fprintf(stderr, "appliance: --test-uptime %s: not whole seconds up to 100 years\n",
+		        s);
+		exit(2);
+	}
+	return (uint64_t)v * 1000000000u;
+}
+
 static void parse_args(int argc, char **argv, struct host_args *a)
 {
 	static const struct option opts[] = {
-	    {"conf", required_argument, NULL, 'c'},
-	    {"tap", required_argument, NULL, 't'},
-	    {"mac", required_argument, NULL, 'm'},
-	    {"disk", required_argument, NULL, 'd'},
-	    {"test-commit", required_argument, NULL, 'T'},
-	    {"no-seed", no_argument, NULL, 'S'},
-	    {NULL, 0, NULL, 0},
+	    {"conf", required_argument, NULL, 'c'},        {"tap", required_argument, NULL, 't'},
+	    {"mac", required_argument, NULL, 'm'},         {"disk", required_argument, NULL, 'd'},
+	    {"test-commit", required_argument, NULL, 'T'}, {"no-seed", no_argument, NULL, 'S'},
+	    {"test-uptime", required_argument, NULL, 'U'}, {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -84,6 +101,8 @@ static void parse_args(int argc, char **argv, struct host_args *a)
 			a->test_commit = optarg;
 		else if (c == 'S')
 			host_no_seed = true;
+		else if (c == 'U')
+			host_clock_start_at(parse_uptime(optarg));
 		else if (c != 'm' || parse_mac(optarg, a->mac) < 0)
 			usage();
 	}

@@ -28,6 +28,7 @@ static plat_fn tap_space_fn;
 static void *tap_space_arg;
 static struct plat_timer tap_space_timer;
 static long tap_eagain_every, tap_sends;
+static long tap_lose_every, tap_tcp_data_sent, tap_lost;
 
 static void tap_space(void *arg)
 {
@@ -75,6 +76,7 @@ int host_tap_open(const char *name, const uint8_t mac[6])
 	memcpy(tap_mac, mac, sizeof(tap_mac));
 	tap_eagain_every =
 	    getenv("HOST_TAP_EAGAIN_EVERY") ? atol(getenv("HOST_TAP_EAGAIN_EVERY")) : 0;
+	tap_lose_every = getenv("HOST_TAP_LOSE_EVERY") ? atol(getenv("HOST_TAP_LOSE_EVERY")) : 0;
 	rc = host_watch(tap_fd, tap_readable, NULL);
 	if (rc < 0)
 		goto close_fd;
@@ -112,6 +114,54 @@ static int tap_refuse(void)
 	return -EAGAIN;
 }
 
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The octets of TCP payload in an Ethernet frame (IPv4, or IPv6 without extension headers). */
+static size_t tcp_payload(const struct plat_iov *iov, int n)
+{
+	uint8_t h[128];
+	size_t got = 0, tcp, ihl, tot, doff;
+
+	for (int i = 0; i < n && got < sizeof(h); i++) {
+		size_t k = iov[i].len < sizeof(h) - got ? iov[i].len : sizeof(h) - got;
+
+		memcpy(h + got, iov[i].base, k);
+		got += k;
+	}
+	if (got >= 14 + 20 + 20 && be16(h + 12) == 0x0800 && h[14 + 9] == 6) {
+		ihl = (h[14] & 0x0fu) * 4u;
+		tot = be16(h + 14 + 2);
+		tcp = 14 + ihl;
+	} else if (got >= 14 + 40 + 20 && be16(h + 12) == 0x86dd && h[14 + 6] == 6) {
+		ihl = 0; /* the payload length leaves the IPv6 header out */
+		tot = be16(h + 14 + 4);
+		tcp = 14 + 40;
+	} else {
+		return 0;
+	}
+	if (tcp + 13 >= got)
+		return 0;
+	doff = (h[tcp + 12] >> 4) * 4u;
+	return tot > ihl + doff ? tot - ihl - doff : 0;
+}
+
+/*
+ * HOST_TAP_LOSE_EVERY=N (tests): every Nth TCP segment with data that we
+ * send is lost on the wire, so that only TCP's retransmission delivers it.
+ */
+static bool tap_lose(const struct plat_iov *iov, int n)
+{
+	if (tap_lose_every <= 0 || tcp_payload(iov, n) == 0 ||
+	    ++tap_tcp_data_sent % tap_lose_every != 0)
+		return false;
+	plat_log("tap", "test loss: TCP segment %ld with data not sent (%ld lost)",
+	         tap_tcp_data_sent, ++tap_lost);
+	return true;
+}
+
 int plat_net_send(const struct plat_iov *iov, int n)
 {
 	struct iovec v[16];
@@ -122,6 +172,8 @@ int plat_net_send(const struct plat_iov *iov, int n)
 		return -EINVAL;
 	if (tap_eagain_every > 0 && ++tap_sends % tap_eagain_every == 0)
 		return tap_refuse();
+	if (tap_lose(iov, n))
+		return 0;
 	for (int i = 0; i < n; i++) {
 		v[i].iov_base = (void *)iov[i].base;
 		v[i].iov_len = iov[i].len;

@@ -9,13 +9,15 @@
 #       the push password $PASSWORD, and a TSIG key "xfr-key" (hmac-sha256,
 #       random, in $SECRET) in the store's non-public part; the twin on
 #       $IP (192.0.2.2, fd00:db8::2) with each CONF_LINE added to its
-#       appliance.conf; checks it came up with the zone and the key, and
-#       waits until it is ready. 0, or 1 with its log shown.
+#       appliance.conf, and the twin's arguments TWIN_ARGS (an array, if
+#       set) added to its command line; checks it came up with the zone and
+#       the key, and waits until it is ready. 0, or 1 with its log shown.
 #   d ARG...   dig in the namespace at the twin (+time=3 +tries=1)
 . tests/lib.sh
 . tests/host/netns.sh
 . tests/host/dns/nsd.sh
 TWIN=$(realpath "${1:-build/host/appliance-san}")
+[ -n "${TWIN_ARGS+set}" ] || TWIN_ARGS=()
 STORECTL=$(realpath "${2:-build/host/storectl}")
 IP=192.0.2.2
 REF=192.0.2.1
@@ -38,7 +40,8 @@ dns_twin_start() {
 	"$STORECTL" secret "$WORK/store.img" dns/tsig.keys "$WORK/tsig.keys" >/dev/null
 	printf 'hostname=twin\nip=%s/24\nip6=fd00:db8::2/64\n' "$IP" >"$WORK/dns.conf"
 	for line in "$@"; do printf '%s\n' "$line" >>"$WORK/dns.conf"; done
-	twin_start "$WORK/twin.log" "$WORK/dns.conf" 02:00:00:00:00:0d --disk "$WORK/store.img"
+	twin_start "$WORK/twin.log" "$WORK/dns.conf" 02:00:00:00:00:0d --disk "$WORK/store.img" \
+		"${TWIN_ARGS[@]}"
 	if ! check "twin up with DNS on port 53" wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 60; then
 		cat "$WORK/twin.log"
 		return 1

@@ -46,7 +46,7 @@ check "make test-live without HOST stops with its usage (rc $rc: $(grep -m1 usag
 	bash -c '[ $1 != 0 ] && grep -q "^usage: make test-live HOST=" <<<"$2"' _ $rc "$out"
 in_ns "${live[@]}" test-live HOST=appliance.test PASSWORD_FILE="$WORK/password" >"$WORK/test-live.txt" 2>&1
 rc=$?
-grep -E '^(not ok|=== suite done)' "$WORK/test-live.txt"
+grep -E '^not ok' "$WORK/test-live.txt" | sed 's/^/  make test-live: /'
 summary=$(tail -n 1 "$WORK/test-live.txt")
 check "make test-live HOST=appliance.test PASSWORD_FILE=...: rc $rc, $summary, the $checks checks of the suite over IPv4 above" \
 	[ $rc = 0 -a "$summary" = "$checks passed, 0 failed" ]

@@ -19,7 +19,7 @@
 #include "service.h"
 #include "xfr.h"
 
-#define POLL_TICKS 2 /* tcp_poll's interval, in 500 ms ticks: once a second */
+#define POLL_TICKS NET_TCP_POLLS_PER_S /* tcp_poll's interval: once a second */
 
 struct dns_stats dns_stats;
 

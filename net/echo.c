@@ -16,8 +16,8 @@
 #include "plat/plat.h"
 
 /* Give up on a peer that neither reads nor sends for this long. */
-#define ECHO_POLL_INTERVAL 2 /* in TCP coarse ticks of 500 ms: once a second */
-#define ECHO_IDLE_POLLS 60   /* one minute */
+#define ECHO_POLL_INTERVAL NET_TCP_POLLS_PER_S /* once a second */
+#define ECHO_IDLE_POLLS 60                     /* one minute */
 
 struct echo_conn {
 	struct tcp_pcb *pcb;

@@ -120,6 +120,8 @@ bench: $(BENCH_DEPS)
 # above; the twin and storectl are in them already, through plat/ and store/.)
 BENCH_DEPS += $(HOST_OUT)/appliance $(STORECTL)
 BENCH_SUITES += "tests/bench/http-nginx.sh $(HOST_OUT)/appliance $(STORECTL)"
+# The twin's HTTPS with 0-10% of its TCP segments lost (lwIP's recovery).
+BENCH_SUITES += "tests/bench/loss.sh $(HOST_OUT)/appliance $(STORECTL)"
 # The twin's Git smart HTTP (clone, fetch, push, peak memory) beside git
 # http-backend behind nginx and fcgiwrap (issue 10); same prerequisites.
 BENCH_SUITES += "tests/bench/git-http.sh $(HOST_OUT)/appliance $(STORECTL)"

@@ -29,6 +29,8 @@ static void *tap_space_arg;
 static struct plat_timer tap_space_timer;
 static long tap_eagain_every, tap_sends;
 static long tap_lose_every, tap_tcp_data_sent, tap_lost;
+static bool tap_lose_random;
+static uint32_t tap_lose_state = 2463534242u; /* xorshift32's; fixed, so runs repeat */
 
 static void tap_space(void *arg)
 {
@@ -77,6 +79,7 @@ int host_tap_open(const char *name, const uint8_t mac[6])
 	tap_eagain_every =
 	    getenv("HOST_TAP_EAGAIN_EVERY") ? atol(getenv("HOST_TAP_EAGAIN_EVERY")) : 0;
 	tap_lose_every = getenv("HOST_TAP_LOSE_EVERY") ? atol(getenv("HOST_TAP_LOSE_EVERY")) : 0;
+	tap_lose_random = getenv("HOST_TAP_LOSE_RANDOM") != NULL;
 	rc = host_watch(tap_fd, tap_readable, NULL);
 	if (rc < 0)
 		goto close_fd;
@@ -149,13 +152,27 @@ static size_t tcp_payload(const struct plat_iov *iov, int n)
 }
 
 /*
- * HOST_TAP_LOSE_EVERY=N (tests): every Nth TCP segment with data that we
- * send is lost on the wire, so that only TCP's retransmission delivers it.
+ * HOST_TAP_LOSE_EVERY=N (tests and benchmarks): every Nth TCP segment
+ * with data that we send is lost on the wire, so that only TCP's
+ * retransmission delivers it; with HOST_TAP_LOSE_RANDOM set, each one is
+ * lost with probability 1/N instead, the same sequence on every run.
  */
 static bool tap_lose(const struct plat_iov *iov, int n)
 {
-	if (tap_lose_every <= 0 || tcp_payload(iov, n) == 0 ||
-	    ++tap_tcp_data_sent % tap_lose_every != 0)
+	bool lose;
+
+	if (tap_lose_every <= 0 || tcp_payload(iov, n) == 0)
+		return false;
+	++tap_tcp_data_sent;
+	if (tap_lose_random) {
+		tap_lose_state ^= tap_lose_state << 13;
+		tap_lose_state ^= tap_lose_state >> 17;
+		tap_lose_state ^= tap_lose_state << 5;
+		lose = tap_lose_state % (uint32_t)tap_lose_every == 0;
+	} else {
+		lose = tap_tcp_data_sent % tap_lose_every == 0;
+	}
+	if (!lose)
 		return false;
 	plat_log("tap", "test loss: TCP segment %ld with data not sent (%ld lost)",
 	         tap_tcp_data_sent, ++tap_lost);

@@ -85,6 +85,20 @@ static void conn_close(struct http_conn *c)
 	conn_free(c);
 }
 
+/* Drop a connection whose client stopped taking our answer: a reset frees what TCP still holds. */
+static void conn_abort(struct http_conn *c)
+{
+	struct altcp_pcb *pcb = c->pcb;
+
+	altcp_arg(pcb, NULL);
+	altcp_recv(pcb, NULL);
+	altcp_sent(pcb, NULL);
+	altcp_err(pcb, NULL);
+	altcp_poll(pcb, NULL, 0);
+	altcp_abort(pcb);
+	conn_free(c);
+}
+
 void http_conn_close_idle(void)
 {
 	struct http_conn *c = http_conns, *next;
@@ -108,6 +122,12 @@ static void conn_late(void *arg)
 		c->resp.close = true;
 		c->state = CONN_BODY;
 		conn_pump(c);
+		return;
+	}
+	if (c->state == CONN_BODY) {
+		/* Nothing of the answer acknowledged for HTTP_IDLE_NS (conn_send). */
+		http_stats.stalled++;
+		conn_abort(c);
 		return;
 	}
 	conn_close(c);
@@ -267,6 +287,8 @@ static int conn_send(struct http_conn *c)
 		return -1;
 	}
 	if (r == SEND_YIELD || r == SEND_NO_MEM) {
+		/* Waiting on our side (a stream's producer, lwIP's segments), not the client's. */
+		plat_timer_cancel(&c->deadline);
 		/* Out of segments, this connection may have nothing in flight to wake it: a timer
 		 * does. */
 		plat_timer_arm(&c->resume,
@@ -274,8 +296,16 @@ static int conn_send(struct http_conn *c)
 		               conn_resume, c);
 		return 0;
 	}
-	if (r == SEND_FULL)
+	if (r == SEND_FULL) {
+		/*
+		 * The answer waits for the client's acknowledgements: each one
+		 * brings us back here. A client that takes nothing for
+		 * HTTP_IDLE_NS (a closed window it keeps answering probes for)
+		 * would otherwise hold its connection for good.
+		 */
+		conn_arm(c, HTTP_IDLE_NS);
 		return 0;
+	}
 	http_site_done(&c->resp);
 	if (http_stopping) {
 		/* Shutting down: close once the peer has it all (the machine stops after). */

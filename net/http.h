@@ -20,7 +20,8 @@
  * does not read (twin) and 4.4 MiB for HTTP_MAX_CONNS of them. More
  * connections are refused; a head must arrive within
  * HTTP_HEAD_NS (slow clients get 408); a connection idle HTTP_IDLE_NS
- * between requests is closed.
+ * between requests is closed, and one whose client takes nothing of its
+ * answer for HTTP_IDLE_NS is reset.
  */
 #ifndef NET_HTTP_H
 #define NET_HTTP_H

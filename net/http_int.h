@@ -72,6 +72,7 @@ struct http_stats {
 	uint64_t by_code[24]; /* indexed like the codes in http_site.c */
 	uint64_t bytes_sent;
 	uint64_t accepted, refused;
+	uint64_t stalled; /* reset: the client took nothing of its answer for HTTP_IDLE_NS */
 	unsigned conns;
 	uint64_t started_ns;
 };

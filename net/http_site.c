@@ -536,6 +536,8 @@ static char *metrics_text(struct store *st)
 	    "appliance_http_connections_accepted_total %llu\n"
 	    "# TYPE appliance_http_connections_refused_total counter\n"
 	    "appliance_http_connections_refused_total %llu\n"
+	    "# TYPE appliance_http_connections_stalled_total counter\n"
+	    "appliance_http_connections_stalled_total %llu\n"
 	    "# TYPE appliance_heap_bytes gauge\nappliance_heap_bytes %u\n"
 	    "# TYPE appliance_heap_peak_bytes gauge\nappliance_heap_peak_bytes %u\n"
 	    "# TYPE appliance_uptime_seconds gauge\nappliance_uptime_seconds %llu\n"
@@ -554,7 +556,7 @@ static char *metrics_text(struct store *st)
 	    "appliance_tls_certificate_expiry_seconds %lld\n",
 	    (unsigned long long)http_stats.bytes_sent, http_stats.conns,
 	    (unsigned long long)http_stats.accepted, (unsigned long long)http_stats.refused,
-	    (unsigned)m.heap_used, (unsigned)m.heap_peak,
+	    (unsigned long long)http_stats.stalled, (unsigned)m.heap_used, (unsigned)m.heap_peak,
 	    (unsigned long long)((plat_now_ns() - http_stats.started_ns) / 1000000000u),
 	    (unsigned)ss.objects, (unsigned long long)ss.log_used,
 	    (unsigned long long)http_cache_stats.hits, (unsigned long long)http_cache_stats.misses,

@@ -4,9 +4,10 @@
 # figures are real, the sanitized one's are not), each kind followed by a
 # normal request that must succeed: oversized heads, invalid request
 # lines, slow clients, 2,000 connections reset mid-request; over TLS,
-# garbage instead of a ClientHello and 2,000 handshakes reset midway. Afterwards the
-# heap (read from /metrics) is back to its baseline and no connection is
-# left open.
+# garbage instead of a ClientHello and 2,000 handshakes reset midway.
+# Afterwards the heap (read from /metrics) is back to its baseline and no
+# connection is left open. Then 32 clients that stop reading their answers
+# (reset after 30 s without progress).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -20,6 +21,9 @@ need_root
 check "namespace with tap0" netns_setup || { done_tests; exit 1; }
 mkdir -p "$WORK/tree/site"
 printf '<h1>home</h1>\n' >"$WORK/tree/site/index.html"
+# Plain HTTP serves /.well-known/ (the rest redirects): the clients that stop reading.
+mkdir -p "$WORK/tree/site/.well-known"
+head -c 1048576 /dev/urandom >"$WORK/tree/site/.well-known/big.bin"
 "$STORECTL" init "$WORK/store.img" 16M >/dev/null
 "$STORECTL" import "$WORK/store.img" "$WORK/tree" -m site >/dev/null
 printf 'hostname=twin\nip=192.0.2.2/24\n' >"$WORK/http.conf"
@@ -157,6 +161,67 @@ check "heap back to its baseline: $base -> $after bytes (within 16 KiB)" \
 check "no connection left but the one asking ($conns)" [ "$conns" = 1 ]
 sessions=$(metric appliance_tls_sessions)
 check "no TLS session left ($sessions)" [ "$sessions" = 0 ]
+
+# ---- clients that stop reading ----
+# As many clients as the server takes (HTTP_MAX_CONNS, 32) each ask for
+# 1 MiB and read nothing, with small receive buffers: each answer stalls on
+# a closed window that the client's kernel keeps answering probes for.
+# While they hold every connection a 33rd is refused; after HTTP_IDLE_NS
+# (30 s) with nothing taken each is reset, as /metrics counts (the client
+# may never see that reset: its window is closed to the server's sequence
+# number), and the server answers again. After the heap check above: the
+# 1 MiB answers read at 32 places at once grow the store's read cache
+# (bounded, 2 MiB) by a few of its 16 KiB windows.
+out=$(in_ns "$PY" - <<'EOF'
+import re, socket, struct, time
+# /metrics, the connection then reset by us: no TIME_WAIT left on the server.
+def metrics():
+    try:
+        m = socket.create_connection(('192.0.2.2', 80), timeout=5)
+        m.sendall(b'GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n')
+        d = b''
+        while b'\r\n\r\n' not in d or len(d.split(b'\r\n\r\n', 1)[1]) < int(
+                re.search(rb'(?i)content-length: *(\d+)', d).group(1)):
+            c = m.recv(65536)
+            if not c: break
+            d += c
+        m.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        m.close()
+        return d.decode('latin-1')
+    except (OSError, AttributeError):
+        return None
+socks = []
+for i in range(32):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(10)
+    s.connect(('192.0.2.2', 80))
+    s.sendall(b'GET /.well-known/big.bin HTTP/1.1\r\nHost: t\r\n\r\n')
+    socks.append(s)
+start = time.monotonic()
+time.sleep(2)
+extra = 'answered' if metrics() else 'refused'
+stalled, first = 0, None
+while stalled < 32 and time.monotonic() - start < 120:
+    m = metrics()
+    if m:
+        stalled = int(re.search(r'^appliance_http_connections_stalled_total (\d+)', m, re.M).group(1))
+        if stalled and first is None:
+            first = time.monotonic() - start
+    time.sleep(1)
+print(f"a 33rd connection {extra}; {stalled} of 32 reset by the server" +
+      (f", the first {first:.0f} s and the last {time.monotonic() - start:.0f} s after their requests" if first else ""))
+for s in socks:
+    s.close()
+EOF
+)
+check "32 clients that stop reading 1 MiB answers: $out" \
+	bash -c '[[ $1 == "a 33rd connection refused; 32 of 32 reset by the server, "* ]]' _ "$out"
+normal "32 clients that stopped reading"
+stalled=$(metric appliance_http_connections_stalled_total)
+check "/metrics counts them as stalled ($stalled)" [ "$stalled" = 32 ]
+conns=$(metric appliance_http_connections)
+check "... and no connection left but the one asking ($conns)" [ "$conns" = 1 ]
 twin_stop
 check "exit status 0" [ $? = 0 ]
 done_tests

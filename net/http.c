@@ -64,6 +64,16 @@ static void conn_free(struct http_conn *c)
 		plat_shutdown_done();
 }
 
+/* lwIP calls nothing of ours on this pcb any more. */
+static void conn_detach(struct altcp_pcb *pcb)
+{
+	altcp_arg(pcb, NULL);
+	altcp_recv(pcb, NULL);
+	altcp_sent(pcb, NULL);
+	altcp_err(pcb, NULL);
+	altcp_poll(pcb, NULL, 0);
+}
+
 /* Close now: a reset if a clean close cannot be queued. */
 static void conn_close(struct http_conn *c)
 {
@@ -75,11 +85,7 @@ static void conn_close(struct http_conn *c)
 		pbuf_free(c->pending);
 		c->pending = NULL;
 	}
-	altcp_arg(pcb, NULL);
-	altcp_recv(pcb, NULL);
-	altcp_sent(pcb, NULL);
-	altcp_err(pcb, NULL);
-	altcp_poll(pcb, NULL, 0);
+	conn_detach(pcb);
 	if (altcp_close(pcb) != ERR_OK)
 		altcp_abort(pcb);
 	conn_free(c);
@@ -88,14 +94,8 @@ static void conn_close(struct http_conn *c)
 /* Drop a connection whose client stopped taking our answer: a reset frees what TCP still holds. */
 static void conn_abort(struct http_conn *c)
 {
-	struct altcp_pcb *pcb = c->pcb;
-
-	altcp_arg(pcb, NULL);
-	altcp_recv(pcb, NULL);
-	altcp_sent(pcb, NULL);
-	altcp_err(pcb, NULL);
-	altcp_poll(pcb, NULL, 0);
-	altcp_abort(pcb);
+	conn_detach(c->pcb);
+	altcp_abort(c->pcb);
 	conn_free(c);
 }
 

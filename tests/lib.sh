@@ -25,3 +25,8 @@ PY=/usr/bin/python3
 free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# median: "median (min-max)" of the numbers on stdin, one a line (benchmarks).
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s (%s-%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}

@@ -46,10 +46,6 @@ size=${file%% *}
 path=/$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "${file#* site/}")
 [ -n "$size" ] || { say "site/ has no file"; exit 1; }
 
-# median LIST: "median (min-max)" of numbers, one a line.
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s (%s-%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
-}
 
 say "wrk: $path ($size bytes) over HTTPS, 8 keep-alive connections, 3 x ${SECS} s"
 for i in 1 2 3; do

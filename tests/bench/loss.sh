@@ -20,10 +20,6 @@ netns_setup || { say "no namespace"; exit 1; }
 mkdir -p "$WORK/tree/site" && head -c 1048576 /dev/urandom >"$WORK/tree/site/1m.bin"
 dns_twin_start >&2 || exit 1
 
-# median LIST: "median (min-max)" of numbers, one a line.
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s (%s-%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
-}
 
 rows=()
 for every in 0 50 20 10; do
@@ -46,8 +42,7 @@ for every in 0 50 20 10; do
 		fi
 		say "$pct% lost: fetch $i: ${out}s"
 	done
-	lost=$(grep -o '([0-9]* lost)' "$log" | tail -n 1 | tr -dc 0-9)
-	rows+=("| $pct% | $(median <"$WORK/times") | ${lost:-0} | $bad |")
+	rows+=("| $pct% | $(median <"$WORK/times") | $(twin_lost "$log") | $bad |")
 done
 cat <<EOT
 ## HTTPS over a lossy wire (twin, lwIP)

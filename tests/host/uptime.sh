@@ -34,13 +34,6 @@ dns_twin_start || {
 unset HOST_TAP_LOSE_EVERY
 CLIENT_RUN=(ip netns exec "$NS")
 
-# How many of its segments the twin has lost on the wire so far.
-lost() {
-	local n
-	n=$(grep -o '([0-9]* lost)' "$WORK/twin.log" | tail -n 1 | tr -dc 0-9)
-	echo "${n:-0}"
-}
-
 # The twin's clock in milliseconds, as the twin tells it: its log's
 # "interface up ... at N ms", from before HTTP began, plus /metrics's
 # uptime_seconds, counted from HTTP's start: an underestimate, by under a
@@ -78,14 +71,14 @@ while [ $SECONDS -lt $end ]; do
 done
 check "$n rounds of HTTPS and DNS over TCP across the wrap ($before 3 s or more before it, $after 1 s or more after), $bad failed" \
 	[ $bad = 0 -a $before -gt 0 -a $after -gt 0 ]
-lost1=$(lost)
+lost1=$(twin_lost "$WORK/twin.log")
 check "... $lost1 of the twin's segments lost on the way, each sent again by lwIP" [ "$lost1" -ge 3 ]
 
 # ---- after it ----
 
 in_ns curl -sk --max-time 60 -o "$WORK/got" "https://$IP/1m.bin"
 check "after the wrap: 1 MiB over HTTPS, byte for byte" cmp -s "$WORK/got" "$WORK/tree/site/1m.bin"
-lost2=$(lost)
+lost2=$(twin_lost "$WORK/twin.log")
 check "... $((lost2 - lost1)) of its segments lost on the way, each sent again" [ $((lost2 - lost1)) -ge 20 ]
 client_suite "$IP"
 t=$(twin_ms)

@@ -53,3 +53,11 @@ dns_twin_start() {
 }
 
 d() { in_ns dig +time=3 +tries=1 @$IP "$@"; }
+
+# twin_lost LOG: how many TCP segments the twin has lost on the wire so far
+# (HOST_TAP_LOSE_EVERY, plat/host/tap.c), from its log.
+twin_lost() {
+	local n
+	n=$(grep -o '([0-9]* lost)' "$1" | tail -n 1 | tr -dc 0-9)
+	echo "${n:-0}"
+}

@@ -14,20 +14,21 @@ import sys
 import time
 
 
+def recv_exact(s, n):
+    out = b""
+    while len(out) < n:
+        chunk = s.recv(n - len(out))
+        if not chunk:
+            raise OSError("the server closed the connection")
+        out += chunk
+    return out
+
+
 def ask_tcp(server, wire):
     with socket.create_connection((server, 53), timeout=3) as s:
         s.sendall(struct.pack("!H", len(wire)) + wire)
-        n = b""
-        while len(n) < 2:
-            n += s.recv(2 - len(n)) or b"xx"
-        size, = struct.unpack("!H", n)
-        out = b""
-        while len(out) < size:
-            chunk = s.recv(size - len(out))
-            if not chunk:
-                break
-            out += chunk
-        return out
+        size, = struct.unpack("!H", recv_exact(s, 2))
+        return recv_exact(s, size)
 
 
 def main():

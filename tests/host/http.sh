@@ -247,10 +247,14 @@ for s in held:
         b = s.recv(4096)
         assert b, 'a held connection was closed: %r' % d
         d += b
-extra = socket.create_connection(('192.0.2.2', 80), timeout=5)
+# Refused: the twin resets the 33rd once its handshake is done, which
+# connect() itself may report when the reset comes before it returns.
 try:
+    extra = socket.create_connection(('192.0.2.2', 80), timeout=5)
     extra.sendall(b'GET / HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n')
     got = extra.recv(4096)
+except TimeoutError:
+    got = b'(held open, no answer in 5 s)'
 except OSError:
     got = b''
 assert got == b'', got

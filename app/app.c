@@ -5,12 +5,18 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "dns/server.h"
 #include "dns/service.h"
+#include "lwip/opt.h"
 #include "net/http.h"
 #include "net/net.h"
 #include "plat/plat.h"
 #include "store/service.h"
 #include "tls/tls.h"
+
+/* Every connection that may hold a full send queue has its segments (net/lwipopts.h). */
+_Static_assert(HTTP_MAX_CONNS + DNS_TCP_CONNS <= NET_TCP_QUEUED_CONNS,
+               "MEMP_NUM_TCP_SEG holds too few send queues");
 
 struct app_service {
 	const char *name;

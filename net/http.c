@@ -286,24 +286,31 @@ static int conn_send(struct http_conn *c)
 		conn_close(c);
 		return -1;
 	}
-	if (r == SEND_YIELD || r == SEND_NO_MEM) {
-		/* Waiting on our side (a stream's producer, lwIP's segments), not the client's. */
-		plat_timer_cancel(&c->deadline);
+	if (r == SEND_YIELD || r == SEND_NO_MEM)
 		/* Out of segments, this connection may have nothing in flight to wake it: a timer
 		 * does. */
 		plat_timer_arm(&c->resume,
 		               plat_now_ns() + (r == SEND_NO_MEM ? HTTP_NO_MEM_RETRY_NS : 0),
 		               conn_resume, c);
+	if (r == SEND_YIELD || (r == SEND_NO_MEM && altcp_sndqueuelen(c->pcb) == 0)) {
+		/* Waiting on our side (a stream's producer, lwIP's segments), not the client's. */
+		plat_timer_cancel(&c->deadline);
 		return 0;
 	}
-	if (r == SEND_FULL) {
+	if (r == SEND_FULL || r == SEND_NO_MEM) {
 		/*
-		 * The answer waits for the client's acknowledgements: each one
-		 * brings us back here. A client that takes nothing for
-		 * HTTP_IDLE_NS (a closed window it keeps answering probes for)
+		 * The answer waits for the client's acknowledgements (also when
+		 * lwIP is out of segments while some of ours are in flight: those
+		 * stalled clients may be what holds them): each one brings us
+		 * back here, and the idle time starts again once the client has
+		 * taken HTTP_PROGRESS_MIN bytes. A client that takes nothing (a
+		 * closed window it keeps answering probes for) or a byte a probe
 		 * would otherwise hold its connection for good.
 		 */
-		conn_arm(c, HTTP_IDLE_NS);
+		if (!c->deadline.armed || c->acked >= HTTP_PROGRESS_MIN) {
+			c->acked = 0;
+			conn_arm(c, HTTP_IDLE_NS);
+		}
 		return 0;
 	}
 	http_site_done(&c->resp);
@@ -581,10 +588,10 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 {
 	struct http_conn *c = arg;
 
-	(void)len;
-	if (c && c->state == CONN_BODY)
+	if (c && c->state == CONN_BODY) {
+		c->acked += len;
 		conn_pump(c);
-	else if (c && c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
+	} else if (c && c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
 		conn_close(c);
 	return ERR_OK;
 }

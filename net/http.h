@@ -20,8 +20,9 @@
  * does not read (twin) and 4.4 MiB for HTTP_MAX_CONNS of them. More
  * connections are refused; a head must arrive within
  * HTTP_HEAD_NS (slow clients get 408); a connection idle HTTP_IDLE_NS
- * between requests is closed, and one whose client takes nothing of its
- * answer for HTTP_IDLE_NS is reset.
+ * between requests is closed, and one whose client takes less than
+ * HTTP_PROGRESS_MIN bytes of its answer in HTTP_IDLE_NS is reset (a window
+ * opened a byte at a time to lwIP's probes does not keep it).
  */
 #ifndef NET_HTTP_H
 #define NET_HTTP_H
@@ -29,6 +30,7 @@
 #define HTTP_MAX_CONNS 32
 #define HTTP_HEAD_NS (10ull * 1000000000u)
 #define HTTP_IDLE_NS (30ull * 1000000000u)
+#define HTTP_PROGRESS_MIN 1024
 
 #include "plat/plat.h"
 

@@ -39,7 +39,16 @@
 #define MEMP_NUM_TCP_PCB 128
 #define MEMP_NUM_ALTCP_PCB (2 * MEMP_NUM_TCP_PCB)
 #define MEMP_NUM_TCP_PCB_LISTEN 16
-#define MEMP_NUM_TCP_SEG 512
+/*
+ * TCP's segments, a pool all connections share: a full send queue
+ * (TCP_SND_QUEUELEN) for each connection that may hold one at once, HTTP's
+ * 32 and DNS's 32 over TCP (checked in app/app.c). Clients that stop
+ * reading then cannot take the segments the others need: with 512, 12 of
+ * them held them all for HTTP_IDLE_NS. About 20 bytes each on the guest:
+ * 110 KiB.
+ */
+#define NET_TCP_QUEUED_CONNS 64
+#define MEMP_NUM_TCP_SEG (NET_TCP_QUEUED_CONNS * TCP_SND_QUEUELEN)
 #define MEMP_NUM_REASSDATA 8
 #define MEMP_NUM_FRAG_PBUF 32
 #define MEMP_NUM_ARP_QUEUE 32
@@ -114,7 +123,8 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 #define TCP_MSS 1460
 #define TCP_WND (44 * TCP_MSS)
 #define TCP_SND_BUF (44 * TCP_MSS)
-#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+/* lwIP's least: a segment and a part-filled one per MSS of the buffer. */
+#define TCP_SND_QUEUELEN (2 * TCP_SND_BUF / TCP_MSS)
 #define TCP_SNDLOWAT (TCP_SND_BUF / 4)
 #define TCP_WND_UPDATE_THRESHOLD (TCP_WND / 4)
 #define TCP_QUEUE_OOSEQ 1

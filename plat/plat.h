@@ -43,7 +43,7 @@ struct plat_timer {
 	plat_fn fn;
 	void *arg;
 	struct plat_timer *next; /* private to the platform */
-	bool armed;              /* private to the platform */
+	bool armed;              /* whether it will fire; set by the platform only */
 };
 
 /* (Re)arm `t` to call fn(arg) once at or after `deadline_ns` (plat_now_ns). */

@@ -69,7 +69,7 @@ TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
 TEST_SUITES += "tests/host/clients.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 
 # Months without a restart (tests/host/uptime.sh): the twin's clock started
-# 25 s before lwIP's 32-bit millisecond clock wraps (49.7 days), some of
+# 15 s before lwIP's 32-bit millisecond clock wraps (49.7 days), some of
 # its TCP segments lost so that only lwIP's timers deliver them; HTTPS and
 # DNS across the wrap, 1 MiB and the client suite after it.
 TEST_SUITES += "tests/host/uptime.sh $(HOST_OUT)/appliance-san $(STORECTL)"

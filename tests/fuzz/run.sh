@@ -10,6 +10,10 @@ out=$1
 shift
 here=$(dirname "$0")
 . "$here/../lib.sh"
+# The targets run side by side, one per core (FUZZ_JOBS), each reported in
+# turn once all have ended.
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+names=()
 for bin in "$out"/fuzz_*; do
 	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	name=${bin##*/fuzz_}
@@ -17,8 +21,18 @@ for bin in "$out"/fuzz_*; do
 	dict=()
 	[ -f "$here/$name.dict" ] && dict=(-dict="$here/$name.dict")
 	mkdir -p "$corpus" "$out/crashes/$name"
+	while [ "$(jobs -pr | wc -l)" -ge "$jobs_max" ]; do wait -n; done
 	echo "fuzz: $name ($* ${dict[*]}) on $corpus"
-	if "$bin" "$@" "${dict[@]}" -artifact_prefix="$out/crashes/$name/" "$corpus" >"$out/fuzz_$name.log" 2>&1; then
+	rm -f "$out/fuzz_$name.rc"
+	{
+		"$bin" "$@" "${dict[@]}" -artifact_prefix="$out/crashes/$name/" "$corpus" >"$out/fuzz_$name.log" 2>&1
+		echo $? >"$out/fuzz_$name.rc"
+	} &
+	names+=("$name")
+done
+wait
+for name in "${names[@]}"; do
+	if [ "$(cat "$out/fuzz_$name.rc" 2>/dev/null)" = 0 ]; then
 		ok "fuzz $name: $(grep -E '^Done [0-9]+ runs' "$out/fuzz_$name.log" | tail -1)"
 	else
 		fail "fuzz $name: crash, details in $out/fuzz_$name.log"

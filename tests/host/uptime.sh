@@ -11,14 +11,14 @@
 # retransmissions, which a lost last segment leaves to the retransmission
 # timer. Across the wrap, HTTPS requests and DNS over TCP, without a
 # failure; after it, 1 MiB over HTTPS byte for byte, and the client suite
-# (tests/clients/suite.sh, read-only). About 60 s.
+# (tests/clients/suite.sh, read-only). About 40 s.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 TWIN_ARGS=()
 . tests/host/dns/twin.sh "$@"
 . tests/clients/suite.sh
 WRAP_MS=4294967296
-WRAP_IN=${WRAP_IN:-25}
+WRAP_IN=${WRAP_IN:-15}
 LOSE_EVERY=20
 say() { echo "uptime: $*"; }
 

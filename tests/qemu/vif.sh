@@ -12,7 +12,7 @@
 # section 3.2: a request and an acknowledgement per cycle). dom0's
 # selftest=vif (hypervisor/dom0/init) waits for "guest: ready",
 # then, three times: xl network-detach of the guest's vif, 3 s without
-# one, xl network-attach of a new one with the same MAC on br0, 10 s with
+# one, xl network-attach of a new one with the same MAC on br0, 5 s with
 # it. From the namespace, this checks:
 #   - the guest answers TCP echo and /metrics before the first detach;
 #   - while detached, it does not (the detach took effect);

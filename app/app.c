@@ -7,7 +7,7 @@
 
 #include "dns/server.h"
 #include "dns/service.h"
-#include "lwip/opt.h"
+#include "net/lwipopts.h"
 #include "net/http.h"
 #include "net/net.h"
 #include "plat/plat.h"

@@ -318,8 +318,9 @@ async function testImage() {
 	await openFile(page, 'site/index.html');
 	await page.setInputFiles('#upload-input', { name: `photo-${id}.png`, mimeType: 'image/png', buffer: image });
 	await page.waitForSelector(`#tree [data-path="site/photo-${id}.png"]`, { timeout: STEP_MS });
+	// The view opens after the tree shows the file: wait for it (isVisible does not).
 	check('an uploaded image shows in the tree and opens as an image',
-		await page.isVisible('#image-view img'));
+		await page.waitForSelector('#image-view img', { state: 'visible', timeout: STEP_MS }).then(() => true, () => false));
 	// Drag and drop: a file dropped on the css folder lands there.
 	const dt = await page.evaluateHandle(({ b64, name }) => {
 		const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));

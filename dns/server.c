@@ -320,9 +320,11 @@ struct conn {
 	struct pbuf *rx;     /* received, not yet read as queries */
 	uint8_t *tx;         /* the part of an answer the socket did not take yet */
 	size_t tx_len, tx_off;
-	unsigned idle; /* polls without a query */
+	unsigned idle;  /* polls without a query or DNS_TCP_PROGRESS_MIN bytes taken */
+	uint32_t acked; /* bytes the client took since idle was last reset by them */
 	bool peer_closed;
 	bool fwd_wait; /* a forwarded query's answer is awaited: no query is read meanwhile */
+	bool draining; /* closing: what was queued goes out, nothing more is read */
 };
 
 static void xfr_stop(struct conn *c)
@@ -350,22 +352,61 @@ static void conn_free(struct conn *c)
 	dns_stats.tcp_conns--;
 }
 
-/* Close (or, if lwIP cannot queue the FIN, abort): what a callback must then return. */
-static err_t conn_close(struct conn *c)
+/* lwIP calls nothing of ours on this pcb any more. */
+static void conn_detach(struct conn *c)
 {
-	err_t r = ERR_OK;
-
 	tcp_arg(c->pcb, NULL);
 	tcp_recv(c->pcb, NULL);
 	tcp_sent(c->pcb, NULL);
 	tcp_err(c->pcb, NULL);
 	tcp_poll(c->pcb, NULL, 0);
+}
+
+/* Drop a connection whose client stopped taking its answers: a reset frees what TCP holds. */
+static err_t conn_abort(struct conn *c)
+{
+	conn_detach(c);
+	tcp_abort(c->pcb);
+	conn_free(c);
+	dns_stats.tcp_stalled++;
+	return ERR_ABRT;
+}
+
+/*
+ * Close once the client has every answer queued: until then the
+ * connection drains, still counted against DNS_TCP_CONNS and reset if
+ * the client stops taking them (on_poll). A pcb closed with bytes queued
+ * would keep them, its segments and itself for as long as the client's
+ * kernel answers lwIP's window probes (each answer resets their count).
+ * The pcb closed goes to the lowest priority: lwIP ends the oldest such
+ * pcb when a new connection finds none free. What a callback must then
+ * return: ERR_ABRT if lwIP could not queue the FIN and the pcb was reset.
+ */
+static err_t conn_close(struct conn *c)
+{
+	if (!c->draining) {
+		c->draining = true;
+		xfr_stop(c);
+		if (c->fwd_wait)
+			dns_fwd_cancel(c);
+		c->fwd_wait = false;
+		if (c->rx) {
+			tcp_recved(c->pcb, c->rx->tot_len);
+			pbuf_free(c->rx);
+			c->rx = NULL;
+		}
+	}
+	if (c->tx || tcp_sndqueuelen(c->pcb) > 0)
+		return ERR_OK;
+	conn_detach(c);
+	tcp_setprio(c->pcb, TCP_PRIO_MIN);
 	if (tcp_close(c->pcb) != ERR_OK) {
 		tcp_abort(c->pcb);
-		r = ERR_ABRT;
+		conn_free(c);
+		return ERR_ABRT;
 	}
 	conn_free(c);
-	return r;
+	return ERR_OK;
 }
 
 /* Queue what the socket takes of the pending answer. */
@@ -524,8 +565,15 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct conn *c = arg;
 
-	(void)pcb;
 	(void)err;
+	if (c->draining) {
+		/* Nothing more is answered: what comes is dropped, and the window stays open. */
+		if (p) {
+			tcp_recved(pcb, p->tot_len);
+			pbuf_free(p);
+		}
+		return ERR_OK;
+	}
 	if (!p)
 		c->peer_closed = true;
 	else if (!c->rx)
@@ -540,19 +588,22 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct conn *c = arg;
 
 	(void)pcb;
-	(void)len;
-	c->idle = 0; /* a transfer the client reads is not idle */
+	/* A client that reads is not idle; one that opens its window a byte at a time to lwIP's
+	 * probes is. */
+	if ((c->acked += len) >= DNS_TCP_PROGRESS_MIN) {
+		c->acked = 0;
+		c->idle = 0;
+	}
 	flush(c);
-	return serve(c);
+	return c->draining ? conn_close(c) : serve(c);
 }
 
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
 	struct conn *c = arg;
 
-	(void)pcb;
 	if (++c->idle > DNS_TCP_IDLE_S)
-		return conn_close(c);
+		return c->tx || tcp_sndqueuelen(pcb) > 0 ? conn_abort(c) : conn_close(c);
 	flush(c);
 	return ERR_OK;
 }

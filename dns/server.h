@@ -5,10 +5,14 @@
  * UDP: one datagram in, one answer out, nothing kept. TCP: several
  * queries on one connection, answered in order; at most DNS_TCP_CONNS
  * connections (the next is refused with a reset), each closed after
- * DNS_TCP_IDLE_S seconds without a query. Memory: a connection holds its
- * struct (DNS_TCP_IN_MAX + 2 bytes of query and a few words) and, while
- * the socket cannot take an answer whole, the rest of that answer; the
- * answer is made in one static 64 KiB buffer shared by all (one thread).
+ * DNS_TCP_IDLE_S seconds without a query or DNS_TCP_PROGRESS_MIN bytes of
+ * its answers taken; reset instead if answers are still queued then (the
+ * client stopped reading). A connection ends only once its client has
+ * everything queued, so a closed one leaves nothing in lwIP but a FIN.
+ * Memory: a connection holds its struct (DNS_TCP_IN_MAX + 2 bytes of
+ * query and a few words) and, while the socket cannot take an answer
+ * whole, the rest of that answer; the answer is made in one static 64 KiB
+ * buffer shared by all (one thread).
  *
  * UDP answers carry DNS cookies (RFC 7873, RFC 9018's server cookie,
  * cookie.h) and pass response rate limiting (rrl.h: 200 a second per
@@ -28,8 +32,9 @@
 #include "tsig.h"
 
 #define DNS_TCP_CONNS 32
-#define DNS_TCP_IDLE_S 30   /* RFC 7766 6.2.3 suggests seconds, not minutes */
-#define DNS_TCP_IN_MAX 4096 /* a query longer than this gets FORMERR and the close */
+#define DNS_TCP_IDLE_S 30         /* RFC 7766 6.2.3 suggests seconds, not minutes */
+#define DNS_TCP_IN_MAX 4096       /* a query longer than this gets FORMERR and the close */
+#define DNS_TCP_PROGRESS_MIN 1024 /* bytes of answers taken that count as activity */
 
 /* Counters for /metrics. */
 struct dns_stats {
@@ -42,6 +47,7 @@ struct dns_stats {
 	uint64_t by_rcode[24]; /* answers per rcode (BADCOOKIE is 23) */
 	unsigned tcp_conns;
 	uint64_t tcp_refused;
+	uint64_t tcp_stalled; /* reset: the client took too little of its answers (server.h) */
 	/* The LAN forwarder (forward.h). */
 	uint64_t forwarded;       /* queries sent to the upstream */
 	uint64_t fwd_cache_hits;  /* answered from its cache */

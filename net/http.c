@@ -64,6 +64,15 @@ static void conn_free(struct http_conn *c)
 		plat_shutdown_done();
 }
 
+static void conn_late(void *arg);
+
+/* Arm the deadline; the answer's progress (conn_send) counts from here. */
+static void conn_arm(struct http_conn *c, uint64_t ns)
+{
+	c->acked = 0;
+	plat_timer_arm(&c->deadline, plat_now_ns() + ns, conn_late, c);
+}
+
 /* lwIP calls nothing of ours on this pcb any more. */
 static void conn_detach(struct altcp_pcb *pcb)
 {
@@ -74,7 +83,19 @@ static void conn_detach(struct altcp_pcb *pcb)
 	altcp_poll(pcb, NULL, 0);
 }
 
-/* Close now: a reset if a clean close cannot be queued. */
+/*
+ * Close once the client has all we queued: until then the connection
+ * drains (CONN_DRAIN), still counted against HTTP_MAX_CONNS, under the
+ * idle time and its progress rule (conn_sent), and a client that takes
+ * nothing is reset (conn_late). A pcb closed with bytes queued would keep
+ * them, its segments and itself for as long as the client's kernel
+ * answers lwIP's window probes, which resets their count: a client that
+ * never read could pile up closed pcbs until no connection could open.
+ * The close itself queues at most a FIN (and TLS's close_notify), and the
+ * pcb goes to the lowest priority: lwIP ends the oldest such pcb when a
+ * new connection finds none free (tcp_kill_prio). A reset if a clean
+ * close cannot be queued.
+ */
 static void conn_close(struct http_conn *c)
 {
 	struct altcp_pcb *pcb = c->pcb;
@@ -85,7 +106,15 @@ static void conn_close(struct http_conn *c)
 		pbuf_free(c->pending);
 		c->pending = NULL;
 	}
+	if (altcp_sndqueuelen(pcb) > 0) {
+		if (c->state != CONN_DRAIN) {
+			c->state = CONN_DRAIN;
+			conn_arm(c, HTTP_IDLE_NS);
+		}
+		return;
+	}
 	conn_detach(pcb);
+	altcp_setprio(pcb, TCP_PRIO_MIN);
 	if (altcp_close(pcb) != ERR_OK)
 		altcp_abort(pcb);
 	conn_free(c);
@@ -124,18 +153,14 @@ static void conn_late(void *arg)
 		conn_pump(c);
 		return;
 	}
-	if (c->state == CONN_BODY) {
-		/* Nothing of the answer acknowledged for HTTP_IDLE_NS (conn_send). */
+	if (c->state == CONN_BODY || c->state == CONN_DRAIN ||
+	    (altcp_sndqueuelen(c->pcb) > 0 && c->acked < HTTP_PROGRESS_MIN)) {
+		/* Too little of the answer acknowledged for HTTP_IDLE_NS (conn_send, conn_sent). */
 		http_stats.stalled++;
 		conn_abort(c);
 		return;
 	}
 	conn_close(c);
-}
-
-static void conn_arm(struct http_conn *c, uint64_t ns)
-{
-	plat_timer_arm(&c->deadline, plat_now_ns() + ns, conn_late, c);
 }
 
 /* What send_some says. */
@@ -307,21 +332,13 @@ static int conn_send(struct http_conn *c)
 		 * closed window it keeps answering probes for) or a byte a probe
 		 * would otherwise hold its connection for good.
 		 */
-		if (!c->deadline.armed || c->acked >= HTTP_PROGRESS_MIN) {
-			c->acked = 0;
+		if (!c->deadline.armed || c->acked >= HTTP_PROGRESS_MIN)
 			conn_arm(c, HTTP_IDLE_NS);
-		}
 		return 0;
 	}
 	http_site_done(&c->resp);
-	if (http_stopping) {
-		/* Shutting down: close once the peer has it all (the machine stops after). */
-		c->state = CONN_DRAIN;
-		if (altcp_sndqueuelen(c->pcb) == 0)
-			conn_close(c);
-		return -1;
-	}
-	if (c->resp.close) {
+	/* Shutting down, the machine stops after: this was the last answer. */
+	if (c->resp.close || http_stopping) {
 		conn_close(c);
 		return -1;
 	}
@@ -555,7 +572,6 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 {
 	struct http_conn *c = arg;
 
-	(void)pcb;
 	if (!c) {
 		if (p)
 			pbuf_free(p);
@@ -565,6 +581,12 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 		if (p)
 			pbuf_free(p);
 		conn_close(c);
+		return ERR_OK;
+	}
+	if (c->state == CONN_DRAIN) {
+		/* Nothing more is answered: what comes is dropped, and the window stays open. */
+		altcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
 		return ERR_OK;
 	}
 	/* A new head's first bytes start its clock (a slow client has HTTP_HEAD_NS in all). */
@@ -588,11 +610,17 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 {
 	struct http_conn *c = arg;
 
-	if (c && c->state == CONN_BODY) {
-		c->acked += len;
+	if (!c)
+		return ERR_OK;
+	c->acked += len;
+	if (c->state == CONN_BODY)
 		conn_pump(c);
-	} else if (c && c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
+	else if (c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
 		conn_close(c);
+	else if (c->acked >= HTTP_PROGRESS_MIN && altcp_sndqueuelen(pcb) > 0 &&
+	         (c->state == CONN_DRAIN || (c->state == CONN_HEAD && !c->in_len && !c->pending)))
+		/* The client takes the end of an answer: neither idle nor stalled (conn_late). */
+		conn_arm(c, HTTP_IDLE_NS);
 	return ERR_OK;
 }
 

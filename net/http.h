@@ -17,8 +17,10 @@
  * buffers more while it streams. Every connection's unacknowledged bytes
  * (up to TCP_SND_BUF, 63 KiB) also live on the heap, in lwIP's queue;
  * all told, 138 KiB per TLS connection streaming a file to a client that
- * does not read (twin) and 4.4 MiB for HTTP_MAX_CONNS of them. More
- * connections are refused; a head must arrive within
+ * does not read (twin) and 4.4 MiB for HTTP_MAX_CONNS of them. A
+ * connection ends only once its client has all of it (or is reset), so a
+ * closed one holds nothing queued in lwIP beyond a FIN. More connections
+ * are refused; a head must arrive within
  * HTTP_HEAD_NS (slow clients get 408); a connection idle HTTP_IDLE_NS
  * between requests is closed, and one whose client takes less than
  * HTTP_PROGRESS_MIN bytes of its answer in HTTP_IDLE_NS is reset (a window

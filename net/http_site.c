@@ -597,13 +597,18 @@ static char *dns_metrics(char *s)
 	    "# TYPE appliance_dns_nxdomain_total counter\nappliance_dns_nxdomain_total %llu\n"
 	    "# TYPE appliance_dns_refused_total counter\nappliance_dns_refused_total %llu\n"
 	    "# TYPE appliance_dns_updates_total counter\nappliance_dns_updates_total %llu\n"
-	    "# TYPE appliance_dns_tcp_connections gauge\nappliance_dns_tcp_connections %u\n",
+	    "# TYPE appliance_dns_tcp_connections gauge\nappliance_dns_tcp_connections %u\n"
+	    "# HELP appliance_dns_tcp_connections_stalled_total Reset: the client stopped "
+	    "taking its answers.\n"
+	    "# TYPE appliance_dns_tcp_connections_stalled_total counter\n"
+	    "appliance_dns_tcp_connections_stalled_total %llu\n",
 	    (unsigned long long)dns_stats.udp, (unsigned long long)dns_stats.tcp,
 	    (unsigned long long)dns_stats.dropped, (unsigned long long)dns_stats.limited,
 	    (unsigned long long)dns_stats.slipped,
 	    (unsigned long long)dns_stats.by_rcode[DNS_R_NXDOMAIN],
 	    (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED],
-	    (unsigned long long)dns_stats.updates, dns_stats.tcp_conns);
+	    (unsigned long long)dns_stats.updates, dns_stats.tcp_conns,
+	    (unsigned long long)dns_stats.tcp_stalled);
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */

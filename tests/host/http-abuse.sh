@@ -181,23 +181,10 @@ check "no TLS session left ($sessions)" [ "$sessions" = 0 ]
 # reset after 91 s. Then the server answers again, and the heap is back to
 # its baseline.
 out=$(in_ns "$PY" - <<'EOF'
-import re, socket, struct, time
-# /metrics, the connection then reset by us: no TIME_WAIT left on the server.
-def metrics():
-    try:
-        m = socket.create_connection(('192.0.2.2', 80), timeout=5)
-        m.sendall(b'GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n')
-        d = b''
-        while b'\r\n\r\n' not in d or len(d.split(b'\r\n\r\n', 1)[1]) < int(
-                re.search(rb'(?i)content-length: *(\d+)', d).group(1)):
-            c = m.recv(65536)
-            if not c: break
-            d += c
-        m.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
-        m.close()
-        return d.decode('latin-1')
-    except (OSError, AttributeError):
-        return None
+import re, socket, sys, time
+sys.path.insert(0, 'tests/host')
+from twin_metrics import metrics as twin_metrics
+metrics = lambda: twin_metrics('192.0.2.2')
 socks = []
 for i in range(32):
     s = socket.socket()

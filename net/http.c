@@ -108,6 +108,10 @@ static void conn_close(struct http_conn *c)
 	}
 	if (altcp_sndqueuelen(pcb) > 0) {
 		if (c->state != CONN_DRAIN) {
+			/* Nothing more is made: what an answer or a request body held goes now. */
+			http_site_done(&c->resp);
+			gzip_free(c);
+			plat_timer_cancel(&c->resume);
 			c->state = CONN_DRAIN;
 			conn_arm(c, HTTP_IDLE_NS);
 		}

@@ -19,6 +19,9 @@
 #   - 8 HTTP clients asking the same on a kept-alive connection (closed
 #     when idle, 30 s later, the same way);
 #   - 6 HTTPS clients, as the first;
+#   - 1 HTTP client asking for 1 MiB, which the twin streams from the
+#     store, and closing its side at once (the rest of the answer is not
+#     made, and the store's reader goes at once);
 #   - 16 DNS-over-TCP clients asking for a 15 KiB TXT set (closed after
 #     30 s without a query, with the rest of it queued);
 #   - 4 secondaries asking for the zone (AXFR, TSIG-signed) whose transfer
@@ -43,6 +46,7 @@ mkdir -p "$tree/site/.well-known" "$tree/zones"
 printf '<h1>home</h1>\n' >"$tree/site/index.html"
 # Plain HTTP serves /.well-known/ (the rest redirects to HTTPS).
 head -c 40960 /dev/urandom >"$tree/site/.well-known/mid.bin"
+head -c 1048576 /dev/urandom >"$tree/site/.well-known/big.bin"
 cp "$tree/site/.well-known/mid.bin" "$tree/site/mid.bin"
 {
 	printf '$ORIGIN example.org.\n$TTL 300\n'
@@ -110,6 +114,11 @@ for i in range(8):
     s = small(); s.connect((ip, 80))
     s.sendall(b'GET /.well-known/mid.bin HTTP/1.1\r\nHost: t\r\n\r\n')
     socks.append(s)
+s = small(); s.connect((ip, 80))
+s.sendall(b'GET /.well-known/big.bin HTTP/1.1\r\nHost: t\r\n\r\n')
+time.sleep(0.5)
+s.shutdown(socket.SHUT_WR)
+socks.append(s)
 ctx = ssl.create_default_context()
 ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
 for i in range(6):
@@ -161,10 +170,10 @@ while time.monotonic() - start < 90:
     m = metrics()
     h = m['appliance_http_connections_stalled_total'] - h0
     d = m['appliance_dns_tcp_connections_stalled_total'] - d0
-    if h >= 24 and d >= 20:
+    if h >= 25 and d >= 20:
         break
     time.sleep(1)
-print(f"reset: {h} of 24 HTTP, {d} of 20 DNS; {time.monotonic() - start:.0f} s after the requests")
+print(f"reset: {h} of 25 HTTP, {d} of 20 DNS; {time.monotonic() - start:.0f} s after the requests")
 th.join(60)
 # Then what is left, once the slow reader's connection has ended too.
 for _ in range(10):
@@ -183,10 +192,10 @@ echo "$out"
 val() { sed -n "s/^$1: .*$2 \([0-9]*\).*/\1/p" <<<"$out"; }
 during=$(grep '^during:' <<<"$out")
 check "while they wait, every connection still counts, with the slow reader and the one asking: $during" \
-	bash -c '[[ $1 == "during: 26 HTTP connections (the asking one too), 20 DNS"* ]]' _ "$during"
+	bash -c '[[ $1 == "during: 27 HTTP connections (the asking one too), 20 DNS"* ]]' _ "$during"
 reset=$(grep '^reset:' <<<"$out")
 check "every silent client reset within 45 s: $reset" \
-	bash -c '[[ $1 =~ ^"reset: 24 of 24 HTTP, 20 of 20 DNS; "([0-9]+)" s after" ]] && [ "${BASH_REMATCH[1]}" -le 45 ]' _ "$reset"
+	bash -c '[[ $1 =~ ^"reset: 25 of 25 HTTP, 20 of 20 DNS; "([0-9]+)" s after" ]] && [ "${BASH_REMATCH[1]}" -le 45 ]' _ "$reset"
 check "no TCP control block left but the one asking ($(val left pcbs) against $(val base pcbs))" \
 	[ -n "$(val left pcbs)" -a "$(val left pcbs)" = "$(val base pcbs)" ]
 check "no segment left queued ($(val left segments) against $(val base segments))" \

@@ -30,7 +30,7 @@
 # KiB whole and then a clean close. Within 45 s of their requests every
 # silent connection is reset by the twin, and the twin's TCP control
 # blocks, queued segments, lwIP buffers and heap are back to what they
-# were before. About 50 s.
+# were before. About 40 s.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh

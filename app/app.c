@@ -15,7 +15,7 @@
 #include "tls/tls.h"
 
 /* Every connection that may hold a full send queue has its segments (net/lwipopts.h). */
-_Static_assert(HTTP_MAX_CONNS + DNS_TCP_CONNS <= NET_TCP_QUEUED_CONNS,
+_Static_assert(HTTP_MAX_CONNS + DNS_TCP_CONNS + NET_DIAG_CONNS <= NET_TCP_QUEUED_CONNS,
                "MEMP_NUM_TCP_SEG holds too few send queues");
 
 struct app_service {

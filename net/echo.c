@@ -6,6 +6,9 @@
  * been copied into the send buffer, and only then acknowledged to lwIP with
  * tcp_recved(). A client that sends faster than it reads therefore sees our
  * receive window close instead of us buffering without bound.
+ *
+ * Echo, discard and chargen share NET_DIAG_CONNS connections (net_int.h);
+ * the count lives here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ static void echo_free(struct echo_conn *c)
 	if (c->pending)
 		pbuf_free(c->pending);
 	free(c);
+	net_diag_release();
 }
 
 /*
@@ -112,14 +116,17 @@ static err_t echo_flush(struct echo_conn *c)
 }
 
 /*
- * Echo what can be echoed; once the peer closed and everything is queued,
- * close our side too. Returns what the calling callback must return.
+ * Echo what can be echoed; once the peer closed and has taken everything,
+ * close our side too (a close with data still queued would leave lwIP
+ * holding it, uncounted, for as long as the peer keeps its window shut).
+ * Returns what the calling callback must return.
  */
 static err_t echo_progress(struct echo_conn *c)
 {
 	if (echo_flush(c) != ERR_OK)
 		return echo_abort(c);
-	if (c->peer_closed && c->pending == NULL)
+	if (c->peer_closed && c->pending == NULL && c->pcb->unsent == NULL &&
+	    c->pcb->unacked == NULL)
 		return echo_close(c);
 	return ERR_OK;
 }
@@ -142,9 +149,12 @@ static err_t echo_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 
 static err_t echo_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
+	struct echo_conn *c = arg;
+
 	(void)pcb;
-	(void)len;
-	return echo_progress(arg);
+	if (len > 0)
+		c->idle = 0;
+	return echo_progress(c);
 }
 
 static err_t echo_poll(void *arg, struct tcp_pcb *pcb)
@@ -171,11 +181,9 @@ static err_t echo_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	(void)arg;
 	if (err != ERR_OK || pcb == NULL)
 		return ERR_VAL;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		tcp_abort(pcb);
+	c = net_diag_accept(pcb, sizeof(*c));
+	if (c == NULL)
 		return ERR_ABRT;
-	}
 	c->pcb = pcb;
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, echo_recv);
@@ -193,6 +201,32 @@ static void echo_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const 
 	/* The datagram goes back as it came; a full queue loses it, as UDP may. */
 	udp_sendto(pcb, p, addr, port);
 	pbuf_free(p);
+}
+
+static unsigned diag_conns;
+
+void *net_diag_accept(struct tcp_pcb *pcb, size_t size)
+{
+	void *c = NULL;
+
+	if (diag_conns < NET_DIAG_CONNS)
+		c = calloc(1, size);
+	if (c == NULL) {
+		tcp_abort(pcb);
+		return NULL;
+	}
+	diag_conns++;
+	return c;
+}
+
+void net_diag_release(void)
+{
+	diag_conns--;
+}
+
+unsigned net_diag_open(void)
+{
+	return diag_conns;
 }
 
 int net_tcp_listen(uint16_t port, tcp_accept_fn accept, struct tcp_pcb **listener)

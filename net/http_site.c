@@ -499,6 +499,8 @@ static char *lwip_metrics(char *s)
 	    "appliance_tcp_pcbs{state=\"active\"} %u\n"
 	    "appliance_tcp_pcbs{state=\"time_wait\"} %u\n"
 	    "appliance_tcp_pcbs{state=\"listen\"} %u\n"
+	    "# HELP appliance_diag_connections Echo, discard and chargen connections (echo=on).\n"
+	    "# TYPE appliance_diag_connections gauge\nappliance_diag_connections %u\n"
 	    "# HELP appliance_lwip_pool_failures_total Failed allocations from lwIP's pools.\n"
 	    "# TYPE appliance_lwip_pool_failures_total counter\n"
 	    "appliance_lwip_pool_failures_total{pool=\"pbuf_pool\"} %lu\n"
@@ -506,7 +508,7 @@ static char *lwip_metrics(char *s)
 	    "appliance_lwip_pool_failures_total{pool=\"tcp_seg\"} %lu\n"
 	    "appliance_lwip_pool_failures_total{pool=\"other\"} %lu\n",
 	    n.pbuf_pool_used, n.pbuf_pool_peak, n.pbuf_pool_size, n.pbuf_ram_bytes, n.pbuf_ram_peak,
-	    n.tcp_segs, n.tcp_active, n.tcp_time_wait, n.tcp_listen, n.fail_pbuf_pool,
+	    n.tcp_segs, n.tcp_active, n.tcp_time_wait, n.tcp_listen, n.diag_conns, n.fail_pbuf_pool,
 	    n.fail_tcp_pcb, n.fail_tcp_seg, n.fail_other);
 }
 

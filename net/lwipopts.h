@@ -42,12 +42,14 @@
 /*
  * TCP's segments, a pool all connections share: a full send queue
  * (TCP_SND_QUEUELEN) for each connection that may hold one at once, HTTP's
- * 32 and DNS's 32 over TCP (checked in app/app.c). Clients that stop
+ * 32 and DNS's 32 over TCP (checked in app/app.c) and the diagnostic
+ * services' NET_DIAG_CONNS (net/net_int.h). Clients that stop
  * reading then cannot take the segments the others need: with 512, 12 of
  * them held them all for HTTP_IDLE_NS. About 20 bytes each on the guest:
- * 110 KiB.
+ * 117 KiB.
  */
-#define NET_TCP_QUEUED_CONNS 64
+#define NET_DIAG_CONNS 4
+#define NET_TCP_QUEUED_CONNS (64 + NET_DIAG_CONNS)
 #define MEMP_NUM_TCP_SEG (NET_TCP_QUEUED_CONNS * TCP_SND_QUEUELEN)
 #define MEMP_NUM_REASSDATA 8
 #define MEMP_NUM_FRAG_PBUF 32

@@ -471,6 +471,7 @@ void net_stats(struct net_stats *out)
 	out->tcp_active = net_pcbs(tcp_active_pcbs);
 	out->tcp_time_wait = net_pcbs(tcp_tw_pcbs);
 	out->tcp_listen = lwip_stats.memp[MEMP_TCP_PCB_LISTEN]->used;
+	out->diag_conns = net_diag_open();
 	out->fail_pbuf_pool = pool->err;
 	out->fail_tcp_pcb = lwip_stats.memp[MEMP_TCP_PCB]->err;
 	out->fail_tcp_seg = lwip_stats.memp[MEMP_TCP_SEG]->err;

@@ -5,6 +5,7 @@
 #ifndef NET_NET_INT_H
 #define NET_NET_INT_H
 
+#include <stdbool.h>
 #include "lwip/netif.h"
 #include "lwip/tcp.h"
 
@@ -27,6 +28,22 @@ void net_trace(const char *what);
  * *listener (may be NULL) gets the listening pcb, for tcp_close at stop.
  */
 int net_tcp_listen(uint16_t port, tcp_accept_fn accept, struct tcp_pcb **listener);
+
+/*
+ * The diagnostic TCP services (echo, discard, chargen; `echo=on`, for a
+ * trusted network) share NET_DIAG_CONNS connections: a client past the
+ * limit is reset at once. Each may hold a full send queue (about 63 KiB
+ * of lwIP's buffers and TCP_SND_QUEUELEN segments, counted in
+ * NET_TCP_QUEUED_CONNS), so the limit is what keeps them from taking what
+ * HTTP and DNS need. net_diag_accept counts a new connection and returns
+ * its state, `size` bytes zeroed; NULL if over the limit or out of memory,
+ * with the pcb aborted (the accept callback returns ERR_ABRT).
+ * net_diag_release uncounts one whose pcb is gone or holds nothing more
+ * of ours.
+ */
+void *net_diag_accept(struct tcp_pcb *pcb, size_t size);
+void net_diag_release(void);
+unsigned net_diag_open(void);
 
 /* TCP and UDP echo (RFC 862) on `port`, on IPv4 and IPv6. */
 int net_echo_start(uint16_t port);

@@ -14,7 +14,13 @@
 
 struct blkdev_ops {
 	const char *name;
-	/* Find the device and connect to its backend. -ENODEV if none. */
+	/*
+	 * Find the device and offer it to its backend, without waiting for
+	 * the backend to connect, so that several devices connect at once.
+	 * -ENODEV if none.
+	 */
+	int (*start)(void);
+	/* Connect to the backend (starting first if start() was not called). */
 	int (*init)(void);
 	int (*info)(struct plat_blk_info *info);
 	/* Synchronous transfers in device sectors; any buffer alignment. */
@@ -27,6 +33,7 @@ typedef void (*netdev_rx_fn)(void *arg, const void *frame, size_t len);
 
 struct netdev_ops {
 	const char *name;
+	int (*start)(void); /* as blkdev_ops' */
 	int (*init)(void);
 	int (*info)(struct plat_net_info *info);
 	/* Received frames are handed to fn from the event loop. */

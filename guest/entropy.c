@@ -15,14 +15,12 @@
 
 #define ENTROPY_SEED_KEY "data/seed"
 /*
- * How long the guest waits for dom0's seed. A first boot has it a moment
- * after xl create returns (dom0 writes it while the guest connects its
- * devices), but when xl restarts a crashed guest, dom0 finds the new
- * domain by polling once a second (hypervisor/dom0/init, seed_restarts):
- * under QEMU's TCG that took about 8 s, past the 5 s this was, and the
- * instance ran without TLS.
- * Without a seed HTTPS stays down until the next restart, so waiting
- * longer costs less than giving up.
+ * How long the guest waits for dom0's seed. dom0's vif hotplug writes it
+ * before xl unpauses us (hypervisor/dom0/hotplug.c, guest_configure), at
+ * boot and when xl restarts a crashed guest, so it is there at once; the
+ * wait covers a dom0 that writes it late, as it once did (about 8 s under
+ * QEMU's TCG for a restart). Without a seed HTTPS stays down until the
+ * next restart, so waiting longer costs less than giving up.
  */
 #define ENTROPY_WAIT_NS (30ull * 1000000000ull)
 #define ENTROPY_JITTER_SAMPLES 256

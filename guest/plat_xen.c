@@ -362,12 +362,14 @@ int plat_xen_init(void)
 	if (err < 0)
 		printf("guest: cannot watch control/shutdown (%d)\n", err);
 	/*
-	 * The devices first: their backends exist once xl create returns,
-	 * while dom0 writes our configuration and seed only after that
-	 * (hypervisor/dom0/init, configure_guest). Connecting them while dom0
-	 * works, rather than after the seed, takes them off the path to the
-	 * first answer (issue 13). Nothing here needs the configuration.
+	 * The devices first; nothing here needs the configuration, which
+	 * dom0's vif hotplug wrote before we started (hypervisor/dom0/
+	 * hotplug.c, guest_configure). Both are offered to their backends
+	 * before we wait for either, so that dom0 connects them at once
+	 * (issue 13).
 	 */
+	blkfront_ops.start();
+	netfront_ops.start();
 	err = blkfront_ops.init();
 	plat_blk_up = err == 0;
 	if (err < 0 && err != -ENODEV)

@@ -330,6 +330,11 @@ static int blkfront_info(struct plat_blk_info *info)
 	return 0;
 }
 
+static int blkfront_start(void)
+{
+	return blkfront_offer(&blkfront_dev);
+}
+
 static int blkfront_init(void)
 {
 	return blkfront_connect(&blkfront_dev);
@@ -337,6 +342,7 @@ static int blkfront_init(void)
 
 const struct blkdev_ops blkfront_ops = {
     .name = "blkfront",
+    .start = blkfront_start,
     .init = blkfront_init,
     .info = blkfront_info,
     .read = blkfront_read,

@@ -42,12 +42,19 @@ struct blkfront {
 	bool read_only;
 	uint8_t flush_op; /* 0 if the backend has none */
 	bool connected;
+	bool offered;  /* blkfront_offer published our ring */
+	int offer_err; /* or failed with this */
 	struct blkfront_slot slot[BLKFRONT_RING_SIZE];
 };
 
 extern struct blkfront blkfront_dev;
 
-/* blkfront_xs.c: find the vbd and run the handshake to Connected. */
+/*
+ * blkfront_xs.c: find the vbd and publish our ring (blkfront_offer), then
+ * wait for the backend and go Connected (blkfront_connect, which offers
+ * first if that was not done).
+ */
+int blkfront_offer(struct blkfront *dev);
 int blkfront_connect(struct blkfront *dev);
 
 /* blkfront.c: allocate and grant the slots' bounce pages. */

@@ -110,13 +110,20 @@ static void blkfront_event(evtchn_port_t port, void *arg)
 	blkfront_poll(arg);
 }
 
-int blkfront_connect(struct blkfront *dev)
+/*
+ * The first half of the handshake, which does not wait for the backend to
+ * connect: find the vbd, wait for its backend's InitWait (there at once
+ * when xl starts us: it waited for it), publish our ring. netfront's first
+ * half runs before either waits for Connected, so that dom0 connects both
+ * backends at once (issue 13).
+ */
+int blkfront_offer(struct blkfront *dev)
 {
 	const char *slash;
 	int err;
 
 	if ((err = xenbus_find("vbd", &dev->bus)) < 0)
-		return err;
+		return dev->offer_err = err;
 	slash = strrchr(dev->bus.node, '/');
 	dev->handle = (blkif_vdev_t)strtoul(slash + 1, NULL, 10);
 	err = xenbus_wait_backend(&dev->bus, XenbusStateInitWait, BLKFRONT_HANDSHAKE_NS);
@@ -126,6 +133,24 @@ int blkfront_connect(struct blkfront *dev)
 		goto fail;
 	if ((err = xs_transact(blkfront_publish, dev)) < 0)
 		goto release_ring;
+	dev->offered = true;
+	return 0;
+release_ring:
+	blkfront_ring_fini(dev);
+fail:
+	printf("blkfront: %s: handshake with %s failed (%d)\n", dev->bus.node, dev->bus.backend,
+	       err);
+	return dev->offer_err = err;
+}
+
+int blkfront_connect(struct blkfront *dev)
+{
+	int err;
+
+	if (!dev->offered && dev->offer_err == 0 && (err = blkfront_offer(dev)) < 0)
+		return err;
+	if (!dev->offered)
+		return dev->offer_err;
 	err = xenbus_wait_backend(&dev->bus, XenbusStateConnected, BLKFRONT_HANDSHAKE_NS);
 	if (err < 0)
 		goto release_ring;
@@ -153,7 +178,6 @@ release_slots:
 	blkfront_slots_fini(dev);
 release_ring:
 	blkfront_ring_fini(dev);
-fail:
 	printf("blkfront: %s: handshake with %s failed (%d)\n", dev->bus.node, dev->bus.backend,
 	       err);
 	return err;

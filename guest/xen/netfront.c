@@ -297,6 +297,11 @@ static void netfront_set_link(void (*fn)(void *arg, bool up), void *arg)
 	netfront_dev.link_fn = fn;
 }
 
+static int netfront_start(void)
+{
+	return netfront_offer(&netfront_dev);
+}
+
 static int netfront_init(void)
 {
 	return netfront_connect(&netfront_dev);
@@ -304,6 +309,7 @@ static int netfront_init(void)
 
 const struct netdev_ops netfront_ops = {
     .name = "netfront",
+    .start = netfront_start,
     .init = netfront_init,
     .info = netfront_info,
     .set_rx = netfront_set_rx,

@@ -39,6 +39,7 @@ enum netfront_phase {
 struct netfront {
 	struct xenbus_dev bus;
 	enum netfront_phase phase;
+	int offer_err; /* netfront_offer failed with this */
 	int dir_watch; /* xs watch id on device/vif, or -1 */
 	unsigned int connections;
 	netif_tx_front_ring_t tx;
@@ -72,10 +73,12 @@ struct netfront {
 extern struct netfront netfront_dev;
 
 /*
- * netfront_xs.c: find the vif, run the handshake to Connected (waiting),
- * then watch xenstore so that the device follows dom0's detaches and
- * attaches from the event loop.
+ * netfront_xs.c: find the vif and publish our rings (netfront_offer), then
+ * run the handshake to Connected (netfront_connect, waiting; it offers
+ * first if that was not done) and watch xenstore so that the device
+ * follows dom0's detaches and attaches from the event loop.
  */
+int netfront_offer(struct netfront *dev);
 int netfront_connect(struct netfront *dev);
 
 /*

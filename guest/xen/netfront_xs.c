@@ -301,13 +301,21 @@ static void netfront_changed(void *arg)
 
 /* ---- boot ---- */
 
-/* Waiting, at boot: find the vif and run the handshake to Connected. */
-static int netfront_connect_boot(struct netfront *dev)
+/*
+ * At boot, the first half, which does not wait for the backend to connect:
+ * find the vif, wait for its backend's InitWait (there at once when xl
+ * starts us), publish rings and buffers. blkfront's first half runs before
+ * either waits for Connected, so that dom0 connects both backends at once
+ * (issue 13).
+ */
+int netfront_offer(struct netfront *dev)
 {
 	int err;
 
+	dev->dir_watch = -1;
+	dev->bus.state_watch = -1;
 	if ((err = xenbus_find("vif", &dev->bus)) < 0)
-		return err;
+		return dev->offer_err = err;
 	if ((err = netfront_read_mac(dev)) < 0)
 		goto fail;
 	err = xenbus_wait_backend(&dev->bus, XenbusStateInitWait, NETFRONT_HANDSHAKE_NS);
@@ -315,6 +323,24 @@ static int netfront_connect_boot(struct netfront *dev)
 		goto fail;
 	if ((err = netfront_setup(dev)) < 0)
 		goto fail;
+	dev->phase = NETFRONT_CONNECTING;
+	return 0;
+fail:
+	printf("netfront: %s: handshake with %s failed (%d)\n", dev->bus.node, dev->bus.backend,
+	       err);
+	return dev->offer_err = err;
+}
+
+/* At boot, waiting: the second half, to Connected. */
+static int netfront_connect_boot(struct netfront *dev)
+{
+	int err;
+
+	if (dev->phase != NETFRONT_CONNECTING && dev->offer_err == 0 &&
+	    (err = netfront_offer(dev)) < 0)
+		return err;
+	if (dev->phase != NETFRONT_CONNECTING)
+		return dev->offer_err;
 	err = xenbus_wait_backend(&dev->bus, XenbusStateConnected, NETFRONT_HANDSHAKE_NS);
 	if (err < 0)
 		goto release;
@@ -330,7 +356,7 @@ static int netfront_connect_boot(struct netfront *dev)
 release:
 	evtchn_unbind(dev->port);
 	netfront_release(dev);
-fail:
+	dev->phase = NETFRONT_IDLE;
 	printf("netfront: %s: handshake with %s failed (%d)\n", dev->bus.node, dev->bus.backend,
 	       err);
 	return err;
@@ -338,11 +364,8 @@ fail:
 
 int netfront_connect(struct netfront *dev)
 {
-	int err;
+	int err = netfront_connect_boot(dev);
 
-	dev->dir_watch = -1;
-	dev->bus.state_watch = -1;
-	err = netfront_connect_boot(dev);
 	if (err < 0)
 		return err;
 	/* From now on the watches drive it (netfront_changed). */

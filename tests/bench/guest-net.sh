@@ -67,7 +67,7 @@ steps() {
 	answer=$(awk '$1 == "answer" { print $2 }' "$out")
 	echo "dom0: vif on br0 (its hotplug done)|$(dom0_ms 'dom0: vif-bridge: ')"
 	echo "dom0: xl create returns|$conn"
-	echo "dom0: configuration and seed written|$(dom0_ms 'dom0: configuration and seed written')"
+	echo "dom0: the guest booked (its configuration and seed written by the vif hotplug, before the unpause)|$(dom0_ms 'dom0: configuration and seed written')"
 	echo "dom0: vif port forwarding (kernel log)|$(dom0_ms 'dom0: vif[0-9.]+ forwarding')"
 	echo "**first TCP echo reply at the client (console)**|**$answer**"
 	echo "**... after xl create returned**|**$([ -n "$answer" ] && [ -n "$conn" ] && echo $((answer - conn)))**"

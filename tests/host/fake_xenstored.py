@@ -6,7 +6,8 @@ Usage: fake_xenstored.py SOCKET STATE [KEY=VALUE ...] [--fail-write KEY]
 Serves XS_READ and XS_WRITE (xen/include/public/io/xs_wire.h: a 16-byte
 header, type, req_id, tx_id, len, then len bytes) from a store that starts
 with the KEY=VALUE pairs, and writes the store as JSON to STATE after every
-request. --fail-write KEY answers writes to paths ending in /KEY with
+request, and the path of every write, in order, as a line of STATE.writes.
+--fail-write KEY answers writes to paths ending in /KEY with
 XS_ERROR "EACCES"; --hang-up closes each connection after reading its first
 request, without an answer. Other requests get XS_ERROR "ENOSYS".
 """
@@ -17,6 +18,7 @@ import struct
 import sys
 
 XS_READ, XS_WRITE, XS_ERROR = 2, 11, 16
+WRITES = None  # STATE.writes, set in main()
 
 
 def read_exact(conn, n):
@@ -41,6 +43,8 @@ def answer(store, fail_write, kind, payload):
         if fail_write and path.endswith("/" + fail_write):
             return XS_ERROR, b"EACCES\0"
         store[path] = value.decode()
+        with open(WRITES, "a") as f:
+            f.write(path + "\n")
         return XS_WRITE, b"OK\0"
     return XS_ERROR, b"ENOSYS\0"
 
@@ -72,6 +76,9 @@ def main():
         fail_write = args[i + 1]
         del args[i : i + 2]
     sock_path, state = args[0], args[1]
+    global WRITES
+    WRITES = state + ".writes"
+    open(WRITES, "w").close()
     store = dict(kv.split("=", 1) for kv in args[2:])
     with open(state, "w") as f:
         json.dump(store, f, sort_keys=True)

@@ -211,5 +211,120 @@ refused "a bridge name of 31 bytes is read whole" "^vif-bridge: no such bridge: 
 hp XENBUS_PATH=$BE vif=vif1.0 vif-bridge frob
 refused "an unknown action" "^vif-bridge: unknown action frob$" error
 check "vif1.0 untouched by the refusals: $(port)" test "$(port)" = "- DOWN"
+
+# --- vif-bridge online: the guest's configuration (GUEST_CONFIG) ------------
+# dom0's init keeps GUEST_CONFIG ready for the guest's next instance; the
+# hotplug writes it under /local/domain/ID/ for a domain of that name that
+# has none yet, data/seed last, claims the file, leaves GUEST_CONFIG-ID and
+# tells the init through /local/domain/0/guest-configured.
+GC=$WORK/guest-config
+DOM=/local/domain/1
+SEED=$(printf 'ab%.0s' $(seq 32))
+# gconf [NAME]: a configuration for instance 3 of NAME (appliance).
+gconf() {
+	printf 'name %s\ninstance 3\nappliance \nappliance/ip 192.0.2.2/24\nappliance/hostname my site\nappliance/empty \ndata/clock_skew_ns 3900000000\ndata/seed %s\nend\n' \
+		"${1:-appliance}" "$SEED" >"$GC"
+}
+ghp() { hp GUEST_CONFIG="$GC" XENBUS_PATH=$BE vif=vif1.0 vif-bridge online type_if=vif; }
+writes() { grep -c . "$state.writes"; }
+rm -f "$GC"*
+gconf
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+check "with a configuration for the domain: exit 0 ($out)" test "$rc" = 0
+check "its keys under $DOM, values whole (spaces, empty)" \
+	test "$(key "$DOM/appliance/ip")|$(key "$DOM/appliance/hostname")|$(key "$DOM/appliance/empty")|$(key "$DOM/data/clock_skew_ns")|$(key "$DOM/appliance")" = \
+	"192.0.2.2/24|my site||3900000000|"
+check "the seed is written last, before hotplug-status" \
+	test "$(grep -v guest-configured "$state.writes" | tail -n 2 | head -n 1)" = "$DOM/data/seed" -a "$(key "$DOM/data/seed")" = "$SEED"
+check "the file is claimed (gone) and GUEST_CONFIG-1 says instance 3" \
+	test ! -e "$GC" -a "$(cat "$GC-1" 2>/dev/null)" = 3
+check "the init is told: /local/domain/0/guest-configured is 1" \
+	test "$(key /local/domain/0/guest-configured)" = 1
+check "and hotplug-status connected" test "$(key "$BE/hotplug-status")" = connected
+
+gconf
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+check "a vif attached again to a configured domain writes nothing, leaves the file" \
+	test "$rc" = 0 -a -z "$(key "$DOM/data/seed" | grep -v '<none>')" -a -e "$GC" -a "$(key "$BE/hotplug-status")" = connected
+rm -f "$GC-1"
+xs_start "$BE/frontend-id=1" "$DOM/name=linux"
+ghp
+check "another domain (the side-by-side Linux) gets nothing, the file stays" \
+	test "$rc:$(key "$DOM/data/seed"):$(key /local/domain/0/guest-configured)" = "0:<none>:<none>" -a -e "$GC"
+rm -f "$GC"
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+check "no configuration ready: a plain vif ($(writes) write)" \
+	test "$rc:$(writes):$(key "$BE/hotplug-status")" = 0:1:connected
+
+# The init may be writing the file: the hotplug waits up to 2 s for "end".
+gconf
+sed -i '$d' "$GC"
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+(sleep 0.5; echo end >>"$GC") &
+t0=$(date +%s%N)
+ghp
+t=$((($(date +%s%N) - t0) / 1000000))
+check "an end line that comes 0.5 s late is waited for (${t} ms)" \
+	test "$rc:$(key "$DOM/data/seed")" = "0:$SEED" -a "$t" -ge 400
+rm -f "$GC-1"
+gconf
+sed -i '$d' "$GC"
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+refused "no end line in 2 s" "^vif-bridge: incomplete \(no end line after 2 s\): $GC$" error
+check "and nothing is written to the domain" test "$(key "$DOM/data/seed")" = "<none>" -a -e "$GC"
+
+# At most 16384 bytes: N is read, N+1 refused.
+pad() { # pad N: gconf with appliance/padK lines of 3000 bytes or fewer (a
+	# value is at most 4096 bytes in xenstore) making the file N bytes
+	gconf
+	local left=$(($1 - $(stat -c %s "$GC"))) k=0 n
+	while [ "$left" -gt 0 ]; do
+		n=$((left > 3016 ? 3016 : left))
+		k=$((k + 1))
+		sed -i "3a appliance/pad$k $(printf 'x%.0s' $(seq $((n - 15 - ${#k}))))" "$GC"
+		left=$((left - n))
+	done
+}
+pad 16384
+check "pad makes 16384 bytes" test "$(stat -c %s "$GC")" = 16384
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+check "a configuration of 16384 bytes is taken ($out)" \
+	test "$rc:$(key "$DOM/data/seed")" = "0:$SEED" -a "$(key "$DOM/appliance/pad1" | wc -c)" -gt 1000
+rm -f "$GC-1"
+pad 16385
+check "pad makes 16385 bytes" test "$(stat -c %s "$GC")" = 16385
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+refused "a configuration of 16385 bytes is refused" "^vif-bridge: over 16384 bytes: $GC$" error
+
+printf 'name appliance\ninstance 3\nnovalue\nend\n' >"$GC"
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+refused "a line without a value" "^vif-bridge: not a PATH VALUE line: novalue$" error
+printf 'name appliance\ninstance 3\n/local/domain/0/x 1\nend\n' >"$GC"
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+refused "an absolute path" "^vif-bridge: not a PATH VALUE line: /local/domain/0/x 1$" error
+printf 'appliance/ip 1\nend\n' >"$GC"
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance"
+ghp
+refused "no name and instance lines" "^vif-bridge: no name and instance lines in $GC$" error
+gconf
+xs_start "$BE/frontend-id=1" "$DOM/name=appliance" --fail-write seed
+ghp
+refused "xenstored refuses the seed" "^vif-bridge: cannot write to xenstore: $DOM/data/seed: permission denied$" error
+check "and no GUEST_CONFIG-1: the init does not book it" test ! -e "$GC-1"
+gconf
+xs_start "$DOM/name=appliance"
+ghp
+refused "no frontend-id" "^vif-bridge: cannot read the domain's id from $BE: no such file or directory$" error
+check "the configuration is still there for the next try" test -e "$GC"
+in_ns ip link set vif1.0 nomaster
+in_ns ip link set vif1.0 down
 xs_stop
 done_tests

@@ -15,7 +15,10 @@
 # line; the answer by this host's clock from the moment it saw that line),
 # plus FIRST_ANSWER_MARGIN_MS (500) for QEMU's TCG on a host busy with
 # other work. Measured on this 2-core host with one emulated CPU: 0.5-0.9 s
-# when it was quiet, 1.35 s with its load average at 4.5; with the guest
+# when it was quiet, 1.35 s with its load average at 4.5; 0.37-0.82 s with
+# the configuration written by the vif hotplug before the guest starts and
+# both devices connecting at once (0.46-1.09 s before that, the same hours,
+# in turns); with the guest
 # created paused and its configuration written a key per process, as
 # before issue 13, 2.3-3.4 s; with two emulated CPUs (board.conf),
 # 0.37-0.88 s. The time from the start of xl create, which itself takes

@@ -105,8 +105,10 @@ if guest_boot "$board" crash; then
 		test "$(ready_domids | wc -l)" -ge 5
 	check "$board: the guest is the test build" \
 		grep -q '^guest: test build: ' "$guest_log"
-	# dom0 finds a restarted instance by polling (seed_restarts in its init):
-	# every instance must still get its seed, or it runs without TLS.
+	# xl restarts each crashed instance, and dom0's vif hotplug writes its
+	# configuration and seed from the one dom0's init keeps ready
+	# (book_restarts): every instance must get its seed, or it runs
+	# without TLS.
 	check "$board: every restarted instance had its entropy seed" \
 		test "$(grep -c 'guest: entropy: 256-bit seed from dom0' "$guest_log")" -ge \
 		"$(ready_domids | wc -l)" -a -z "$(grep 'no entropy seed' "$guest_log")"

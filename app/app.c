@@ -17,6 +17,18 @@
 /* Every connection that may hold a full send queue has its segments (net/lwipopts.h). */
 _Static_assert(HTTP_MAX_CONNS + DNS_TCP_CONNS + NET_DIAG_CONNS <= NET_TCP_QUEUED_CONNS,
                "MEMP_NUM_TCP_SEG holds too few send queues");
+/*
+ * Every half-open connection the listeners' backlogs allow, every
+ * connection the services hold and every connection we open (DNS's
+ * forwards: dns/forward.c checks) have a pcb, with room for closing ones
+ * beside them (net/lwipopts.h, MEMP_NUM_TCP_PCB).
+ */
+_Static_assert(2 * HTTP_MAX_CONNS + DNS_TCP_CONNS + 3 * NET_DIAG_CONNS <= NET_TCP_HANDSHAKES,
+               "a listener's backlog is not counted in NET_TCP_HANDSHAKES");
+_Static_assert(NET_TCP_HANDSHAKES + NET_TCP_QUEUED_CONNS + NET_TCP_CLIENT_CONNS +
+                       NET_TCP_CLOSING_ROOM <=
+                   MEMP_NUM_TCP_PCB,
+               "MEMP_NUM_TCP_PCB holds too few pcbs");
 
 struct app_service {
 	const char *name;

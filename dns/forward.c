@@ -14,6 +14,10 @@
 #include "plat/plat.h"
 #include "server.h"
 
+/* Each upstream TCP connection has its pcb (net/lwipopts.h, MEMP_NUM_TCP_PCB). */
+_Static_assert(DNS_FWD_TCP <= NET_TCP_CLIENT_CONNS,
+               "MEMP_NUM_TCP_PCB counts too few connections we open");
+
 #define NS_PER_SEC 1000000000ULL
 #define EDNS_DO 0x8000
 #define DNS_PORT 53

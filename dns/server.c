@@ -703,7 +703,7 @@ int dns_server_start(uint16_t port, const struct dns_zones *z, const struct dns_
 		return -EADDRINUSE;
 	}
 	udp_recv(udp, udp_query, NULL);
-	if ((r = net_tcp_listen(port, on_accept, &listener))) {
+	if ((r = net_tcp_listen(port, DNS_TCP_CONNS, on_accept, &listener))) {
 		udp_remove(udp);
 		udp = NULL;
 		return r;

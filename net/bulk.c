@@ -193,9 +193,9 @@ int net_bulk_start(uint16_t discard_port, uint16_t chargen_port)
 	int rc;
 
 	chargen_fill_pattern();
-	rc = net_tcp_listen(discard_port, discard_accept, NULL);
+	rc = net_tcp_listen(discard_port, NET_DIAG_CONNS, discard_accept, NULL);
 	if (rc == 0)
-		rc = net_tcp_listen(chargen_port, chargen_accept, NULL);
+		rc = net_tcp_listen(chargen_port, NET_DIAG_CONNS, chargen_accept, NULL);
 	if (rc == 0)
 		plat_log("bulk", "tcp discard port %u, chargen port %u", discard_port,
 		         chargen_port);

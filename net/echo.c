@@ -229,7 +229,7 @@ unsigned net_diag_open(void)
 	return diag_conns;
 }
 
-int net_tcp_listen(uint16_t port, tcp_accept_fn accept, struct tcp_pcb **listener)
+int net_tcp_listen(uint16_t port, uint8_t backlog, tcp_accept_fn accept, struct tcp_pcb **listener)
 {
 	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY), *lpcb;
 
@@ -238,7 +238,7 @@ int net_tcp_listen(uint16_t port, tcp_accept_fn accept, struct tcp_pcb **listene
 	ip_set_option(pcb, SOF_REUSEADDR);
 	if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK)
 		goto close_pcb;
-	lpcb = tcp_listen(pcb);
+	lpcb = tcp_listen_with_backlog(pcb, backlog);
 	if (lpcb == NULL)
 		goto close_pcb;
 	tcp_accept(lpcb, accept);
@@ -266,7 +266,7 @@ static int echo_udp_start(uint16_t port)
 
 int net_echo_start(uint16_t port)
 {
-	int rc = net_tcp_listen(port, echo_accept, NULL);
+	int rc = net_tcp_listen(port, NET_DIAG_CONNS, echo_accept, NULL);
 
 	if (rc == 0)
 		rc = echo_udp_start(port);

@@ -709,6 +709,7 @@ static int listen_on(u16_t port, struct altcp_tls_config *tls, struct altcp_pcb 
 	*out = l;
 	altcp_arg(l, l);
 	altcp_accept(l, http_accept);
+	net_altcp_listen_guard(l);
 	return 0;
 }
 

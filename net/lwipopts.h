@@ -29,14 +29,29 @@
 #define MEMP_NUM_RAW_PCB 4
 #define MEMP_NUM_UDP_PCB 16
 /*
- * TCP connections: HTTP's 32 at once, and room beside them for those that
- * linger after a close (TIME-WAIT 2 minutes, FIN-WAIT-2 up to 20 s). lwIP
- * reuses a TIME-WAIT pcb when the pool is empty, but not a FIN-WAIT one:
- * with 64, SYNs could find no pcb for the 20 s a FIN-WAIT-2 waits. About
- * 170 bytes each on the guest. A TLS connection is two altcp pcbs (the
- * TLS layer over TCP's), so those are twice as many.
+ * TCP control blocks. When the pool is empty, lwIP makes room for a new
+ * connection only by ending one in TIME-WAIT, LAST-ACK or CLOSING, or the
+ * oldest of a lower priority (tcp_kill_prio): our services lower a
+ * connection's to TCP_PRIO_MIN as they close it, so closing ones
+ * (FIN-WAIT) go too. It cannot end a half-open connection (SYN-RCVD, 20 s)
+ * or one a service holds. So the pool has room for all of those at once:
+ * every listener's backlog of half-open connections (NET_TCP_HANDSHAKES:
+ * HTTP's two of 32, DNS's 32 and the diagnostic services' NET_DIAG_CONNS
+ * each), every connection the services hold (NET_TCP_QUEUED_CONNS), those
+ * we open (NET_TCP_CLIENT_CONNS: DNS's forwards), and NET_TCP_CLOSING_ROOM
+ * more; app/app.c checks the sum. A SYN flood on one port then fills that
+ * port's backlog and no more. With 128, and DNS listening with lwIP's
+ * default backlog (255), one on 53/tcp took every pcb, and the next HTTP
+ * SYN crashed lwIP 2.1.3's altcp (net_altcp_listen_guard;
+ * tests/host/pcb-limits.sh). 196 bytes each on the guest, 49 KiB
+ * (memp_memory_TCP_PCB_base in guest.map), and 44 bytes per altcp pcb,
+ * twice as many (a TLS connection is two: the TLS layer over TCP's), 22
+ * KiB: 36 KiB more than with 128.
  */
-#define MEMP_NUM_TCP_PCB 128
+#define NET_TCP_HANDSHAKES (3 * 32 + 3 * NET_DIAG_CONNS)
+#define NET_TCP_CLIENT_CONNS 4
+#define NET_TCP_CLOSING_ROOM 64
+#define MEMP_NUM_TCP_PCB 256
 #define MEMP_NUM_ALTCP_PCB (2 * MEMP_NUM_TCP_PCB)
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 /*

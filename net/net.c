@@ -431,6 +431,31 @@ int net_start(void)
 	return 0;
 }
 
+/* lwIP's altcp_tcp_accept, the same for every altcp listener. */
+static tcp_accept_fn net_altcp_accept;
+
+static err_t net_altcp_accept_guard(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	if (pcb == NULL)
+		return ERR_MEM;
+	return net_altcp_accept(arg, pcb, err);
+}
+
+void net_altcp_listen_guard(struct altcp_pcb *l)
+{
+	struct tcp_pcb_listen *t;
+
+	while (l->inner_conn)
+		l = l->inner_conn;
+	t = l->state;
+	if (!t || !t->accept)
+		return;
+	if (t->accept != net_altcp_accept_guard) {
+		net_altcp_accept = t->accept;
+		tcp_accept((struct tcp_pcb *)t, net_altcp_accept_guard);
+	}
+}
+
 void net_tcp_listener_close(struct altcp_pcb *l)
 {
 	struct tcp_pcb *t = l->state;

@@ -34,6 +34,17 @@ struct altcp_pcb;
 void net_tcp_listener_close(struct altcp_pcb *l);
 
 /*
+ * Guard a listening altcp pcb (plain or TLS over TCP) against lwIP 2.1.3's
+ * altcp_tcp_accept(), which dereferences the new TCP pcb that lwIP hands
+ * it as NULL (with ERR_MEM) when a SYN finds no free pcb: a crash any SYN
+ * flood that empties the pool could cause. The TCP listener's accept goes
+ * through a check first; a SYN without a pcb is dropped, and the client
+ * sends it again. (The pool is sized so that this should not happen:
+ * net/lwipopts.h, MEMP_NUM_TCP_PCB.)
+ */
+void net_altcp_listen_guard(struct altcp_pcb *l);
+
+/*
  * lwIP's buffers and connections at this moment, for /metrics. The
  * receive pool (PBUF_POOL: frames in flight, or held by TCP out of order
  * or unread): buffers in use, the most ever in use, the pool's size. The

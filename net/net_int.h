@@ -26,8 +26,12 @@ void net_trace(const char *what);
 /*
  * Listen on TCP `port` (IPv4 and IPv6) and hand connections to `accept`;
  * *listener (may be NULL) gets the listening pcb, for tcp_close at stop.
+ * At most `backlog` connections half open (SYN-RCVD) or not yet accepted:
+ * lwIP drops a SYN past that, and each listener's backlog is counted in
+ * MEMP_NUM_TCP_PCB (net/lwipopts.h), so that a SYN flood on one port
+ * cannot take the pcbs of the others. lwIP's default would be 255.
  */
-int net_tcp_listen(uint16_t port, tcp_accept_fn accept, struct tcp_pcb **listener);
+int net_tcp_listen(uint16_t port, uint8_t backlog, tcp_accept_fn accept, struct tcp_pcb **listener);
 
 /*
  * The diagnostic TCP services (echo, discard, chargen; `echo=on`, for a

@@ -86,6 +86,7 @@ TEST_SUITES += "tests/host/conf.sh $(HOST_OUT)/confcheck" "STORECTL=$(STORECTL) 
 	"tests/host/git.sh $(HOST_OUT)/appliance-san $(STORECTL)" \
 	"tests/host/http-abuse.sh $(HOST_OUT)/appliance $(STORECTL)" \
 	"tests/host/linger.sh $(HOST_OUT)/appliance $(STORECTL)" \
-	"tests/host/diag-limits.sh $(HOST_OUT)/appliance-san"
+	"tests/host/diag-limits.sh $(HOST_OUT)/appliance-san" \
+	"tests/host/pcb-limits.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 BENCH_DEPS += $(HOST_OUT)/appliance
 BENCH_SUITES += "tests/host/bench-tcp.sh $(HOST_OUT)/appliance"

@@ -1,0 +1,186 @@
+#!/bin/bash
+# Usage: tests/host/pcb-limits.sh APPLIANCE STORECTL
+# The twin's TCP control blocks (lwIP's pool, MEMP_NUM_TCP_PCB) at their
+# limit: SYN floods, and more closing connections than the pool holds.
+#
+# SYN floods from addresses that never answer (tests/host/synflood.py):
+# each SYN leaves the twin a half-open connection (SYN-RCVD) for 20 s.
+# lwIP cannot end one to make room for another, so a flood on one port
+# must not take the TCP control blocks every service shares: each listener
+# holds at most its own backlog of half-open connections (HTTP's two 32,
+# DNS's 32, each diagnostic service's 4), and the pool (MEMP_NUM_TCP_PCB)
+# has room for all of them at once beside every connection the services
+# keep. Checked: while port 53 and then port 80 are flooded (400 SYNs
+# each), the other services take new connections at once; with every port
+# flooded, lwIP never runs out of pcbs (its failure count stays 0) and the
+# half-open ones stay within the backlogs; once they time out, every
+# service answers again and the pcbs are back to what they were.
+#
+# Then 300 clients, one after the other, each asking over HTTP with
+# "Connection: close" and keeping its socket open once it has the answer:
+# the twin's side of each waits in FIN-WAIT-2 for 20 s, and 300 is more
+# than the pool holds. Every one must be answered, with the pool full:
+# lwIP ends the oldest closing connection to make room (and takes back
+# the failure it counted), since our services lower a connection's
+# priority to TCP_PRIO_MIN as they close it (tcp_kill_prio). About 25 s.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/host/netns.sh
+TWIN=$(realpath "${1:-build/host/appliance}")
+STORECTL=$(realpath "${2:-build/host/storectl}")
+IP=192.0.2.2
+FLOOD=400
+# The listeners' backlogs: HTTP's two (HTTP_MAX_CONNS), DNS's
+# (DNS_TCP_CONNS) and the three diagnostic services' (NET_DIAG_CONNS).
+BACKLOGS=$((32 + 32 + 32 + 3 * 4))
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+tree=$WORK/tree
+mkdir -p "$tree/site/.well-known" "$tree/zones"
+printf '<h1>home</h1>\n' >"$tree/site/index.html"
+printf 'ok\n' >"$tree/site/.well-known/ok.txt"
+printf '$ORIGIN example.org.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.2\nwww A 192.0.2.80\n' \
+	>"$tree/zones/example.org.zone"
+"$STORECTL" init "$WORK/store.img" 16M >/dev/null
+"$STORECTL" import "$WORK/store.img" "$tree" -m site >/dev/null
+printf 'hostname=twin\nip=%s/24\necho=on\n' "$IP" >"$WORK/twin.conf"
+twin_up "$WORK/twin.log" "$WORK/twin.conf" 02:00:00:00:00:0c --disk "$WORK/store.img"
+wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 10
+
+# gauge NAME: a sample of the twin's /metrics (twin_metrics.py).
+gauge() {
+	in_ns "$PY" -c 'import sys; sys.path.insert(0, "tests/host"); import twin_metrics as m; print(m.samples(sys.argv[1]).get(sys.argv[2], ""))' \
+		"$IP" "$1"
+}
+ACTIVE='appliance_tcp_pcbs{state="active"}'
+FAILED='appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
+# A new connection must open within 2.5 s: a SYN lwIP drops is sent again
+# by Linux after 1 s, and the flood's half-open connections last 20 s.
+http80() { in_ns curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-time 5 "http://$IP/.well-known/ok.txt"; }
+https443() { in_ns curl -sk -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-time 5 "https://$IP/"; }
+dnstcp() { in_ns dig +tcp +time=2 +tries=1 +short @"$IP" www.example.org A; }
+dnsudp() { in_ns dig +time=2 +tries=1 +short @"$IP" www.example.org A; }
+flood() { in_ns "$PY" tests/host/synflood.py "$IP" "$1" "$FLOOD" 192.0.2 >/dev/null; }
+
+check "before: HTTP, HTTPS, DNS over TCP and UDP answer" \
+	test "$(http80):$(https443):$(dnstcp):$(dnsudp)" = "200:200:192.0.2.80:192.0.2.80"
+base_active=$(gauge "$ACTIVE") base_failed=$(gauge "$FAILED")
+echo "# before: $base_active active pcbs, $base_failed pcb allocations failed"
+
+flood 53
+check "a flood of $FLOOD SYNs on 53/tcp: HTTP on 80 still opens at once" test "$(http80)" = 200
+check "... HTTPS on 443 too" test "$(https443)" = 200
+check "... and DNS over UDP answers" test "$(dnsudp)" = 192.0.2.80
+a=$(gauge "$ACTIVE")
+check "... its half-open connections held to DNS's backlog: ${a:-?} active pcbs (before: $base_active; at most 32 more + the 3 probes')" \
+	test -n "$a" -a "${a:-0}" -le $((base_active + 32 + 3))
+
+# Then port 80, and then every other port as well, with /metrics read on
+# a connection opened before (a new one would find port 80's backlog full).
+out=$(in_ns "$PY" - "$IP" "$FLOOD" <<'PYEOF'
+import socket, ssl, subprocess, sys
+sys.path.insert(0, 'tests/host')
+import twin_metrics
+ip, n = sys.argv[1], sys.argv[2]
+ACTIVE = 'appliance_tcp_pcbs{state="active"}'
+FAILED = 'appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
+
+
+def flood(port):
+    subprocess.run([sys.executable, 'tests/host/synflood.py', ip, str(port), n, '192.0.2'],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def https():
+    try:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        with ctx.wrap_socket(socket.create_connection((ip, 443), timeout=2.5)) as t:
+            t.sendall(b'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+            return t.recv(12).decode()[9:12]
+    except OSError:
+        return 'none'
+
+
+def echo():
+    try:
+        with socket.create_connection((ip, 7), timeout=2.5) as e:
+            e.sendall(b'x')
+            return e.recv(1).decode()
+    except OSError:
+        return 'none'
+
+
+m = socket.create_connection((ip, 80), timeout=5)
+before = twin_metrics.parse(twin_metrics.answer(m))
+flood(80)
+print('https', https())
+print('echo', echo())
+for port in (53, 443, 7, 9, 19):
+    flood(port)
+after = twin_metrics.parse(twin_metrics.answer(m))
+print('pcbs', before.get(ACTIVE, ''), before.get(FAILED, ''), after.get(ACTIVE, ''), after.get(FAILED, ''))
+PYEOF
+)
+check "a flood on 80 as well: HTTPS on 443 still opens" grep -qx 'https 200' <<<"$out"
+check "... and the echo service on 7" grep -qx 'echo x' <<<"$out"
+read -r _ a0 f0 a f < <(grep '^pcbs ' <<<"$out")
+check "every port flooded: lwIP never ran out of pcbs (failures ${f0:-?} -> ${f:-?})" \
+	test -n "$f" -a "$f" = "$f0"
+check "... and the half-open connections are within the backlogs: ${a:-?} active pcbs (before the floods: $base_active; at most $BACKLOGS more, the kept connection and the probes')" \
+	test -n "$a" -a "${a:-0}" -le $((base_active + BACKLOGS + 4))
+
+# SYN-RCVD lasts 20 s in lwIP (TCP_SYN_RCVD_TIMEOUT); /metrics is out of
+# reach until port 80's are gone.
+t0=$(date +%s)
+for ((i = 0; i < 40; i++)); do
+	kill -0 "$TWIN_PID" 2>/dev/null || break
+	a=$(gauge "$ACTIVE" 2>/dev/null)
+	[ -n "$a" ] && [ "$a" -le "$base_active" ] && break
+	sleep 1
+done
+check "the half-open connections time out: ${a:-?} active pcbs $(($(date +%s) - t0)) s after the last flood (before: $base_active)" \
+	test -n "$a" -a "${a:-0}" -le "$base_active"
+out=$(in_ns "$PY" - "$IP" 300 <<'PYEOF'
+import socket, struct, sys
+sys.path.insert(0, 'tests/host')
+import twin_metrics
+ip, n = sys.argv[1], int(sys.argv[2])
+ACTIVE = 'appliance_tcp_pcbs{state="active"}'
+FAILED = 'appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
+before = twin_metrics.samples(ip)
+held, answered = [], 0
+for i in range(n):
+    try:
+        s = socket.create_connection((ip, 80), timeout=3)
+        s.sendall(b'GET /.well-known/ok.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+        d = b''
+        while True:
+            c = s.recv(4096)
+            if not c:
+                break
+            d += c
+        answered += d.startswith(b'HTTP/1.1 200')
+        held.append(s)
+    except OSError:
+        pass
+after = twin_metrics.samples(ip)
+for s in held:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    s.close()
+print(answered, after[ACTIVE], before[FAILED], after[FAILED])
+PYEOF
+)
+read -r answered a f0 f <<<"$out"
+check "300 clients that keep their socket after a Connection: close answer: ${answered:-?} answered" \
+	test "${answered:-0}" = 300
+check "... the pool was full (${a:-?} active pcbs of 256) and every SYN found one: lwIP's failures ${f0:-?} -> ${f:-?}" \
+	test "${a:-0}" = 256 -a -n "$f" -a "$f" = "$f0"
+check "after: HTTP, HTTPS, DNS over TCP and UDP answer" \
+	test "$(http80):$(https443):$(dnstcp):$(dnsudp)" = "200:200:192.0.2.80:192.0.2.80"
+twin_stop
+check "the twin stops cleanly" test $? = 0
+grep -E -A40 -m1 'ERROR: AddressSanitizer|runtime error|Segmentation' "$WORK/twin.log"
+done_tests

@@ -501,6 +501,10 @@ static char *lwip_metrics(char *s)
 	    "appliance_tcp_pcbs{state=\"listen\"} %u\n"
 	    "# HELP appliance_diag_connections Echo, discard and chargen connections (echo=on).\n"
 	    "# TYPE appliance_diag_connections gauge\nappliance_diag_connections %u\n"
+	    "# HELP appliance_tcp_handshakes_evicted_total Half-open TCP connections ended "
+	    "to make room for a new SYN in a full backlog (a SYN flood).\n"
+	    "# TYPE appliance_tcp_handshakes_evicted_total counter\n"
+	    "appliance_tcp_handshakes_evicted_total %lu\n"
 	    "# HELP appliance_lwip_pool_failures_total Failed allocations from lwIP's pools.\n"
 	    "# TYPE appliance_lwip_pool_failures_total counter\n"
 	    "appliance_lwip_pool_failures_total{pool=\"pbuf_pool\"} %lu\n"
@@ -508,7 +512,8 @@ static char *lwip_metrics(char *s)
 	    "appliance_lwip_pool_failures_total{pool=\"tcp_seg\"} %lu\n"
 	    "appliance_lwip_pool_failures_total{pool=\"other\"} %lu\n",
 	    n.pbuf_pool_used, n.pbuf_pool_peak, n.pbuf_pool_size, n.pbuf_ram_bytes, n.pbuf_ram_peak,
-	    n.tcp_segs, n.tcp_active, n.tcp_time_wait, n.tcp_listen, n.diag_conns, n.fail_pbuf_pool,
+	    n.tcp_segs, n.tcp_active, n.tcp_time_wait, n.tcp_listen, n.diag_conns, n.syn_evicted,
+	    n.fail_pbuf_pool,
 	    n.fail_tcp_pcb, n.fail_tcp_seg, n.fail_other);
 }
 

@@ -40,7 +40,8 @@
  * each), every connection the services hold (NET_TCP_QUEUED_CONNS), those
  * we open (NET_TCP_CLIENT_CONNS: DNS's forwards), and NET_TCP_CLOSING_ROOM
  * more; app/app.c checks the sum. A SYN flood on one port then fills that
- * port's backlog and no more. With 128, and DNS listening with lwIP's
+ * port's backlog and no more, and each new SYN there takes the place of
+ * the port's oldest half-open connection (net.c, backlog_room). With 128, and DNS listening with lwIP's
  * default backlog (255), one on 53/tcp took every pcb, and the next HTTP
  * SYN crashed lwIP 2.1.3's altcp (net_altcp_listen_guard;
  * tests/host/pcb-limits.sh). 196 bytes each on the guest, 49 KiB
@@ -170,7 +171,10 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 struct ip_addr;
 uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
                      const struct ip_addr *remote_ip, uint16_t remote_port);
-/* A SYN that reopens a connection still in TIME-WAIT (net.c, net_tcp_inpacket). */
+/*
+ * A SYN that reopens a connection still in TIME-WAIT, or that finds its
+ * listener's backlog full (net.c, net_tcp_inpacket).
+ */
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) net_tcp_inpacket(pcb, hdr)
 struct tcp_pcb;
 struct tcp_hdr;

@@ -114,9 +114,44 @@ u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *
 	return net_isn(net_isn_secret(), plat_now_ns(), &local, &remote);
 }
 
+/* Half-open connections pushed out of a full backlog (backlog_room). */
+static unsigned long net_syn_evicted;
+
+/*
+ * A SYN for listener `l` whose backlog of half-open connections is full:
+ * lwIP would drop it, and a SYN flood from spoofed addresses, which never
+ * complete their handshakes, would shut the port to everyone until it
+ * stopped and its half-open connections timed out (20 s). Instead the
+ * listener's oldest half-open connection goes (freed, nothing sent to its
+ * likely spoofed address) and the SYN takes its place, as a BSD SYN cache
+ * does. A real client completes its handshake within one round trip, so
+ * it gets in as long as fewer than `backlog` SYNs arrive in that time:
+ * with DNS's 32 on a LAN, a flood of thousands a second. (lwIP has no SYN
+ * cookies.) The pcbs this frees are only those of the listener's own
+ * backlog, so a flood still takes no more than that (net/lwipopts.h).
+ * tcp_input goes on to tcp_listen_input with the listener and nothing
+ * else it looked up.
+ */
+static void backlog_room(struct tcp_pcb_listen *l)
+{
+	struct tcp_pcb *p, *oldest = NULL;
+
+	if (l->accepts_pending < l->backlog)
+		return;
+	/* New pcbs go to the front of the list: the last match is the oldest. */
+	for (p = tcp_active_pcbs; p; p = p->next)
+		if (p->listener == l && p->state == SYN_RCVD && (p->flags & TF_BACKLOGPEND))
+			oldest = p;
+	if (oldest) {
+		tcp_abandon(oldest, 0);
+		net_syn_evicted++;
+	}
+}
+
 /*
  * LWIP_HOOK_TCP_INPACKET_PCB (lwipopts.h), for every segment that found a
- * pcb. A connection this side closed first stays in TIME-WAIT for 2 MSL
+ * pcb. A SYN to a listener may make room in its backlog (backlog_room).
+ * A connection this side closed first stays in TIME-WAIT for 2 MSL
  * (two minutes), and clients reuse a port sooner than that: Linux did
  * within 6 s under the soak's load (tests/qemu/soak.sh). lwIP answers
  * such a SYN with a bare ACK, which the client resets and lwIP ignores
@@ -140,6 +175,11 @@ u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *
  */
 int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
 {
+	if (pcb->state == LISTEN) {
+		if ((TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
+			backlog_room((struct tcp_pcb_listen *)pcb);
+		return ERR_OK;
+	}
 	if (pcb->state != TIME_WAIT ||
 	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
 	    TCP_SEQ_BETWEEN(lwip_ntohl(hdr->seqno), pcb->rcv_nxt, pcb->rcv_nxt + pcb->rcv_wnd))
@@ -497,6 +537,7 @@ void net_stats(struct net_stats *out)
 	out->tcp_time_wait = net_pcbs(tcp_tw_pcbs);
 	out->tcp_listen = lwip_stats.memp[MEMP_TCP_PCB_LISTEN]->used;
 	out->diag_conns = net_diag_open();
+	out->syn_evicted = net_syn_evicted;
 	out->fail_pbuf_pool = pool->err;
 	out->fail_tcp_pcb = lwip_stats.memp[MEMP_TCP_PCB]->err;
 	out->fail_tcp_seg = lwip_stats.memp[MEMP_TCP_SEG]->err;

@@ -10,9 +10,12 @@
 # holds at most its own backlog of half-open connections (HTTP's two 32,
 # DNS's 32, each diagnostic service's 4), and the pool (MEMP_NUM_TCP_PCB)
 # has room for all of them at once beside every connection the services
-# keep. Checked: while port 53 and then port 80 are flooded (400 SYNs
-# each), the other services take new connections at once; with every port
-# flooded, lwIP never runs out of pcbs (its failure count stays 0) and the
+# keep. And a flood must not shut the flooded port itself: a SYN to a
+# full backlog ends that port's oldest half-open connection (net.c,
+# backlog_room). Checked: while port 53 and then port 80 are flooded (400
+# SYNs each; 80 also at 1,000 a second while clients connect), every
+# service takes new connections at once, the flooded one too; with every
+# port flooded, lwIP never runs out of pcbs (its failure count stays 0) and the
 # half-open ones stay within the backlogs; once they time out, every
 # service answers again and the pcbs are back to what they were.
 #
@@ -22,7 +25,7 @@
 # than the pool holds. Every one must be answered, with the pool full:
 # lwIP ends the oldest closing connection to make room (and takes back
 # the failure it counted), since our services lower a connection's
-# priority to TCP_PRIO_MIN as they close it (tcp_kill_prio). About 25 s.
+# priority to TCP_PRIO_MIN as they close it (tcp_kill_prio). About 25 s in all.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -56,6 +59,7 @@ gauge() {
 }
 ACTIVE='appliance_tcp_pcbs{state="active"}'
 FAILED='appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
+EVICTED=appliance_tcp_handshakes_evicted_total
 # A new connection must open within 2.5 s: a SYN lwIP drops is sent again
 # by Linux after 1 s, and the flood's half-open connections last 20 s.
 http80() { in_ns curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-time 5 "http://$IP/.well-known/ok.txt"; }
@@ -73,12 +77,39 @@ flood 53
 check "a flood of $FLOOD SYNs on 53/tcp: HTTP on 80 still opens at once" test "$(http80)" = 200
 check "... HTTPS on 443 too" test "$(https443)" = 200
 check "... and DNS over UDP answers" test "$(dnsudp)" = 192.0.2.80
+check "... and DNS over TCP on 53 itself: a new SYN takes the place of the oldest half-open connection" \
+	test "$(dnstcp)" = 192.0.2.80
 a=$(gauge "$ACTIVE")
 check "... its half-open connections held to DNS's backlog: ${a:-?} active pcbs (before: $base_active; at most 32 more + the 3 probes')" \
 	test -n "$a" -a "${a:-0}" -le $((base_active + 32 + 3))
 
+# A flood on 80 itself that goes on while clients connect (1,000 SYNs a
+# second for 3 s): each SYN to a full backlog ends the oldest half-open
+# connection there (net.c, backlog_room), so a client whose handshake
+# completes before 32 more SYNs come gets in. lwIP alone drops every SYN
+# once the backlog is full, until the flood's half-open connections time
+# out 20 s after it stops.
+ev0=$(gauge "$EVICTED")
+in_ns "$PY" tests/host/synflood.py "$IP" 80 3000 192.0.2 1000 >/dev/null &
+flooder=$!
+sleep 0.5
+got=0
+for ((i = 0; i < 5; i++)); do
+	[ "$(http80)" = 200 ] && got=$((got + 1))
+	sleep 0.2
+done
+flooding=no
+kill -0 "$flooder" 2>/dev/null && flooding=yes
+wait "$flooder"
+check "while 80 itself is flooded: 5 of 5 HTTP clients get in (${got}; the flood still going after them: $flooding)" \
+	test "$got:$flooding" = 5:yes
+ev=$(gauge "$EVICTED")
+echo "# half-open connections a SYN took the place of: ${ev0:-?} -> ${ev:-?}"
+check "... each SYN to the full backlog ended the oldest half-open connection: $((${ev:-0} - ${ev0:-0})) ended (of 3,000 SYNs, backlog 32)" \
+	test -n "$ev" -a -n "$ev0" -a "$((${ev:-0} - ${ev0:-0}))" -gt 0
+
 # Then port 80, and then every other port as well, with /metrics read on
-# a connection opened before (a new one would find port 80's backlog full).
+# a connection opened before, so that reading it adds no SYN of its own.
 out=$(in_ns "$PY" - "$IP" "$FLOOD" <<'PYEOF'
 import socket, ssl, subprocess, sys
 sys.path.insert(0, 'tests/host')
@@ -132,8 +163,7 @@ check "every port flooded: lwIP never ran out of pcbs (failures ${f0:-?} -> ${f:
 check "... and the half-open connections are within the backlogs: ${a:-?} active pcbs (before the floods: $base_active; at most $BACKLOGS more, the kept connection and the probes')" \
 	test -n "$a" -a "${a:-0}" -le $((base_active + BACKLOGS + 4))
 
-# SYN-RCVD lasts 20 s in lwIP (TCP_SYN_RCVD_TIMEOUT); /metrics is out of
-# reach until port 80's are gone.
+# SYN-RCVD lasts 20 s in lwIP (TCP_SYN_RCVD_TIMEOUT).
 t0=$(date +%s)
 for ((i = 0; i < 40; i++)); do
 	kill -0 "$TWIN_PID" 2>/dev/null || break

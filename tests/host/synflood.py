@@ -1,18 +1,20 @@
 """SYNs from addresses that never answer, for tests/host/pcb-limits.sh.
 
-Usage: synflood.py DST PORT COUNT SRC_PREFIX
+Usage: synflood.py DST PORT COUNT SRC_PREFIX [RATE]
 
 Sends COUNT TCP SYNs (with an MSS option) to DST:PORT through a raw
 socket, each from SRC_PREFIX.N (N from 100 to 249, in turn) and a port of
 its own. No host has those addresses, so the SYN-ACKs go unanswered: each
 SYN leaves the server a connection half open (SYN-RCVD) until it gives up,
-as a flood from spoofed addresses on the Internet would. Prints how many
-were sent.
+as a flood from spoofed addresses on the Internet would. With RATE, at
+most RATE SYNs a second (a flood that goes on while clients connect);
+without, as fast as it can. Prints how many were sent.
 """
 import random
 import socket
 import struct
 import sys
+import time
 
 
 def checksum(data):
@@ -39,9 +41,12 @@ def syn(src, dst, sport, dport):
 
 def main():
     dst, port, count, prefix = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    rate = float(sys.argv[5]) if len(sys.argv) > 5 else 0
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    sent = 0
+    sent, start = 0, time.monotonic()
     for i in range(count):
+        if rate:
+            time.sleep(max(0.0, start + i / rate - time.monotonic()))
         src = f'{prefix}.{100 + i % 150}'
         s.sendto(syn(src, dst, 20000 + i, port), (dst, 0))
         sent += 1

@@ -57,8 +57,9 @@ gauge() {
 	in_ns "$PY" -c 'import sys; sys.path.insert(0, "tests/host"); import twin_metrics as m; print(m.samples(sys.argv[1]).get(sys.argv[2], ""))' \
 		"$IP" "$1"
 }
-ACTIVE='appliance_tcp_pcbs{state="active"}'
-FAILED='appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
+# The Python clients below read these names from the environment.
+export ACTIVE='appliance_tcp_pcbs{state="active"}'
+export FAILED='appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
 EVICTED=appliance_tcp_handshakes_evicted_total
 # A new connection must open within 2.5 s: a SYN lwIP drops is sent again
 # by Linux after 1 s, and the flood's half-open connections last 20 s.
@@ -111,12 +112,11 @@ check "... each SYN to the full backlog ended the oldest half-open connection: $
 # Then port 80, and then every other port as well, with /metrics read on
 # a connection opened before, so that reading it adds no SYN of its own.
 out=$(in_ns "$PY" - "$IP" "$FLOOD" <<'PYEOF'
-import socket, ssl, subprocess, sys
+import os, socket, ssl, subprocess, sys
 sys.path.insert(0, 'tests/host')
 import twin_metrics
 ip, n = sys.argv[1], sys.argv[2]
-ACTIVE = 'appliance_tcp_pcbs{state="active"}'
-FAILED = 'appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
+ACTIVE, FAILED = os.environ['ACTIVE'], os.environ['FAILED']
 
 
 def flood(port):
@@ -174,12 +174,11 @@ done
 check "the half-open connections time out: ${a:-?} active pcbs $(($(date +%s) - t0)) s after the last flood (before: $base_active)" \
 	test -n "$a" -a "${a:-0}" -le "$base_active"
 out=$(in_ns "$PY" - "$IP" 300 <<'PYEOF'
-import socket, struct, sys
+import os, socket, struct, sys
 sys.path.insert(0, 'tests/host')
 import twin_metrics
 ip, n = sys.argv[1], int(sys.argv[2])
-ACTIVE = 'appliance_tcp_pcbs{state="active"}'
-FAILED = 'appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
+ACTIVE, FAILED = os.environ['ACTIVE'], os.environ['FAILED']
 before = twin_metrics.samples(ip)
 held, answered = [], 0
 for i in range(n):

@@ -513,8 +513,7 @@ static char *lwip_metrics(char *s)
 	    "appliance_lwip_pool_failures_total{pool=\"other\"} %lu\n",
 	    n.pbuf_pool_used, n.pbuf_pool_peak, n.pbuf_pool_size, n.pbuf_ram_bytes, n.pbuf_ram_peak,
 	    n.tcp_segs, n.tcp_active, n.tcp_time_wait, n.tcp_listen, n.diag_conns, n.syn_evicted,
-	    n.fail_pbuf_pool,
-	    n.fail_tcp_pcb, n.fail_tcp_seg, n.fail_other);
+	    n.fail_pbuf_pool, n.fail_tcp_pcb, n.fail_tcp_seg, n.fail_other);
 }
 
 static char *metrics_text(struct store *st)

@@ -41,13 +41,13 @@
  * we open (NET_TCP_CLIENT_CONNS: DNS's forwards), and NET_TCP_CLOSING_ROOM
  * more; app/app.c checks the sum. A SYN flood on one port then fills that
  * port's backlog and no more, and each new SYN there takes the place of
- * the port's oldest half-open connection (net.c, backlog_room). With 128, and DNS listening with lwIP's
- * default backlog (255), one on 53/tcp took every pcb, and the next HTTP
- * SYN crashed lwIP 2.1.3's altcp (net_altcp_listen_guard;
- * tests/host/pcb-limits.sh). 196 bytes each on the guest, 49 KiB
- * (memp_memory_TCP_PCB_base in guest.map), and 44 bytes per altcp pcb,
- * twice as many (a TLS connection is two: the TLS layer over TCP's), 22
- * KiB: 36 KiB more than with 128.
+ * the port's oldest half-open connection (net.c, backlog_room). With 128,
+ * and DNS listening with lwIP's default backlog (255), one on 53/tcp took
+ * every pcb, and the next HTTP SYN crashed lwIP 2.1.3's altcp
+ * (net_altcp_listen_guard; tests/host/pcb-limits.sh). 196 bytes each on
+ * the guest, 49 KiB (memp_memory_TCP_PCB_base in guest.map), and 44 bytes
+ * per altcp pcb, twice as many (a TLS connection is two: the TLS layer
+ * over TCP's), 22 KiB: 36 KiB more than with 128.
  */
 #define NET_TCP_HANDSHAKES (3 * 32 + 3 * NET_DIAG_CONNS)
 #define NET_TCP_CLIENT_CONNS 4

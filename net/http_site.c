@@ -501,10 +501,12 @@ static char *lwip_metrics(char *s)
 	    "appliance_tcp_pcbs{state=\"listen\"} %u\n"
 	    "# HELP appliance_diag_connections Echo, discard and chargen connections (echo=on).\n"
 	    "# TYPE appliance_diag_connections gauge\nappliance_diag_connections %u\n"
-	    "# HELP appliance_tcp_handshakes_evicted_total Half-open TCP connections ended "
-	    "to make room for a new SYN in a full backlog (a SYN flood).\n"
-	    "# TYPE appliance_tcp_handshakes_evicted_total counter\n"
-	    "appliance_tcp_handshakes_evicted_total %lu\n"
+	    "# HELP appliance_tcp_syn_cookies_total SYN cookies sent for a SYN to a full "
+	    "backlog (a SYN flood), and the ACKs to a listener that returned one or not.\n"
+	    "# TYPE appliance_tcp_syn_cookies_total counter\n"
+	    "appliance_tcp_syn_cookies_total{event=\"sent\"} %lu\n"
+	    "appliance_tcp_syn_cookies_total{event=\"accepted\"} %lu\n"
+	    "appliance_tcp_syn_cookies_total{event=\"refused\"} %lu\n"
 	    "# HELP appliance_lwip_pool_failures_total Failed allocations from lwIP's pools.\n"
 	    "# TYPE appliance_lwip_pool_failures_total counter\n"
 	    "appliance_lwip_pool_failures_total{pool=\"pbuf_pool\"} %lu\n"
@@ -512,8 +514,9 @@ static char *lwip_metrics(char *s)
 	    "appliance_lwip_pool_failures_total{pool=\"tcp_seg\"} %lu\n"
 	    "appliance_lwip_pool_failures_total{pool=\"other\"} %lu\n",
 	    n.pbuf_pool_used, n.pbuf_pool_peak, n.pbuf_pool_size, n.pbuf_ram_bytes, n.pbuf_ram_peak,
-	    n.tcp_segs, n.tcp_active, n.tcp_time_wait, n.tcp_listen, n.diag_conns, n.syn_evicted,
-	    n.fail_pbuf_pool, n.fail_tcp_pcb, n.fail_tcp_seg, n.fail_other);
+	    n.tcp_segs, n.tcp_active, n.tcp_time_wait, n.tcp_listen, n.diag_conns,
+	    n.syn_cookies_sent, n.syn_cookies_accepted, n.syn_cookies_refused, n.fail_pbuf_pool,
+	    n.fail_tcp_pcb, n.fail_tcp_seg, n.fail_other);
 }
 
 static char *metrics_text(struct store *st)

@@ -81,8 +81,7 @@ uint64_t net_siphash24(const uint8_t key[NET_ISN_KEY_BYTES], const void *data, s
 	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
-/* Append one end of the connection: its address length, address and port. */
-static size_t isn_put_end(uint8_t *buf, const struct net_isn_end *end)
+size_t net_isn_put_end(uint8_t *buf, const struct net_isn_end *end)
 {
 	size_t len = end->addr_len > sizeof(end->addr) ? sizeof(end->addr) : end->addr_len;
 
@@ -96,11 +95,11 @@ static size_t isn_put_end(uint8_t *buf, const struct net_isn_end *end)
 uint32_t net_isn(const uint8_t key[NET_ISN_KEY_BYTES], uint64_t now_ns,
                  const struct net_isn_end *local, const struct net_isn_end *remote)
 {
-	uint8_t msg[2 * (3 + 16)];
-	size_t len = isn_put_end(msg, local);
+	uint8_t msg[2 * NET_ISN_END_BYTES];
+	size_t len = net_isn_put_end(msg, local);
 	uint64_t f;
 
-	len += isn_put_end(msg + len, remote);
+	len += net_isn_put_end(msg + len, remote);
 	f = net_siphash24(key, msg, len);
 	return (uint32_t)(now_ns / NET_ISN_TICK_NS) + (uint32_t)(f ^ (f >> 32));
 }

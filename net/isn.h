@@ -33,6 +33,14 @@ struct net_isn_end {
 uint64_t net_siphash24(const uint8_t key[NET_ISN_KEY_BYTES], const void *data, size_t len);
 
 /*
+ * Append `end` to `buf` as F's input holds it: its address length, the
+ * address and the port, big-endian. Returns the bytes written, at most
+ * NET_ISN_END_BYTES.
+ */
+#define NET_ISN_END_BYTES (3 + 16)
+size_t net_isn_put_end(uint8_t *buf, const struct net_isn_end *end);
+
+/*
  * The ISN for a connection from `local` to `remote` at `now_ns`
  * nanoseconds on the platform's monotonic clock.
  */

@@ -40,8 +40,8 @@
  * each), every connection the services hold (NET_TCP_QUEUED_CONNS), those
  * we open (NET_TCP_CLIENT_CONNS: DNS's forwards), and NET_TCP_CLOSING_ROOM
  * more; app/app.c checks the sum. A SYN flood on one port then fills that
- * port's backlog and no more, and each new SYN there takes the place of
- * the port's oldest half-open connection (net.c, backlog_room). With 128,
+ * port's backlog and no more, and each new SYN there is answered with a
+ * SYN cookie that keeps no pcb (net.c, listen_input). With 128,
  * and DNS listening with lwIP's default backlog (255), one on 53/tcp took
  * every pcb, and the next HTTP SYN crashed lwIP 2.1.3's altcp
  * (net_altcp_listen_guard; tests/host/pcb-limits.sh). 196 bytes each on
@@ -173,12 +173,15 @@ uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
                      const struct ip_addr *remote_ip, uint16_t remote_port);
 /*
  * A SYN that reopens a connection still in TIME-WAIT, or that finds its
- * listener's backlog full (net.c, net_tcp_inpacket).
+ * listener's backlog full, and the ACK of a SYN cookie (net.c,
+ * net_tcp_inpacket).
  */
-#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) net_tcp_inpacket(pcb, hdr)
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                             \
+	net_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2)
 struct tcp_pcb;
 struct tcp_hdr;
-int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr);
+int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, uint16_t optlen,
+                     uint16_t opt1len, const uint8_t *opt2);
 
 #define LWIP_UDP 1
 #define LWIP_DNS 0

@@ -25,7 +25,7 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
 		mld6.c nd6.c) \
 	netif/ethernet.c
-NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
+NET_SRC := net/net.c net/isn.c net/syncookie.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
 	net/http_site.c net/http_cache.c net/http_body.c net/http_git.c \
 	git/pkt.c git/refs.c git/walk.c git/upload.c git/receive.c git/auth.c \
 	dns/name.c dns/zone.c dns/rdata.c dns/rdata_svcb.c dns/rdata_text.c dns/msg.c dns/db.c \
@@ -36,7 +36,7 @@ NET_SRC := net/net.c net/isn.c net/netif.c net/echo.c net/bulk.c net/http_parse.
 	plat/conf.c plat/shutdown.c \
 	tls/altcp_wolfssl.c tls/cert.c tls/service.c \
 	app/app.c
-NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h plat/conf.h plat/plat.h \
+NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h net/syncookie.h plat/conf.h plat/plat.h \
 	app/app.h
 
 # tls/'s service and altcp layer are built here too (they are lwIP code as
@@ -143,6 +143,27 @@ $(B)/unit/test_isn: tests/unit/net/test_isn.c net/isn.c net/isn.h net/module.mk 
 	@$(UNIT_CC) $(UNIT_CFLAGS) -Inet $< net/isn.c -lcmocka -o $@
 
 UNIT_BINS += $(B)/unit/test_isn
+
+# SYN cookies (syncookie.c): unit test, and a fuzz target for the SYN's
+# options they read, seeded from tests/fuzz/corpus/tcp_opt/.
+$(B)/unit/test_syncookie: tests/unit/net/test_syncookie.c net/syncookie.c net/syncookie.h net/isn.c \
+		net/isn.h net/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Inet $< net/syncookie.c net/isn.c -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_syncookie
+
+$(B)/unit/fuzz_tcp_opt: tests/fuzz/tcp_opt.c net/syncookie.c net/syncookie.h net/isn.c | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Inet tests/fuzz/tcp_opt.c net/syncookie.c net/isn.c -o $@
+$(B)/unit/corpus/tcp_opt/.seeded: $(wildcard tests/fuzz/corpus/tcp_opt/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(B)/unit/fuzz_tcp_opt
+TEST_DEPS += $(B)/unit/corpus/tcp_opt/.seeded
+fuzz: $(B)/unit/corpus/tcp_opt/.seeded
 
 # The HTTP request parser: unit tests, and a fuzz target seeded from
 # tests/fuzz/corpus/http/ with tests/fuzz/http.dict.

@@ -65,8 +65,9 @@ struct net_stats {
 	unsigned long pbuf_ram_bytes, pbuf_ram_peak;
 	unsigned tcp_segs;
 	unsigned tcp_active, tcp_time_wait, tcp_listen;
-	unsigned diag_conns;       /* echo, discard and chargen over TCP (echo=on) */
-	unsigned long syn_evicted; /* half-open connections a SYN took the place of */
+	unsigned diag_conns; /* echo, discard and chargen over TCP (echo=on) */
+	/* SYN cookies (syncookie.h): sent, and the ACKs that returned one or not. */
+	unsigned long syn_cookies_sent, syn_cookies_accepted, syn_cookies_refused;
 	unsigned long fail_pbuf_pool, fail_tcp_pcb, fail_tcp_seg, fail_other;
 };
 void net_stats(struct net_stats *out);

@@ -11,9 +11,9 @@
 # DNS's 32, each diagnostic service's 4), and the pool (MEMP_NUM_TCP_PCB)
 # has room for all of them at once beside every connection the services
 # keep. And a flood must not shut the flooded port itself: a SYN to a
-# full backlog ends that port's oldest half-open connection (net.c,
-# backlog_room). Checked: while port 53 and then port 80 are flooded (400
-# SYNs each; 80 also at 1,000 a second while clients connect), every
+# full backlog gets a SYN cookie instead of a pcb (net.c, listen_input).
+# Checked: while port 53 and then port 80 are flooded (400 SYNs each; 80
+# also at 2,000 a second while clients connect, one of them 300 ms away), every
 # service takes new connections at once, the flooded one too; with every
 # port flooded, lwIP never runs out of pcbs (its failure count stays 0) and the
 # half-open ones stay within the backlogs; once they time out, every
@@ -33,7 +33,13 @@ cd "$(dirname "$0")/../.."
 TWIN=$(realpath "${1:-build/host/appliance}")
 STORECTL=$(realpath "${2:-build/host/storectl}")
 IP=192.0.2.2
+TWIN_MAC=02:00:00:00:00:0c
 FLOOD=400
+# The floods' sources: addresses beyond the twin's gateway (the
+# namespace, which does not forward), as a flood from the Internet comes.
+# (From addresses on the twin's own network, each would also take one of
+# lwIP's ARP entries, ARP_TABLE_SIZE of them.)
+export SPOOFED=198.51.100
 # The listeners' backlogs: HTTP's two (HTTP_MAX_CONNS), DNS's
 # (DNS_TCP_CONNS) and the three diagnostic services' (NET_DIAG_CONNS).
 BACKLOGS=$((32 + 32 + 32 + 3 * 4))
@@ -48,8 +54,8 @@ printf '$ORIGIN example.org.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 3
 	>"$tree/zones/example.org.zone"
 "$STORECTL" init "$WORK/store.img" 16M >/dev/null
 "$STORECTL" import "$WORK/store.img" "$tree" -m site >/dev/null
-printf 'hostname=twin\nip=%s/24\necho=on\n' "$IP" >"$WORK/twin.conf"
-twin_up "$WORK/twin.log" "$WORK/twin.conf" 02:00:00:00:00:0c --disk "$WORK/store.img"
+printf 'hostname=twin\nip=%s/24\ngateway=192.0.2.1\necho=on\n' "$IP" >"$WORK/twin.conf"
+twin_up "$WORK/twin.log" "$WORK/twin.conf" "$TWIN_MAC" --disk "$WORK/store.img"
 wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 10
 
 # gauge NAME: a sample of the twin's /metrics (twin_metrics.py).
@@ -60,17 +66,24 @@ gauge() {
 # The Python clients below read these names from the environment.
 export ACTIVE='appliance_tcp_pcbs{state="active"}'
 export FAILED='appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
-EVICTED=appliance_tcp_handshakes_evicted_total
 # A new connection must open within 2.5 s: a SYN lwIP drops is sent again
 # by Linux after 1 s, and the flood's half-open connections last 20 s.
 http80() { in_ns curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-time 5 "http://$IP/.well-known/ok.txt"; }
 https443() { in_ns curl -sk -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-time 5 "https://$IP/"; }
 dnstcp() { in_ns dig +tcp +time=2 +tries=1 +short @"$IP" www.example.org A; }
 dnsudp() { in_ns dig +time=2 +tries=1 +short @"$IP" www.example.org A; }
-flood() { in_ns "$PY" tests/host/synflood.py "$IP" "$1" "$FLOOD" 192.0.2 >/dev/null; }
+flood() { in_ns "$PY" tests/host/synflood.py "$IP" "$1" "$FLOOD" "$SPOOFED" >/dev/null; }
 
 check "before: HTTP, HTTPS, DNS over TCP and UDP answer" \
 	test "$(http80):$(https443):$(dnstcp):$(dnsudp)" = "200:200:192.0.2.80:192.0.2.80"
+# A SYN on the ports of a connection the twin closed first, while its
+# side waits in TIME-WAIT (net.c, net_tcp_inpacket): one inside the old
+# connection's receive window is an error lwIP resets (RFC 793); one
+# outside it ends the TIME-WAIT, is dropped, and sent again opens a new
+# connection (RFC 1122 section 4.2.2.13).
+tw=$(in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$IP" 80 192.0.2.62 timewait)
+check "TIME-WAIT: a SYN inside the old window is reset, one outside reopens the port: ${tw:-nothing}" \
+	test "$tw" = "inside=reset outside=none,synack"
 base_active=$(gauge "$ACTIVE") base_failed=$(gauge "$FAILED")
 echo "# before: $base_active active pcbs, $base_failed pcb allocations failed"
 
@@ -78,36 +91,48 @@ flood 53
 check "a flood of $FLOOD SYNs on 53/tcp: HTTP on 80 still opens at once" test "$(http80)" = 200
 check "... HTTPS on 443 too" test "$(https443)" = 200
 check "... and DNS over UDP answers" test "$(dnsudp)" = 192.0.2.80
-check "... and DNS over TCP on 53 itself: a new SYN takes the place of the oldest half-open connection" \
+check "... and DNS over TCP on 53 itself: a SYN past the backlog gets a SYN cookie" \
 	test "$(dnstcp)" = 192.0.2.80
 a=$(gauge "$ACTIVE")
 check "... its half-open connections held to DNS's backlog: ${a:-?} active pcbs (before: $base_active; at most 32 more + the 3 probes')" \
 	test -n "$a" -a "${a:-0}" -le $((base_active + 32 + 3))
 
-# A flood on 80 itself that goes on while clients connect (1,000 SYNs a
-# second for 3 s): each SYN to a full backlog ends the oldest half-open
-# connection there (net.c, backlog_room), so a client whose handshake
-# completes before 32 more SYNs come gets in. lwIP alone drops every SYN
-# once the backlog is full, until the flood's half-open connections time
-# out 20 s after it stops.
-ev0=$(gauge "$EVICTED")
-in_ns "$PY" tests/host/synflood.py "$IP" 80 3000 192.0.2 1000 >/dev/null &
+# A flood on 80 itself that goes on while clients connect (2,000 SYNs a
+# second for 5 s). Once its backlog is full, each SYN there is answered
+# with a SYN cookie and leaves no pcb (net.c, listen_input), so every
+# client gets in, however many SYNs come between its SYN-ACK and its ACK:
+# one 300 ms away (tests/host/slowshake.py) sees 600. lwIP alone drops
+# every SYN once the backlog is full, until the flood's half-open
+# connections time out 20 s after it stops; ending the oldest half-open
+# connection instead (a SYN cache) lets in only a client whose ACK comes
+# before 32 more SYNs. And an ACK with a made-up cookie is reset.
+cookies() { gauge "appliance_tcp_syn_cookies_total{event=\"$1\"}"; }
+sent0=$(cookies sent) acc0=$(cookies accepted) ref0=$(cookies refused)
+in_ns "$PY" tests/host/synflood.py "$IP" 80 10000 "$SPOOFED" 2000 >/dev/null &
 flooder=$!
 sleep 0.5
 got=0
 for ((i = 0; i < 5; i++)); do
 	[ "$(http80)" = 200 ] && got=$((got + 1))
-	sleep 0.2
+	sleep 0.1
 done
+slow=$(in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$IP" 80 192.0.2.60 get 300)
+forged=$(in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$IP" 80 192.0.2.61 forge)
 flooding=no
 kill -0 "$flooder" 2>/dev/null && flooding=yes
 wait "$flooder"
-check "while 80 itself is flooded: 5 of 5 HTTP clients get in (${got}; the flood still going after them: $flooding)" \
+check "while 80 itself is flooded: 5 of 5 HTTP clients get in (${got}; the flood still going after them all: $flooding)" \
 	test "$got:$flooding" = 5:yes
-ev=$(gauge "$EVICTED")
-echo "# half-open connections a SYN took the place of: ${ev0:-?} -> ${ev:-?}"
-check "... each SYN to the full backlog ended the oldest half-open connection: $((${ev:-0} - ${ev0:-0})) ended (of 3,000 SYNs, backlog 32)" \
-	test -n "$ev" -a -n "$ev0" -a "$((${ev:-0} - ${ev0:-0}))" -gt 0
+check "... and one 300 ms away, 600 SYNs between its SYN-ACK and its ACK: ${slow:-nothing} (200 and the SYN-ACK's MSS 1460)" \
+	test "$slow" = "200 mss=1460"
+sent=$(cookies sent) acc=$(cookies accepted) ref=$(cookies refused)
+echo "# SYN cookies: sent ${sent0:-?} -> ${sent:-?}, accepted ${acc0:-?} -> ${acc:-?}, refused ${ref0:-?} -> ${ref:-?}"
+check "... every SYN past the backlog got a cookie: $((${sent:-0} - ${sent0:-0})) sent (of 10,000 SYNs and the clients' 6, backlog 32)" \
+	test -n "$sent" -a -n "$sent0" -a "$((${sent:-0} - ${sent0:-0}))" -ge $((10000 - 32))
+check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (6 clients)" \
+	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 6
+check "... an ACK with a made-up cookie is reset (${forged:-nothing}) and counted: refused ${ref0:-?} -> ${ref:-?}" \
+	test "$forged" = reset -a -n "$ref" -a -n "$ref0" -a "$((${ref:-0} - ${ref0:-0}))" -ge 1
 
 # Then port 80, and then every other port as well, with /metrics read on
 # a connection opened before, so that reading it adds no SYN of its own.
@@ -120,7 +145,7 @@ ACTIVE, FAILED = os.environ['ACTIVE'], os.environ['FAILED']
 
 
 def flood(port):
-    subprocess.run([sys.executable, 'tests/host/synflood.py', ip, str(port), n, '192.0.2'],
+    subprocess.run([sys.executable, 'tests/host/synflood.py', ip, str(port), n, os.environ['SPOOFED']],
                    check=True, stdout=subprocess.DEVNULL)
 
 

@@ -1,0 +1,192 @@
+"""A TCP client of its own on a raw interface, for tests/host/pcb-limits.sh.
+
+Usage: slowshake.py IFACE TWIN_MAC DST PORT SRC MODE [DELAY_MS]
+
+Speaks TCP from SRC, an address no host in the namespace has, through a
+packet socket on IFACE: it answers the twin's ARP for SRC itself, and the
+namespace's kernel, which sees frames for another MAC, stays out of it.
+So it controls what the kernel would not let a test control:
+
+  get     a handshake whose ACK comes DELAY_MS after the SYN-ACK, as from
+          a client that far away, then GET /.well-known/ok.txt; prints the
+          HTTP status ("200"), or what went wrong ("no-synack", "reset",
+          "no-answer"), and "mss=N" with the MSS the SYN-ACK offered
+  timewait  a GET as above, without the delay, closed by both sides, the
+          twin's first, so that the twin's side waits in TIME-WAIT; then a
+          SYN on the same ports inside the old connection's window, which
+          lwIP must reset (RFC 793), and one outside it, which ends the
+          TIME-WAIT and is dropped, and sent again, opens: prints
+          "inside=reset outside=none,synack" when all is well
+  forge   a bare ACK with a made-up acknowledgement number, as if it
+          returned a SYN cookie; prints "reset" if the twin answers it
+          with a reset, or "none"
+"""
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import time
+
+ETH_P_ALL, ETH_P_IP, ETH_P_ARP = 0x0003, 0x0800, 0x0806
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b'\0'
+    s = sum(struct.unpack(f'!{len(data) // 2}H', data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+class Client:
+    def __init__(self, iface, twin_mac, dst, port, src):
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        self.sock.bind((iface, 0))
+        self.twin_mac = bytes.fromhex(twin_mac.replace(':', ''))
+        self.mac = bytes([2, 0, 0, 0, 1, random.randrange(256)])
+        self.dst, self.src = socket.inet_aton(dst), socket.inet_aton(src)
+        self.dport, self.sport = port, random.randrange(20000, 60000)
+        self.seq = random.getrandbits(32)
+
+    def send(self, flags, seq, ack, payload=b'', options=b''):
+        offset = (20 + len(options)) // 4 << 4
+        tcp = struct.pack('!HHIIBBHHH', self.sport, self.dport, seq & 0xffffffff,
+                          ack & 0xffffffff, offset, flags, 64240, 0, 0) + options + payload
+        pseudo = self.src + self.dst + struct.pack('!BBH', 0, 6, len(tcp))
+        tcp = tcp[:16] + struct.pack('!H', checksum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), random.randrange(65536), 0,
+                         64, 6, 0, self.src, self.dst)
+        ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
+        self.sock.send(self.twin_mac + self.mac + struct.pack('!H', ETH_P_IP) + ip + tcp)
+
+    def answer_arp(self, frame):
+        arp = frame[14:42]
+        if len(arp) < 28 or struct.unpack('!H', arp[6:8])[0] != 1 or arp[24:28] != self.src:
+            return
+        reply = struct.pack('!HHBBH6s4s6s4s', 1, ETH_P_IP, 6, 4, 2, self.mac, self.src,
+                            arp[8:14], arp[14:18])
+        self.sock.send(frame[6:12] + self.mac + struct.pack('!H', ETH_P_ARP) + reply)
+
+    def segment(self, deadline):
+        """The next TCP segment for us before `deadline`, as (flags, seq, ack, options, data)."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                return None
+            frame = self.sock.recv(65536)
+            kind = struct.unpack('!H', frame[12:14])[0]
+            if kind == ETH_P_ARP:
+                self.answer_arp(frame)
+                continue
+            if kind != ETH_P_IP or frame[23] != 6 or frame[30:34] != self.src:
+                continue
+            ihl = (frame[14] & 0x0f) * 4
+            total = struct.unpack('!H', frame[16:18])[0]
+            tcp = frame[14 + ihl:14 + total]
+            sport, dport, seq, ack, off, flags = struct.unpack('!HHIIBB', tcp[:14])
+            if sport != self.dport or dport != self.sport:
+                continue
+            hl = (off >> 4) * 4
+            return flags, seq, ack, tcp[20:hl], tcp[hl:]
+
+
+def mss_option(options):
+    i = 0
+    while i + 1 < len(options):
+        if options[i] == 0:
+            break
+        if options[i] == 1:
+            i += 1
+            continue
+        if options[i] == 2 and options[i + 1] == 4 and i + 4 <= len(options):
+            return struct.unpack('!H', options[i + 2:i + 4])[0]
+        i += max(options[i + 1], 2)
+    return None
+
+
+def get(c, delay, timewait=False):
+    for _ in range(3):  # sent again after a second, as a kernel would
+        c.send(SYN, c.seq, 0, options=struct.pack('!BBH', 2, 4, 1460))
+        seg = c.segment(time.monotonic() + 1)
+        if seg:
+            break
+    if not seg or seg[0] & (SYN | ACK) != SYN | ACK or seg[2] != (c.seq + 1) & 0xffffffff:
+        return ['no-synack' if not seg else f'bad-synack flags={seg[0]:#x}']
+    rcv = (seg[1] + 1) & 0xffffffff
+    mss = mss_option(seg[3])
+    time.sleep(delay)
+    c.seq += 1
+    c.send(ACK, c.seq, rcv)
+    # As Linux does, the request follows the ACK in a segment of its own.
+    req = b'GET /.well-known/ok.txt HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'
+    c.send(PSH | ACK, c.seq, rcv, req)
+    data, acked, fin = b'', False, False
+    deadline, resend = time.monotonic() + 8, time.monotonic() + 1.5
+    while not fin and time.monotonic() < deadline:
+        seg = c.segment(min(deadline, resend) if not acked else deadline)
+        if seg is None:
+            if not acked:  # the request not acknowledged yet: again
+                c.send(PSH | ACK, c.seq, rcv, req)
+                resend = time.monotonic() + 1.5
+            continue
+        flags, seq, ack, _, payload = seg
+        if flags & RST:
+            return ['reset', f'mss={mss}']
+        acked = acked or (flags & ACK and 0 <= ((ack - c.seq) & 0xffffffff) - len(req) < 1 << 30)
+        if seq == rcv:
+            data += payload
+            fin = bool(flags & FIN)
+            rcv = (rcv + len(payload) + fin) & 0xffffffff
+        c.send(ACK, c.seq + (len(req) if acked else 0), rcv)
+    c.seq += len(req)
+    c.rcv = rcv
+    if not timewait:
+        c.send(RST | ACK, c.seq, rcv)
+    elif fin:  # our FIN after the twin's: its side waits in TIME-WAIT
+        c.send(FIN | ACK, c.seq, rcv)
+        c.seq += 1
+        c.segment(time.monotonic() + 1)
+    line = data.split(b'\r\n', 1)[0].split()
+    return [line[1].decode() if len(line) > 1 else 'no-answer', f'mss={mss}']
+
+
+def timewait(c):
+    """SYNs on the 4-tuple of a connection the twin closed first (RFC 1122 4.2.2.13)."""
+    got = get(c, 0, timewait=True)
+    if got[0] != '200':
+        return got
+    c.send(SYN, c.seq, 0)  # inside the old receive window: lwIP resets it (RFC 793)
+    seg = c.segment(time.monotonic() + 1)
+    inside = 'reset' if seg and seg[0] & RST else 'none' if not seg else f'flags={seg[0]:#x}'
+    far = (c.seq + (1 << 31)) & 0xffffffff
+    c.send(SYN, far, 0)  # outside it: ends TIME-WAIT, dropped; sent again, it opens
+    seg = c.segment(time.monotonic() + 0.5)
+    first = 'none' if not seg else f'flags={seg[0]:#x}'
+    c.send(SYN, far, 0)
+    seg = c.segment(time.monotonic() + 1)
+    again = 'synack' if seg and seg[0] & (SYN | ACK) == SYN | ACK else 'none'
+    if again == 'synack':
+        c.send(RST, (far + 1) & 0xffffffff, 0)
+    return [f'inside={inside}', f'outside={first},{again}']
+
+
+def forge(c):
+    c.send(ACK, c.seq, random.getrandbits(32))
+    seg = c.segment(time.monotonic() + 2)
+    return ['reset' if seg and seg[0] & RST else 'none']
+
+
+def main():
+    iface, twin_mac, dst, port, src, mode = sys.argv[1:7]
+    delay = float(sys.argv[7]) / 1000 if len(sys.argv) > 7 else 0
+    c = Client(iface, twin_mac, dst, int(port), src)
+    modes = {'get': lambda: get(c, delay), 'forge': lambda: forge(c), 'timewait': lambda: timewait(c)}
+    print(' '.join(modes[mode]()))
+
+
+if __name__ == '__main__':
+    main()

@@ -21,7 +21,6 @@ So it controls what the kernel would not let a test control:
           returned a SYN cookie; prints "reset" if the twin answers it
           with a reset, or "none"
 """
-import os
 import random
 import select
 import socket
@@ -29,17 +28,10 @@ import struct
 import sys
 import time
 
+from synflood import checksum  # the Internet checksum (RFC 1071)
+
 ETH_P_ALL, ETH_P_IP, ETH_P_ARP = 0x0003, 0x0800, 0x0806
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack(f'!{len(data) // 2}H', data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 class Client:

@@ -1,6 +1,6 @@
 """A TCP client of its own on a raw interface, for tests/host/pcb-limits.sh.
 
-Usage: slowshake.py IFACE TWIN_MAC DST PORT SRC MODE [DELAY_MS]
+Usage: slowshake.py IFACE TWIN_MAC DST PORT SRC MODE [DELAY_MS [PATH]]
 
 Speaks TCP from SRC, an address no host in the namespace has, through a
 packet socket on IFACE: it answers the twin's ARP for SRC itself, and the
@@ -8,7 +8,7 @@ namespace's kernel, which sees frames for another MAC, stays out of it.
 So it controls what the kernel would not let a test control:
 
   get     a handshake whose ACK comes DELAY_MS after the SYN-ACK, as from
-          a client that far away, then GET /.well-known/ok.txt; prints the
+          a client that far away, then GET PATH (/.well-known/ok.txt); prints the
           HTTP status ("200"), or what went wrong ("no-synack", "reset",
           "no-answer"), and "mss=N" with the MSS the SYN-ACK offered
   timewait  a GET as above, without the delay, closed by both sides, the
@@ -100,7 +100,7 @@ def mss_option(options):
     return None
 
 
-def get(c, delay, timewait=False):
+def get(c, delay, path='/.well-known/ok.txt', timewait=False):
     for _ in range(3):  # sent again after a second, as a kernel would
         c.send(SYN, c.seq, 0, options=struct.pack('!BBH', 2, 4, 1460))
         seg = c.segment(time.monotonic() + 1)
@@ -114,7 +114,7 @@ def get(c, delay, timewait=False):
     c.seq += 1
     c.send(ACK, c.seq, rcv)
     # As Linux does, the request follows the ACK in a segment of its own.
-    req = b'GET /.well-known/ok.txt HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'
+    req = f'GET {path} HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'.encode()
     c.send(PSH | ACK, c.seq, rcv, req)
     data, acked, fin = b'', False, False
     deadline, resend = time.monotonic() + 8, time.monotonic() + 1.5
@@ -175,8 +175,9 @@ def forge(c):
 def main():
     iface, twin_mac, dst, port, src, mode = sys.argv[1:7]
     delay = float(sys.argv[7]) / 1000 if len(sys.argv) > 7 else 0
+    path = sys.argv[8] if len(sys.argv) > 8 else '/.well-known/ok.txt'
     c = Client(iface, twin_mac, dst, int(port), src)
-    modes = {'get': lambda: get(c, delay), 'forge': lambda: forge(c), 'timewait': lambda: timewait(c)}
+    modes = {'get': lambda: get(c, delay, path), 'forge': lambda: forge(c), 'timewait': lambda: timewait(c)}
     print(' '.join(modes[mode]()))
 
 

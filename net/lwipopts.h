@@ -83,6 +83,22 @@
 #define LWIP_NETIF_EXT_STATUS_CALLBACK 1
 #define LWIP_ARP 1
 #define ETHARP_TRUST_IP_MAC 0
+/*
+ * The link addresses of the LAN's hosts (ARP, and IPv6's neighbor cache).
+ * A house may have more devices than lwIP's default of 10 using the
+ * appliance for DNS, and a full table takes the place of its oldest
+ * entry, in use or not: every answer then waited for a lookup. 64 of
+ * each: 1.5 KiB and 2.5 KiB on the guest (guest.map). While a lookup is
+ * under way, up to ARP_QUEUE_LEN packets for that host wait for it, a TCP
+ * connection's initial window (3 segments, RFC 3390) and one more; lwIP's
+ * default kept only the last, and a connection then waited for its
+ * retransmission timer (3 s). The queues share MEMP_NUM_ARP_QUEUE and
+ * MEMP_NUM_ND6_QUEUE entries (tests/host/lan.sh).
+ */
+#define ARP_TABLE_SIZE 64
+#define ARP_QUEUEING 1
+#define ARP_QUEUE_LEN 4
+#define LWIP_ND6_NUM_NEIGHBORS 64
 
 /* IPv4: static or DHCP (RFC 2131), with reassembly and fragmentation. */
 #define LWIP_IPV4 1

@@ -1,0 +1,81 @@
+#!/bin/bash
+# Usage: tests/host/lan.sh APPLIANCE STORECTL
+# A home LAN's worth of hosts asking the twin: lwIP's tables of its
+# neighbours' link addresses (net/lwipopts.h: ARP_TABLE_SIZE and
+# LWIP_ND6_NUM_NEIGHBORS, 64 each) at their limit. With lwIP's default of
+# 10, a house with more devices than that using the appliance for DNS
+# made it look up (ARP) nearly every one of them again for each answer,
+# since lwIP takes the place of the oldest entry, in use or not; and a
+# burst sent while a lookup was under way lost all but its last packet
+# (ARP_QUEUEING was off), so a download could wait seconds for TCP's
+# retransmission timer. Checked, with the hosts as addresses on tap0 in
+# the test's namespace (tests/host/lan_hosts.py):
+#   - 60 hosts ask DNS over UDP in turn, three rounds, over IPv4 and over
+#     IPv6: every query answered; the twin looks each host up in the
+#     first round only;
+#   - 65, one more than the table holds: every query still answered;
+#   - a host opens an HTTP connection, 70 others ask DNS (which pushes its
+#     entry out of the table), then it asks for 64 KiB: the answer's first
+#     window waits in the ARP queue while the twin looks the host up
+#     again, and all of it comes within 0.5 s (without the queue, 3 s:
+#     lwIP's first retransmission timeout).
+# About 15 s.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/host/netns.sh
+TWIN=$(realpath "${1:-build/host/appliance-san}")
+STORECTL=$(realpath "${2:-build/host/storectl}")
+IP=192.0.2.2
+IP6=fd00:db8::2
+TWIN_MAC=02:00:00:00:00:0d
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+tree=$WORK/tree
+mkdir -p "$tree/site/.well-known" "$tree/zones"
+head -c 65536 /dev/urandom >"$tree/site/.well-known/64k.bin"
+printf '$ORIGIN example.org.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.2\nwww A 192.0.2.80\n' \
+	>"$tree/zones/example.org.zone"
+"$STORECTL" init "$WORK/store.img" 16M >/dev/null
+"$STORECTL" import "$WORK/store.img" "$tree" -m site >/dev/null
+printf 'hostname=twin\nip=%s/24\nip6=%s/64\n' "$IP" "$IP6" >"$WORK/twin.conf"
+twin_up "$WORK/twin.log" "$WORK/twin.conf" "$TWIN_MAC" --disk "$WORK/store.img"
+wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 10
+wait_log "$WORK/twin.log" "ipv6 $IP6 preferred" 10
+# The LAN's hosts: 192.0.2.20-224 and fd00:db8::100-163 (hex). Each check
+# takes hosts the twin has not seen before: 100-159 for the first, 160-224
+# for the 65, 20-90 for the burst.
+for ((i = 20; i < 225; i++)); do
+	in_ns ip addr add "192.0.2.$i/24" dev tap0
+done
+for ((i = 0x100; i < 0x164; i++)); do
+	in_ns ip -6 addr add "fd00:db8::$(printf %x $i)/64" dev tap0 nodad
+done
+hosts() { in_ns "$PY" tests/host/lan_hosts.py "$TWIN_MAC" "$IP" "$IP6" "$@"; }
+
+out=$(hosts dns 100 60 3 4)
+echo "$out" | sed 's/^/# IPv4: /'
+check "60 hosts ask DNS over IPv4 in turn, three rounds: every query answered" \
+	test "$(grep -c ' 60 of 60 answered' <<<"$out")" = 3
+check "... each looked up (ARP) in the first round only: $(grep -o '[0-9]* lookups' <<<"$out" | tr '\n' ' ')" \
+	test "$(grep -Ec '^round [23]: .*, 0 lookups$' <<<"$out")" = 2
+out=$(hosts dns 256 60 3 6)
+echo "$out" | sed 's/^/# IPv6: /'
+check "60 hosts ask DNS over IPv6 in turn, three rounds: every query answered" \
+	test "$(grep -c ' 60 of 60 answered' <<<"$out")" = 3
+check "... each looked up (neighbor solicitation) in the first round only: $(grep -o '[0-9]* lookups' <<<"$out" | tr '\n' ' ')" \
+	test "$(grep -Ec '^round [23]: .*, 0 lookups$' <<<"$out")" = 2
+out=$(hosts dns 160 65 2 4)
+echo "$out" | sed 's/^/# 65 hosts: /'
+check "65 hosts, one more than the table holds: every query answered" \
+	test "$(grep -c ' 65 of 65 answered' <<<"$out")" = 2
+out=$(hosts burst 20 21 70 /.well-known/64k.bin)
+echo "# a host pushed out of the table: $out"
+ms=$(awk '{ print $4 }' <<<"$out")
+check "a host pushed out of the table by 70 others gets its 64 KiB within 500 ms: $out" \
+	test "$(awk '{ print $2 }' <<<"$out")" = 65536 -a -n "$ms" -a "${ms:-9999}" -le 500
+twin_stop
+check "the twin stops cleanly" test $? = 0
+grep -E -A40 -m1 'ERROR: AddressSanitizer|runtime error|Segmentation' "$WORK/twin.log"
+done_tests

@@ -54,18 +54,19 @@ for ((i = 0x100; i < 0x164; i++)); do
 done
 hosts() { in_ns "$PY" tests/host/lan_hosts.py "$TWIN_MAC" "$IP" "$IP6" "$@"; }
 
-out=$(hosts dns 100 60 3 4)
-echo "$out" | sed 's/^/# IPv4: /'
-check "60 hosts ask DNS over IPv4 in turn, three rounds: every query answered" \
-	test "$(grep -c ' 60 of 60 answered' <<<"$out")" = 3
-check "... each looked up (ARP) in the first round only: $(grep -o '[0-9]* lookups' <<<"$out" | tr '\n' ' ')" \
-	test "$(grep -Ec '^round [23]: .*, 0 lookups$' <<<"$out")" = 2
-out=$(hosts dns 256 60 3 6)
-echo "$out" | sed 's/^/# IPv6: /'
-check "60 hosts ask DNS over IPv6 in turn, three rounds: every query answered" \
-	test "$(grep -c ' 60 of 60 answered' <<<"$out")" = 3
-check "... each looked up (neighbor solicitation) in the first round only: $(grep -o '[0-9]* lookups' <<<"$out" | tr '\n' ' ')" \
-	test "$(grep -Ec '^round [23]: .*, 0 lookups$' <<<"$out")" = 2
+# three_rounds FAMILY FIRST LOOKUP: 60 hosts from FIRST ask DNS in turn,
+# three times; the twin looks them up with LOOKUP in the first round only.
+three_rounds() {
+	local out
+	out=$(hosts dns "$2" 60 3 "$1")
+	echo "$out" | sed "s/^/# IPv$1: /"
+	check "60 hosts ask DNS over IPv$1 in turn, three rounds: every query answered" \
+		test "$(grep -c ' 60 of 60 answered' <<<"$out")" = 3
+	check "... each looked up ($3) in the first round only: $(grep -o '[0-9]* lookups' <<<"$out" | tr '\n' ' ')" \
+		test "$(grep -Ec '^round [23]: .*, 0 lookups$' <<<"$out")" = 2
+}
+three_rounds 4 100 ARP
+three_rounds 6 256 "neighbor solicitation"
 out=$(hosts dns 160 65 2 4)
 echo "$out" | sed 's/^/# 65 hosts: /'
 check "65 hosts, one more than the table holds: every query answered" \

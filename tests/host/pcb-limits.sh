@@ -33,6 +33,7 @@ cd "$(dirname "$0")/../.."
 TWIN=$(realpath "${1:-build/host/appliance}")
 STORECTL=$(realpath "${2:-build/host/storectl}")
 IP=192.0.2.2
+IP6=fd00:db8::2
 TWIN_MAC=02:00:00:00:00:0c
 FLOOD=400
 # The floods' sources: addresses beyond the twin's gateway (the
@@ -54,9 +55,10 @@ printf '$ORIGIN example.org.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 3
 	>"$tree/zones/example.org.zone"
 "$STORECTL" init "$WORK/store.img" 16M >/dev/null
 "$STORECTL" import "$WORK/store.img" "$tree" -m site >/dev/null
-printf 'hostname=twin\nip=%s/24\ngateway=192.0.2.1\necho=on\n' "$IP" >"$WORK/twin.conf"
+printf 'hostname=twin\nip=%s/24\ngateway=192.0.2.1\nip6=%s/64\necho=on\n' "$IP" "$IP6" >"$WORK/twin.conf"
 twin_up "$WORK/twin.log" "$WORK/twin.conf" "$TWIN_MAC" --disk "$WORK/store.img"
 wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 10
+wait_log "$WORK/twin.log" "ipv6 $IP6 preferred" 10
 
 # gauge NAME: a sample of the twin's /metrics (twin_metrics.py).
 gauge() {
@@ -116,21 +118,22 @@ for ((i = 0; i < 5; i++)); do
 	[ "$(http80)" = 200 ] && got=$((got + 1))
 	sleep 0.1
 done
+v6=$(in_ns curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-time 5 "http://[$IP6]/.well-known/ok.txt")
 slow=$(in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$IP" 80 192.0.2.60 get 300)
 forged=$(in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$IP" 80 192.0.2.61 forge)
 flooding=no
 kill -0 "$flooder" 2>/dev/null && flooding=yes
 wait "$flooder"
-check "while 80 itself is flooded: 5 of 5 HTTP clients get in (${got}; the flood still going after them all: $flooding)" \
-	test "$got:$flooding" = 5:yes
+check "while 80 itself is flooded: 5 of 5 HTTP clients get in (${got}), and one over IPv6 (${v6:-nothing}), the flood still going after them all: $flooding" \
+	test "$got:$v6:$flooding" = 5:200:yes
 check "... and one 300 ms away, 600 SYNs between its SYN-ACK and its ACK: ${slow:-nothing} (200 and the SYN-ACK's MSS 1460)" \
 	test "$slow" = "200 mss=1460"
 sent=$(cookies sent) acc=$(cookies accepted) ref=$(cookies refused)
 echo "# SYN cookies: sent ${sent0:-?} -> ${sent:-?}, accepted ${acc0:-?} -> ${acc:-?}, refused ${ref0:-?} -> ${ref:-?}"
-check "... every SYN past the backlog got a cookie: $((${sent:-0} - ${sent0:-0})) sent (of 10,000 SYNs and the clients' 6, backlog 32)" \
+check "... every SYN past the backlog got a cookie: $((${sent:-0} - ${sent0:-0})) sent (of 10,000 SYNs and the clients' 7, backlog 32)" \
 	test -n "$sent" -a -n "$sent0" -a "$((${sent:-0} - ${sent0:-0}))" -ge $((10000 - 32))
-check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (6 clients)" \
-	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 6
+check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (7 clients)" \
+	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 7
 check "... an ACK with a made-up cookie is reset (${forged:-nothing}) and counted: refused ${ref0:-?} -> ${ref:-?}" \
 	test "$forged" = reset -a -n "$ref" -a -n "$ref0" -a "$((${ref:-0} - ${ref0:-0}))" -ge 1
 

@@ -25,7 +25,7 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
 		mld6.c nd6.c) \
 	netif/ethernet.c
-NET_SRC := net/net.c net/isn.c net/syncookie.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
+NET_SRC := net/net.c net/tcp_hooks.c net/isn.c net/syncookie.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
 	net/http_site.c net/http_cache.c net/http_body.c net/http_git.c \
 	git/pkt.c git/refs.c git/walk.c git/upload.c git/receive.c git/auth.c \
 	dns/name.c dns/zone.c dns/rdata.c dns/rdata_svcb.c dns/rdata_text.c dns/msg.c dns/db.c \

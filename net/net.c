@@ -13,7 +13,6 @@
 #include "lwip/altcp.h"
 #include "lwip/dhcp.h"
 #include "lwip/prot/dhcp.h"
-#include "lwip/inet_chksum.h"
 #include "lwip/init.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
@@ -22,8 +21,6 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
-#include "isn.h"
-#include "syncookie.h"
 #include "net_int.h"
 #include "plat/conf.h"
 #include "plat/plat.h"
@@ -64,257 +61,6 @@ uint32_t net_rand(void)
 	x ^= x >> 17;
 	x ^= x << 5;
 	return x;
-}
-
-/* The secret of F in RFC 6528, drawn once from the seeded generator. */
-static const uint8_t *net_isn_secret(void)
-{
-	static uint8_t key[NET_ISN_KEY_BYTES];
-	static bool seeded;
-	uint32_t r;
-	size_t i;
-
-	if (seeded)
-		return key;
-	if (plat_random(key, sizeof(key)) == 0) {
-		seeded = true;
-		return key;
-	}
-	/* Unseeded: a clock-derived key for this connection; ask again next time. */
-	for (i = 0; i < sizeof(key); i += sizeof(r)) {
-		r = net_rand();
-		memcpy(key + i, &r, sizeof(r));
-	}
-	return key;
-}
-
-static void net_isn_end(struct net_isn_end *end, const ip_addr_t *ip, u16_t port)
-{
-	memset(end, 0, sizeof(*end));
-	end->port = port;
-	if (IP_IS_V6(ip)) {
-		memcpy(end->addr, ip_2_ip6(ip)->addr, 16);
-		end->addr_len = 16;
-	} else {
-		memcpy(end->addr, &ip_2_ip4(ip)->addr, 4);
-		end->addr_len = 4;
-	}
-}
-
-/*
- * LWIP_HOOK_TCP_ISN (lwipopts.h): lwIP's own ISN is a counter that
- * advances with its TCP ticks, which lets an off-path attacker guess the
- * next one (RFC 6528 section 1). This is RFC 6528's M + F (isn.h).
- */
-u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
-                  u16_t remote_port)
-{
-	struct net_isn_end local, remote;
-
-	net_isn_end(&local, local_ip, local_port);
-	net_isn_end(&remote, remote_ip, remote_port);
-	return net_isn(net_isn_secret(), plat_now_ns(), &local, &remote);
-}
-
-/* ---- SYN cookies (syncookie.h) for a listener whose backlog is full ---- */
-
-/* RFC 3390's initial window, as lwIP gives a connection its SYN made. */
-#define COOKIE_INITIAL_CWND(mss) ((tcpwnd_size_t)LWIP_MIN(4u * (mss), LWIP_MAX(2u * (mss), 4380u)))
-
-static struct {
-	uint8_t key[NET_ISN_KEY_BYTES];
-	bool keyed;
-	uint64_t last_sent_ns;
-	unsigned long sent, accepted, refused;
-} net_cookies;
-
-/*
- * The cookies' secret, drawn once (apart from the ISNs', so that neither
- * tells anything of the other). A cookie checked must meet the key it was
- * made with, so the key never changes: without a seed from dom0 (TLS is
- * then off too) it comes from the clock, as net_rand's fallback does.
- */
-static const uint8_t *cookie_key(void)
-{
-	if (!net_cookies.keyed) {
-		if (plat_random(net_cookies.key, sizeof(net_cookies.key)) != 0)
-			for (size_t i = 0; i < sizeof(net_cookies.key); i += 4) {
-				uint32_t r = net_rand();
-
-				memcpy(net_cookies.key + i, &r, sizeof(r));
-			}
-		net_cookies.keyed = true;
-	}
-	return net_cookies.key;
-}
-
-/* Both ends of the segment tcp_input is on, from this side's view. */
-static void cookie_ends(struct net_isn_end *local, struct net_isn_end *remote,
-                        const struct tcp_hdr *hdr)
-{
-	net_isn_end(local, ip_current_dest_addr(), hdr->dest);
-	net_isn_end(remote, ip_current_src_addr(), hdr->src);
-}
-
-/*
- * Answer a SYN to listener `l`, whose backlog is full, with a SYN-ACK
- * whose sequence number is the cookie, and keep nothing. lwIP's own
- * SYN-ACK carries the MSS option alone, and so does this one.
- */
-static void cookie_syn(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u16_t opt1len,
-                       const u8_t *opt2, u16_t optlen)
-{
-	const ip_addr_t *src = ip_current_dest_addr(), *dst = ip_current_src_addr();
-	u16_t mss = net_tcp_opt_mss((const u8_t *)hdr + TCP_HLEN, opt1len, opt2,
-	                            (size_t)(optlen - opt1len));
-	struct net_isn_end local, remote;
-	struct netif *nif = ip_route(src, dst);
-	struct pbuf *q;
-	struct tcp_hdr *h;
-	u8_t *opt;
-	uint64_t now = plat_now_ns();
-
-	if (!nif || !(q = pbuf_alloc(PBUF_IP, TCP_HLEN + 4, PBUF_RAM)))
-		return;
-	cookie_ends(&local, &remote, hdr);
-	h = q->payload;
-	h->src = lwip_htons(hdr->dest);
-	h->dest = lwip_htons(hdr->src);
-	h->seqno = lwip_htonl(net_cookie_make(cookie_key(), now, &local, &remote, hdr->seqno, mss));
-	h->ackno = lwip_htonl(hdr->seqno + 1);
-	TCPH_HDRLEN_FLAGS_SET(h, (TCP_HLEN + 4) / 4, TCP_SYN | TCP_ACK);
-	h->wnd = lwip_htons(TCP_WND);
-	h->chksum = 0;
-	h->urgp = 0;
-	opt = (u8_t *)(h + 1);
-	mss = tcp_eff_send_mss_netif(TCP_MSS, nif, dst);
-	opt[0] = 2; /* MSS, RFC 9293 section 3.2 */
-	opt[1] = 4;
-	opt[2] = (u8_t)(mss >> 8);
-	opt[3] = (u8_t)mss;
-	h->chksum = ip_chksum_pseudo(q, IP_PROTO_TCP, q->tot_len, src, dst);
-	ip_output_if(q, src, dst, l->ttl, l->tos, IP_PROTO_TCP, nif);
-	pbuf_free(q);
-	net_cookies.sent++;
-	net_cookies.last_sent_ns = now;
-}
-
-/*
- * An ACK that found listener `l` and no connection: if it returns one of
- * our cookies (its acknowledgement number less one), make the connection
- * its SYN would have made, established, as lwIP's SYN-RCVD does on the
- * ACK (tcp_in.c, tcp_listen_input and tcp_process), and hand it to the
- * listener. True if it did (or the pool had no pcb: the client sends
- * again); false for lwIP to answer it with a reset. Checked only within
- * a cookie's life of the last one sent, so that outside a flood stray
- * ACKs cost nothing and cannot guess at cookies. Data on the ACK itself
- * is not kept: the client sends it again, as after any loss.
- */
-static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr)
-{
-	uint64_t now = plat_now_ns();
-	struct net_isn_end local, remote;
-	struct tcp_pcb *npcb;
-	u16_t mss;
-	err_t err;
-
-	if (!net_cookies.sent ||
-	    now / NET_COOKIE_SLOT_NS - net_cookies.last_sent_ns / NET_COOKIE_SLOT_NS >
-	        NET_COOKIE_MAX_AGE)
-		return false;
-	cookie_ends(&local, &remote, hdr);
-	mss = net_cookie_check(cookie_key(), now, &local, &remote, hdr->seqno - 1, hdr->ackno - 1);
-	if (!mss) {
-		net_cookies.refused++;
-		return false;
-	}
-	if (!(npcb = tcp_alloc(l->prio)))
-		return true;
-	ip_addr_copy(npcb->local_ip, *ip_current_dest_addr());
-	ip_addr_copy(npcb->remote_ip, *ip_current_src_addr());
-	npcb->local_port = hdr->dest;
-	npcb->remote_port = hdr->src;
-	npcb->state = ESTABLISHED;
-	npcb->rcv_nxt = hdr->seqno;
-	npcb->rcv_ann_right_edge = npcb->rcv_nxt;
-	npcb->snd_nxt = npcb->lastack = npcb->snd_lbb = npcb->snd_wl2 = hdr->ackno;
-	npcb->snd_wl1 = hdr->seqno - 1; /* the next segment updates the window */
-	npcb->snd_wnd = npcb->snd_wnd_max = hdr->wnd;
-	npcb->mss = tcp_eff_send_mss(mss, &npcb->local_ip, &npcb->remote_ip);
-	npcb->cwnd = COOKIE_INITIAL_CWND(npcb->mss);
-	npcb->callback_arg = l->callback_arg;
-	npcb->listener = l;
-	npcb->so_options = l->so_options & SOF_INHERITED;
-	npcb->netif_idx = l->netif_idx;
-	TCP_REG_ACTIVE(npcb);
-	net_cookies.accepted++;
-	TCP_EVENT_ACCEPT(l, npcb, npcb->callback_arg, ERR_OK, err);
-	if (err != ERR_OK && err != ERR_ABRT)
-		tcp_abort(npcb);
-	return true;
-}
-
-/*
- * A segment for listener `l`. A SYN when its backlog is full gets a
- * cookie instead of a half-open connection: lwIP would drop it, and a SYN
- * flood from spoofed addresses, which never complete their handshakes,
- * would shut the port to everyone until it stopped and its half-open
- * connections timed out (20 s). With cookies the flood costs no pcb
- * beyond the backlog's, and a real client gets in whatever the flood's
- * rate. Below the backlog lwIP keeps a pcb as usual, which retransmits
- * its SYN-ACK and keeps every option. ERR_ABRT: tcp_input drops the
- * segment; ERR_OK: lwIP's tcp_listen_input goes on with it.
- */
-static err_t listen_input(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u16_t optlen,
-                          u16_t opt1len, const u8_t *opt2)
-{
-	u8_t flags = TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST);
-
-	if (flags == TCP_SYN && l->accepts_pending >= l->backlog) {
-		cookie_syn(l, hdr, opt1len, opt2, optlen);
-		return ERR_ABRT;
-	}
-	if (flags == TCP_ACK && cookie_ack(l, hdr))
-		return ERR_ABRT;
-	return ERR_OK;
-}
-
-/*
- * LWIP_HOOK_TCP_INPACKET_PCB (lwipopts.h), for every segment that found a
- * pcb, its header already in host byte order (tcp_in.c). One for a
- * listener goes to listen_input. A connection this side closed first
- * stays in TIME-WAIT for 2 MSL (two minutes), and clients reuse a port
- * sooner than that: Linux did within 6 s under the soak's load
- * (tests/qemu/soak.sh). lwIP answers such a SYN with a bare ACK, which
- * the client resets and lwIP ignores (RFC 1337), over and over until the
- * client gives up: a connection that never opens. RFC 1122 section
- * 4.2.2.13 lets TIME-WAIT take a new SYN whose sequence number is beyond
- * the old connection's. "Beyond" cannot be told by sequence arithmetic
- * alone: Linux's initial sequence number runs on a 64 ns clock, so a
- * client's SYN on a connection that began over 137 s earlier (a
- * kept-alive one) compares as *before* the old one's (half the 32-bit
- * space); Linux itself decides by timestamps (RFC 6191), which lwIP does
- * not keep. So any SYN outside the old connection's receive window
- * reopens it (one inside is answered with a reset by lwIP, RFC 793); an
- * old duplicate SYN then costs the TIME-WAIT state, nothing more, since
- * the SYN itself is dropped. (Our own new initial sequence number is
- * beyond the old connection's, being a 4-microsecond clock, RFC 6528.)
- * So the old pcb goes (tcp_abort of a TIME-WAIT pcb only frees it,
- * sending nothing) and the SYN is dropped: the client's retransmission a
- * second later finds the listener. tcp_input does not touch the pcb again
- * after the hook refuses a segment.
- */
-int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
-                     const u8_t *opt2)
-{
-	if (pcb->state == LISTEN)
-		return listen_input((struct tcp_pcb_listen *)pcb, hdr, optlen, opt1len, opt2);
-	if (pcb->state != TIME_WAIT ||
-	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
-	    TCP_SEQ_BETWEEN(hdr->seqno, pcb->rcv_nxt, pcb->rcv_nxt + pcb->rcv_wnd))
-		return ERR_OK;
-	tcp_abort(pcb);
-	return ERR_ABRT;
 }
 
 void net_diag(const char *fmt, ...)
@@ -666,9 +412,7 @@ void net_stats(struct net_stats *out)
 	out->tcp_time_wait = net_pcbs(tcp_tw_pcbs);
 	out->tcp_listen = lwip_stats.memp[MEMP_TCP_PCB_LISTEN]->used;
 	out->diag_conns = net_diag_open();
-	out->syn_cookies_sent = net_cookies.sent;
-	out->syn_cookies_accepted = net_cookies.accepted;
-	out->syn_cookies_refused = net_cookies.refused;
+	net_tcp_hook_stats(out);
 	out->fail_pbuf_pool = pool->err;
 	out->fail_tcp_pcb = lwip_stats.memp[MEMP_TCP_PCB]->err;
 	out->fail_tcp_seg = lwip_stats.memp[MEMP_TCP_SEG]->err;

@@ -1,6 +1,7 @@
 /*
  * What the files of net/ share: the interface (netif.c), the set-up from
- * configuration (net.c) and the services (echo.c, bulk.c).
+ * configuration (net.c), lwIP's TCP hooks (tcp_hooks.c) and the services
+ * (echo.c, bulk.c).
  */
 #ifndef NET_NET_INT_H
 #define NET_NET_INT_H
@@ -8,6 +9,11 @@
 #include <stdbool.h>
 #include "lwip/netif.h"
 #include "lwip/tcp.h"
+
+struct net_stats;
+
+/* The SYN cookies' counts (tcp_hooks.c) into `out`. */
+void net_tcp_hook_stats(struct net_stats *out);
 
 /*
  * Add the platform's Ethernet device as lwIP's only netif, with the given

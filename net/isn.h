@@ -8,7 +8,7 @@
  * off-path attacker who sees the ISNs of its own connections learns
  * nothing about those of another 4-tuple, while the ISNs of one 4-tuple
  * still grow with time, as RFC 793 needs for reused connection ids.
- * Pure functions, so they build and are tested on the host; net.c hands
+ * Pure functions, so they build and are tested on the host; tcp_hooks.c hands
  * lwIP's LWIP_HOOK_TCP_ISN to net_isn().
  */
 #ifndef NET_ISN_H

@@ -41,7 +41,7 @@
  * we open (NET_TCP_CLIENT_CONNS: DNS's forwards), and NET_TCP_CLOSING_ROOM
  * more; app/app.c checks the sum. A SYN flood on one port then fills that
  * port's backlog and no more, and each new SYN there is answered with a
- * SYN cookie that keeps no pcb (net.c, listen_input). With 128,
+ * SYN cookie that keeps no pcb (tcp_hooks.c, listen_input). With 128,
  * and DNS listening with lwIP's default backlog (255), one on 53/tcp took
  * every pcb, and the next HTTP SYN crashed lwIP 2.1.3's altcp
  * (net_altcp_listen_guard; tests/host/pcb-limits.sh). 196 bytes each on
@@ -182,14 +182,14 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 #define LWIP_CHECKSUM_ON_COPY 1
 #define LWIP_ALTCP 1
 #define LWIP_ALTCP_TLS 1
-/* Initial sequence numbers per RFC 6528 (net/isn.h), not lwIP's counter. */
+/* Initial sequence numbers per RFC 6528 (net/isn.h, tcp_hooks.c), not lwIP's counter. */
 #define LWIP_HOOK_TCP_ISN net_tcp_isn
 struct ip_addr;
 uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
                      const struct ip_addr *remote_ip, uint16_t remote_port);
 /*
  * A SYN that reopens a connection still in TIME-WAIT, or that finds its
- * listener's backlog full, and the ACK of a SYN cookie (net.c,
+ * listener's backlog full, and the ACK of a SYN cookie (tcp_hooks.c,
  * net_tcp_inpacket).
  */
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                             \

@@ -33,7 +33,7 @@ void net_trace(const char *what);
  * Listen on TCP `port` (IPv4 and IPv6) and hand connections to `accept`;
  * *listener (may be NULL) gets the listening pcb, for tcp_close at stop.
  * At most `backlog` connections half open (SYN-RCVD) or not yet accepted:
- * a SYN past that gets a SYN cookie and no pcb (net.c, listen_input),
+ * a SYN past that gets a SYN cookie and no pcb (tcp_hooks.c, listen_input),
  * and each listener's backlog is counted in MEMP_NUM_TCP_PCB
  * (net/lwipopts.h), so that a SYN flood on one port cannot take the pcbs
  * of the others. lwIP's default would be 255.

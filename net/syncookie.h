@@ -17,7 +17,7 @@
  * 128 s), as Linux's are. What a cookie cannot carry is what lwIP does
  * not use anyway: window scaling, SACK and timestamps; only the MSS,
  * rounded down to one of eight values. Pure functions, so they build and
- * are tested on the host; net.c calls them from lwIP's TCP input hook.
+ * are tested on the host; tcp_hooks.c calls them from lwIP's TCP input hook.
  */
 #ifndef NET_SYNCOOKIE_H
 #define NET_SYNCOOKIE_H

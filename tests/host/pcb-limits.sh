@@ -11,7 +11,7 @@
 # DNS's 32, each diagnostic service's 4), and the pool (MEMP_NUM_TCP_PCB)
 # has room for all of them at once beside every connection the services
 # keep. And a flood must not shut the flooded port itself: a SYN to a
-# full backlog gets a SYN cookie instead of a pcb (net.c, listen_input).
+# full backlog gets a SYN cookie instead of a pcb (net/tcp_hooks.c, listen_input).
 # Checked: while port 53 and then port 80 are flooded (400 SYNs each; 80
 # also at 2,000 a second while clients connect, one of them 300 ms away), every
 # service takes new connections at once, the flooded one too; with every
@@ -79,7 +79,7 @@ flood() { in_ns "$PY" tests/host/synflood.py "$IP" "$1" "$FLOOD" "$SPOOFED" >/de
 check "before: HTTP, HTTPS, DNS over TCP and UDP answer" \
 	test "$(http80):$(https443):$(dnstcp):$(dnsudp)" = "200:200:192.0.2.80:192.0.2.80"
 # A SYN on the ports of a connection the twin closed first, while its
-# side waits in TIME-WAIT (net.c, net_tcp_inpacket): one inside the old
+# side waits in TIME-WAIT (net/tcp_hooks.c, net_tcp_inpacket): one inside the old
 # connection's receive window is an error lwIP resets (RFC 793); one
 # outside it ends the TIME-WAIT, is dropped, and sent again opens a new
 # connection (RFC 1122 section 4.2.2.13).
@@ -101,7 +101,7 @@ check "... its half-open connections held to DNS's backlog: ${a:-?} active pcbs 
 
 # A flood on 80 itself that goes on while clients connect (2,000 SYNs a
 # second for 5 s). Once its backlog is full, each SYN there is answered
-# with a SYN cookie and leaves no pcb (net.c, listen_input), so every
+# with a SYN cookie and leaves no pcb (net/tcp_hooks.c, listen_input), so every
 # client gets in, however many SYNs come between its SYN-ACK and its ACK:
 # one 300 ms away (tests/host/slowshake.py) sees 600. lwIP alone drops
 # every SYN once the backlog is full, until the flood's half-open

@@ -15,25 +15,33 @@
 #include "plat/plat.h"
 #include "syncookie.h"
 
-/* The secret of F in RFC 6528, drawn once from the seeded generator. */
+/*
+ * Fill a SipHash key from the platform's seeded generator: true if it was
+ * seeded; if not, the key comes from the clock, as net_rand's does.
+ */
+static bool key_draw(uint8_t key[NET_ISN_KEY_BYTES])
+{
+	if (plat_random(key, NET_ISN_KEY_BYTES) == 0)
+		return true;
+	for (size_t i = 0; i < NET_ISN_KEY_BYTES; i += 4) {
+		uint32_t r = net_rand();
+
+		memcpy(key + i, &r, sizeof(r));
+	}
+	return false;
+}
+
+/*
+ * The secret of F in RFC 6528, drawn once from the seeded generator.
+ * Unseeded, a clock-derived key for this connection; ask again next time.
+ */
 static const uint8_t *net_isn_secret(void)
 {
 	static uint8_t key[NET_ISN_KEY_BYTES];
 	static bool seeded;
-	uint32_t r;
-	size_t i;
 
-	if (seeded)
-		return key;
-	if (plat_random(key, sizeof(key)) == 0) {
-		seeded = true;
-		return key;
-	}
-	/* Unseeded: a clock-derived key for this connection; ask again next time. */
-	for (i = 0; i < sizeof(key); i += sizeof(r)) {
-		r = net_rand();
-		memcpy(key + i, &r, sizeof(r));
-	}
+	if (!seeded)
+		seeded = key_draw(key);
 	return key;
 }
 
@@ -86,12 +94,7 @@ static struct {
 static const uint8_t *cookie_key(void)
 {
 	if (!net_cookies.keyed) {
-		if (plat_random(net_cookies.key, sizeof(net_cookies.key)) != 0)
-			for (size_t i = 0; i < sizeof(net_cookies.key); i += 4) {
-				uint32_t r = net_rand();
-
-				memcpy(net_cookies.key + i, &r, sizeof(r));
-			}
+		key_draw(net_cookies.key);
 		net_cookies.keyed = true;
 	}
 	return net_cookies.key;

@@ -10,6 +10,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
+#include "net/net_int.h"
 #include "plat/conf.h"
 #include "plat/plat.h"
 #include "server.h"
@@ -189,7 +190,7 @@ static err_t tcp_drop(struct pending *p)
 	tcp_arg(t, NULL);
 	tcp_recv(t, NULL);
 	tcp_err(t, NULL);
-	if (tcp_close(t) != ERR_OK) {
+	if (net_tcp_close(t) != ERR_OK) {
 		tcp_abort(t);
 		r = ERR_ABRT;
 	}

@@ -400,7 +400,7 @@ static err_t conn_close(struct conn *c)
 		return ERR_OK;
 	conn_detach(c);
 	tcp_setprio(c->pcb, TCP_PRIO_MIN);
-	if (tcp_close(c->pcb) != ERR_OK) {
+	if (net_tcp_close(c->pcb) != ERR_OK) {
 		tcp_abort(c->pcb);
 		conn_free(c);
 		return ERR_ABRT;

@@ -108,7 +108,7 @@ static err_t bulk_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 
 	(void)err;
 	if (p == NULL) {
-		if (pcb->unsent != NULL || pcb->unacked != NULL || tcp_close(pcb) != ERR_OK)
+		if (pcb->unsent != NULL || pcb->unacked != NULL || net_tcp_close(pcb) != ERR_OK)
 			return bulk_abort(pcb, c);
 		bulk_forget(pcb, c);
 		return ERR_OK;

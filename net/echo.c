@@ -45,7 +45,7 @@ static err_t echo_close(struct echo_conn *c)
 {
 	struct tcp_pcb *pcb = c->pcb;
 
-	if (tcp_close(pcb) != ERR_OK)
+	if (net_tcp_close(pcb) != ERR_OK)
 		return ERR_OK;
 	tcp_arg(pcb, NULL);
 	tcp_recv(pcb, NULL);

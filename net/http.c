@@ -17,6 +17,7 @@
 #include "lwip/altcp_tcp.h"
 #include "lwip/altcp_tls.h"
 #include "net.h"
+#include "net_int.h"
 #include "plat/conf.h"
 #include "plat/plat.h"
 #include "tls/tls.h"
@@ -119,7 +120,7 @@ static void conn_close(struct http_conn *c)
 	}
 	conn_detach(pcb);
 	altcp_setprio(pcb, TCP_PRIO_MIN);
-	if (altcp_close(pcb) != ERR_OK)
+	if (net_altcp_close(pcb) != ERR_OK)
 		altcp_abort(pcb);
 	conn_free(c);
 }

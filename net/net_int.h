@@ -16,6 +16,22 @@ struct net_stats;
 void net_tcp_hook_stats(struct net_stats *out);
 
 /*
+ * Close a connection (lwIP's tcp_close, whose result this is) from
+ * anywhere, a callback of its own included; net_altcp_close for a pcb of
+ * TCP's own altcp layer (altcp_tcp.c), any other altcp being closed as
+ * altcp_close does. Every service closes through these: lwIP 2.1.3 loses
+ * a receive buffer for good when a connection is closed from its sent
+ * callback while the segment that acknowledged our data also carries
+ * some (tcp_hooks.c says how), and that is when a service closes once
+ * its last answer is acknowledged. The caller has first returned with
+ * tcp_recved what it held unread, as a close that must not lose its last
+ * answer to a reset does anyway.
+ */
+err_t net_tcp_close(struct tcp_pcb *pcb);
+struct altcp_pcb;
+err_t net_altcp_close(struct altcp_pcb *conn);
+
+/*
  * Add the platform's Ethernet device as lwIP's only netif, with the given
  * IPv4 settings (all zero for DHCP), and route received frames into it.
  */

@@ -1,12 +1,15 @@
 /*
  * lwIP's TCP hooks (net/lwipopts.h): RFC 6528 initial sequence numbers
  * (isn.h), a SYN that reopens a port still in TIME-WAIT, and SYN cookies
- * for a listener whose backlog is full (syncookie.h).
+ * for a listener whose backlog is full (syncookie.h). And the close every
+ * service uses, which keeps lwIP from losing a receive buffer.
  */
 #include <string.h>
 
+#include "lwip/altcp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip.h"
+#include "lwip/priv/altcp_priv.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "isn.h"
@@ -274,4 +277,45 @@ void net_tcp_hook_stats(struct net_stats *out)
 	out->syn_cookies_sent = net_cookies.sent;
 	out->syn_cookies_accepted = net_cookies.accepted;
 	out->syn_cookies_refused = net_cookies.refused;
+}
+
+/*
+ * lwIP 2.1.3's tcp_input hands a segment's acknowledgement to the sent
+ * callback before its data to the recv callback. A tcp_close in between
+ * counts that data as unread (the window is short of it), so it resets
+ * the connection and leaves the pcb for tcp_input to free, which it does
+ * at once and leaves by "goto aborted" without freeing the data: a
+ * receive-pool pbuf (PBUF_POOL_SIZE 128) lost for good (tcp_in.c,
+ * tcp_input_delayed_close). A client that sends as its last answer is
+ * acknowledged, after a 4xx that closes the connection say, took one
+ * each time, and 128 of them would stop the appliance receiving
+ * anything (tests/host/close-data.sh). So while tcp_input handles a
+ * segment of this pcb's, the window is first made whole: the close then
+ * queues a FIN, and tcp_input frees the data itself and resets the
+ * connection, as it does with data that comes once the receiving side
+ * is closed (TF_RXCLOSED). Data the service had unread is already
+ * returned (net_int.h), so nothing else changes: outside tcp_input, and
+ * from a recv callback (whose data is the service's already), the
+ * window is whole or short only by what lwIP would reset for anyway.
+ */
+static void window_whole(struct tcp_pcb *pcb)
+{
+	if (pcb == tcp_input_pcb && pcb->rcv_wnd < TCP_WND_MAX(pcb))
+		tcp_recved(pcb, (u16_t)(TCP_WND_MAX(pcb) - pcb->rcv_wnd));
+}
+
+err_t net_tcp_close(struct tcp_pcb *pcb)
+{
+	window_whole(pcb);
+	return tcp_close(pcb);
+}
+
+/* altcp_tcp.c's own table, declared there as here: its pcbs keep their tcp_pcb in `state`. */
+extern const struct altcp_functions altcp_tcp_functions;
+
+err_t net_altcp_close(struct altcp_pcb *conn)
+{
+	if (conn->fns == &altcp_tcp_functions && conn->state)
+		window_whole(conn->state);
+	return altcp_close(conn);
 }

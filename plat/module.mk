@@ -88,6 +88,7 @@ TEST_SUITES += "tests/host/conf.sh $(HOST_OUT)/confcheck" "STORECTL=$(STORECTL) 
 	"tests/host/linger.sh $(HOST_OUT)/appliance $(STORECTL)" \
 	"tests/host/diag-limits.sh $(HOST_OUT)/appliance-san" \
 	"tests/host/pcb-limits.sh $(HOST_OUT)/appliance-san $(STORECTL)" \
-	"tests/host/lan.sh $(HOST_OUT)/appliance-san $(STORECTL)"
+	"tests/host/lan.sh $(HOST_OUT)/appliance-san $(STORECTL)" \
+	"tests/host/close-data.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 BENCH_DEPS += $(HOST_OUT)/appliance
 BENCH_SUITES += "tests/host/bench-tcp.sh $(HOST_OUT)/appliance"

@@ -40,6 +40,7 @@
 #include "lwip/altcp_tls.h"
 #include "lwip/priv/altcp_priv.h"
 #include "net/net.h"
+#include "net/net_int.h"
 #include "plat/plat.h"
 #include "tls.h"
 
@@ -225,7 +226,7 @@ static void inner_close(struct tls_conn *c)
 		}
 		inner_detach(inner);
 		c->inner = NULL;
-		if (altcp_close(inner) != ERR_OK) {
+		if (net_altcp_close(inner) != ERR_OK) {
 			altcp_abort(inner);
 			c->aborted = true;
 		}

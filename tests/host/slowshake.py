@@ -1,4 +1,5 @@
-"""A TCP client of its own on a raw interface, for tests/host/pcb-limits.sh.
+"""A TCP client of its own on a raw interface, for tests/host/pcb-limits.sh
+and tests/host/close-data.sh.
 
 Usage: slowshake.py IFACE TWIN_MAC DST PORT SRC MODE [DELAY_MS [PATH]]
 
@@ -17,6 +18,12 @@ So it controls what the kernel would not let a test control:
           lwIP must reset (RFC 793), and one outside it, which ends the
           TIME-WAIT and is dropped, and sent again, opens: prints
           "inside=reset outside=none,synack" when all is well
+  lastdata  a request (PATH "http" or "dns") after which the twin closes
+          once its answer is acknowledged; the answer not acknowledged
+          until it is all in, then in one segment with a byte more:
+          prints the answer's first line ("HTTP/1.1_200_OK") or
+          "dns-answer-N", and "reset", what the twin sent after that
+          segment
   forge   a bare ACK with a made-up acknowledgement number, as if it
           returned a SYN cookie; prints "reset" if the twin answers it
           with a reset, or "none"
@@ -100,19 +107,26 @@ def mss_option(options):
     return None
 
 
-def get(c, delay, path='/.well-known/ok.txt', timewait=False):
+def handshake(c, delay=0):
+    """SYN, SYN-ACK, and the ACK `delay` seconds later: (next sequence
+    number expected from the twin, the SYN-ACK's MSS), or (None, what went wrong)."""
     for _ in range(3):  # sent again after a second, as a kernel would
         c.send(SYN, c.seq, 0, options=struct.pack('!BBH', 2, 4, 1460))
         seg = c.segment(time.monotonic() + 1)
         if seg:
             break
     if not seg or seg[0] & (SYN | ACK) != SYN | ACK or seg[2] != (c.seq + 1) & 0xffffffff:
-        return ['no-synack' if not seg else f'bad-synack flags={seg[0]:#x}']
-    rcv = (seg[1] + 1) & 0xffffffff
-    mss = mss_option(seg[3])
+        return None, 'no-synack' if not seg else f'bad-synack flags={seg[0]:#x}'
     time.sleep(delay)
     c.seq += 1
-    c.send(ACK, c.seq, rcv)
+    c.send(ACK, c.seq, (seg[1] + 1) & 0xffffffff)
+    return (seg[1] + 1) & 0xffffffff, mss_option(seg[3])
+
+
+def get(c, delay, path='/.well-known/ok.txt', timewait=False):
+    rcv, mss = handshake(c, delay)
+    if rcv is None:
+        return [mss]
     # As Linux does, the request follows the ACK in a segment of its own.
     req = f'GET {path} HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'.encode()
     c.send(PSH | ACK, c.seq, rcv, req)
@@ -166,6 +180,52 @@ def timewait(c):
     return [f'inside={inside}', f'outside={first},{again}']
 
 
+def lastdata(c, kind):
+    """A request that makes the twin close once its answer is acknowledged
+    (HTTP: Connection: close; DNS over TCP: a query, then a length of 0,
+    which is malformed), the answer taken but not acknowledged, then one
+    segment that acknowledges all of it and carries a byte more: the twin
+    closes while it handles that segment. Prints the answer's start and
+    what came back after that segment ("reset" when all is well)."""
+    rcv, why = handshake(c)
+    if rcv is None:
+        return [why]
+    if kind == 'http':
+        req = b'GET /.well-known/ok.txt HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'
+    else:
+        q = struct.pack('!6H', random.randrange(65536), 0x0100, 1, 0, 0, 0) + \
+            b'\x07example\x03org\x00' + struct.pack('!HH', 6, 1)
+        req = struct.pack('!H', len(q)) + q + b'\x00\x00'
+    c.send(PSH | ACK, c.seq, rcv, req)
+    data, deadline = b'', time.monotonic() + 3
+    while True:  # the answer, until 300 ms pass without more of it
+        seg = c.segment(min(deadline, time.monotonic() + 0.3) if data else deadline)
+        if seg is None:
+            break
+        flags, seq, _, _, payload = seg
+        if flags & (RST | FIN):
+            return ['answer-then-' + ('reset' if flags & RST else 'fin')]
+        if seq == rcv and payload:
+            data += payload
+            rcv = (rcv + len(payload)) & 0xffffffff
+    if not data:
+        return ['no-answer']
+    start = data.split(b'\r\n', 1)[0].decode('latin-1') if kind == 'http' else f'dns-answer-{len(data)}'
+    c.seq += len(req)
+    c.send(PSH | ACK, c.seq, rcv, b'x')
+    after = []
+    while True:
+        seg = c.segment(time.monotonic() + 1)
+        if seg is None:
+            break
+        after.append('reset' if seg[0] & RST else 'fin' if seg[0] & FIN else f'flags={seg[0]:#x}')
+        if seg[0] & RST:
+            break
+    if not after or after[-1] != 'reset':
+        c.send(RST | ACK, c.seq + 1, rcv)
+    return [start.replace(' ', '_'), ','.join(after) or 'none']
+
+
 def forge(c):
     c.send(ACK, c.seq, random.getrandbits(32))
     seg = c.segment(time.monotonic() + 2)
@@ -177,7 +237,8 @@ def main():
     delay = float(sys.argv[7]) / 1000 if len(sys.argv) > 7 else 0
     path = sys.argv[8] if len(sys.argv) > 8 else '/.well-known/ok.txt'
     c = Client(iface, twin_mac, dst, int(port), src)
-    modes = {'get': lambda: get(c, delay, path), 'forge': lambda: forge(c), 'timewait': lambda: timewait(c)}
+    modes = {'get': lambda: get(c, delay, path), 'forge': lambda: forge(c), 'timewait': lambda: timewait(c),
+             'lastdata': lambda: lastdata(c, path)}
     print(' '.join(modes[mode]()))
 
 

@@ -97,6 +97,32 @@ static void conn_detach(struct altcp_pcb *pcb)
  * new connection finds none free (tcp_kill_prio). A reset if a clean
  * close cannot be queued.
  */
+/*
+ * The plain TCP pcb last reset while a callback of lwIP's ran: a callback
+ * whose own pcb it is must return ERR_ABRT (conn_return), or lwIP goes on
+ * with the pcb it has freed (tcp_in.c). Each callback clears it first, so
+ * that a reset made from a timer is never taken for its own. A TLS
+ * connection's layer tells lwIP itself (tls/altcp_wolfssl.c) and takes
+ * ERR_OK from us.
+ */
+static struct altcp_pcb *conn_reset_pcb;
+
+static void conn_reset(struct http_conn *c)
+{
+	if (!c->tls)
+		conn_reset_pcb = c->pcb;
+	altcp_abort(c->pcb);
+}
+
+/* What a callback on `pcb` returns to lwIP once it is done. */
+static err_t conn_return(const struct altcp_pcb *pcb)
+{
+	err_t e = conn_reset_pcb == pcb ? ERR_ABRT : ERR_OK;
+
+	conn_reset_pcb = NULL;
+	return e;
+}
+
 static void conn_close(struct http_conn *c)
 {
 	struct altcp_pcb *pcb = c->pcb;
@@ -121,7 +147,7 @@ static void conn_close(struct http_conn *c)
 	conn_detach(pcb);
 	altcp_setprio(pcb, TCP_PRIO_MIN);
 	if (net_altcp_close(pcb) != ERR_OK)
-		altcp_abort(pcb);
+		conn_reset(c);
 	conn_free(c);
 }
 
@@ -129,7 +155,7 @@ static void conn_close(struct http_conn *c)
 static void conn_abort(struct http_conn *c)
 {
 	conn_detach(c->pcb);
-	altcp_abort(c->pcb);
+	conn_reset(c);
 	conn_free(c);
 }
 
@@ -577,6 +603,7 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 {
 	struct http_conn *c = arg;
 
+	conn_reset_pcb = NULL;
 	if (!c) {
 		if (p)
 			pbuf_free(p);
@@ -586,7 +613,7 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 		if (p)
 			pbuf_free(p);
 		conn_close(c);
-		return ERR_OK;
+		return conn_return(pcb);
 	}
 	if (c->state == CONN_DRAIN) {
 		/* Nothing more is answered: what comes is dropped, and the window stays open. */
@@ -608,13 +635,14 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 	else
 		c->pending = p;
 	conn_pump(c);
-	return ERR_OK;
+	return conn_return(pcb);
 }
 
 static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 {
 	struct http_conn *c = arg;
 
+	conn_reset_pcb = NULL;
 	if (!c)
 		return ERR_OK;
 	c->acked += len;
@@ -626,7 +654,7 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 	         (c->state == CONN_DRAIN || (c->state == CONN_HEAD && !c->in_len && !c->pending)))
 		/* The client takes the end of an answer: neither idle nor stalled (conn_late). */
 		conn_arm(c, HTTP_IDLE_NS);
-	return ERR_OK;
+	return conn_return(pcb);
 }
 
 static void conn_err(void *arg, err_t err)

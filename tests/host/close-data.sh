@@ -32,10 +32,7 @@ dns_twin_start || {
 }
 TWIN_MAC=02:00:00:00:00:0d
 POOL=appliance_pbuf_pool_used
-pool() {
-	in_ns "$PY" -c 'import sys; sys.path.insert(0, "tests/host"); import twin_metrics as m; print(m.samples(sys.argv[1]).get(sys.argv[2], ""))' \
-		"$IP" "$POOL"
-}
+pool() { twin_sample "$IP" "$POOL"; }
 # raw KIND N: slowshake.py lastdata N times, each from an address of its
 # own on the twin's network; the distinct results, with their counts.
 raw() {

@@ -18,8 +18,15 @@
 #     entry out of the table), then it asks for 64 KiB: the answer's first
 #     window waits in the ARP queue while the twin looks the host up
 #     again, and all of it comes within 0.5 s (without the queue, 3 s:
-#     lwIP's first retransmission timeout).
-# About 15 s.
+#     lwIP's first retransmission timeout);
+#   - the queue at and past its limits, with hosts of raw frames that
+#     answer ARP late or never (tests/host/arp_queue.py): 6 answers to a
+#     host 300 ms late, of which the last 4 (ARP_QUEUE_LEN) wait and come;
+#     9 such hosts at once, 6 answers each for MEMP_NUM_ARP_QUEUE's 32
+#     places, of which exactly 32 come and lwIP counts the 8 it could not
+#     queue; and what waits for a host that never answers is freed
+#     when lwIP gives up on it (ARP_MAXPENDING, about 5 s).
+# About 25 s.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -76,6 +83,42 @@ echo "# a host pushed out of the table: $out"
 ms=$(awk '{ print $4 }' <<<"$out")
 check "a host pushed out of the table by 70 others gets its 64 KiB within 500 ms: $out" \
 	test "$(awk '{ print $2 }' <<<"$out")" = 65536 -a -n "$ms" -a "${ms:-9999}" -le 500
+
+# The ARP queue past its limits (tests/host/arp_queue.py: hosts of raw
+# frames, which answer the twin's ARP only when told). Each answer the twin
+# sends to a host it is still looking up waits in the queue, a PBUF_RAM
+# copy held until the host answers or lwIP gives up on it.
+metric() { twin_sample "$IP" "$1"; }
+RAM=appliance_pbuf_ram_bytes
+OTHER='appliance_lwip_pool_failures_total{pool="other"}'
+aq() { in_ns "$PY" tests/host/arp_queue.py tap0 "$TWIN_MAC" "$IP" "$@"; }
+ram0=$(metric $RAM)
+out=$(aq 230 1 6 300)
+echo "$out" | sed 's/^/# a host 300 ms late: /'
+check "a host that answers ARP 300 ms late, 6 answers sent to it meanwhile: the last 4 (ARP_QUEUE_LEN) waited for it" \
+	grep -q '^192.0.2.230 answered 3,4,5,6 (4 of 6)' <<<"$out"
+f0=$(metric "$OTHER")
+out=$(aq 231 9 6 300)
+f=$(metric "$OTHER")
+echo "$out" | sed 's/^/# 9 hosts 300 ms late: /'
+check "9 such hosts at once, 6 answers each for the queue's 32 places (MEMP_NUM_ARP_QUEUE): 32 waited and came" \
+	grep -qx 'answered 32 in all' <<<"$out"
+check "... the first 7 hosts' last 4 each, the 8th's first 4 (the pool empty for its 5th), none of the 9th's" \
+	test "$(grep -c ' answered 3,4,5,6 (4 of 6)' <<<"$out"):$(grep -c '^192.0.2.238 answered 1,2,3,4 (4 of 6)' <<<"$out"):$(grep -c '^192.0.2.239 answered none' <<<"$out")" = 7:1:1
+check "... and lwIP counted the 8 answers it could not queue: pool failures ${f0:-?} -> ${f:-?}" \
+	test -n "$f0" -a "$((${f:-0} - ${f0:-0}))" = 8
+out=$(aq 240 1 6 -1)
+ram1=$(metric $RAM)
+check "a host that never answers ARP: 4 answers held for it ($RAM $ram0 -> $ram1)" \
+	test -n "$ram0" -a "${ram1:-0}" -gt "${ram0:-0}"
+t0=$(date +%s)
+for ((i = 0; i < 20; i++)); do
+	ram2=$(metric $RAM)
+	[ "$ram2" = "$ram0" ] && break
+	sleep 0.5
+done
+check "... freed when lwIP gives up on the host ($RAM back to $ram2 within $(($(date +%s) - t0 + 1)) s)" test "$ram2" = "$ram0"
+
 twin_stop
 check "the twin stops cleanly" test $? = 0
 grep -E -A40 -m1 'ERROR: AddressSanitizer|runtime error|Segmentation' "$WORK/twin.log"

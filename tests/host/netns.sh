@@ -8,6 +8,7 @@
 #                    such as dnsmasq), its pid recorded for the cleanup
 #   wait_log LOG REGEX SECS   waits until the log matches
 #   in_ns CMD...     runs CMD inside $NS
+#   twin_sample IP NAME       a sample of /metrics at IP, read inside $NS
 # Addresses are from the documentation ranges (RFC 5737, RFC 3849-like ULA).
 #
 # Everything started here is stopped on success, failure and interrupt:
@@ -49,6 +50,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 in_ns() { ip netns exec "$NS" "$@"; }
+
+# twin_sample IP NAME: NAME's sample on the /metrics of the twin (or guest)
+# at IP, read from the namespace (tests/host/twin_metrics.py); empty if it
+# could not be read.
+twin_sample() {
+	in_ns "$PY" -c 'import sys; sys.path.insert(0, "tests/host"); import twin_metrics as m; print(m.samples(sys.argv[1]).get(sys.argv[2], ""))' \
+		"$1" "$2"
+}
 
 netns_setup() {
 	ip netns add "$NS" &&

@@ -60,11 +60,8 @@ twin_up "$WORK/twin.log" "$WORK/twin.conf" "$TWIN_MAC" --disk "$WORK/store.img"
 wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 10
 wait_log "$WORK/twin.log" "ipv6 $IP6 preferred" 10
 
-# gauge NAME: a sample of the twin's /metrics (twin_metrics.py).
-gauge() {
-	in_ns "$PY" -c 'import sys; sys.path.insert(0, "tests/host"); import twin_metrics as m; print(m.samples(sys.argv[1]).get(sys.argv[2], ""))' \
-		"$IP" "$1"
-}
+# gauge NAME: a sample of the twin's /metrics.
+gauge() { twin_sample "$IP" "$1"; }
 # The Python clients below read these names from the environment.
 export ACTIVE='appliance_tcp_pcbs{state="active"}'
 export FAILED='appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
@@ -107,7 +104,9 @@ check "... its half-open connections held to DNS's backlog: ${a:-?} active pcbs 
 # every SYN once the backlog is full, until the flood's half-open
 # connections time out 20 s after it stops; ending the oldest half-open
 # connection instead (a SYN cache) lets in only a client whose ACK comes
-# before 32 more SYNs. And an ACK with a made-up cookie is reset.
+# before 32 more SYNs. A client whose request rides on the handshake's
+# ACK gets in too (the request is dropped with that ACK and sent again:
+# tcp_hooks.c, cookie_ack). And an ACK with a made-up cookie is reset.
 cookies() { gauge "appliance_tcp_syn_cookies_total{event=\"$1\"}"; }
 sent0=$(cookies sent) acc0=$(cookies accepted) ref0=$(cookies refused)
 in_ns "$PY" tests/host/synflood.py "$IP" 80 10000 "$SPOOFED" 2000 >/dev/null &
@@ -119,8 +118,16 @@ for ((i = 0; i < 5; i++)); do
 	sleep 0.1
 done
 v6=$(in_ns curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-time 5 "http://[$IP6]/.well-known/ok.txt")
-slow=$(in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$IP" 80 192.0.2.60 get 300)
-forged=$(in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$IP" 80 192.0.2.61 forge)
+raw() { in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$@"; }
+raw "$IP" 80 192.0.2.63 getdata 0 >"$WORK/onack" &
+raw_pids=($!)
+raw "$IP6" 80 fd00:db8::60 get 300 >"$WORK/slow6" &
+raw_pids+=($!)
+slow=$(raw "$IP" 80 192.0.2.60 get 300)
+forged=$(raw "$IP" 80 192.0.2.61 forge)
+forged6=$(raw "$IP6" 80 fd00:db8::61 forge)
+wait "${raw_pids[@]}"
+onack=$(cat "$WORK/onack") slow6=$(cat "$WORK/slow6")
 flooding=no
 kill -0 "$flooder" 2>/dev/null && flooding=yes
 wait "$flooder"
@@ -128,14 +135,18 @@ check "while 80 itself is flooded: 5 of 5 HTTP clients get in (${got}), and one 
 	test "$got:$v6:$flooding" = 5:200:yes
 check "... and one 300 ms away, 600 SYNs between its SYN-ACK and its ACK: ${slow:-nothing} (200 and the SYN-ACK's MSS 1460)" \
 	test "$slow" = "200 mss=1460"
+check "... and one 300 ms away over IPv6: ${slow6:-nothing} (200 and the SYN-ACK's MSS 1440, IPv6's header being 20 bytes longer)" \
+	test "$slow6" = "200 mss=1440"
+check "... and one whose request rides on the handshake's ACK: ${onack:-nothing} (the cookie's connection is made; the request, dropped with that ACK, is sent again)" \
+	test "$onack" = "200 mss=1460 sends=2"
 sent=$(cookies sent) acc=$(cookies accepted) ref=$(cookies refused)
 echo "# SYN cookies: sent ${sent0:-?} -> ${sent:-?}, accepted ${acc0:-?} -> ${acc:-?}, refused ${ref0:-?} -> ${ref:-?}"
-check "... every SYN past the backlog got a cookie: $((${sent:-0} - ${sent0:-0})) sent (of 10,000 SYNs and the clients' 7, backlog 32)" \
+check "... every SYN past the backlog got a cookie: $((${sent:-0} - ${sent0:-0})) sent (of 10,000 SYNs and the clients' 9, backlog 32)" \
 	test -n "$sent" -a -n "$sent0" -a "$((${sent:-0} - ${sent0:-0}))" -ge $((10000 - 32))
-check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (7 clients)" \
-	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 7
-check "... an ACK with a made-up cookie is reset (${forged:-nothing}) and counted: refused ${ref0:-?} -> ${ref:-?}" \
-	test "$forged" = reset -a -n "$ref" -a -n "$ref0" -a "$((${ref:-0} - ${ref0:-0}))" -ge 1
+check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (9 clients)" \
+	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 9
+check "... an ACK with a made-up cookie is reset, over IPv4 and IPv6 (${forged:-nothing}, ${forged6:-nothing}), and counted: refused ${ref0:-?} -> ${ref:-?}" \
+	test "$forged:$forged6" = reset:reset -a -n "$ref" -a -n "$ref0" -a "$((${ref:-0} - ${ref0:-0}))" -ge 2
 
 # Then port 80, and then every other port as well, with /metrics read on
 # a connection opened before, so that reading it adds no SYN of its own.

@@ -3,8 +3,9 @@ and tests/host/close-data.sh.
 
 Usage: slowshake.py IFACE TWIN_MAC DST PORT SRC MODE [DELAY_MS [PATH]]
 
-Speaks TCP from SRC, an address no host in the namespace has, through a
-packet socket on IFACE: it answers the twin's ARP for SRC itself, and the
+Speaks TCP from SRC, an address no host in the namespace has (IPv4 or
+IPv6, as DST is), through a packet socket on IFACE: it answers the twin's
+ARP or neighbour solicitations for SRC itself, and the
 namespace's kernel, which sees frames for another MAC, stays out of it.
 So it controls what the kernel would not let a test control:
 
@@ -12,6 +13,9 @@ So it controls what the kernel would not let a test control:
           a client that far away, then GET PATH (/.well-known/ok.txt); prints the
           HTTP status ("200"), or what went wrong ("no-synack", "reset",
           "no-answer"), and "mss=N" with the MSS the SYN-ACK offered
+  getdata the same, the request carried by the handshake's ACK itself
+          (sent again after 1.5 s if not acknowledged); prints "sends=N"
+          too, the times the request was sent
   timewait  a GET as above, without the delay, closed by both sides, the
           twin's first, so that the twin's side waits in TIME-WAIT; then a
           SYN on the same ports inside the old connection's window, which
@@ -37,8 +41,9 @@ import time
 
 from synflood import checksum  # the Internet checksum (RFC 1071)
 
-ETH_P_ALL, ETH_P_IP, ETH_P_ARP = 0x0003, 0x0800, 0x0806
+ETH_P_ALL, ETH_P_IP, ETH_P_ARP, ETH_P_IPV6 = 0x0003, 0x0800, 0x0806, 0x86dd
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+ND_SOLICIT, ND_ADVERT = 135, 136  # ICMPv6 (RFC 4861 sections 4.3, 4.4)
 
 
 class Client:
@@ -47,20 +52,34 @@ class Client:
         self.sock.bind((iface, 0))
         self.twin_mac = bytes.fromhex(twin_mac.replace(':', ''))
         self.mac = bytes([2, 0, 0, 0, 1, random.randrange(256)])
-        self.dst, self.src = socket.inet_aton(dst), socket.inet_aton(src)
+        self.v6 = ':' in dst
+        family = socket.AF_INET6 if self.v6 else socket.AF_INET
+        self.dst, self.src = socket.inet_pton(family, dst), socket.inet_pton(family, src)
         self.dport, self.sport = port, random.randrange(20000, 60000)
         self.seq = random.getrandbits(32)
+
+    def pseudo(self, proto, length):
+        """The pseudo-header the checksum of a TCP or ICMPv6 message covers."""
+        if self.v6:  # RFC 8200 section 8.1
+            return self.src + self.dst + struct.pack('!IxxxB', length, proto)
+        return self.src + self.dst + struct.pack('!BBH', 0, proto, length)
+
+    def ip_frame(self, proto, body):
+        if self.v6:
+            hop = 255 if proto == 58 else 64  # neighbour discovery wants 255
+            ip = struct.pack('!IHBB', 6 << 28, len(body), proto, hop) + self.src + self.dst
+            return self.twin_mac + self.mac + struct.pack('!H', ETH_P_IPV6) + ip + body
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), random.randrange(65536), 0,
+                         64, proto, 0, self.src, self.dst)
+        ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
+        return self.twin_mac + self.mac + struct.pack('!H', ETH_P_IP) + ip + body
 
     def send(self, flags, seq, ack, payload=b'', options=b''):
         offset = (20 + len(options)) // 4 << 4
         tcp = struct.pack('!HHIIBBHHH', self.sport, self.dport, seq & 0xffffffff,
                           ack & 0xffffffff, offset, flags, 64240, 0, 0) + options + payload
-        pseudo = self.src + self.dst + struct.pack('!BBH', 0, 6, len(tcp))
-        tcp = tcp[:16] + struct.pack('!H', checksum(pseudo + tcp)) + tcp[18:]
-        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), random.randrange(65536), 0,
-                         64, 6, 0, self.src, self.dst)
-        ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
-        self.sock.send(self.twin_mac + self.mac + struct.pack('!H', ETH_P_IP) + ip + tcp)
+        tcp = tcp[:16] + struct.pack('!H', checksum(self.pseudo(6, len(tcp)) + tcp)) + tcp[18:]
+        self.sock.send(self.ip_frame(6, tcp))
 
     def answer_arp(self, frame):
         arp = frame[14:42]
@@ -70,6 +89,14 @@ class Client:
                             arp[8:14], arp[14:18])
         self.sock.send(frame[6:12] + self.mac + struct.pack('!H', ETH_P_ARP) + reply)
 
+    def answer_solicit(self, icmp):
+        """A neighbour advertisement for our address, solicited, with our MAC."""
+        if len(icmp) < 24 or icmp[0] != ND_SOLICIT or icmp[8:24] != self.src:
+            return
+        na = struct.pack('!BBHI', ND_ADVERT, 0, 0, 0x60000000) + self.src + bytes([2, 1]) + self.mac
+        na = na[:2] + struct.pack('!H', checksum(self.pseudo(58, len(na)) + na)) + na[4:]
+        self.sock.send(self.ip_frame(58, na))
+
     def segment(self, deadline):
         """The next TCP segment for us before `deadline`, as (flags, seq, ack, options, data)."""
         while True:
@@ -78,14 +105,25 @@ class Client:
                 return None
             frame = self.sock.recv(65536)
             kind = struct.unpack('!H', frame[12:14])[0]
-            if kind == ETH_P_ARP:
+            if kind == ETH_P_ARP and not self.v6:
                 self.answer_arp(frame)
                 continue
-            if kind != ETH_P_IP or frame[23] != 6 or frame[30:34] != self.src:
+            if kind == ETH_P_IPV6 and self.v6:
+                length, proto = struct.unpack('!HB', frame[18:21])
+                if proto == 58:
+                    self.answer_solicit(frame[54:54 + length])
+                    continue
+                if proto != 6 or frame[38:54] != self.src:
+                    continue
+                tcp = frame[54:54 + length]
+            elif kind == ETH_P_IP and not self.v6:
+                if frame[23] != 6 or frame[30:34] != self.src:
+                    continue
+                ihl = (frame[14] & 0x0f) * 4
+                total = struct.unpack('!H', frame[16:18])[0]
+                tcp = frame[14 + ihl:14 + total]
+            else:
                 continue
-            ihl = (frame[14] & 0x0f) * 4
-            total = struct.unpack('!H', frame[16:18])[0]
-            tcp = frame[14 + ihl:14 + total]
             sport, dport, seq, ack, off, flags = struct.unpack('!HHIIBB', tcp[:14])
             if sport != self.dport or dport != self.sport:
                 continue
@@ -107,9 +145,10 @@ def mss_option(options):
     return None
 
 
-def handshake(c, delay=0):
-    """SYN, SYN-ACK, and the ACK `delay` seconds later: (next sequence
-    number expected from the twin, the SYN-ACK's MSS), or (None, what went wrong)."""
+def handshake(c, delay=0, data=b''):
+    """SYN, SYN-ACK, and the ACK `delay` seconds later, carrying `data`:
+    (next sequence number expected from the twin, the SYN-ACK's MSS), or
+    (None, what went wrong)."""
     for _ in range(3):  # sent again after a second, as a kernel would
         c.send(SYN, c.seq, 0, options=struct.pack('!BBH', 2, 4, 1460))
         seg = c.segment(time.monotonic() + 1)
@@ -119,17 +158,18 @@ def handshake(c, delay=0):
         return None, 'no-synack' if not seg else f'bad-synack flags={seg[0]:#x}'
     time.sleep(delay)
     c.seq += 1
-    c.send(ACK, c.seq, (seg[1] + 1) & 0xffffffff)
+    c.send(ACK | (PSH if data else 0), c.seq, (seg[1] + 1) & 0xffffffff, data)
     return (seg[1] + 1) & 0xffffffff, mss_option(seg[3])
 
 
-def get(c, delay, path='/.well-known/ok.txt', timewait=False):
-    rcv, mss = handshake(c, delay)
+def get(c, delay, path='/.well-known/ok.txt', timewait=False, on_ack=False):
+    req = f'GET {path} HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'.encode()
+    rcv, mss = handshake(c, delay, req if on_ack else b'')
     if rcv is None:
         return [mss]
-    # As Linux does, the request follows the ACK in a segment of its own.
-    req = f'GET {path} HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'.encode()
-    c.send(PSH | ACK, c.seq, rcv, req)
+    sends = 1
+    if not on_ack:  # as Linux does, the request follows the ACK in a segment of its own
+        c.send(PSH | ACK, c.seq, rcv, req)
     data, acked, fin = b'', False, False
     deadline, resend = time.monotonic() + 8, time.monotonic() + 1.5
     while not fin and time.monotonic() < deadline:
@@ -137,6 +177,7 @@ def get(c, delay, path='/.well-known/ok.txt', timewait=False):
         if seg is None:
             if not acked:  # the request not acknowledged yet: again
                 c.send(PSH | ACK, c.seq, rcv, req)
+                sends += 1
                 resend = time.monotonic() + 1.5
             continue
         flags, seq, ack, _, payload = seg
@@ -157,7 +198,8 @@ def get(c, delay, path='/.well-known/ok.txt', timewait=False):
         c.seq += 1
         c.segment(time.monotonic() + 1)
     line = data.split(b'\r\n', 1)[0].split()
-    return [line[1].decode() if len(line) > 1 else 'no-answer', f'mss={mss}']
+    got = [line[1].decode() if len(line) > 1 else 'no-answer', f'mss={mss}']
+    return got + [f'sends={sends}'] if on_ack else got
 
 
 def timewait(c):
@@ -237,7 +279,8 @@ def main():
     delay = float(sys.argv[7]) / 1000 if len(sys.argv) > 7 else 0
     path = sys.argv[8] if len(sys.argv) > 8 else '/.well-known/ok.txt'
     c = Client(iface, twin_mac, dst, int(port), src)
-    modes = {'get': lambda: get(c, delay, path), 'forge': lambda: forge(c), 'timewait': lambda: timewait(c),
+    modes = {'get': lambda: get(c, delay, path), 'getdata': lambda: get(c, delay, path, on_ack=True),
+             'forge': lambda: forge(c), 'timewait': lambda: timewait(c),
              'lastdata': lambda: lastdata(c, path)}
     print(' '.join(modes[mode]()))
 

@@ -122,10 +122,7 @@ check "the guest still answers" \
 # memory (net/syncookie.h), so a client 300 ms away still gets in
 # (tests/host/slowshake.py, its ACK 600 SYNs after its SYN-ACK), and so
 # does curl; tests/host/pcb-limits.sh has the twin's side of it.
-cookies() {
-	in_ns "$PY" -c 'import sys; sys.path.insert(0, "tests/host"); import twin_metrics as m; print(m.samples(sys.argv[1]).get(sys.argv[2], ""))' \
-		"$IP" "appliance_tcp_syn_cookies_total{event=\"$1\"}"
-}
+cookies() { twin_sample "$IP" "appliance_tcp_syn_cookies_total{event=\"$1\"}"; }
 sent0=$(cookies sent) acc0=$(cookies accepted)
 in_ns "$PY" tests/host/synflood.py "$IP" 80 8000 198.51.100 2000 >/dev/null &
 flooder=$!

@@ -293,10 +293,10 @@ void net_tcp_hook_stats(struct net_stats *out)
  * segment of this pcb's, the window is first made whole: the close then
  * queues a FIN, and tcp_input frees the data itself and resets the
  * connection, as it does with data that comes once the receiving side
- * is closed (TF_RXCLOSED). Data the service had unread is already
- * returned (net_int.h), so nothing else changes: outside tcp_input, and
- * from a recv callback (whose data is the service's already), the
- * window is whole or short only by what lwIP would reset for anyway.
+ * is closed (TF_RXCLOSED). Nothing else changes: outside tcp_input
+ * nothing is done, and from a recv callback (whose data is the
+ * service's already) the window is whole, since the service returned
+ * what it held before it closed (net_int.h).
  */
 static void window_whole(struct tcp_pcb *pcb)
 {

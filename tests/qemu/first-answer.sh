@@ -114,8 +114,8 @@ check "the namespace's ARP cache has $IP at the guest's $mac again" \
 # Over HTTP, not echo: the echo service's 4 connections (NET_DIAG_CONNS) may
 # still be held by the probe's. It leaves dozens of connections when it
 # exits, and the guest kept up to 4 of them open for seconds with no
-# client socket left for them in the namespace (4 runs of 28 failed on
-# it, 1 of 10 with the guest of the stop before): resets lost in that
+# client socket left for them in the namespace (4 runs of 25 failed on
+# it, and 1 of 10 with the guest of the stop before): resets lost in that
 # burst, the likely cause; the echo service's idle timeout (60 s) ends them.
 got=$(in_ns curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://$IP/.well-known/appliance/status")
 check "the guest still answers: HTTP ${got:-nothing}" test "$got" = 200

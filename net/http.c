@@ -85,19 +85,6 @@ static void conn_detach(struct altcp_pcb *pcb)
 }
 
 /*
- * Close once the client has all we queued: until then the connection
- * drains (CONN_DRAIN), still counted against HTTP_MAX_CONNS, under the
- * idle time and its progress rule (conn_sent), and a client that takes
- * nothing is reset (conn_late). A pcb closed with bytes queued would keep
- * them, its segments and itself for as long as the client's kernel
- * answers lwIP's window probes, which resets their count: a client that
- * never read could pile up closed pcbs until no connection could open.
- * The close itself queues at most a FIN (and TLS's close_notify), and the
- * pcb goes to the lowest priority: lwIP ends the oldest such pcb when a
- * new connection finds none free (tcp_kill_prio). A reset if a clean
- * close cannot be queued.
- */
-/*
  * The plain TCP pcb last reset while a callback of lwIP's ran: a callback
  * whose own pcb it is must return ERR_ABRT (conn_return), or lwIP goes on
  * with the pcb it has freed (tcp_in.c). Each callback clears it first, so
@@ -123,6 +110,19 @@ static err_t conn_return(const struct altcp_pcb *pcb)
 	return e;
 }
 
+/*
+ * Close once the client has all we queued: until then the connection
+ * drains (CONN_DRAIN), still counted against HTTP_MAX_CONNS, under the
+ * idle time and its progress rule (conn_sent), and a client that takes
+ * nothing is reset (conn_late). A pcb closed with bytes queued would keep
+ * them, its segments and itself for as long as the client's kernel
+ * answers lwIP's window probes, which resets their count: a client that
+ * never read could pile up closed pcbs until no connection could open.
+ * The close itself queues at most a FIN (and TLS's close_notify), and the
+ * pcb goes to the lowest priority: lwIP ends the oldest such pcb when a
+ * new connection finds none free (tcp_kill_prio). A reset if a clean
+ * close cannot be queued.
+ */
 static void conn_close(struct http_conn *c)
 {
 	struct altcp_pcb *pcb = c->pcb;

@@ -24,9 +24,8 @@ import struct
 import sys
 import time
 
+from slowshake import ETH_P_ALL, ETH_P_ARP, ETH_P_IP, arp_reply, ipv4_frame
 from synflood import checksum  # the Internet checksum (RFC 1071)
-
-ETH_P_ALL, ETH_P_IP, ETH_P_ARP = 0x0003, 0x0800, 0x0806
 
 
 def main():
@@ -49,15 +48,11 @@ def main():
         udp = struct.pack('!HHHH', sport, 53, 8 + len(dns), 0) + dns
         pseudo = src + dst + struct.pack('!BBH', 0, 17, len(udp))
         udp = udp[:6] + struct.pack('!H', checksum(pseudo + udp) or 0xffff) + udp[8:]
-        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), random.randrange(65536), 0, 64, 17, 0,
-                         src, dst)
-        ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
-        sock.send(twin_mac + mac + struct.pack('!H', ETH_P_IP) + ip + udp)
+        sock.send(ipv4_frame(twin_mac, mac, src, dst, 17, udp))
 
     def announce(h):
         src, mac = hosts[h]
-        reply = struct.pack('!HHBBH6s4s6s4s', 1, ETH_P_IP, 6, 4, 2, mac, src, twin_mac, dst)
-        sock.send(twin_mac + mac + struct.pack('!H', ETH_P_ARP) + reply)
+        sock.send(arp_reply(twin_mac, dst, mac, src))
 
     def take(until):
         while True:

@@ -17,7 +17,7 @@
 #   - DNS over TCP, 20 times, the same after a query and a length of 0;
 #   - HTTPS, 30 times: a 20 KiB request head, which the server answers
 #     with 431 and closes while the client is still sending it (no raw
-#     client here: about half of these lost a buffer before);
+#     client here: 1 in 6 to 1 in 2 of these lost a buffer before);
 #   - afterwards HTTP, HTTPS and DNS over TCP still answer.
 # About 20 s.
 set -uo pipefail

@@ -46,6 +46,20 @@ FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 ND_SOLICIT, ND_ADVERT = 135, 136  # ICMPv6 (RFC 4861 sections 4.3, 4.4)
 
 
+def ipv4_frame(to_mac, mac, src, dst, proto, body):
+    """An Ethernet frame of an IPv4 packet from src to dst (packed addresses)."""
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), random.randrange(65536), 0, 64, proto, 0,
+                     src, dst)
+    ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
+    return to_mac + mac + struct.pack('!H', ETH_P_IP) + ip + body
+
+
+def arp_reply(to_mac, to_ip, mac, ip):
+    """An Ethernet frame of an ARP reply telling to_mac/to_ip that ip is at mac."""
+    reply = struct.pack('!HHBBH6s4s6s4s', 1, ETH_P_IP, 6, 4, 2, mac, ip, to_mac, to_ip)
+    return to_mac + mac + struct.pack('!H', ETH_P_ARP) + reply
+
+
 class Client:
     def __init__(self, iface, twin_mac, dst, port, src):
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -69,10 +83,7 @@ class Client:
             hop = 255 if proto == 58 else 64  # neighbour discovery wants 255
             ip = struct.pack('!IHBB', 6 << 28, len(body), proto, hop) + self.src + self.dst
             return self.twin_mac + self.mac + struct.pack('!H', ETH_P_IPV6) + ip + body
-        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), random.randrange(65536), 0,
-                         64, proto, 0, self.src, self.dst)
-        ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
-        return self.twin_mac + self.mac + struct.pack('!H', ETH_P_IP) + ip + body
+        return ipv4_frame(self.twin_mac, self.mac, self.src, self.dst, proto, body)
 
     def send(self, flags, seq, ack, payload=b'', options=b''):
         offset = (20 + len(options)) // 4 << 4
@@ -85,9 +96,7 @@ class Client:
         arp = frame[14:42]
         if len(arp) < 28 or struct.unpack('!H', arp[6:8])[0] != 1 or arp[24:28] != self.src:
             return
-        reply = struct.pack('!HHBBH6s4s6s4s', 1, ETH_P_IP, 6, 4, 2, self.mac, self.src,
-                            arp[8:14], arp[14:18])
-        self.sock.send(frame[6:12] + self.mac + struct.pack('!H', ETH_P_ARP) + reply)
+        self.sock.send(arp_reply(arp[8:14], arp[14:18], self.mac, self.src))
 
     def answer_solicit(self, icmp):
         """A neighbour advertisement for our address, solicited, with our MAC."""

@@ -380,7 +380,8 @@ static err_t conn_abort(struct conn *c)
  * kernel answers lwIP's window probes (each answer resets their count).
  * The pcb closed goes to the lowest priority: lwIP ends the oldest such
  * pcb when a new connection finds none free. What a callback must then
- * return: ERR_ABRT if lwIP could not queue the FIN and the pcb was reset.
+ * return: ERR_ABRT if the close failed and the pcb was reset, which on an
+ * open connection it does not (net_int.h).
  */
 static err_t conn_close(struct conn *c)
 {

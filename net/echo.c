@@ -38,8 +38,9 @@ static void echo_free(struct echo_conn *c)
 }
 
 /*
- * Close our side. On ERR_MEM lwIP keeps the pcb: stay registered and let
- * the poll try again, so nothing queued is lost.
+ * Close our side. If the close failed (on an open connection it does not:
+ * net_int.h) lwIP would keep the pcb: stay registered and let the poll
+ * try again, so nothing queued is lost.
  */
 static err_t echo_close(struct echo_conn *c)
 {

@@ -120,8 +120,8 @@ static err_t conn_return(const struct altcp_pcb *pcb)
  * never read could pile up closed pcbs until no connection could open.
  * The close itself queues at most a FIN (and TLS's close_notify), and the
  * pcb goes to the lowest priority: lwIP ends the oldest such pcb when a
- * new connection finds none free (tcp_kill_prio). A reset if a clean
- * close cannot be queued.
+ * new connection finds none free (tcp_kill_prio). A reset if the close
+ * fails, which on an open connection it does not (net_int.h).
  */
 static void conn_close(struct http_conn *c)
 {

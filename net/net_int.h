@@ -26,6 +26,13 @@ void net_tcp_hook_stats(struct net_stats *out);
  * its last answer is acknowledged. The caller has first returned with
  * tcp_recved what it held unread, as a close that must not lose its last
  * answer to a reset does anyway.
+ *
+ * On a connection a service holds (SYN_RCVD, ESTABLISHED, CLOSE_WAIT)
+ * the close does not fail: with no segment free for the FIN, lwIP 2.1.3
+ * marks the pcb TF_CLOSEPEND, returns ERR_OK and sends the FIN from
+ * tcp_tmr (tcp.c, tcp_close_shutdown_fin). So the reset each service
+ * falls back to if a close fails is never made from inside a callback,
+ * where lwIP would lose the segment's data the same way.
  */
 err_t net_tcp_close(struct tcp_pcb *pcb);
 struct altcp_pcb;

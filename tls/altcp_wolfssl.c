@@ -212,7 +212,7 @@ static void inner_detach(struct altcp_pcb *inner)
 	altcp_poll(inner, NULL, 0);
 }
 
-/* Close TCP's side (a reset if a clean close cannot be queued); `c` goes when idle. */
+/* Close TCP's side (a reset if the close fails: net_int.h); `c` goes when idle. */
 static void inner_close(struct tls_conn *c)
 {
 	struct altcp_pcb *inner = c->inner;

@@ -119,13 +119,16 @@ check "gzip over HTTPS: the precompressed copy" \
 	cmp -s <(c -k --compressed "$URL/numbers.txt") "$site/site/numbers.txt"
 check "15 MiB over HTTPS intact" \
 	[ "$(c -k "$URL/big.bin" | sha256sum)" = "$(sha256sum <"$site/site/big.bin")" ]
-# As in http.sh: twenty clients that read nothing for a second fill their
-# send queues past lwIP's pool of segments; over TLS too nothing is lost.
-check "20 TLS downloads whose queues together exhaust lwIP's segments: all arrive intact" in_ns "$PY" -c "
+# As in http.sh: every connection HTTPS may hold (32) reads nothing for a
+# second and fills its send queue; over TLS too nothing is lost, and
+# lwIP's pool of segments, sized for that, never runs dry.
+SEGS='appliance_lwip_pool_failures_total{pool="tcp_seg"}'
+seg0=$(twin_sample "$IP" "$SEGS")
+check "32 TLS downloads, every connection HTTPS takes, each with its send queue full: all arrive intact" in_ns "$PY" -c "
 import hashlib, socket, ssl, threading, time
 want = hashlib.sha256(open('$site/site/mid.bin', 'rb').read()).hexdigest()
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-socks = [ctx.wrap_socket(socket.create_connection(('$IP', 443), timeout=30)) for _ in range(20)]
+socks = [ctx.wrap_socket(socket.create_connection(('$IP', 443), timeout=30)) for _ in range(32)]
 for s in socks:
     s.sendall(b'GET /mid.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
 time.sleep(1)
@@ -144,6 +147,9 @@ for t in ts: t.join()
 bad = [i for i, h in enumerate(got) if h != want]
 assert not bad, 'cut short: %s' % bad
 "
+seg=$(twin_sample "$IP" "$SEGS")
+check "... and lwIP's segments never ran out: tcp_seg pool failures ${seg0:-?} -> ${seg:-?}" \
+	[ -n "$seg0" -a "$seg" = "$seg0" ]
 # The connection limit over TLS: 32 sessions held, one more refused, then all is well.
 check "at the connection limit (32) over TLS, one more is refused; once they go, all is well" in_ns "$PY" -c "
 import socket, ssl, time

@@ -151,7 +151,7 @@ check "a 15 MiB file arrives intact" \
 # refuses waits its turn. lwIP's pool of segments is sized for a full
 # queue on each connection the services may hold (net/lwipopts.h), so it
 # never runs dry: the pool's failure count stays where it was.
-SEGS='appliance_lwip_pool_failures_total{pool="tcp_seg"}'
+SEGS=$(pool_failures tcp_seg)
 seg0=$(twin_sample 192.0.2.2 "$SEGS")
 check "32 downloads, every connection HTTP takes, each with its send queue full: all arrive intact" in_ns "$PY" -c "
 import hashlib, socket, threading, time

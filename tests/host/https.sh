@@ -122,7 +122,7 @@ check "15 MiB over HTTPS intact" \
 # As in http.sh: every connection HTTPS may hold (32) reads nothing for a
 # second and fills its send queue; over TLS too nothing is lost, and
 # lwIP's pool of segments, sized for that, never runs dry.
-SEGS='appliance_lwip_pool_failures_total{pool="tcp_seg"}'
+SEGS=$(pool_failures tcp_seg)
 seg0=$(twin_sample "$IP" "$SEGS")
 check "32 TLS downloads, every connection HTTPS takes, each with its send queue full: all arrive intact" in_ns "$PY" -c "
 import hashlib, socket, ssl, threading, time

@@ -90,7 +90,7 @@ check "a host pushed out of the table by 70 others gets its 64 KiB within 500 ms
 # copy held until the host answers or lwIP gives up on it.
 metric() { twin_sample "$IP" "$1"; }
 RAM=appliance_pbuf_ram_bytes
-OTHER='appliance_lwip_pool_failures_total{pool="other"}'
+OTHER=$(pool_failures other)
 aq() { in_ns "$PY" tests/host/arp_queue.py tap0 "$TWIN_MAC" "$IP" "$@"; }
 ram0=$(metric $RAM)
 out=$(aq 230 1 6 300)

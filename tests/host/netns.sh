@@ -59,6 +59,12 @@ twin_sample() {
 		"$1" "$2"
 }
 
+# pool_failures POOL: the /metrics name of lwIP's failed allocations from
+# POOL (pbuf_pool, tcp_pcb, tcp_seg or other: net/http_site.c).
+pool_failures() {
+	printf 'appliance_lwip_pool_failures_total{pool="%s"}' "$1"
+}
+
 netns_setup() {
 	ip netns add "$NS" &&
 		ip -n "$NS" link set lo up &&

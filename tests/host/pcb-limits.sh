@@ -64,7 +64,8 @@ wait_log "$WORK/twin.log" "ipv6 $IP6 preferred" 10
 gauge() { twin_sample "$IP" "$1"; }
 # The Python clients below read these names from the environment.
 export ACTIVE='appliance_tcp_pcbs{state="active"}'
-export FAILED='appliance_lwip_pool_failures_total{pool="tcp_pcb"}'
+FAILED=$(pool_failures tcp_pcb)
+export FAILED
 # A new connection must open within 2.5 s: a SYN lwIP drops is sent again
 # by Linux after 1 s, and the flood's half-open connections last 20 s.
 http80() { in_ns curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-time 5 "http://$IP/.well-known/ok.txt"; }

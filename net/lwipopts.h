@@ -193,11 +193,12 @@ uint32_t net_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
  * net_tcp_inpacket).
  */
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                             \
-	net_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2)
+	net_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2, p)
 struct tcp_pcb;
 struct tcp_hdr;
+struct pbuf;
 int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, uint16_t optlen,
-                     uint16_t opt1len, const uint8_t *opt2);
+                     uint16_t opt1len, const uint8_t *opt2, struct pbuf *p);
 
 #define LWIP_UDP 1
 #define LWIP_DNS 0

@@ -155,6 +155,33 @@ static void cookie_syn(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u16_
 }
 
 /*
+ * The data that came on a cookie's ACK, for `pcb`, just accepted, in
+ * order and with nothing before it: what tcp_receive and tcp_input do
+ * with such a segment. Its sequence number is pcb->rcv_nxt; a FIN with
+ * it is left for the client to send again (it is not acknowledged).
+ * tcp_input frees `data` after the hook, so the connection takes a
+ * reference of its own. After the recv callback the pcb is not touched
+ * unless the callback refused the data: a service that closes from it
+ * may have freed the pcb, which lwIP's tcp_input guards against only
+ * for its own segment's pcb (tcp_input_pcb).
+ */
+static void cookie_data(struct tcp_pcb *pcb, struct pbuf *data)
+{
+	err_t err;
+
+	if (!data->tot_len || data->tot_len > pcb->rcv_wnd)
+		return;
+	pbuf_ref(data);
+	pcb->rcv_nxt += data->tot_len;
+	pcb->rcv_wnd -= data->tot_len;
+	tcp_update_rcv_ann_wnd(pcb);
+	tcp_ack(pcb);
+	TCP_EVENT_RECV(pcb, data, ERR_OK, err);
+	if (err != ERR_OK && err != ERR_ABRT)
+		pcb->refused_data = data;
+}
+
+/*
  * An ACK that found listener `l` and no connection: if it returns one of
  * our cookies (its acknowledgement number less one), make the connection
  * its SYN would have made, established, as lwIP's SYN-RCVD does on the
@@ -162,10 +189,13 @@ static void cookie_syn(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u16_
  * listener. True if it did (or the pool had no pcb: the client sends
  * again); false for lwIP to answer it with a reset. Checked only within
  * a cookie's life of the last one sent, so that outside a flood stray
- * ACKs cost nothing and cannot guess at cookies. Data on the ACK itself
- * is not kept: the client sends it again, as after any loss.
+ * ACKs cost nothing and cannot guess at cookies. Data on the ACK itself,
+ * `data` (a client that writes at once sends its request there, and
+ * Linux holds the handshake's ACK back to carry it), goes to the new
+ * connection as lwIP's tcp_receive would give it, so that the request
+ * costs no retransmission (a second or more).
  */
-static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr)
+static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, struct pbuf *data)
 {
 	uint64_t now = plat_now_ns();
 	struct net_isn_end local, remote;
@@ -206,6 +236,8 @@ static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr)
 	TCP_EVENT_ACCEPT(l, npcb, npcb->callback_arg, ERR_OK, err);
 	if (err != ERR_OK && err != ERR_ABRT)
 		tcp_abort(npcb);
+	if (err == ERR_OK)
+		cookie_data(npcb, data);
 	return true;
 }
 
@@ -221,7 +253,7 @@ static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr)
  * segment; ERR_OK: lwIP's tcp_listen_input goes on with it.
  */
 static err_t listen_input(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u16_t optlen,
-                          u16_t opt1len, const u8_t *opt2)
+                          u16_t opt1len, const u8_t *opt2, struct pbuf *p)
 {
 	u8_t flags = TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST);
 
@@ -229,7 +261,7 @@ static err_t listen_input(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u
 		cookie_syn(l, hdr, opt1len, opt2, optlen);
 		return ERR_ABRT;
 	}
-	if (flags == TCP_ACK && cookie_ack(l, hdr))
+	if (flags == TCP_ACK && cookie_ack(l, hdr, p))
 		return ERR_ABRT;
 	return ERR_OK;
 }
@@ -260,10 +292,10 @@ static err_t listen_input(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u
  * after the hook refuses a segment.
  */
 int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
-                     const u8_t *opt2)
+                     const u8_t *opt2, struct pbuf *p)
 {
 	if (pcb->state == LISTEN)
-		return listen_input((struct tcp_pcb_listen *)pcb, hdr, optlen, opt1len, opt2);
+		return listen_input((struct tcp_pcb_listen *)pcb, hdr, optlen, opt1len, opt2, p);
 	if (pcb->state != TIME_WAIT ||
 	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
 	    TCP_SEQ_BETWEEN(hdr->seqno, pcb->rcv_nxt, pcb->rcv_nxt + pcb->rcv_wnd))

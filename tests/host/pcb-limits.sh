@@ -106,8 +106,9 @@ check "... its half-open connections held to DNS's backlog: ${a:-?} active pcbs 
 # connections time out 20 s after it stops; ending the oldest half-open
 # connection instead (a SYN cache) lets in only a client whose ACK comes
 # before 32 more SYNs. A client whose request rides on the handshake's
-# ACK gets in too (the request is dropped with that ACK and sent again:
-# tcp_hooks.c, cookie_ack). And an ACK with a made-up cookie is reset.
+# ACK gets in too, and its request is answered without being sent again
+# (tcp_hooks.c, cookie_data), a bad one too, whose answer closes the
+# connection from inside that delivery. And an ACK with a made-up cookie is reset.
 cookies() { gauge "appliance_tcp_syn_cookies_total{event=\"$1\"}"; }
 sent0=$(cookies sent) acc0=$(cookies accepted) ref0=$(cookies refused)
 in_ns "$PY" tests/host/synflood.py "$IP" 80 10000 "$SPOOFED" 2000 >/dev/null &
@@ -122,13 +123,15 @@ v6=$(in_ns curl -s -o /dev/null -w '%{http_code}' --connect-timeout 2.5 --max-ti
 raw() { in_ns "$PY" tests/host/slowshake.py tap0 "$TWIN_MAC" "$@"; }
 raw "$IP" 80 192.0.2.63 getdata 0 >"$WORK/onack" &
 raw_pids=($!)
+raw "$IP" 80 192.0.2.64 getdata 0 '/two words' >"$WORK/badack" &
+raw_pids+=($!)
 raw "$IP6" 80 fd00:db8::60 get 300 >"$WORK/slow6" &
 raw_pids+=($!)
 slow=$(raw "$IP" 80 192.0.2.60 get 300)
 forged=$(raw "$IP" 80 192.0.2.61 forge)
 forged6=$(raw "$IP6" 80 fd00:db8::61 forge)
 wait "${raw_pids[@]}"
-onack=$(cat "$WORK/onack") slow6=$(cat "$WORK/slow6")
+onack=$(cat "$WORK/onack") badack=$(cat "$WORK/badack") slow6=$(cat "$WORK/slow6")
 flooding=no
 kill -0 "$flooder" 2>/dev/null && flooding=yes
 wait "$flooder"
@@ -138,14 +141,16 @@ check "... and one 300 ms away, 600 SYNs between its SYN-ACK and its ACK: ${slow
 	test "$slow" = "200 mss=1460"
 check "... and one 300 ms away over IPv6: ${slow6:-nothing} (200 and the SYN-ACK's MSS 1440, IPv6's header being 20 bytes longer)" \
 	test "$slow6" = "200 mss=1440"
-check "... and one whose request rides on the handshake's ACK: ${onack:-nothing} (the cookie's connection is made; the request, dropped with that ACK, is sent again)" \
-	test "$onack" = "200 mss=1460 sends=2"
+check "... and one whose request rides on the handshake's ACK: ${onack:-nothing} (the cookie's connection takes the request that came with it: sent once)" \
+	test "$onack" = "200 mss=1460 sends=1"
+check "... and one whose bad request rides on it, which HTTP answers and closes on from inside that delivery: ${badack:-nothing} (400, sent once)" \
+	test "$badack" = "400 mss=1460 sends=1"
 sent=$(cookies sent) acc=$(cookies accepted) ref=$(cookies refused)
 echo "# SYN cookies: sent ${sent0:-?} -> ${sent:-?}, accepted ${acc0:-?} -> ${acc:-?}, refused ${ref0:-?} -> ${ref:-?}"
-check "... every SYN past the backlog got a cookie: $((${sent:-0} - ${sent0:-0})) sent (of 10,000 SYNs and the clients' 9, backlog 32)" \
+check "... every SYN past the backlog got a cookie: $((${sent:-0} - ${sent0:-0})) sent (of 10,000 SYNs and the clients' 10, backlog 32)" \
 	test -n "$sent" -a -n "$sent0" -a "$((${sent:-0} - ${sent0:-0}))" -ge $((10000 - 32))
-check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (9 clients)" \
-	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 9
+check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (10 clients)" \
+	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 10
 check "... an ACK with a made-up cookie is reset, over IPv4 and IPv6 (${forged:-nothing}, ${forged6:-nothing}), and counted: refused ${ref0:-?} -> ${ref:-?}" \
 	test "$forged:$forged6" = reset:reset -a -n "$ref" -a -n "$ref0" -a "$((${ref:-0} - ${ref0:-0}))" -ge 2
 

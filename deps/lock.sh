@@ -1,14 +1,12 @@
 #!/bin/bash
 # Resolve deps/packages.list to the archive's current versions and write
 # deps/packages.lock. Run by hand when moving the pins (make lock), never by
-# the build: the build only ever uses what the lock says.
+# the build: the build only ever uses what the lock says. Sourced, it only
+# defines its functions (tests/build/bad-input.sh tries them).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-list=$here/packages.list
-lock=$here/packages.lock
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
-
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+list=${LIST:-$here/packages.list}
+lock=${LOCK:-$here/packages.lock}
 host_arch=$(dpkg --print-architecture)
 
 # The newest of versions on stdin, one per line, by Debian's ordering.
@@ -22,25 +20,62 @@ newest() {
 	echo "$best"
 }
 
+# The versions on stdin, each once, newest first.
+newest_first() {
+	local versions v
+	versions=$(awk '{ $1 = $1 } NF && !seen[$0]++')
+	while [ -n "$versions" ]; do
+		v=$(newest <<<"$versions")
+		echo "$v"
+		versions=$(grep -vxF -- "$v" <<<"$versions" || true)
+	done
+}
+
+# An archive's index can list a version before its pool has the files
+# (seen with bookworm-security's xen and zlib sources, 2026-12), and a pin
+# nobody can fetch breaks every fresh build: so each pin is downloaded
+# here and checked against the index's checksum, and when the newest
+# version cannot be, the next older one is tried.
+
+# True if binary package $1 (name:arch) at version $2 downloads with sha256 $3.
+deb_served() {
+	local dl ok=1
+	dl=$(mktemp -d)
+	(cd "$dl" && apt-get download -q "$1=$2" </dev/null >/dev/null 2>&1) || ok=0
+	[ $ok = 0 ] || [ "$(cat "$dl"/*.deb 2>/dev/null | sha256sum | cut -d' ' -f1)" = "$3" ] || ok=0
+	rm -rf "$dl"
+	[ $ok = 1 ]
+}
+
 # Print "arch version sha256" of binary package $1 (name:arch) at version
-# $2, or else at the newest version the archive offers. Not apt's
-# candidate: that may be a version installed from elsewhere (a vendor's
-# nodejs, say), which has no checksum in the archive and which a fresh
-# machine could not fetch.
+# $2 if given, else at the newest version the archive offers and serves.
+# Not apt's candidate: that may be a version installed from elsewhere (a
+# vendor's nodejs, say), which has no checksum in the archive and which a
+# fresh machine could not fetch.
 bin_pin() {
-	local ver=${2:-}
-	[ -n "$ver" ] ||
-		ver=$(apt-cache madison "$1" | awk -F' [|] ' '$3 ~ / Packages$/ { print $2 }' | newest)
-	if [ -z "$ver" ]; then
+	local versions=${2:-} v line
+	[ -n "$versions" ] ||
+		versions=$(apt-cache madison "$1" | awk -F' *[|] *' '$3 ~ / Packages$/ { print $2 }' | newest_first)
+	if [ -z "$versions" ]; then
 		echo "lock: the archive has no $1 (is 'apt-get update' done?)" >&2
 		exit 1
 	fi
-	# Record the package's real architecture: "all" for arch-independent ones.
-	apt-cache show "$1=$ver" 2>/dev/null | awk -v ver="$ver" '
-		/^Architecture:/ { arch = $2 }
-		/^SHA256:/ { print arch, ver, $2; found = 1; exit }
-		END { if (!found) exit 1 }' ||
-		{ echo "lock: the archive has no $1 $ver" >&2; exit 1; }
+	while read -r v; do
+		# The package's real architecture: "all" for arch-independent ones.
+		line=$(apt-cache show "$1=$v" 2>/dev/null | awk -v ver="$v" '
+			/^Architecture:/ { arch = $2 }
+			/^SHA256:/ { print arch, ver, $2; exit }')
+		if [ -z "$line" ]; then
+			echo "lock: the archive does not list $1 $v" >&2
+		elif deb_served "$1" "$v" "${line##* }"; then
+			echo "$line"
+			return 0
+		else
+			echo "lock: $1 $v is listed but could not be fetched or checked" >&2
+		fi
+	done <<<"$versions"
+	echo "lock: no version of $1 can be fetched (is 'apt-get update' done?)" >&2
+	exit 1
 }
 
 # Print "version sha256 file" lines of source package $1 at version $2,
@@ -56,19 +91,15 @@ src_files() {
 }
 
 # Print the lines of src_files for the newest version of source package $1
-# that the archive really serves, its files downloaded and checked: an
-# index may list a version whose files its pool does not have yet (seen
-# with bookworm-security's xen and zlib, 2026-12), and a pin nobody can
-# fetch breaks every fresh build. Older versions are tried in turn.
+# that the archive serves, its files downloaded and checked.
 src_pin() {
 	local versions ver dl ok
-	versions=$(apt-cache showsrc "$1" | awk -v want="$1" '/^Package:/ { pkg = $2 } /^Version:/ && pkg == want { print $2 }')
-	while [ -n "$versions" ]; do
-		ver=$(newest <<<"$versions")
-		versions=$(grep -vxF -- "$ver" <<<"$versions" || true)
+	versions=$(apt-cache showsrc "$1" | awk -v want="$1" '/^Package:/ { pkg = $2 } /^Version:/ && pkg == want { print $2 }' | newest_first)
+	while read -r ver; do
+		[ -n "$ver" ] || continue
 		dl=$(mktemp -d)
 		ok=1
-		(cd "$dl" && apt-get source -q --download-only "$1=$ver" >/dev/null 2>&1) || ok=0
+		(cd "$dl" && apt-get source -q --download-only "$1=$ver" </dev/null >/dev/null 2>&1) || ok=0
 		if [ $ok = 1 ]; then
 			src_files "$1" "$ver" | (cd "$dl" && while read -r _ sha file; do
 				echo "$sha  $file" | sha256sum -c --status || exit 1
@@ -79,47 +110,55 @@ src_pin() {
 			src_files "$1" "$ver"
 			return 0
 		fi
-		echo "lock: source $1 $ver is listed but its files could not be fetched or checked; trying an older version" >&2
-	done
+		echo "lock: source $1 $ver is listed but its files could not be fetched or checked" >&2
+	done <<<"$versions"
 	echo "lock: no version of source $1 can be fetched (is 'apt-get update' done?)" >&2
 	exit 1
 }
 
-# Sources first: a binary package of the list may have to match one
-# ("armhf xen-utils-4.17 same-as=xen": dom0's Xen tools at the version of
-# the Xen the hypervisor is built from).
-declare -A src_lines src_ver
-while read -r group name _; do
-	[ "$group" = src ] || continue
-	echo "lock: source $name" >&2
-	src_lines[$name]=$(src_pin "$name")
-	src_ver[$name]=${src_lines[$name]%% *}
-done <"$list"
-
-{
-	echo "# Generated by deps/lock.sh from deps/packages.list; edit the list, not this."
-	echo "# group name arch version sha256 [file]"
-	while read -r group name tie; do
-		case "$group" in ''|'#'*) continue ;; esac
-		ver=
-		case "$tie" in
-		'') ;;
-		same-as=*) ver=${src_ver[${tie#same-as=}]:-}
-			   [ -n "$ver" ] || { echo "lock: $name: no source '${tie#same-as=}' in $list" >&2; exit 1; } ;;
-		*) echo "lock: unknown '$tie' for $name in $list" >&2; exit 1 ;;
-		esac
-		case "$group" in
-		host|armhf)
-			[ "$group" = host ] && arch=$host_arch || arch=armhf
-			pin=$(bin_pin "$name:$arch" "$ver")
-			echo "$group $name $pin" ;;
-		src) while read -r ver sha file; do
-		       echo "src $name source $ver $sha $file"
-		     done <<<"${src_lines[$name]}" ;;
-		*) echo "lock: unknown group '$group' in $list" >&2; exit 1 ;;
-		esac
+main() {
+	# Sources first: a binary package of the list may have to match one
+	# ("armhf xen-utils-4.17 same-as=xen": dom0's Xen tools at the version of
+	# the Xen the hypervisor is built from).
+	declare -A src_lines src_ver
+	local group name tie ver arch pin sha file
+	tmp=$(mktemp)
+	trap 'rm -f "$tmp"' EXIT
+	while read -r group name _; do
+		[ "$group" = src ] || continue
+		echo "lock: source $name" >&2
+		src_lines[$name]=$(src_pin "$name")
+		src_ver[$name]=${src_lines[$name]%% *}
 	done <"$list"
-} >"$tmp"
-mv "$tmp" "$lock"
-trap - EXIT
-echo "lock: wrote $lock ($(grep -vc '^#' "$lock") entries)"
+
+	{
+		echo "# Generated by deps/lock.sh from deps/packages.list; edit the list, not this."
+		echo "# group name arch version sha256 [file]"
+		while read -r group name tie; do
+			case "$group" in ''|'#'*) continue ;; esac
+			echo "lock: $group $name" >&2
+			ver=
+			case "$tie" in
+			'') ;;
+			same-as=*) ver=${src_ver[${tie#same-as=}]:-}
+				   [ -n "$ver" ] || { echo "lock: $name: no source '${tie#same-as=}' in $list" >&2; exit 1; } ;;
+			*) echo "lock: unknown '$tie' for $name in $list" >&2; exit 1 ;;
+			esac
+			case "$group" in
+			host|armhf)
+				[ "$group" = host ] && arch=$host_arch || arch=armhf
+				pin=$(bin_pin "$name:$arch" "$ver")
+				echo "$group $name $pin" ;;
+			src) while read -r ver sha file; do
+			       echo "src $name source $ver $sha $file"
+			     done <<<"${src_lines[$name]}" ;;
+			*) echo "lock: unknown group '$group' in $list" >&2; exit 1 ;;
+			esac
+		done <"$list"
+	} >"$tmp"
+	mv "$tmp" "$lock"
+	trap - EXIT
+	echo "lock: wrote $lock ($(grep -vc '^#' "$lock") entries)"
+}
+
+[ "${BASH_SOURCE[0]}" != "$0" ] || main

@@ -60,4 +60,33 @@ fi
 sed 's/^\(armhf libfdt1 armhf\) [^ ]*/\1 0.0-gone/' deps/packages.lock >"$tmp/lock"
 expect_stop "pin gone from the archive" "^deps: libfdt1:armhf 0.0-gone is no longer in the archive; move the pin with 'make lock'" \
 	env LOCK="$tmp/lock" CACHE="$tmp/cache" deps/fetch.sh armhf libfdt1
+
+# make lock (deps/lock.sh, sourced here for its functions) pins a version
+# only once it has downloaded it and checked it against the index, and
+# orders versions as Debian does (an epoch first, a tilde before nothing).
+order=$(printf '1.0\n 1:0.5\n2.0~rc1\n2.0\n1.0\n' | (. deps/lock.sh && newest_first) | paste -sd' ')
+check "lock: versions newest first by Debian's ordering: $order" test "$order" = "1:0.5 2.0 2.0~rc1 1.0"
+pinned=$(awk '$1 == "armhf" && $2 == "libfdt1" { print $4 }' deps/packages.lock)
+sha=$(awk '$1 == "armhf" && $2 == "libfdt1" { print $5 }' deps/packages.lock)
+check "lock: the pinned libfdt1 $pinned downloads with the lock's checksum" \
+	bash -c '. deps/lock.sh && deb_served libfdt1:armhf "$1" "$2"' _ "$pinned" "$sha"
+check "lock: ... and a download whose checksum differs from the index's is refused" \
+	bash -c '! (. deps/lock.sh && deb_served libfdt1:armhf "$1" 0000)' _ "$pinned"
+line=$(. deps/lock.sh && bin_pin libfdt1:armhf "$pinned")
+check "lock: bin_pin gives the lock's own line for it: $line" \
+	test "armhf libfdt1 $line" = "$(awk '$1 == "armhf" && $2 == "libfdt1"' deps/packages.lock)"
+# The whole of make lock on a short list, each pin as the project's lock
+# has it; and a binary tied to a source's version (same-as=) is pinned at
+# that version or not at all: libfdt1 has no version 2.1.3+dfsg1-2, lwip's.
+printf 'host make\nsrc lwip\narmhf libfdt1\n' >"$tmp/list"
+LIST="$tmp/list" LOCK="$tmp/short.lock" deps/lock.sh >"$tmp/out" 2>&1
+check "lock: a short list locked: $(tail -1 "$tmp/out")" grep -q '^lock: wrote .* (5 entries)$' "$tmp/out"
+check "... its pins are the project lock's" \
+	bash -c 'grep -v "^#" "$1" | while read -r l; do grep -qxF "$l" deps/packages.lock || exit 1; done' _ "$tmp/short.lock"
+lwip=$(awk '$1 == "src" && $2 == "lwip" { print $4; exit }' deps/packages.lock)
+printf 'src lwip\narmhf libfdt1 same-as=lwip\n' >"$tmp/list"
+expect_stop "lock: libfdt1 tied to lwip's version" "^lock: the archive does not list libfdt1:armhf ${lwip//+/[+]}\$" \
+	env LIST="$tmp/list" LOCK="$tmp/short.lock" deps/lock.sh
+expect_stop "lock: a version the archive does not have" "^lock: no version of libfdt1:armhf can be fetched" \
+	bash -c '. deps/lock.sh && bin_pin libfdt1:armhf 0.0-gone'
 done_tests

@@ -3,7 +3,7 @@
 #
 #   unit       tests/unit/<module>/test_*.c, cmocka, on the host
 #   fuzz       tests/fuzz/<parser>.c, libFuzzer, a bounded smoke run
-#   build      tests/build/bad-input.sh: wrong BOARD, missing tool, corrupt source
+#   build      tests/build/bad-input.sh: wrong BOARD, missing tool, corrupt source, make lock's choices
 #   image      tests/image/run.sh: static checks of the A20 images (and corrupted copies);
 #              tests/image/flash.sh: make flash refuses what is not a card
 #   qemu       tests/qemu/boot.sh BOARD: the image boots to the guest and shuts down cleanly;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Bad input to the build: a wrong BOARD, a missing tool and a corrupt
-# downloaded source must each stop the build with a one-line reason.
+# downloaded source must each stop the build with a one-line reason; and
+# make lock (deps/lock.sh) pins only what the archive serves.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh

@@ -200,6 +200,11 @@ after = twin_metrics.parse(twin_metrics.answer(m))
 print('pcbs', before.get(ACTIVE, ''), before.get(FAILED, ''), after.get(ACTIVE, ''), after.get(FAILED, ''))
 PYEOF
 )
+# 443's backlog is full of the flood's half-open connections for 20 s: a
+# ClientHello on the handshake's ACK goes to the cookie's connection.
+acc0=$(cookies accepted)
+hello=$(raw "$IP" 443 192.0.2.65 tlsdata)
+acc=$(cookies accepted)
 check "a flood on 80 as well: HTTPS on 443 still opens" grep -qx 'https 200' <<<"$out"
 check "... and the echo service on 7" grep -qx 'echo x' <<<"$out"
 read -r _ a0 f0 a f < <(grep '^pcbs ' <<<"$out")
@@ -207,6 +212,8 @@ check "every port flooded: lwIP never ran out of pcbs (failures ${f0:-?} -> ${f:
 	test -n "$f" -a "$f" = "$f0"
 check "... and the half-open connections are within the backlogs: ${a:-?} active pcbs (before the floods: $base_active; at most $BACKLOGS more, the kept connection and the probes')" \
 	test -n "$a" -a "${a:-0}" -le $((base_active + BACKLOGS + 4))
+check "... then a ClientHello on the ACK of a cookie from 443 is answered, sent once: ${hello:-nothing}, cookie connections ${acc0:-?} -> ${acc:-?}" \
+	test "$hello" = "handshake-0303 mss=1460 sends=1" -a -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 1
 
 # SYN-RCVD lasts 20 s in lwIP (TCP_SYN_RCVD_TIMEOUT).
 t0=$(date +%s)

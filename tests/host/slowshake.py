@@ -16,6 +16,9 @@ So it controls what the kernel would not let a test control:
   getdata the same, the request carried by the handshake's ACK itself
           (sent again after 1.5 s if not acknowledged); prints "sends=N"
           too, the times the request was sent
+  tlsdata a TLS ClientHello carried by the handshake's ACK (sent again
+          after 1.5 s if not answered); prints the answer's first record
+          ("handshake-0303", a ServerHello), "mss=N" and "sends=N"
   timewait  a GET as above, without the delay, closed by both sides, the
           twin's first, so that the twin's side waits in TIME-WAIT; then a
           SYN on the same ports inside the old connection's window, which
@@ -35,6 +38,7 @@ So it controls what the kernel would not let a test control:
 import random
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -211,6 +215,42 @@ def get(c, delay, path='/.well-known/ok.txt', timewait=False, on_ack=False):
     return got + [f'sends={sends}'] if on_ack else got
 
 
+def tlsdata(c):
+    """A TLS ClientHello on the handshake's ACK itself (sent again after
+    1.5 s if not answered): the answer's first record, as its type and
+    version ("handshake-0303" for a ServerHello), and sends=N."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    out = ssl.MemoryBIO()
+    tls = ctx.wrap_bio(ssl.MemoryBIO(), out, server_hostname='twin')
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = out.read()
+    rcv, mss = handshake(c, 0, hello)
+    if rcv is None:
+        return [mss]
+    sends, data = 1, b''
+    deadline, resend = time.monotonic() + 8, time.monotonic() + 1.5
+    while len(data) < 3 and time.monotonic() < deadline:
+        seg = c.segment(min(deadline, resend))
+        if seg is None:
+            c.send(PSH | ACK, c.seq, rcv, hello)
+            sends += 1
+            resend = time.monotonic() + 1.5
+            continue
+        flags, seq, _, _, payload = seg
+        if flags & RST:
+            return ['reset', f'mss={mss}', f'sends={sends}']
+        if seq == rcv and payload:
+            data += payload
+            rcv = (rcv + len(payload)) & 0xffffffff
+    c.send(RST | ACK, c.seq + len(hello), rcv)
+    kind = {0x16: 'handshake', 0x15: 'alert'}.get(data[0], 'other') if data else 'none'
+    return [f'{kind}-{data[1:3].hex()}', f'mss={mss}', f'sends={sends}']
+
+
 def timewait(c):
     """SYNs on the 4-tuple of a connection the twin closed first (RFC 1122 4.2.2.13)."""
     got = get(c, 0, timewait=True)
@@ -290,7 +330,7 @@ def main():
     c = Client(iface, twin_mac, dst, int(port), src)
     modes = {'get': lambda: get(c, delay, path), 'getdata': lambda: get(c, delay, path, on_ack=True),
              'forge': lambda: forge(c), 'timewait': lambda: timewait(c),
-             'lastdata': lambda: lastdata(c, path)}
+             'lastdata': lambda: lastdata(c, path), 'tlsdata': lambda: tlsdata(c)}
     print(' '.join(modes[mode]()))
 
 

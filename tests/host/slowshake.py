@@ -17,7 +17,7 @@ So it controls what the kernel would not let a test control:
           (sent again after 1.5 s if not acknowledged); prints "sends=N"
           too, the times the request was sent
   tlsdata a TLS ClientHello carried by the handshake's ACK (sent again
-          after 1.5 s if not answered); prints the answer's first record
+          after 1.5 s if not acknowledged); prints the answer's first record
           ("handshake-0303", a ServerHello), "mss=N" and "sends=N"
   timewait  a GET as above, without the delay, closed by both sides, the
           twin's first, so that the twin's side waits in TIME-WAIT; then a
@@ -175,17 +175,14 @@ def handshake(c, delay=0, data=b''):
     return (seg[1] + 1) & 0xffffffff, mss_option(seg[3])
 
 
-def get(c, delay, path='/.well-known/ok.txt', timewait=False, on_ack=False):
-    req = f'GET {path} HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'.encode()
-    rcv, mss = handshake(c, delay, req if on_ack else b'')
-    if rcv is None:
-        return [mss]
-    sends = 1
-    if not on_ack:  # as Linux does, the request follows the ACK in a segment of its own
-        c.send(PSH | ACK, c.seq, rcv, req)
-    data, acked, fin = b'', False, False
+def exchange(c, rcv, req, until):
+    """The twin's answer to `req`, sent once already, from sequence number
+    `rcv`, until `until(data, fin)` holds or 8 s pass: `req` is sent again
+    every 1.5 s while the twin has not acknowledged it, and what comes is
+    acknowledged. (data, fin, rcv, sends), or None if the twin reset."""
+    data, acked, fin, sends = b'', False, False, 1
     deadline, resend = time.monotonic() + 8, time.monotonic() + 1.5
-    while not fin and time.monotonic() < deadline:
+    while not until(data, fin) and time.monotonic() < deadline:
         seg = c.segment(min(deadline, resend) if not acked else deadline)
         if seg is None:
             if not acked:  # the request not acknowledged yet: again
@@ -195,13 +192,27 @@ def get(c, delay, path='/.well-known/ok.txt', timewait=False, on_ack=False):
             continue
         flags, seq, ack, _, payload = seg
         if flags & RST:
-            return ['reset', f'mss={mss}']
+            return None
         acked = acked or (flags & ACK and 0 <= ((ack - c.seq) & 0xffffffff) - len(req) < 1 << 30)
         if seq == rcv:
             data += payload
             fin = bool(flags & FIN)
             rcv = (rcv + len(payload) + fin) & 0xffffffff
         c.send(ACK, c.seq + (len(req) if acked else 0), rcv)
+    return data, fin, rcv, sends
+
+
+def get(c, delay, path='/.well-known/ok.txt', timewait=False, on_ack=False):
+    req = f'GET {path} HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'.encode()
+    rcv, mss = handshake(c, delay, req if on_ack else b'')
+    if rcv is None:
+        return [mss]
+    if not on_ack:  # as Linux does, the request follows the ACK in a segment of its own
+        c.send(PSH | ACK, c.seq, rcv, req)
+    answer = exchange(c, rcv, req, lambda data, fin: fin)
+    if answer is None:
+        return ['reset', f'mss={mss}']
+    data, fin, rcv, sends = answer
     c.seq += len(req)
     c.rcv = rcv
     if not timewait:
@@ -217,7 +228,7 @@ def get(c, delay, path='/.well-known/ok.txt', timewait=False, on_ack=False):
 
 def tlsdata(c):
     """A TLS ClientHello on the handshake's ACK itself (sent again after
-    1.5 s if not answered): the answer's first record, as its type and
+    1.5 s if not acknowledged): the answer's first record, as its type and
     version ("handshake-0303" for a ServerHello), and sends=N."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
@@ -231,21 +242,10 @@ def tlsdata(c):
     rcv, mss = handshake(c, 0, hello)
     if rcv is None:
         return [mss]
-    sends, data = 1, b''
-    deadline, resend = time.monotonic() + 8, time.monotonic() + 1.5
-    while len(data) < 3 and time.monotonic() < deadline:
-        seg = c.segment(min(deadline, resend))
-        if seg is None:
-            c.send(PSH | ACK, c.seq, rcv, hello)
-            sends += 1
-            resend = time.monotonic() + 1.5
-            continue
-        flags, seq, _, _, payload = seg
-        if flags & RST:
-            return ['reset', f'mss={mss}', f'sends={sends}']
-        if seq == rcv and payload:
-            data += payload
-            rcv = (rcv + len(payload)) & 0xffffffff
+    answer = exchange(c, rcv, hello, lambda data, fin: len(data) >= 3 or fin)
+    if answer is None:
+        return ['reset', f'mss={mss}']
+    data, _, rcv, sends = answer
     c.send(RST | ACK, c.seq + len(hello), rcv)
     kind = {0x16: 'handshake', 0x15: 'alert'}.get(data[0], 'other') if data else 'none'
     return [f'{kind}-{data[1:3].hex()}', f'mss={mss}', f'sends={sends}']

@@ -35,13 +35,23 @@ newest_first() {
 # (seen with bookworm-security's xen and zlib sources, 2026-12), and a pin
 # nobody can fetch breaks every fresh build: so each pin is downloaded
 # here and checked against the index's checksum, and when the newest
-# version cannot be, the next older one is tried.
+# version cannot be, the next older one is tried. Each such step is also
+# kept in $held and repeated at the end: a pin older than the archive's
+# newest may be a security update missed (or a download that failed for
+# a moment), for the person running make lock to look at.
+held=/dev/null
+
+# Note that $1's newest version $2 was passed over.
+passed_over() {
+	echo "lock: $1 $2 is listed but could not be fetched or checked" >&2
+	echo "$1 $2" >>"$held"
+}
 
 # True if binary package $1 (name:arch) at version $2 downloads with sha256 $3.
 deb_served() {
 	local dl ok=1
 	dl=$(mktemp -d)
-	(cd "$dl" && apt-get download -q "$1=$2" </dev/null >/dev/null 2>&1) || ok=0
+	(cd "$dl" && apt-get download -q -o Acquire::Retries=3 "$1=$2" </dev/null >/dev/null 2>&1) || ok=0
 	[ $ok = 0 ] || [ "$(cat "$dl"/*.deb 2>/dev/null | sha256sum | cut -d' ' -f1)" = "$3" ] || ok=0
 	rm -rf "$dl"
 	[ $ok = 1 ]
@@ -71,7 +81,7 @@ bin_pin() {
 			echo "$line"
 			return 0
 		else
-			echo "lock: $1 $v is listed but could not be fetched or checked" >&2
+			passed_over "$1" "$v"
 		fi
 	done <<<"$versions"
 	echo "lock: no version of $1 can be fetched (is 'apt-get update' done?)" >&2
@@ -99,7 +109,7 @@ src_pin() {
 		[ -n "$ver" ] || continue
 		dl=$(mktemp -d)
 		ok=1
-		(cd "$dl" && apt-get source -q --download-only "$1=$ver" </dev/null >/dev/null 2>&1) || ok=0
+		(cd "$dl" && apt-get source -q --download-only -o Acquire::Retries=3 "$1=$ver" </dev/null >/dev/null 2>&1) || ok=0
 		if [ $ok = 1 ]; then
 			src_files "$1" "$ver" | (cd "$dl" && while read -r _ sha file; do
 				echo "$sha  $file" | sha256sum -c --status || exit 1
@@ -110,7 +120,7 @@ src_pin() {
 			src_files "$1" "$ver"
 			return 0
 		fi
-		echo "lock: source $1 $ver is listed but its files could not be fetched or checked" >&2
+		passed_over "source $1" "$ver"
 	done <<<"$versions"
 	echo "lock: no version of source $1 can be fetched (is 'apt-get update' done?)" >&2
 	exit 1
@@ -123,7 +133,8 @@ main() {
 	declare -A src_lines src_ver
 	local group name tie ver arch pin sha file
 	tmp=$(mktemp)
-	trap 'rm -f "$tmp"' EXIT
+	held=$(mktemp)
+	trap 'rm -f "$tmp" "$held"' EXIT
 	while read -r group name _; do
 		[ "$group" = src ] || continue
 		echo "lock: source $name" >&2
@@ -157,8 +168,13 @@ main() {
 		done <"$list"
 	} >"$tmp"
 	mv "$tmp" "$lock"
-	trap - EXIT
 	echo "lock: wrote $lock ($(grep -vc '^#' "$lock") entries)"
+	if [ -s "$held" ]; then
+		echo "lock: passed over, as the archive did not serve them (check these are not a security update missed, and run make lock again later):"
+		sed 's/^/lock:   /' "$held"
+	fi
+	rm -f "$held"
+	trap - EXIT
 }
 
 [ "${BASH_SOURCE[0]}" != "$0" ] || main

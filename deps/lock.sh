@@ -101,23 +101,25 @@ src_files() {
 }
 
 # Print the lines of src_files for the newest version of source package $1
-# that the archive serves, its files downloaded and checked.
+# that the archive serves, its files downloaded and checked (a version
+# whose index entry names no files is not served).
 src_pin() {
-	local versions ver dl ok
+	local versions ver files dl ok
 	versions=$(apt-cache showsrc "$1" | awk -v want="$1" '/^Package:/ { pkg = $2 } /^Version:/ && pkg == want { print $2 }' | newest_first)
 	while read -r ver; do
 		[ -n "$ver" ] || continue
+		files=$(src_files "$1" "$ver")
 		dl=$(mktemp -d)
 		ok=1
-		(cd "$dl" && apt-get source -q --download-only -o Acquire::Retries=3 "$1=$ver" </dev/null >/dev/null 2>&1) || ok=0
-		if [ $ok = 1 ]; then
-			src_files "$1" "$ver" | (cd "$dl" && while read -r _ sha file; do
-				echo "$sha  $file" | sha256sum -c --status || exit 1
-			done) || ok=0
-		fi
+		[ -n "$files" ] || ok=0
+		[ $ok = 0 ] ||
+			(cd "$dl" && apt-get source -q --download-only -o Acquire::Retries=3 "$1=$ver" </dev/null >/dev/null 2>&1) || ok=0
+		[ $ok = 0 ] || (cd "$dl" && while read -r _ sha file; do
+			echo "$sha  $file" | sha256sum -c --status || exit 1
+		done <<<"$files") || ok=0
 		rm -rf "$dl"
 		if [ $ok = 1 ]; then
-			src_files "$1" "$ver"
+			echo "$files"
 			return 0
 		fi
 		passed_over "source $1" "$ver"
@@ -147,7 +149,6 @@ main() {
 		echo "# group name arch version sha256 [file]"
 		while read -r group name tie; do
 			case "$group" in ''|'#'*) continue ;; esac
-			echo "lock: $group $name" >&2
 			ver=
 			case "$tie" in
 			'') ;;
@@ -157,6 +158,7 @@ main() {
 			esac
 			case "$group" in
 			host|armhf)
+				echo "lock: $group $name" >&2
 				[ "$group" = host ] && arch=$host_arch || arch=armhf
 				pin=$(bin_pin "$name:$arch" "$ver")
 				echo "$group $name $pin" ;;

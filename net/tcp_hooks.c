@@ -193,7 +193,7 @@ static void cookie_data(struct tcp_pcb *pcb, struct pbuf *data)
  * `data` (a client that writes at once sends its request there, and
  * Linux holds the handshake's ACK back to carry it), goes to the new
  * connection as lwIP's tcp_receive would give it, so that the request
- * costs no retransmission (a second or more).
+ * costs no retransmission (the client's timeout, 200 ms at least on Linux).
  */
 static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, struct pbuf *data)
 {

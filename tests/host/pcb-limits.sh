@@ -108,7 +108,8 @@ check "... its half-open connections held to DNS's backlog: ${a:-?} active pcbs 
 # before 32 more SYNs. A client whose request rides on the handshake's
 # ACK gets in too, and its request is answered without being sent again
 # (tcp_hooks.c, cookie_data), a bad one too, whose answer closes the
-# connection from inside that delivery. And an ACK with a made-up cookie is reset.
+# connection from inside that delivery. And an ACK with a made-up cookie
+# is reset.
 cookies() { gauge "appliance_tcp_syn_cookies_total{event=\"$1\"}"; }
 sent0=$(cookies sent) acc0=$(cookies accepted) ref0=$(cookies refused)
 in_ns "$PY" tests/host/synflood.py "$IP" 80 10000 "$SPOOFED" 2000 >/dev/null &
@@ -202,9 +203,9 @@ PYEOF
 )
 # 443's backlog is full of the flood's half-open connections for 20 s: a
 # ClientHello on the handshake's ACK goes to the cookie's connection.
-acc0=$(cookies accepted)
+hello_acc0=$(cookies accepted)
 hello=$(raw "$IP" 443 192.0.2.65 tlsdata)
-acc=$(cookies accepted)
+hello_acc=$(cookies accepted)
 check "a flood on 80 as well: HTTPS on 443 still opens" grep -qx 'https 200' <<<"$out"
 check "... and the echo service on 7" grep -qx 'echo x' <<<"$out"
 read -r _ a0 f0 a f < <(grep '^pcbs ' <<<"$out")
@@ -212,8 +213,8 @@ check "every port flooded: lwIP never ran out of pcbs (failures ${f0:-?} -> ${f:
 	test -n "$f" -a "$f" = "$f0"
 check "... and the half-open connections are within the backlogs: ${a:-?} active pcbs (before the floods: $base_active; at most $BACKLOGS more, the kept connection and the probes')" \
 	test -n "$a" -a "${a:-0}" -le $((base_active + BACKLOGS + 4))
-check "... then a ClientHello on the ACK of a cookie from 443 is answered, sent once: ${hello:-nothing}, cookie connections ${acc0:-?} -> ${acc:-?}" \
-	test "$hello" = "handshake-0303 mss=1460 sends=1" -a -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 1
+check "... then a ClientHello on the ACK of a cookie from 443 is answered, sent once: ${hello:-nothing}, cookie connections ${hello_acc0:-?} -> ${hello_acc:-?}" \
+	test "$hello" = "handshake-0303 mss=1460 sends=1" -a -n "$hello_acc" -a -n "$hello_acc0" -a "$((${hello_acc:-0} - ${hello_acc0:-0}))" -ge 1
 
 # SYN-RCVD lasts 20 s in lwIP (TCP_SYN_RCVD_TIMEOUT).
 t0=$(date +%s)

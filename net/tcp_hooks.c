@@ -78,9 +78,6 @@ u32_t net_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *
 
 /* ---- SYN cookies (syncookie.h) for a listener whose backlog is full ---- */
 
-/* RFC 3390's initial window, as lwIP gives a connection its SYN made. */
-#define COOKIE_INITIAL_CWND(mss) ((tcpwnd_size_t)LWIP_MIN(4u * (mss), LWIP_MAX(2u * (mss), 4380u)))
-
 static struct {
 	uint8_t key[NET_ISN_KEY_BYTES];
 	bool keyed;
@@ -155,53 +152,61 @@ static void cookie_syn(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u16_
 }
 
 /*
- * The data that came on a cookie's ACK, for `pcb`, just accepted, in
- * order and with nothing before it: what tcp_receive and tcp_input do
- * with such a segment. Its sequence number is pcb->rcv_nxt; a FIN with
- * it is left for the client to send again (it is not acknowledged).
- * tcp_input frees `data` after the hook, so the connection takes a
- * reference of its own. After the recv callback the pcb is not touched
- * unless the callback refused the data: a service that closes from it
- * may have freed the pcb, which lwIP's tcp_input guards against only
- * for its own segment's pcb (tcp_input_pcb).
+ * The segment tcp_input is on, whole again, as it came: its header, of
+ * which tcp_input turned five fields to host byte order; its `optlen`
+ * bytes of options, the first `opt1len` after the header and the rest at
+ * `opt2` (tcp_input finds them split over two pbufs at times); and its
+ * data, `data`. NULL if the heap has no room for it.
  */
-static void cookie_data(struct tcp_pcb *pcb, struct pbuf *data)
+static struct pbuf *segment_copy(const struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+                                 const u8_t *opt2, const struct pbuf *data)
 {
-	err_t err;
+	struct pbuf *q = pbuf_alloc(PBUF_RAW, (u16_t)(TCP_HLEN + optlen + data->tot_len), PBUF_RAM);
+	u8_t *at;
+	struct tcp_hdr *h;
 
-	if (!data->tot_len || data->tot_len > pcb->rcv_wnd)
-		return;
-	pbuf_ref(data);
-	pcb->rcv_nxt += data->tot_len;
-	pcb->rcv_wnd -= data->tot_len;
-	tcp_update_rcv_ann_wnd(pcb);
-	tcp_ack(pcb);
-	TCP_EVENT_RECV(pcb, data, ERR_OK, err);
-	if (err != ERR_OK && err != ERR_ABRT)
-		pcb->refused_data = data;
+	if (!q)
+		return NULL;
+	at = q->payload;
+	h = (struct tcp_hdr *)at;
+	memcpy(at, hdr, TCP_HLEN + opt1len);
+	if (optlen > opt1len)
+		memcpy(at + TCP_HLEN + opt1len, opt2, optlen - opt1len);
+	pbuf_copy_partial(data, at + TCP_HLEN + optlen, data->tot_len, 0);
+	h->src = lwip_htons(hdr->src);
+	h->dest = lwip_htons(hdr->dest);
+	h->seqno = lwip_htonl(hdr->seqno);
+	h->ackno = lwip_htonl(hdr->ackno);
+	h->wnd = lwip_htons(hdr->wnd);
+	return q;
 }
 
 /*
  * An ACK that found listener `l` and no connection: if it returns one of
  * our cookies (its acknowledgement number less one), make the connection
- * its SYN would have made, established, as lwIP's SYN-RCVD does on the
- * ACK (tcp_in.c, tcp_listen_input and tcp_process), and hand it to the
- * listener. True if it did (or the pool had no pcb: the client sends
- * again); false for lwIP to answer it with a reset. Checked only within
- * a cookie's life of the last one sent, so that outside a flood stray
- * ACKs cost nothing and cannot guess at cookies. Data on the ACK itself,
- * `data` (a client that writes at once sends its request there, and
- * Linux holds the handshake's ACK back to carry it), goes to the new
- * connection as lwIP's tcp_receive would give it, so that the request
- * costs no retransmission (the client's timeout, 200 ms at least on Linux).
+ * its SYN would have made, in SYN-RCVD as lwIP's tcp_listen_input leaves
+ * it once its SYN-ACK is out, and hand the segment, whole again
+ * (segment_copy), to tcp_input, which now finds that connection: lwIP
+ * itself takes the ACK (the accept callback), any data on it (a client
+ * that writes at once sends its request there, and Linux holds the
+ * handshake's ACK back to carry it) and a FIN, with every guard it keeps
+ * for a callback that closes or aborts. Nothing is sent again for want of
+ * an acknowledgement (the client's timeout, 200 ms at least on Linux).
+ * True if it did (or the heap or pool had no room: the client sends
+ * again); false for lwIP to answer it with a reset. Checked only within a
+ * cookie's life of the last one sent, so that outside a flood stray ACKs
+ * cost nothing and cannot guess at cookies. tcp_input is re-entered from
+ * its listener step, after which it only frees its pbuf; the inner call
+ * meets this hook again for the new connection, which lets it by.
  */
-static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, struct pbuf *data)
+static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u16_t optlen,
+                       u16_t opt1len, const u8_t *opt2, struct pbuf *data)
 {
 	uint64_t now = plat_now_ns();
 	struct net_isn_end local, remote;
 	struct tcp_pcb *npcb;
+	struct pbuf *seg;
 	u16_t mss;
-	err_t err;
 
 	if (!net_cookies.sent ||
 	    now / NET_COOKIE_SLOT_NS - net_cookies.last_sent_ns / NET_COOKIE_SLOT_NS >
@@ -213,31 +218,31 @@ static bool cookie_ack(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, stru
 		net_cookies.refused++;
 		return false;
 	}
-	if (!(npcb = tcp_alloc(l->prio)))
+	if (!(seg = segment_copy(hdr, optlen, opt1len, opt2, data)))
 		return true;
+	if (!(npcb = tcp_alloc(l->prio))) {
+		pbuf_free(seg);
+		return true;
+	}
 	ip_addr_copy(npcb->local_ip, *ip_current_dest_addr());
 	ip_addr_copy(npcb->remote_ip, *ip_current_src_addr());
 	npcb->local_port = hdr->dest;
 	npcb->remote_port = hdr->src;
-	npcb->state = ESTABLISHED;
+	npcb->state = SYN_RCVD;
 	npcb->rcv_nxt = hdr->seqno;
 	npcb->rcv_ann_right_edge = npcb->rcv_nxt;
-	npcb->snd_nxt = npcb->lastack = npcb->snd_lbb = npcb->snd_wl2 = hdr->ackno;
-	npcb->snd_wl1 = hdr->seqno - 1; /* the next segment updates the window */
+	npcb->lastack = npcb->snd_wl2 = hdr->ackno - 1; /* our SYN-ACK's sequence number */
+	npcb->snd_nxt = npcb->snd_lbb = hdr->ackno;
+	npcb->snd_wl1 = hdr->seqno - 1; /* this segment updates the window */
 	npcb->snd_wnd = npcb->snd_wnd_max = hdr->wnd;
 	npcb->mss = tcp_eff_send_mss(mss, &npcb->local_ip, &npcb->remote_ip);
-	npcb->cwnd = COOKIE_INITIAL_CWND(npcb->mss);
 	npcb->callback_arg = l->callback_arg;
 	npcb->listener = l;
 	npcb->so_options = l->so_options & SOF_INHERITED;
 	npcb->netif_idx = l->netif_idx;
 	TCP_REG_ACTIVE(npcb);
 	net_cookies.accepted++;
-	TCP_EVENT_ACCEPT(l, npcb, npcb->callback_arg, ERR_OK, err);
-	if (err != ERR_OK && err != ERR_ABRT)
-		tcp_abort(npcb);
-	if (err == ERR_OK)
-		cookie_data(npcb, data);
+	tcp_input(seg, ip_current_input_netif());
 	return true;
 }
 
@@ -261,7 +266,7 @@ static err_t listen_input(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u
 		cookie_syn(l, hdr, opt1len, opt2, optlen);
 		return ERR_ABRT;
 	}
-	if (flags == TCP_ACK && cookie_ack(l, hdr, p))
+	if (flags == TCP_ACK && cookie_ack(l, hdr, optlen, opt1len, opt2, p))
 		return ERR_ABRT;
 	return ERR_OK;
 }

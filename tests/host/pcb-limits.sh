@@ -107,9 +107,10 @@ check "... its half-open connections held to DNS's backlog: ${a:-?} active pcbs 
 # connection instead (a SYN cache) lets in only a client whose ACK comes
 # before 32 more SYNs. A client whose request rides on the handshake's
 # ACK gets in too, and its request is answered without being sent again
-# (tcp_hooks.c, cookie_data), a bad one too, whose answer closes the
-# connection from inside that delivery. And an ACK with a made-up cookie
-# is reset.
+# (tcp_hooks.c, cookie_ack), a bad one too, whose answer closes the
+# connection from inside that delivery, and one whose ACK carries its FIN
+# as well, which is acknowledged with the request. And an ACK with a
+# made-up cookie is reset.
 cookies() { gauge "appliance_tcp_syn_cookies_total{event=\"$1\"}"; }
 sent0=$(cookies sent) acc0=$(cookies accepted) ref0=$(cookies refused)
 in_ns "$PY" tests/host/synflood.py "$IP" 80 10000 "$SPOOFED" 2000 >/dev/null &
@@ -126,13 +127,16 @@ raw "$IP" 80 192.0.2.63 getdata 0 >"$WORK/onack" &
 raw_pids=($!)
 raw "$IP" 80 192.0.2.64 getdata 0 '/two words' >"$WORK/badack" &
 raw_pids+=($!)
+raw "$IP" 80 192.0.2.66 getfin 0 >"$WORK/finack" &
+raw_pids+=($!)
 raw "$IP6" 80 fd00:db8::60 get 300 >"$WORK/slow6" &
 raw_pids+=($!)
 slow=$(raw "$IP" 80 192.0.2.60 get 300)
 forged=$(raw "$IP" 80 192.0.2.61 forge)
 forged6=$(raw "$IP6" 80 fd00:db8::61 forge)
 wait "${raw_pids[@]}"
-onack=$(cat "$WORK/onack") badack=$(cat "$WORK/badack") slow6=$(cat "$WORK/slow6")
+onack=$(cat "$WORK/onack") badack=$(cat "$WORK/badack") finack=$(cat "$WORK/finack")
+slow6=$(cat "$WORK/slow6")
 flooding=no
 kill -0 "$flooder" 2>/dev/null && flooding=yes
 wait "$flooder"
@@ -146,12 +150,14 @@ check "... and one whose request rides on the handshake's ACK: ${onack:-nothing}
 	test "$onack" = "200 mss=1460 sends=1"
 check "... and one whose bad request rides on it, which HTTP answers and closes on from inside that delivery: ${badack:-nothing} (400, sent once)" \
 	test "$badack" = "400 mss=1460 sends=1"
+check "... and one whose request and FIN ride on it: ${finack:-nothing} (the FIN acknowledged with the request: sent once)" \
+	test "$finack" = "200 mss=1460 fin=acked sends=1"
 sent=$(cookies sent) acc=$(cookies accepted) ref=$(cookies refused)
 echo "# SYN cookies: sent ${sent0:-?} -> ${sent:-?}, accepted ${acc0:-?} -> ${acc:-?}, refused ${ref0:-?} -> ${ref:-?}"
 check "... every SYN past the backlog got a cookie: $((${sent:-0} - ${sent0:-0})) sent (of 10,000 SYNs and the clients' 10, backlog 32)" \
 	test -n "$sent" -a -n "$sent0" -a "$((${sent:-0} - ${sent0:-0}))" -ge $((10000 - 32))
-check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (10 clients)" \
-	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 10
+check "... and the clients came in on theirs: $((${acc:-0} - ${acc0:-0})) connections made from a cookie (11 clients)" \
+	test -n "$acc" -a -n "$acc0" -a "$((${acc:-0} - ${acc0:-0}))" -ge 11
 check "... an ACK with a made-up cookie is reset, over IPv4 and IPv6 (${forged:-nothing}, ${forged6:-nothing}), and counted: refused ${ref0:-?} -> ${ref:-?}" \
 	test "$forged:$forged6" = reset:reset -a -n "$ref" -a -n "$ref0" -a "$((${ref:-0} - ${ref0:-0}))" -ge 2
 

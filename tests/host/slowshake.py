@@ -16,6 +16,10 @@ So it controls what the kernel would not let a test control:
   getdata the same, the request carried by the handshake's ACK itself
           (sent again after 1.5 s if not acknowledged); prints "sends=N"
           too, the times the request was sent
+  getfin  the same, the handshake's ACK carrying the request and a FIN
+          (both sent again until both are acknowledged); prints
+          "fin=acked" too if the twin's answer acknowledged the FIN,
+          "fin=unacked" if not
   tlsdata a TLS ClientHello carried by the handshake's ACK (sent again
           after 1.5 s if not acknowledged); prints the answer's first record
           ("handshake-0303", a ServerHello), "mss=N" and "sends=N"
@@ -158,10 +162,10 @@ def mss_option(options):
     return None
 
 
-def handshake(c, delay=0, data=b''):
-    """SYN, SYN-ACK, and the ACK `delay` seconds later, carrying `data`:
-    (next sequence number expected from the twin, the SYN-ACK's MSS), or
-    (None, what went wrong)."""
+def handshake(c, delay=0, data=b'', fin=False):
+    """SYN, SYN-ACK, and the ACK `delay` seconds later, carrying `data`
+    and, if `fin`, a FIN: (next sequence number expected from the twin,
+    the SYN-ACK's MSS), or (None, what went wrong)."""
     for _ in range(3):  # sent again after a second, as a kernel would
         c.send(SYN, c.seq, 0, options=struct.pack('!BBH', 2, 4, 1460))
         seg = c.segment(time.monotonic() + 1)
@@ -171,58 +175,63 @@ def handshake(c, delay=0, data=b''):
         return None, 'no-synack' if not seg else f'bad-synack flags={seg[0]:#x}'
     time.sleep(delay)
     c.seq += 1
-    c.send(ACK | (PSH if data else 0), c.seq, (seg[1] + 1) & 0xffffffff, data)
+    c.send(ACK | (PSH if data else 0) | (FIN if fin else 0), c.seq, (seg[1] + 1) & 0xffffffff, data)
     return (seg[1] + 1) & 0xffffffff, mss_option(seg[3])
 
 
-def exchange(c, rcv, req, until):
-    """The twin's answer to `req`, sent once already, from sequence number
-    `rcv`, until `until(data, fin)` holds or 8 s pass: `req` is sent again
-    every 1.5 s while the twin has not acknowledged it, and what comes is
-    acknowledged. (data, fin, rcv, sends), or None if the twin reset."""
+def exchange(c, rcv, req, until, our_fin=False):
+    """The twin's answer to `req`, sent once already (with a FIN if
+    `our_fin`), from sequence number `rcv`, until `until(data, fin)` holds
+    or 8 s pass: `req` is sent again every 1.5 s while the twin has not
+    acknowledged it, and what comes is acknowledged. (data, fin, rcv,
+    sends, acked), or None if the twin reset; acked: the twin acknowledged
+    all of `req` (and the FIN)."""
     data, acked, fin, sends = b'', False, False, 1
+    end = len(req) + our_fin  # what the twin must acknowledge
     deadline, resend = time.monotonic() + 8, time.monotonic() + 1.5
     while not until(data, fin) and time.monotonic() < deadline:
         seg = c.segment(min(deadline, resend) if not acked else deadline)
         if seg is None:
             if not acked:  # the request not acknowledged yet: again
-                c.send(PSH | ACK, c.seq, rcv, req)
+                c.send(PSH | ACK | (FIN if our_fin else 0), c.seq, rcv, req)
                 sends += 1
                 resend = time.monotonic() + 1.5
             continue
         flags, seq, ack, _, payload = seg
         if flags & RST:
             return None
-        acked = acked or (flags & ACK and 0 <= ((ack - c.seq) & 0xffffffff) - len(req) < 1 << 30)
+        acked = acked or (flags & ACK and 0 <= ((ack - c.seq) & 0xffffffff) - end < 1 << 30)
         if seq == rcv:
             data += payload
             fin = bool(flags & FIN)
             rcv = (rcv + len(payload) + fin) & 0xffffffff
-        c.send(ACK, c.seq + (len(req) if acked else 0), rcv)
-    return data, fin, rcv, sends
+        c.send(ACK, c.seq + (end if acked else 0), rcv)
+    return data, fin, rcv, sends, acked
 
 
-def get(c, delay, path='/.well-known/ok.txt', timewait=False, on_ack=False):
+def get(c, delay, path='/.well-known/ok.txt', timewait=False, on_ack=False, fin=False):
     req = f'GET {path} HTTP/1.1\r\nHost: twin\r\nConnection: close\r\n\r\n'.encode()
-    rcv, mss = handshake(c, delay, req if on_ack else b'')
+    rcv, mss = handshake(c, delay, req if on_ack else b'', fin)
     if rcv is None:
         return [mss]
     if not on_ack:  # as Linux does, the request follows the ACK in a segment of its own
         c.send(PSH | ACK, c.seq, rcv, req)
-    answer = exchange(c, rcv, req, lambda data, fin: fin)
+    answer = exchange(c, rcv, req, lambda data, fin: fin, fin)
     if answer is None:
         return ['reset', f'mss={mss}']
-    data, fin, rcv, sends = answer
-    c.seq += len(req)
+    data, twin_fin, rcv, sends, acked = answer
+    c.seq += len(req) + fin
     c.rcv = rcv
     if not timewait:
         c.send(RST | ACK, c.seq, rcv)
-    elif fin:  # our FIN after the twin's: its side waits in TIME-WAIT
+    elif twin_fin:  # our FIN after the twin's: its side waits in TIME-WAIT
         c.send(FIN | ACK, c.seq, rcv)
         c.seq += 1
         c.segment(time.monotonic() + 1)
     line = data.split(b'\r\n', 1)[0].split()
     got = [line[1].decode() if len(line) > 1 else 'no-answer', f'mss={mss}']
+    if fin:
+        got.append('fin=acked' if acked else 'fin=unacked')
     return got + [f'sends={sends}'] if on_ack else got
 
 
@@ -245,7 +254,7 @@ def tlsdata(c):
     answer = exchange(c, rcv, hello, lambda data, fin: len(data) >= 3 or fin)
     if answer is None:
         return ['reset', f'mss={mss}']
-    data, _, rcv, sends = answer
+    data, _, rcv, sends, _ = answer
     c.send(RST | ACK, c.seq + len(hello), rcv)
     kind = {0x16: 'handshake', 0x15: 'alert'}.get(data[0], 'other') if data else 'none'
     return [f'{kind}-{data[1:3].hex()}', f'mss={mss}', f'sends={sends}']
@@ -329,7 +338,7 @@ def main():
     path = sys.argv[8] if len(sys.argv) > 8 else '/.well-known/ok.txt'
     c = Client(iface, twin_mac, dst, int(port), src)
     modes = {'get': lambda: get(c, delay, path), 'getdata': lambda: get(c, delay, path, on_ack=True),
-             'forge': lambda: forge(c), 'timewait': lambda: timewait(c),
+             'getfin': lambda: get(c, delay, path, on_ack=True, fin=True), 'forge': lambda: forge(c), 'timewait': lambda: timewait(c),
              'lastdata': lambda: lastdata(c, path), 'tlsdata': lambda: tlsdata(c)}
     print(' '.join(modes[mode]()))
 

@@ -128,7 +128,7 @@ check "the guest still answers: HTTP ${got:-nothing}" test "$got" = 200
 # memory (net/syncookie.h), so a client 300 ms away still gets in
 # (tests/host/slowshake.py, its ACK 600 SYNs after its SYN-ACK), and so
 # do one whose request comes on that ACK (the cookie's connection takes
-# it, net/tcp_hooks.c cookie_data) and curl; tests/host/pcb-limits.sh has
+# it, net/tcp_hooks.c cookie_ack) and curl; tests/host/pcb-limits.sh has
 # the twin's side of it.
 cookies() { twin_sample "$IP" "appliance_tcp_syn_cookies_total{event=\"$1\"}"; }
 sent0=$(cookies sent) acc0=$(cookies accepted)

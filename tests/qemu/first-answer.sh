@@ -128,8 +128,8 @@ check "the guest still answers: HTTP ${got:-nothing}" test "$got" = 200
 # memory (net/syncookie.h), so a client 300 ms away still gets in
 # (tests/host/slowshake.py, its ACK 600 SYNs after its SYN-ACK), and so
 # do one whose request comes on that ACK (the cookie's connection takes
-# it, net/tcp_hooks.c cookie_ack) and curl; tests/host/pcb-limits.sh has
-# the twin's side of it.
+# it, net/tcp_hooks.c cookie_ack), one whose request and FIN come on it,
+# and curl; tests/host/pcb-limits.sh has the twin's side of it.
 cookies() { twin_sample "$IP" "appliance_tcp_syn_cookies_total{event=\"$1\"}"; }
 sent0=$(cookies sent) acc0=$(cookies accepted)
 in_ns "$PY" tests/host/synflood.py "$IP" 80 8000 198.51.100 2000 >/dev/null &
@@ -137,6 +137,7 @@ flooder=$!
 sleep 0.5
 slow=$(in_ns "$PY" tests/host/slowshake.py tap0 "$mac" "$IP" 80 192.0.2.60 get 300 /.well-known/appliance/status)
 ondata=$(in_ns "$PY" tests/host/slowshake.py tap0 "$mac" "$IP" 80 192.0.2.61 getdata 0 /.well-known/appliance/status)
+onfin=$(in_ns "$PY" tests/host/slowshake.py tap0 "$mac" "$IP" 80 192.0.2.62 getfin 0 /.well-known/appliance/status)
 near=$(in_ns curl -s -o /dev/null -w '%{http_code}' --connect-timeout 3 --max-time 10 "http://$IP/.well-known/appliance/status")
 flooding=no
 kill -0 "$flooder" 2>/dev/null && flooding=yes
@@ -147,6 +148,8 @@ check "while 80 is flooded at 2,000 SYNs a second: a client 300 ms away gets in 
 	test "$slow:$near:$flooding" = "200 mss=1460:200:yes"
 check "... and one whose request rides on the handshake's ACK is answered, the request sent once: ${ondata:-nothing}" \
 	test "$ondata" = "200 mss=1460 sends=1"
+check "... and one whose request and FIN ride on it, the FIN acknowledged with the request: ${onfin:-nothing}" \
+	test "$onfin" = "200 mss=1460 fin=acked sends=1"
 check "... on SYN cookies: $((${sent:-0} - ${sent0:-0})) sent, $((${acc:-0} - ${acc0:-0})) connections made from one" \
 	test -n "$sent" -a -n "$sent0" -a "$((${sent:-0} - ${sent0:-0}))" -ge 1000 -a "$((${acc:-0} - ${acc0:-0}))" -ge 3
 check "no panic or fatal exception on the console" \

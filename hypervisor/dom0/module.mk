@@ -17,7 +17,7 @@ DOM0_KROOT := $(DOM0_OUT)/kernel
 # partition), plus each board's disk and network drivers.
 DOM0_MODULES_XEN := xen-privcmd xen-evtchn xenfs xen-gntdev xen-gntalloc \
 	llc stp bridge xen-netback xen-blkback \
-	fat vfat nls_cp437 nls_iso8859-1 nls_ascii
+	fat vfat nls_cp437 nls_ascii
 DOM0_MODULES_ALL := $(DOM0_MODULES_XEN) \
 	$(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DOM0_MODULES)))
 DOM0_DTBS := $(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DTB)))

@@ -34,11 +34,15 @@ UBOOT_SRC := $(B)/src/u-boot
 UBOOT_BOARDS := $(foreach b,$(BOARDS),$(if $(call board_get,$(b),UBOOT_DEFCONFIG),$(b)))
 
 define uboot_rules
-$(B)/u-boot/$(1)/u-boot-sunxi-with-spl.bin: $(UBOOT_SRC)/.unpacked board/$(1)/board.conf hypervisor/module.mk
-	@echo "u-boot: configuring $(1) ($(call board_get,$(1),UBOOT_DEFCONFIG))"
+$(B)/u-boot/$(1)/u-boot-sunxi-with-spl.bin: $(UBOOT_SRC)/.unpacked board/$(1)/board.conf \
+		hypervisor/u-boot.config hypervisor/module.mk
+	@echo "u-boot: configuring $(1) ($(call board_get,$(1),UBOOT_DEFCONFIG) + hypervisor/u-boot.config)"
 	@mkdir -p $$(@D)
 	@PATH=$(HOST_PATH) $(SUBMAKE) -s -C $(UBOOT_SRC) O=$$(abspath $$(@D)) CROSS_COMPILE=$(CROSS_LINUX) \
 		$(call board_get,$(1),UBOOT_DEFCONFIG) >/dev/null
+	@cat hypervisor/u-boot.config >> $$(@D)/.config
+	@PATH=$(HOST_PATH) $(SUBMAKE) -s -C $(UBOOT_SRC) O=$$(abspath $$(@D)) CROSS_COMPILE=$(CROSS_LINUX) \
+		olddefconfig >$$(@D)/config.log 2>&1 || { cat $$(@D)/config.log; exit 1; }
 	@echo "u-boot: building $(1) (about 75 s)"
 	@PATH=$(HOST_PATH) $(SUBMAKE) -C $(UBOOT_SRC) O=$$(abspath $$(@D)) CROSS_COMPILE=$(CROSS_LINUX) \
 		-j$(NPROC) >$$(@D)/build.log 2>&1 || \

@@ -8,6 +8,7 @@
 #              tests/image/flash.sh: make flash refuses what is not a card
 #   qemu       tests/qemu/boot.sh BOARD: the image boots to the guest and shuts down cleanly;
 #              tests/qemu/echo.sh BOARD: DHCP, ping from dom0, 1 MiB TCP echo via a forward
+#              tests/qemu/uboot-key.sh BOARD: a key held at power-on stops U-Boot at its prompt
 
 TEST_BOARDS_IMAGE := cubieboard2 cubietruck orangepi-pc
 TEST_BOARDS_QEMU := qemu-virt orangepi-pc
@@ -95,7 +96,8 @@ TEST_SUITES := $(foreach t,$(UNIT_BINS),"tests/unit/run-cmocka.sh $(t)") \
 	"OUT=$(OUT) tests/image/flash.sh" \
 	"OUT=$(OUT) tests/store/image.sh $(STORECTL) $(TEST_BOARDS_IMAGE) qemu-virt" \
 	$(TEST_SUITES) \
-	$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)" "tests/qemu/echo.sh $(b)")
+	$(foreach b,$(TEST_BOARDS_QEMU),"tests/qemu/boot.sh $(b)" "tests/qemu/echo.sh $(b)") \
+	"OUT=$(OUT) tests/qemu/uboot-key.sh orangepi-pc"
 
 # Everything is built first (one make graph), then every suite runs even if
 # an earlier one failed, so one report shows all failures.

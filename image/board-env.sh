@@ -43,8 +43,9 @@ fi
 # cryptomgr.notests: dom0's kernel (Debian's) tests each crypto algorithm
 # it has when it boots, 1 s of dom0's 2 s to its init under QEMU's TCG
 # (initcall_debug: crypto_algapi_init). Those tests check Debian's build
-# of the algorithms, not anything of this board, and dom0 uses one
-# algorithm pair, to check the modules' signatures.
+# of the algorithms, not anything of this board; what dom0 itself runs
+# through the crypto API is the check of the modules' signatures, which
+# the boot exercises on every module it loads.
 modules=$(printf '%s' "$DOM0_MODULES" | tr -s ' ' ',')
 DOM0_BOOTARGS="$DOM0_CMDLINE cryptomgr.notests=1 clocksource=arch_sys_counter appliance.boot=$BOOT_DEV appliance.store=$STORE_DEV appliance.modules=$modules"
 

@@ -164,6 +164,8 @@ done
 ln -s /bin/xen-hotplug "$root/etc/xen/scripts/block"
 ln -s /bin/xen-hotplug "$root/etc/xen/scripts/vif-bridge"
 install -m 0644 "$src/xl.conf" "$root/etc/xen/xl.conf"
+# The modules init loads first, on one line for its `read`.
+echo $(sed 's/#.*//' "$src/modules") >"$root/etc/dom0-modules"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 

@@ -13,16 +13,14 @@ DOM0_KVERSION := $(shell awk '$$1 == "armhf" && $$2 ~ /^linux-image-/ { print $$
 DOM0_KDEB := $(CACHE)/debs/$(DOM0_KPKG)_$(subst :,%3a,$(DOM0_KVERSION))_armhf.deb
 DOM0_KROOT := $(DOM0_OUT)/kernel
 
-# Modules every dom0 needs (Xen devices, the bridge, backends, the FAT BOOT
-# partition), plus each board's disk and network drivers.
-DOM0_MODULES_XEN := xen-privcmd xen-evtchn xenfs xen-gntdev xen-gntalloc \
-	llc stp bridge xen-netback xen-blkback \
-	fat vfat nls_cp437 nls_ascii
+# Modules every dom0 needs (the list init loads: hypervisor/dom0/modules),
+# plus each board's disk and network drivers.
+DOM0_MODULES_XEN := $(shell sed 's/\#.*//' $(DOM0_SRC)/modules)
 DOM0_MODULES_ALL := $(DOM0_MODULES_XEN) \
 	$(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DOM0_MODULES)))
 DOM0_DTBS := $(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DTB)))
 
-DOM0_INITRD_INPUTS := $(DOM0_SRC)/mkinitrd.sh hypervisor/initrd-lib.sh $(DOM0_SRC)/init $(DOM0_SRC)/xl.conf \
+DOM0_INITRD_INPUTS := $(DOM0_SRC)/mkinitrd.sh hypervisor/initrd-lib.sh $(DOM0_SRC)/init $(DOM0_SRC)/modules $(DOM0_SRC)/xl.conf \
 	$(DOM0_SRC)/sys.h $(DOM0_SRC)/sys-arm.c $(DOM0_SRC)/clockskew.c $(DOM0_SRC)/hotplug.c \
 	$(wildcard board/*/board.conf)
 

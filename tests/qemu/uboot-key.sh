@@ -5,7 +5,7 @@
 # which must not take away the way into its prompt: a key held on the
 # serial console as the board powers on stops it there, before boot.scr.
 # QEMU's serial console is fed a key every 50 ms for at most 20 s; the
-# boot without a key is tests/qemu/boot.sh's. About 15 s.
+# boot without a key is tests/qemu/boot.sh's. 20 s.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh

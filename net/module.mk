@@ -165,6 +165,24 @@ FUZZ_BINS += $(B)/unit/fuzz_tcp_opt
 TEST_DEPS += $(B)/unit/corpus/tcp_opt/.seeded
 fuzz: $(B)/unit/corpus/tcp_opt/.seeded
 
+# SYN cookies inside lwIP (tcp_hooks.c): the real ip4_input and tcp_input
+# take a cookie's ACK, whole or split over two pbufs, and with no heap or
+# pcb for it. lwIP's objects come as the sanitized twin's, from an archive
+# so that only those TCP over IPv4 needs are linked.
+NET_UNIT_LWIP := $(B)/unit/liblwip-san.a
+$(NET_UNIT_LWIP): $(addprefix $(NET_OUT)/host-san/lwip/,$(LWIP_SRC:.c=.o))
+	@mkdir -p $(@D)
+	@rm -f $@
+	@ar rcs $@ $^
+$(B)/unit/test_tcp_cookie: tests/unit/net/test_tcp_cookie.c tests/unit/alloc_count.h \
+		$(addprefix $(NET_OUT)/host-san/net/,tcp_hooks.o isn.o syncookie.o) $(NET_UNIT_LWIP) \
+		net/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) $< $(filter %.o %.a,$^) \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_tcp_cookie
+
 # The HTTP request parser: unit tests, and a fuzz target seeded from
 # tests/fuzz/corpus/http/ with tests/fuzz/http.dict.
 $(B)/unit/test_http_parse: tests/unit/net/test_http_parse.c net/http_parse.c net/http_parse.h \

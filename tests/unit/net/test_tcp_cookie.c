@@ -1,0 +1,514 @@
+/*
+ * SYN cookies inside lwIP (net/tcp_hooks.c), through lwIP's own
+ * ip4_input and tcp_input: a listener whose backlog is full answers a SYN
+ * with a cookie, and the ACK that returns it makes the connection, its
+ * data and FIN taken with it, byte for byte (lwIP checks the copy's
+ * checksum again). The ACK comes whole, or split over two pbufs as a
+ * driver may hand it: inside its options (tcp_input then finds them in
+ * two parts, segment_copy's opt2) or inside its data. With no heap for
+ * the copy, or no pcb for the connection, the ACK is dropped, no reset
+ * goes out and nothing is kept: the client's next try gets in. A wrong
+ * cookie gets a reset. Linked with lwIP's objects as the twin builds
+ * them (sanitized), and with no driver: the test is the wire.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../alloc_count.h"
+#include "lwip/init.h"
+#include "lwip/ip4.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/stats.h"
+#include "lwip/tcp.h"
+#include "net.h"
+#include "net_int.h"
+#include "plat/plat.h"
+
+/* ---- the platform, as far as lwIP and the hooks ask ---- */
+
+static uint64_t clock_ns = 100 * 1000000000ull;
+
+uint64_t plat_now_ns(void)
+{
+	return clock_ns;
+}
+
+int plat_random(void *buf, size_t len)
+{
+	static uint8_t next = 1;
+
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = next++;
+	return 0;
+}
+
+uint32_t net_rand(void)
+{
+	uint32_t r;
+
+	plat_random(&r, sizeof(r));
+	return r;
+}
+
+u32_t sys_now(void)
+{
+	return (u32_t)(clock_ns / 1000000);
+}
+
+void net_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void plat_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* lwIP's DHCP and ND6 hooks (lwipopts.h): no DHCP here, no IPv6 router. */
+void net_dhcp_sent(const struct dhcp *dhcp, uint8_t msg_type)
+{
+	(void)dhcp;
+	(void)msg_type;
+}
+
+const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_addr *dest)
+{
+	(void)netif;
+	(void)dest;
+	return NULL;
+}
+
+/* ---- the wire: what lwIP sends, and segments made for it ---- */
+
+#define SERVER_IP 0xc0000202u /* 192.0.2.2 */
+#define CLIENT_IP 0xc0000201u /* 192.0.2.1 */
+
+struct seg {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t mss; /* its MSS option, 0 if none */
+};
+
+static struct seg sent[8];
+static unsigned nsent;
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* The Internet checksum's ones' complement sum of `len` bytes, onto `sum`. */
+static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += get16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t sum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* netif->output: each IPv4 packet lwIP sends, its TCP header read back. */
+static err_t wire_output(struct netif *nif, struct pbuf *p, const ip4_addr_t *dst)
+{
+	uint8_t pkt[1600];
+	u16_t n = pbuf_copy_partial(p, pkt, sizeof(pkt), 0);
+	const uint8_t *t = pkt + (pkt[0] & 15) * 4;
+	struct seg *s = &sent[nsent % 8];
+	uint32_t sum;
+
+	(void)nif;
+	(void)dst;
+	assert_true(n >= 40 && pkt[9] == 6);
+	/* Its TCP checksum is right, over the pseudo-header. */
+	sum = sum_bytes(0, pkt + 12, 8) + 6 + (uint32_t)(n - (t - pkt));
+	assert_int_equal(sum_fold(sum_bytes(sum, t, n - (size_t)(t - pkt))), 0);
+	memset(s, 0, sizeof(*s));
+	s->sport = get16(t);
+	s->dport = get16(t + 2);
+	s->seq = get32(t + 4);
+	s->ack = get32(t + 8);
+	s->flags = t[13] & 0x3f;
+	for (const uint8_t *o = t + 20; o < t + (t[12] >> 4) * 4 && *o != 0;)
+		if (*o == 1) {
+			o++;
+		} else {
+			if (o[0] == 2 && o[1] == 4)
+				s->mss = get16(o + 2);
+			o += o[1];
+		}
+	nsent++;
+	return ERR_OK;
+}
+
+static struct netif nif;
+
+static err_t wire_init(struct netif *n)
+{
+	n->output = wire_output;
+	n->mtu = 1500;
+	n->flags = NETIF_FLAG_BROADCAST;
+	return ERR_OK;
+}
+
+/* While set, every allocation from inside ip4_input fails. */
+static bool starve_heap;
+
+/*
+ * A segment from the client (CLIENT_IP:cport to SERVER_IP:80) into
+ * ip4_input, in one pbuf, or in two with the second from byte `split` of
+ * the TCP segment on (0: one). `opts` are its options, a multiple of 4.
+ */
+static void wire_input(uint16_t cport, uint32_t seq, uint32_t ack, uint8_t flags,
+                       const uint8_t *opts, size_t optlen, const char *data, size_t split)
+{
+	uint8_t pkt[200];
+	size_t dlen = data ? strlen(data) : 0, tlen = 20 + optlen + dlen, n = 20 + tlen;
+	uint8_t *t = pkt + 20;
+	struct pbuf *p, *q;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	put16(pkt + 2, (uint16_t)n);
+	pkt[8] = 64;
+	pkt[9] = 6;
+	put32(pkt + 12, CLIENT_IP);
+	put32(pkt + 16, SERVER_IP);
+	put16(pkt + 10, sum_fold(sum_bytes(0, pkt, 20)));
+	put16(t, cport);
+	put16(t + 2, 80);
+	put32(t + 4, seq);
+	put32(t + 8, ack);
+	t[12] = (uint8_t)((20 + optlen) / 4 << 4);
+	t[13] = flags;
+	put16(t + 14, 29200);
+	memcpy(t + 20, opts, optlen);
+	memcpy(t + 20 + optlen, data ? data : "", dlen);
+	put16(t + 16, sum_fold(sum_bytes(sum_bytes(0, pkt + 12, 8) + 6 + (uint32_t)tlen, t, tlen)));
+	split = split ? 20 + split : n;
+	p = pbuf_alloc(PBUF_RAW, (u16_t)split, PBUF_RAM);
+	assert_non_null(p);
+	memcpy(p->payload, pkt, split);
+	if (split < n) {
+		q = pbuf_alloc(PBUF_RAW, (u16_t)(n - split), PBUF_RAM);
+		assert_non_null(q);
+		memcpy(q->payload, pkt + split, n - split);
+		pbuf_cat(p, q);
+	}
+	alloc_fail = starve_heap;
+	ip4_input(p, &nif);
+	alloc_fail = false;
+}
+
+/* ---- the server: one listener on 80, what it accepts and reads ---- */
+
+static struct tcp_pcb *listener, *accepted;
+static char received[256];
+static size_t nreceived;
+static bool fin_seen;
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	(void)arg;
+	(void)err;
+	if (!p) {
+		fin_seen = true;
+		return ERR_OK;
+	}
+	assert_true(nreceived + p->tot_len < sizeof(received));
+	nreceived += pbuf_copy_partial(p, received + nreceived, p->tot_len, 0);
+	tcp_recved(pcb, p->tot_len);
+	pbuf_free(p);
+	return ERR_OK;
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	(void)arg;
+	assert_int_equal(err, ERR_OK);
+	assert_null(accepted);
+	accepted = pcb;
+	tcp_recv(pcb, on_recv);
+	return ERR_OK;
+}
+
+static int setup(void **state)
+{
+	struct tcp_pcb *pcb = tcp_new();
+
+	(void)state;
+	assert_non_null(pcb);
+	assert_int_equal(tcp_bind(pcb, IP_ADDR_ANY, 80), ERR_OK);
+	/* A backlog of one: the second SYN in a row finds it full. */
+	listener = tcp_listen_with_backlog(pcb, 1);
+	assert_non_null(listener);
+	tcp_accept(listener, on_accept);
+	accepted = NULL;
+	nreceived = 0;
+	fin_seen = false;
+	nsent = 0;
+	return 0;
+}
+
+/* pcbs a test holds to empty the pool, and what a test's failure left. */
+static struct tcp_pcb *spare[MEMP_NUM_TCP_PCB];
+static unsigned nspare;
+
+static int teardown(void **state)
+{
+	(void)state;
+	starve_heap = false;
+	while (nspare)
+		tcp_close(spare[--nspare]);
+	while (tcp_active_pcbs)
+		tcp_abort(tcp_active_pcbs);
+	tcp_close(listener);
+	return 0;
+}
+
+static struct net_stats cookies(void)
+{
+	struct net_stats s;
+
+	memset(&s, 0, sizeof(s));
+	net_tcp_hook_stats(&s);
+	return s;
+}
+
+/* MSS 1460, SACK permitted, timestamps, NOP, window scale: Linux's SYN. */
+static const uint8_t syn_opts[] = {2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
+/* NOP, NOP, timestamps: Linux's ACK. */
+static const uint8_t ack_opts[] = {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 9};
+
+#define CLIENT_ISN 0x01020304u
+static const char request[] = "GET / HTTP/1.1\r\nHost: appliance.home.arpa\r\n\r\n";
+
+/*
+ * Fill the backlog (a SYN from port 1000, which lwIP keeps half-open),
+ * then a SYN from `cport`: its SYN-ACK's sequence number, the cookie.
+ */
+static uint32_t cookie_for(uint16_t cport)
+{
+	struct net_stats before = cookies();
+	const struct seg *s;
+
+	wire_input(1000, 77, 0, TCP_SYN, syn_opts, sizeof(syn_opts), NULL, 0);
+	assert_int_equal(nsent, 1);
+	wire_input(cport, CLIENT_ISN, 0, TCP_SYN, syn_opts, sizeof(syn_opts), NULL, 0);
+	assert_int_equal(nsent, 2);
+	assert_int_equal(cookies().syn_cookies_sent, before.syn_cookies_sent + 1);
+	s = &sent[1];
+	assert_int_equal(s->flags, TCP_SYN | TCP_ACK);
+	assert_int_equal(s->dport, cport);
+	assert_int_equal(s->ack, CLIENT_ISN + 1);
+	assert_int_equal(s->mss, 1460);
+	nsent = 0;
+	return s->seq;
+}
+
+/*
+ * The cookie's ACK with the request and a FIN, cut at `split` (0: whole):
+ * the connection is made with the cookie's MSS, the request read as sent,
+ * the FIN seen, and both acknowledged at once.
+ */
+static void ack_taken(size_t split)
+{
+	uint32_t cookie = cookie_for(40000);
+	struct net_stats before = cookies();
+
+	wire_input(40000, CLIENT_ISN + 1, cookie + 1, TCP_ACK | TCP_PSH | TCP_FIN, ack_opts,
+	           sizeof(ack_opts), request, split);
+	assert_int_equal(cookies().syn_cookies_accepted, before.syn_cookies_accepted + 1);
+	assert_non_null(accepted);
+	assert_int_equal(accepted->remote_port, 40000);
+	assert_int_equal(accepted->mss, 1460);
+	assert_int_equal(nreceived, strlen(request));
+	assert_memory_equal(received, request, nreceived);
+	assert_true(fin_seen);
+	assert_int_equal(nsent, 1);
+	assert_int_equal(sent[0].flags & (TCP_ACK | TCP_RST), TCP_ACK);
+	assert_int_equal(sent[0].seq, cookie + 1);
+	assert_int_equal(sent[0].ack, CLIENT_ISN + 1 + strlen(request) + 1);
+}
+
+static void test_whole(void **state)
+{
+	(void)state;
+	ack_taken(0);
+}
+
+/* tcp_input finds the first 4 option bytes with the header, 8 in the next pbuf. */
+static void test_split_in_options(void **state)
+{
+	(void)state;
+	ack_taken(20 + 4);
+}
+
+/* Every option with the header, the data over two pbufs. */
+static void test_split_in_data(void **state)
+{
+	(void)state;
+	ack_taken(20 + sizeof(ack_opts) + 5);
+}
+
+/*
+ * The ACK the heap (its copy) or the pcb pool (its connection) has no
+ * room for, once `starve` has taken it: dropped, with no reset and
+ * nothing kept, `allocs` allocations tried on the way; `again` gives the
+ * room back, and the client's same ACK sent again gets in.
+ */
+static void ack_dropped_then_taken(void (*starve)(void), void (*again)(void), unsigned allocs,
+                                   size_t split)
+{
+	uint32_t cookie = cookie_for(40001);
+	struct net_stats before = cookies();
+	mem_size_t heap = lwip_stats.mem.used;
+	struct tcp_pcb *active = tcp_active_pcbs;
+	unsigned tried;
+
+	starve();
+	allocations = 0;
+	wire_input(40001, CLIENT_ISN + 1, cookie + 1, TCP_ACK | TCP_PSH, ack_opts, sizeof(ack_opts),
+	           request, split);
+	/* The segment's two pbufs, then what tcp_input tried. */
+	tried = allocations - (split ? 2 : 1);
+	assert_int_equal(tried, allocs);
+	assert_null(accepted);
+	assert_int_equal(nsent, 0);
+	assert_int_equal(cookies().syn_cookies_accepted, before.syn_cookies_accepted);
+	assert_int_equal(cookies().syn_cookies_refused, before.syn_cookies_refused);
+	assert_ptr_equal(tcp_active_pcbs, active);
+	assert_int_equal(lwip_stats.mem.used, heap);
+
+	again();
+	wire_input(40001, CLIENT_ISN + 1, cookie + 1, TCP_ACK | TCP_PSH, ack_opts, sizeof(ack_opts),
+	           request, split);
+	assert_int_equal(cookies().syn_cookies_accepted, before.syn_cookies_accepted + 1);
+	assert_non_null(accepted);
+	assert_int_equal(nreceived, strlen(request));
+	assert_memory_equal(received, request, nreceived);
+	assert_false(fin_seen);
+}
+
+static void heap_take(void)
+{
+	starve_heap = true;
+}
+
+static void heap_back(void)
+{
+	starve_heap = false;
+}
+
+/* The segment copy's is the one allocation tried, and it fails. */
+static void test_heap_full(void **state)
+{
+	(void)state;
+	ack_dropped_then_taken(heap_take, heap_back, 1, 20 + 4);
+}
+
+/* Unbound pcbs, on no list: lwIP cannot end one to make room. */
+static void pool_take(void)
+{
+	while (nspare < MEMP_NUM_TCP_PCB && (spare[nspare] = tcp_new()) != NULL)
+		nspare++;
+	assert_non_null(tcp_active_pcbs);
+	assert_null(tcp_new());
+}
+
+static void pool_back(void)
+{
+	while (nspare)
+		tcp_close(spare[--nspare]);
+}
+
+/* The copy is made, then freed when no pcb is to be had. */
+static void test_pcb_pool_full(void **state)
+{
+	(void)state;
+	ack_dropped_then_taken(pool_take, pool_back, 1, 0);
+}
+
+/* A cookie one off: refused, and lwIP resets the ACK. */
+static void test_wrong_cookie(void **state)
+{
+	uint32_t cookie = cookie_for(40002);
+	struct net_stats before = cookies();
+
+	(void)state;
+	wire_input(40002, CLIENT_ISN + 1, cookie + 2, TCP_ACK, ack_opts, sizeof(ack_opts), NULL, 0);
+	assert_int_equal(cookies().syn_cookies_refused, before.syn_cookies_refused + 1);
+	assert_int_equal(cookies().syn_cookies_accepted, before.syn_cookies_accepted);
+	assert_null(accepted);
+	assert_int_equal(nsent, 1);
+	assert_int_equal(sent[0].flags & TCP_RST, TCP_RST);
+	assert_int_equal(sent[0].seq, cookie + 2);
+}
+
+int main(void)
+{
+	ip4_addr_t ip, mask, gw;
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_whole, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_in_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_in_data, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_heap_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pcb_pool_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrong_cookie, setup, teardown),
+	};
+
+	lwip_init();
+	ip4_addr_set_u32(&ip, lwip_htonl(SERVER_IP));
+	ip4_addr_set_u32(&mask, lwip_htonl(0xffffff00u));
+	ip4_addr_set_u32(&gw, lwip_htonl(CLIENT_IP));
+	netif_add(&nif, &ip, &mask, &gw, NULL, wire_init, ip4_input);
+	netif_set_default(&nif);
+	netif_set_up(&nif);
+	netif_set_link_up(&nif);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -9,8 +9,9 @@
 # WORK         scratch directory (emptied)
 # KERNEL_ROOT  the dom0 kernel package, already extracted with dpkg -x
 # DEBS_DIR     the directory holding the pinned armhf .debs
-# SRC_DIR      hypervisor/dom0 (init, xl.conf, the C programs)
-# MODULE...    kernel modules to ship; their dependencies are added
+# SRC_DIR      hypervisor/dom0 (init, xl.conf, modules, the C programs)
+# MODULE...    the boards' kernel modules, shipped after SRC_DIR/modules
+#              (every dom0's); their dependencies are added
 set -eu
 
 die() { echo "mkinitrd: $*" >&2; exit 1; }
@@ -121,7 +122,10 @@ visit() {
 	mark[$name]=done
 	order="$order $path"
 }
-for m in "$@"; do
+# Every dom0's modules (SRC_DIR/modules, less its comments), which init
+# loads from /etc/dom0-modules, then the boards'.
+dom0_modules=$(sed 's/#.*//' "$src/modules")
+for m in $dom0_modules "$@"; do
 	visit "$m"
 done
 
@@ -165,7 +169,7 @@ ln -s /bin/xen-hotplug "$root/etc/xen/scripts/block"
 ln -s /bin/xen-hotplug "$root/etc/xen/scripts/vif-bridge"
 install -m 0644 "$src/xl.conf" "$root/etc/xen/xl.conf"
 # The modules init loads first, on one line for its `read`.
-echo $(sed 's/#.*//' "$src/modules") >"$root/etc/dom0-modules"
+echo $dom0_modules >"$root/etc/dom0-modules"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 

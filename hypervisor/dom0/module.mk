@@ -13,11 +13,9 @@ DOM0_KVERSION := $(shell awk '$$1 == "armhf" && $$2 ~ /^linux-image-/ { print $$
 DOM0_KDEB := $(CACHE)/debs/$(DOM0_KPKG)_$(subst :,%3a,$(DOM0_KVERSION))_armhf.deb
 DOM0_KROOT := $(DOM0_OUT)/kernel
 
-# Modules every dom0 needs (the list init loads: hypervisor/dom0/modules),
-# plus each board's disk and network drivers.
-DOM0_MODULES_XEN := $(shell sed 's/\#.*//' $(DOM0_SRC)/modules)
-DOM0_MODULES_ALL := $(DOM0_MODULES_XEN) \
-	$(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DOM0_MODULES)))
+# Each board's disk and network drivers; mkinitrd.sh adds those every dom0
+# needs (hypervisor/dom0/modules, the list init loads).
+DOM0_MODULES_BOARDS := $(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DOM0_MODULES)))
 DOM0_DTBS := $(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DTB)))
 
 DOM0_INITRD_INPUTS := $(DOM0_SRC)/mkinitrd.sh hypervisor/initrd-lib.sh $(DOM0_SRC)/init $(DOM0_SRC)/modules $(DOM0_SRC)/xl.conf \
@@ -46,7 +44,7 @@ $(DOM0_OUT)/dtb/%.dtb: $(DOM0_KROOT)/.unpacked
 $(DOM0_OUT)/dom0.initrd: $(DOM0_KROOT)/.unpacked $(B)/.stamp/debs $(DOM0_INITRD_INPUTS)
 	@echo "dom0: building the initramfs"
 	@$(DOM0_SRC)/mkinitrd.sh $@ $(DOM0_OUT)/initrd $(DOM0_KROOT) $(CACHE)/debs \
-		$(DOM0_SRC) $(DOM0_MODULES_ALL)
+		$(DOM0_SRC) $(DOM0_MODULES_BOARDS)
 
 # dom0's hotplug program (hotplug.c) built for this machine over its C library
 # (sys-host.c), with sanitizers, for tests/host/hotplug.sh: block and

@@ -116,15 +116,12 @@ check "the guest logs the conflict: $(grep -o 'net: address conflict: .*' "$log"
 	grep -q "net: address conflict: $IP is also used by $FAKE; defending it" "$log"
 check "the namespace's ARP cache has $IP at the guest's $mac again" \
 	bash -c "ip netns exec $NS ip neigh show $IP dev tap0 | grep -q 'lladdr $mac'"
-# Over HTTP, not echo: the echo service's 4 connections (NET_DIAG_CONNS) may
-# still be held by the probe's. It leaves dozens of connections when it
-# exits, and the guest kept up to 4 of them open for seconds with no
-# client socket left for them in the namespace (4 runs of 25 failed on
-# it, and 1 of 10 with the guest of the stop before): resets lost in that
-# burst, the likely cause; the echo service's idle timeout (60 s) ends them.
-# Not seen since: 10 runs with tap0 captured (issue 13, stop 37) each had
-# every client reset on the wire and none of those connections left half
-# a second after the probe.
+# Over HTTP, not echo: the echo service's 4 connections (NET_DIAG_CONNS)
+# may still be held by the probe's, which it leaves by the dozen when it
+# exits. With stop 31's guest, up to 4 were kept for seconds with no
+# client socket left for them (4 runs of 25 failed on it); since, 10 runs
+# with tap0 captured had every client reset on the wire and none kept
+# half a second after the probe. HTTP has no such limit.
 got=$(in_ns curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://$IP/.well-known/appliance/status")
 check "the guest still answers: HTTP ${got:-nothing}" test "$got" = 200
 

@@ -5,8 +5,10 @@
 #   fetch.sh host               install the pinned host tools (apt-get)
 #   fetch.sh armhf NAME...      download pinned armhf .debs into $CACHE/debs
 #   fetch.sh src NAME DEST      fetch a pinned source package, unpack into DEST
+#
+# Sourced, it only defines its functions (tests/build/bad-input.sh tries them).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lock=${LOCK:-$here/packages.lock}
 cache=${CACHE:-$HOME/.cache/appliance}
 export DEBIAN_FRONTEND=noninteractive
@@ -57,7 +59,44 @@ apt_update() {
 
 lock_lines() { awk -v g="$1" '$1 == g' "$lock"; }
 
-# Verify that the archive still offers name:arch=ver with the pinned sha256.
+# apt-get update is all or nothing for each archive: one index that fails
+# (a mirror mid-sync serves a Packages.xz that its InRelease does not
+# list, seen with bookworm-security's armhf index, 2026-12) and apt keeps
+# none of that archive's new lists, so on a new machine its Sources and
+# other indexes are missing too, and apt cannot fetch any pin from it.
+# The pool's layout is fixed, though: pool_fetch gets `file` of source
+# package `src` straight from each archive the machine's sources name
+# (the main archive's pool/main, the security archive's
+# pool/updates/main), and apt-helper checks it against the lock's sha256,
+# which is what trusting the index would have checked.
+pool_fetch() {
+	local dest=$1 sha=$2 src=$3 file=$4 dir uri root
+	case "$src" in lib?*) dir=${src:0:4}/$src ;; *) dir=${src:0:1}/$src ;; esac
+	for uri in $(apt-get indextargets --format '$(REPO_URI)' | sort -u); do
+		for root in pool/main pool/updates/main; do
+			if /usr/lib/apt/apt-helper download-file "$uri$root/$dir/$file" "$dest.part" \
+				"SHA256:$sha" >/dev/null 2>&1; then
+				mv "$dest.part" "$dest"
+				return 0
+			fi
+			rm -f "$dest.part"
+		done
+	done
+	return 1
+}
+
+# The source package binary package $1 (name:arch) is built from, by the indexes.
+deb_source() {
+	local src
+	src=$(apt-cache show "$1" 2>/dev/null | awk '/^Source:/ { print $2; exit }')
+	echo "${src:-${1%%:*}}"
+}
+
+# A pinned .deb's file name in the pool and in the cache: no epoch.
+deb_file() { local ver=$2; echo "${1}_${ver#*:}_$3.deb"; }
+
+# Verify that the archive's index offers name:arch=ver with the pinned
+# sha256; false if the index lacks that version (pool_fetch may have it).
 check_index() {
 	local name=$1 arch=$2 ver=$3 sha=$4 got
 	got=$(apt-cache show "$name:$arch=$ver" 2>/dev/null | awk '/^SHA256:/ { print $2; exit }')
@@ -65,7 +104,7 @@ check_index() {
 		apt_update
 		got=$(apt-cache show "$name:$arch=$ver" 2>/dev/null | awk '/^SHA256:/ { print $2; exit }')
 	fi
-	[ -n "$got" ] || gone "$name:$arch" "$ver"
+	[ -n "$got" ] || return 1
 	[ "$got" = "$sha" ] || die "$name:$arch $ver: archive checksum $got differs from the lock's $sha"
 }
 
@@ -79,10 +118,14 @@ do_host() {
 	[ ${#missing[@]} = 0 ] && return 0
 	[ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
 	apt_update
-	for m in "${missing[@]}"; do
+	local i m
+	for i in "${!missing[@]}"; do
+		m=${missing[$i]}
 		name=${m%%=*}; ver=${m#*=}
 		sha=$(awk -v n="${name%%:*}" '$1 == "host" && $2 == n { print $5 }' "$lock")
-		check_index "${name%%:*}" "${name#*:}" "$ver" "$sha"
+		check_index "${name%%:*}" "${name#*:}" "$ver" "$sha" && continue
+		# Not in the index: installed from the pool's file (its dependencies still from the index).
+		missing[$i]=$(deb_cached "${name%%:*}" "${name#*:}" "$ver" "$sha")
 	done
 	echo "deps: installing ${#missing[@]} pinned host packages (with their dependencies; a few minutes on a new machine)"
 	# nginx is a benchmark's comparison, run by the test itself: installing
@@ -100,22 +143,39 @@ do_host() {
 	[ "$rc" = 0 ] || die "apt-get install failed for: ${missing[*]}"
 }
 
-# Download one pinned armhf package into the cache, verified.
-fetch_deb() {
-	local want=$1 line name arch ver sha file
-	line=$(awk -v n="$want" '$1 == "armhf" && $2 == n' "$lock")
-	[ -n "$line" ] || die "$want is not in $lock (add it to deps/packages.list, run make lock)"
-	read -r _ name arch ver sha <<<"$line"
+# Download pinned package $1:$2=$3 (sha256 $4) into the cache, verified;
+# print the file's path. From the pool when the index lacks it (pool_fetch).
+deb_cached() {
+	local name=$1 arch=$2 ver=$3 sha=$4 file
 	file=$cache/debs/${name}_${ver//:/%3a}_$arch.deb
-	if [ -f "$file" ] && echo "$sha  $file" | sha256sum -c --status; then return 0; fi
+	if [ -f "$file" ] && echo "$sha  $file" | sha256sum -c --status; then
+		echo "$file"
+		return 0
+	fi
 	mkdir -p "$cache/debs"
-	check_index "$name" "$arch" "$ver" "$sha"
-	echo "deps: downloading $name $ver ($arch)"
-	(cd "$cache/debs" && apt-get download -q "$name:$arch=$ver" >/dev/null 2>&1) || gone "$name:$arch" "$ver"
+	echo "deps: downloading $name $ver ($arch)" >&2
+	if check_index "$name" "$arch" "$ver" "$sha"; then
+		(cd "$cache/debs" && apt-get download -q "$name:$arch=$ver" >/dev/null 2>&1) ||
+			gone "$name:$arch" "$ver"
+	else
+		echo "deps: $name:$arch $ver is not in apt's indexes; fetching it from the archive's pool" >&2
+		pool_fetch "$file" "$sha" "$(deb_source "$name:$arch")" "$(deb_file "$name" "$ver" "$arch")" ||
+			gone "$name:$arch" "$ver"
+	fi
 	echo "$sha  $file" | sha256sum -c --status || {
 		rm -f "$file"
 		die "$name $ver: checksum mismatch for $(basename "$file"); the download was deleted"
 	}
+	echo "$file"
+}
+
+# Download one pinned armhf package into the cache, verified.
+fetch_deb() {
+	local want=$1 line name arch ver sha
+	line=$(awk -v n="$want" '$1 == "armhf" && $2 == n' "$lock")
+	[ -n "$line" ] || die "$want is not in $lock (add it to deps/packages.list, run make lock)"
+	read -r _ name arch ver sha <<<"$line"
+	deb_cached "$name" "$arch" "$ver" "$sha" >/dev/null
 }
 
 do_armhf() {
@@ -137,7 +197,13 @@ do_src() {
 		apt_update
 		ver=$(lock_lines src | awk -v n="$want" '$2 == n { print $4; exit }')
 		echo "deps: downloading source $want $ver"
-		(cd "$dir" && apt-get source -q --download-only "$want=$ver" >/dev/null 2>&1) || gone "source $want" "$ver"
+		if ! (cd "$dir" && apt-get source -q --download-only "$want=$ver" >/dev/null 2>&1); then
+			echo "deps: source $want $ver is not in apt's indexes; fetching it from the archive's pool"
+			while read -r _ _ _ ver sha file; do
+				[ -f "$dir/$file" ] || pool_fetch "$dir/$file" "$sha" "$want" "$file" ||
+					gone "source $want" "$ver"
+			done < <(lock_lines src | awk -v n="$want" '$2 == n')
+		fi
 	fi
 	while read -r _ _ _ ver sha file; do
 		echo "$sha  $dir/$file" | sha256sum -c --status ||
@@ -151,6 +217,7 @@ do_src() {
 	mv "$dest.tmp" "$dest"
 }
 
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 [ -f "$lock" ] || die "no lock file $lock"
 mode=${1:-}
 shift || true

@@ -62,13 +62,28 @@ sed 's/^\(armhf libfdt1 armhf\) [^ ]*/\1 0.0-gone/' deps/packages.lock >"$tmp/lo
 expect_stop "pin gone from the archive" "^deps: libfdt1:armhf 0.0-gone is no longer in the archive; move the pin with 'make lock'" \
 	env LOCK="$tmp/lock" CACHE="$tmp/cache" deps/fetch.sh armhf libfdt1
 
+# A pin apt's indexes lack because an archive's update failed (apt keeps
+# none of that archive's new lists when one index is bad, as a mirror
+# mid-sync serves) comes from the archive's pool: fetch.sh (sourced here
+# for its functions) finds the source package's directory, and the file
+# is taken only with the lock's checksum, nothing left behind otherwise.
+pinned=$(awk '$1 == "armhf" && $2 == "libfdt1" { print $4 }' deps/packages.lock)
+sha=$(awk '$1 == "armhf" && $2 == "libfdt1" { print $5 }' deps/packages.lock)
+pool_src=$(. deps/fetch.sh && deb_source libfdt1:armhf)
+pool_file=$(. deps/fetch.sh && deb_file libfdt1 "$pinned" armhf)
+check "pool: libfdt1 is built from $pool_src (the index's Source)" test "$pool_src" = device-tree-compiler
+check "pool: $pool_file fetched from the pool, with the lock's checksum" \
+	bash -c '. deps/fetch.sh && pool_fetch "$1" "$2" "$3" "$4" && echo "$2  $1" | sha256sum -c --status' \
+	_ "$tmp/pool.deb" "$sha" "$pool_src" "$pool_file"
+check "pool: ... refused with any other checksum, and no file kept" \
+	bash -c '! (. deps/fetch.sh && pool_fetch "$1" "$2" "$3" "$4") && [ ! -e "$1" ] && [ ! -e "$1.part" ]' \
+	_ "$tmp/bad.deb" "$(printf '0%.0s' {1..64})" "$pool_src" "$pool_file"
+
 # make lock (deps/lock.sh, sourced here for its functions) pins a version
 # only once it has downloaded it and checked it against the index, and
 # orders versions as Debian does (an epoch first, a tilde before nothing).
 order=$(printf '1.0\n 1:0.5\n2.0~rc1\n2.0\n1.0\n' | (. deps/lock.sh && newest_first) | paste -sd' ')
 check "lock: versions newest first by Debian's ordering: $order" test "$order" = "1:0.5 2.0 2.0~rc1 1.0"
-pinned=$(awk '$1 == "armhf" && $2 == "libfdt1" { print $4 }' deps/packages.lock)
-sha=$(awk '$1 == "armhf" && $2 == "libfdt1" { print $5 }' deps/packages.lock)
 check "lock: the pinned libfdt1 $pinned downloads with the lock's checksum" \
 	bash -c '. deps/lock.sh && deb_served libfdt1:armhf "$1" "$2"' _ "$pinned" "$sha"
 check "lock: ... and a download whose checksum differs from the index's is refused" \

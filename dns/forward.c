@@ -176,7 +176,8 @@ static size_t servfail(const struct dns_query *q, size_t limit, uint8_t *out)
 
 /*
  * Let go of p's TCP connection: closed, or reset if it cannot be; then
- * ERR_ABRT, which a callback of that connection must return.
+ * what a callback of that connection must return (net_tcp_abort's
+ * ERR_ABRT when the pcb is gone).
  */
 static err_t tcp_drop(struct pending *p)
 {
@@ -190,10 +191,8 @@ static err_t tcp_drop(struct pending *p)
 	tcp_arg(t, NULL);
 	tcp_recv(t, NULL);
 	tcp_err(t, NULL);
-	if (net_tcp_close(t) != ERR_OK) {
-		tcp_abort(t);
-		r = ERR_ABRT;
-	}
+	if (net_tcp_close(t) != ERR_OK)
+		r = net_tcp_abort(t);
 	p->tcp = NULL;
 	tcp_conns--;
 	return r;

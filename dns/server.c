@@ -365,11 +365,13 @@ static void conn_detach(struct conn *c)
 /* Drop a connection whose client stopped taking its answers: a reset frees what TCP holds. */
 static err_t conn_abort(struct conn *c)
 {
+	err_t e;
+
 	conn_detach(c);
-	tcp_abort(c->pcb);
+	e = net_tcp_abort(c->pcb);
 	conn_free(c);
 	dns_stats.tcp_stalled++;
-	return ERR_ABRT;
+	return e;
 }
 
 /*
@@ -379,12 +381,14 @@ static err_t conn_abort(struct conn *c)
  * would keep them, its segments and itself for as long as the client's
  * kernel answers lwIP's window probes (each answer resets their count).
  * The pcb closed goes to the lowest priority: lwIP ends the oldest such
- * pcb when a new connection finds none free. What a callback must then
- * return: ERR_ABRT if the close failed and the pcb was reset, which on an
- * open connection it does not (net_int.h).
+ * pcb when a new connection finds none free. Returns what a callback must
+ * then return: net_tcp_abort's if the close failed and the pcb was reset,
+ * which on an open connection it does not (net_int.h).
  */
 static err_t conn_close(struct conn *c)
 {
+	err_t e;
+
 	if (!c->draining) {
 		c->draining = true;
 		xfr_stop(c);
@@ -401,13 +405,9 @@ static err_t conn_close(struct conn *c)
 		return ERR_OK;
 	conn_detach(c);
 	tcp_setprio(c->pcb, TCP_PRIO_MIN);
-	if (net_tcp_close(c->pcb) != ERR_OK) {
-		tcp_abort(c->pcb);
-		conn_free(c);
-		return ERR_ABRT;
-	}
+	e = net_tcp_close(c->pcb) == ERR_OK ? ERR_OK : net_tcp_abort(c->pcb);
 	conn_free(c);
-	return ERR_OK;
+	return e;
 }
 
 /* Queue what the socket takes of the pending answer. */

@@ -88,12 +88,11 @@ static void bulk_forget(struct tcp_pcb *pcb, struct bulk_conn *c)
 	net_diag_release();
 }
 
-/* From a callback of pcb's, which must then return ERR_ABRT. */
+/* From a callback of pcb's, which returns what this does. */
 static err_t bulk_abort(struct tcp_pcb *pcb, struct bulk_conn *c)
 {
 	bulk_forget(pcb, c);
-	tcp_abort(pcb);
-	return ERR_ABRT;
+	return net_tcp_abort(pcb);
 }
 
 /*

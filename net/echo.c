@@ -57,12 +57,13 @@ static err_t echo_close(struct echo_conn *c)
 	return ERR_OK;
 }
 
-/* Give up on the connection from inside a callback (which must return ERR_ABRT). */
+/*
+ * Give up on the connection from inside a callback, which returns what
+ * this does; `c` goes with it (echo_err, called by the reset).
+ */
 static err_t echo_abort(struct echo_conn *c)
 {
-	tcp_abort(c->pcb);
-	echo_free(c);
-	return ERR_ABRT;
+	return net_tcp_abort(c->pcb);
 }
 
 /*

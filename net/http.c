@@ -85,9 +85,10 @@ static void conn_detach(struct altcp_pcb *pcb)
 }
 
 /*
- * The plain TCP pcb last reset while a callback of lwIP's ran: a callback
- * whose own pcb it is must return ERR_ABRT (conn_return), or lwIP goes on
- * with the pcb it has freed (tcp_in.c). Each callback clears it first, so
+ * The plain TCP pcb last reset while a callback of lwIP's ran, and gone:
+ * a callback whose own pcb it is must return ERR_ABRT (conn_return), or
+ * lwIP goes on with the pcb it has freed (tcp_in.c); a reset that waits
+ * for tcp_input (net_int.h) leaves it NULL. Each callback clears it first, so
  * that a reset made from a timer is never taken for its own. A TLS
  * connection's layer tells lwIP itself (tls/altcp_wolfssl.c) and takes
  * ERR_OK from us.
@@ -96,9 +97,8 @@ static struct altcp_pcb *conn_reset_pcb;
 
 static void conn_reset(struct http_conn *c)
 {
-	if (!c->tls)
+	if (net_altcp_abort(c->pcb) == ERR_ABRT && !c->tls)
 		conn_reset_pcb = c->pcb;
-	altcp_abort(c->pcb);
 }
 
 /* What a callback on `pcb` returns to lwIP once it is done. */

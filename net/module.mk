@@ -174,14 +174,26 @@ $(NET_UNIT_LWIP): $(addprefix $(NET_OUT)/host-san/lwip/,$(LWIP_SRC:.c=.o))
 	@mkdir -p $(@D)
 	@rm -f $@
 	@ar rcs $@ $^
+NET_UNIT_WIRE := tests/unit/net/wire.c tests/unit/net/wire.h \
+	$(addprefix $(NET_OUT)/host-san/net/,tcp_hooks.o isn.o syncookie.o) $(NET_UNIT_LWIP)
 $(B)/unit/test_tcp_cookie: tests/unit/net/test_tcp_cookie.c tests/unit/alloc_count.h \
-		$(addprefix $(NET_OUT)/host-san/net/,tcp_hooks.o isn.o syncookie.o) $(NET_UNIT_LWIP) \
-		net/module.mk | $(SETUP)
+		$(NET_UNIT_WIRE) net/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
-	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) $< $(filter %.o %.a,$^) \
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) $< $(filter %.c %.o %.a,$(wordlist 2,99,$^)) \
 		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -lcmocka -o $@
 UNIT_BINS += $(B)/unit/test_tcp_cookie
+
+# Resets from lwIP's callbacks (net_tcp_abort): from a sent callback whose
+# segment also brings data, nothing is lost; and echo's reset of an idle
+# connection. The same wire, with echo.o.
+$(B)/unit/test_tcp_reset: tests/unit/net/test_tcp_reset.c $(NET_OUT)/host-san/net/echo.o \
+		$(NET_UNIT_WIRE) net/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) $< $(filter %.c %.o %.a,$(wordlist 2,99,$^)) \
+		-lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_tcp_reset
 
 # The HTTP request parser: unit tests, and a fuzz target seeded from
 # tests/fuzz/corpus/http/ with tests/fuzz/http.dict.

@@ -31,12 +31,30 @@ void net_tcp_hook_stats(struct net_stats *out);
  * the close does not fail: with no segment free for the FIN, lwIP 2.1.3
  * marks the pcb TF_CLOSEPEND, returns ERR_OK and sends the FIN from
  * tcp_tmr (tcp.c, tcp_close_shutdown_fin). So the reset each service
- * falls back to if a close fails is never made from inside a callback,
- * where lwIP would lose the segment's data the same way.
+ * falls back to if a close fails (net_tcp_abort) is not made at all.
  */
 err_t net_tcp_close(struct tcp_pcb *pcb);
 struct altcp_pcb;
 err_t net_altcp_close(struct altcp_pcb *conn);
+
+/*
+ * Reset a connection (lwIP's tcp_abort) from anywhere, a callback of its
+ * own included; net_altcp_abort for an altcp pcb. Every service resets
+ * through these: lwIP 2.1.3 loses a receive buffer for good when a
+ * connection is reset from its sent callback while the segment that
+ * acknowledged our data also carries some (tcp_hooks.c says how). Either
+ * way the pcb is the service's no more, and its err callback has run,
+ * as for tcp_abort. Returns what a callback of the pcb's must then
+ * return to lwIP: ERR_ABRT once the pcb is gone; ERR_OK when the reset
+ * waits for tcp_input to be done with the segment (net_tcp_input_done).
+ * An accept callback, which lwIP calls before it takes the segment's
+ * data, resets with tcp_abort (altcp_abort) and returns ERR_ABRT.
+ */
+err_t net_tcp_abort(struct tcp_pcb *pcb);
+err_t net_altcp_abort(struct altcp_pcb *conn);
+
+/* After each frame lwIP took: the reset that waited for tcp_input, if any. */
+void net_tcp_input_done(void);
 
 /*
  * Add the platform's Ethernet device as lwIP's only netif, with the given

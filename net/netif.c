@@ -100,6 +100,7 @@ static void netif_rx(void *arg, const void *frame, size_t len)
 	pbuf_take(p, frame, (u16_t)len);
 	if (netif->input(p, netif) != ERR_OK)
 		pbuf_free(p);
+	net_tcp_input_done();
 }
 
 static err_t netif_init_eth(struct netif *netif)

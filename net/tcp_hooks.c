@@ -272,6 +272,83 @@ static err_t listen_input(struct tcp_pcb_listen *l, const struct tcp_hdr *hdr, u
 }
 
 /*
+ * A reset from inside tcp_input, from a callback of the pcb's own. lwIP
+ * 2.1.3's tcp_input takes a segment's data (recv_data) before it hands
+ * the segment's acknowledgement to the sent callback, and only then the
+ * data to the recv callback; a tcp_abort in the sent callback sends it
+ * to "aborted", which forgets the data without freeing it: a receive
+ * buffer lost for good (tcp_in.c). So when lwIP took data with the
+ * segment (the pcb's rcv_nxt moved beyond the segment's own FIN, which
+ * has no data, since net_tcp_inpacket saw it), the reset waits: the pcb
+ * is taken from the service at once (its callbacks cleared, its err
+ * callback told ERR_ABRT, as tcp_abort does), and reset_recv gets the
+ * data (or the FIN after it), frees it and resets. The recv callback
+ * cannot be told from the sent one, so a reset from the recv callback
+ * itself waits too: lwIP hands the pcb nothing more, may acknowledge a
+ * FIN, and net_tcp_input_done resets it once tcp_input is over.
+ * tcp_input handles one pcb at a time, so one reset waits at most. With
+ * no data taken, or outside tcp_input, tcp_abort is safe as it is.
+ */
+static struct tcp_pcb *input_pcb, *reset_pcb;
+static u32_t input_rcv_nxt; /* the pcb's when its segment came, beyond the segment's FIN */
+
+/* altcp_tcp.c's own table, declared there as here: its pcbs keep their tcp_pcb in `state`. */
+extern const struct altcp_functions altcp_tcp_functions;
+
+static err_t reset_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	(void)arg;
+	(void)err;
+	if (p)
+		pbuf_free(p);
+	reset_pcb = NULL;
+	tcp_abort(pcb);
+	return ERR_ABRT;
+}
+
+err_t net_tcp_abort(struct tcp_pcb *pcb)
+{
+	tcp_err_fn errf = pcb->errf;
+	void *arg = pcb->callback_arg;
+
+	if (pcb != tcp_input_pcb || pcb != input_pcb || !TCP_SEQ_GT(pcb->rcv_nxt, input_rcv_nxt)) {
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	tcp_arg(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
+	tcp_recv(pcb, reset_recv);
+	reset_pcb = pcb;
+	if (errf)
+		errf(arg, ERR_ABRT);
+	return ERR_OK;
+}
+
+err_t net_altcp_abort(struct altcp_pcb *conn)
+{
+	if (conn->fns == &altcp_tcp_functions && conn->state)
+		return net_tcp_abort(conn->state);
+	altcp_abort(conn);
+	return ERR_ABRT;
+}
+
+/* The waiting reset's pcb is still lwIP's (not reset by tcp_input itself, say after a close). */
+void net_tcp_input_done(void)
+{
+	struct tcp_pcb *pcb = tcp_active_pcbs;
+
+	if (!reset_pcb)
+		return;
+	while (pcb && pcb != reset_pcb)
+		pcb = pcb->next;
+	reset_pcb = NULL;
+	if (pcb && pcb->recv == reset_recv)
+		tcp_abort(pcb);
+}
+
+/*
  * LWIP_HOOK_TCP_INPACKET_PCB (lwipopts.h), for every segment that found a
  * pcb, its header already in host byte order (tcp_in.c). One for a
  * listener goes to listen_input. A connection this side closed first
@@ -301,6 +378,8 @@ int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optle
 {
 	if (pcb->state == LISTEN)
 		return listen_input((struct tcp_pcb_listen *)pcb, hdr, optlen, opt1len, opt2, p);
+	input_pcb = pcb;
+	input_rcv_nxt = pcb->rcv_nxt + ((TCPH_FLAGS(hdr) & TCP_FIN) ? 1 : 0);
 	if (pcb->state != TIME_WAIT ||
 	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
 	    TCP_SEQ_BETWEEN(hdr->seqno, pcb->rcv_nxt, pcb->rcv_nxt + pcb->rcv_wnd))
@@ -346,9 +425,6 @@ err_t net_tcp_close(struct tcp_pcb *pcb)
 	window_whole(pcb);
 	return tcp_close(pcb);
 }
-
-/* altcp_tcp.c's own table, declared there as here: its pcbs keep their tcp_pcb in `state`. */
-extern const struct altcp_functions altcp_tcp_functions;
 
 err_t net_altcp_close(struct altcp_pcb *conn)
 {

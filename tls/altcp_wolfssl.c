@@ -193,7 +193,7 @@ static void conn_enter(struct tls_conn *c)
 	c->busy++;
 }
 
-/* Leave a callback: ERR_ABRT if TCP's pcb was aborted meanwhile (lwIP must know). */
+/* Leave a callback: ERR_ABRT if TCP's pcb was aborted and is gone meanwhile (lwIP must know). */
 static err_t conn_leave(struct tls_conn *c)
 {
 	err_t e = c->aborted ? ERR_ABRT : ERR_OK;
@@ -226,10 +226,8 @@ static void inner_close(struct tls_conn *c)
 		}
 		inner_detach(inner);
 		c->inner = NULL;
-		if (net_altcp_close(inner) != ERR_OK) {
-			altcp_abort(inner);
+		if (net_altcp_close(inner) != ERR_OK && net_altcp_abort(inner) == ERR_ABRT)
 			c->aborted = true;
-		}
 	}
 	c->dead = true;
 	if (c->busy == 0)
@@ -556,8 +554,7 @@ static void tls_abort(struct altcp_pcb *conn)
 	}
 	if (inner) {
 		inner_detach(inner);
-		altcp_abort(inner);
-		if (c)
+		if (net_altcp_abort(inner) == ERR_ABRT && c)
 			c->aborted = true;
 	}
 	if (c) {

@@ -8,8 +8,9 @@
  * Receiving: TCP's segments wait in `rx` and are acknowledged to TCP only
  * as wolfSSL reads them, so TCP's window holds a client back while the
  * service is slow. Decrypted bytes go up in pbufs; at most TLS_RX_WINDOW
- * of them may wait for the service's altcp_recved() before decryption
- * pauses (the same back-pressure a plain TCP connection gives).
+ * of them may wait for the service's altcp_recved(), where decryption
+ * pauses (the same back-pressure, and the same bound, a plain TCP
+ * connection gives).
  *
  * Sending: altcp_sndbuf() tells the service what one record can carry into
  * TCP's free buffer, so wolfSSL's writes never have to wait. What TCP
@@ -158,14 +159,24 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	if (!c->tx)
 		n = tx_to_tcp(c, (const uint8_t *)buf, (size_t)sz);
 	if (n < (size_t)sz) {
-		if (!(p = pbuf_alloc(PBUF_RAW, (u16_t)((size_t)sz - n), PBUF_RAM)))
+		p = pbuf_alloc(PBUF_RAW, (u16_t)((size_t)sz - n), PBUF_RAM);
+		/*
+		 * With no heap for the rest, what TCP took is all that went:
+		 * wolfSSL keeps its place in the record by what this returns, and
+		 * would send those bytes again after an error.
+		 */
+		if (!p && n == 0)
 			return WOLFSSL_CBIO_ERR_GENERAL;
-		memcpy(p->payload, buf + n, (size_t)sz - n);
-		if (c->tx)
-			pbuf_cat(c->tx, p);
-		else
-			c->tx = p;
-		tx_flush(c); /* nothing more goes now; it arms the retry if need be */
+		if (!p) {
+			sz = (int)n;
+		} else {
+			memcpy(p->payload, buf + n, (size_t)sz - n);
+			if (c->tx)
+				pbuf_cat(c->tx, p);
+			else
+				c->tx = p;
+			tx_flush(c); /* nothing more goes now; it arms the retry if need be */
+		}
 	}
 	/* tls_write takes the service's own bytes back off. */
 	c->overhead += (uint32_t)sz;
@@ -285,7 +296,10 @@ static void deliver(struct tls_conn *c)
 
 	while (c->outer && c->unacked < TLS_RX_WINDOW && !c->eof_up) {
 		struct altcp_pcb *outer = c->outer;
-		int n = wolfSSL_read(c->ssl, piece, sizeof(piece)), e;
+		/* Within the window: what the service holds fits a pbuf chain's 16-bit length. */
+		uint32_t room = TLS_RX_WINDOW - c->unacked;
+		int want = room < sizeof(piece) ? (int)room : (int)sizeof(piece);
+		int n = wolfSSL_read(c->ssl, piece, want), e;
 		struct pbuf *p;
 
 		if (n <= 0) {
@@ -339,10 +353,15 @@ static void handshake(struct tls_conn *c)
 	          e);
 }
 
-/* Handshake or decrypt, as far as the bytes received allow. */
+/*
+ * Handshake or decrypt, as far as the bytes received allow: for the
+ * service's pcb, so not once a failed handshake has let it go and only
+ * waits for its alert to leave (conn_fail), which would fail (and be
+ * counted) again.
+ */
 static void advance(struct tls_conn *c)
 {
-	if (!c->established && !c->dead)
+	if (!c->established && !c->dead && c->outer)
 		handshake(c);
 	if (c->established && !c->dead)
 		deliver(c);

@@ -108,4 +108,18 @@ $(B)/unit/test_tls_cert: tests/unit/tls/test_tls_cert.c tls/cert.c tls/tls.h $(T
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(TLS_CPPFLAGS) $< tls/cert.c $(TLS_UNIT_LIB) -lcmocka -lm -o $@
 
 UNIT_BINS += $(B)/unit/test_tls_cert
+
+# The TLS layer at the heap's end: io_send when TCP takes part of a record
+# and no heap is left for the rest; no handshake again after one failed
+# (tests/unit/tls/test_tls_io.c, which includes tls/altcp_wolfssl.c, over
+# the unit tests' lwIP wire).
+$(B)/unit/test_tls_io: tests/unit/tls/test_tls_io.c tls/altcp_wolfssl.c tls/cert.c tests/unit/alloc_count.h \
+		$(NET_UNIT_WIRE) $(TLS_UNIT_LIB) tls/user_settings.h tls/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) -Itests/unit/net $< \
+		$(filter %.c %.o %.a,$(filter-out tls/altcp_wolfssl.c,$(wordlist 2,99,$^))) \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -lcmocka -lm -o $@
+
+UNIT_BINS += $(B)/unit/test_tls_io
 include tls/wolfcrypt.mk

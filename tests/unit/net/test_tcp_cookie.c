@@ -93,7 +93,7 @@ static int setup(void **state)
 	accepted = NULL;
 	nreceived = 0;
 	fin_seen = false;
-	nsent = 0;
+	wire_nsent = 0;
 	return 0;
 }
 
@@ -134,7 +134,7 @@ static int teardown(void **state)
 	(void)state;
 	heap_back();
 	pool_back();
-	nsent = 0;
+	wire_nsent = 0;
 	while (tcp_active_pcbs)
 		tcp_abort(tcp_active_pcbs);
 	tcp_close(listener);
@@ -165,19 +165,19 @@ static const char request[] = "GET / HTTP/1.1\r\nHost: appliance.home.arpa\r\n\r
 static uint32_t cookie_for(uint16_t cport)
 {
 	struct net_stats before = cookies();
-	const struct seg *s;
+	const struct wire_seg *s;
 
 	wire_input(1000, 77, 0, TCP_SYN, syn_opts, sizeof(syn_opts), NULL, 0);
-	assert_int_equal(nsent, 1);
+	assert_int_equal(wire_nsent, 1);
 	wire_input(cport, CLIENT_ISN, 0, TCP_SYN, syn_opts, sizeof(syn_opts), NULL, 0);
-	assert_int_equal(nsent, 2);
+	assert_int_equal(wire_nsent, 2);
 	assert_int_equal(cookies().syn_cookies_sent, before.syn_cookies_sent + 1);
-	s = &sent[1];
+	s = &wire_sent[1];
 	assert_int_equal(s->flags, TCP_SYN | TCP_ACK);
 	assert_int_equal(s->dport, cport);
 	assert_int_equal(s->ack, CLIENT_ISN + 1);
 	assert_int_equal(s->mss, 1460);
-	nsent = 0;
+	wire_nsent = 0;
 	return s->seq;
 }
 
@@ -200,10 +200,10 @@ static void ack_taken(size_t split)
 	assert_int_equal(nreceived, strlen(request));
 	assert_memory_equal(received, request, nreceived);
 	assert_true(fin_seen);
-	assert_int_equal(nsent, 1);
-	assert_int_equal(sent[0].flags & (TCP_ACK | TCP_RST), TCP_ACK);
-	assert_int_equal(sent[0].seq, cookie + 1);
-	assert_int_equal(sent[0].ack, CLIENT_ISN + 1 + strlen(request) + 1);
+	assert_int_equal(wire_nsent, 1);
+	assert_int_equal(wire_sent[0].flags & (TCP_ACK | TCP_RST), TCP_ACK);
+	assert_int_equal(wire_sent[0].seq, cookie + 1);
+	assert_int_equal(wire_sent[0].ack, CLIENT_ISN + 1 + strlen(request) + 1);
 }
 
 static void test_whole(void **state)
@@ -245,7 +245,7 @@ static void ack_dropped_then_taken(void (*starve)(void), void (*again)(void), un
 	           request, split);
 	assert_int_equal(allocations, allocs);
 	assert_null(accepted);
-	assert_int_equal(nsent, 0);
+	assert_int_equal(wire_nsent, 0);
 	assert_int_equal(cookies().syn_cookies_accepted, before.syn_cookies_accepted);
 	assert_int_equal(cookies().syn_cookies_refused, before.syn_cookies_refused);
 	assert_ptr_equal(tcp_active_pcbs, active);
@@ -286,9 +286,9 @@ static void test_wrong_cookie(void **state)
 	assert_int_equal(cookies().syn_cookies_refused, before.syn_cookies_refused + 1);
 	assert_int_equal(cookies().syn_cookies_accepted, before.syn_cookies_accepted);
 	assert_null(accepted);
-	assert_int_equal(nsent, 1);
-	assert_int_equal(sent[0].flags & TCP_RST, TCP_RST);
-	assert_int_equal(sent[0].seq, cookie + 2);
+	assert_int_equal(wire_nsent, 1);
+	assert_int_equal(wire_sent[0].flags & TCP_RST, TCP_RST);
+	assert_int_equal(wire_sent[0].seq, cookie + 2);
 }
 
 int main(void)

@@ -101,7 +101,7 @@ static int setup(void **state)
 	assert_non_null(listener);
 	tcp_accept(listener, svc_accept);
 	memset(&svc, 0, sizeof(svc));
-	nsent = 0;
+	wire_nsent = 0;
 	return 0;
 }
 
@@ -125,10 +125,10 @@ static uint32_t handshake(uint16_t port)
 	uint32_t isn;
 
 	wire_deliver(wire_packet(CLIENT_PORT, port, CLIENT_ISN, 0, TCP_SYN, NULL, 0, NULL, 0));
-	assert_int_equal(nsent, 1);
-	assert_int_equal(sent[0].flags, TCP_SYN | TCP_ACK);
-	isn = sent[0].seq;
-	nsent = 0;
+	assert_int_equal(wire_nsent, 1);
+	assert_int_equal(wire_sent[0].flags, TCP_SYN | TCP_ACK);
+	isn = wire_sent[0].seq;
+	wire_nsent = 0;
 	wire_deliver(
 	    wire_packet(CLIENT_PORT, port, CLIENT_ISN + 1, isn + 1, TCP_ACK, NULL, 0, NULL, 0));
 	return isn;
@@ -147,11 +147,11 @@ static void reset_case(enum reset_in where, uint8_t flags, const char *data, err
 	size_t dlen = data ? strlen(data) : 0;
 	uint32_t isn = handshake(80), snd_nxt = isn + 1 + (uint32_t)strlen(greeting);
 	uint32_t rcv_nxt = CLIENT_ISN + 1 + (uint32_t)dlen + ((flags & TCP_FIN) ? 1 : 0);
-	const struct seg *rst;
+	const struct wire_seg *rst;
 
-	assert_int_equal(nsent, 1);
-	assert_int_equal(sent[0].len, strlen(greeting));
-	nsent = 0;
+	assert_int_equal(wire_nsent, 1);
+	assert_int_equal(wire_sent[0].len, strlen(greeting));
+	wire_nsent = 0;
 	svc.reset_in = where;
 	wire_deliver(wire_packet(CLIENT_PORT, 80, CLIENT_ISN + 1, snd_nxt, TCP_ACK | flags, NULL, 0,
 	                         data, 0));
@@ -161,10 +161,10 @@ static void reset_case(enum reset_in where, uint8_t flags, const char *data, err
 	assert_int_equal(svc.errs, 1);
 	assert_int_equal(svc.err, ERR_ABRT);
 	assert_int_equal(svc.received, where == RESET_SENT ? 0 : dlen);
-	assert_true(nsent >= 1 && nsent <= 2);
-	if (nsent == 2)
-		assert_int_equal(sent[0].flags, TCP_ACK);
-	rst = &sent[nsent - 1];
+	assert_true(wire_nsent >= 1 && wire_nsent <= 2);
+	if (wire_nsent == 2)
+		assert_int_equal(wire_sent[0].flags, TCP_ACK);
+	rst = &wire_sent[wire_nsent - 1];
 	assert_int_equal(rst->flags, TCP_RST | TCP_ACK);
 	assert_int_equal(rst->seq, snd_nxt);
 	assert_int_equal(rst->ack, rcv_nxt);
@@ -235,17 +235,17 @@ static void test_echo_idle(void **state)
 	assert_int_equal(net_echo_start(7), 0);
 	heap = lwip_stats.mem.used;
 	handshake(7);
-	assert_int_equal(nsent, 0);
+	assert_int_equal(wire_nsent, 0);
 	assert_int_equal(net_diag_open(), 1);
 	/* lwIP's slow timer, every 2 * TCP_TMR_INTERVAL ms, for 62 s; echo polls once a second. */
 	for (unsigned ticks = 0; ticks < 62 * NET_TCP_POLLS_PER_S && tcp_active_pcbs; ticks++) {
-		clock_ns += 2 * TCP_TMR_INTERVAL * 1000000ull;
+		wire_clock_ns += 2 * TCP_TMR_INTERVAL * 1000000ull;
 		tcp_slowtmr();
 	}
 	assert_null(tcp_active_pcbs);
 	assert_int_equal(net_diag_open(), 0);
-	assert_int_equal(nsent, 1);
-	assert_int_equal(sent[0].flags, TCP_RST | TCP_ACK);
+	assert_int_equal(wire_nsent, 1);
+	assert_int_equal(wire_sent[0].flags, TCP_RST | TCP_ACK);
 	assert_int_equal(lwip_stats.mem.used, heap);
 }
 

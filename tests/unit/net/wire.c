@@ -20,11 +20,11 @@
 
 /* ---- the platform, as far as lwIP and the hooks ask ---- */
 
-uint64_t clock_ns = 100 * 1000000000ull;
+uint64_t wire_clock_ns = 100 * 1000000000ull;
 
 uint64_t plat_now_ns(void)
 {
-	return clock_ns;
+	return wire_clock_ns;
 }
 
 int plat_random(void *buf, size_t len)
@@ -46,7 +46,7 @@ uint32_t net_rand(void)
 
 u32_t sys_now(void)
 {
-	return (u32_t)(clock_ns / 1000000);
+	return (u32_t)(wire_clock_ns / 1000000);
 }
 
 void net_diag(const char *fmt, ...)
@@ -85,8 +85,8 @@ const struct ip6_addr *net_ip6_gateway(struct netif *netif, const struct ip6_add
 
 /* ---- the wire: what lwIP sends, and segments made for it ---- */
 
-struct seg sent[8];
-unsigned nsent;
+struct wire_seg wire_sent[8];
+unsigned wire_nsent;
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -144,11 +144,11 @@ static err_t wire_output(struct netif *nif, struct pbuf *p, const ip4_addr_t *ds
 	u16_t n = pbuf_copy_partial(p, pkt, sizeof(pkt), 0);
 	const uint8_t *t = pkt + (pkt[0] & 15) * 4;
 	size_t tlen = n - (size_t)(t - pkt), hlen;
-	struct seg *s = &sent[nsent];
+	struct wire_seg *s = &wire_sent[wire_nsent];
 
 	(void)nif;
 	(void)dst;
-	assert_true(nsent < sizeof(sent) / sizeof(sent[0]));
+	assert_true(wire_nsent < sizeof(wire_sent) / sizeof(wire_sent[0]));
 	assert_true(n == p->tot_len && n >= 40 && pkt[9] == 6);
 	hlen = (size_t)(t[12] >> 4) * 4;
 	assert_true(hlen >= 20 && hlen <= tlen);
@@ -160,7 +160,7 @@ static err_t wire_output(struct netif *nif, struct pbuf *p, const ip4_addr_t *ds
 	s->flags = t[13] & 0x3f;
 	s->mss = net_tcp_opt_mss(t + 20, hlen - 20, NULL, 0);
 	s->len = (uint16_t)(tlen - hlen);
-	nsent++;
+	wire_nsent++;
 	return ERR_OK;
 }
 

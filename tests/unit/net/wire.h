@@ -18,7 +18,7 @@
 #define WIRE_CLIENT_IP 0xc0000201u /* 192.0.2.1 */
 
 /* A segment lwIP sent. */
-struct seg {
+struct wire_seg {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
@@ -26,12 +26,12 @@ struct seg {
 	uint16_t len; /* its data's */
 };
 
-/* What lwIP sent since the test's last look (it sets nsent to 0): more than 8 fails it. */
-extern struct seg sent[8];
-extern unsigned nsent;
+/* What lwIP sent since the test's last look (it sets wire_nsent to 0): more than 8 fails it. */
+extern struct wire_seg wire_sent[8];
+extern unsigned wire_nsent;
 
 /* The platform clock lwIP's timers read (sys_now), in ns. */
-extern uint64_t clock_ns;
+extern uint64_t wire_clock_ns;
 
 /* lwIP started, with one interface at WIRE_SERVER_IP whose output is the wire. */
 void wire_up(void);

@@ -71,18 +71,18 @@ static struct altcp_pcb *connection(void)
 	struct tcp_pcb *pcb = tcp_new();
 	uint32_t isn;
 
-	nsent = 0;
+	wire_nsent = 0;
 	assert_non_null(pcb);
 	assert_int_equal(tcp_bind(pcb, IP_ADDR_ANY, 443), ERR_OK);
 	listener = tcp_listen(pcb);
 	assert_non_null(listener);
 	tcp_accept(listener, on_accept);
 	wire_deliver(wire_packet(40000, 443, 1000, 0, TCP_SYN, mss, sizeof(mss), NULL, 0));
-	assert_int_equal(nsent, 1);
-	isn = sent[0].seq;
+	assert_int_equal(wire_nsent, 1);
+	isn = wire_sent[0].seq;
 	wire_deliver(wire_packet(40000, 443, 1001, isn + 1, TCP_ACK, NULL, 0, NULL, 0));
 	assert_non_null(accepted);
-	nsent = 0;
+	wire_nsent = 0;
 	return altcp_tcp_wrap(accepted);
 }
 
@@ -139,7 +139,7 @@ static void test_io_send_part_taken(void **state)
 	assert_int_equal(r, 777);
 	assert_non_null(c.tx);
 	assert_int_equal(c.tx->tot_len, 777);
-	assert_true(c.resume.armed == false); /* bytes in flight: the sent callback resumes */
+	assert_false(c.resume.armed); /* bytes in flight: the sent callback resumes */
 	assert_int_equal(c.overhead, 500 + 777);
 	pbuf_free(c.tx);
 	altcp_abort(c.inner);

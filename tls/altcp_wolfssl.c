@@ -165,9 +165,9 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		 * wolfSSL keeps its place in the record by what this returns, and
 		 * would send those bytes again after an error.
 		 */
-		if (!p && n == 0)
-			return WOLFSSL_CBIO_ERR_GENERAL;
 		if (!p) {
+			if (n == 0)
+				return WOLFSSL_CBIO_ERR_GENERAL;
 			sz = (int)n;
 		} else {
 			memcpy(p->payload, buf + n, (size_t)sz - n);

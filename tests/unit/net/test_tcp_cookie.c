@@ -134,10 +134,7 @@ static int teardown(void **state)
 	(void)state;
 	heap_back();
 	pool_back();
-	wire_nsent = 0;
-	while (tcp_active_pcbs)
-		tcp_abort(tcp_active_pcbs);
-	tcp_close(listener);
+	wire_clear(&listener);
 	return 0;
 }
 

@@ -25,12 +25,6 @@
 #include "plat/plat.h"
 #include "wire.h"
 
-void plat_log(const char *module, const char *fmt, ...)
-{
-	(void)module;
-	(void)fmt;
-}
-
 /* ---- a service on port 80 that greets, and resets where the test says ---- */
 
 enum reset_in { RESET_NONE, RESET_SENT, RESET_RECV, RESET_FIN };
@@ -108,11 +102,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	while (tcp_active_pcbs)
-		tcp_abort(tcp_active_pcbs);
-	if (listener)
-		tcp_close(listener);
-	listener = NULL;
+	wire_clear(&listener);
 	return 0;
 }
 

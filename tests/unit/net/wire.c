@@ -12,6 +12,7 @@
 
 #include "lwip/init.h"
 #include "lwip/ip4.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "net_int.h"
 #include "plat/plat.h"
@@ -56,6 +57,12 @@ void net_diag(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+}
+
+void plat_log(const char *module, const char *fmt, ...)
+{
+	(void)module;
+	(void)fmt;
 }
 
 void plat_panic(const char *fmt, ...)
@@ -220,6 +227,16 @@ void wire_deliver(struct pbuf *p)
 {
 	ip4_input(p, &nif);
 	net_tcp_input_done();
+}
+
+void wire_clear(struct tcp_pcb **listener)
+{
+	while (tcp_active_pcbs)
+		tcp_abort(tcp_active_pcbs);
+	if (*listener)
+		tcp_close(*listener);
+	*listener = NULL;
+	wire_nsent = 0;
 }
 
 void wire_up(void)

@@ -47,4 +47,11 @@ struct pbuf *wire_packet(uint16_t cport, uint16_t port, uint32_t seq, uint32_t a
 /* The packet to lwIP as a frame from the device is (net/netif.c, netif_rx). */
 void wire_deliver(struct pbuf *p);
 
+/*
+ * What a test left, a failed one too: every connection aborted (the
+ * resets go uncounted), *listener closed and NULL, wire_nsent 0.
+ */
+struct tcp_pcb;
+void wire_clear(struct tcp_pcb **listener);
+
 #endif

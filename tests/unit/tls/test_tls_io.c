@@ -24,12 +24,6 @@
 #include "tls/tls.h"
 #include "wire.h"
 
-void plat_log(const char *module, const char *fmt, ...)
-{
-	(void)module;
-	(void)fmt;
-}
-
 /* net/net.c's, for a TLS listener's close: not one here. */
 void net_tcp_listener_close(struct altcp_pcb *l)
 {
@@ -90,11 +84,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	alloc_fail_min = alloc_fail_max = 0;
-	while (tcp_active_pcbs)
-		tcp_abort(tcp_active_pcbs);
-	if (listener)
-		tcp_close(listener);
-	listener = NULL;
+	wire_clear(&listener);
 	accepted = NULL;
 	return 0;
 }

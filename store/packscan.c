@@ -233,7 +233,10 @@ int store_pack_scan_done(struct store_pack_scan *s, size_t trailer)
 
 uint64_t store_pack_scan_entry_off(struct store_pack_scan *s)
 {
-	return s->state == SCAN_HDR || s->state == SCAN_BODY ? cur(s)->off : 0;
+	/* An entry exists once its header's first byte came (header_byte's grow). */
+	bool in_entry = (s->state == SCAN_HDR && s->nhdr) || s->state == SCAN_BODY;
+
+	return in_entry ? cur(s)->off : 0;
 }
 
 struct ix *store_pack_scan_ix(struct store_pack_scan *s)

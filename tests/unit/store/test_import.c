@@ -178,6 +178,46 @@ static void test_refused_with_nothing_visible(void **state)
 	free(b.p);
 }
 
+/* Where a refused pack failed: the entry being read, or 0 between entries. */
+static void test_failed_at(void **state)
+{
+	struct store_pack_index pix;
+	struct store_import *imp;
+	struct store *st;
+	struct buf b;
+	uint8_t *bad;
+	(void)state;
+	blobs_pack_noise(&b, 3, 300, NULL);
+	assert_int_equal(store_pack_index(b.p, b.len, 1u << 20, NULL, NULL, &pix), 0);
+	assert_int_equal(pix.n, 3);
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(store_import_begin(st, 0, &imp), 0);
+	/* The pack's header only: no entry has begun. */
+	assert_int_equal(store_import_write(imp, b.p, STORE_PACK_HDR), 0);
+	assert_int_equal(store_import_failed_at(imp), 0);
+	/* The first entry whole: between entries again. */
+	assert_int_equal(
+	    store_import_write(imp, b.p + STORE_PACK_HDR, pix.obj[1].off - STORE_PACK_HDR), 0);
+	assert_int_equal(store_import_failed_at(imp), 0);
+	/* One byte of the second. */
+	assert_int_equal(store_import_write(imp, b.p + pix.obj[1].off, 1), 0);
+	assert_int_equal(store_import_failed_at(imp), pix.obj[1].off);
+	store_import_abort(imp);
+	/* The third entry's type is 5, which git reserves: refused there. */
+	bad = malloc(b.len);
+	memcpy(bad, b.p, b.len);
+	bad[pix.obj[2].off] = (uint8_t)((bad[pix.obj[2].off] & 0x8f) | 5 << 4);
+	assert_int_equal(store_import_begin(st, 0, &imp), 0);
+	assert_int_equal(store_import_write(imp, bad, b.len), -EINVAL);
+	assert_int_equal(store_import_failed_at(imp), pix.obj[2].off);
+	store_import_abort(imp);
+	store_close(st);
+	store_pack_index_free(&pix);
+	free(bad);
+	free(b.p);
+}
+
 /* While a pack streams in, other writes wait their turn; reads go on. */
 static void test_exclusive_while_open(void **state)
 {
@@ -301,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_stream_in_pieces),
 	    cmocka_unit_test(test_stream_deltas_in_pieces),
 	    cmocka_unit_test(test_refused_with_nothing_visible),
+	    cmocka_unit_test(test_failed_at),
 	    cmocka_unit_test(test_exclusive_while_open),
 	    cmocka_unit_test(test_big_blob_bounded),
 	    cmocka_unit_test(test_power_cut_during_stream),

@@ -301,6 +301,7 @@ static void deliver(struct tls_conn *c)
 		int want = room < sizeof(piece) ? (int)room : (int)sizeof(piece);
 		int n = wolfSSL_read(c->ssl, piece, want), e;
 		struct pbuf *p;
+		err_t r;
 
 		if (n <= 0) {
 			e = wolfSSL_get_error(c->ssl, n);
@@ -323,7 +324,11 @@ static void deliver(struct tls_conn *c)
 		}
 		memcpy(p->payload, piece, (size_t)n);
 		c->unacked += (uint32_t)n;
-		if (!outer->recv || outer->recv(outer->arg, outer, p, ERR_OK) != ERR_OK) {
+		r = outer->recv ? outer->recv(outer->arg, outer, p, ERR_OK) : ERR_VAL;
+		/* lwIP's rule (tcp_in.c): ERR_ABRT says the service took p and reset its pcb. */
+		if (r == ERR_ABRT)
+			return;
+		if (r != ERR_OK) {
 			/* A service that refuses data: nothing sensible to do but end it. */
 			pbuf_free(p);
 			conn_fail(c, "the service refused data", ERR_MEM);

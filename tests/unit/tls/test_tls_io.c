@@ -7,8 +7,10 @@
  * keeps its place in the record only by what it returns: when TCP takes
  * part of a record and the heap has no room to keep the rest, it must
  * say that part went, or wolfSSL sends those bytes again and the client
- * sees a corrupt record. And a handshake that failed while its alert
- * still waits for TCP is not tried (and counted) again.
+ * sees a corrupt record. A handshake that failed while its alert
+ * still waits for TCP is not tried (and counted) again. And plaintext
+ * that a service took before it reset (ERR_ABRT: lwIP's rule) is not
+ * freed again by the layer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,6 +152,24 @@ static void test_io_send_nothing_taken(void **state)
 	altcp_abort(c.inner);
 }
 
+/* A server configuration with a new self-signed certificate (wolfSSL keeps copies). */
+static struct altcp_tls_config *server_config(void)
+{
+	struct altcp_tls_config *conf;
+	char *cert, *key;
+	size_t cert_len, key_len;
+
+	assert_int_equal(
+	    tls_cert_self_signed("t.example.org", NULL, NULL, 30, &cert, &cert_len, &key, &key_len),
+	    0);
+	conf = altcp_tls_create_config_server_privkey_cert((u8_t *)key, key_len, NULL, 0,
+	                                                   (u8_t *)cert, cert_len);
+	free(cert);
+	free(key);
+	assert_non_null(conf);
+	return conf;
+}
+
 /*
  * A handshake that fails (the client sent HTTP, not TLS) while the
  * server's flight still waits in `tx`: counted once, the service's pcb
@@ -162,17 +182,10 @@ static void test_no_handshake_after_failure(void **state)
 	struct tls_conn *c = calloc(1, sizeof(*c));
 	uint64_t failures = tls_stats.failures;
 	struct altcp_tls_config *conf;
-	char *cert, *key;
-	size_t cert_len, key_len;
 
 	(void)state;
 	assert_non_null(c);
-	assert_int_equal(
-	    tls_cert_self_signed("t.example.org", NULL, NULL, 30, &cert, &cert_len, &key, &key_len),
-	    0);
-	conf = altcp_tls_create_config_server_privkey_cert((u8_t *)key, key_len, NULL, 0,
-	                                                   (u8_t *)cert, cert_len);
-	assert_non_null(conf);
+	conf = server_config();
 	c->conf = conf;
 	c->inner = connection();
 	fill(c->inner, 0);
@@ -202,8 +215,120 @@ static void test_no_handshake_after_failure(void **state)
 	altcp_abort(c->inner);
 	free(c);
 	altcp_tls_free_config(conf);
-	free(cert);
-	free(key);
+}
+
+/* The client's end, in memory: what the server sent, and what it has read of it. */
+static uint8_t to_client[16384];
+static size_t to_client_len, to_client_off;
+
+/* The server's records go to the client here, not to TCP. */
+static int server_out(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	(void)ssl;
+	(void)arg;
+	assert_true(to_client_len + (size_t)sz <= sizeof(to_client));
+	memcpy(to_client + to_client_len, buf, (size_t)sz);
+	to_client_len += (size_t)sz;
+	return sz;
+}
+
+static int client_in(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	size_t n = to_client_len - to_client_off;
+
+	(void)ssl;
+	(void)arg;
+	if (n == 0)
+		return WOLFSSL_CBIO_ERR_WANT_READ;
+	n = n < (size_t)sz ? n : (size_t)sz;
+	memcpy(buf, to_client + to_client_off, n);
+	to_client_off += n;
+	return (int)n;
+}
+
+/* The client's records arrive as TCP would hand them on: a pbuf on the server's rx. */
+static int client_out(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tls_conn *c = arg;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)sz, PBUF_RAM);
+
+	(void)ssl;
+	assert_non_null(p);
+	pbuf_take(p, buf, (u16_t)sz);
+	if (c->rx)
+		pbuf_cat(c->rx, p);
+	else
+		c->rx = p;
+	return sz;
+}
+
+static int took;
+
+/* A service that keeps lwIP's rule: it takes the data, resets, and says ERR_ABRT. */
+static err_t take_and_reset(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	(void)arg;
+	assert_int_equal(err, ERR_OK);
+	assert_non_null(p);
+	took += p->tot_len;
+	pbuf_free(p);
+	altcp_abort(pcb);
+	return ERR_ABRT;
+}
+
+/*
+ * Plaintext for a service that resets from its recv callback: the layer
+ * leaves p to it, as lwIP's tcp_input does (the old deliver freed it a
+ * second time: AddressSanitizer's double free).
+ */
+static void test_deliver_service_reset(void **state)
+{
+	static const char hello[] = "GET / HTTP/1.1\r\n\r\n";
+	struct altcp_tls_config *conf;
+	struct altcp_pcb *outer;
+	struct tls_conn *c;
+	WOLFSSL_CTX *cctx;
+	WOLFSSL *client;
+	int done = 0;
+
+	(void)state;
+	to_client_len = to_client_off = 0;
+	took = 0;
+	conf = server_config();
+	c = conn_new(conf, connection(), &outer);
+	assert_non_null(c);
+	wolfSSL_SSLSetIOSend(c->ssl, server_out);
+	cctx = wolfSSL_CTX_new(wolfTLS_client_method());
+	assert_non_null(cctx);
+	wolfSSL_CTX_set_verify(cctx, WOLFSSL_VERIFY_NONE, NULL);
+	client = wolfSSL_new(cctx);
+	assert_non_null(client);
+	wolfSSL_SSLSetIORecv(client, client_in);
+	wolfSSL_SSLSetIOSend(client, client_out);
+	wolfSSL_SetIOReadCtx(client, c);
+	wolfSSL_SetIOWriteCtx(client, c);
+	for (int i = 0; i < 10 && done != 3; i++) {
+		if (!(done & 1) && wolfSSL_connect(client) == WOLFSSL_SUCCESS)
+			done |= 1;
+		if (!(done & 2) && wolfSSL_accept(c->ssl) == WOLFSSL_SUCCESS)
+			done |= 2;
+	}
+	assert_int_equal(done, 3);
+	c->established = true;
+	assert_int_equal(wolfSSL_write(client, hello, sizeof(hello) - 1), (int)sizeof(hello) - 1);
+	altcp_recv(outer, take_and_reset);
+
+	conn_enter(c);
+	deliver(c);
+	assert_int_equal(took, sizeof(hello) - 1);
+	assert_true(c->dead);
+	assert_null(c->outer);
+	assert_null(c->inner);
+	conn_leave(c); /* frees c */
+
+	wolfSSL_free(client);
+	wolfSSL_CTX_free(cctx);
+	altcp_tls_free_config(conf);
 }
 
 int main(void)
@@ -212,6 +337,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_io_send_part_taken, teardown),
 	    cmocka_unit_test_teardown(test_io_send_nothing_taken, teardown),
 	    cmocka_unit_test_teardown(test_no_handshake_after_failure, teardown),
+	    cmocka_unit_test_teardown(test_deliver_service_reset, teardown),
 	};
 
 	wire_up();

@@ -73,9 +73,14 @@ static void ref_clear(struct store_ref *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Drop deleted slots and sort: after every record and every update. */
+/*
+ * Drop deleted slots and sort: after every record and every update. Slots
+ * appended past `nsorted` are sorted in even when deletions leave no more
+ * slots than were sorted before (a rename: one ref goes, one comes).
+ */
 static void refs_settle(struct store *st)
 {
+	bool appended = st->nsorted < st->nrefs;
 	unsigned out = 0;
 
 	for (unsigned i = 0; i < st->nrefs; i++) {
@@ -85,7 +90,7 @@ static void refs_settle(struct store *st)
 			st->refs[out++] = st->refs[i];
 	}
 	st->nrefs = out;
-	if (st->nsorted < st->nrefs)
+	if (appended)
 		qsort(st->refs, st->nrefs, sizeof(*st->refs), ref_cmp);
 	st->nsorted = st->nrefs;
 }

@@ -160,13 +160,39 @@ static void test_duplicate_in_batch(void **state)
 	store_close(st);
 }
 
+/*
+ * A branch renamed in one push: the new name sorts before a ref that
+ * stays, the old one goes. The table is sorted again, so each ref is found,
+ * before and after a reopen (the record replays the same way).
+ */
+static void test_rename_in_one_batch(void **state)
+{
+	struct store *st;
+	struct store_oid c, got;
+	(void)state;
+	st = open_with_commit(&c);
+	struct store_ref_update make = {"refs/heads/old", {{0}}, c};
+	assert_int_equal(store_refs_update(st, &make, 1), 0);
+	struct store_ref_update rename[2] = {{"refs/heads/old", c, {{0}}},
+	                                     {"refs/heads/feature", {{0}}, c}};
+	assert_int_equal(store_refs_update(st, rename, 2), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/feature", &got), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/main", &got), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/old", &got), -ENOENT);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/feature", &got), 0);
+	assert_memory_equal(&got, &c, sizeof(c));
+	assert_int_equal(ref_count(st), 3);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_batch_of_256_reopens),
-	    cmocka_unit_test(test_push_of_2000_tags),
-	    cmocka_unit_test(test_capacity_n_plus_one),
-	    cmocka_unit_test(test_duplicate_in_batch),
+	    cmocka_unit_test(test_batch_of_256_reopens), cmocka_unit_test(test_push_of_2000_tags),
+	    cmocka_unit_test(test_capacity_n_plus_one),  cmocka_unit_test(test_duplicate_in_batch),
+	    cmocka_unit_test(test_rename_in_one_batch),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

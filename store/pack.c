@@ -415,6 +415,36 @@ int store_pack_header(const uint8_t hdr[STORE_PACK_HDR], uint64_t len, uint32_t 
 	return 0;
 }
 
+static int cmp_oid(const void *a, const void *b)
+{
+	return store_oid_cmp(&sort_ctx->e[*(const uint32_t *)a].oid,
+	                     &sort_ctx->e[*(const uint32_t *)b].oid);
+}
+
+/*
+ * Each object once, as git's index-pack demands ("appears twice in the
+ * pack"): of two copies, one may be a delta on an object that is itself a
+ * delta on the other copy, and an index that took it would send the reader
+ * round that loop.
+ */
+static int check_unique(struct ix *x)
+{
+	uint32_t *v = malloc(sizeof(*v) * (x->n + 1));
+	int r = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < x->n; i++)
+		v[i] = i;
+	sort_ctx = x;
+	qsort(v, x->n, sizeof(*v), cmp_oid);
+	for (uint32_t i = 1; i < x->n && !r; i++)
+		if (!store_oid_cmp(&x->e[v[i - 1]].oid, &x->e[v[i]].oid))
+			r = -EINVAL;
+	free(v);
+	return r;
+}
+
 static int export_index(struct ix *x, struct store_pack_index *idx)
 {
 	idx->obj = malloc(sizeof(*idx->obj) * (x->n + 1));
@@ -441,7 +471,7 @@ int store_pack_scan_finish(struct store_pack_scan *s, const struct store_src *sr
 	x->ofs_kids = x->ref_kids = NULL;
 	x->nofs = x->nref = 0;
 	if (!(r = build_kids(x)) && !(r = resolve_in_pack(x)) &&
-	    !(r = resolve_thin(x, get_base, ctx, &idx->thin_bases)))
+	    !(r = resolve_thin(x, get_base, ctx, &idx->thin_bases)) && !(r = check_unique(x)))
 		r = export_index(x, idx);
 	free(x->ofs_kids);
 	free(x->ref_kids);

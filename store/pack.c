@@ -383,9 +383,16 @@ static int resolve_in_pack(struct ix *x)
 	return 0;
 }
 
-/* Pass 3: ref-deltas left over take their base from the store (thin packs). */
+/*
+ * Pass 3: ref-deltas left over take their base from the store (thin
+ * packs). A base the store lacks may be a delta of the pack on another
+ * thin base, rebuilt (with its kids) when that one's turn comes: only
+ * what is left at the end has no base.
+ */
 static int resolve_thin(struct ix *x, store_base_fn get_base, void *ctx, uint32_t *thin)
 {
+	bool missing = false;
+
 	for (uint32_t k = 0; k < x->nref && x->resolved < x->n; k++) {
 		struct ent *c = &x->e[x->ref_kids[k]];
 		uint8_t *data;
@@ -394,13 +401,18 @@ static int resolve_thin(struct ix *x, store_base_fn get_base, void *ctx, uint32_
 
 		if (c->done)
 			continue;
-		if (!get_base || get_base(ctx, &c->h.base_id, &type, &data, &len))
-			return -ENOENT; /* a base neither in the pack nor in the store */
+		if (!get_base || get_base(ctx, &c->h.base_id, &type, &data, &len)) {
+			missing = true;
+			continue;
+		}
 		(*thin)++;
 		if ((r = resolve_from(x, 0, &c->h.base_id, type, data, len)))
 			return r;
 	}
-	return x->resolved == x->n ? 0 : -EINVAL;
+	if (x->resolved == x->n)
+		return 0;
+	/* -ENOENT: a base neither in the pack nor in the store. */
+	return missing ? -ENOENT : -EINVAL;
 }
 
 /* The 12-byte header: "PACK", version 2 or 3, and a plausible object count. */

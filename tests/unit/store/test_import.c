@@ -383,6 +383,60 @@ static void test_object_twice_refused(void **state)
 	free(b.p);
 }
 
+static void read_blob_is(struct store *st, const struct store_oid *oid, const char *want)
+{
+	uint8_t *data;
+	size_t len;
+	int type;
+
+	assert_int_equal(store_get(st, oid, &type, &data, &len), 0);
+	assert_int_equal(type, STORE_OBJ_BLOB);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(data, want, len);
+	free(data);
+}
+
+/*
+ * A thin pack whose ref-deltas build on each other: b a delta on t, which
+ * the store holds, and c a delta on b. Texts are chosen so that b's id
+ * sorts before t's: c's base is looked for first, and is not in the store
+ * yet; it is b, once b is rebuilt from t.
+ */
+static void test_thin_delta_on_delta(void **state)
+{
+	char t[96], b[96], c[128];
+	struct store_oid tid, bid, cid;
+	struct store_packw w;
+	struct store *st;
+	struct buf pack = {0};
+	(void)state;
+	for (int i = 0;; i++) {
+		snprintf(t, sizeof(t), "text %d of the base a thin pack builds on, long enough", i);
+		snprintf(b, sizeof(b), "text %d of the first delta of a thin pack, long enough", i);
+		store_object_id(STORE_OBJ_BLOB, t, strlen(t), &tid);
+		store_object_id(STORE_OBJ_BLOB, b, strlen(b), &bid);
+		if (store_oid_cmp(&bid, &tid) < 0)
+			break;
+	}
+	snprintf(c, sizeof(c), "%s, and the second delta", b);
+	store_object_id(STORE_OBJ_BLOB, c, strlen(c), &cid);
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	fixture_put(st, STORE_OBJ_BLOB, t, strlen(t), &tid);
+	assert_int_equal(store_packw_begin(&w, buf_sink, &pack, 2), 0);
+	ref_delta_entry(&w, t, b);
+	ref_delta_entry(&w, b, c);
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	assert_int_equal(stream(st, pack.p, pack.len, 1000, NULL), 0);
+	read_blob_is(st, &cid, c);
+	read_blob_is(st, &bid, b);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, true), 0);
+	read_blob_is(st, &cid, c);
+	store_close(st);
+	free(pack.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +448,7 @@ int main(void)
 	    cmocka_unit_test(test_big_blob_bounded),
 	    cmocka_unit_test(test_power_cut_during_stream),
 	    cmocka_unit_test(test_object_twice_refused),
+	    cmocka_unit_test(test_thin_delta_on_delta),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

@@ -261,24 +261,72 @@ int store_tree_entry_cmp(const struct store_tree_entry *a, const struct store_tr
 	return (int)ca - (int)cb;
 }
 
+/*
+ * The files a later directory of the same name could still meet. In tree
+ * order a directory sorts as its name and '/', so the file "a" and the
+ * directory "a" may have "a-b" and others between them, each the file's
+ * name and a byte below '/'. Each file on the stack extends the name of
+ * the one below it (its names point into the tree); git fsck keeps the
+ * same stack for its duplicateEntries check.
+ */
+struct name_stack {
+	struct store_tree_entry *v;
+	size_t n, cap;
+};
+
+/* `e` lies in the range that opens after the file `f` and closes at "f/". */
+static bool within(const struct store_tree_entry *f, const struct store_tree_entry *e)
+{
+	return e->name_len > f->name_len && !memcmp(e->name, f->name, f->name_len) &&
+	       (uint8_t)e->name[f->name_len] < '/';
+}
+
+/* -EINVAL if `e` is named as a file before it; else `e` joins the stack if a file. */
+static int check_apart(struct name_stack *s, const struct store_tree_entry *e)
+{
+	while (s->n && !within(&s->v[s->n - 1], e)) {
+		const struct store_tree_entry *f = &s->v[--s->n];
+		if (f->name_len == e->name_len && !memcmp(f->name, e->name, e->name_len))
+			return -EINVAL;
+	}
+	if (e->mode == STORE_MODE_TREE)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct store_tree_entry *v = realloc(s->v, sizeof(*v) * cap);
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *e;
+	return 0;
+}
+
 int store_tree_check(const void *data, size_t len)
 {
 	struct store_tree_iter it;
 	struct store_tree_entry prev, e;
+	struct name_stack files = {0};
 	bool first = true;
 	int r;
 
 	store_tree_iter_init(&it, data, len);
 	while ((r = store_tree_next(&it, &e)) == 1) {
 		if (!mode_known(e.mode) || !name_ok(e.name, e.name_len, e.mode))
-			return -EINVAL;
-		if (!first &&
-		    (store_tree_entry_cmp(&prev, &e) >= 0 ||
-		     (prev.name_len == e.name_len && !memcmp(prev.name, e.name, e.name_len))))
-			return -EINVAL;
+			r = -EINVAL;
+		else if (!first &&
+		         (store_tree_entry_cmp(&prev, &e) >= 0 ||
+		          (prev.name_len == e.name_len && !memcmp(prev.name, e.name, e.name_len))))
+			r = -EINVAL;
+		else
+			r = check_apart(&files, &e);
+		if (r)
+			break;
 		prev = e;
 		first = false;
 	}
+	free(files.v);
 	return r;
 }
 

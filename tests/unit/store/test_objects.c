@@ -96,6 +96,28 @@ static void test_tree_order(void **state)
 	assert_int_equal(store_tree_encode(dup, 2, &tree, &len), -EINVAL);
 }
 
+#define TREE_FILE(name) "100644 " name "\0aaaaaaaaaaaaaaaaaaaa"
+#define TREE_DIR(name) "40000 " name "\0aaaaaaaaaaaaaaaaaaaa"
+
+/*
+ * A file and a directory of one name need not be neighbours in tree order
+ * ("a", "a-b", then the directory "a", which sorts as "a/"): refused as
+ * git fsck refuses them (duplicateEntries), nested ones too.
+ */
+static void test_tree_duplicate_apart(void **state)
+{
+	static const char apart[] = TREE_FILE("a") TREE_FILE("a-b") TREE_DIR("a");
+	static const char nested[] = TREE_FILE("a") TREE_FILE("a-b") TREE_FILE("a-b.c")
+	    TREE_FILE("a-b.c-d") TREE_DIR("a-b.c");
+	static const char outer[] = TREE_FILE("a") TREE_FILE("a-b") TREE_DIR("a-b.c") TREE_DIR("a");
+	static const char fine[] = TREE_FILE("a") TREE_FILE("a-b") TREE_DIR("a-c") TREE_DIR("b");
+	(void)state;
+	assert_int_equal(store_tree_check(apart, sizeof(apart) - 1), -EINVAL);
+	assert_int_equal(store_tree_check(nested, sizeof(nested) - 1), -EINVAL);
+	assert_int_equal(store_tree_check(outer, sizeof(outer) - 1), -EINVAL);
+	assert_int_equal(store_tree_check(fine, sizeof(fine) - 1), 0);
+}
+
 static void test_commit_parse(void **state)
 {
 	static const char c[] =
@@ -415,6 +437,7 @@ int main(void)
 	    cmocka_unit_test(test_sha1_vectors),
 	    cmocka_unit_test(test_object_ids),
 	    cmocka_unit_test(test_tree_order),
+	    cmocka_unit_test(test_tree_duplicate_apart),
 	    cmocka_unit_test(test_commit_parse),
 	    cmocka_unit_test(test_delta_bounds),
 	    cmocka_unit_test(test_delta_roundtrip),

@@ -16,11 +16,16 @@ static int idx_cmp(const void *a, const void *b)
 	return memcmp(a, b, STORE_OID_LEN);
 }
 
+/* In the first n entries, which are sorted. */
+static const struct store_idx *idx_find_in(const struct store *st, uint32_t n,
+                                           const struct store_oid *oid)
+{
+	return n ? bsearch(oid->b, st->idx, n, sizeof(*st->idx), idx_cmp) : NULL;
+}
+
 const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid)
 {
-	if (!st->n)
-		return NULL;
-	return bsearch(oid->b, st->idx, st->n, sizeof(*st->idx), idx_cmp);
+	return idx_find_in(st, st->n, oid);
 }
 
 /* Appends unsorted; store_idx_sort restores the order (and drops duplicates). */
@@ -41,13 +46,30 @@ int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off)
 	return 0;
 }
 
+/* By id, and of two copies of an object the one earlier in the log first. */
+static int idx_cmp_copies(const void *a, const void *b)
+{
+	const struct store_idx *x = a, *y = b;
+	int c = idx_cmp(x, y);
+
+	return c ? c : (x->off > y->off) - (x->off < y->off);
+}
+
+/*
+ * An object's oldest copy is the one kept, whatever order qsort leaves
+ * equal ids in (newlib's, the guest's, keeps none). Its delta chain reaches
+ * only its own pack, whose deltas all resolved when it came, and older
+ * records, so it ends; a newer copy may be a delta on an object that is
+ * itself a delta on this one (a thin push sending again an object the
+ * store held as a delta's base), and reading through it would loop.
+ */
 void store_idx_sort(struct store *st)
 {
 	uint32_t out = 0;
 
 	if (!st->n)
 		return;
-	qsort(st->idx, st->n, sizeof(*st->idx), idx_cmp);
+	qsort(st->idx, st->n, sizeof(*st->idx), idx_cmp_copies);
 	for (uint32_t i = 0; i < st->n; i++)
 		if (!out || memcmp(st->idx[out - 1].oid, st->idx[i].oid, STORE_OID_LEN))
 			st->idx[out++] = st->idx[i];
@@ -634,8 +656,12 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	    store_log_free(&st->log))
 		r = -ENOSPC;
 	else if (!(r = import_index(st, imp->len, &pix, &rec)))
+		/*
+		 * Only the entries before this pack's are sorted; the pack holds
+		 * each object once (store_pack_scan_finish).
+		 */
 		for (uint32_t i = 0; i < pix.n && !r; i++)
-			if (!store_has(st, &pix.obj[i].oid))
+			if (!idx_find_in(st, before, &pix.obj[i].oid))
 				r = store_idx_add(st, &pix.obj[i].oid,
 				                  rec + STORE_LOG_HDR + pix.obj[i].off);
 	store_idx_sort(st);

@@ -134,6 +134,8 @@ int store_compact_keep(struct store *st, const struct store_oid *keep, size_t nk
 	if ((r = live_roots(st, keep, nkeep, &roots, &nroots)))
 		return r;
 	store_log_other_begin(&st->log);
+	/* From here on the other region's old bytes are gone, whether this ends well or not. */
+	st->overwrites[!store_region(st)]++;
 	/* Nothing in the active region changes until store_log_switch's superblock. */
 	if ((r = write_live_pack(st, roots, nroots, &o, &rec)) ||
 	    (r = store_refs_write(st, STORE_LOG_SNAPSHOT, st->refs, st->nrefs, true)) ||

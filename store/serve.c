@@ -259,7 +259,7 @@ struct store_packer {
 	struct store_membuf out; /* bytes made, not yet read */
 	size_t out_pos;
 	uint64_t raw_off, raw_left; /* bytes being copied from the device as they lie */
-	unsigned epoch;             /* st->epoch when a raw copy started */
+	struct store_mark raw_mark; /* where a raw copy reads */
 	uint8_t checksum[20];
 	bool ended;
 	void (*on_obj)(void *ctx, const struct store_oid *oid, uint64_t off);
@@ -324,7 +324,7 @@ static void copy_from(struct store_packer *p, uint64_t dev, uint64_t len)
 {
 	p->raw_off = dev;
 	p->raw_left = len;
-	p->epoch = p->st->epoch;
+	store_mark_set(p->st, &p->raw_mark);
 }
 
 /* The stored delta, as an ofs-delta against its base's place in this pack. */
@@ -403,8 +403,7 @@ static int copy_raw(struct store_packer *p)
 	size_t n = p->raw_left < sizeof(buf) ? (size_t)p->raw_left : sizeof(buf);
 	int r;
 
-	/* A compaction leaves the old region intact until the next one writes over it. */
-	if (p->st->epoch - p->epoch > 1)
+	if (store_mark_stale(p->st, &p->raw_mark))
 		return -ESTALE;
 	r = store_log_read(&p->st->log, p->raw_off, buf, n);
 

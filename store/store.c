@@ -373,11 +373,29 @@ int store_entry_raw_len(struct store *st, uint64_t off, uint64_t *raw_len, size_
 	return r;
 }
 
+/* ---- readers over many steps ---- */
+
+unsigned store_region(const struct store *st)
+{
+	return st->log.sb.region_start != STORE_LOG_START;
+}
+
+void store_mark_set(const struct store *st, struct store_mark *m)
+{
+	m->region = store_region(st);
+	m->overwrites = st->overwrites[m->region];
+}
+
+bool store_mark_stale(const struct store *st, const struct store_mark *m)
+{
+	return st->overwrites[m->region] != m->overwrites;
+}
+
 /* ---- reading a blob in pieces ---- */
 
 struct store_blob {
 	struct store *st;
-	unsigned epoch;              /* st->epoch when opened */
+	struct store_mark mark;      /* where it reads */
 	struct store_zip_reader *zr; /* a blob stored whole: inflated as it is read */
 	uint8_t *data;               /* a deltified one: rebuilt in memory */
 	size_t len, pos;
@@ -395,7 +413,7 @@ int store_blob_open(struct store *st, const struct store_oid *oid, struct store_
 	if (!(b = calloc(1, sizeof(*b))))
 		return -ENOMEM;
 	b->st = st;
-	b->epoch = st->epoch;
+	store_mark_set(st, &b->mark);
 	if ((r = chain_collect(st, e->off, &depth)))
 		goto fail;
 	if (depth == 0) {
@@ -420,8 +438,7 @@ fail:
 
 int store_blob_read(struct store_blob *b, void *buf, size_t len, size_t *got)
 {
-	/* A compaction leaves the old region intact until the next one writes over it. */
-	if (b->st->epoch - b->epoch > 1)
+	if (store_mark_stale(b->st, &b->mark))
 		return -ESTALE;
 	if (b->zr)
 		return store_zip_reader_read(b->zr, buf, len, got) ? -EIO : 0;

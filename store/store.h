@@ -107,7 +107,8 @@ int store_put_objects(struct store *st, const int *types, const uint8_t *const *
  * it is read (about 44 KiB of state, whatever its size); a deltified one
  * is rebuilt in memory when opened (its size, at most the object limit).
  * store_blob_read gives up to `len` bytes, *got = 0 at the end; -ESTALE
- * once two compactions have passed since the open (the bytes it was
+ * once a compaction began writing over the region it reads (the second
+ * since the open, or one that failed after the first: the bytes it was
  * reading are gone), -EIO if the data on the device is corrupt.
  */
 struct store_blob;
@@ -260,8 +261,9 @@ void store_stats(struct store *st, struct store_stats *s);
  * plan (24 bytes an object), where each went (24 bytes), one path entry
  * per blob path (48 bytes), and one object at a time, whole (copies: 16
  * KiB at a time). The store may take writes meanwhile (the pack is what
- * was reachable at open); a read is -ESTALE if two compactions pass
- * during the copy of one large blob.
+ * was reachable at open); a read is -ESTALE if, during the copy of one
+ * large blob, a compaction begins writing over the region it lies in (the
+ * second since the copy began, or one that failed after the first).
  */
 struct store_packer;
 int store_packer_open(struct store *st, const struct store_oid *wants, size_t nwants,

@@ -64,7 +64,13 @@ struct store {
 	size_t max_obj;
 	struct store_link *chain; /* store.c: the delta chain of the object being read */
 	struct store_base_cache bases;
-	unsigned epoch; /* compactions so far (blob readers check it) */
+	unsigned epoch; /* compactions so far: every object has a new place */
+	/*
+	 * For each region of the log (store_region), how many compactions
+	 * began writing over it, failed ones too: what a reader of the device
+	 * checks (struct store_mark).
+	 */
+	unsigned overwrites[2];
 	unsigned chain_cap;
 	int (*veto)(void *ctx, struct store *st, const struct store_ref_update *u, char *why,
 	            size_t size);
@@ -89,6 +95,18 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n,
 int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
                    const struct store_oidset *stop, const struct store_oidset *cut,
                    struct store_oidset *seen);
+
+/*
+ * A reader that reads the device over many steps (a blob, a pack's raw
+ * copy) marks where it stands; its region stays intact through the
+ * compaction that leaves it, until one begins writing over it.
+ */
+struct store_mark {
+	unsigned region, overwrites;
+};
+unsigned store_region(const struct store *st); /* 0: the log's first half; 1: its second */
+void store_mark_set(const struct store *st, struct store_mark *m);
+bool store_mark_stale(const struct store *st, const struct store_mark *m);
 
 const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid);
 int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);

@@ -356,6 +356,49 @@ static void test_blob_in_pieces(void **state)
 	free(text);
 }
 
+/*
+ * A compaction that fails has still written over the other region: a
+ * reader left there by the compaction before it reads bytes that are gone,
+ * and says so (-ESTALE), as after a second compaction that succeeds.
+ */
+static void test_blob_reader_after_failed_compaction(void **state)
+{
+	const size_t big = 1u << 20;
+	uint8_t *text = malloc(big), piece[1000];
+	struct store_oid blob;
+	struct store_blob *b;
+	struct store *st;
+	uint64_t size;
+	size_t n;
+	(void)state;
+	for (size_t i = 0; i < big; i++)
+		text[i] = (uint8_t)(i * 2654435761u >> 13);
+	fixture_device(16u << 20);
+	assert_int_equal(store_open(&st, false), 0);
+	fixture_put(st, STORE_OBJ_BLOB, text, big, &blob);
+	struct store_ref_update keep = {"refs/tags/big", {{0}}, blob};
+	assert_int_equal(store_refs_update(st, &keep, 1), 0);
+	assert_int_equal(store_blob_open(st, &blob, &b, &size), 0);
+	assert_int_equal(store_blob_read(b, piece, sizeof(piece), &n), 0);
+	assert_memory_equal(piece, text, n);
+	assert_int_equal(store_compact(st), 0);
+	assert_int_equal(store_blob_read(b, piece, sizeof(piece), &n), 0);
+	assert_memory_equal(piece, text + sizeof(piece), n);
+	/* The next compaction writes its first two pieces over the reader's region, then fails. */
+	memblk_fail_write(3, -EIO);
+	assert_int_equal(store_compact(st), -EIO);
+	memblk_fail_write(0, 0);
+	assert_int_equal(store_blob_read(b, piece, sizeof(piece), &n), -ESTALE);
+	store_blob_close(b);
+	/* The store reads on from the region it kept. */
+	assert_int_equal(store_blob_open(st, &blob, &b, &size), 0);
+	assert_int_equal(store_blob_read(b, piece, sizeof(piece), &n), 0);
+	assert_memory_equal(piece, text, n);
+	store_blob_close(b);
+	store_close(st);
+	free(text);
+}
+
 /* A packer's bytes to its end. */
 static void read_packer(struct store_packer *p, struct buf *b)
 {
@@ -439,6 +482,7 @@ int main(void)
 	    cmocka_unit_test(test_delta_chain_limit),
 	    cmocka_unit_test(test_reuse_and_cache_across_compactions),
 	    cmocka_unit_test(test_blob_in_pieces),
+	    cmocka_unit_test(test_blob_reader_after_failed_compaction),
 	    cmocka_unit_test(test_plan_in_slices),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);

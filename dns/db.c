@@ -200,7 +200,7 @@ static int add_record(struct out *o, const struct build *b, const struct rec *r)
 	return 0;
 }
 
-/* Lay the sorted records out as nodes and sets, repeated records once. */
+/* Lay the sorted records out as nodes and sets, repeated records once; a set counts to 65535. */
 static int compile(struct build *b, struct out *o)
 {
 	const uint8_t *apex = b->origin;
@@ -216,6 +216,9 @@ static int compile(struct build *b, struct out *o)
 			return r;
 		if ((new_node || p->type != c->type) && (r = add_set(o, c->type)))
 			return r;
+		if (!new_node && p->type == c->type && !same_rdata(b, p, c) &&
+		    o->z->sets[o->z->nsets - 1].n == UINT16_MAX)
+			return refuse(b, c->line, "more than 65535 records of one name and type");
 		if ((new_node || !same_rdata(b, p, c)) && (r = add_record(o, b, c)))
 			return r;
 	}

@@ -60,7 +60,8 @@ struct dns_zone {
  * one SOA, at the apex; every name at or below the apex; no CNAME beside
  * other data or a second CNAME at a name (RFC 1034 3.6.2, RFC 2181 10.1);
  * at most one DNAME at a name, none beside a CNAME (RFC 6672 2.4); no
- * meta type (OPT, TSIG, IXFR, AXFR, ANY). Records repeated exactly are
+ * meta type (OPT, TSIG, IXFR, AXFR, ANY); at most 65535 records of one
+ * name and type (struct dns_set's count). Records repeated exactly are
  * kept once (RFC 2181 5). 0, -EINVAL (err says why) or -ENOMEM.
  */
 int dns_zone_load(const char *file, const char *text, size_t len, const uint8_t *origin,

@@ -498,6 +498,53 @@ static void test_duplicates(void **state)
 	dns_zone_free(z);
 }
 
+/*
+ * An RRset's count is 16 bits (db.h): 65,535 records of one name and type
+ * load and are all there; a 65,536th is refused, not counted round to none.
+ */
+static void rrset_of(unsigned n, struct dns_zone **z, char *err, size_t errsize, int *r)
+{
+	size_t cap = 64 + (size_t)n * 24, w;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	w = (size_t)snprintf(text, cap, "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n");
+	for (unsigned i = 0; i < n; i++)
+		w += (size_t)snprintf(text + w, cap - w, "big A 10.%u.%u.%u\n", i >> 16,
+		                      i >> 8 & 255, i & 255);
+	*r = dns_zone_load("zones/example.org.zone", text, w, (const uint8_t *)"\7example\3org", z,
+	                   err, errsize);
+	free(text);
+}
+
+static void test_rrset_limit(void **state)
+{
+	struct dns_zone *z = NULL;
+	const struct dns_set *s;
+	struct dns_rec_iter it;
+	const uint8_t *rd;
+	uint16_t len;
+	uint32_t ttl, n = 0;
+	char err[256];
+	int r;
+	(void)state;
+	rrset_of(65535, &z, err, sizeof(err), &r);
+	assert_int_equal(r, 0);
+	s = dns_node_set(z, dns_zone_find(z, (const uint8_t *)"\3big\7example\3org", NULL),
+	                 DNS_T_A);
+	assert_non_null(s);
+	dns_set_records(s, &it);
+	while (dns_rec_next(z, &it, &ttl, &rd, &len))
+		n++;
+	assert_int_equal(n, 65535);
+	dns_zone_free(z);
+	z = NULL;
+	rrset_of(65536, &z, err, sizeof(err), &r);
+	assert_int_equal(r, -EINVAL);
+	assert_null(z);
+	assert_non_null(strstr(err, "more than 65535 records of one name and type"));
+}
+
 static int setup(void **state)
 {
 	char err[256];
@@ -532,6 +579,7 @@ int main(void)
 	    cmocka_unit_test(test_chaos),
 	    cmocka_unit_test(test_zone_rules),
 	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_rrset_limit),
 	    cmocka_unit_test(test_serials),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -202,12 +202,15 @@ static void answer_node(struct ans *a, const uint8_t *owner, const struct dns_no
 	additional_for(a, s);
 }
 
-/* The cut or DNAME strictly above `qname` nearest the apex, if any. */
+/*
+ * The cut or DNAME strictly above `qname` nearest the apex, if any: the
+ * apex's DNAME too (RFC 6672 2.3), the apex's NS being no cut.
+ */
 static const struct dns_node *above(const struct ans *a, const uint8_t *qname)
 {
 	int below = dns_name_labels(qname) - dns_name_labels(a->z->apex);
 
-	for (int k = below - 1; k >= 1; k--) {
+	for (int k = below; k >= 1; k--) {
 		const struct dns_node *n = dns_zone_find(a->z, dns_name_parent(qname, k), NULL);
 		if (n && ((n->flags & DNS_NODE_CUT) || dns_node_set(a->z, n, DNS_T_DNAME)))
 			return n;

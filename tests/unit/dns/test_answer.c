@@ -307,6 +307,34 @@ static void test_referral_and_dname(void **state)
 	assert_int_equal(rp.rcode, DNS_R_NOERROR);
 }
 
+/*
+ * A DNAME at the apex (RFC 6672 2.3, 3.3: the zone renamed) rewrites every
+ * name below it; the apex itself is answered from its own records.
+ */
+static void test_apex_dname(void **state)
+{
+	static const char text[] = "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ NS ns.example.net.\n"
+	                           "@ A 192.0.2.1\n@ DNAME example.net.\n";
+	const struct dns_zone *save = zone_list[0];
+	struct dns_zone *z;
+	struct reply rp;
+	struct dns_answer_info info;
+	char err[256];
+	(void)state;
+	assert_int_equal(dns_zone_load("zones/example.org.zone", text, sizeof(text) - 1,
+	                               (const uint8_t *)"\7example\3org", &z, err, sizeof(err)),
+	                 0);
+	zone_list[0] = z;
+	ask_simple("www.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	section_is(&rp, 1, "example.org. DNAME www.example.org. CNAME");
+	assert_memory_equal(rp.b + rp.r[1].rdata_off, "\3www\7example\3net", 17);
+	ask_simple("example.org.", DNS_T_A, &rp, &info);
+	section_is(&rp, 1, "example.org. A");
+	zone_list[0] = save;
+	dns_zone_free(z);
+}
+
 static void test_refused_and_errors(void **state)
 {
 	struct reply rp;
@@ -573,6 +601,7 @@ int main(void)
 	    cmocka_unit_test(test_wildcard),
 	    cmocka_unit_test(test_cname),
 	    cmocka_unit_test(test_referral_and_dname),
+	    cmocka_unit_test(test_apex_dname),
 	    cmocka_unit_test(test_refused_and_errors),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),

@@ -143,13 +143,18 @@ static void additional_for(struct ans *a, const struct dns_set *s)
 			put_addresses(a, target);
 }
 
-/* Below a zone cut: the delegation's NS in authority, their addresses as glue (RFC 1034 4.3.2). */
+/*
+ * Below a zone cut: the delegation's NS in authority, their addresses as
+ * glue (RFC 1034 4.3.2). AA goes unless a CNAME or DNAME of ours led here:
+ * it is the name asked's (RFC 1035 4.1.1).
+ */
 static void referral(struct ans *a, const struct dns_node *cut)
 {
 	const struct dns_set *ns = dns_node_set(a->z, cut, DNS_T_NS);
 
 	a->info->kind = DNS_KIND_REFERRAL;
-	dns_out_flags(&a->o, 0, DNS_F_AA);
+	if (!a->o.count[DNS_SEC_ANSWER])
+		dns_out_flags(&a->o, 0, DNS_F_AA);
 	put_extra(a, DNS_SEC_AUTHORITY, dns_node_name(a->z, cut), ns, 0);
 	additional_for(a, ns);
 }

@@ -335,6 +335,36 @@ static void test_apex_dname(void **state)
 	dns_zone_free(z);
 }
 
+/*
+ * A CNAME of ours to a name below one of our delegations: the CNAME, then
+ * the referral for its target; AA stays, for the name asked is ours (RFC
+ * 1035 4.1.1: AA is the query name's, the first owner in the answer).
+ */
+static void test_cname_to_referral(void **state)
+{
+	static const char text[] = "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n"
+	                           "sub NS ns.sub\nns.sub A 192.0.2.99\nto CNAME host.sub\n";
+	const struct dns_zone *save = zone_list[0];
+	struct dns_zone *z;
+	struct reply rp;
+	struct dns_answer_info info;
+	char err[256];
+	(void)state;
+	assert_int_equal(dns_zone_load("zones/example.org.zone", text, sizeof(text) - 1,
+	                               (const uint8_t *)"\7example\3org", &z, err, sizeof(err)),
+	                 0);
+	zone_list[0] = z;
+	ask_simple("to.example.org.", DNS_T_A, &rp, &info);
+	zone_list[0] = save;
+	dns_zone_free(z);
+	section_is(&rp, 1, "to.example.org. CNAME");
+	section_is(&rp, 2, "sub.example.org. NS");
+	assert_true(rp.flags & DNS_F_AA);
+	/* The referral alone is not authoritative. */
+	ask_simple("host.sub.example.org.", DNS_T_A, &rp, &info);
+	assert_false(rp.flags & DNS_F_AA);
+}
+
 static void test_refused_and_errors(void **state)
 {
 	struct reply rp;
@@ -602,6 +632,7 @@ int main(void)
 	    cmocka_unit_test(test_cname),
 	    cmocka_unit_test(test_referral_and_dname),
 	    cmocka_unit_test(test_apex_dname),
+	    cmocka_unit_test(test_cname_to_referral),
 	    cmocka_unit_test(test_refused_and_errors),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),

@@ -432,8 +432,12 @@ size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int 
 	}
 	/* Room kept for the OPT record: 11 bytes, and a cookie option's 4 and its bytes. */
 	a.o.reserve = q->edns ? 11 + (cookie_len ? 4 + cookie_len : 0) : 0;
-	if (!rc && q->qclass == DNS_C_CH && (q->qtype == DNS_T_TXT || q->qtype == DNS_T_ANY) &&
-	    chaos_text(ask, q->qname)) {
+	if (!rc && !q->has_question) {
+		/* A server cookie asked for alone (RFC 7873 5.4): the OPT below is the answer. */
+		info->kind = DNS_KIND_NODATA;
+		rcode = 0;
+	} else if (!rc && q->qclass == DNS_C_CH &&
+	           (q->qtype == DNS_T_TXT || q->qtype == DNS_T_ANY) && chaos_text(ask, q->qname)) {
 		chaos(&a, chaos_text(ask, q->qname));
 		rcode = 0;
 	} else if ((rcode = refusal(zones, q, rc, ask, &a.z))) {

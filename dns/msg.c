@@ -232,6 +232,18 @@ static int query_records(const uint8_t *msg, size_t len, size_t off, struct dns_
 	return off == len ? 0 : -EINVAL;
 }
 
+/*
+ * A QUERY without a question asks for a server cookie alone (RFC 7873
+ * 5.4), and is one only with a COOKIE option; else it is malformed.
+ */
+static int cookie_query(const uint8_t *msg, size_t len, struct dns_query *q)
+{
+	if (DNS_F_OPCODE(q->hdr.flags) != DNS_OP_QUERY ||
+	    query_records(msg, len, DNS_HDR_LEN, q) < 0 || !q->cookie)
+		return DNS_R_FORMERR;
+	return 0;
+}
+
 int dns_msg_query(const uint8_t *msg, size_t len, struct dns_query *q)
 {
 	size_t off = DNS_HDR_LEN;
@@ -242,7 +254,9 @@ int dns_msg_query(const uint8_t *msg, size_t len, struct dns_query *q)
 	read_header(msg, &q->hdr);
 	if (q->hdr.flags & DNS_F_QR)
 		return DNS_MSG_DROP;
-	if (q->hdr.qdcount == 0 || read_question(msg, len, &off, q) < 0)
+	if (q->hdr.qdcount == 0)
+		return cookie_query(msg, len, q);
+	if (read_question(msg, len, &off, q) < 0)
 		return DNS_R_FORMERR;
 	q->has_question = true;
 	q->question_end = off;

@@ -56,13 +56,15 @@ struct dns_query {
 /*
  * Read a query of any opcode (QUERY, NOTIFY and UPDATE all carry one
  * question; the caller answers NOTIMP to the others). Returns:
- *   0              q is filled;
+ *   0              q is filled; without a question (has_question false)
+ *                  only for a QUERY that asks for a server cookie alone,
+ *                  with a COOKIE option (RFC 7873 5.4);
  *   DNS_R_FORMERR  to be answered with FORMERR: a question count other
- *                  than 1, a name or record cut short or malformed, a
- *                  second OPT or one outside the additional section or
- *                  not owned by the root, a malformed COOKIE option (RFC
- *                  7873 5.2.2), a TSIG that is not the last record, bytes
- *                  after the last record; q->hdr is filled, and the
+ *                  than 1 (but that one), a name or record cut short or
+ *                  malformed, a second OPT or one outside the additional
+ *                  section or not owned by the root, a malformed COOKIE
+ *                  option (RFC 7873 5.2.2), a TSIG that is not the last
+ *                  record, bytes after the last record; q->hdr is filled, and the
  *                  question if it parsed (q->has_question);
  *   DNS_MSG_DROP   shorter than a header, or QR set (a response:
  *                  answering it could loop between two servers).

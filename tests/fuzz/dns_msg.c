@@ -80,8 +80,9 @@ static void check_query(int r, size_t len, const struct dns_query *q)
 {
 	if (r != 0 && r != DNS_R_FORMERR && r != DNS_MSG_DROP)
 		abort();
-	if (r == 0 && !q->has_question)
-		abort();
+	if (r == 0 && !q->has_question &&
+	    (!q->cookie || DNS_F_OPCODE(q->hdr.flags) != DNS_OP_QUERY))
+		abort(); /* only a cookie asked for alone has no question (RFC 7873 5.4) */
 	if (q->has_question && (q->question_end > len || dns_name_len(q->qname, DNS_NAME_MAX) < 0))
 		abort();
 	if (q->edns && q->udp_size < DNS_UDP_MIN)

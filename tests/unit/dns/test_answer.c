@@ -365,6 +365,41 @@ static void test_cname_to_referral(void **state)
 	assert_false(rp.flags & DNS_F_AA);
 }
 
+/*
+ * A query for a server cookie alone (RFC 7873 5.4): no question, an OPT
+ * with the client's cookie. The answer: NOERROR, no records, and the
+ * client's cookie with ours. Without a COOKIE it stays FORMERR.
+ */
+static void test_cookie_only_query(void **state)
+{
+	static const uint8_t query[] = {0x12, 0x34, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	                                /* OPT: root, type 41, 1232, TTL 0, rdlength 12 */
+	                                0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 12,
+	                                /* COOKIE (10), 8 octets: the client's */
+	                                0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+	static const uint8_t server[16] = {1, 0, 0, 0, 0x65, 0x43, 0x21, 0, 9, 9, 9, 9, 9, 9, 9, 9};
+	struct dns_ask a = {.cookie = server, .cookie_len = sizeof(server)};
+	struct dns_answer_info info;
+	struct dns_query q;
+	struct reply rp;
+	int rc = dns_msg_query(query, sizeof(query), &q);
+	(void)state;
+	memset(&rp, 0, sizeof(rp));
+	rp.len = dns_answer(&zones, &q, rc, &a, rp.b, sizeof(rp.b), &info);
+	assert_true(rp.len >= 12);
+	parse_reply(&rp);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	assert_int_equal(rp.count[0] + rp.count[1] + rp.count[2], 0);
+	assert_true(rp.opt);
+	assert_memory_equal(rp.b + rp.len - 24, query + 27, 8);
+	assert_memory_equal(rp.b + rp.len - 16, server, 16);
+	/* No COOKIE, no question: FORMERR. */
+	uint8_t bare[23];
+	memcpy(bare, query, sizeof(bare));
+	bare[22] = 0; /* OPT's rdlength */
+	assert_int_equal(dns_msg_query(bare, sizeof(bare), &q), DNS_R_FORMERR);
+}
+
 static void test_refused_and_errors(void **state)
 {
 	struct reply rp;
@@ -633,6 +668,7 @@ int main(void)
 	    cmocka_unit_test(test_referral_and_dname),
 	    cmocka_unit_test(test_apex_dname),
 	    cmocka_unit_test(test_cname_to_referral),
+	    cmocka_unit_test(test_cookie_only_query),
 	    cmocka_unit_test(test_refused_and_errors),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),

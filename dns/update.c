@@ -161,12 +161,22 @@ static struct rec *find_rr(struct recs *r, const uint8_t *name, uint16_t type, c
 	return NULL;
 }
 
+/* The live records of an RRset, one written twice in the file counted once (RFC 2181 5). */
 static size_t count_set(const struct recs *r, const uint8_t *name, uint16_t type)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < r->n; i++)
-		n += at_name(r, &r->v[i], name) && r->v[i].type == type;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct rec *x = &r->v[i];
+		bool again = false;
+		if (!at_name(r, x, name) || x->type != type)
+			continue;
+		for (size_t j = 0; j < i && !again; j++)
+			again = at_name(r, &r->v[j], name) && r->v[j].type == type &&
+			        rdata_eq(type, RDATA(r, &r->v[j]), r->v[j].rdlen, RDATA(r, x),
+			                 x->rdlen);
+		n += !again;
+	}
 	return n;
 }
 
@@ -371,11 +381,13 @@ static void del(struct ctx *c, const struct urr *d)
 		}
 		return;
 	}
-	if (d->type == DNS_T_SOA || !(x = find_rr(r, name, d->type, rd, d->rdlen)))
+	if (d->type == DNS_T_SOA || !find_rr(r, name, d->type, rd, d->rdlen))
 		return;
 	if (d->type == DNS_T_NS && dns_name_eq(name, c->apex) && count_set(r, name, DNS_T_NS) == 1)
 		return; /* the zone's last NS stays */
-	x->gone = true;
+	/* Every line of it: a record written twice in the file is one. */
+	while ((x = find_rr(r, name, d->type, rd, d->rdlen)))
+		x->gone = true;
 }
 
 /* A record deleted and added back the same (a delete then an add) is left where it was. */

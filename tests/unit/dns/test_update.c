@@ -424,6 +424,38 @@ static void test_compressed_rdata(void **state)
 	assert_int_equal(apply(&m), DNS_R_FORMERR);
 }
 
+/*
+ * A record written twice in the file is one record (RFC 2181 5, as the
+ * zone is served): deleted, both lines go; an RRset prerequisite counts it
+ * once; the apex's one NS written twice is still its last.
+ */
+static void test_repeated_record(void **state)
+{
+	static const char twice[] = "$ORIGIN example.org.\n"
+	                            "$TTL 300\n"
+	                            "@\tIN SOA ns1 hostmaster 2026120101 7200 3600 1209600 300\n"
+	                            "\tIN NS ns1\n"
+	                            "\tIN NS ns1\n"
+	                            "ns1\tIN A 192.0.2.53\n"
+	                            "www\tIN A 192.0.2.80\n"
+	                            "www\tIN A 192.0.2.80\n";
+	struct m m;
+	(void)state;
+	begin(&m, apex);
+	rr(&m, 2, "www A 192.0.2.80", DNS_C_NONE, 0);
+	assert_int_equal(apply_to(twice, &m, 2026120101), DNS_R_NOERROR);
+	assert_non_null(u.text);
+	assert_null(strstr(u.text, "192.0.2.80"));
+	begin(&m, apex);
+	rr(&m, 1, "www A 192.0.2.80", DNS_C_IN, 0);
+	rr(&m, 2, "host A 192.0.2.9", DNS_C_IN, 300);
+	assert_int_equal(apply_to(twice, &m, 2026120101), DNS_R_NOERROR);
+	begin(&m, apex);
+	rr(&m, 2, "@ NS ns1", DNS_C_NONE, 0);
+	assert_int_equal(apply_to(twice, &m, 2026120101), DNS_R_NOERROR);
+	assert_true(!u.text || strstr(u.text, "NS ns1"));
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -441,6 +473,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_cname_soa_ttl, teardown),
 	    cmocka_unit_test_teardown(test_written_whole, teardown),
 	    cmocka_unit_test_teardown(test_compressed_rdata, teardown),
+	    cmocka_unit_test_teardown(test_repeated_record, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,6 +149,15 @@ static struct rec *find_set(struct recs *r, const uint8_t *name, uint16_t type)
 	return NULL;
 }
 
+/* The live records of `name` and `type` gone, every line of a record written twice too. */
+static void set_gone(struct recs *r, const uint8_t *name, uint16_t type)
+{
+	struct rec *x;
+
+	while ((x = find_set(r, name, type)))
+		x->gone = true;
+}
+
 static struct rec *find_rr(struct recs *r, const uint8_t *name, uint16_t type, const uint8_t *rd,
                            uint16_t rdlen)
 {
@@ -334,8 +343,7 @@ static int add(struct ctx *c, const struct urr *a)
 		if (!dns_name_eq(name, c->apex) || a->rdlen < 22 ||
 		    !dns_serial_lt(c->served, update_soa_serial(rd, a->rdlen)))
 			return 0; /* ignored: an SOA below the apex, or not newer */
-		if ((x = find_set(r, name, DNS_T_SOA)))
-			x->gone = true;
+		set_gone(r, name, DNS_T_SOA);
 		c->soa_set = true;
 		return update_push(c, a->owner, a->rdata, a->type, a->rdlen, a->ttl);
 	}
@@ -345,8 +353,8 @@ static int add(struct ctx *c, const struct urr *a)
 		for (size_t i = 0; i < r->n; i++)
 			if (at_name(r, &r->v[i], name) && r->v[i].type != DNS_T_CNAME)
 				return 0; /* ignored: a CNAME beside other data */
-		if ((x = find_set(r, name, DNS_T_CNAME)))
-			x->gone = true; /* replaced */
+		/* Replaced. */
+		set_gone(r, name, DNS_T_CNAME);
 	}
 	if ((x = find_rr(r, name, a->type, rd, a->rdlen)) && x->ttl == a->ttl)
 		return 0; /* there already */

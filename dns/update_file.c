@@ -406,6 +406,10 @@ int update_write(struct ctx *c, const char *file, const char *text, size_t len,
 			soa->gone = true;
 			if (!find_serial(&e, soa, file_serial, &e.serial_at, &e.serial_len))
 				e.soa = i;
+			/* The SOA written again on other lines is this one: they go. */
+			for (size_t j = i + 1; j < c->norig; j++)
+				c->r.v[j].gone |= c->r.v[j].type == DNS_T_SOA;
+			break;
 		}
 	}
 	if ((r = edit_in_place(c, &e, &s)) || (r = holds_expected(c, file, &s)) < 0)

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "dns/db.h"
 #include "dns/msg.h"
 #include "dns/update.h"
 #include "dns/zone.h"
@@ -456,6 +457,46 @@ static void test_repeated_record(void **state)
 	assert_true(!u.text || strstr(u.text, "NS ns1"));
 }
 
+/*
+ * The SOA or a CNAME written twice is one record too: an update replacing
+ * it, or raising the serial, leaves neither line behind, and the zone
+ * written back loads (the store's veto would refuse two SOAs or CNAMEs).
+ */
+static void test_repeated_soa_cname(void **state)
+{
+	static const char twice[] = "$ORIGIN example.org.\n"
+	                            "$TTL 300\n"
+	                            "@\tIN SOA ns1 hostmaster 2026120101 7200 3600 1209600 300\n"
+	                            "@\tIN SOA ns1 hostmaster 2026120101 7200 3600 1209600 300\n"
+	                            "\tIN NS ns1\n"
+	                            "ns1\tIN A 192.0.2.53\n"
+	                            "alias\tIN CNAME ns1\n"
+	                            "alias\tIN CNAME ns1\n";
+	struct dns_zone *z;
+	char err[256];
+	struct m m;
+	(void)state;
+	begin(&m, apex);
+	rr(&m, 2, "host A 192.0.2.9", DNS_C_IN, 300);
+	rr(&m, 2, "alias CNAME host", DNS_C_IN, 300);
+	assert_int_equal(apply_to(twice, &m, 2026120101), DNS_R_NOERROR);
+	assert_non_null(u.text);
+	assert_null(strstr(u.text, "2026120101"));
+	assert_null(strstr(u.text, "CNAME ns1"));
+	assert_int_equal(
+	    dns_zone_load("zones/example.org.zone", u.text, u.len, apex, &z, err, sizeof(err)), 0);
+	assert_int_equal(z->serial, 2026120102);
+	dns_zone_free(z);
+	/* An SOA given by the update replaces both lines. */
+	begin(&m, apex);
+	rr(&m, 2, "@ SOA ns1 hostmaster 2026120300 1 1 1 1", DNS_C_IN, 300);
+	assert_int_equal(apply_to(twice, &m, 2026120101), DNS_R_NOERROR);
+	assert_null(strstr(u.text, "2026120101"));
+	assert_int_equal(
+	    dns_zone_load("zones/example.org.zone", u.text, u.len, apex, &z, err, sizeof(err)), 0);
+	dns_zone_free(z);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -474,6 +515,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_written_whole, teardown),
 	    cmocka_unit_test_teardown(test_compressed_rdata, teardown),
 	    cmocka_unit_test_teardown(test_repeated_record, teardown),
+	    cmocka_unit_test_teardown(test_repeated_soa_cname, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -430,11 +430,45 @@ static int unshallow_parents(struct git_upload *u)
 	return 0;
 }
 
+struct boundary {
+	struct git_upload *u;
+	struct oids *found;
+	size_t left;
+};
+
+static int boundary_fn(void *ctx, const struct store_oid *oid, const struct store_commit *c,
+                       unsigned depth)
+{
+	struct boundary *b = ctx;
+	int r;
+
+	(void)c, (void)depth;
+	if (!store_oidset_has(&b->u->client_shallow_set, oid))
+		return GIT_WALK_ON;
+	if ((r = oids_add(b->found, oid)))
+		return r;
+	return --b->left ? GIT_WALK_ON : -EEXIST;
+}
+
+/*
+ * The client's boundary commits that a branch or tag reaches (git's
+ * get_reachable_list): deepen-relative deepens from these only. A shallow
+ * line is the client's word; one naming a commit only refs/appliance/
+ * reaches would otherwise unshallow it and send its parents.
+ */
+static int reachable_boundary(struct git_upload *u, struct oids *found)
+{
+	struct boundary b = {u, found, u->client_shallow.n};
+	int r = b.left ? git_walk(u->st, u->tips.v, u->tips.n, boundary_fn, &b) : 0;
+
+	return r == -EEXIST ? 0 : r;
+}
+
 /*
  * The new shallow boundary for `deepen N` (from the wants) or with
- * deepen-relative (from the client's boundary), written as shallow and
- * unshallow lines. The pack stops at the new boundary and at the client's
- * boundary commits that stay.
+ * deepen-relative (from the client's boundary that is ours), written as
+ * shallow and unshallow lines. The pack stops at the new boundary and at
+ * the client's boundary commits that stay.
  */
 static int shallow_info(struct git_upload *u)
 {
@@ -443,8 +477,11 @@ static int shallow_info(struct git_upload *u)
 	int r = 0;
 
 	if (u->depth && u->deepen_relative) {
+		struct oids from = {0};
 		d.limit = u->depth >= INFINITE_DEPTH ? INFINITE_DEPTH : u->depth + 1;
-		r = git_walk(u->st, u->client_shallow.v, u->client_shallow.n, deepen_fn, &d);
+		if (!(r = reachable_boundary(u, &from)))
+			r = git_walk(u->st, from.v, from.n, deepen_fn, &d);
+		free(from.v);
 	} else if (u->depth) {
 		d.limit = u->depth;
 		r = git_walk(u->st, u->wants.v, u->wants.n, deepen_fn, &d);

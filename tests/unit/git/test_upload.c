@@ -1,7 +1,8 @@
 /*
  * git/upload.c over a store in memory, at its limits: GIT_UPLOAD_MAX_WANTS
  * wants are answered and one more is refused whole; a shallow line the
- * client repeats a hundred times is one boundary.
+ * client repeats a hundred times is one boundary; a shallow line naming a
+ * commit of refs/appliance/ deepens nothing.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -60,8 +61,8 @@ static void add_text(struct buf *b, const char *text)
 	assert_int_equal(buf_sink(b, text, strlen(text)), 0);
 }
 
-/* The v0 answer to `req`, NUL-terminated (the pack's bytes may hold NULs too). */
-static char *answer(const struct buf *req)
+/* The v0 answer to `req`, NUL-terminated (the pack may hold NULs too); its length in *len. */
+static char *answer_len(const struct buf *req, size_t *len)
 {
 	struct git_upload *u;
 	struct buf out = {0};
@@ -76,8 +77,16 @@ static char *answer(const struct buf *req)
 			assert_int_equal(buf_sink(&out, piece, (size_t)n), 0);
 	assert_int_equal(n, 0);
 	git_upload_free(u);
+	*len = out.len;
 	assert_int_equal(buf_sink(&out, "", 1), 0);
 	return (char *)out.p;
+}
+
+static char *answer(const struct buf *req)
+{
+	size_t len;
+
+	return answer_len(req, &len);
 }
 
 static size_t count(const char *text, const char *what)
@@ -138,11 +147,73 @@ static void test_repeated_shallow_once(void **state)
 	free(req.p);
 }
 
+/* The objects the PACK in an answer of `len` bytes announces (-1: none). */
+static long pack_count(const uint8_t *a, size_t len)
+{
+	for (size_t i = 0; i + 12 <= len; i++)
+		if (!memcmp(a + i, "PACK", 4))
+			return (long)a[i + 8] << 24 | a[i + 9] << 16 | a[i + 10] << 8 | a[i + 11];
+	return -1;
+}
+
+/* A v0 request for c3 with deepen-relative, the client's boundary at `shallow`, deepened by 1. */
+static char *deepen_relative(const struct store_oid *shallow, size_t *len)
+{
+	struct buf req = {0};
+	char hex[STORE_OID_HEX], line[128];
+	char *a;
+	int n;
+
+	store_oid_hex(&c3, hex);
+	n = snprintf(line, sizeof(line), "%04xwant %s deepen-relative\n", 4 + 46 + 16, hex);
+	assert_int_equal(buf_sink(&req, line, (size_t)n), 0);
+	add_line(&req, "shallow", shallow);
+	add_text(&req, "000ddeepen 1\n00000009done\n");
+	a = answer_len(&req, len);
+	free(req.p);
+	return a;
+}
+
+/*
+ * deepen-relative deepens from the client's boundary: only where that
+ * boundary is reachable from a branch or tag, as git's get_reachable_list.
+ * A shallow line naming a commit only refs/appliance/secrets reaches
+ * must not unshallow it and send its parent, with the tree and blob of
+ * an earlier secret. A boundary on main still deepens.
+ */
+static void test_deepen_relative_secret(void **state)
+{
+	struct store_oid s1, s2;
+	char hex[STORE_OID_HEX], line[64];
+	char *a;
+	size_t len;
+
+	(void)state;
+	a = deepen_relative(&c2, &len);
+	store_oid_hex(&c2, hex);
+	snprintf(line, sizeof(line), "unshallow %s\n", hex);
+	assert_int_equal(count(a, line), 1);
+	free(a);
+
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "password", "hunter2\n", &s1),
+	                 0);
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "password", "hunter3\n", &s2),
+	                 0);
+	a = deepen_relative(&s2, &len);
+	store_oid_hex(&s1, hex);
+	/* c3's history: three commits, three trees, three blobs; nothing of s1. */
+	assert_int_equal(pack_count((const uint8_t *)a, len), 9);
+	assert_null(strstr(a, hex));
+	assert_int_equal(count(a, "unshallow "), 0);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_want_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_repeated_shallow_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deepen_relative_secret, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,7 +240,7 @@ static bool ok_to_give_up(struct git_upload *u)
 	return u->ready = true;
 }
 
-/* A have: 1 if we have it (it is then in common), 0 if not. */
+/* A have: 1 if we have it (it is then in common), 2 if it was in common already, 0 if not. */
 static int got_have(struct git_upload *u, const struct store_oid *oid)
 {
 	int r;
@@ -249,7 +249,7 @@ static int got_have(struct git_upload *u, const struct store_oid *oid)
 	if (!store_has(u->st, oid))
 		return 0;
 	if (store_oidset_has(&u->common_set, oid))
-		return 1;
+		return 2;
 	if (u->common.n >= GIT_UPLOAD_MAX_COMMON)
 		return 0;
 	if ((r = store_oidset_add(&u->common_set, oid)) < 0 || (r = oids_add(&u->common, oid)))
@@ -265,7 +265,12 @@ static void ack(struct git_upload *u, const struct store_oid *oid, const char *w
 	git_pkt_buf_text(&u->out, "ACK %s%s%s\n", hex, *what ? " " : "", what);
 }
 
-/* v0: a have line, answered as git's upload-pack does (multi_ack_detailed). */
+/*
+ * v0: a have line, answered as git's upload-pack does (multi_ack_detailed),
+ * but for what the client would read twice: the answer is held until the
+ * request ends, so a have in common already and "ready" said already add
+ * nothing to it (else each have line of an endless body would).
+ */
 static int v0_have(struct git_upload *u, const struct store_oid *oid)
 {
 	int r = got_have(u, oid);
@@ -275,13 +280,13 @@ static int v0_have(struct git_upload *u, const struct store_oid *oid)
 	if (r) {
 		u->got_common = true;
 		u->last = *oid;
-		if (u->multi_ack_detailed)
+		if (r == 1 && u->multi_ack_detailed)
 			ack(u, oid, "common");
-		else if (u->common.n == 1)
+		else if (r == 1 && u->common.n == 1)
 			ack(u, oid, "");
 	} else {
 		u->got_other = true;
-		if (u->multi_ack_detailed && ok_to_give_up(u)) {
+		if (u->multi_ack_detailed && !u->sent_ready && ok_to_give_up(u)) {
 			u->sent_ready = true;
 			ack(u, oid, "ready");
 		}

@@ -2,7 +2,8 @@
  * git/upload.c over a store in memory, at its limits: GIT_UPLOAD_MAX_WANTS
  * wants are answered and one more is refused whole; a shallow line the
  * client repeats a hundred times is one boundary; a shallow line naming a
- * commit of refs/appliance/ deepens nothing.
+ * commit of refs/appliance/ deepens nothing; haves repeated or past
+ * readiness add nothing to the answer held until the request ends.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -208,12 +209,51 @@ static void test_deepen_relative_secret(void **state)
 	free(a);
 }
 
+/*
+ * The answer is held until the request ends, so its acknowledgments are
+ * bounded by the haves in common (upload.h), not by the haves sent: a
+ * have repeated is acknowledged once, and "ready" is said once. 50,000
+ * copies of a common have and 50,000 unknown haves after it (5 MB of
+ * request) get three ACK lines: common, ready, and done's.
+ */
+static void test_haves_bounded(void **state)
+{
+	struct buf req = {0};
+	char hex[STORE_OID_HEX], line[128];
+	struct store_oid unknown = {{0}};
+	char *a;
+	size_t len;
+	int n;
+
+	(void)state;
+	store_oid_hex(&c3, hex);
+	n = snprintf(line, sizeof(line), "%04xwant %s multi_ack_detailed\n", 4 + 46 + 19, hex);
+	assert_int_equal(buf_sink(&req, line, (size_t)n), 0);
+	add_text(&req, "0000");
+	for (int i = 0; i < 50000; i++)
+		add_line(&req, "have", &c3);
+	for (uint32_t i = 0; i < 50000; i++) {
+		memcpy(unknown.b, &i, sizeof(i));
+		add_line(&req, "have", &unknown);
+	}
+	add_text(&req, "0009done\n");
+	a = answer_len(&req, &len);
+	assert_int_equal(count(a, "ACK "), 3);
+	assert_int_equal(count(a, " common\n"), 1);
+	assert_int_equal(count(a, " ready\n"), 1);
+	/* The client has c3: the pack is empty. */
+	assert_int_equal(pack_count((const uint8_t *)a, len), 0);
+	free(a);
+	free(req.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_want_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_repeated_shallow_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deepen_relative_secret, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_haves_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,9 @@ static int command_line(struct git_receive *r, const char *line, size_t len)
 	memset(c, 0, sizeof(*c));
 	if (hex_oid(line, &c->old) || hex_oid(line + 41, &c->new))
 		return refuse(r, -EBADMSG, "a ref update's object id is not 40 hexadecimal digits");
+	/* No such name is ever taken: kept, 8,192 of them would hold 7 MiB until the end. */
+	if (name_len >= STORE_REF_MAX)
+		return refuse(r, -ENAMETOOLONG, "a ref name is too long");
 	if (memchr(line + 82, '\0', name_len) || !(c->name = malloc(name_len + 1)))
 		return refuse(r, -EBADMSG, "a ref name is malformed");
 	memcpy(c->name, line + 82, name_len);

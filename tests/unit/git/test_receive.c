@@ -5,7 +5,8 @@
  * nothing; atomic pushes are all or nothing, others each on its own
  * merits; the branch HEAD names only moves forward and is never deleted,
  * other branches may be rewound; a push of more commands than
- * GIT_RECEIVE_MAX_COMMANDS is refused whole; and a store filled by
+ * GIT_RECEIVE_MAX_COMMANDS is refused whole, and as many with long names
+ * hold what receive.h says; and a store filled by
  * pushes refuses the N+1st with the numbers, loses nothing, serves on,
  * and takes the push again once branches are deleted (compaction).
  */
@@ -487,6 +488,56 @@ static void test_command_limit(void **state)
 	ref_is("refs/heads/main", &c3);
 }
 
+/* AddressSanitizer's count of the bytes allocated and not yet freed (the unit tests run under it).
+ */
+size_t __sanitizer_get_current_allocated_bytes(void);
+
+/*
+ * receive.h: 8,192 commands hold under 3 MiB, names included, since no
+ * name of STORE_REF_MAX bytes or more is ever pushed. A client sends
+ * names as long as a pkt-line carries (938 bytes): as many commands with
+ * 870-byte names must not be kept (the old code held 8.4 MiB of them until
+ * the request ended, and only then refused each). The push is refused
+ * whole, at its first such name, and nothing changes.
+ */
+static void test_long_names_bounded(void **state)
+{
+	struct buf b = {0}, out = {0};
+	struct git_receive *r;
+	char line[1024], hex[STORE_OID_HEX], name[901];
+	size_t before, held;
+	uint8_t chunk[256];
+	long n;
+
+	(void)state;
+	store_oid_hex(&c3, hex);
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memcpy(name, "refs/heads/", 11);
+	for (int i = 0; i < GIT_RECEIVE_MAX_COMMANDS; i++) {
+		int len = snprintf(line, sizeof(line), "%040d %s %.858s%012d%c%s", 0, hex, name, i,
+		                   '\0', i ? "" : CAPS);
+		add_pkt(&b, line, (size_t)len - (i ? 1 : 0));
+	}
+	add_flush(&b);
+	before = __sanitizer_get_current_allocated_bytes();
+	assert_int_equal(git_receive_new(st, 0, &r), 0);
+	git_receive_feed(r, b.p, b.len);
+	held = __sanitizer_get_current_allocated_bytes() - before;
+	printf("held after %d commands with 870-byte names: %zu bytes\n", GIT_RECEIVE_MAX_COMMANDS,
+	       held);
+	assert_true(held < 3u << 20);
+	git_receive_finish(r);
+	while ((n = git_receive_read(r, chunk, sizeof(chunk))) > 0)
+		add(&out, chunk, (size_t)n);
+	git_receive_free(r);
+	add(&out, "", 1);
+	assert_non_null(strstr((char *)out.p, "ERR receive-pack: a ref name is too long"));
+	ref_is("refs/heads/main", &c3);
+	free(out.p);
+	free(b.p);
+}
+
 /* ---- a full store ---- */
 
 #define DEV_SMALL (1u << 20)    /* two log regions of 508 KiB */
@@ -625,6 +676,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_site_branch_follows_head, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_site_branch_not_deleted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_names_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_chunked, setup_small, teardown),
 	};

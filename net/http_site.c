@@ -199,7 +199,8 @@ static int hexval(char c)
 
 /*
  * The request target's path, percent-decoded, as a path of the store below
- * "site": no query, no "." or ".." segment, no NUL. 0, or the status.
+ * "site": no query, no "." or ".." segment, no empty one, no NUL. 0, or
+ * the status.
  */
 static int site_path(const struct http_request *req, char *out, size_t size, bool *slash)
 {
@@ -225,13 +226,19 @@ static int site_path(const struct http_request *req, char *out, size_t size, boo
 			c = (char)(hi << 4 | lo);
 			p += 2;
 		}
+		/*
+		 * Empty segments collapse here, not only in the lookup: the path
+		 * is also a redirect's Location, where "//name/" is another host.
+		 */
+		if (c == '/' && out[n - 1] == '/')
+			continue;
 		if (n + 2 > size)
 			return 414;
 		out[n++] = c;
 	}
 	out[n] = '\0';
 	*slash = out[n - 1] == '/';
-	/* Segments "." and ".." are refused; empty ones collapse. */
+	/* Segments "." and ".." are refused. */
 	for (char *s = out; (s = strstr(s, "/.")); s++)
 		if (s[2] == '/' || s[2] == '\0' || (s[2] == '.' && (s[3] == '/' || s[3] == '\0')))
 			return 400;

@@ -213,6 +213,18 @@ $(B)/unit/test_http_body: tests/unit/net/test_http_body.c net/http_body.c net/ht
 	@$(UNIT_CC) $(UNIT_CFLAGS) -Inet -I. $< net/http_body.c -lcmocka -o $@
 UNIT_BINS += $(B)/unit/test_http_body
 
+# What a request's target answers (http_site.c, included for its statics),
+# over a store in memory and the real path cache. The store's unit helpers
+# and library by name: store/module.mk is included after this file.
+NET_SITE_STORE := tests/unit/store/memblk.c tests/unit/store/fixture.c $(B)/store/unit/libstore.a
+$(B)/unit/test_http_site: tests/unit/net/test_http_site.c net/http_site.c net/http_int.h \
+		net/http_parse.c net/http_cache.c $(NET_SITE_STORE) net/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) -Itests/unit/store $< net/http_parse.c \
+		net/http_cache.c $(NET_SITE_STORE) -lcmocka -lpthread -o $@
+UNIT_BINS += $(B)/unit/test_http_site
+
 $(B)/unit/fuzz_http_body: tests/fuzz/http_body.c net/http_body.c net/http_body.h | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "fuzz: CC $@"

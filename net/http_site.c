@@ -293,6 +293,19 @@ static int find(struct store *st, const struct store_oid *tree, char *path, size
 static void not_found(struct http_resp *r, struct store *st, const struct store_oid *tree,
                       bool head_only);
 
+/*
+ * RFC 9110 13.1.5: a Range counts only if an If-Range sent with it names
+ * this version, by our strong ETag compared strongly (we send no
+ * Last-Modified, so a date never does); else the answer is whole.
+ */
+static bool if_range_holds(const struct http_request *req, const char *etag)
+{
+	size_t n;
+	const char *v = http_field_get(req, "if-range", &n);
+
+	return !v || (n == strlen(etag) && !memcmp(v, etag, n));
+}
+
 /* Serve blob `oid` as `path` with `status` (200, or 404 for the site's own page). */
 static void serve(struct http_resp *r, struct store *st, const struct http_request *req,
                   const struct store_oid *oid, const char *path, int status, bool gz,
@@ -320,7 +333,7 @@ static void serve(struct http_resp *r, struct store *st, const struct http_reque
 		http_site_error(r, 503, "the store could not read this file\n");
 		return;
 	}
-	if (status == 200 && (v = http_field_get(req, "range", &n)))
+	if (status == 200 && (v = http_field_get(req, "range", &n)) && if_range_holds(req, etag))
 		range = http_parse_range(v, n, size, &first, &last);
 	if (range == HTTP_RANGE_UNSATISFIABLE) {
 		store_blob_close(r->blob);

@@ -2,7 +2,8 @@
  * net/http_site.c (included, for its statics) over a store in memory and
  * the real path cache (http_cache.c): what a request's target answers.
  * A directory named without its slash is redirected to its one canonical
- * path: never to "//name/", which a browser reads as another host.
+ * path: never to "//name/", which a browser reads as another host. A
+ * Range with an If-Range that names another version is answered whole.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -115,10 +116,51 @@ static void test_dir_redirect_one_slash(void **state)
 	assert_non_null(strstr(answer("GET ///docs// HTTP/1.1\r\nHost: a\r\n\r\n"), "200 OK"));
 }
 
+/* A GET of /docs/index.html with `fields` (each line with its CRLF). */
+static const char *get_with(const char *fields)
+{
+	static char head[512];
+
+	snprintf(head, sizeof(head), "GET /docs/index.html HTTP/1.1\r\nHost: a\r\n%s\r\n", fields);
+	return answer(head);
+}
+
+/*
+ * RFC 9110 13.1.5: a server that supports ranges evaluates If-Range, and
+ * if its validator does not match the representation's (a strong ETag
+ * compared strongly; we send no Last-Modified, so no date matches) it
+ * MUST ignore the Range: a client resuming a download of a version that
+ * has changed since gets the new one whole, not its bytes spliced onto
+ * the old one's.
+ */
+static void test_if_range(void **state)
+{
+	struct store_oid blob;
+	char hex[STORE_OID_HEX], fields[160];
+
+	(void)state;
+	store_object_id(STORE_OBJ_BLOB, "docs\n", 5, &blob);
+	store_oid_hex(&blob, hex);
+	assert_non_null(strstr(get_with("Range: bytes=1-2\r\n"), "206 Partial Content"));
+	snprintf(fields, sizeof(fields), "Range: bytes=1-2\r\nIf-Range: \"%s\"\r\n", hex);
+	assert_non_null(strstr(get_with(fields), "\r\nContent-Range: bytes 1-2/5\r\n"));
+	assert_non_null(
+	    strstr(get_with("Range: bytes=1-2\r\n"
+	                    "If-Range: \"ce013625030ba8dba906f756967f9e9ca394464a\"\r\n"),
+	           "200 OK"));
+	assert_non_null(strstr(get_with("Range: bytes=1-2\r\n"
+	                                "If-Range: Sat, 01 Jan 2000 00:00:00 GMT\r\n"),
+	                       "200 OK"));
+	/* Weak: never a strong match. */
+	snprintf(fields, sizeof(fields), "Range: bytes=1-2\r\nIf-Range: W/\"%s\"\r\n", hex);
+	assert_non_null(strstr(get_with(fields), "200 OK"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_dir_redirect_one_slash, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_if_range, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

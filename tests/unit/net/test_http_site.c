@@ -4,6 +4,7 @@
  * A directory named without its slash is redirected to its one canonical
  * path: never to "//name/", which a browser reads as another host. A
  * Range with an If-Range that names another version is answered whole.
+ * A precompressed file goes only to a client that takes gzip.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -156,11 +157,34 @@ static void test_if_range(void **state)
 	assert_non_null(strstr(get_with(fields), "200 OK"));
 }
 
+/*
+ * The file's ".gz" twin goes to a client whose Accept-Encoding lists gzip
+ * with a weight above 0: "gzip;q=0" says it does not take gzip (RFC 9110
+ * 12.5.3), and a coding that only contains the letters is another.
+ */
+static void test_gzip_only_if_accepted(void **state)
+{
+	static const char gz[] = "\r\nContent-Encoding: gzip\r\n";
+	struct store_oid c;
+
+	(void)state;
+	assert_int_equal(
+	    fixture_commit(st, "refs/heads/main", "site/docs/index.html.gz", "not docs\n", &c), 0);
+	assert_non_null(strstr(get_with("Accept-Encoding: gzip\r\n"), gz));
+	assert_non_null(strstr(get_with("Accept-Encoding: br, GZIP;q=0.5\r\n"), gz));
+	assert_non_null(strstr(get_with("Accept-Encoding: x-gzip\r\n"), gz));
+	assert_null(strstr(get_with(""), gz));
+	assert_null(strstr(get_with("Accept-Encoding: gzip;q=0\r\n"), gz));
+	assert_null(strstr(get_with("Accept-Encoding: identity, gzip ; q=0.000\r\n"), gz));
+	assert_null(strstr(get_with("Accept-Encoding: nogzip\r\n"), gz));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_dir_redirect_one_slash, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_if_range, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gzip_only_if_accepted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -464,8 +464,17 @@ static int boundary_fn(void *ctx, const struct store_oid *oid, const struct stor
 static int reachable_boundary(struct git_upload *u, struct oids *found)
 {
 	struct boundary b = {u, found, u->client_shallow.n};
-	int r = b.left ? git_walk(u->st, u->tips.v, u->tips.n, boundary_fn, &b) : 0;
+	struct oids from = {0};
+	struct store_oid peeled;
+	int r = 0;
 
+	/* From the tips peeled: the walk names a tag's commit by the tag's id. */
+	for (size_t i = 0; i < u->tips.n && b.left && !r; i++)
+		r = oids_add(&from,
+		             git_ref_peel(u->st, &u->tips.v[i], &peeled) ? &u->tips.v[i] : &peeled);
+	if (!r && b.left)
+		r = git_walk(u->st, from.v, from.n, boundary_fn, &b);
+	free(from.v);
 	return r == -EEXIST ? 0 : r;
 }
 

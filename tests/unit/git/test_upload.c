@@ -176,6 +176,31 @@ static char *deepen_relative(const struct store_oid *shallow, size_t *len)
 }
 
 /*
+ * A boundary at the commit only an annotated tag names (refs/tags/v1, on
+ * x2 of refs/appliance/x: x1 <- x2) is the tag's, so public: it deepens.
+ */
+static void test_deepen_relative_tag(void **state)
+{
+	struct store_oid x1, x2, tag;
+	struct store_ref_update v1 = {"refs/tags/v1", {{0}}, {{0}}};
+	char hex[STORE_OID_HEX], line[64];
+	char *a;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(fixture_commit(st, "refs/appliance/x", "site/a.txt", "a\n", &x1), 0);
+	assert_int_equal(fixture_commit(st, "refs/appliance/x", "site/a.txt", "b\n", &x2), 0);
+	fixture_tag(st, &x2, STORE_OBJ_COMMIT, "v1", &tag);
+	v1.new = tag;
+	assert_int_equal(store_refs_update(st, &v1, 1), 0);
+	a = deepen_relative(&x2, &len);
+	store_oid_hex(&x2, hex);
+	snprintf(line, sizeof(line), "unshallow %s\n", hex);
+	assert_int_equal(count(a, line), 1);
+	free(a);
+}
+
+/*
  * deepen-relative deepens from the client's boundary: only where that
  * boundary is reachable from a branch or tag, as git's get_reachable_list.
  * A shallow line naming a commit only refs/appliance/secrets reaches
@@ -253,6 +278,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_want_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_repeated_shallow_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deepen_relative_secret, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deepen_relative_tag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_haves_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -307,6 +307,28 @@ static void test_referral_and_dname(void **state)
 	assert_int_equal(rp.rcode, DNS_R_NOERROR);
 }
 
+static const struct dns_zone *zone_saved;
+
+/* Serve `text` as example.org. in place of the fixture's zone, until zone_restore. */
+static struct dns_zone *zone_use(const char *text, size_t len)
+{
+	struct dns_zone *z;
+	char err[256];
+
+	assert_int_equal(dns_zone_load("zones/example.org.zone", text, len,
+	                               (const uint8_t *)"\7example\3org", &z, err, sizeof(err)),
+	                 0);
+	zone_saved = zone_list[0];
+	zone_list[0] = z;
+	return z;
+}
+
+static void zone_restore(struct dns_zone *z)
+{
+	zone_list[0] = zone_saved;
+	dns_zone_free(z);
+}
+
 /*
  * A DNAME at the apex (RFC 6672 2.3, 3.3: the zone renamed) rewrites every
  * name below it; the apex itself is answered from its own records.
@@ -315,24 +337,17 @@ static void test_apex_dname(void **state)
 {
 	static const char text[] = "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ NS ns.example.net.\n"
 	                           "@ A 192.0.2.1\n@ DNAME example.net.\n";
-	const struct dns_zone *save = zone_list[0];
-	struct dns_zone *z;
+	struct dns_zone *z = zone_use(text, sizeof(text) - 1);
 	struct reply rp;
 	struct dns_answer_info info;
-	char err[256];
 	(void)state;
-	assert_int_equal(dns_zone_load("zones/example.org.zone", text, sizeof(text) - 1,
-	                               (const uint8_t *)"\7example\3org", &z, err, sizeof(err)),
-	                 0);
-	zone_list[0] = z;
 	ask_simple("www.example.org.", DNS_T_A, &rp, &info);
 	assert_int_equal(rp.rcode, DNS_R_NOERROR);
 	section_is(&rp, 1, "example.org. DNAME www.example.org. CNAME");
 	assert_memory_equal(rp.b + rp.r[1].rdata_off, "\3www\7example\3net", 17);
 	ask_simple("example.org.", DNS_T_A, &rp, &info);
 	section_is(&rp, 1, "example.org. A");
-	zone_list[0] = save;
-	dns_zone_free(z);
+	zone_restore(z);
 }
 
 /*
@@ -344,19 +359,12 @@ static void test_cname_to_referral(void **state)
 {
 	static const char text[] = "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n"
 	                           "sub NS ns.sub\nns.sub A 192.0.2.99\nto CNAME host.sub\n";
-	const struct dns_zone *save = zone_list[0];
-	struct dns_zone *z;
+	struct dns_zone *z = zone_use(text, sizeof(text) - 1);
 	struct reply rp;
 	struct dns_answer_info info;
-	char err[256];
 	(void)state;
-	assert_int_equal(dns_zone_load("zones/example.org.zone", text, sizeof(text) - 1,
-	                               (const uint8_t *)"\7example\3org", &z, err, sizeof(err)),
-	                 0);
-	zone_list[0] = z;
 	ask_simple("to.example.org.", DNS_T_A, &rp, &info);
-	zone_list[0] = save;
-	dns_zone_free(z);
+	zone_restore(z);
 	section_is(&rp, 1, "to.example.org. CNAME");
 	section_is(&rp, 2, "sub.example.org. NS");
 	assert_true(rp.flags & DNS_F_AA);
@@ -458,8 +466,7 @@ static void test_case_kept(void **state)
 static void test_truncation(void **state)
 {
 	struct dns_zone *big;
-	const struct dns_zone *save = zone_list[0];
-	char text[16384], err[256];
+	char text[16384];
 	size_t w = (size_t)snprintf(text, sizeof(text), "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n");
 	struct reply rp;
 	struct dns_answer_info info;
@@ -470,10 +477,7 @@ static void test_truncation(void **state)
 		w += (size_t)snprintf(text + w, sizeof(text) - w,
 		                      "@ TXT \"record %02d of a set too big for one datagram\"\n",
 		                      i);
-	assert_int_equal(dns_zone_load("big.zone", text, w, (const uint8_t *)"\7example\3org", &big,
-	                               err, sizeof(err)),
-	                 0);
-	zone_list[0] = big;
+	big = zone_use(text, w);
 	ask(&qy, &rp, &info);
 	assert_true(rp.flags & DNS_F_TC);
 	assert_true(info.truncated);
@@ -489,8 +493,7 @@ static void test_truncation(void **state)
 	ask(&qy, &rp, &info);
 	assert_false(rp.flags & DNS_F_TC);
 	assert_int_equal(rp.count[1], 40);
-	zone_list[0] = save;
-	dns_zone_free(big);
+	zone_restore(big);
 }
 
 /* CHAOS identity (RFC 4892): told only when the owner turned it on, and only TXT. */

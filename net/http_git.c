@@ -298,8 +298,8 @@ static void route(struct http_resp *r, struct store *st, const struct http_reque
 		return;
 	}
 	if (get != (bool)refs || (!get && !method_is(req, "POST"))) {
-		http_site_error(r, 405,
-		                refs ? "info/refs takes GET\n" : "the service takes POST\n");
+		http_site_not_allowed(r, refs ? "GET, HEAD, OPTIONS" : "POST, OPTIONS",
+		                      refs ? "info/refs takes GET\n" : "the service takes POST\n");
 		return;
 	}
 	if ((receive || reads_private()) && !authorized(r, st, req, peer, receive))

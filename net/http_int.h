@@ -108,6 +108,11 @@ void http_conn_close_idle(void);
 void http_site_answer(struct http_resp *r, const struct http_request *req,
                       const struct http_peer *peer);
 void http_site_error(struct http_resp *r, int status, const char *text);
+/*
+ * 405 with the methods the target takes in Allow (RFC 9110 15.5.6);
+ * http_site_error's 405 names the site's, GET and HEAD.
+ */
+void http_site_not_allowed(struct http_resp *r, const char *allow, const char *text);
 size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len);
 /* A 200 whose body `data` (malloc'd, taken over) was made in memory, as `type`. */
 void http_site_made(struct http_resp *r, void *data, size_t len, const char *type, bool head_only);

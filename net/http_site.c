@@ -175,16 +175,27 @@ static void start(struct http_resp *r, int status)
 	r->fields[0] = '\0';
 }
 
-void http_site_error(struct http_resp *r, int status, const char *text)
+/* An answer of its own text; `allow`, if any, lists the methods the target takes. */
+static void error_allow(struct http_resp *r, int status, const char *allow, const char *text)
 {
 	start(r, status);
-	if (status == 405)
-		put(r, "Allow: GET, HEAD\r\n");
+	if (allow)
+		put(r, "Allow: %s\r\n", allow);
 	if (status == 204) /* RFC 9110 8.6: no Content-Length, no body */
 		put(r, "\r\n");
 	else
 		put(r, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %u\r\n\r\n%s",
 		    (unsigned)strlen(text), text);
+}
+
+void http_site_error(struct http_resp *r, int status, const char *text)
+{
+	error_allow(r, status, status == 405 ? "GET, HEAD" : NULL, text);
+}
+
+void http_site_not_allowed(struct http_resp *r, const char *allow, const char *text)
+{
+	error_allow(r, 405, allow, text);
 }
 
 /* ---- the path ---- */

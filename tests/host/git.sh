@@ -107,7 +107,12 @@ check "and says how long to keep the answer" grep -qi '^Access-Control-Max-Age: 
 check "another service: 403" [ "$(code "$REPO/info/refs?service=git-frob")" = 403 ]
 check "the dumb protocol: 403" [ "$(code "$REPO/info/refs")" = 403 ]
 check "another path under /site.git/: 404" [ "$(code "$REPO/objects/info/packs")" = 404 ]
-check "GET of a service: 405" [ "$(code "$REPO/git-upload-pack")" = 405 ]
+h=$(c -D - -o /dev/null "$REPO/git-upload-pack" | tr -d '\r')
+check "GET of a service: 405, Allow: POST, OPTIONS (RFC 9110 15.5.6)" \
+	bash -c 'grep -q "^HTTP/1.1 405" <<<"$1" && grep -qx "Allow: POST, OPTIONS" <<<"$1"' _ "$h"
+h=$(c -D - -o /dev/null -X POST "$REPO/info/refs?service=git-upload-pack" | tr -d '\r')
+check "POST of info/refs: 405, Allow: GET, HEAD, OPTIONS" \
+	bash -c 'grep -q "^HTTP/1.1 405" <<<"$1" && grep -qx "Allow: GET, HEAD, OPTIONS" <<<"$1"' _ "$h"
 
 # ---- clone and fetch ----
 

@@ -33,7 +33,7 @@
 
 #define DNS_TCP_CONNS 32
 #define DNS_TCP_IDLE_S 30         /* RFC 7766 6.2.3 suggests seconds, not minutes */
-#define DNS_TCP_IN_MAX 4096       /* a query longer than this gets FORMERR and the close */
+#define DNS_TCP_IN_MAX 4096       /* a longer query closes its connection, unread */
 #define DNS_TCP_PROGRESS_MIN 1024 /* bytes of answers taken that count as activity */
 
 /* Counters for /metrics. */

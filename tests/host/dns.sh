@@ -150,6 +150,40 @@ except ConnectionResetError:
 r = dns.query.tcp(dns.message.make_query("example.org", "SOA"), sys.argv[1], timeout=3)
 assert r.answer
 EOF
+check "a TCP query of 4,096 bytes, the most the server takes, is answered; one of 4,097 closes the connection" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import socket, struct, sys
+import dns.edns, dns.message
+
+def query_of(size):
+    """A SOA query made exactly `size` bytes long by EDNS padding (RFC 7830)."""
+    q = dns.message.make_query("example.org", "SOA", use_edns=0)
+    base = len(q.to_wire(max_size=65535))
+    q.use_edns(0, options=[dns.edns.GenericOption(12, b"\0" * (size - base - 4))])
+    w = q.to_wire(max_size=65535)
+    assert len(w) == size, len(w)
+    return q, w
+
+def ask(size):
+    q, w = query_of(size)
+    s = socket.create_connection((sys.argv[1], 53), timeout=5)
+    s.sendall(struct.pack("!H", len(w)) + w)
+    buf = b""
+    try:
+        while len(buf) < 2 or len(buf) < 2 + struct.unpack("!H", buf[:2])[0]:
+            chunk = s.recv(4096)
+            if not chunk:
+                return None
+            buf += chunk
+    except ConnectionResetError:
+        return None
+    r = dns.message.from_wire(buf[2:])
+    assert r.id == q.id and r.answer, r
+    return r
+
+assert ask(4096) is not None, "4,096 bytes: no answer"
+assert ask(4097) is None, "4,097 bytes: answered"
+EOF
 
 # ---- zone transfers (RFC 5936), TSIG (RFC 8945) ----
 

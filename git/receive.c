@@ -339,6 +339,10 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 	case -ENOSPC:
 		fail(c, "the store is full (or holds too many refs)");
 		break;
+	case -ENOTDIR:
+		fail(c, "the name is a directory of another ref's, or another's is of it "
+		        "(refs/heads/a beside refs/heads/a/b): git could not fetch both");
+		break;
 	default:
 		fail(c, "the store failed to update the ref");
 	}

@@ -419,6 +419,71 @@ static int check_unique(const struct store_ref_update *u, size_t n)
 	return r;
 }
 
+/* `name` in `v`, sorted by name_ptr_cmp. */
+static bool names_have(const char *const *v, size_t n, const char *name)
+{
+	return n && bsearch(&name, v, n, sizeof(*v), name_ptr_cmp);
+}
+
+/* An update's new names and the names it deletes, each sorted. */
+struct dir_check {
+	struct store *st;
+	const char **made, **gone;
+	size_t nmade, ngone;
+};
+
+/*
+ * Whether a directory of `name` (its part before a '/') is a name made,
+ * or, with `kept`, a ref that stays.
+ */
+static bool dir_taken(const struct dir_check *d, const char *name, bool kept)
+{
+	char dir[STORE_REF_MAX];
+
+	for (const char *s = strchr(name, '/'); s && (size_t)(s - name) < sizeof(dir);
+	     s = strchr(s + 1, '/')) {
+		memcpy(dir, name, (size_t)(s - name));
+		dir[s - name] = '\0';
+		if (names_have(d->made, d->nmade, dir) ||
+		    (kept && store_ref_find(d->st, dir) && !names_have(d->gone, d->ngone, dir)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * No ref's name is a directory of another's once the update is made, where
+ * the update makes one of the two (-ENOTDIR): git keeps refs as files, and
+ * no client could fetch refs/heads/a beside refs/heads/a/b.
+ */
+static int check_dirs(struct store *st, const struct store_ref_update *u, size_t n)
+{
+	struct dir_check d = {st, malloc(sizeof(char *) * 2 * n), NULL, 0, 0};
+	int r = 0;
+
+	if (!d.made)
+		return -ENOMEM;
+	d.gone = d.made + n;
+	for (size_t i = 0; i < n; i++) {
+		if (store_oid_is_zero(&u[i].new))
+			d.gone[d.ngone++] = u[i].name;
+		else if (!store_ref_find(st, u[i].name))
+			d.made[d.nmade++] = u[i].name;
+	}
+	qsort(d.made, d.nmade, sizeof(*d.made), name_ptr_cmp);
+	qsort(d.gone, d.ngone, sizeof(*d.gone), name_ptr_cmp);
+	for (size_t i = 0; i < d.nmade && !r; i++)
+		if (dir_taken(&d, d.made[i], true))
+			r = -ENOTDIR;
+	/* A ref that stays, below a name made. */
+	for (unsigned i = 0; i < st->nrefs && d.nmade && !r; i++)
+		if (!ref_dead(&st->refs[i]) && !names_have(d.gone, d.ngone, st->refs[i].name) &&
+		    dir_taken(&d, st->refs[i].name, false))
+			r = -ENOTDIR;
+	free(d.made);
+	return r;
+}
+
 /* The table after the update stays within STORE_MAX_REFS; *creates gets the new names. */
 static int check_room(struct store *st, const struct store_ref_update *u, size_t n, size_t *creates)
 {
@@ -517,9 +582,9 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 		return -EINVAL;
 	for (size_t i = 0; i < n && !r; i++)
 		r = check_update(st, &u[i]);
-	if (r || (r = check_unique(u, n)) || (r = check_veto(st, u, n)) ||
-	    (r = check_room(st, u, n, &creates)) || (r = check_connected(st, u, n)) ||
-	    (r = prepare_names(st, u, n, creates, &names)))
+	if (r || (r = check_unique(u, n)) || (r = check_dirs(st, u, n)) ||
+	    (r = check_veto(st, u, n)) || (r = check_room(st, u, n, &creates)) ||
+	    (r = check_connected(st, u, n)) || (r = prepare_names(st, u, n, creates, &names)))
 		return r;
 	recs = calloc(n, sizeof(*recs));
 	r = recs ? 0 : -ENOMEM;

@@ -203,6 +203,13 @@ g -C clone0 push -q origin main:refs/heads/feature 2>/dev/null
 check "a branch is made" grep -q 'refs/heads/feature' <<<"$(g ls-remote "$REPO")"
 check "and deleted" g -C clone0 push -q origin :refs/heads/feature
 check "  ... gone" not grep -q 'refs/heads/feature' <<<"$(g ls-remote "$REPO")"
+g -C clone0 push -q origin main:refs/heads/topic 2>/dev/null
+g -C clone0 push origin main:refs/heads/topic/part >dir.out 2>&1
+check "a branch under another's name (topic/part beside topic) is refused, as git refuses it" \
+	grep -q 'remote rejected.*topic/part.*directory of another' dir.out
+clone_has_topic() { g clone -q "$REPO" clone-dirs && git -C clone-dirs rev-parse -q --verify origin/topic >/dev/null; }
+check "  ... and a clone still takes every branch" clone_has_topic
+g -C clone0 push -q origin :refs/heads/topic
 
 before=$(g ls-remote "$REPO" | sort)
 git -C clone0 branch -q stale HEAD~1

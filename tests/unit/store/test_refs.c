@@ -187,12 +187,53 @@ static void test_rename_in_one_batch(void **state)
 	store_close(st);
 }
 
+/*
+ * A ref's name may not be a directory of another's: git keeps refs as
+ * files, so a clone of refs/heads/a beside refs/heads/a/b fails for every
+ * client, and git's receive-pack refuses the second. Either order, in one
+ * batch or two; a batch that deletes the one may create the other; a
+ * name that only begins the same ("a-b") is no directory.
+ */
+static void test_directory_of_another(void **state)
+{
+	struct store *st;
+	struct store_oid c, got;
+	(void)state;
+	st = open_with_commit(&c);
+	struct store_ref_update a = {"refs/heads/a", {{0}}, c}, ab = {"refs/heads/a/b", {{0}}, c},
+	                        dash = {"refs/heads/a-b", {{0}}, c};
+	assert_int_equal(store_refs_update(st, &a, 1), 0);
+	assert_int_equal(store_refs_update(st, &ab, 1), -ENOTDIR);
+	assert_int_equal(store_ref_get(st, "refs/heads/a/b", &got), -ENOENT);
+	assert_int_equal(store_refs_update(st, &dash, 1), 0);
+	struct store_ref_update over[2] = {{"refs/heads/a", c, {{0}}},
+	                                   {"refs/heads/a/b", {{0}}, c}};
+	assert_int_equal(store_refs_update(st, over, 2), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/a", &got), -ENOENT);
+	/* Now the other way round: a/b is there, a is its directory. */
+	assert_int_equal(store_refs_update(st, &a, 1), -ENOTDIR);
+	struct store_ref_update deeper = {"refs/heads/a/b/c", {{0}}, c};
+	assert_int_equal(store_refs_update(st, &deeper, 1), -ENOTDIR);
+	struct store_ref_update both[2] = {{"refs/tags/x/y", {{0}}, c}, {"refs/tags/x", {{0}}, c}};
+	assert_int_equal(store_refs_update(st, both, 2), -ENOTDIR);
+	assert_int_equal(store_ref_get(st, "refs/tags/x", &got), -ENOENT);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/a/b", &got), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/a-b", &got), 0);
+	assert_int_equal(store_refs_update(st, &a, 1), -ENOTDIR);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_batch_of_256_reopens), cmocka_unit_test(test_push_of_2000_tags),
-	    cmocka_unit_test(test_capacity_n_plus_one),  cmocka_unit_test(test_duplicate_in_batch),
+	    cmocka_unit_test(test_batch_of_256_reopens),
+	    cmocka_unit_test(test_push_of_2000_tags),
+	    cmocka_unit_test(test_capacity_n_plus_one),
+	    cmocka_unit_test(test_duplicate_in_batch),
 	    cmocka_unit_test(test_rename_in_one_batch),
+	    cmocka_unit_test(test_directory_of_another),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

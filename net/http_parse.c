@@ -372,3 +372,82 @@ int http_if_none_match(const char *value, size_t len, const char *etag, size_t e
 			return -1;
 	}
 }
+
+/* ---- Accept-Encoding (RFC 9110 section 12.5.3) ---- */
+
+/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ): whether it is 0; -1 if malformed.
+ */
+static int qvalue_zero(const char *p, const char *end)
+{
+	const char *d;
+
+	if (end - p < 1 || (*p != '0' && *p != '1'))
+		return -1;
+	if (end - p > 1) {
+		if (p[1] != '.' || end - p > 5)
+			return -1;
+		for (d = p + 2; d < end; d++)
+			if (!is_digit((unsigned char)*d) || (*p == '1' && *d != '0'))
+				return -1;
+	}
+	if (*p == '1')
+		return 0;
+	for (d = p + 2; d < end; d++)
+		if (*d != '0')
+			return 0;
+	return 1;
+}
+
+/*
+ * One element, `p` to `end`: codings [ OWS ";" OWS "q=" qvalue ]. Its
+ * coding in *name and *name_len; 1 if its weight is above 0, 0 if it is 0,
+ * -1 if the element is malformed or empty.
+ */
+static int coding_element(const char *p, const char *end, const char **name, size_t *name_len)
+{
+	const char *q;
+	int zero;
+
+	while (p < end && is_ows((unsigned char)*p))
+		p++;
+	while (end > p && is_ows((unsigned char)end[-1]))
+		end--;
+	for (q = p; q < end && is_tchar((unsigned char)*q); q++)
+		;
+	if (q == p)
+		return -1;
+	*name = p;
+	*name_len = (size_t)(q - p);
+	while (q < end && is_ows((unsigned char)*q))
+		q++;
+	if (q == end)
+		return 1;
+	if (*q++ != ';')
+		return -1;
+	while (q < end && is_ows((unsigned char)*q))
+		q++;
+	if (end - q < 2 || lower(q[0]) != 'q' || q[1] != '=')
+		return -1;
+	zero = qvalue_zero(q + 2, end);
+	return zero < 0 ? -1 : !zero;
+}
+
+int http_accepts_coding(const char *value, size_t len, const char *coding)
+{
+	const char *p = value, *end = value + len, *e, *name;
+	int listed = -1, star = -1, w;
+	size_t n;
+
+	for (; p <= end; p = e + 1) {
+		if (!(e = memchr(p, ',', (size_t)(end - p))))
+			e = end;
+		w = coding_element(p, e, &name, &n);
+		if (w >= 0 && (same_name(name, n, coding) ||
+		               (n > 2 && lower(name[0]) == 'x' && name[1] == '-' &&
+		                same_name(name + 2, n - 2, coding))))
+			listed = listed > 0 ? 1 : w;
+		else if (w >= 0 && n == 1 && *name == '*')
+			star = w;
+	}
+	return listed >= 0 ? listed : star > 0;
+}

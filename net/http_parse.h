@@ -78,4 +78,12 @@ enum http_range http_parse_range(const char *value, size_t len, uint64_t size, u
  */
 int http_if_none_match(const char *value, size_t len, const char *etag, size_t etag_len);
 
+/*
+ * Whether an Accept-Encoding value (RFC 9110 12.5.3) takes `coding` (or
+ * its "x-" alias, as x-gzip for gzip): listed with a weight above 0, or
+ * not listed and "*" is, above 0. 1 or 0; a malformed element is passed
+ * over. "gzip;q=0" is a refusal, even beside "*".
+ */
+int http_accepts_coding(const char *value, size_t len, const char *coding);
+
 #endif

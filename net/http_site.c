@@ -270,62 +270,12 @@ static bool wants_close(const struct http_request *req)
 	return v && n == 5 && !strncasecmp(v, "close", 5);
 }
 
-static const char *skip_ows(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
-
-/* A weight (RFC 9110 12.4.2, qvalue) of 0: "0", "0." and zeros. */
-static bool weight_zero(const char *p, const char *end)
-{
-	if (p == end || *p++ != '0')
-		return false;
-	if (p < end && *p == '.')
-		while (++p < end && *p == '0')
-			;
-	return skip_ows(p, end) == end;
-}
-
-/*
- * One element of Accept-Encoding, `p` to `end`: whether it is gzip (or
- * x-gzip) with a weight above 0. codings = content-coding *( OWS ";" OWS
- * "q=" qvalue ), RFC 9110 12.5.3; "gzip;q=0" is a refusal.
- */
-static bool gzip_element(const char *p, const char *end)
-{
-	const char *q;
-
-	p = skip_ows(p, end);
-	if (end - p >= 2 && !strncasecmp(p, "x-", 2))
-		p += 2;
-	if (end - p < 4 || strncasecmp(p, "gzip", 4))
-		return false;
-	p = skip_ows(p + 4, end);
-	if (p == end)
-		return true;
-	if (*p != ';')
-		return false;
-	q = skip_ows(p + 1, end);
-	return !(end - q >= 2 && !strncasecmp(q, "q=", 2) && weight_zero(q + 2, end));
-}
-
 static bool accepts_gzip(const struct http_request *req)
 {
 	size_t n = 0;
-	const char *v = http_field_get(req, "accept-encoding", &n), *end, *e;
+	const char *v = http_field_get(req, "accept-encoding", &n);
 
-	if (!v)
-		return false;
-	for (end = v + n;; v = e + 1) {
-		if (!(e = memchr(v, ',', (size_t)(end - v))))
-			e = end;
-		if (gzip_element(v, e))
-			return true;
-		if (e == end)
-			return false;
-	}
+	return v && http_accepts_coding(v, n, "gzip");
 }
 
 /* The blob at `path` below `tree`; a directory answers with its index.html. */

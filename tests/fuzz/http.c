@@ -2,8 +2,8 @@
  * libFuzzer: the HTTP request parser and the header values the server acts
  * on (net/http_parse.c). The input is a request head; every prefix of it
  * must parse to the same verdict or ask for more, as bytes arrive in
- * pieces. Range and If-None-Match values found in it, and the raw input as
- * such a value, go to their parsers too.
+ * pieces. Range, If-None-Match and Accept-Encoding values found in it, and
+ * the raw input as such a value, go to their parsers too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,9 +23,14 @@ static void values(const struct http_request *req, const char *raw, size_t len)
 		abort();
 	if ((v = http_field_get(req, "if-none-match", &n)))
 		http_if_none_match(v, n, etag, sizeof(etag) - 1);
+	if ((v = http_field_get(req, "accept-encoding", &n)) &&
+	    (unsigned)http_accepts_coding(v, n, "gzip") > 1)
+		abort();
 	if (http_parse_range(raw, len, len, &a, &b) == HTTP_RANGE_OK && (a > b || b >= len))
 		abort();
 	http_if_none_match(raw, len, etag, sizeof(etag) - 1);
+	if ((unsigned)http_accepts_coding(raw, len, "gzip") > 1)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -275,6 +275,41 @@ static void test_if_none_match(void **state)
 	assert_int_equal(inm("", e), -1);
 }
 
+static int takes(const char *v, const char *coding)
+{
+	return http_accepts_coding(v, strlen(v), coding);
+}
+
+/* Accept-Encoding (RFC 9110 12.5.3): a coding listed above weight 0, or "*" when it is not. */
+static void test_accepts_coding(void **state)
+{
+	(void)state;
+	assert_int_equal(takes("gzip", "gzip"), 1);
+	assert_int_equal(takes("br, GZIP;q=0.5", "gzip"), 1);
+	assert_int_equal(takes("x-gzip", "gzip"), 1);
+	assert_int_equal(takes(" gzip ; Q=1.000 ", "gzip"), 1);
+	assert_int_equal(takes("gzip;q=0.001", "gzip"), 1);
+	assert_int_equal(takes("*", "gzip"), 1);
+	assert_int_equal(takes("", "gzip"), 0);
+	assert_int_equal(takes("identity", "gzip"), 0);
+	assert_int_equal(takes("gzip;q=0", "gzip"), 0);
+	assert_int_equal(takes("identity, gzip ; q=0.000", "gzip"), 0);
+	assert_int_equal(takes("gzip;q=0.", "gzip"), 0);
+	assert_int_equal(takes("gzip;q=0, *", "gzip"), 0);
+	assert_int_equal(takes("*;q=0", "gzip"), 0);
+	assert_int_equal(takes("nogzip, gzipx, x-gzipx, gzip-x", "gzip"), 0);
+	/* Malformed elements are passed over: a weight out of grammar, a parameter not q. */
+	assert_int_equal(takes("gzip;q=2", "gzip"), 0);
+	assert_int_equal(takes("gzip;q=1.5", "gzip"), 0);
+	assert_int_equal(takes("gzip;q=0.0001", "gzip"), 0);
+	assert_int_equal(takes("gzip;level=1", "gzip"), 0);
+	assert_int_equal(takes("gzip;q=", "gzip"), 0);
+	assert_int_equal(takes("gzip;q=0 1", "gzip"), 0);
+	assert_int_equal(takes(",,gzip;q=x, br", "gzip"), 0);
+	assert_int_equal(takes(",,gzip;q=x, gzip", "gzip"), 1);
+	assert_int_equal(takes("br", "br"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +318,7 @@ int main(void)
 	    cmocka_unit_test(test_line_limit),      cmocka_unit_test(test_field_count_limit),
 	    cmocka_unit_test(test_head_size_limit), cmocka_unit_test(test_field_rules),
 	    cmocka_unit_test(test_range),           cmocka_unit_test(test_if_none_match),
+	    cmocka_unit_test(test_accepts_coding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

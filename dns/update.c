@@ -114,25 +114,43 @@ static int name_at(uint16_t type)
 	}
 }
 
-/* Two rdatas equal, the names in them compared without case (RFC 4343). */
+static int fold(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/*
+ * Two rdatas ordered, the names in them compared without case (RFC 4343):
+ * 0 exactly when they are the same record's. The order is the length, then
+ * the bytes with the names' letters folded.
+ */
+static int rdata_cmp(uint16_t type, const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int at = name_at(type), names = type == DNS_T_SOA ? 2 : 1, d;
+
+	if (al != bl)
+		return al < bl ? -1 : 1;
+	if (at < 0 || al <= (size_t)at)
+		return memcmp(a, b, al);
+	if ((d = memcmp(a, b, (size_t)at)))
+		return d;
+	a += at, b += at, al -= (size_t)at;
+	while (names--) {
+		/* A label's length is never a letter, so folding keeps names' shapes. */
+		int n = dns_name_len(a, al), m = dns_name_len(b, al);
+		if (n < 0 || m < 0 || n != m)
+			break;
+		for (int i = 0; i < n; i++)
+			if ((d = fold(a[i]) - fold(b[i])))
+				return d;
+		a += n, b += n, al -= (size_t)n;
+	}
+	return memcmp(a, b, al);
+}
+
 static bool rdata_eq(uint16_t type, const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
-	int at = name_at(type), names = type == DNS_T_SOA ? 2 : 1;
-
-	if (at < 0 || al <= (size_t)at || bl <= (size_t)at)
-		return al == bl && !memcmp(a, b, al);
-	if (memcmp(a, b, (size_t)at))
-		return false;
-	a += at, b += at, al -= (size_t)at, bl -= (size_t)at;
-	while (names--) {
-		int n = dns_name_len(a, al), m = dns_name_len(b, bl);
-		if (n < 0 || m < 0)
-			return al == bl && !memcmp(a, b, al);
-		if (!dns_name_eq(a, b))
-			return false;
-		a += n, b += m, al -= (size_t)n, bl -= (size_t)m;
-	}
-	return al == bl && !memcmp(a, b, al);
+	return !rdata_cmp(type, a, al, b, bl);
 }
 
 static bool at_name(const struct recs *r, const struct rec *x, const uint8_t *name)
@@ -170,23 +188,65 @@ static struct rec *find_rr(struct recs *r, const uint8_t *name, uint16_t type, c
 	return NULL;
 }
 
-/* The live records of an RRset, one written twice in the file counted once (RFC 2181 5). */
-static size_t count_set(const struct recs *r, const uint8_t *name, uint16_t type)
+/* An rdata of one RRset, to be sorted. */
+struct rd {
+	const uint8_t *p;
+	uint16_t len, type;
+};
+
+static int rd_cmp(const void *a, const void *b)
 {
+	const struct rd *x = a, *y = b;
+
+	return rdata_cmp(x->type, x->p, x->len, y->p, y->len);
+}
+
+/* How many distinct values v[0..n) holds: sorted, then the runs counted. */
+static size_t distinct(struct rd *v, size_t n)
+{
+	size_t k = n > 0;
+
+	qsort(v, n, sizeof(*v), rd_cmp);
+	for (size_t i = 1; i < n; i++)
+		k += rd_cmp(&v[i - 1], &v[i]) != 0;
+	return k;
+}
+
+/*
+ * The live records of an RRset, one written twice in the file counted once
+ * (RFC 2181 5), in *count: 0, or -ENOMEM. One pass over the zone, then a
+ * sort of the set's own records.
+ */
+static int count_set(const struct recs *r, const uint8_t *name, uint16_t type, size_t *count)
+{
+	struct rd *v;
 	size_t n = 0;
 
-	for (size_t i = 0; i < r->n; i++) {
-		const struct rec *x = &r->v[i];
-		bool again = false;
-		if (!at_name(r, x, name) || x->type != type)
-			continue;
-		for (size_t j = 0; j < i && !again; j++)
-			again = at_name(r, &r->v[j], name) && r->v[j].type == type &&
-			        rdata_eq(type, RDATA(r, &r->v[j]), r->v[j].rdlen, RDATA(r, x),
-			                 x->rdlen);
-		n += !again;
+	for (size_t i = 0; i < r->n; i++)
+		n += at_name(r, &r->v[i], name) && r->v[i].type == type;
+	if (!(v = malloc((n ? n : 1) * sizeof(*v))))
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (at_name(r, &r->v[i], name) && r->v[i].type == type)
+			v[n++] = (struct rd){RDATA(r, &r->v[i]), r->v[i].rdlen, type};
+	*count = distinct(v, n);
+	free(v);
+	return 0;
+}
+
+/* Whether the live RRset of `name` and `type` holds one value, perhaps written more than once. */
+static bool one_value(struct recs *r, const uint8_t *name, uint16_t type)
+{
+	const struct rec *first = find_set(r, name, type), *x;
+
+	for (size_t i = 0; first && i < r->n; i++) {
+		x = &r->v[i];
+		if (at_name(r, x, name) && x->type == type &&
+		    !rdata_eq(type, RDATA(r, x), x->rdlen, RDATA(r, first), first->rdlen))
+			return false;
 	}
-	return n;
+	return first != NULL;
 }
 
 /* ---- the message ---- */
@@ -263,7 +323,9 @@ static int prereq(struct ctx *c, const struct urr *p, const struct urr *all, siz
 {
 	struct recs *r = &c->r;
 	const uint8_t *name = r->arena + p->owner, *rd = r->arena + p->rdata;
-	size_t distinct = 0;
+	size_t k = 0, in_zone;
+	struct rd *v;
+	int e;
 
 	if (p->ttl)
 		return DNS_R_FORMERR;
@@ -287,20 +349,22 @@ static int prereq(struct ctx *c, const struct urr *p, const struct urr *all, siz
 		snprintf(u->why, sizeof(u->why), "a prerequisite's record is not in the zone");
 		return DNS_R_NXRRSET;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct urr *q = &all[i];
-		bool seen = false;
-		if (q->class != DNS_C_IN || q->type != p->type ||
-		    !dns_name_eq(r->arena + q->owner, name))
-			continue;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = all[j].class == DNS_C_IN && all[j].type == q->type &&
-			       dns_name_eq(r->arena + all[j].owner, name) &&
-			       rdata_eq(q->type, r->arena + all[j].rdata, all[j].rdlen,
-			                r->arena + q->rdata, q->rdlen);
-		distinct += !seen;
-	}
-	if (count_set(r, name, p->type) != distinct) {
+	/* The set is checked once, at its first prerequisite. */
+	for (size_t i = 0; &all[i] < p; i++)
+		if (all[i].class == DNS_C_IN && all[i].type == p->type &&
+		    dns_name_eq(r->arena + all[i].owner, name))
+			return DNS_R_NOERROR;
+	if (!(v = malloc(n * sizeof(*v))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (all[i].class == DNS_C_IN && all[i].type == p->type &&
+		    dns_name_eq(r->arena + all[i].owner, name))
+			v[k++] = (struct rd){r->arena + all[i].rdata, all[i].rdlen, p->type};
+	k = distinct(v, k);
+	free(v);
+	if ((e = count_set(r, name, p->type, &in_zone)))
+		return e;
+	if (in_zone != k) {
 		snprintf(u->why, sizeof(u->why),
 		         "an RRset has records the prerequisites do not list");
 		return DNS_R_NXRRSET;
@@ -391,7 +455,7 @@ static void del(struct ctx *c, const struct urr *d)
 	}
 	if (d->type == DNS_T_SOA || !find_rr(r, name, d->type, rd, d->rdlen))
 		return;
-	if (d->type == DNS_T_NS && dns_name_eq(name, c->apex) && count_set(r, name, DNS_T_NS) == 1)
+	if (d->type == DNS_T_NS && dns_name_eq(name, c->apex) && one_value(r, name, DNS_T_NS))
 		return; /* the zone's last NS stays */
 	/* Every line of it: a record written twice in the file is one. */
 	while ((x = find_rr(r, name, d->type, rd, d->rdlen)))

@@ -59,8 +59,8 @@ struct store_pack_index {
  * Index the pack in `pack` (len bytes): check the header, the SHA-1
  * trailer, every entry, resolve every delta (bases outside the pack via
  * `get_base`, may be NULL), and check every object's encoding. Objects
- * larger than `max_obj`, and a pack holding an object twice, are refused. On success `idx` owns a
- * malloc'd array (store_pack_index_free).
+ * larger than `max_obj`, and a pack holding an object twice, are refused.
+ * On success `idx` owns a malloc'd array (store_pack_index_free).
  */
 int store_pack_index(const uint8_t *pack, size_t len, size_t max_obj, store_base_fn get_base,
                      void *ctx, struct store_pack_index *idx);

@@ -1,6 +1,7 @@
 /* The answer to one query from the zones (answer.h). */
 #include "answer.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -425,6 +426,7 @@ size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int 
 	memset(info, 0, sizeof(*info));
 	if (rc == DNS_MSG_DROP || dns_out_begin(&a.o, out, size_limit(q, ask, cap), q, 0))
 		return 0;
+	info->question_end = a.o.len;
 	if (q->cookie && ask->cookie && ask->cookie_len <= DNS_COOKIE_SERVER_MAX) {
 		memcpy(cookie, q->cookie_client, DNS_COOKIE_CLIENT);
 		memcpy(cookie + DNS_COOKIE_CLIENT, ask->cookie, ask->cookie_len);
@@ -453,9 +455,27 @@ size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int 
 		rcode = DNS_F_RCODE(a.o.buf[3]);
 	}
 	info->rcode = rcode;
-	if (q->edns && rc != DNS_R_FORMERR)
-		dns_out_opt(&a.o, (uint16_t)rcode, q->edns_flags & 0x8000, cookie, cookie_len);
-	else
+	if (q->edns && rc != DNS_R_FORMERR) {
+		size_t at = a.o.len;
+		if (!dns_out_opt(&a.o, (uint16_t)rcode, q->edns_flags & 0x8000, cookie, cookie_len))
+			info->opt_off = at;
+	} else {
 		dns_out_flags(&a.o, (uint16_t)(rcode & 15), 15);
+	}
 	return dns_out_end(&a.o);
+}
+
+size_t dns_answer_slip(uint8_t *out, size_t n, const struct dns_answer_info *info)
+{
+	size_t opt = info->opt_off ? n - info->opt_off : 0;
+
+	assert(info->question_end >= DNS_HDR_LEN && info->question_end <= n &&
+	       (!info->opt_off || (info->opt_off >= info->question_end && info->opt_off < n)) &&
+	       "dns_answer_slip: an answer as dns_answer made it");
+	memmove(out + info->question_end, out + info->opt_off, opt);
+	out[2] |= DNS_F_TC >> 8;
+	dns_put16(out + 6, 0);
+	dns_put16(out + 8, 0);
+	dns_put16(out + 10, opt ? 1 : 0);
+	return info->question_end + opt;
 }

@@ -40,6 +40,8 @@ struct dns_answer_info {
 	int rcode;                   /* the whole 12-bit rcode */
 	bool truncated;              /* TC set: the answer did not fit */
 	const struct dns_zone *zone; /* the zone that answered, or NULL */
+	size_t question_end;         /* where the answer's question ends */
+	size_t opt_off;              /* where its OPT record starts, the last record; 0: none */
 };
 
 /* What the transport tells the answer. */
@@ -69,5 +71,15 @@ size_t dns_answer_limit(const struct dns_query *q, bool tcp);
 size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int rc,
                   const struct dns_ask *ask, uint8_t *out, size_t cap,
                   struct dns_answer_info *info);
+
+/*
+ * The answer of `n` bytes that dns_answer wrote in `out` (its `info`), cut
+ * to what a rate limit's slip sends (rrl.h): the header, TC set and the
+ * rcode kept, the question and the OPT record (RFC 6891 6.1.1: an answer
+ * to a query with OPT has one), no other record; as BIND's slip, which
+ * stops after the question and ends the message as any other. A TSIG,
+ * if the query was signed, is added after (RFC 8945 5.3). Its new length.
+ */
+size_t dns_answer_slip(uint8_t *out, size_t n, const struct dns_answer_info *info);
 
 #endif

@@ -22,6 +22,9 @@
  * client's, so there is no one to reflect at. The server calls
  * dns_rrl_check for UDP answers only, and not for a query with a valid
  * Server Cookie (cookie.h: VALID, VALID_REFRESH), which proves the same.
+ * A valid TSIG proves no address (a signed query sent again from a forged
+ * one verifies within its fudge), so signed answers are limited too; a
+ * slip keeps the OPT record and is signed (dns_answer_slip).
  *
  * The table has a fixed number of entries chosen at dns_rrl_init, the only
  * allocation; each query costs one SipHash of at most 264 bytes and a look
@@ -57,7 +60,7 @@
 enum dns_rrl_action {
 	DNS_RRL_SEND, /* within the rate: send the answer */
 	DNS_RRL_DROP, /* over it: send nothing */
-	DNS_RRL_SLIP, /* over it, but this one goes out: header and question, TC set */
+	DNS_RRL_SLIP, /* over it, but this one goes out: TC set, the question, OPT, TSIG */
 };
 
 /* One bucket: 24 bytes. */

@@ -77,32 +77,23 @@ static enum dns_cookie_check cookie_for(const struct dns_query *q, const uint8_t
 }
 
 /*
- * Rate limiting of UDP answers (TCP and a valid cookie prove the address):
- * 0 to send the answer of n bytes as it is, its new length when it slips
- * (the header and question, TC set: a real client asks again over TCP),
- * or -1 to drop it.
+ * Rate limiting of UDP answers (rrl.h; TCP and a valid cookie prove the
+ * address, a valid TSIG does not: a signed query can be sent again from
+ * any address within its fudge). Decided on the answer before it is
+ * signed, so that a slip is signed as any answer is.
  */
-static long limit(const struct dns_query *q, const struct dns_answer_info *info, const uint8_t *ip,
-                  size_t iplen, enum dns_cookie_check cs, size_t n)
+static enum dns_rrl_action limit(const struct dns_query *q, const struct dns_answer_info *info,
+                                 const uint8_t *ip, size_t iplen, enum dns_cookie_check cs)
 {
 	const uint8_t *name =
 	    info->kind == DNS_KIND_ANSWER || info->kind == DNS_KIND_NODATA ? q->qname
 	    : info->zone && info->kind != DNS_KIND_REFUSED && info->kind != DNS_KIND_ERROR
 	        ? info->zone->apex
 	        : NULL;
-	enum dns_rrl_action act;
 
 	if (!have_rrl || cs == DNS_COOKIE_VALID || cs == DNS_COOKIE_VALID_REFRESH)
-		return 0;
-	act = dns_rrl_check(&rrl, ip, iplen, info->kind, name, plat_now_ns());
-	if (act == DNS_RRL_SEND)
-		return 0;
-	if (act == DNS_RRL_DROP)
-		return -1;
-	n = q->has_question ? q->question_end : DNS_HDR_LEN;
-	out[2] |= DNS_F_TC >> 8;
-	memset(out + 6, 0, 6);
-	return (long)n;
+		return DNS_RRL_SEND;
+	return dns_rrl_check(&rrl, ip, iplen, info->kind, name, plat_now_ns());
 }
 
 static uint64_t wall_seconds(void)
@@ -246,8 +237,8 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	size_t iplen = ip_bytes(&from->addr, ip);
 	int rc = dns_msg_query(msg, len, &q);
 	enum dns_cookie_check cs;
+	enum dns_rrl_action act;
 	size_t n;
-	long cut;
 
 	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
 		return update(&q, msg, len, tcp, out + skip);
@@ -255,17 +246,19 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
 	if (!rc && info.kind == DNS_KIND_REFUSED && !info.zone && dns_fwd_wanted(&q, ip, iplen))
 		return forward(&q, from, skip);
-	if (n && !rc && q.tsig_off)
-		n = signed_answer(&q, msg, len, out + skip, n, tcp);
-	cut = n && !tcp ? limit(&q, &info, ip, iplen, cs, n) : 0;
-
-	if (cut < 0) {
+	act = n && !tcp ? limit(&q, &info, ip, iplen, cs) : DNS_RRL_SEND;
+	if (act == DNS_RRL_DROP) {
 		dns_stats.limited++;
 		return 0;
 	}
-	if (cut > 0) {
+	if (act == DNS_RRL_SLIP)
+		n = dns_answer_slip(out + skip, n, &info);
+	/* Signed if the query was, a slip too (RFC 8945 5.3). */
+	if (n && !rc && q.tsig_off)
+		n = signed_answer(&q, msg, len, out + skip, n, tcp);
+	if (act == DNS_RRL_SLIP) {
 		dns_stats.slipped++;
-		return (size_t)cut;
+		return n;
 	}
 	if (!n) {
 		dns_stats.dropped++;

@@ -11,10 +11,10 @@
 # that sends an answer too big for UDP. Then dig over UDP and TCP, IPv4 and IPv6;
 # EDNS compliance in the manner of ISC's tests; several queries on one TCP
 # connection; malformed packets (the server answers after); DNS cookies; a
-# flood rate limited; and pushes: a broken zone is refused with its
-# file:line and the old zone keeps serving, a good change is served at
-# once, a change without a higher serial is served with it raised, and the
-# serial served survives a restart.
+# flood rate limited, signed and not (a slip signed); and pushes: a broken
+# zone is refused with its file:line and the old zone keeps serving, a good
+# change is served at once, a change without a higher serial is served
+# with it raised, and the serial served survives a restart.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -278,6 +278,46 @@ assert not r.flags & dns.flags.TC and r.authority, r
 EOF
 check "  ... and /metrics counts them" \
 	bash -c "ip netns exec $NS curl -s http://$IP/metrics | grep -Eq '^appliance_dns_(limited|slipped)_total [1-9]'"
+# A signed flood is limited too (a valid TSIG proves no address: rrl.h),
+# and what slips is signed (RFC 8945 5.3) and keeps its OPT (RFC 6891 6.1.1).
+sleep 1.5
+check "rate limiting a signed flood: every slipped (TC) answer is signed, its TSIG verified, and keeps its OPT (RFC 8945 5.3, RFC 6891 6.1.1)" \
+	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import socket, sys
+import dns.flags, dns.message, dns.rcode, dns.tsig, dns.tsigkeyring
+ip, secret = sys.argv[1], sys.argv[2]
+ring = dns.tsigkeyring.from_text({"xfr-key": ("hmac-sha256", secret)})
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+qs, wires = {}, []
+for i in range(1000):
+    q = dns.message.make_query(f"signed{i}.example.org", "A", use_edns=0)
+    q.id = i + 1
+    q.use_tsig(ring, keyname="xfr-key", algorithm=dns.tsig.HMAC_SHA256)
+    wires.append(q.to_wire())
+    qs[q.id] = q
+for w in wires:
+    s.sendto(w, (ip, 53))
+full = tc = 0
+s.settimeout(1)
+try:
+    while True:
+        wire = s.recv(4096)
+        q = qs[int.from_bytes(wire[:2], "big")]
+        r = dns.message.from_wire(wire, keyring=ring, request_mac=q.mac)
+        assert r.had_tsig, f"answer {r.id} unsigned, {'TC' if r.flags & dns.flags.TC else 'whole'}:\n{r}"
+        assert r.edns == 0, f"answer {r.id} without OPT:\n{r}"
+        if r.flags & dns.flags.TC:
+            assert not r.answer and not r.authority, r
+            tc += 1
+        else:
+            assert r.rcode() == dns.rcode.NXDOMAIN and r.authority, r
+            full += 1
+except socket.timeout:
+    pass
+print(f"# 1000 signed queries: {full} answered, {tc} slipped, {1000 - full - tc} dropped")
+assert 150 <= full <= 300 and tc > 100, (full, tc)
+EOF
 
 # ---- pushes: the veto, and a change served at once ----
 

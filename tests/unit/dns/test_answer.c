@@ -496,6 +496,54 @@ static void test_truncation(void **state)
 	zone_restore(big);
 }
 
+/*
+ * A rate limit's slip (dns_answer_slip): the header, TC set, AA and the
+ * rcode kept; the question as the answer wrote it; the OPT record, the
+ * client's DO echoed in it; nothing else. Without EDNS, no OPT.
+ */
+static void slip_is(const struct query *qy, int rcode, bool opt)
+{
+	struct reply rp, whole;
+	struct dns_answer_info info;
+
+	ask(qy, &whole, &info);
+	memset(&rp, 0, sizeof(rp));
+	memcpy(rp.b, whole.b, whole.len);
+	rp.len = dns_answer_slip(rp.b, whole.len, &info);
+	parse_reply(&rp);
+	assert_true(whole.n > 0);
+	assert_true(rp.flags & DNS_F_TC);
+	assert_true(rp.flags & DNS_F_AA);
+	assert_int_equal(rp.rcode, rcode);
+	assert_int_equal(rp.count[0], 1);
+	assert_int_equal(rp.count[1], 0);
+	assert_int_equal(rp.count[2], 0);
+	assert_int_equal(rp.count[3], opt ? 1 : 0);
+	assert_int_equal(rp.opt, opt);
+	assert_int_equal(rp.n, 0);
+	assert_memory_equal(rp.b + 12, whole.b + 12, info.question_end - 12);
+	assert_int_equal(rp.len, info.question_end + (opt ? 11 : 0));
+	if (opt)
+		assert_int_equal(rp.b[rp.len - 4] & 0x80, 0x80); /* DO, the TTL's flags */
+}
+
+static void test_slip(void **state)
+{
+	struct query mx = {.name = "Example.org.",
+	                   .type = DNS_T_MX,
+	                   .class = DNS_C_IN,
+	                   .edns = 0,
+	                   .udp_size = 1232};
+	struct query nx = {
+	    .name = "nope.example.org.", .type = DNS_T_A, .class = DNS_C_IN, .edns = -1};
+	(void)state;
+	slip_is(&mx, DNS_R_NOERROR, true);
+	slip_is(&nx, DNS_R_NXDOMAIN, false);
+	nx.edns = 0;
+	nx.udp_size = 512;
+	slip_is(&nx, DNS_R_NXDOMAIN, true);
+}
+
 /* CHAOS identity (RFC 4892): told only when the owner turned it on, and only TXT. */
 static void test_chaos(void **state)
 {
@@ -675,6 +723,7 @@ int main(void)
 	    cmocka_unit_test(test_refused_and_errors),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_slip),
 	    cmocka_unit_test(test_chaos),
 	    cmocka_unit_test(test_zone_rules),
 	    cmocka_unit_test(test_duplicates),

@@ -432,8 +432,9 @@ size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int 
 		memcpy(cookie + DNS_COOKIE_CLIENT, ask->cookie, ask->cookie_len);
 		cookie_len = DNS_COOKIE_CLIENT + ask->cookie_len;
 	}
-	/* Room kept for the OPT record: 11 bytes, and a cookie option's 4 and its bytes. */
-	a.o.reserve = q->edns ? 11 + (cookie_len ? 4 + cookie_len : 0) : 0;
+	/* Room kept for the OPT record (11 bytes, and a cookie option's 4 and its bytes), and a
+	 * TSIG. */
+	a.o.reserve = (q->edns ? 11 + (cookie_len ? 4 + cookie_len : 0) : 0) + ask->reserve;
 	if (!rc && !q->has_question) {
 		/* A server cookie asked for alone (RFC 7873 5.4): the OPT below is the answer. */
 		info->kind = DNS_KIND_NODATA;

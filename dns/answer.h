@@ -56,6 +56,7 @@ struct dns_ask {
 	const struct dns_chaos *chaos; /* NULL: CHAOS is refused */
 	const uint8_t *cookie;         /* our server cookie for this client (16 bytes), or NULL */
 	size_t cookie_len;
+	size_t reserve; /* bytes kept free after the OPT for a TSIG added later (dns_tsig_space) */
 };
 
 /* The most an answer to q may hold (RFC 1035 4.2.1, RFC 6891 6.2.3-6.2.5). */
@@ -66,7 +67,8 @@ size_t dns_answer_limit(const struct dns_query *q, bool tcp);
  * (`cap` bytes, at least 512): its length, or 0 for no answer at all
  * (DNS_MSG_DROP). Over UDP the answer is cut to the client's payload size
  * (512 without EDNS, at most DNS_EDNS_SIZE), whole RRsets at a time, with
- * TC set when the answer section did not fit (RFC 2181 9).
+ * TC set when the answer section did not fit (RFC 2181 9); ask->reserve
+ * bytes of that are left free, so a TSIG added after always fits.
  */
 size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int rc,
                   const struct dns_ask *ask, uint8_t *out, size_t cap,

@@ -104,38 +104,62 @@ static uint64_t wall_seconds(void)
 	return (uint64_t)now.sec;
 }
 
-/*
- * A query signed with TSIG (RFC 8945 5.2): its answer, `n` bytes at buf,
- * signed (5.3), or in its place the TSIG error (NOTAUTH, 5.3.2), or FORMERR
- * for a TSIG that cannot be read. The new length, 0 for none.
- */
-static size_t signed_answer(const struct dns_query *q, const uint8_t *msg, size_t len, uint8_t *buf,
-                            size_t n, bool tcp)
-{
+/* A query's TSIG, checked before it is answered (RFC 8945 5.2). */
+struct sig {
+	int err; /* dns_tsig_verify's result */
+	uint64_t now;
 	struct dns_tsig_state st;
+};
+
+static void sig_check(const struct dns_query *q, const uint8_t *msg, size_t len, struct sig *s)
+{
+	s->now = wall_seconds();
+	s->err = dns_tsig_verify(msg, len, q->tsig_off, tsig_keys, ntsig_keys, s->now, &s->st);
+}
+
+/*
+ * The room an answer to a verified query keeps for its TSIG, so that it is
+ * cut to fit whole RRsets at a time, its rcode and OPT kept, as an unsigned
+ * one is (BIND reserves it so too); a TSIG error's answer replaces it.
+ */
+static size_t sig_space(const struct sig *s)
+{
+	return s->err == DNS_TSIG_OK ? dns_tsig_space(&s->st) : 0;
+}
+
+/*
+ * The answer, `n` bytes at buf, to a query whose TSIG was checked (s):
+ * signed (RFC 8945 5.3), or in its place the TSIG error (NOTAUTH, 5.3.2),
+ * or FORMERR for a TSIG that cannot be read. The new length, 0 for none.
+ */
+static size_t signed_answer(const struct dns_query *q, struct sig *s, uint8_t *buf, size_t n,
+                            bool tcp)
+{
 	struct dns_out o;
 	size_t cap = dns_answer_limit(q, tcp);
-	uint64_t now = wall_seconds();
-	int err = dns_tsig_verify(msg, len, q->tsig_off, tsig_keys, ntsig_keys, now, &st);
 	long m;
 
-	if (err == DNS_R_FORMERR || err == DNS_R_SERVFAIL) {
-		if (dns_out_begin(&o, buf, cap, q, (uint16_t)err))
+	if (s->err == DNS_R_FORMERR || s->err == DNS_R_SERVFAIL) {
+		if (dns_out_begin(&o, buf, cap, q, (uint16_t)s->err))
 			return 0;
 		return dns_out_end(&o);
 	}
-	if (err) {
+	if (s->err) {
 		if (dns_out_begin(&o, buf, cap, q, 0))
 			return 0;
-		o.reserve = dns_tsig_space(&st);
+		o.reserve = dns_tsig_space(&s->st);
 	} else {
 		dns_out_resume(&o, buf, n, cap);
 	}
-	if ((m = dns_tsig_sign(&o, &st, now)) == -ENOSPC && !err) {
-		/* The answer fills the message: it goes as TC, signed (RFC 8945 5.3). */
+	if ((m = dns_tsig_sign(&o, &s->st, s->now)) == -ENOSPC && !s->err) {
+		/*
+		 * Not even the question, the OPT and the TSIG fit (sig_space kept
+		 * room for it after the rest): the question and the TSIG alone, TC
+		 * and NOERROR, as RFC 8945 5.3 has it.
+		 */
 		if (dns_out_begin(&o, buf, cap, q, DNS_F_TC | DNS_F_AA))
 			return 0;
-		m = dns_tsig_sign(&o, &st, now);
+		m = dns_tsig_sign(&o, &s->st, s->now);
 	}
 	return m > 0 ? (size_t)m : 0;
 }
@@ -174,27 +198,27 @@ static const struct dns_zone *update_zone(const struct dns_query *q)
 static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, bool tcp,
                      uint8_t *buf)
 {
-	struct dns_tsig_state st;
+	struct sig sig;
 	struct dns_out o;
 	const struct dns_zone *z;
 	int rc = DNS_R_REFUSED;
 
 	dns_stats.updates++;
-	if (q->tsig_off && dns_tsig_verify(msg, len, q->tsig_off, tsig_keys, ntsig_keys,
-	                                   wall_seconds(), &st) == DNS_TSIG_OK) {
+	if (q->tsig_off)
+		sig_check(q, msg, len, &sig);
+	if (q->tsig_off && sig.err == DNS_TSIG_OK) {
 		if (!(z = update_zone(q)))
 			rc = DNS_R_NOTAUTH;
-		else if (replayed(&st))
+		else if (replayed(&sig.st))
 			plat_log("dns", "an update sent again (the same MAC) refused");
 		else
-			rc = dns_update_commit(z, msg, len, q, st.name);
+			rc = dns_update_commit(z, msg, len, q, sig.st.name);
 	}
 	if (dns_out_begin(&o, buf, dns_answer_limit(q, tcp), q, (uint16_t)rc))
 		return 0;
 	dns_stats.by_rcode[rc]++;
 	/* Signed if the query was (a bad signature gets its TSIG error instead, 5.3.2). */
-	return q->tsig_off ? signed_answer(q, msg, len, buf, dns_out_end(&o), tcp)
-	                   : dns_out_end(&o);
+	return q->tsig_off ? signed_answer(q, &sig, buf, dns_out_end(&o), tcp) : dns_out_end(&o);
 }
 
 /* An answer sent, counted for /metrics: its transport and rcode (the header's 4 bits). */
@@ -238,11 +262,16 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	int rc = dns_msg_query(msg, len, &q);
 	enum dns_cookie_check cs;
 	enum dns_rrl_action act;
+	struct sig sig;
 	size_t n;
 
 	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
 		return update(&q, msg, len, tcp, out + skip);
 	cs = cookie_for(&q, ip, iplen, &ask, sc);
+	if (!rc && q.tsig_off) {
+		sig_check(&q, msg, len, &sig);
+		ask.reserve = sig_space(&sig);
+	}
 	n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
 	if (!rc && info.kind == DNS_KIND_REFUSED && !info.zone && dns_fwd_wanted(&q, ip, iplen))
 		return forward(&q, from, skip);
@@ -255,7 +284,7 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 		n = dns_answer_slip(out + skip, n, &info);
 	/* Signed if the query was, a slip too (RFC 8945 5.3). */
 	if (n && !rc && q.tsig_off)
-		n = signed_answer(&q, msg, len, out + skip, n, tcp);
+		n = signed_answer(&q, &sig, out + skip, n, tcp);
 	if (act == DNS_RRL_SLIP) {
 		dns_stats.slipped++;
 		return n;

@@ -208,6 +208,27 @@ check "AXFR with a wrong secret: refused (BADSIG), nothing transferred" \
 grep -qiE 'NOTAUTH|BADSIG' "$WORK/badsig.out" || cat "$WORK/badsig.out"
 check "a TSIG-signed SOA query over UDP gets a signed answer" \
 	bash -c "out=\$(ip netns exec $NS dig -y '$Y' @$IP example.org SOA); grep -q 'status: NOERROR' <<<\"\$out\" && grep -q 'TSIG PSEUDOSECTION' <<<\"\$out\" && ! grep -qi 'verify' <<<\"\$out\""
+# A signed answer keeps room for its TSIG and is cut as an unsigned one is
+# (whole RRsets): TC, with its OPT and its rcode, signed.
+check "a signed answer too big for the client's UDP size: TC, with its OPT, signed (RFC 8945 5.3, RFC 6891 6.1.1)" \
+	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import sys
+import dns.flags, dns.message, dns.query, dns.rcode, dns.tsig, dns.tsigkeyring
+ip, secret = sys.argv[1], sys.argv[2]
+ring = dns.tsigkeyring.from_text({"xfr-key": ("hmac-sha256", secret)})
+def ask(size):
+    q = dns.message.make_query("big.example.org", "TXT", use_edns=0, payload=size)
+    q.use_tsig(ring, keyname="xfr-key", algorithm=dns.tsig.HMAC_SHA256)
+    return dns.query.udp(q, ip, timeout=3, ignore_trailing=False, raise_on_truncation=False)
+whole = ask(1232)
+assert whole.had_tsig and len(whole.answer[0]) == 8 and not whole.flags & dns.flags.TC, whole
+# The eight records fit in 760 bytes unsigned (716), not signed (about 800).
+r = ask(760)
+assert r.had_tsig, r
+assert r.flags & dns.flags.TC, r
+assert r.edns == 0 and r.payload == 1232, f"no OPT:\n{r}"
+assert r.rcode() == dns.rcode.NOERROR and r.flags & dns.flags.AA, r
+EOF
 # nsd as a secondary of the twin, on another address of the namespace.
 ip -n "$NS" addr add 192.0.2.4/24 dev tap0
 mkdir -p "$WORK/nsd2"

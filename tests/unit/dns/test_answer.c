@@ -57,6 +57,7 @@ struct query {
 	int edns;          /* -1: none; else the version */
 	uint16_t udp_size; /* with EDNS */
 	bool tcp;
+	size_t reserve; /* for a TSIG (dns_ask's) */
 };
 
 struct rec {
@@ -150,7 +151,7 @@ static void ask(const struct query *qy, struct reply *rp, struct dns_answer_info
 	uint8_t m[512];
 	size_t len = build(qy, m);
 	struct dns_query q;
-	struct dns_ask a = {.tcp = qy->tcp, .chaos = chaos_cfg};
+	struct dns_ask a = {.tcp = qy->tcp, .chaos = chaos_cfg, .reserve = qy->reserve};
 	int rc = dns_msg_query(m, len, &q);
 
 	memset(rp, 0, sizeof(*rp));
@@ -497,6 +498,54 @@ static void test_truncation(void **state)
 }
 
 /*
+ * Room kept for a TSIG (dns_ask's reserve, what the server keeps for a
+ * signed answer): the answer is cut as an unsigned one is, whole RRsets at
+ * a time, to leave it free; the rcode and the OPT stay. MX with its
+ * additional addresses in 512 bytes, then less and less room.
+ */
+static void test_reserve(void **state)
+{
+	struct query qy = {.name = "example.org.",
+	                   .type = DNS_T_MX,
+	                   .class = DNS_C_IN,
+	                   .edns = 0,
+	                   .udp_size = 512};
+	struct reply rp;
+	struct dns_answer_info info;
+	size_t whole;
+	(void)state;
+	ask(&qy, &rp, &info);
+	section_is(&rp, 3, "mail.example.org. A mail.example.org. AAAA");
+	whole = rp.len;
+	/* Room for all but the AAAA: it goes quietly, no TC (RFC 2181 9). */
+	qy.reserve = 512 - whole + 1;
+	ask(&qy, &rp, &info);
+	assert_true(rp.len <= 512 - qy.reserve);
+	section_is(&rp, 1, "example.org. MX");
+	section_is(&rp, 3, "mail.example.org. A");
+	assert_false(rp.flags & DNS_F_TC);
+	assert_true(rp.opt);
+	/* No room for the MX: TC, NOERROR, the OPT. */
+	qy.reserve = 512 - 40;
+	ask(&qy, &rp, &info);
+	assert_true(rp.len <= 512 - qy.reserve);
+	assert_int_equal(rp.count[1], 0);
+	assert_true(rp.flags & DNS_F_TC);
+	assert_true(rp.flags & DNS_F_AA);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	assert_true(rp.opt);
+	/* NXDOMAIN without room for the SOA: still NXDOMAIN, with the OPT. */
+	qy.name = "nope.example.org.";
+	qy.type = DNS_T_A;
+	qy.reserve = 512 - 50;
+	ask(&qy, &rp, &info);
+	assert_true(rp.len <= 512 - qy.reserve);
+	assert_int_equal(rp.rcode, DNS_R_NXDOMAIN);
+	section_is(&rp, 2, "");
+	assert_true(rp.opt);
+}
+
+/*
  * A rate limit's slip (dns_answer_slip): the header, TC set, AA and the
  * rcode kept; the question as the answer wrote it; the OPT record, the
  * client's DO echoed in it; nothing else. Without EDNS, no OPT.
@@ -723,6 +772,7 @@ int main(void)
 	    cmocka_unit_test(test_refused_and_errors),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_reserve),
 	    cmocka_unit_test(test_slip),
 	    cmocka_unit_test(test_chaos),
 	    cmocka_unit_test(test_zone_rules),

@@ -165,8 +165,10 @@ static size_t signed_answer(const struct dns_query *q, struct sig *s, uint8_t *b
 }
 
 /*
- * The MACs of the last updates applied: one sent again within its fudge
- * (RFC 8945 5.2.3's replay) is refused. 32 x 32 bytes.
+ * The MACs of the last updates answered: one sent again within its fudge
+ * (RFC 8945 5.2.3's replay) is refused. An update the store failed to
+ * commit (SERVFAIL) is not among them: nothing of it was applied, and
+ * RFC 2136 lets its sender try the same message again. 32 x 32 bytes.
  */
 #define UPDATE_MACS 32
 static uint8_t update_macs[UPDATE_MACS][DNS_TSIG_MAC_LEN];
@@ -177,8 +179,12 @@ static bool replayed(const struct dns_tsig_state *st)
 	for (unsigned i = 0; i < UPDATE_MACS; i++)
 		if (!memcmp(update_macs[i], st->mac, DNS_TSIG_MAC_LEN))
 			return true;
-	memcpy(update_macs[update_mac_next++ % UPDATE_MACS], st->mac, DNS_TSIG_MAC_LEN);
 	return false;
+}
+
+static void remember(const struct dns_tsig_state *st)
+{
+	memcpy(update_macs[update_mac_next++ % UPDATE_MACS], st->mac, DNS_TSIG_MAC_LEN);
 }
 
 /* The zone an update's zone section names: its apex exactly (RFC 2136 3.1.1), or NULL. */
@@ -211,8 +217,8 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, 
 			rc = DNS_R_NOTAUTH;
 		else if (replayed(&sig.st))
 			plat_log("dns", "an update sent again (the same MAC) refused");
-		else
-			rc = dns_update_commit(z, msg, len, q, sig.st.name);
+		else if ((rc = dns_update_commit(z, msg, len, q, sig.st.name)) != DNS_R_SERVFAIL)
+			remember(&sig.st);
 	}
 	if (dns_out_begin(&o, buf, dns_answer_limit(q, tcp), q, (uint16_t)rc))
 		return 0;

@@ -8,8 +8,9 @@
 # (YXDOMAIN, NXRRSET) and an update the zone's checks refuse (two DNAMEs)
 # change nothing; unsigned (REFUSED), a wrong secret (NOTAUTH, BADSIG), a
 # zone not ours (NOTAUTH) and a signed update sent again (REFUSED) are
-# refused; and a push from a clone made before an update is refused as
-# not a fast-forward, the update kept.
+# refused; a push from a clone made before an update is refused as not a
+# fast-forward, the update kept; and with a store that cannot be written
+# an update gets SERVFAIL, and the same message sent again is tried again.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -151,4 +152,34 @@ check "/metrics counts the updates" \
 check "the twin never crashed" kill -0 "$TWIN_PID"
 
 check "the twin stops cleanly" twin_stop
+
+# A store that cannot be written (HOST_BLK_CUT_AFTER, plat/host/blk.c): the
+# update is not committed (SERVFAIL), and the same signed message sent again
+# is taken again, not refused as a replay: nothing of it was applied.
+printf '#!/bin/sh\nHOST_BLK_CUT_AFTER=1 exec "%s" "$@"\n' "$TWIN" >"$WORK/cut-twin"
+chmod +x "$WORK/cut-twin"
+TWIN=$WORK/cut-twin dns_twin_start || { done_tests; exit 1; }
+check "a store that fails: an update SERVFAIL, and the same message sent again tried again (SERVFAIL), not refused as a replay" \
+	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import socket, sys
+import dns.message, dns.rcode, dns.tsig, dns.tsigkeyring, dns.update
+ip, secret = sys.argv[1], sys.argv[2]
+ring = dns.tsigkeyring.from_text({"xfr-key.": ("hmac-sha256", secret)})
+u = dns.update.UpdateMessage("example.org", keyring=ring, keyalgorithm=dns.tsig.HMAC_SHA256)
+u.add("retry", 300, "A", "192.0.2.67")
+wire = u.to_wire()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+rcodes = []
+for _ in range(2):
+    s.sendto(wire, (ip, 53))
+    r = dns.message.from_wire(s.recv(4096), keyring=ring, request_mac=u.mac)
+    rcodes.append(dns.rcode.to_text(r.rcode()))
+print(f"# {rcodes}")
+assert rcodes == ["SERVFAIL", "SERVFAIL"], rcodes
+EOF
+check "  ... both tried: the log says twice why they were not committed" \
+	[ "$(grep -c 'update by xfr-key not committed' "$WORK/twin.log")" = 2 ]
+check "  ... nothing served" [ -z "$(d +short retry.example.org A)" ]
+twin_stop
 done_tests

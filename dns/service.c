@@ -100,6 +100,20 @@ int dns_zone_file_origin(const struct store_tree_entry *e, uint8_t origin[DNS_NA
 	return dns_name_from_text(text, e->name_len - sl + 1, NULL, origin) < 0 ? -EINVAL : 0;
 }
 
+/*
+ * Whether `origin` is already a zone of `out`: two file names that differ
+ * only in case (zones/Example.org.zone, zones/example.org.zone) name one
+ * zone, since a domain name's case is not part of it (RFC 4343), and
+ * which of the two were served would depend on the order of the tree.
+ */
+static bool loaded(const struct dns_zones *out, const uint8_t *origin)
+{
+	for (size_t i = 0; i < out->n; i++)
+		if (dns_name_eq(out->v[i]->apex, origin))
+			return true;
+	return false;
+}
+
 /* Load one zone file of the tree and add it to `out`. */
 static int load_one(struct store *st, const struct store_tree_entry *e, struct dns_zones *out,
                     char *err, size_t errsize)
@@ -115,6 +129,13 @@ static int load_one(struct store *st, const struct store_tree_entry *e, struct d
 	         e->name);
 	if (dns_zone_file_origin(e, origin)) {
 		snprintf(err, errsize, "%s: not a zone file name: zones/<domain>.zone", file);
+		return -EINVAL;
+	}
+	if (loaded(out, origin)) {
+		snprintf(err, errsize,
+		         "%s: another file of zones/ holds this zone, its name differing only in "
+		         "case: a domain name is one zone whatever its case (RFC 4343)",
+		         file);
 		return -EINVAL;
 	}
 	if (out->n == DNS_ZONES_MAX) {

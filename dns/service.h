@@ -25,7 +25,8 @@ int dns_service_stop(void *arg, enum plat_shutdown why);
  * Load every zone file (zones/NAME.zone) of `tree` (a root tree of the store) into `out`
  * (freed with dns_zones_free). A zone that does not load is -EINVAL with
  * the loader's message in `err`; no zones/ directory is no zones. A file
- * name that is not a domain name followed by ".zone" is refused too.
+ * name that is not a domain name followed by ".zone" is refused too, and
+ * so is a second file for one zone (names that differ only in case).
  */
 int dns_zones_load(struct store *st, const struct store_oid *tree, struct dns_zones *out, char *err,
                    size_t errsize);

@@ -12,7 +12,8 @@
 # EDNS compliance in the manner of ISC's tests; several queries on one TCP
 # connection; malformed packets (the server answers after); DNS cookies; a
 # flood rate limited, signed and not (a slip signed); and pushes: a broken
-# zone is refused with its file:line and the old zone keeps serving, a good
+# zone is refused with its file:line and the old zone keeps serving, so is
+# a second file for the zone (its name in another case), a good
 # change is served at once, a change without a higher serial is served
 # with it raised, and the serial served survives a restart.
 set -uo pipefail
@@ -355,6 +356,17 @@ check "a push of a broken zone is refused, with file:line: reason shown by git" 
 	grep -q "zones/example.org.zone:$line: .*192.0.2.300" "$WORK/push1.out"
 grep -q "zones/example.org.zone:$line" "$WORK/push1.out" || cat "$WORK/push1.out"
 check "and the old zone keeps serving" [ "$(d +short mail.example.org A)" = 192.0.2.25 ]
+git -C "$repo" reset -q --hard HEAD~1
+# A second file for the zone, its name differing only in case (and its
+# mail address too): refused, the zone served as it was.
+sed 's/^mail\t\tA\t192.0.2.25/mail\t\tA\t192.0.2.27/' "$HERE/example.org.zone" >"$repo/zones/Example.ORG.zone"
+git -C "$repo" add zones/Example.ORG.zone
+git -C "$repo" commit -qm "the zone again, its name in capitals" >/dev/null
+g -C "$repo" push "$AUTH" main >"$WORK/push-case.out" 2>&1
+check "a push of a second file for the zone (zones/Example.ORG.zone beside zones/example.org.zone) is refused, and git shows why" \
+	grep -q "zones/.*\.zone: another file of zones/ holds this zone" "$WORK/push-case.out"
+grep -q "another file of zones/" "$WORK/push-case.out" || cat "$WORK/push-case.out"
+check "  ... and the zone is served as it was" [ "$(d +short mail.example.org A)" = 192.0.2.25 ]
 git -C "$repo" reset -q --hard HEAD~1
 sed -i 's/^mail\t\tA\t192.0.2.25/mail\t\tA\t192.0.2.26/' "$repo/zones/example.org.zone"
 git -C "$repo" commit -qam "mail moves" >/dev/null

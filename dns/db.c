@@ -148,6 +148,45 @@ static bool same_rdata(const struct build *b, const struct rec *x, const struct 
 	       !memcmp(b->arena + x->rdata, b->arena + y->rdata, x->rdlen);
 }
 
+/*
+ * One TTL an RRset (RFC 2181 5.2): the records of the sorted run [from,
+ * to), one owner and type, all get the lowest TTL any of them has. So a
+ * record repeated with another TTL, kept once, keeps the lower too,
+ * whichever of the two the sort put first.
+ */
+static void even_run(struct build *b, struct dns_zone *z, size_t from, size_t to)
+{
+	uint32_t low = b->v[from].ttl;
+	unsigned line = b->v[from].line;
+	bool mixed = false;
+
+	for (size_t i = from + 1; i < to; i++) {
+		mixed |= b->v[i].ttl != low;
+		low = b->v[i].ttl < low ? b->v[i].ttl : low;
+		line = b->v[i].line < line ? b->v[i].line : line;
+	}
+	if (!mixed)
+		return;
+	for (size_t i = from; i < to; i++)
+		b->v[i].ttl = low;
+	z->ttls_mixed++;
+	if (!z->ttls_line || line < z->ttls_line)
+		z->ttls_line = line;
+}
+
+static void even_ttls(struct build *b, struct dns_zone *z)
+{
+	size_t from = 0;
+
+	for (size_t i = 1; i <= b->n; i++) {
+		if (i < b->n && b->v[i].type == b->v[from].type &&
+		    dns_name_eq(b->arena + b->v[i].owner, b->arena + b->v[from].owner))
+			continue;
+		even_run(b, z, from, i);
+		from = i;
+	}
+}
+
 /* ---- the zone, from the sorted records ---- */
 
 struct out {
@@ -324,6 +363,7 @@ int dns_zone_load(const char *file, const char *text, size_t len, const uint8_t 
 	if (!r && b.n) {
 		sort_arena = b.arena;
 		qsort(b.v, b.n, sizeof(*b.v), rec_cmp);
+		even_ttls(&b, o.z);
 	}
 	if (!r && !(r = compile(&b, &o))) {
 		shrink(o.z);

@@ -46,9 +46,12 @@ struct dns_zone {
 	size_t arena_len;
 	uint32_t serial; /* the SOA's, as served */
 	uint32_t records;
-	uint8_t source[20]; /* what it was loaded from (the caller's id: a blob's) */
-	unsigned holds;     /* transfers still reading it (dns_zone_hold) */
-	bool doomed;        /* freed while held: the last release frees it */
+	uint8_t source[20];  /* what it was loaded from (the caller's id: a blob's) */
+	unsigned ttls_mixed; /* RRsets the file gave several TTLs, served with their lowest */
+	unsigned
+	    ttls_line;  /* the line of the first record of the first such RRset, for a warning */
+	unsigned holds; /* transfers still reading it (dns_zone_hold) */
+	bool doomed;    /* freed while held: the last release frees it */
 };
 
 /* A zone file over this many records is refused (each costs memory in a 64 MiB guest). */
@@ -62,7 +65,11 @@ struct dns_zone {
  * at most one DNAME at a name, none beside a CNAME (RFC 6672 2.4); no
  * meta type (OPT, TSIG, IXFR, AXFR, ANY); at most 65535 records of one
  * name and type (struct dns_set's count). Records repeated exactly are
- * kept once (RFC 2181 5). 0, -EINVAL (err says why) or -ENOMEM.
+ * kept once (RFC 2181 5). The records of an RRset whose TTLs differ are
+ * all given the lowest (RFC 2181 5.2: an RRset has one TTL, and a
+ * resolver treats such a set so anyway; BIND and NSD load it with a
+ * warning), and counted in ttls_mixed for the caller to warn about.
+ * 0, -EINVAL (err says why) or -ENOMEM.
  */
 int dns_zone_load(const char *file, const char *text, size_t len, const uint8_t *origin,
                   struct dns_zone **z, char *err, size_t errsize);

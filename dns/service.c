@@ -150,6 +150,12 @@ static int load_one(struct store *st, const struct store_tree_entry *e, struct d
 	free(text);
 	if (r)
 		return r;
+	if (z->ttls_mixed)
+		plat_log(
+		    "dns",
+		    "%s:%u: the records of an RRset have different TTLs (%u such RRsets): each "
+		    "served with its lowest (RFC 2181 5.2)",
+		    file, z->ttls_line, z->ttls_mixed);
 	memcpy(z->source, e->oid.b, sizeof(z->source));
 	if (!(v = realloc((void *)out->v, sizeof(*v) * (out->n + 1)))) {
 		dns_zone_free(z);

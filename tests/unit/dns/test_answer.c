@@ -593,6 +593,40 @@ static void test_slip(void **state)
 	slip_is(&nx, DNS_R_NXDOMAIN, true);
 }
 
+/*
+ * An RRset whose records the file gives different TTLs (RFC 2181 5.2: one
+ * TTL an RRset) is served with the lowest of them, whatever their order,
+ * and a record repeated with another TTL is kept once with the lower; the
+ * zone counts such RRsets and the first one's line, for the service's warning.
+ */
+static void test_mixed_ttls(void **state)
+{
+	static const char text[] = "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n"
+	                           "multi 600 A 192.0.2.2\n"
+	                           "multi 300 A 192.0.2.1\n"
+	                           "multi 900 A 192.0.2.3\n"
+	                           "same 900 A 192.0.2.9\n"
+	                           "same 300 A 192.0.2.9\n"
+	                           "one 900 A 192.0.2.4\n"
+	                           "one 900 AAAA 2001:db8::4\n";
+	struct dns_zone *z = zone_use(text, sizeof(text) - 1);
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	ask_simple("multi.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.count[1], 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(rp.r[i].ttl, 300);
+	ask_simple("same.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.count[1], 1);
+	assert_int_equal(rp.r[0].ttl, 300);
+	ask_simple("one.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.r[0].ttl, 900);
+	assert_int_equal(z->ttls_mixed, 2);
+	assert_int_equal(z->ttls_line, 3);
+	zone_restore(z);
+}
+
 /* CHAOS identity (RFC 4892): told only when the owner turned it on, and only TXT. */
 static void test_chaos(void **state)
 {
@@ -777,6 +811,7 @@ int main(void)
 	    cmocka_unit_test(test_chaos),
 	    cmocka_unit_test(test_zone_rules),
 	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_mixed_ttls),
 	    cmocka_unit_test(test_rrset_limit),
 	    cmocka_unit_test(test_serials),
 	};

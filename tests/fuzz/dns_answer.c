@@ -3,10 +3,13 @@
  * reader) from a zone with every kind of name the lookup tells apart
  * (tests/host/dns/example.org.zone's shapes: wildcards, CNAME chains and
  * a loop, a delegation with glue, DNAMEs, empty non-terminals). The input
- * is the message; its last byte also picks UDP or TCP, and CHAOS on or off. Every answer must
- * fit the size the query allows, keep the query's id and question, and
- * read back whole as records; the same query answered twice is the same
- * bytes (no state leaks between queries).
+ * is the message; its last byte also picks UDP or TCP, CHAOS on or off, and
+ * the room kept for a TSIG (0 to 252 bytes). Every answer must fit the size
+ * the query allows, its records other than OPT that size less the room
+ * kept, keep the query's id and question, and read back whole as records;
+ * its slip (dns_answer_slip) too, with TC and no record but the OPT; the
+ * same query answered twice is the same bytes (no state leaks between
+ * queries).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,7 +43,7 @@ static const char zone_text[] = "$ORIGIN example.org.\n$TTL 3600\n"
 static struct dns_zone *zone;
 static const struct dns_zone *list[1];
 static const struct dns_zones zones = {list, 1};
-static uint8_t out[DNS_MSG_MAX], again[DNS_MSG_MAX];
+static uint8_t out[DNS_MSG_MAX], again[DNS_MSG_MAX], slip[DNS_MSG_MAX];
 
 static void setup(void)
 {
@@ -78,13 +81,38 @@ static void check(const struct dns_query *q, const uint8_t *a, size_t n, size_t 
 		abort();
 }
 
+/* Records in the answer, its OPT not counted. */
+static unsigned records(const uint8_t *a, const struct dns_answer_info *info)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < 3; i++)
+		n += (unsigned)(a[6 + 2 * i] << 8 | a[7 + 2 * i]);
+	return n - (info->opt_off ? 1 : 0);
+}
+
+/* The slip of the answer: TC, the header and question kept, the OPT alone after. */
+static void check_slip(const struct dns_query *q, size_t n, const struct dns_answer_info *info,
+                       size_t limit)
+{
+	size_t s;
+
+	memcpy(slip, out, n);
+	s = dns_answer_slip(slip, n, info);
+	check(q, slip, s, limit);
+	if (s > n || !(slip[2] & 0x02) || memcmp(slip, out, 2) || slip[3] != out[3] ||
+	    records(slip, info) != 0 || memcmp(slip + 12, out + 12, info->question_end - 12))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_query q;
 	struct dns_answer_info info, info2;
 	static const struct dns_chaos chaos = {"fuzz", "appliance fuzz"};
 	struct dns_ask ask = {.tcp = size && (data[size - 1] & 1),
-	                      .chaos = size && (data[size - 1] & 2) ? &chaos : NULL};
+	                      .chaos = size && (data[size - 1] & 2) ? &chaos : NULL,
+	                      .reserve = size ? (size_t)(data[size - 1] >> 2) * 4 : 0};
 	int rc;
 	size_t n, m, limit;
 
@@ -102,6 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	        : limit > DNS_EDNS_SIZE && !ask.tcp ? DNS_EDNS_SIZE
 	                                            : limit;
 	check(&q, out, n, limit);
+	if (records(out, &info) && n > limit - ask.reserve)
+		abort();
+	check_slip(&q, n, &info, limit);
 	m = dns_answer(&zones, &q, rc, &ask, again, sizeof(again), &info2);
 	if (m != n || memcmp(out, again, n))
 		abort();

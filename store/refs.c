@@ -280,13 +280,25 @@ int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
 
 /* ---- the API ---- */
 
+/*
+ * Whether symbolic ref `name` -> `target` would lead out of the store's
+ * public part into its non-public one (FORMAT.md): what reads HEAD or a
+ * branch would then read a secret.
+ */
+static bool into_private(const char *name, const char *target)
+{
+	size_t n = strlen(STORE_PRIVATE_PREFIX);
+
+	return !strncmp(target, STORE_PRIVATE_PREFIX, n) && strncmp(name, STORE_PRIVATE_PREFIX, n);
+}
+
 static struct store_ref *resolve(struct store *st, const char *name)
 {
 	struct store_ref *r = store_ref_find(st, name);
 
-	/* One level of indirection, as HEAD needs; no chains. */
+	/* One level of indirection, as HEAD needs; no chains, and never into refs/appliance/. */
 	if (r && r->sym)
-		r = store_ref_find(st, r->sym);
+		r = into_private(r->name, r->sym) ? NULL : store_ref_find(st, r->sym);
 	return r;
 }
 
@@ -355,6 +367,8 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
 
 	if (!name_ok(name) || !name_ok(target))
 		return -EINVAL;
+	if (into_private(name, target))
+		return -EPERM;
 	s = store_ref_find(st, name);
 	if (!s && st->nrefs >= STORE_MAX_REFS)
 		return -ENOSPC;

@@ -138,12 +138,24 @@ struct store_ref_update {
 	struct store_oid new; /* zero = delete */
 };
 
-/* Follows a symbolic ref (HEAD) to its target. -ENOENT if unset. */
+/*
+ * The non-public part (FORMAT.md): refs under it hold the appliance's
+ * secrets. No symbolic ref outside it may point into it: setting one is
+ * refused (-EPERM), and one on the device anyway resolves to nothing.
+ */
+#define STORE_PRIVATE_PREFIX "refs/appliance/"
+
+/* Follows a symbolic ref (HEAD) to its target. -ENOENT if unset (or into refs/appliance/). */
 int store_ref_get(struct store *st, const char *name, struct store_oid *oid);
 /* The value before the last update of `name` (the reflog's last entry). */
 int store_ref_prev(struct store *st, const char *name, struct store_oid *oid);
 /* The target of a symbolic ref (HEAD); -ENOENT if not symbolic. */
 int store_ref_symbolic(struct store *st, const char *name, char *target, size_t size);
+/*
+ * Make `name` point at `target`: 0, -EINVAL for a malformed name, -EPERM
+ * for a target under refs/appliance/ when `name` is not, -ENOSPC, or the
+ * device's error.
+ */
 int store_ref_set_symbolic(struct store *st, const char *name, const char *target);
 /*
  * Compare-and-swap a set of refs atomically: all or none. -ESTALE if any

@@ -457,6 +457,37 @@ static void test_site_branch_not_deleted(void **state)
 	assert_int_equal(store_ref_get(st, "refs/heads/dev", &oid), -ENOENT);
 }
 
+/*
+ * A push never makes or moves a symbolic ref, so none can come to point
+ * into refs/appliance/: an update of HEAD is refused, and so is one of a
+ * branch that is symbolic (refs/heads/alias -> refs/heads/dev, made here
+ * by hand); HEAD still names main, and alias still names dev.
+ */
+static void test_push_never_moves_symrefs(void **state)
+{
+	char target[STORE_REF_MAX];
+	struct store_oid s;
+	struct buf b = {0};
+
+	(void)state;
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "password", "x\n", &s), 0);
+	assert_int_equal(store_ref_set_symbolic(st, "refs/heads/alias", "refs/heads/dev"), 0);
+	add_cmd(&b, &c3, &s, "HEAD", CAPS);
+	add_cmd(&b, &d1, &c1, "refs/heads/alias", NULL);
+	add_flush(&b);
+	add_empty_pack(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\n"
+	                                "ng HEAD only refs/heads/ and refs/tags/ may be pushed\n"
+	                                "ng refs/heads/alias the store failed to update the ref\n");
+	assert_int_equal(store_ref_symbolic(st, "HEAD", target, sizeof(target)), 0);
+	assert_string_equal(target, "refs/heads/main");
+	ref_is("HEAD", &c3);
+	assert_int_equal(store_ref_symbolic(st, "refs/heads/alias", target, sizeof(target)), 0);
+	assert_string_equal(target, "refs/heads/dev");
+	ref_is("refs/heads/dev", &d1);
+}
+
 /* ---- limits ---- */
 
 /* `n` deletes of refs that do not exist: no pack follows. */
@@ -675,6 +706,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_site_branch_only_forward, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_site_branch_follows_head, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_site_branch_not_deleted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_push_never_moves_symrefs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_names_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),

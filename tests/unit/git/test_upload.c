@@ -3,7 +3,8 @@
  * wants are answered and one more is refused whole; a shallow line the
  * client repeats a hundred times is one boundary; a shallow line naming a
  * commit of refs/appliance/ deepens nothing; haves repeated or past
- * readiness add nothing to the answer held until the request ends.
+ * readiness add nothing to the answer held until the request ends; a
+ * symbolic ref into refs/appliance/ found in the log leaks nothing.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,9 +17,11 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "git/refs.h"
 #include "git/upload.h"
 #include "memblk.h"
 #include "store.h"
+#include "store_int.h"
 
 #define DEV_SIZE (4u << 20)
 
@@ -62,15 +65,16 @@ static void add_text(struct buf *b, const char *text)
 	assert_int_equal(buf_sink(b, text, strlen(text)), 0);
 }
 
-/* The v0 answer to `req`, NUL-terminated (the pack may hold NULs too); its length in *len. */
-static char *answer_len(const struct buf *req, size_t *len)
+/* The answer to `req` in protocol `version`, NUL-terminated (the pack may hold NULs too); its
+ * length in *len. */
+static char *answer_version(int version, const struct buf *req, size_t *len)
 {
 	struct git_upload *u;
 	struct buf out = {0};
 	uint8_t piece[4096];
 	long n;
 
-	assert_int_equal(git_upload_new(st, 0, &u), 0);
+	assert_int_equal(git_upload_new(st, version, &u), 0);
 	git_upload_feed(u, req->p, req->len);
 	git_upload_finish(u);
 	while ((n = git_upload_read(u, piece, sizeof(piece))) > 0 || n == -EAGAIN)
@@ -81,6 +85,12 @@ static char *answer_len(const struct buf *req, size_t *len)
 	*len = out.len;
 	assert_int_equal(buf_sink(&out, "", 1), 0);
 	return (char *)out.p;
+}
+
+/* The v0 answer to `req`. */
+static char *answer_len(const struct buf *req, size_t *len)
+{
+	return answer_version(0, req, len);
 }
 
 static char *answer(const struct buf *req)
@@ -272,6 +282,82 @@ static void test_haves_bounded(void **state)
 	free(req.p);
 }
 
+/*
+ * A symbolic ref that points into refs/appliance/, on the device though
+ * no write makes one (written by hand here, as a damaged or forged log
+ * would hold it): HEAD -> refs/appliance/secrets and refs/heads/peek ->
+ * refs/appliance/secrets. Neither resolves: the v0 advertisement and v2's
+ * ls-refs (symrefs, peel, unborn) name neither the secret commit nor
+ * refs/appliance/, and a want of the commit is refused in v0 and v2.
+ */
+static void forge_symref(const char *name, const char *target)
+{
+	struct store_ref r = {.name = (char *)name, .sym = (char *)target};
+
+	assert_int_equal(store_refs_write(st, STORE_LOG_REFS, &r, 1, false), 0);
+	assert_int_equal(store_log_flush(&st->log), 0);
+}
+
+static void test_symref_into_secrets(void **state)
+{
+	struct store_oid s1, got;
+	struct buf req = {0};
+	char hex[STORE_OID_HEX], line[128];
+	uint8_t *adv;
+	size_t len;
+	char *a;
+	int n;
+
+	(void)state;
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "password", "hunter2\n", &s1),
+	                 0);
+	store_oid_hex(&s1, hex);
+	forge_symref("HEAD", "refs/appliance/secrets");
+	forge_symref("refs/heads/peek", "refs/appliance/secrets");
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+
+	assert_int_equal(store_ref_get(st, "HEAD", &got), -ENOENT);
+	assert_int_equal(store_ref_get(st, "refs/heads/peek", &got), -ENOENT);
+
+	assert_int_equal(git_advertise(st, "git-upload-pack", "side-band-64k", &adv, &len), 0);
+	assert_int_equal(buf_sink(&req, adv, len), 0);
+	assert_int_equal(buf_sink(&req, "", 1), 0);
+	assert_null(strstr((char *)req.p, hex));
+	assert_null(strstr((char *)req.p, "peek"));
+	free(adv);
+	free(req.p);
+
+	memset(&req, 0, sizeof(req));
+	add_text(&req, "0014command=ls-refs\n00010009peel\n000csymrefs\n000bunborn\n0000");
+	a = answer_version(2, &req, &len);
+	assert_null(strstr(a, hex));
+	assert_null(strstr(a, "refs/appliance"));
+	assert_null(strstr(a, "peek"));
+	assert_non_null(strstr(a, " refs/heads/main\n"));
+	free(a);
+	free(req.p);
+
+	memset(&req, 0, sizeof(req));
+	add_line(&req, "want", &s1);
+	add_text(&req, "00000009done\n");
+	a = answer_len(&req, &len);
+	assert_non_null(strstr(a, "ERR upload-pack: not our ref"));
+	assert_null(strstr(a, "PACK"));
+	free(a);
+	free(req.p);
+
+	memset(&req, 0, sizeof(req));
+	add_text(&req, "0012command=fetch\n0001");
+	n = snprintf(line, sizeof(line), "0032want %s\n0009done\n0000", hex);
+	assert_int_equal(buf_sink(&req, line, (size_t)n), 0);
+	a = answer_version(2, &req, &len);
+	assert_non_null(strstr(a, "ERR upload-pack: not our ref"));
+	assert_null(strstr(a, "PACK"));
+	free(a);
+	free(req.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +366,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deepen_relative_secret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deepen_relative_tag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_haves_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_symref_into_secrets, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -225,6 +225,38 @@ static void test_directory_of_another(void **state)
 	store_close(st);
 }
 
+/*
+ * No symbolic ref outside refs/appliance/ may point into it (store.h):
+ * HEAD -> refs/appliance/secrets would put the secrets' commit in every
+ * advertisement and clone. Refused whether the name is HEAD or a branch;
+ * HEAD still names main, before and after a reopen. Inside the private
+ * part one may point at another.
+ */
+static void test_symref_into_private(void **state)
+{
+	struct store *st;
+	struct store_oid c, s, got;
+	char target[STORE_REF_MAX];
+	(void)state;
+	st = open_with_commit(&c);
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "password", "x\n", &s), 0);
+	assert_int_equal(store_ref_set_symbolic(st, "HEAD", "refs/appliance/secrets"), -EPERM);
+	assert_int_equal(store_ref_set_symbolic(st, "refs/heads/peek", "refs/appliance/secrets"),
+	                 -EPERM);
+	assert_int_equal(
+	    store_ref_set_symbolic(st, "refs/appliance/alias", "refs/appliance/secrets"), 0);
+	assert_int_equal(store_ref_get(st, "refs/appliance/alias", &got), 0);
+	assert_memory_equal(&got, &s, sizeof(s));
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(store_ref_symbolic(st, "HEAD", target, sizeof(target)), 0);
+	assert_string_equal(target, "refs/heads/main");
+	assert_int_equal(store_ref_get(st, "HEAD", &got), 0);
+	assert_memory_equal(&got, &c, sizeof(c));
+	assert_int_equal(store_ref_get(st, "refs/heads/peek", &got), -ENOENT);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +266,7 @@ int main(void)
 	    cmocka_unit_test(test_duplicate_in_batch),
 	    cmocka_unit_test(test_rename_in_one_batch),
 	    cmocka_unit_test(test_directory_of_another),
+	    cmocka_unit_test(test_symref_into_private),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

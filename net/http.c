@@ -28,6 +28,8 @@
 #define HTTP_PIECE 4096
 /* How soon a connection TCP refused for lack of segments tries again. */
 #define HTTP_NO_MEM_RETRY_NS (20u * 1000000u)
+/* RFC 9110 15.2.1: the interim answer a client that sent Expect: 100-continue waits for. */
+static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 static struct altcp_pcb *http_listener, *https_listener;
 struct http_stats http_stats;
@@ -217,6 +219,25 @@ static int stash(struct http_resp *r, const uint8_t *piece, size_t n)
 	return SEND_NO_MEM;
 }
 
+/*
+ * The 100 Continue owed (c->go_on), if TCP takes it now: SEND_DONE once
+ * it is queued or none is owed. It goes before any byte of the final
+ * answer, which send_some writes only after it.
+ */
+static int send_go_on(struct http_conn *c)
+{
+	if (!c->go_on)
+		return SEND_DONE;
+	if (altcp_sndbuf(c->pcb) < sizeof(go_on) - 1 ||
+	    altcp_sndqueuelen(c->pcb) + 4 >= TCP_SND_QUEUELEN)
+		return SEND_FULL;
+	if (altcp_write(c->pcb, go_on, sizeof(go_on) - 1, TCP_WRITE_FLAG_COPY) != ERR_OK)
+		return SEND_NO_MEM;
+	http_stats.bytes_sent += sizeof(go_on) - 1;
+	c->go_on = false;
+	return SEND_DONE;
+}
+
 /* The stashed piece, if TCP takes it now: SEND_DONE when none is left. */
 static int send_stash(struct http_conn *c)
 {
@@ -281,6 +302,8 @@ static int send_some(struct http_conn *c)
 	struct http_resp *r = &c->resp;
 	int k;
 
+	if ((k = send_go_on(c)) != SEND_DONE)
+		return k;
 	/*
 	 * Room in bytes and in segments: many small answers fill lwIP's queue
 	 * of segments (TCP_SND_QUEUELEN) before its bytes, and a body piece is
@@ -505,10 +528,35 @@ static bool field_is(const struct http_request *req, const char *name, const cha
 	return v && len == strlen(want) && !strncasecmp(v, want, len);
 }
 
+static void conn_go_on(struct http_conn *c);
+
+static void conn_go_on_retry(void *arg)
+{
+	conn_go_on(arg);
+}
+
+/*
+ * The 100 Continue owed while the body is awaited (CONN_RECV), queued if
+ * TCP takes it. If not, the sent callback tries again as the client
+ * acknowledges what fills the buffer (a pipelined answer), and a timer
+ * when lwIP is out of segments and nothing of ours is in flight to bring
+ * that callback. Once the body is in, the answer's own sending takes it
+ * first (send_some).
+ */
+static void conn_go_on(struct http_conn *c)
+{
+	int r = send_go_on(c);
+
+	if (r == SEND_DONE)
+		altcp_output(c->pcb);
+	else if (r == SEND_NO_MEM && altcp_sndqueuelen(c->pcb) == 0)
+		plat_timer_arm(&c->resume, plat_now_ns() + HTTP_NO_MEM_RETRY_NS, conn_go_on_retry,
+		               c);
+}
+
 /* Ready to take the body of a request the stream takes. */
 static void body_start(struct http_conn *c, const struct http_request *req)
 {
-	static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	size_t len;
 
 	http_body_init(&c->body, req);
@@ -528,9 +576,12 @@ static void body_start(struct http_conn *c, const struct http_request *req)
 		body_refuse(c, 415, "a request body may be plain or gzip\n");
 		return;
 	}
-	/* RFC 9110 10.1.1: the client waits for this before it sends the body. */
-	if (req->minor >= 1 && field_is(req, "expect", "100-continue"))
-		altcp_write(c->pcb, go_on, sizeof(go_on) - 1, TCP_WRITE_FLAG_COPY);
+	/*
+	 * RFC 9110 10.1.1: the client waits for this before it sends the body
+	 * (curl for a second, others for good): owed until TCP takes it.
+	 */
+	c->go_on = req->minor >= 1 && field_is(req, "expect", "100-continue");
+	conn_go_on(c);
 	conn_arm(c, HTTP_IDLE_NS);
 }
 
@@ -648,6 +699,8 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 	c->acked += len;
 	if (c->state == CONN_BODY)
 		conn_pump(c);
+	else if (c->state == CONN_RECV && c->go_on)
+		conn_go_on(c);
 	else if (c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
 		conn_close(c);
 	else if (c->acked >= HTTP_PROGRESS_MIN && altcp_sndqueuelen(pcb) > 0 &&

@@ -98,6 +98,7 @@ struct http_conn {
 	struct http_body body;   /* the request body's framing (CONN_RECV) */
 	struct z_stream_s *gzip; /* its gzip decoder, if Content-Encoding: gzip */
 	bool gzip_end;           /* and the gzip stream has ended */
+	bool go_on;              /* a 100 Continue is owed: it goes before anything else */
 	struct http_resp resp;
 };
 

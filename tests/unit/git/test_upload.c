@@ -4,7 +4,8 @@
  * client repeats a hundred times is one boundary; a shallow line naming a
  * commit of refs/appliance/ deepens nothing; haves repeated or past
  * readiness add nothing to the answer held until the request ends; a
- * symbolic ref into refs/appliance/ found in the log leaks nothing.
+ * symbolic ref into refs/appliance/ found in the log leaks nothing; what
+ * only refs/appliance/ reaches is refused however it is asked for.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -358,6 +359,100 @@ static void test_symref_into_secrets(void **state)
 	free(req.p);
 }
 
+/* A pkt-line of the text `fmt` makes. */
+static void add_pkt(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_pkt(struct buf *b, const char *fmt, ...)
+{
+	char text[256], len[5];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && n < (int)sizeof(text));
+	snprintf(len, sizeof(len), "%04x", (unsigned)n + 4);
+	assert_int_equal(buf_sink(b, len, 4), 0);
+	assert_int_equal(buf_sink(b, text, (size_t)n), 0);
+}
+
+/* The answer to `req` (freed here) in `version` is an ERR line and no pack. */
+static void refused(int version, struct buf *req)
+{
+	size_t len;
+	char *a = answer_version(version, req, &len);
+
+	assert_non_null(strstr(a, "ERR upload-pack: "));
+	assert_int_equal(pack_count((const uint8_t *)a, len), -1);
+	free(a);
+	free(req->p);
+	memset(req, 0, sizeof(*req));
+}
+
+/*
+ * What only refs/appliance/secrets reaches, asked for every way a reader
+ * may ask without credentials: its commit, tree or blob by id in v0 and
+ * v2 (alone, or beside a want of main: refused whole), want-ref, a filter
+ * and deepen-not naming it; ls-refs with its prefix lists nothing.
+ */
+static void test_secret_objects_refused(void **state)
+{
+	struct store_oid s, tree, blob;
+	char hs[STORE_OID_HEX], ht[STORE_OID_HEX], hb[STORE_OID_HEX], hc[STORE_OID_HEX];
+	const char *secret[] = {hs, ht, hb};
+	uint32_t mode;
+	struct buf req = {0};
+	size_t len;
+	char *a;
+
+	(void)state;
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "password", "hunter2\n", &s),
+	                 0);
+	assert_int_equal(store_ref_tree(st, "refs/appliance/secrets", &tree), 0);
+	assert_int_equal(store_tree_lookup(st, &tree, "password", &blob, &mode), 0);
+	store_oid_hex(&s, hs);
+	store_oid_hex(&tree, ht);
+	store_oid_hex(&blob, hb);
+	store_oid_hex(&c3, hc);
+
+	for (int i = 0; i < 3; i++) {
+		add_pkt(&req, "want %s side-band-64k\n", secret[i]);
+		add_text(&req, "00000009done\n");
+		refused(0, &req);
+		add_pkt(&req, "want %s side-band-64k\n", hc);
+		add_pkt(&req, "want %s\n", secret[i]);
+		add_text(&req, "00000009done\n");
+		refused(0, &req);
+		add_text(&req, "0012command=fetch\n0001");
+		add_pkt(&req, "want %s\n", secret[i]);
+		add_text(&req, "0009done\n0000");
+		refused(2, &req);
+	}
+	add_text(&req, "0012command=fetch\n0001");
+	add_pkt(&req, "want-ref refs/appliance/secrets\n");
+	add_text(&req, "0009done\n0000");
+	refused(2, &req);
+	add_text(&req, "0012command=fetch\n0001");
+	add_pkt(&req, "want %s\n", hc);
+	add_pkt(&req, "filter blob:none\n");
+	add_text(&req, "0009done\n0000");
+	refused(2, &req);
+	add_text(&req, "0012command=fetch\n0001");
+	add_pkt(&req, "want %s\n", hc);
+	add_pkt(&req, "deepen-not refs/appliance/secrets\n");
+	add_text(&req, "0009done\n0000");
+	refused(2, &req);
+
+	add_text(&req, "0014command=ls-refs\n0001");
+	add_pkt(&req, "symrefs\n");
+	add_pkt(&req, "ref-prefix refs/appliance/\n");
+	add_text(&req, "0000");
+	a = answer_version(2, &req, &len);
+	assert_string_equal(a, "0000");
+	free(a);
+	free(req.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +462,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deepen_relative_tag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_haves_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symref_into_secrets, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_objects_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -334,6 +334,10 @@ int store_ref_symbolic(struct store *st, const char *name, char *target, size_t 
 	return 0;
 }
 
+/*
+ * Append a record of `refs` and flush it: 0 once it is durable, and only
+ * then, as a reopen would find it (the caller then applies it in memory).
+ */
 static int write_durably(struct store *st, int type, const struct store_ref *refs, unsigned n)
 {
 	uint64_t need = store_log_rec_size(payload_size(refs, n));
@@ -353,9 +357,16 @@ static int write_durably(struct store *st, int type, const struct store_ref *ref
 	}
 	if ((r = store_refs_write(st, type, refs, n, false)) || (r = store_log_flush(&st->log)))
 		return r;
-	/* Every so often move the checkpoint, so opening stays quick. */
+	/*
+	 * Every so often move the checkpoint, so opening stays quick. The
+	 * record is durable already: a reopen finds it, so the update is made
+	 * whatever happens here. A checkpoint that fails leaves the log
+	 * refusing writes until it is opened again (log.h, err), and that
+	 * reopen scans from the checkpoint before, which the superblock slot
+	 * not written still holds.
+	 */
 	if (st->log.since_ckpt > (8u << 20))
-		return store_log_checkpoint(&st->log);
+		(void)store_log_checkpoint(&st->log);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../../plat/plat.h"
 #include "fixture.h"
 #include "memblk.h"
 #include "store.h"
@@ -257,6 +258,162 @@ static void test_symref_into_private(void **state)
 	store_close(st);
 }
 
+/* ---- a checkpoint that fails after the update's record is durable ---- */
+
+static int changes;
+static void count_change(void *ctx, const char *ref)
+{
+	(void)ctx, (void)ref;
+	changes++;
+}
+
+/* Where the checkpoint after a ref update's flushed record fails (memblk's numbering from the
+ * update on). */
+struct ckpt_fault {
+	bool flush;
+	long n;
+	const char *what;
+};
+
+static const struct ckpt_fault ckpt_faults[] = {
+    /* Write 1 is the record's header block, flush 1 makes it durable. */
+    {true, 2, "the checkpoint's first flush"},
+    {false, 2, "the superblock's write"},
+    {true, 3, "the flush after the superblock"},
+};
+
+/*
+ * A store with more than 8 MiB of log since its checkpoint: the next ref
+ * update moves the checkpoint after its own record. `c` gets main's
+ * commit. The image is made once (a 9 MiB blob takes a while to deflate).
+ */
+#define CKPT_DEV (24u << 20)
+static struct store *open_checkpoint_due(struct store_oid *c)
+{
+	static uint8_t *image;
+	static struct store_oid main;
+	struct store *st;
+
+	if (!image) {
+		size_t len = 9u << 20;
+		uint8_t *big = malloc(len);
+		uint32_t x = 12345;
+		struct store_oid blob;
+		assert_non_null(big);
+		/* Bytes zlib cannot shrink: the pack record takes the 9 MiB of log. */
+		for (size_t i = 0; i < len; i++) {
+			x = x * 1103515245u + 12345u;
+			big[i] = (uint8_t)(x >> 23);
+		}
+		fixture_device(CKPT_DEV);
+		assert_int_equal(store_open(&st, false), 0);
+		assert_int_equal(
+		    fixture_commit(st, "refs/heads/main", "site/index.html", "hi", &main), 0);
+		fixture_put(st, STORE_OBJ_BLOB, big, len, &blob);
+		free(big);
+		/* The device as it stands, flushed, without the checkpoint a close would write. */
+		assert_int_equal(plat_blk_flush(), 0);
+		image = malloc(CKPT_DEV);
+		assert_non_null(image);
+		memcpy(image, memblk_data(), CKPT_DEV);
+		store_close(st);
+	}
+	memblk_create(CKPT_DEV);
+	memcpy(memblk_data(), image, CKPT_DEV);
+	assert_int_equal(store_open(&st, false), 0);
+	*c = main;
+	return st;
+}
+
+/* The value of `name` in the running store and in a store opened on what a power cut leaves. */
+static void values_now_and_after_cut(struct store *st, const char *name, int *rc_now,
+                                     struct store_oid *now, int *rc_cut, struct store_oid *cut)
+{
+	struct store *again;
+
+	memset(now, 0, sizeof(*now));
+	memset(cut, 0, sizeof(*cut));
+	*rc_now = store_ref_get(st, name, now);
+	memblk_crash_begin(7);
+	assert_int_equal(store_open(&again, false), 0);
+	*rc_cut = store_ref_get(again, name, cut);
+	store_close(again);
+	memblk_crash_end();
+}
+
+/*
+ * A ref update is acknowledged once its record is flushed: a reopen finds
+ * it. The checkpoint that may follow it (every 8 MiB of log) failing must
+ * not turn it into a reported failure, nor leave the running store showing
+ * the old value while the disk holds the new one. The store then refuses
+ * writes (-EROFS) until it is opened again, as after any write error.
+ */
+static void test_checkpoint_error_after_durable_update(void **state)
+{
+	(void)state;
+	for (size_t f = 0; f < sizeof(ckpt_faults) / sizeof(ckpt_faults[0]); f++) {
+		const struct ckpt_fault *k = &ckpt_faults[f];
+		struct store_oid c, now, cut;
+		struct store *st = open_checkpoint_due(&c);
+		struct store_ref_update u = {"refs/heads/topic", {{0}}, c};
+		long writes = memblk_writes(), flushes = memblk_flushes();
+		int r, rc_now, rc_cut;
+		print_message("checkpoint failing at %s\n", k->what);
+		changes = 0;
+		assert_int_equal(store_on_change(st, count_change, NULL), 0);
+		if (k->flush)
+			memblk_fail_flush(k->n, -EIO);
+		else
+			memblk_fail_write(k->n, -EIO);
+		r = store_refs_update(st, &u, 1);
+		/* The injected error was met: the update reached its checkpoint. */
+		assert_true(memblk_writes() - writes >= (k->flush ? 1 : k->n));
+		assert_true(memblk_flushes() - flushes >= (k->flush ? k->n : 1));
+		values_now_and_after_cut(st, u.name, &rc_now, &now, &rc_cut, &cut);
+		/* The record is durable: a reopen shows the new value. */
+		assert_int_equal(rc_cut, 0);
+		assert_memory_equal(&cut, &c, sizeof(c));
+		/* The running store agrees with the disk, and the caller was told so. */
+		assert_int_equal(rc_now, rc_cut);
+		assert_memory_equal(&now, &cut, sizeof(now));
+		assert_int_equal(r, 0);
+		assert_int_equal(changes, 1);
+		/* Then, as after every write error, writes wait for a reopen. */
+		assert_int_equal(
+		    fixture_commit(st, "refs/heads/main", "site/index.html", "v2", NULL), -EROFS);
+		store_close(st);
+	}
+}
+
+/* The same for HEAD made symbolic: durable, so made, in memory as on disk. */
+static void test_checkpoint_error_after_durable_symref(void **state)
+{
+	(void)state;
+	for (size_t f = 0; f < sizeof(ckpt_faults) / sizeof(ckpt_faults[0]); f++) {
+		const struct ckpt_fault *k = &ckpt_faults[f];
+		char now[STORE_REF_MAX] = "", cut[STORE_REF_MAX] = "";
+		struct store_oid c;
+		struct store *st = open_checkpoint_due(&c), *again;
+		int r;
+		print_message("checkpoint failing at %s\n", k->what);
+		if (k->flush)
+			memblk_fail_flush(k->n, -EIO);
+		else
+			memblk_fail_write(k->n, -EIO);
+		r = store_ref_set_symbolic(st, "HEAD", "refs/heads/topic");
+		assert_int_equal(store_ref_symbolic(st, "HEAD", now, sizeof(now)), 0);
+		memblk_crash_begin(7);
+		assert_int_equal(store_open(&again, false), 0);
+		assert_int_equal(store_ref_symbolic(again, "HEAD", cut, sizeof(cut)), 0);
+		store_close(again);
+		memblk_crash_end();
+		assert_string_equal(cut, "refs/heads/topic");
+		assert_string_equal(now, cut);
+		assert_int_equal(r, 0);
+		store_close(st);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +424,8 @@ int main(void)
 	    cmocka_unit_test(test_rename_in_one_batch),
 	    cmocka_unit_test(test_directory_of_another),
 	    cmocka_unit_test(test_symref_into_private),
+	    cmocka_unit_test(test_checkpoint_error_after_durable_update),
+	    cmocka_unit_test(test_checkpoint_error_after_durable_symref),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

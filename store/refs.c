@@ -129,6 +129,21 @@ static char *copy_str(const char *s, size_t n)
 	return c;
 }
 
+/*
+ * Make a slot symbolic, taking ownership of `target`. A symbolic ref has
+ * no value of its own and no previous one (its record carries neither,
+ * FORMAT.md): whatever the slot held goes, so that the slot reads the same
+ * made here, replayed from its record, or from a compaction's snapshot, and
+ * a compaction keeps nothing for it but what its target keeps.
+ */
+static void sym_set(struct store_ref *r, char *target)
+{
+	free(r->sym);
+	r->sym = target;
+	memset(&r->oid, 0, sizeof(r->oid));
+	memset(&r->prev, 0, sizeof(r->prev));
+}
+
 /* ---- the record payload: kind, name, then values ---- */
 
 enum { REC_VALUE = 1, REC_SYMREF = 2 };
@@ -233,8 +248,7 @@ static int apply_entry(struct store *st, const uint8_t **pp, const uint8_t *end)
 			return -EIO;
 		if (!(sym = copy_str((const char *)p, tl)))
 			return -ENOMEM;
-		free(r->sym);
-		r->sym = sym;
+		sym_set(r, sym);
 		p += tl;
 	} else if (kind == REC_VALUE && end - p >= 2 * STORE_OID_LEN) {
 		/* A deleted ref (new value zero) goes when the table settles. */
@@ -396,9 +410,7 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
 	}
 	if (!s)
 		s = ref_append(st, copy);
-	free(s->sym);
-	s->sym = sym;
-	memset(&s->oid, 0, sizeof(s->oid));
+	sym_set(s, sym);
 	refs_settle(st);
 	return 0;
 }

@@ -414,6 +414,101 @@ static void test_checkpoint_error_after_durable_symref(void **state)
 	}
 }
 
+/* ---- a slot that changes kind, replayed ---- */
+
+static int list_ref(void *ctx, const char *name, const struct store_oid *oid)
+{
+	char hex[STORE_OID_HEX];
+	size_t n = strlen(ctx);
+
+	store_oid_hex(oid, hex);
+	snprintf((char *)ctx + n, 2048 - n, "each %s %s\n", name, hex);
+	return 0;
+}
+
+/* What the refs API shows of a few names, and the listing, as text (2048 bytes). */
+static void refs_view(struct store *st, char *out)
+{
+	static const char *const names[] = {"HEAD", "refs/heads/main", "refs/heads/a"};
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct store_oid v = {{0}}, p = {{0}};
+		char vh[STORE_OID_HEX], ph[STORE_OID_HEX], sym[STORE_REF_MAX] = "";
+		int rv = store_ref_get(st, names[i], &v), rp = store_ref_prev(st, names[i], &p);
+		int rs = store_ref_symbolic(st, names[i], sym, sizeof(sym));
+		store_oid_hex(&v, vh);
+		store_oid_hex(&p, ph);
+		n += (size_t)snprintf(out + n, 2048 - n, "%s get %d %s prev %d %s sym %d %s\n",
+		                      names[i], rv, vh, rp, ph, rs, sym);
+	}
+	assert_int_equal(store_refs_each(st, list_ref, out), 0);
+}
+
+/* Compact, then what is left of a's two direct values (objects a reader may fetch). */
+static void compacted_view(struct store *st, const struct store_oid *a1, const struct store_oid *a2,
+                           char *out)
+{
+	struct store_stats s;
+
+	assert_int_equal(store_compact(st), 0);
+	store_stats(st, &s);
+	snprintf(out, 2048, "objects %u a1 %d a2 %d\n", (unsigned)s.objects, store_has(st, a1),
+	         store_has(st, a2));
+	refs_view(st, out + strlen(out));
+}
+
+/* refs/heads/a holds two values (commits only it reaches), then is made symbolic to main. */
+static struct store *direct_then_symbolic(struct store_oid *a1, struct store_oid *a2)
+{
+	struct store_oid c;
+	struct store *st = open_with_commit(&c);
+
+	assert_int_equal(fixture_commit(st, "refs/heads/a", "site/a.html", "a one", a1), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/a", "site/a.html", "a two", a2), 0);
+	assert_int_equal(store_ref_set_symbolic(st, "refs/heads/a", "refs/heads/main"), 0);
+	/* The reverse is no update: a symbolic ref is not given a value. */
+	struct store_ref_update u = {"refs/heads/a", c, *a2};
+	assert_int_equal(store_refs_update(st, &u, 1), -EINVAL);
+	return st;
+}
+
+/*
+ * A ref that held values and is made symbolic reads the same before a
+ * reopen, after it (its records replayed), and after a compaction (its
+ * snapshot replayed): the values it held are gone from its slot in each,
+ * so a compaction keeps the same objects whichever state it starts from.
+ */
+static void test_symbolic_after_direct_replays(void **state)
+{
+	char live[2048], reopened[2048], live_c[2048], reopened_c[2048], again_c[2048];
+	struct store_oid a1, a2;
+	struct store *st;
+	(void)state;
+	/* The running store, compacted without a reopen, then reopened and compacted again. */
+	st = direct_then_symbolic(&a1, &a2);
+	refs_view(st, live);
+	compacted_view(st, &a1, &a2, live_c);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	compacted_view(st, &a1, &a2, again_c);
+	assert_string_equal(again_c, live_c);
+	store_close(st);
+	/* The same records replayed at open. */
+	st = direct_then_symbolic(&a1, &a2);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	refs_view(st, reopened);
+	assert_string_equal(reopened, live);
+	compacted_view(st, &a1, &a2, reopened_c);
+	assert_string_equal(reopened_c, live_c);
+	/* What a symbolic ref reaches is its target's: neither of a's old values. */
+	assert_false(store_has(st, &a1));
+	assert_false(store_has(st, &a2));
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +521,7 @@ int main(void)
 	    cmocka_unit_test(test_symref_into_private),
 	    cmocka_unit_test(test_checkpoint_error_after_durable_update),
 	    cmocka_unit_test(test_checkpoint_error_after_durable_symref),
+	    cmocka_unit_test(test_symbolic_after_direct_replays),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

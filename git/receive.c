@@ -219,6 +219,8 @@ static const char *unpack_reason(int e)
 		return "a delta's base object is in neither the pack nor the store";
 	case -EFBIG:
 		return "an object is larger than the store's limit";
+	case -EDQUOT:
+		return "the store would hold more objects than its index keeps in memory";
 	case -EILSEQ:
 		return "SHA-1 collision attack detected in an object of the pack";
 	case -ENOMEM:

@@ -92,6 +92,8 @@ int store_pack_scan_finish(struct store_pack_scan *s, const struct store_src *sr
 void store_pack_scan_free(struct store_pack_scan *s); /* NULL is fine */
 /* Where the entry being read began (after a failure: the one that failed); 0 between entries. */
 uint64_t store_pack_scan_entry_off(struct store_pack_scan *s);
+/* The objects the pack's header announces; 0 until the header is whole. */
+uint32_t store_pack_scan_count(const struct store_pack_scan *s);
 
 /* Check a pack's 12-byte header against its length (trailer included); *n = objects. */
 int store_pack_header(const uint8_t hdr[STORE_PACK_HDR], uint64_t len, uint32_t *n);

@@ -239,6 +239,11 @@ uint64_t store_pack_scan_entry_off(struct store_pack_scan *s)
 	return in_entry ? cur(s)->off : 0;
 }
 
+uint32_t store_pack_scan_count(const struct store_pack_scan *s)
+{
+	return s->state == SCAN_PACK ? 0 : s->count;
+}
+
 struct ix *store_pack_scan_ix(struct store_pack_scan *s)
 {
 	return &s->x;

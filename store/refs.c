@@ -276,7 +276,7 @@ int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
 		for (uint32_t i = 0; i < rec->nobj && !r; i++) {
 			struct store_oid oid;
 			memcpy(oid.b, e[i].oid, STORE_OID_LEN);
-			r = store_idx_add(st, &oid, off + STORE_LOG_HDR + e[i].off);
+			r = store_idx_replay(st, &oid, off + STORE_LOG_HDR + e[i].off);
 		}
 		return r;
 	}

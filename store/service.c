@@ -27,7 +27,9 @@ int store_service_start(void)
 	t0 = plat_now_ns();
 	if ((r = store_open(&service_store, false)) < 0) {
 		plat_log("store", "cannot open the store on the %llu MiB device: %s",
-		         (unsigned long long)(info.sectors * info.sector_size >> 20), strerror(-r));
+		         (unsigned long long)(info.sectors * info.sector_size >> 20),
+		         r == -EDQUOT ? "more objects than the index keeps in memory"
+		                      : strerror(-r));
 		service_store = NULL;
 		return r;
 	}

@@ -28,19 +28,37 @@ const struct store_idx *store_idx_find(const struct store *st, const struct stor
 	return idx_find_in(st, st->n, oid);
 }
 
+/*
+ * Room for `more` entries: -EDQUOT past STORE_MAX_OBJECTS. Grown by
+ * doubling, never past the limit (a power of two times the first 1024).
+ */
+static int idx_reserve(struct store *st, uint32_t more)
+{
+	uint32_t cap = st->cap ? st->cap : 1024;
+	struct store_idx *p;
+
+	if (more > STORE_MAX_OBJECTS - st->n)
+		return -EDQUOT;
+	if (st->n + more <= st->cap)
+		return 0;
+	while (cap < st->n + more)
+		cap = cap > STORE_MAX_OBJECTS / 2 ? STORE_MAX_OBJECTS : cap * 2;
+	if (!(p = realloc(st->idx, sizeof(*p) * cap)))
+		return -ENOMEM;
+	st->idx = p;
+	st->cap = cap;
+	return 0;
+}
+
 /* Appends unsorted; store_idx_sort restores the order (and drops duplicates). */
 int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off)
 {
+	int r;
+
 	if (off > UINT32_MAX)
 		return -EINVAL;
-	if (st->n == st->cap) {
-		uint32_t cap = st->cap ? st->cap * 2 : 1024;
-		struct store_idx *p = realloc(st->idx, sizeof(*p) * cap);
-		if (!p)
-			return -ENOMEM;
-		st->idx = p;
-		st->cap = cap;
-	}
+	if ((r = idx_reserve(st, 1)))
+		return r;
 	memcpy(st->idx[st->n].oid, oid->b, STORE_OID_LEN);
 	st->idx[st->n++].off = (uint32_t)off;
 	return 0;
@@ -74,6 +92,25 @@ void store_idx_sort(struct store *st)
 		if (!out || memcmp(st->idx[out - 1].oid, st->idx[i].oid, STORE_OID_LEN))
 			st->idx[out++] = st->idx[i];
 	st->n = out;
+}
+
+/*
+ * A record may list objects an earlier one holds (a push sends again what
+ * the store had), so the log may list more entries than the store has
+ * objects. The index is sorted (its copies dropped) only when it is full;
+ * from then an entry whose object the sorted part holds is skipped, which
+ * keeps the oldest copy, as store_idx_sort does: records replay oldest
+ * first. Only objects counted once can pass STORE_MAX_OBJECTS.
+ */
+int store_idx_replay(struct store *st, const struct store_oid *oid, uint64_t off)
+{
+	if (st->n == STORE_MAX_OBJECTS && st->idx_sorted < st->n) {
+		store_idx_sort(st);
+		st->idx_sorted = st->n;
+	}
+	if (idx_find_in(st, st->idx_sorted, oid))
+		return 0;
+	return store_idx_add(st, oid, off);
 }
 
 bool store_has(struct store *st, const struct store_oid *oid)
@@ -614,6 +651,9 @@ int store_import_write(struct store_import *imp, const void *data, size_t len)
 	if ((imp->err = store_log_rec_write(&imp->st->log, data, len)) ||
 	    (imp->err = store_pack_scan_feed(imp->scan, data, len)))
 		return imp->err;
+	/* Each object once in a pack: more than the limit cannot all be held. */
+	if (store_pack_scan_count(imp->scan) > STORE_MAX_OBJECTS)
+		return imp->err = -EDQUOT;
 	import_hash(imp, data, len);
 	imp->len += len;
 	return 0;
@@ -645,6 +685,16 @@ static int import_index(struct store *st, uint64_t pack_len, const struct store_
 	return r ? r : store_log_rec_end(&st->log, rec);
 }
 
+/* The objects of the pack the store does not hold. */
+static uint32_t new_objects(const struct store *st, const struct store_pack_index *pix)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < pix->n; i++)
+		n += !store_idx_find(st, &pix->obj[i].oid);
+	return n;
+}
+
 /* Verify the whole pack from the device, then make its objects visible. */
 static int import_finish(struct store_import *imp, uint32_t *n_new)
 {
@@ -668,11 +718,13 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	/* What is left: the deltas, resolved from the device. */
 	if ((r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))
 		return r;
+	/* The index has room for the new objects before the record is whole: then nothing fails. */
 	if (store_log_rec_size(imp->len + (uint64_t)pix.n * sizeof(struct store_log_idx)) +
 	        IMPORT_RESERVE >
 	    store_log_free(&st->log))
 		r = -ENOSPC;
-	else if (!(r = import_index(st, imp->len, &pix, &rec)))
+	else if (!(r = idx_reserve(st, new_objects(st, &pix))) &&
+	         !(r = import_index(st, imp->len, &pix, &rec)))
 		/*
 		 * Only the entries before this pack's are sorted; the pack holds
 		 * each object once (store_pack_scan_finish).

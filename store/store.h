@@ -33,6 +33,14 @@
  */
 #define STORE_DEFAULT_MAX_OBJECT (32u << 20)
 /* STORE_DELTA_HELD_MAX (24 MiB) is in pack.h. */
+/*
+ * Most objects a store holds: its index is in memory, 24 bytes an object
+ * (store_int.h), so 12 MiB at most of a 64 MiB guest, grown by doubling to
+ * exactly this. A pack whose new objects would pass it, or whose header
+ * announces more, is refused (-EDQUOT) with nothing of it visible; a store
+ * over it (written by another build) does not open (-EDQUOT).
+ */
+#define STORE_MAX_OBJECTS (1u << 19)
 /* Deepest path a tree walk follows; deeper trees are refused. */
 #define STORE_MAX_TREE_DEPTH 64
 
@@ -73,7 +81,8 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
  * for a malformed pack (an entry, a stream, an object count that is not
  * the header's), -EBADMSG for a wrong trailer checksum, -ENOENT for a
  * delta whose base is neither in the pack nor in the store, -EFBIG for
- * an object over the limit, -EILSEQ for an object whose id computation
+ * an object over the limit, -EDQUOT for a pack that would take the store
+ * past STORE_MAX_OBJECTS, -EILSEQ for an object whose id computation
  * detects a SHA-1 collision attack (SHA-1DC, as Git itself). While one
  * is open every other write of the store is -EBUSY. `size_hint` (0 if
  * unknown) lets begin make room first: a pack that outgrows the log's

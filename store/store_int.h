@@ -57,7 +57,8 @@ struct store {
 	struct store_src src;  /* the device, through the log's cache */
 	struct store_idx *idx; /* sorted by oid */
 	uint32_t n;
-	uint32_t cap;
+	uint32_t cap;        /* at most STORE_MAX_OBJECTS */
+	uint32_t idx_sorted; /* while opening: the entries sorted at the front */
 	/* Sorted by name up to `nsorted`; appended after it until refs_settle. */
 	struct store_ref *refs;
 	unsigned nrefs, nsorted, refs_cap;
@@ -109,7 +110,14 @@ void store_mark_set(const struct store *st, struct store_mark *m);
 bool store_mark_stale(const struct store *st, const struct store_mark *m);
 
 const struct store_idx *store_idx_find(const struct store *st, const struct store_oid *oid);
+/* -EDQUOT if the index holds STORE_MAX_OBJECTS already. */
 int store_idx_add(struct store *st, const struct store_oid *oid, uint64_t off);
+/*
+ * At open, an entry of a PACK record's index: skipped if an earlier record
+ * holds the object, and -EDQUOT only if the objects, each counted once,
+ * pass STORE_MAX_OBJECTS.
+ */
+int store_idx_replay(struct store *st, const struct store_oid *oid, uint64_t off);
 void store_idx_sort(struct store *st);
 struct store_ref *store_ref_find(struct store *st, const char *name);
 void store_refs_free(struct store *st);

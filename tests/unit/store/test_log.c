@@ -16,7 +16,9 @@
 #include "../../../plat/plat.h"
 #include "fixture.h"
 #include "memblk.h"
+#include "pack.h"
 #include "store.h"
+#include "store_int.h"
 
 #define DEV_SIZE (640 * 1024)
 #define AUTHOR FIXTURE_AUTHOR
@@ -407,6 +409,129 @@ static void test_tear_any_subset(void **state)
 	assert_true(non_prefix);
 }
 
+/* ---- the number of objects ---- */
+
+/* Fake object i's id: "\xfe\xed", then i (no object of these tests has one like it). */
+static void fake_oid(uint32_t i, uint8_t oid[STORE_OID_LEN])
+{
+	memset(oid, 0, STORE_OID_LEN);
+	oid[0] = 0xfe;
+	oid[1] = 0xed;
+	oid[2] = (uint8_t)(i >> 24);
+	oid[3] = (uint8_t)(i >> 16);
+	oid[4] = (uint8_t)(i >> 8);
+	oid[5] = (uint8_t)i;
+}
+
+/*
+ * A PACK record whose index lists fake objects first .. first + n - 1 and
+ * whose pack holds none: what a store of that many objects costs at open
+ * (its index, 24 bytes an entry), made without making the objects. None
+ * of them is ever read. The running store does not know them: reopen it.
+ */
+static void fake_objects(struct store *st, uint32_t first, uint32_t n)
+{
+	static struct store_log_idx e[4096];
+	uint64_t off;
+
+	assert_int_equal(store_log_rec_begin(&st->log, STORE_LOG_PACK, false), 0);
+	store_log_rec_index_start(&st->log, 0, n);
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < 4096 ? n - done : 4096;
+		for (uint32_t i = 0; i < k; i++) {
+			fake_oid(first + done + i, e[i].oid);
+			e[i].off = 0;
+		}
+		assert_int_equal(store_log_rec_write(&st->log, e, k * sizeof(e[0])), 0);
+		done += k;
+	}
+	assert_int_equal(store_log_rec_end(&st->log, &off), 0);
+	assert_int_equal(store_log_flush(&st->log), 0);
+}
+
+static uint32_t objects(struct store *st)
+{
+	struct store_stats s;
+
+	store_stats(st, &s);
+	return s.objects;
+}
+
+static struct store *reopen(struct store *st)
+{
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	return st;
+}
+
+/* A pack of the blobs "one" and, if `both`, "two"; the result of adding it. */
+static int put_blobs(struct store *st, bool both)
+{
+	static const int types[2] = {STORE_OBJ_BLOB, STORE_OBJ_BLOB};
+	static const uint8_t *const data[2] = {(const uint8_t *)"one", (const uint8_t *)"two"};
+	static const size_t lens[2] = {3, 3};
+
+	return store_put_objects(st, types, data, lens, both ? 2 : 1);
+}
+
+/*
+ * The index is in memory: STORE_MAX_OBJECTS objects fit, one more is
+ * refused with nothing of its pack visible; a pack of objects the store
+ * holds is taken at the limit; the store at the limit opens, with copies
+ * of its objects in later records too; a store past it does not (-EDQUOT,
+ * not a failed allocation or worse).
+ */
+static void test_object_limit_n_plus_one(void **state)
+{
+	static const uint8_t too_many[STORE_PACK_HDR] = {'P',
+	                                                 'A',
+	                                                 'C',
+	                                                 'K',
+	                                                 0,
+	                                                 0,
+	                                                 0,
+	                                                 2,
+	                                                 (uint8_t)((STORE_MAX_OBJECTS + 1) >> 24),
+	                                                 (uint8_t)((STORE_MAX_OBJECTS + 1) >> 16),
+	                                                 (uint8_t)((STORE_MAX_OBJECTS + 1) >> 8),
+	                                                 (uint8_t)(STORE_MAX_OBJECTS + 1)};
+	struct store_import *imp;
+	struct store_oid one, two;
+	struct store *st;
+	(void)state;
+	store_object_id(STORE_OBJ_BLOB, "one", 3, &one);
+	store_object_id(STORE_OBJ_BLOB, "two", 3, &two);
+	fixture_device(32u << 20);
+	assert_int_equal(store_open(&st, false), 0);
+	fake_objects(st, 0, STORE_MAX_OBJECTS - 1);
+	st = reopen(st);
+	assert_int_equal(objects(st), STORE_MAX_OBJECTS - 1);
+	/* N. */
+	assert_int_equal(put_blobs(st, false), 0);
+	assert_int_equal(objects(st), STORE_MAX_OBJECTS);
+	/* N + 1: "two" is new ("one" is not). */
+	assert_int_equal(put_blobs(st, true), -EDQUOT);
+	assert_int_equal(objects(st), STORE_MAX_OBJECTS);
+	assert_false(store_has(st, &two));
+	/* Nothing new: taken. */
+	assert_int_equal(put_blobs(st, false), 0);
+	/* A pack that announces more than the limit is refused at its header. */
+	assert_int_equal(store_import_begin(st, 0, &imp), 0);
+	assert_int_equal(store_import_write(imp, too_many, sizeof(too_many)), -EDQUOT);
+	store_import_abort(imp);
+	/* At the limit it opens, a record listing again objects it holds too. */
+	fake_objects(st, 0, 4096);
+	st = reopen(st);
+	assert_int_equal(objects(st), STORE_MAX_OBJECTS);
+	assert_true(store_has(st, &one));
+	assert_false(store_has(st, &two));
+	assert_int_equal(put_blobs(st, true), -EDQUOT);
+	/* Past it (written by no store that keeps the limit): refused at open, plainly. */
+	fake_objects(st, STORE_MAX_OBJECTS, 1);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), -EDQUOT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +542,7 @@ int main(void)
 	    cmocka_unit_test(test_power_cut_every_write),
 	    cmocka_unit_test(test_error_at_every_write),
 	    cmocka_unit_test(test_tear_any_subset),
+	    cmocka_unit_test(test_object_limit_n_plus_one),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

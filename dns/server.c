@@ -165,26 +165,43 @@ static size_t signed_answer(const struct dns_query *q, struct sig *s, uint8_t *b
 }
 
 /*
- * The MACs of the last updates answered: one sent again within its fudge
- * (RFC 8945 5.2.3's replay) is refused. An update the store failed to
- * commit (SERVFAIL) is not among them: nothing of it was applied, and
- * RFC 2136 lets its sender try the same message again. 32 x 32 bytes.
+ * The MACs of the updates answered, each kept until its Time Signed and
+ * fudge are past, when dns_tsig_verify refuses the message as BADTIME:
+ * one sent again meanwhile (RFC 8945 5.2.3's replay) is refused. While all
+ * UPDATE_MACS hold live MACs, a new update is refused too, as one the
+ * table could not hold could be replayed (128 within the usual 300 s
+ * fudge are far more than an owner's tools send). An update the store
+ * failed to commit (SERVFAIL) is not kept: nothing of it was applied, and
+ * RFC 2136 lets its sender try the same message again. 128 x 40 bytes.
  */
-#define UPDATE_MACS 32
-static uint8_t update_macs[UPDATE_MACS][DNS_TSIG_MAC_LEN];
-static unsigned update_mac_next;
+#define UPDATE_MACS 128
+static struct {
+	uint8_t mac[DNS_TSIG_MAC_LEN];
+	uint64_t until; /* the last second its message verifies; 0: free */
+} update_macs[UPDATE_MACS];
 
-static bool replayed(const struct dns_tsig_state *st)
+static bool replayed(const struct sig *s)
 {
 	for (unsigned i = 0; i < UPDATE_MACS; i++)
-		if (!memcmp(update_macs[i], st->mac, DNS_TSIG_MAC_LEN))
+		if (update_macs[i].until >= s->now &&
+		    !memcmp(update_macs[i].mac, s->st.mac, DNS_TSIG_MAC_LEN))
 			return true;
 	return false;
 }
 
-static void remember(const struct dns_tsig_state *st)
+/* A slot for the MAC of an update about to be tried, or -1 if every one holds a live MAC. */
+static int mac_slot(const struct sig *s)
 {
-	memcpy(update_macs[update_mac_next++ % UPDATE_MACS], st->mac, DNS_TSIG_MAC_LEN);
+	for (unsigned i = 0; i < UPDATE_MACS; i++)
+		if (update_macs[i].until < s->now)
+			return (int)i;
+	return -1;
+}
+
+static void remember(int slot, const struct sig *s)
+{
+	memcpy(update_macs[slot].mac, s->st.mac, DNS_TSIG_MAC_LEN);
+	update_macs[slot].until = s->st.time + s->st.fudge;
 }
 
 /* The zone an update's zone section names: its apex exactly (RFC 2136 3.1.1), or NULL. */
@@ -207,7 +224,7 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, 
 	struct sig sig;
 	struct dns_out o;
 	const struct dns_zone *z;
-	int rc = DNS_R_REFUSED;
+	int rc = DNS_R_REFUSED, slot;
 
 	dns_stats.updates++;
 	if (q->tsig_off)
@@ -215,10 +232,15 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, 
 	if (q->tsig_off && sig.err == DNS_TSIG_OK) {
 		if (!(z = update_zone(q)))
 			rc = DNS_R_NOTAUTH;
-		else if (replayed(&sig.st))
+		else if (replayed(&sig))
 			plat_log("dns", "an update sent again (the same MAC) refused");
+		else if ((slot = mac_slot(&sig)) < 0)
+			plat_log("dns",
+			         "an update refused: %d updates are within their fudge, each kept "
+			         "against a replay; more once the oldest expires",
+			         UPDATE_MACS);
 		else if ((rc = dns_update_commit(z, msg, len, q, sig.st.name)) != DNS_R_SERVFAIL)
-			remember(&sig.st);
+			remember(slot, &sig);
 	}
 	if (dns_out_begin(&o, buf, dns_answer_limit(q, tcp), q, (uint16_t)rc))
 		return 0;

@@ -9,8 +9,9 @@
 # change nothing; unsigned (REFUSED), a wrong secret (NOTAUTH, BADSIG), a
 # zone not ours (NOTAUTH) and a signed update sent again (REFUSED) are
 # refused; a push from a clone made before an update is refused as not a
-# fast-forward, the update kept; and with a store that cannot be written
-# an update gets SERVFAIL, and the same message sent again is tried again.
+# fast-forward, the update kept; with a store that cannot be written an
+# update gets SERVFAIL, and the same message sent again is tried again; and
+# an update's MAC is kept against a replay for as long as it verifies.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -181,5 +182,51 @@ EOF
 check "  ... both tried: the log says twice why they were not committed" \
 	[ "$(grep -c 'update by xfr-key not committed' "$WORK/twin.log")" = 2 ]
 check "  ... nothing served" [ -z "$(d +short retry.example.org A)" ]
+twin_stop
+# The replay table (dns/server.c): an update's MAC is kept for as long as its
+# message verifies (Time Signed and fudge), however many updates come after
+# it; while 128 are kept, a new update is refused until the oldest expires.
+# The updates delete a record that is not there: NOERROR with no commit.
+dns_twin_start || { done_tests; exit 1; }
+check "an update sent again after 40 others within its fudge: REFUSED; 128 kept at most, the next refused until they expire" \
+	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import socket, sys, time
+import dns.message, dns.rcode, dns.tsig, dns.tsigkeyring, dns.update
+ip, secret = sys.argv[1], sys.argv[2]
+ring = dns.tsigkeyring.from_text({"xfr-key.": ("hmac-sha256", secret)})
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+
+def update(name, fudge):
+    u = dns.update.UpdateMessage("example.org")
+    u.use_tsig(ring, keyname="xfr-key.", fudge=fudge, algorithm=dns.tsig.HMAC_SHA256)
+    u.delete(name, "A")
+    return u, u.to_wire()
+
+def send(u, wire):
+    s.sendto(wire, (ip, 53))
+    r = dns.message.from_wire(s.recv(4096), keyring=ring, request_mac=u.mac)
+    return dns.rcode.to_text(r.rcode())
+
+first = update("first", 300)
+assert send(*first) == "NOERROR"
+for i in range(40):
+    assert send(*update(f"between{i}", 3)) == "NOERROR", i
+again = send(*first)
+print(f"# the first sent again after 40 others: {again}")
+assert again == "REFUSED", again
+time.sleep(4)  # the 40 have expired; the first (fudge 300) is still kept
+taken = 0
+while taken < 200 and send(*update(f"fill{taken}", 10)) == "NOERROR":
+    taken += 1
+print(f"# taken beside the first before one was refused: {taken}")
+assert taken == 127, taken
+time.sleep(11)
+late = send(*update("late", 10))
+print(f"# once they expired: {late}")
+assert late == "NOERROR", late
+EOF
+check "  ... the log says why the full table refused one" grep -q "an update refused: 128 updates are within their fudge" "$WORK/twin.log"
+check "the twin never crashed" kill -0 "$TWIN_PID"
 twin_stop
 done_tests

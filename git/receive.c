@@ -261,6 +261,32 @@ static void full_store(struct git_receive *r)
 		         (unsigned long long)need);
 }
 
+/*
+ * The pack's new objects would take the index past STORE_MAX_OBJECTS.
+ * Compaction drops what no ref reaches any more (deleted or rewound
+ * branches), so it runs now, as for a full store; the reason gives the
+ * counts: objects dropped, or a store whose refs reach that many.
+ */
+static void too_many_objects(struct git_receive *r)
+{
+	struct store_stats before, s;
+	int e;
+
+	store_stats(r->st, &before);
+	e = store_reclaim(r->st);
+	store_stats(r->st, &s);
+	if (!e && s.objects < before.objects)
+		snprintf(r->full, sizeof(r->full),
+		         "the store's index was full; compaction left %u objects of the %u it "
+		         "keeps in memory: push again",
+		         (unsigned)s.objects, STORE_MAX_OBJECTS);
+	else
+		snprintf(r->full, sizeof(r->full),
+		         "the store holds %u objects, and its index keeps %u in memory; delete "
+		         "what is no longer needed and push again",
+		         (unsigned)s.objects, STORE_MAX_OBJECTS);
+}
+
 static void fail(struct command *c, const char *why)
 {
 	if (!c->why[0])
@@ -503,6 +529,8 @@ void git_receive_finish(struct git_receive *r)
 	}
 	if (r->unpack_err == -ENOSPC)
 		full_store(r);
+	else if (r->unpack_err == -EDQUOT)
+		too_many_objects(r);
 	store_ref_symbolic(r->st, "HEAD", site, sizeof(site));
 	for (size_t i = 0; i < r->n && r->unpack_err; i++)
 		fail(&r->cmd[i], "unpacker error");

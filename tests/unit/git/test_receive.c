@@ -694,6 +694,47 @@ static void test_full_store_chunked(void **state)
 	full_store(true);
 }
 
+/*
+ * A push whose new objects would take the store's index past
+ * STORE_MAX_OBJECTS is refused with the counts, and compaction runs as for
+ * a full store: objects no ref reaches (here fake ones, listed in the log
+ * and in nothing's history) are dropped, and the same push again is taken.
+ */
+static void test_too_many_objects(void **state)
+{
+	struct store_stats s;
+	struct store_oid oid;
+	char why[160];
+	(void)state;
+	/* One short of the limit, with main's and dev's objects. */
+	store_stats(st, &s);
+	fixture_fake_objects(st, 0, STORE_MAX_OBJECTS - 1 - s.objects);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	store_stats(st, &s);
+	assert_int_equal(s.objects, STORE_MAX_OBJECTS - 1);
+	/* A commit, its tree and its blob: more than the index has room for. */
+	assert_int_equal(push_branch(0, &oid), -1);
+	assert_non_null(strstr(ans.report, "unpack the store's index was full; compaction left "));
+	snprintf(why, sizeof(why), " objects of the %u it keeps in memory: push again\n",
+	         STORE_MAX_OBJECTS);
+	assert_non_null(strstr(ans.report, why));
+	assert_non_null(strstr(ans.report, "\nng refs/heads/f-0 unpacker error\n"));
+	store_stats(st, &s);
+	assert_true(s.objects < 64);
+	assert_int_equal(push_branch(0, &oid), 1);
+	ref_is("refs/heads/f-0", &oid);
+	ref_is("refs/heads/main", &c3);
+	ref_is("refs/heads/dev", &d1);
+	assert_int_equal(store_fsck(st, NULL, NULL), 0);
+}
+
+static int setup_large(void **state)
+{
+	(void)state;
+	return setup_size(40u << 20); /* two regions of the fakes' 12 MiB index */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +752,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_long_names_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_chunked, setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_many_objects, setup_large, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include "delta.h"
 #include "memblk.h"
 #include "pack.h"
+#include "store_int.h"
 
 static uint8_t *template_img;
 static size_t template_size;
@@ -174,4 +175,42 @@ int fixture_small_stack(size_t stack, int (*fn)(void *arg), void *arg)
 	assert_int_equal(pthread_join(t, NULL), 0);
 	pthread_attr_destroy(&a);
 	return c.ret;
+}
+
+/* Fake object i's id: "\xfe\xed", then i (no object of these tests has one like it). */
+static void fake_oid(uint32_t i, uint8_t oid[STORE_OID_LEN])
+{
+	memset(oid, 0, STORE_OID_LEN);
+	oid[0] = 0xfe;
+	oid[1] = 0xed;
+	oid[2] = (uint8_t)(i >> 24);
+	oid[3] = (uint8_t)(i >> 16);
+	oid[4] = (uint8_t)(i >> 8);
+	oid[5] = (uint8_t)i;
+}
+
+/*
+ * A PACK record whose index lists fake objects first .. first + n - 1 and
+ * whose pack holds none: what a store of that many objects costs at open
+ * (its index, 24 bytes an entry), made without making the objects. None
+ * of them is ever read. The running store does not know them: reopen it.
+ */
+void fixture_fake_objects(struct store *st, uint32_t first, uint32_t n)
+{
+	static struct store_log_idx e[4096];
+	uint64_t off;
+
+	assert_int_equal(store_log_rec_begin(&st->log, STORE_LOG_PACK, false), 0);
+	store_log_rec_index_start(&st->log, 0, n);
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < 4096 ? n - done : 4096;
+		for (uint32_t i = 0; i < k; i++) {
+			fake_oid(first + done + i, e[i].oid);
+			e[i].off = 0;
+		}
+		assert_int_equal(store_log_rec_write(&st->log, e, k * sizeof(e[0])), 0);
+		done += k;
+	}
+	assert_int_equal(store_log_rec_end(&st->log, &off), 0);
+	assert_int_equal(store_log_flush(&st->log), 0);
 }

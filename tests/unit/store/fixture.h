@@ -41,6 +41,13 @@ void fixture_chain_pack(struct buf *b, int deltas, struct store_oid *tip);
 void watch_allocs(int on);
 size_t largest_alloc(void);
 
+/*
+ * A PACK record listing fake objects first .. first + n - 1 ("\xfe\xed"
+ * and the number), none of them in its pack: what a store of that many
+ * objects costs at open, made without making them. A reopen knows them.
+ */
+void fixture_fake_objects(struct store *st, uint32_t first, uint32_t n);
+
 /* fn(arg) on a thread whose stack is `stack` bytes; its return value. */
 int fixture_small_stack(size_t stack, int (*fn)(void *arg), void *arg);
 

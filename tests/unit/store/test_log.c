@@ -411,44 +411,6 @@ static void test_tear_any_subset(void **state)
 
 /* ---- the number of objects ---- */
 
-/* Fake object i's id: "\xfe\xed", then i (no object of these tests has one like it). */
-static void fake_oid(uint32_t i, uint8_t oid[STORE_OID_LEN])
-{
-	memset(oid, 0, STORE_OID_LEN);
-	oid[0] = 0xfe;
-	oid[1] = 0xed;
-	oid[2] = (uint8_t)(i >> 24);
-	oid[3] = (uint8_t)(i >> 16);
-	oid[4] = (uint8_t)(i >> 8);
-	oid[5] = (uint8_t)i;
-}
-
-/*
- * A PACK record whose index lists fake objects first .. first + n - 1 and
- * whose pack holds none: what a store of that many objects costs at open
- * (its index, 24 bytes an entry), made without making the objects. None
- * of them is ever read. The running store does not know them: reopen it.
- */
-static void fake_objects(struct store *st, uint32_t first, uint32_t n)
-{
-	static struct store_log_idx e[4096];
-	uint64_t off;
-
-	assert_int_equal(store_log_rec_begin(&st->log, STORE_LOG_PACK, false), 0);
-	store_log_rec_index_start(&st->log, 0, n);
-	for (uint32_t done = 0; done < n;) {
-		uint32_t k = n - done < 4096 ? n - done : 4096;
-		for (uint32_t i = 0; i < k; i++) {
-			fake_oid(first + done + i, e[i].oid);
-			e[i].off = 0;
-		}
-		assert_int_equal(store_log_rec_write(&st->log, e, k * sizeof(e[0])), 0);
-		done += k;
-	}
-	assert_int_equal(store_log_rec_end(&st->log, &off), 0);
-	assert_int_equal(store_log_flush(&st->log), 0);
-}
-
 static uint32_t objects(struct store *st)
 {
 	struct store_stats s;
@@ -503,7 +465,7 @@ static void test_object_limit_n_plus_one(void **state)
 	store_object_id(STORE_OBJ_BLOB, "two", 3, &two);
 	fixture_device(32u << 20);
 	assert_int_equal(store_open(&st, false), 0);
-	fake_objects(st, 0, STORE_MAX_OBJECTS - 1);
+	fixture_fake_objects(st, 0, STORE_MAX_OBJECTS - 1);
 	st = reopen(st);
 	assert_int_equal(objects(st), STORE_MAX_OBJECTS - 1);
 	/* N. */
@@ -520,14 +482,14 @@ static void test_object_limit_n_plus_one(void **state)
 	assert_int_equal(store_import_write(imp, too_many, sizeof(too_many)), -EDQUOT);
 	store_import_abort(imp);
 	/* At the limit it opens, a record listing again objects it holds too. */
-	fake_objects(st, 0, 4096);
+	fixture_fake_objects(st, 0, 4096);
 	st = reopen(st);
 	assert_int_equal(objects(st), STORE_MAX_OBJECTS);
 	assert_true(store_has(st, &one));
 	assert_false(store_has(st, &two));
 	assert_int_equal(put_blobs(st, true), -EDQUOT);
 	/* Past it (written by no store that keeps the limit): refused at open, plainly. */
-	fake_objects(st, STORE_MAX_OBJECTS, 1);
+	fixture_fake_objects(st, STORE_MAX_OBJECTS, 1);
 	assert_int_equal(store_close(st), 0);
 	assert_int_equal(store_open(&st, false), -EDQUOT);
 }

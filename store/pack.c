@@ -496,7 +496,7 @@ int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base
 {
 	struct store_pack_scan *s;
 	uint8_t *buf = malloc(65536);
-	int r = buf ? store_pack_scan_begin(&s, max_obj) : -ENOMEM;
+	int r = buf ? store_pack_scan_begin(&s, max_obj, UINT32_MAX) : -ENOMEM;
 
 	memset(idx, 0, sizeof(*idx));
 	if (r) {

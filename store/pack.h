@@ -80,11 +80,12 @@ int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base
  * checks that every entry came and exactly `trailer` bytes after them (20
  * when the trailer was fed, 0 if not); store_pack_scan_finish resolves the
  * deltas from the pack's bytes in `src` (the pack without its trailer)
- * and fills `idx`. Memory: ~44 KiB of zlib state, ~96 bytes an entry, and
- * one commit, tree or tag at a time.
+ * and fills `idx`. A header announcing more than `max_count` objects is
+ * -EDQUOT as soon as it is whole. Memory: ~44 KiB of zlib state, ~96
+ * bytes an entry, and one commit, tree or tag at a time.
  */
 struct store_pack_scan;
-int store_pack_scan_begin(struct store_pack_scan **s, size_t max_obj);
+int store_pack_scan_begin(struct store_pack_scan **s, size_t max_obj, uint32_t max_count);
 int store_pack_scan_feed(struct store_pack_scan *s, const void *data, size_t len);
 int store_pack_scan_done(struct store_pack_scan *s, size_t trailer);
 int store_pack_scan_finish(struct store_pack_scan *s, const struct store_src *src,
@@ -92,8 +93,6 @@ int store_pack_scan_finish(struct store_pack_scan *s, const struct store_src *sr
 void store_pack_scan_free(struct store_pack_scan *s); /* NULL is fine */
 /* Where the entry being read began (after a failure: the one that failed); 0 between entries. */
 uint64_t store_pack_scan_entry_off(struct store_pack_scan *s);
-/* The objects the pack's header announces; 0 until the header is whole. */
-uint32_t store_pack_scan_count(const struct store_pack_scan *s);
 
 /* Check a pack's 12-byte header against its length (trailer included); *n = objects. */
 int store_pack_header(const uint8_t hdr[STORE_PACK_HDR], uint64_t len, uint32_t *n);

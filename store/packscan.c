@@ -19,6 +19,7 @@ enum scan_state { SCAN_PACK, SCAN_HDR, SCAN_BODY, SCAN_TRAILER };
 struct store_pack_scan {
 	struct ix x;
 	uint32_t count; /* objects the pack's header announces */
+	uint32_t max_count;
 	uint32_t cap;
 	uint64_t pos; /* pack offset of the next byte fed */
 	enum scan_state state;
@@ -33,7 +34,7 @@ struct store_pack_scan {
 	int err;
 };
 
-int store_pack_scan_begin(struct store_pack_scan **out, size_t max_obj)
+int store_pack_scan_begin(struct store_pack_scan **out, size_t max_obj, uint32_t max_count)
 {
 	struct store_pack_scan *s = calloc(1, sizeof(*s));
 	int r;
@@ -45,6 +46,7 @@ int store_pack_scan_begin(struct store_pack_scan **out, size_t max_obj)
 		return r;
 	}
 	s->x.max_obj = max_obj;
+	s->max_count = max_count;
 	*out = s;
 	return 0;
 }
@@ -88,6 +90,9 @@ static int pack_header(struct store_pack_scan *s)
 	/* The length is unknown yet: the count is checked against it at the end. */
 	if ((r = store_pack_header(s->hdr, UINT32_MAX, &s->count)))
 		return r;
+	/* Refused as the header arrives, however the bytes were cut. */
+	if (s->count > s->max_count)
+		return -EDQUOT;
 	s->state = s->count ? SCAN_HDR : SCAN_TRAILER;
 	s->nhdr = 0;
 	return 0;
@@ -237,11 +242,6 @@ uint64_t store_pack_scan_entry_off(struct store_pack_scan *s)
 	bool in_entry = (s->state == SCAN_HDR && s->nhdr) || s->state == SCAN_BODY;
 
 	return in_entry ? cur(s)->off : 0;
-}
-
-uint32_t store_pack_scan_count(const struct store_pack_scan *s)
-{
-	return s->state == SCAN_PACK ? 0 : s->count;
 }
 
 struct ix *store_pack_scan_ix(struct store_pack_scan *s)

@@ -608,7 +608,7 @@ int store_import_begin(struct store *st, uint64_t size_hint, struct store_import
 		return r;
 	if (!(imp = calloc(1, sizeof(*imp))))
 		return -ENOMEM;
-	if ((r = store_pack_scan_begin(&imp->scan, st->max_obj))) {
+	if ((r = store_pack_scan_begin(&imp->scan, st->max_obj, STORE_MAX_OBJECTS))) {
 		free(imp);
 		return r;
 	}
@@ -651,9 +651,6 @@ int store_import_write(struct store_import *imp, const void *data, size_t len)
 	if ((imp->err = store_log_rec_write(&imp->st->log, data, len)) ||
 	    (imp->err = store_pack_scan_feed(imp->scan, data, len)))
 		return imp->err;
-	/* Each object once in a pack: more than the limit cannot all be held. */
-	if (store_pack_scan_count(imp->scan) > STORE_MAX_OBJECTS)
-		return imp->err = -EDQUOT;
 	import_hash(imp, data, len);
 	imp->len += len;
 	return 0;

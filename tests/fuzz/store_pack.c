@@ -34,7 +34,7 @@ static int streamed(const uint8_t *pack, size_t size, const struct store_pack_in
 	struct store_src src = {mem_read, (void *)pack, size};
 	struct store_pack_index idx;
 	struct store_pack_scan *s;
-	int rs = store_pack_scan_begin(&s, 1 << 20);
+	int rs = store_pack_scan_begin(&s, 1 << 20, UINT32_MAX);
 
 	for (size_t off = 0, n; !rs && off < size; off += n) {
 		n = (size_t)(pack[off] % 13) + 1;

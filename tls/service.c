@@ -36,7 +36,11 @@ static void identity_free(struct identity *id)
 	free(id->key);
 }
 
-/* The owner's (or an earlier boot's) identity from the store's non-public part. */
+/*
+ * The owner's (or an earlier boot's) identity from the store's non-public
+ * part: 0; -ENOENT if the store has no certificate; another error if the
+ * one there cannot be used (a certificate without its key is -EINVAL).
+ */
 static int identity_from_store(struct store *st, struct identity *id)
 {
 	int rc = store_read_path(st, TLS_SECRETS_REF, TLS_CERT_PATH, &id->cert, &id->cert_len, NULL,
@@ -46,12 +50,12 @@ static int identity_from_store(struct store *st, struct identity *id)
 		return rc;
 	if ((rc = store_read_path(st, TLS_SECRETS_REF, TLS_KEY_PATH, &id->key, &id->key_len, NULL,
 	                          NULL))) {
-		plat_log("tls", "%s has %s but not %s (%d): ignoring it", TLS_SECRETS_REF,
-		         TLS_CERT_PATH, TLS_KEY_PATH, rc);
+		plat_log("tls", "%s has %s but not %s (%d)", TLS_SECRETS_REF, TLS_CERT_PATH,
+		         TLS_KEY_PATH, rc);
 		free(id->cert);
 		id->cert = NULL;
 	}
-	return rc;
+	return rc == -ENOENT ? -EINVAL : rc;
 }
 
 /* "host.domain" (or "host"), its short form, and the static IPv4 address, if any. */
@@ -87,6 +91,7 @@ static int identity_persist(struct store *st, const struct identity *id, const c
 	                            "TLS: a self-signed certificate made on first boot\n", NULL);
 }
 
+/* A new self-signed identity, kept in `st` for the next boots unless it is NULL. */
 static int identity_make(struct store *st, struct identity *id)
 {
 	char fqdn[2 * CONF_VALUE_MAX], host[CONF_VALUE_MAX];
@@ -102,7 +107,7 @@ static int identity_make(struct store *st, struct identity *id)
 		return rc;
 	plat_log("tls", "made a self-signed P-256 certificate for %s", fqdn);
 	if (!st)
-		plat_log("tls", "no store: the certificate lasts until the next boot");
+		plat_log("tls", "not kept: the certificate lasts until the next boot");
 	else if ((rc = identity_persist(st, id, fqdn)))
 		plat_log("tls", "could not keep it in the store (%d): a new one on the next boot",
 		         rc);
@@ -137,7 +142,7 @@ int tls_start(void)
 {
 	struct store *st = store_service();
 	struct identity id = {0};
-	int rc;
+	int rc = -ENOENT;
 
 	if (!plat_random_seeded()) {
 		plat_log("tls", "not started: no entropy seed from dom0, and keys made without one "
@@ -146,8 +151,19 @@ int tls_start(void)
 	}
 	if (wolfSSL_Init() != WOLFSSL_SUCCESS)
 		return -EIO;
+	if (!st)
+		plat_log("tls", "no store to find the identity in");
 	if (!st || (rc = identity_from_store(st, &id)) != 0) {
-		if ((rc = identity_make(st, &id))) {
+		/*
+		 * Only a store without one keeps the identity made: what is there
+		 * but cannot be read now (half of the owner's, a read error) is
+		 * left for the owner to mend, or the next boot to read.
+		 */
+		if (st && rc != -ENOENT)
+			plat_log("tls",
+			         "the identity in %s cannot be used (%d): it is left as it is",
+			         TLS_SECRETS_REF, rc);
+		if ((rc = identity_make(st && rc == -ENOENT ? st : NULL, &id))) {
 			plat_log("tls", "not started: no certificate and none could be made (%d)",
 			         rc);
 			return rc;

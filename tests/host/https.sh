@@ -16,7 +16,8 @@
 #   - the owner's certificate chain (a test CA's) put in with `storectl
 #     secret` is served and verifies, its expiry in the console and status;
 #     testssl.sh finds nothing of severity MEDIUM or above; an RSA one is
-#     accepted too (RSA-PSS in TLS 1.3, ECDHE-RSA in 1.2);
+#     accepted too (RSA-PSS in TLS 1.3, ECDHE-RSA in 1.2); one without its
+#     key is left in the store, HTTPS served on a certificate for one boot;
 #   - a twin without the platform's seed (--no-seed) refuses TLS, says
 #     why, and serves plain HTTP without redirecting.
 set -uo pipefail
@@ -349,6 +350,27 @@ check "TLS 1.3 signs with RSA-PSS" grep -q 'Peer signature type: RSA-PSS' <<<"$o
 check "TLS 1.2 with ECDHE-RSA" grep -Eq 'Cipher is ECDHE-RSA-(CHACHA20-POLY1305|AES128-GCM-SHA256|AES256-GCM-SHA384)' <<<"$(s_client -tls1_2)"
 twin_stop
 check "RSA run exits cleanly" [ $? = 0 ]
+
+# ---- half of the owner's identity: left as it is ----
+# A certificate put in without its key (the owner's second storectl secret
+# not yet run) is not replaced: HTTPS runs on a certificate for this boot,
+# and the owner's stays in the store for the key to join.
+"$STORECTL" init "$WORK/half.img" 64M >/dev/null
+"$STORECTL" import "$WORK/half.img" "$site" -m site >/dev/null
+"$STORECTL" secret "$WORK/half.img" tls/cert.pem "$WORK/chain.pem"
+secrets() { "$STORECTL" refs "$WORK/half.img" | grep ' refs/appliance/secrets$'; }
+before=$(secrets)
+log=$WORK/half.log
+DISK=$WORK/half.img start "$log"
+wait_log "$log" 'https on tcp port 443' 60
+check "a certificate without its key is said so: $(grep -o 'tls: the identity in.*' "$log")" \
+	grep -q 'tls: the identity in refs/appliance/secrets cannot be used (-22): it is left as it is' "$log"
+check "  ... HTTPS is served on one for this boot, not kept" \
+	bash -c "grep -q 'tls: not kept: the certificate lasts until the next boot' '$log' && [ \"\$(ip netns exec $NS curl -sSk --max-time 30 '$URL/')\" = '<h1>home</h1>' ]"
+twin_stop
+check "  ... and the owner's certificate is still the store's (refs/appliance/secrets did not move)" \
+	bash -c '[ -n "$1" ] && [ "$1" = "$2" ] && cmp -s <("$3" cat "$4" refs/appliance/secrets tls/cert.pem) "$5"' _ \
+	"$before" "$(secrets)" "$STORECTL" "$WORK/half.img" "$WORK/chain.pem"
 
 # ---- no seed, no TLS ----
 log=$WORK/noseed.log

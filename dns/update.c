@@ -119,33 +119,40 @@ static int fold(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
+/* Where the names of an rdata of `type` end (they begin at name_at): 0 if it has none. */
+static size_t names_end(uint16_t type, const uint8_t *p, size_t len)
+{
+	int at = name_at(type), names = type == DNS_T_SOA ? 2 : 1, n;
+	size_t end = (size_t)at;
+
+	if (at < 0 || len <= end)
+		return 0;
+	while (names-- && (n = dns_name_len(p + end, len - end)) > 0)
+		end += (size_t)n;
+	return end;
+}
+
 /*
  * Two rdatas ordered, the names in them compared without case (RFC 4343):
  * 0 exactly when they are the same record's. The order is the length, then
- * the bytes with the names' letters folded.
+ * the bytes with each one's names' letters folded: the same key for every
+ * comparison, so a total order however malformed the rdata (qsort needs
+ * one). A label's length is never a letter, so folding keeps names' shapes.
  */
 static int rdata_cmp(uint16_t type, const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
-	int at = name_at(type), names = type == DNS_T_SOA ? 2 : 1, d;
+	size_t from = name_at(type) < 0 ? 0 : (size_t)name_at(type);
+	size_t ea = names_end(type, a, al), eb = names_end(type, b, bl);
 
 	if (al != bl)
 		return al < bl ? -1 : 1;
-	if (at < 0 || al <= (size_t)at)
-		return memcmp(a, b, al);
-	if ((d = memcmp(a, b, (size_t)at)))
-		return d;
-	a += at, b += at, al -= (size_t)at;
-	while (names--) {
-		/* A label's length is never a letter, so folding keeps names' shapes. */
-		int n = dns_name_len(a, al), m = dns_name_len(b, al);
-		if (n < 0 || m < 0 || n != m)
-			break;
-		for (int i = 0; i < n; i++)
-			if ((d = fold(a[i]) - fold(b[i])))
-				return d;
-		a += n, b += n, al -= (size_t)n;
+	for (size_t i = 0; i < al; i++) {
+		int x = i >= from && i < ea ? fold(a[i]) : a[i];
+		int y = i >= from && i < eb ? fold(b[i]) : b[i];
+		if (x != y)
+			return x - y;
 	}
-	return memcmp(a, b, al);
+	return 0;
 }
 
 static bool rdata_eq(uint16_t type, const uint8_t *a, size_t al, const uint8_t *b, size_t bl)

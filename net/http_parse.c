@@ -438,7 +438,7 @@ int http_accepts_coding(const char *value, size_t len, const char *coding)
 	int listed = -1, star = -1, w;
 	size_t n;
 
-	for (; p <= end; p = e + 1) {
+	for (;; p = e + 1) {
 		if (!(e = memchr(p, ',', (size_t)(end - p))))
 			e = end;
 		w = coding_element(p, e, &name, &n);
@@ -448,6 +448,7 @@ int http_accepts_coding(const char *value, size_t len, const char *coding)
 			listed = listed > 0 ? 1 : w;
 		else if (w >= 0 && n == 1 && *name == '*')
 			star = w;
+		if (e == end) /* the last element: no pointer is made past the value */
+			return listed >= 0 ? listed : star > 0;
 	}
-	return listed >= 0 ? listed : star > 0;
 }

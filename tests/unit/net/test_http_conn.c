@@ -486,6 +486,18 @@ static void test_continue_at_once(void **state)
 }
 
 /*
+ * A GET whose answer leaves 10 bytes of the send buffer, and a POST asking
+ * for a 100 pipelined behind it: what the GET's answer wrote, in bytes.
+ */
+static size_t get_then_post(void)
+{
+	tcp.sndbuf = 1000;
+	big_len = 1000 - 10 - strlen("HTTP/1.1 200 OK\r\n\r\n");
+	client_sends("GET /big HTTP/1.1\r\nHost: x\r\n\r\n" POST_UP);
+	return tcp.out_len;
+}
+
+/*
  * A GET's answer leaves 10 bytes of the send buffer, and the POST
  * pipelined behind it asks for a 100: it cannot be queued yet. Once the
  * client acknowledges the GET's answer, it is, before the body comes.
@@ -495,10 +507,7 @@ static void test_continue_when_room_comes(void **state)
 	size_t get_len;
 
 	(void)state;
-	tcp.sndbuf = 1000;
-	big_len = 1000 - 10 - strlen("HTTP/1.1 200 OK\r\n\r\n");
-	client_sends("GET /big HTTP/1.1\r\nHost: x\r\n\r\n" POST_UP);
-	get_len = tcp.out_len;
+	get_len = get_then_post();
 	assert_int_equal(tcp.sndbuf, 10);
 	assert_int_equal(count("100 Continue"), 0);
 	ack_all();
@@ -517,10 +526,7 @@ static void test_continue_before_the_answer(void **state)
 	size_t get_len;
 
 	(void)state;
-	tcp.sndbuf = 1000;
-	big_len = 1000 - 10 - strlen("HTTP/1.1 200 OK\r\n\r\n");
-	client_sends("GET /big HTTP/1.1\r\nHost: x\r\n\r\n" POST_UP);
-	get_len = tcp.out_len;
+	get_len = get_then_post();
 	client_sends("hello");
 	assert_int_equal(tcp.out_len, get_len);
 	ack_all();

@@ -1,18 +1,16 @@
 /*
- * xen-hotplug: xl's two hotplug scripts for the appliance guest's devices,
- * as one small program. xl runs /etc/xen/scripts/block and
- * /etc/xen/scripts/vif-bridge, both links to it, with the backend's
- * xenstore directory in XENBUS_PATH, and waits for each before it starts
- * the guest:
+ * xen-hotplug: xl's two hotplug scripts, as one small program. xl runs
+ * /etc/xen/scripts/block and /etc/xen/scripts/vif-bridge, both links to
+ * it, with the backend's xenstore directory in XENBUS_PATH, and waits for
+ * each before it starts a domain it creates (the side-by-side benchmark's
+ * Linux), or runs them as xl destroy takes a domain's devices down
+ * (launch.c's too: it writes what these would, itself):
  *
  *   block add|remove                  a phy: disk: tells blkback which
  *                                     device to serve (physical-device, as
  *                                     major:minor in hex)
  *   vif-bridge online|offline ...     the guest's interface (in $vif) on the
- *                                     bridge the backend names (default br0);
- *                                     online also writes the appliance
- *                                     guest's configuration and seed
- *                                     (guest_configure)
+ *                                     bridge the backend names (default br0)
  *
  * Each ends by writing hotplug-status: "connected", or "error" with the
  * reason on stderr, which xl shows. It was two POSIX-sh scripts; under
@@ -215,23 +213,6 @@ static long write_all(int fd, const char *p, size_t n)
 static long read_all(int fd, void *buf, size_t n)
 {
 	return io_all(fd, buf, n, 0);
-}
-
-/* Up to N bytes from FD, until its end: how many, or -errno. */
-static long read_all_upto(int fd, char *buf, size_t n)
-{
-	size_t got = 0;
-	long rc;
-
-	while (got < n) {
-		rc = sys_read(fd, buf + got, n - got);
-		if (rc < 0)
-			return rc;
-		if (rc == 0)
-			break;
-		got += (size_t)rc;
-	}
-	return (long)got;
 }
 
 /*
@@ -463,163 +444,6 @@ static void report_port(const char *vif, const char *bridge)
 }
 
 /*
- * The appliance guest's configuration and seed, written before it starts
- * (issue 13). dom0's init keeps GUEST_CONFIG (/var/run/guest-config)
- * ready for the guest's next instance:
- *
- *   name NAME           the domain it is for (xl's name=)
- *   instance N          the instance's number, for the init's bookkeeping
- *   PATH VALUE          keys under /local/domain/ID/, written in this order
- *   ...                 (the last, data/seed, is what the guest waits for)
- *   end
- *
- * vif-bridge online runs from xl create, or from xl's restart of a crashed
- * guest, just before the domain is unpaused. For a domain of that name
- * that has none yet (no GUEST_CONFIG-ID), it claims the file (unlinks it),
- * writes the keys, leaves "N" in GUEST_CONFIG-ID and tells the init, which
- * watches /local/domain/0/guest-configured, to get the next one ready. So
- * the guest has everything at its first instruction; the init wrote it
- * after xl create returned, and the guest waited 0.1-0.25 s for it. A vif
- * attached later (xl network-attach) finds GUEST_CONFIG-ID and writes
- * nothing; so does another domain (the side-by-side benchmark's Linux).
- */
-#define GUEST_CONFIG_MAX 16384
-#define GUEST_CONFIG_WAIT_MS 2000
-
-static char guest_config[GUEST_CONFIG_MAX + 1];
-
-/*
- * GUEST_CONFIG whole into guest_config, waiting up to GUEST_CONFIG_WAIT_MS
- * for its "end" line (the init may be writing it): its length, 0 if there
- * is none, or fails.
- */
-static size_t guest_config_read(const char *path)
-{
-	long n = 0;
-
-	for (unsigned waited = 0;; waited += 10) {
-		int fd = sys_open(path, 0);
-
-		if (fd == -ENOENT)
-			return 0;
-		if (fd < 0)
-			fail("cannot open", path, fd);
-		n = read_all_upto(fd, guest_config, sizeof(guest_config));
-		sys_close(fd);
-		if (n < 0)
-			fail("cannot read", path, (int)n);
-		if ((size_t)n >= sizeof(guest_config))
-			fail("over 16384 bytes:", path, 0);
-		guest_config[n] = 0;
-		if (n >= 5 && str_eq(guest_config + n - 5, "\nend\n"))
-			return (size_t)n;
-		if (waited >= GUEST_CONFIG_WAIT_MS)
-			fail("incomplete (no end line after 2 s):", path, 0);
-		sys_sleep_ms(10);
-	}
-}
-
-/* The next line of guest_config at *POS, terminated in place: NULL at the end. */
-static char *guest_config_line(size_t *pos, size_t len)
-{
-	char *line = guest_config + *pos;
-
-	if (*pos >= len)
-		return NULL;
-	while (*pos < len && guest_config[*pos] != '\n')
-		(*pos)++;
-	guest_config[(*pos)++] = 0;
-	return line;
-}
-
-/* LINE without PREFIX ("name "), or NULL if it does not start so. */
-static const char *after(const char *line, const char *prefix)
-{
-	while (*prefix)
-		if (*line++ != *prefix++)
-			return NULL;
-	return line;
-}
-
-static void guest_configure(void)
-{
-	const char *path = sys_getenv("GUEST_CONFIG");
-	char domid[16], name[64], dir[64], done[192], key[XENSTORE_ABS_PATH_MAX + 1];
-	struct text d = {dir, sizeof(dir), 0, 0}, m = {done, sizeof(done), 0, 0};
-	const char *want, *instance, *value;
-	char *line;
-	size_t len, pos = 0;
-	int fd, rc;
-
-	if (!path || !*path)
-		path = "/var/run/guest-config";
-	len = guest_config_read(path);
-	if (len == 0)
-		return;
-	rc = xs_read_key("frontend-id", domid, sizeof(domid));
-	if (rc < 0)
-		fail("cannot read the domain's id from", xenbus_path, rc);
-	text_str(&m, path);
-	text_str(&m, "-");
-	text_str(&m, domid);
-	if (m.over)
-		fail("path too long:", path, 0);
-	fd = sys_open(done, 0);
-	if (fd >= 0) {
-		sys_close(fd); /* configured already: a vif attached again */
-		return;
-	}
-	want = after(guest_config_line(&pos, len), "name ");
-	line = guest_config_line(&pos, len);
-	instance = line ? after(line, "instance ") : NULL;
-	if (!want || !instance)
-		fail("no name and instance lines in", path, 0);
-	text_str(&d, "/local/domain/");
-	text_str(&d, domid);
-	text_str(&d, "/");
-	if (d.over)
-		fail("domain id too long:", domid, 0);
-	text_str(&d, "name");
-	rc = xs_read_path(dir, name, sizeof(name));
-	if (rc < 0)
-		fail("cannot read the domain's name:", dir, rc);
-	if (!str_eq(name, want))
-		return;
-	/* Ours: claimed here, once, even if two vifs raced for it. */
-	rc = sys_unlink(path);
-	if (rc == -ENOENT)
-		return;
-	if (rc < 0)
-		fail("cannot claim", path, rc);
-	d.len -= 4;
-	while ((line = guest_config_line(&pos, len)) && !str_eq(line, "end")) {
-		struct text k = {key, sizeof(key), 0, 0};
-		char *sp = line;
-
-		while (*sp && *sp != ' ')
-			sp++;
-		if (!*sp || sp == line || line[0] == '/')
-			fail("not a PATH VALUE line:", line, 0);
-		*sp = 0;
-		value = sp + 1;
-		text_add(&k, dir, d.len);
-		text_str(&k, line);
-		if (k.over)
-			fail("key path too long:", line, -ENAMETOOLONG);
-		rc = xs_write_path(key, value);
-		if (rc < 0)
-			fail("cannot write to xenstore:", key, rc);
-	}
-	fd = sys_create(done);
-	if (fd < 0 || write_all(fd, instance, str_len(instance)) < 0 || write_all(fd, "\n", 1) < 0)
-		fail("cannot write", done, fd < 0 ? fd : -EIO);
-	sys_close(fd);
-	rc = xs_write_path("/local/domain/0/guest-configured", domid);
-	if (rc < 0)
-		fail("cannot write to xenstore:", "/local/domain/0/guest-configured", rc);
-}
-
-/*
  * The port forwards once netfront connects and netback turns the carrier
  * on: dom0's bridge has no STP and no forwarding delay.
  */
@@ -640,7 +464,6 @@ static void vif_online(const char *vif, const char *bridge)
 	rc = sys_netif(SYS_NETIF_UP, vif, 0);
 	if (rc < 0)
 		fail("cannot bring up", vif, rc);
-	guest_configure();
 	xs_write_or_fail("hotplug-status", "connected");
 	report_port(vif, bridge);
 }

@@ -26,7 +26,7 @@ pkgs="busybox-static xen-utils-4.17 xenstore-utils libxencall1
 libxendevicemodel1 libxenevtchn1 libxenforeignmemory1 libxengnttab1
 libxenhypfs1 libxenmisc4.17 libxenstore4 libxentoolcore1 libxentoollog1
 libyajl2 libc6 libgcc-s1 libncurses6 libtinfo6 zlib1g liblzma5 libbz2-1.0
-libzstd1 libfdt1 libuuid1"
+libzstd1 libfdt1 libuuid1 libxen-dev"
 
 # Xen tools shipped, from /usr/lib/xen-4.17/bin (the real binaries; Debian's
 # /usr/sbin entries are a wrapper script that needs more than busybox).
@@ -66,6 +66,15 @@ install -m 0755 "$pkg/usr/bin/xenstore" "$root/usr/bin/xenstore"
 for c in $xs_clients; do
 	ln -s xenstore "$root/usr/bin/$c"
 done
+
+# launch, the domain builder the init starts the guest with (launch.c),
+# over the armhf C library (libc6-dev-armhf-cross) and the Xen libraries
+# extracted above (libxen-dev's headers and link names).
+lib=$pkg/usr/lib/arm-linux-gnueabihf
+arm-linux-gnueabihf-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$pkg/usr/include" \
+	"$src/launch.c" "$src/launch-cfg.c" "$src/launch-dtb.c" -o "$root/usr/sbin/launch" \
+	-L"$lib" -Wl,-rpath-link,"$lib" -Wl,-rpath-link,"$pkg/lib/arm-linux-gnueabihf" \
+	-lxenguest -lxenctrl -lxenstore || die "cannot build launch"
 
 # Shared libraries: follow DT_NEEDED from every ELF shipped so far.
 # glibc dlopens libgcc_s for pthread_cancel (xl aborts without it).
@@ -157,8 +166,9 @@ cp "$kmods/modules.builtin" "$kmods/modules.order" "$dest/"
 echo "mkinitrd: $(echo $order | wc -w) kernel modules for $kver"
 
 # Our files: init, xl's configuration, clockskew and the hotplug program,
-# which xl runs as its scripts block and vif-bridge. The two programs are
-# freestanding, on sys-arm.c (no armhf C library here to build against).
+# which xl runs as its scripts block and vif-bridge (for the domains xl
+# creates, and when xl destroy takes launch's down). The two programs are
+# freestanding, on sys-arm.c: one process each, no C library to load.
 install -m 0755 "$src/init" "$root/init"
 for prog in clockskew:clockskew.c xen-hotplug:hotplug.c; do
 	arm-linux-gnueabihf-gcc -O2 -marm -march=armv7-a+fp -ffreestanding -nostdlib -static \

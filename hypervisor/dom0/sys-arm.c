@@ -13,8 +13,6 @@
 #define NR_write 4
 #define NR_open 5
 #define NR_close 6
-#define NR_unlink 10
-#define NR_nanosleep 162
 #define NR_ioctl 54
 #define NR_readlink 85
 #define NR_socket 281
@@ -26,10 +24,7 @@
 #define SIG_IGN 1
 #define CLOCK_MONOTONIC 1
 
-#define O_WRONLY 1
 #define O_RDWR 2
-#define O_CREAT 0100
-#define O_TRUNC 01000
 #define O_CLOEXEC 02000000
 #define AF_UNIX 1
 #define AF_INET 2
@@ -156,25 +151,6 @@ int sys_open(const char *path, int rw)
 int sys_close(int fd)
 {
 	return (int)sys6(NR_close, fd, 0, 0, 0, 0);
-}
-
-int sys_create(const char *path)
-{
-	return (int)sys6(NR_open, (long)path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600, 0, 0);
-}
-
-int sys_unlink(const char *path)
-{
-	return (int)sys6(NR_unlink, (long)path, 0, 0, 0, 0);
-}
-
-int sys_sleep_ms(unsigned ms)
-{
-	struct {
-		int32_t sec, nsec; /* struct timespec on arm32 */
-	} ts = {(int32_t)(ms / 1000), (int32_t)(ms % 1000) * 1000000};
-
-	return (int)sys6(NR_nanosleep, (long)&ts, 0, 0, 0, 0);
 }
 
 int sys_unix_connect(const char *path)

@@ -49,23 +49,6 @@ int sys_close(int fd)
 	return (int)neg(close(fd));
 }
 
-int sys_create(const char *path)
-{
-	return (int)neg(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-}
-
-int sys_unlink(const char *path)
-{
-	return (int)neg(unlink(path));
-}
-
-int sys_sleep_ms(unsigned ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
-
-	return (int)neg(nanosleep(&ts, NULL));
-}
-
 int sys_unix_connect(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

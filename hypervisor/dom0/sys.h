@@ -48,11 +48,6 @@ long sys_write(int fd, const void *buf, size_t n);
 /* Opens PATH read-only, or read-write when RW is nonzero. */
 int sys_open(const char *path, int rw);
 int sys_close(int fd);
-/* Creates PATH write-only (mode 0600), or truncates it. */
-int sys_create(const char *path);
-int sys_unlink(const char *path);
-/* Sleeps MS milliseconds. */
-int sys_sleep_ms(unsigned ms);
 /* A stream socket connected to the Unix socket at PATH. */
 int sys_unix_connect(const char *path);
 /* Reads symbolic link PATH into BUF (not terminated): its length. */

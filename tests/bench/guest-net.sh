@@ -8,20 +8,20 @@
 #     namespace of its own (as root; tests/host/netns.sh, as the DNS test
 #     boots), the client on the namespace's side of the TAP.
 # For each, the time to the first answer, step by step (issue 13), from
-# dom0's "xl create" line:
+# dom0's "create" (launch) line:
 #   - dom0's steps by its own clock (the uptime its lines carry): the vif
-#     on the bridge, the end of xl create, the guest's configuration and
+#     on the bridge, the end of launch create, the guest's configuration and
 #     seed written, the vif's port forwarding (the kernel's log);
 #   - the first TCP echo reply to a client that tries a new connection
 #     every 20 ms (tests/qemu/first_answer.py), timed from the moment this
-#     host sees the "xl create" line on the serial console (dom0's lines
+#     host sees the "create" line on the serial console (dom0's lines
 #     are written at once);
 #   - in the guest, on its own clock (ms since the domain was created; dom0
 #     copies its console with a delay, so its lines carry their time): the
 #     first instruction, netfront connected, seed and configuration read,
 #     the interface up, each DHCP message, the first frame in, the first
 #     echo reply sent. The guest's first instruction comes at the end of
-#     xl create (xl unpauses it there), which places its clock on the
+#     launch create (launch unpauses it just before the vif goes on the bridge), which places its clock on the
 #     console's.
 # Then, on the DHCP boot, the guest's heap and TCP bulk throughput each way
 # through forwarded ports (discard for host->guest, chargen for
@@ -41,20 +41,20 @@ mkdir -p "$base"
 # The diagnostic services are off in the shipped appliance.conf.
 export QEMU_CONF=echo=on QEMU_TIMEOUT=600
 
-# probe HOST PORT OUT [NETNS]: the first answer, timed from xl create.
+# probe HOST PORT OUT [NETNS]: the first answer, timed from the create line.
 probe() {
 	local in_netns=()
 	[ -z "${4:-}" ] || in_netns=(ip netns exec "$4")
-	"${in_netns[@]}" "$PY" "$PROBE" "$log" 'dom0: xl create [a-z]+ \[' "$1" "$2" 300 >"$3"
+	"${in_netns[@]}" "$PY" "$PROBE" "$log" 'dom0: (xl )?create [a-z]+ \[' "$1" "$2" 300 >"$3"
 }
 
 # The guest's own stamps: the number before " ms" on its first line
 # matching an extended regex.
 guest_ms() { grep -Eo -- "$1.* [0-9]+ ms" "$log" | head -1 | grep -Eo '[0-9]+ ms$' | cut -d' ' -f1; }
-# dom0's: ms from its "xl create" line to its first line matching an
+# dom0's: ms from its "create" line to its first line matching an
 # extended regex, by dom0's uptime ("[12.34s]", or "since 12.34s").
 dom0_ms() {
-	grep -E -- "dom0: xl create [a-z]+ \[|$1" "$log" | grep -Eo '(\[|since )[0-9.]+s' | tr -d '[since s' |
+	grep -E -- "dom0: (xl )?create [a-z]+ \[|$1" "$log" | grep -Eo '(\[|since )[0-9.]+s' | tr -d '[since s' |
 		awk 'NR == 1 { t0 = $1 } NR == 2 { printf "%.0f\n", ($1 - t0) * 1000 }'
 }
 
@@ -63,14 +63,14 @@ steps() {
 	local out=$1 ready first conn answer
 	ready=$(grep -Eo 'guest: ready \(domid [0-9]+\): [0-9]+ ms after the first instruction \([0-9]+' "$log" | head -1)
 	first=$(echo "$ready" | sed -E 's/.*: ([0-9]+) ms after the first instruction \(([0-9]+)/\2 \1/' | awk '{ print $1 - $2 }')
-	conn=$(dom0_ms 'dom0: xl create [a-z]+ done')
+	conn=$(dom0_ms 'dom0: (xl )?create [a-z]+ done')
 	answer=$(awk '$1 == "answer" { print $2 }' "$out")
-	echo "dom0: vif on br0 (its hotplug done)|$(dom0_ms 'dom0: vif-bridge: ')"
-	echo "dom0: xl create returns|$conn"
-	echo "dom0: the guest booked (its configuration and seed written by the vif hotplug, before the unpause)|$(dom0_ms 'dom0: configuration and seed written')"
+	echo "dom0: vif on br0, the guest configured (launch done)|$(dom0_ms 'dom0: launch: domid')"
+	echo "dom0: launch create returns|$conn"
+	echo "dom0: the guest booked (its configuration and seed written by launch, before the unpause)|$(dom0_ms 'dom0: configuration and seed written')"
 	echo "dom0: vif port forwarding (kernel log)|$(dom0_ms 'dom0: vif[0-9.]+ forwarding')"
 	echo "**first TCP echo reply at the client (console)**|**$answer**"
-	echo "**... after xl create returned**|**$([ -n "$answer" ] && [ -n "$conn" ] && echo $((answer - conn)))**"
+	echo "**... after launch create returned**|**$([ -n "$answer" ] && [ -n "$conn" ] && echo $((answer - conn)))**"
 	echo "guest: first instruction (guest clock)|$first"
 	echo "guest: blkfront connected|$(guest_ms 'blkfront: .*connected at')"
 	echo "guest: netfront connected|$(guest_ms 'netfront: .*connected at')"
@@ -82,7 +82,7 @@ steps() {
 	echo "guest: IPv4 address set (DHCP: the ack in)|$(guest_ms 'net: ipv4 [0-9.]+/')"
 	echo "guest: first frame in|$(guest_ms 'net: first frame in at')"
 	echo "guest: first TCP echo reply sent|$(guest_ms 'echo: first tcp reply')"
-	echo "guest clock 0 (domain created) after xl create (estimate: its first instruction at xl create's end)|$([ -n "$first" ] && [ -n "$conn" ] && echo $((conn - first)))"
+	echo "guest clock 0 (domain created) after the create line (estimate: its first instruction at launch create's end)|$([ -n "$first" ] && [ -n "$conn" ] && echo $((conn - first)))"
 }
 
 # wait_line REGEX: dom0 relays the guest's console about once a second,
@@ -134,7 +134,7 @@ fi
 echo "## Guest network on $board (QEMU TCG)"
 echo
 echo "Time to the first answer, step by step, in ms. dom0's steps and the client's answer: after"
-echo "dom0's \`xl create\` line (by dom0's clock; the answer as this host sees the serial console);"
+echo "dom0's \`create\` line, launch's (by dom0's clock; the answer as this host sees the serial console);"
 echo "the guest's: on its own clock, since its domain was created. DHCP: QEMU's user networking;"
 echo "static: ip=$IP/24 on a TAP device."
 echo

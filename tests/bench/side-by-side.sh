@@ -19,10 +19,11 @@
 # hands it (hypervisor/dom0/init: a long-polled HTTP request from dom0 to
 # tests/bench/side_by_side.py serve). BENCH_SBS_ROUNDS rounds (5) of a turn
 # each, alternating ours and Linux's; in each turn:
-#   - time from dom0's "xl create" line to the first DNS answer (example.org
+#   - time from dom0's "create" line (ours: launch, dom0's domain builder;
+#     Linux: xl create) to the first DNS answer (example.org
 #     SOA over UDP) and to the first HTTP 200 (GET of the 1 KiB file), a
-#     try every 20 ms (side_by_side.py probe); and how long xl create
-#     itself took, from dom0's "xl create" and "xl create ... done" lines;
+#     try every 20 ms (side_by_side.py probe); and how long the creation
+#     itself took, from dom0's "create" and "create ... done" lines;
 #   - DNS queries/s: dnsperf over UDP, BENCH_SBS_SECS s (5), 4 clients, up
 #     to 100 in flight, the IN queries of tests/host/dns/queries.txt;
 #   - HTTP requests/s for the 1 KiB file: wrk, 8 keep-alive connections,
@@ -140,13 +141,13 @@ turn() {
 	local kind=$1 round=$2 name=appliance re n probe_pid v
 	[ "$kind" = ours ] || name=linux
 	step=$((step + 1))
-	re="dom0: xl create $name \\["
+	re="dom0: (xl )?create $name \\["
 	n=$(($(grep -Ec -- "$re" "$log") + 1))
 	in_ns "$PY" tests/bench/side_by_side.py probe "$log" "$re" "$n" "$IP" "$SMALL" 240 \
 		>"$WORK/probe" 2>&1 &
 	probe_pid=$!
 	echo "$kind" >"$WORK/ctl/$step.tmp" && mv "$WORK/ctl/$step.tmp" "$WORK/ctl/$step"
-	say "round $round, $kind: xl create ($(elapsed) s)"
+	say "round $round, $kind: create ($(elapsed) s)"
 	wait "$probe_pid"
 	for v in dns http; do
 		awk -v k=$v '$1 == k { printf "%.3f\n", $2 / 1000 }' "$WORK/probe" >>"$WORK/$kind.first_$v"
@@ -156,7 +157,7 @@ turn() {
 		tail -n 15 "$log" >&2
 		return 1
 	fi
-	say "  first DNS answer $(awk '$1 == "dns" { print $2 }' "$WORK/probe") ms, first HTTP 200 $(awk '$1 == "http" { print $2 }' "$WORK/probe") ms after xl create"
+	say "  first DNS answer $(awk '$1 == "dns" { print $2 }' "$WORK/probe") ms, first HTTP 200 $(awk '$1 == "http" { print $2 }' "$WORK/probe") ms after the create began"
 
 	v=$(in_ns timeout $((SECS + 30)) dnsperf -s "$IP" -d "$WORK/queries" -l "$SECS" -c 4 -q 100 2>&1 |
 		awk '/Queries per second:/ { print $4 }')
@@ -215,15 +216,15 @@ wall=$(elapsed)
 awk '/dom0: sidebyside: xl list: / { sub(/.*xl list: /, ""); print $1, $3 }' "$log" >"$WORK/xl-list"
 given_ours=$(awk '$1 == "appliance" { print $2 }' "$WORK/xl-list" | sort -u | paste -sd/)
 given_linux=$(awk '$1 == "linux" { print $2 }' "$WORK/xl-list" | sort -u | paste -sd/)
-# xl create itself, by dom0's clock: its "xl create NAME [T]" and "xl
-# create NAME done [T]" lines, paired in order; the first instance of our
+# the creation itself, by dom0's clock: its "create NAME [T]" and
+# "create NAME done [T]" lines (with "xl " for Linux), paired in order; the first instance of our
 # guest, created at boot, is no turn.
 for kind in ours linux; do
 	name=appliance skip=1
 	[ $kind = ours ] || name=linux skip=0
 	awk -v n="$name" -v skip=$skip '
-		$0 ~ "dom0: xl create " n " \\[" { t = $NF; gsub(/[^0-9.]/, "", t); a[++na] = t }
-		$0 ~ "dom0: xl create " n " done \\[" { t = $NF; gsub(/[^0-9.]/, "", t); b[++nb] = t }
+		$0 ~ "dom0: (xl )?create " n " \\[" { t = $NF; gsub(/[^0-9.]/, "", t); a[++na] = t }
+		$0 ~ "dom0: (xl )?create " n " done \\[" { t = $NF; gsub(/[^0-9.]/, "", t); b[++nb] = t }
 		END { for (i = 1 + skip; i <= na && i <= nb; i++) printf "%.3f\n", b[i] - a[i] }' "$log" >"$WORK/$kind.xl_create"
 done
 say "done after $wall s; stopping QEMU"
@@ -306,7 +307,7 @@ plot "$4" using 2:3:4:xtic(1) title "our guest" lc rgb "#1f77b4", \\
      "" using 5:6:7 title "Linux domU (nginx, nsd)" lc rgb "#ff7f0e"
 EOF
 }
-gp_data "$WORK/startup.dat" "xl create itself" xl "first DNS answer" dns "first HTTP 200" http
+gp_data "$WORK/startup.dat" "domain creation itself" xl "first DNS answer" dns "first HTTP 200" http
 gp_data "$WORK/throughput.dat" "DNS queries/s" qps "HTTP req/s, 1 KiB" rps "TLS handshakes/s" hs
 g_o=${given_ours%%/*} g_l=${given_linux%%/*}
 {
@@ -316,7 +317,7 @@ g_o=${given_ours%%/*} g_l=${given_linux%%/*}
 } >"$WORK/memory.dat"
 gp_data "$WORK/used.dat" "used" used "used + code, static" all
 cat "$WORK/used.dat" >>"$WORK/memory.dat"
-gp_chart "$charts/side-by-side-startup.png" "From xl create to the first answer (QEMU TCG, median and range of $ROUNDS rounds)" \
+gp_chart "$charts/side-by-side-startup.png" "From the domain's creation to the first answer (QEMU TCG, median and range of $ROUNDS rounds)" \
 	seconds "$WORK/startup.dat"
 gp_chart "$charts/side-by-side-throughput.png" "Throughput in QEMU TCG (median and range of $ROUNDS rounds, log scale)" \
 	"per second" "$WORK/throughput.dat" log
@@ -343,9 +344,9 @@ Cortex-A7: the numbers compare the two on the same emulated machine.
 
 | metric | ours | Linux | ratio |
 |---|---|---|---|
-$(row "xl create itself (dom0's clock), s" xl 2)
-$(row "from xl create to the first DNS answer (UDP), s" dns 2)
-$(row "from xl create to the first HTTP 200 (1 KiB file), s" http 2)
+$(row "creating the domain (ours: launch; Linux: xl create; dom0's clock), s" xl 2)
+$(row "from the creation's start to the first DNS answer (UDP), s" dns 2)
+$(row "from the creation's start to the first HTTP 200 (1 KiB file), s" http 2)
 $(row "DNS queries/s (dnsperf, ${SECS} s, 4 clients, 100 in flight)" qps 0)
 $(row "HTTP requests/s, 1 KiB file (wrk, 8 keep-alive connections, ${SECS} s)" rps 0)
 $(row "HTTPS handshakes/s (h2load, 8 new connections at a time, one request each, ${SECS} s)" hs 1)
@@ -358,9 +359,12 @@ Charts: [side-by-side-startup.png](side-by-side-startup.png),
 [side-by-side-throughput.png](side-by-side-throughput.png),
 [side-by-side-memory.png](side-by-side-memory.png).
 
-The first answers are timed on this host from the moment dom0's "xl create"
-line reached the serial log, a try every 20 ms; xl create itself (loading
-the kernel, and Linux's initramfs, into the domain) is inside them. Linux's
+The first answers are timed on this host from the moment dom0's "create"
+line reached the serial log, a try every 20 ms; the creation itself
+(loading the kernel, and Linux's initramfs, into the domain) is inside
+them. Our guest is created by launch, dom0's own domain builder; Linux by
+xl create (libxl), which it needs for its device tree and initramfs: the
+toolstack is part of what is compared. Linux's
 MemTotal - MemAvailable includes its initramfs, which stays in RAM (tmpfs),
 and busybox httpd serving /proc/meminfo; MemTotal is $(cell "$(stats "$WORK/linux.memtotal" 1048576)" 1) MiB of the
 $given_linux MiB given (the rest is the kernel's code, its page tables and

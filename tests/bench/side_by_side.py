@@ -9,7 +9,7 @@
 
   side_by_side.py probe LOG START_RE N HOST PATH SECONDS
       Follows QEMU's serial log LOG until START_RE has matched N lines
-      (counted from the top: dom0's Nth "xl create" line of a domain),
+      (counted from the top: dom0's Nth "create" line of a domain),
       then, every 20 ms until both came or SECONDS passed, asks HOST for
       example.org SOA over UDP (a new query ID each time) and opens a new
       TCP connection for GET PATH over HTTP (each attempt lives 1 s, so

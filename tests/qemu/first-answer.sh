@@ -56,7 +56,7 @@ QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} qemu_run_tap "$board" "$img" "$work"
 
 # ---- the first answer ----
 
-in_ns "$PY" tests/qemu/first_answer.py "$log" 'dom0: xl create [a-z]+ \[' "$IP" 7 240 >"$work/probe.txt"
+in_ns "$PY" tests/qemu/first_answer.py "$log" 'dom0: (xl )?create [a-z]+ \[' "$IP" 7 240 >"$work/probe.txt"
 answer=$(awk '$1 == "answer" { print $2 }' "$work/probe.txt")
 if [ -z "$answer" ]; then
 	fail "the guest answers TCP echo at $IP: $(cat "$work/probe.txt")"
@@ -67,8 +67,8 @@ fi
 # dom0's uptime on its "xl create" and "xl create ... done" lines; the
 # answer may come before xl create returns (dom0's init yields to the
 # guest's backends, hypervisor/dom0/init).
-wait_for 'dom0: xl create [a-z]+ done \[' 30
-created=$(grep -E 'dom0: xl create [a-z]+ (done )?\[' "$log" | grep -Eo '\[[0-9.]+s\]' | tr -d '[s]' |
+wait_for 'dom0: (xl )?create [a-z]+ done \[' 30
+created=$(grep -E 'dom0: (xl )?create [a-z]+ (done )?\[' "$log" | grep -Eo '\[[0-9.]+s\]' | tr -d '[s]' |
 	awk 'NR == 1 { t0 = $1 } NR == 2 { printf "%.0f\n", ($1 - t0) * 1000 }')
 after=$((answer - ${created:-0}))
 when="$after ms after"

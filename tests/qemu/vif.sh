@@ -11,18 +11,20 @@
 # leasing it an address, which it must keep (INIT-REBOOT, RFC 2131
 # section 3.2: a request and an acknowledgement per cycle). dom0's
 # selftest=vif (hypervisor/dom0/init) waits for "guest: ready",
-# then, three times: xl network-detach of the guest's vif, 3 s without
-# one, xl network-attach of a new one with the same MAC on br0, 5 s with
+# then, three times: launch vif-detach of the guest's vif (dom0's domain
+# builder, hypervisor/dom0/launch.c), 3 s without one, launch vif-attach
+# of a new one with the same MAC on br0, 5 s with
 # it. From the namespace, this checks:
 #   - the guest answers TCP echo and /metrics before the first detach;
 #   - while detached, it does not (the detach took effect);
 #   - after each attach it answers again, within BOUND_MS (2 s, + 2 s for
-#     QEMU's TCG on a busy host) of dom0's "xl network-attach" line: xl's
-#     own work (the hotplug script), netfront's handshake and the first
-#     answer. Each time is printed, with the guest's own steps. Measured
-#     on this 2-core host: 0.6-1.2 s (the guest answers before xl
-#     returns, xl taking 0.76-1.41 s), of which the guest's handshake, from
-#     the new device's appearance to link up, 0.5-0.65 s;
+#     QEMU's TCG on a busy host) of dom0's "launch vif-attach" line:
+#     launch's own work (the device's xenstore entries, the port on the
+#     bridge), netfront's handshake and the first answer. Each time is
+#     printed, with the guest's own steps. Measured on this 2-core host
+#     with xl network-attach before launch: 0.6-1.2 s (xl taking
+#     0.76-1.41 s), of which the guest's handshake, from the new device's
+#     appearance to link up, 0.5-0.65 s;
 #   - each attach is announced on tap0 (a gratuitous ARP from the guest's
 #     MAC for its address);
 #   - an echo connection opened before the first detach carries on across
@@ -141,17 +143,17 @@ for ((i = 1; i <= CYCLES; i++)); do
 		fail "cycle $i: dom0 detached a vif"
 		break
 	fi
-	check "cycle $i: dom0 detached domid $domid's: $(grep -o "$step xl network-detach .*\]" "$log" | head -n 1)" \
-		grep -q "$step xl network-detach $domid " "$log"
+	check "cycle $i: dom0 detached domid $domid's: $(grep -o "$step launch vif-detach .*\]" "$log" | head -n 1)" \
+		grep -q "$step launch vif-detach $domid " "$log"
 	check "cycle $i: while detached, the guest does not answer" not answers_after "$step detached" 1.5
-	probe=$(in_ns "$PY" tests/qemu/first_answer.py "$log" "$step xl network-attach" "$IP" 7 90)
+	probe=$(in_ns "$PY" tests/qemu/first_answer.py "$log" "$step launch vif-attach" "$IP" 7 90)
 	ms=$(awk '$1 == "answer" { print $2 }' <<<"$probe")
-	# dom0's own times: how long xl network-attach took (the guest may
-	# answer before it returns, while the hotplug script finishes).
+	# dom0's own times: how long launch vif-attach took (the guest may
+	# answer before it returns).
 	wait_for "$step attached" 30
-	xl_ms=$(grep -E "$step (xl network-attach|attached)" "$log" | grep -Eo '\[[0-9.]+s\]' | tr -d '[s]' |
+	xl_ms=$(grep -E "$step (launch vif-attach|attached)" "$log" | grep -Eo '\[[0-9.]+s\]' | tr -d '[s]' |
 		awk 'NR == 1 { t0 = $1 } NR == 2 { printf "%.0f\n", ($1 - t0) * 1000 }')
-	check "cycle $i: the guest answers again ${ms:-never} ms after xl network-attach began (xl took ${xl_ms:-?} ms; bound $BOUND_MS ms + $MARGIN_MS ms for TCG)" \
+	check "cycle $i: the guest answers again ${ms:-never} ms after launch vif-attach began (it took ${xl_ms:-?} ms; bound $BOUND_MS ms + $MARGIN_MS ms for TCG)" \
 		at_most "$ms" $((BOUND_MS + MARGIN_MS))
 	times+=("${ms:-none}")
 	wait_for_n 'netfront: connection [0-9]+:' $((i + 1)) 30
@@ -199,7 +201,7 @@ fi
 check "the guest was not restarted: one 'guest: ready'" [ "$(grep -c 'guest: ready' "$log")" -eq 1 ]
 check "no panic or fatal exception on the console" \
 	not grep -Eiq 'guest: (fatal|panic)|Kernel panic|Xen BUG|dom0: error' "$log"
-say "recovery per cycle, ms from xl network-attach to the first echo: ${times[*]}"
+say "recovery per cycle, ms from launch vif-attach to the first echo: ${times[*]}"
 grep -E 'netfront: .*(attached by dom0|link down|released|connected at)|net: link' "$log" | sed 's/^/qemu-vif: guest: /'
 stop_qemu
 trap netns_cleanup EXIT

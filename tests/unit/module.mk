@@ -27,6 +27,18 @@ $(UNIT_OUT)/test_dtb: tests/unit/guest/test_dtb.c guest/dtb/dtb.c guest/dtb/dtb.
 
 UNIT_BINS += $(UNIT_OUT)/test_dtb
 
+# dom0's domain builder's device tree (read back with the guest's reader),
+# xl configuration subset and guest configuration file.
+LAUNCH_PURE := hypervisor/dom0/launch-cfg.c hypervisor/dom0/launch-dtb.c
+$(UNIT_OUT)/test_launch: tests/unit/dom0/test_launch.c $(LAUNCH_PURE) hypervisor/dom0/launch.h \
+		guest/board.c guest/board.h guest/dtb/dtb.c guest/dtb/dtb.h tests/unit/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -Iguest -Ihypervisor/dom0 tests/unit/dom0/test_launch.c \
+		$(LAUNCH_PURE) guest/board.c guest/dtb/dtb.c -lcmocka -o $@
+
+UNIT_BINS += $(UNIT_OUT)/test_launch
+
 # Fuzz targets (libFuzzer): tests/fuzz/<parser>.c. `make fuzz` runs each for
 # FUZZ_SECONDS; `make test` runs a bounded smoke of FUZZ_SMOKE_RUNS inputs
 # from a corpus seeded with the fixtures.

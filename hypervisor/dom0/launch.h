@@ -1,0 +1,117 @@
+/*
+ * launch: dom0's domain builder for the appliance guest, in place of xl
+ * create (issue 13: libxl's 4,000 small steps under QEMU's TCG kept the
+ * guest's first answer over 1 s from the start of xl create). These are
+ * its pure parts, built for the host too so that unit tests drive them:
+ * the subset of xl's configuration syntax the guest's config uses, the
+ * guest's own configuration file the init prepares, and the device tree
+ * the guest boots with. launch.c does the hypercalls and xenstore.
+ */
+#ifndef DOM0_LAUNCH_H
+#define DOM0_LAUNCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LAUNCH_NAME_MAX 64
+#define LAUNCH_PATH_MAX 256
+#define LAUNCH_VCPUS_MAX 8
+
+/* What xl's on_poweroff, on_reboot and on_crash say to do. */
+enum launch_action {
+	LAUNCH_DESTROY,
+	LAUNCH_RESTART,
+};
+
+/*
+ * The domain, as the xl configuration describes it. One disk (a phy:
+ * block device) and one network interface on a bridge: what the
+ * appliance's guest.cfg has.
+ */
+struct launch_cfg {
+	char name[LAUNCH_NAME_MAX];
+	char kernel[LAUNCH_PATH_MAX];
+	char cmdline[LAUNCH_PATH_MAX]; /* xl's extra=, "" if none */
+	unsigned memory_mb;
+	unsigned vcpus;
+	/* disk = [ 'phy:TARGET,VDEV,ACCESS' ] */
+	char disk_target[LAUNCH_PATH_MAX];
+	char disk_vdev[16];
+	unsigned disk_devid; /* xvda: 51712, Xen's VBD numbering */
+	int disk_writable;
+	/* vif = [ 'bridge=BR,mac=MAC' ] */
+	int has_vif;
+	char vif_bridge[32];
+	char vif_mac[18]; /* "" until launch_cfg_check gives it one */
+	enum launch_action on_poweroff, on_reboot, on_crash;
+};
+
+/*
+ * Reads one line of xl configuration ("key = value", a comment or blank)
+ * into `c`. Returns 0, or -EINVAL with *why set to a message naming what
+ * this builder does not take: every key but those of struct launch_cfg,
+ * and values in other forms, are refused rather than ignored.
+ */
+int launch_cfg_line(struct launch_cfg *c, const char *line, const char **why);
+
+/* Defaults before the lines: 1 vCPU, 128 MiB, destroy/restart/restart. */
+void launch_cfg_init(struct launch_cfg *c);
+
+/*
+ * After the lines: the checks that need them all (a name, a kernel, a
+ * disk). A vif without a MAC gets one from `random6` (6 random bytes) in
+ * Xen's OUI 00:16:3e, as xl gives it. 0 or -EINVAL with *why.
+ */
+int launch_cfg_check(struct launch_cfg *c, const uint8_t random6[6], const char **why);
+
+/* The guest's device tree: what Xen's ARM guests are told (libxl_arm.c). */
+struct launch_dt {
+	uint32_t xen_major, xen_minor;
+	unsigned vcpus;
+	uint64_t ram_base, ram_size;
+	uint64_t gicd_base, gicd_size, gicc_base, gicc_size;
+	uint64_t gnttab_base, gnttab_size;
+	unsigned evtchn_ppi;                                /* PPI number, 16-31 */
+	unsigned timer_s_ppi, timer_ns_ppi, timer_virt_ppi; /* likewise */
+	uint32_t clock_frequency;                           /* 0: the timer's own */
+	uint32_t gic_phandle;
+	const char *bootargs; /* NULL: none */
+	const uint8_t *rng_seed;
+	size_t rng_seed_len;
+};
+
+/*
+ * Writes the flattened device tree (Devicetree Specification v0.4,
+ * chapter 5) for `d` into buf: its size, or -ENOSPC if cap is too small.
+ */
+long launch_dt_make(const struct launch_dt *d, void *buf, size_t cap);
+
+/*
+ * The guest's configuration as the init prepares it (init's
+ * prepare_config): "name NAME", "instance N", then "PATH VALUE" lines,
+ * each PATH relative to the domain's xenstore directory, then "end".
+ * launch_guest_conf parses `text` (len bytes and a NUL after them,
+ * modified in place) and calls
+ * `key` for each PATH VALUE pair; it returns 0 with *name and *instance
+ * set, or -EINVAL with *why (no end line, a line not PATH VALUE, an
+ * absolute PATH), before calling `key` at all. `key` may be NULL.
+ */
+int launch_guest_conf(char *text, size_t len, const char **name, const char **instance,
+                      int (*key)(void *ctx, const char *path, const char *value), void *ctx,
+                      const char **why);
+
+/* The most the file may hold, and how long a reader waits for its end. */
+#define LAUNCH_GUEST_CONF_MAX 16384
+#define LAUNCH_GUEST_CONF_WAIT_MS 2000
+
+/*
+ * Reads the guest configuration file at `path` whole into buf (room for
+ * LAUNCH_GUEST_CONF_MAX bytes and a NUL), once it ends with its "end"
+ * line: the init may be writing it as a restart reads it, so this waits
+ * up to wait_ms for that. Returns its length, 0 if there is no such file,
+ * or a negative errno with *why (over LAUNCH_GUEST_CONF_MAX bytes, no end
+ * line in time, a read error).
+ */
+long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const char **why);
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * dom0's domain builder's pure parts (hypervisor/dom0/launch.h): the
+ * device tree it gives the guest, read back with the guest's own reader
+ * (guest/dtb, guest/board.c, which the guest boots with), the xl
+ * configuration subset it takes, and the guest configuration file.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "board.h"
+#include "dtb/dtb.h"
+#include "launch.h"
+
+static const uint8_t seed[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+static struct launch_dt xen_guest(void)
+{
+	/* Xen 4.17's values for an Arm guest (public/arch-arm.h). */
+	struct launch_dt d = {
+	    .xen_major = 4,
+	    .xen_minor = 17,
+	    .vcpus = 1,
+	    .ram_base = 0x40000000,
+	    .ram_size = 64ull << 20,
+	    .gicd_base = 0x03001000,
+	    .gicd_size = 0x1000,
+	    .gicc_base = 0x03002000,
+	    .gicc_size = 0x2000,
+	    .gnttab_base = 0x38000000,
+	    .gnttab_size = 0x01000000,
+	    .evtchn_ppi = 31,
+	    .timer_s_ppi = 29,
+	    .timer_ns_ppi = 30,
+	    .timer_virt_ppi = 27,
+	    .gic_phandle = 65000,
+	    .bootargs = "console=hvc0",
+	    .rng_seed = seed,
+	    .rng_seed_len = sizeof(seed),
+	};
+	return d;
+}
+
+/* What the guest reads at boot is what the builder meant. */
+static void test_dt_as_the_guest_reads_it(void **state)
+{
+	static uint8_t buf[4096];
+	struct launch_dt d = xen_guest();
+	struct dtb dt;
+	struct board b;
+	const char *what = NULL, *s;
+	uint32_t v;
+	long n;
+
+	(void)state;
+	d.vcpus = 2;
+	n = launch_dt_make(&d, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(dtb_open(&dt, buf, (size_t)n), 0);
+	assert_int_equal(dtb_peek_size(buf), (uint32_t)n);
+	assert_int_equal(board_parse(&b, &dt, &what), 0);
+	assert_string_equal(b.model, "XENVM-4.17");
+	assert_int_equal(b.ram_base, 0x40000000);
+	assert_int_equal(b.ram_size, 64ull << 20);
+	assert_int_equal(b.gnttab_base, 0x38000000);
+	assert_int_equal(b.gnttab_size, 0x01000000);
+	assert_int_equal(b.evtchn_irq, 31);
+	assert_int_equal(b.gicd_base, 0x03001000);
+	assert_int_equal(b.gicc_base, 0x03002000);
+	assert_int_equal(b.gicc_size, 0x2000);
+	assert_int_equal(dtb_prop_string(&dt, dtb_path(&dt, "/chosen"), "bootargs", &s), 0);
+	assert_string_equal(s, "console=hvc0");
+	assert_true(dtb_path(&dt, "/cpus/cpu@1") >= 0);
+	assert_true(dtb_path(&dt, "/cpus/cpu@2") < 0);
+	assert_true(dtb_compatible(&dt, "xen,xen-4.17") >= 0);
+	assert_true(dtb_compatible(&dt, "arm,armv7-timer") >= 0);
+	assert_int_equal(dtb_prop_u32(&dt, dtb_path(&dt, "/"), "interrupt-parent", 0, &v), 0);
+	assert_int_equal(v, 65000);
+	/* The timer's third interrupt is the virtual timer, PPI 27 (11). */
+	assert_int_equal(
+	    dtb_prop_u32(&dt, dtb_compatible(&dt, "arm,armv7-timer"), "interrupts", 7, &v), 0);
+	assert_int_equal(v, 11);
+}
+
+/* Every buffer one byte short of the tree is refused, never overrun. */
+static void test_dt_short_buffer(void **state)
+{
+	struct launch_dt d = xen_guest();
+	uint8_t *buf = malloc(4096);
+	long n;
+
+	(void)state;
+	assert_non_null(buf);
+	n = launch_dt_make(&d, buf, 4096);
+	assert_true(n > 0);
+	for (long cap = 0; cap < n; cap++) {
+		uint8_t *exact = malloc((size_t)cap ? (size_t)cap : 1);
+
+		assert_non_null(exact);
+		assert_int_equal(launch_dt_make(&d, exact, (size_t)cap), -ENOSPC);
+		free(exact);
+	}
+	free(buf);
+}
+
+/* The lines of a config, as guest.cfg is after image/ filled it in. */
+static int parse(struct launch_cfg *c, const char *text, const char **why)
+{
+	char *copy = strdup(text), *save = NULL;
+	static const uint8_t rnd[6] = {0xff, 0x22, 0x33, 0x44, 0x55, 0x66};
+	int rc = 0;
+
+	assert_non_null(copy);
+	launch_cfg_init(c);
+	for (char *line = strtok_r(copy, "\n", &save); line && rc == 0;
+	     line = strtok_r(NULL, "\n", &save))
+		rc = launch_cfg_line(c, line, why);
+	free(copy);
+	return rc ? rc : launch_cfg_check(c, rnd, why);
+}
+
+static const char guest_cfg[] = "# the appliance guest\n"
+                                "name = \"appliance\"\n"
+                                "kernel = \"/boot/guest.zImage\"\n"
+                                "memory = 64\n"
+                                "vcpus = 1\n"
+                                "vif = [ 'bridge=br0' ]\n"
+                                "disk = [ 'phy:/dev/mmcblk0p3,xvda,w' ]\n"
+                                "on_crash = \"restart\"   # xl restarts it\n"
+                                "on_reboot = \"restart\"\n"
+                                "on_poweroff = \"destroy\"\n";
+
+static void test_cfg_guest(void **state)
+{
+	struct launch_cfg c;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(parse(&c, guest_cfg, &why), 0);
+	assert_string_equal(c.name, "appliance");
+	assert_string_equal(c.kernel, "/boot/guest.zImage");
+	assert_int_equal(c.memory_mb, 64);
+	assert_int_equal(c.vcpus, 1);
+	assert_string_equal(c.disk_target, "/dev/mmcblk0p3");
+	assert_string_equal(c.disk_vdev, "xvda");
+	assert_int_equal(c.disk_devid, 51712);
+	assert_true(c.disk_writable);
+	assert_true(c.has_vif);
+	assert_string_equal(c.vif_bridge, "br0");
+	/* No MAC given: Xen's OUI and three random bytes, locally unicast. */
+	assert_string_equal(c.vif_mac, "00:16:3e:7f:22:33");
+	assert_int_equal(c.on_crash, LAUNCH_RESTART);
+	assert_int_equal(c.on_poweroff, LAUNCH_DESTROY);
+	/* A line after the file, as the init passes one: the MAC kept. */
+	assert_int_equal(launch_cfg_line(&c, "vif=['bridge=br0,mac=00:16:3e:0a:0b:0c']", &why), 0);
+	assert_string_equal(c.vif_mac, "00:16:3e:0a:0b:0c");
+	assert_int_equal(launch_cfg_line(&c, "disk = [ 'phy:mmcblk0p3,xvdb,r' ]", &why), 0);
+	assert_int_equal(c.disk_devid, 51728);
+	assert_false(c.disk_writable);
+	assert_int_equal(launch_cfg_line(&c, "vif = []", &why), 0);
+	assert_false(c.has_vif);
+}
+
+/* What the builder would not build is refused, with the reason. */
+static void test_cfg_refused(void **state)
+{
+	static const char *const bad[] = {
+	    "maxmem = 128",                        /* not a key launch builds */
+	    "memory = 8",                          /* out of range */
+	    "memory = 99999999",                   /* over the parser's bound */
+	    "vcpus = 9",                           /* over LAUNCH_VCPUS_MAX */
+	    "name = appliance",                    /* not quoted */
+	    "name = \"appliance",                  /* unterminated */
+	    "name = \"a\" b",                      /* something after the value */
+	    "disk = [ 'file:/x.img,xvda,w' ]",     /* not phy: */
+	    "disk = [ 'phy:/dev/x,sda,w' ]",       /* not xvdX */
+	    "disk = [ 'phy:/dev/x,xvda,rw!' ]",    /* access */
+	    "disk = [ 'phy:/dev/x,xvda' ]",        /* no access */
+	    "disk = []",                           /* no disk */
+	    "disk = [ 'phy:/dev/x,xvda,w', 'b' ]", /* two */
+	    "vif = [ 'bridge=br0,ip=1.2.3.4' ]",   /* not bridge or mac */
+	    "vif = [ 'mac=00:16:3e:0a:0b' ]",      /* short MAC */
+	    "vif = [ 'mac=00:16:3e:0a:0b:0g' ]",   /* not hex */
+	    "on_crash = \"preserve\"",             /* not destroy or restart */
+	    "= 3",                                 /* no key */
+	    "name \"x\"",                          /* no = */
+	};
+	struct launch_cfg c;
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		launch_cfg_init(&c);
+		why = NULL;
+		if (launch_cfg_line(&c, bad[i], &why) != -EINVAL)
+			fail_msg("taken: %s", bad[i]);
+		assert_non_null(why);
+	}
+	/* A name one byte too long for LAUNCH_NAME_MAX, and one that fits. */
+	char line[LAUNCH_NAME_MAX + 16];
+	snprintf(line, sizeof(line), "name = \"%0*d\"", LAUNCH_NAME_MAX, 0);
+	assert_int_equal(launch_cfg_line(&c, line, &why), -EINVAL);
+	snprintf(line, sizeof(line), "name = \"%0*d\"", LAUNCH_NAME_MAX - 1, 0);
+	assert_int_equal(launch_cfg_line(&c, line, &why), 0);
+	/* Without a disk, kernel or name, the whole is refused. */
+	assert_int_equal(parse(&c, "name = \"a\"\nkernel = \"/k\"\n", &why), -EINVAL);
+	assert_string_equal(why, "name, kernel and disk are required");
+}
+
+struct keys {
+	char seen[512];
+};
+
+static int key(void *ctx, const char *path, const char *value)
+{
+	struct keys *k = ctx;
+	size_t n = strlen(k->seen);
+
+	snprintf(k->seen + n, sizeof(k->seen) - n, "%s=%s;", path, value);
+	return 0;
+}
+
+static int conf(const char *text, struct keys *k, const char **name, const char **inst,
+                const char **why)
+{
+	size_t len = strlen(text);
+	char *copy = malloc(len + 1);
+	int rc;
+
+	assert_non_null(copy);
+	memcpy(copy, text, len + 1);
+	memset(k, 0, sizeof(*k));
+	rc = launch_guest_conf(copy, len, name, inst, key, k, why);
+	/* name and instance point into the text: read them before it goes. */
+	if (rc == 0) {
+		static char n[64], i[16];
+
+		snprintf(n, sizeof(n), "%s", *name);
+		snprintf(i, sizeof(i), "%s", *inst);
+		*name = n;
+		*inst = i;
+	}
+	free(copy);
+	return rc;
+}
+
+static void test_guest_conf(void **state)
+{
+	const char *name, *inst, *why;
+	struct keys k;
+
+	(void)state;
+	assert_int_equal(conf("name appliance\ninstance 3\nappliance/ip 192.0.2.2/24\n"
+	                      "data/seed 00ff\nappliance/note two words\nend\n",
+	                      &k, &name, &inst, &why),
+	                 0);
+	assert_string_equal(name, "appliance");
+	assert_string_equal(inst, "3");
+	assert_string_equal(k.seen,
+	                    "appliance/ip=192.0.2.2/24;data/seed=00ff;appliance/note=two words;");
+	/* No keys at all. */
+	assert_int_equal(conf("name a\ninstance 1\nend\n", &k, &name, &inst, &why), 0);
+	assert_string_equal(k.seen, "");
+	/* Incomplete or malformed: refused before any key is given out. */
+	static const char *const bad[] = {
+	    "name a\ninstance 1\ndata/seed 00\n",             /* no end: still being written */
+	    "name a\ninstance 1\n/local/domain/0/x 1\nend\n", /* absolute */
+	    "name a\ninstance 1\ndata/seed 00\nnovalue\nend\n",
+	    "name a\ninstance 1\nend\nappliance/x 1\n", /* after end */
+	    "instance 1\nname a\nend\n",                /* order */
+	    "",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		if (conf(bad[i], &k, &name, &inst, &why) != -EINVAL)
+			fail_msg("taken: %s", bad[i]);
+		assert_string_equal(k.seen, "");
+		assert_non_null(why);
+	}
+	/* A NUL byte inside. */
+	char nul[] = "name a\ninstance 1\ndata/x 1\0 2\nend\n";
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(launch_guest_conf(nul, sizeof(nul) - 1, &name, &inst, key, &k, &why),
+	                 -EINVAL);
+	assert_string_equal(k.seen, "");
+}
+
+/* A configuration file of exactly `size` bytes, ending with its end line. */
+static void write_conf(const char *path, size_t size, int with_end)
+{
+	static const char head[] = "name a\ninstance 1\nappliance/pad ";
+	FILE *f = fopen(path, "w");
+	size_t tail = with_end ? 5 : 1;
+
+	assert_non_null(f);
+	assert_true(size > sizeof(head) + tail);
+	fputs(head, f);
+	for (size_t i = sizeof(head) - 1; i < size - tail; i++)
+		fputc('x', f);
+	fputs(with_end ? "\nend\n" : "\n", f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char conf_path[64];
+
+static void *end_later(void *arg)
+{
+	struct timespec t = {0, 200000000};
+	FILE *f;
+
+	(void)arg;
+	nanosleep(&t, NULL);
+	f = fopen(conf_path, "a");
+	if (f) {
+		fputs("end\n", f);
+		fclose(f);
+	}
+	return NULL;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The file: none, the limit and one over, and an end line late or never. */
+static void test_guest_conf_read(void **state)
+{
+	static char buf[LAUNCH_GUEST_CONF_MAX + 1];
+	const char *why = NULL;
+	struct timespec t0;
+	pthread_t writer;
+
+	(void)state;
+	snprintf(conf_path, sizeof(conf_path), "/tmp/test_launch-%d", (int)getpid());
+	unlink(conf_path);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, &why), 0);
+	write_conf(conf_path, LAUNCH_GUEST_CONF_MAX, 1);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, &why), LAUNCH_GUEST_CONF_MAX);
+	write_conf(conf_path, LAUNCH_GUEST_CONF_MAX + 1, 1);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, &why), -EFBIG);
+	assert_string_equal(why, "over 16384 bytes");
+	/* No end line: refused once the wait is over, not before. */
+	write_conf(conf_path, 100, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 100, &why), -EINVAL);
+	assert_true(ms_since(&t0) >= 100);
+	assert_string_equal(why, "no end line: incomplete");
+	/* The init finishing its write 0.2 s later: waited for. */
+	assert_int_equal(pthread_create(&writer, NULL, end_later, NULL), 0);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 2000, &why), 104);
+	pthread_join(writer, NULL);
+	unlink(conf_path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dt_as_the_guest_reads_it),
+	    cmocka_unit_test(test_dt_short_buffer),
+	    cmocka_unit_test(test_cfg_guest),
+	    cmocka_unit_test(test_cfg_refused),
+	    cmocka_unit_test(test_guest_conf),
+	    cmocka_unit_test(test_guest_conf_read),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

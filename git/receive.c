@@ -36,6 +36,8 @@ struct git_receive {
 	uint64_t failed_at; /* where the entry the import failed on began */
 	int unpack_err;     /* the import's error, if it failed */
 	char full[256];     /* why, when the store had no room for the pack */
+	/* The pack's objects that the store's private part reaches: the pusher sent them. */
+	struct store_oidset carried;
 	uint32_t n_new;
 	struct git_pkt_buf out;
 };
@@ -143,6 +145,8 @@ static void pack_begin(struct git_receive *r)
 	if (e) {
 		r->imp = NULL;
 		r->unpack_err = e;
+	} else {
+		store_import_keep_private(r->imp, &r->carried);
 	}
 }
 
@@ -361,6 +365,11 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 	case -ENOENT:
 		fail(c, "missing objects: the new value is not connected");
 		break;
+	case -EACCES:
+		/* As git's receive-pack: what no branch or tag shows counts as absent. */
+		fail(c, "missing objects: the new value reaches an object that neither the pack "
+		        "nor any branch or tag holds");
+		break;
 	case -ESTALE:
 		fail(c, "the ref has moved (fetch first)");
 		break;
@@ -408,14 +417,14 @@ static void apply(struct git_receive *r)
 	if (r->atomic && failed)
 		for (size_t i = 0; i < r->n; i++)
 			fail(&r->cmd[i], "atomic push failed");
-	else if (k && (e = store_refs_update(r->st, u, k))) {
+	else if (k && (e = store_refs_push(r->st, u, k, &r->carried))) {
 		/* The batch failed: all of it if atomic, else each update again alone. */
 		for (size_t i = 0, j = 0; i < r->n; i++) {
 			if (r->cmd[i].why[0])
 				continue;
 			if (r->atomic)
 				atomic_failed(r, &r->cmd[i], e);
-			else if ((e = store_refs_update(r->st, &u[j], 1)))
+			else if ((e = store_refs_push(r->st, &u[j], 1, &r->carried)))
 				update_failed(r, &r->cmd[i], e);
 			j++;
 		}
@@ -551,6 +560,7 @@ void git_receive_free(struct git_receive *r)
 	if (!r)
 		return;
 	store_import_abort(r->imp);
+	store_oidset_free(&r->carried);
 	for (size_t i = 0; i < r->n; i++)
 		free(r->cmd[i].name);
 	free(r->cmd);

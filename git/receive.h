@@ -7,13 +7,16 @@
  *
  * Capabilities: report-status, delete-refs, side-band-64k, quiet, atomic,
  * ofs-delta, agent. Thin packs are completed from the store. Only
- * refs/heads/ and refs/tags/ may be pushed; the branch HEAD names (the
- * site) only moves forward and is never deleted; a service may veto an
- * update (store_set_veto), and its reason reaches the client.
+ * refs/heads/ and refs/tags/ may be pushed, and none may come to reach
+ * an object only refs/appliance/ reaches unless the pack carried it
+ * (store_refs_push); the branch HEAD names (the site) only moves forward
+ * and is never deleted; a service may veto an update (store_set_veto),
+ * and its reason reaches the client.
  *
- * Memory: 1,120 bytes of state on the guest (sizeof, arm-none-eabi: the
+ * Memory: 1,392 bytes of state on the guest (sizeof, arm-none-eabi: the
  * reader's 1 KiB line), 204 bytes a command and its name (8,192 at most:
- * under 3 MiB), and the store's import (store.h).
+ * under 3 MiB), the store's import (store.h), and a set slot for each
+ * object of the pack that refs/appliance/ reaches (a few).
  */
 #ifndef GIT_RECEIVE_H
 #define GIT_RECEIVE_H

@@ -12,7 +12,7 @@
 # pinned git source package; store/sha1.h).
 
 STORE_SRC := sha1.c object.c delta.c zip.c pack.c packscan.c packw.c log.c store.c refs.c walk.c \
-	gc.c serve.c content.c service.c
+	gc.c serve.c content.c service.c private.c
 STORE_HDR := $(wildcard store/*.h)
 STORE_ZLIB := $(B)/src/zlib
 STORE_ZLIB_SRC := adler32.c compress.c crc32.c deflate.c inflate.c inftrees.c inffast.c trees.c zutil.c

@@ -415,6 +415,11 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
 	return 0;
 }
 
+/* What a push adds to an update's checks (store_refs_push). */
+struct push {
+	const struct store_oidset *carried;
+};
+
 static int check_update(struct store *st, const struct store_ref_update *u)
 {
 	struct store_ref *r;
@@ -536,18 +541,27 @@ static int check_room(struct store *st, const struct store_ref_update *u, size_t
 	return st->nrefs + *creates - deletes > STORE_MAX_REFS ? -ENOSPC : 0;
 }
 
-/* Every object reachable from the new values, except through the current tips. */
-static int check_connected(struct store *st, const struct store_ref_update *u, size_t n)
+/*
+ * Every object reachable from the new values, except through the current
+ * tips. For a push (`push`) only the public refs' tips stop the walk, so
+ * that what it reaches of the private part is seen, and checked.
+ */
+static int check_connected(struct store *st, const struct store_ref_update *u, size_t n,
+                           const struct push *push)
 {
 	struct store_oidset stop = {0}, seen = {0};
+	size_t pre = strlen(STORE_PRIVATE_PREFIX);
 	int r = 0;
 
 	for (unsigned i = 0; i < st->nrefs && r >= 0; i++)
-		if (!store_oid_is_zero(&st->refs[i].oid))
+		if (!store_oid_is_zero(&st->refs[i].oid) &&
+		    !(push && !strncmp(st->refs[i].name, STORE_PRIVATE_PREFIX, pre)))
 			r = store_oidset_add(&stop, &st->refs[i].oid);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		if (!store_oid_is_zero(&u[i].new))
 			r = store_walk(st, &u[i].new, 1, &stop, &seen);
+	if (r >= 0 && push)
+		r = store_private_check(st, &seen, push->carried);
 	store_oidset_free(&stop);
 	store_oidset_free(&seen);
 	return r < 0 ? r : 0;
@@ -608,7 +622,8 @@ static void apply_update(struct store *st, const struct store_ref_update *u, siz
 	refs_settle(st);
 }
 
-int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n)
+static int refs_update(struct store *st, const struct store_ref_update *u, size_t n,
+                       const struct push *push)
 {
 	struct store_ref *recs;
 	char **names;
@@ -621,7 +636,7 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 		r = check_update(st, &u[i]);
 	if (r || (r = check_unique(u, n)) || (r = check_dirs(st, u, n)) ||
 	    (r = check_veto(st, u, n)) || (r = check_room(st, u, n, &creates)) ||
-	    (r = check_connected(st, u, n)) || (r = prepare_names(st, u, n, creates, &names)))
+	    (r = check_connected(st, u, n, push)) || (r = prepare_names(st, u, n, creates, &names)))
 		return r;
 	recs = calloc(n, sizeof(*recs));
 	r = recs ? 0 : -ENOMEM;
@@ -645,6 +660,19 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 		for (unsigned k = 0; k < st->n_on_change; k++)
 			st->on_change[k].fn(st->on_change[k].ctx, u[i].name);
 	return 0;
+}
+
+int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n)
+{
+	return refs_update(st, u, n, NULL);
+}
+
+int store_refs_push(struct store *st, const struct store_ref_update *u, size_t n,
+                    const struct store_oidset *carried)
+{
+	struct push push = {carried};
+
+	return refs_update(st, u, n, &push);
 }
 
 int store_refs_each(struct store *st,

@@ -582,6 +582,7 @@ struct store_import {
 	size_t ntail;
 	uint64_t len;                 /* bytes so far */
 	struct store_pack_scan *scan; /* pass 1 of indexing, as the bytes arrive */
+	struct store_oidset *carried; /* store_import_keep_private's, or NULL */
 	int err;                      /* the first error; later calls return it */
 };
 
@@ -715,6 +716,10 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	/* What is left: the deltas, resolved from the device. */
 	if ((r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))
 		return r;
+	if (imp->carried && (r = store_private_carried(st, &pix, imp->carried))) {
+		store_pack_index_free(&pix);
+		return r;
+	}
 	/* The index has room for the new objects before the record is whole: then nothing fails. */
 	if (store_log_rec_size(imp->len + (uint64_t)pix.n * sizeof(struct store_log_idx)) +
 	        IMPORT_RESERVE >
@@ -751,6 +756,11 @@ int store_import_end(struct store_import *imp, uint32_t *n_new)
 uint64_t store_import_failed_at(const struct store_import *imp)
 {
 	return store_pack_scan_entry_off(imp->scan);
+}
+
+void store_import_keep_private(struct store_import *imp, struct store_oidset *carried)
+{
+	imp->carried = carried;
 }
 
 void store_import_abort(struct store_import *imp)

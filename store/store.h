@@ -94,6 +94,7 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
  * object limit).
  */
 struct store_import;
+struct store_oidset;
 int store_import_begin(struct store *st, uint64_t size_hint, struct store_import **imp);
 int store_import_write(struct store_import *imp, const void *data, size_t len);
 int store_import_end(struct store_import *imp, uint32_t *n_new); /* frees imp */
@@ -105,6 +106,12 @@ void store_import_abort(struct store_import *imp);               /* NULL is fine
  * holds fewer objects than its header says.
  */
 uint64_t store_import_failed_at(const struct store_import *imp);
+/*
+ * Have store_import_end add to `carried` the objects of the pack that refs
+ * under STORE_PRIVATE_PREFIX reach (for store_refs_push): a walk of those
+ * refs' objects, and one set slot for each such object the pack holds.
+ */
+void store_import_keep_private(struct store_import *imp, struct store_oidset *carried);
 /* The same for a pack in memory. */
 int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new);
 /* Write a pack of the given objects whole (no deltas) and add it. */
@@ -172,6 +179,21 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
  * fully connected), then nothing changes. Durable when it returns 0.
  */
 int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n);
+/*
+ * store_refs_update for a push (git/receive.c), which updates refs outside
+ * STORE_PRIVATE_PREFIX only: no new value may reach an object that refs
+ * under it reach (their values and previous ones) unless a public ref
+ * reaches it too or `carried` (may be NULL) holds it, the objects of the
+ * push's own pack (store_import_keep_private): the pusher sent its
+ * content. -EACCES then, and nothing changes. Git's receive-pack checks a
+ * push against the refs it shows in the same way (hidden refs' objects
+ * count as missing). Cost: a walk of what the private refs reach (a few
+ * secrets, the editor's files) on top of store_refs_update's; only a
+ * push that reaches a private object its pack did not carry walks the
+ * public history too, until it finds them.
+ */
+int store_refs_push(struct store *st, const struct store_ref_update *u, size_t n,
+                    const struct store_oidset *carried);
 /* Every ref: fn(ctx, name, oid); symbolic refs are reported resolved. */
 int store_refs_each(struct store *st,
                     int (*fn)(void *ctx, const char *name, const struct store_oid *oid), void *ctx);

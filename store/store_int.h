@@ -98,6 +98,25 @@ int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
                    struct store_oidset *seen);
 
 /*
+ * Walk from `roots` until every object of `find` is seen: 1 if all were
+ * (the walk stops there), 0 if not, or an error.
+ */
+int store_walk_find(struct store *st, const struct store_oid *roots, size_t n,
+                    const struct store_oidset *find);
+
+/*
+ * The non-public part against a push (private.c). The objects of an
+ * imported pack that refs under STORE_PRIVATE_PREFIX reach go into
+ * `carried`. Then, with `seen` what a push's new values reach: 0 if each
+ * private object among them is in `carried` or reached by a public ref,
+ * else -EACCES.
+ */
+int store_private_carried(struct store *st, const struct store_pack_index *pix,
+                          struct store_oidset *carried);
+int store_private_check(struct store *st, const struct store_oidset *seen,
+                        const struct store_oidset *carried);
+
+/*
  * A reader that reads the device over many steps (a blob, a pack's raw
  * copy) marks where it stands; its region stays intact through the
  * compaction that leaves it, until one begins writing over it.

@@ -136,11 +136,17 @@ static int push_children(struct stack *s, int type, const uint8_t *data, size_t 
 	}
 }
 
-int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
-                   const struct store_oidset *stop, const struct store_oidset *cut,
-                   struct store_oidset *seen)
+/*
+ * The walk itself: with `find`, it ends (1) once every object of `find`
+ * is seen, else 0 at its end, or an error.
+ */
+static int walk(struct store *st, const struct store_oid *roots, size_t n,
+                const struct store_oidset *stop, const struct store_oidset *cut,
+                const struct store_oidset *find, struct store_oidset *seen)
 {
 	struct stack s = {0};
+	size_t found = 0;
+	bool done = false;
 	int r = 0;
 
 	for (size_t i = 0; i < n && !r; i++)
@@ -153,6 +159,10 @@ int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
 		int type;
 		if (store_oidset_has(stop, &it.oid) || (r = store_oidset_add(seen, &it.oid)) <= 0)
 			continue;
+		if (find && store_oidset_has(find, &it.oid) && ++found == find->n) {
+			done = true;
+			break;
+		}
 		/* Blobs have no links: the walk never inflates one, it only checks it is there. */
 		if (it.kind == KIND_BLOB) {
 			r = store_has(st, &it.oid) ? 0 : -ENOENT;
@@ -171,6 +181,15 @@ int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
 		free(data);
 	}
 	free(s.v);
+	return r < 0 ? r : done;
+}
+
+int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
+                   const struct store_oidset *stop, const struct store_oidset *cut,
+                   struct store_oidset *seen)
+{
+	int r = walk(st, roots, n, stop, cut, NULL, seen);
+
 	return r < 0 ? r : 0;
 }
 
@@ -178,4 +197,14 @@ int store_walk(struct store *st, const struct store_oid *roots, size_t n,
                const struct store_oidset *stop, struct store_oidset *seen)
 {
 	return store_walk_cut(st, roots, n, stop, NULL, seen);
+}
+
+int store_walk_find(struct store *st, const struct store_oid *roots, size_t n,
+                    const struct store_oidset *find)
+{
+	struct store_oidset seen = {0};
+	int r = find->n ? walk(st, roots, n, NULL, NULL, find, &seen) : 1;
+
+	store_oidset_free(&seen);
+	return r;
 }

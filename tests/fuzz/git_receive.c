@@ -19,7 +19,8 @@
  * refs reported "ok" changed, only under refs/heads/ and refs/tags/; the
  * branch HEAD names moved only forward and still exists; no ref the
  * target's veto refuses (a name holding "veto") changed; and after any
- * change the store passes store_fsck.
+ * change the store passes store_fsck; no changed ref names the secret
+ * commit (pushed by its id, as a seed does).
  *
  * The store is the one tests/fuzz/git_upload.c makes (the same ids, so a
  * push captured from a clone of one applies to the other): refs/heads/main
@@ -50,7 +51,8 @@
 
 const char fz_name[] = "fuzz_git_receive";
 static struct store *st;
-static uint8_t *image; /* the device holding the fresh store */
+static struct store_oid private[3]; /* what only refs/appliance/ reaches (git_fixture.h) */
+static uint8_t *image;              /* the device holding the fresh store */
 
 struct ref {
 	char name[STORE_REF_MAX];
@@ -97,7 +99,7 @@ static void close_store(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	fz_make_store(DEV_SIZE, &st, NULL);
+	fz_make_store(DEV_SIZE, &st, private);
 	fz_must(store_close(st), "close");
 	st = NULL;
 	if (!(image = malloc(DEV_SIZE)))
@@ -395,6 +397,9 @@ static void check_refs(const struct refs *before, const struct refs *after,
 			fz_die("a ref changed that was not reported ok");
 		if (strstr(after->v[i].name, "veto"))
 			fz_die("a vetoed ref changed");
+		/* Only a pack that carried the secret commit's exact bytes could make it public. */
+		if (!store_oid_cmp(&after->v[i].oid, &private[0]))
+			fz_die("a public ref names the commit only refs/appliance/ reaches");
 		if (strncmp(after->v[i].name, "refs/heads/", 11) &&
 		    strncmp(after->v[i].name, "refs/tags/", 10))
 			fz_die("a ref changed outside refs/heads/ and refs/tags/");

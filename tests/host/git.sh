@@ -64,6 +64,8 @@ check "the store holds git's refs" \
 	[ "$("$STORECTL" refs "$WORK/store.img" | grep -c ' refs/')" = 5 ]
 printf '%s\n' "$PASSWORD" >"$WORK/password"
 check "storectl passwd sets the push password" "$STORECTL" passwd "$WORK/store.img" "$WORK/password"
+# The commit that holds the password hash: the twin commits its certificate on it.
+secret=$("$STORECTL" refs "$WORK/store.img" | awk '$2 == "refs/appliance/secrets" { print $1 }')
 
 printf 'hostname=twin\nip=%s/24\n' "$IP" >"$WORK/git.conf"
 twin_up "$WORK/git.log" "$WORK/git.conf" 02:00:00:00:00:0a --disk "$WORK/store.img"
@@ -317,6 +319,10 @@ check "a ref name with a control character" \
 	grep -qF 'ng refs/heads/a?b the ref name has a character refs may not have' <<<"$(w push-ref 'refs/heads/a\x01b' $zero "$cur")"
 check "a push to the store's private part" \
 	grep -q 'ng refs/appliance/secrets refs/appliance/ is the store' <<<"$(w push-ref refs/appliance/secrets $zero "$cur")"
+check "a branch set to a commit only refs/appliance/ reaches, by its id" \
+	grep -q 'ng refs/heads/peek missing objects: the new value reaches an object that neither the pack nor any branch or tag holds' <<<"$(w push-ref refs/heads/peek $zero "$secret")"
+check "  ... and a tag" \
+	grep -q 'ng refs/tags/peek missing objects: the new value reaches an object that neither' <<<"$(w push-ref refs/tags/peek $zero "$secret")"
 check "an update whose old value is not the ref's" \
 	grep -q 'ng refs/heads/draft the ref has moved' <<<"$(w push-ref refs/heads/draft "$head" "$cur")"
 check "after all of it the refs are unchanged" [ "$(g ls-remote "$REPO" | sort)" = "$before" ]

@@ -106,6 +106,36 @@ static void add_flush(struct buf *b)
 }
 
 /*
+ * A commit of `parent` whose tree holds the entry `e`, as a pack of the
+ * commit, the tree and the blob if `text` (its `len` bytes) is given;
+ * its id in *oid.
+ */
+static void add_entry_commit_pack(struct buf *b, const struct store_oid *parent,
+                                  struct store_tree_entry *e, const void *text, size_t len,
+                                  struct store_oid *oid)
+{
+	struct store_oid tree;
+	struct store_packw w;
+	uint8_t *t, *c;
+	size_t tlen, clen;
+
+	assert_int_equal(store_tree_encode(e, 1, &t, &tlen), 0);
+	store_object_id(STORE_OBJ_TREE, t, tlen, &tree);
+	assert_int_equal(store_commit_encode(&tree, parent, 1, FIXTURE_AUTHOR, FIXTURE_AUTHOR,
+	                                     "pushed\n", &c, &clen),
+	                 0);
+	store_object_id(STORE_OBJ_COMMIT, c, clen, oid);
+	assert_int_equal(store_packw_begin(&w, buf_sink, b, text ? 3 : 2), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_COMMIT, c, clen, NULL), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_TREE, t, tlen, NULL), 0);
+	if (text)
+		assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, text, len, NULL), 0);
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	free(t);
+	free(c);
+}
+
+/*
  * A commit of `parent` whose tree holds index.html = `len` bytes of
  * `text`, as a pack of its three objects appended to `b`; its id in *oid.
  */
@@ -113,25 +143,9 @@ static void add_file_commit_pack(struct buf *b, const struct store_oid *parent, 
                                  size_t len, struct store_oid *oid)
 {
 	struct store_tree_entry e = {STORE_MODE_FILE, "index.html", 10, {{0}}};
-	struct store_oid tree;
-	struct store_packw w;
-	uint8_t *t, *c;
-	size_t tlen, clen;
 
 	store_object_id(STORE_OBJ_BLOB, text, len, &e.oid);
-	assert_int_equal(store_tree_encode(&e, 1, &t, &tlen), 0);
-	store_object_id(STORE_OBJ_TREE, t, tlen, &tree);
-	assert_int_equal(store_commit_encode(&tree, parent, 1, FIXTURE_AUTHOR, FIXTURE_AUTHOR,
-	                                     "pushed\n", &c, &clen),
-	                 0);
-	store_object_id(STORE_OBJ_COMMIT, c, clen, oid);
-	assert_int_equal(store_packw_begin(&w, buf_sink, b, 3), 0);
-	assert_int_equal(store_packw_object(&w, STORE_OBJ_COMMIT, c, clen, NULL), 0);
-	assert_int_equal(store_packw_object(&w, STORE_OBJ_TREE, t, tlen, NULL), 0);
-	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, text, len, NULL), 0);
-	assert_int_equal(store_packw_end(&w, NULL), 0);
-	free(t);
-	free(c);
+	add_entry_commit_pack(b, parent, &e, text, len, oid);
 }
 
 static void add_commit_pack(struct buf *b, const struct store_oid *parent, const char *text,
@@ -488,6 +502,136 @@ static void test_push_never_moves_symrefs(void **state)
 	ref_is("refs/heads/dev", &d1);
 }
 
+/* ---- the private part ---- */
+
+#define SECRET "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+
+/*
+ * A commit of `parent` whose tree names `blob` as key.pem, as a pack of
+ * the commit and the tree, and of the blob too if `carry` is its content.
+ */
+static void add_naming_pack(struct buf *b, const struct store_oid *parent,
+                            const struct store_oid *blob, const char *carry, struct store_oid *oid)
+{
+	struct store_tree_entry e = {STORE_MODE_FILE, "key.pem", 7, *blob};
+
+	add_entry_commit_pack(b, parent, &e, carry, carry ? strlen(carry) : 0, oid);
+}
+
+/* An annotated tag naming `target` (a commit), as a pack of the tag alone. */
+static void add_tag_pack(struct buf *b, const struct store_oid *target, struct store_oid *oid)
+{
+	char hex[STORE_OID_HEX], text[256];
+	struct store_packw w;
+	int n;
+
+	store_oid_hex(target, hex);
+	n = snprintf(text, sizeof(text),
+	             "object %s\ntype commit\ntag v1\ntagger " FIXTURE_AUTHOR "\n\nv1\n", hex);
+	store_object_id(STORE_OBJ_TAG, text, (size_t)n, oid);
+	assert_int_equal(store_packw_begin(&w, buf_sink, b, 1), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_TAG, text, (size_t)n, NULL), 0);
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+}
+
+#define NG_PRIVATE                                                                                 \
+	" missing objects: the new value reaches an object that neither the pack nor any branch "  \
+	"or tag holds\n"
+
+/* One command naming `new` for `ref`, then `pack` (freed) or an empty one. */
+static void push_one(const struct store_oid *new, const char *ref, struct buf *pack)
+{
+	struct buf b = {0};
+
+	add_cmd(&b, &zero, new, ref, CAPS);
+	add_flush(&b);
+	if (pack) {
+		add(&b, pack->p, pack->len);
+		free(pack->p);
+		memset(pack, 0, sizeof(*pack));
+	} else {
+		add_empty_pack(&b);
+	}
+	push(&b);
+}
+
+/*
+ * A pusher who knows the id of an object only refs/appliance/ reaches
+ * cannot name it from a public ref, which would let anyone fetch it:
+ * neither as a branch, nor as a tag, nor as an annotated tag's target, nor
+ * as a tree entry of a pushed commit. Each gets its own ng and no ref
+ * changes. The old value of the secret branch is as secret as its value.
+ */
+static void test_secret_objects_not_pushable(void **state)
+{
+	struct store_oid s1, s2, blob, tree, tag, c;
+	struct buf pack = {0};
+	struct store_oid got;
+
+	(void)state;
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "key.pem", SECRET, &s1), 0);
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "key.pem", "new\n", &s2), 0);
+	store_object_id(STORE_OBJ_BLOB, SECRET, strlen(SECRET), &blob);
+	assert_int_equal(store_ref_tree(st, "refs/appliance/secrets", &tree), 0);
+
+	push_one(&s2, "refs/heads/x", NULL);
+	assert_string_equal(ans.report, "unpack ok\nng refs/heads/x" NG_PRIVATE);
+	push_one(&s1, "refs/heads/x", NULL);
+	assert_string_equal(ans.report, "unpack ok\nng refs/heads/x" NG_PRIVATE);
+	push_one(&blob, "refs/tags/b", NULL);
+	assert_string_equal(ans.report, "unpack ok\nng refs/tags/b" NG_PRIVATE);
+	push_one(&tree, "refs/tags/t", NULL);
+	assert_string_equal(ans.report, "unpack ok\nng refs/tags/t" NG_PRIVATE);
+	add_tag_pack(&pack, &s1, &tag);
+	push_one(&tag, "refs/tags/v1", &pack);
+	assert_string_equal(ans.report, "unpack ok\nng refs/tags/v1" NG_PRIVATE);
+	add_naming_pack(&pack, &c3, &blob, NULL, &c);
+	push_one(&c, "refs/heads/y", &pack);
+	assert_string_equal(ans.report, "unpack ok\nng refs/heads/y" NG_PRIVATE);
+	assert_int_equal(store_ref_get(st, "refs/heads/x", &got), -ENOENT);
+	assert_int_equal(store_ref_get(st, "refs/heads/y", &got), -ENOENT);
+	assert_int_equal(store_ref_get(st, "refs/tags/b", &got), -ENOENT);
+	assert_int_equal(store_ref_get(st, "refs/tags/t", &got), -ENOENT);
+	assert_int_equal(store_ref_get(st, "refs/tags/v1", &got), -ENOENT);
+	ref_is("refs/appliance/secrets", &s2);
+
+	/* Among good updates, only the one that names a secret fails. */
+	{
+		struct buf b = {0};
+		add_cmd(&b, &zero, &c2, "refs/tags/two", CAPS);
+		add_cmd(&b, &zero, &s1, "refs/tags/s", NULL);
+		add_flush(&b);
+		add_empty_pack(&b);
+		push(&b);
+		assert_string_equal(ans.report,
+		                    "unpack ok\nok refs/tags/two\nng refs/tags/s" NG_PRIVATE);
+	}
+}
+
+/*
+ * The same content is no secret from a pusher who sends it: a commit whose
+ * pack carries a blob equal to a secret one goes in; and once a branch
+ * holds it, a commit naming it without carrying it goes in too (git sends
+ * no object a branch or tag of the store reaches).
+ */
+static void test_secret_content_sent_is_fine(void **state)
+{
+	struct store_oid s, blob, c4, c5;
+	struct buf pack = {0};
+
+	(void)state;
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "key.pem", SECRET, &s), 0);
+	store_object_id(STORE_OBJ_BLOB, SECRET, strlen(SECRET), &blob);
+	add_naming_pack(&pack, &c3, &blob, SECRET, &c4);
+	push_one(&c4, "refs/heads/y", &pack);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/y\n");
+	ref_is("refs/heads/y", &c4);
+	add_naming_pack(&pack, &c4, &blob, NULL, &c5);
+	push_one(&c5, "refs/heads/z", &pack);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/z\n");
+	ref_is("refs/heads/z", &c5);
+}
+
 /* ---- limits ---- */
 
 /* `n` deletes of refs that do not exist: no pack follows. */
@@ -748,6 +892,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_site_branch_follows_head, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_site_branch_not_deleted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_push_never_moves_symrefs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_objects_not_pushable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_content_sent_is_fine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_names_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),

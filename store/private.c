@@ -1,0 +1,105 @@
+/*
+ * The non-public part (FORMAT.md) against a push: what refs under
+ * STORE_PRIVATE_PREFIX reach stays out of the public refs' reach unless
+ * the public refs reach it already or the push's pack carried it.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool ref_private(const struct store_ref *r)
+{
+	return !strncmp(r->name, STORE_PRIVATE_PREFIX, strlen(STORE_PRIVATE_PREFIX));
+}
+
+/*
+ * The values of the private refs and their previous ones (compaction keeps
+ * both, and an old secret is a secret still), or the values of the public
+ * refs: a malloc'd array in *out.
+ */
+static int tips(struct store *st, bool private, struct store_oid **out, size_t *n)
+{
+	struct store_oid *v = malloc(sizeof(*v) * (2 * (size_t)st->nrefs + 1));
+
+	if (!v)
+		return -ENOMEM;
+	*n = 0;
+	for (unsigned i = 0; i < st->nrefs; i++) {
+		const struct store_ref *r = &st->refs[i];
+		if (ref_private(r) != private || r->sym)
+			continue;
+		if (!store_oid_is_zero(&r->oid))
+			v[(*n)++] = r->oid;
+		if (private && !store_oid_is_zero(&r->prev))
+			v[(*n)++] = r->prev;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Every object the private refs reach: a few secrets and the editor's files, a small set. */
+static int private_objects(struct store *st, struct store_oidset *set)
+{
+	struct store_oid *roots;
+	size_t n;
+	int r = tips(st, true, &roots, &n);
+
+	if (!r)
+		r = store_walk(st, roots, n, NULL, set);
+	free(roots);
+	return r;
+}
+
+int store_private_carried(struct store *st, const struct store_pack_index *pix,
+                          struct store_oidset *carried)
+{
+	struct store_oidset priv = {0};
+	int r = private_objects(st, &priv);
+
+	for (uint32_t i = 0; i < pix->n && r >= 0 && priv.n; i++)
+		if (store_oidset_has(&priv, &pix->obj[i].oid))
+			r = store_oidset_add(carried, &pix->obj[i].oid);
+	store_oidset_free(&priv);
+	return r < 0 ? r : 0;
+}
+
+/* The private objects a push reaches (`seen`) that its pack did not carry, into `out`. */
+static int uncarried(struct store *st, const struct store_oidset *seen,
+                     const struct store_oidset *carried, struct store_oidset *out)
+{
+	struct store_oidset priv = {0};
+	int r = private_objects(st, &priv);
+
+	for (size_t i = 0; i < priv.cap && r >= 0; i++)
+		if (priv.used[i] && store_oidset_has(seen, &priv.slot[i]) &&
+		    !store_oidset_has(carried, &priv.slot[i]))
+			r = store_oidset_add(out, &priv.slot[i]);
+	store_oidset_free(&priv);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Whether the public refs reach them all is a walk of their history; it
+ * runs only when a push reaches a private object its pack did not carry,
+ * and stops once it has seen them all. The walk goes depth first, a tip's
+ * whole tree before its parents, so an object of a tip's tree (a site
+ * that publishes its certificate) is found after one tree's walk.
+ */
+int store_private_check(struct store *st, const struct store_oidset *seen,
+                        const struct store_oidset *carried)
+{
+	struct store_oidset left = {0};
+	struct store_oid *roots = NULL;
+	size_t n;
+	int r = uncarried(st, seen, carried, &left);
+
+	if (!r && left.n && !(r = tips(st, false, &roots, &n)))
+		r = store_walk_find(st, roots, n, &left);
+	else if (!r)
+		r = 1;
+	free(roots);
+	store_oidset_free(&left);
+	return r < 0 ? r : r ? 0 : -EACCES;
+}

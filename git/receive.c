@@ -35,7 +35,7 @@ struct git_receive {
 	uint64_t pack_len;  /* pack bytes received */
 	uint64_t failed_at; /* where the entry the import failed on began */
 	int unpack_err;     /* the import's error, if it failed */
-	char full[256];     /* why, when the store had no room for the pack */
+	char full[256];     /* why, when the pack was too large for the store or the push */
 	/* The pack's objects that the store's private part reaches: the pusher sent them. */
 	struct store_oidset carried;
 	uint32_t n_new;
@@ -177,6 +177,19 @@ int git_receive_new(struct store *st, uint64_t size_hint, struct git_receive **o
 	return 0;
 }
 
+/*
+ * The pack holds more objects than one import indexes in memory
+ * (STORE_IMPORT_MAX_OBJECTS), refused at its header: git pushes a long
+ * history in parts when told to push an older commit first.
+ */
+static void too_large(struct git_receive *r, uint32_t count)
+{
+	snprintf(r->full, sizeof(r->full),
+	         "the pack has %u objects; the store takes at most %u in one push: push in parts "
+	         "(an older commit first, then the rest)",
+	         (unsigned)count, STORE_IMPORT_MAX_OBJECTS);
+}
+
 int git_receive_feed(struct git_receive *r, const uint8_t *data, size_t len)
 {
 	struct git_pkt pkt;
@@ -200,6 +213,8 @@ int git_receive_feed(struct git_receive *r, const uint8_t *data, size_t len)
 		pack_begin(r);
 	if (r->phase == RC_PACK && len && r->imp && (e = store_import_write(r->imp, data, len))) {
 		r->failed_at = store_import_failed_at(r->imp);
+		if (e == -E2BIG)
+			too_large(r, store_import_count(r->imp));
 		store_import_abort(r->imp);
 		r->imp = NULL;
 		r->unpack_err = e;
@@ -225,6 +240,8 @@ static const char *unpack_reason(int e)
 		return "an object is larger than the store's limit";
 	case -EDQUOT:
 		return "the store would hold more objects than its index keeps in memory";
+	case -E2BIG:
+		return "the pack has more objects than the store takes in one push: push in parts";
 	case -EILSEQ:
 		return "SHA-1 collision attack detected in an object of the pack";
 	case -ENOMEM:

@@ -488,6 +488,11 @@ int store_pack_scan_finish(struct store_pack_scan *s, const struct store_src *sr
 	free(x->ofs_kids);
 	free(x->ref_kids);
 	x->ofs_kids = x->ref_kids = NULL;
+	/* `idx` has all they held: the store's index grows next, without them. */
+	if (!r) {
+		free(x->e);
+		x->e = NULL;
+	}
 	return r;
 }
 

@@ -80,9 +80,13 @@ int store_pack_index_src(const struct store_src *src, size_t max_obj, store_base
  * checks that every entry came and exactly `trailer` bytes after them (20
  * when the trailer was fed, 0 if not); store_pack_scan_finish resolves the
  * deltas from the pack's bytes in `src` (the pack without its trailer)
- * and fills `idx`. A header announcing more than `max_count` objects is
- * -EDQUOT as soon as it is whole. Memory: ~44 KiB of zlib state, ~96
- * bytes an entry, and one commit, tree or tag at a time.
+ * and fills `idx`, freeing the entries once it is filled. A header
+ * announcing more than `max_count` objects is -E2BIG as soon as it is
+ * whole. Memory: ~44 KiB of zlib state, an entry per object (struct ent:
+ * 88 bytes on the guest, 96 on a 64-bit host), grown by doubling to the
+ * header's count (while it grows, the old array and the new one), and
+ * one commit, tree or tag at a time; store_pack_scan_finish adds 8 bytes
+ * an object (the deltas sorted by base) and `idx`'s 40.
  */
 struct store_pack_scan;
 int store_pack_scan_begin(struct store_pack_scan **s, size_t max_obj, uint32_t max_count);
@@ -91,6 +95,8 @@ int store_pack_scan_done(struct store_pack_scan *s, size_t trailer);
 int store_pack_scan_finish(struct store_pack_scan *s, const struct store_src *src,
                            store_base_fn get_base, void *ctx, struct store_pack_index *idx);
 void store_pack_scan_free(struct store_pack_scan *s); /* NULL is fine */
+/* The objects the pack's header announces: 0 until the header is whole. */
+uint32_t store_pack_scan_count(const struct store_pack_scan *s);
 /* Where the entry being read began (after a failure: the one that failed); 0 between entries. */
 uint64_t store_pack_scan_entry_off(struct store_pack_scan *s);
 

@@ -92,7 +92,7 @@ static int pack_header(struct store_pack_scan *s)
 		return r;
 	/* Refused as the header arrives, however the bytes were cut. */
 	if (s->count > s->max_count)
-		return -EDQUOT;
+		return -E2BIG;
 	s->state = s->count ? SCAN_HDR : SCAN_TRAILER;
 	s->nhdr = 0;
 	return 0;
@@ -242,6 +242,12 @@ uint64_t store_pack_scan_entry_off(struct store_pack_scan *s)
 	bool in_entry = (s->state == SCAN_HDR && s->nhdr) || s->state == SCAN_BODY;
 
 	return in_entry ? cur(s)->off : 0;
+}
+
+uint32_t store_pack_scan_count(const struct store_pack_scan *s)
+{
+	/* A header refused stays in SCAN_PACK, whole. */
+	return s->state != SCAN_PACK || s->nhdr == STORE_PACK_HDR ? s->count : 0;
 }
 
 struct ix *store_pack_scan_ix(struct store_pack_scan *s)

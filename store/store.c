@@ -609,7 +609,7 @@ int store_import_begin(struct store *st, uint64_t size_hint, struct store_import
 		return r;
 	if (!(imp = calloc(1, sizeof(*imp))))
 		return -ENOMEM;
-	if ((r = store_pack_scan_begin(&imp->scan, st->max_obj, STORE_MAX_OBJECTS))) {
+	if ((r = store_pack_scan_begin(&imp->scan, st->max_obj, STORE_IMPORT_MAX_OBJECTS))) {
 		free(imp);
 		return r;
 	}
@@ -756,6 +756,11 @@ int store_import_end(struct store_import *imp, uint32_t *n_new)
 uint64_t store_import_failed_at(const struct store_import *imp)
 {
 	return store_pack_scan_entry_off(imp->scan);
+}
+
+uint32_t store_import_count(const struct store_import *imp)
+{
+	return store_pack_scan_count(imp->scan);
 }
 
 void store_import_keep_private(struct store_import *imp, struct store_oidset *carried)

@@ -36,11 +36,24 @@
 /*
  * Most objects a store holds: its index is in memory, 24 bytes an object
  * (store_int.h), so 12 MiB at most of a 64 MiB guest, grown by doubling to
- * exactly this. A pack whose new objects would pass it, or whose header
- * announces more, is refused (-EDQUOT) with nothing of it visible; a store
- * over it (written by another build) does not open (-EDQUOT).
+ * exactly this. A pack whose new objects would pass it is refused
+ * (-EDQUOT) with nothing of it visible; a store over it (written by
+ * another build) does not open (-EDQUOT).
  */
 #define STORE_MAX_OBJECTS (1u << 19)
+/*
+ * Most objects one pack may hold (a push; the same pack may hold objects
+ * the store has). Indexing it keeps an entry for each until the end
+ * (store/pack.h): at its peak, while its index is exported, 136 bytes an
+ * object on the guest (the 88-byte entry, 8 for the deltas sorted by
+ * base, 40 for the exported index), 17 MiB at this limit; while its
+ * deltas resolve, 96 bytes an object (12 MiB) beside the delta bases
+ * (STORE_DELTA_HELD_MAX). STORE_MAX_OBJECTS (96 bytes an object: 48 MiB)
+ * would not fit beside the store's own index, the bases and the rest of a
+ * 64 MiB guest. A header announcing more is refused as it arrives
+ * (-E2BIG): such a push goes in parts.
+ */
+#define STORE_IMPORT_MAX_OBJECTS (1u << 17)
 /* Deepest path a tree walk follows; deeper trees are refused. */
 #define STORE_MAX_TREE_DEPTH 64
 
@@ -82,14 +95,15 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
  * the header's), -EBADMSG for a wrong trailer checksum, -ENOENT for a
  * delta whose base is neither in the pack nor in the store, -EFBIG for
  * an object over the limit, -EDQUOT for a pack that would take the store
- * past STORE_MAX_OBJECTS, -EILSEQ for an object whose id computation
- * detects a SHA-1 collision attack (SHA-1DC, as Git itself). While one
- * is open every other write of the store is -EBUSY. `size_hint` (0 if
- * unknown) lets begin make room first: a pack that outgrows the log's
- * free space half-way is -ENOSPC. A header that is no pack's is refused at
+ * past STORE_MAX_OBJECTS, -E2BIG for one whose header announces more than
+ * STORE_IMPORT_MAX_OBJECTS (as soon as the header is whole), -EILSEQ for an object whose id
+ * computation detects a SHA-1 collision attack (SHA-1DC, as Git itself). While one is open every
+ * other write of the store is -EBUSY. `size_hint` (0 if unknown) lets begin make room first: a pack
+ * that outgrows the log's free space half-way is -ENOSPC. A header that is no pack's is refused at
  * once. Durable with the next ref update. `n_new` (may be NULL) gets the
  * number of objects the pack added. Memory: the log's 68 KiB writer, 44
- * KiB of zlib state, 2.4 KiB of SHA-1DC state, ~96 bytes an object, one commit, tree or tag at a
+ * KiB of zlib state, 2.4 KiB of SHA-1DC state, up to 136 bytes an object
+ * of the pack (STORE_IMPORT_MAX_OBJECTS), one commit, tree or tag at a
  * time, and the delta bases kept while resolving (at most twice the
  * object limit).
  */
@@ -106,6 +120,8 @@ void store_import_abort(struct store_import *imp);               /* NULL is fine
  * holds fewer objects than its header says.
  */
 uint64_t store_import_failed_at(const struct store_import *imp);
+/* The objects the pack's header announces: 0 until it is whole (for -E2BIG's message). */
+uint32_t store_import_count(const struct store_import *imp);
 /*
  * Have store_import_end add to `carried` the objects of the pack that refs
  * under STORE_PRIVATE_PREFIX reach (for store_refs_push): a walk of those

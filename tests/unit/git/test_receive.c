@@ -873,6 +873,50 @@ static void test_too_many_objects(void **state)
 	assert_int_equal(store_fsck(st, NULL, NULL), 0);
 }
 
+/* A push of c3 as refs/heads/big whose pack is a header announcing `count` objects, and 20 bytes.
+ */
+static void push_announcing(uint32_t count)
+{
+	uint8_t pack[STORE_PACK_HDR + 20] = {'P', 'A', 'C', 'K', 0, 0, 0, 2};
+	struct buf b = {0};
+
+	for (int i = 0; i < 4; i++)
+		pack[8 + i] = (uint8_t)(count >> (24 - 8 * i));
+	add_cmd(&b, &zero, &c3, "refs/heads/big", CAPS);
+	add_flush(&b);
+	add(&b, pack, sizeof(pack));
+	push(&b);
+}
+
+/*
+ * One push indexes at most STORE_IMPORT_MAX_OBJECTS objects in memory: a
+ * pack announcing one more is refused at its header, with the numbers and
+ * what to do, before any entry costs memory; one announcing exactly that
+ * many passes the count (this one then lacks its objects).
+ */
+static void test_pack_object_limit(void **state)
+{
+	char why[256];
+	struct store_oid oid;
+
+	(void)state;
+	push_announcing(STORE_IMPORT_MAX_OBJECTS + 1);
+	snprintf(why, sizeof(why),
+	         "unpack the pack has %u objects; the store takes at most %u in one push: push in "
+	         "parts (an older commit first, then the rest)\n"
+	         "ng refs/heads/big unpacker error\n",
+	         STORE_IMPORT_MAX_OBJECTS + 1, STORE_IMPORT_MAX_OBJECTS);
+	assert_string_equal(ans.report, why);
+	assert_non_null(strstr(ans.progress, "push in parts"));
+	push_announcing(STORE_IMPORT_MAX_OBJECTS);
+	assert_string_equal(ans.report, "unpack the pack holds fewer objects than its header says\n"
+	                                "ng refs/heads/big unpacker error\n");
+	assert_int_equal(store_ref_get(st, "refs/heads/big", &oid), -ENOENT);
+	/* More than the store's whole index: the same answer, not compaction's. */
+	push_announcing(STORE_MAX_OBJECTS + 1);
+	assert_non_null(strstr(ans.report, "unpack the pack has 524289 objects; "));
+}
+
 static int setup_large(void **state)
 {
 	(void)state;
@@ -899,6 +943,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_chunked, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_many_objects, setup_large, teardown),
+	    cmocka_unit_test_setup_teardown(test_pack_object_limit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -479,16 +479,18 @@ static void test_object_limit_n_plus_one(void **state)
 	/* Nothing new: taken. */
 	assert_int_equal(put_blobs(st, false), 0);
 	/*
-	 * A pack that announces more than the limit is refused at its header,
-	 * alone or written with a malformed entry after it: the same answer
-	 * however the bytes were cut (fuzz_git_receive found it told apart).
+	 * A pack that announces more than the limit (and so more than one
+	 * push takes: STORE_IMPORT_MAX_OBJECTS, -E2BIG) is refused at its
+	 * header, alone or written with a malformed entry after it: the same
+	 * answer however the bytes were cut (fuzz_git_receive found it told
+	 * apart).
 	 */
 	assert_int_equal(store_import_begin(st, 0, &imp), 0);
-	assert_int_equal(store_import_write(imp, too_many, sizeof(too_many)), -EDQUOT);
+	assert_int_equal(store_import_write(imp, too_many, sizeof(too_many)), -E2BIG);
 	store_import_abort(imp);
 	memcpy(bad, too_many, sizeof(too_many));
 	assert_int_equal(store_import_begin(st, 0, &imp), 0);
-	assert_int_equal(store_import_write(imp, bad, sizeof(bad)), -EDQUOT);
+	assert_int_equal(store_import_write(imp, bad, sizeof(bad)), -E2BIG);
 	store_import_abort(imp);
 	/* At the limit it opens, a record listing again objects it holds too. */
 	fixture_fake_objects(st, 0, 4096);
@@ -503,10 +505,49 @@ static void test_object_limit_n_plus_one(void **state)
 	assert_int_equal(store_open(&st, false), -EDQUOT);
 }
 
+/* An import of a pack whose header announces `count` objects, written a byte at a time. */
+static int import_header(struct store *st, uint32_t count, uint32_t *announced)
+{
+	uint8_t hdr[STORE_PACK_HDR] = {'P', 'A', 'C', 'K', 0, 0, 0, 2};
+	struct store_import *imp;
+	int r = 0;
+
+	for (int i = 0; i < 4; i++)
+		hdr[8 + i] = (uint8_t)(count >> (24 - 8 * i));
+	assert_int_equal(store_import_begin(st, 0, &imp), 0);
+	assert_int_equal(store_import_count(imp), 0);
+	for (size_t i = 0; i < sizeof(hdr) && !r; i++)
+		r = store_import_write(imp, &hdr[i], 1);
+	*announced = store_import_count(imp);
+	store_import_abort(imp);
+	return r;
+}
+
+/*
+ * One import indexes at most STORE_IMPORT_MAX_OBJECTS objects (its
+ * entries are in memory until its end): a header announcing that many is
+ * taken, one more is refused as it is whole (-E2BIG), the count known.
+ */
+static void test_import_count_limit(void **state)
+{
+	struct store *st;
+	uint32_t n;
+
+	(void)state;
+	fixture_device(1u << 20);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(import_header(st, STORE_IMPORT_MAX_OBJECTS, &n), 0);
+	assert_int_equal(n, STORE_IMPORT_MAX_OBJECTS);
+	assert_int_equal(import_header(st, STORE_IMPORT_MAX_OBJECTS + 1, &n), -E2BIG);
+	assert_int_equal(n, STORE_IMPORT_MAX_OBJECTS + 1);
+	assert_int_equal(store_close(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_content_api),
+	    cmocka_unit_test(test_import_count_limit),
 	    cmocka_unit_test(test_on_change_listeners),
 	    cmocka_unit_test(test_compaction_when_full),
 	    cmocka_unit_test(test_compaction_keeps_deltas),

@@ -314,6 +314,24 @@ static void fail(struct command *c, const char *why)
 		snprintf(c->why, sizeof(c->why), "%s", why);
 }
 
+/*
+ * A push names refs as the client saw them, and a symbolic one (a branch
+ * made an alias of another by hand) reads as its target: the store
+ * changes none through a push, and the reason names the ref to push to.
+ */
+static bool symbolic(struct git_receive *r, struct command *c)
+{
+	char target[STORE_REF_MAX];
+
+	if (store_ref_symbolic(r->st, c->name, target, sizeof(target)))
+		return false;
+	/* A target too long for the reason is cut: the line has room for 88 bytes of it. */
+	snprintf(c->why, sizeof(c->why),
+	         "the ref is symbolic, and a push never changes one: push to its target, %.88s",
+	         target);
+	return true;
+}
+
 /* The checks one update passes before any is made. */
 static void check_command(struct git_receive *r, struct command *c, const char *site)
 {
@@ -323,6 +341,8 @@ static void check_command(struct git_receive *r, struct command *c, const char *
 
 	if ((why = git_receive_ref_refused(c->name)))
 		return fail(c, why);
+	if (!c->why[0] && symbolic(r, c))
+		return;
 	if (store_ref_get(r->st, c->name, &cur) && !store_oid_is_zero(&c->old))
 		return fail(c, "the ref does not exist (fetch first)");
 	if (store_oid_cmp(&cur, &c->old))

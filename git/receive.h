@@ -9,8 +9,9 @@
  * ofs-delta, agent. Thin packs are completed from the store. Only
  * refs/heads/ and refs/tags/ may be pushed, and none may come to reach
  * an object only refs/appliance/ reaches unless the pack carried it
- * (store_refs_push); the branch HEAD names (the site) only moves forward
- * and is never deleted; a service may veto an update (store_set_veto),
+ * (store_refs_push); a symbolic ref is never changed (the reason names
+ * its target); the branch HEAD names (the site) only moves forward and is
+ * never deleted; a service may veto an update (store_set_veto),
  * and its reason reaches the client.
  *
  * Memory: 1,392 bytes of state on the guest (sizeof, arm-none-eabi: the

@@ -471,6 +471,9 @@ static void test_site_branch_not_deleted(void **state)
 	assert_int_equal(store_ref_get(st, "refs/heads/dev", &oid), -ENOENT);
 }
 
+#define NG_SYMBOLIC                                                                                \
+	" the ref is symbolic, and a push never changes one: push to its target, refs/heads/dev\n"
+
 /*
  * A push never makes or moves a symbolic ref, so none can come to point
  * into refs/appliance/: an update of HEAD is refused, and so is one of a
@@ -493,13 +496,75 @@ static void test_push_never_moves_symrefs(void **state)
 	push(&b);
 	assert_string_equal(ans.report, "unpack ok\n"
 	                                "ng HEAD only refs/heads/ and refs/tags/ may be pushed\n"
-	                                "ng refs/heads/alias the store failed to update the ref\n");
+	                                "ng refs/heads/alias" NG_SYMBOLIC);
 	assert_int_equal(store_ref_symbolic(st, "HEAD", target, sizeof(target)), 0);
 	assert_string_equal(target, "refs/heads/main");
 	ref_is("HEAD", &c3);
 	assert_int_equal(store_ref_symbolic(st, "refs/heads/alias", target, sizeof(target)), 0);
 	assert_string_equal(target, "refs/heads/dev");
 	ref_is("refs/heads/dev", &d1);
+}
+
+/* One command, `old` to `new` for `ref`, then `pack` (freed) or an empty one. */
+static void push_one(const struct store_oid *old, const struct store_oid *new, const char *ref,
+                     struct buf *pack)
+{
+	struct buf b = {0};
+
+	add_cmd(&b, old, new, ref, CAPS);
+	add_flush(&b);
+	if (pack) {
+		add(&b, pack->p, pack->len);
+		free(pack->p);
+		memset(pack, 0, sizeof(*pack));
+	} else {
+		add_empty_pack(&b);
+	}
+	push(&b);
+}
+
+/* Two commands (a new value for each: a pack follows, empty), without atomic. */
+static void push_pair(const struct store_oid *old1, const struct store_oid *new1, const char *ref1,
+                      const struct store_oid *old2, const struct store_oid *new2, const char *ref2)
+{
+	struct buf b = {0};
+
+	add_cmd(&b, old1, new1, ref1, CAPS);
+	add_cmd(&b, old2, new2, ref2, NULL);
+	add_flush(&b);
+	add_empty_pack(&b);
+	push(&b);
+}
+
+/*
+ * A push to a symbolic branch says so, and which ref to push to, whatever
+ * else is wrong with it (an old value that is the target's, one that is
+ * not, a delete), atomic or not; the alias stays as it was.
+ */
+static void test_push_to_symref_says_so(void **state)
+{
+	char target[STORE_REF_MAX];
+	struct store_oid c4;
+	struct buf b = {0}, pack = {0};
+
+	(void)state;
+	assert_int_equal(store_ref_set_symbolic(st, "refs/heads/alias", "refs/heads/dev"), 0);
+	add_commit_pack(&pack, &d1, "four\n", &c4);
+	push_one(&d1, &c4, "refs/heads/alias", &pack);
+	assert_string_equal(ans.report, "unpack ok\nng refs/heads/alias" NG_SYMBOLIC);
+	push_pair(&c2, &c1, "refs/heads/alias", &zero, &c1, "refs/tags/one");
+	assert_string_equal(ans.report,
+	                    "unpack ok\nng refs/heads/alias" NG_SYMBOLIC "ok refs/tags/one\n");
+	add_cmd(&b, &d1, &zero, "refs/heads/alias", CAPS " atomic");
+	add_cmd(&b, &c1, &zero, "refs/tags/one", NULL);
+	add_flush(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\nng refs/heads/alias" NG_SYMBOLIC
+	                                "ng refs/tags/one atomic push failed\n");
+	assert_int_equal(store_ref_symbolic(st, "refs/heads/alias", target, sizeof(target)), 0);
+	assert_string_equal(target, "refs/heads/dev");
+	ref_is("refs/heads/dev", &d1);
+	ref_is("refs/tags/one", &c1);
 }
 
 /* ---- the private part ---- */
@@ -538,23 +603,6 @@ static void add_tag_pack(struct buf *b, const struct store_oid *target, struct s
 	" missing objects: the new value reaches an object that neither the pack nor any branch "  \
 	"or tag holds\n"
 
-/* One command naming `new` for `ref`, then `pack` (freed) or an empty one. */
-static void push_one(const struct store_oid *new, const char *ref, struct buf *pack)
-{
-	struct buf b = {0};
-
-	add_cmd(&b, &zero, new, ref, CAPS);
-	add_flush(&b);
-	if (pack) {
-		add(&b, pack->p, pack->len);
-		free(pack->p);
-		memset(pack, 0, sizeof(*pack));
-	} else {
-		add_empty_pack(&b);
-	}
-	push(&b);
-}
-
 /*
  * A pusher who knows the id of an object only refs/appliance/ reaches
  * cannot name it from a public ref, which would let anyone fetch it:
@@ -574,19 +622,19 @@ static void test_secret_objects_not_pushable(void **state)
 	store_object_id(STORE_OBJ_BLOB, SECRET, strlen(SECRET), &blob);
 	assert_int_equal(store_ref_tree(st, "refs/appliance/secrets", &tree), 0);
 
-	push_one(&s2, "refs/heads/x", NULL);
+	push_one(&zero, &s2, "refs/heads/x", NULL);
 	assert_string_equal(ans.report, "unpack ok\nng refs/heads/x" NG_PRIVATE);
-	push_one(&s1, "refs/heads/x", NULL);
+	push_one(&zero, &s1, "refs/heads/x", NULL);
 	assert_string_equal(ans.report, "unpack ok\nng refs/heads/x" NG_PRIVATE);
-	push_one(&blob, "refs/tags/b", NULL);
+	push_one(&zero, &blob, "refs/tags/b", NULL);
 	assert_string_equal(ans.report, "unpack ok\nng refs/tags/b" NG_PRIVATE);
-	push_one(&tree, "refs/tags/t", NULL);
+	push_one(&zero, &tree, "refs/tags/t", NULL);
 	assert_string_equal(ans.report, "unpack ok\nng refs/tags/t" NG_PRIVATE);
 	add_tag_pack(&pack, &s1, &tag);
-	push_one(&tag, "refs/tags/v1", &pack);
+	push_one(&zero, &tag, "refs/tags/v1", &pack);
 	assert_string_equal(ans.report, "unpack ok\nng refs/tags/v1" NG_PRIVATE);
 	add_naming_pack(&pack, &c3, &blob, NULL, &c);
-	push_one(&c, "refs/heads/y", &pack);
+	push_one(&zero, &c, "refs/heads/y", &pack);
 	assert_string_equal(ans.report, "unpack ok\nng refs/heads/y" NG_PRIVATE);
 	assert_int_equal(store_ref_get(st, "refs/heads/x", &got), -ENOENT);
 	assert_int_equal(store_ref_get(st, "refs/heads/y", &got), -ENOENT);
@@ -596,16 +644,8 @@ static void test_secret_objects_not_pushable(void **state)
 	ref_is("refs/appliance/secrets", &s2);
 
 	/* Among good updates, only the one that names a secret fails. */
-	{
-		struct buf b = {0};
-		add_cmd(&b, &zero, &c2, "refs/tags/two", CAPS);
-		add_cmd(&b, &zero, &s1, "refs/tags/s", NULL);
-		add_flush(&b);
-		add_empty_pack(&b);
-		push(&b);
-		assert_string_equal(ans.report,
-		                    "unpack ok\nok refs/tags/two\nng refs/tags/s" NG_PRIVATE);
-	}
+	push_pair(&zero, &c2, "refs/tags/two", &zero, &s1, "refs/tags/s");
+	assert_string_equal(ans.report, "unpack ok\nok refs/tags/two\nng refs/tags/s" NG_PRIVATE);
 }
 
 /*
@@ -623,11 +663,11 @@ static void test_secret_content_sent_is_fine(void **state)
 	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "key.pem", SECRET, &s), 0);
 	store_object_id(STORE_OBJ_BLOB, SECRET, strlen(SECRET), &blob);
 	add_naming_pack(&pack, &c3, &blob, SECRET, &c4);
-	push_one(&c4, "refs/heads/y", &pack);
+	push_one(&zero, &c4, "refs/heads/y", &pack);
 	assert_string_equal(ans.report, "unpack ok\nok refs/heads/y\n");
 	ref_is("refs/heads/y", &c4);
 	add_naming_pack(&pack, &c4, &blob, NULL, &c5);
-	push_one(&c5, "refs/heads/z", &pack);
+	push_one(&zero, &c5, "refs/heads/z", &pack);
 	assert_string_equal(ans.report, "unpack ok\nok refs/heads/z\n");
 	ref_is("refs/heads/z", &c5);
 }
@@ -936,6 +976,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_site_branch_follows_head, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_site_branch_not_deleted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_push_never_moves_symrefs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_push_to_symref_says_so, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_objects_not_pushable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_content_sent_is_fine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),

@@ -5,7 +5,7 @@
 
 Follows the serial log LOG (QEMU writes it as the console prints, so a
 line's arrival is its time, give or take the 5 ms this polls at) until a
-line matches START_RE (dom0's "xl create" line), then opens a new TCP
+line matches START_RE (dom0's "create" line), then opens a new TCP
 connection to the echo service at HOST PORT every 20 ms and sends a byte
 on each, until one brings the byte back: the guest's first answer. Each
 attempt lives 1 s, so no attempt waits on TCP's own retransmission (1 s

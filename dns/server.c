@@ -128,40 +128,14 @@ static size_t sig_space(const struct sig *s)
 }
 
 /*
- * The answer, `n` bytes at buf, to a query whose TSIG was checked (s):
- * signed (RFC 8945 5.3), or in its place the TSIG error (NOTAUTH, 5.3.2),
- * or FORMERR for a TSIG that cannot be read. The new length, 0 for none.
+ * The answer, `n` bytes at buf (its OPT record at opt_off, 0: none), to a
+ * query whose TSIG was checked (s): signed, or in its place the TSIG
+ * error (dns_tsig_answer). The new length, 0 for none.
  */
 static size_t signed_answer(const struct dns_query *q, struct sig *s, uint8_t *buf, size_t n,
-                            bool tcp)
+                            size_t opt_off, bool tcp)
 {
-	struct dns_out o;
-	size_t cap = dns_answer_limit(q, tcp);
-	long m;
-
-	if (s->err == DNS_R_FORMERR || s->err == DNS_R_SERVFAIL) {
-		if (dns_out_begin(&o, buf, cap, q, (uint16_t)s->err))
-			return 0;
-		return dns_out_end(&o);
-	}
-	if (s->err) {
-		if (dns_out_begin(&o, buf, cap, q, 0))
-			return 0;
-		o.reserve = dns_tsig_space(&s->st);
-	} else {
-		dns_out_resume(&o, buf, n, cap);
-	}
-	if ((m = dns_tsig_sign(&o, &s->st, s->now)) == -ENOSPC && !s->err) {
-		/*
-		 * Not even the question, the OPT and the TSIG fit (sig_space kept
-		 * room for it after the rest): the question and the TSIG alone, TC
-		 * and NOERROR, as RFC 8945 5.3 has it.
-		 */
-		if (dns_out_begin(&o, buf, cap, q, DNS_F_TC | DNS_F_AA))
-			return 0;
-		m = dns_tsig_sign(&o, &s->st, s->now);
-	}
-	return m > 0 ? (size_t)m : 0;
+	return dns_tsig_answer(q, s->err, &s->st, buf, n, opt_off, dns_answer_limit(q, tcp));
 }
 
 /*
@@ -225,6 +199,7 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, 
 	struct dns_out o;
 	const struct dns_zone *z;
 	int rc = DNS_R_REFUSED, slot;
+	size_t opt_off;
 
 	dns_stats.updates++;
 	if (q->tsig_off)
@@ -245,8 +220,13 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, 
 	if (dns_out_begin(&o, buf, dns_answer_limit(q, tcp), q, (uint16_t)rc))
 		return 0;
 	dns_stats.by_rcode[rc]++;
+	/* An answer to a request with OPT has one (RFC 6891 6.1.1), an UPDATE's too. */
+	opt_off = o.len;
+	if (!q->edns || dns_out_opt(&o, (uint16_t)rc, q->edns_flags & 0x8000, NULL, 0))
+		opt_off = 0;
 	/* Signed if the query was (a bad signature gets its TSIG error instead, 5.3.2). */
-	return q->tsig_off ? signed_answer(q, &sig, buf, dns_out_end(&o), tcp) : dns_out_end(&o);
+	return q->tsig_off ? signed_answer(q, &sig, buf, dns_out_end(&o), opt_off, tcp)
+	                   : dns_out_end(&o);
 }
 
 /* An answer sent, counted for /metrics: its transport and rcode (the header's 4 bits). */
@@ -276,6 +256,14 @@ static size_t forward(const struct dns_query *q, const struct dns_fwd_client *fr
 	else if (from->conn)
 		conn_waits(from->conn);
 	return n;
+}
+
+/* Where an answer's OPT record lies: after the question once it slipped (dns_answer_slip). */
+static size_t opt_at(const struct dns_answer_info *info, enum dns_rrl_action act)
+{
+	if (!info->opt_off)
+		return 0;
+	return act == DNS_RRL_SLIP ? info->question_end : info->opt_off;
 }
 
 /* Answer one message from `from`: the answer's length in out + skip, 0 for none (yet). */
@@ -312,7 +300,7 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 		n = dns_answer_slip(out + skip, n, &info);
 	/* Signed if the query was, a slip too (RFC 8945 5.3). */
 	if (n && !rc && q.tsig_off)
-		n = signed_answer(&q, &sig, out + skip, n, tcp);
+		n = signed_answer(&q, &sig, out + skip, n, opt_at(&info, act), tcp);
 	if (act == DNS_RRL_SLIP) {
 		dns_stats.slipped++;
 		return n;

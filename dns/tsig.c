@@ -508,3 +508,83 @@ int dns_tsig_verify_response(const uint8_t *msg, size_t len, struct dns_tsig_sta
 		return r;
 	return t.error ? DNS_TSIG_PEER | t.error : DNS_TSIG_OK;
 }
+
+/* ---- the answer to a checked request (RFC 8945 5.3) ---- */
+
+/* An OPT record with a COOKIE option of 40 octets at most (RFC 6891 6.1.2, RFC 7873 4). */
+#define OPT_MAX (11 + 4 + 40)
+#define OPT_XRCODE 5 /* its TTL's first octet: the extended RCODE's upper 8 bits */
+
+/* The OPT record of an answer about to be replaced, to go in its place. */
+struct opt_copy {
+	uint8_t b[OPT_MAX];
+	size_t len; /* 0: none */
+};
+
+/*
+ * The answer's OPT, its extended RCODE cleared: the answer replacing it
+ * has an RCODE of 4 bits (NOTAUTH, FORMERR, SERVFAIL, NOERROR), all in
+ * the header (RFC 6891 6.1.3).
+ */
+static void opt_keep(const uint8_t *buf, size_t n, size_t opt_off, struct opt_copy *c)
+{
+	c->len = opt_off ? n - opt_off : 0;
+	assert(c->len <= OPT_MAX && (!opt_off || opt_off >= DNS_HDR_LEN) &&
+	       "dns_tsig_answer: opt_off is the answer's OPT, its last record");
+	memcpy(c->b, buf + opt_off, c->len);
+	if (c->len)
+		c->b[OPT_XRCODE] = 0;
+}
+
+/* The answer begun again with the question alone, `flags` its header's, then `opt` if any. */
+static int begin_again(struct dns_out *o, uint8_t *buf, size_t cap, const struct dns_query *q,
+                       uint16_t flags, const struct opt_copy *opt)
+{
+	if (dns_out_begin(o, buf, cap, q, flags))
+		return -ENOSPC;
+	if (!opt || !opt->len)
+		return 0;
+	if (o->cap - o->len < opt->len)
+		return -ENOSPC;
+	memcpy(o->buf + o->len, opt->b, opt->len);
+	o->len += opt->len;
+	o->count[DNS_SEC_ADDITIONAL]++;
+	return 0;
+}
+
+/* The answer to a TSIG that cannot be read, or to a wolfCrypt failure: `rcode`, unsigned (5.2). */
+static size_t unsigned_error(struct dns_out *o, uint8_t *buf, size_t cap, const struct dns_query *q,
+                             uint16_t rcode, const struct opt_copy *opt)
+{
+	if (begin_again(o, buf, cap, q, rcode, opt) && begin_again(o, buf, cap, q, rcode, NULL))
+		return 0;
+	return dns_out_end(o);
+}
+
+size_t dns_tsig_answer(const struct dns_query *q, int err, struct dns_tsig_state *st, uint8_t *buf,
+                       size_t n, size_t opt_off, size_t cap)
+{
+	struct opt_copy opt;
+	struct dns_out o;
+	int m = 0;
+
+	opt_keep(buf, n, opt_off, &opt);
+	if (err == DNS_TSIG_FORMERR || err == DNS_TSIG_SERVFAIL)
+		return unsigned_error(&o, buf, cap, q, (uint16_t)err, &opt);
+	if (err)
+		m = begin_again(&o, buf, cap, q, 0, &opt);
+	else
+		dns_out_resume(&o, buf, n, cap);
+	if (!m)
+		m = dns_tsig_sign(&o, st, st->now);
+	if (m == -ENOSPC) {
+		/*
+		 * Not even the question, the OPT and the TSIG fit: the question
+		 * and the TSIG alone, TC and NOERROR (5.3), or the TSIG's error.
+		 */
+		if (begin_again(&o, buf, cap, q, err ? 0 : DNS_F_TC | DNS_F_AA, NULL))
+			return 0;
+		m = dns_tsig_sign(&o, st, st->now);
+	}
+	return m > 0 ? (size_t)m : 0;
+}

@@ -144,6 +144,23 @@ size_t dns_tsig_space(const struct dns_tsig_state *st);
 int dns_tsig_sign(struct dns_out *o, struct dns_tsig_state *st, uint64_t now);
 
 /*
+ * The answer to a request that dns_tsig_verify checked, `err` its result
+ * and `st` its state: the answer of `n` bytes in buf (ended; its OPT
+ * record, RFC 6891 6.1.2, its last at `opt_off`, 0 if it has none; room
+ * for dns_tsig_space kept in `cap`) signed with Time Signed st->now (RFC
+ * 8945 5.3). For a TSIG error (NOTAUTH, 5.2.1-5.2.4) it is replaced by
+ * the header and question with the OPT record, its extended RCODE
+ * cleared, and the TSIG reporting the error; for a TSIG that cannot be
+ * read (FORMERR) or a wolfCrypt failure (SERVFAIL), by the header,
+ * question and OPT with that rcode, unsigned (5.2). If not even the
+ * question, OPT and TSIG fit in `cap`, the question and the TSIG alone,
+ * with TC and NOERROR (5.3), or the error. Returns the new length, 0 for
+ * no answer.
+ */
+size_t dns_tsig_answer(const struct dns_query *q, int err, struct dns_tsig_state *st, uint8_t *buf,
+                       size_t n, size_t opt_off, size_t cap);
+
+/*
  * Sign a request we send (a NOTIFY, RFC 1996) with `key` at `now`: `o`
  * holds it but for its TSIG (its ID the one sent). Fills `st` for
  * dns_tsig_verify_response. Returns the message's length, -ENOSPC or -EIO.

@@ -6,13 +6,16 @@
  *   - anything else: a message, read by dns_msg_query and, if it has a
  *     TSIG, checked by dns_tsig_verify against the test key (the seeds are
  *     signed with it at 1700000000; the byte after the first moves the
- *     clock by -128 to +127 seconds times 4). Unless FORMERR, an answer is
- *     signed and read back with dns_tsig_verify_response as the client
- *     would: it must verify (OK), or report the error the server put in it
- *     (the peer's BADSIG, BADTIME or BADTRUNC), or BADKEY for an unknown
- *     key: abort() otherwise. The message is also read as a response to a
- *     request of ours, which must not crash.
+ *     clock by -128 to +127 seconds times 4), and answered with
+ *     dns_tsig_answer: FORMERR gets FORMERR; any other answer keeps the
+ *     request's OPT but in RFC 8945 5.3's last resort (TC), and is read
+ *     back with dns_tsig_verify_response as the client would: it must
+ *     verify (OK), or report the error the server put in it (the peer's
+ *     BADSIG, BADTIME or BADTRUNC), or BADKEY for an unknown key: abort()
+ *     otherwise. The message is also read as a response to a request of
+ *     ours, which must not crash.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,23 +52,49 @@ static int expected(int r)
 	return r ? DNS_TSIG_PEER | r : DNS_TSIG_OK;
 }
 
-/* Answer the request (checked into st) and read the answer back as the client. */
+/* A TSIG that cannot be read, or wolfCrypt failing: answered with that rcode, unsigned. */
+static bool unsigned_error(int r)
+{
+	return r == DNS_TSIG_FORMERR || r == DNS_TSIG_SERVFAIL;
+}
+
+/* The rcode of our answer to a request that got `r`. */
+static int rcode_for(int r)
+{
+	return unsigned_error(r) ? r : r ? DNS_R_NOTAUTH : 0;
+}
+
+/*
+ * Answer the request (checked into st, `r` the result) as the server
+ * does: the header (AA as the id's low bit says: a referral has none),
+ * the question and the OPT if the request had one, in the client's UDP
+ * payload size, then dns_tsig_answer; and read it back as the client.
+ */
 static void round_trip(const struct dns_query *q, struct dns_tsig_state *st, int r, uint64_t now)
 {
 	static uint8_t buf[DNS_MSG_MAX];
 	struct dns_tsig_state req = *st;
+	size_t cap = !q->edns ? 512 : q->udp_size > 1232 ? 1232 : q->udp_size, opt_off = 0, n;
 	struct dns_out o;
-	int n;
 
-	if (dns_out_begin(&o, buf, sizeof(buf), q, DNS_F_AA) < 0)
+	if (dns_out_begin(&o, buf, cap, q, q->hdr.id & 1 ? DNS_F_AA : 0) < 0)
 		return;
-	o.reserve = dns_tsig_space(st);
-	n = dns_tsig_sign(&o, st, now);
-	if (n < 0)
+	opt_off = o.len;
+	if (!q->edns || dns_out_opt(&o, 0, q->edns_flags & 0x8000, NULL, 0))
+		opt_off = 0;
+	n = dns_tsig_answer(q, r, st, buf, dns_out_end(&o), opt_off, cap);
+	if (n == 0)
 		return; /* a question too long for the room left */
+	if (n > cap || DNS_F_RCODE(buf[3]) != rcode_for(r))
+		abort();
+	/* The OPT stays (RFC 6891 6.1.1) but in RFC 8945 5.3's last resort (TC), then the TSIG. */
+	if (opt_off && !(buf[2] & DNS_F_TC >> 8) && dns_get16(buf + 10) != 1 + !unsigned_error(r))
+		abort();
+	if (unsigned_error(r))
+		return;
 	/* A BADTIME answer carries the request's time: the client's own clock agrees with it. */
-	if (dns_tsig_verify_response(buf, (size_t)n, &req,
-	                             r == DNS_TSIG_BADTIME ? req.time : now) != expected(r))
+	if (dns_tsig_verify_response(buf, n, &req, r == DNS_TSIG_BADTIME ? req.time : now) !=
+	    expected(r))
 		abort();
 }
 
@@ -88,9 +117,7 @@ static void message_input(const uint8_t *data, size_t size, const struct dns_tsi
 	if (dns_msg_query(data, size, &q) != 0 || q.tsig_off == 0)
 		return;
 	r = dns_tsig_verify(data, size, q.tsig_off, keys, nkeys, now, &st);
-	if (r == DNS_TSIG_FORMERR || r == DNS_TSIG_SERVFAIL)
-		return;
-	if (st.error != r)
+	if (r != DNS_TSIG_FORMERR && r != DNS_TSIG_SERVFAIL && st.error != r)
 		abort();
 	round_trip(&q, &st, r, now);
 }

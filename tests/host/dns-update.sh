@@ -124,6 +124,26 @@ print(f"# {rcodes}")
 assert rcodes == ["NOERROR", "REFUSED"], rcodes
 EOF
 
+check "a signed update with OPT: answered with an OPT, and so is its TSIG error (BADSIG: NOTAUTH; RFC 6891 6.1.1)" \
+	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import base64, os, sys
+sys.path.insert(0, "tests/host/dns")
+import dns.message
+from raw_answer import Raw
+from signed_update import Sender
+ip, secret = sys.argv[1], sys.argv[2]
+for key, want in [(secret, 0), (base64.b64encode(os.urandom(32)).decode(), 9)]:
+    t = Sender(ip, key)
+    u = t.update()
+    u.use_edns(0, payload=1232)
+    u.delete("edns", "A")
+    t.sock.sendto(u.to_wire(), (ip, 53))
+    r = Raw(t.sock.recv(4096))
+    print(f"# rcode {r.rcode()}, OPT {r.opt}, TSIG error {r.tsig_error}, records {r.types}")
+    assert r.rcode() == want and r.opt is not None and r.opt[:3] == (1232, 0, 0), r.opt
+    assert r.types == [41, 250] and r.tsig_error == (16 if want else 0), r.types
+EOF
+
 # A clone from before an update pushes: not a fast-forward, refused; the update stays.
 stale=$WORK/stale
 g clone -q "https://$IP/site.git" "$stale" 2>/dev/null

@@ -230,6 +230,45 @@ assert r.flags & dns.flags.TC, r
 assert r.edns == 0 and r.payload == 1232, f"no OPT:\n{r}"
 assert r.rcode() == dns.rcode.NOERROR and r.flags & dns.flags.AA, r
 EOF
+# A TSIG error's answer keeps the query's OPT (RFC 6891 6.1.1), its whole
+# RCODE NOTAUTH (RFC 8945 5.2): an unknown key, a wrong secret, a time past
+# the fudge, the last also with an EDNS version we do not know.
+check "TSIG errors to a query with OPT (BADKEY, BADSIG, BADTIME; BADTIME to EDNS version 1): NOTAUTH with an OPT (RFC 6891 6.1.1, RFC 8945 5.3.2)" \
+	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import base64, os, socket, sys, time
+sys.path.insert(0, "tests/host/dns")
+import dns.edns, dns.flags, dns.message, dns.rcode, dns.tsig, dns.tsigkeyring
+from raw_answer import Raw, signed_at
+ip, secret = sys.argv[1], sys.argv[2]
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.settimeout(3)
+def ask(name, key, when, version=0):
+    ring = dns.tsigkeyring.from_text({name: ("hmac-sha256", key)})
+    q = dns.message.make_query("example.org", "SOA")
+    q.use_edns(version, dns.flags.DO, 1232, options=[dns.edns.GenericOption(10, os.urandom(8))])
+    q.use_tsig(ring, keyname=name, algorithm=dns.tsig.HMAC_SHA256)
+    sock.sendto(signed_at(q, when), (ip, 53))
+    return Raw(sock.recv(4096))
+other = base64.b64encode(os.urandom(32)).decode()
+now = time.time()
+for what, r, error in [("BADKEY", ask("no-such-key", secret, now), 17),
+                       ("BADSIG", ask("xfr-key", other, now), 16),
+                       ("BADTIME", ask("xfr-key", secret, now - 1000), 18),
+                       ("BADTIME, version 1", ask("xfr-key", secret, now - 1000, 1), 18)]:
+    print(f"# {what}: rcode {r.rcode()}, OPT {r.opt}, TSIG error {r.tsig_error}")
+    assert r.opt is not None, f"{what}: no OPT"
+    assert r.opt[0] == 1232 and r.opt[2] == 0 and r.opt[3] & 0x8000, f"{what}: OPT {r.opt}"
+    assert r.rcode() == 9 and r.tsig_error == error, f"{what}: rcode {r.rcode()}, error {r.tsig_error}"
+    assert r.counts[1:] == (0, 0, 2) and r.types == [41, 250], f"{what}: {r.counts} {r.types}"
+# Signed and verified, EDNS version 1 is still BADVERS, in the OPT (RFC 6891 6.1.3).
+ring = dns.tsigkeyring.from_text({"xfr-key": ("hmac-sha256", secret)})
+q = dns.message.make_query("example.org", "SOA")
+q.use_edns(1)  # make_query's use_edns=1 sends version 0 (dnspython 2.3)
+q.use_tsig(ring, keyname="xfr-key", algorithm=dns.tsig.HMAC_SHA256)
+sock.sendto(q.to_wire(), (ip, 53))
+r = dns.message.from_wire(sock.recv(4096), keyring=ring, request_mac=q.mac)
+assert r.had_tsig and r.rcode() == dns.rcode.BADVERS and r.edns == 0, r
+EOF
 # nsd as a secondary of the twin, on another address of the namespace.
 ip -n "$NS" addr add 192.0.2.4/24 dev tap0
 mkdir -p "$WORK/nsd2"

@@ -11,8 +11,9 @@
  * three messages of a zone transfer, verified with multi=True), and the
  * NOTIFY it signs equals dnspython's. Then every way a request can fail:
  * the key's name, the secret, each byte of the message, the time at and
- * past the fudge's edges, MAC sizes, a TSIG not last, no room; and the key
- * file, with every error it reports.
+ * past the fudge's edges, MAC sizes, a TSIG not last, no room; the error
+ * answers keeping the query's OPT; and the key file, with every error it
+ * reports.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -582,6 +583,110 @@ static void test_no_room(void **state)
 	assert_int_equal(dns_tsig_sign(&o, &st, T + 1), (int)sizeof(response_a));
 }
 
+/*
+ * An answer to `req` as the server writes it before signing: the
+ * question, an A record, and an OPT with extended RCODE `rcode` (its
+ * upper 8 bits; 16 is BADVERS) and a 24-byte cookie, room kept for the
+ * TSIG. Its length; *opt_off and `opt` (its bytes) say where its OPT is.
+ */
+static size_t answer_with_opt(uint8_t *buf, size_t cap, const struct dns_query *q,
+                              const struct dns_tsig_state *st, uint16_t rcode, size_t *opt_off,
+                              uint8_t *opt, size_t *opt_len)
+{
+	static const uint8_t cookie[24] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+	uint8_t addr[4] = {192, 0, 2, 1};
+	struct dns_rr rr = {q->qname, DNS_T_A, DNS_C_IN, 3600, 4, addr};
+	struct dns_out o;
+	size_t n;
+
+	assert_int_equal(dns_out_begin(&o, buf, cap, q, DNS_F_AA), 0);
+	o.reserve = dns_tsig_space(st);
+	assert_int_equal(dns_out_rr(&o, DNS_SEC_ANSWER, &rr), 0);
+	*opt_off = o.len;
+	assert_int_equal(dns_out_opt(&o, rcode, 0x8000, cookie, sizeof(cookie)), 0);
+	n = dns_out_end(&o);
+	*opt_len = n - *opt_off;
+	memcpy(opt, buf + *opt_off, *opt_len);
+	return n;
+}
+
+/* The records after the question of an answer of `n` bytes, `count` of them: their offsets. */
+static void records(const uint8_t *buf, size_t n, size_t question_end, size_t *at, int count)
+{
+	struct dns_msg_rr rr;
+	size_t off = question_end;
+
+	for (int i = 0; i < count; i++) {
+		at[i] = off;
+		assert_int_equal(dns_msg_rr(buf, n, &off, &rr), 0);
+	}
+	assert_int_equal(off, n);
+}
+
+/*
+ * The answer to `req` (dig's query: EDNS, a cookie) verified at `now`
+ * with `nk` keys (`want` the result) and answered with an OPT of extended
+ * RCODE `rcode`: for a TSIG error, the question, the OPT (RFC 6891 6.1.1)
+ * with its extended RCODE cleared so that the whole RCODE is NOTAUTH, and
+ * the TSIG; for a TSIG that cannot be read, FORMERR with the OPT; for a
+ * verified request, the answer as it was, OPT and all, and the TSIG.
+ */
+static void answer_keeps_opt(const uint8_t *req, size_t len, size_t nk, uint64_t now,
+                             uint16_t rcode, int want)
+{
+	struct dns_tsig_state st;
+	struct dns_query q;
+	uint8_t buf[1232], opt[64];
+	size_t opt_off, opt_len, n, at[3];
+	unsigned ar = want == DNS_TSIG_FORMERR ? 1 : 2; /* OPT and TSIG */
+
+	assert_int_equal(dns_msg_query(req, len, &q), 0);
+	assert_int_equal(verify_with(req, len, keys, nk, now, &st), want);
+	n = answer_with_opt(buf, sizeof(buf), &q, &st, rcode, &opt_off, opt, &opt_len);
+	n = dns_tsig_answer(&q, want, &st, buf, n, opt_off, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(dns_get16(buf + 10), ar);
+	records(buf, n, q.question_end, at, (int)(ar + (want == DNS_TSIG_OK)));
+	if (want == DNS_TSIG_OK) {
+		assert_int_equal(at[1], opt_off);
+		assert_memory_equal(buf + opt_off, opt, opt_len);
+		return;
+	}
+	assert_int_equal(DNS_F_RCODE(buf[3]),
+	                 want == DNS_TSIG_FORMERR ? DNS_R_FORMERR : DNS_R_NOTAUTH);
+	assert_int_equal(dns_get16(buf + 6) + dns_get16(buf + 8), 0);
+	opt[5] = 0; /* the extended RCODE's upper 8 bits: none in NOTAUTH or FORMERR */
+	assert_int_equal(at[0], q.question_end);
+	assert_memory_equal(buf + at[0], opt, opt_len);
+	/* The TSIG's Error, before Other Len and BADTIME's 6 octets of Other Data. */
+	if (want != DNS_TSIG_FORMERR)
+		assert_int_equal(dns_get16(buf + n - 4 - (want == DNS_TSIG_BADTIME ? 6 : 0)), want);
+}
+
+static void test_error_answers_keep_opt(void **state)
+{
+	struct dns_query q;
+	struct msg m;
+
+	(void)state;
+	answer_keeps_opt(dig_query, sizeof(dig_query), 0, T_BIND, 0, DNS_TSIG_BADKEY);
+	answer_keeps_opt(dig_query, sizeof(dig_query), 1, T_BIND + FUDGE + 1, 0, DNS_TSIG_BADTIME);
+	/* A BADVERS answer's upper RCODE bits do not turn NOTAUTH into another RCODE. */
+	answer_keeps_opt(dig_query, sizeof(dig_query), 1, T_BIND - FUDGE - 1, DNS_R_BADVERS,
+	                 DNS_TSIG_BADTIME);
+	copy(&m, dig_query, sizeof(dig_query));
+	m.b[mac_size_at(m.len) + 2] ^= 1;
+	answer_keeps_opt(m.b, m.len, 1, T_BIND, 0, DNS_TSIG_BADSIG);
+	/* A TSIG of class IN cannot be read: FORMERR, unsigned, the OPT kept. */
+	assert_int_equal(dns_msg_query(dig_query, sizeof(dig_query), &q), 0);
+	m.b[mac_size_at(m.len) + 2] ^= 1;
+	m.b[q.tsig_off + 18 + 3] = DNS_C_IN;
+	answer_keeps_opt(m.b, m.len, 1, T_BIND, 0, DNS_TSIG_FORMERR);
+	/* Verified: the answer stays as it was, a BADVERS OPT too (RFC 6891 6.1.3). */
+	answer_keeps_opt(dig_query, sizeof(dig_query), 1, T_BIND, DNS_R_BADVERS, DNS_TSIG_OK);
+	answer_keeps_opt(dig_query, sizeof(dig_query), 1, T_BIND, 0, DNS_TSIG_OK);
+}
+
 /* ---- the client's side ---- */
 
 static void sign_notify(struct dns_tsig_state *st)
@@ -749,14 +854,14 @@ static void test_keyfile_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_requests),  cmocka_unit_test(test_bad_key),
-	    cmocka_unit_test(test_bad_secret),     cmocka_unit_test(test_bit_flips),
-	    cmocka_unit_test(test_time_edges),     cmocka_unit_test(test_mac_sizes),
-	    cmocka_unit_test(test_malformed),      cmocka_unit_test(test_sign_answer),
-	    cmocka_unit_test(test_error_answers),  cmocka_unit_test(test_zone_transfer),
-	    cmocka_unit_test(test_no_room),        cmocka_unit_test(test_notify),
-	    cmocka_unit_test(test_peer_errors),    cmocka_unit_test(test_keyfile),
-	    cmocka_unit_test(test_keyfile_errors),
+	    cmocka_unit_test(test_real_requests), cmocka_unit_test(test_bad_key),
+	    cmocka_unit_test(test_bad_secret),    cmocka_unit_test(test_bit_flips),
+	    cmocka_unit_test(test_time_edges),    cmocka_unit_test(test_mac_sizes),
+	    cmocka_unit_test(test_malformed),     cmocka_unit_test(test_sign_answer),
+	    cmocka_unit_test(test_error_answers), cmocka_unit_test(test_zone_transfer),
+	    cmocka_unit_test(test_no_room),       cmocka_unit_test(test_error_answers_keep_opt),
+	    cmocka_unit_test(test_notify),        cmocka_unit_test(test_peer_errors),
+	    cmocka_unit_test(test_keyfile),       cmocka_unit_test(test_keyfile_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -529,8 +529,8 @@ struct opt_copy {
 static void opt_keep(const uint8_t *buf, size_t n, size_t opt_off, struct opt_copy *c)
 {
 	c->len = opt_off ? n - opt_off : 0;
-	assert(c->len <= OPT_MAX && (!opt_off || opt_off >= DNS_HDR_LEN) &&
-	       "dns_tsig_answer: opt_off is the answer's OPT, its last record");
+	assert(n >= DNS_HDR_LEN && c->len <= OPT_MAX && (!opt_off || opt_off >= DNS_HDR_LEN) &&
+	       "dns_tsig_answer: an answer, opt_off its OPT, its last record");
 	memcpy(c->b, buf + opt_off, c->len);
 	if (c->len)
 		c->b[OPT_XRCODE] = 0;
@@ -564,6 +564,8 @@ static size_t unsigned_error(struct dns_out *o, uint8_t *buf, size_t cap, const 
 size_t dns_tsig_answer(const struct dns_query *q, int err, struct dns_tsig_state *st, uint8_t *buf,
                        size_t n, size_t opt_off, size_t cap)
 {
+	/* AA as the answer had it: a referral has none (RFC 1034 4.3.1, RFC 1035 4.1.1). */
+	uint16_t aa = dns_get16(buf + 2) & DNS_F_AA;
 	struct opt_copy opt;
 	struct dns_out o;
 	int m = 0;
@@ -580,9 +582,10 @@ size_t dns_tsig_answer(const struct dns_query *q, int err, struct dns_tsig_state
 	if (m == -ENOSPC) {
 		/*
 		 * Not even the question, the OPT and the TSIG fit: the question
-		 * and the TSIG alone, TC and NOERROR (5.3), or the TSIG's error.
+		 * and the TSIG alone, TC and NOERROR (5.3), AA as the answer
+		 * had it; or the TSIG's error.
 		 */
-		if (begin_again(&o, buf, cap, q, err ? 0 : DNS_F_TC | DNS_F_AA, NULL))
+		if (begin_again(&o, buf, cap, q, err ? 0 : DNS_F_TC | aa, NULL))
 			return 0;
 		m = dns_tsig_sign(&o, st, st->now);
 	}

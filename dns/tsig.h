@@ -154,8 +154,8 @@ int dns_tsig_sign(struct dns_out *o, struct dns_tsig_state *st, uint64_t now);
  * read (FORMERR) or a wolfCrypt failure (SERVFAIL), by the header,
  * question and OPT with that rcode, unsigned (5.2). If not even the
  * question, OPT and TSIG fit in `cap`, the question and the TSIG alone,
- * with TC and NOERROR (5.3), or the error. Returns the new length, 0 for
- * no answer.
+ * with TC, NOERROR (5.3) and the answer's AA (none for a referral, RFC
+ * 1034 4.3.1), or the error. Returns the new length, 0 for no answer.
  */
 size_t dns_tsig_answer(const struct dns_query *q, int err, struct dns_tsig_state *st, uint8_t *buf,
                        size_t n, size_t opt_off, size_t cap);

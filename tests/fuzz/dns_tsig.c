@@ -7,13 +7,14 @@
  *     TSIG, checked by dns_tsig_verify against the test key (the seeds are
  *     signed with it at 1700000000; the byte after the first moves the
  *     clock by -128 to +127 seconds times 4), and answered with
- *     dns_tsig_answer: FORMERR gets FORMERR; any other answer keeps the
- *     request's OPT but in RFC 8945 5.3's last resort (TC), and is read
- *     back with dns_tsig_verify_response as the client would: it must
- *     verify (OK), or report the error the server put in it (the peer's
- *     BADSIG, BADTIME or BADTRUNC), or BADKEY for an unknown key: abort()
- *     otherwise. The message is also read as a response to a request of
- *     ours, which must not crash.
+ *     dns_tsig_answer: FORMERR gets FORMERR; every answer keeps the
+ *     request's OPT wherever it fits beside the TSIG, has AA only
+ *     if the answer had it (the id's low bit: a referral has none), and
+ *     is read back with dns_tsig_verify_response as the client would: it
+ *     must verify (OK), or report the error the server put in it (the
+ *     peer's BADSIG, BADTIME or BADTRUNC), or BADKEY for an unknown key:
+ *     abort() otherwise. The message is also read as a response to a
+ *     request of ours, which must not crash.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,10 +25,17 @@
 
 #define T 1700000000ull
 #define KEYS_MAX 4
+#define A63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define LONG_KEY A63 "." A63 ".aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static const char keyfile[] = "key \"tsig-key.example\" { algorithm hmac-sha256;\n"
                               "  secret \"QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=\"; };\n"
-                              "key other.example { algorithm hmac-sha256; secret \"AAEC\"; };\n";
+                              "key other.example { algorithm hmac-sha256; secret \"AAEC\"; };\n"
+                              /* A 165-octet name: the seed query-last-resort, a 255-octet
+                                 name asked in 512 octets, is answered by RFC 8945 5.3's
+                                 last resort. */
+                              "key " LONG_KEY " { algorithm hmac-sha256; "
+                              "secret \"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=\"; };\n";
 
 static void keys_input(const uint8_t *data, size_t size)
 {
@@ -87,8 +95,11 @@ static void round_trip(const struct dns_query *q, struct dns_tsig_state *st, int
 		return; /* a question too long for the room left */
 	if (n > cap || DNS_F_RCODE(buf[3]) != rcode_for(r))
 		abort();
-	/* The OPT stays (RFC 6891 6.1.1) but in RFC 8945 5.3's last resort (TC), then the TSIG. */
-	if (opt_off && !(buf[2] & DNS_F_TC >> 8) && dns_get16(buf + 10) != 1 + !unsigned_error(r))
+	/* AA only where the answer had it: not in a referral's last resort either. */
+	if (!(q->hdr.id & 1) && (buf[2] & DNS_F_AA >> 8))
+		abort();
+	/* The OPT (11 octets here) stays (RFC 6891 6.1.1) wherever it fits beside the TSIG. */
+	if (opt_off && dns_get16(buf + 10) != 1 + !unsigned_error(r) && n + 11 <= cap)
 		abort();
 	if (unsigned_error(r))
 		return;
@@ -131,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nkeys < 0)
 		nkeys = dns_tsig_keys_parse("keys", keyfile, strlen(keyfile), keys, KEYS_MAX, err,
 		                            sizeof(err));
-	if (nkeys != 2)
+	if (nkeys != 3)
 		abort();
 	if (size == 0)
 		return 0;

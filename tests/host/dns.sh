@@ -25,6 +25,11 @@ need_root
 check "namespace with tap0" netns_setup || { done_tests; exit 1; }
 command -v nsd >/dev/null || { fail "nsd is not installed (deps/packages.list)"; done_tests; exit 1; }
 
+# A second key, its name of 165 octets, for RFC 8945 5.3's last resort below.
+TWIN_KEYS_EXTRA="key \"$(printf 'k%.0s' {1..63}).$(printf 'k%.0s' {1..63}).$(printf 'k%.0s' {1..35})\" {
+	algorithm hmac-sha256; secret \"QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=\";
+};
+"
 dns_twin_start dns_notify=192.0.2.4 || { done_tests; exit 1; }
 
 # nsd on the namespace's side of tap0, the same zone file.
@@ -268,6 +273,32 @@ q.use_tsig(ring, keyname="xfr-key", algorithm=dns.tsig.HMAC_SHA256)
 sock.sendto(q.to_wire(), (ip, 53))
 r = dns.message.from_wire(sock.recv(4096), keyring=ring, request_mac=q.mac)
 assert r.had_tsig and r.rcode() == dns.rcode.BADVERS and r.edns == 0, r
+EOF
+# RFC 8945 5.3's last resort: the question, OPT and TSIG do not fit in the
+# client's 512 octets (a 255-octet name, a key of 165), so the answer is the
+# question and the TSIG alone, TC, NOERROR; AA as the answer had it: none
+# for a referral (below sub.example.org, RFC 1034 4.3.1), set for an
+# NXDOMAIN of the zone.
+check "a signed answer with no room for its TSIG (RFC 8945 5.3): TC and NOERROR, signed; no AA for a referral, AA for the zone's own NXDOMAIN" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import socket, sys
+import dns.flags, dns.message, dns.rcode, dns.tsig, dns.tsigkeyring
+ip = sys.argv[1]
+key = ".".join(["k" * 63, "k" * 63, "k" * 35]) + "."
+ring = dns.tsigkeyring.from_text({key: ("hmac-sha256", "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=")})
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.settimeout(3)
+for below, aa in [("sub.example.org.", 0), ("nx.example.org.", dns.flags.AA)]:
+    labels = ["x" * 63] * 3
+    name = ".".join(labels + ["x" * (253 - 64 * 3 - len(below))]) + "." + below
+    q = dns.message.make_query(name, "A", use_edns=0, payload=512)
+    q.use_tsig(ring, keyname=key, algorithm=dns.tsig.HMAC_SHA256)
+    sock.sendto(q.to_wire(max_size=65535), (ip, 53))
+    r = dns.message.from_wire(sock.recv(4096), keyring=ring, request_mac=q.mac)
+    print(f"# below {below}: {dns.flags.to_text(r.flags)}, {dns.rcode.to_text(r.rcode())}")
+    assert r.had_tsig and r.flags & dns.flags.TC and r.rcode() == dns.rcode.NOERROR, r
+    assert not r.answer and not r.authority and not r.additional, r
+    assert r.flags & dns.flags.AA == aa, f"below {below}: AA {'set' if r.flags & dns.flags.AA else 'clear'}"
 EOF
 # nsd as a secondary of the twin, on another address of the namespace.
 ip -n "$NS" addr add 192.0.2.4/24 dev tap0

@@ -7,7 +7,8 @@
 #   dns_twin_start [CONF_LINE...]   a store with site/index.html and
 #       tests/host/dns/example.org.zone as zones/example.org.zone on main,
 #       the push password $PASSWORD, and a TSIG key "xfr-key" (hmac-sha256,
-#       random, in $SECRET) in the store's non-public part; the twin on
+#       random, in $SECRET), then TWIN_KEYS_EXTRA (more keys in the key
+#       file's syntax) if set, in the store's non-public part; the twin on
 #       $IP (192.0.2.2, fd00:db8::2) with each CONF_LINE added to its
 #       appliance.conf, and the twin's arguments TWIN_ARGS (an array, if
 #       set) added to its command line; checks it came up with the zone and
@@ -37,6 +38,7 @@ dns_twin_start() {
 	SECRET=$(head -c 32 /dev/urandom | base64)
 	printf 'key "xfr-key" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$SECRET" \
 		>"$WORK/tsig.keys"
+	printf '%s' "${TWIN_KEYS_EXTRA:-}" >>"$WORK/tsig.keys"
 	"$STORECTL" secret "$WORK/store.img" dns/tsig.keys "$WORK/tsig.keys" >/dev/null
 	printf 'hostname=twin\nip=%s/24\nip6=fd00:db8::2/64\n' "$IP" >"$WORK/dns.conf"
 	for line in "$@"; do printf '%s\n' "$line" >>"$WORK/dns.conf"; done
@@ -47,7 +49,8 @@ dns_twin_start() {
 		return 1
 	fi
 	check "the zone loaded from the store" grep -q "dns: 1 zone loaded" "$WORK/twin.log"
-	check "the TSIG key loaded from the non-public part" grep -q "dns: 1 TSIG key" "$WORK/twin.log"
+	check "the TSIG key loaded from the non-public part" \
+		grep -q "dns: $((1 + $(grep -c '^key ' <<<"${TWIN_KEYS_EXTRA:-}"))) TSIG key" "$WORK/twin.log"
 	wait_log "$WORK/twin.log" "https on tcp port 443" 60
 	wait_log "$WORK/twin.log" "net: ready" 10
 }

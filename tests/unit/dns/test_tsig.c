@@ -12,7 +12,8 @@
  * NOTIFY it signs equals dnspython's. Then every way a request can fail:
  * the key's name, the secret, each byte of the message, the time at and
  * past the fudge's edges, MAC sizes, a TSIG not last, no room; the error
- * answers keeping the query's OPT; and the key file, with every error it
+ * answers keeping the query's OPT, and RFC 8945 5.3's last resort keeping
+ * AA only where the answer had it; and the key file, with every error it
  * reports.
  */
 #include <errno.h>
@@ -687,6 +688,77 @@ static void test_error_answers_keep_opt(void **state)
 	answer_keeps_opt(dig_query, sizeof(dig_query), 1, T_BIND, 0, DNS_TSIG_OK);
 }
 
+/* A name of `len` octets in wire form (labels of 'a', the root last). */
+static void long_name(uint8_t *out, size_t len)
+{
+	size_t rem = len - 1;
+
+	while (rem > 0) {
+		size_t l = rem - 1 > 63 ? 63 : rem - 1;
+		if (rem - l - 1 == 1)
+			l--; /* a label takes two octets at least */
+		*out++ = (uint8_t)l;
+		memset(out, 'a', l);
+		out += l;
+		rem -= l + 1;
+	}
+	*out = 0;
+}
+
+/*
+ * RFC 8945 5.3's last resort: a 255-octet name asked with EDNS and a
+ * 512-octet payload, signed with a 165-octet key name, so that the
+ * question, OPT and TSIG (518 octets) do not fit and the question and
+ * TSIG alone (507) do: TC and NOERROR, signed, and AA only if the answer
+ * had it: a referral is not authoritative (RFC 1034 4.3.1, RFC 1035 4.1.1).
+ */
+static void last_resort(uint16_t flags)
+{
+	struct dns_query q = {.has_question = true, .qtype = DNS_T_A, .qclass = DNS_C_IN};
+	struct dns_tsig_key key = {.secret_len = 32};
+	struct dns_tsig_state client, st;
+	uint8_t req[1024], buf[512];
+	struct dns_out o;
+	size_t opt_off, n;
+	int len;
+
+	long_name(key.name, 165);
+	memset(key.secret, 0x42, key.secret_len);
+	long_name(q.qname, DNS_NAME_MAX);
+	q.hdr.id = 0x5151;
+	assert_int_equal(dns_out_begin(&o, req, sizeof(req), &q, 0), 0);
+	dns_out_flags(&o, 0, DNS_F_QR);
+	opt_off = o.len;
+	assert_int_equal(dns_out_opt(&o, 0, 0, NULL, 0), 0);
+	put16(req + opt_off + 3, 512); /* the payload size */
+	len = dns_tsig_sign_request(&o, &key, T, &client);
+	assert_true(len > 0);
+	assert_int_equal(dns_msg_query(req, (size_t)len, &q), 0);
+	assert_int_equal(q.udp_size, 512);
+	assert_int_equal(dns_tsig_verify(req, (size_t)len, q.tsig_off, &key, 1, T, &st),
+	                 DNS_TSIG_OK);
+	/* The answer as the server makes it: the question and the OPT, room kept for the TSIG. */
+	assert_int_equal(dns_out_begin(&o, buf, sizeof(buf), &q, flags | DNS_R_NXDOMAIN), 0);
+	o.reserve = dns_tsig_space(&st);
+	opt_off = o.len;
+	assert_int_equal(dns_out_opt(&o, DNS_R_NXDOMAIN, 0, NULL, 0), 0);
+	n = dns_out_end(&o);
+	n = dns_tsig_answer(&q, DNS_TSIG_OK, &st, buf, n, opt_off, sizeof(buf));
+	assert_int_equal(n, 507);
+	assert_int_equal(dns_get16(buf + 2) & (DNS_F_TC | DNS_F_AA | 15), DNS_F_TC | flags);
+	assert_int_equal(dns_get16(buf + 4), 1);
+	assert_int_equal(dns_get16(buf + 6) + dns_get16(buf + 8), 0);
+	assert_int_equal(dns_get16(buf + 10), 1);
+	assert_int_equal(dns_tsig_verify_response(buf, n, &client, T), DNS_TSIG_OK);
+}
+
+static void test_last_resort(void **state)
+{
+	(void)state;
+	last_resort(0);
+	last_resort(DNS_F_AA);
+}
+
 /* ---- the client's side ---- */
 
 static void sign_notify(struct dns_tsig_state *st)
@@ -854,14 +926,15 @@ static void test_keyfile_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_requests), cmocka_unit_test(test_bad_key),
-	    cmocka_unit_test(test_bad_secret),    cmocka_unit_test(test_bit_flips),
-	    cmocka_unit_test(test_time_edges),    cmocka_unit_test(test_mac_sizes),
-	    cmocka_unit_test(test_malformed),     cmocka_unit_test(test_sign_answer),
-	    cmocka_unit_test(test_error_answers), cmocka_unit_test(test_zone_transfer),
-	    cmocka_unit_test(test_no_room),       cmocka_unit_test(test_error_answers_keep_opt),
-	    cmocka_unit_test(test_notify),        cmocka_unit_test(test_peer_errors),
-	    cmocka_unit_test(test_keyfile),       cmocka_unit_test(test_keyfile_errors),
+	    cmocka_unit_test(test_real_requests),  cmocka_unit_test(test_bad_key),
+	    cmocka_unit_test(test_bad_secret),     cmocka_unit_test(test_bit_flips),
+	    cmocka_unit_test(test_time_edges),     cmocka_unit_test(test_mac_sizes),
+	    cmocka_unit_test(test_malformed),      cmocka_unit_test(test_sign_answer),
+	    cmocka_unit_test(test_error_answers),  cmocka_unit_test(test_zone_transfer),
+	    cmocka_unit_test(test_no_room),        cmocka_unit_test(test_error_answers_keep_opt),
+	    cmocka_unit_test(test_last_resort),    cmocka_unit_test(test_notify),
+	    cmocka_unit_test(test_peer_errors),    cmocka_unit_test(test_keyfile),
+	    cmocka_unit_test(test_keyfile_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -123,7 +123,7 @@ $(B)/unit/test_dns_xfr: tests/unit/dns/test_xfr.c $(DNS_XFR_SRC) dns/xfr.h $(DNS
 UNIT_BINS += $(B)/unit/test_dns_xfr
 
 # Dynamic updates (dns/update.c) applied to a master file.
-DNS_UPDATE_SRC := dns/update.c dns/update_file.c dns/db.c $(DNS_ZONE_SRC) dns/msg.c
+DNS_UPDATE_SRC := dns/update.c dns/update_file.c dns/update_replay.c dns/db.c $(DNS_ZONE_SRC) dns/msg.c
 DNS_UPDATE_HDR := dns/update.h dns/update_int.h
 $(B)/unit/test_dns_update: tests/unit/dns/test_update.c $(DNS_UPDATE_SRC) $(DNS_UPDATE_HDR) \
 		$(DNS_ZONE_HDR) $(DNS_MSG_HDR) dns/module.mk | $(SETUP)

@@ -138,44 +138,24 @@ static size_t signed_answer(const struct dns_query *q, struct sig *s, uint8_t *b
 	return dns_tsig_answer(q, s->err, &s->st, buf, n, opt_off, dns_answer_limit(q, tcp));
 }
 
+/* The MACs of the updates answered, and when this server began keeping them (update.h). */
+static struct dns_replay replay;
+
 /*
- * The MACs of the updates answered, each kept until its Time Signed and
- * fudge are past, when dns_tsig_verify refuses the message as BADTIME:
- * one sent again meanwhile (RFC 8945 5.2.3's replay) is refused. While all
- * UPDATE_MACS hold live MACs, a new update is refused too, as one the
- * table could not hold could be replayed (128 within the usual 300 s
- * fudge are far more than an owner's tools send). An update the store
- * failed to commit (SERVFAIL) is not kept: nothing of it was applied, and
- * RFC 2136 lets its sender try the same message again. 128 x 40 bytes.
+ * An update signed before this server began keeping MACs: one an earlier
+ * run (before a restart) may have taken, within its fudge, and whose MAC
+ * is gone. It is refused as BADTIME, RFC 8945 5.2.3's answer to a Time
+ * Signed earlier than the last one a server kept: signed, so that its
+ * sender can verify it, with our time in it; the same update signed again
+ * now is taken. (REFUSED would say the key may not update the zone.)
  */
-#define UPDATE_MACS 128
-static struct {
-	uint8_t mac[DNS_TSIG_MAC_LEN];
-	uint64_t until; /* the last second its message verifies; 0: free */
-} update_macs[UPDATE_MACS];
-
-static bool replayed(const struct sig *s)
+static void signed_before_start(struct sig *s)
 {
-	for (unsigned i = 0; i < UPDATE_MACS; i++)
-		if (update_macs[i].until >= s->now &&
-		    !memcmp(update_macs[i].mac, s->st.mac, DNS_TSIG_MAC_LEN))
-			return true;
-	return false;
-}
-
-/* A slot for the MAC of an update about to be tried, or -1 if every one holds a live MAC. */
-static int mac_slot(const struct sig *s)
-{
-	for (unsigned i = 0; i < UPDATE_MACS; i++)
-		if (update_macs[i].until < s->now)
-			return (int)i;
-	return -1;
-}
-
-static void remember(int slot, const struct sig *s)
-{
-	memcpy(update_macs[slot].mac, s->st.mac, DNS_TSIG_MAC_LEN);
-	update_macs[slot].until = s->st.time + s->st.fudge;
+	plat_log("dns",
+	         "an update signed at %llu, before this server started (%llu), refused (BADTIME): "
+	         "a run before a restart may have taken it",
+	         (unsigned long long)s->st.time, (unsigned long long)replay.started);
+	s->err = s->st.error = DNS_TSIG_BADTIME;
 }
 
 /* The zone an update's zone section names: its apex exactly (RFC 2136 3.1.1), or NULL. */
@@ -190,7 +170,10 @@ static const struct dns_zone *update_zone(const struct dns_query *q)
 /*
  * A dynamic update (RFC 2136): TSIG required (REFUSED without), checked
  * before anything is applied, then applied as a commit on main
- * (update.h); the answer, signed, in buf: its length, 0 for none.
+ * (update.h); the answer, signed, in buf: its length, 0 for none. The
+ * MAC of an update answered is kept against a replay, but for one the
+ * store failed to commit (SERVFAIL): nothing of it was applied, and RFC
+ * 2136 lets its sender try the same message again.
  */
 static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, bool tcp,
                      uint8_t *buf)
@@ -205,17 +188,19 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, 
 	if (q->tsig_off)
 		sig_check(q, msg, len, &sig);
 	if (q->tsig_off && sig.err == DNS_TSIG_OK) {
-		if (!(z = update_zone(q)))
+		if ((slot = dns_replay_check(&replay, &sig.st, sig.now)) == -ESTALE)
+			signed_before_start(&sig);
+		else if (!(z = update_zone(q)))
 			rc = DNS_R_NOTAUTH;
-		else if (replayed(&sig))
+		else if (slot == -EALREADY)
 			plat_log("dns", "an update sent again (the same MAC) refused");
-		else if ((slot = mac_slot(&sig)) < 0)
+		else if (slot < 0)
 			plat_log("dns",
 			         "an update refused: %d updates are within their fudge, each kept "
 			         "against a replay; more once the oldest expires",
-			         UPDATE_MACS);
+			         DNS_REPLAY_MACS);
 		else if ((rc = dns_update_commit(z, msg, len, q, sig.st.name)) != DNS_R_SERVFAIL)
-			remember(slot, &sig);
+			dns_replay_keep(&replay, slot, &sig.st);
 	}
 	if (dns_out_begin(&o, buf, dns_answer_limit(q, tcp), q, (uint16_t)rc))
 		return 0;
@@ -734,6 +719,9 @@ int dns_server_start(uint16_t port, const struct dns_zones *z, const struct dns_
 	zones = z;
 	chaos = ch;
 	keys();
+	/* Kept over a stop and start: the table began with this instance's first start. */
+	if (!replay.started)
+		dns_replay_init(&replay, wall_seconds());
 	if (!(udp = udp_new_ip_type(IPADDR_TYPE_ANY)))
 		return -ENOMEM;
 	if (udp_bind(udp, IP_ANY_TYPE, port) != ERR_OK) {

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "tsig.h"
 
 /* Records in the prerequisite and update sections together at most. */
 #define DNS_UPDATE_RRS_MAX 1024
@@ -71,5 +72,43 @@ void dns_update_free(struct dns_update *u);
 struct dns_zone;
 int dns_update_commit(const struct dns_zone *z, const uint8_t *msg, size_t len,
                       const struct dns_query *q, const uint8_t *key);
+
+/*
+ * The replay table (update_replay.c): the MACs of the updates answered,
+ * each kept until its Time Signed and fudge are past, when
+ * dns_tsig_verify refuses the message as BADTIME: one sent again
+ * meanwhile (RFC 8945 5.2.3's replay) is refused. While all
+ * DNS_REPLAY_MACS hold live MACs, a new update is refused too, as one the
+ * table could not hold could be replayed (128 within the usual 300 s
+ * fudge are far more than an owner's tools send). The table lives in
+ * memory, so an update signed before it began (`started`, the wall clock
+ * when the server first started) may have been taken by the instance
+ * before a restart and cannot be checked: it is refused as well.
+ * 128 x 40 bytes.
+ */
+#define DNS_REPLAY_MACS 128
+
+struct dns_replay {
+	uint64_t started; /* seconds since the epoch */
+	struct {
+		uint8_t mac[DNS_TSIG_MAC_LEN];
+		uint64_t until; /* the last second its message verifies; 0: free */
+	} v[DNS_REPLAY_MACS];
+};
+
+/* An empty table, begun at `now` (seconds since the epoch). */
+void dns_replay_init(struct dns_replay *r, uint64_t now);
+
+/*
+ * An update verified (st, dns_tsig_verify's) at `now`: the slot its MAC
+ * is to take (dns_replay_keep) once it is answered; -ESTALE if it was
+ * signed before the table began (Time Signed earlier than `started`);
+ * -EALREADY if its MAC is kept (sent again); -ENOSPC if every slot holds a
+ * live MAC.
+ */
+int dns_replay_check(const struct dns_replay *r, const struct dns_tsig_state *st, uint64_t now);
+
+/* Keep the update's MAC in `slot` (dns_replay_check's) until its message stops verifying. */
+void dns_replay_keep(struct dns_replay *r, int slot, const struct dns_tsig_state *st);
 
 #endif

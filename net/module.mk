@@ -31,7 +31,7 @@ NET_SRC := net/net.c net/tcp_hooks.c net/isn.c net/syncookie.c net/netif.c net/e
 	dns/name.c dns/zone.c dns/rdata.c dns/rdata_svcb.c dns/rdata_text.c dns/msg.c dns/db.c \
 	dns/answer.c dns/server.c dns/service.c \
 	dns/cookie.c dns/rrl.c dns/tsig.c dns/tsig_keys.c dns/xfr.c dns/notify.c \
-	dns/update.c dns/update_file.c dns/update_store.c \
+	dns/update.c dns/update_file.c dns/update_store.c dns/update_replay.c \
 	dns/cache.c dns/forward.c \
 	plat/conf.c plat/shutdown.c \
 	tls/altcp_wolfssl.c tls/cert.c tls/service.c \

@@ -18,6 +18,7 @@ class Raw:
             off += dns.name.from_wire(wire, off)[1] + 4
         self.opt = None  # (payload size, extended RCODE bits, version, flags)
         self.tsig_error = None
+        self.tsig_mac_size = None
         self.types = []
         for _ in range(sum(counts[1:])):
             off += dns.name.from_wire(wire, off)[1]
@@ -29,7 +30,7 @@ class Raw:
             if rtype == 41:
                 self.opt = (rclass, ttl >> 24, ttl >> 16 & 0xFF, ttl & 0xFFFF)
             elif rtype == 250:
-                self.tsig_error = tsig_error(rdata)
+                self.tsig_error, self.tsig_mac_size = tsig_fields(rdata)
         assert off == len(wire), f"{len(wire) - off} bytes after the last record"
 
     def rcode(self):
@@ -37,12 +38,12 @@ class Raw:
         return (self.opt[1] << 4 if self.opt else 0) | self.flags & 0xF
 
 
-def tsig_error(rdata):
-    """A TSIG's Error field (RFC 8945 4.2)."""
+def tsig_fields(rdata):
+    """A TSIG's Error and MAC Size (RFC 8945 4.2): 0 for an unsigned answer."""
     off = dns.name.from_wire(rdata, 0)[1] + 8
     mac_size = struct.unpack("!H", rdata[off : off + 2])[0]
     off += 2 + mac_size + 2
-    return struct.unpack("!H", rdata[off : off + 2])[0]
+    return struct.unpack("!H", rdata[off : off + 2])[0], mac_size
 
 
 def signed_at(message, when):

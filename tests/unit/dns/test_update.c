@@ -8,7 +8,8 @@
  * new TTL given to the whole RRset; a record deleted whose owner the next
  * line took given to that line; a file without $TTL written whole when an
  * edit in place would move a TTL; malformed, out-of-zone and oversized
- * updates refused; a name compressed in an update's rdata read whole.
+ * updates refused; a name compressed in an update's rdata read whole;
+ * and the replay table (update_replay.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -575,6 +576,48 @@ static void test_large_rrset_prerequisite(void **state)
 	free(text);
 }
 
+/* The replay table's view of an update signed at `time` with a MAC of `tag` bytes. */
+static struct dns_tsig_state signed_at(uint64_t time, uint16_t fudge, uint8_t tag)
+{
+	struct dns_tsig_state st = {.time = time, .fudge = fudge, .mac_len = DNS_TSIG_MAC_LEN};
+
+	memset(st.mac, tag, sizeof(st.mac));
+	return st;
+}
+
+/*
+ * The replay table (RFC 8945 5.2.3): a MAC answered is refused while its
+ * message verifies, and taken again after; 128 live MACs refuse a new one;
+ * and an update signed before the table began (a restart emptied the
+ * table an earlier instance kept) is refused, one signed at that second
+ * or after is taken.
+ */
+static void test_replay_table(void **state)
+{
+	static struct dns_replay r;
+	const uint64_t t0 = 1796122835;
+	struct dns_tsig_state st = signed_at(t0 - 1, 300, 1);
+	int slot;
+
+	(void)state;
+	dns_replay_init(&r, t0);
+	assert_int_equal(dns_replay_check(&r, &st, t0), -ESTALE);
+	assert_int_equal(dns_replay_check(&r, &st, t0 + 1), -ESTALE);
+	st = signed_at(t0, 300, 1);
+	assert_true((slot = dns_replay_check(&r, &st, t0)) >= 0);
+	dns_replay_keep(&r, slot, &st);
+	assert_int_equal(dns_replay_check(&r, &st, t0 + 300), -EALREADY);
+	assert_true(dns_replay_check(&r, &st, t0 + 301) >= 0);
+	for (int i = 2; i <= DNS_REPLAY_MACS; i++) {
+		struct dns_tsig_state other = signed_at(t0 + 10, 300, (uint8_t)i);
+		assert_true((slot = dns_replay_check(&r, &other, t0 + 10)) >= 0);
+		dns_replay_keep(&r, slot, &other);
+	}
+	st = signed_at(t0 + 10, 300, 0xff);
+	assert_int_equal(dns_replay_check(&r, &st, t0 + 10), -ENOSPC);
+	assert_true(dns_replay_check(&r, &st, t0 + 301) >= 0); /* the first expired */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,6 +632,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_repeated_soa_cname, teardown),
 	    cmocka_unit_test_teardown(test_prerequisite_set_case, teardown),
 	    cmocka_unit_test_teardown(test_large_rrset_prerequisite, teardown),
+	    cmocka_unit_test(test_replay_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,6 +183,9 @@ static void domain_create(struct launcher *l, uint32_t *clock_frequency)
 		die("domid %u: cannot set its maximum memory: %s", l->domid, strerror(errno));
 	if (xc_set_paging_mempool_size(l->xch, l->domid, paging_kb << 10) < 0)
 		die("domid %u: cannot size its paging pool: %s", l->domid, strerror(errno));
+	/* libxenguest's Arm layout (xg_dom_arm.c): the console, then xenstore. */
+	l->console_pfn = (GUEST_MAGIC_BASE >> XC_PAGE_SHIFT) + 0;
+	l->store_pfn = (GUEST_MAGIC_BASE >> XC_PAGE_SHIFT) + 1;
 	l->store_port = xc_evtchn_alloc_unbound(l->xch, l->domid, 0);
 	l->console_port = xc_evtchn_alloc_unbound(l->xch, l->domid, 0);
 	if ((int)l->store_port < 0 || (int)l->console_port < 0)
@@ -258,8 +261,12 @@ static void domain_build(struct launcher *l, uint32_t clock_frequency)
 	    (step = "xc_dom_boot_image", xc_dom_boot_image(dom)) ||
 	    (step = "xc_dom_gnttab_init", xc_dom_gnttab_init(dom)))
 		goto fail;
-	l->store_pfn = dom->xenstore_pfn;
-	l->console_pfn = dom->console_pfn;
+	if (dom->xenstore_pfn != l->store_pfn || dom->console_pfn != l->console_pfn)
+		die("domid %u: libxenguest put the xenstore and console rings at pages %#llx and "
+		    "%#llx, not the %#llx and %#llx written to xenstore",
+		    l->domid, (unsigned long long)dom->xenstore_pfn,
+		    (unsigned long long)dom->console_pfn, (unsigned long long)l->store_pfn,
+		    (unsigned long long)l->console_pfn);
 	xc_dom_release(dom);
 	return;
 fail:
@@ -329,17 +336,18 @@ static void skeleton(struct txn *x)
 	put(x, l->cfg.name, "/local/domain/%u/name", d);
 	snprintf(v, sizeof(v), "%u", d);
 	put(x, v, "/local/domain/%u/domid", d);
-	node(x, 0, d, "/local/domain/%u/cpu", d);
+	/* Nodes that keep their parent's permissions (n0 rID) inherit them. */
+	put(x, "", "/local/domain/%u/cpu", d);
 	for (unsigned i = 0; i < l->cfg.vcpus; i++)
 		put(x, "online", "/local/domain/%u/cpu/%u/availability", d, i);
-	node(x, 0, d, "/local/domain/%u/memory", d);
+	put(x, "", "/local/domain/%u/memory", d);
 	snprintf(v, sizeof(v), "%u", l->cfg.memory_mb << 10);
 	put(x, v, "/local/domain/%u/memory/static-max", d);
 	put(x, v, "/local/domain/%u/memory/target", d);
 	put(x, "0", "/local/domain/%u/memory/videoram", d);
-	node(x, 0, d, "/local/domain/%u/device", d);
+	put(x, "", "/local/domain/%u/device", d);
 	node(x, d, 0, "/local/domain/%u/device/suspend/event-channel", d);
-	node(x, 0, d, "/local/domain/%u/control", d);
+	put(x, "", "/local/domain/%u/control", d);
 	static const char *const rw[] = {"control/shutdown",
 	                                 "control/feature-poweroff",
 	                                 "control/feature-reboot",
@@ -355,8 +363,11 @@ static void skeleton(struct txn *x)
 }
 
 /*
- * What needs the built domain: its xenstore ring and the console
- * xenconsoled serves (libxl_console.c, console 0).
+ * The domain's xenstore ring and the console xenconsoled serves
+ * (libxl_console.c, console 0), at the pages libxenguest gives an Arm
+ * guest (domain_build checks them), so that they go in the one
+ * transaction before the build: xenstored and xenconsoled look only once
+ * the domain is introduced, after it.
  */
 static void rings(struct txn *x)
 {
@@ -368,7 +379,7 @@ static void rings(struct txn *x)
 	put(x, v, "/local/domain/%u/store/port", d);
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)l->store_pfn);
 	put(x, v, "/local/domain/%u/store/ring-ref", d);
-	node(x, 0, d, "/local/domain/%u/console", d);
+	put(x, "", "/local/domain/%u/console", d);
 	put(x, CONSOLE_LIMIT, "/local/domain/%u/console/limit", d);
 	put(x, "xenconsoled", "/local/domain/%u/console/type", d);
 	put(x, "pty", "/local/domain/%u/console/output", d);
@@ -382,8 +393,9 @@ static void rings(struct txn *x)
 /*
  * A device's three directories (libxl__device_generic_add): the frontend
  * the guest owns, the backend dom0's kernel serves, and libxl's record,
- * which holds both paths and a copy of the backend's entries. `be` and
- * `fe` end with a NULL key.
+ * which holds both paths (all xl destroy reads of it; libxl also keeps a
+ * copy of the backend's entries there, which nothing here needs). `be`
+ * and `fe` end with a NULL key.
  */
 struct kv {
 	const char *key, *value;
@@ -410,11 +422,8 @@ static void device(struct txn *x, const char *kind, unsigned devid, const struct
 	put(x, bpath, "%s/backend", lpath);
 	snprintf(v, sizeof(v), "%u", d);
 	put(x, v, "%s/frontend-id", bpath);
-	put(x, v, "%s/frontend-id", lpath);
-	for (; be->key; be++) {
+	for (; be->key; be++)
 		put(x, be->value, "%s/%s", bpath, be->key);
-		put(x, be->value, "%s/%s", lpath, be->key);
-	}
 }
 
 /*
@@ -533,7 +542,7 @@ static void transaction(struct launcher *l, void (*write)(struct txn *))
 }
 
 /*
- * The domain's directories, its devices and its configuration, written
+ * The domain's directories, rings, devices and configuration, written
  * before its memory is built: blkback and netback start on the devices
  * (opening the disk, making the interface) while launch builds, so they
  * are ready when the guest first looks (under TCG, blkfront waited 340 ms
@@ -542,6 +551,7 @@ static void transaction(struct launcher *l, void (*write)(struct txn *))
 static void devices(struct txn *x)
 {
 	skeleton(x);
+	rings(x);
 	disk(x);
 	if (x->l->cfg.has_vif)
 		vif(x, 0, x->l->cfg.vif_mac, x->l->cfg.vif_bridge);
@@ -723,19 +733,20 @@ static long since_exec_ms(void)
  */
 static void create(struct launcher *l)
 {
-	long t0 = now_ms(), built, bridged, ready;
+	long t0 = now_ms(), made, written, built, bridged, ready;
 	uint32_t clock_frequency;
 	char up[32];
 
 	read_guest_conf(l);
 	domain_create(l, &clock_frequency);
+	made = now_ms();
 	transaction(l, devices);
+	written = now_ms();
 	domain_build(l, clock_frequency);
 	built = now_ms();
 	if (l->cfg.has_vif)
 		vif_online(l, 0, l->cfg.vif_bridge);
 	bridged = now_ms();
-	transaction(l, rings);
 	if (!xs_introduce_domain(l->xsh, l->domid, l->store_pfn, l->store_port))
 		die("domid %u: xenstored would not take it: %s", l->domid, strerror(errno));
 	claim_guest_conf(l);
@@ -745,11 +756,11 @@ static void create(struct launcher *l)
 		die("domid %u: cannot unpause it: %s", l->domid, strerror(errno));
 	uptime(up, sizeof(up));
 	fprintf(stderr,
-	        "dom0: launch: domid %u: exec to main %ld ms, devices written and built %ld ms, "
-	        "vif%u.0 on %s %ld ms, rings, introduction and configuration %ld ms, unpaused at "
-	        "%ld ms from main [%ss]\n",
-	        l->domid, l->exec_ms, built - t0, l->domid, l->cfg.vif_bridge, bridged - built,
-	        ready - bridged, now_ms() - t0, up);
+	        "dom0: launch: domid %u: exec to main %ld ms, domain made %ld ms, devices written "
+	        "%ld ms, built %ld ms, vif%u.0 on %s %ld ms, introduction and configuration "
+	        "%ld ms, unpaused at %ld ms from main [%ss]\n",
+	        l->domid, l->exec_ms, made - t0, written - made, built - written, l->domid,
+	        l->cfg.vif_bridge, bridged - built, ready - bridged, now_ms() - t0, up);
 }
 
 /* ---- the supervisor ---- */

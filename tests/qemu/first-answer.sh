@@ -13,15 +13,18 @@
 # The bound: the first answer comes at most 1 s after the guest's creation
 # began (dom0's "create appliance" line, which it prints as it starts
 # launch, dom0's domain builder: hypervisor/dom0/launch.c), plus
-# FIRST_ANSWER_MARGIN_MS (500) for QEMU's TCG on a host busy with other
-# work. The time launch took (to its "create ... done" line, by dom0's
-# clock) and the answer's time after that are printed too. Measured on
-# this 2-core host with one emulated CPU for dom0 and one for the guest:
-# 0.96 s from the start with the host's load average at 1.6-4 (launch 0.55 s:
-# the domain built in 0.36 s, the guest ready 0.21 s after its first
-# instruction). With xl create in launch's place (stops 34-41) it was
-# 0.99-2.1 s from the start, xl create alone taking 1.0-1.8 s: libxl's
-# own work under TCG, about 265 xenstore requests and two hotplug forks.
+# FIRST_ANSWER_MARGIN_MS (1000) for QEMU's TCG, whose speed varies from
+# boot to boot on the same idle host: the check's line says whether the
+# answer came within the 1 s itself. The time launch took (to its
+# "create ... done" line, by dom0's clock), its steps, and the answer's
+# time after its return are printed too. Measured on this 2-core host,
+# one emulated CPU for dom0 and one for the guest, idle: 0.77, 0.92, 0.94,
+# 0.94, 1.05 and 1.43 s from the start (the last a boot slow throughout:
+# dom0 reached the guest's creation at 7.6 s of uptime, not 4.8); launch
+# 0.5 s of it, the guest ready 0.17-0.27 s after its first instruction.
+# With xl create in launch's place (stops 34-41) it was 0.99-2.1 s, xl
+# create alone taking 1.0-1.8 s: libxl's own work under TCG, about 265
+# xenstore requests and two hotplug forks.
 #
 # Then address conflict detection (RFC 5227 section 2.4): a forged ARP
 # announcement from another MAC claiming 192.0.2.2 must make the guest log
@@ -40,7 +43,7 @@ img=${OUT:-out}/$board.img
 work=$(realpath -m "${B:-build}/test/first-answer-$board")
 IP=192.0.2.2
 BOUND_MS=1000
-MARGIN_MS=${FIRST_ANSWER_MARGIN_MS:-500}
+MARGIN_MS=${FIRST_ANSWER_MARGIN_MS:-1000}
 say() { echo "qemu-first-answer: $*"; }
 
 need_root
@@ -69,7 +72,9 @@ created=$(grep -E 'dom0: create [a-z]+ (done )?\[' "$log" | grep -Eo '\[[0-9.]+s
 after=$((answer - ${created:-0}))
 when="$after ms after"
 [ "$after" -ge 0 ] || when="$((-after)) ms before"
-check "first answer $answer ms after the guest's creation began (bound $BOUND_MS ms + $MARGIN_MS ms for TCG); $when launch returned, which took ${created:-?} ms; $(grep -o 'launch: domid [0-9]*: .*ms' "$log" | head -1)" \
+within=no
+[ "$answer" -gt "$BOUND_MS" ] || within=yes
+check "first answer $answer ms after the guest's creation began (within $BOUND_MS ms: $within; bound $BOUND_MS ms + $MARGIN_MS ms for TCG); $when launch returned, which took ${created:-?} ms; $(grep -o 'launch: domid [0-9]*: .*ms' "$log" | head -1)" \
 	[ -n "$created" -a "$answer" -le $((BOUND_MS + MARGIN_MS)) ]
 wait_for 'net: interface up, ipv4 ' 10
 check "the guest took the static address: $(grep -o 'net: interface up, ipv4 [a-z]*' "$log" | head -1)" \

@@ -102,22 +102,25 @@ static int is_mac(const char *m)
 	return m[17] == 0;
 }
 
-/* 'bridge=BR,mac=MAC' (either, both, or neither). */
+/* 'bridge=BR,mac=MAC' (either, both, or neither), into `c` only if whole. */
 static int vif_spec(struct launch_cfg *c, char *spec, const char **why)
 {
+	struct launch_cfg v = *c;
+
 	for (char *item = strtok(spec, ","); item; item = strtok(NULL, ",")) {
 		item = (char *)skip_space(item);
 		if (strncmp(item, "bridge=", 7) == 0 && strlen(item + 7) > 0 &&
-		    strlen(item + 7) < sizeof(c->vif_bridge)) {
-			strcpy(c->vif_bridge, item + 7);
+		    strlen(item + 7) < sizeof(v.vif_bridge)) {
+			strcpy(v.vif_bridge, item + 7);
 		} else if (strncmp(item, "mac=", 4) == 0 && is_mac(item + 4)) {
-			strcpy(c->vif_mac, item + 4);
+			strcpy(v.vif_mac, item + 4);
 		} else {
 			*why = "a vif takes bridge=NAME and mac=xx:xx:xx:xx:xx:xx only";
 			return -EINVAL;
 		}
 	}
-	c->has_vif = 1;
+	v.has_vif = 1;
+	*c = v;
 	return 0;
 }
 
@@ -159,19 +162,27 @@ void launch_cfg_init(struct launch_cfg *c)
 	strcpy(c->vif_bridge, "br0");
 }
 
-/* The value of string key `key` into `out`. */
+/* A string value into `out` (cap bytes), which is left as it was if refused. */
 static int string_key(const char **p, char *out, size_t cap, const char **why)
 {
-	if (quoted(p, out, cap) == 0)
+	char v[LAUNCH_PATH_MAX];
+
+	if (cap <= sizeof(v) && quoted(p, v, cap) == 0) {
+		memcpy(out, v, strlen(v) + 1);
 		return 0;
+	}
 	*why = "its value must be a quoted string that fits";
 	return -EINVAL;
 }
 
 static int number_key(const char **p, unsigned *out, unsigned lo, unsigned hi, const char **why)
 {
-	if (number(p, out) == 0 && *out >= lo && *out <= hi)
+	unsigned v;
+
+	if (number(p, &v) == 0 && v >= lo && v <= hi) {
+		*out = v;
 		return 0;
+	}
 	*why = "its value must be a number in range";
 	return -EINVAL;
 }
@@ -187,8 +198,11 @@ static int list_key(struct launch_cfg *c, const char *key, const char **p, const
 	}
 	if (strcmp(key, "disk") == 0)
 		return disk_spec(c, spec, why);
-	c->has_vif = 0;
-	return n ? vif_spec(c, spec, why) : 0;
+	if (n == 0) {
+		c->has_vif = 0;
+		return 0;
+	}
+	return vif_spec(c, spec, why);
 }
 
 static int action_key(const char **p, enum launch_action *a, const char **why)
@@ -230,6 +244,7 @@ static int value(struct launch_cfg *c, const char *key, const char **p, const ch
 int launch_cfg_line(struct launch_cfg *c, const char *line, const char **why)
 {
 	const char *p = skip_space(line);
+	struct launch_cfg v;
 	char key[32];
 	size_t n = 0;
 
@@ -247,13 +262,16 @@ int launch_cfg_line(struct launch_cfg *c, const char *line, const char **why)
 		return -EINVAL;
 	}
 	p = skip_space(p + 1);
-	if (value(c, key, &p, why) < 0)
+	/* Into a copy, kept only if the whole line is good. */
+	v = *c;
+	if (value(&v, key, &p, why) < 0)
 		return -EINVAL;
 	p = skip_space(p);
 	if (*p && *p != '#' && *p != '\n') {
 		*why = "something follows the value";
 		return -EINVAL;
 	}
+	*c = v;
 	return 0;
 }
 

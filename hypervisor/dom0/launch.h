@@ -50,7 +50,8 @@ struct launch_cfg {
  * Reads one line of xl configuration ("key = value", a comment or blank)
  * into `c`. Returns 0, or -EINVAL with *why set to a message naming what
  * this builder does not take: every key but those of struct launch_cfg,
- * and values in other forms, are refused rather than ignored.
+ * and values in other forms, are refused rather than ignored. A refused
+ * line leaves `c` as it was.
  */
 int launch_cfg_line(struct launch_cfg *c, const char *line, const char **why);
 

@@ -39,6 +39,20 @@ $(UNIT_OUT)/test_launch: tests/unit/dom0/test_launch.c $(LAUNCH_PURE) hypervisor
 
 UNIT_BINS += $(UNIT_OUT)/test_launch
 
+# Its parsers fuzzed: tests/fuzz/launch_cfg.c, seeded with guest.cfg, a
+# guest configuration file and the lines the init passes.
+$(UNIT_OUT)/fuzz_launch_cfg: tests/fuzz/launch_cfg.c $(LAUNCH_PURE) hypervisor/dom0/launch.h | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "fuzz: CC $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Ihypervisor/dom0 tests/fuzz/launch_cfg.c $(LAUNCH_PURE) -o $@
+$(UNIT_OUT)/corpus/launch_cfg/.seeded: $(wildcard tests/fuzz/corpus/launch_cfg/*)
+	@mkdir -p $(@D)
+	@cp $^ $(@D)/
+	@touch $@
+FUZZ_BINS += $(UNIT_OUT)/fuzz_launch_cfg
+TEST_DEPS += $(UNIT_OUT)/corpus/launch_cfg/.seeded
+fuzz: $(UNIT_OUT)/corpus/launch_cfg/.seeded
+
 # Fuzz targets (libFuzzer): tests/fuzz/<parser>.c. `make fuzz` runs each for
 # FUZZ_SECONDS; `make test` runs a bounded smoke of FUZZ_SMOKE_RUNS inputs
 # from a corpus seeded with the fixtures.

@@ -191,6 +191,9 @@ static void test_cfg_refused(void **state)
 	    "vif = [ 'mac=00:16:3e:0a:0b' ]",      /* short MAC */
 	    "vif = [ 'mac=00:16:3e:0a:0b:0g' ]",   /* not hex */
 	    "on_crash = \"preserve\"",             /* not destroy or restart */
+	    "vcpus = 12",                          /* the fuzzer's: once left 12 */
+	    "kernel = \"/boot/guest.zImage",       /* and left it unterminated */
+	    "vif = [ 'bridge=br1,mac=bad' ]",      /* and left br1 */
 	    "= 3",                                 /* no key */
 	    "name \"x\"",                          /* no = */
 	};
@@ -199,11 +202,17 @@ static void test_cfg_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		launch_cfg_init(&c);
+		struct launch_cfg before;
+
+		/* Refused after a whole config: nothing of it changed. */
+		assert_int_equal(parse(&c, guest_cfg, &why), 0);
+		memcpy(&before, &c, sizeof(c)); /* padding too, for the memcmp */
 		why = NULL;
 		if (launch_cfg_line(&c, bad[i], &why) != -EINVAL)
 			fail_msg("taken: %s", bad[i]);
 		assert_non_null(why);
+		if (memcmp(&before, &c, sizeof(c)) != 0)
+			fail_msg("refused, but changed the config: %s", bad[i]);
 	}
 	/* A name one byte too long for LAUNCH_NAME_MAX, and one that fits. */
 	char line[LAUNCH_NAME_MAX + 16];

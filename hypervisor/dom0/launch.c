@@ -888,11 +888,14 @@ static int cmd_create(int argc, char **argv)
 	fflush(stdout);
 	snprintf(log, sizeof(log), "/var/log/xen/launch-%s.log", l.cfg.name);
 	daemonize(log);
-	/* The forked child's libxenstore handle is the parent's socket: fresh ones. */
+	/*
+	 * The forked child's handles are the parent's: its xenstore socket,
+	 * and libxencall's hypercall buffers, which it maps MADV_DONTFORK, so
+	 * the child has none of them. Fresh ones.
+	 */
 	xs_close(l.xsh);
-	l.xsh = xs_open(0);
-	if (!l.xsh)
-		die("cannot connect to xenstored: %s", strerror(errno));
+	xc_interface_close(l.xch);
+	open_handles(&l);
 	supervise(&l);
 	return 0;
 }

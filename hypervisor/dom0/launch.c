@@ -91,6 +91,10 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The domain create() is making, undone if it fails half way. */
+static struct launcher *making;
+static void undo(struct launcher *l);
+
 static void die(const char *fmt, ...) __attribute__((noreturn));
 static void die(const char *fmt, ...)
 {
@@ -101,6 +105,12 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+	if (making) {
+		struct launcher *l = making;
+
+		making = NULL;
+		undo(l);
+	}
 	exit(1);
 }
 
@@ -697,6 +707,35 @@ static void uptime(char *buf, size_t cap)
 }
 
 /*
+ * A create that failed half way leaves nothing behind, as libxl's does:
+ * the domain (if Xen made it) destroyed, its xenstore directories and its
+ * devices' backend directories removed (the backends let go of the disk
+ * and the interface as theirs go). The configuration file is claimed only
+ * once everything else has worked, so it is still there for the next try.
+ */
+static void undo(struct launcher *l)
+{
+	static const char *const fmts[] = {"/local/domain/0/backend/vbd/%u",
+	                                   "/local/domain/0/backend/vif/%u", "/local/domain/%u",
+	                                   "/libxl/%u"};
+	char path[64];
+
+	if (!l->domid)
+		return;
+	fprintf(stderr, "launch: undoing domid %u\n", l->domid);
+	for (size_t i = 0; l->xsh && i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		snprintf(path, sizeof(path), fmts[i], l->domid);
+		xs_rm(l->xsh, XBT_NULL, path);
+	}
+	if (l->xsh && l->uuid[0]) {
+		snprintf(path, sizeof(path), "/vm/%s", l->uuid);
+		xs_rm(l->xsh, XBT_NULL, path);
+	}
+	if (xc_domain_destroy(l->xch, l->domid) < 0)
+		fprintf(stderr, "launch: cannot destroy domid %u: %s\n", l->domid, strerror(errno));
+}
+
+/*
  * How long ago, in ms, this process was started (/proc/self/stat's
  * starttime, in clock ticks since boot, against /proc/uptime): the
  * dynamic loader's share of launch's time. -1 if unknown.
@@ -738,6 +777,7 @@ static void create(struct launcher *l)
 	char up[32];
 
 	read_guest_conf(l);
+	making = l;
 	domain_create(l, &clock_frequency);
 	made = now_ms();
 	transaction(l, devices);
@@ -754,6 +794,7 @@ static void create(struct launcher *l)
 	ready = now_ms();
 	if (xc_domain_unpause(l->xch, l->domid) < 0)
 		die("domid %u: cannot unpause it: %s", l->domid, strerror(errno));
+	making = NULL;
 	uptime(up, sizeof(up));
 	fprintf(stderr,
 	        "dom0: launch: domid %u: exec to main %ld ms, domain made %ld ms, devices written "

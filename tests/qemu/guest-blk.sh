@@ -30,6 +30,8 @@ if guest_boot "$board" blk; then
 		bash -c "tail -c 524288 '$disk' | head -c 22 | grep -q 'appliance blk selftest'"
 	check "$board: blkfront negotiated flush or barrier" \
 		grep -Eq '^blkfront: .* sectors of [0-9]+ bytes.*, (flush|barrier)' "$guest_log"
+	check "$board: a launch that fails half way (no kernel) leaves no domain, xenstore directory or backend: $(grep -o 'launch: error: .*' "$log" | head -1)" \
+		grep -Eq 'dom0: selftest: a launch that failed at the kernel left nothing of domid [0-9]+' "$log"
 	check "$board: dom0 self-test passed" grep -q 'dom0: selftest passed' "$log"
 	check "$board: QEMU run ended on the self-test result (qemu.sh exit $qemu_rc)" \
 		test "$qemu_rc" = 0

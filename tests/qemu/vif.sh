@@ -21,10 +21,10 @@
 #     QEMU's TCG on a busy host) of dom0's "launch vif-attach" line:
 #     launch's own work (the device's xenstore entries, the port on the
 #     bridge), netfront's handshake and the first answer. Each time is
-#     printed, with the guest's own steps. Measured on this 2-core host
-#     with xl network-attach before launch: 0.6-1.2 s (xl taking
-#     0.76-1.41 s), of which the guest's handshake, from the new device's
-#     appearance to link up, 0.5-0.65 s;
+#     printed, with the guest's own steps. Measured on this 2-core host:
+#     0.31-0.39 s (launch vif-attach taking 0.39-0.51 s); with xl
+#     network-attach, 0.33-0.36 s in stop 41's CI run (xl taking
+#     0.46-0.49 s) and 0.6-1.2 s before the hotplug became one C program;
 #   - each attach is announced on tap0 (a gratuitous ARP from the guest's
 #     MAC for its address);
 #   - an echo connection opened before the first detach carries on across

@@ -674,6 +674,37 @@ static void vif_online(struct launcher *l, unsigned devid, const char *bridge)
 		die("cannot write %s: %s", path, strerror(errno));
 }
 
+/*
+ * Until xenconsoled serves the domain's console: it writes console/tty
+ * once it has bound the console's event channel (tools/console/daemon/
+ * io.c). A guest unpaused before that can fill the ring while its
+ * notifications go to no one, and then wait for room forever: the CI run
+ * of guest-crash.sh saw it with xenconsoled stopped as the guest was
+ * restarted. xl waits the same way. No upper bound, as xl's: a guest
+ * whose console is not served is not started; a line says so each 5 s.
+ */
+static void wait_console(struct launcher *l)
+{
+	char path[64];
+	unsigned waited = 0;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/console/tty", l->domid);
+	for (;;) {
+		unsigned len;
+		char *tty = xs_read(l->xsh, XBT_NULL, path, &len);
+		int served = tty && len > 0;
+
+		free(tty);
+		if (served)
+			return;
+		if (waited && waited % 5000 == 0)
+			say("domid %u: xenconsoled has not taken its console after %u s", l->domid,
+			    waited / 1000);
+		sleep_ms(2);
+		waited += 2;
+	}
+}
+
 static void open_handles(struct launcher *l)
 {
 	l->xch = xc_interface_open(NULL, NULL, 0);
@@ -791,17 +822,19 @@ static void create(struct launcher *l)
 		die("domid %u: xenstored would not take it: %s", l->domid, strerror(errno));
 	claim_guest_conf(l);
 	free(l->guest_conf);
+	wait_console(l);
 	ready = now_ms();
 	if (xc_domain_unpause(l->xch, l->domid) < 0)
 		die("domid %u: cannot unpause it: %s", l->domid, strerror(errno));
 	making = NULL;
 	uptime(up, sizeof(up));
-	fprintf(stderr,
-	        "dom0: launch: domid %u: exec to main %ld ms, domain made %ld ms, devices written "
-	        "%ld ms, built %ld ms, vif%u.0 on %s %ld ms, introduction and configuration "
-	        "%ld ms, unpaused at %ld ms from main [%ss]\n",
-	        l->domid, l->exec_ms, made - t0, written - made, built - written, l->domid,
-	        l->cfg.vif_bridge, bridged - built, ready - bridged, now_ms() - t0, up);
+	fprintf(
+	    stderr,
+	    "dom0: launch: domid %u: exec to main %ld ms, domain made %ld ms, devices written "
+	    "%ld ms, built %ld ms, vif%u.0 on %s %ld ms, introduction, configuration and console "
+	    "%ld ms, unpaused at %ld ms from main [%ss]\n",
+	    l->domid, l->exec_ms, made - t0, written - made, built - written, l->domid,
+	    l->cfg.vif_bridge, bridged - built, ready - bridged, now_ms() - t0, up);
 }
 
 /* ---- the supervisor ---- */

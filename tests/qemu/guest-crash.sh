@@ -97,6 +97,8 @@ check_wx() {
 check_stuck() {
 	check "$board: with xenconsoled stopped the guest still crashed and was restarted" \
 		grep -q 'dom0: selftest: with xenconsoled stopped the guest still crashed' "$log"
+	check "$board: the restarted domain waited, paused, until xenconsoled served its console: $(grep -o 'made while xenconsoled is stopped: .*' "$log" | head -1)" \
+		grep -Eq 'dom0: selftest: domid [0-9]+ made while xenconsoled is stopped: [a-z-]*p' "$log"
 }
 
 if guest_boot "$board" crash; then

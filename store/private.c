@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool ref_private(const struct store_ref *r)
-{
-	return !strncmp(r->name, STORE_PRIVATE_PREFIX, strlen(STORE_PRIVATE_PREFIX));
-}
-
 /*
  * The values of the private refs and their previous ones (compaction keeps
  * both, and an old secret is a secret still), or the values of the public
@@ -28,7 +23,7 @@ static int tips(struct store *st, bool private, struct store_oid **out, size_t *
 	*n = 0;
 	for (unsigned i = 0; i < st->nrefs; i++) {
 		const struct store_ref *r = &st->refs[i];
-		if (ref_private(r) != private || r->sym)
+		if (store_ref_private(r->name) != private || r->sym)
 			continue;
 		if (!store_oid_is_zero(&r->oid))
 			v[(*n)++] = r->oid;

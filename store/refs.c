@@ -301,9 +301,7 @@ int store_apply_record(void *ctx, uint64_t off, const struct store_log_rec *rec,
  */
 static bool into_private(const char *name, const char *target)
 {
-	size_t n = strlen(STORE_PRIVATE_PREFIX);
-
-	return !strncmp(target, STORE_PRIVATE_PREFIX, n) && strncmp(name, STORE_PRIVATE_PREFIX, n);
+	return store_ref_private(target) && !store_ref_private(name);
 }
 
 static struct store_ref *resolve(struct store *st, const char *name)
@@ -550,12 +548,11 @@ static int check_connected(struct store *st, const struct store_ref_update *u, s
                            const struct push *push)
 {
 	struct store_oidset stop = {0}, seen = {0};
-	size_t pre = strlen(STORE_PRIVATE_PREFIX);
 	int r = 0;
 
 	for (unsigned i = 0; i < st->nrefs && r >= 0; i++)
 		if (!store_oid_is_zero(&st->refs[i].oid) &&
-		    !(push && !strncmp(st->refs[i].name, STORE_PRIVATE_PREFIX, pre)))
+		    !(push && store_ref_private(st->refs[i].name)))
 			r = store_oidset_add(&stop, &st->refs[i].oid);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		if (!store_oid_is_zero(&u[i].new))

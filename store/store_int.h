@@ -2,6 +2,8 @@
 #ifndef STORE_STORE_INT_H
 #define STORE_STORE_INT_H
 
+#include <string.h>
+
 #include "log.h"
 #include "store.h"
 #include "pack.h"
@@ -103,6 +105,12 @@ int store_walk_cut(struct store *st, const struct store_oid *roots, size_t n,
  */
 int store_walk_find(struct store *st, const struct store_oid *roots, size_t n,
                     const struct store_oidset *find);
+
+/* Whether ref `name` is in the store's non-public part (FORMAT.md). */
+static inline bool store_ref_private(const char *name)
+{
+	return !strncmp(name, STORE_PRIVATE_PREFIX, sizeof(STORE_PRIVATE_PREFIX) - 1);
+}
 
 /*
  * The non-public part against a push (private.c). The objects of an

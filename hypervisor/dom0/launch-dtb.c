@@ -8,6 +8,7 @@
  * node, with the values known before the domain's memory is built, so no
  * placeholder is patched afterwards.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,19 +110,17 @@ static void prop_str(struct fdt_out *o, const char *name, const char *v)
 	prop(o, name, v, strlen(v) + 1);
 }
 
-/* A string list: `v` holds the strings, NUL-separated, n bytes in all. */
-static void prop_strs(struct fdt_out *o, const char *name, const char *v, size_t n)
-{
-	prop(o, name, v, n);
-}
+/* At most 12 cells: the longest property here, the timer's interrupts, has 9. */
+#define CELLS_MAX 12
 
 static void prop_cells(struct fdt_out *o, const char *name, const uint32_t *cells, size_t n)
 {
-	uint8_t b[4 * 12];
+	uint8_t b[4 * CELLS_MAX];
 
-	for (size_t i = 0; i < n && i < 12; i++)
+	assert(n <= CELLS_MAX && "prop_cells: a property of at most CELLS_MAX cells");
+	for (size_t i = 0; i < n; i++)
 		put_be32(b + 4 * i, cells[i]);
-	prop(o, name, b, 4 * (n < 12 ? n : 12));
+	prop(o, name, b, 4 * n);
 }
 
 static void prop_u32(struct fdt_out *o, const char *name, uint32_t v)
@@ -129,18 +128,19 @@ static void prop_u32(struct fdt_out *o, const char *name, uint32_t v)
 	prop_cells(o, name, &v, 1);
 }
 
-/* reg with two address and two size cells (GUEST_ROOT_*_CELLS). */
+/* reg with two address and two size cells (GUEST_ROOT_*_CELLS), of 1 or 2 ranges. */
 static void prop_regs(struct fdt_out *o, const uint64_t *ranges, size_t n)
 {
 	uint32_t cells[8];
 
-	for (size_t i = 0; i < n && i < 4; i++) {
+	assert(n <= 2 && "prop_regs: at most two ranges");
+	for (size_t i = 0; i < n; i++) {
 		cells[4 * i] = (uint32_t)(ranges[2 * i] >> 32);
 		cells[4 * i + 1] = (uint32_t)ranges[2 * i];
 		cells[4 * i + 2] = (uint32_t)(ranges[2 * i + 1] >> 32);
 		cells[4 * i + 3] = (uint32_t)ranges[2 * i + 1];
 	}
-	prop_cells(o, "reg", cells, 4 * (n < 4 ? n : 4));
+	prop_cells(o, "reg", cells, 4 * n);
 }
 
 /* A PPI's interrupt specifier: <1 (PPI) number-16 cpus<<8|level-low>. */
@@ -160,7 +160,7 @@ static void root_props(struct fdt_out *o, const struct launch_dt *d)
 	prop_str(o, "model", model);
 	n = snprintf(compat, sizeof(compat), "xen,xenvm-%u.%u%cxen,xenvm", d->xen_major,
 	             d->xen_minor, 0);
-	prop_strs(o, "compatible", compat, (size_t)n + 1);
+	prop(o, "compatible", compat, (size_t)n + 1);
 	prop_u32(o, "interrupt-parent", d->gic_phandle);
 	prop_u32(o, "#address-cells", 2);
 	prop_u32(o, "#size-cells", 2);
@@ -202,7 +202,7 @@ static void psci(struct fdt_out *o)
 	static const char compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
 
 	begin(o, "psci");
-	prop_strs(o, "compatible", compat, sizeof(compat));
+	prop(o, "compatible", compat, sizeof(compat));
 	prop_str(o, "method", "hvc");
 	/* PSCI 0.1's function ids in Xen (arch-arm.h PSCI_cpu_off, _on). */
 	prop_u32(o, "cpu_off", 1);
@@ -230,7 +230,7 @@ static void gic(struct fdt_out *o, const struct launch_dt *d)
 
 	snprintf(name, sizeof(name), "interrupt-controller@%llx", (unsigned long long)d->gicd_base);
 	begin(o, name);
-	prop_strs(o, "compatible", compat, sizeof(compat));
+	prop(o, "compatible", compat, sizeof(compat));
 	prop_u32(o, "#interrupt-cells", 3);
 	prop_u32(o, "#address-cells", 0);
 	prop(o, "interrupt-controller", NULL, 0);
@@ -266,7 +266,7 @@ static void hypervisor(struct fdt_out *o, const struct launch_dt *d)
 	             0);
 	ppi(irq, d->evtchn_ppi);
 	begin(o, "hypervisor");
-	prop_strs(o, "compatible", compat, (size_t)n + 1);
+	prop(o, "compatible", compat, (size_t)n + 1);
 	prop_regs(o, r, 1);
 	prop_cells(o, "interrupts", irq, 3);
 	end(o);

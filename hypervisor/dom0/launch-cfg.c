@@ -102,25 +102,28 @@ static int is_mac(const char *m)
 	return m[17] == 0;
 }
 
-/* 'bridge=BR,mac=MAC' (either, both, or neither), into `c` only if whole. */
+/*
+ * 'bridge=BR,mac=MAC' (either, both, or neither). BR is an interface name
+ * (IFNAMSIZ: at most 15 bytes).
+ */
 static int vif_spec(struct launch_cfg *c, char *spec, const char **why)
 {
-	struct launch_cfg v = *c;
+	char *save = NULL;
 
-	for (char *item = strtok(spec, ","); item; item = strtok(NULL, ",")) {
+	for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		item = (char *)skip_space(item);
 		if (strncmp(item, "bridge=", 7) == 0 && strlen(item + 7) > 0 &&
-		    strlen(item + 7) < sizeof(v.vif_bridge)) {
-			strcpy(v.vif_bridge, item + 7);
+		    strlen(item + 7) < sizeof(c->vif_bridge)) {
+			strcpy(c->vif_bridge, item + 7);
 		} else if (strncmp(item, "mac=", 4) == 0 && is_mac(item + 4)) {
-			strcpy(v.vif_mac, item + 4);
+			strcpy(c->vif_mac, item + 4);
 		} else {
-			*why = "a vif takes bridge=NAME and mac=xx:xx:xx:xx:xx:xx only";
+			*why = "a vif takes bridge=NAME (at most 15 bytes) and "
+			       "mac=xx:xx:xx:xx:xx:xx only";
 			return -EINVAL;
 		}
 	}
-	v.has_vif = 1;
-	*c = v;
+	c->has_vif = 1;
 	return 0;
 }
 
@@ -162,27 +165,38 @@ void launch_cfg_init(struct launch_cfg *c)
 	strcpy(c->vif_bridge, "br0");
 }
 
-/* A string value into `out` (cap bytes), which is left as it was if refused. */
+/* (launch_cfg_line parses into a copy: a value refused half read is dropped.) */
 static int string_key(const char **p, char *out, size_t cap, const char **why)
 {
-	char v[LAUNCH_PATH_MAX];
-
-	if (cap <= sizeof(v) && quoted(p, v, cap) == 0) {
-		memcpy(out, v, strlen(v) + 1);
+	if (quoted(p, out, cap) == 0)
 		return 0;
-	}
 	*why = "its value must be a quoted string that fits";
+	return -EINVAL;
+}
+
+/*
+ * The domain's name: letters, digits, '-', '_' and '.', not first: it
+ * names launch's log file (/var/log/xen/launch-NAME.log) and xenconsoled's.
+ */
+static int name_key(const char **p, char *out, size_t cap, const char **why)
+{
+	const char *q = out;
+
+	if (string_key(p, out, cap, why) < 0)
+		return -EINVAL;
+	while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+	       *q == '-' || *q == '_' || (*q == '.' && q != out))
+		q++;
+	if (out[0] && !*q)
+		return 0;
+	*why = "a name is letters, digits, '-', '_' and '.' (not first)";
 	return -EINVAL;
 }
 
 static int number_key(const char **p, unsigned *out, unsigned lo, unsigned hi, const char **why)
 {
-	unsigned v;
-
-	if (number(p, &v) == 0 && v >= lo && v <= hi) {
-		*out = v;
+	if (number(p, out) == 0 && *out >= lo && *out <= hi)
 		return 0;
-	}
 	*why = "its value must be a number in range";
 	return -EINVAL;
 }
@@ -218,7 +232,7 @@ static int action_key(const char **p, enum launch_action *a, const char **why)
 static int value(struct launch_cfg *c, const char *key, const char **p, const char **why)
 {
 	if (strcmp(key, "name") == 0)
-		return string_key(p, c->name, sizeof(c->name), why);
+		return name_key(p, c->name, sizeof(c->name), why);
 	if (strcmp(key, "kernel") == 0)
 		return string_key(p, c->kernel, sizeof(c->kernel), why);
 	if (strcmp(key, "extra") == 0)

@@ -41,8 +41,8 @@ struct launch_cfg {
 	int disk_writable;
 	/* vif = [ 'bridge=BR,mac=MAC' ] */
 	int has_vif;
-	char vif_bridge[32];
-	char vif_mac[18]; /* "" until launch_cfg_check gives it one */
+	char vif_bridge[16]; /* IFNAMSIZ */
+	char vif_mac[18];    /* "" until launch_cfg_check gives it one */
 	enum launch_action on_poweroff, on_reboot, on_crash;
 };
 

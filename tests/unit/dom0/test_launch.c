@@ -168,6 +168,14 @@ static void test_cfg_guest(void **state)
 	assert_false(c.disk_writable);
 	assert_int_equal(launch_cfg_line(&c, "vif = []", &why), 0);
 	assert_false(c.has_vif);
+	/* The edges taken: the least and most memory and vCPUs, a bridge of 15 bytes. */
+	assert_int_equal(launch_cfg_line(&c, "memory = 16", &why), 0);
+	assert_int_equal(launch_cfg_line(&c, "memory = 3072", &why), 0);
+	assert_int_equal(c.memory_mb, 3072);
+	assert_int_equal(launch_cfg_line(&c, "vcpus = 8", &why), 0);
+	assert_int_equal(launch_cfg_line(&c, "vif = [ 'bridge=b23456789012345' ]", &why), 0);
+	assert_string_equal(c.vif_bridge, "b23456789012345");
+	assert_int_equal(launch_cfg_line(&c, "name = \"a.b-c_1\"", &why), 0);
 }
 
 /* What the builder would not build is refused, with the reason. */
@@ -194,6 +202,12 @@ static void test_cfg_refused(void **state)
 	    "vcpus = 12",                          /* the fuzzer's: once left 12 */
 	    "kernel = \"/boot/guest.zImage",       /* and left it unterminated */
 	    "vif = [ 'bridge=br1,mac=bad' ]",      /* and left br1 */
+	    "memory = 15",                         /* one under the least */
+	    "memory = 3073",                       /* one over the most */
+	    "name = \"../x\"",                     /* it names a log file */
+	    "name = \".x\"",                       /* a dot first */
+	    "name = \"\"",                         /* empty */
+	    "vif = [ 'bridge=b234567890123456' ]", /* 16 bytes: over IFNAMSIZ */
 	    "= 3",                                 /* no key */
 	    "name \"x\"",                          /* no = */
 	};

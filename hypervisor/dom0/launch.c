@@ -64,6 +64,11 @@
 #define DETACH_WAIT_MS 10000
 #define DTB_MAX 4096
 
+/* A xenstore key and its value; arrays of them end with a NULL key. */
+struct kv {
+	const char *key, *value;
+};
+
 struct launcher {
 	xc_interface *xch;
 	struct xs_handle *xsh;
@@ -72,28 +77,42 @@ struct launcher {
 	char uuid[37];
 	evtchn_port_t store_port, console_port;
 	xen_pfn_t store_pfn, console_pfn;
-	char *guest_conf; /* $GUEST_CONFIG's text, or NULL */
-	size_t guest_conf_len;
+	/*
+	 * $GUEST_CONFIG when it is for this domain's name (read_guest_conf):
+	 * its text, split in place, and the keys and instance pointing into it.
+	 */
 	const char *guest_conf_path;
+	char *guest_conf; /* NULL: none for this domain */
 	const char *instance;
+	struct kv *conf_keys;
+	size_t conf_n;
 	unsigned vif_devid; /* vif-attach's new interface */
 	long exec_ms;       /* since_exec_ms at main, -1 for a restart */
 };
+
+static void vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 static void say(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("launch: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsay("launch: ", fmt, ap);
 	va_end(ap);
 }
 
-/* The domain create() is making, undone if it fails half way. */
-static struct launcher *making;
+/*
+ * The domain create() is making, or the vif vif-attach is adding (its
+ * vif_devid), undone if it fails half way.
+ */
+static struct launcher *making, *attaching;
 static void undo(struct launcher *l);
+static void vif_remove(struct launcher *l, unsigned devid);
 
 static void die(const char *fmt, ...) __attribute__((noreturn));
 static void die(const char *fmt, ...)
@@ -101,15 +120,19 @@ static void die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("launch: error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsay("launch: error: ", fmt, ap);
 	va_end(ap);
 	if (making) {
 		struct launcher *l = making;
 
 		making = NULL;
 		undo(l);
+	}
+	if (attaching) {
+		struct launcher *l = attaching;
+
+		attaching = NULL;
+		vif_remove(l, l->vif_devid);
 	}
 	exit(1);
 }
@@ -134,6 +157,9 @@ static void read_cfg(struct launch_cfg *c, const char *path, char **lines, int n
 	launch_cfg_init(c);
 	while (fgets(line, sizeof(line), f)) {
 		no++;
+		/* Not cut in two: the rest would read as a line of its own. */
+		if (!strchr(line, '\n') && !feof(f))
+			die("%s line %u: over %u bytes", path, no, (unsigned)sizeof(line) - 2);
 		if (launch_cfg_line(c, line, &why) < 0)
 			die("%s line %u: %s", path, no, why);
 	}
@@ -289,8 +315,7 @@ fail:
 struct txn {
 	struct launcher *l;
 	xs_transaction_t t;
-	const char *failed; /* the path that failed, or NULL */
-	char failed_path[XENSTORE_ABS_PATH_MAX + 1];
+	char failed[XENSTORE_ABS_PATH_MAX + 1]; /* the path that failed, or "" */
 };
 
 static void put(struct txn *x, const char *value, const char *fmt, ...)
@@ -301,12 +326,8 @@ static void put(struct txn *x, const char *value, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	if (x->failed)
-		return;
-	if (!xs_write(x->l->xsh, x->t, path, value, strlen(value))) {
-		snprintf(x->failed_path, sizeof(x->failed_path), "%s", path);
-		x->failed = x->failed_path;
-	}
+	if (!x->failed[0] && !xs_write(x->l->xsh, x->t, path, value, strlen(value)))
+		snprintf(x->failed, sizeof(x->failed), "%s", path);
 }
 
 /* A node with permissions: OWNER's, and READER (if not 0) may read it. */
@@ -321,10 +342,8 @@ static void node(struct txn *x, unsigned owner, unsigned reader, const char *fmt
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
 	put(x, "", "%s", path);
-	if (!x->failed && !xs_set_permissions(x->l->xsh, x->t, path, p, reader ? 2 : 1)) {
-		snprintf(x->failed_path, sizeof(x->failed_path), "%s", path);
-		x->failed = x->failed_path;
-	}
+	if (!x->failed[0] && !xs_set_permissions(x->l->xsh, x->t, path, p, reader ? 2 : 1))
+		snprintf(x->failed, sizeof(x->failed), "%s", path);
 }
 
 /* libxl__domain_make's skeleton and libxl__build_post's entries. */
@@ -404,13 +423,8 @@ static void rings(struct txn *x)
  * A device's three directories (libxl__device_generic_add): the frontend
  * the guest owns, the backend dom0's kernel serves, and libxl's record,
  * which holds both paths (all xl destroy reads of it; libxl also keeps a
- * copy of the backend's entries there, which nothing here needs). `be`
- * and `fe` end with a NULL key.
+ * copy of the backend's entries there, which nothing here needs).
  */
-struct kv {
-	const char *key, *value;
-};
-
 static void device(struct txn *x, const char *kind, unsigned devid, const struct kv *be,
                    const struct kv *fe)
 {
@@ -491,41 +505,13 @@ static void vif(struct txn *x, unsigned devid, const char *mac, const char *brid
 	device(x, "vif", devid, be, fe);
 }
 
-static int guest_key(void *ctx, const char *path, const char *value)
-{
-	struct txn *x = ctx;
-
-	put(x, value, "/local/domain/%u/%s", x->l->domid, path);
-	return 0;
-}
-
-/*
- * $GUEST_CONFIG, if the init has one ready for a domain of this name: its
- * keys go into the transaction, and it is claimed once that commits.
- */
+/* The guest's configuration (read_guest_conf), under its directory. */
 static void guest_config(struct txn *x)
 {
 	struct launcher *l = x->l;
-	const char *name, *why;
-	char *copy;
 
-	if (!l->guest_conf)
-		return;
-	copy = malloc(l->guest_conf_len + 1);
-	if (!copy)
-		die("out of memory");
-	memcpy(copy, l->guest_conf, l->guest_conf_len + 1);
-	if (launch_guest_conf(copy, l->guest_conf_len, &name, &l->instance, NULL, NULL, &why) < 0)
-		die("%s: %s", l->guest_conf_path, why);
-	if (strcmp(name, l->cfg.name) != 0) {
-		l->instance = NULL;
-		free(copy);
-		return;
-	}
-	memcpy(copy, l->guest_conf, l->guest_conf_len + 1);
-	launch_guest_conf(copy, l->guest_conf_len, &name, &l->instance, guest_key, x, &why);
-	l->instance = strdup(l->instance);
-	free(copy);
+	for (size_t i = 0; i < l->conf_n; i++)
+		put(x, l->conf_keys[i].value, "/local/domain/%u/%s", l->domid, l->conf_keys[i].key);
 }
 
 /* One transaction of `write`s, retried while xenstored says EAGAIN. */
@@ -538,7 +524,7 @@ static void transaction(struct launcher *l, void (*write)(struct txn *))
 		if (x.t == XBT_NULL)
 			die("cannot start a xenstore transaction: %s", strerror(errno));
 		write(&x);
-		if (x.failed) {
+		if (x.failed[0]) {
 			xs_transaction_end(l->xsh, x.t, true);
 			die("domid %u: cannot write %s to xenstore: %s", l->domid, x.failed,
 			    strerror(errno));
@@ -570,26 +556,54 @@ static void devices(struct txn *x)
 
 /* ---- the guest's configuration file ---- */
 
-/* $GUEST_CONFIG, if the init has one ready (launch_guest_conf_read). */
+static void forget_guest_conf(struct launcher *l)
+{
+	free(l->guest_conf);
+	free(l->conf_keys);
+	l->guest_conf = NULL;
+	l->instance = NULL;
+	l->conf_keys = NULL;
+	l->conf_n = 0;
+}
+
+static int conf_key(void *ctx, const char *path, const char *value)
+{
+	struct launcher *l = ctx;
+	struct kv *k = realloc(l->conf_keys, (l->conf_n + 1) * sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	k[l->conf_n++] = (struct kv){path, value};
+	l->conf_keys = k;
+	return 0;
+}
+
+/*
+ * $GUEST_CONFIG, if the init has one ready (launch_guest_conf_read) for a
+ * domain of this name, parsed once: its keys go into the transaction, and
+ * it is claimed once the domain is made. Another domain's (the init's
+ * probe, the side-by-side Linux) is left alone; so is none at all.
+ */
 static void read_guest_conf(struct launcher *l)
 {
-	const char *path = getenv("GUEST_CONFIG"), *why;
+	const char *path = getenv("GUEST_CONFIG"), *why, *name;
 	char *buf = malloc(LAUNCH_GUEST_CONF_MAX + 1);
 	long n;
+	int rc;
 
 	if (!buf)
 		die("out of memory");
-	l->guest_conf = NULL;
+	forget_guest_conf(l);
+	l->guest_conf = buf;
 	l->guest_conf_path = path && *path ? path : "/var/run/guest-config";
 	n = launch_guest_conf_read(l->guest_conf_path, buf, LAUNCH_GUEST_CONF_WAIT_MS, &why);
 	if (n < 0)
 		die("%s: %s", l->guest_conf_path, why);
-	if (n == 0) {
-		free(buf);
-		return;
-	}
-	l->guest_conf = buf;
-	l->guest_conf_len = (size_t)n;
+	if (n > 0 &&
+	    (rc = launch_guest_conf(buf, (size_t)n, &name, &l->instance, conf_key, l, &why)) < 0)
+		die("%s: %s", l->guest_conf_path, rc == -ENOMEM ? "out of memory" : why);
+	if (n == 0 || strcmp(name, l->cfg.name) != 0)
+		forget_guest_conf(l);
 }
 
 /*
@@ -604,12 +618,20 @@ static void claim_guest_conf(struct launcher *l)
 
 	if (!l->instance)
 		return;
-	if (unlink(l->guest_conf_path) < 0)
-		die("cannot claim %s: %s", l->guest_conf_path, strerror(errno));
+	/*
+	 * The note first, so that a failure leaves the file for the next
+	 * try; the file gone before the init is told, which then writes the
+	 * next instance's under the same name.
+	 */
 	snprintf(done, sizeof(done), "%s-%u", l->guest_conf_path, l->domid);
 	f = fopen(done, "w");
 	if (!f || fprintf(f, "%s\n", l->instance) < 0 || fclose(f) != 0)
 		die("cannot write %s", done);
+	if (unlink(l->guest_conf_path) < 0) {
+		unlink(done);
+		die("cannot claim %s: %s", l->guest_conf_path, strerror(errno));
+	}
+	forget_guest_conf(l);
 	snprintf(id, sizeof(id), "%u", l->domid);
 	if (!xs_write(l->xsh, XBT_NULL, "/local/domain/0/guest-configured", id, strlen(id)))
 		die("cannot write /local/domain/0/guest-configured: %s", strerror(errno));
@@ -821,7 +843,6 @@ static void create(struct launcher *l)
 	if (!xs_introduce_domain(l->xsh, l->domid, l->store_pfn, l->store_port))
 		die("domid %u: xenstored would not take it: %s", l->domid, strerror(errno));
 	claim_guest_conf(l);
-	free(l->guest_conf);
 	wait_console(l);
 	ready = now_ms();
 	if (xc_domain_unpause(l->xch, l->domid) < 0)
@@ -1015,7 +1036,7 @@ static bool backend_write(struct launcher *l, const char *be, const char *key, c
 static int cmd_vif_detach(int argc, char **argv)
 {
 	struct launcher l = {0};
-	char be[96], fe[96], lx[96], *state = NULL;
+	char be[96], *state = NULL;
 	unsigned waited = 0;
 
 	if (argc != 4)
@@ -1024,8 +1045,6 @@ static int cmd_vif_detach(int argc, char **argv)
 	unsigned devid = parse_id(argv[3], "DEVID");
 	open_handles(&l);
 	snprintf(be, sizeof(be), "/local/domain/0/backend/vif/%u/%u", l.domid, devid);
-	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u", l.domid, devid);
-	snprintf(lx, sizeof(lx), "/libxl/%u/device/vif/%u", l.domid, devid);
 	state = read_key(&l, "%s/state", be);
 	if (!state)
 		die("domid %u has no vif %u", l.domid, devid);
@@ -1043,10 +1062,22 @@ static int cmd_vif_detach(int argc, char **argv)
 		waited += 20;
 	}
 	free(state);
-	xs_rm(l.xsh, XBT_NULL, fe);
-	xs_rm(l.xsh, XBT_NULL, be);
-	xs_rm(l.xsh, XBT_NULL, lx);
+	vif_remove(&l, devid);
 	return 0;
+}
+
+/* A vif's three directories (device()) gone, and netback's interface with them. */
+static void vif_remove(struct launcher *l, unsigned devid)
+{
+	static const char *const fmts[] = {"/local/domain/%u/device/vif/%u",
+	                                   "/local/domain/0/backend/vif/%u/%u",
+	                                   "/libxl/%u/device/vif/%u"};
+	char path[96];
+
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		snprintf(path, sizeof(path), fmts[i], l->domid, devid);
+		xs_rm(l->xsh, XBT_NULL, path);
+	}
 }
 
 /* The lowest vif number the domain does not use. */
@@ -1093,7 +1124,9 @@ static int cmd_vif_attach(int argc, char **argv)
 	open_handles(&l);
 	l.vif_devid = free_devid(&l);
 	transaction(&l, attach);
+	attaching = &l;
 	vif_online(&l, l.vif_devid, l.cfg.vif_bridge);
+	attaching = NULL;
 	printf("%u\n", l.vif_devid);
 	return 0;
 }

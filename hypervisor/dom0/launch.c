@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,8 @@
 #include <xenctrl.h>
 #include <xenguest.h>
 #include <xenstore.h>
+#include <xenstore_lib.h>
+#include <xen/io/xs_wire.h>
 
 /* After xenctrl.h, which defines __XEN_TOOLS__ that it needs. */
 #include <xen/device_tree_defs.h>
@@ -63,6 +66,7 @@
 #define VIF_WAIT_MS 10000
 #define DETACH_WAIT_MS 10000
 #define DTB_MAX 4096
+#define XS_REPLY_WAIT_S 10
 
 /* A xenstore key and its value; arrays of them end with a NULL key. */
 struct kv {
@@ -72,6 +76,8 @@ struct kv {
 struct launcher {
 	xc_interface *xch;
 	struct xs_handle *xsh;
+	int xs_fd;           /* launch's own connection to xenstored, for transaction() */
+	struct launch_xs xs; /* its requests */
 	struct launch_cfg cfg;
 	uint32_t domid;
 	char uuid[37];
@@ -87,7 +93,8 @@ struct launcher {
 	struct kv *conf_keys;
 	size_t conf_n;
 	unsigned vif_devid; /* vif-attach's new interface */
-	long exec_ms;       /* since_exec_ms at main, -1 for a restart */
+	long exec_ms;       /* since_exec_ms at main, -1 if unknown */
+	bool restart;       /* created again by the supervisor */
 };
 
 static void vsay(const char *prefix, const char *fmt, va_list ap)
@@ -311,11 +318,18 @@ fail:
 
 /* ---- xenstore ---- */
 
-/* One transaction's writes; the first failure is kept and reported. */
+/* launch-xs.c speaks xs_wire.h's protocol with these values. */
+_Static_assert(LAUNCH_XS_TRANSACTION_START == XS_TRANSACTION_START &&
+                   LAUNCH_XS_TRANSACTION_END == XS_TRANSACTION_END && LAUNCH_XS_WRITE == XS_WRITE &&
+                   LAUNCH_XS_SET_PERMS == XS_SET_PERMS && LAUNCH_XS_ERROR == XS_ERROR &&
+                   LAUNCH_XS_PAYLOAD_MAX == XENSTORE_PAYLOAD_MAX &&
+                   LAUNCH_XS_PATH_MAX == XENSTORE_ABS_PATH_MAX,
+               "launch.h's xenstore wire values are not xs_wire.h's");
+
+/* One transaction's writes, queued (launch-xs.c), sent at once. */
 struct txn {
 	struct launcher *l;
-	xs_transaction_t t;
-	char failed[XENSTORE_ABS_PATH_MAX + 1]; /* the path that failed, or "" */
+	struct launch_xs *xs;
 };
 
 static void put(struct txn *x, const char *value, const char *fmt, ...)
@@ -326,24 +340,20 @@ static void put(struct txn *x, const char *value, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	if (!x->failed[0] && !xs_write(x->l->xsh, x->t, path, value, strlen(value)))
-		snprintf(x->failed, sizeof(x->failed), "%s", path);
+	launch_xs_write(x->xs, path, value);
 }
 
 /* A node with permissions: OWNER's, and READER (if not 0) may read it. */
 static void node(struct txn *x, unsigned owner, unsigned reader, const char *fmt, ...)
 {
-	struct xs_permissions p[2] = {{.id = owner, .perms = XS_PERM_NONE},
-	                              {.id = reader, .perms = XS_PERM_READ}};
 	char path[XENSTORE_ABS_PATH_MAX + 1];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	put(x, "", "%s", path);
-	if (!x->failed[0] && !xs_set_permissions(x->l->xsh, x->t, path, p, reader ? 2 : 1))
-		snprintf(x->failed, sizeof(x->failed), "%s", path);
+	launch_xs_write(x->xs, path, "");
+	launch_xs_perms(x->xs, path, owner, reader);
 }
 
 /* libxl__domain_make's skeleton and libxl__build_post's entries. */
@@ -514,26 +524,32 @@ static void guest_config(struct txn *x)
 		put(x, l->conf_keys[i].value, "/local/domain/%u/%s", l->domid, l->conf_keys[i].key);
 }
 
-/* One transaction of `write`s, retried while xenstored says EAGAIN. */
+/*
+ * One transaction of `write`s, sent at once on launch's own connection
+ * (launch-xs.c), retried while xenstored says EAGAIN.
+ */
 static void transaction(struct launcher *l, void (*write)(struct txn *))
 {
-	for (int tries = 0;; tries++) {
-		struct txn x = {.l = l};
+	struct txn x = {.l = l, .xs = &l->xs};
 
-		x.t = xs_transaction_start(l->xsh);
-		if (x.t == XBT_NULL)
-			die("cannot start a xenstore transaction: %s", strerror(errno));
+	for (int tries = 0;; tries++) {
+		int r = launch_xs_start(&l->xs, l->xs_fd);
+
+		if (r < 0)
+			die("cannot start a xenstore transaction: %s", strerror(-r));
 		write(&x);
-		if (x.failed[0]) {
-			xs_transaction_end(l->xsh, x.t, true);
-			die("domid %u: cannot write %s to xenstore: %s", l->domid, x.failed,
-			    strerror(errno));
+		r = launch_xs_flush(&l->xs);
+		if (r < 0) {
+			launch_xs_end(&l->xs, false);
+			die("domid %u: cannot write %s to xenstore: %s", l->domid, l->xs.failed,
+			    strerror(-r));
 		}
-		if (xs_transaction_end(l->xsh, x.t, false))
+		r = launch_xs_end(&l->xs, true);
+		if (!r)
 			return;
-		if (errno != EAGAIN || tries >= 10)
+		if (r != -EAGAIN || tries >= 10)
 			die("domid %u: the xenstore transaction failed: %s", l->domid,
-			    strerror(errno));
+			    strerror(-r));
 	}
 }
 
@@ -727,6 +743,23 @@ static void wait_console(struct launcher *l)
 	}
 }
 
+/*
+ * A connection to xenstored's socket, for transaction(): a reply not in
+ * XS_REPLY_WAIT_S is a xenstored that hangs, and launch stops.
+ */
+static int xs_socket(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = XS_REPLY_WAIT_S};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", xs_daemon_socket());
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		die("cannot connect to xenstored at %s: %s", a.sun_path, strerror(errno));
+	return fd;
+}
+
 static void open_handles(struct launcher *l)
 {
 	l->xch = xc_interface_open(NULL, NULL, 0);
@@ -735,6 +768,7 @@ static void open_handles(struct launcher *l)
 	l->xsh = xs_open(0);
 	if (!l->xsh)
 		die("cannot connect to xenstored: %s", strerror(errno));
+	l->xs_fd = xs_socket();
 }
 
 static long now_ms(void)
@@ -827,7 +861,7 @@ static void create(struct launcher *l)
 {
 	long t0 = now_ms(), made, written, built, bridged, ready;
 	uint32_t clock_frequency;
-	char up[32];
+	char up[32], start[32];
 
 	read_guest_conf(l);
 	making = l;
@@ -849,13 +883,18 @@ static void create(struct launcher *l)
 		die("domid %u: cannot unpause it: %s", l->domid, strerror(errno));
 	making = NULL;
 	uptime(up, sizeof(up));
-	fprintf(
-	    stderr,
-	    "dom0: launch: domid %u: exec to main %ld ms, domain made %ld ms, devices written "
-	    "%ld ms, built %ld ms, vif%u.0 on %s %ld ms, introduction, configuration and console "
-	    "%ld ms, unpaused at %ld ms from main [%ss]\n",
-	    l->domid, l->exec_ms, made - t0, written - made, built - written, l->domid,
-	    l->cfg.vif_bridge, bridged - built, ready - bridged, now_ms() - t0, up);
+	if (l->restart)
+		snprintf(start, sizeof(start), "a restart");
+	else if (l->exec_ms >= 0)
+		snprintf(start, sizeof(start), "exec to main %ld ms", l->exec_ms);
+	else
+		snprintf(start, sizeof(start), "exec to main ?");
+	say("domid %u: %s, domain made %ld ms, devices written %ld ms, built %ld ms, vif%u.0 on "
+	    "%s %ld ms, introduction, configuration and console %ld ms, unpaused at %ld ms from "
+	    "%s [%ss]",
+	    l->domid, start, made - t0, written - made, built - written, l->domid,
+	    l->cfg.vif_bridge, bridged - built, ready - bridged, now_ms() - t0,
+	    l->restart ? "the restart" : "main", up);
 }
 
 /* ---- the supervisor ---- */
@@ -938,7 +977,7 @@ static void supervise(struct launcher *l)
 			say("xl destroy %u failed", l->domid);
 		if (action_for(&l->cfg, reason) == LAUNCH_DESTROY)
 			return;
-		l->exec_ms = -1;
+		l->restart = true;
 		create(l);
 		say("restarted %s as domid %u", l->cfg.name, l->domid);
 	}
@@ -990,6 +1029,7 @@ static int cmd_create(int argc, char **argv)
 	 */
 	xs_close(l.xsh);
 	xc_interface_close(l.xch);
+	close(l.xs_fd);
 	open_handles(&l);
 	supervise(&l);
 	return 0;

@@ -10,6 +10,7 @@
 #ifndef DOM0_LAUNCH_H
 #define DOM0_LAUNCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,5 +115,54 @@ int launch_guest_conf(char *text, size_t len, const char **name, const char **in
  * line in time, a read error).
  */
 long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const char **why);
+
+/*
+ * A xenstore transaction on a connection to xenstored's socket, its
+ * writes sent at once (launch-xs.c). xs_wire.h's values; launch.c checks
+ * them against the header.
+ */
+#define LAUNCH_XS_TRANSACTION_START 6
+#define LAUNCH_XS_TRANSACTION_END 7
+#define LAUNCH_XS_WRITE 11
+#define LAUNCH_XS_SET_PERMS 14
+#define LAUNCH_XS_ERROR 16
+#define LAUNCH_XS_PAYLOAD_MAX 4096 /* XENSTORE_PAYLOAD_MAX */
+#define LAUNCH_XS_PATH_MAX 3072    /* XENSTORE_ABS_PATH_MAX */
+
+struct launch_xs {
+	int fd;
+	uint32_t tx;  /* the transaction's id */
+	uint8_t *buf; /* the requests not yet sent */
+	size_t len, cap;
+	uint32_t n;                          /* how many */
+	int err;                             /* the first failure, -errno, or 0 */
+	char failed[LAUNCH_XS_PATH_MAX + 1]; /* the path it was for */
+};
+
+/*
+ * Starts a transaction on fd (a connected socket; x zeroed before the
+ * first use, and launch_xs_free after the last): 0 or -errno.
+ */
+int launch_xs_start(struct launch_xs *x, int fd);
+
+/*
+ * Queue a write of `value` to `path`; and `path`'s permissions: OWNER's,
+ * and READER (if not 0) may read it.
+ */
+void launch_xs_write(struct launch_xs *x, const char *path, const char *value);
+void launch_xs_perms(struct launch_xs *x, const char *path, unsigned owner, unsigned reader);
+
+/*
+ * Sends what is queued and reads every reply: 0, or the first failure
+ * (-errno: xenstored's refusal, or the connection lost), also in x->err
+ * with its request's path in x->failed. A request too long for the wire
+ * (-E2BIG) or memory (-ENOMEM) fails at queueing, and nothing is sent.
+ */
+int launch_xs_flush(struct launch_xs *x);
+
+/* Commits (or aborts) the transaction: 0, -EAGAIN if another changed what it read, or -errno. */
+int launch_xs_end(struct launch_xs *x, bool commit);
+
+void launch_xs_free(struct launch_xs *x);
 
 #endif

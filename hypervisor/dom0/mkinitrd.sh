@@ -72,7 +72,8 @@ done
 # extracted above (libxen-dev's headers and link names).
 lib=$pkg/usr/lib/arm-linux-gnueabihf
 arm-linux-gnueabihf-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$pkg/usr/include" \
-	"$src/launch.c" "$src/launch-cfg.c" "$src/launch-dtb.c" -o "$root/usr/sbin/launch" \
+	"$src/launch.c" "$src/launch-cfg.c" "$src/launch-dtb.c" "$src/launch-xs.c" \
+	-o "$root/usr/sbin/launch" \
 	-L"$lib" -Wl,-rpath-link,"$lib" -Wl,-rpath-link,"$pkg/lib/arm-linux-gnueabihf" \
 	-lxenguest -lxenctrl -lxenstore || die "cannot build launch"
 

@@ -20,7 +20,7 @@ DOM0_DTBS := $(sort $(foreach b,$(BOARDS),$(call board_get,$(b),DTB)))
 
 DOM0_INITRD_INPUTS := $(DOM0_SRC)/mkinitrd.sh hypervisor/initrd-lib.sh $(DOM0_SRC)/init $(DOM0_SRC)/modules $(DOM0_SRC)/xl.conf \
 	$(DOM0_SRC)/sys.h $(DOM0_SRC)/sys-arm.c $(DOM0_SRC)/clockskew.c $(DOM0_SRC)/hotplug.c \
-	$(DOM0_SRC)/launch.h $(DOM0_SRC)/launch.c $(DOM0_SRC)/launch-cfg.c $(DOM0_SRC)/launch-dtb.c \
+	$(DOM0_SRC)/launch.h $(DOM0_SRC)/launch.c $(DOM0_SRC)/launch-cfg.c $(DOM0_SRC)/launch-dtb.c $(DOM0_SRC)/launch-xs.c \
 	$(wildcard board/*/board.conf)
 
 .PHONY: dom0

@@ -65,7 +65,7 @@ steps() {
 	first=$(echo "$ready" | sed -E 's/.*: ([0-9]+) ms after the first instruction \(([0-9]+)/\2 \1/' | awk '{ print $1 - $2 }')
 	conn=$(dom0_ms 'dom0: (xl )?create [a-z]+ done')
 	answer=$(awk '$1 == "answer" { print $2 }' "$out")
-	echo "dom0: vif on br0, the guest configured (launch done)|$(dom0_ms 'dom0: launch: domid')"
+	echo "dom0: vif on br0, the guest configured (launch done)|$(dom0_ms 'launch: domid')"
 	echo "dom0: launch create returns|$conn"
 	echo "dom0: the guest booked (its configuration and seed written by launch, before the unpause)|$(dom0_ms 'dom0: configuration and seed written')"
 	echo "dom0: vif port forwarding (kernel log)|$(dom0_ms 'dom0: vif[0-9.]+ forwarding')"

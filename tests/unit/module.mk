@@ -29,7 +29,7 @@ UNIT_BINS += $(UNIT_OUT)/test_dtb
 
 # dom0's domain builder's device tree (read back with the guest's reader),
 # xl configuration subset and guest configuration file.
-LAUNCH_PURE := hypervisor/dom0/launch-cfg.c hypervisor/dom0/launch-dtb.c
+LAUNCH_PURE := hypervisor/dom0/launch-cfg.c hypervisor/dom0/launch-dtb.c hypervisor/dom0/launch-xs.c
 $(UNIT_OUT)/test_launch: tests/unit/dom0/test_launch.c $(LAUNCH_PURE) hypervisor/dom0/launch.h \
 		guest/board.c guest/board.h guest/dtb/dtb.c guest/dtb/dtb.h tests/unit/module.mk | $(SETUP)
 	@mkdir -p $(@D)

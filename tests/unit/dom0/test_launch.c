@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -388,6 +390,220 @@ static void test_guest_conf_read(void **state)
 	unlink(conf_path);
 }
 
+/* ---- launch-xs.c: a transaction's writes sent at once ---- */
+
+struct xs_hdr {
+	uint32_t type, req_id, tx_id, len;
+};
+
+/* xenstored's side of a socketpair: a reply queued before the client reads. */
+static void xs_reply(int fd, uint32_t type, uint32_t req, uint32_t tx, const void *p, uint32_t len)
+{
+	struct xs_hdr h = {type, req, tx, len};
+
+	assert_int_equal(write(fd, &h, sizeof(h)), sizeof(h));
+	if (len)
+		assert_int_equal(write(fd, p, len), len);
+}
+
+/* The next request the client sent is exactly this. */
+static void xs_expect(int fd, uint32_t type, uint32_t req, uint32_t tx, const void *p, uint32_t len)
+{
+	struct xs_hdr h;
+	char buf[LAUNCH_XS_PAYLOAD_MAX];
+
+	assert_int_equal(read(fd, &h, sizeof(h)), sizeof(h));
+	assert_int_equal(h.type, type);
+	assert_int_equal(h.req_id, req);
+	assert_int_equal(h.tx_id, tx);
+	assert_int_equal(h.len, len);
+	if (len)
+		assert_int_equal(read(fd, buf, len), len);
+	assert_memory_equal(buf, p, len);
+}
+
+/* Nothing more was sent. */
+static void xs_nothing(int fd)
+{
+	char c;
+
+	assert_int_equal(recv(fd, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+static void xs_pair(int sv[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+}
+
+/* A new connection (sv[0] the client's) and a transaction `tx` started on it. */
+static void xs_started(struct launch_xs *x, int sv[2], uint32_t tx)
+{
+	char id[16];
+
+	xs_pair(sv);
+	snprintf(id, sizeof(id), "%u", tx);
+	xs_reply(sv[1], LAUNCH_XS_TRANSACTION_START, 0, 0, id, (uint32_t)strlen(id) + 1);
+	assert_int_equal(launch_xs_start(x, sv[0]), 0);
+	assert_int_equal(x->tx, tx);
+	xs_expect(sv[1], LAUNCH_XS_TRANSACTION_START, 0, 0, "", 1);
+}
+
+static void xs_done(struct launch_xs *x, int sv[2])
+{
+	launch_xs_free(x);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* xs_wire.h's requests, in order, with the transaction's id, replies read after. */
+static void test_xs_wire(void **state)
+{
+	struct launch_xs x = {0};
+	int sv[2];
+
+	(void)state;
+	xs_started(&x, sv, 17);
+	launch_xs_write(&x, "/local/domain/3/name", "appliance");
+	launch_xs_perms(&x, "/local/domain/3", 0, 3);
+	launch_xs_perms(&x, "/local/domain/3/data", 3, 0);
+	launch_xs_write(&x, "/local/domain/3/cpu", "");
+	xs_reply(sv[1], LAUNCH_XS_WRITE, 0, 17, "OK", 3);
+	xs_reply(sv[1], LAUNCH_XS_SET_PERMS, 1, 17, "OK", 3);
+	xs_reply(sv[1], LAUNCH_XS_SET_PERMS, 2, 17, "OK", 3);
+	xs_reply(sv[1], LAUNCH_XS_WRITE, 3, 17, "OK", 3);
+	assert_int_equal(launch_xs_flush(&x), 0);
+	xs_expect(sv[1], LAUNCH_XS_WRITE, 0, 17, "/local/domain/3/name\0appliance", 30);
+	xs_expect(sv[1], LAUNCH_XS_SET_PERMS, 1, 17, "/local/domain/3\0n0\0r3", 22);
+	xs_expect(sv[1], LAUNCH_XS_SET_PERMS, 2, 17, "/local/domain/3/data\0n3", 24);
+	xs_expect(sv[1], LAUNCH_XS_WRITE, 3, 17, "/local/domain/3/cpu", 20);
+	xs_nothing(sv[1]);
+	xs_reply(sv[1], LAUNCH_XS_TRANSACTION_END, 0, 17, "OK", 3);
+	assert_int_equal(launch_xs_end(&x, true), 0);
+	xs_expect(sv[1], LAUNCH_XS_TRANSACTION_END, 0, 17, "T", 2);
+	/* A second transaction on the same connection. */
+	xs_started(&x, sv, 18);
+	assert_int_equal(launch_xs_flush(&x), 0);
+	xs_nothing(sv[1]);
+	xs_reply(sv[1], LAUNCH_XS_ERROR, 0, 18, "EAGAIN", 7);
+	assert_int_equal(launch_xs_end(&x, true), -EAGAIN);
+	xs_expect(sv[1], LAUNCH_XS_TRANSACTION_END, 0, 18, "T", 2);
+	xs_done(&x, sv);
+}
+
+/*
+ * A refusal names its request's path, the first of two; every reply is
+ * read, so the abort after it is answered in step.
+ */
+static void test_xs_refused(void **state)
+{
+	struct launch_xs x = {0};
+	int sv[2];
+
+	(void)state;
+	xs_started(&x, sv, 5);
+	launch_xs_write(&x, "/a", "1");
+	launch_xs_write(&x, "/b", "2");
+	launch_xs_write(&x, "/c", "3");
+	launch_xs_write(&x, "/d", "4");
+	xs_reply(sv[1], LAUNCH_XS_WRITE, 0, 5, "OK", 3);
+	xs_reply(sv[1], LAUNCH_XS_ERROR, 1, 5, "EACCES", 7);
+	xs_reply(sv[1], LAUNCH_XS_ERROR, 2, 5, "ENOSPC", 7);
+	xs_reply(sv[1], LAUNCH_XS_WRITE, 3, 5, "OK", 3);
+	assert_int_equal(launch_xs_flush(&x), -EACCES);
+	assert_string_equal(x.failed, "/b");
+	xs_reply(sv[1], LAUNCH_XS_TRANSACTION_END, 0, 5, "OK", 3);
+	assert_int_equal(launch_xs_end(&x, false), 0);
+	for (uint32_t i = 0; i < 4; i++) {
+		char p[8];
+		snprintf(p, sizeof(p), "/%c%c%c", 'a' + i, 0, '1' + i);
+		xs_expect(sv[1], LAUNCH_XS_WRITE, i, 5, p, 4);
+	}
+	xs_expect(sv[1], LAUNCH_XS_TRANSACTION_END, 0, 5, "F", 2);
+	xs_done(&x, sv);
+}
+
+/* The wire's payload limit: 4,096 bytes taken, 4,097 refused before anything is sent. */
+static void test_xs_payload_max(void **state)
+{
+	static char value[LAUNCH_XS_PAYLOAD_MAX];
+	struct launch_xs x = {0};
+	int sv[2];
+
+	(void)state;
+	xs_started(&x, sv, 9);
+	memset(value, 'v', sizeof(value) - 1);
+	value[LAUNCH_XS_PAYLOAD_MAX - 3] = '\0'; /* "/p" and its NUL: 4,096 */
+	launch_xs_write(&x, "/p", value);
+	xs_reply(sv[1], LAUNCH_XS_WRITE, 0, 9, "OK", 3);
+	assert_int_equal(launch_xs_flush(&x), 0);
+	{
+		struct xs_hdr h;
+		static char buf[LAUNCH_XS_PAYLOAD_MAX];
+
+		assert_int_equal(read(sv[1], &h, sizeof(h)), sizeof(h));
+		assert_int_equal(h.len, LAUNCH_XS_PAYLOAD_MAX);
+		assert_int_equal(recv(sv[1], buf, h.len, MSG_WAITALL), h.len);
+	}
+	launch_xs_write(&x, "/ok", "1");
+	value[LAUNCH_XS_PAYLOAD_MAX - 3] = 'v';
+	value[LAUNCH_XS_PAYLOAD_MAX - 2] = '\0';
+	launch_xs_write(&x, "/q", value);
+	launch_xs_write(&x, "/after", "2");
+	assert_int_equal(launch_xs_flush(&x), -E2BIG);
+	assert_string_equal(x.failed, "/q");
+	xs_nothing(sv[1]);
+	xs_done(&x, sv);
+}
+
+/* A xenstored out of step or gone: the reply not the one due, too long, none. */
+static void test_xs_lost(void **state)
+{
+	static char big[LAUNCH_XS_PAYLOAD_MAX + 1];
+	struct launch_xs x = {0};
+	int sv[2];
+
+	(void)state;
+	/* The start's reply not a transaction id. */
+	xs_pair(sv);
+	xs_reply(sv[1], LAUNCH_XS_TRANSACTION_START, 0, 0, "x1", 3);
+	assert_int_equal(launch_xs_start(&x, sv[0]), -EPROTO);
+	xs_done(&x, sv);
+	/* A reply to another request. */
+	xs_started(&x, sv, 2);
+	launch_xs_write(&x, "/a", "1");
+	launch_xs_write(&x, "/b", "2");
+	xs_reply(sv[1], LAUNCH_XS_WRITE, 1, 2, "OK", 3);
+	assert_int_equal(launch_xs_flush(&x), -EPROTO);
+	assert_string_equal(x.failed, "/a");
+	xs_done(&x, sv);
+	/* A reply over the wire's limit. */
+	xs_started(&x, sv, 2);
+	launch_xs_write(&x, "/a", "1");
+	xs_reply(sv[1], LAUNCH_XS_WRITE, 0, 2, big, sizeof(big));
+	assert_int_equal(launch_xs_flush(&x), -EPROTO);
+	xs_done(&x, sv);
+	/* xenstored gone after the first of two replies. */
+	xs_started(&x, sv, 2);
+	launch_xs_write(&x, "/a", "1");
+	launch_xs_write(&x, "/b", "2");
+	xs_reply(sv[1], LAUNCH_XS_WRITE, 0, 2, "OK", 3);
+	shutdown(sv[1], SHUT_WR);
+	assert_int_equal(launch_xs_flush(&x), -ECONNRESET);
+	assert_string_equal(x.failed, "/b");
+	xs_done(&x, sv);
+	/* xenstored there but silent past the socket's receive timeout (launch's 10 s). */
+	xs_started(&x, sv, 2);
+	{
+		struct timeval tv = {.tv_usec = 50000};
+		assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	}
+	launch_xs_write(&x, "/a", "1");
+	assert_int_equal(launch_xs_flush(&x), -ETIMEDOUT);
+	assert_string_equal(x.failed, "/a");
+	xs_done(&x, sv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +613,10 @@ int main(void)
 	    cmocka_unit_test(test_cfg_refused),
 	    cmocka_unit_test(test_guest_conf),
 	    cmocka_unit_test(test_guest_conf_read),
+	    cmocka_unit_test(test_xs_wire),
+	    cmocka_unit_test(test_xs_refused),
+	    cmocka_unit_test(test_xs_payload_max),
+	    cmocka_unit_test(test_xs_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,6 +266,34 @@ int dns_msg_query(const uint8_t *msg, size_t len, struct dns_query *q)
 	return query_records(msg, len, off, q) < 0 ? DNS_R_FORMERR : 0;
 }
 
+/*
+ * The rcode an answer carries: the header's 4 bits, and the upper 8 in
+ * its OPT record if it has one (RFC 6891 6.1.3), found by walking the
+ * records as far as they read.
+ */
+int dns_msg_rcode(const uint8_t *msg, size_t len)
+{
+	struct dns_msg_rr rr;
+	size_t off = DNS_HDR_LEN;
+	unsigned qd, records;
+	int rcode;
+
+	if (len < DNS_HDR_LEN)
+		return -EINVAL;
+	rcode = DNS_F_RCODE(msg[3]);
+	qd = dns_get16(msg + 4);
+	records = (unsigned)dns_get16(msg + 6) + dns_get16(msg + 8) + dns_get16(msg + 10);
+	for (unsigned i = 0; i < qd; i++) {
+		if (dns_msg_name(msg, len, &off, rr.owner) < 0 || len - off < 4)
+			return rcode;
+		off += 4;
+	}
+	for (unsigned i = 0; i < records && dns_msg_rr(msg, len, &off, &rr) == 0; i++)
+		if (rr.type == DNS_T_OPT)
+			return rcode | (int)(rr.ttl >> 24) << 4;
+	return rcode;
+}
+
 /* ---- writing ---- */
 
 /* The labels of a name in wire form: their offsets in it, the root's not counted. */

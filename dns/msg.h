@@ -93,6 +93,14 @@ struct dns_msg_rr {
 /* The record at *off; *off moves past it. 0 or -EINVAL (cut short, a bad owner). */
 int dns_msg_rr(const uint8_t *msg, size_t len, size_t *off, struct dns_msg_rr *rr);
 
+/*
+ * The 12-bit rcode of a message (an answer, ours or an upstream's): the
+ * header's 4 bits with the extended rcode of its first OPT record above
+ * them (RFC 6891 6.1.3), the header's alone if it has none or its records
+ * cannot be read that far; -EINVAL if it is shorter than a header.
+ */
+int dns_msg_rcode(const uint8_t *msg, size_t len);
+
 /* ---- writing an answer ---- */
 
 enum { DNS_SEC_QUESTION, DNS_SEC_ANSWER, DNS_SEC_AUTHORITY, DNS_SEC_ADDITIONAL };

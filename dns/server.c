@@ -204,7 +204,6 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, 
 	}
 	if (dns_out_begin(&o, buf, dns_answer_limit(q, tcp), q, (uint16_t)rc))
 		return 0;
-	dns_stats.by_rcode[rc]++;
 	/* An answer to a request with OPT has one (RFC 6891 6.1.1), an UPDATE's too. */
 	opt_off = o.len;
 	if (!q->edns || dns_out_opt(&o, (uint16_t)rc, q->edns_flags & 0x8000, NULL, 0))
@@ -214,14 +213,30 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, 
 	                   : dns_out_end(&o);
 }
 
-/* An answer sent, counted for /metrics: its transport and rcode (the header's 4 bits). */
-static void count_answer(bool tcp, const uint8_t *ans)
+/*
+ * An answer sent, counted for /metrics: its transport, and its rcode as it
+ * goes on the wire (a TSIG error's NOTAUTH, an extended rcode: dns_msg_rcode).
+ */
+static void count_answer(bool tcp, const uint8_t *ans, size_t n)
 {
+	int rcode = dns_msg_rcode(ans, n);
+
 	if (tcp)
 		dns_stats.tcp++;
 	else
 		dns_stats.udp++;
-	dns_stats.by_rcode[DNS_F_RCODE(ans[3])]++;
+	if (rcode >= 0 && rcode < 24)
+		dns_stats.by_rcode[rcode]++;
+}
+
+/* An answer of `n` bytes at ans to send (0: none, counted as dropped), counted: n. */
+static size_t sent(bool tcp, const uint8_t *ans, size_t n)
+{
+	if (n)
+		count_answer(tcp, ans, n);
+	else
+		dns_stats.dropped++;
+	return n;
 }
 
 static void conn_waits(void *conn);
@@ -237,7 +252,7 @@ static size_t forward(const struct dns_query *q, const struct dns_fwd_client *fr
 	size_t n = dns_fwd_answer(q, from, out + skip, sizeof(out) - skip);
 
 	if (n)
-		count_answer(from->conn != NULL, out + skip);
+		count_answer(from->conn != NULL, out + skip, n);
 	else if (from->conn)
 		conn_waits(from->conn);
 	return n;
@@ -267,7 +282,7 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	size_t n;
 
 	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
-		return update(&q, msg, len, tcp, out + skip);
+		return sent(tcp, out + skip, update(&q, msg, len, tcp, out + skip));
 	cs = cookie_for(&q, ip, iplen, &ask, sc);
 	if (!rc && q.tsig_off) {
 		sig_check(&q, msg, len, &sig);
@@ -290,17 +305,7 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 		dns_stats.slipped++;
 		return n;
 	}
-	if (!n) {
-		dns_stats.dropped++;
-		return 0;
-	}
-	if (tcp)
-		dns_stats.tcp++;
-	else
-		dns_stats.udp++;
-	if (info.rcode >= 0 && info.rcode < 24)
-		dns_stats.by_rcode[info.rcode]++;
-	return n;
+	return sent(tcp, out + skip, n);
 }
 
 /* ---- UDP ---- */
@@ -568,7 +573,7 @@ static void fwd_done(const struct dns_fwd_client *to, const uint8_t *ans, size_t
 	struct conn *c = to->conn;
 	struct pbuf *p;
 
-	count_answer(c != NULL, ans);
+	count_answer(c != NULL, ans, n);
 	if (!c) {
 		if (udp && (p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM))) {
 			pbuf_take(p, ans, (u16_t)n);

@@ -1,14 +1,12 @@
 /*
  * libFuzzer: dns/msg.c. The input is read as a query and every record in
  * it walked (names in the rdata of NS, CNAME, SOA, PTR and MX
- * decompressed too). If a question was read, an answer to it is written:
- * records owned by the question's name and its parents, with names in
- * their rdata, of types that are compressed and types that are not, in a
- * buffer of a small capacity, until it is full, some rolled back with
- * dns_out_rewind. The answer is then read back, and every name in it must
- * decompress to what was written (ASCII case aside) and every other byte
- * be the same: abort() otherwise. The bytes that steer the writer are the
- * input's own, from its end backwards.
+ * decompressed too), and its rcode read as an answer's. If a question was read, an answer to it is
+ * written: records owned by the question's name and its parents, with names in their rdata, of
+ * types that are compressed and types that are not, in a buffer of a small capacity, until it is
+ * full, some rolled back with dns_out_rewind. The answer is then read back, and every name in it
+ * must decompress to what was written (ASCII case aside) and every other byte be the same: abort()
+ * otherwise. The bytes that steer the writer are the input's own, from its end backwards.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -91,6 +89,16 @@ static void check_query(int r, size_t len, const struct dns_query *q)
 	                                  q->cookie_server_len > DNS_COOKIE_SERVER_MAX))
 		abort();
 	if (q->tsig_off >= len && q->tsig_off != 0)
+		abort();
+}
+
+/* The rcode of any message (dns_msg_rcode): 12 bits, the header's 4 the lowest. */
+static void check_rcode(const uint8_t *msg, size_t len)
+{
+	int rc = dns_msg_rcode(msg, len);
+
+	if (len < DNS_HDR_LEN ? rc != -EINVAL
+	                      : rc < 0 || rc > 0xfff || (rc & 15) != DNS_F_RCODE(msg[3]))
 		abort();
 }
 
@@ -340,6 +348,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = dns_msg_query(data, size, &q);
 
 	check_query(r, size, &q);
+	check_rcode(data, size);
 	if (r != DNS_MSG_DROP)
 		walk(data, size, &q);
 	if (r != DNS_MSG_DROP && q.has_question)

@@ -13,7 +13,8 @@
 # update gets SERVFAIL, and the same message sent again is tried again; an
 # update's MAC is kept against a replay for as long as it verifies; and one
 # signed before the twin started is refused (BADTIME), one signed after
-# it taken.
+# it taken. /metrics counts a TSIG error's answer as the NOTAUTH it is,
+# not as REFUSED or NXDOMAIN.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -173,6 +174,41 @@ for key, want in [(secret, 0), (base64.b64encode(os.urandom(32)).decode(), 9)]:
     assert r.rcode() == want and r.opt is not None and r.opt[:3] == (1232, 0, 0), r.opt
     assert r.types == [41, 250] and r.tsig_error == (16 if want else 0), r.types
 EOF
+
+# /metrics counts an answer by the rcode it carries on the wire: a TSIG
+# error goes out as NOTAUTH (RFC 8945 5.2), whatever the update or query
+# would have been answered.
+refused=$(twin_sample "$IP" appliance_dns_refused_total)
+nxdomain=$(twin_sample "$IP" appliance_dns_nxdomain_total)
+check "an update and a query for a name not there, signed with a wrong secret: NOTAUTH" \
+	in_ns "$PY" - "$IP" "$(head -c 32 /dev/urandom | base64)" <<'EOF'
+import sys
+sys.path.insert(0, "tests/host/dns")
+import dns.message, dns.tsig
+from raw_answer import Raw
+from signed_update import Sender
+t = Sender(sys.argv[1], sys.argv[2])
+u = t.update()
+u.delete("badsig", "A")
+q = dns.message.make_query("no-such-name.example.org", "A")
+q.use_tsig(t.ring, keyname="xfr-key.", algorithm=dns.tsig.HMAC_SHA256)
+for m in (u, q):
+    t.sock.sendto(m.to_wire(), (t.ip, 53))
+    r = Raw(t.sock.recv(4096))
+    print(f"# rcode {r.rcode()}, TSIG error {r.tsig_error}")
+    assert r.rcode() == 9 and r.tsig_error == 16, (r.rcode(), r.tsig_error)
+EOF
+check "  ... counted as what went out: neither REFUSED nor NXDOMAIN on /metrics" \
+	[ "$(twin_sample "$IP" appliance_dns_refused_total)" = "$refused" -a \
+	"$(twin_sample "$IP" appliance_dns_nxdomain_total)" = "$nxdomain" ]
+in_ns nsupdate >/dev/null 2>&1 <<EOF
+server $IP
+zone example.org
+update add unsigned.example.org. 300 A 192.0.2.1
+send
+EOF
+check "  ... and an unsigned update, REFUSED on the wire, is counted REFUSED" \
+	[ "$(twin_sample "$IP" appliance_dns_refused_total)" = $((refused + 1)) ]
 
 # A clone from before an update pushes: not a fast-forward, refused; the update stays.
 stale=$WORK/stale

@@ -648,6 +648,10 @@ static void answer_keeps_opt(const uint8_t *req, size_t len, size_t nk, uint64_t
 	assert_true(n > 0);
 	assert_int_equal(dns_get16(buf + 10), ar);
 	records(buf, n, q.question_end, at, (int)(ar + (want == DNS_TSIG_OK)));
+	/* What /metrics counts it as (server.c): the rcode on the wire, OPT's bits and all. */
+	assert_int_equal(dns_msg_rcode(buf, n), want == DNS_TSIG_OK        ? rcode
+	                                        : want == DNS_TSIG_FORMERR ? DNS_R_FORMERR
+	                                                                   : DNS_R_NOTAUTH);
 	if (want == DNS_TSIG_OK) {
 		assert_int_equal(at[1], opt_off);
 		assert_memory_equal(buf + opt_off, opt, opt_len);

@@ -15,6 +15,8 @@ struct ans {
 	struct dns_answer_info *info;
 	const struct dns_zone *z;
 	bool full; /* a section did not fit: what follows is left out */
+	uint8_t cookie[DNS_COOKIE_CLIENT + DNS_COOKIE_SERVER_MAX]; /* to send back, if cookie_len */
+	size_t cookie_len;
 };
 
 /* The zone whose apex is the deepest ancestor of (or equal to) `name`. */
@@ -381,10 +383,8 @@ static void ixfr_soa(struct ans *a)
 static int refusal(const struct dns_zones *zones, const struct dns_query *q, int rc,
                    const struct dns_ask *ask, const struct dns_zone **z)
 {
-	if (rc)
+	if (rc || (rc = dns_answer_version(q)))
 		return rc;
-	if (q->edns && q->edns_version > 0)
-		return DNS_R_BADVERS; /* RFC 6891 6.1.3 */
 	if (DNS_F_OPCODE(q->hdr.flags) != DNS_OP_QUERY)
 		return DNS_R_NOTIMP;
 	/* QCLASS * asks for any class: ours is IN (RFC 1035 3.2.5). */
@@ -415,26 +415,57 @@ static size_t size_limit(const struct dns_query *q, const struct dns_ask *ask, s
 	return n < cap ? n : cap;
 }
 
+int dns_answer_version(const struct dns_query *q)
+{
+	/* RFC 6891 6.1.3: a version we do not implement is answered BADVERS, and not acted on. */
+	return q->edns && q->edns_version > 0 ? DNS_R_BADVERS : 0;
+}
+
+/*
+ * Begin the answer to a->q in out: its header and question; the cookie to
+ * send back, the client's and ours (RFC 7873 5.2); and room kept for the
+ * OPT record (11 bytes, and a cookie option's 4 and its bytes) and a TSIG.
+ * 0 or -ENOSPC.
+ */
+static int begin(struct ans *a, const struct dns_ask *ask, uint8_t *out, size_t cap)
+{
+	const struct dns_query *q = a->q;
+
+	memset(a->info, 0, sizeof(*a->info));
+	if (dns_out_begin(&a->o, out, size_limit(q, ask, cap), q, 0))
+		return -ENOSPC;
+	a->info->question_end = a->o.len;
+	if (q->cookie && ask->cookie && ask->cookie_len <= DNS_COOKIE_SERVER_MAX) {
+		memcpy(a->cookie, q->cookie_client, DNS_COOKIE_CLIENT);
+		memcpy(a->cookie + DNS_COOKIE_CLIENT, ask->cookie, ask->cookie_len);
+		a->cookie_len = DNS_COOKIE_CLIENT + ask->cookie_len;
+	}
+	a->o.reserve = (q->edns ? 11 + (a->cookie_len ? 4 + a->cookie_len : 0) : 0) + ask->reserve;
+	return 0;
+}
+
+/* End the answer with `rcode`: in the OPT record if `opt` (RFC 6891 6.1.3), else the header. */
+static size_t end(struct ans *a, int rcode, bool opt)
+{
+	size_t at = a->o.len;
+
+	a->info->rcode = rcode;
+	if (!opt)
+		dns_out_flags(&a->o, (uint16_t)(rcode & 15), 15);
+	else if (!dns_out_opt(&a->o, (uint16_t)rcode, a->q->edns_flags & 0x8000, a->cookie,
+	                      a->cookie_len))
+		a->info->opt_off = at;
+	return dns_out_end(&a->o);
+}
+
 size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int rc,
                   const struct dns_ask *ask, uint8_t *out, size_t cap, struct dns_answer_info *info)
 {
 	struct ans a = {.zones = zones, .q = q, .info = info};
-	uint8_t cookie[DNS_COOKIE_CLIENT + DNS_COOKIE_SERVER_MAX];
-	size_t cookie_len = 0;
 	int rcode;
 
-	memset(info, 0, sizeof(*info));
-	if (rc == DNS_MSG_DROP || dns_out_begin(&a.o, out, size_limit(q, ask, cap), q, 0))
+	if (rc == DNS_MSG_DROP || begin(&a, ask, out, cap))
 		return 0;
-	info->question_end = a.o.len;
-	if (q->cookie && ask->cookie && ask->cookie_len <= DNS_COOKIE_SERVER_MAX) {
-		memcpy(cookie, q->cookie_client, DNS_COOKIE_CLIENT);
-		memcpy(cookie + DNS_COOKIE_CLIENT, ask->cookie, ask->cookie_len);
-		cookie_len = DNS_COOKIE_CLIENT + ask->cookie_len;
-	}
-	/* Room kept for the OPT record (11 bytes, and a cookie option's 4 and its bytes), and a
-	 * TSIG. */
-	a.o.reserve = (q->edns ? 11 + (cookie_len ? 4 + cookie_len : 0) : 0) + ask->reserve;
 	if (!rc && !q->has_question) {
 		/* A server cookie asked for alone (RFC 7873 5.4): the OPT below is the answer. */
 		info->kind = DNS_KIND_NODATA;
@@ -455,15 +486,21 @@ size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int 
 			lookup(&a, q->qname, 0);
 		rcode = DNS_F_RCODE(a.o.buf[3]);
 	}
-	info->rcode = rcode;
-	if (q->edns && rc != DNS_R_FORMERR) {
-		size_t at = a.o.len;
-		if (!dns_out_opt(&a.o, (uint16_t)rcode, q->edns_flags & 0x8000, cookie, cookie_len))
-			info->opt_off = at;
-	} else {
-		dns_out_flags(&a.o, (uint16_t)(rcode & 15), 15);
-	}
-	return dns_out_end(&a.o);
+	/* A FORMERR has no OPT: the query's may be what was malformed (RFC 6891 7). */
+	return end(&a, rcode, q->edns && rc != DNS_R_FORMERR);
+}
+
+size_t dns_answer_rcode(const struct dns_query *q, int rcode, const struct dns_ask *ask,
+                        uint8_t *out, size_t cap, struct dns_answer_info *info)
+{
+	struct ans a = {.q = q, .info = info};
+
+	if (begin(&a, ask, out, cap))
+		return 0;
+	info->kind = rcode == DNS_R_REFUSED ? DNS_KIND_REFUSED
+	             : rcode                ? DNS_KIND_ERROR
+	                                    : DNS_KIND_ANSWER;
+	return end(&a, rcode, q->edns);
 }
 
 size_t dns_answer_slip(uint8_t *out, size_t n, const struct dns_answer_info *info)

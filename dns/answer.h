@@ -75,6 +75,24 @@ size_t dns_answer(const struct dns_zones *zones, const struct dns_query *q, int 
                   struct dns_answer_info *info);
 
 /*
+ * The answer to a request that is answered with an rcode alone (an
+ * UPDATE, RFC 2136 3.8): the header with q's ID and opcode and `rcode`,
+ * the question (the zone section) as asked, and, if q had an OPT record,
+ * one (RFC 6891 6.1.1) with ask's cookie (RFC 7873 5.2: a response to any
+ * request with a COOKIE option carries one). Into `out` (`cap` bytes, at
+ * least 512) as dns_answer writes, `info` filled alike; its length, 0 if
+ * the question does not fit.
+ */
+size_t dns_answer_rcode(const struct dns_query *q, int rcode, const struct dns_ask *ask,
+                        uint8_t *out, size_t cap, struct dns_answer_info *info);
+
+/*
+ * BADVERS if q's EDNS version is one we do not implement (RFC 6891
+ * 6.1.3: answered so, and not acted on: an UPDATE is not applied), else 0.
+ */
+int dns_answer_version(const struct dns_query *q);
+
+/*
  * The answer of `n` bytes that dns_answer wrote in `out` (its `info`), cut
  * to what a rate limit's slip sends (rrl.h): the header, TC set and the
  * rcode kept, the question and the OPT record (RFC 6891 6.1.1: an answer

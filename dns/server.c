@@ -168,49 +168,62 @@ static const struct dns_zone *update_zone(const struct dns_query *q)
 }
 
 /*
- * A dynamic update (RFC 2136): TSIG required (REFUSED without), checked
- * before anything is applied, then applied as a commit on main
- * (update.h); the answer, signed, in buf: its length, 0 for none. The
- * MAC of an update answered is kept against a replay, but for one the
- * store failed to commit (SERVFAIL): nothing of it was applied, and RFC
- * 2136 lets its sender try the same message again.
+ * An update whose TSIG verified (s): applied as a commit on main
+ * (update.h), or refused; its rcode. The MAC of an update answered is
+ * kept against a replay, but for one the store failed to commit
+ * (SERVFAIL): nothing of it was applied, and RFC 2136 lets its sender try
+ * the same message again.
  */
-static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len, bool tcp,
-                     uint8_t *buf)
+static int update_apply(const struct dns_query *q, const uint8_t *msg, size_t len, struct sig *s)
 {
-	struct sig sig;
-	struct dns_out o;
 	const struct dns_zone *z;
-	int rc = DNS_R_REFUSED, slot;
-	size_t opt_off;
+	int slot = dns_replay_check(&replay, &s->st, s->now), rc;
+
+	if (slot == -ESTALE) {
+		signed_before_start(s);
+		return DNS_R_REFUSED; /* answered BADTIME in its place (dns_tsig_answer) */
+	}
+	if (!(z = update_zone(q)))
+		return DNS_R_NOTAUTH;
+	if (slot == -EALREADY) {
+		plat_log("dns", "an update sent again (the same MAC) refused");
+		return DNS_R_REFUSED;
+	}
+	if (slot < 0) {
+		plat_log("dns",
+		         "an update refused: %d updates are within their fudge, each kept "
+		         "against a replay; more once the oldest expires",
+		         DNS_REPLAY_MACS);
+		return DNS_R_REFUSED;
+	}
+	if ((rc = dns_update_commit(z, msg, len, q, s->st.name)) != DNS_R_SERVFAIL)
+		dns_replay_keep(&replay, slot, &s->st);
+	return rc;
+}
+
+/*
+ * A dynamic update (RFC 2136), its TSIG checked (sig) if it has one: an
+ * EDNS version we do not implement is answered BADVERS and nothing done
+ * (RFC 6891 6.1.3); else TSIG is required (REFUSED without), and the
+ * update applied once it verifies (update_apply). The answer, with an OPT
+ * and our cookie if the update had them (answer.h) and signed if it was,
+ * in buf (cap bytes): its length, 0 for none.
+ */
+static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len,
+                     const struct dns_ask *ask, struct sig *sig, uint8_t *buf, size_t cap)
+{
+	struct dns_answer_info info;
+	int rc = dns_answer_version(q);
+	size_t n;
 
 	dns_stats.updates++;
-	if (q->tsig_off)
-		sig_check(q, msg, len, &sig);
-	if (q->tsig_off && sig.err == DNS_TSIG_OK) {
-		if ((slot = dns_replay_check(&replay, &sig.st, sig.now)) == -ESTALE)
-			signed_before_start(&sig);
-		else if (!(z = update_zone(q)))
-			rc = DNS_R_NOTAUTH;
-		else if (slot == -EALREADY)
-			plat_log("dns", "an update sent again (the same MAC) refused");
-		else if (slot < 0)
-			plat_log("dns",
-			         "an update refused: %d updates are within their fudge, each kept "
-			         "against a replay; more once the oldest expires",
-			         DNS_REPLAY_MACS);
-		else if ((rc = dns_update_commit(z, msg, len, q, sig.st.name)) != DNS_R_SERVFAIL)
-			dns_replay_keep(&replay, slot, &sig.st);
-	}
-	if (dns_out_begin(&o, buf, dns_answer_limit(q, tcp), q, (uint16_t)rc))
-		return 0;
-	/* An answer to a request with OPT has one (RFC 6891 6.1.1), an UPDATE's too. */
-	opt_off = o.len;
-	if (!q->edns || dns_out_opt(&o, (uint16_t)rc, q->edns_flags & 0x8000, NULL, 0))
-		opt_off = 0;
-	/* Signed if the query was (a bad signature gets its TSIG error instead, 5.3.2). */
-	return q->tsig_off ? signed_answer(q, &sig, buf, dns_out_end(&o), opt_off, tcp)
-	                   : dns_out_end(&o);
+	if (!rc)
+		rc = q->tsig_off && sig->err == DNS_TSIG_OK ? update_apply(q, msg, len, sig)
+		                                            : DNS_R_REFUSED;
+	n = dns_answer_rcode(q, rc, ask, buf, cap, &info);
+	/* Signed if the update was (a bad signature gets its TSIG error instead, RFC 8945 5.3.2).
+	 */
+	return n && q->tsig_off ? signed_answer(q, sig, buf, n, info.opt_off, ask->tcp) : n;
 }
 
 /*
@@ -281,13 +294,14 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	struct sig sig;
 	size_t n;
 
-	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
-		return sent(tcp, out + skip, update(&q, msg, len, tcp, out + skip));
 	cs = cookie_for(&q, ip, iplen, &ask, sc);
 	if (!rc && q.tsig_off) {
 		sig_check(&q, msg, len, &sig);
 		ask.reserve = sig_space(&sig);
 	}
+	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
+		return sent(tcp, out + skip,
+		            update(&q, msg, len, &ask, &sig, out + skip, sizeof(out) - skip));
 	n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
 	if (!rc && info.kind == DNS_KIND_REFUSED && !info.zone && dns_fwd_wanted(&q, ip, iplen))
 		return forward(&q, from, skip);

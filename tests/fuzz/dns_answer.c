@@ -9,7 +9,8 @@
  * kept, keep the query's id and question, and read back whole as records;
  * its slip (dns_answer_slip) too, with TC and no record but the OPT; the
  * same query answered twice is the same bytes (no state leaks between
- * queries).
+ * queries); and an answer of an rcode alone to it (an UPDATE's) reads
+ * back with that rcode.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -105,6 +106,24 @@ static void check_slip(const struct dns_query *q, size_t n, const struct dns_ans
 		abort();
 }
 
+/*
+ * The answer of an rcode alone to the query (an UPDATE's, dns_answer_rcode;
+ * the rcode from the input's first byte, BADVERS if q has EDNS and that is
+ * odd): it reads back as any answer, with no record but its OPT, and its
+ * rcode whole (dns_msg_rcode).
+ */
+static void check_rcode_answer(const struct dns_query *q, uint8_t pick, const struct dns_ask *ask,
+                               size_t limit)
+{
+	struct dns_answer_info info;
+	int rcode = q->edns && (pick & 1) ? DNS_R_BADVERS : pick >> 4;
+	size_t n = dns_answer_rcode(q, rcode, ask, again, sizeof(again), &info);
+
+	check(q, again, n, limit);
+	if (records(again, &info) != 0 || dns_msg_rcode(again, n) != rcode)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_query q;
@@ -136,5 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m = dns_answer(&zones, &q, rc, &ask, again, sizeof(again), &info2);
 	if (m != n || memcmp(out, again, n))
 		abort();
+	if (rc == 0 && q.has_question)
+		check_rcode_answer(&q, data[0], &ask, limit);
 	return 0;
 }

@@ -409,6 +409,76 @@ static void test_cookie_only_query(void **state)
 	assert_int_equal(dns_msg_query(bare, sizeof(bare), &q), DNS_R_FORMERR);
 }
 
+/*
+ * The answer to an UPDATE (dns_answer_rcode; server.c decides its rcode):
+ * EDNS version 1 is BADVERS (RFC 6891 6.1.3), and NOTIFY's too; the
+ * answer's OPT is version 0 with the extended rcode 1, the header's
+ * rcode 0 and no flag set by the rcode's upper bits; the client's cookie
+ * comes back with ours (RFC 7873 5.2), so does it with a REFUSED; no OPT
+ * without one in the update. dns_msg_rcode reads each back.
+ */
+static void test_update_answer(void **state)
+{
+	static const uint8_t server[16] = {1, 0, 0, 0, 0x65, 0x43, 0x21, 0, 7, 7, 7, 7, 7, 7, 7, 7};
+	static const uint8_t client[12] = {0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+	struct query qy = {.name = "example.org.",
+	                   .type = DNS_T_SOA,
+	                   .class = DNS_C_IN,
+	                   .opcode = DNS_OP_UPDATE,
+	                   .edns = 1,
+	                   .udp_size = 1232};
+	struct dns_ask a = {.cookie = server, .cookie_len = sizeof(server)};
+	struct dns_answer_info info;
+	struct dns_query q;
+	struct reply rp;
+	uint8_t m[512];
+	size_t len = build(&qy, m);
+	(void)state;
+
+	memcpy(m + len, client, sizeof(client)); /* a COOKIE option, the client's part */
+	m[len - 1] = sizeof(client);
+	len += sizeof(client);
+	assert_int_equal(dns_msg_query(m, len, &q), 0);
+	assert_int_equal(dns_answer_version(&q), DNS_R_BADVERS);
+	memset(&rp, 0, sizeof(rp));
+	rp.len = dns_answer_rcode(&q, dns_answer_version(&q), &a, rp.b, sizeof(rp.b), &info);
+	parse_reply(&rp);
+	assert_int_equal(rp.rcode, DNS_R_BADVERS);
+	assert_int_equal(dns_msg_rcode(rp.b, rp.len), DNS_R_BADVERS);
+	assert_int_equal(rp.flags, DNS_F_QR | DNS_OP_UPDATE << 11 | DNS_F_RD);
+	assert_int_equal(rp.count[0], 1);
+	assert_true(rp.opt);
+	assert_int_equal(info.opt_off, rp.len - 39); /* 11 bytes, the option's 4 and 24 */
+	assert_int_equal(rp.b[info.opt_off + 5], 1); /* the extended rcode, */
+	assert_int_equal(rp.b[info.opt_off + 6], 0); /* the version */
+	assert_memory_equal(rp.b + rp.len - 24, client + 4, 8);
+	assert_memory_equal(rp.b + rp.len - 16, server, 16);
+	/* Version 0: REFUSED (server.c's, for one unsigned), the cookie still answered. */
+	m[len - sizeof(client) - 5] = 0;
+	assert_int_equal(dns_msg_query(m, len, &q), 0);
+	assert_int_equal(dns_answer_version(&q), 0);
+	rp.len = dns_answer_rcode(&q, DNS_R_REFUSED, &a, rp.b, sizeof(rp.b), &info);
+	assert_int_equal(dns_msg_rcode(rp.b, rp.len), DNS_R_REFUSED);
+	assert_memory_equal(rp.b + rp.len - 16, server, 16);
+	/* No OPT in the update: none in the answer, the rcode in the header. */
+	qy.edns = -1;
+	assert_int_equal(dns_msg_query(m, build(&qy, m), &q), 0);
+	memset(&rp, 0, sizeof(rp));
+	rp.len = dns_answer_rcode(&q, DNS_R_NOTAUTH, &a, rp.b, sizeof(rp.b), &info);
+	parse_reply(&rp);
+	assert_false(rp.opt);
+	assert_int_equal(rp.rcode, DNS_R_NOTAUTH);
+	assert_int_equal(dns_msg_rcode(rp.b, rp.len), DNS_R_NOTAUTH);
+	/* A NOTIFY of version 1 is BADVERS too, before its NOTIMP. */
+	qy.opcode = DNS_OP_NOTIFY;
+	qy.edns = 1;
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_BADVERS);
+	qy.edns = 0;
+	ask(&qy, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOTIMP);
+}
+
 static void test_refused_and_errors(void **state)
 {
 	struct reply rp;
@@ -804,6 +874,7 @@ int main(void)
 	    cmocka_unit_test(test_cname_to_referral),
 	    cmocka_unit_test(test_cookie_only_query),
 	    cmocka_unit_test(test_refused_and_errors),
+	    cmocka_unit_test(test_update_answer),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_reserve),

@@ -13,10 +13,11 @@
 # update gets SERVFAIL, and the same message sent again is tried again; an
 # update's MAC is kept against a replay for as long as it verifies; and one
 # signed before the twin started is refused (BADTIME), one signed after
-# it taken. An update of EDNS version 1 is answered BADVERS and not
-# applied; an update's answer carries the client's cookie and ours (dig
-# +opcode=update checks it); /metrics counts a TSIG error's answer as the
-# NOTAUTH it is, not as REFUSED or NXDOMAIN.
+# it taken, nsupdate's own retry across a restart too (nsupdate verifies
+# the signed BADTIME). An update of EDNS version 1 is answered BADVERS and
+# not applied; an update's answer carries the client's cookie and ours
+# (dig +opcode=update checks it); /metrics counts a TSIG error's answer as
+# the NOTAUTH it is, not as REFUSED or NXDOMAIN.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -285,6 +286,30 @@ check "/metrics counts the updates" \
 check "the twin never crashed" kill -0 "$TWIN_PID"
 
 check "the twin stops cleanly" twin_stop
+
+# A restart while nsupdate waits for its answer (the twin's Ethernet
+# address pinned, so that its datagrams are lost while the twin is down,
+# not refused as unreachable once ARP fails): its retries, the same
+# signed message, reach the twin once it is up again, signed before it
+# started: BADTIME, signed with our time. nsupdate verifies that answer
+# (a MAC it could not verify would say "tsig verify failure") and gives
+# up; run again, it signs anew and is taken.
+in_ns ip neigh replace "$IP" lladdr 02:00:00:00:00:0d dev tap0 nud permanent
+restart_update=$(printf 'server %s\nzone example.org\nupdate add restart.example.org. 300 A 192.0.2.55\nsend\n' "$IP")
+nsu -u 2 -r 30 >"$WORK/restart.out" 2>&1 <<<"$restart_update" &
+nsu_pid=$!
+sleep 3
+twin_start "$WORK/twin.log" "$WORK/dns.conf" 02:00:00:00:00:0d --disk "$WORK/store.img"
+check "the twin restarted on its store" wait_log "$WORK/twin.log" "dns: udp and tcp port 53" 60
+wait "$nsu_pid"
+check "nsupdate's update sent before the restart and retried after it: refused, BADTIME, its answer verified" \
+	bash -c '[ "$1" != 0 ] && grep -q "clocks are unsynchronized" "$2" && ! grep -q "verify failure" "$2" ||
+		{ cat "$2"; exit 1; }' _ $? "$WORK/restart.out"
+check "  ... the twin says why" grep -q "an update signed at [0-9]*, before this server started" "$WORK/twin.log"
+check "  ... nothing served" [ -z "$(d +short restart.example.org A)" ]
+nsu >"$WORK/restart2.out" 2>&1 <<<"$restart_update"
+check "  ... nsupdate run again: taken" [ "$(d +short restart.example.org A)" = 192.0.2.55 ]
+twin_stop
 
 # A store that cannot be written (HOST_BLK_CUT_AFTER, plat/host/blk.c): the
 # update is not committed (SERVFAIL), and the same signed message sent again

@@ -36,8 +36,8 @@ struct git_receive {
 	uint64_t failed_at; /* where the entry the import failed on began */
 	int unpack_err;     /* the import's error, if it failed */
 	char full[256];     /* why, when the pack was too large for the store or the push */
-	/* The pack's objects that the store's private part reaches: the pusher sent them. */
-	struct store_oidset carried;
+	/* What the store's private part reaches, and the pack's objects among it (sent). */
+	struct store_private priv;
 	uint32_t n_new;
 	struct git_pkt_buf out;
 };
@@ -146,7 +146,7 @@ static void pack_begin(struct git_receive *r)
 		r->imp = NULL;
 		r->unpack_err = e;
 	} else {
-		store_import_keep_private(r->imp, &r->carried);
+		store_import_keep_private(r->imp, &r->priv);
 	}
 }
 
@@ -454,14 +454,14 @@ static void apply(struct git_receive *r)
 	if (r->atomic && failed)
 		for (size_t i = 0; i < r->n; i++)
 			fail(&r->cmd[i], "atomic push failed");
-	else if (k && (e = store_refs_push(r->st, u, k, &r->carried))) {
+	else if (k && (e = store_refs_push(r->st, u, k, &r->priv))) {
 		/* The batch failed: all of it if atomic, else each update again alone. */
 		for (size_t i = 0, j = 0; i < r->n; i++) {
 			if (r->cmd[i].why[0])
 				continue;
 			if (r->atomic)
 				atomic_failed(r, &r->cmd[i], e);
-			else if ((e = store_refs_push(r->st, &u[j], 1, &r->carried)))
+			else if ((e = store_refs_push(r->st, &u[j], 1, &r->priv)))
 				update_failed(r, &r->cmd[i], e);
 			j++;
 		}
@@ -584,6 +584,7 @@ void git_receive_finish(struct git_receive *r)
 	for (size_t i = 0; i < r->n; i++)
 		check_command(r, &r->cmd[i], site);
 	apply(r);
+	store_private_free(&r->priv); /* the updates are made: the report needs none of it */
 	report(r);
 }
 
@@ -597,7 +598,7 @@ void git_receive_free(struct git_receive *r)
 	if (!r)
 		return;
 	store_import_abort(r->imp);
-	store_oidset_free(&r->carried);
+	store_private_free(&r->priv);
 	for (size_t i = 0; i < r->n; i++)
 		free(r->cmd[i].name);
 	free(r->cmd);

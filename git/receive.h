@@ -14,10 +14,11 @@
  * never deleted; a service may veto an update (store_set_veto),
  * and its reason reaches the client.
  *
- * Memory: 1,392 bytes of state on the guest (sizeof, arm-none-eabi: the
+ * Memory: 1,416 bytes of state on the guest (sizeof, arm-none-eabi: the
  * reader's 1 KiB line), 204 bytes a command and its name (8,192 at most:
- * under 3 MiB), the store's import (store.h), and a set slot for each
- * object of the pack that refs/appliance/ reaches (a few).
+ * under 3 MiB), the store's import (store.h), and until the updates are
+ * made a set slot for each object refs/appliance/ reaches (struct
+ * store_private: a few secrets, the editor's files).
  */
 #ifndef GIT_RECEIVE_H
 #define GIT_RECEIVE_H

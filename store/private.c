@@ -34,44 +34,62 @@ static int tips(struct store *st, bool private, struct store_oid **out, size_t *
 	return 0;
 }
 
-/* Every object the private refs reach: a few secrets and the editor's files, a small set. */
-static int private_objects(struct store *st, struct store_oidset *set)
+/*
+ * Every object the private refs reach (a few secrets and the editor's
+ * files, a small set) into priv->objects: walked once a push, and again
+ * only if those refs have moved since the last walk.
+ */
+static int private_objects(struct store *st, struct store_private *priv)
 {
 	struct store_oid *roots;
 	size_t n;
 	int r = tips(st, true, &roots, &n);
 
-	if (!r)
-		r = store_walk(st, roots, n, NULL, set);
-	free(roots);
-	return r;
+	if (r)
+		return r;
+	if (priv->walked && n == priv->nroots && !memcmp(roots, priv->roots, n * sizeof(*roots))) {
+		free(roots);
+		return 0;
+	}
+	store_oidset_free(&priv->objects);
+	free(priv->roots);
+	priv->roots = roots;
+	priv->nroots = n;
+	r = store_walk(st, roots, n, NULL, &priv->objects);
+	priv->walked = r >= 0;
+	return r < 0 ? r : 0;
+}
+
+void store_private_free(struct store_private *priv)
+{
+	store_oidset_free(&priv->objects);
+	store_oidset_free(&priv->carried);
+	free(priv->roots);
+	memset(priv, 0, sizeof(*priv));
 }
 
 int store_private_carried(struct store *st, const struct store_pack_index *pix,
-                          struct store_oidset *carried)
+                          struct store_private *priv)
 {
-	struct store_oidset priv = {0};
-	int r = private_objects(st, &priv);
+	int r = private_objects(st, priv);
 
-	for (uint32_t i = 0; i < pix->n && r >= 0 && priv.n; i++)
-		if (store_oidset_has(&priv, &pix->obj[i].oid))
-			r = store_oidset_add(carried, &pix->obj[i].oid);
-	store_oidset_free(&priv);
+	for (uint32_t i = 0; i < pix->n && r >= 0 && priv->objects.n; i++)
+		if (store_oidset_has(&priv->objects, &pix->obj[i].oid))
+			r = store_oidset_add(&priv->carried, &pix->obj[i].oid);
 	return r < 0 ? r : 0;
 }
 
 /* The private objects a push reaches (`seen`) that its pack did not carry, into `out`. */
-static int uncarried(struct store *st, const struct store_oidset *seen,
-                     const struct store_oidset *carried, struct store_oidset *out)
+static int uncarried(struct store *st, const struct store_oidset *seen, struct store_private *priv,
+                     struct store_oidset *out)
 {
-	struct store_oidset priv = {0};
-	int r = private_objects(st, &priv);
+	const struct store_oidset *objects = &priv->objects;
+	int r = private_objects(st, priv);
 
-	for (size_t i = 0; i < priv.cap && r >= 0; i++)
-		if (priv.used[i] && store_oidset_has(seen, &priv.slot[i]) &&
-		    !store_oidset_has(carried, &priv.slot[i]))
-			r = store_oidset_add(out, &priv.slot[i]);
-	store_oidset_free(&priv);
+	for (size_t i = 0; i < objects->cap && r >= 0; i++)
+		if (objects->used[i] && store_oidset_has(seen, &objects->slot[i]) &&
+		    !store_oidset_has(&priv->carried, &objects->slot[i]))
+			r = store_oidset_add(out, &objects->slot[i]);
 	return r < 0 ? r : 0;
 }
 
@@ -83,12 +101,12 @@ static int uncarried(struct store *st, const struct store_oidset *seen,
  * that publishes its certificate) is found after one tree's walk.
  */
 int store_private_check(struct store *st, const struct store_oidset *seen,
-                        const struct store_oidset *carried)
+                        struct store_private *priv)
 {
 	struct store_oidset left = {0};
 	struct store_oid *roots = NULL;
 	size_t n;
-	int r = uncarried(st, seen, carried, &left);
+	int r = uncarried(st, seen, priv, &left);
 
 	if (!r && left.n && !(r = tips(st, false, &roots, &n)))
 		r = store_walk_find(st, roots, n, &left);

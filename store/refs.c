@@ -415,7 +415,7 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
 
 /* What a push adds to an update's checks (store_refs_push). */
 struct push {
-	const struct store_oidset *carried;
+	struct store_private *priv;
 };
 
 static int check_update(struct store *st, const struct store_ref_update *u)
@@ -558,7 +558,7 @@ static int check_connected(struct store *st, const struct store_ref_update *u, s
 		if (!store_oid_is_zero(&u[i].new))
 			r = store_walk(st, &u[i].new, 1, &stop, &seen);
 	if (r >= 0 && push)
-		r = store_private_check(st, &seen, push->carried);
+		r = store_private_check(st, &seen, push->priv);
 	store_oidset_free(&stop);
 	store_oidset_free(&seen);
 	return r < 0 ? r : 0;
@@ -665,11 +665,14 @@ int store_refs_update(struct store *st, const struct store_ref_update *u, size_t
 }
 
 int store_refs_push(struct store *st, const struct store_ref_update *u, size_t n,
-                    const struct store_oidset *carried)
+                    struct store_private *priv)
 {
-	struct push push = {carried};
+	struct store_private none = {0};
+	struct push push = {priv ? priv : &none};
+	int r = refs_update(st, u, n, &push);
 
-	return refs_update(st, u, n, &push);
+	store_private_free(&none);
+	return r;
 }
 
 int store_refs_each(struct store *st,

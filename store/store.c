@@ -582,7 +582,7 @@ struct store_import {
 	size_t ntail;
 	uint64_t len;                 /* bytes so far */
 	struct store_pack_scan *scan; /* pass 1 of indexing, as the bytes arrive */
-	struct store_oidset *carried; /* store_import_keep_private's, or NULL */
+	struct store_private *priv;   /* store_import_keep_private's, or NULL */
 	int err;                      /* the first error; later calls return it */
 };
 
@@ -716,7 +716,7 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	/* What is left: the deltas, resolved from the device. */
 	if ((r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))
 		return r;
-	if (imp->carried && (r = store_private_carried(st, &pix, imp->carried))) {
+	if (imp->priv && (r = store_private_carried(st, &pix, imp->priv))) {
 		store_pack_index_free(&pix);
 		return r;
 	}
@@ -763,9 +763,9 @@ uint32_t store_import_count(const struct store_import *imp)
 	return store_pack_scan_count(imp->scan);
 }
 
-void store_import_keep_private(struct store_import *imp, struct store_oidset *carried)
+void store_import_keep_private(struct store_import *imp, struct store_private *priv)
 {
-	imp->carried = carried;
+	imp->priv = priv;
 }
 
 void store_import_abort(struct store_import *imp)

@@ -123,11 +123,13 @@ uint64_t store_import_failed_at(const struct store_import *imp);
 /* The objects the pack's header announces: 0 until it is whole (for -E2BIG's message). */
 uint32_t store_import_count(const struct store_import *imp);
 /*
- * Have store_import_end add to `carried` the objects of the pack that refs
- * under STORE_PRIVATE_PREFIX reach (for store_refs_push): a walk of those
- * refs' objects, and one set slot for each such object the pack holds.
+ * Have store_import_end add to `priv->carried` the objects of the pack
+ * that refs under STORE_PRIVATE_PREFIX reach (for store_refs_push): a
+ * walk of those refs' objects, kept in `priv` for the push's checks, and
+ * one set slot for each such object the pack holds.
  */
-void store_import_keep_private(struct store_import *imp, struct store_oidset *carried);
+struct store_private;
+void store_import_keep_private(struct store_import *imp, struct store_private *priv);
 /* The same for a pack in memory. */
 int store_import_pack(struct store *st, const uint8_t *pack, size_t len, uint32_t *n_new);
 /* Write a pack of the given objects whole (no deltas) and add it. */
@@ -196,20 +198,40 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
  */
 int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n);
 /*
+ * What one push knows of the store's non-public part, zeroed to start and
+ * freed with store_private_free: the objects that refs under
+ * STORE_PRIVATE_PREFIX reach (their values and previous ones), walked by
+ * the first of the push's import and updates that needs them and again
+ * only if those refs have moved since (a service's on_change may commit
+ * there between one update of a push and the next), and the push's own
+ * pack's objects among them (store_import_keep_private). Memory: a set
+ * slot for each object the private refs reach (a few secrets, the
+ * editor's files and their history), 1,024 slots of 21 bytes at least.
+ */
+struct store_private {
+	struct store_oidset objects; /* what `roots` reach */
+	struct store_oidset carried; /* the objects of the push's pack among them */
+	struct store_oid *roots;     /* the private refs' values and previous ones, as walked */
+	size_t nroots;
+	bool walked; /* objects is whole */
+};
+void store_private_free(struct store_private *priv);
+/*
  * store_refs_update for a push (git/receive.c), which updates refs outside
  * STORE_PRIVATE_PREFIX only: no new value may reach an object that refs
  * under it reach (their values and previous ones) unless a public ref
- * reaches it too or `carried` (may be NULL) holds it, the objects of the
- * push's own pack (store_import_keep_private): the pusher sent its
- * content. -EACCES then, and nothing changes. Git's receive-pack checks a
- * push against the refs it shows in the same way (hidden refs' objects
- * count as missing). Cost: a walk of what the private refs reach (a few
- * secrets, the editor's files) on top of store_refs_update's; only a
- * push that reaches a private object its pack did not carry walks the
- * public history too, until it finds them.
+ * reaches it too or `priv->carried` holds it, the objects of the push's
+ * own pack (store_import_keep_private): the pusher sent its content.
+ * -EACCES then, and nothing changes. Git's receive-pack checks a push
+ * against the refs it shows in the same way (hidden refs' objects count
+ * as missing). `priv` (NULL: a push with no pack) is the push's, shared by
+ * its import and every update of it. Cost: a walk of what the private
+ * refs reach (a few secrets, the editor's files) once a push, on top of
+ * store_refs_update's; only a push that reaches a private object its pack
+ * did not carry walks the public history too, until it finds them.
  */
 int store_refs_push(struct store *st, const struct store_ref_update *u, size_t n,
-                    const struct store_oidset *carried);
+                    struct store_private *priv);
 /* Every ref: fn(ctx, name, oid); symbolic refs are reported resolved. */
 int store_refs_each(struct store *st,
                     int (*fn)(void *ctx, const char *name, const struct store_oid *oid), void *ctx);

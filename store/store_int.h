@@ -113,16 +113,16 @@ static inline bool store_ref_private(const char *name)
 }
 
 /*
- * The non-public part against a push (private.c). The objects of an
- * imported pack that refs under STORE_PRIVATE_PREFIX reach go into
- * `carried`. Then, with `seen` what a push's new values reach: 0 if each
- * private object among them is in `carried` or reached by a public ref,
- * else -EACCES.
+ * The non-public part against a push (private.c), with what the push
+ * knows of it in `priv` (store.h). The objects of an imported pack that
+ * refs under STORE_PRIVATE_PREFIX reach go into priv->carried. Then, with
+ * `seen` what a push's new values reach: 0 if each private object among
+ * them is in priv->carried or reached by a public ref, else -EACCES.
  */
 int store_private_carried(struct store *st, const struct store_pack_index *pix,
-                          struct store_oidset *carried);
+                          struct store_private *priv);
 int store_private_check(struct store *st, const struct store_oidset *seen,
-                        const struct store_oidset *carried);
+                        struct store_private *priv);
 
 /*
  * A reader that reads the device over many steps (a blob, a pack's raw

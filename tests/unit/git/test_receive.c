@@ -6,9 +6,11 @@
  * merits; the branch HEAD names only moves forward and is never deleted,
  * other branches may be rewound; a push of more commands than
  * GIT_RECEIVE_MAX_COMMANDS is refused whole, and as many with long names
- * hold what receive.h says; and a store filled by
- * pushes refuses the N+1st with the numbers, loses nothing, serves on,
- * and takes the push again once branches are deleted (compaction).
+ * hold what receive.h says; what refs/appliance/ reaches is walked again
+ * when a service commits there between one update of a push and the
+ * next; and a store filled by pushes refuses the N+1st with the numbers,
+ * loses nothing, serves on, and takes the push again once branches are
+ * deleted (compaction).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -672,6 +674,45 @@ static void test_secret_content_sent_is_fine(void **state)
 	ref_is("refs/heads/z", &c5);
 }
 
+#define STATE "example.home. 2024010101 " /* what the DNS service keeps of a zone it serves */
+
+/* A service's answer to an update: the DNS service's, which commits to refs/appliance/dns. */
+static void commit_state(void *ctx, const char *ref)
+{
+	(void)ctx;
+	if (!strcmp(ref, "refs/tags/two"))
+		assert_int_equal(fixture_commit(st, "refs/appliance/dns", "serials", STATE, NULL),
+		                 0);
+}
+
+/*
+ * The private part may grow between one update of a push and the next: a
+ * service's on_change commits there. A push that names what the service
+ * is about to write, without sending it, fails as a whole (the object is
+ * missing); its updates are then made one by one, and the one after the
+ * service's commit is refused as reaching it, though the private part the
+ * push's pack was checked against did not hold it.
+ */
+static void test_private_part_moves_mid_push(void **state)
+{
+	struct store_oid blob, c4, got;
+	struct buf b = {0}, pack = {0};
+
+	(void)state;
+	assert_int_equal(store_on_change(st, commit_state, NULL), 0);
+	store_object_id(STORE_OBJ_BLOB, STATE, strlen(STATE), &blob);
+	add_naming_pack(&pack, &c3, &blob, NULL, &c4);
+	add_cmd(&b, &zero, &c2, "refs/tags/two", CAPS);
+	add_cmd(&b, &zero, &c4, "refs/heads/y", NULL);
+	add_flush(&b);
+	add(&b, pack.p, pack.len);
+	free(pack.p);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\nok refs/tags/two\nng refs/heads/y" NG_PRIVATE);
+	assert_int_equal(store_ref_get(st, "refs/heads/y", &got), -ENOENT);
+	ref_is("refs/tags/two", &c2);
+}
+
 /* ---- limits ---- */
 
 /* `n` deletes of refs that do not exist: no pack follows. */
@@ -979,6 +1020,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_push_to_symref_says_so, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_objects_not_pushable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_content_sent_is_fine, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_private_part_moves_mid_push, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_names_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),

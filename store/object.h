@@ -14,8 +14,6 @@
 
 /* The device page: the log's block and the piece in which data streams. */
 #define STORE_PAGE 4096u
-/* The longest path a tree walk builds (Linux's PATH_MAX). */
-#define STORE_PATH_MAX 4096u
 
 #define STORE_OID_LEN 20
 #define STORE_OID_HEX 41 /* 40 digits and a NUL */

@@ -41,11 +41,16 @@ struct pathmap {
 	size_t n;
 };
 
-static uint32_t path_hash(const char *p)
+/*
+ * A path's hash (FNV-1a), made a name at a time as the walk goes down:
+ * no path is ever built, so none is too long to pack (the store takes any
+ * tree entry's name, and a push walks no paths).
+ */
+#define PATH_HASH_ROOT 2166136261u /* the root tree's path, "" */
+static uint32_t path_hash_more(uint32_t h, const char *p, size_t len)
 {
-	uint32_t h = 2166136261u;
-	for (; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
 	return h;
 }
 
@@ -82,7 +87,7 @@ static struct pent *path_slot(struct pathmap *m, uint32_t h)
 
 struct tree_item {
 	struct store_oid oid;
-	char *path; /* "/dir/name" from the root tree, "" for the root */
+	uint32_t path; /* the hash of "/dir/name" from the root tree, "" for the root */
 	int depth;
 	bool tree; /* a tree (else a blob), as its mode says */
 };
@@ -111,16 +116,13 @@ static int oid_push(struct oid_stack *k, const struct store_oid *oid)
 	return 0;
 }
 
-static int tree_push(struct tree_stack *t, const struct store_oid *oid, const char *dir,
+static int tree_push(struct tree_stack *t, const struct store_oid *oid, uint32_t dir,
                      const char *name, size_t name_len, int depth, bool tree)
 {
-	size_t dl = strlen(dir);
-	char *path;
+	uint32_t path = dir;
 
 	if (depth > STORE_MAX_TREE_DEPTH)
 		return -ELOOP;
-	if (dl + name_len + 2 > STORE_PATH_MAX)
-		return -ENAMETOOLONG;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		struct tree_item *v = realloc(t->v, sizeof(*v) * cap);
@@ -129,16 +131,9 @@ static int tree_push(struct tree_stack *t, const struct store_oid *oid, const ch
 		t->v = v;
 		t->cap = cap;
 	}
-	if (!(path = malloc(dl + name_len + 2)))
-		return -ENOMEM;
-	memcpy(path, dir, dl);
-	/* The root tree is "", each entry "/name" below its directory's path. */
-	if (name_len) {
-		path[dl] = '/';
-		memcpy(path + dl + 1, name, name_len);
-		dl += 1 + name_len;
-	}
-	path[dl] = '\0';
+	/* The root tree's path is "", each entry's "/name" after its directory's. */
+	if (name_len)
+		path = path_hash_more(path_hash_more(dir, "/", 1), name, name_len);
 	t->v[t->n++] = (struct tree_item){*oid, path, depth, tree};
 	return 0;
 }
@@ -164,13 +159,6 @@ static int tree_push_entries(struct tree_stack *t, const struct tree_item *it, c
 		t->v[b - 1] = x;
 	}
 	return r;
-}
-
-static void tree_stack_free(struct tree_stack *t)
-{
-	while (t->n)
-		free(t->v[--t->n].path);
-	free(t->v);
 }
 
 /* ---- where this pack put the objects it holds, by their place on the device ---- */
@@ -469,15 +457,13 @@ static int plan_tree(struct store_packer *p)
 	if (!it.tree) {
 		/* A blob is only checked to be there: the writing reads it. Its path's hash, never
 		 * 0. */
-		r = store_has(p->st, &it.oid) ? plan_add(p, &it.oid, path_hash(it.path) | 1)
-		                              : -ENOENT;
+		r = store_has(p->st, &it.oid) ? plan_add(p, &it.oid, it.path | 1) : -ENOENT;
 		goto out;
 	}
 	if (!(r = store_get(p->st, &it.oid, &type, &data, &len)) && !(r = plan_add(p, &it.oid, 0)))
 		r = type == STORE_OBJ_TREE ? tree_push_entries(&p->t, &it, data, len) : -EINVAL;
 out:
 	free(data);
-	free(it.path);
 	return r < 0 ? r : 0;
 }
 
@@ -491,7 +477,7 @@ static int plan_commit(struct store_packer *p, const struct store_oid *oid, cons
 	if (!r && store_commit_parse(data, len, c))
 		r = -EINVAL;
 	if (!r)
-		r = tree_push(&p->t, &c->tree, "", "", 0, 0, true);
+		r = tree_push(&p->t, &c->tree, PATH_HASH_ROOT, "", 0, 0, true);
 	for (unsigned i = c && !store_oidset_has(&p->cut, oid) ? c->nparents : 0; i-- > 0 && !r;)
 		r = oid_push(&p->k, &c->parent[i]);
 	free(c);
@@ -511,7 +497,7 @@ static int plan_history(struct store_packer *p)
 	if ((r = store_get(p->st, &oid, &type, &data, &len)))
 		return r;
 	if (type != STORE_OBJ_COMMIT && type != STORE_OBJ_TAG)
-		r = tree_push(&p->t, &oid, "", "", 0, 0, type == STORE_OBJ_TREE);
+		r = tree_push(&p->t, &oid, PATH_HASH_ROOT, "", 0, 0, type == STORE_OBJ_TREE);
 	else if ((r = store_oidset_add(&p->done, &oid)) >= 0 && !(r = plan_add(p, &oid, 0)))
 		r = type == STORE_OBJ_COMMIT         ? plan_commit(p, &oid, data, len)
 		    : store_tag_parse(data, len, &t) ? -EINVAL
@@ -635,7 +621,7 @@ static int plan_end(struct store_packer *p)
 
 	store_oidset_free(&p->send);
 	free(p->k.v);
-	tree_stack_free(&p->t);
+	free(p->t.v);
 	memset(&p->k, 0, sizeof(p->k));
 	memset(&p->t, 0, sizeof(p->t));
 	r = store_packw_begin(&p->w, store_membuf_sink, &p->out, (uint32_t)p->nitems);
@@ -756,7 +742,7 @@ void store_packer_close(struct store_packer *p)
 	free(p->placed.v);
 	free(p->paths.v);
 	free(p->k.v);
-	tree_stack_free(&p->t);
+	free(p->t.v);
 	free(p->items);
 	free(p->out.p);
 	free(p);

@@ -1,7 +1,8 @@
 /*
  * The pack of everything the store serves: tags of every kind peeled and
  * packed, trees as deep as the store accepts walked on a guest-sized
- * stack, and what one object read allocates.
+ * stack, paths longer than a file system's packed, and what one object
+ * read allocates.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -133,6 +134,50 @@ static void test_deep_tree_small_stack(void **state)
 	/* One level more is refused, and nothing changes. */
 	deep_path(path, STORE_MAX_TREE_DEPTH);
 	assert_int_equal(fixture_commit(st, "refs/heads/main", path, "deeper", NULL), -ELOOP);
+	store_close(st);
+}
+
+/*
+ * The store takes any tree entry's name, so a path may be longer than any
+ * file system's: 20 directories of 250-byte names, 5,030 bytes. A branch
+ * at it is taken (a push walks no paths), so its pack must be made too:
+ * the old packer built each path to hash it, refused one over 4,096 bytes,
+ * and left every clone of the branch failing (main only moves forward).
+ */
+static void test_long_path_packed(void **state)
+{
+	struct store_tree_entry e = {STORE_MODE_FILE, "leaf", 4, {{0}}};
+	struct store_ref_update u = {"refs/heads/long", {{0}}, {{0}}};
+	struct store_pack_index ix;
+	struct store_oid blob, oid;
+	char name[251];
+	struct store *st;
+	uint8_t *data;
+	size_t len;
+
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	fixture_put(st, STORE_OBJ_BLOB, "deep\n", 5, &blob);
+	e.oid = blob;
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(store_tree_encode(&e, 1, &data, &len), 0);
+		fixture_put(st, STORE_OBJ_TREE, data, len, &oid);
+		free(data);
+		e = (struct store_tree_entry){STORE_MODE_TREE, name, sizeof(name) - 1, oid};
+	}
+	assert_int_equal(store_commit_encode(&oid, NULL, 0, FIXTURE_AUTHOR, FIXTURE_AUTHOR,
+	                                     "long\n", &data, &len),
+	                 0);
+	fixture_put(st, STORE_OBJ_COMMIT, data, len, &u.new);
+	free(data);
+	assert_int_equal(store_refs_update(st, &u, 1), 0);
+	assert_int_equal(pack_all(st, &ix), 0);
+	assert_true(pack_holds(&ix, &blob));
+	assert_true(pack_holds(&ix, &u.new));
+	store_pack_index_free(&ix);
 	store_close(st);
 }
 
@@ -478,6 +523,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pack_all_peels_tags),
 	    cmocka_unit_test(test_deep_tree_small_stack),
+	    cmocka_unit_test(test_long_path_packed),
 	    cmocka_unit_test(test_read_allocates_little),
 	    cmocka_unit_test(test_delta_chain_limit),
 	    cmocka_unit_test(test_reuse_and_cache_across_compactions),

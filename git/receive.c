@@ -248,6 +248,9 @@ static const char *unpack_reason(int e)
 		return "out of memory";
 	case -EIO:
 		return "the store's device failed";
+	case -EROFS: /* after a failed write or flush, until the store is opened again (log.h) */
+		return "the store's device failed before this push: it takes no writes until the "
+		       "appliance restarts";
 	default:
 		return "the pack is malformed (an entry, a delta or the object count)";
 	}

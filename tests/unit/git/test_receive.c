@@ -8,7 +8,8 @@
  * GIT_RECEIVE_MAX_COMMANDS is refused whole, and as many with long names
  * hold what receive.h says; what refs/appliance/ reaches is walked again
  * when a service commits there between one update of a push and the
- * next; and a store filled by pushes refuses the N+1st with the numbers,
+ * next; a device that fails is said to, push after push until a reopen;
+ * and a store filled by pushes refuses the N+1st with the numbers,
  * loses nothing, serves on, and takes the push again once branches are
  * deleted (compaction).
  */
@@ -713,6 +714,35 @@ static void test_private_part_moves_mid_push(void **state)
 	ref_is("refs/tags/two", &c2);
 }
 
+/*
+ * The device fails under a push: the answer says so, and nothing changes.
+ * Until the store is opened again it takes no writes (log.h), and each
+ * push meanwhile is told that, not that its pack is malformed (the old
+ * answer to -EROFS); once reopened, the same push goes in.
+ */
+static void test_device_failure_said(void **state)
+{
+	struct store_oid c4;
+
+	(void)state;
+	memblk_fail_write(1, -EIO);
+	push_to_main(&c4);
+	assert_string_equal(ans.report, "unpack the store's device failed\n"
+	                                "ng refs/heads/main unpacker error\n");
+	push_to_main(&c4);
+	assert_string_equal(ans.report,
+	                    "unpack the store's device failed before this push: it takes no "
+	                    "writes until the appliance restarts\n"
+	                    "ng refs/heads/main unpacker error\n");
+	ref_is("refs/heads/main", &c3);
+	assert_int_equal(store_close(st), -EROFS);
+	assert_int_equal(store_open(&st, true), 0);
+	ref_is("refs/heads/main", &c3);
+	push_to_main(&c4);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/main\n");
+	ref_is("refs/heads/main", &c4);
+}
+
 /* ---- limits ---- */
 
 /* `n` deletes of refs that do not exist: no pack follows. */
@@ -1021,6 +1051,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_secret_objects_not_pushable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_content_sent_is_fine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private_part_moves_mid_push, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_device_failure_said, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_names_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),

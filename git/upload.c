@@ -148,14 +148,14 @@ static void want_caps(struct git_upload *u, const char *caps, size_t len)
 
 static int parse_depth(struct git_upload *u, const char *arg, size_t len)
 {
-	unsigned long d = 0;
+	uint64_t d = 0; /* 10 digits: over 32 bits, the guest's unsigned long */
 
 	if (!len || len > 10)
 		return unknown(u, "bad deepen", arg, len);
 	for (size_t i = 0; i < len; i++) {
 		if (arg[i] < '0' || arg[i] > '9')
 			return unknown(u, "bad deepen", arg, len);
-		d = d * 10 + (unsigned long)(arg[i] - '0');
+		d = d * 10 + (uint64_t)(arg[i] - '0');
 	}
 	if (d == 0)
 		return refuse(u, -EINVAL, "deepen needs a positive depth");

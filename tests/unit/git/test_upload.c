@@ -148,13 +148,28 @@ static void test_repeated_shallow_once(void **state)
 	add_line(&req, "want", &c3);
 	for (int i = 0; i < 100; i++)
 		add_line(&req, "shallow", &c2);
-	add_text(&req, "000cdeepen 30000");
+	add_text(&req, "0010deepen 30000"
+	               "0000"); /* and a flush */
 	a = answer(&req);
 	store_oid_hex(&c2, hex);
 	snprintf(line, sizeof(line), "unshallow %s\n", hex);
 	assert_int_equal(count(a, line), 1);
 	/* c1 has no parent: no new boundary, so no "shallow" line but within "unshallow". */
 	assert_int_equal(count(a, "shallow "), count(a, "unshallow "));
+	free(a);
+	free(req.p);
+
+	/*
+	 * A depth of 2^32 + 1 is as deep as there is: in the guest's 32-bit
+	 * unsigned long it wrapped to 1, which unshallows nothing.
+	 */
+	memset(&req, 0, sizeof(req));
+	add_line(&req, "want", &c3);
+	add_line(&req, "shallow", &c2);
+	add_text(&req, "0015deepen 4294967297"
+	               "0000");
+	a = answer(&req);
+	assert_int_equal(count(a, line), 1);
 	free(a);
 	free(req.p);
 }

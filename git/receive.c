@@ -420,6 +420,13 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 		fail(c, "the name is a directory of another ref's, or another's is of it "
 		        "(refs/heads/a beside refs/heads/a/b): git could not fetch both");
 		break;
+	case -ELOOP:
+		if (!c->why[0])
+			snprintf(
+			    c->why, sizeof(c->why),
+			    "a path in its tree is more than %d levels deep, the store's limit",
+			    STORE_MAX_TREE_DEPTH);
+		break;
 	default:
 		fail(c, "the store failed to update the ref");
 	}

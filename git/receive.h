@@ -18,7 +18,14 @@
  * reader's 1 KiB line), 204 bytes a command and its name (8,192 at most:
  * under 3 MiB), the store's import (store.h), and until the updates are
  * made a set slot for each object refs/appliance/ reaches (struct
- * store_private: a few secrets, the editor's files).
+ * store_private: a few secrets, the editor's files). The report is made
+ * whole before it goes, in a buffer that grows by doubling: up to about
+ * 170 bytes a command (its line, pkt-line and band headers), 1.4 MiB for
+ * 8,192 commands of 127-byte names. Such a push, the most one may ask
+ * for, peaked at 5.9 MiB on the host twin (64-bit: the guest's commands
+ * are smaller). One pack streams in at a time: the store's log has one
+ * writer, and a push that comes meanwhile is refused ("another push is
+ * in progress").
  */
 #ifndef GIT_RECEIVE_H
 #define GIT_RECEIVE_H

@@ -715,6 +715,76 @@ static void test_private_part_moves_mid_push(void **state)
 }
 
 /*
+ * A commit whose file lies `dirs` directories down (d/d/.../f), as a pack
+ * of the commit, its trees and the blob; its id in *oid.
+ */
+static void add_deep_commit_pack(struct buf *b, const struct store_oid *parent, int dirs,
+                                 struct store_oid *oid)
+{
+	static const char text[] = "deep\n";
+	struct store_tree_entry e = {STORE_MODE_FILE, "f", 1, {{0}}};
+	struct store_packw w;
+	uint8_t *t[STORE_MAX_TREE_DEPTH + 1], *c;
+	size_t tlen[STORE_MAX_TREE_DEPTH + 1], clen;
+	struct store_oid tree;
+
+	assert_true(dirs <= STORE_MAX_TREE_DEPTH);
+	store_object_id(STORE_OBJ_BLOB, text, sizeof(text) - 1, &e.oid);
+	for (int i = 0; i <= dirs; i++) {
+		assert_int_equal(store_tree_encode(&e, 1, &t[i], &tlen[i]), 0);
+		store_object_id(STORE_OBJ_TREE, t[i], tlen[i], &tree);
+		e = (struct store_tree_entry){STORE_MODE_TREE, "d", 1, tree};
+	}
+	assert_int_equal(store_commit_encode(&tree, parent, 1, FIXTURE_AUTHOR, FIXTURE_AUTHOR,
+	                                     "deep\n", &c, &clen),
+	                 0);
+	store_object_id(STORE_OBJ_COMMIT, c, clen, oid);
+	assert_int_equal(store_packw_begin(&w, buf_sink, b, (uint32_t)dirs + 3), 0);
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_COMMIT, c, clen, NULL), 0);
+	for (int i = dirs; i >= 0; i--) {
+		assert_int_equal(store_packw_object(&w, STORE_OBJ_TREE, t[i], tlen[i], NULL), 0);
+		free(t[i]);
+	}
+	assert_int_equal(store_packw_object(&w, STORE_OBJ_BLOB, text, sizeof(text) - 1, NULL), 0);
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	free(c);
+}
+
+/*
+ * The store's tree depth limit: a path of STORE_MAX_TREE_DEPTH levels (a
+ * file 63 directories down) is taken, one level more refused with the
+ * limit named, not as the store's failure.
+ */
+static void test_tree_depth_said(void **state)
+{
+	struct store_oid deep;
+
+	(void)state;
+	for (int dirs = STORE_MAX_TREE_DEPTH - 1; dirs <= STORE_MAX_TREE_DEPTH; dirs++) {
+		char ref[32], want[160];
+
+		struct buf req = {0}, pack = {0};
+
+		snprintf(ref, sizeof(ref), "refs/heads/deep%d", dirs);
+		add_deep_commit_pack(&pack, &c3, dirs, &deep);
+		add_cmd(&req, &zero, &deep, ref, "report-status");
+		add_flush(&req);
+		add(&req, pack.p, pack.len);
+		free(pack.p);
+		push(&req);
+		if (dirs < STORE_MAX_TREE_DEPTH)
+			snprintf(want, sizeof(want), "unpack ok\nok %s\n", ref);
+		else
+			snprintf(
+			    want, sizeof(want),
+			    "unpack ok\nng %s a path in its tree is more than %d levels deep, the "
+			    "store's limit\n",
+			    ref, STORE_MAX_TREE_DEPTH);
+		assert_string_equal(ans.report, want);
+	}
+}
+
+/*
  * The device fails under a push: the answer says so, and nothing changes.
  * Until the store is opened again it takes no writes (log.h), and each
  * push meanwhile is told that, not that its pack is malformed (the old
@@ -1052,6 +1122,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_secret_content_sent_is_fine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private_part_moves_mid_push, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_failure_said, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tree_depth_said, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_names_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_store_length_known, setup_small, teardown),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "launch.h"
@@ -39,10 +40,11 @@ static int error_named(const char *name, size_t len)
 	return EIO;
 }
 
+/* send, not write: a xenstored gone is -EPIPE, not a SIGPIPE that kills launch unheard. */
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)

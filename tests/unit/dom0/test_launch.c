@@ -592,6 +592,14 @@ static void test_xs_lost(void **state)
 	assert_int_equal(launch_xs_flush(&x), -ECONNRESET);
 	assert_string_equal(x.failed, "/b");
 	xs_done(&x, sv);
+	/* xenstored gone before the writes: an error, not SIGPIPE's death. */
+	xs_started(&x, sv, 2);
+	close(sv[1]);
+	launch_xs_write(&x, "/a", "1");
+	assert_int_equal(launch_xs_flush(&x), -EPIPE);
+	assert_int_equal(launch_xs_end(&x, false), -EPIPE);
+	close(sv[0]);
+	launch_xs_free(&x);
 	/* xenstored there but silent past the socket's receive timeout (launch's 10 s). */
 	xs_started(&x, sv, 2);
 	{

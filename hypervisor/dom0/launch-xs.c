@@ -146,28 +146,38 @@ static void request(struct launch_xs *x, uint32_t type, const char *const *parts
 	x->n++;
 }
 
+/*
+ * A request of its own, sent and answered before anything else: the
+ * transaction's start and end. Its reply's payload into buf; 0 or -errno.
+ */
+static int one(struct launch_xs *x, uint32_t type, const char *part, char *buf)
+{
+	int r;
+
+	x->err = 0;
+	x->len = 0;
+	x->n = 0;
+	request(x, type, &part, 1, false);
+	r = x->err ? x->err : write_all(x->fd, x->buf, x->len);
+	if (!r)
+		r = reply(x, type, 0, buf);
+	x->len = 0;
+	x->n = 0;
+	return r > 0 ? -r : r;
+}
+
 int launch_xs_start(struct launch_xs *x, int fd)
 {
-	static const char empty[] = "";
-	const char *parts[] = {empty};
 	char buf[LAUNCH_XS_PAYLOAD_MAX + 1], *end;
 	unsigned long id;
 	int r;
 
 	x->fd = fd;
 	x->tx = 0;
-	x->len = 0;
-	x->n = 0;
-	x->err = 0;
 	x->failed[0] = '\0';
-	request(x, LAUNCH_XS_TRANSACTION_START, parts, 1, false);
-	r = x->err ? x->err : write_all(fd, x->buf, x->len);
-	if (!r)
-		r = reply(x, LAUNCH_XS_TRANSACTION_START, 0, buf);
-	x->len = 0;
-	x->n = 0;
+	r = one(x, LAUNCH_XS_TRANSACTION_START, "", buf);
 	if (r)
-		return r > 0 ? -r : r;
+		return r;
 	errno = 0;
 	id = strtoul(buf, &end, 10);
 	if (errno || end == buf || *end || id == 0 || id > UINT32_MAX)
@@ -228,18 +238,9 @@ int launch_xs_flush(struct launch_xs *x)
 
 int launch_xs_end(struct launch_xs *x, bool commit)
 {
-	const char *parts[] = {commit ? "T" : "F"};
 	char buf[LAUNCH_XS_PAYLOAD_MAX + 1];
-	int r;
 
-	x->err = 0;
-	request(x, LAUNCH_XS_TRANSACTION_END, parts, 1, false);
-	r = x->err ? x->err : write_all(x->fd, x->buf, x->len);
-	if (!r)
-		r = reply(x, LAUNCH_XS_TRANSACTION_END, 0, buf);
-	x->len = 0;
-	x->n = 0;
-	return r > 0 ? -r : r;
+	return one(x, LAUNCH_XS_TRANSACTION_END, commit ? "T" : "F", buf);
 }
 
 void launch_xs_free(struct launch_xs *x)

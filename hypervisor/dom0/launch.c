@@ -326,10 +326,9 @@ _Static_assert(LAUNCH_XS_TRANSACTION_START == XS_TRANSACTION_START &&
                    LAUNCH_XS_PATH_MAX == XENSTORE_ABS_PATH_MAX,
                "launch.h's xenstore wire values are not xs_wire.h's");
 
-/* One transaction's writes, queued (launch-xs.c), sent at once. */
+/* One transaction's writes, queued in l->xs (launch-xs.c), sent at once. */
 struct txn {
 	struct launcher *l;
-	struct launch_xs *xs;
 };
 
 static void put(struct txn *x, const char *value, const char *fmt, ...)
@@ -340,7 +339,7 @@ static void put(struct txn *x, const char *value, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	launch_xs_write(x->xs, path, value);
+	launch_xs_write(&x->l->xs, path, value);
 }
 
 /* A node with permissions: OWNER's, and READER (if not 0) may read it. */
@@ -352,8 +351,8 @@ static void node(struct txn *x, unsigned owner, unsigned reader, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	launch_xs_write(x->xs, path, "");
-	launch_xs_perms(x->xs, path, owner, reader);
+	launch_xs_write(&x->l->xs, path, "");
+	launch_xs_perms(&x->l->xs, path, owner, reader);
 }
 
 /* libxl__domain_make's skeleton and libxl__build_post's entries. */
@@ -530,7 +529,7 @@ static void guest_config(struct txn *x)
  */
 static void transaction(struct launcher *l, void (*write)(struct txn *))
 {
-	struct txn x = {.l = l, .xs = &l->xs};
+	struct txn x = {.l = l};
 
 	for (int tries = 0;; tries++) {
 		int r = launch_xs_start(&l->xs, l->xs_fd);

@@ -129,10 +129,11 @@ src_pin() {
 }
 
 main() {
-	# Sources first: a binary package of the list may have to match one
-	# ("armhf xen-utils-4.17 same-as=xen": dom0's Xen tools at the version of
-	# the Xen the hypervisor is built from).
-	declare -A src_lines src_ver
+	# Sources first: a binary package of the list may have to match one,
+	# or a binary package above it ("armhf xen-utils-4.17
+	# same-as=xen-hypervisor-4.17-armhf": dom0's Xen tools at the
+	# hypervisor's version).
+	declare -A src_lines src_ver bin_ver
 	local group name tie ver arch pin sha file
 	tmp=$(mktemp)
 	held=$(mktemp)
@@ -152,8 +153,8 @@ main() {
 			ver=
 			case "$tie" in
 			'') ;;
-			same-as=*) ver=${src_ver[${tie#same-as=}]:-}
-				   [ -n "$ver" ] || { echo "lock: $name: no source '${tie#same-as=}' in $list" >&2; exit 1; } ;;
+			same-as=*) ver=${src_ver[${tie#same-as=}]:-${bin_ver[${tie#same-as=}]:-}}
+				   [ -n "$ver" ] || { echo "lock: $name: no source or earlier package '${tie#same-as=}' in $list" >&2; exit 1; } ;;
 			*) echo "lock: unknown '$tie' for $name in $list" >&2; exit 1 ;;
 			esac
 			case "$group" in
@@ -161,6 +162,7 @@ main() {
 				echo "lock: $group $name" >&2
 				[ "$group" = host ] && arch=$host_arch || arch=armhf
 				pin=$(bin_pin "$name:$arch" "$ver")
+				bin_ver[$name]=$(cut -d' ' -f2 <<<"$pin")
 				echo "$group $name $pin" ;;
 			src) while read -r ver sha file; do
 			       echo "src $name source $ver $sha $file"

@@ -2,16 +2,22 @@
 # hypervisor/linux-domu/mkinitrd.sh): source it once die and CROSS (the
 # cross binutils' prefix) are defined.
 
-# initrd_extract DEBS PKG NAME...: each named package's one pinned armhf
-# .deb in DEBS extracted into PKG (dpkg -x, no root needed).
+# The lock the packages are pinned in (deps/packages.lock).
+initrd_lock=${LOCK:-$(dirname "${BASH_SOURCE[0]}")/../deps/packages.lock}
+
+# initrd_extract DEBS PKG NAME...: each named package's .deb in DEBS, at the
+# version the lock pins (the cache keeps earlier pins' files too), extracted
+# into PKG (dpkg -x, no root needed).
 initrd_extract() {
-	local debs=$1 pkg=$2 p deb
+	local debs=$1 pkg=$2 p pin arch ver deb
 	shift 2
 	for p in "$@"; do
-		deb=("$debs/${p}"_*_armhf.deb)
-		[ -f "${deb[0]}" ] || die "missing package $p in $debs (run make setup)"
-		[ ${#deb[@]} -eq 1 ] || die "several versions of $p in $debs: ${deb[*]}"
-		dpkg -x "${deb[0]}" "$pkg"
+		pin=$(awk -v n="$p" '$1 == "armhf" && $2 == n { print $3, $4; exit }' "$initrd_lock")
+		[ -n "$pin" ] || die "package $p is not pinned in $initrd_lock"
+		read -r arch ver <<<"$pin"
+		deb=$debs/${p}_${ver//:/%3a}_$arch.deb
+		[ -f "$deb" ] || die "missing package $p $ver in $debs (run make setup)"
+		dpkg -x "$deb" "$pkg"
 	done
 }
 

@@ -436,13 +436,14 @@ int store_log_switch(struct store_log *l)
 
 int store_log_rec_begin(struct store_log *l, int type, bool other)
 {
-	struct store_log_writer *w = l->w ? l->w : calloc(1, sizeof(*w));
+	struct store_log_writer *w;
 
+	/* Refused before the writer is made: made and dropped, 68 KiB would leak. */
 	if (l->err)
 		return -EROFS;
-	if (!w)
+	if (!l->w && !(l->w = calloc(1, sizeof(*l->w))))
 		return -ENOMEM;
-	l->w = w;
+	w = l->w;
 	/* One record at a time: a pack streaming in holds the writer. */
 	if (w->active)
 		return -EBUSY;

@@ -420,6 +420,15 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 		fail(c, "the name is a directory of another ref's, or another's is of it "
 		        "(refs/heads/a beside refs/heads/a/b): git could not fetch both");
 		break;
+	case -EROFS:
+		fail(c,
+		     "the store's device failed: the update was not made, and the store takes no "
+		     "writes until the appliance restarts");
+		break;
+	case -EIO:
+		fail(c, "the store's device failed while writing this update: whether it was kept "
+		        "is known after the appliance restarts");
+		break;
 	case -ELOOP:
 		if (!c->why[0])
 			snprintf(
@@ -465,14 +474,22 @@ static void apply(struct git_receive *r)
 		for (size_t i = 0; i < r->n; i++)
 			fail(&r->cmd[i], "atomic push failed");
 	else if (k && (e = store_refs_push(r->st, u, k, &r->priv))) {
-		/* The batch failed: all of it if atomic, else each update again alone. */
+		/*
+		 * The batch failed: all of it if atomic, else each update again
+		 * alone, unless the device failed: the batch was then not made,
+		 * or perhaps made whole (store.h), which each update is told.
+		 */
+		bool device = e == -EROFS || e == -EIO;
 		for (size_t i = 0, j = 0; i < r->n; i++) {
+			int alone;
 			if (r->cmd[i].why[0])
 				continue;
 			if (r->atomic)
 				atomic_failed(r, &r->cmd[i], e);
-			else if ((e = store_refs_push(r->st, &u[j], 1, &r->priv)))
+			else if (device)
 				update_failed(r, &r->cmd[i], e);
+			else if ((alone = store_refs_push(r->st, &u[j], 1, &r->priv)))
+				update_failed(r, &r->cmd[i], alone);
 			j++;
 		}
 	}

@@ -197,6 +197,7 @@ static int dev_open(struct store_log *l)
 	store_log_cache_drop(l);
 	l->w = NULL;
 	l->err = 0;
+	l->err_at_header = false;
 	return l->cache ? 0 : -ENOMEM;
 }
 
@@ -594,8 +595,10 @@ static int rec_finish(struct store_log *l, uint64_t *off)
 	                   tail - STORE_LOG_BLOCK)))
 		return r;
 	/* The header block last: a record is only found once it is whole. */
-	if ((r = dev_write(l, w->start, blk0, STORE_LOG_BLOCK)))
+	if ((r = dev_write(l, w->start, blk0, STORE_LOG_BLOCK))) {
+		l->err_at_header = l->err != 0;
 		return r;
+	}
 	*off = w->start;
 	if (w->other) {
 		l->oth_head += size;

@@ -96,6 +96,12 @@ struct store_log {
 	 * later write is refused with -EROFS until the log is opened again.
 	 */
 	int err;
+	/*
+	 * Whether err was the write of a record's header block, written last
+	 * (store_log_rec_end): a reopen may find that record, where one whose
+	 * earlier blocks failed is never found.
+	 */
+	bool err_at_header;
 };
 
 /* Called by store_log_open for each valid record; the payload is read on demand. */
@@ -130,7 +136,10 @@ uint64_t store_log_rec_bytes(const struct store_log *l);
 int store_log_rec_write(struct store_log *l, const void *data, size_t len);
 /* From here the bytes written are the record's index (STORE_LOG_PACK). */
 void store_log_rec_index_start(struct store_log *l, uint64_t pack_len, uint32_t nobj);
-/* Finish: *off gets the record's offset. Not flushed. */
+/*
+ * Finish: *off gets the record's offset. Not flushed. A failed write of
+ * its header block sets err_at_header beside err.
+ */
 int store_log_rec_end(struct store_log *l, uint64_t *off);
 /* Bytes a record with `payload` bytes occupies. */
 uint64_t store_log_rec_size(uint64_t payload);

@@ -349,12 +349,19 @@ int store_ref_symbolic(struct store *st, const char *name, char *target, size_t 
 /*
  * Append a record of `refs` and flush it: 0 once it is durable, and only
  * then, as a reopen would find it (the caller then applies it in memory).
+ * Once the device fails (log.h, err) the update is said to be either not
+ * made, -EROFS (the device failed before it, or at a block of the record
+ * before its header, so nothing of it is found), or perhaps made, -EIO
+ * (the header block's write, or the flush after it, failed: a reopen may
+ * find the record, or not).
  */
 static int write_durably(struct store *st, int type, const struct store_ref *refs, unsigned n)
 {
 	uint64_t need = store_log_rec_size(payload_size(refs, n));
 	int r;
 
+	if (st->log.err)
+		return -EROFS;
 	if (need > store_log_free(&st->log)) {
 		/* Keep the objects the new values need: nothing refers to them yet. */
 		struct store_oid *keep = malloc(sizeof(*keep) * (n + 1));
@@ -365,10 +372,12 @@ static int write_durably(struct store *st, int type, const struct store_ref *ref
 		r = store_compact_keep(st, keep, n);
 		free(keep);
 		if (r)
-			return r;
+			return st->log.err ? -EROFS : r;
 	}
-	if ((r = store_refs_write(st, type, refs, n, false)) || (r = store_log_flush(&st->log)))
-		return r;
+	if ((r = store_refs_write(st, type, refs, n, false)))
+		return !st->log.err ? r : st->log.err_at_header ? -EIO : -EROFS;
+	if (store_log_flush(&st->log))
+		return -EIO;
 	/*
 	 * Every so often move the checkpoint, so opening stays quick. The
 	 * record is durable already: a reopen finds it, so the update is made

@@ -187,14 +187,19 @@ int store_ref_prev(struct store *st, const char *name, struct store_oid *oid);
 int store_ref_symbolic(struct store *st, const char *name, char *target, size_t size);
 /*
  * Make `name` point at `target`: 0, -EINVAL for a malformed name, -EPERM
- * for a target under refs/appliance/ when `name` is not, -ENOSPC, or the
- * device's error.
+ * for a target under refs/appliance/ when `name` is not, -ENOSPC, or
+ * -EROFS or -EIO as store_refs_update.
  */
 int store_ref_set_symbolic(struct store *st, const char *name, const char *target);
 /*
  * Compare-and-swap a set of refs atomically: all or none. -ESTALE if any
  * old value differs, -ENOENT if a new value's object is missing (or not
  * fully connected), then nothing changes. Durable when it returns 0.
+ * When the device fails (FORMAT.md, write errors): -EROFS if the update
+ * is not made (the device failed before it, or before any of its record
+ * could be found), -EIO if its record was handed to the device and the
+ * write or flush then failed: the running store shows it not made, and
+ * the next open (the appliance's restart) may find it made.
  */
 int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n);
 /*

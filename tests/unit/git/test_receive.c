@@ -8,7 +8,9 @@
  * GIT_RECEIVE_MAX_COMMANDS is refused whole, and as many with long names
  * hold what receive.h says; what refs/appliance/ reaches is walked again
  * when a service commits there between one update of a push and the
- * next; a device that fails is said to, push after push until a reopen;
+ * next; a device that fails is said to, push after push until a reopen,
+ * and an update it failed is said to be not made or perhaps made as a
+ * reopen then finds it;
  * and a store filled by pushes refuses the N+1st with the numbers,
  * loses nothing, serves on, and takes the push again once branches are
  * deleted (compaction).
@@ -813,6 +815,154 @@ static void test_device_failure_said(void **state)
 	ref_is("refs/heads/main", &c4);
 }
 
+#define NOT_MADE                                                                                   \
+	"the store's device failed: the update was not made, and the store takes no writes until " \
+	"the appliance restarts"
+#define UNKNOWN                                                                                    \
+	"the store's device failed while writing this update: whether it was kept is known after " \
+	"the appliance restarts"
+#define TAGS 40
+
+/*
+ * main to a new commit and TAGS tags of 100-byte names to it: a ref
+ * record of two blocks, so that a write before its header block exists.
+ */
+static void push_main_and_tags(const char *caps, struct store_oid *new)
+{
+	struct buf b = {0}, pack = {0};
+	char name[STORE_REF_MAX];
+
+	add_commit_pack(&pack, &c3, "four\n", new);
+	add_cmd(&b, &c3, new, "refs/heads/main", caps);
+	for (int i = 0; i < TAGS; i++) {
+		snprintf(name, sizeof(name), "refs/tags/%090d", i);
+		add_cmd(&b, &zero, new, name, NULL);
+	}
+	add_flush(&b);
+	add(&b, pack.p, pack.len);
+	free(pack.p);
+	push(&b);
+}
+
+/* What one push under a failing device said, against what a reopen finds. */
+struct said {
+	int ok, not_made, unknown, unpack;
+};
+
+static void count_said(struct said *s, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	for (const char *l = strchr(ans.report, '\n') + 1; *l; l = strchr(l, '\n') + 1) {
+		const char *why;
+		if (!strncmp(l, "ok ", 3)) {
+			s->ok++;
+			continue;
+		}
+		why = strchr(l + 3, ' ') + 1;
+		if (!strncmp(why, "unpacker error\n", 15))
+			s->unpack++;
+		else if (!strncmp(why, prefix, plen) &&
+		         !strncmp(why + plen, NOT_MADE "\n", strlen(NOT_MADE) + 1))
+			s->not_made++;
+		else if (!strncmp(why, prefix, plen) &&
+		         !strncmp(why + plen, UNKNOWN "\n", strlen(UNKNOWN) + 1))
+			s->unknown++;
+		else
+			fail_msg("a line no rule allows: %.*s", (int)strcspn(l, "\n"), l);
+	}
+}
+
+/*
+ * The push with its n-th write (or flush) failing, then the store reopened
+ * (the appliance's restart): 1 if the failure was met.
+ */
+static int push_failing(bool flush, long n, const char *caps, const char *prefix,
+                        struct said *total)
+{
+	char name[STORE_REF_MAX];
+	struct said s = {0};
+	struct store_oid c4, now;
+	long writes, flushes;
+	bool kept;
+
+	setup_size(DEV_SIZE);
+	writes = memblk_writes();
+	flushes = memblk_flushes();
+	if (flush)
+		memblk_fail_flush(n, -EIO);
+	else
+		memblk_fail_write(n, -EIO);
+	push_main_and_tags(caps, &c4);
+	if ((flush ? memblk_flushes() - flushes : memblk_writes() - writes) < n) {
+		memblk_fail_write(0, 0);
+		memblk_fail_flush(0, 0);
+		assert_non_null(strstr(ans.report, "ok refs/heads/main\n"));
+		assert_int_equal(store_close(st), 0);
+		return 0;
+	}
+	count_said(&s, prefix);
+	store_close(st);
+	assert_int_equal(store_open(&st, true), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/main", &now), 0);
+	kept = !store_oid_cmp(&now, &c4);
+	/* The batch is one record: all of it kept or none. */
+	snprintf(name, sizeof(name), "refs/tags/%090d", TAGS - 1);
+	assert_int_equal(store_ref_get(st, name, &now) == 0, kept);
+	print_message("%s %ld: %s, said: %d ok, %d not made, %d unknown, %d unpack\n",
+	              flush ? "flush" : "write", n, kept ? "kept" : "not kept", s.ok, s.not_made,
+	              s.unknown, s.unpack);
+	/* Kept: said made or perhaps made. Not kept: never said made. */
+	assert_int_equal(s.ok + s.not_made + s.unknown + s.unpack, TAGS + 1);
+	if (kept)
+		assert_int_equal(s.ok + s.unknown, TAGS + 1);
+	else
+		assert_int_equal(s.ok, 0);
+	total->not_made += s.not_made;
+	total->unknown += s.unknown;
+	store_close(st);
+	return 1;
+}
+
+/*
+ * The device fails at each write and each flush of a push in turn (its
+ * pack, its ref record, the flush after it), the store reopened each
+ * time: what the client was told is what the reopened store holds. An
+ * update kept was said to be perhaps kept, never not made; one not kept
+ * was never said made. A failure at the record's first block (before its
+ * header) is "not made"; at its header block or the flush after it, the
+ * update may have reached the disk: "unknown" (kept here when the flush
+ * failed, as the memory device still holds what was written). The old
+ * code told each update "the store failed to update the ref", kept or not.
+ */
+static void device_fails_at_each_step(const char *caps, const char *prefix)
+{
+	struct said total = {0};
+	int kinds = 0;
+
+	for (int flush = 0; flush <= 1; flush++)
+		for (long n = 1; push_failing(flush, n, caps, prefix, &total); n++)
+			kinds++;
+	assert_true(kinds > 3);
+	assert_true(total.not_made > 0);
+	assert_true(total.unknown > 0);
+	setup_size(DEV_SIZE);
+}
+
+static void test_device_failure_honest(void **state)
+{
+	(void)state;
+	assert_int_equal(store_close(st), 0);
+	device_fails_at_each_step(CAPS, "");
+}
+
+static void test_device_failure_honest_atomic(void **state)
+{
+	(void)state;
+	assert_int_equal(store_close(st), 0);
+	device_fails_at_each_step(CAPS " atomic", "atomic push failed: ");
+}
+
 /* ---- limits ---- */
 
 /* `n` deletes of refs that do not exist: no pack follows. */
@@ -1122,6 +1272,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_secret_content_sent_is_fine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private_part_moves_mid_push, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_failure_said, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_device_failure_honest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_device_failure_honest_atomic, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tree_depth_said, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_names_bounded, setup, teardown),

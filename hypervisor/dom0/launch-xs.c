@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "launch.h"
@@ -40,13 +42,43 @@ static int error_named(const char *name, size_t len)
 	return EIO;
 }
 
-/* send, not write: a xenstored gone is -EPIPE, not a SIGPIPE that kills launch unheard. */
+int launch_xs_connect(const char *path, unsigned wait_ms)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = wait_ms / 1000, .tv_usec = wait_ms % 1000 * 1000};
+	int fd, e;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(a.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		goto close_fd;
+	return fd;
+close_fd:
+	e = errno;
+	close(fd);
+	return -e;
+}
+
+/*
+ * send, not write: a xenstored gone is -EPIPE, not a SIGPIPE that kills
+ * launch unheard. The socket's send timeout (launch_xs_connect) running
+ * out is -ETIMEDOUT, never -EAGAIN: that is xenstored's word for a
+ * transaction to try again, and launch would retry on a connection out
+ * of step.
+ */
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -ETIMEDOUT;
 		if (w <= 0)
 			return w < 0 ? -errno : -EPIPE;
 		p += w;
@@ -209,8 +241,10 @@ int launch_xs_flush(struct launch_xs *x)
 	size_t off = 0;
 	int r = x->err;
 
-	if (!r)
-		r = write_all(x->fd, x->buf, x->len);
+	if (!r && (r = write_all(x->fd, x->buf, x->len)) < 0)
+		/* Not all sent: the first request names the lot. */
+		snprintf(x->failed, sizeof(x->failed), "%s",
+		         (const char *)x->buf + sizeof(struct header));
 	if (r < 0) {
 		x->err = r;
 		return r;

@@ -39,7 +39,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -523,6 +522,18 @@ static void guest_config(struct txn *x)
 		put(x, l->conf_keys[i].value, "/local/domain/%u/%s", l->domid, l->conf_keys[i].key);
 }
 
+/* Why a request on launch's own connection failed, as the user reads it. */
+static const char *xs_why(int r)
+{
+	static char why[96];
+
+	if (r != -ETIMEDOUT)
+		return strerror(-r);
+	snprintf(why, sizeof(why), "xenstored did not answer, or take the requests, in %d s",
+	         XS_REPLY_WAIT_S);
+	return why;
+}
+
 /*
  * One transaction of `write`s, sent at once on launch's own connection
  * (launch-xs.c), retried while xenstored says EAGAIN.
@@ -535,20 +546,21 @@ static void transaction(struct launcher *l, void (*write)(struct txn *))
 		int r = launch_xs_start(&l->xs, l->xs_fd);
 
 		if (r < 0)
-			die("cannot start a xenstore transaction: %s", strerror(-r));
+			die("cannot start a xenstore transaction: %s", xs_why(r));
 		write(&x);
 		r = launch_xs_flush(&l->xs);
 		if (r < 0) {
-			launch_xs_end(&l->xs, false);
+			/* A hung xenstored would hold the abort as long again. */
+			if (r != -ETIMEDOUT)
+				launch_xs_end(&l->xs, false);
 			die("domid %u: cannot write %s to xenstore: %s", l->domid, l->xs.failed,
-			    strerror(-r));
+			    xs_why(r));
 		}
 		r = launch_xs_end(&l->xs, true);
 		if (!r)
 			return;
 		if (r != -EAGAIN || tries >= 10)
-			die("domid %u: the xenstore transaction failed: %s", l->domid,
-			    strerror(-r));
+			die("domid %u: the xenstore transaction failed: %s", l->domid, xs_why(r));
 	}
 }
 
@@ -744,18 +756,15 @@ static void wait_console(struct launcher *l)
 
 /*
  * A connection to xenstored's socket, for transaction(): a reply not in
- * XS_REPLY_WAIT_S is a xenstored that hangs, and launch stops.
+ * XS_REPLY_WAIT_S, or requests not taken in as long, is a xenstored that
+ * hangs, and launch stops.
  */
 static int xs_socket(void)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = XS_REPLY_WAIT_S};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = launch_xs_connect(xs_daemon_socket(), XS_REPLY_WAIT_S * 1000);
 
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", xs_daemon_socket());
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-		die("cannot connect to xenstored at %s: %s", a.sun_path, strerror(errno));
+	if (fd < 0)
+		die("cannot connect to xenstored at %s: %s", xs_daemon_socket(), strerror(-fd));
 	return fd;
 }
 

@@ -140,6 +140,15 @@ struct launch_xs {
 };
 
 /*
+ * A connection to xenstored's socket at `path`: the fd, or -errno. A
+ * reply not come in `wait_ms`, or requests it does not take in as long
+ * (a xenstored that hangs, or stops reading while launch sends), fail
+ * the call that waits with -ETIMEDOUT: launch stops, where it would wait
+ * for ever.
+ */
+int launch_xs_connect(const char *path, unsigned wait_ms);
+
+/*
  * Starts a transaction on fd (a connected socket; x zeroed before the
  * first use, and launch_xs_free after the last): 0 or -errno.
  */
@@ -160,7 +169,11 @@ void launch_xs_perms(struct launch_xs *x, const char *path, unsigned owner, unsi
  */
 int launch_xs_flush(struct launch_xs *x);
 
-/* Commits (or aborts) the transaction: 0, -EAGAIN if another changed what it read, or -errno. */
+/*
+ * Commits (or aborts) the transaction: 0, -EAGAIN if another changed what
+ * it read (xenstored's EAGAIN: try it again), or -errno (-ETIMEDOUT for
+ * xenstored not answering, or not taking the request, in time).
+ */
 int launch_xs_end(struct launch_xs *x, bool commit);
 
 void launch_xs_free(struct launch_xs *x);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -612,6 +613,59 @@ static void test_xs_lost(void **state)
 	xs_done(&x, sv);
 }
 
+/*
+ * xenstored that stops reading while launch sends: a transaction of 2 MiB
+ * fills the socket, and the connection's send timeout (launch_xs_connect,
+ * here 100 ms for launch's 10 s) fails the flush, and then the commit,
+ * with -ETIMEDOUT, never -EAGAIN (xenstored's "try the transaction
+ * again"), each within its bound. The old connection had no send timeout,
+ * so launch waited for ever (the alarm ends the test), and the old send
+ * said -EAGAIN.
+ */
+static void test_xs_send_timeout(void **state)
+{
+	static char value[4000];
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	char dir[] = "/tmp/test_launch.XXXXXX", path[64];
+	struct launch_xs x = {0};
+	struct timespec t0;
+	int ls, fd, peer;
+
+	(void)state;
+	memset(value, 'v', sizeof(value) - 1);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/socket", dir);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	assert_true((ls = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_true((fd = launch_xs_connect(path, 100)) >= 0);
+	assert_true((peer = accept(ls, NULL, NULL)) >= 0);
+	alarm(10);
+	xs_reply(peer, LAUNCH_XS_TRANSACTION_START, 0, 0, "2", 2);
+	assert_int_equal(launch_xs_start(&x, fd), 0);
+	for (int i = 0; i < 512; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "/w%d", i);
+		launch_xs_write(&x, key, value);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_xs_flush(&x), -ETIMEDOUT);
+	assert_string_equal(x.failed, "/w0");
+	assert_true(ms_since(&t0) < 2000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_xs_end(&x, true), -ETIMEDOUT);
+	assert_true(ms_since(&t0) < 2000);
+	alarm(0);
+	launch_xs_free(&x);
+	close(fd);
+	close(peer);
+	close(ls);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(launch_xs_connect(path, 100), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +679,7 @@ int main(void)
 	    cmocka_unit_test(test_xs_refused),
 	    cmocka_unit_test(test_xs_payload_max),
 	    cmocka_unit_test(test_xs_lost),
+	    cmocka_unit_test(test_xs_send_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -400,6 +400,8 @@ async function syncFailed(e) {
 		say(`${e.message} Choose what to keep, then finish the merge.`, 'warn');
 	} else if (e.kind === 'refused') {
 		say(`The board refused the push: ${e.message}. Nothing was pushed; your commit stays here. Fix it, commit, and sync again.`, 'error');
+	} else if (e.kind === 'device') {
+		say(`The board's storage failed: ${e.message}. Your commit stays here; sync again once the board has restarted.`, 'error');
 	} else say(e.message, e.kind === 'offline' ? 'warn' : 'error');
 }
 

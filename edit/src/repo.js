@@ -26,7 +26,7 @@ export function isOffline(err) {
 export class SyncError extends Error {
 	constructor(kind, message) {
 		super(message);
-		this.kind = kind; // 'offline' | 'auth' | 'refused' | 'dirty' | 'conflict'
+		this.kind = kind; // 'offline' | 'auth' | 'refused' | 'device' | 'dirty' | 'conflict'
 	}
 }
 
@@ -410,9 +410,10 @@ export class Repo {
 		await this._saveMergeState(null);
 	}
 
-	/** The board's reason for refusing main, from a push error. */
+	/** The board's reason for refusing main, from a push error: the unpack line's where the ref's only names it. */
 	_refusal(e) {
-		return e.data?.result?.refs?.[LOCAL]?.error || null;
+		const result = e.data?.result, why = result?.refs?.[LOCAL]?.error;
+		return (why === 'unpacker error' && result.error) || why || null;
 	}
 
 	async _push() {
@@ -420,7 +421,9 @@ export class Repo {
 			await git.push(this._remote({ ref: 'main', remoteRef: 'main' }));
 		} catch (e) {
 			const reason = this._refusal(e);
-			if (reason) throw new SyncError('refused', reason);
+			// The board's storage failed (git/receive.c): nothing to fix here, and
+			// the push may even have been kept, which the board's restart tells.
+			if (reason) throw new SyncError(/^the store's device failed/.test(reason) ? 'device' : 'refused', reason);
 			throw this._remoteError(e);
 		}
 	}

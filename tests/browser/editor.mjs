@@ -589,6 +589,53 @@ async function testBrokenZone() {
 	await closeAll();
 }
 
+/** A pkt-line of `data` (a string or bytes). */
+function pkt(data) {
+	const b = Buffer.from(data);
+	return Buffer.concat([Buffer.from((b.length + 4).toString(16).padStart(4, '0')), b]);
+}
+
+/** A receive-pack answer as the board sends it with side-band-64k: the report's `lines` on band 1. */
+function receivePackAnswer(lines) {
+	const report = Buffer.concat([...lines.map((l) => pkt(`${l}\n`)), Buffer.from('0000')]);
+	return Buffer.concat([pkt(Buffer.concat([Buffer.from([1]), report])), Buffer.from('0000')]);
+}
+
+// The board's answers when its store's device fails under a push (git/receive.c),
+// made here: a failing device cannot be had from the running twin.
+const DEVICE_FAILED = [
+	['the update perhaps kept', 'unpack ok', "ng refs/heads/main the store's device failed while writing this update: whether it was kept is known after the appliance restarts"],
+	['the update not made', 'unpack ok', "ng refs/heads/main the store's device failed: the update was not made, and the store takes no writes until the appliance restarts"],
+	['the pack not taken', "unpack the store's device failed", 'ng refs/heads/main unpacker error'],
+];
+
+async function testDeviceFailed() {
+	const ctx = await newContext();
+	const page = await openEditor(ctx);
+	const html = (await page_('/')).replace('</h1>', ' (device)</h1>');
+	await setText(page, 'site/index.html', html);
+	await commit(page, 'Meets a failing device');
+	const mainBefore = boardMain();
+	for (const [what, unpack, ng] of DEVICE_FAILED) {
+		const why = ng.endsWith('unpacker error') ? unpack.slice('unpack '.length) : ng.slice('ng refs/heads/main '.length);
+		await ctx.route('**/site.git/git-receive-pack', (route) => route.fulfill({
+			status: 200, contentType: 'application/x-git-receive-pack-result', body: receivePackAnswer([unpack, ng]),
+		}));
+		const r = await sync(page);
+		await ctx.unroute('**/site.git/git-receive-pack');
+		// "Nothing was pushed" would be untrue of an update perhaps kept.
+		check(`the device failed, ${what}: the board's reason, never "nothing was pushed", sync after the restart`,
+			r.kind === 'error' && r.message === `The board's storage failed: ${why}. Your commit stays here; sync again once the board has restarted.`,
+			JSON.stringify(r));
+		eq('  ... the commit kept here', r.ahead, 1);
+	}
+	eq('  ... nothing reached the board', boardMain(), mainBefore);
+	eq('the board answering again, the commit syncs', (await sync(page)).state, 'synced');
+	eq('the board serves it', await page_('/'), html);
+	noProblems(ctx, 'device failed');
+	await closeAll();
+}
+
 async function testLargeSite() {
 	const dir = freshClone();
 	mkdirSync(join(dir, 'site/many'), { recursive: true });
@@ -623,6 +670,7 @@ const TESTS = [
 	['offline', testOffline],
 	['a wrong password', testWrongPassword],
 	['a broken zone file', testBrokenZone],
+	["the board's storage failing under a push", testDeviceFailed],
 	['a 1,000-file site', testLargeSite],
 ];
 

@@ -6,6 +6,7 @@
 #ifndef DNS_DNS_H
 #define DNS_DNS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Types (RFC 1035 3.2.2 and the RFCs each line names). */
@@ -77,6 +78,24 @@ enum {
 	DNS_R_BADTIME = 18,
 	DNS_R_BADCOOKIE = 23, /* RFC 7873 */
 };
+
+/*
+ * The name of an rcode as a header and OPT carry it, 0 to 23, from IANA's
+ * registry (RFC 6895 2.3) in the capitals dig prints: 16 is BADVERS (the
+ * registry's BADSIG is a TSIG's error, never a header's), 17 to 22 are
+ * TSIG and TKEY errors, 12 to 15 unassigned (NULL), as is past 23.
+ */
+static inline const char *dns_rcode_name(unsigned rcode)
+{
+	static const char *const names[] = {
+	    "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",   "REFUSED",
+	    "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",  "DSOTYPENI",
+	    NULL,       NULL,      NULL,       NULL,       "BADVERS",  "BADKEY",
+	    "BADTIME",  "BADMODE", "BADNAME",  "BADALG",   "BADTRUNC", "BADCOOKIE",
+	};
+
+	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] : NULL;
+}
 
 /* EDNS options (RFC 6891 6.1.2). */
 #define DNS_OPT_COOKIE 10 /* RFC 7873 */

@@ -238,7 +238,7 @@ static void count_answer(bool tcp, const uint8_t *ans, size_t n)
 		dns_stats.tcp++;
 	else
 		dns_stats.udp++;
-	if (rcode >= 0 && rcode < 24)
+	if (rcode >= 0 && rcode < DNS_STATS_RCODES)
 		dns_stats.by_rcode[rcode]++;
 }
 

@@ -36,15 +36,18 @@
 #define DNS_TCP_IN_MAX 4096       /* a longer query closes its connection, unread */
 #define DNS_TCP_PROGRESS_MIN 1024 /* bytes of answers taken that count as activity */
 
+/* The rcodes counted one by one, 0 to BADCOOKIE (23): a higher one only in udp or tcp. */
+#define DNS_STATS_RCODES 24
+
 /* Counters for /metrics. */
 struct dns_stats {
-	uint64_t udp, tcp;     /* queries answered */
-	uint64_t dropped;      /* not answered (malformed beyond an answer, a response) */
-	uint64_t limited;      /* UDP answers the rate limit dropped */
-	uint64_t slipped;      /* and those it sent truncated instead */
-	uint64_t transfers;    /* zone transfers begun (AXFR, IXFR) */
-	uint64_t updates;      /* UPDATE messages (RFC 2136), applied or not */
-	uint64_t by_rcode[24]; /* answers per rcode (BADCOOKIE is 23) */
+	uint64_t udp, tcp;  /* queries answered */
+	uint64_t dropped;   /* not answered (malformed beyond an answer, a response) */
+	uint64_t limited;   /* UDP answers the rate limit dropped */
+	uint64_t slipped;   /* and those it sent truncated instead */
+	uint64_t transfers; /* zone transfers begun (AXFR, IXFR) */
+	uint64_t updates;   /* UPDATE messages (RFC 2136), applied or not */
+	uint64_t by_rcode[DNS_STATS_RCODES]; /* answers per rcode on the wire (dns_msg_rcode) */
 	unsigned tcp_conns;
 	uint64_t tcp_refused;
 	uint64_t tcp_stalled; /* reset: the client took too little of its answers (server.h) */

@@ -603,7 +603,6 @@ static char *metrics_text(struct store *st)
 	return dns_metrics(lwip_metrics(s));
 }
 
-/* The DNS server's counters (dns/server.h). */
 /* The LAN forwarder's counters (dns/forward.h). */
 static char *dns_forward_metrics(char *s)
 {
@@ -620,9 +619,32 @@ static char *dns_forward_metrics(char *s)
 	    (unsigned long long)dns_stats.fwd_failed, dns_stats.fwd_cache_bytes);
 }
 
+/*
+ * The DNS answers sent by rcode, one line for each dns_stats counts
+ * (dns_rcode_name's names; an unassigned one by its number);
+ * nxdomain_total and refused_total, which dashboards and tests read,
+ * repeat two of them.
+ */
+static char *dns_rcode_metrics(char *s)
+{
+	s = cat(s, "# HELP appliance_dns_answers_total DNS answers sent, by the rcode they carry "
+	           "(a TSIG error's is NOTAUTH).\n"
+	           "# TYPE appliance_dns_answers_total counter\n");
+	for (unsigned i = 0; i < DNS_STATS_RCODES; i++) {
+		unsigned long long n = (unsigned long long)dns_stats.by_rcode[i];
+		if (dns_rcode_name(i))
+			s = cat(s, "appliance_dns_answers_total{rcode=\"%s\"} %llu\n",
+			        dns_rcode_name(i), n);
+		else
+			s = cat(s, "appliance_dns_answers_total{rcode=\"%u\"} %llu\n", i, n);
+	}
+	return s;
+}
+
+/* The DNS server's counters (dns/server.h). */
 static char *dns_metrics(char *s)
 {
-	s = dns_forward_metrics(s);
+	s = dns_rcode_metrics(dns_forward_metrics(s));
 	return cat(
 	    s,
 	    "# TYPE appliance_dns_queries_total counter\n"

@@ -179,12 +179,45 @@ static void test_gzip_only_if_accepted(void **state)
 	assert_null(strstr(get_with("Accept-Encoding: nogzip\r\n"), gz));
 }
 
+/*
+ * /metrics shows every rcode the DNS server counts, by its registry name
+ * (dns_rcode_name), an unassigned one by its number, besides the
+ * NXDOMAIN and REFUSED totals the dashboards already read.
+ */
+static void test_dns_answers_by_rcode(void **state)
+{
+	unsigned lines = 0;
+	char *text;
+
+	(void)state;
+	memset(&dns_stats, 0, sizeof(dns_stats));
+	dns_stats.by_rcode[DNS_R_NOTAUTH] = 3;
+	dns_stats.by_rcode[DNS_R_FORMERR] = 5;
+	dns_stats.by_rcode[DNS_R_BADVERS] = 7;
+	dns_stats.by_rcode[DNS_R_NXDOMAIN] = 11;
+	dns_stats.by_rcode[13] = 2;
+	text = metrics_text(NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\nappliance_dns_answers_total{rcode=\"NOTAUTH\"} 3\n"));
+	assert_non_null(strstr(text, "\nappliance_dns_answers_total{rcode=\"FORMERR\"} 5\n"));
+	assert_non_null(strstr(text, "\nappliance_dns_answers_total{rcode=\"BADVERS\"} 7\n"));
+	assert_non_null(strstr(text, "\nappliance_dns_answers_total{rcode=\"NXDOMAIN\"} 11\n"));
+	assert_non_null(strstr(text, "\nappliance_dns_answers_total{rcode=\"13\"} 2\n"));
+	assert_non_null(strstr(text, "\nappliance_dns_answers_total{rcode=\"BADCOOKIE\"} 0\n"));
+	assert_non_null(strstr(text, "\nappliance_dns_nxdomain_total 11\n"));
+	for (const char *p = text; (p = strstr(p, "\nappliance_dns_answers_total{")); p++)
+		lines++;
+	assert_int_equal(lines, DNS_STATS_RCODES);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_dir_redirect_one_slash, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_if_range, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gzip_only_if_accepted, setup, teardown),
+	    cmocka_unit_test(test_dns_answers_by_rcode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

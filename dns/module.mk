@@ -184,6 +184,12 @@ TEST_SUITES += "OUT=$(OUT) STORECTL=$(STORECTL) BROWSER=$(BROWSER_OUT)/node_modu
 TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
 TEST_SUITES += "tests/host/dns-secondary.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 
+# The counters on /metrics against the twin (tests/host/dns-metrics.sh):
+# every answer counted once, by transport and by rcode, a zone transfer
+# (several messages) and its refusal too.
+TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
+TEST_SUITES += "tests/host/dns-metrics.sh $(HOST_OUT)/appliance-san $(STORECTL)"
+
 # ---- the LAN forwarder (dns/forward.c on lwIP, dns/cache.c pure) ----
 # The answer cache under ASan with a fake clock; malloc, calloc and realloc wrapped
 # and counted (nothing is allocated after dns_cache_init). The fuzz target

@@ -359,6 +359,7 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 struct conn {
 	struct tcp_pcb *pcb;
 	struct dns_xfr *xfr; /* a zone transfer being sent, one message at a time */
+	bool xfr_counted;    /* its first message went: the transfer is counted, one answer */
 	struct pbuf *rx;     /* received, not yet read as queries */
 	uint8_t *tx;         /* the part of an answer the socket did not take yet */
 	size_t tx_len, tx_off;
@@ -485,9 +486,9 @@ static int send_answer(struct conn *c, size_t n)
 }
 
 /*
- * A query over TCP: an AXFR starts a transfer (xfr.h), or gets its refusal;
- * anything else its answer. The answer's length in out + 2, 0 for none
- * yet, or -ENOMEM.
+ * A query over TCP: an AXFR starts a transfer (xfr.h), or gets its refusal,
+ * counted as any answer; anything else its answer. The answer's length in
+ * out + 2, 0 for none yet, or -ENOMEM.
  */
 static long tcp_query(struct conn *c, size_t len)
 {
@@ -503,12 +504,12 @@ static long tcp_query(struct conn *c, size_t len)
 		return -ENOMEM;
 	n = dns_xfr_start(c->xfr, zones, dns_service_past, NULL, &q, in, len, tsig_keys, ntsig_keys,
 	                  wall_seconds(), out + 2, sizeof(out) - 2);
-	dns_stats.tcp++;
 	if (n || !c->xfr->zone) {
 		xfr_stop(c);
-		return (long)n;
+		return (long)sent(true, out + 2, n);
 	}
 	dns_stats.transfers++;
+	c->xfr_counted = false;
 	return 0;
 }
 
@@ -521,9 +522,15 @@ static long xfr_message(struct conn *c)
 	if (n == -EMSGSIZE)
 		n = dns_xfr_next(c->xfr, out + 2, sizeof(out) - 2, wall_seconds());
 
-	if (n <= 0)
+	if (n <= 0) {
 		xfr_stop(c);
-	return n < 0 ? 0 : n;
+		return 0;
+	}
+	if (!c->xfr_counted) {
+		count_answer(true, out + 2, (size_t)n);
+		c->xfr_counted = true;
+	}
+	return n;
 }
 
 /*

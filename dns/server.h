@@ -39,7 +39,11 @@
 /* The rcodes counted one by one, 0 to BADCOOKIE (23): a higher one only in udp or tcp. */
 #define DNS_STATS_RCODES 24
 
-/* Counters for /metrics. */
+/*
+ * Counters for /metrics. Every answer sent is counted once, in udp or tcp
+ * and by its rcode: a zone transfer once, however many messages it takes;
+ * a slipped one in slipped alone, a forwarded one when it goes out.
+ */
 struct dns_stats {
 	uint64_t udp, tcp;  /* queries answered */
 	uint64_t dropped;   /* not answered (malformed beyond an answer, a response) */

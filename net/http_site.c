@@ -621,9 +621,9 @@ static char *dns_forward_metrics(char *s)
 
 /*
  * The DNS answers sent by rcode, one line for each dns_stats counts
- * (dns_rcode_name's names; an unassigned one by its number);
- * nxdomain_total and refused_total, which dashboards and tests read,
- * repeat two of them.
+ * (dns_rcode_name's names; an unassigned one by its number). They add up
+ * to appliance_dns_queries_total's two transports; nxdomain_total and
+ * refused_total, which dashboards and tests read, repeat two of them.
  */
 static char *dns_rcode_metrics(char *s)
 {
@@ -655,6 +655,9 @@ static char *dns_metrics(char *s)
 	    "# TYPE appliance_dns_slipped_total counter\nappliance_dns_slipped_total %llu\n"
 	    "# TYPE appliance_dns_nxdomain_total counter\nappliance_dns_nxdomain_total %llu\n"
 	    "# TYPE appliance_dns_refused_total counter\nappliance_dns_refused_total %llu\n"
+	    "# HELP appliance_dns_transfers_total Zone transfers begun (AXFR, IXFR over TCP), each "
+	    "counted once in the answers however many messages it takes.\n"
+	    "# TYPE appliance_dns_transfers_total counter\nappliance_dns_transfers_total %llu\n"
 	    "# TYPE appliance_dns_updates_total counter\nappliance_dns_updates_total %llu\n"
 	    "# TYPE appliance_dns_tcp_connections gauge\nappliance_dns_tcp_connections %u\n"
 	    "# HELP appliance_dns_tcp_connections_stalled_total Reset: the client stopped "
@@ -666,8 +669,8 @@ static char *dns_metrics(char *s)
 	    (unsigned long long)dns_stats.slipped,
 	    (unsigned long long)dns_stats.by_rcode[DNS_R_NXDOMAIN],
 	    (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED],
-	    (unsigned long long)dns_stats.updates, dns_stats.tcp_conns,
-	    (unsigned long long)dns_stats.tcp_stalled);
+	    (unsigned long long)dns_stats.transfers, (unsigned long long)dns_stats.updates,
+	    dns_stats.tcp_conns, (unsigned long long)dns_stats.tcp_stalled);
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */

@@ -1,0 +1,68 @@
+#!/bin/bash
+# Usage: tests/host/dns-metrics.sh APPLIANCE STORECTL
+# The host twin's DNS counters on /metrics: every answer sent is counted
+# once, by transport (appliance_dns_queries_total) and by the rcode it
+# carries (appliance_dns_answers_total{rcode=...}), a zone transfer's and
+# its refusal's over TCP too, a transfer once however many messages it
+# takes.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/host/dns/twin.sh "$@"
+
+need_root
+check "namespace with tap0" netns_setup || { done_tests; exit 1; }
+dns_twin_start || { done_tests; exit 1; }
+
+check "zone transfers over TCP: refused ones counted REFUSED, a transfer once as NOERROR, however many messages" \
+	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import sys
+sys.path.insert(0, "tests/host/dns")
+import dns.message, dns.query, dns.rcode, dns.tsig, dns.tsigkeyring, dns.zone
+from counted import Counted
+from signed_update import Sender
+ip, secret = sys.argv[1], sys.argv[2]
+ring = dns.tsigkeyring.from_text({"xfr-key.": ("hmac-sha256", secret)})
+# Enough records for a transfer of several messages (xfr.h: 16 KiB each),
+# in updates of 15 (a query over TCP is at most DNS_TCP_IN_MAX, 4 KiB).
+for n in range(0, 210, 15):
+    u = Sender(ip, secret).update()
+    for i in range(n, n + 15):
+        u.add(f"bulk{i}", 300, "TXT", '"' + "x" * 200 + '"')
+    assert dns.query.tcp(u, ip, timeout=10).rcode() == dns.rcode.NOERROR
+with Counted(ip) as c:
+    for qtype in ("AXFR", "IXFR"):
+        r = dns.query.tcp(dns.message.make_query("example.org", qtype), ip, timeout=5)
+        assert r.rcode() == dns.rcode.REFUSED, r
+c.say("REFUSED", "appliance_dns_transfers_total")
+assert c.transports() == (0, 2) and c.rcode("REFUSED") == 2, "the refusals uncounted"
+assert c.diff("appliance_dns_transfers_total") == 0
+with Counted(ip) as c:
+    messages = list(dns.query.xfr(ip, "example.org", keyring=ring, keyname="xfr-key.",
+                                  keyalgorithm=dns.tsig.HMAC_SHA256, timeout=5))
+    z = dns.zone.from_xfr(iter(messages))
+c.say("NOERROR", "appliance_dns_transfers_total")
+print(f"# {len(messages)} messages, {len(list(z.iterate_rdatas()))} records")
+assert len(messages) > 1
+assert c.transports() == (0, 1) and c.rcode("NOERROR") == 1
+assert c.diff("appliance_dns_transfers_total") == 1
+with Counted(ip) as c:
+    r = dns.query.udp(dns.message.make_query("example.org", "AXFR"), ip, timeout=5)
+    assert r.rcode() == dns.rcode.NOTIMP, r
+c.say("NOTIMP")
+assert c.transports() == (1, 0) and c.rcode("NOTIMP") == 1
+EOF
+
+check "every answer counted once: the rcodes' counts add up to the transports'" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import sys
+sys.path.insert(0, "tests/host")
+import twin_metrics
+s = twin_metrics.samples(sys.argv[1])
+by_rcode = sum(v for k, v in s.items() if k.startswith("appliance_dns_answers_total{"))
+sent = s['appliance_dns_queries_total{transport="udp"}'] + s['appliance_dns_queries_total{transport="tcp"}']
+print(f"# {by_rcode} by rcode, {sent} by transport")
+assert by_rcode == sent and sent > 0
+EOF
+check "the twin never crashed" kill -0 "$TWIN_PID"
+check "the twin stops cleanly" twin_stop
+done_tests

@@ -216,7 +216,6 @@ static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len,
 	int rc = dns_answer_version(q);
 	size_t n;
 
-	dns_stats.updates++;
 	if (!rc)
 		rc = q->tsig_off && sig->err == DNS_TSIG_OK ? update_apply(q, msg, len, sig)
 		                                            : DNS_R_REFUSED;
@@ -299,6 +298,8 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 		sig_check(&q, msg, len, &sig);
 		ask.reserve = sig_space(&sig);
 	}
+	if (rc != DNS_MSG_DROP && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
+		dns_stats.updates++; /* whatever its answer: FORMERR, BADVERS, a refusal */
 	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
 		return sent(tcp, out + skip,
 		            update(&q, msg, len, &ask, &sig, out + skip, sizeof(out) - skip));

@@ -4,7 +4,8 @@
 # once, by transport (appliance_dns_queries_total) and by the rcode it
 # carries (appliance_dns_answers_total{rcode=...}), a zone transfer's and
 # its refusal's over TCP too, a transfer once however many messages it
-# takes.
+# takes; and every UPDATE request is counted whatever its answer
+# (FORMERR, BADVERS, REFUSED).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -50,6 +51,53 @@ with Counted(ip) as c:
     assert r.rcode() == dns.rcode.NOTIMP, r
 c.say("NOTIMP")
 assert c.transports() == (1, 0) and c.rcode("NOTIMP") == 1
+EOF
+
+check "every UPDATE counted, whatever its answer: FORMERR (two zones), BADVERS, REFUSED (unsigned), over UDP and TCP" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import socket, struct, sys
+sys.path.insert(0, "tests/host/dns")
+import dns.update
+from counted import Counted
+from raw_answer import Raw
+ip = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+
+
+def two_zones():
+    """An update of example.org whose zone section says it twice: RFC 2136 3.1.1's FORMERR."""
+    w = dns.update.UpdateMessage("example.org").to_wire()
+    return w[:4] + struct.pack("!H", 2) + w[6:] + w[12:]
+
+
+def badvers():
+    u = dns.update.UpdateMessage("example.org")
+    u.use_edns(1)
+    return u.to_wire()
+
+
+def tcp(wire):
+    with socket.create_connection((ip, 53), timeout=5) as t:
+        t.sendall(struct.pack("!H", len(wire)) + wire)
+        n = struct.unpack("!H", t.recv(2))[0]
+        got = b""
+        while len(got) < n:
+            got += t.recv(n - len(got))
+        return got
+
+
+with Counted(ip) as c:
+    for wire, want in ((two_zones(), 1), (badvers(), 16), (dns.update.UpdateMessage("example.org").to_wire(), 5)):
+        s.sendto(wire, (ip, 53))
+        r = Raw(s.recv(4096))
+        assert r.rcode() == want, (r.rcode(), want)
+        r = Raw(tcp(wire))
+        assert r.rcode() == want, (r.rcode(), want)
+c.say("appliance_dns_updates_total", "FORMERR", "BADVERS", "REFUSED")
+assert c.transports() == (3, 3)
+assert (c.rcode("FORMERR"), c.rcode("BADVERS"), c.rcode("REFUSED")) == (2, 2, 2)
+assert c.diff("appliance_dns_updates_total") == 6, "an update answered uncounted"
 EOF
 
 check "every answer counted once: the rcodes' counts add up to the transports'" \

@@ -186,7 +186,9 @@ TEST_SUITES += "tests/host/dns-secondary.sh $(HOST_OUT)/appliance-san $(STORECTL
 
 # The counters on /metrics against the twin (tests/host/dns-metrics.sh):
 # every answer counted once, by transport and by rcode, a zone transfer
-# (several messages) and its refusal too; every UPDATE whatever its answer.
+# (several messages) and its refusal too; every UPDATE whatever its
+# answer; a flood of UPDATEs over UDP rate limited, not over TCP nor with
+# a valid cookie.
 TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
 TEST_SUITES += "tests/host/dns-metrics.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 

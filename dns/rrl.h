@@ -20,8 +20,10 @@
  *
  * Over TCP nothing is limited: the handshake proves the address is the
  * client's, so there is no one to reflect at. The server calls
- * dns_rrl_check for UDP answers only, and not for a query with a valid
- * Server Cookie (cookie.h: VALID, VALID_REFRESH), which proves the same.
+ * dns_rrl_check for UDP answers only, an UPDATE's as a query's (BIND
+ * limits an error answer whatever its opcode: ns_client_error), and not
+ * for a request with a valid Server Cookie (cookie.h: VALID,
+ * VALID_REFRESH), which proves the same.
  * A valid TSIG proves no address (a signed query sent again from a forged
  * one verifies within its fudge), so signed answers are limited too; a
  * slip keeps the OPT record and is signed (dns_answer_slip).

@@ -206,23 +206,19 @@ static int update_apply(const struct dns_query *q, const uint8_t *msg, size_t le
  * EDNS version we do not implement is answered BADVERS and nothing done
  * (RFC 6891 6.1.3); else TSIG is required (REFUSED without), and the
  * update applied once it verifies (update_apply). The answer, with an OPT
- * and our cookie if the update had them (answer.h) and signed if it was,
- * in buf (cap bytes): its length, 0 for none.
+ * and our cookie if the update had them (answer.h), not yet signed, in
+ * buf (cap bytes): its length, 0 for none; how it went in *info.
  */
 static size_t update(const struct dns_query *q, const uint8_t *msg, size_t len,
-                     const struct dns_ask *ask, struct sig *sig, uint8_t *buf, size_t cap)
+                     const struct dns_ask *ask, struct sig *sig, uint8_t *buf, size_t cap,
+                     struct dns_answer_info *info)
 {
-	struct dns_answer_info info;
 	int rc = dns_answer_version(q);
-	size_t n;
 
 	if (!rc)
 		rc = q->tsig_off && sig->err == DNS_TSIG_OK ? update_apply(q, msg, len, sig)
 		                                            : DNS_R_REFUSED;
-	n = dns_answer_rcode(q, rc, ask, buf, cap, &info);
-	/* Signed if the update was (a bad signature gets its TSIG error instead, RFC 8945 5.3.2).
-	 */
-	return n && q->tsig_off ? signed_answer(q, sig, buf, n, info.opt_off, ask->tcp) : n;
+	return dns_answer_rcode(q, rc, ask, buf, cap, info);
 }
 
 /*
@@ -278,7 +274,14 @@ static size_t opt_at(const struct dns_answer_info *info, enum dns_rrl_action act
 	return act == DNS_RRL_SLIP ? info->question_end : info->opt_off;
 }
 
-/* Answer one message from `from`: the answer's length in out + skip, 0 for none (yet). */
+/*
+ * Answer one message from `from`: the answer's length in out + skip, 0
+ * for none (yet). An UPDATE's answer passes the rate limit as a query's
+ * does: one with a forged source is reflected at its victim like any
+ * other (rrl.h), the same size as the update, so its refusals share the
+ * network's errors bucket; a valid cookie or TCP proves the address.
+ * NOTIFY requests are answered NOTIMP by dns_answer, limited so too.
+ */
 static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
                      const struct dns_fwd_client *from)
 {
@@ -299,13 +302,15 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 		ask.reserve = sig_space(&sig);
 	}
 	if (rc != DNS_MSG_DROP && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
-		dns_stats.updates++; /* whatever its answer: FORMERR, BADVERS, a refusal */
-	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE)
-		return sent(tcp, out + skip,
-		            update(&q, msg, len, &ask, &sig, out + skip, sizeof(out) - skip));
-	n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
-	if (!rc && info.kind == DNS_KIND_REFUSED && !info.zone && dns_fwd_wanted(&q, ip, iplen))
-		return forward(&q, from, skip);
+		dns_stats.updates++; /* whatever its answer: FORMERR, BADVERS, a refusal, limited */
+	if (!rc && DNS_F_OPCODE(q.hdr.flags) == DNS_OP_UPDATE) {
+		n = update(&q, msg, len, &ask, &sig, out + skip, sizeof(out) - skip, &info);
+	} else {
+		n = dns_answer(zones, &q, rc, &ask, out + skip, sizeof(out) - skip, &info);
+		if (!rc && info.kind == DNS_KIND_REFUSED && !info.zone &&
+		    dns_fwd_wanted(&q, ip, iplen))
+			return forward(&q, from, skip);
+	}
 	act = n && !tcp ? limit(&q, &info, ip, iplen, cs) : DNS_RRL_SEND;
 	if (act == DNS_RRL_DROP) {
 		dns_stats.limited++;
@@ -313,7 +318,7 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	}
 	if (act == DNS_RRL_SLIP)
 		n = dns_answer_slip(out + skip, n, &info);
-	/* Signed if the query was, a slip too (RFC 8945 5.3). */
+	/* Signed if the request was, a slip too (RFC 8945 5.3), or its TSIG error in its place. */
 	if (n && !rc && q.tsig_off)
 		n = signed_answer(&q, &sig, out + skip, n, opt_at(&info, act), tcp);
 	if (act == DNS_RRL_SLIP) {

@@ -50,7 +50,7 @@ struct dns_stats {
 	uint64_t limited;   /* UDP answers the rate limit dropped */
 	uint64_t slipped;   /* and those it sent truncated instead */
 	uint64_t transfers; /* zone transfers begun (AXFR, IXFR) */
-	uint64_t updates;   /* UPDATE requests (RFC 2136), whatever their answer */
+	uint64_t updates;   /* UPDATE requests (RFC 2136), whatever their answer, limited too */
 	uint64_t by_rcode[DNS_STATS_RCODES]; /* answers per rcode on the wire (dns_msg_rcode) */
 	unsigned tcp_conns;
 	uint64_t tcp_refused;

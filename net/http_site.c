@@ -659,7 +659,7 @@ static char *dns_metrics(char *s)
 	    "counted once in the answers however many messages it takes.\n"
 	    "# TYPE appliance_dns_transfers_total counter\nappliance_dns_transfers_total %llu\n"
 	    "# HELP appliance_dns_updates_total UPDATE requests received (RFC 2136), whatever "
-	    "their answer: applied, refused, FORMERR, BADVERS.\n"
+	    "their answer: applied, refused, FORMERR, BADVERS, or dropped by the rate limit.\n"
 	    "# TYPE appliance_dns_updates_total counter\nappliance_dns_updates_total %llu\n"
 	    "# TYPE appliance_dns_tcp_connections gauge\nappliance_dns_tcp_connections %u\n"
 	    "# HELP appliance_dns_tcp_connections_stalled_total Reset: the client stopped "

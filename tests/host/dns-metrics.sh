@@ -4,8 +4,10 @@
 # once, by transport (appliance_dns_queries_total) and by the rcode it
 # carries (appliance_dns_answers_total{rcode=...}), a zone transfer's and
 # its refusal's over TCP too, a transfer once however many messages it
-# takes; and every UPDATE request is counted whatever its answer
-# (FORMERR, BADVERS, REFUSED).
+# takes; every UPDATE request is counted whatever its answer (FORMERR,
+# BADVERS, REFUSED); and a flood of UPDATEs over UDP from one address is
+# rate limited as queries are (slipped, dropped), while its TCP updates
+# and those with a valid server cookie are answered whole.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -98,6 +100,62 @@ c.say("appliance_dns_updates_total", "FORMERR", "BADVERS", "REFUSED")
 assert c.transports() == (3, 3)
 assert (c.rcode("FORMERR"), c.rcode("BADVERS"), c.rcode("REFUSED")) == (2, 2, 2)
 assert c.diff("appliance_dns_updates_total") == 6, "an update answered uncounted"
+EOF
+
+# RRL (rrl.h) for UPDATEs: an unsigned one is refused in about its own
+# size, a reflection at whoever its source names; a flood of them from one
+# address is limited in the network's errors bucket as refused queries
+# are. TCP and a valid server cookie prove the address: not limited.
+check "an UPDATE flood over UDP from one address is limited (slips, drops); over TCP and with a valid cookie, answered whole" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import os, socket, sys
+sys.path.insert(0, "tests/host/dns")
+import dns.edns, dns.flags, dns.message, dns.query, dns.rcode, dns.update
+from counted import Counted
+from waiting import truncated, waiting
+ip = sys.argv[1]
+
+
+def sock():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    return s
+
+
+def drain(s):
+    """The answers waiting on s, every one REFUSED: (whole, truncated)."""
+    got = waiting(s)
+    assert all(r.rcode() == dns.rcode.REFUSED for r in got)
+    return len(got) - truncated(got), truncated(got)
+
+
+client = os.urandom(8)
+q = dns.message.make_query("example.org", "SOA", use_edns=0, options=[dns.edns.GenericOption(10, client)])
+cookie = [o.data for o in dns.query.udp(q, ip, timeout=5).options if o.otype == 10][0]
+assert len(cookie) == 24 and cookie[:8] == client
+u = dns.update.UpdateMessage("example.org")
+u.use_edns(0, options=[dns.edns.GenericOption(10, cookie)])
+with_cookie = u.to_wire()
+plain = dns.update.UpdateMessage("example.org").to_wire()
+flood, cookied = sock(), sock()
+n, m = 1000, 200
+with Counted(ip) as c:
+    for _ in range(n):
+        flood.sendto(plain, (ip, 53))
+    for _ in range(m):
+        cookied.sendto(with_cookie, (ip, 53))
+    r = dns.query.tcp(dns.message.from_wire(plain), ip, timeout=5)
+    assert r.rcode() == dns.rcode.REFUSED and not r.flags & dns.flags.TC, r
+    whole, tc = drain(flood)
+    c_whole, c_tc = drain(cookied)
+print(f"# {n} updates: {whole} answered, {tc} slipped, {n - whole - tc} dropped; "
+      f"{m} with a valid cookie: {c_whole} answered, {c_tc} slipped")
+c.say("appliance_dns_updates_total", "appliance_dns_limited_total", "appliance_dns_slipped_total")
+assert 150 <= whole <= 350 and tc > 100 and n - whole - tc > 100, (whole, tc)
+assert (c_whole, c_tc) == (m, 0), (c_whole, c_tc)
+assert c.diff("appliance_dns_slipped_total") == tc
+assert c.diff("appliance_dns_limited_total") == n - whole - tc
+assert c.diff("appliance_dns_updates_total") == n + m + 1
 EOF
 
 check "every answer counted once: the rcodes' counts add up to the transports'" \

@@ -89,6 +89,11 @@ size_t dns_answer_rcode(const struct dns_query *q, int rcode, const struct dns_a
 /*
  * BADVERS if q's EDNS version is one we do not implement (RFC 6891
  * 6.1.3: answered so, and not acted on: an UPDATE is not applied), else 0.
+ * That answer's OPT (version 0) still carries the cookies: RFC 7873
+ * 5.2.3 to 5.2.5 answer a request that had a COOKIE with one and make no
+ * exception for an error, nor does RFC 6891 6.1.3 for a BADVERS; and the
+ * client's cookie coming back lets it tell our BADVERS from a forged one
+ * (RFC 7873 5.3). BIND's has none: it reads the version before the options.
  */
 int dns_answer_version(const struct dns_query *q);
 

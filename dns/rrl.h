@@ -23,7 +23,9 @@
  * dns_rrl_check for UDP answers only, an UPDATE's as a query's (BIND
  * limits an error answer whatever its opcode: ns_client_error), and not
  * for a request with a valid Server Cookie (cookie.h: VALID,
- * VALID_REFRESH), which proves the same.
+ * VALID_REFRESH), which proves the same; nor for an update made, its MAC
+ * verified and never seen before (server.c: a lost answer would turn the
+ * sender's retry into a replay, refused though the update was made).
  * A valid TSIG proves no address (a signed query sent again from a forged
  * one verifies within its fudge), so signed answers are limited too; a
  * slip keeps the OPT record and is signed (dns_answer_slip).

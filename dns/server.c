@@ -109,6 +109,7 @@ struct sig {
 	int err; /* dns_tsig_verify's result */
 	uint64_t now;
 	struct dns_tsig_state st;
+	bool fresh; /* an update's: its MAC verified and never seen before (update_apply) */
 };
 
 static void sig_check(const struct dns_query *q, const uint8_t *msg, size_t len, struct sig *s)
@@ -196,6 +197,7 @@ static int update_apply(const struct dns_query *q, const uint8_t *msg, size_t le
 		         DNS_REPLAY_MACS);
 		return DNS_R_REFUSED;
 	}
+	s->fresh = true;
 	if ((rc = dns_update_commit(z, msg, len, q, s->st.name)) != DNS_R_SERVFAIL)
 		dns_replay_keep(&replay, slot, &s->st);
 	return rc;
@@ -293,7 +295,7 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	int rc = dns_msg_query(msg, len, &q);
 	enum dns_cookie_check cs;
 	enum dns_rrl_action act;
-	struct sig sig;
+	struct sig sig = {.fresh = false};
 	size_t n;
 
 	cs = cookie_for(&q, ip, iplen, &ask, sc);
@@ -311,7 +313,15 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 		    dns_fwd_wanted(&q, ip, iplen))
 			return forward(&q, from, skip);
 	}
-	act = n && !tcp ? limit(&q, &info, ip, iplen, cs) : DNS_RRL_SEND;
+	/*
+	 * Not the answer to an update made with a MAC never seen before: its
+	 * sender holds the key (the same bytes again, from any address, are
+	 * refused as a replay, and limited), and an answer lost to the limit
+	 * would turn the sender's retry into that replay, refused though the
+	 * update was made. Its bucket is the zone's, which queries from the
+	 * same network may have spent.
+	 */
+	act = n && !tcp && !sig.fresh ? limit(&q, &info, ip, iplen, cs) : DNS_RRL_SEND;
 	if (act == DNS_RRL_DROP) {
 		dns_stats.limited++;
 		return 0;

@@ -158,6 +158,58 @@ assert c.diff("appliance_dns_limited_total") == n - whole - tc
 assert c.diff("appliance_dns_updates_total") == n + m + 1
 EOF
 
+# ... but not the answer to an update whose MAC verified and is new,
+# made or refused by its prerequisites: its sender holds the key, and a
+# lost answer would make its retry a replay, refused whatever became of
+# the update. Those refused by a prerequisite are answered at once, in the
+# network's errors bucket that a flood of unsigned UPDATEs has spent;
+# those made, in the zone's bucket, which its SOA queries have spent.
+check "updates signed and new, made or not, are answered whole over UDP though their network is over the limit" \
+	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
+import socket, sys
+sys.path.insert(0, "tests/host/dns")
+import dns.message, dns.rcode, dns.update
+from counted import Counted
+from signed_update import Sender
+from waiting import truncated, waiting
+ip, secret = sys.argv[1], sys.argv[2]
+sender = Sender(ip, secret)
+spend = {"NXDOMAIN": dns.update.UpdateMessage("example.org").to_wire(),
+         "NOERROR": dns.message.make_query("example.org", "SOA").to_wire()}
+flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+want = {}
+with Counted(ip) as c:
+    for i in range(20):
+        rcode = "NXDOMAIN" if i % 2 else "NOERROR"
+        for _ in range(50):
+            flood.sendto(spend[rcode], (ip, 53))
+        u = sender.update()
+        if rcode == "NXDOMAIN":
+            u.present(f"absent{i}")
+        else:
+            u.add(f"made{i}", 300, "TXT", f'"{i}"')
+        want[u.id] = (u, rcode)
+        sender.sock.sendto(u.to_wire(), (ip, 53))
+    answers = []
+    sender.sock.settimeout(1)
+    try:
+        while True:
+            wire = sender.sock.recv(4096)
+            u, rcode = want[int.from_bytes(wire[:2], "big")]
+            r = dns.message.from_wire(wire, keyring=sender.ring, request_mac=u.mac)
+            answers.append(r)
+            assert dns.rcode.to_text(r.rcode()) == rcode, (r, rcode)
+    except socket.timeout:
+        pass
+    flooded = waiting(flood)
+print(f"# 1000 unsigned updates and queries: {len(flooded)} answered, {truncated(flooded)} slipped; "
+      f"20 signed updates: {len(answers)} answered, {truncated(answers)} slipped")
+c.say("appliance_dns_limited_total", "appliance_dns_slipped_total")
+assert len(flooded) < 1000 and c.diff("appliance_dns_limited_total") > 0, "the flood was not limited"
+assert len(answers) == 20 and truncated(answers) == 0, "a signed update's answer limited"
+EOF
+
 check "every answer counted once: the rcodes' counts add up to the transports'" \
 	in_ns "$PY" - "$IP" <<'EOF'
 import sys

@@ -355,8 +355,10 @@ static void check_command(struct git_receive *r, struct command *c, const char *
 			return fail(c, "the site's branch cannot be deleted");
 		return;
 	}
-	if (store_type(r->st, &c->new, &type))
-		return fail(c, "the new object is missing");
+	if ((e = store_type(r->st, &c->new, &type)))
+		return fail(c, e == -ENOENT ? "the new object is missing"
+		                            : "the store could not read the new object: its device "
+		                              "failed, or the data there is damaged");
 	if (!strncmp(c->name, "refs/heads/", 11) && type != STORE_OBJ_COMMIT)
 		return fail(c, "a branch must name a commit");
 	if (!strcmp(c->name, site) && !store_oid_is_zero(&c->old) &&
@@ -425,7 +427,7 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 		     "the store's device failed: the update was not made, and the store takes no "
 		     "writes until the appliance restarts");
 		break;
-	case -EIO:
+	case -EINPROGRESS:
 		fail(c, "the store's device failed while writing this update: whether it was kept "
 		        "is known after the appliance restarts");
 		break;
@@ -479,7 +481,7 @@ static void apply(struct git_receive *r)
 		 * alone, unless the device failed: the batch was then not made,
 		 * or perhaps made whole (store.h), which each update is told.
 		 */
-		bool device = e == -EROFS || e == -EIO;
+		bool device = e == -EROFS || e == -EINPROGRESS;
 		for (size_t i = 0, j = 0; i < r->n; i++) {
 			int alone;
 			if (r->cmd[i].why[0])

@@ -351,9 +351,10 @@ int store_ref_symbolic(struct store *st, const char *name, char *target, size_t 
  * then, as a reopen would find it (the caller then applies it in memory).
  * Once the device fails (log.h, err) the update is said to be either not
  * made, -EROFS (the device failed before it, or at a block of the record
- * before its header, so nothing of it is found), or perhaps made, -EIO
- * (the header block's write, or the flush after it, failed: a reopen may
- * find the record, or not).
+ * before its header, so nothing of it is found), or perhaps made,
+ * -EINPROGRESS (the header block's write, or the flush after it, failed:
+ * a reopen may find the record, or not). Not -EIO: a read of a corrupt
+ * object says that, before anything is written.
  */
 static int write_durably(struct store *st, int type, const struct store_ref *refs, unsigned n)
 {
@@ -375,9 +376,9 @@ static int write_durably(struct store *st, int type, const struct store_ref *ref
 			return st->log.err ? -EROFS : r;
 	}
 	if ((r = store_refs_write(st, type, refs, n, false)))
-		return !st->log.err ? r : st->log.err_at_header ? -EIO : -EROFS;
+		return !st->log.err ? r : st->log.err_at_header ? -EINPROGRESS : -EROFS;
 	if (store_log_flush(&st->log))
-		return -EIO;
+		return -EINPROGRESS;
 	/*
 	 * Every so often move the checkpoint, so opening stays quick. The
 	 * record is durable already: a reopen finds it, so the update is made

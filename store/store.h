@@ -188,7 +188,7 @@ int store_ref_symbolic(struct store *st, const char *name, char *target, size_t 
 /*
  * Make `name` point at `target`: 0, -EINVAL for a malformed name, -EPERM
  * for a target under refs/appliance/ when `name` is not, -ENOSPC, or
- * -EROFS or -EIO as store_refs_update.
+ * -EROFS or -EINPROGRESS as store_refs_update.
  */
 int store_ref_set_symbolic(struct store *st, const char *name, const char *target);
 /*
@@ -197,9 +197,10 @@ int store_ref_set_symbolic(struct store *st, const char *name, const char *targe
  * fully connected), then nothing changes. Durable when it returns 0.
  * When the device fails (FORMAT.md, write errors): -EROFS if the update
  * is not made (the device failed before it, or before any of its record
- * could be found), -EIO if its record was handed to the device and the
- * write or flush then failed: the running store shows it not made, and
- * the next open (the appliance's restart) may find it made.
+ * could be found), -EINPROGRESS if its record was handed to the device
+ * and the write or flush then failed: the running store shows it not
+ * made, and the next open (the appliance's restart) may find it made.
+ * (-EIO is a corrupt object read while checking, nothing written.)
  */
 int store_refs_update(struct store *st, const struct store_ref_update *u, size_t n);
 /*

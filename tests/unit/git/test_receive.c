@@ -949,6 +949,44 @@ static void device_fails_at_each_step(const char *caps, const char *prefix)
 	setup_size(DEV_SIZE);
 }
 
+/*
+ * A read of the device fails under a push (a bad sector: -EIO), here the
+ * first after the store's open, which is the check of the first update's
+ * new object. It is there: the update is told the store could not read
+ * it, not that it is missing (what the old code said, sending the user to
+ * push it again), nor that a write failed; the other update is made, and
+ * what each was told is what the store holds, then and after a reopen.
+ */
+static void test_read_error_said(void **state)
+{
+	struct buf b = {0};
+	struct store_oid now;
+	const char *names[] = {"refs/heads/b", "refs/heads/c"};
+	char want[256];
+
+	(void)state;
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, true), 0);
+	memblk_fail_read(1, -EIO);
+	add_cmd(&b, &zero, &c3, names[0], CAPS);
+	add_cmd(&b, &zero, &c3, names[1], NULL);
+	add_flush(&b);
+	add_empty_pack(&b);
+	push(&b);
+	memblk_fail_read(0, 0);
+	snprintf(want, sizeof(want),
+	         "unpack ok\nng %s the store could not read the new object: its device failed, "
+	         "or the data there is damaged\nok %s\n",
+	         names[0], names[1]);
+	assert_string_equal(ans.report, want);
+	for (int reopen = 0; reopen < 2; reopen++) {
+		assert_int_equal(store_ref_get(st, names[0], &now), -ENOENT);
+		assert_int_equal(store_ref_get(st, names[1], &now), 0);
+		assert_int_equal(store_close(st), 0);
+		assert_int_equal(store_open(&st, true), 0);
+	}
+}
+
 static void test_device_failure_honest(void **state)
 {
 	(void)state;
@@ -1273,6 +1311,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_private_part_moves_mid_push, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_failure_said, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_failure_honest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_error_said, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_failure_honest_atomic, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tree_depth_said, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),

@@ -22,11 +22,11 @@ struct dev {
 };
 
 static struct dev running, crashed, *cur = &running;
-static long writes, flushes;
+static long writes, flushes, reads;
 static void (*hook)(long);
 static uint32_t rng;
-/* Injected errors: the write or flush with this number fails (0: none). */
-static long fail_write_at, fail_flush_at;
+/* Injected errors: the write, flush or read with this number fails (0: none). */
+static long fail_write_at, fail_flush_at, fail_read_at;
 static int fail_err;
 
 static uint32_t next_rand(void)
@@ -56,9 +56,9 @@ void memblk_free(void)
 	dev_free(&running);
 	dev_free(&crashed);
 	cur = &running;
-	writes = flushes = 0;
+	writes = flushes = reads = 0;
 	hook = NULL;
-	fail_write_at = fail_flush_at = 0;
+	fail_write_at = fail_flush_at = fail_read_at = 0;
 }
 
 uint8_t *memblk_data(void)
@@ -90,6 +90,12 @@ void memblk_fail_write(long n, int err)
 void memblk_fail_flush(long n, int err)
 {
 	fail_flush_at = n ? flushes + n : 0;
+	fail_err = err;
+}
+
+void memblk_fail_read(long n, int err)
+{
+	fail_read_at = n ? reads + n : 0;
 	fail_err = err;
 }
 
@@ -150,6 +156,8 @@ int plat_blk_read(uint64_t sector, void *buf, uint32_t count)
 {
 	if (!in_range(sector, count))
 		return -EINVAL;
+	if (cur == &running && ++reads == fail_read_at)
+		return fail_err;
 	memcpy(buf, cur->disk + sector * MEMBLK_SECTOR, (size_t)count * MEMBLK_SECTOR);
 	/* Reads see volatile writes, as a disk's cache serves them. */
 	for (size_t i = 0; i < cur->npend; i++) {

@@ -31,6 +31,8 @@ void memblk_set_hook(void (*fn)(long write));
  */
 void memblk_fail_write(long n, int err);
 void memblk_fail_flush(long n, int err);
+/* The n-th read from now fails with `err` and reads nothing; n = 0 cancels. */
+void memblk_fail_read(long n, int err);
 void memblk_crash_begin(uint32_t seed);
 void memblk_crash_end(void);
 

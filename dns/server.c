@@ -375,7 +375,7 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 struct conn {
 	struct tcp_pcb *pcb;
 	struct dns_xfr *xfr; /* a zone transfer being sent, one message at a time */
-	bool xfr_counted;    /* its first message went: the transfer is counted, one answer */
+	bool xfr_sent;       /* a message of it went: counted, one answer; a failure now closes */
 	struct pbuf *rx;     /* received, not yet read as queries */
 	uint8_t *tx;         /* the part of an answer the socket did not take yet */
 	size_t tx_len, tx_off;
@@ -392,6 +392,7 @@ static void xfr_stop(struct conn *c)
 		dns_xfr_end(c->xfr);
 	free(c->xfr);
 	c->xfr = NULL;
+	c->xfr_sent = false;
 }
 
 static void conn_waits(void *conn)
@@ -525,8 +526,32 @@ static long tcp_query(struct conn *c, size_t len)
 		return (long)sent(true, out + 2, n);
 	}
 	dns_stats.transfers++;
-	c->xfr_counted = false;
 	return 0;
+}
+
+/*
+ * The transfer running cannot go on (dns_xfr_next's `err`): counted, and
+ * why logged. Its answer SERVFAIL if none of its messages went yet, its
+ * length in out + 2; else -EIO: the connection closes, the secondary
+ * missing the rest (RFC 5936 2.2). Either way it knows at once, where a
+ * transfer that stopped silently left it waiting on an open connection.
+ */
+static long xfr_failed(struct conn *c, long err)
+{
+	char zone[DNS_NAME_MAX * 4 + 1] = "?";
+	size_t n = 0;
+
+	dns_stats.transfers_failed++;
+	dns_name_to_text(c->xfr->q.qname, zone, sizeof(zone));
+	plat_log("dns", "zone transfer of %s failed (%s): %s", zone,
+	         err == -EMSGSIZE ? "a record larger than any message"
+	         : err == -EIO    ? "its signing failed"
+	                          : "no room in a message",
+	         c->xfr_sent ? "connection closed" : "answered SERVFAIL");
+	if (!c->xfr_sent)
+		n = dns_xfr_fail(c->xfr, out + 2, sizeof(out) - 2, wall_seconds());
+	xfr_stop(c);
+	return n ? (long)n : -EIO;
 }
 
 /* The next message of the transfer running: its length in out + 2, 0 when it is over. */
@@ -538,13 +563,15 @@ static long xfr_message(struct conn *c)
 	if (n == -EMSGSIZE)
 		n = dns_xfr_next(c->xfr, out + 2, sizeof(out) - 2, wall_seconds());
 
-	if (n <= 0) {
+	if (n < 0)
+		return xfr_failed(c, n);
+	if (n == 0) {
 		xfr_stop(c);
 		return 0;
 	}
-	if (!c->xfr_counted) {
+	if (!c->xfr_sent) {
 		count_answer(true, out + 2, (size_t)n);
-		c->xfr_counted = true;
+		c->xfr_sent = true;
 	}
 	return n;
 }

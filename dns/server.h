@@ -51,6 +51,8 @@ struct dns_stats {
 	uint64_t slipped;   /* and those it sent truncated instead */
 	uint64_t transfers; /* zone transfers begun (AXFR, IXFR) */
 	uint64_t updates;   /* UPDATE requests (RFC 2136), whatever their answer, limited too */
+	/* Zone transfers begun that we cut short: answered SERVFAIL, or closed (and logged). */
+	uint64_t transfers_failed;
 	uint64_t by_rcode[DNS_STATS_RCODES]; /* answers per rcode on the wire (dns_msg_rcode) */
 	unsigned tcp_conns;
 	uint64_t tcp_refused;

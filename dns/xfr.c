@@ -269,6 +269,11 @@ long dns_xfr_next(struct dns_xfr *x, uint8_t *out, size_t cap, uint64_t now)
 	return dns_tsig_sign(&o, &x->tsig, now);
 }
 
+size_t dns_xfr_fail(struct dns_xfr *x, uint8_t *out, size_t cap, uint64_t now)
+{
+	return signed_error(&x->tsig, &x->q, DNS_R_SERVFAIL, now, out, cap);
+}
+
 void dns_xfr_end(struct dns_xfr *x)
 {
 	if (x->zone)

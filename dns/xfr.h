@@ -76,6 +76,17 @@ size_t dns_xfr_start(struct dns_xfr *x, const struct dns_zones *zones, dns_xfr_p
 /* The transfer's next message into out (cap bytes): its length, 0 when all is sent, or -errno. */
 long dns_xfr_next(struct dns_xfr *x, uint8_t *out, size_t cap, uint64_t now);
 
+/*
+ * The transfer cannot go on (dns_xfr_next failed): SERVFAIL for its
+ * query, no records, signed as its next message would be, into out (cap
+ * bytes); its length, or 0 if it does not fit. For a transfer none of
+ * whose messages went yet: the secondary then has its answer, an error
+ * (RFC 5936 2.2); once one went, the caller closes the connection
+ * instead, which a secondary missing the closing SOA takes as a failed
+ * transfer as surely.
+ */
+size_t dns_xfr_fail(struct dns_xfr *x, uint8_t *out, size_t cap, uint64_t now);
+
 /* Let go of the zones (a transfer ended or cut off). */
 void dns_xfr_end(struct dns_xfr *x);
 

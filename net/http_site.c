@@ -658,6 +658,10 @@ static char *dns_metrics(char *s)
 	    "# HELP appliance_dns_transfers_total Zone transfers begun (AXFR, IXFR over TCP), each "
 	    "counted once in the answers however many messages it takes.\n"
 	    "# TYPE appliance_dns_transfers_total counter\nappliance_dns_transfers_total %llu\n"
+	    "# HELP appliance_dns_transfers_failed_total Zone transfers begun that could not be "
+	    "sent whole (the log says why): answered SERVFAIL, or their connection closed.\n"
+	    "# TYPE appliance_dns_transfers_failed_total counter\n"
+	    "appliance_dns_transfers_failed_total %llu\n"
 	    "# HELP appliance_dns_updates_total UPDATE requests received (RFC 2136), whatever "
 	    "their answer: applied, refused, FORMERR, BADVERS, or dropped by the rate limit.\n"
 	    "# TYPE appliance_dns_updates_total counter\nappliance_dns_updates_total %llu\n"
@@ -671,8 +675,9 @@ static char *dns_metrics(char *s)
 	    (unsigned long long)dns_stats.slipped,
 	    (unsigned long long)dns_stats.by_rcode[DNS_R_NXDOMAIN],
 	    (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED],
-	    (unsigned long long)dns_stats.transfers, (unsigned long long)dns_stats.updates,
-	    dns_stats.tcp_conns, (unsigned long long)dns_stats.tcp_stalled);
+	    (unsigned long long)dns_stats.transfers, (unsigned long long)dns_stats.transfers_failed,
+	    (unsigned long long)dns_stats.updates, dns_stats.tcp_conns,
+	    (unsigned long long)dns_stats.tcp_stalled);
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */

@@ -11,6 +11,8 @@
  * client's version is not known; FORMERR, signed, without the client's SOA
  * in the authority section; a big difference in several signed messages;
  * the client's version held while the transfer reads it and let go after.
+ *   A record too big for any message fails the transfer part way; its
+ * SERVFAIL (dns_xfr_fail) is signed in the answer's sequence.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -462,6 +464,53 @@ static void test_ixfr_in_messages(void **state)
 	dns_zone_free(zone);
 }
 
+/*
+ * A record no message can carry (65481 bytes of TXT): the transfer's
+ * first message, the SOA, goes; the next fails, with room for 64 KiB
+ * too. A transfer failed before its first message gets SERVFAIL, signed
+ * as that message would have been: the client's check accepts it.
+ */
+static void test_record_too_big(void **state)
+{
+	static char text[140000];
+	uint8_t m[512], out[DNS_MSG_MAX];
+	struct dns_query q;
+	struct dns_xfr x;
+	size_t len = query("example.org.", keys, m, &q), w, n;
+	long first;
+	(void)state;
+
+	w = (size_t)snprintf(text, sizeof(text),
+	                     "$TTL 60\n@ SOA ns hm 5 1 1 1 1\n@ NS ns\nbig TXT");
+	for (int i = 0; i < 256; i++) {
+		text[w++] = ' ';
+		memset(text + w, 'x', i < 255 ? 255 : 200);
+		w += i < 255 ? 255 : 200;
+	}
+	text[w++] = '\n';
+	text[w] = 0;
+	list[0] = zone = load_text(text);
+	assert_int_equal(
+	    dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, keys, 1, NOW, out, sizeof(out)), 0);
+	n = dns_xfr_fail(&x, out, sizeof(out), NOW);
+	assert_true(n > 0);
+	assert_int_equal(rcode_of(out), DNS_R_SERVFAIL);
+	assert_int_equal(out[6] << 8 | out[7], 0);
+	assert_int_equal(dns_tsig_verify_response(out, n, &asked, NOW), 0);
+	dns_xfr_end(&x);
+
+	len = query("example.org.", keys, m, &q);
+	assert_int_equal(
+	    dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, keys, 1, NOW, out, sizeof(out)), 0);
+	first = dns_xfr_next(&x, out, DNS_XFR_MSG, NOW);
+	assert_true(first > 0);
+	assert_int_equal(dns_tsig_verify_response(out, (size_t)first, &asked, NOW), 0);
+	assert_int_equal(dns_xfr_next(&x, out, DNS_XFR_MSG, NOW), -EMSGSIZE);
+	assert_int_equal(dns_xfr_next(&x, out, sizeof(out), NOW), -EMSGSIZE);
+	dns_xfr_end(&x);
+	dns_zone_free(zone);
+}
+
 static int setup(void **state)
 {
 	char err[256];
@@ -480,7 +529,7 @@ int main(void)
 	    cmocka_unit_test(test_transfer_in_messages), cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_ixfr_difference),      cmocka_unit_test(test_ixfr_up_to_date),
 	    cmocka_unit_test(test_ixfr_unknown),         cmocka_unit_test(test_ixfr_formerr),
-	    cmocka_unit_test(test_ixfr_in_messages),
+	    cmocka_unit_test(test_ixfr_in_messages),     cmocka_unit_test(test_record_too_big),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

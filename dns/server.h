@@ -36,7 +36,14 @@
 #define DNS_TCP_IN_MAX 4096       /* a longer query closes its connection, unread */
 #define DNS_TCP_PROGRESS_MIN 1024 /* bytes of answers taken that count as activity */
 
-/* The rcodes counted one by one, 0 to BADCOOKIE (23): a higher one only in udp or tcp. */
+/*
+ * The rcodes counted one by one, 0 to BADCOOKIE (23): a higher one would
+ * be only in udp or tcp, but no answer sent carries one. Ours are within
+ * (a TSIG error goes as NOTAUTH, RFC 8945 5.3.2); a forwarded one is made anew
+ * from the upstream's (forward.c): NOERROR or NXDOMAIN as it came, any
+ * other rcode, and an OPT with extended rcode bits, SERVFAIL (dns_cache_read
+ * refuses it). So the per-rcode lines add up to the transports'.
+ */
 #define DNS_STATS_RCODES 24
 
 /*

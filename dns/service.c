@@ -295,7 +295,7 @@ static void state_write(void *arg)
 	struct store_change ch = {STATE_PATH, text, len, STORE_MODE_FILE};
 	if (st && (r || (r = store_commit_changes(st, STATE_REF, &ch, 1, author,
 	                                          "dns: the serials served\n", NULL))))
-		plat_log("dns", "the serials served were not kept: %s", strerror(-r));
+		plat_log("dns", "the serials served were not kept: %s", store_strerror(r));
 	free(text);
 }
 

@@ -721,3 +721,14 @@ const char *store_veto_reason(const struct store *st)
 {
 	return st->veto_why;
 }
+
+const char *store_strerror(int r)
+{
+	if (r == -EROFS)
+		return "the store's device failed before: it takes no writes until it is opened "
+		       "again (the appliance's restart)";
+	if (r == -EINPROGRESS)
+		return "the store's device failed while writing it: whether it was kept is known "
+		       "once the store is opened again (the appliance's restart)";
+	return strerror(-r);
+}

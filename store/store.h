@@ -256,6 +256,12 @@ void store_set_veto(struct store *st,
                     void *ctx);
 /* Why the last update refused with -EPERM was vetoed. */
 const char *store_veto_reason(const struct store *st);
+/*
+ * An error of the store's in words for a log or a person: the two of a
+ * failed device (-EROFS, -EINPROGRESS: store_refs_update) as the store
+ * means them, any other as strerror.
+ */
+const char *store_strerror(int r);
 
 /*
  * Have fn(ctx, name) called after every successful ref update, once for

@@ -55,7 +55,7 @@ static int usage(void)
 
 int ctl_fail(const char *what, int r)
 {
-	fprintf(stderr, "storectl: %s: %s\n", what, strerror(-r));
+	fprintf(stderr, "storectl: %s: %s\n", what, store_strerror(r));
 	return 1;
 }
 

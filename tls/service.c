@@ -109,8 +109,9 @@ static int identity_make(struct store *st, struct identity *id)
 	if (!st)
 		plat_log("tls", "not kept: the certificate lasts until the next boot");
 	else if ((rc = identity_persist(st, id, fqdn)))
-		plat_log("tls", "could not keep it in the store (%d): a new one on the next boot",
-		         rc);
+		plat_log("tls", "could not keep it in the store: %s; %s", store_strerror(rc),
+		         rc == -EINPROGRESS ? "the next boot finds it, or makes a new one"
+		                            : "a new one on the next boot");
 	else
 		plat_log("tls", "kept in the store (%s, not served)", TLS_SECRETS_REF);
 	return 0;

@@ -295,7 +295,7 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	int rc = dns_msg_query(msg, len, &q);
 	enum dns_cookie_check cs;
 	enum dns_rrl_action act;
-	struct sig sig = {.fresh = false};
+	struct sig sig = {0}; /* no signature checked: not fresh */
 	size_t n;
 
 	cs = cookie_for(&q, ip, iplen, &ask, sc);
@@ -531,10 +531,12 @@ static long tcp_query(struct conn *c, size_t len)
 
 /*
  * The transfer running cannot go on (dns_xfr_next's `err`): counted, and
- * why logged. Its answer SERVFAIL if none of its messages went yet, its
- * length in out + 2; else -EIO: the connection closes, the secondary
- * missing the rest (RFC 5936 2.2). Either way it knows at once, where a
- * transfer that stopped silently left it waiting on an open connection.
+ * why logged. Its answer SERVFAIL if none of its messages went yet (its
+ * first message always has room for the SOA, so only its signing fails
+ * it), counted as any answer, its length in out + 2; else -EIO: the
+ * connection closes, the secondary missing the rest (RFC 5936 2.2). Either
+ * way it knows at once, where a transfer that stopped silently left it
+ * waiting on an open connection.
  */
 static long xfr_failed(struct conn *c, long err)
 {
@@ -549,7 +551,8 @@ static long xfr_failed(struct conn *c, long err)
 	                          : "no room in a message",
 	         c->xfr_sent ? "connection closed" : "answered SERVFAIL");
 	if (!c->xfr_sent)
-		n = dns_xfr_fail(c->xfr, out + 2, sizeof(out) - 2, wall_seconds());
+		n = sent(true, out + 2,
+		         dns_xfr_fail(c->xfr, out + 2, sizeof(out) - 2, wall_seconds()));
 	xfr_stop(c);
 	return n ? (long)n : -EIO;
 }

@@ -109,18 +109,12 @@ EOF
 # are. TCP and a valid server cookie prove the address: not limited.
 check "an UPDATE flood over UDP from one address is limited (slips, drops); over TCP and with a valid cookie, answered whole" \
 	in_ns "$PY" - "$IP" <<'EOF'
-import os, socket, sys
+import os, sys
 sys.path.insert(0, "tests/host/dns")
 import dns.edns, dns.flags, dns.message, dns.query, dns.rcode, dns.update
 from counted import Counted
-from waiting import truncated, waiting
+from waiting import flood_socket, truncated, waiting
 ip = sys.argv[1]
-
-
-def sock():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-    return s
 
 
 def drain(s):
@@ -138,7 +132,7 @@ u = dns.update.UpdateMessage("example.org")
 u.use_edns(0, options=[dns.edns.GenericOption(10, cookie)])
 with_cookie = u.to_wire()
 plain = dns.update.UpdateMessage("example.org").to_wire()
-flood, cookied = sock(), sock()
+flood, cookied = flood_socket(), flood_socket()
 n, m = 1000, 200
 with Counted(ip) as c:
     for _ in range(n):
@@ -172,13 +166,12 @@ sys.path.insert(0, "tests/host/dns")
 import dns.message, dns.rcode, dns.update
 from counted import Counted
 from signed_update import Sender
-from waiting import truncated, waiting
+from waiting import flood_socket, truncated, waiting
 ip, secret = sys.argv[1], sys.argv[2]
 sender = Sender(ip, secret)
 spend = {"NXDOMAIN": dns.update.UpdateMessage("example.org").to_wire(),
          "NOERROR": dns.message.make_query("example.org", "SOA").to_wire()}
-flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+flood = flood_socket()
 want = {}
 with Counted(ip) as c:
     for i in range(20):

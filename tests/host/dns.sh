@@ -342,13 +342,12 @@ assert not dns.query.udp(q, ip, timeout=3).options
 EOF
 check "rate limiting: a flood of NXDOMAIN from one address is cut, every 2nd limited answer slips (TC), the rest dropped" \
 	in_ns "$PY" - "$IP" <<'EOF'
-import socket, sys, time
+import sys, time
 sys.path.insert(0, "tests/host/dns")
 import dns.flags, dns.message
-from waiting import truncated, waiting
+from waiting import flood_socket, truncated, waiting
 ip = sys.argv[1]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s = flood_socket()
 n = 1000
 for i in range(n):
     s.sendto(dns.message.make_query(f"flood{i}.example.org", "A").to_wire(), (ip, 53))
@@ -370,11 +369,12 @@ sleep 1.5
 check "rate limiting a signed flood: every slipped (TC) answer is signed, its TSIG verified, and keeps its OPT (RFC 8945 5.3, RFC 6891 6.1.1)" \
 	in_ns "$PY" - "$IP" "$SECRET" <<'EOF'
 import socket, sys
+sys.path.insert(0, "tests/host/dns")
 import dns.flags, dns.message, dns.rcode, dns.tsig, dns.tsigkeyring
+from waiting import flood_socket
 ip, secret = sys.argv[1], sys.argv[2]
 ring = dns.tsigkeyring.from_text({"xfr-key": ("hmac-sha256", secret)})
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s = flood_socket()
 qs, wires = {}, []
 for i in range(1000):
     q = dns.message.make_query(f"signed{i}.example.org", "A", use_edns=0)

@@ -5,6 +5,13 @@ import dns.flags
 import dns.message
 
 
+def flood_socket():
+    """A UDP socket whose receive buffer holds a flood's answers (4 MiB) until waiting() reads them."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    return s
+
+
 def waiting(s, quiet=1):
     """The answers that come on s until none has for `quiet` seconds, as messages."""
     got = []

@@ -6,7 +6,9 @@
  * socket's requests in order, so the replies are read after all are sent:
  * one round trip for the lot instead of one per write, the ~125 of a
  * guest's creation (issue 13: 100-120 ms under QEMU's TCG with
- * libxenstore's xs_write, a request and its reply at a time).
+ * libxenstore's xs_write, a request and its reply at a time). The
+ * removals that undo a failed create go the same way (launch_xs_rm), on
+ * a connection with timeouts, where libxenstore's xs_rm has none.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,13 +55,18 @@ int launch_xs_connect(const char *path, unsigned wait_ms)
 	memcpy(a.sun_path, path, strlen(path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+	/*
+	 * The timeouts before the connect: a xenstored that no longer accepts
+	 * leaves its listen queue full, and the send timeout is what ends a
+	 * connect waiting for room in it (EAGAIN, as for a send).
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		goto close_fd;
 	return fd;
 close_fd:
-	e = errno;
+	e = errno == EAGAIN ? ETIMEDOUT : errno;
 	close(fd);
 	return -e;
 }
@@ -235,22 +242,28 @@ void launch_xs_perms(struct launch_xs *x, const char *path, unsigned owner, unsi
 	request(x, LAUNCH_XS_SET_PERMS, parts, reader ? 3 : 2, false);
 }
 
-int launch_xs_flush(struct launch_xs *x)
+/*
+ * Sends what is queued and reads every reply, so that the connection
+ * stays in step for what follows (a transaction's abort). Each request's
+ * result into each[i], if each is not NULL: 0 or -errno; those after a
+ * reply not read (the connection lost) have its failure, as have all if
+ * the requests were not sent. The first failure is x->err, its request's
+ * path x->failed.
+ */
+static int exchange(struct launch_xs *x, int *each)
 {
 	char buf[LAUNCH_XS_PAYLOAD_MAX + 1];
 	size_t off = 0;
-	int r = x->err;
+	uint32_t i = 0;
+	int lost = x->err;
 
-	if (!r && (r = write_all(x->fd, x->buf, x->len)) < 0)
+	if (!lost && (lost = write_all(x->fd, x->buf, x->len)) < 0) {
 		/* Not all sent: the first request names the lot. */
+		x->err = lost;
 		snprintf(x->failed, sizeof(x->failed), "%s",
 		         (const char *)x->buf + sizeof(struct header));
-	if (r < 0) {
-		x->err = r;
-		return r;
 	}
-	/* Every reply is read, so the connection stays in step for the abort. */
-	for (uint32_t i = 0; i < x->n; i++) {
+	for (; !lost && i < x->n; i++) {
 		struct header h;
 		int e;
 
@@ -262,12 +275,51 @@ int launch_xs_flush(struct launch_xs *x)
 			         (const char *)x->buf + off + sizeof(h));
 		}
 		if (e < 0)
-			break;
+			lost = e;
+		if (each)
+			each[i] = e > 0 ? -e : e;
 		off += sizeof(h) + h.len;
 	}
+	for (; each && i < x->n; i++)
+		each[i] = lost;
 	x->len = 0;
 	x->n = 0;
 	return x->err;
+}
+
+int launch_xs_flush(struct launch_xs *x)
+{
+	return exchange(x, NULL);
+}
+
+int launch_xs_rm(struct launch_xs *x, int fd, const char *const *paths, int n, int *err)
+{
+	int queued, first = 0;
+
+	x->fd = fd;
+	x->tx = 0; /* outside any transaction */
+	x->err = 0;
+	x->len = 0;
+	x->n = 0;
+	x->failed[0] = '\0';
+	for (int i = 0; i < n; i++)
+		request(x, LAUNCH_XS_RM, &paths[i], 1, false);
+	queued = (int)x->n;
+	exchange(x, err);
+	/*
+	 * A path refused at queueing (too long, no memory) sent nothing: those
+	 * before it have that failure from exchange, it and those after it here.
+	 */
+	for (int i = queued; i < n; i++)
+		err[i] = x->err;
+	for (int i = 0; i < n; i++) {
+		/* xenstored's ENOENT: the path's parent is not there, so neither is it. */
+		if (err[i] == -ENOENT)
+			err[i] = 0;
+		if (err[i] && !first)
+			first = err[i];
+	}
+	return first;
 }
 
 int launch_xs_end(struct launch_xs *x, bool commit)

@@ -320,8 +320,8 @@ fail:
 /* launch-xs.c speaks xs_wire.h's protocol with these values. */
 _Static_assert(LAUNCH_XS_TRANSACTION_START == XS_TRANSACTION_START &&
                    LAUNCH_XS_TRANSACTION_END == XS_TRANSACTION_END && LAUNCH_XS_WRITE == XS_WRITE &&
-                   LAUNCH_XS_SET_PERMS == XS_SET_PERMS && LAUNCH_XS_ERROR == XS_ERROR &&
-                   LAUNCH_XS_PAYLOAD_MAX == XENSTORE_PAYLOAD_MAX &&
+                   LAUNCH_XS_RM == XS_RM && LAUNCH_XS_SET_PERMS == XS_SET_PERMS &&
+                   LAUNCH_XS_ERROR == XS_ERROR && LAUNCH_XS_PAYLOAD_MAX == XENSTORE_PAYLOAD_MAX &&
                    LAUNCH_XS_PATH_MAX == XENSTORE_ABS_PATH_MAX,
                "launch.h's xenstore wire values are not xs_wire.h's");
 
@@ -802,32 +802,68 @@ static void uptime(char *buf, size_t cap)
 }
 
 /*
+ * The domain's xenstore directories and its devices' backend directories
+ * removed, on a connection of their own with its timeouts: l->xs_fd may
+ * be out of step after a failure, and l->xsh (libxenstore's) waits for
+ * ever on a xenstored that does not answer. Each path not removed is
+ * said.
+ */
+static void remove_directories(struct launcher *l)
+{
+	static const char *const fmts[] = {"/local/domain/0/backend/vbd/%u",
+	                                   "/local/domain/0/backend/vif/%u", "/local/domain/%u",
+	                                   "/libxl/%u"};
+	enum { N = sizeof(fmts) / sizeof(fmts[0]) + 1 }; /* and /vm/UUID */
+	char path[N][64];
+	const char *paths[N];
+	struct launch_xs x = {0};
+	int err[N], n, fd;
+
+	for (n = 0; n < N - 1; n++) {
+		snprintf(path[n], sizeof(path[n]), fmts[n], l->domid);
+		paths[n] = path[n];
+	}
+	if (l->uuid[0]) {
+		snprintf(path[n], sizeof(path[n]), "/vm/%s", l->uuid);
+		paths[n] = path[n];
+		n++;
+	}
+	fd = launch_xs_connect(xs_daemon_socket(), XS_REPLY_WAIT_S * 1000);
+	if (fd < 0) {
+		say("domid %u: cannot connect to xenstored to remove its directories: %s", l->domid,
+		    xs_why(fd));
+		return;
+	}
+	launch_xs_rm(&x, fd, paths, n, err);
+	for (int i = 0; i < n; i++)
+		if (err[i])
+			say("domid %u: cannot remove %s from xenstore: %s", l->domid, paths[i],
+			    xs_why(err[i]));
+	launch_xs_free(&x);
+	close(fd);
+}
+
+/*
  * A create that failed half way leaves nothing behind, as libxl's does:
  * the domain (if Xen made it) destroyed, its xenstore directories and its
  * devices' backend directories removed (the backends let go of the disk
  * and the interface as theirs go). The configuration file is claimed only
  * once everything else has worked, so it is still there for the next try.
+ *
+ * The create may have failed because xenstored stopped answering, so the
+ * domain goes first: a hypercall, which needs no xenstored (the guest
+ * never ran, so no backend has mapped its pages). The removals then wait
+ * on xenstored XS_REPLY_WAIT_S at most for the connection and as long
+ * for the replies, never for ever.
  */
 static void undo(struct launcher *l)
 {
-	static const char *const fmts[] = {"/local/domain/0/backend/vbd/%u",
-	                                   "/local/domain/0/backend/vif/%u", "/local/domain/%u",
-	                                   "/libxl/%u"};
-	char path[64];
-
 	if (!l->domid)
 		return;
-	fprintf(stderr, "launch: undoing domid %u\n", l->domid);
-	for (size_t i = 0; l->xsh && i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		snprintf(path, sizeof(path), fmts[i], l->domid);
-		xs_rm(l->xsh, XBT_NULL, path);
-	}
-	if (l->xsh && l->uuid[0]) {
-		snprintf(path, sizeof(path), "/vm/%s", l->uuid);
-		xs_rm(l->xsh, XBT_NULL, path);
-	}
+	say("undoing domid %u", l->domid);
 	if (xc_domain_destroy(l->xch, l->domid) < 0)
-		fprintf(stderr, "launch: cannot destroy domid %u: %s\n", l->domid, strerror(errno));
+		say("cannot destroy domid %u: %s", l->domid, strerror(errno));
+	remove_directories(l);
 }
 
 /*

@@ -118,12 +118,14 @@ long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const
 
 /*
  * A xenstore transaction on a connection to xenstored's socket, its
- * writes sent at once (launch-xs.c). xs_wire.h's values; launch.c checks
- * them against the header.
+ * writes sent at once, and the removals that undo a create that failed
+ * (launch-xs.c). xs_wire.h's values; launch.c checks them against the
+ * header.
  */
 #define LAUNCH_XS_TRANSACTION_START 6
 #define LAUNCH_XS_TRANSACTION_END 7
 #define LAUNCH_XS_WRITE 11
+#define LAUNCH_XS_RM 13
 #define LAUNCH_XS_SET_PERMS 14
 #define LAUNCH_XS_ERROR 16
 #define LAUNCH_XS_PAYLOAD_MAX 4096 /* XENSTORE_PAYLOAD_MAX */
@@ -144,7 +146,8 @@ struct launch_xs {
  * reply not come in `wait_ms`, or requests it does not take in as long
  * (a xenstored that hangs, or stops reading while launch sends), fail
  * the call that waits with -ETIMEDOUT: launch stops, where it would wait
- * for ever.
+ * for ever. So does the connection itself (-ETIMEDOUT), if xenstored
+ * has not taken it in as long (a xenstored that no longer accepts).
  */
 int launch_xs_connect(const char *path, unsigned wait_ms);
 
@@ -168,6 +171,20 @@ void launch_xs_perms(struct launch_xs *x, const char *path, unsigned owner, unsi
  * (-E2BIG) or memory (-ENOMEM) fails at queueing, and nothing is sent.
  */
 int launch_xs_flush(struct launch_xs *x);
+
+/*
+ * Removes each of the `n` paths and everything under it (XS_RM, outside
+ * any transaction) on fd, a connection of launch_xs_connect's: the
+ * requests sent at once and every reply read, so that a xenstored that
+ * does not answer costs the connection's timeout once, not once for
+ * each. Each path's result in err[i]: 0 (a path not there is gone
+ * already), xenstored's refusal (-errno), or, for each path not
+ * answered, the connection's failure (-ETIMEDOUT for no answer in time,
+ * -EPIPE or -ECONNRESET for xenstored gone). Returns the first of them,
+ * or 0 if every path is gone. x as for launch_xs_start (its transaction,
+ * if any, over).
+ */
+int launch_xs_rm(struct launch_xs *x, int fd, const char *const *paths, int n, int *err);
 
 /*
  * Commits (or aborts) the transaction: 0, -EAGAIN if another changed what

@@ -2,7 +2,9 @@
  * dom0's domain builder's pure parts (hypervisor/dom0/launch.h): the
  * device tree it gives the guest, read back with the guest's own reader
  * (guest/dtb, guest/board.c, which the guest boots with), the xl
- * configuration subset it takes, and the guest configuration file.
+ * configuration subset it takes, the guest configuration file, and its
+ * requests to xenstored (a transaction's writes, a failed create's
+ * removals).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -614,6 +616,24 @@ static void test_xs_lost(void **state)
 }
 
 /*
+ * A stand-in xenstored's listening socket at dir/socket (its path into
+ * path), taking `backlog` connections before any is accepted.
+ */
+static int xs_listener(char *dir, char *path, size_t cap, int backlog)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int ls;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, cap, "%s/socket", dir);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	assert_true((ls = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(ls, backlog), 0);
+	return ls;
+}
+
+/*
  * xenstored that stops reading while launch sends: a transaction of 2 MiB
  * fills the socket, and the connection's send timeout (launch_xs_connect,
  * here 100 ms for launch's 10 s) fails the flush, and then the commit,
@@ -625,7 +645,6 @@ static void test_xs_lost(void **state)
 static void test_xs_send_timeout(void **state)
 {
 	static char value[4000];
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	char dir[] = "/tmp/test_launch.XXXXXX", path[64];
 	struct launch_xs x = {0};
 	struct timespec t0;
@@ -633,12 +652,7 @@ static void test_xs_send_timeout(void **state)
 
 	(void)state;
 	memset(value, 'v', sizeof(value) - 1);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/socket", dir);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	assert_true((ls = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
-	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(ls, 1), 0);
+	ls = xs_listener(dir, path, sizeof(path), 1);
 	assert_true((fd = launch_xs_connect(path, 100)) >= 0);
 	assert_true((peer = accept(ls, NULL, NULL)) >= 0);
 	alarm(10);
@@ -666,6 +680,110 @@ static void test_xs_send_timeout(void **state)
 	assert_int_equal(launch_xs_connect(path, 100), -ENOENT);
 }
 
+/*
+ * A failed create's removals (launch.c's undo): XS_RM for each path, all
+ * sent at once outside any transaction (tx 0, even after one), each
+ * path's own result; a path not there (ENOENT) is gone already.
+ */
+static void test_xs_rm(void **state)
+{
+	static const char *const paths[] = {"/local/domain/0/backend/vbd/7", "/local/domain/7",
+	                                    "/libxl/7", "/vm/u"};
+	struct launch_xs x = {0};
+	int sv[2], err[4];
+
+	(void)state;
+	xs_started(&x, sv, 17);
+	xs_reply(sv[1], LAUNCH_XS_TRANSACTION_END, 0, 17, "OK", 3);
+	assert_int_equal(launch_xs_end(&x, false), 0);
+	xs_expect(sv[1], LAUNCH_XS_TRANSACTION_END, 0, 17, "F", 2);
+	xs_reply(sv[1], LAUNCH_XS_RM, 0, 0, "OK", 3);
+	xs_reply(sv[1], LAUNCH_XS_ERROR, 1, 0, "EACCES", 7);
+	xs_reply(sv[1], LAUNCH_XS_ERROR, 2, 0, "ENOENT", 7);
+	xs_reply(sv[1], LAUNCH_XS_RM, 3, 0, "OK", 3);
+	assert_int_equal(launch_xs_rm(&x, sv[0], paths, 4, err), -EACCES);
+	assert_int_equal(err[0], 0);
+	assert_int_equal(err[1], -EACCES);
+	assert_int_equal(err[2], 0);
+	assert_int_equal(err[3], 0);
+	xs_expect(sv[1], LAUNCH_XS_RM, 0, 0, "/local/domain/0/backend/vbd/7", 30);
+	xs_expect(sv[1], LAUNCH_XS_RM, 1, 0, "/local/domain/7", 16);
+	xs_expect(sv[1], LAUNCH_XS_RM, 2, 0, "/libxl/7", 9);
+	xs_expect(sv[1], LAUNCH_XS_RM, 3, 0, "/vm/u", 6);
+	xs_nothing(sv[1]);
+	/* All removed: 0. */
+	for (uint32_t i = 0; i < 4; i++)
+		xs_reply(sv[1], LAUNCH_XS_RM, i, 0, "OK", 3);
+	assert_int_equal(launch_xs_rm(&x, sv[0], paths, 4, err), 0);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_int_equal(err[i], 0);
+		xs_expect(sv[1], LAUNCH_XS_RM, i, 0, paths[i], (uint32_t)strlen(paths[i]) + 1);
+	}
+	/* xenstored gone after the first two replies: the other two not removed. */
+	xs_reply(sv[1], LAUNCH_XS_RM, 0, 0, "OK", 3);
+	xs_reply(sv[1], LAUNCH_XS_ERROR, 1, 0, "EIO", 4);
+	shutdown(sv[1], SHUT_WR);
+	assert_int_equal(launch_xs_rm(&x, sv[0], paths, 4, err), -EIO);
+	assert_int_equal(err[0], 0);
+	assert_int_equal(err[1], -EIO);
+	assert_int_equal(err[2], -ECONNRESET);
+	assert_int_equal(err[3], -ECONNRESET);
+	xs_done(&x, sv);
+	/* A path too long for the wire: nothing sent, none removed. */
+	{
+		static char big[LAUNCH_XS_PAYLOAD_MAX + 1];
+		const char *two[] = {"/a", big};
+
+		memset(big, 'p', sizeof(big) - 1);
+		xs_pair(sv);
+		assert_int_equal(launch_xs_rm(&x, sv[0], two, 2, err), -E2BIG);
+		assert_int_equal(err[0], -E2BIG);
+		assert_int_equal(err[1], -E2BIG);
+		xs_nothing(sv[1]);
+		xs_done(&x, sv);
+	}
+}
+
+/*
+ * A xenstored that hangs: it neither accepts the connection nor answers.
+ * The removals on a connection made before it hung fail with -ETIMEDOUT,
+ * every path, within the connection's timeout (here 100 ms for launch's
+ * 10 s), not once for each; and a new connection, once its listen queue
+ * is full, fails as soon. libxenstore's xs_rm, which undo used, waits for
+ * ever; and the old launch_xs_connect set its timeouts after the
+ * connect, which waited for ever (the alarm ends the test).
+ */
+static void test_xs_rm_timeout(void **state)
+{
+	static const char *const paths[] = {"/local/domain/0/backend/vbd/7",
+	                                    "/local/domain/0/backend/vif/7", "/local/domain/7",
+	                                    "/libxl/7", "/vm/u"};
+	char dir[] = "/tmp/test_launch.XXXXXX", path[64];
+	struct launch_xs x = {0};
+	struct timespec t0;
+	int ls, fd, err[5];
+
+	(void)state;
+	/* A queue of one connection, never accepted. */
+	ls = xs_listener(dir, path, sizeof(path), 0);
+	alarm(10);
+	assert_true((fd = launch_xs_connect(path, 100)) >= 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_xs_rm(&x, fd, paths, 5, err), -ETIMEDOUT);
+	assert_true(ms_since(&t0) < 2000);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(err[i], -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_xs_connect(path, 100), -ETIMEDOUT);
+	assert_true(ms_since(&t0) < 2000);
+	alarm(0);
+	launch_xs_free(&x);
+	close(fd);
+	close(ls);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +798,8 @@ int main(void)
 	    cmocka_unit_test(test_xs_payload_max),
 	    cmocka_unit_test(test_xs_lost),
 	    cmocka_unit_test(test_xs_send_timeout),
+	    cmocka_unit_test(test_xs_rm),
+	    cmocka_unit_test(test_xs_rm_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -225,6 +225,21 @@ int git_receive_feed(struct git_receive *r, const uint8_t *data, size_t len)
 
 /* ---- the updates ---- */
 
+/*
+ * How every reason for the store's storage failing under a push begins
+ * (its device failing a write, or a read: a bad sector, or data read back
+ * damaged), in the unpack line and in an update's ng line (an atomic
+ * push's after "atomic push failed: "): nothing in the push is wrong, and
+ * it may go in once the appliance has restarted. The browser editor
+ * (edit/src/repo.js, STORAGE_FAILED), which never asks for an atomic
+ * push, tells these from the board refusing the push by these words
+ * alone, so every such reason here begins with them, and no other does.
+ */
+#define STORAGE_FAILED "the store's device failed"
+
+/* A read of the store failing: its device, or what it read back. */
+#define READ_FAILED STORAGE_FAILED ", or the data there is damaged: "
+
 static const char *unpack_reason(int e)
 {
 	switch (e) {
@@ -247,10 +262,10 @@ static const char *unpack_reason(int e)
 	case -ENOMEM:
 		return "out of memory";
 	case -EIO:
-		return "the store's device failed";
+		return STORAGE_FAILED;
 	case -EROFS: /* after a failed write or flush, until the store is opened again (log.h) */
-		return "the store's device failed before this push: it takes no writes until the "
-		       "appliance restarts";
+		return STORAGE_FAILED " before this push: it takes no writes until the appliance "
+		                      "restarts";
 	default:
 		return "the pack is malformed (an entry, a delta or the object count)";
 	}
@@ -335,6 +350,22 @@ static bool symbolic(struct git_receive *r, struct command *c)
 	return true;
 }
 
+/* Why the site's branch may not move to a commit: git_is_ancestor's 0, or its error. */
+static const char *ancestry_reason(int e)
+{
+	switch (e) {
+	case 0:
+		return "non-fast-forward: the site's branch only moves forward (fetch and merge "
+		       "first)";
+	case -E2BIG: /* GIT_WALK_LIMIT */
+		return "the history is too long to check for a fast-forward";
+	case -ENOMEM:
+		return "out of memory";
+	default: /* a commit of the history not read, or not one: the store holds them all */
+		return READ_FAILED "the store could not read the site's history";
+	}
+}
+
 /* The checks one update passes before any is made. */
 static void check_command(struct git_receive *r, struct command *c, const char *site)
 {
@@ -355,17 +386,15 @@ static void check_command(struct git_receive *r, struct command *c, const char *
 			return fail(c, "the site's branch cannot be deleted");
 		return;
 	}
-	if ((e = store_type(r->st, &c->new, &type)))
-		return fail(c, e == -ENOENT ? "the new object is missing"
-		                            : "the store could not read the new object: its device "
-		                              "failed, or the data there is damaged");
+	if ((e = store_type(r->st, &c->new, &type)) == -ENOENT)
+		return fail(c, "the new object is missing");
+	if (e)
+		return fail(c, READ_FAILED "the store could not read the new object");
 	if (!strncmp(c->name, "refs/heads/", 11) && type != STORE_OBJ_COMMIT)
 		return fail(c, "a branch must name a commit");
 	if (!strcmp(c->name, site) && !store_oid_is_zero(&c->old) &&
 	    (e = git_is_ancestor(r->st, &c->old, &c->new)) != 1)
-		return fail(c, e == 0 ? "non-fast-forward: the site's branch only moves forward "
-		                        "(fetch and merge first)"
-		                      : "the history is too long to check for a fast-forward");
+		return fail(c, ancestry_reason(e));
 }
 
 static int by_name(const void *a, const void *b)
@@ -423,13 +452,16 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 		        "(refs/heads/a beside refs/heads/a/b): git could not fetch both");
 		break;
 	case -EROFS:
-		fail(c,
-		     "the store's device failed: the update was not made, and the store takes no "
-		     "writes until the appliance restarts");
+		fail(c, STORAGE_FAILED ": the update was not made, and the store takes no writes "
+		                       "until the appliance restarts");
 		break;
 	case -EINPROGRESS:
-		fail(c, "the store's device failed while writing this update: whether it was kept "
-		        "is known after the appliance restarts");
+		fail(c, STORAGE_FAILED " while writing this update: whether it was kept is known "
+		                       "after the appliance restarts");
+		break;
+	case -EIO: /* an object read while checking (store.h), nothing written */
+		fail(c, READ_FAILED "the store could not read an object the update reaches: it was "
+		                    "not made");
 		break;
 	case -ELOOP:
 		if (!c->why[0])

@@ -11,6 +11,10 @@ export const LOCAL = 'refs/heads/main';
 export const REMOTE = 'refs/remotes/origin/main';
 const MERGE_STATE = '.git/appliance-merge.json';
 const ANCESTORS_MAX = 20000;
+// How a push's reason begins when the board's storage failed under it (a write
+// or a read of its device, or data read back damaged): git/receive.c begins
+// every such reason, and no other, with the words of its STORAGE_FAILED.
+const STORAGE_FAILED = /^the store's device failed/;
 
 // Same origin only, and never the browser's own password prompt or
 // cached credentials: the page asks for the password and sends it itself.
@@ -421,9 +425,9 @@ export class Repo {
 			await git.push(this._remote({ ref: 'main', remoteRef: 'main' }));
 		} catch (e) {
 			const reason = this._refusal(e);
-			// The board's storage failed (git/receive.c): nothing to fix here, and
+			// The board's storage failed (STORAGE_FAILED): nothing to fix here, and
 			// the push may even have been kept, which the board's restart tells.
-			if (reason) throw new SyncError(/^the store's device failed/.test(reason) ? 'device' : 'refused', reason);
+			if (reason) throw new SyncError(STORAGE_FAILED.test(reason) ? 'device' : 'refused', reason);
 			throw this._remoteError(e);
 		}
 	}

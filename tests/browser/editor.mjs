@@ -601,12 +601,17 @@ function receivePackAnswer(lines) {
 	return Buffer.concat([pkt(Buffer.concat([Buffer.from([1]), report])), Buffer.from('0000')]);
 }
 
-// The board's answers when its store's device fails under a push (git/receive.c),
+// The board's answers when its store's device fails under a push (git/receive.c,
+// each reason beginning with STORAGE_FAILED's words: a write failing, then a read),
 // made here: a failing device cannot be had from the running twin.
 const DEVICE_FAILED = [
 	['the update perhaps kept', 'unpack ok', "ng refs/heads/main the store's device failed while writing this update: whether it was kept is known after the appliance restarts"],
 	['the update not made', 'unpack ok', "ng refs/heads/main the store's device failed: the update was not made, and the store takes no writes until the appliance restarts"],
 	['the pack not taken', "unpack the store's device failed", 'ng refs/heads/main unpacker error'],
+	['the pack not taken, the device failed before', "unpack the store's device failed before this push: it takes no writes until the appliance restarts", 'ng refs/heads/main unpacker error'],
+	['a read failing, the new commit', 'unpack ok', "ng refs/heads/main the store's device failed, or the data there is damaged: the store could not read the new object"],
+	["a read failing, the site's history", 'unpack ok', "ng refs/heads/main the store's device failed, or the data there is damaged: the store could not read the site's history"],
+	["a read failing, the update's objects", 'unpack ok', "ng refs/heads/main the store's device failed, or the data there is damaged: the store could not read an object the update reaches: it was not made"],
 ];
 
 async function testDeviceFailed() {

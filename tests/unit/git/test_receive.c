@@ -975,8 +975,8 @@ static void test_read_error_said(void **state)
 	push(&b);
 	memblk_fail_read(0, 0);
 	snprintf(want, sizeof(want),
-	         "unpack ok\nng %s the store could not read the new object: its device failed, "
-	         "or the data there is damaged\nok %s\n",
+	         "unpack ok\nng %s the store's device failed, or the data there is damaged: the "
+	         "store could not read the new object\nok %s\n",
 	         names[0], names[1]);
 	assert_string_equal(ans.report, want);
 	for (int reopen = 0; reopen < 2; reopen++) {
@@ -985,6 +985,74 @@ static void test_read_error_said(void **state)
 		assert_int_equal(store_close(st), 0);
 		assert_int_equal(store_open(&st, true), 0);
 	}
+}
+
+/* A commit on `ref` of 64 KiB that zlib cannot shrink: what comes after it is read apart. */
+static void filler(const char *ref)
+{
+	static char text[64 * 1024 + 1];
+	struct store_oid oid;
+	uint32_t x = 1;
+
+	for (size_t i = 0; i < sizeof(text) - 1; i++) {
+		x = x * 1103515245 + 12345;
+		text[i] = (char)(1 + (x >> 16) % 255);
+	}
+	assert_int_equal(fixture_commit(st, ref, "fill", text, &oid), 0);
+}
+
+#define READ_FAILED_NG                                                                             \
+	"unpack ok\nng refs/heads/main the store's device failed, or the data there is damaged: "
+
+/*
+ * The device's reads failing from the n-th on (a bad sector: -EIO), for
+ * each n in turn, under a push that moves the site's branch from c3 to c4,
+ * a commit the store holds already (no ref names it), so that the push
+ * carries no pack and what it checks comes from the device: the new
+ * object, then the site's history (the fast-forward), then the objects
+ * the update reaches. c4's tree is that of "five", and fillers keep it
+ * apart from c4 and c3, past the store's read windows (16 KiB), so that
+ * each check reads on its own. Each time the update is told that the
+ * store's storage failed, in receive.c's words for it (STORAGE_FAILED,
+ * which the browser editor reads), and main stays. The old code began the
+ * first "the store could not read", said of the second that the history
+ * was too long to check for a fast-forward, and of the third that the
+ * store failed to update the ref: refusals, of a push with nothing wrong
+ * in it (the editor even retried the second as the board having moved).
+ * Once no read fails, the push goes in.
+ */
+static void test_read_errors_said_as_storage(void **state)
+{
+	struct buf pack = {0};
+	struct store_oid five, c4;
+	char last[sizeof(ans.report)] = "";
+	uint32_t n_new;
+	int kinds = 0;
+
+	(void)state;
+	filler("refs/heads/fill1");
+	assert_int_equal(fixture_commit(st, "refs/heads/five", "index.html", "five\n", &five), 0);
+	filler("refs/heads/fill2");
+	add_commit_pack(&pack, &c3, "five\n", &c4);
+	assert_int_equal(store_import_pack(st, pack.p, pack.len, &n_new), 0);
+	assert_int_equal(n_new, 1);
+	free(pack.p);
+	for (long n = 1;; n++) {
+		assert_true(n < 1000);
+		assert_int_equal(store_close(st), 0);
+		assert_int_equal(store_open(&st, true), 0);
+		memblk_fail_reads(n, -EIO);
+		push_one(&c3, &c4, "refs/heads/main", NULL);
+		memblk_fail_read(0, 0);
+		if (!strcmp(ans.report, "unpack ok\nok refs/heads/main\n"))
+			break;
+		assert_memory_equal(ans.report, READ_FAILED_NG, strlen(READ_FAILED_NG));
+		ref_is("refs/heads/main", &c3);
+		kinds += strcmp(ans.report, last) != 0;
+		snprintf(last, sizeof(last), "%s", ans.report);
+	}
+	assert_int_equal(kinds, 3);
+	ref_is("refs/heads/main", &c4);
 }
 
 static void test_device_failure_honest(void **state)
@@ -1312,6 +1380,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_device_failure_said, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_failure_honest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_error_said, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_errors_said_as_storage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_failure_honest_atomic, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tree_depth_said, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_command_limit, setup, teardown),

@@ -2,6 +2,7 @@
 #include "memblk.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ static void (*hook)(long);
 static uint32_t rng;
 /* Injected errors: the write, flush or read with this number fails (0: none). */
 static long fail_write_at, fail_flush_at, fail_read_at;
+static bool fail_reads_on; /* and every read after that one (memblk_fail_reads) */
 static int fail_err;
 
 static uint32_t next_rand(void)
@@ -59,6 +61,7 @@ void memblk_free(void)
 	writes = flushes = reads = 0;
 	hook = NULL;
 	fail_write_at = fail_flush_at = fail_read_at = 0;
+	fail_reads_on = false;
 }
 
 uint8_t *memblk_data(void)
@@ -96,7 +99,14 @@ void memblk_fail_flush(long n, int err)
 void memblk_fail_read(long n, int err)
 {
 	fail_read_at = n ? reads + n : 0;
+	fail_reads_on = false;
 	fail_err = err;
+}
+
+void memblk_fail_reads(long n, int err)
+{
+	memblk_fail_read(n, err);
+	fail_reads_on = n != 0;
 }
 
 static void apply(struct dev *d, const struct pending *p, uint32_t count)
@@ -156,7 +166,7 @@ int plat_blk_read(uint64_t sector, void *buf, uint32_t count)
 {
 	if (!in_range(sector, count))
 		return -EINVAL;
-	if (cur == &running && ++reads == fail_read_at)
+	if (cur == &running && (++reads == fail_read_at || (fail_reads_on && reads > fail_read_at)))
 		return fail_err;
 	memcpy(buf, cur->disk + sector * MEMBLK_SECTOR, (size_t)count * MEMBLK_SECTOR);
 	/* Reads see volatile writes, as a disk's cache serves them. */

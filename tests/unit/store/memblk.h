@@ -33,6 +33,8 @@ void memblk_fail_write(long n, int err);
 void memblk_fail_flush(long n, int err);
 /* The n-th read from now fails with `err` and reads nothing; n = 0 cancels. */
 void memblk_fail_read(long n, int err);
+/* The same, and every read after it too (a device whose reads fail from then on). */
+void memblk_fail_reads(long n, int err);
 void memblk_crash_begin(uint32_t seed);
 void memblk_crash_end(void);
 

@@ -172,8 +172,10 @@ static const struct dns_zone *update_zone(const struct dns_query *q)
  * An update whose TSIG verified (s): applied as a commit on main
  * (update.h), or refused; its rcode. The MAC of an update answered is
  * kept against a replay, but for one the store failed to commit
- * (SERVFAIL): nothing of it was applied, and RFC 2136 lets its sender try
- * the same message again.
+ * (SERVFAIL): nothing of it is served, and RFC 2136 lets its sender try
+ * the same message again. (A device that failed part way may have kept
+ * it for the next boot; the store takes no write until then, and after it
+ * the message is refused as signed before the start.)
  */
 static int update_apply(const struct dns_query *q, const uint8_t *msg, size_t len, struct sig *s)
 {

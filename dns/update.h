@@ -67,7 +67,10 @@ void dns_update_free(struct dns_update *u);
  * checked (server.c): applied to z's file on main and committed there,
  * the key's name as author (update_store.c). Returns the rcode to answer:
  * REFUSED if the zone's checks refuse the result (logged with the
- * reason), SERVFAIL if the store fails. z may be freed when it returns.
+ * reason), SERVFAIL if the store fails (logged in store_strerror's words:
+ * a device that failed while the commit was written may have kept it, and
+ * the next boot then serves it; this run does not). z may be freed when
+ * it returns.
  */
 struct dns_zone;
 int dns_update_commit(const struct dns_zone *z, const uint8_t *msg, size_t len,

@@ -116,7 +116,14 @@ int dns_update_commit(const struct dns_zone *z, const uint8_t *msg, size_t len,
 		         store_veto_reason(st));
 		rc = DNS_R_REFUSED;
 	} else if (r) {
-		plat_log("dns", "update by %s not committed: %s", name, strerror(-r));
+		/*
+		 * The store's device failed: -EROFS, nothing written; -EINPROGRESS,
+		 * its record may be found at the next boot, which then serves it.
+		 * Either way this run serves the zone without it, and the client
+		 * has SERVFAIL: no rcode says "perhaps".
+		 */
+		plat_log("dns", "update by %s %s, answered SERVFAIL: %s", name,
+		         r == -EINPROGRESS ? "not served" : "not committed", store_strerror(r));
 		rc = DNS_R_SERVFAIL;
 	} else {
 		plat_log("dns", "update by %s committed to %s: %u added, %u deleted", name, f.path,

@@ -328,6 +328,8 @@ assert rcodes == ["SERVFAIL", "SERVFAIL"], rcodes
 EOF
 check "  ... both tried: the log says twice why they were not committed" \
 	[ "$(grep -c 'update by xfr-key not committed' "$WORK/twin.log")" = 2 ]
+check "  ... in the store's words: its device failed before, it takes no writes until a restart" \
+	[ "$(grep -c "update by xfr-key not committed, answered SERVFAIL: the store's device failed before: it takes no writes until it is opened again" "$WORK/twin.log")" = 2 ]
 check "  ... nothing served" [ -z "$(d +short retry.example.org A)" ]
 twin_stop
 # The replay table (dns/server.c): an update's MAC is kept for as long as its

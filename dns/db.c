@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cookie.h"
 #include "name.h"
+#include "tsig.h"
 #include "zone.h"
 
 /* A record as parsed, before the zone is sorted: offsets into the build's arena. */
@@ -86,6 +88,24 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+/*
+ * The most rdata a record whose owner has `olen` octets may have: every
+ * message that carries it must fit in 65535 octets (RFC 1035 4.2.2). The
+ * answer over TCP to a query of its name holds besides it the header, the
+ * question (the owner, type and class), the owner again as a compression
+ * pointer, its type, class, TTL and rdata length, an OPT with our cookie
+ * (RFC 7873 4) and the largest TSIG we sign with; a transfer's message
+ * holds as much but the OPT (its question names the zone, and the owner is
+ * its labels under the zone and a pointer: the same sum). A larger record
+ * could be neither answered nor transferred.
+ */
+static size_t rdata_max(size_t olen)
+{
+	size_t opt = 11 + 4 + DNS_COOKIE_CLIENT + DNS_COOKIE_LEN;
+
+	return DNS_MSG_MAX - DNS_HDR_LEN - (olen + 4) - 2 - 10 - opt - DNS_TSIG_SPACE_MAX;
+}
+
 /* The parser's callback: check what one record can be checked alone, keep it. */
 static int take(void *ctx, const struct dns_rr *rr, unsigned line)
 {
@@ -101,6 +121,13 @@ static int take(void *ctx, const struct dns_rr *rr, unsigned line)
 	if (meta_type(rr->type))
 		return refuse(b, line, "type %s cannot be in a zone",
 		              dns_type_to_text(rr->type, tn));
+	if (rr->rdlen > rdata_max((size_t)olen))
+		return refuse(
+		    b, line,
+		    "'%s' %s has %u octets of rdata, over the %lu that a message of 65535 "
+		    "can carry beside its header, question, owner, OPT and TSIG",
+		    text(rr->owner, t1), dns_type_to_text(rr->type, tn), rr->rdlen,
+		    (unsigned long)rdata_max((size_t)olen));
 	if (b->n >= DNS_ZONE_RECORDS_MAX)
 		return refuse(b, line, "more than %u records", DNS_ZONE_RECORDS_MAX);
 	if (grow((void **)&b->v, &b->cap, b->n, sizeof(*b->v)))

@@ -28,6 +28,10 @@
 
 /* "hmac-sha256." in wire form (RFC 8945 6). */
 static const uint8_t hmac_sha256[] = "\x0bhmac-sha256";
+_Static_assert(DNS_TSIG_SPACE_MAX == DNS_NAME_MAX + RR_FIXED + sizeof(hmac_sha256) +
+                                         RDATA_BEFORE_MAC + DNS_TSIG_MAC_LEN + RDATA_AFTER_MAC +
+                                         TIME_LEN,
+               "DNS_TSIG_SPACE_MAX is dns_tsig_space with the longest key name");
 
 static uint64_t get48(const uint8_t *p)
 {

@@ -26,6 +26,14 @@
 #define DNS_TSIG_FUDGE 300      /* seconds, in requests we sign (as dig and dnspython do) */
 #define DNS_TSIG_FILE_MAX 65536 /* a key file over this is refused */
 #define DNS_TSIG_TIME_MAX 0xFFFFFFFFFFFFull /* Time Signed is 48 bits (RFC 8945 4.2) */
+/*
+ * What dns_tsig_space gives at most: the record of a key whose name has
+ * 255 octets (uncompressed, RFC 8945 4.2), hmac-sha256's name (13), 10
+ * octets of type, class, TTL and length, and rdata of Time Signed, Fudge,
+ * MAC Size, the MAC, Original ID, Error, Other Len and 6 octets of Other
+ * Data (a BADTIME answer's).
+ */
+#define DNS_TSIG_SPACE_MAX (DNS_NAME_MAX + 13 + 10 + 10 + DNS_TSIG_MAC_LEN + 6 + 6)
 
 /* One key: its name (wire form, lower case), its secret. 324 bytes on the guest, 328 on a host. */
 struct dns_tsig_key {

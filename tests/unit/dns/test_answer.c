@@ -18,9 +18,11 @@
 #include <cmocka.h>
 
 #include "dns/answer.h"
+#include "dns/cookie.h"
 #include "dns/db.h"
 #include "dns/msg.h"
 #include "dns/name.h"
+#include "dns/tsig.h"
 
 static const char zone_text[] = "$ORIGIN example.org.\n"
                                 "$TTL 3600\n"
@@ -763,6 +765,68 @@ static void test_zone_rules(void **state)
 	             "2.4)");
 }
 
+/*
+ * A zone whose one TXT, at big.example.org. (17 octets), has `octets`
+ * octets of rdata: character-strings of 255 and a last one of the rest.
+ */
+static size_t big_txt(char *text, size_t cap, size_t octets)
+{
+	size_t w = (size_t)snprintf(text, cap, "$TTL 60\n@ SOA ns hm 1 1 1 1 1\nbig TXT");
+
+	for (; octets; octets -= octets > 256 ? 256 : octets) {
+		size_t n = (octets > 256 ? 256 : octets) - 1;
+		assert_true(w + n + 2 < cap);
+		text[w++] = ' ';
+		memset(text + w, 'x', n);
+		w += n;
+	}
+	text[w++] = '\n';
+	return w;
+}
+
+/*
+ * The largest record a zone may hold: 65535 octets of message less the
+ * header (12), the question (17 + 4), the owner as a pointer (2), its
+ * type, class, TTL and length (10), an OPT with our cookie (39) and the
+ * largest TSIG (332): 65119 octets of rdata for big.example.org. It
+ * loads, and its answer over TCP with that room kept is whole; one octet
+ * more is refused, the error naming the record and the bound.
+ */
+static void test_record_size(void **state)
+{
+	static char text[140000];
+	struct query qy = {.name = "big.example.org.",
+	                   .type = DNS_T_TXT,
+	                   .class = DNS_C_IN,
+	                   .edns = 0,
+	                   .udp_size = 1232,
+	                   .tcp = true,
+	                   /* the TSIG's, and the cookie option's our OPT would carry */
+	                   .reserve = DNS_TSIG_SPACE_MAX + 4 + DNS_COOKIE_CLIENT + DNS_COOKIE_LEN};
+	struct dns_zone *z = zone_use(text, big_txt(text, sizeof(text), 65119));
+	struct reply rp;
+	struct dns_answer_info info;
+	char err[256];
+	(void)state;
+	assert_int_equal(DNS_TSIG_SPACE_MAX, 332);
+	ask(&qy, &rp, &info);
+	section_is(&rp, 1, "big.example.org. TXT");
+	assert_int_equal(rp.r[0].rdlen, 65119);
+	assert_false(rp.flags & DNS_F_TC);
+	assert_int_equal(rp.len, DNS_MSG_MAX - qy.reserve);
+	zone_restore(z);
+	z = NULL;
+	assert_int_equal(dns_zone_load("zones/example.org.zone", text,
+	                               big_txt(text, sizeof(text), 65120),
+	                               (const uint8_t *)"\7example\3org", &z, err, sizeof(err)),
+	                 -EINVAL);
+	assert_null(z);
+	assert_string_equal(err,
+	                    "zones/example.org.zone:3: 'big.example.org.' TXT has 65120 octets "
+	                    "of rdata, over the 65119 that a message of 65535 can carry beside "
+	                    "its header, question, owner, OPT and TSIG");
+}
+
 /* Serial number arithmetic (RFC 1982 3.2), across the wrap and at its undefined middle. */
 static void test_serials(void **state)
 {
@@ -874,6 +938,7 @@ int main(void)
 	    cmocka_unit_test(test_cname_to_referral),
 	    cmocka_unit_test(test_cookie_only_query),
 	    cmocka_unit_test(test_refused_and_errors),
+	    cmocka_unit_test(test_record_size),
 	    cmocka_unit_test(test_update_answer),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),

@@ -11,8 +11,9 @@
  * client's version is not known; FORMERR, signed, without the client's SOA
  * in the authority section; a big difference in several signed messages;
  * the client's version held while the transfer reads it and let go after.
- *   A record too big for any message fails the transfer part way; its
- * SERVFAIL (dns_xfr_fail) is signed in the answer's sequence.
+ *   The largest record a zone loads goes whole, alone in a message of 64
+ * KiB with the largest TSIG; a failed transfer's SERVFAIL (dns_xfr_fail)
+ * is signed in the answer's sequence.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -465,33 +466,50 @@ static void test_ixfr_in_messages(void **state)
 }
 
 /*
- * A record no message can carry (65481 bytes of TXT): the transfer's
- * first message, the SOA, goes; the next fails, with room for 64 KiB
- * too. A transfer failed before its first message gets SERVFAIL, signed
- * as that message would have been: the client's check accepts it.
+ * The largest record a zone loads (65119 octets of TXT at big.example.org.,
+ * db.c's rdata_max) transferred with a key whose name has 255 octets, the
+ * largest TSIG: too big for a message of the usual size (-EMSGSIZE), it
+ * goes alone in one of 64 KiB, whole and signed. A transfer failed before
+ * its first message gets SERVFAIL, signed as that message would have
+ * been: the client's check accepts it.
  */
-static void test_record_too_big(void **state)
+static void test_largest_record(void **state)
 {
 	static char text[140000];
+	static const char longkey[] =
+	    "key \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb."
+	    "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc."
+	    "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd.\" { "
+	    "algorithm hmac-sha256; secret \"QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=\"; };\n";
+	struct dns_tsig_key big_key[1];
 	uint8_t m[512], out[DNS_MSG_MAX];
 	struct dns_query q;
 	struct dns_xfr x;
-	size_t len = query("example.org.", keys, m, &q), w, n;
-	long first;
+	struct dns_msg_rr rr;
+	char err[256];
+	size_t len, w, n, off = 12;
+	uint8_t name[DNS_NAME_MAX];
+	long first, big;
 	(void)state;
-
+	assert_int_equal(
+	    dns_tsig_keys_parse("k", longkey, sizeof(longkey) - 1, big_key, 1, err, sizeof(err)),
+	    1);
+	assert_int_equal(dns_name_len(big_key[0].name, DNS_NAME_MAX), 255);
 	w = (size_t)snprintf(text, sizeof(text),
 	                     "$TTL 60\n@ SOA ns hm 5 1 1 1 1\n@ NS ns\nbig TXT");
-	for (int i = 0; i < 256; i++) {
+	for (int i = 0; i < 255; i++) { /* 254 strings of 255 octets and one of 94: 65119 */
 		text[w++] = ' ';
-		memset(text + w, 'x', i < 255 ? 255 : 200);
-		w += i < 255 ? 255 : 200;
+		memset(text + w, 'x', i < 254 ? 255 : 94);
+		w += i < 254 ? 255 : 94;
 	}
 	text[w++] = '\n';
 	text[w] = 0;
 	list[0] = zone = load_text(text);
+	len = query("example.org.", big_key, m, &q);
 	assert_int_equal(
-	    dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, keys, 1, NOW, out, sizeof(out)), 0);
+	    dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, big_key, 1, NOW, out, sizeof(out)),
+	    0);
 	n = dns_xfr_fail(&x, out, sizeof(out), NOW);
 	assert_true(n > 0);
 	assert_int_equal(rcode_of(out), DNS_R_SERVFAIL);
@@ -499,14 +517,27 @@ static void test_record_too_big(void **state)
 	assert_int_equal(dns_tsig_verify_response(out, n, &asked, NOW), 0);
 	dns_xfr_end(&x);
 
-	len = query("example.org.", keys, m, &q);
+	len = query("example.org.", big_key, m, &q);
 	assert_int_equal(
-	    dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, keys, 1, NOW, out, sizeof(out)), 0);
+	    dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, big_key, 1, NOW, out, sizeof(out)),
+	    0);
 	first = dns_xfr_next(&x, out, DNS_XFR_MSG, NOW);
 	assert_true(first > 0);
 	assert_int_equal(dns_tsig_verify_response(out, (size_t)first, &asked, NOW), 0);
 	assert_int_equal(dns_xfr_next(&x, out, DNS_XFR_MSG, NOW), -EMSGSIZE);
-	assert_int_equal(dns_xfr_next(&x, out, sizeof(out), NOW), -EMSGSIZE);
+	big = dns_xfr_next(&x, out, sizeof(out), NOW);
+	assert_true(big > 0 && big <= DNS_MSG_MAX);
+	assert_int_equal(out[6] << 8 | out[7], 1);
+	assert_true(dns_msg_name(out, (size_t)big, &off, name) > 0);
+	off += 4;
+	assert_int_equal(dns_msg_rr(out, (size_t)big, &off, &rr), 0);
+	assert_true(rr.type == DNS_T_TXT && rr.rdlen == 65119);
+	assert_int_equal(dns_msg_rr(out, (size_t)big, &off, &rr), 0);
+	assert_int_equal(rr.type, DNS_T_TSIG);
+	assert_true(dns_name_eq(rr.owner, big_key[0].name));
+	assert_int_equal(off, (size_t)big);
+	assert_true(dns_xfr_next(&x, out, DNS_XFR_MSG, NOW) > 0); /* the SOA that ends it */
+	assert_int_equal(dns_xfr_next(&x, out, DNS_XFR_MSG, NOW), 0);
 	dns_xfr_end(&x);
 	dns_zone_free(zone);
 }
@@ -529,7 +560,7 @@ int main(void)
 	    cmocka_unit_test(test_transfer_in_messages), cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_ixfr_difference),      cmocka_unit_test(test_ixfr_up_to_date),
 	    cmocka_unit_test(test_ixfr_unknown),         cmocka_unit_test(test_ixfr_formerr),
-	    cmocka_unit_test(test_ixfr_in_messages),     cmocka_unit_test(test_record_too_big),
+	    cmocka_unit_test(test_ixfr_in_messages),     cmocka_unit_test(test_largest_record),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -192,6 +192,20 @@ TEST_SUITES += "tests/host/dns-secondary.sh $(HOST_OUT)/appliance-san $(STORECTL
 TEST_DEPS += $(HOST_OUT)/appliance-san $(STORECTL)
 TEST_SUITES += "tests/host/dns-metrics.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 
+# The server's counters (dns/server.c, included for its statics) over the
+# sanitized twin's lwIP (net/module.mk's NET_UNIT_WIRE, echo.o for
+# net_tcp_listen) with malloc wrapped: an answer whose pbuf or copy cannot
+# be had counts as dropped, not as sent.
+$(B)/unit/test_dns_server: tests/unit/dns/test_server.c dns/server.c tests/unit/alloc_count.h \
+		$(DNS_ANSWER_SRC) dns/cookie.c dns/rrl.c $(NET_OUT)/host-san/net/echo.o $(NET_UNIT_WIRE) \
+		dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) $< \
+		$(filter-out dns/server.c,$(filter %.c %.o %.a,$(wordlist 2,99,$^))) \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -lcmocka -o $@
+UNIT_BINS += $(B)/unit/test_dns_server
+
 # ---- the LAN forwarder (dns/forward.c on lwIP, dns/cache.c pure) ----
 # The answer cache under ASan with a fake clock; malloc, calloc and realloc wrapped
 # and counted (nothing is allocated after dns_cache_init). The fuzz target

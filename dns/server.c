@@ -241,14 +241,20 @@ static void count_answer(bool tcp, const uint8_t *ans, size_t n)
 		dns_stats.by_rcode[rcode]++;
 }
 
-/* An answer of `n` bytes at ans to send (0: none, counted as dropped), counted: n. */
-static size_t sent(bool tcp, const uint8_t *ans, size_t n)
+/*
+ * An answer of `n` bytes at ans, counted once its transport knows whether
+ * it goes: `queued` if it had the memory to send it (a pbuf, or the
+ * connection's copy), then by transport and rcode, a rate limit's slip as
+ * slipped; else as dropped, which it is.
+ */
+static void sent(bool tcp, bool slip, const uint8_t *ans, size_t n, bool queued)
 {
-	if (n)
-		count_answer(tcp, ans, n);
-	else
+	if (!queued)
 		dns_stats.dropped++;
-	return n;
+	else if (slip)
+		dns_stats.slipped++;
+	else
+		count_answer(tcp, ans, n);
 }
 
 static void conn_waits(void *conn);
@@ -263,9 +269,7 @@ static size_t forward(const struct dns_query *q, const struct dns_fwd_client *fr
 {
 	size_t n = dns_fwd_answer(q, from, out + skip, sizeof(out) - skip);
 
-	if (n)
-		count_answer(from->conn != NULL, out + skip, n);
-	else if (from->conn)
+	if (!n && from->conn)
 		conn_waits(from->conn);
 	return n;
 }
@@ -280,14 +284,16 @@ static size_t opt_at(const struct dns_answer_info *info, enum dns_rrl_action act
 
 /*
  * Answer one message from `from`: the answer's length in out + skip, 0
- * for none (yet). An UPDATE's answer passes the rate limit as a query's
- * does: one with a forged source is reflected at its victim like any
- * other (rrl.h), the same size as the update, so its refusals share the
- * network's errors bucket; a valid cookie or TCP proves the address.
+ * for none (yet; none is counted here, as dropped or limited); *slip if
+ * the rate limit made it a slip. Its transport counts it (sent) once it
+ * knows whether it goes. An UPDATE's answer passes the rate limit as a
+ * query's does: one with a forged source is reflected at its victim like
+ * any other (rrl.h), the same size as the update, so its refusals share
+ * the network's errors bucket; a valid cookie or TCP proves the address.
  * NOTIFY requests are answered NOTIMP by dns_answer, limited so too.
  */
 static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
-                     const struct dns_fwd_client *from)
+                     const struct dns_fwd_client *from, bool *slip)
 {
 	struct dns_query q;
 	struct dns_answer_info info;
@@ -333,11 +339,10 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	/* Signed if the request was, a slip too (RFC 8945 5.3), or its TSIG error in its place. */
 	if (n && !rc && q.tsig_off)
 		n = signed_answer(&q, &sig, out + skip, n, opt_at(&info, act), tcp);
-	if (act == DNS_RRL_SLIP) {
-		dns_stats.slipped++;
-		return n;
-	}
-	return sent(tcp, out + skip, n);
+	*slip = act == DNS_RRL_SLIP;
+	if (!n)
+		dns_stats.dropped++;
+	return n;
 }
 
 /* ---- UDP ---- */
@@ -348,6 +353,7 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 	struct dns_fwd_client from = {.addr = *addr, .port = port};
 	size_t len = p->tot_len, n;
 	struct pbuf *a;
+	bool slip = false;
 
 	(void)arg;
 	if (len > DNS_TCP_IN_MAX) {
@@ -363,9 +369,11 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 		dns_notify_answer(in, len, ip, ip_bytes(addr, ip)); /* a secondary's answer */
 		return;
 	}
-	if (!(n = answer(in, len, false, 0, &from)))
+	if (!(n = answer(in, len, false, 0, &from, &slip)))
 		return;
-	if (!(a = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM)))
+	a = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
+	sent(false, slip, out, n, a != NULL);
+	if (!a)
 		return; /* out of memory: the client asks again, as UDP allows */
 	pbuf_take(a, out, (u16_t)n);
 	udp_sendto(pcb, a, addr, port);
@@ -377,7 +385,7 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 struct conn {
 	struct tcp_pcb *pcb;
 	struct dns_xfr *xfr; /* a zone transfer being sent, one message at a time */
-	bool xfr_sent;       /* a message of it went: counted, one answer; a failure now closes */
+	bool xfr_sent;       /* a message of it queued: counted, one answer; a failure now closes */
 	struct pbuf *rx;     /* received, not yet read as queries */
 	uint8_t *tx;         /* the part of an answer the socket did not take yet */
 	size_t tx_len, tx_off;
@@ -490,13 +498,23 @@ static void flush(struct conn *c)
 	tcp_output(c->pcb);
 }
 
-/* Send an answer (its 2-byte length first, RFC 1035 4.2.2): -ENOMEM if it cannot be kept. */
+/*
+ * Send the answer at out + 2 (its 2-byte length first, RFC 1035 4.2.2),
+ * counted (sent): a transfer's first message, as the transfer's one
+ * answer; -ENOMEM if it cannot be kept.
+ */
 static int send_answer(struct conn *c, size_t n)
 {
+	bool counted = !c->xfr || !c->xfr_sent;
+
 	out[0] = (uint8_t)(n >> 8);
 	out[1] = (uint8_t)n;
-	if (!(c->tx = malloc(n + 2)))
+	c->tx = malloc(n + 2);
+	if (counted)
+		sent(true, false, out + 2, n, c->tx != NULL);
+	if (!c->tx)
 		return -ENOMEM;
+	c->xfr_sent = c->xfr != NULL;
 	memcpy(c->tx, out, n + 2);
 	c->tx_len = n + 2;
 	c->tx_off = 0;
@@ -507,25 +525,31 @@ static int send_answer(struct conn *c, size_t n)
 /*
  * A query over TCP: an AXFR starts a transfer (xfr.h), or gets its refusal,
  * counted as any answer; anything else its answer. The answer's length in
- * out + 2, 0 for none yet, or -ENOMEM.
+ * out + 2 (send_answer counts it), 0 for none yet, or -ENOMEM (dropped).
  */
 static long tcp_query(struct conn *c, size_t len)
 {
 	struct dns_query q;
+	bool slip = false; /* never over TCP */
 	size_t n;
 
 	/* IXFR from a version the service still has is answered with the difference (xfr.h). */
 	if (dns_msg_query(in, len, &q) || (q.qtype != DNS_T_AXFR && q.qtype != DNS_T_IXFR) ||
 	    DNS_F_OPCODE(q.hdr.flags) != DNS_OP_QUERY)
 		return (long)answer(in, len, true, 2,
-		                    &(struct dns_fwd_client){.addr = c->pcb->remote_ip, .conn = c});
-	if (!(c->xfr = malloc(sizeof(*c->xfr))))
+		                    &(struct dns_fwd_client){.addr = c->pcb->remote_ip, .conn = c},
+		                    &slip);
+	if (!(c->xfr = malloc(sizeof(*c->xfr)))) {
+		dns_stats.dropped++;
 		return -ENOMEM;
+	}
 	n = dns_xfr_start(c->xfr, zones, dns_service_past, NULL, &q, in, len, tsig_keys, ntsig_keys,
 	                  wall_seconds(), out + 2, sizeof(out) - 2);
 	if (n || !c->xfr->zone) {
 		xfr_stop(c);
-		return (long)sent(true, out + 2, n);
+		if (!n)
+			dns_stats.dropped++;
+		return (long)n;
 	}
 	dns_stats.transfers++;
 	return 0;
@@ -535,10 +559,10 @@ static long tcp_query(struct conn *c, size_t len)
  * The transfer running cannot go on (dns_xfr_next's `err`): counted, and
  * why logged. Its answer SERVFAIL if none of its messages went yet (its
  * first message always has room for the SOA, so only its signing fails
- * it), counted as any answer, its length in out + 2; else -EIO: the
- * connection closes, the secondary missing the rest (RFC 5936 2.2). Either
- * way it knows at once, where a transfer that stopped silently left it
- * waiting on an open connection.
+ * it), its length in out + 2 (send_answer counts it as the transfer's
+ * answer); else -EIO: the connection closes, the secondary missing the
+ * rest (RFC 5936 2.2). Either way it knows at once, where a transfer that
+ * stopped silently left it waiting on an open connection.
  */
 static long xfr_failed(struct conn *c, long err)
 {
@@ -553,8 +577,7 @@ static long xfr_failed(struct conn *c, long err)
 	                          : "no room in a message",
 	         c->xfr_sent ? "connection closed" : "answered SERVFAIL");
 	if (!c->xfr_sent)
-		n = sent(true, out + 2,
-		         dns_xfr_fail(c->xfr, out + 2, sizeof(out) - 2, wall_seconds()));
+		n = dns_xfr_fail(c->xfr, out + 2, sizeof(out) - 2, wall_seconds());
 	xfr_stop(c);
 	return n ? (long)n : -EIO;
 }
@@ -570,14 +593,8 @@ static long xfr_message(struct conn *c)
 
 	if (n < 0)
 		return xfr_failed(c, n);
-	if (n == 0) {
+	if (n == 0)
 		xfr_stop(c);
-		return 0;
-	}
-	if (!c->xfr_sent) {
-		count_answer(true, out + 2, (size_t)n);
-		c->xfr_sent = true;
-	}
 	return n;
 }
 
@@ -642,13 +659,14 @@ static void fwd_done(const struct dns_fwd_client *to, const uint8_t *ans, size_t
 	struct conn *c = to->conn;
 	struct pbuf *p;
 
-	count_answer(c != NULL, ans, n);
 	if (!c) {
-		if (udp && (p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM))) {
-			pbuf_take(p, ans, (u16_t)n);
-			udp_sendto(udp, p, &to->addr, to->port);
-			pbuf_free(p);
-		}
+		p = udp ? pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM) : NULL;
+		sent(false, false, ans, n, p != NULL);
+		if (!p)
+			return;
+		pbuf_take(p, ans, (u16_t)n);
+		udp_sendto(udp, p, &to->addr, to->port);
+		pbuf_free(p);
 		return;
 	}
 	c->fwd_wait = false;

@@ -49,11 +49,12 @@
 /*
  * Counters for /metrics. Every answer sent is counted once, in udp or tcp
  * and by its rcode: a zone transfer once, however many messages it takes;
- * a slipped one in slipped alone, a forwarded one when it goes out.
+ * a slipped one in slipped alone, a forwarded one when it goes out; one
+ * whose transport had no memory to send it (a pbuf, a TCP copy) in dropped.
  */
 struct dns_stats {
 	uint64_t udp, tcp;  /* queries answered */
-	uint64_t dropped;   /* not answered (malformed beyond an answer, a response) */
+	uint64_t dropped;   /* not answered (malformed beyond an answer, a response, no memory) */
 	uint64_t limited;   /* UDP answers the rate limit dropped */
 	uint64_t slipped;   /* and those it sent truncated instead */
 	uint64_t transfers; /* zone transfers begun (AXFR, IXFR) */

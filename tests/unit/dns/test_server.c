@@ -1,0 +1,300 @@
+/*
+ * dns/server.c's counters (server.h): an answer counts as sent, by
+ * transport and rcode, only once its transport had the memory to send it;
+ * one whose pbuf (UDP) or copy (TCP) could not be had never goes, and
+ * counts as dropped. server.c is included for its statics, over the
+ * sanitized twin's lwIP (PBUF_RAM from malloc, MEM_LIBC_MALLOC) with
+ * malloc wrapped (alloc_count.h) and a real zone; what it calls beyond
+ * the answer (TSIG, transfers, updates, the forwarder, NOTIFY, the
+ * service) is stubbed, as no test here reaches it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../alloc_count.h"
+#include "dns/db.h"
+#include "dns/server.c"
+#include "lwip/init.h"
+
+/* ---- what server.c calls and no test here reaches ---- */
+
+int dns_tsig_verify(const uint8_t *msg, size_t len, size_t tsig_off,
+                    const struct dns_tsig_key *keys, size_t nkeys, uint64_t now,
+                    struct dns_tsig_state *st)
+{
+	(void)msg, (void)len, (void)tsig_off, (void)keys, (void)nkeys, (void)now, (void)st;
+	return DNS_TSIG_BADKEY;
+}
+size_t dns_tsig_space(const struct dns_tsig_state *st)
+{
+	(void)st;
+	return 0;
+}
+size_t dns_tsig_answer(const struct dns_query *q, int err, struct dns_tsig_state *st,
+                       uint8_t *buf, size_t n, size_t opt_off, size_t cap)
+{
+	(void)q, (void)err, (void)st, (void)buf, (void)opt_off, (void)cap;
+	return n;
+}
+size_t dns_xfr_start(struct dns_xfr *x, const struct dns_zones *z, dns_xfr_past_fn past,
+                     void *past_ctx, const struct dns_query *q, const uint8_t *msg, size_t len,
+                     const struct dns_tsig_key *keys, size_t nkeys, uint64_t now, uint8_t *o,
+                     size_t cap)
+{
+	(void)x, (void)z, (void)past, (void)past_ctx, (void)q, (void)msg, (void)len, (void)keys;
+	(void)nkeys, (void)now, (void)o, (void)cap;
+	return 0;
+}
+long dns_xfr_next(struct dns_xfr *x, uint8_t *o, size_t cap, uint64_t now)
+{
+	(void)x, (void)o, (void)cap, (void)now;
+	return 0;
+}
+size_t dns_xfr_fail(struct dns_xfr *x, uint8_t *o, size_t cap, uint64_t now)
+{
+	(void)x, (void)o, (void)cap, (void)now;
+	return 0;
+}
+void dns_xfr_end(struct dns_xfr *x)
+{
+	(void)x;
+}
+struct dns_zone *dns_service_past(void *ctx, const struct dns_zone *now, uint32_t serial)
+{
+	(void)ctx, (void)now, (void)serial;
+	return NULL;
+}
+int dns_update_commit(const struct dns_zone *z, const uint8_t *msg, size_t len,
+                      const struct dns_query *q, const uint8_t *key)
+{
+	(void)z, (void)msg, (void)len, (void)q, (void)key;
+	return DNS_R_SERVFAIL;
+}
+void dns_replay_init(struct dns_replay *r, uint64_t now)
+{
+	(void)r, (void)now;
+}
+int dns_replay_check(const struct dns_replay *r, const struct dns_tsig_state *st, uint64_t now)
+{
+	(void)r, (void)st, (void)now;
+	return -ENOSPC;
+}
+void dns_replay_keep(struct dns_replay *r, int slot, const struct dns_tsig_state *st)
+{
+	(void)r, (void)slot, (void)st;
+}
+int dns_fwd_start(dns_fwd_done_fn done)
+{
+	(void)done;
+	return -ENODEV;
+}
+void dns_fwd_stop(void)
+{
+}
+bool dns_fwd_wanted(const struct dns_query *q, const uint8_t *ip, size_t iplen)
+{
+	(void)q, (void)ip, (void)iplen;
+	return false;
+}
+size_t dns_fwd_answer(const struct dns_query *q, const struct dns_fwd_client *from, uint8_t *o,
+                      size_t cap)
+{
+	(void)q, (void)from, (void)o, (void)cap;
+	return 0;
+}
+void dns_fwd_cancel(const void *conn)
+{
+	(void)conn;
+}
+void dns_notify_answer(const uint8_t *msg, size_t len, const uint8_t *ip, size_t iplen)
+{
+	(void)msg, (void)len, (void)ip, (void)iplen;
+}
+void plat_wallclock(struct plat_wallclock *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->sec = 1796120000;
+}
+int plat_config_get(const char *key, char *value, size_t size)
+{
+	(void)key, (void)value, (void)size;
+	return -ENOENT;
+}
+
+/* ---- the zone, a query, an answer ---- */
+
+static const char zone_text[] = "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nwww A 192.0.2.80\n";
+static struct dns_zone *zone;
+static const struct dns_zone *zone_list[1];
+static const struct dns_zones the_zones = {zone_list, 1};
+
+/* www.example.org. A, as a client sends it: its bytes in a pbuf from lwIP's heap. */
+static struct pbuf *www_query(void)
+{
+	static const uint8_t q[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+	                           "\3www\7example\3org\0\x00\x01\x00\x01";
+	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, sizeof(q) - 1, PBUF_RAM);
+
+	assert_non_null(p);
+	assert_int_equal(pbuf_take(p, q, sizeof(q) - 1), ERR_OK);
+	return p;
+}
+
+/* The answer the forwarder hands back (fwd_done): www.example.org.'s, NOERROR. */
+static size_t an_answer(uint8_t *buf, size_t cap)
+{
+	struct pbuf *p = www_query();
+	struct dns_query q;
+	struct dns_ask ask = {0};
+	struct dns_answer_info info;
+	uint8_t m[64];
+	size_t n, len = pbuf_copy_partial(p, m, sizeof(m), 0);
+
+	pbuf_free(p);
+	assert_int_equal(dns_msg_query(m, len, &q), 0);
+	n = dns_answer(&the_zones, &q, 0, &ask, buf, cap, &info);
+	assert_true(n > DNS_HDR_LEN);
+	return n;
+}
+
+static const ip_addr_t client = IPADDR4_INIT_BYTES(192, 0, 2, 1);
+
+static int setup(void **state)
+{
+	char err[256];
+	(void)state;
+	lwip_init();
+	if (dns_zone_load("zones/example.org.zone", zone_text, sizeof(zone_text) - 1,
+	                  (const uint8_t *)"\7example\3org", &zone, err, sizeof(err)))
+		return -1;
+	zone_list[0] = zone;
+	zones = &the_zones;
+	udp = udp_new_ip_type(IPADDR_TYPE_ANY);
+	return udp ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	udp_remove(udp);
+	udp = NULL;
+	dns_zone_free(zone);
+	return 0;
+}
+
+static int reset_stats(void **state)
+{
+	(void)state;
+	memset(&dns_stats, 0, sizeof(dns_stats));
+	return 0;
+}
+
+/* What the answers so far were counted as: udp, tcp (each NOERROR), dropped. */
+static void counted_is(uint64_t udp_n, uint64_t tcp_n, uint64_t dropped)
+{
+	assert_int_equal(dns_stats.udp, udp_n);
+	assert_int_equal(dns_stats.tcp, tcp_n);
+	assert_int_equal(dns_stats.by_rcode[DNS_R_NOERROR], udp_n + tcp_n);
+	assert_int_equal(dns_stats.dropped, dropped);
+}
+
+/* A TCP connection as on_accept makes it, its pcb lwIP's and closed. */
+static struct conn *a_conn(void)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	assert_non_null(c->pcb = tcp_new());
+	dns_stats.tcp_conns = 1;
+	return c;
+}
+
+/* A UDP query answered: counted once, udp and NOERROR. */
+static void test_udp_answer_counted(void **state)
+{
+	(void)state;
+	udp_query(NULL, udp, www_query(), &client, 5353);
+	counted_is(1, 0, 0);
+}
+
+/* Its answer's pbuf not to be had: never sent, so dropped, not udp nor NOERROR. */
+static void test_udp_no_pbuf_dropped(void **state)
+{
+	struct pbuf *p = www_query();
+	unsigned before = allocations;
+	(void)state;
+	alloc_fail = true;
+	udp_query(NULL, udp, p, &client, 5353);
+	alloc_fail = false;
+	assert_int_equal(allocations, before + 1); /* the answer's pbuf: the only allocation */
+	counted_is(0, 0, 1);
+}
+
+/* A forwarded answer to a UDP client: counted if its pbuf is had, else dropped. */
+static void test_forwarded_udp(void **state)
+{
+	uint8_t ans[512];
+	size_t n = an_answer(ans, sizeof(ans));
+	(void)state;
+	fwd_done(&(struct dns_fwd_client){.addr = client, .port = 5353}, ans, n);
+	counted_is(1, 0, 0);
+	alloc_fail = true;
+	fwd_done(&(struct dns_fwd_client){.addr = client, .port = 5353}, ans, n);
+	alloc_fail = false;
+	counted_is(1, 0, 1);
+}
+
+/*
+ * A forwarded answer on a TCP connection whose copy cannot be had: the
+ * connection closes, the answer never goes: dropped, not tcp nor NOERROR.
+ */
+static void test_forwarded_tcp_no_copy(void **state)
+{
+	uint8_t ans[512];
+	size_t n = an_answer(ans, sizeof(ans));
+	struct conn *c = a_conn();
+	(void)state;
+	c->fwd_wait = true;
+	alloc_fail = true;
+	fwd_done(&(struct dns_fwd_client){.addr = client, .conn = c}, ans, n);
+	alloc_fail = false;
+	assert_int_equal(dns_stats.tcp_conns, 0); /* closed, freed */
+	counted_is(0, 0, 1);
+}
+
+/*
+ * A query on a TCP connection whose answer's copy cannot be had: the
+ * connection closes, the answer never goes: dropped, not tcp nor NOERROR.
+ */
+static void test_tcp_no_copy(void **state)
+{
+	struct pbuf *q = www_query();
+	struct conn *c = a_conn();
+	uint8_t lenb[2] = {0, (uint8_t)q->tot_len};
+	(void)state;
+	assert_non_null(c->rx = pbuf_alloc(PBUF_RAW, 2, PBUF_RAM));
+	pbuf_take(c->rx, lenb, 2);
+	pbuf_cat(c->rx, q);
+	alloc_fail = true;
+	serve(c);
+	alloc_fail = false;
+	assert_int_equal(dns_stats.tcp_conns, 0); /* closed, freed */
+	counted_is(0, 0, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_udp_answer_counted, reset_stats),
+	    cmocka_unit_test_setup(test_udp_no_pbuf_dropped, reset_stats),
+	    cmocka_unit_test_setup(test_forwarded_udp, reset_stats),
+	    cmocka_unit_test_setup(test_forwarded_tcp_no_copy, reset_stats),
+	    cmocka_unit_test_setup(test_tcp_no_copy, reset_stats),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,32 +1,41 @@
-# Xen 4.17 (arm32) and U-Boot, cross-built from the pinned Debian sources.
-# Each is rebuilt only when its source, config or this file changes.
+# Xen 4.17 (arm32): Debian's hypervisor package as pinned. U-Boot:
+# cross-built from the pinned Debian source, rebuilt only when its source,
+# config or this file changes.
 
 CROSS_LINUX := arm-linux-gnueabihf-
 # Debian's own python3 (with setuptools, pyelftools) for U-Boot's binman and
 # pylibfdt, whatever other python a developer has first on PATH.
 HOST_PATH := /usr/bin:$(PATH)
 
-XEN_SRC := $(B)/src/xen
 # Their builds get none of our command line: `make BOARD=orangepi-pc`
 # would otherwise reach U-Boot's own BOARD through MAKEFLAGS.
 SUBMAKE = env -u MAKEFLAGS -u MFLAGS $(MAKE)
-XEN_MAKE = $(SUBMAKE) -s -C $(XEN_SRC)/xen XEN_TARGET_ARCH=arm32 CROSS_COMPILE=$(CROSS_LINUX)
 
 .PHONY: xen u-boot
 xen: $(B)/xen/xen
 
-# Xen's defconfig plus our fragment (hypervisor/xen.config), resolved by
-# olddefconfig, so the config is data in the repo rather than a saved .config.
-$(B)/xen/xen: $(XEN_SRC)/.unpacked hypervisor/xen.config hypervisor/module.mk
-	@echo "xen: configuring (arm32 defconfig + hypervisor/xen.config)"
-	@PATH=$(HOST_PATH) $(XEN_MAKE) defconfig >/dev/null
-	@cat hypervisor/xen.config >> $(XEN_SRC)/xen/.config
-	@PATH=$(HOST_PATH) $(XEN_MAKE) olddefconfig >/dev/null 2>&1
-	@echo "xen: building (about 30 s)"
-	@PATH=$(HOST_PATH) $(XEN_MAKE) -j$(NPROC) >$(B)/xen-build.log 2>&1 || \
-		{ tail -20 $(B)/xen-build.log; echo "xen: build failed, full log in $(B)/xen-build.log"; exit 1; }
-	@mkdir -p $(@D)
-	@cp $(XEN_SRC)/xen/xen $@
+# The hypervisor is Debian's binary (xen-hypervisor-4.17-armhf), not a build
+# of the source: bookworm-security's Xen updates (grant table and Arm fixes,
+# XSA-517, 519, 520 and 523 among them) are served as binaries while its pool answers 404 for
+# their source, and Debian builds it from the same configuration we did,
+# arm32 defconfig without debug. hypervisor/xen.config lists the settings we
+# rely on; the package's own config (/boot/xen-4.17-armhf.config) must have
+# each, or the build stops.
+XEN_PKG := xen-hypervisor-4.17-armhf
+XEN_VERSION := $(shell awk '$$1 == "armhf" && $$2 == "$(XEN_PKG)" { print $$4; exit }' $(DEPS_LOCK))
+XEN_DEB := $(CACHE)/debs/$(XEN_PKG)_$(subst :,%3a,$(XEN_VERSION))_armhf.deb
+XEN_ROOT := $(B)/xen/pkg
+XEN_CONFIG := hypervisor/xen.config
+
+$(B)/xen/xen: $(B)/.stamp/debs $(XEN_CONFIG) hypervisor/module.mk
+	@echo "xen: unpacking $(XEN_PKG) $(XEN_VERSION)"
+	@test -f $(XEN_DEB) || { echo "xen: $(XEN_DEB) missing (run make setup)" >&2; exit 1; }
+	@rm -rf $(XEN_ROOT) && mkdir -p $(XEN_ROOT) && dpkg -x $(XEN_DEB) $(XEN_ROOT)
+	@grep -E '^(# )?CONFIG_' $(XEN_CONFIG) | while read -r want; do \
+		grep -qxF -- "$$want" $(XEN_ROOT)/boot/xen-4.17-armhf.config || \
+			{ echo "xen: $(XEN_PKG)'s config lacks '$$want' ($(XEN_CONFIG))" >&2; exit 1; }; \
+	done
+	@cp $(XEN_ROOT)/boot/xen-4.17-armhf $@
 	@echo "xen: $@ ($$(stat -c %s $@) bytes)"
 
 # U-Boot, one out-of-tree build per board that has a defconfig.

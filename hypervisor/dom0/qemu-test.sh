@@ -17,7 +17,6 @@ set -eu
 
 B=${B:-build}
 xen=${XEN:-$B/xen/xen}
-[ -f "$xen" ] || xen=$B/src/xen/xen/xen
 guest= selftest= crash= timeout=120
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -79,6 +79,16 @@ check "pool: ... refused with any other checksum, and no file kept" \
 	bash -c '! (. deps/fetch.sh && pool_fetch "$1" "$2" "$3" "$4") && [ ! -e "$1" ] && [ ! -e "$1.part" ]' \
 	_ "$tmp/bad.deb" "$(printf '0%.0s' {1..64})" "$pool_src" "$pool_file"
 
+# The hypervisor package's config must have each setting hypervisor/xen.config
+# asks for (here one Debian's build does not have), in a build tree of its
+# own whose set-up and downloads are this one's.
+mkdir -p "$tmp/xb/.stamp" "$tmp/xb/.lock"
+cp -p build/.lock/armhf-all "$tmp/xb/.lock/" && cp -p build/.stamp/setup build/.stamp/debs "$tmp/xb/.stamp/"
+printf '# CONFIG_DEBUG is not set\nCONFIG_NO_SUCH_SETTING=y\n' >"$tmp/xen.config"
+expect_stop "xen: a setting the package lacks" "^xen: xen-hypervisor-4.17-armhf's config lacks 'CONFIG_NO_SUCH_SETTING=y'" \
+	make B="$tmp/xb" XEN_CONFIG="$tmp/xen.config" "$tmp/xb/xen/xen"
+check "... and no hypervisor is left for the image" test ! -e "$tmp/xb/xen/xen"
+
 # The initramfs builders take each package at the version the lock pins,
 # though the download cache keeps the files of earlier pins too.
 mkdir -p "$tmp/debs" "$tmp/pkg"

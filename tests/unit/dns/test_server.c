@@ -35,8 +35,8 @@ size_t dns_tsig_space(const struct dns_tsig_state *st)
 	(void)st;
 	return 0;
 }
-size_t dns_tsig_answer(const struct dns_query *q, int err, struct dns_tsig_state *st,
-                       uint8_t *buf, size_t n, size_t opt_off, size_t cap)
+size_t dns_tsig_answer(const struct dns_query *q, int err, struct dns_tsig_state *st, uint8_t *buf,
+                       size_t n, size_t opt_off, size_t cap)
 {
 	(void)q, (void)err, (void)st, (void)buf, (void)opt_off, (void)cap;
 	return n;

@@ -468,7 +468,13 @@ static int commit_tree(struct store *st, const struct store_oid *commit, struct 
 	return r;
 }
 
-/* The store's veto: main may only move to a commit whose zones all load. */
+/*
+ * The store's veto: main may only move to a commit whose zones all load.
+ * A read of the store failing is -EIO, no refusal (store.h): nothing in
+ * the push is wrong. Running short of memory is said in words beginning
+ * "out of memory", which the browser editor takes for no refusal either
+ * (git/receive.c's OUT_OF_MEMORY).
+ */
 static int veto(void *ctx, struct store *st, const struct store_ref_update *u, char *why,
                 size_t size)
 {
@@ -480,7 +486,10 @@ static int veto(void *ctx, struct store *st, const struct store_ref_update *u, c
 	if (strcmp(u->name, MAIN) || store_oid_is_zero(&u->new))
 		return 0;
 	if ((r = commit_tree(st, &u->new, &tree))) {
-		snprintf(why, size, "the zones could not be read (%d)", r);
+		snprintf(why, size, "%s",
+		         r == -ENOMEM ? "out of memory checking the zones"
+		         : r == -EIO  ? ""
+		                      : "the new commit of main is malformed");
 		return r;
 	}
 	if ((r = dns_zones_load(st, &tree, &z, why, size)) == -ENOMEM)

@@ -12,6 +12,15 @@
 #include "refs.h"
 #include "walk.h"
 
+/*
+ * Every reason for the appliance running short of memory under a push
+ * (here, and the DNS service's veto) begins with these words: nothing in
+ * the push is wrong, and it may go in when tried again. The browser
+ * editor (edit/src/repo.js, OUT_OF_MEMORY) tells these from a refusal by
+ * them alone.
+ */
+#define OUT_OF_MEMORY "out of memory"
+
 #define REASON_MAX 160
 
 struct command {
@@ -106,7 +115,7 @@ static int command_line(struct git_receive *r, const char *line, size_t len)
 		size_t cap = r->cap ? r->cap * 2 : 16;
 		struct command *v = realloc(r->cmd, sizeof(*v) * cap);
 		if (!v)
-			return refuse(r, -ENOMEM, "out of memory");
+			return refuse(r, -ENOMEM, OUT_OF_MEMORY);
 		r->cmd = v;
 		r->cap = cap;
 	}
@@ -260,7 +269,7 @@ static const char *unpack_reason(int e)
 	case -EILSEQ:
 		return "SHA-1 collision attack detected in an object of the pack";
 	case -ENOMEM:
-		return "out of memory";
+		return OUT_OF_MEMORY;
 	case -EIO:
 		return STORAGE_FAILED;
 	case -EROFS: /* after a failed write or flush, until the store is opened again (log.h) */
@@ -360,7 +369,7 @@ static const char *ancestry_reason(int e)
 	case -E2BIG: /* GIT_WALK_LIMIT */
 		return "the history is too long to check for a fast-forward";
 	case -ENOMEM:
-		return "out of memory";
+		return OUT_OF_MEMORY;
 	default: /* a commit of the history not read, or not one: the store holds them all */
 		return READ_FAILED "the store could not read the site's history";
 	}
@@ -415,7 +424,7 @@ static void mark_twice(struct git_receive *r)
 
 	if (!v) {
 		for (size_t i = 0; i < r->n; i++)
-			fail(&r->cmd[i], "out of memory");
+			fail(&r->cmd[i], OUT_OF_MEMORY);
 		return;
 	}
 	for (size_t i = 0; i < r->n; i++)
@@ -440,6 +449,9 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 		/* As git's receive-pack: what no branch or tag shows counts as absent. */
 		fail(c, "missing objects: the new value reaches an object that neither the pack "
 		        "nor any branch or tag holds");
+		break;
+	case -ENOMEM:
+		fail(c, OUT_OF_MEMORY);
 		break;
 	case -ESTALE:
 		fail(c, "the ref has moved (fetch first)");
@@ -495,7 +507,7 @@ static void apply(struct git_receive *r)
 
 	if (!u) {
 		for (size_t i = 0; i < r->n; i++)
-			fail(&r->cmd[i], "out of memory");
+			fail(&r->cmd[i], OUT_OF_MEMORY);
 		return;
 	}
 	for (size_t i = 0; i < r->n; i++) {

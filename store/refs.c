@@ -574,17 +574,24 @@ static int check_connected(struct store *st, const struct store_ref_update *u, s
 	return r < 0 ? r : 0;
 }
 
-/* The service's veto, if one is set: -EPERM with its reason kept. */
+/*
+ * The service's veto, if one is set: -EPERM with its reason kept, or -EIO
+ * if it could not read what it checks (store.h).
+ */
 static int check_veto(struct store *st, const struct store_ref_update *u, size_t n)
 {
 	st->veto_why[0] = '\0';
-	for (size_t i = 0; i < n && st->veto; i++)
-		if (st->veto(st->veto_ctx, st, &u[i], st->veto_why, sizeof(st->veto_why))) {
+	for (size_t i = 0; i < n && st->veto; i++) {
+		int r = st->veto(st->veto_ctx, st, &u[i], st->veto_why, sizeof(st->veto_why));
+		if (r == -EIO)
+			return r;
+		if (r) {
 			if (!st->veto_why[0])
 				snprintf(st->veto_why, sizeof(st->veto_why), "%s: refused",
 				         u[i].name);
 			return -EPERM;
 		}
+	}
 	return 0;
 }
 

@@ -247,7 +247,10 @@ int store_refs_each(struct store *st,
  * push to main brings): store_refs_update calls `fn` for each update
  * before it writes anything; a non-zero return refuses the whole update
  * with -EPERM, and `why` (NUL-terminated, from fn) is kept for
- * store_veto_reason. One veto per store; fn NULL removes it.
+ * store_veto_reason. But -EIO, a read of the store failing under fn (its
+ * device, or data read back damaged), is no refusal of the update: the
+ * update fails with -EIO, as when the store's own checks cannot read an
+ * object, nothing written. One veto per store; fn NULL removes it.
  */
 #define STORE_VETO_MAX 512
 void store_set_veto(struct store *st,

@@ -402,6 +402,8 @@ async function syncFailed(e) {
 		say(`The board refused the push: ${e.message}. Nothing was pushed; your commit stays here. Fix it, commit, and sync again.`, 'error');
 	} else if (e.kind === 'device') {
 		say(`The board's storage failed: ${e.message}. Your commit stays here; sync again once the board has restarted.`, 'error');
+	} else if (e.kind === 'memory') {
+		say(`The board ran short of memory taking the push (${e.message}). Nothing was pushed; your commit stays here. Sync again in a while.`, 'error');
 	} else say(e.message, e.kind === 'offline' ? 'warn' : 'error');
 }
 

@@ -15,6 +15,9 @@ const ANCESTORS_MAX = 20000;
 // or a read of its device, or data read back damaged): git/receive.c begins
 // every such reason, and no other, with the words of its STORAGE_FAILED.
 const STORAGE_FAILED = /^the store's device failed/;
+// How a push's reason begins when the board ran short of memory taking it:
+// git/receive.c's OUT_OF_MEMORY (and the DNS service's veto) begin so.
+const OUT_OF_MEMORY = /^out of memory/;
 
 // Same origin only, and never the browser's own password prompt or
 // cached credentials: the page asks for the password and sends it itself.
@@ -30,7 +33,7 @@ export function isOffline(err) {
 export class SyncError extends Error {
 	constructor(kind, message) {
 		super(message);
-		this.kind = kind; // 'offline' | 'auth' | 'refused' | 'device' | 'dirty' | 'conflict'
+		this.kind = kind; // 'offline' | 'auth' | 'refused' | 'device' | 'memory' | 'dirty' | 'conflict'
 	}
 }
 
@@ -427,7 +430,8 @@ export class Repo {
 			const reason = this._refusal(e);
 			// The board's storage failed (STORAGE_FAILED): nothing to fix here, and
 			// the push may even have been kept, which the board's restart tells.
-			if (reason) throw new SyncError(STORAGE_FAILED.test(reason) ? 'device' : 'refused', reason);
+			// Short of memory (OUT_OF_MEMORY): nothing to fix either, try again.
+			if (reason) throw new SyncError(STORAGE_FAILED.test(reason) ? 'device' : OUT_OF_MEMORY.test(reason) ? 'memory' : 'refused', reason);
 			throw this._remoteError(e);
 		}
 	}

@@ -614,6 +614,15 @@ const DEVICE_FAILED = [
 	["a read failing, the update's objects", 'unpack ok', "ng refs/heads/main the store's device failed, or the data there is damaged: the store could not read an object the update reaches: it was not made"],
 ];
 
+// ... and when it runs short of memory taking one (git/receive.c's
+// OUT_OF_MEMORY: the command list, the unpack, the DNS service's check of
+// the zones), nothing pushed.
+const SHORT_OF_MEMORY = [
+	['the commands', 'unpack ok', 'ng refs/heads/main out of memory'],
+	['the unpack', 'unpack out of memory', 'ng refs/heads/main unpacker error'],
+	["the zones' check", 'unpack ok', 'ng refs/heads/main out of memory checking the zones'],
+];
+
 async function testDeviceFailed() {
 	const ctx = await newContext();
 	const page = await openEditor(ctx);
@@ -621,19 +630,24 @@ async function testDeviceFailed() {
 	await setText(page, 'site/index.html', html);
 	await commit(page, 'Meets a failing device');
 	const mainBefore = boardMain();
-	for (const [what, unpack, ng] of DEVICE_FAILED) {
-		const why = ng.endsWith('unpacker error') ? unpack.slice('unpack '.length) : ng.slice('ng refs/heads/main '.length);
-		await ctx.route('**/site.git/git-receive-pack', (route) => route.fulfill({
-			status: 200, contentType: 'application/x-git-receive-pack-result', body: receivePackAnswer([unpack, ng]),
-		}));
-		const r = await sync(page);
-		await ctx.unroute('**/site.git/git-receive-pack');
-		// "Nothing was pushed" would be untrue of an update perhaps kept.
-		check(`the device failed, ${what}: the board's reason, never "nothing was pushed", sync after the restart`,
-			r.kind === 'error' && r.message === `The board's storage failed: ${why}. Your commit stays here; sync again once the board has restarted.`,
-			JSON.stringify(r));
-		eq('  ... the commit kept here', r.ahead, 1);
-	}
+	// Each of the board's `answers` to a sync of that commit: what the editor says of it, `said(why)`.
+	const answered = async (answers, name, said) => {
+		for (const [what, unpack, ng] of answers) {
+			const why = ng.endsWith('unpacker error') ? unpack.slice('unpack '.length) : ng.slice('ng refs/heads/main '.length);
+			await ctx.route('**/site.git/git-receive-pack', (route) => route.fulfill({
+				status: 200, contentType: 'application/x-git-receive-pack-result', body: receivePackAnswer([unpack, ng]),
+			}));
+			const r = await sync(page);
+			await ctx.unroute('**/site.git/git-receive-pack');
+			check(`${name}, ${what}`, r.kind === 'error' && r.message === said(why), JSON.stringify(r));
+			eq('  ... the commit kept here', r.ahead, 1);
+		}
+	};
+	// "Nothing was pushed" would be untrue of an update perhaps kept.
+	await answered(DEVICE_FAILED, 'the device failed: the board\'s reason, never "nothing was pushed", sync after the restart',
+		(why) => `The board's storage failed: ${why}. Your commit stays here; sync again once the board has restarted.`);
+	await answered(SHORT_OF_MEMORY, 'the board short of memory: no refusal to fix, sync again',
+		(why) => `The board ran short of memory taking the push (${why}). Nothing was pushed; your commit stays here. Sync again in a while.`);
 	eq('  ... nothing reached the board', boardMain(), mainBefore);
 	eq('the board answering again, the commit syncs', (await sync(page)).state, 'synced');
 	eq('the board serves it', await page_('/'), html);
@@ -675,7 +689,7 @@ const TESTS = [
 	['offline', testOffline],
 	['a wrong password', testWrongPassword],
 	['a broken zone file', testBrokenZone],
-	["the board's storage failing under a push", testDeviceFailed],
+	["the board's storage failing, or its memory short, under a push", testDeviceFailed],
 	['a 1,000-file site', testLargeSite],
 ];
 

@@ -330,6 +330,41 @@ static void test_veto_direct_update(void **state)
 	ref_is("refs/heads/main", &c1);
 }
 
+/* A veto that could not read what it checks (the DNS service's, its device failing): -EIO. */
+static int veto_unreadable(void *ctx, struct store *s, const struct store_ref_update *u, char *why,
+                           size_t size)
+{
+	(void)ctx, (void)s, (void)why, (void)size;
+	vetoes++;
+	return strcmp(u->name, "refs/heads/main") ? 0 : -EIO;
+}
+
+/*
+ * ... is the storage failing, not a refusal: the push is told so in
+ * STORAGE_FAILED's words (the editor tells the two apart by them), and
+ * nothing moves.
+ */
+static void test_veto_read_failure_is_storage(void **state)
+{
+	struct store_ref_update u = {"refs/heads/main", c3, c1};
+	struct store_oid c4;
+
+	(void)state;
+	store_set_veto(st, veto_unreadable, NULL);
+	assert_int_equal(store_refs_update(st, &u, 1), -EIO);
+	ref_is("refs/heads/main", &c3);
+	push_to_main(&c4);
+	assert_true(vetoes > 0);
+	assert_string_equal(ans.report,
+	                    "unpack ok\nng refs/heads/main the store's device failed, or the data "
+	                    "there is damaged: the store could not read an object the update "
+	                    "reaches: it was not made\n");
+	ref_is("refs/heads/main", &c3);
+	store_set_veto(st, NULL, NULL);
+	push_to_main(&c4);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/main\n");
+}
+
 /* ---- atomic or not ---- */
 
 /* main fast-forwards (good), dev names a stale old value (bad), a new tag (good). */
@@ -1366,6 +1401,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_veto_refuses_with_its_message, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_of_other_refs_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_direct_update, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_veto_read_failure_is_storage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_all_or_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_vetoed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_atomic_applies_the_good, setup, teardown),

@@ -112,6 +112,7 @@ static int take(void *ctx, const struct dns_rr *rr, unsigned line)
 	struct build *b = ctx;
 	const struct rec *prev;
 	int olen = dns_name_len(rr->owner, DNS_NAME_MAX);
+	size_t max = rdata_max((size_t)olen);
 	char t1[1024], t2[1024], tn[12];
 	long owner, rdata;
 
@@ -121,13 +122,13 @@ static int take(void *ctx, const struct dns_rr *rr, unsigned line)
 	if (meta_type(rr->type))
 		return refuse(b, line, "type %s cannot be in a zone",
 		              dns_type_to_text(rr->type, tn));
-	if (rr->rdlen > rdata_max((size_t)olen))
+	if (rr->rdlen > max)
 		return refuse(
 		    b, line,
 		    "'%s' %s has %u octets of rdata, over the %lu that a message of 65535 "
 		    "can carry beside its header, question, owner, OPT and TSIG",
 		    text(rr->owner, t1), dns_type_to_text(rr->type, tn), rr->rdlen,
-		    (unsigned long)rdata_max((size_t)olen));
+		    (unsigned long)max);
 	if (b->n >= DNS_ZONE_RECORDS_MAX)
 		return refuse(b, line, "more than %u records", DNS_ZONE_RECORDS_MAX);
 	if (grow((void **)&b->v, &b->cap, b->n, sizeof(*b->v)))

@@ -64,12 +64,12 @@ struct dns_zone {
  * other data or a second CNAME at a name (RFC 1034 3.6.2, RFC 2181 10.1);
  * at most one DNAME at a name, none beside a CNAME (RFC 6672 2.4); no
  * meta type (OPT, TSIG, IXFR, AXFR, ANY); no record too large for a
- * message of 65535 octets with what goes beside it (65,100 or so octets of
- * rdata, less its owner's length: db.c's rdata_max); at most 65535
- * records of one name and type (struct dns_set's count). Records repeated exactly are
- * kept once (RFC 2181 5). The records of an RRset whose TTLs differ are
- * all given the lowest (RFC 2181 5.2: an RRset has one TTL, and a
- * resolver treats such a set so anyway; BIND and NSD load it with a
+ * message of 65535 octets with what goes beside it (65,136 octets of
+ * rdata less its owner's length: db.c's rdata_max); at most 65535
+ * records of one name and type (struct dns_set's count). Records repeated
+ * exactly are kept once (RFC 2181 5). The records of an RRset whose TTLs
+ * differ are all given the lowest (RFC 2181 5.2: an RRset has one TTL,
+ * and a resolver treats such a set so anyway; BIND and NSD load it with a
  * warning), and counted in ttls_mixed for the caller to warn about.
  * 0, -EINVAL (err says why) or -ENOMEM.
  */

@@ -11,12 +11,14 @@
  * a connection with timeouts, where libxenstore's xs_rm has none.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "launch.h"
@@ -94,12 +96,62 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int read_all(int fd, void *buf, size_t n)
+/*
+ * The connection's receive timeout (launch_xs_connect's wait_ms) as a
+ * deadline from now, for one whole reply: a xenstored that sends a
+ * reply a byte at a time must not hold launch longer than one that sends
+ * nothing. false for a connection with no timeout: no deadline.
+ */
+static bool reply_deadline(int fd, struct timespec *deadline)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) < 0 ||
+	    (tv.tv_sec == 0 && tv.tv_usec == 0))
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += tv.tv_sec;
+	deadline->tv_nsec += tv.tv_usec * 1000L;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+	return true;
+}
+
+/* Milliseconds left until deadline (rounded up), 0 if it has passed. */
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (long long)(deadline->tv_sec - now.tv_sec) * 1000000000LL +
+	     (deadline->tv_nsec - now.tv_nsec);
+	return ns <= 0 ? 0 : (int)((ns + 999999) / 1000000);
+}
+
+/*
+ * n bytes into buf by `deadline` (NULL: no deadline): 0, -ETIMEDOUT,
+ * -ECONNRESET for the connection closed, or -errno.
+ */
+static int read_all(int fd, void *buf, size_t n, const struct timespec *deadline)
 {
 	uint8_t *p = buf;
 
 	while (n) {
-		ssize_t r = read(fd, p, n);
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int ready = poll(&pfd, 1, deadline ? ms_left(deadline) : -1);
+		ssize_t r;
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			return -errno;
+		if (ready == 0)
+			return -ETIMEDOUT;
+		r = read(fd, p, n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -120,14 +172,16 @@ static int read_all(int fd, void *buf, size_t n)
  */
 static int reply(struct launch_xs *x, uint32_t type, uint32_t req_id, char *buf)
 {
+	struct timespec deadline;
+	const struct timespec *by = reply_deadline(x->fd, &deadline) ? &deadline : NULL;
 	struct header h;
-	int r = read_all(x->fd, &h, sizeof(h));
+	int r = read_all(x->fd, &h, sizeof(h), by);
 
 	if (r < 0)
 		return r;
 	if (h.len > LAUNCH_XS_PAYLOAD_MAX)
 		return -EPROTO;
-	r = read_all(x->fd, buf, h.len);
+	r = read_all(x->fd, buf, h.len, by);
 	if (r < 0)
 		return r;
 	buf[h.len] = '\0';

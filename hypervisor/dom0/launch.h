@@ -143,7 +143,9 @@ struct launch_xs {
 
 /*
  * A connection to xenstored's socket at `path`: the fd, or -errno. A
- * reply not come in `wait_ms`, or requests it does not take in as long
+ * reply not whole in `wait_ms` (however it trickles in; the socket's
+ * receive timeout, which launch-xs.c reads back as each reply's
+ * deadline), or requests it does not take in as long
  * (a xenstored that hangs, or stops reading while launch sends), fail
  * the call that waits with -ETIMEDOUT: launch stops, where it would wait
  * for ever. So does the connection itself (-ETIMEDOUT), if xenstored

@@ -784,6 +784,55 @@ static void test_xs_rm_timeout(void **state)
 	rmdir(dir);
 }
 
+/* xenstored's side of a trickle: a whole reply, one byte each 50 ms, until launch hangs up. */
+static void *trickle(void *arg)
+{
+	int fd = *(int *)arg;
+	struct xs_hdr h = {LAUNCH_XS_TRANSACTION_START, 0, 0, 2};
+	uint8_t bytes[sizeof(h) + 2];
+
+	memcpy(bytes, &h, sizeof(h));
+	memcpy(bytes + sizeof(h), "2", 2);
+	for (size_t i = 0; i < sizeof(bytes); i++) {
+		if (send(fd, &bytes[i], 1, MSG_NOSIGNAL) != 1)
+			break;
+		usleep(50000);
+	}
+	return NULL;
+}
+
+/*
+ * A xenstored that sends its reply a byte at a time, each well inside the
+ * connection's timeout (here 100 ms for launch's 10 s), the whole in 0.9 s:
+ * the wait is for the whole reply, so launch gives up with -ETIMEDOUT at
+ * the timeout, as for a xenstored that sends nothing. The old wait was
+ * per read, so a byte every few seconds held launch for as long as
+ * xenstored liked (here it took the reply whole, 0.9 s later).
+ */
+static void test_xs_reply_deadline(void **state)
+{
+	struct timeval tv = {.tv_usec = 100000};
+	struct launch_xs x = {0};
+	struct timespec t0;
+	pthread_t peer;
+	int sv[2];
+
+	(void)state;
+	xs_pair(sv);
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	alarm(10);
+	assert_int_equal(pthread_create(&peer, NULL, trickle, &sv[1]), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_xs_start(&x, sv[0]), -ETIMEDOUT);
+	assert_true(ms_since(&t0) >= 100);
+	assert_true(ms_since(&t0) < 600);
+	close(sv[0]);
+	pthread_join(peer, NULL);
+	alarm(0);
+	launch_xs_free(&x);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -800,6 +849,7 @@ int main(void)
 	    cmocka_unit_test(test_xs_send_timeout),
 	    cmocka_unit_test(test_xs_rm),
 	    cmocka_unit_test(test_xs_rm_timeout),
+	    cmocka_unit_test(test_xs_reply_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

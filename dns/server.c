@@ -499,6 +499,24 @@ static void flush(struct conn *c)
 }
 
 /*
+ * The transfer running cut short by `err`: counted, and logged with the
+ * outcome for the secondary.
+ */
+static void xfr_cut(struct conn *c, long err, const char *outcome)
+{
+	char zone[DNS_NAME_MAX * 4 + 1] = "?";
+
+	dns_stats.transfers_failed++;
+	dns_name_to_text(c->xfr->q.qname, zone, sizeof(zone));
+	plat_log("dns", "zone transfer of %s failed (%s): %s", zone,
+	         err == -EMSGSIZE ? "a record larger than any message"
+	         : err == -EIO    ? "its signing failed"
+	         : err == -ENOMEM ? "out of memory"
+	                          : "no room in a message",
+	         outcome);
+}
+
+/*
  * Send the answer at out + 2 (its 2-byte length first, RFC 1035 4.2.2),
  * counted (sent): a transfer's first message, as the transfer's one
  * answer; -ENOMEM if it cannot be kept.
@@ -512,8 +530,12 @@ static int send_answer(struct conn *c, size_t n)
 	c->tx = malloc(n + 2);
 	if (counted)
 		sent(true, false, out + 2, n, c->tx != NULL);
-	if (!c->tx)
+	if (!c->tx) {
+		/* A transfer's message that cannot be kept cuts the transfer short. */
+		if (c->xfr)
+			xfr_cut(c, -ENOMEM, "connection closed");
 		return -ENOMEM;
+	}
 	c->xfr_sent = c->xfr != NULL;
 	memcpy(c->tx, out, n + 2);
 	c->tx_len = n + 2;
@@ -556,26 +578,19 @@ static long tcp_query(struct conn *c, size_t len)
 }
 
 /*
- * The transfer running cannot go on (dns_xfr_next's `err`): counted, and
- * why logged. Its answer SERVFAIL if none of its messages went yet (its
- * first message always has room for the SOA, so only its signing fails
- * it), its length in out + 2 (send_answer counts it as the transfer's
- * answer); else -EIO: the connection closes, the secondary missing the
- * rest (RFC 5936 2.2). Either way it knows at once, where a transfer that
- * stopped silently left it waiting on an open connection.
+ * The transfer running cannot go on (dns_xfr_next's `err`): cut short.
+ * Its answer SERVFAIL if none of its messages went yet (its first message
+ * always has room for the SOA, so only its signing fails it), its length
+ * in out + 2 (send_answer counts it as the transfer's answer); else -EIO:
+ * the connection closes, the secondary missing the rest (RFC 5936 2.2).
+ * Either way it knows at once, where a transfer that stopped silently
+ * left it waiting on an open connection.
  */
 static long xfr_failed(struct conn *c, long err)
 {
-	char zone[DNS_NAME_MAX * 4 + 1] = "?";
 	size_t n = 0;
 
-	dns_stats.transfers_failed++;
-	dns_name_to_text(c->xfr->q.qname, zone, sizeof(zone));
-	plat_log("dns", "zone transfer of %s failed (%s): %s", zone,
-	         err == -EMSGSIZE ? "a record larger than any message"
-	         : err == -EIO    ? "its signing failed"
-	                          : "no room in a message",
-	         c->xfr_sent ? "connection closed" : "answered SERVFAIL");
+	xfr_cut(c, err, c->xfr_sent ? "connection closed" : "answered SERVFAIL");
 	if (!c->xfr_sent)
 		n = dns_xfr_fail(c->xfr, out + 2, sizeof(out) - 2, wall_seconds());
 	xfr_stop(c);

@@ -6,7 +6,8 @@
  * sanitized twin's lwIP (PBUF_RAM from malloc, MEM_LIBC_MALLOC) with
  * malloc wrapped (alloc_count.h) and a real zone; what it calls beyond
  * the answer (TSIG, transfers, updates, the forwarder, NOTIFY, the
- * service) is stubbed, as no test here reaches it.
+ * service) is stubbed: a transfer's messages are of a length the test
+ * sets, their bytes as they were.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,10 +51,12 @@ size_t dns_xfr_start(struct dns_xfr *x, const struct dns_zones *z, dns_xfr_past_
 	(void)nkeys, (void)now, (void)o, (void)cap;
 	return 0;
 }
+/* What dns_xfr_next gives: each message of the transfer running this long (0: over). */
+static long xfr_msg_len;
 long dns_xfr_next(struct dns_xfr *x, uint8_t *o, size_t cap, uint64_t now)
 {
 	(void)x, (void)o, (void)cap, (void)now;
-	return 0;
+	return xfr_msg_len;
 }
 size_t dns_xfr_fail(struct dns_xfr *x, uint8_t *o, size_t cap, uint64_t now)
 {
@@ -287,6 +290,33 @@ static void test_tcp_no_copy(void **state)
 	counted_is(0, 0, 1);
 }
 
+/*
+ * A zone transfer whose message's copy cannot be had, its first message
+ * or a later one: the connection closes and the transfer is counted as
+ * cut short (transfers_failed, and logged); its first message as dropped
+ * too, as any answer. Before, the transfer went uncounted and unlogged,
+ * so /metrics said it had gone whole.
+ */
+static void test_xfr_no_copy(void **state)
+{
+	(void)state;
+	for (int later = 0; later < 2; later++) {
+		struct conn *c = a_conn();
+
+		assert_non_null(c->xfr = calloc(1, sizeof(*c->xfr)));
+		c->xfr_sent = later;
+		dns_stats.transfers = 1;
+		xfr_msg_len = 100;
+		alloc_fail = true;
+		serve(c);
+		alloc_fail = false;
+		xfr_msg_len = 0;
+		assert_int_equal(dns_stats.tcp_conns, 0); /* closed, freed */
+		assert_int_equal(dns_stats.transfers_failed, (uint64_t)later + 1);
+		counted_is(0, 0, 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +325,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_forwarded_udp, reset_stats),
 	    cmocka_unit_test_setup(test_forwarded_tcp_no_copy, reset_stats),
 	    cmocka_unit_test_setup(test_tcp_no_copy, reset_stats),
+	    cmocka_unit_test_setup(test_xfr_no_copy, reset_stats),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -827,6 +827,36 @@ static void test_record_size(void **state)
 	                    "its header, question, owner, OPT and TSIG");
 }
 
+/*
+ * The bound is for a query of the record's own name. Reached through a
+ * CNAME, the largest record no longer fits beside the CNAME: the answer
+ * over TCP is the CNAME with TC set, the TXT left out whole rather than
+ * cut (RFC 2181 9), and the client knows it is not all.
+ */
+static void test_record_size_by_cname(void **state)
+{
+	static char text[140000];
+	struct query qy = {.name = "alias.example.org.",
+	                   .type = DNS_T_TXT,
+	                   .class = DNS_C_IN,
+	                   .edns = 0,
+	                   .udp_size = 1232,
+	                   .tcp = true,
+	                   .reserve = DNS_TSIG_SPACE_MAX + 4 + DNS_COOKIE_CLIENT + DNS_COOKIE_LEN};
+	size_t len = big_txt(text, sizeof(text), 65119);
+	struct dns_zone *z;
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "alias CNAME big\n");
+	z = zone_use(text, len);
+	ask(&qy, &rp, &info);
+	section_is(&rp, 1, "alias.example.org. CNAME");
+	assert_true(rp.flags & DNS_F_TC);
+	assert_true(info.truncated);
+	zone_restore(z);
+}
+
 /* Serial number arithmetic (RFC 1982 3.2), across the wrap and at its undefined middle. */
 static void test_serials(void **state)
 {
@@ -939,6 +969,7 @@ int main(void)
 	    cmocka_unit_test(test_cookie_only_query),
 	    cmocka_unit_test(test_refused_and_errors),
 	    cmocka_unit_test(test_record_size),
+	    cmocka_unit_test(test_record_size_by_cname),
 	    cmocka_unit_test(test_update_answer),
 	    cmocka_unit_test(test_case_kept),
 	    cmocka_unit_test(test_truncation),

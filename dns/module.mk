@@ -39,7 +39,8 @@ $(B)/unit/test_dns_msg: tests/unit/dns/test_msg.c $(DNS_MSG_SRC) $(DNS_MSG_HDR) 
 	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_MSG_SRC) -lcmocka -o $@
 UNIT_BINS += $(B)/unit/test_dns_msg
 
-$(B)/unit/test_dns_answer: tests/unit/dns/test_answer.c $(DNS_ANSWER_SRC) $(DNS_ANSWER_HDR) dns/module.mk | $(SETUP)
+$(B)/unit/test_dns_answer: tests/unit/dns/test_answer.c tests/unit/dns/big_txt.h $(DNS_ANSWER_SRC) \
+		$(DNS_ANSWER_HDR) dns/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_ANSWER_SRC) -lcmocka -o $@
@@ -115,7 +116,7 @@ UNIT_BINS += $(B)/unit/test_dns_tsig
 
 # Zone transfers (dns/xfr.c): AXFR and IXFR, signed, in several messages, the zone replaced meanwhile.
 DNS_XFR_SRC := dns/xfr.c dns/tsig.c dns/tsig_keys.c dns/db.c dns/zone.c $(DNS_RDATA_SRC) $(DNS_MSG_SRC)
-$(B)/unit/test_dns_xfr: tests/unit/dns/test_xfr.c $(DNS_XFR_SRC) dns/xfr.h $(DNS_TSIG_HDR) \
+$(B)/unit/test_dns_xfr: tests/unit/dns/test_xfr.c tests/unit/dns/big_txt.h $(DNS_XFR_SRC) dns/xfr.h $(DNS_TSIG_HDR) \
 		$(DNS_ANSWER_HDR) $(TLS_UNIT_LIB) dns/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"

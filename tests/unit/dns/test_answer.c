@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "big_txt.h"
 #include "dns/answer.h"
 #include "dns/cookie.h"
 #include "dns/db.h"
@@ -765,23 +766,20 @@ static void test_zone_rules(void **state)
 	             "2.4)");
 }
 
-/*
- * A zone whose one TXT, at big.example.org. (17 octets), has `octets`
- * octets of rdata: character-strings of 255 and a last one of the rest.
- */
-static size_t big_txt(char *text, size_t cap, size_t octets)
-{
-	size_t w = (size_t)snprintf(text, cap, "$TTL 60\n@ SOA ns hm 1 1 1 1 1\nbig TXT");
+/* A zone whose one TXT, at big.example.org. (17 octets), is big_txt's. */
+#define BIG_HEAD "$TTL 60\n@ SOA ns hm 1 1 1 1 1\nbig TXT"
 
-	for (; octets; octets -= octets > 256 ? 256 : octets) {
-		size_t n = (octets > 256 ? 256 : octets) - 1;
-		assert_true(w + n + 2 < cap);
-		text[w++] = ' ';
-		memset(text + w, 'x', n);
-		w += n;
-	}
-	text[w++] = '\n';
-	return w;
+/* NAME's TXT over TCP, the room kept that the TSIG and our OPT's cookie would take. */
+static struct query big_query(const char *name)
+{
+	return (struct query){.name = name,
+	                      .type = DNS_T_TXT,
+	                      .class = DNS_C_IN,
+	                      .edns = 0,
+	                      .udp_size = 1232,
+	                      .tcp = true,
+	                      .reserve =
+	                          DNS_TSIG_SPACE_MAX + 4 + DNS_COOKIE_CLIENT + DNS_COOKIE_LEN};
 }
 
 /*
@@ -795,15 +793,8 @@ static size_t big_txt(char *text, size_t cap, size_t octets)
 static void test_record_size(void **state)
 {
 	static char text[140000];
-	struct query qy = {.name = "big.example.org.",
-	                   .type = DNS_T_TXT,
-	                   .class = DNS_C_IN,
-	                   .edns = 0,
-	                   .udp_size = 1232,
-	                   .tcp = true,
-	                   /* the TSIG's, and the cookie option's our OPT would carry */
-	                   .reserve = DNS_TSIG_SPACE_MAX + 4 + DNS_COOKIE_CLIENT + DNS_COOKIE_LEN};
-	struct dns_zone *z = zone_use(text, big_txt(text, sizeof(text), 65119));
+	struct query qy = big_query("big.example.org.");
+	struct dns_zone *z = zone_use(text, big_txt(text, sizeof(text), BIG_HEAD, 65119));
 	struct reply rp;
 	struct dns_answer_info info;
 	char err[256];
@@ -817,7 +808,7 @@ static void test_record_size(void **state)
 	zone_restore(z);
 	z = NULL;
 	assert_int_equal(dns_zone_load("zones/example.org.zone", text,
-	                               big_txt(text, sizeof(text), 65120),
+	                               big_txt(text, sizeof(text), BIG_HEAD, 65120),
 	                               (const uint8_t *)"\7example\3org", &z, err, sizeof(err)),
 	                 -EINVAL);
 	assert_null(z);
@@ -836,14 +827,8 @@ static void test_record_size(void **state)
 static void test_record_size_by_cname(void **state)
 {
 	static char text[140000];
-	struct query qy = {.name = "alias.example.org.",
-	                   .type = DNS_T_TXT,
-	                   .class = DNS_C_IN,
-	                   .edns = 0,
-	                   .udp_size = 1232,
-	                   .tcp = true,
-	                   .reserve = DNS_TSIG_SPACE_MAX + 4 + DNS_COOKIE_CLIENT + DNS_COOKIE_LEN};
-	size_t len = big_txt(text, sizeof(text), 65119);
+	struct query qy = big_query("alias.example.org.");
+	size_t len = big_txt(text, sizeof(text), BIG_HEAD, 65119);
 	struct dns_zone *z;
 	struct reply rp;
 	struct dns_answer_info info;

@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "big_txt.h"
 #include "dns/db.h"
 #include "dns/msg.h"
 #include "dns/tsig.h"
@@ -488,7 +489,7 @@ static void test_largest_record(void **state)
 	struct dns_xfr x;
 	struct dns_msg_rr rr;
 	char err[256];
-	size_t len, w, n, off = 12;
+	size_t len, n, off = 12;
 	uint8_t name[DNS_NAME_MAX];
 	long first, big;
 	(void)state;
@@ -496,15 +497,7 @@ static void test_largest_record(void **state)
 	    dns_tsig_keys_parse("k", longkey, sizeof(longkey) - 1, big_key, 1, err, sizeof(err)),
 	    1);
 	assert_int_equal(dns_name_len(big_key[0].name, DNS_NAME_MAX), 255);
-	w = (size_t)snprintf(text, sizeof(text),
-	                     "$TTL 60\n@ SOA ns hm 5 1 1 1 1\n@ NS ns\nbig TXT");
-	for (int i = 0; i < 255; i++) { /* 254 strings of 255 octets and one of 94: 65119 */
-		text[w++] = ' ';
-		memset(text + w, 'x', i < 254 ? 255 : 94);
-		w += i < 254 ? 255 : 94;
-	}
-	text[w++] = '\n';
-	text[w] = 0;
+	big_txt(text, sizeof(text), "$TTL 60\n@ SOA ns hm 5 1 1 1 1\n@ NS ns\nbig TXT", 65119);
 	list[0] = zone = load_text(text);
 	len = query("example.org.", big_key, m, &q);
 	assert_int_equal(

@@ -259,15 +259,24 @@ static int one(struct launch_xs *x, uint32_t type, const char *part, char *buf)
 	return r > 0 ? -r : r;
 }
 
+/* x on fd, outside any transaction, nothing queued and nothing failed. */
+static void begin(struct launch_xs *x, int fd)
+{
+	x->fd = fd;
+	x->tx = 0;
+	x->err = 0;
+	x->len = 0;
+	x->n = 0;
+	x->failed[0] = '\0';
+}
+
 int launch_xs_start(struct launch_xs *x, int fd)
 {
 	char buf[LAUNCH_XS_PAYLOAD_MAX + 1], *end;
 	unsigned long id;
 	int r;
 
-	x->fd = fd;
-	x->tx = 0;
-	x->failed[0] = '\0';
+	begin(x, fd);
 	r = one(x, LAUNCH_XS_TRANSACTION_START, "", buf);
 	if (r)
 		return r;
@@ -350,12 +359,7 @@ int launch_xs_rm(struct launch_xs *x, int fd, const char *const *paths, int n, i
 {
 	int queued, first = 0;
 
-	x->fd = fd;
-	x->tx = 0; /* outside any transaction */
-	x->err = 0;
-	x->len = 0;
-	x->n = 0;
-	x->failed[0] = '\0';
+	begin(x, fd); /* outside any transaction */
 	for (int i = 0; i < n; i++)
 		request(x, LAUNCH_XS_RM, &paths[i], 1, false);
 	queued = (int)x->n;

@@ -879,7 +879,7 @@ static void test_duplicates(void **state)
  * load and are all there; a 65,536th is refused, not counted round to none.
  * Such a set (about 1 MiB) fits no message: asked for over TCP, the answer
  * is TC with none of it, never a part of the set as if it were all (RFC
- * 2181 9).
+ * 2181 9). A transfer carries it whole (test_xfr.c).
  */
 static void rrset_of(unsigned n, struct dns_zone **z, char *err, size_t errsize, int *r)
 {

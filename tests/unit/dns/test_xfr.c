@@ -279,6 +279,48 @@ static void read_message(const uint8_t *m, long n, size_t cap, struct sent *s)
 }
 
 /*
+ * An RRset of 65,535 records (the most db.h loads, about 1 MiB) fits no
+ * message: a query for it gets TC (test_answer.c), but a transfer carries
+ * it whole, spread over messages of the usual size.
+ */
+static void test_transfer_largest_rrset(void **state)
+{
+	size_t cap = 64 + 65535 * 24, w, len;
+	char *text = malloc(cap), err[256];
+	static uint8_t out[DNS_XFR_MSG];
+	uint8_t m[512];
+	struct dns_query q;
+	struct dns_xfr x;
+	unsigned messages = 0;
+	uint32_t total = 0;
+	long n;
+	(void)state;
+	assert_non_null(text);
+	w = (size_t)snprintf(text, cap, "$TTL 60\n@ SOA ns hm 5 1 1 1 1\n");
+	for (unsigned i = 0; i < 65535; i++)
+		w += (size_t)snprintf(text + w, cap - w, "big A 10.%u.%u.%u\n", i >> 16,
+		                      i >> 8 & 255, i & 255);
+	assert_int_equal(dns_zone_load("x.zone", text, w, (const uint8_t *)"\7example\3org", &zone,
+	                               err, sizeof(err)),
+	                 0);
+	free(text);
+	list[0] = zone;
+	len = query("example.org.", keys, m, &q);
+	assert_int_equal(
+	    dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, keys, 1, NOW, out, sizeof(out)), 0);
+	while ((n = dns_xfr_next(&x, out, DNS_XFR_MSG, NOW)) > 0) {
+		assert_int_equal(rcode_of(out), 0);
+		total += (uint32_t)(out[6] << 8 | out[7]);
+		messages++;
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(total, 65535 + 2); /* and the SOA first and last */
+	assert_true(messages > 16);
+	dns_xfr_end(&x);
+	dns_zone_free(zone);
+}
+
+/*
  * Every message of the transfer x, `cap` bytes at most, into s; each
  * signed, the first one's TSIG checked as a client checks it.
  */
@@ -550,10 +592,15 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_transfer_in_messages), cmocka_unit_test(test_refusals),
-	    cmocka_unit_test(test_ixfr_difference),      cmocka_unit_test(test_ixfr_up_to_date),
-	    cmocka_unit_test(test_ixfr_unknown),         cmocka_unit_test(test_ixfr_formerr),
-	    cmocka_unit_test(test_ixfr_in_messages),     cmocka_unit_test(test_largest_record),
+	    cmocka_unit_test(test_transfer_in_messages),
+	    cmocka_unit_test(test_transfer_largest_rrset),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_ixfr_difference),
+	    cmocka_unit_test(test_ixfr_up_to_date),
+	    cmocka_unit_test(test_ixfr_unknown),
+	    cmocka_unit_test(test_ixfr_formerr),
+	    cmocka_unit_test(test_ixfr_in_messages),
+	    cmocka_unit_test(test_largest_record),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -113,7 +113,8 @@ $(B)/unit/test_receive: tests/unit/git/test_receive.c git/receive.c git/receive.
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store $< git/receive.c $(GIT_PROTO_SRC) \
-		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
+		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -Wl,--wrap=store_refs_push -lcmocka -lpthread \
+		-o $@
 UNIT_BINS += $(B)/unit/test_receive
 
 # git-upload-pack over a store in memory, at its limits.

@@ -365,6 +365,38 @@ static void test_veto_read_failure_is_storage(void **state)
 	assert_string_equal(ans.report, "unpack ok\nok refs/heads/main\n");
 }
 
+/*
+ * The store running short of memory as it updates the ref (its -ENOMEM;
+ * receive.c is linked with store_refs_push wrapped, as no test can make
+ * that one allocation fail): the push is told so in OUT_OF_MEMORY's words,
+ * which the editor shows as the board's shortage, not a refusal to fix,
+ * and nothing moves. Once memory is back, the same push goes in.
+ */
+static int refs_push_fails; /* what store_refs_push gives instead of updating; 0: it updates */
+int __real_store_refs_push(struct store *s, const struct store_ref_update *u, size_t n,
+                           struct store_private *priv);
+int __wrap_store_refs_push(struct store *s, const struct store_ref_update *u, size_t n,
+                           struct store_private *priv);
+int __wrap_store_refs_push(struct store *s, const struct store_ref_update *u, size_t n,
+                           struct store_private *priv)
+{
+	return refs_push_fails ? refs_push_fails : __real_store_refs_push(s, u, n, priv);
+}
+
+static void test_ref_update_out_of_memory(void **state)
+{
+	struct store_oid c4;
+
+	(void)state;
+	refs_push_fails = -ENOMEM;
+	push_to_main(&c4);
+	refs_push_fails = 0;
+	assert_string_equal(ans.report, "unpack ok\nng refs/heads/main out of memory\n");
+	ref_is("refs/heads/main", &c3);
+	push_to_main(&c4);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/main\n");
+}
+
 /* ---- atomic or not ---- */
 
 /* main fast-forwards (good), dev names a stale old value (bad), a new tag (good). */
@@ -1401,6 +1433,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_veto_refuses_with_its_message, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_of_other_refs_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_direct_update, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ref_update_out_of_memory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_read_failure_is_storage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_all_or_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_vetoed, setup, teardown),

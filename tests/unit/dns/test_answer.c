@@ -883,14 +883,9 @@ static void test_duplicates(void **state)
  */
 static void rrset_of(unsigned n, struct dns_zone **z, char *err, size_t errsize, int *r)
 {
-	size_t cap = 64 + (size_t)n * 24, w;
-	char *text = malloc(cap);
+	size_t w;
+	char *text = big_rrset(n, &w);
 
-	assert_non_null(text);
-	w = (size_t)snprintf(text, cap, "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n");
-	for (unsigned i = 0; i < n; i++)
-		w += (size_t)snprintf(text + w, cap - w, "big A 10.%u.%u.%u\n", i >> 16,
-		                      i >> 8 & 255, i & 255);
 	*r = dns_zone_load("zones/example.org.zone", text, w, (const uint8_t *)"\7example\3org", z,
 	                   err, errsize);
 	free(text);

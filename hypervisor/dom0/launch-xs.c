@@ -96,44 +96,53 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* CLOCK_MONOTONIC in milliseconds. */
-static long long mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /*
  * The connection's receive timeout (launch_xs_connect's wait_ms) as a
- * deadline from now (mono_ms), for one whole reply: a xenstored that
- * sends a reply a byte at a time must not hold launch longer than one
- * that sends nothing. -1 for a connection with no timeout: no deadline.
+ * deadline from now, for one whole reply: a xenstored that sends a
+ * reply a byte at a time must not hold launch longer than one that sends
+ * nothing. false for a connection with no timeout: no deadline.
  */
-static long long reply_deadline(int fd)
+static bool reply_deadline(int fd, struct timespec *deadline)
 {
 	struct timeval tv;
 	socklen_t len = sizeof(tv);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) < 0 ||
 	    (tv.tv_sec == 0 && tv.tv_usec == 0))
-		return -1;
-	return mono_ms() + (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += tv.tv_sec;
+	deadline->tv_nsec += tv.tv_usec * 1000L;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+	return true;
+}
+
+/* Milliseconds left until deadline (rounded up), 0 if it has passed. */
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (long long)(deadline->tv_sec - now.tv_sec) * 1000000000LL +
+	     (deadline->tv_nsec - now.tv_nsec);
+	return ns <= 0 ? 0 : (int)((ns + 999999) / 1000000);
 }
 
 /*
- * n bytes into buf by `deadline` (reply_deadline's; -1: none): 0,
- * -ETIMEDOUT, -ECONNRESET for the connection closed, or -errno.
+ * n bytes into buf by `deadline` (NULL: no deadline): 0, -ETIMEDOUT,
+ * -ECONNRESET for the connection closed, or -errno.
  */
-static int read_all(int fd, void *buf, size_t n, long long deadline)
+static int read_all(int fd, void *buf, size_t n, const struct timespec *deadline)
 {
 	uint8_t *p = buf;
 
 	while (n) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		long long left = deadline < 0 ? -1 : deadline - mono_ms();
-		int ready = poll(&pfd, 1, deadline < 0 ? -1 : left > 0 ? (int)left : 0);
+		int ready = poll(&pfd, 1, deadline ? ms_left(deadline) : -1);
 		ssize_t r;
 
 		if (ready < 0 && errno == EINTR)
@@ -163,7 +172,8 @@ static int read_all(int fd, void *buf, size_t n, long long deadline)
  */
 static int reply(struct launch_xs *x, uint32_t type, uint32_t req_id, char *buf)
 {
-	long long by = reply_deadline(x->fd);
+	struct timespec deadline;
+	const struct timespec *by = reply_deadline(x->fd, &deadline) ? &deadline : NULL;
 	struct header h;
 	int r = read_all(x->fd, &h, sizeof(h), by);
 

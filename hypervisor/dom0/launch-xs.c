@@ -74,41 +74,18 @@ close_fd:
 }
 
 /*
- * send, not write: a xenstored gone is -EPIPE, not a SIGPIPE that kills
- * launch unheard. The socket's send timeout (launch_xs_connect) running
- * out is -ETIMEDOUT, never -EAGAIN: that is xenstored's word for a
- * transaction to try again, and launch would retry on a connection out
- * of step.
+ * The connection's timeout `opt` (SO_RCVTIMEO or SO_SNDTIMEO: launch_xs_connect's
+ * wait_ms) as a deadline from now, for one whole reply or one whole batch
+ * of requests: a xenstored that reads or answers a byte at a time must not
+ * hold launch longer than one that does nothing. false for a connection
+ * with no timeout: no deadline.
  */
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return -ETIMEDOUT;
-		if (w <= 0)
-			return w < 0 ? -errno : -EPIPE;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * The connection's receive timeout (launch_xs_connect's wait_ms) as a
- * deadline from now, for one whole reply: a xenstored that sends a
- * reply a byte at a time must not hold launch longer than one that sends
- * nothing. false for a connection with no timeout: no deadline.
- */
-static bool reply_deadline(int fd, struct timespec *deadline)
+static bool io_deadline(int fd, int opt, struct timespec *deadline)
 {
 	struct timeval tv;
 	socklen_t len = sizeof(tv);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) < 0 ||
-	    (tv.tv_sec == 0 && tv.tv_usec == 0))
+	if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, deadline);
 	deadline->tv_sec += tv.tv_sec;
@@ -132,6 +109,52 @@ static int ms_left(const struct timespec *deadline)
 	return ns <= 0 ? 0 : (int)((ns + 999999) / 1000000);
 }
 
+/* fd ready for `events` by `deadline` (NULL: none): 0, -ETIMEDOUT or -errno. */
+static int ready(int fd, short events, const struct timespec *deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = events};
+		int n = poll(&pfd, 1, deadline ? ms_left(deadline) : -1);
+
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/*
+ * All n bytes sent by the connection's send timeout from now: 0,
+ * -ETIMEDOUT, -EPIPE for xenstored gone, or -errno. send, not write: a
+ * xenstored gone is -EPIPE, not a SIGPIPE that kills launch unheard. The
+ * timeout running out is -ETIMEDOUT, never -EAGAIN: that is xenstored's
+ * word for a transaction to try again, and launch would retry on a
+ * connection out of step.
+ */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	struct timespec deadline;
+	const struct timespec *by = io_deadline(fd, SO_SNDTIMEO, &deadline) ? &deadline : NULL;
+
+	while (n) {
+		int r = ready(fd, POLLOUT, by);
+		ssize_t w;
+
+		if (r)
+			return r;
+		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EPIPE;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 /*
  * n bytes into buf by `deadline` (NULL: no deadline): 0, -ETIMEDOUT,
  * -ECONNRESET for the connection closed, or -errno.
@@ -141,25 +164,20 @@ static int read_all(int fd, void *buf, size_t n, const struct timespec *deadline
 	uint8_t *p = buf;
 
 	while (n) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int ready = poll(&pfd, 1, deadline ? ms_left(deadline) : -1);
-		ssize_t r;
+		int r = ready(fd, POLLIN, deadline);
+		ssize_t got;
 
-		if (ready < 0 && errno == EINTR)
+		if (r)
+			return r;
+		got = read(fd, p, n);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (ready < 0)
-			return -errno;
-		if (ready == 0)
-			return -ETIMEDOUT;
-		r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
+		if (got < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-		if (r == 0)
+		if (got == 0)
 			return -ECONNRESET;
-		p += r;
-		n -= (size_t)r;
+		p += got;
+		n -= (size_t)got;
 	}
 	return 0;
 }
@@ -173,7 +191,7 @@ static int read_all(int fd, void *buf, size_t n, const struct timespec *deadline
 static int reply(struct launch_xs *x, uint32_t type, uint32_t req_id, char *buf)
 {
 	struct timespec deadline;
-	const struct timespec *by = reply_deadline(x->fd, &deadline) ? &deadline : NULL;
+	const struct timespec *by = io_deadline(x->fd, SO_RCVTIMEO, &deadline) ? &deadline : NULL;
 	struct header h;
 	int r = read_all(x->fd, &h, sizeof(h), by);
 

@@ -143,13 +143,14 @@ struct launch_xs {
 
 /*
  * A connection to xenstored's socket at `path`: the fd, or -errno. A
- * reply not whole in `wait_ms` (however it trickles in; the socket's
- * receive timeout, which launch-xs.c reads back as each reply's
- * deadline), or requests it does not take in as long
- * (a xenstored that hangs, or stops reading while launch sends), fail
- * the call that waits with -ETIMEDOUT: launch stops, where it would wait
- * for ever. So does the connection itself (-ETIMEDOUT), if xenstored
- * has not taken it in as long (a xenstored that no longer accepts).
+ * reply not whole in `wait_ms`, or a batch of requests not all taken in
+ * as long, however slowly the bytes trickle (the socket's receive and
+ * send timeouts, which launch-xs.c reads back as each reply's and each
+ * batch's deadline), fails the call that waits with -ETIMEDOUT: a
+ * xenstored that hangs, or stops reading while launch sends, stops
+ * launch, where it would wait for ever. So does the connection itself
+ * (-ETIMEDOUT), if xenstored has not taken it in as long (a xenstored
+ * that no longer accepts).
  */
 int launch_xs_connect(const char *path, unsigned wait_ms);
 

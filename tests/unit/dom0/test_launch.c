@@ -833,6 +833,66 @@ static void test_xs_reply_deadline(void **state)
 	close(sv[1]);
 }
 
+/* xenstored reading 8 KiB every 50 ms for 1 s, then no more. */
+static void *slow_reader(void *arg)
+{
+	static char sink[8192];
+	int fd = *(int *)arg;
+
+	for (int i = 0; i < 20; i++) {
+		if (recv(fd, sink, sizeof(sink), 0) <= 0)
+			break;
+		usleep(50000);
+	}
+	return NULL;
+}
+
+/*
+ * A xenstored that takes launch's requests slowly: room in the socket
+ * every 50 ms, well inside the connection's send timeout (100 ms for
+ * launch's 10 s), 2 MiB of requests in all. The wait is for the whole
+ * batch, so the flush gives up with -ETIMEDOUT at the timeout, as for a
+ * xenstored that reads nothing. The old wait was per send, so each bit of
+ * room bought another 100 ms and a xenstored reading a little at a time
+ * held launch for as long as it liked (here until it stopped reading,
+ * 1.1 s).
+ */
+static void test_xs_send_deadline(void **state)
+{
+	static char value[4000];
+	struct timeval tv = {.tv_usec = 100000};
+	int small = 4096;
+	struct launch_xs x = {0};
+	struct timespec t0;
+	pthread_t peer;
+	int sv[2];
+
+	(void)state;
+	memset(value, 'v', sizeof(value) - 1);
+	xs_started(&x, sv, 7);
+	/* Small buffers, so that each read makes room for the next send. */
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	for (int i = 0; i < 512; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "/w%d", i);
+		launch_xs_write(&x, key, value);
+	}
+	alarm(10);
+	assert_int_equal(pthread_create(&peer, NULL, slow_reader, &sv[1]), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_xs_flush(&x), -ETIMEDOUT);
+	assert_true(ms_since(&t0) >= 100);
+	assert_true(ms_since(&t0) < 600);
+	assert_string_equal(x.failed, "/w0");
+	close(sv[0]); /* the reader's next recv ends */
+	pthread_join(peer, NULL);
+	alarm(0);
+	launch_xs_free(&x);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,6 +910,7 @@ int main(void)
 	    cmocka_unit_test(test_xs_rm),
 	    cmocka_unit_test(test_xs_rm_timeout),
 	    cmocka_unit_test(test_xs_reply_deadline),
+	    cmocka_unit_test(test_xs_send_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dns/server.h"
@@ -64,23 +65,37 @@ static const struct app_service app_services[] = {
 
 #define APP_NSERVICES (int)(sizeof(app_services) / sizeof(app_services[0]))
 
+/*
+ * Starts the services in order; the log's last line gives how long each
+ * start took, and the turns of the loop between them (what was served
+ * meanwhile): the boot's steps as the board runs them (issue 13).
+ */
 int app_start(void)
 {
 	int started = 0, rc;
 	bool network_up = false;
+	uint64_t begun = plat_now_ns(), turns = 0, t;
+	char took[APP_NSERVICES * 24] = ""; /* ", " name (5 at most) " " ms (10 digits at most) */
+	size_t len = 0;
 
 	for (int i = 0; i < APP_NSERVICES; i++) {
 		const struct app_service *s = &app_services[i];
 
+		t = plat_now_ns();
 		if (network_up)
 			plat_run_once();
+		turns += plat_now_ns() - t;
 		if (plat_shutdown_started()) {
 			plat_log("app", "shutdown requested: %s and the %d after it not started",
 			         s->name, APP_NSERVICES - i - 1);
 			return started;
 		}
 		network_up |= s->brings_network;
-		if ((rc = s->start()) < 0) {
+		t = plat_now_ns();
+		rc = s->start();
+		len += (size_t)snprintf(took + len, sizeof(took) - len, "%s%s %lu", i ? ", " : "",
+		                        s->name, (unsigned long)((plat_now_ns() - t) / 1000000));
+		if (rc < 0) {
 			plat_log("app", "%s did not start: %s (%d); the other services go on",
 			         s->name, strerror(-rc), rc);
 			continue;
@@ -89,6 +104,8 @@ int app_start(void)
 			plat_log("app", "%s: no shutdown hook (%d)", s->name, rc);
 		started++;
 	}
-	plat_log("app", "%d of %d services started", started, APP_NSERVICES);
+	plat_log("app", "%d of %d services started in %lu ms (%s ms; turns of the loop %lu ms)",
+	         started, APP_NSERVICES, (unsigned long)((plat_now_ns() - begun) / 1000000), took,
+	         (unsigned long)(turns / 1000000));
 	return started;
 }

@@ -97,6 +97,7 @@ static int identity_make(struct store *st, struct identity *id)
 	char fqdn[2 * CONF_VALUE_MAX], host[CONF_VALUE_MAX];
 	uint8_t ip4[4];
 	bool has_ip;
+	uint64_t t0 = plat_now_ns(), t1;
 	int rc;
 
 	names(fqdn, sizeof(fqdn), host, sizeof(host), ip4, &has_ip);
@@ -105,7 +106,9 @@ static int identity_make(struct store *st, struct identity *id)
 	                          (char **)&id->key, &id->key_len);
 	if (rc)
 		return rc;
-	plat_log("tls", "made a self-signed P-256 certificate for %s", fqdn);
+	t1 = plat_now_ns();
+	plat_log("tls", "made a self-signed P-256 certificate for %s in %u ms", fqdn,
+	         (unsigned)((t1 - t0) / 1000000));
 	if (!st)
 		plat_log("tls", "not kept: the certificate lasts until the next boot");
 	else if ((rc = identity_persist(st, id, fqdn)))
@@ -113,7 +116,8 @@ static int identity_make(struct store *st, struct identity *id)
 		         rc == -EINPROGRESS ? "the next boot finds it, or makes a new one"
 		                            : "a new one on the next boot");
 	else
-		plat_log("tls", "kept in the store (%s, not served)", TLS_SECRETS_REF);
+		plat_log("tls", "kept in the store (%s, not served) in %u ms", TLS_SECRETS_REF,
+		         (unsigned)((plat_now_ns() - t1) / 1000000));
 	return 0;
 }
 

@@ -25,8 +25,10 @@
  * turn of the loop, 'X' for plat_exit.
  */
 static char trace[64];
-static int start_rc[26]; /* by start letter - 'A' */
-static int shutdown_at;  /* in this turn (1 = the first), 0: never */
+static int start_rc[26];      /* by start letter - 'A' */
+static unsigned start_ms[26]; /* how long each start takes, by start letter - 'A' */
+static uint64_t now_ns;       /* the fake clock: each turn of the loop takes 1 ms */
+static int shutdown_at;       /* in this turn (1 = the first), 0: never */
 static int turns;
 static int stop_rc; /* what every stop hook returns */
 static jmp_buf exited;
@@ -43,6 +45,7 @@ static void note(char c)
 static int start(char c)
 {
 	note(c);
+	now_ns += start_ms[c - 'A'] * 1000000ull;
 	return start_rc[c - 'A'];
 }
 
@@ -102,13 +105,14 @@ int http_stop(void *arg, enum plat_shutdown why)
 void plat_run_once(void)
 {
 	note('.');
+	now_ns += 1000000;
 	if (++turns == shutdown_at)
 		plat_shutdown(PLAT_SHUTDOWN_POWEROFF);
 }
 
 uint64_t plat_now_ns(void)
 {
-	return 0;
+	return now_ns;
 }
 
 void plat_timer_arm(struct plat_timer *t, uint64_t deadline_ns, plat_fn fn, void *arg)
@@ -136,6 +140,8 @@ static int reset(void **state)
 	(void)state;
 	trace[0] = unit_log[0] = '\0';
 	memset(start_rc, 0, sizeof(start_rc));
+	memset(start_ms, 0, sizeof(start_ms));
+	now_ns = 5000000000ull;
 	shutdown_at = turns = stop_rc = 0;
 	shutdown_n = 0;
 	shutdown_started = false;
@@ -146,10 +152,16 @@ static int reset(void **state)
 static void test_order_and_turns(void **state)
 {
 	(void)state;
+	start_ms['S' - 'A'] = 21;
+	start_ms['N' - 'A'] = 14;
+	start_ms['T' - 'A'] = 4000000; /* over 32 bits of nanoseconds */
 	assert_int_equal(app_start(), 5);
 	/* No turn before the network is up, none after the last. */
 	assert_string_equal(trace, "SN.D.T.H");
-	assert_string_equal(unit_log, "app: 5 of 5 services started");
+	/* Each start's time, and the turns' apart. */
+	assert_string_equal(unit_log, "app: 5 of 5 services started in 4000038 ms "
+	                              "(store 21, net 14, dns 0, tls 4000000, http 0 ms; "
+	                              "turns of the loop 3 ms)");
 	/* They stop in reverse: HTTP, DNS, the store (net and TLS have no hook). */
 	if (setjmp(exited) == 0) {
 		plat_shutdown(PLAT_SHUTDOWN_POWEROFF);
@@ -164,7 +176,9 @@ static void test_failed_service(void **state)
 	start_rc['T' - 'A'] = -EAGAIN;
 	assert_int_equal(app_start(), 4);
 	assert_string_equal(trace, "SN.D.T.H");
-	assert_string_equal(unit_log, "app: 4 of 5 services started");
+	assert_string_equal(unit_log,
+	                    "app: 4 of 5 services started in 3 ms (store 0, net 0, dns 0, tls 0, "
+	                    "http 0 ms; turns of the loop 3 ms)");
 	start_rc['D' - 'A'] = -EINVAL;
 	trace[0] = '\0';
 	shutdown_n = 0;

@@ -470,10 +470,10 @@ static int commit_tree(struct store *st, const struct store_oid *commit, struct 
 
 /*
  * The store's veto: main may only move to a commit whose zones all load.
- * A read of the store failing is -EIO, no refusal (store.h): nothing in
- * the push is wrong. Running short of memory is said in words beginning
- * "out of memory", which the browser editor takes for no refusal either
- * (git/receive.c's OUT_OF_MEMORY).
+ * A read of the store failing (-EIO) and running short of memory
+ * (-ENOMEM) are no refusal (store.h): nothing in the push or the update
+ * is wrong, and it may go in when tried again. A push is told so
+ * (git/receive.c), a DNS UPDATE has SERVFAIL (update_store.c).
  */
 static int veto(void *ctx, struct store *st, const struct store_ref_update *u, char *why,
                 size_t size)
@@ -486,14 +486,11 @@ static int veto(void *ctx, struct store *st, const struct store_ref_update *u, c
 	if (strcmp(u->name, MAIN) || store_oid_is_zero(&u->new))
 		return 0;
 	if ((r = commit_tree(st, &u->new, &tree))) {
-		snprintf(why, size, "%s",
-		         r == -ENOMEM ? "out of memory checking the zones"
-		         : r == -EIO  ? ""
-		                      : "the new commit of main is malformed");
+		if (r != -EIO && r != -ENOMEM)
+			snprintf(why, size, "the new commit of main is malformed");
 		return r;
 	}
-	if ((r = dns_zones_load(st, &tree, &z, why, size)) == -ENOMEM)
-		snprintf(why, size, "out of memory checking the zones");
+	r = dns_zones_load(st, &tree, &z, why, size);
 	dns_zones_free(&vetted);
 	have_vetted = !r;
 	vetted = z; /* empty after a failed load */

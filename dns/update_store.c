@@ -120,7 +120,10 @@ int dns_update_commit(const struct dns_zone *z, const uint8_t *msg, size_t len,
 		 * The store's device failed: -EROFS, nothing written; -EINPROGRESS,
 		 * its record may be found at the next boot, which then serves it.
 		 * Either way this run serves the zone without it, and the client
-		 * has SERVFAIL: no rcode says "perhaps".
+		 * has SERVFAIL: no rcode says "perhaps". So has an update the
+		 * store, or the zones' check, had no memory for (-ENOMEM, nothing
+		 * written): it may go in when tried again, where REFUSED would
+		 * say the zone or the key is at fault.
 		 */
 		plat_log("dns", "update by %s %s, answered SERVFAIL: %s", name,
 		         r == -EINPROGRESS ? "not served" : "not committed", store_strerror(r));

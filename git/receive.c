@@ -14,10 +14,10 @@
 
 /*
  * Every reason for the appliance running short of memory under a push
- * (here, and the DNS service's veto) begins with these words: nothing in
- * the push is wrong, and it may go in when tried again. The browser
- * editor (edit/src/repo.js, OUT_OF_MEMORY) tells these from a refusal by
- * them alone.
+ * (here, in the store, or in the DNS service's veto, store.h) begins with
+ * these words: nothing in the push is wrong, and it may go in when tried
+ * again. The browser editor (edit/src/repo.js, OUT_OF_MEMORY) tells these
+ * from a refusal by them alone.
  */
 #define OUT_OF_MEMORY "out of memory"
 

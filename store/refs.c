@@ -575,15 +575,16 @@ static int check_connected(struct store *st, const struct store_ref_update *u, s
 }
 
 /*
- * The service's veto, if one is set: -EPERM with its reason kept, or -EIO
- * if it could not read what it checks (store.h).
+ * The service's veto, if one is set: -EPERM with its reason kept; -EIO if
+ * it could not read what it checks, -ENOMEM if it ran short of memory
+ * checking (store.h).
  */
 static int check_veto(struct store *st, const struct store_ref_update *u, size_t n)
 {
 	st->veto_why[0] = '\0';
 	for (size_t i = 0; i < n && st->veto; i++) {
 		int r = st->veto(st->veto_ctx, st, &u[i], st->veto_why, sizeof(st->veto_why));
-		if (r == -EIO)
+		if (r == -EIO || r == -ENOMEM)
 			return r;
 		if (r) {
 			if (!st->veto_why[0])

@@ -247,10 +247,11 @@ int store_refs_each(struct store *st,
  * push to main brings): store_refs_update calls `fn` for each update
  * before it writes anything; a non-zero return refuses the whole update
  * with -EPERM, and `why` (NUL-terminated, from fn) is kept for
- * store_veto_reason. But -EIO, a read of the store failing under fn (its
- * device, or data read back damaged), is no refusal of the update: the
- * update fails with -EIO, as when the store's own checks cannot read an
- * object, nothing written. One veto per store; fn NULL removes it.
+ * store_veto_reason. But two returns are no refusal of the update, which
+ * fails with them, nothing written: -EIO, a read of the store failing
+ * under fn (its device, or data read back damaged), as when the store's
+ * own checks cannot read an object; and -ENOMEM, fn short of memory, as
+ * when the store is. One veto per store; fn NULL removes it.
  */
 #define STORE_VETO_MAX 512
 void store_set_veto(struct store *st,

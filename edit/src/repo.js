@@ -16,7 +16,8 @@ const ANCESTORS_MAX = 20000;
 // every such reason, and no other, with the words of its STORAGE_FAILED.
 const STORAGE_FAILED = /^the store's device failed/;
 // How a push's reason begins when the board ran short of memory taking it:
-// git/receive.c's OUT_OF_MEMORY (and the DNS service's veto) begin so.
+// git/receive.c's OUT_OF_MEMORY begins so, the store's or the DNS service's
+// veto's shortage included.
 const OUT_OF_MEMORY = /^out of memory/;
 
 // Same origin only, and never the browser's own password prompt or

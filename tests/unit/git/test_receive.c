@@ -330,39 +330,67 @@ static void test_veto_direct_update(void **state)
 	ref_is("refs/heads/main", &c1);
 }
 
-/* A veto that could not read what it checks (the DNS service's, its device failing): -EIO. */
-static int veto_unreadable(void *ctx, struct store *s, const struct store_ref_update *u, char *why,
-                           size_t size)
+/* What veto_failing gives for an update of main. */
+static int veto_error;
+
+/*
+ * A veto that could not check (the DNS service's): -EIO, a read of the
+ * store failing under it; -ENOMEM, short of memory.
+ */
+static int veto_failing(void *ctx, struct store *s, const struct store_ref_update *u, char *why,
+                        size_t size)
 {
 	(void)ctx, (void)s, (void)why, (void)size;
 	vetoes++;
-	return strcmp(u->name, "refs/heads/main") ? 0 : -EIO;
+	return strcmp(u->name, "refs/heads/main") ? 0 : veto_error;
 }
 
 /*
- * ... is the storage failing, not a refusal: the push is told so in
- * STORAGE_FAILED's words (the editor tells the two apart by them), and
- * nothing moves.
+ * An update of main, and a push to it, with a veto failing with `err`: the
+ * update fails with err, not -EPERM, the push is told `report`, and
+ * nothing moves; without the veto, the same push goes in.
  */
-static void test_veto_read_failure_is_storage(void **state)
+static void veto_fails(int err, const char *report)
 {
 	struct store_ref_update u = {"refs/heads/main", c3, c1};
 	struct store_oid c4;
 
-	(void)state;
-	store_set_veto(st, veto_unreadable, NULL);
-	assert_int_equal(store_refs_update(st, &u, 1), -EIO);
+	veto_error = err;
+	store_set_veto(st, veto_failing, NULL);
+	assert_int_equal(store_refs_update(st, &u, 1), err);
 	ref_is("refs/heads/main", &c3);
 	push_to_main(&c4);
 	assert_true(vetoes > 0);
-	assert_string_equal(ans.report,
-	                    "unpack ok\nng refs/heads/main the store's device failed, or the data "
-	                    "there is damaged: the store could not read an object the update "
-	                    "reaches: it was not made\n");
+	assert_string_equal(ans.report, report);
 	ref_is("refs/heads/main", &c3);
 	store_set_veto(st, NULL, NULL);
 	push_to_main(&c4);
 	assert_string_equal(ans.report, "unpack ok\nok refs/heads/main\n");
+}
+
+/*
+ * A veto that could not read what it checks is the storage failing, not a
+ * refusal: the push is told so in STORAGE_FAILED's words (the editor
+ * tells the two apart by them).
+ */
+static void test_veto_read_failure_is_storage(void **state)
+{
+	(void)state;
+	veto_fails(-EIO, "unpack ok\nng refs/heads/main the store's device failed, or the data "
+	                 "there is damaged: the store could not read an object the update "
+	                 "reaches: it was not made\n");
+}
+
+/*
+ * A veto short of memory is no refusal either: the update fails with
+ * -ENOMEM (a DNS UPDATE has SERVFAIL, not REFUSED), and the push is told
+ * so in OUT_OF_MEMORY's words. The old store took it for a refusal:
+ * -EPERM, and "refs/heads/main: refused" with no reason given.
+ */
+static void test_veto_out_of_memory_is_no_refusal(void **state)
+{
+	(void)state;
+	veto_fails(-ENOMEM, "unpack ok\nng refs/heads/main out of memory\n");
 }
 
 /*
@@ -1435,6 +1463,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_veto_direct_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ref_update_out_of_memory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_read_failure_is_storage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_veto_out_of_memory_is_no_refusal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_all_or_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_vetoed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_atomic_applies_the_good, setup, teardown),

@@ -13,7 +13,8 @@
 # DNS comparison's zone (tests/host/dns/example.org.zone); its BOOT
 # partition also holds the Linux domU's kernel, initramfs and xl cfg; its
 # appliance.conf gives our guest the Linux domU's address (from that cfg),
-# dns_rrl=off (nsd runs without RRL too) and selftest=sidebyside, dom0's
+# dns_rrl=off (nsd runs without RRL too), echo=on (below) and
+# selftest=sidebyside, dom0's
 # mode that creates the two one at a time, each destroyed before the other
 # starts, at the same address with the same MAC, in the turns this script
 # hands it (hypervisor/dom0/init: a long-polled HTTP request from dom0 to
@@ -32,7 +33,11 @@
 #     request each, again and again for BENCH_SBS_SECS s (no resumption);
 #   - memory used, read after the load: ours, the heap high-water mark
 #     (/metrics appliance_heap_peak_bytes); Linux, MemTotal - MemAvailable
-#     of /proc/meminfo (a CGI of busybox httpd on port 8081, asked once).
+#     of /proc/meminfo (a CGI of busybox httpd on port 8081, asked once);
+#   - ours only, after that: the same dnsperf against our guest's UDP echo
+#     (port 7), which sends each query back as it came, doing no work for
+#     it: the rate the path from dnsperf to a domain and back carries, to
+#     set the DNS rates against.
 # Memory given: dom0's xl list line of each domain before it is destroyed.
 # Image size: our guest.zImage; Linux's zImage plus its initramfs.
 # Markdown on stdout (a table: metric, ours, Linux's, ratio; median and
@@ -115,7 +120,7 @@ awk '!/^#/ && $3 == "IN" && NF == 3 { print $1, $2 }' "$HERE/queries.txt" >"$WOR
 netns_setup || { say "namespace $NS with tap0"; exit 1; }
 ns_daemon "$PY" tests/bench/side_by_side.py serve "$WORK/ctl" 192.0.2.1 8000 2>>"$work/ctl.log"
 say "booting $board in $NS on tap0, both domains at $IP; serial log in $work/serial.log"
-export QEMU_TAP=tap0 QEMU_CONF="ip=$ipl dns_rrl=off selftest=sidebyside"
+export QEMU_TAP=tap0 QEMU_CONF="ip=$ipl dns_rrl=off echo=on selftest=sidebyside"
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-900} qemu_run "$board" "$work/sbs.img" "$work" "$NS" 2>>"$work/qemu.err"
 trap 'stop_qemu; netns_cleanup' EXIT
 dead='guest: fatal exception|Kernel panic|Xen BUG|dom0: error'
@@ -135,6 +140,11 @@ say "first guest serving after $(elapsed) s"
 # ---- the turns ----
 
 step=0
+# dnsperf_qps PORT: queries/s of one dnsperf round against $IP:PORT.
+dnsperf_qps() {
+	in_ns timeout $((SECS + 30)) dnsperf -s "$IP" -p "$1" -d "$WORK/queries" -l "$SECS" -c 4 -q 100 2>&1 |
+		awk '/Queries per second:/ { print $4 }'
+}
 # turn KIND (ours, linux): one creation and its measures, appended to
 # $WORK/KIND.METRIC, a number a line.
 turn() {
@@ -159,8 +169,7 @@ turn() {
 	fi
 	say "  first DNS answer $(awk '$1 == "dns" { print $2 }' "$WORK/probe") ms, first HTTP 200 $(awk '$1 == "http" { print $2 }' "$WORK/probe") ms after the create began"
 
-	v=$(in_ns timeout $((SECS + 30)) dnsperf -s "$IP" -d "$WORK/queries" -l "$SECS" -c 4 -q 100 2>&1 |
-		awk '/Queries per second:/ { print $4 }')
+	v=$(dnsperf_qps 53)
 	say "  dnsperf: ${v:-?} queries/s"
 	[ -z "$v" ] || echo "$v" >>"$WORK/$kind.dns_qps"
 
@@ -177,6 +186,9 @@ turn() {
 		v=$(in_ns curl -s --max-time 20 "http://$IP/metrics" | awk '$1 == "appliance_heap_peak_bytes" { print $2 }')
 		say "  heap high-water: ${v:-?} bytes"
 		[ -z "$v" ] || echo "$v" >>"$WORK/ours.used"
+		v=$(dnsperf_qps 7)
+		say "  dnsperf against UDP echo: ${v:-?} round trips/s"
+		[ -z "$v" ] || echo "$v" >>"$WORK/ours.echo_qps"
 	else
 		in_ns curl -s --max-time 20 "http://$IP:8081/cgi-bin/meminfo" >"$WORK/meminfo"
 		v=$(awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { if (t && a) print (t - a) * 1024 }' "$WORK/meminfo")
@@ -258,6 +270,7 @@ for k in ours linux; do
 	S[$k.http]=$(stats "$WORK/$k.first_http")
 	S[$k.xl]=$(stats "$WORK/$k.xl_create")
 	S[$k.qps]=$(stats "$WORK/$k.dns_qps")
+	S[$k.echo]=$(stats "$WORK/$k.echo_qps")
 	S[$k.rps]=$(stats "$WORK/$k.http_rps")
 	S[$k.hs]=$(stats "$WORK/$k.https_hs")
 	S[$k.used]=$(stats "$WORK/$k.used" 1048576)
@@ -348,6 +361,7 @@ $(row "creating the domain (ours: launch; Linux: xl create; dom0's clock), s" xl
 $(row "from the creation's start to the first DNS answer (UDP), s" dns 2)
 $(row "from the creation's start to the first HTTP 200 (1 KiB file), s" http 2)
 $(row "DNS queries/s (dnsperf, ${SECS} s, 4 clients, 100 in flight)" qps 0)
+$(row "the same queries sent back by our guest's UDP echo, no work for them: round trips/s (ours only)" echo 0)
 $(row "HTTP requests/s, 1 KiB file (wrk, 8 keep-alive connections, ${SECS} s)" rps 0)
 $(row "HTTPS handshakes/s (h2load, 8 new connections at a time, one request each, ${SECS} s)" hs 1)
 | image size, KiB (ours: guest.zImage, the test build; Linux: zImage + initramfs) | $(kib "$size_ours") | $(kib "$size_linux") ($(kib "$size_kernel") + $(kib "$size_initrd")) | $(awk -v a="$size_ours" -v b="$size_linux" 'BEGIN { printf "%.3f", a / b }') |
@@ -370,8 +384,13 @@ and busybox httpd serving /proc/meminfo; MemTotal is $(cell "$(stats "$WORK/linu
 $given_linux MiB given (the rest is the kernel's code, its page tables and
 reserved memory). The product build of our guest.zImage is
 $(kib "$(stat -c %s "${B:-build}/guest/guest.zImage" 2>/dev/null || echo 0)") KiB (the test image carries the test build). The
-clients run on this host beside QEMU ($cpus), so the DNS rates may be bounded by QEMU's network path as
-much as by either server. Commands: \`dnsperf -s $IP -d QUERIES -l $SECS -c 4 -q 100\`,
+clients run on this host beside QEMU ($cpus). The echo row is the same
+dnsperf, answered by our guest's UDP echo (port 7), which sends each query
+back as it came: what the path from dnsperf through QEMU, dom0's bridge and
+netback to our guest's network stack and back carries when the guest does
+no work for a query. Our DNS rate's distance below it is what our DNS
+server's own work costs.
+Commands: \`dnsperf -s $IP [-p 7] -d QUERIES -l $SECS -c 4 -q 100\`,
 \`wrk -t1 -c8 -d${SECS}s http://$IP$SMALL\`, \`h2load --h1 -n 8 -c 8 https://$IP$SMALL\` in a loop.
 
 EOF

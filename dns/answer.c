@@ -92,7 +92,7 @@ static uint32_t soa_minimum(const struct dns_zone *z, const struct dns_set *soa)
 /* NXDOMAIN or NODATA: the zone's SOA in the authority section (RFC 2308 3). */
 static void negative(struct ans *a, enum dns_kind kind)
 {
-	const struct dns_node *apex = dns_zone_find(a->z, a->z->apex, NULL);
+	const struct dns_node *apex = dns_zone_apex(a->z);
 	const struct dns_set *soa = dns_node_set(a->z, apex, DNS_T_SOA);
 	uint32_t min = soa_minimum(a->z, soa);
 
@@ -212,11 +212,13 @@ static void answer_node(struct ans *a, const uint8_t *owner, const struct dns_no
 
 /*
  * The cut or DNAME strictly above `qname` nearest the apex, if any: the
- * apex's DNAME too (RFC 6672 2.3), the apex's NS being no cut.
+ * apex's DNAME too (RFC 6672 2.3), the apex's NS being no cut. A zone
+ * with neither (most: a home's) has none to look for, and each level
+ * would cost a search.
  */
 static const struct dns_node *above(const struct ans *a, const uint8_t *qname)
 {
-	int below = dns_name_labels(qname) - dns_name_labels(a->z->apex);
+	int below = a->z->redirects ? dns_name_labels(qname) - dns_name_labels(a->z->apex) : 0;
 
 	for (int k = below; k >= 1; k--) {
 		const struct dns_node *n = dns_zone_find(a->z, dns_name_parent(qname, k), NULL);
@@ -368,7 +370,7 @@ static void chaos(struct ans *a, const char *text)
  */
 static void ixfr_soa(struct ans *a)
 {
-	const struct dns_node *apex = dns_zone_find(a->z, a->z->apex, NULL);
+	const struct dns_node *apex = dns_zone_apex(a->z);
 
 	if (!dns_name_eq(a->q->qname, a->z->apex)) {
 		dns_out_flags(&a->o, DNS_R_NOTAUTH, 15 | DNS_F_AA);

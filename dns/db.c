@@ -334,7 +334,7 @@ static int check_node(struct build *b, const struct dns_zone *z, const struct dn
 
 static int check(struct build *b, struct dns_zone *z)
 {
-	const struct dns_node *apex = dns_zone_find(z, z->apex, NULL);
+	const struct dns_node *apex = dns_zone_apex(z);
 	const struct dns_set *soa = apex ? dns_node_set(z, apex, DNS_T_SOA) : NULL;
 	char t[1024];
 	int r;
@@ -345,6 +345,8 @@ static int check(struct build *b, struct dns_zone *z)
 			return r;
 		if (dns_node_set(z, n, DNS_T_NS) && !dns_name_eq(dns_node_name(z, n), z->apex))
 			n->flags |= DNS_NODE_CUT;
+		if ((n->flags & DNS_NODE_CUT) || dns_node_set(z, n, DNS_T_DNAME))
+			z->redirects++;
 	}
 	if (!soa)
 		return refuse(b, 1, "no SOA record at the zone's apex '%s'", text(z->apex, t));
@@ -439,7 +441,7 @@ void dns_zone_free(struct dns_zone *z)
 /* Where the apex SOA's SERIAL field lies in the arena (check() proved the rdata sound). */
 static uint8_t *soa_serial(struct dns_zone *z)
 {
-	const struct dns_node *apex = dns_zone_find(z, z->apex, NULL);
+	const struct dns_node *apex = dns_zone_apex(z);
 	const struct dns_set *soa = dns_node_set(z, apex, DNS_T_SOA);
 	uint8_t *rd = z->arena + soa->off + 6;
 	int a = dns_name_len(rd, DNS_NAME_MAX);
@@ -466,13 +468,21 @@ size_t dns_zone_bytes(const struct dns_zone *z)
 
 /* ---- lookups ---- */
 
+const struct dns_node *dns_zone_apex(const struct dns_zone *z)
+{
+	return z->nnodes && dns_name_eq(dns_node_name(z, &z->nodes[0]), z->apex) ? &z->nodes[0]
+	                                                                         : NULL;
+}
+
 const struct dns_node *dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pos)
 {
 	uint32_t lo = 0, hi = z->nnodes;
+	struct dns_labels l;
 
+	dns_labels_of(name, &l);
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = dns_name_cmp(dns_node_name(z, &z->nodes[mid]), name);
+		int c = dns_name_cmp_labels(dns_node_name(z, &z->nodes[mid]), &l);
 		if (c == 0) {
 			if (pos)
 				*pos = mid;

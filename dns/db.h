@@ -49,7 +49,9 @@ struct dns_zone {
 	uint8_t source[20];  /* what it was loaded from (the caller's id: a blob's) */
 	unsigned ttls_mixed; /* RRsets the file gave several TTLs, served with their lowest */
 	unsigned
-	    ttls_line;  /* the line of the first record of the first such RRset, for a warning */
+	    ttls_line; /* the line of the first record of the first such RRset, for a warning */
+	uint32_t
+	    redirects;  /* nodes with a cut or a DNAME: with none, no answer looks above its name */
 	unsigned holds; /* transfers still reading it (dns_zone_hold) */
 	bool doomed;    /* freed while held: the last release frees it */
 };
@@ -88,6 +90,14 @@ bool dns_serial_lt(uint32_t a, uint32_t b);
 
 /* The bytes a loaded zone holds. */
 size_t dns_zone_bytes(const struct dns_zone *z);
+
+/*
+ * The apex's node: the first in canonical order, as every name of the
+ * zone is at or below it (a loaded zone has one: its SOA's). No search,
+ * where each answer needs it and a search costs a name comparison per
+ * halving.
+ */
+const struct dns_node *dns_zone_apex(const struct dns_zone *z);
 
 /* The node named `name` (ASCII case ignored), or NULL; *pos gets where it is or would be. */
 const struct dns_node *dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pos);

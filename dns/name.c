@@ -46,7 +46,7 @@ bool dns_label_eq(const uint8_t *a, const uint8_t *b)
 	if (*a != *b)
 		return false;
 	for (unsigned i = 1; i <= *a; i++)
-		if (lower(a[i]) != lower(b[i]))
+		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
 			return false;
 	return true;
 }
@@ -73,8 +73,9 @@ static int label_cmp(const uint8_t *a, const uint8_t *b)
 {
 	unsigned n = *a < *b ? *a : *b;
 
+	/* Equal octets first: most are (names are mostly asked as written). */
 	for (unsigned i = 1; i <= n; i++)
-		if (lower(a[i]) != lower(b[i]))
+		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
 			return lower(a[i]) - lower(b[i]);
 	return *a - *b;
 }
@@ -89,17 +90,30 @@ static int label_stack(const uint8_t *name, const uint8_t *stack[128])
 	return n;
 }
 
-int dns_name_cmp(const uint8_t *a, const uint8_t *b)
+void dns_labels_of(const uint8_t *name, struct dns_labels *l)
 {
-	const uint8_t *sa[128], *sb[128];
-	int na = label_stack(a, sa), nb = label_stack(b, sb);
+	l->n = label_stack(name, l->at);
+}
+
+int dns_name_cmp_labels(const uint8_t *a, const struct dns_labels *b)
+{
+	const uint8_t *sa[128];
+	int na = label_stack(a, sa), nb = b->n;
 
 	for (; na > 0 && nb > 0; na--, nb--) {
-		int c = label_cmp(sa[na - 1], sb[nb - 1]);
+		int c = label_cmp(sa[na - 1], b->at[nb - 1]);
 		if (c)
 			return c;
 	}
 	return na - nb;
+}
+
+int dns_name_cmp(const uint8_t *a, const uint8_t *b)
+{
+	struct dns_labels lb;
+
+	dns_labels_of(b, &lb);
+	return dns_name_cmp_labels(a, &lb);
 }
 
 /* ---- presentation form ---- */

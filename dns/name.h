@@ -51,6 +51,18 @@ bool dns_name_is_sub(const uint8_t *name, const uint8_t *zone);
 /* Canonical DNS order (RFC 4034 6.1): < 0, 0 or > 0. */
 int dns_name_cmp(const uint8_t *a, const uint8_t *b);
 
+/*
+ * A name's labels from the root down, for comparing it with many names
+ * (a search): its labels found once, not once for each comparison.
+ */
+struct dns_labels {
+	const uint8_t *at[128]; /* at most 127 labels in 255 octets */
+	int n;
+};
+void dns_labels_of(const uint8_t *name, struct dns_labels *l);
+/* dns_name_cmp(a, the name of b). */
+int dns_name_cmp_labels(const uint8_t *a, const struct dns_labels *b);
+
 /* The name with its first `n` labels removed (a pointer into `name`). */
 const uint8_t *dns_name_parent(const uint8_t *name, int n);
 

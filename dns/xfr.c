@@ -137,7 +137,7 @@ size_t dns_xfr_start(struct dns_xfr *x, const struct dns_zones *zones, dns_xfr_p
 /* The apex's SOA record of z: 0 written, or -ENOSPC. */
 static int put_soa(const struct dns_zone *z, struct dns_out *o)
 {
-	const struct dns_node *apex = dns_zone_find(z, z->apex, NULL);
+	const struct dns_node *apex = dns_zone_apex(z);
 	const struct dns_set *soa = dns_node_set(z, apex, DNS_T_SOA);
 	struct dns_rec_iter it;
 	struct dns_rr rr = {.owner = z->apex, .type = DNS_T_SOA, .class = DNS_C_IN};

@@ -293,6 +293,8 @@ static void test_referral_and_dname(void **state)
 	struct reply rp;
 	struct dns_answer_info info;
 	(void)state;
+	/* The two that answers look above their names for: sub's cut and d's DNAME. */
+	assert_int_equal(zone->redirects, 2);
 	ask_simple("host.sub.example.org.", DNS_T_A, &rp, &info);
 	assert_int_equal(rp.rcode, DNS_R_NOERROR);
 	assert_false(rp.flags & DNS_F_AA);
@@ -334,6 +336,36 @@ static void zone_restore(struct dns_zone *z)
 }
 
 /*
+ * A zone with no cut and no DNAME (a home's, most often) has nothing for
+ * an answer to look above its name for: none is counted, and names deep
+ * below the apex are answered as ever. The apex's node is the first
+ * (dns_zone_apex), the one a search finds.
+ */
+static void test_no_redirects(void **state)
+{
+	static const char text[] = "$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n"
+	                           "a.b.c A 192.0.2.9\n";
+	struct dns_zone *z = zone_use(text, sizeof(text) - 1);
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	assert_int_equal(z->redirects, 0);
+	assert_non_null(dns_zone_apex(z));
+	assert_ptr_equal(dns_zone_apex(z), dns_zone_find(z, z->apex, NULL));
+	assert_ptr_equal(dns_zone_apex(zone), dns_zone_find(zone, zone->apex, NULL));
+	ask_simple("a.b.c.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	section_is(&rp, 1, "a.b.c.example.org. A");
+	ask_simple("x.a.b.c.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NXDOMAIN);
+	section_is(&rp, 2, "example.org. SOA");
+	ask_simple("b.c.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	assert_int_equal(info.kind, DNS_KIND_NODATA);
+	zone_restore(z);
+}
+
+/*
  * A DNAME at the apex (RFC 6672 2.3, 3.3: the zone renamed) rewrites every
  * name below it; the apex itself is answered from its own records.
  */
@@ -345,6 +377,7 @@ static void test_apex_dname(void **state)
 	struct reply rp;
 	struct dns_answer_info info;
 	(void)state;
+	assert_int_equal(z->redirects, 1); /* the apex's DNAME; its NS is no cut */
 	ask_simple("www.example.org.", DNS_T_A, &rp, &info);
 	assert_int_equal(rp.rcode, DNS_R_NOERROR);
 	section_is(&rp, 1, "example.org. DNAME www.example.org. CNAME");
@@ -959,6 +992,7 @@ int main(void)
 	    cmocka_unit_test(test_wildcard),
 	    cmocka_unit_test(test_cname),
 	    cmocka_unit_test(test_referral_and_dname),
+	    cmocka_unit_test(test_no_redirects),
 	    cmocka_unit_test(test_apex_dname),
 	    cmocka_unit_test(test_cname_to_referral),
 	    cmocka_unit_test(test_cookie_only_query),

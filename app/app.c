@@ -75,8 +75,9 @@ int app_start(void)
 	int started = 0, rc;
 	bool network_up = false;
 	uint64_t begun = plat_now_ns(), turns = 0, t;
-	char took[APP_NSERVICES * 24] = ""; /* ", " name (5 at most) " " ms (10 digits at most) */
+	char took[APP_NSERVICES * 24] = ""; /* ", " name " " ms: 18 octets for a 5-letter name */
 	size_t len = 0;
+	int n;
 
 	for (int i = 0; i < APP_NSERVICES; i++) {
 		const struct app_service *s = &app_services[i];
@@ -93,8 +94,11 @@ int app_start(void)
 		network_up |= s->brings_network;
 		t = plat_now_ns();
 		rc = s->start();
-		len += (size_t)snprintf(took + len, sizeof(took) - len, "%s%s %lu", i ? ", " : "",
-		                        s->name, (unsigned long)((plat_now_ns() - t) / 1000000));
+		n = snprintf(took + len, sizeof(took) - len, "%s%s %lu", i ? ", " : "", s->name,
+		             (unsigned long)((plat_now_ns() - t) / 1000000));
+		/* A longer name cuts the line short, never past the buffer. */
+		if (n > 0)
+			len += (size_t)n < sizeof(took) - len ? (size_t)n : sizeof(took) - len - 1;
 		if (rc < 0) {
 			plat_log("app", "%s did not start: %s (%d); the other services go on",
 			         s->name, strerror(-rc), rc);

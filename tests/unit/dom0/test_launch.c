@@ -633,6 +633,19 @@ static int xs_listener(char *dir, char *path, size_t cap, int backlog)
 	return ls;
 }
 
+/* 512 writes of 4,000 octets queued on x: 2 MiB, more than a socket holds. */
+static void queue_2mib(struct launch_xs *x)
+{
+	static char value[4000];
+
+	memset(value, 'v', sizeof(value) - 1);
+	for (int i = 0; i < 512; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "/w%d", i);
+		launch_xs_write(x, key, value);
+	}
+}
+
 /*
  * xenstored that stops reading while launch sends: a transaction of 2 MiB
  * fills the socket, and the connection's send timeout (launch_xs_connect,
@@ -644,25 +657,19 @@ static int xs_listener(char *dir, char *path, size_t cap, int backlog)
  */
 static void test_xs_send_timeout(void **state)
 {
-	static char value[4000];
 	char dir[] = "/tmp/test_launch.XXXXXX", path[64];
 	struct launch_xs x = {0};
 	struct timespec t0;
 	int ls, fd, peer;
 
 	(void)state;
-	memset(value, 'v', sizeof(value) - 1);
 	ls = xs_listener(dir, path, sizeof(path), 1);
 	assert_true((fd = launch_xs_connect(path, 100)) >= 0);
 	assert_true((peer = accept(ls, NULL, NULL)) >= 0);
 	alarm(10);
 	xs_reply(peer, LAUNCH_XS_TRANSACTION_START, 0, 0, "2", 2);
 	assert_int_equal(launch_xs_start(&x, fd), 0);
-	for (int i = 0; i < 512; i++) {
-		char key[16];
-		snprintf(key, sizeof(key), "/w%d", i);
-		launch_xs_write(&x, key, value);
-	}
+	queue_2mib(&x);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(launch_xs_flush(&x), -ETIMEDOUT);
 	assert_string_equal(x.failed, "/w0");
@@ -854,12 +861,11 @@ static void *slow_reader(void *arg)
  * batch, so the flush gives up with -ETIMEDOUT at the timeout, as for a
  * xenstored that reads nothing. The old wait was per send, so each bit of
  * room bought another 100 ms and a xenstored reading a little at a time
- * held launch for as long as it liked (here until it stopped reading,
- * 1.1 s).
+ * held launch for as long as it liked (here until it stopped reading:
+ * its 1 s of reads, then the timeout).
  */
 static void test_xs_send_deadline(void **state)
 {
-	static char value[4000];
 	struct timeval tv = {.tv_usec = 100000};
 	int small = 4096;
 	struct launch_xs x = {0};
@@ -868,17 +874,12 @@ static void test_xs_send_deadline(void **state)
 	int sv[2];
 
 	(void)state;
-	memset(value, 'v', sizeof(value) - 1);
 	xs_started(&x, sv, 7);
 	/* Small buffers, so that each read makes room for the next send. */
 	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
 	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
-	for (int i = 0; i < 512; i++) {
-		char key[16];
-		snprintf(key, sizeof(key), "/w%d", i);
-		launch_xs_write(&x, key, value);
-	}
+	queue_2mib(&x);
 	alarm(10);
 	assert_int_equal(pthread_create(&peer, NULL, slow_reader, &sv[1]), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -213,8 +213,8 @@ static void answer_node(struct ans *a, const uint8_t *owner, const struct dns_no
 /*
  * The cut or DNAME strictly above `qname` nearest the apex, if any: the
  * apex's DNAME too (RFC 6672 2.3), the apex's NS being no cut. A zone
- * with neither (most: a home's) has none to look for, and each level
- * would cost a search.
+ * with neither (a home's often has neither) has none to look for, and
+ * each level would cost a search.
  */
 static const struct dns_node *above(const struct ans *a, const uint8_t *qname)
 {

@@ -50,8 +50,8 @@ struct dns_zone {
 	unsigned ttls_mixed; /* RRsets the file gave several TTLs, served with their lowest */
 	unsigned
 	    ttls_line; /* the line of the first record of the first such RRset, for a warning */
-	uint32_t
-	    redirects;  /* nodes with a cut or a DNAME: with none, no answer looks above its name */
+	/* Nodes with a cut or a DNAME: with none, no answer looks above its name. */
+	uint32_t redirects;
 	unsigned holds; /* transfers still reading it (dns_zone_hold) */
 	bool doomed;    /* freed while held: the last release frees it */
 };

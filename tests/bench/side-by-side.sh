@@ -14,12 +14,12 @@
 # partition also holds the Linux domU's kernel, initramfs and xl cfg; its
 # appliance.conf gives our guest the Linux domU's address (from that cfg),
 # dns_rrl=off (nsd runs without RRL too), echo=on (below) and
-# selftest=sidebyside, dom0's
-# mode that creates the two one at a time, each destroyed before the other
-# starts, at the same address with the same MAC, in the turns this script
-# hands it (hypervisor/dom0/init: a long-polled HTTP request from dom0 to
-# tests/bench/side_by_side.py serve). BENCH_SBS_ROUNDS rounds (5) of a turn
-# each, alternating ours and Linux's; in each turn:
+# selftest=sidebyside, dom0's mode that creates the two one at a time,
+# each destroyed before the other starts, at the same address with the
+# same MAC, in the turns this script hands it (hypervisor/dom0/init: a
+# long-polled HTTP request from dom0 to tests/bench/side_by_side.py
+# serve). BENCH_SBS_ROUNDS rounds (5) of a turn each, alternating ours
+# and Linux's; in each turn:
 #   - time from dom0's "create" line (ours: launch, dom0's domain builder;
 #     Linux: xl create) to the first DNS answer (example.org
 #     SOA over UDP) and to the first HTTP 200 (GET of the 1 KiB file), a

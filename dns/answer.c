@@ -214,7 +214,7 @@ static void answer_node(struct ans *a, const uint8_t *owner, const struct dns_no
  * The cut or DNAME strictly above `qname` nearest the apex, if any: the
  * apex's DNAME too (RFC 6672 2.3), the apex's NS being no cut. A zone
  * with neither (a home's often has neither) has none to look for, and
- * each level would cost a search.
+ * each level would cost a lookup.
  */
 static const struct dns_node *above(const struct ans *a, const uint8_t *qname)
 {
@@ -236,9 +236,9 @@ static const struct dns_node *wildcard(const struct ans *a, const uint8_t *qname
 
 	for (int k = 1; k <= below; k++) {
 		const uint8_t *ce = dns_name_parent(qname, k);
-		uint32_t pos;
+		bool exists;
 		int len = dns_name_len(ce, DNS_NAME_MAX);
-		if (!dns_zone_find(a->z, ce, &pos) && !dns_zone_has_below(a->z, ce, pos))
+		if (!dns_zone_find(a->z, ce, &exists) && !exists)
 			continue;
 		if (len + 2 > DNS_NAME_MAX)
 			return NULL;
@@ -256,7 +256,7 @@ static void dname(struct ans *a, const uint8_t *qname, const struct dns_node *n,
 static void lookup(struct ans *a, const uint8_t *qname, int chased)
 {
 	const struct dns_node *n = above(a, qname);
-	uint32_t pos;
+	bool exists;
 
 	if (n && (n->flags & DNS_NODE_CUT)) {
 		referral(a, n);
@@ -267,14 +267,14 @@ static void lookup(struct ans *a, const uint8_t *qname, int chased)
 		return;
 	}
 	a->info->kind = DNS_KIND_ANSWER;
-	if ((n = dns_zone_find(a->z, qname, &pos))) {
+	if ((n = dns_zone_find(a->z, qname, &exists))) {
 		if ((n->flags & DNS_NODE_CUT) && a->q->qtype != DNS_T_DS)
 			referral(a, n);
 		else
 			answer_node(a, qname, n, chased);
 		return;
 	}
-	if (dns_zone_has_below(a->z, qname, pos)) {
+	if (exists) {
 		negative(a, DNS_KIND_NODATA); /* an empty non-terminal (RFC 4592 2.2.2) */
 		return;
 	}

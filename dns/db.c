@@ -368,6 +368,66 @@ static int check(struct build *b, struct dns_zone *z)
 	return 0;
 }
 
+/* How many labels, counted from the root, two names share (ASCII case ignored). */
+static int shared_labels(const uint8_t *a, const uint8_t *b)
+{
+	int na = dns_name_labels(a), nb = dns_name_labels(b), n = na < nb ? na : nb, shared = n;
+
+	a = dns_name_parent(a, na - n);
+	b = dns_name_parent(b, nb - n);
+	for (int k = 0; k < n; k++, a += 1u + *a, b += 1u + *b)
+		if (!dns_label_eq(a, b))
+			shared = n - k - 1; /* the labels left of a difference are not shared */
+	return shared;
+}
+
+/*
+ * The empty non-terminals first met at node i, in canonical order: its
+ * ancestors below the apex that node i - 1 is not at or below. Those are
+ * no nodes, as a node comes right before its descendants.
+ */
+static int ents_at(const struct dns_zone *z, uint32_t i)
+{
+	const struct dns_node *n = &z->nodes[i];
+	int floor = z->nodes[0].labels, shared;
+
+	if (i > 0 && (shared = shared_labels(dns_node_name(z, n), dns_node_name(z, n - 1))) > floor)
+		floor = shared;
+	return n->labels - 1 > floor ? n->labels - 1 - floor : 0;
+}
+
+static void index_put(struct dns_zone *z, const uint8_t *name, uint32_t v)
+{
+	uint32_t i = dns_name_hash(name) & z->index_mask;
+
+	while (z->index[i])
+		i = (i + 1) & z->index_mask;
+	z->index[i] = v;
+}
+
+_Static_assert(DNS_ZONE_RECORDS_MAX < DNS_INDEX_NODE, "a node's position + 1 fits its bits");
+
+/* Every node's name and every empty non-terminal into z->index: 0 or -ENOMEM. */
+static int build_index(struct dns_zone *z)
+{
+	size_t names = z->nnodes, slots = 2;
+
+	for (uint32_t i = 0; i < z->nnodes; i++)
+		names += (size_t)ents_at(z, i);
+	while (slots < 2 * names)
+		slots *= 2;
+	if (!(z->index = calloc(slots, sizeof(*z->index))))
+		return -ENOMEM;
+	z->index_mask = (uint32_t)(slots - 1);
+	for (uint32_t i = 0; i < z->nnodes; i++) {
+		const uint8_t *name = dns_node_name(z, &z->nodes[i]);
+		int ents = ents_at(z, i);
+		for (uint32_t up = 0; up <= (uint32_t)ents; up++)
+			index_put(z, dns_name_parent(name, (int)up), up << DNS_INDEX_UP | (i + 1));
+	}
+	return 0;
+}
+
 /* Give back what the arrays were grown past (a failed shrink keeps the larger block). */
 static void shrink(struct dns_zone *z)
 {
@@ -398,7 +458,8 @@ int dns_zone_load(const char *file, const char *text, size_t len, const uint8_t 
 	if (!r && !(r = compile(&b, &o))) {
 		shrink(o.z);
 		o.z->apex = o.z->arena;
-		r = check(&b, o.z);
+		if (!(r = check(&b, o.z)))
+			r = build_index(o.z);
 	}
 	if (r == -ENOMEM)
 		snprintf(err, errsize, "%s: out of memory loading the zone", file);
@@ -435,6 +496,7 @@ void dns_zone_free(struct dns_zone *z)
 	free(z->nodes);
 	free(z->sets);
 	free(z->arena);
+	free(z->index);
 	free(z);
 }
 
@@ -463,7 +525,7 @@ bool dns_serial_lt(uint32_t a, uint32_t b)
 size_t dns_zone_bytes(const struct dns_zone *z)
 {
 	return sizeof(*z) + z->nnodes * sizeof(*z->nodes) + z->nsets * sizeof(*z->sets) +
-	       z->arena_len;
+	       z->arena_len + (z->index ? (z->index_mask + (size_t)1) * sizeof(*z->index) : 0);
 }
 
 /* ---- lookups ---- */
@@ -474,36 +536,24 @@ const struct dns_node *dns_zone_apex(const struct dns_zone *z)
 	                                                                         : NULL;
 }
 
-const struct dns_node *dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pos)
+const struct dns_node *dns_zone_find(const struct dns_zone *z, const uint8_t *name, bool *exists)
 {
-	uint32_t lo = 0, hi = z->nnodes;
-	struct dns_labels l;
+	int labels = dns_name_labels(name);
+	uint32_t i = dns_name_hash(name) & z->index_mask, v;
 
-	dns_labels_of(name, &l);
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int c = dns_name_cmp_labels(dns_node_name(z, &z->nodes[mid]), &l);
-		if (c == 0) {
-			if (pos)
-				*pos = mid;
-			return &z->nodes[mid];
+	for (; (v = z->index[i]); i = (i + 1) & z->index_mask) {
+		const struct dns_node *n = &z->nodes[(v & DNS_INDEX_NODE) - 1];
+		int up = (int)(v >> DNS_INDEX_UP);
+		if (n->labels - up == labels &&
+		    dns_name_eq(dns_name_parent(dns_node_name(z, n), up), name)) {
+			if (exists)
+				*exists = true;
+			return up ? NULL : n;
 		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
 	}
-	if (pos)
-		*pos = lo;
+	if (exists)
+		*exists = false;
 	return NULL;
-}
-
-bool dns_zone_has_below(const struct dns_zone *z, const uint8_t *name, uint32_t pos)
-{
-	if (pos < z->nnodes && dns_name_eq(dns_node_name(z, &z->nodes[pos]), name))
-		pos++;
-	/* In canonical order a name's descendants come right after it. */
-	return pos < z->nnodes && dns_name_is_sub(dns_node_name(z, &z->nodes[pos]), name);
 }
 
 const struct dns_set *dns_node_set(const struct dns_zone *z, const struct dns_node *n,

@@ -1,13 +1,16 @@
 /*
  * A zone compiled for answering, as NSD does it: the master file is
  * parsed and checked once, when it changes, into names sorted in
- * canonical order (RFC 4034 6.1), each with its RRsets; a query is then a
- * binary search and reads only. Everything of a zone is in four arrays
- * allocated at load: nodes, RRsets, and one arena of names and rdata.
+ * canonical order (RFC 4034 6.1), each with its RRsets, and an index of
+ * those names by hash; a query then finds a name with a hash and, mostly,
+ * one comparison, and only reads. Everything of a zone is in five arrays
+ * allocated at load: nodes, RRsets, one arena of names and rdata, and
+ * the index.
  *
- * Memory: 12 bytes a name plus its wire form, 8 bytes an RRset, 6 bytes a
- * record plus its rdata (dns_zone_bytes tells the total). A 10,000-record
- * zone is measured in tests/bench/dns.sh.
+ * Memory: 12 bytes a name plus its wire form, and 8 to 16 in the index
+ * (so is each empty non-terminal: a name with no records but names below
+ * it); 8 bytes an RRset; 6 bytes a record plus its rdata (dns_zone_bytes
+ * tells the total). A 10,000-record zone is measured in tests/bench/dns.sh.
  */
 #ifndef DNS_DB_H
 #define DNS_DB_H
@@ -52,12 +55,25 @@ struct dns_zone {
 	    ttls_line; /* the line of the first record of the first such RRset, for a warning */
 	/* Nodes with a cut or a DNAME: with none, no answer looks above its name. */
 	uint32_t redirects;
+	/*
+	 * Every name of the zone by dns_name_hash, in index_mask + 1 slots
+	 * (a power of two, at most half of them used, linear probing). A
+	 * slot names a node, by its position + 1 (DNS_INDEX_NODE's bits),
+	 * and how many labels the name is above that node's (the bits from
+	 * DNS_INDEX_UP): 0 for the node's own, more for an empty non-terminal
+	 * above it. 0 is a free slot.
+	 */
+	uint32_t *index;
+	uint32_t index_mask;
 	unsigned holds; /* transfers still reading it (dns_zone_hold) */
 	bool doomed;    /* freed while held: the last release frees it */
 };
 
 /* A zone file over this many records is refused (each costs memory in a 64 MiB guest). */
 #define DNS_ZONE_RECORDS_MAX 200000
+
+#define DNS_INDEX_NODE 0xffffffu /* more than a zone's nodes (at most its records) */
+#define DNS_INDEX_UP 24          /* then at most 127 labels up, in the 8 bits left */
 
 /*
  * Load a zone: parse `text` (zone.h) with the apex `origin`, then check
@@ -93,17 +109,17 @@ size_t dns_zone_bytes(const struct dns_zone *z);
 
 /*
  * The apex's node: the first in canonical order, as every name of the
- * zone is at or below it (a loaded zone has one: its SOA's). No search,
- * where each answer needs it and a search costs a name comparison per
- * halving.
+ * zone is at or below it (a loaded zone has one: its SOA's). No lookup,
+ * where each answer needs it.
  */
 const struct dns_node *dns_zone_apex(const struct dns_zone *z);
 
-/* The node named `name` (ASCII case ignored), or NULL; *pos gets where it is or would be. */
-const struct dns_node *dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pos);
-
-/* Some node below `name` exists (it is an empty non-terminal if it has no node itself). */
-bool dns_zone_has_below(const struct dns_zone *z, const uint8_t *name, uint32_t pos);
+/*
+ * The node named `name` (ASCII case ignored), or NULL. *exists, if asked:
+ * whether the name is in the zone at all, as a node or as an empty
+ * non-terminal (RFC 4592 2.2.2).
+ */
+const struct dns_node *dns_zone_find(const struct dns_zone *z, const uint8_t *name, bool *exists);
 
 /* A node's RRset of `type`, or NULL. */
 const struct dns_set *dns_node_set(const struct dns_zone *z, const struct dns_node *n,

@@ -90,30 +90,29 @@ static int label_stack(const uint8_t *name, const uint8_t *stack[128])
 	return n;
 }
 
-void dns_labels_of(const uint8_t *name, struct dns_labels *l)
+int dns_name_cmp(const uint8_t *a, const uint8_t *b)
 {
-	l->n = label_stack(name, l->at);
-}
-
-int dns_name_cmp_labels(const uint8_t *a, const struct dns_labels *b)
-{
-	const uint8_t *sa[128];
-	int na = label_stack(a, sa), nb = b->n;
+	const uint8_t *sa[128], *sb[128];
+	int na = label_stack(a, sa), nb = label_stack(b, sb);
 
 	for (; na > 0 && nb > 0; na--, nb--) {
-		int c = label_cmp(sa[na - 1], b->at[nb - 1]);
+		int c = label_cmp(sa[na - 1], sb[nb - 1]);
 		if (c)
 			return c;
 	}
 	return na - nb;
 }
 
-int dns_name_cmp(const uint8_t *a, const uint8_t *b)
+uint32_t dns_name_hash(const uint8_t *name)
 {
-	struct dns_labels lb;
+	uint32_t h = 2166136261u;
 
-	dns_labels_of(b, &lb);
-	return dns_name_cmp_labels(a, &lb);
+	for (;; name += 1u + *name) {
+		for (unsigned i = 0; i <= *name; i++) /* the length octet (< 'A') and the label */
+			h = (h ^ lower(name[i])) * 16777619u;
+		if (!*name)
+			return h;
+	}
 }
 
 /* ---- presentation form ---- */

@@ -52,16 +52,10 @@ bool dns_name_is_sub(const uint8_t *name, const uint8_t *zone);
 int dns_name_cmp(const uint8_t *a, const uint8_t *b);
 
 /*
- * A name's labels from the root down, for comparing it with many names
- * (a search): its labels found once, not once for each comparison.
+ * A hash of the name that ignores ASCII case, as dns_name_eq does: names
+ * equal by it hash the same (FNV-1a over the wire form, letters lowered).
  */
-struct dns_labels {
-	const uint8_t *at[128]; /* at most 127 labels in 255 octets */
-	int n;
-};
-void dns_labels_of(const uint8_t *name, struct dns_labels *l);
-/* dns_name_cmp(a, the name of b). */
-int dns_name_cmp_labels(const uint8_t *a, const struct dns_labels *b);
+uint32_t dns_name_hash(const uint8_t *name);
 
 /* The name with its first `n` labels removed (a pointer into `name`). */
 const uint8_t *dns_name_parent(const uint8_t *name, int n);

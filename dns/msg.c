@@ -271,6 +271,29 @@ int dns_msg_query(const uint8_t *msg, size_t len, struct dns_query *q)
  * its OPT record if it has one (RFC 6891 6.1.3), found by walking the
  * records as far as they read.
  */
+/*
+ * Past a name at *off, its labels counted but not read, and a pointer not
+ * followed: what only the record after it is wanted for. 0 or -EINVAL.
+ */
+static int skip_name(const uint8_t *msg, size_t len, size_t *off)
+{
+	for (size_t p = *off; p < len; p += 1u + msg[p]) {
+		if ((msg[p] & LABEL_KIND) == LABEL_PTR) {
+			if (len - p < 2)
+				return -EINVAL;
+			*off = p + 2;
+			return 0;
+		}
+		if (msg[p] & LABEL_KIND)
+			return -EINVAL;
+		if (!msg[p]) {
+			*off = p + 1;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 int dns_msg_rcode(const uint8_t *msg, size_t len)
 {
 	struct dns_msg_rr rr;
@@ -284,13 +307,16 @@ int dns_msg_rcode(const uint8_t *msg, size_t len)
 	qd = dns_get16(msg + 4);
 	records = (unsigned)dns_get16(msg + 6) + dns_get16(msg + 8) + dns_get16(msg + 10);
 	for (unsigned i = 0; i < qd; i++) {
-		if (dns_msg_name(msg, len, &off, rr.owner) < 0 || len - off < 4)
+		if (skip_name(msg, len, &off) < 0 || len - off < 4)
 			return rcode;
 		off += 4;
 	}
-	for (unsigned i = 0; i < records && dns_msg_rr(msg, len, &off, &rr) == 0; i++)
+	for (unsigned i = 0; i < records; i++) {
+		if (skip_name(msg, len, &off) < 0 || rr_fixed(msg, len, &off, &rr) < 0)
+			return rcode;
 		if (rr.type == DNS_T_OPT)
 			return rcode | (int)(rr.ttl >> 24) << 4;
+	}
 	return rcode;
 }
 

@@ -97,7 +97,9 @@ int dns_msg_rr(const uint8_t *msg, size_t len, size_t *off, struct dns_msg_rr *r
  * The 12-bit rcode of a message (an answer, ours or an upstream's): the
  * header's 4 bits with the extended rcode of its first OPT record above
  * them (RFC 6891 6.1.3), the header's alone if it has none or its records
- * cannot be read that far; -EINVAL if it is shorter than a header.
+ * cannot be read that far; -EINVAL if it is shorter than a header. The
+ * records before the OPT are skipped, their names not read: each answer
+ * sent is counted by its rcode.
  */
 int dns_msg_rcode(const uint8_t *msg, size_t len);
 

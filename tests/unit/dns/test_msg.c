@@ -982,6 +982,36 @@ static void test_out_round_trip(void **state)
 	read_back(out, dns_out_end(&o), rrs, n);
 }
 
+/*
+ * The rcode behind records whose names point back into the message: the
+ * OPT's upper bits are found past them (BADCOOKIE, 23: 7 in the header).
+ * Records that end early, or a name with a label type none uses, leave
+ * the header's alone.
+ */
+static void test_rcode_behind_records(void **state)
+{
+	struct dns_query q;
+	struct dns_out o;
+	struct msg mx = rdata_names("\0\5", 2, "mail.example.org.", NULL, NULL, 0);
+	size_t n, opt;
+
+	(void)state;
+	ask(&q, "www.example.org.", DNS_T_MX);
+	dns_out_begin(&o, out, 512, &q, DNS_F_AA);
+	assert_int_equal(add(&o, DNS_SEC_ANSWER, "www.example.org.", DNS_T_MX, &mx), 0);
+	assert_int_equal(add(&o, DNS_SEC_ADDITIONAL, "mail.example.org.", DNS_T_A, &a_rdata), 0);
+	opt = o.len;
+	assert_int_equal(dns_out_opt(&o, DNS_R_BADCOOKIE, 0, NULL, 0), 0);
+	n = dns_out_end(&o);
+	assert_int_equal(out[opt - 16] & 0xC0, 0xC0); /* the A's owner: a pointer */
+	assert_int_equal(dns_msg_rcode(out, n), DNS_R_BADCOOKIE);
+	assert_int_equal(dns_msg_rcode(out, opt - 1), DNS_R_BADCOOKIE & 15);
+	assert_int_equal(dns_msg_rcode(out, opt + 8), DNS_R_BADCOOKIE & 15); /* the OPT cut */
+	out[opt - 16] = 0x40; /* an extended label type */
+	assert_int_equal(dns_msg_rcode(out, n), DNS_R_BADCOOKIE & 15);
+	assert_int_equal(dns_msg_rcode(out, DNS_HDR_LEN - 1), -EINVAL);
+}
+
 /* Past DNS_OUT_NAMES names and past 16 KiB (where pointers cannot reach), still correct. */
 static void test_out_many_names(void **state)
 {
@@ -1071,6 +1101,7 @@ int main(void)
 	    cmocka_unit_test(test_out_mark_rewind),
 	    cmocka_unit_test(test_out_opt),
 	    cmocka_unit_test(test_out_round_trip),
+	    cmocka_unit_test(test_rcode_behind_records),
 	    cmocka_unit_test(test_out_many_names),
 	    cmocka_unit_test(test_out_pointer_reach),
 	};

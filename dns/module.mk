@@ -40,10 +40,11 @@ $(B)/unit/test_dns_msg: tests/unit/dns/test_msg.c $(DNS_MSG_SRC) $(DNS_MSG_HDR) 
 UNIT_BINS += $(B)/unit/test_dns_msg
 
 $(B)/unit/test_dns_answer: tests/unit/dns/test_answer.c tests/unit/dns/big_txt.h $(DNS_ANSWER_SRC) \
-		$(DNS_ANSWER_HDR) dns/module.mk | $(SETUP)
+		$(DNS_ANSWER_HDR) tests/unit/alloc_count.h dns/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
-	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_ANSWER_SRC) -lcmocka -o $@
+	@$(UNIT_CC) $(UNIT_CFLAGS) -I. $< $(DNS_ANSWER_SRC) \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -lcmocka -o $@
 UNIT_BINS += $(B)/unit/test_dns_answer
 
 # Cookies (RFC 7873, 9018) and response rate limiting: no zones needed. The RRL

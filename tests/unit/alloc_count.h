@@ -5,7 +5,9 @@
  * while `alloc_fail` is set, each of them fails (and is counted), so a
  * test can take a path with no heap; while `alloc_fail_max` is not 0,
  * those of `alloc_fail_min` to `alloc_fail_max` bytes fail, so a test can
- * take away one allocation it knows by its size.
+ * take away one allocation it knows by its size; while `alloc_fail_nth`
+ * is not 0, the call that takes `allocations` to it fails, so a test can
+ * fail each allocation of a path in turn.
  */
 #ifndef TESTS_UNIT_ALLOC_COUNT_H
 #define TESTS_UNIT_ALLOC_COUNT_H
@@ -16,10 +18,12 @@
 static unsigned allocations;
 static bool alloc_fail;
 static size_t alloc_fail_min, alloc_fail_max;
+static unsigned alloc_fail_nth;
 
 static bool alloc_fails(size_t n)
 {
-	return alloc_fail || (alloc_fail_max && n >= alloc_fail_min && n <= alloc_fail_max);
+	return alloc_fail || (alloc_fail_max && n >= alloc_fail_min && n <= alloc_fail_max) ||
+	       (alloc_fail_nth && allocations == alloc_fail_nth);
 }
 
 void *__real_malloc(size_t n);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "../alloc_count.h"
 #include "big_txt.h"
 #include "dns/answer.h"
 #include "dns/cookie.h"
@@ -470,6 +471,48 @@ static void test_index(void **state)
 	assert_int_equal(used, z->nnodes + ents);
 	assert_true(2 * used <= z->index_mask + 1);
 	zone_restore(z);
+}
+
+/* Load zone_text, its k-th allocation failing (0: none): the result; *z freed. */
+static int load_failing(unsigned k, char *err, size_t errsize)
+{
+	struct dns_zone *z = NULL;
+	int r;
+
+	allocations = 0;
+	alloc_fail_nth = k;
+	r = dns_zone_load("zones/example.org.zone", zone_text, sizeof(zone_text) - 1,
+	                  (const uint8_t *)"\7example\3org", &z, err, errsize);
+	alloc_fail_nth = 0;
+	if (!r)
+		assert_non_null(dns_zone_find(z, (const uint8_t *)"\1a\1b\1c\7example\3org", NULL));
+	dns_zone_free(z);
+	return r;
+}
+
+/*
+ * Out of memory at each allocation a load makes, in turn: -ENOMEM, said
+ * so, nothing leaked (ASan). Only the three that give back what the
+ * arrays were grown past may fail and the zone load (shrink()); the
+ * index's, the last, may not.
+ */
+static void test_load_out_of_memory(void **state)
+{
+	char err[256];
+	unsigned n, refused = 0;
+	(void)state;
+	assert_int_equal(load_failing(0, err, sizeof(err)), 0);
+	n = allocations;
+	for (unsigned k = 1; k <= n; k++) {
+		int r = load_failing(k, err, sizeof(err));
+		if (r == 0)
+			continue;
+		assert_int_equal(r, -ENOMEM);
+		assert_string_equal(err, "zones/example.org.zone: out of memory loading the zone");
+		refused++;
+	}
+	assert_int_equal(refused, n - 3);
+	assert_int_equal(load_failing(n, err, sizeof(err)), -ENOMEM);
 }
 
 /*
@@ -1113,6 +1156,7 @@ int main(void)
 	    cmocka_unit_test(test_slip),
 	    cmocka_unit_test(test_chaos),
 	    cmocka_unit_test(test_index),
+	    cmocka_unit_test(test_load_out_of_memory),
 	    cmocka_unit_test(test_zone_rules),
 	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_mixed_ttls),

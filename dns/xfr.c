@@ -149,7 +149,7 @@ static int put_soa(const struct dns_zone *z, struct dns_out *o)
 
 /*
  * z holds `rr` exactly: its owner (ASCII case ignored), type, TTL and
- * rdata. A binary search for the name, then the records of its set.
+ * rdata. The name by the zone's index, then the records of its set.
  */
 static bool has_record(const struct dns_zone *z, const struct dns_rr *rr)
 {

@@ -15,7 +15,9 @@
 # zone is refused with its file:line and the old zone keeps serving, so is
 # a second file for the zone (its name in another case), a good
 # change is served at once, a change without a higher serial is served
-# with it raised, and the serial served survives a restart.
+# with it raised, and the serial served survives a restart; a pushed zone
+# whose record is too big for a transfer's usual message is transferred
+# whole, in a bigger one.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -494,6 +496,32 @@ check "IXFR from a serial not in the history: the whole zone, as AXFR sends it (
 	[ -n "$ours" -a "$got" = "$ours" -a "$(wc -l <<<"$got")" -gt 50 ]
 check "the serials are kept in the store's non-public part" \
 	bash -c "g() { ip netns exec $NS git \"\$@\"; }; ! g ls-remote https://$IP/site.git | grep -q appliance"
+
+# ---- a record too big for a transfer's usual message (dns/xfr.h: 16 KiB) ----
+
+# A second zone, pushed, whose TXT has 250 strings of 255 octets (64,000
+# octets of rdata): the server's 16 KiB message cannot hold it, so after
+# the message of SOA and NS it starts one of up to 64 KiB (dns/server.c
+# xfr_message), which takes the closing SOA too: 2 messages, so one of
+# them is past 32 KiB, each signed, the TXT whole.
+printf '%0255d' 0 | tr 0 x >"$WORK/255"
+{
+	printf '$TTL 60\n@ SOA ns hm 1 60 60 600 60\n@ NS ns.example.org.\nbig TXT (\n'
+	for _ in $(seq 250); do printf '\t"%s"\n' "$(cat "$WORK/255")"; done
+	printf ')\n'
+} >"$repo/zones/big.test.zone"
+git -C "$repo" add zones/big.test.zone
+git -C "$repo" commit -qm "a zone with a 64,000-octet TXT" >/dev/null
+check "a zone with a TXT of 64,000 octets is pushed" g -C "$repo" push -q "$AUTH" main
+in_ns dig +time=10 +tries=1 -y "$Y" @"$IP" big.test AXFR >"$WORK/axfr-big.out" 2>&1
+check "its AXFR: SOA and NS, then the TXT and the SOA in a message past 16 KiB: 2 messages, 4 records, 64,xxx octets" \
+	grep -qE '^;; XFR size: 4 records \(messages 2, bytes 64[0-9]{3}\)' "$WORK/axfr-big.out"
+check "  ... the TXT whole: 250 strings of 255 octets" \
+	bash -c "awk '\$4 == \"TXT\"' '$WORK/axfr-big.out' | grep -o '\"x*\"' | awk 'length(\$0) == 257' | wc -l | grep -qx 250"
+check "  ... each message signed (dig checked each TSIG)" \
+	bash -c "! grep -qiE 'verify|failure|failed|BADSIG|NOTAUTH' '$WORK/axfr-big.out'"
+grep -qE '^;; XFR size: 4 records \(messages 2,' "$WORK/axfr-big.out" || tail -5 "$WORK/axfr-big.out"
+check "  ... and the twin logged no failed transfer" bash -c "! grep -q 'zone transfer of big.test. failed' '$WORK/twin2.log'"
 check "the twin never crashed after the restart" kill -0 "$TWIN_PID"
 
 done_tests

@@ -18,7 +18,8 @@ struct urr {
 
 /* ---- records ---- */
 
-long update_arena_put(struct recs *r, const void *p, size_t n)
+/* Room for n more bytes in the arena: 0 or -ENOMEM. The arena may move. */
+static int arena_room(struct recs *r, size_t n)
 {
 	if (r->alen + n > r->acap) {
 		size_t cap = r->acap ? r->acap : 4096;
@@ -30,8 +31,25 @@ long update_arena_put(struct recs *r, const void *p, size_t n)
 		r->arena = a;
 		r->acap = cap;
 	}
+	return 0;
+}
+
+long update_arena_put(struct recs *r, const void *p, size_t n)
+{
+	if (arena_room(r, n))
+		return -ENOMEM;
 	if (n)
 		memcpy(r->arena + r->alen, p, n);
+	r->alen += n;
+	return (long)(r->alen - n);
+}
+
+long update_arena_dup(struct recs *r, uint32_t off, size_t n)
+{
+	if (arena_room(r, n))
+		return -ENOMEM;
+	if (n) /* read where the bytes are now: their old place may be freed */
+		memcpy(r->arena + r->alen, r->arena + off, n);
 	r->alen += n;
 	return (long)(r->alen - n);
 }

@@ -395,7 +395,7 @@ int update_write(struct ctx *c, const char *file, const char *text, size_t len,
 			e.new_serial =
 			    (dns_serial_lt(c->served, file_serial) ? file_serial : c->served) + 1;
 			/* The expected records: the SOA with its new serial. */
-			if ((d = update_arena_put(&c->r, RDATA(&c->r, soa), soa->rdlen)) < 0 ||
+			if ((d = update_arena_dup(&c->r, soa->rdata, soa->rdlen)) < 0 ||
 			    (r = update_push(c, soa->owner, (uint32_t)d, DNS_T_SOA, soa->rdlen,
 			                     soa->ttl))) {
 				r = -ENOMEM;

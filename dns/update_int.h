@@ -43,8 +43,14 @@ struct ctx {
 #define OWNER(r, x) ((r)->arena + (x)->owner)
 #define RDATA(r, x) ((r)->arena + (x)->rdata)
 
-/* Records: their arena, a record added by the update, the zone parser's callback. */
+/*
+ * Records: their arena, a record added by the update, the zone parser's
+ * callback. update_arena_put copies bytes from outside the arena (as it
+ * grows it may move, freeing its old place); update_arena_dup copies n
+ * bytes the arena holds at `off`. Both: the copy's offset, or -ENOMEM.
+ */
 long update_arena_put(struct recs *r, const void *p, size_t n);
+long update_arena_dup(struct recs *r, uint32_t off, size_t n);
 int update_push(struct ctx *c, uint32_t owner, uint32_t rdata, uint16_t type, uint16_t rdlen,
                 uint32_t ttl);
 int update_on_rr(void *ctx, const struct dns_rr *rr, unsigned line);

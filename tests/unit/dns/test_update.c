@@ -406,6 +406,40 @@ static void test_written_whole(void **state)
 	assert_int_equal(strncmp(u.text, "; Written whole", 15), 0);
 }
 
+/*
+ * The SOA's copy (its serial raised) the bytes that make the records'
+ * arena grow: it was read from the old place realloc had freed (ASan:
+ * heap-use-after-free), and the SOA written was garbage. A zone of
+ * fourteen 250-octet TXT records and one of 1 to 254 octets puts the
+ * arena's end on each side of 4 KiB, one pad after another.
+ */
+static void test_soa_copy_grows_arena(void **state)
+{
+	static char text[8192];
+	char x[251], pad[255];
+	struct m m;
+	(void)state;
+	memset(x, 'x', sizeof(x) - 1);
+	x[sizeof(x) - 1] = '\0';
+	for (size_t k = 1; k < sizeof(pad); k++) {
+		size_t len = (size_t)snprintf(text, sizeof(text),
+		                              "$ORIGIN example.org.\n$TTL 300\n"
+		                              "@ SOA ns1 hm 5 7200 3600 1209600 300\n@ NS ns1\n"
+		                              "ns1 A 192.0.2.53\n");
+		for (int t = 0; t < 14; t++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "t%d TXT \"%s\"\n",
+			                        t, x);
+		memset(pad, 'y', k);
+		snprintf(text + len, sizeof(text) - len, "pad TXT \"%.*s\"\n", (int)k, pad);
+		begin(&m, apex);
+		rr(&m, 2, "new A 192.0.2.1", DNS_C_IN, 300);
+		assert_int_equal(apply_to(text, &m, 5), DNS_R_NOERROR);
+		assert_false(u.rewritten);
+		assert_true(has_line("@ SOA ns1 hm 6 7200 3600 1209600 300"));
+		assert_true(has_line("new.example.org. 300 IN A 192.0.2.1"));
+	}
+}
+
 static void test_compressed_rdata(void **state)
 {
 	struct m m;
@@ -627,6 +661,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_refusals, teardown),
 	    cmocka_unit_test_teardown(test_cname_soa_ttl, teardown),
 	    cmocka_unit_test_teardown(test_written_whole, teardown),
+	    cmocka_unit_test_teardown(test_soa_copy_grows_arena, teardown),
 	    cmocka_unit_test_teardown(test_compressed_rdata, teardown),
 	    cmocka_unit_test_teardown(test_repeated_record, teardown),
 	    cmocka_unit_test_teardown(test_repeated_soa_cname, teardown),

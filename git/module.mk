@@ -109,11 +109,13 @@ fuzz: $(B)/unit/corpus/git_receive/.seeded
 # git-receive-pack over a store in memory: the veto, atomic pushes, the
 # site's branch, the command limit.
 $(B)/unit/test_receive: tests/unit/git/test_receive.c git/receive.c git/receive.h $(GIT_PROTO_SRC) \
-		$(GIT_PROTO_HDR) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) git/module.mk | $(SETUP)
+		$(GIT_PROTO_HDR) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) tests/unit/alloc_count.h \
+		git/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store $< git/receive.c $(GIT_PROTO_SRC) \
-		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -Wl,--wrap=store_refs_push -lcmocka -lpthread \
+		$(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -Wl,--wrap=store_refs_push \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -lcmocka -lpthread \
 		-o $@
 UNIT_BINS += $(B)/unit/test_receive
 

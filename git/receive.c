@@ -126,8 +126,8 @@ static int command_line(struct git_receive *r, const char *line, size_t len)
 	/* No such name is ever taken: kept, 8,192 of them would hold 7 MiB until the end. */
 	if (name_len >= STORE_REF_MAX)
 		return refuse(r, -ENAMETOOLONG, "a ref name is too long");
-	if (memchr(line + 82, '\0', name_len) || !(c->name = malloc(name_len + 1)))
-		return refuse(r, -EBADMSG, "a ref name is malformed");
+	if (!(c->name = malloc(name_len + 1)))
+		return refuse(r, -ENOMEM, OUT_OF_MEMORY);
 	memcpy(c->name, line + 82, name_len);
 	c->name[name_len] = '\0';
 	r->n++;
@@ -455,6 +455,9 @@ static void update_failed(struct git_receive *r, struct command *c, int e)
 		break;
 	case -ESTALE:
 		fail(c, "the ref has moved (fetch first)");
+		break;
+	case -EBUSY: /* a push with no pack (deletes only) while another's pack comes in */
+		fail(c, "another push is in progress");
 		break;
 	case -ENOSPC:
 		fail(c, "the store is full (or holds too many refs)");

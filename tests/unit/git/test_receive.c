@@ -26,6 +26,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../alloc_count.h"
 #include "fixture.h"
 #include "git/pkt.h"
 #include "git/receive.h"
@@ -423,6 +424,60 @@ static void test_ref_update_out_of_memory(void **state)
 	ref_is("refs/heads/main", &c3);
 	push_to_main(&c4);
 	assert_string_equal(ans.report, "unpack ok\nok refs/heads/main\n");
+}
+
+/*
+ * A push of deletes only (no pack) while another push's pack comes in:
+ * the store's writer is that one's (-EBUSY), and the push is told so, as
+ * one with a pack is, not that the store failed. After it, it goes in.
+ */
+static void test_busy_store_said(void **state)
+{
+	struct buf first = {0}, pack = {0}, b = {0};
+	struct git_receive *r;
+	struct store_oid c4, none;
+
+	(void)state;
+	add_commit_pack(&pack, &c3, "four\n", &c4);
+	add_cmd(&first, &c3, &c4, "refs/heads/main", CAPS);
+	add_flush(&first);
+	add(&first, pack.p, pack.len / 2);
+	assert_int_equal(git_receive_new(st, first.len + pack.len - pack.len / 2, &r), 0);
+	git_receive_feed(r, first.p, first.len);
+	add_cmd(&b, &d1, &zero, "refs/heads/dev", CAPS);
+	add_flush(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\nng refs/heads/dev another push is in progress\n");
+	ref_is("refs/heads/dev", &d1);
+	git_receive_free(r);
+	add_cmd(&b, &d1, &zero, "refs/heads/dev", CAPS);
+	add_flush(&b);
+	push(&b);
+	assert_string_equal(ans.report, "unpack ok\nok refs/heads/dev\n");
+	assert_int_equal(store_ref_get(st, "refs/heads/dev", &none), -ENOENT);
+	free(first.p);
+	free(pack.p);
+}
+
+/*
+ * No memory for a ref's name (its 56 octets): the push is told so in
+ * OUT_OF_MEMORY's words, not that the name is malformed.
+ */
+static void test_name_out_of_memory(void **state)
+{
+	struct buf b = {0};
+	struct store_oid c4;
+	const char *name = "refs/heads/a-branch-whose-name-has-56-octets-in-all-xxxx";
+
+	(void)state;
+	assert_int_equal(strlen(name), 56);
+	add_cmd(&b, &c3, &c2, name, CAPS);
+	add_flush(&b);
+	alloc_fail_min = alloc_fail_max = 57;
+	push(&b);
+	alloc_fail_min = alloc_fail_max = 0;
+	assert_string_equal(ans.report, "ERR receive-pack: out of memory\n");
+	(void)c4;
 }
 
 /* ---- atomic or not ---- */
@@ -1462,6 +1517,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_veto_of_other_refs_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_direct_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ref_update_out_of_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_busy_store_said, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_name_out_of_memory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_read_failure_is_storage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_veto_out_of_memory_is_no_refusal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_all_or_nothing, setup, teardown),

@@ -447,7 +447,8 @@ static void test_busy_store_said(void **state)
 	add_cmd(&b, &d1, &zero, "refs/heads/dev", CAPS);
 	add_flush(&b);
 	push(&b);
-	assert_string_equal(ans.report, "unpack ok\nng refs/heads/dev another push is in progress\n");
+	assert_string_equal(ans.report,
+	                    "unpack ok\nng refs/heads/dev another push is in progress\n");
 	ref_is("refs/heads/dev", &d1);
 	git_receive_free(r);
 	add_cmd(&b, &d1, &zero, "refs/heads/dev", CAPS);

@@ -126,5 +126,6 @@ $(B)/unit/test_upload: tests/unit/git/test_upload.c git/upload.c git/upload.h $(
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(STORE_INC) -Itests/unit/store -I$(NET_OUT) $< git/upload.c \
-		$(GIT_PROTO_SRC) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -lcmocka -lpthread -o $@
+		$(GIT_PROTO_SRC) $(STORE_UNIT_HELPERS) $(STORE_UNIT_LIB) -Wl,--wrap=store_refs_each \
+		-lcmocka -lpthread -o $@
 UNIT_BINS += $(B)/unit/test_upload

@@ -107,6 +107,22 @@ static int refuse(struct git_upload *u, int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * A failure met answering, none of the request's doing, said as what it
+ * was, unless a refusal already said more: out of memory, the store's
+ * read (its device, or damaged data), or the store.
+ */
+static int failed(struct git_upload *u, int err)
+{
+	if (u->phase == PH_FAILED)
+		return err;
+	return refuse(u, err, "%s",
+	              err == -ENOMEM ? "out of memory"
+	              : err == -EIO  ? "the store could not read an object: its device failed, or "
+	                               "the data there is damaged"
+	                             : "the store failed to answer");
+}
+
 /* Refuse a line not understood, quoting its start. */
 static int unknown(struct git_upload *u, const char *what, const char *line, size_t len)
 {
@@ -789,7 +805,7 @@ int git_upload_feed(struct git_upload *u, const uint8_t *data, size_t len)
 			                             : "a malformed pkt-line");
 		r = u->version == 2 ? v2_line(u, &pkt) : v0_line(u, &pkt);
 		if (r < 0)
-			return u->phase == PH_FAILED ? r : refuse(u, r, "%s", "out of memory");
+			return failed(u, r);
 	}
 	return u->phase == PH_FAILED ? -EBADMSG : 0;
 }
@@ -850,6 +866,8 @@ void git_upload_finish(struct git_upload *u)
 		r = u->wants.n ? refuse(u, -EBADMSG, "the request ends before its flush") : 0;
 	else if (u->version != 2 && u->phase == PH_HAVES && u->any_have)
 		r = refuse(u, -EBADMSG, "the haves end without a flush or done");
+	if (r < 0)
+		failed(u, r); /* in place of what was written of the answer */
 	/*
 	 * Wants alone (a shallow fetch's first request): the answer is the
 	 * shallow list only, and negotiation comes in the next request.

@@ -405,6 +405,77 @@ static void refused(int version, struct buf *req)
 }
 
 /*
+ * The store failing under a fetch, as the wants are checked against its
+ * refs (store_refs_each wrapped): an ERR that says what failed, a read as
+ * a read and memory as memory, in v2 in place of what was written of the
+ * answer (v2 ended with its acknowledgments and no pack, v0 said "out of
+ * memory" for either). With the store back, the same request gets its pack.
+ */
+static int refs_each_fails; /* what store_refs_each gives instead of listing; 0: it lists */
+int __real_store_refs_each(struct store *st,
+                           int (*fn)(void *ctx, const char *name, const struct store_oid *oid),
+                           void *ctx);
+int __wrap_store_refs_each(struct store *st,
+                           int (*fn)(void *ctx, const char *name, const struct store_oid *oid),
+                           void *ctx);
+int __wrap_store_refs_each(struct store *st,
+                           int (*fn)(void *ctx, const char *name, const struct store_oid *oid),
+                           void *ctx)
+{
+	return refs_each_fails ? refs_each_fails : __real_store_refs_each(st, fn, ctx);
+}
+
+static void fetch_request(int version, struct buf *req)
+{
+	char hex[STORE_OID_HEX];
+
+	store_oid_hex(&c3, hex);
+	if (version == 2) {
+		add_text(req, "0012command=fetch\n0001");
+		add_pkt(req, "want %s\n", hex);
+		add_text(req, "0009done\n0000");
+	} else {
+		add_pkt(req, "want %s side-band-64k\n", hex);
+		add_text(req, "00000009done\n");
+	}
+}
+
+static void test_store_failure_said(void **state)
+{
+	static const struct {
+		int version, err;
+		const char *said;
+	} cases[] = {
+	    {2, -EIO,
+	     "ERR upload-pack: the store could not read an object: its device failed, "
+	     "or the data there is damaged\n"},
+	    {2, -ENOMEM, "ERR upload-pack: out of memory\n"},
+	    {0, -EIO,
+	     "ERR upload-pack: the store could not read an object: its device failed, "
+	     "or the data there is damaged\n"},
+	};
+	struct buf req = {0};
+	size_t len;
+	char *a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fetch_request(cases[i].version, &req);
+		refs_each_fails = cases[i].err;
+		a = answer_version(cases[i].version, &req, &len);
+		refs_each_fails = 0;
+		assert_true(len > 4); /* v2 had nothing past its acknowledgments */
+		assert_string_equal(a + 4, cases[i].said);
+		free(a);
+		a = answer_version(cases[i].version, &req, &len);
+		assert_int_equal(pack_count((const uint8_t *)a, len), 3 * 3);
+		free(a);
+		free(req.p);
+		memset(&req, 0, sizeof(req));
+	}
+}
+
+/*
  * What only refs/appliance/secrets reaches, asked for every way a reader
  * may ask without credentials: its commit, tree or blob by id in v0 and
  * v2 (alone, or beside a want of main: refused whole), want-ref, a filter
@@ -478,6 +549,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_haves_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symref_into_secrets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_objects_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_failure_said, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

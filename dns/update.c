@@ -487,24 +487,73 @@ static void del(struct ctx *c, const struct urr *d)
 		x->gone = true;
 }
 
-/* A record deleted and added back the same (a delete then an add) is left where it was. */
-static void cancel_pairs(struct ctx *c)
+/* Two records by owner (canonical order), type, TTL and rdata: 0 if the same. */
+static int rec_order(const struct recs *r, const struct rec *a, const struct rec *b)
+{
+	int d = dns_name_cmp(OWNER(r, a), OWNER(r, b));
+
+	if (!d)
+		d = a->type - b->type;
+	if (!d)
+		d = (a->ttl > b->ttl) - (a->ttl < b->ttl);
+	if (!d)
+		d = a->rdlen - b->rdlen;
+	return d ? d : memcmp(RDATA(r, a), RDATA(r, b), a->rdlen);
+}
+
+static const struct recs *pairs_of; /* qsort's context */
+
+static int pair_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int d = rec_order(pairs_of, &pairs_of->v[a], &pairs_of->v[b]);
+
+	return d ? d : (a > b) - (a < b); /* then in the file's order */
+}
+
+/*
+ * A record deleted and added back the same (a delete then an add) is left
+ * where it was: each added record takes the first such deleted line, in
+ * the file's order. The deleted are sorted once and each added one found
+ * by a binary search, so a set of N records whose TTL changed (each
+ * deleted and added again) costs N log N, not N times N. 0 or -ENOMEM.
+ */
+static int cancel_pairs(struct ctx *c)
 {
 	struct recs *r = &c->r;
+	uint32_t *gone = malloc((c->norig ? c->norig : 1) * sizeof(*gone));
+	size_t n = 0;
 
+	if (!gone)
+		return -ENOMEM;
+	for (size_t j = 0; j < c->norig; j++)
+		if (r->v[j].gone)
+			gone[n++] = (uint32_t)j;
+	pairs_of = r;
+	qsort(gone, n, sizeof(*gone), pair_cmp);
 	for (size_t i = c->norig; i < r->n; i++) {
 		struct rec *a = &r->v[i];
-		for (size_t j = 0; j < c->norig && !a->gone; j++) {
-			struct rec *o = &r->v[j];
-			if (o->gone && o->type == a->type && o->ttl == a->ttl &&
-			    o->rdlen == a->rdlen && !memcmp(RDATA(r, o), RDATA(r, a), a->rdlen) &&
-			    dns_name_eq(OWNER(r, o), OWNER(r, a)) &&
-			    !memcmp(OWNER(r, o), OWNER(r, a), 1)) {
+		size_t lo = 0, hi = n;
+		if (a->gone)
+			continue;
+		while (lo < hi) { /* the first deleted record not before a */
+			size_t mid = lo + (hi - lo) / 2;
+			if (rec_order(r, &r->v[gone[mid]], a) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && !rec_order(r, &r->v[gone[lo]], a); lo++) {
+			struct rec *o = &r->v[gone[lo]];
+			if (o->gone) {
 				o->gone = false;
 				a->gone = true;
+				break;
 			}
 		}
 	}
+	free(gone);
+	return 0;
 }
 
 /* ---- the update ---- */
@@ -574,7 +623,8 @@ int dns_update_apply(const char *file, const char *text, size_t len, const uint8
 	r = 0;
 	if (u->rcode)
 		goto out;
-	cancel_pairs(&c);
+	if ((r = cancel_pairs(&c)))
+		goto out;
 	for (size_t i = 0; i < c.r.n && !changed; i++)
 		changed = i < c.norig ? c.r.v[i].gone : !c.r.v[i].gone;
 	if (!changed)

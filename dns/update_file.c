@@ -122,20 +122,83 @@ static int rec_text(const struct ctx *c, const struct rec *x)
 	return w;
 }
 
-/* Where a record the update added goes: after its RRset's last line, its name's, or at the end. */
-static uint32_t anchor(const struct ctx *c, const struct rec *a, uint32_t nlines)
-{
-	uint32_t same_set = 0, same_name = 0;
+static const struct recs *order_of; /* qsort's context */
 
-	for (size_t i = 0; i < c->norig; i++) {
-		const struct rec *o = &c->r.v[i];
-		if (!dns_name_eq(OWNER(&c->r, o), OWNER(&c->r, a)))
-			continue;
-		same_name = o->end > same_name ? o->end : same_name;
-		if (o->type == a->type && o->end > same_set)
-			same_set = o->end;
+/* Records by owner (canonical order), then type. */
+static int owner_type_cmp(const void *pa, const void *pb)
+{
+	const struct rec *a = &order_of->v[*(const uint32_t *)pa];
+	const struct rec *b = &order_of->v[*(const uint32_t *)pb];
+	int d = dns_name_cmp(OWNER(order_of, a), OWNER(order_of, b));
+
+	return d ? d : a->type - b->type;
+}
+
+/* Records by line, then by position (the order the update added them). */
+static int line_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	uint32_t la = order_of->v[a].line, lb = order_of->v[b].line;
+
+	return la != lb ? (la > lb) - (la < lb) : (a > b) - (a < b);
+}
+
+/* Its RRset's last line in the file for each record in v[from, to) (one name's), else 0. */
+static void anchor_sets(struct ctx *c, const uint32_t *v, size_t from, size_t to, uint32_t name_end,
+                        uint32_t nlines)
+{
+	for (size_t set = from, after; set < to; set = after) {
+		uint32_t set_end = 0;
+		for (after = set; after < to && c->r.v[v[after]].type == c->r.v[v[set]].type;
+		     after++)
+			if (v[after] < c->norig && c->r.v[v[after]].end > set_end)
+				set_end = c->r.v[v[after]].end;
+		for (size_t k = set; k < after; k++)
+			if (v[k] >= c->norig)
+				c->r.v[v[k]].line = c->r.v[v[k]].end = set_end    ? set_end
+				                                       : name_end ? name_end
+				                                                  : nlines;
 	}
-	return same_set ? same_set : same_name ? same_name : nlines;
+}
+
+/*
+ * Where each record the update added goes (its `line`): after its RRset's
+ * last line, else its name's, else at the end (nlines). Then the added
+ * records in the order they are written, into *added (c->r.n - c->norig
+ * of them). Every record sorted by owner and type once: a set of N records
+ * whose TTL changed (each added again) costs N log N, not a scan of the
+ * file for each. 0 or -ENOMEM.
+ */
+static int anchor_added(struct ctx *c, uint32_t nlines, uint32_t **added)
+{
+	size_t n = c->r.n, na = n - c->norig;
+	uint32_t *v = malloc((n ? n : 1) * sizeof(*v));
+
+	*added = malloc((na ? na : 1) * sizeof(**added));
+	if (!v || !*added) {
+		free(v);
+		free(*added);
+		*added = NULL;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = (uint32_t)i;
+	order_of = &c->r;
+	qsort(v, n, sizeof(*v), owner_type_cmp);
+	for (size_t name = 0, next; name < n; name = next) {
+		const uint8_t *owner = OWNER(&c->r, &c->r.v[v[name]]);
+		uint32_t name_end = 0;
+		for (next = name; next < n && dns_name_eq(OWNER(&c->r, &c->r.v[v[next]]), owner);
+		     next++)
+			if (v[next] < c->norig && c->r.v[v[next]].end > name_end)
+				name_end = c->r.v[v[next]].end;
+		anchor_sets(c, v, name, next, name_end, nlines);
+	}
+	free(v);
+	for (size_t i = 0; i < na; i++)
+		(*added)[i] = (uint32_t)(c->norig + i);
+	qsort(*added, na, sizeof(**added), line_cmp);
+	return 0;
 }
 
 struct edit {
@@ -147,13 +210,14 @@ struct edit {
 	uint32_t new_serial;
 };
 
-/* The added records anchored after line k (their `line`, set by edit_in_place). */
-static int put_added(struct ctx *c, const struct edit *e, uint32_t k, struct sb *s)
+/* The added records anchored after line k, from *next on in `added` (anchor_added's order). */
+static int put_added(struct ctx *c, const struct edit *e, uint32_t k, const uint32_t *added,
+                     size_t *next, struct sb *s)
 {
-	for (size_t i = c->norig; i < c->r.n; i++) {
-		const struct rec *a = &c->r.v[i];
+	for (; *next < c->r.n - c->norig && c->r.v[added[*next]].line == k; ++*next) {
+		const struct rec *a = &c->r.v[added[*next]];
 		int n;
-		if (a->gone || (e->soa != SIZE_MAX && a->type == DNS_T_SOA) || a->line != k)
+		if (a->gone || (e->soa != SIZE_MAX && a->type == DNS_T_SOA))
 			continue;
 		if ((n = rec_text(c, a)) < 0)
 			return n;
@@ -168,13 +232,14 @@ static int edit_in_place(struct ctx *c, const struct edit *e, struct sb *s)
 	const struct lines *l = e->l;
 	uint8_t *skip = calloc(l->n + 2, 2), *start = skip ? skip + l->n + 2 : NULL;
 	const char *owner = NULL; /* a deleted line's owner, which a blank owner after it took */
-	size_t owner_len = 0;
+	size_t owner_len = 0, next = 0;
+	uint32_t *added = NULL;
 	int r = 0;
 
-	if (!skip)
+	if (!skip || anchor_added(c, (uint32_t)l->n, &added)) {
+		free(skip);
 		return -ENOMEM;
-	for (size_t i = c->norig; i < c->r.n; i++)
-		c->r.v[i].line = c->r.v[i].end = anchor(c, &c->r.v[i], l->n);
+	}
 	for (size_t i = 0; i < c->norig; i++) {
 		const struct rec *o = &c->r.v[i];
 		start[o->line] = 1;
@@ -192,7 +257,7 @@ static int edit_in_place(struct ctx *c, const struct edit *e, struct sb *s)
 				while (owner_len < n && !strchr(" \t\r\n;", p[owner_len]))
 					owner_len++;
 			}
-			r = put_added(c, e, k, s);
+			r = put_added(c, e, k, added, &next, s);
 			continue;
 		}
 		if (owner && start[k] && blank_owner)
@@ -215,8 +280,9 @@ static int edit_in_place(struct ctx *c, const struct edit *e, struct sb *s)
 		}
 		if (!n || p[n - 1] != '\n')
 			sb_put(s, "\n", 1);
-		r = put_added(c, e, k, s);
+		r = put_added(c, e, k, added, &next, s);
 	}
+	free(added);
 	free(skip);
 	return r ? r : s->failed ? -ENOMEM : 0;
 }

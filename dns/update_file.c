@@ -420,7 +420,7 @@ void update_log(struct ctx *c, struct dns_update *u)
 			if ((pass == 0) != x->gone || (n = rec_text(c, x)) < 0)
 				continue;
 			pass ? u->added++ : u->deleted++;
-			if (room < 6)
+			if (room < sizeof("+ ...\n")) /* and its NUL: the shortest line fits whole */
 				continue;
 			if ((size_t)n + 3 > room - 5 || (size_t)n > 200) {
 				n = n > 200 ? 200 : n;

@@ -94,7 +94,11 @@ int dns_update_commit(const struct dns_zone *z, const uint8_t *msg, size_t len,
 	author_of(key, name, author, sizeof(author));
 	if ((r = store_list_dir(st, MAIN, "zones", match_file, &f)) || !f.found ||
 	    (r = store_get(st, &f.oid, &type, &text, &tlen))) {
-		plat_log("dns", "update by %s: the zone file could not be read (%d)", name, r);
+		if (r)
+			plat_log("dns", "update by %s: the zone file could not be read (%d)", name,
+			         r);
+		else /* a push removed it since the zone was loaded */
+			plat_log("dns", "update by %s: zones/ holds no file of the zone", name);
 		goto out;
 	}
 	if ((r = dns_update_apply(f.path, (const char *)text, tlen, z->apex, z->serial, msg, len, q,

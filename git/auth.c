@@ -439,7 +439,33 @@ static int cache_digest(const char *password, size_t len, uint8_t out[32])
 }
 
 /* 0 if `password` is the stored one, -EACCES if not, -EIO if we cannot tell. */
-static int password_matches(const char *password, size_t len, uint64_t now)
+/* The KDF's budget (GIT_AUTH_KDF_BURST): when the next run is due, GCRA's theoretical arrival. */
+static uint64_t kdf_due_ns;
+static bool kdf_refusing; /* the last check found it spent: logged once a run of refusals */
+
+/* A KDF run may start now, and is counted; or -EBUSY, *wait_ns until one may. */
+static int kdf_budget(uint64_t now, uint64_t *wait_ns)
+{
+	uint64_t due = kdf_due_ns > now ? kdf_due_ns : now;
+	uint64_t ahead = (GIT_AUTH_KDF_BURST - 1) * GIT_AUTH_KDF_EVERY_NS;
+
+	if (due - now > ahead) {
+		*wait_ns = due - now - ahead;
+		if (!kdf_refusing)
+			plat_log("git",
+			         "push passwords come faster than %u at once and one a second: "
+			         "refused without a check until they slow",
+			         GIT_AUTH_KDF_BURST);
+		kdf_refusing = true;
+		return -EBUSY;
+	}
+	kdf_due_ns = due + GIT_AUTH_KDF_EVERY_NS;
+	kdf_refusing = false;
+	return 0;
+}
+
+/* 0 if it matches, -EACCES if not, -EBUSY past the KDF's budget (*wait_ns), or -EIO. */
+static int password_matches(const char *password, size_t len, uint64_t now, uint64_t *wait_ns)
 {
 	uint8_t digest[32];
 	bool have_digest;
@@ -452,6 +478,10 @@ static int password_matches(const char *password, size_t len, uint64_t now)
 	    same_bytes(digest, cache.digest, sizeof(digest))) {
 		wipe(digest, sizeof(digest));
 		return 0;
+	}
+	if ((rc = kdf_budget(now, wait_ns))) {
+		wipe(digest, sizeof(digest));
+		return rc;
 	}
 	rc = hash_matches(&stored.h, password, len);
 	if (rc == 0 && have_digest) {
@@ -603,6 +633,7 @@ enum git_auth_result git_auth_check(struct store *st, const char *authorization,
 	struct client *c = client_find(family, key);
 	const char *password;
 	size_t password_len;
+	uint64_t wait_ns = 0;
 	int rc;
 
 	if (!st || stored_load(st) != 0)
@@ -617,12 +648,17 @@ enum git_auth_result git_auth_check(struct store *st, const char *authorization,
 		wipe(buf, sizeof(buf));
 		return GIT_AUTH_MISSING;
 	}
-	rc = password_matches(password, password_len, now);
+	rc = password_matches(password, password_len, now, &wait_ns);
 	wipe(buf, sizeof(buf));
 	if (rc == 0) {
 		if (c)
 			memset(c, 0, sizeof(*c));
 		return GIT_AUTH_OK;
+	}
+	if (rc == -EBUSY) {
+		if (retry_after_s)
+			*retry_after_s = (unsigned)((wait_ns + NS_PER_S - 1) / NS_PER_S);
+		return GIT_AUTH_BUSY;
 	}
 	if (rc == -EACCES)
 		client_failed(c ? c : client_new(family, key, now), client, now);
@@ -633,6 +669,8 @@ enum git_auth_result git_auth_check(struct store *st, const char *authorization,
 
 void git_auth_reset(void)
 {
+	kdf_due_ns = 0;
+	kdf_refusing = false;
 	memset(clients, 0, sizeof(clients));
 	wipe(&cache, sizeof(cache));
 	memset(&stored, 0, sizeof(stored));

@@ -75,12 +75,22 @@ struct store;
 #define GIT_AUTH_LOCK_MAX_S 900
 /* How long a successful check is remembered (see git_auth_check). */
 #define GIT_AUTH_CACHE_S 300
+/*
+ * The KDF's budget, all clients together: GIT_AUTH_KDF_BURST runs at once,
+ * then one a second (GCRA). Clients in many /64s each get their own
+ * failures before a lock, and each run blocks the loop for the KDF (175
+ * ms on the board): six a second would take all of it. Past the budget a
+ * check is GIT_AUTH_BUSY without a look at the password.
+ */
+#define GIT_AUTH_KDF_BURST 4
+#define GIT_AUTH_KDF_EVERY_NS 1000000000ull
 
 enum git_auth_result {
 	GIT_AUTH_OK,
 	GIT_AUTH_MISSING,     /* no Authorization, or a malformed one: 401 */
 	GIT_AUTH_WRONG,       /* a wrong password: 401 */
 	GIT_AUTH_LIMITED,     /* too many failures from this client: 429, Retry-After */
+	GIT_AUTH_BUSY,        /* past the KDF's budget, all clients together: 503, Retry-After */
 	GIT_AUTH_NO_PASSWORD, /* none set in the store (or it does not parse): 403 */
 };
 
@@ -88,8 +98,8 @@ enum git_auth_result {
  * Check a request's credentials. `authorization` is the raw value of its
  * Authorization header field (NULL if absent), `len` its length; `client`
  * the client's address as text ("192.0.2.7", "2001:db8::7"). With
- * GIT_AUTH_LIMITED, *retry_after_s (may be NULL) gets the seconds until the
- * client may try again.
+ * GIT_AUTH_LIMITED or GIT_AUTH_BUSY, *retry_after_s (may be NULL) gets the
+ * seconds until the client may try again.
  *
  * Order: no password in the store (or no store) is GIT_AUTH_NO_PASSWORD
  * whatever was sent; a locked-out client is GIT_AUTH_LIMITED without a
@@ -97,7 +107,10 @@ enum git_auth_result {
  * checked. After GIT_AUTH_FAILURES wrong passwords within GIT_AUTH_WINDOW_S
  * the client is locked out (the last of them still answered
  * GIT_AUTH_WRONG). A missing or malformed header is no guess and does not
- * count: git sends its first request without credentials.
+ * count: git sends its first request without credentials. A password the
+ * KDF would check past its budget (GIT_AUTH_KDF_BURST) is GIT_AUTH_BUSY,
+ * *retry_after_s until the budget has a run again, and counts as no
+ * failure.
  *
  * A successful check costs the KDF (GIT_AUTH_ITERATIONS), which blocks the
  * loop meanwhile; so that a push's several requests do not each pay it,

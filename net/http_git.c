@@ -124,6 +124,10 @@ static int authorized(struct http_resp *r, struct store *st, const struct http_r
 		snprintf(r->fields + used, sizeof(r->fields) - used, "Retry-After: %u\r\n", retry);
 		http_site_error(r, 429, "too many wrong passwords from this address: wait\n");
 		return 0;
+	case GIT_AUTH_BUSY:
+		snprintf(r->fields + used, sizeof(r->fields) - used, "Retry-After: %u\r\n", retry);
+		http_site_error(r, 503, "too many push passwords to check at once: try again\n");
+		return 0;
 	default:
 		http_site_error(r, 403, "no push password is set: set one with storectl passwd\n");
 		return 0;

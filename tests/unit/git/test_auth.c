@@ -546,14 +546,20 @@ static void test_rate_limit_table_full(void **state)
 
 	(void)state;
 	set_right();
-	fail_n(CLIENT, GIT_AUTH_FAILURES);
+	/* Locked for 240 s (its third lock): longer than the clients below take. */
+	for (int lock = 0; lock < 3; lock++) {
+		fail_n(CLIENT, GIT_AUTH_FAILURES);
+		if (lock < 2)
+			fake_now += (60u << lock) * S;
+	}
+	assert_non_null(strstr(unit_log, "locked out for 240 s"));
 	/* Twice as many new clients as the table holds, each failing once,
-	 * a millisecond apart. */
+	 * a second apart (the KDF's budget). */
 	for (int i = 0; i < 2 * GIT_AUTH_CLIENTS; i++) {
 		snprintf(addr, sizeof(addr), "198.51.100.%d", i);
 		assert_int_equal(check_from(addr, basic("git", "wrong password"), NULL),
 		                 GIT_AUTH_WRONG);
-		fake_now += S / 1000;
+		fake_now += S;
 	}
 	/* The locked client was not the one to make room. */
 	assert_int_equal(check_from(CLIENT, basic("git", RIGHT), &retry), GIT_AUTH_LIMITED);
@@ -562,6 +568,59 @@ static void test_rate_limit_table_full(void **state)
 	assert_non_null(strstr(unit_log, "(2 of 5"));
 	fail_n("198.51.100.0", 1);
 	assert_non_null(strstr(unit_log, "(1 of 5"));
+}
+
+/*
+ * The KDF's budget, all clients together: GIT_AUTH_KDF_BURST wrong
+ * passwords at once from as many /64s (each its first failure) run it;
+ * the next check is refused without one (BUSY, Retry-After 1 s,
+ * logged once, no failure counted), a right password too; to the
+ * nanosecond a second later one runs. A remembered success needs no run.
+ */
+static void test_kdf_budget(void **state)
+{
+	unsigned retry = 0;
+	char addr[64];
+	int runs;
+
+	(void)state;
+	set_right();
+	runs = kdf_runs;
+	for (int i = 0; i < GIT_AUTH_KDF_BURST; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:0:%x::1", i);
+		assert_int_equal(check_from(addr, basic("git", "wrong password"), NULL),
+		                 GIT_AUTH_WRONG);
+	}
+	assert_int_equal(kdf_runs, runs + GIT_AUTH_KDF_BURST);
+	unit_logs = 0;
+	assert_int_equal(check_from("2001:db8:0:ff::1", basic("git", "wrong password"), &retry),
+	                 GIT_AUTH_BUSY);
+	assert_int_equal(retry, 1);
+	assert_int_equal(check_from("2001:db8:0:fe::1", basic("git", RIGHT), &retry),
+	                 GIT_AUTH_BUSY);
+	assert_int_equal(kdf_runs, runs + GIT_AUTH_KDF_BURST);
+	assert_int_equal(unit_logs, 1);
+	assert_non_null(strstr(unit_log, "push passwords come faster than 4 at once"));
+	fake_now += S - 1;
+	assert_int_equal(check_from("2001:db8:0:fe::1", basic("git", RIGHT), &retry),
+	                 GIT_AUTH_BUSY);
+	assert_int_equal(retry, 1);
+	fake_now += 1;
+	/* The refused one's failure was not counted: this is its first. */
+	assert_int_equal(check_from("2001:db8:0:ff::1", basic("git", "wrong password"), NULL),
+	                 GIT_AUTH_WRONG);
+	assert_non_null(strstr(unit_log, "from 2001:db8:0:ff::1 (1 of 5"));
+	fake_now += S;
+	assert_int_equal(check_from("2001:db8:0:fe::1", basic("git", RIGHT), NULL), GIT_AUTH_OK);
+	for (int i = 0; i < 2 * GIT_AUTH_KDF_BURST; i++)
+		assert_int_equal(check(basic("git", RIGHT)), GIT_AUTH_OK);
+	assert_int_equal(kdf_runs, runs + GIT_AUTH_KDF_BURST + 2);
+}
+
+/* The KDF's budget full again, as after a quiet spell (test_kdf_budget tests it). */
+static void budget_full(void)
+{
+	fake_now += GIT_AUTH_KDF_BURST * GIT_AUTH_KDF_EVERY_NS;
 }
 
 static void test_cache(void **state)
@@ -592,12 +651,14 @@ static void test_cache(void **state)
 	assert_int_equal(check(hdr), GIT_AUTH_OK);
 	assert_int_equal(kdf_runs, runs + 3);
 	/* Nor once the password changed. */
+	budget_full();
 	assert_int_equal(git_auth_set(st, "another password"), 0);
 	runs = kdf_runs;
 	assert_int_equal(check(hdr), GIT_AUTH_WRONG);
 	assert_int_equal(check(basic("git", "another password")), GIT_AUTH_OK);
 	assert_int_equal(kdf_runs, runs + 2);
 	/* Changed behind our back, by a commit on the ref. */
+	budget_full();
 	assert_int_equal(git_auth_hash(RIGHT, text, sizeof(text)), 0);
 	assert_int_equal(fixture_commit(st, GIT_AUTH_SECRETS_REF, GIT_AUTH_PATH, text, NULL), 0);
 	runs = kdf_runs;
@@ -611,6 +672,7 @@ static void test_cache(void **state)
 	assert_int_equal(check(hdr), GIT_AUTH_OK);
 	assert_int_equal(kdf_runs, runs + 1);
 	/* A locked-out client is refused before the cache is looked at. */
+	budget_full();
 	fail_n("192.0.2.99", GIT_AUTH_FAILURES);
 	assert_int_equal(check_from("192.0.2.99", hdr, NULL), GIT_AUTH_LIMITED);
 	/* And an unseeded platform only loses the cache. */
@@ -638,6 +700,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_header_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rate_limit_window_and_growth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kdf_budget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rate_limit_ipv6_prefix, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rate_limit_table_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cache, setup, teardown),

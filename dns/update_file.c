@@ -420,7 +420,8 @@ void update_log(struct ctx *c, struct dns_update *u)
 			if ((pass == 0) != x->gone || (n = rec_text(c, x)) < 0)
 				continue;
 			pass ? u->added++ : u->deleted++;
-			if (room < sizeof("+ ...\n")) /* and its NUL: the shortest line fits whole */
+			/* The shortest line and its NUL fit whole, or none goes. */
+			if (room < sizeof("+ ...\n"))
 				continue;
 			if ((size_t)n + 3 > room - 5 || (size_t)n > 200) {
 				n = n > 200 ? 200 : n;

@@ -370,10 +370,30 @@ close:
 	return r;
 }
 
+/*
+ * A block no scan takes for a record, at the head: what an older store
+ * left past it (the device formatted again, or flashed again with only
+ * the image's own blocks, as bmaptool does) cannot continue our chain, as
+ * its record there is gone. The next record is written over it.
+ */
+static int seal(struct store_log *l)
+{
+	static const char text[] = "no record: the log ends here\n";
+
+	if (l->sb.region_end - l->head < STORE_LOG_BLOCK)
+		return 0;
+	store_log_cache_drop(l);
+	for (size_t i = 0; i < STORE_LOG_BLOCK; i++)
+		l->cache[i] = (uint8_t)text[i % (sizeof(text) - 1)];
+	return dev_write(l, l->head, l->cache, STORE_LOG_BLOCK);
+}
+
 int store_log_checkpoint(struct store_log *l)
 {
 	int r;
 
+	if ((r = seal(l)))
+		return r;
 	l->sb.ckpt_off = l->head;
 	l->sb.ckpt_seq = l->seq;
 	l->sb.ckpt_chain = l->chain;

@@ -118,7 +118,11 @@ int store_log_read(struct store_log *l, uint64_t off, void *buf, size_t len);
 void store_log_cache_drop(struct store_log *l);
 /* Flush the device; -EROFS once a write or flush has failed (l->err). */
 int store_log_flush(struct store_log *l);
-/* Write the superblock with a checkpoint at the head (flushes around it). */
+/*
+ * Write the superblock with a checkpoint at the head (flushes around it),
+ * after a block at the head that no scan takes for a record (log.c seal):
+ * an older store's records past it do not come back.
+ */
 int store_log_checkpoint(struct store_log *l);
 
 /*

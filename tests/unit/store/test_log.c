@@ -437,6 +437,61 @@ static int put_blobs(struct store *st, bool both)
 }
 
 /*
+ * A device formatted again (storectl init on an image in use): the new
+ * store's first record is the old one's to the byte (the same snapshot,
+ * sequence and chain), so the old second record went on from it and the
+ * old store came back whole, its private part too. The checkpoint's seal
+ * after the new head ends that. Then a device flashed again with only
+ * the image's own blocks (bmaptool skips the holes): the pushes made
+ * since the first flash come back the same way, but for the seal the
+ * image carries after its last record.
+ */
+static void test_old_store_stays_gone(void **state)
+{
+	struct store *st;
+	struct store_oid oid, seed_main;
+	uint8_t *seed;
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "old\n", NULL), 0);
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "key", "old key\n", NULL), 0);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_init(0), 0);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/main", &oid), -ENOENT);
+	assert_int_equal(store_ref_get(st, "refs/appliance/secrets", &oid), -ENOENT);
+	assert_int_equal(store_close(st), 0);
+
+	/* The image: a store with its first commit, closed as storectl does. */
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "seed\n", &seed_main),
+	                 0);
+	assert_int_equal(store_close(st), 0);
+	assert_non_null(seed = malloc(DEV_SIZE));
+	memcpy(seed, memblk_data(), DEV_SIZE);
+	/* The board's pushes, then the image flashed again: its zero blocks skipped. */
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(fixture_commit(st, "refs/heads/main", "index.html", "pushed\n", NULL), 0);
+	assert_int_equal(fixture_commit(st, "refs/appliance/secrets", "key", "new key\n", NULL), 0);
+	assert_int_equal(store_close(st), 0);
+	for (size_t off = 0; off < DEV_SIZE; off += MEMBLK_SECTOR) {
+		size_t k = 0;
+		while (k < MEMBLK_SECTOR && !seed[off + k])
+			k++;
+		if (k < MEMBLK_SECTOR)
+			memcpy(memblk_data() + off, seed + off, MEMBLK_SECTOR);
+	}
+	free(seed);
+	assert_int_equal(store_open(&st, false), 0);
+	assert_int_equal(store_ref_get(st, "refs/heads/main", &oid), 0);
+	assert_int_equal(store_oid_cmp(&oid, &seed_main), 0);
+	read_is(st, "refs/heads/main", "index.html", "seed\n");
+	assert_int_equal(store_ref_get(st, "refs/appliance/secrets", &oid), -ENOENT);
+	assert_int_equal(store_close(st), 0);
+}
+
+/*
  * The index is in memory: STORE_MAX_OBJECTS objects fit, one more is
  * refused with nothing of its pack visible; a pack of objects the store
  * holds is taken at the limit; the store at the limit opens, with copies
@@ -554,6 +609,7 @@ int main(void)
 	    cmocka_unit_test(test_power_cut_every_write),
 	    cmocka_unit_test(test_error_at_every_write),
 	    cmocka_unit_test(test_tear_any_subset),
+	    cmocka_unit_test(test_old_store_stays_gone),
 	    cmocka_unit_test(test_object_limit_n_plus_one),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,7 +33,7 @@ struct xs_watch_slot {
 	void *arg;
 	bool used;
 	bool fired;
-	bool taken; /* fired, for xs_watch_take */
+	bool taken; /* fired, for xs_watch_take: a watch without a function only */
 };
 
 static struct xenstore_domain_interface *xs_ring;
@@ -127,8 +127,11 @@ static void xs_note_event(const struct xs_msg *msg)
 	if (token[0] != 'w' || token[1] < '0' || token[1] > '9')
 		return;
 	id = (unsigned int)strtoul(token + 1, NULL, 10);
-	if (id < XS_MAX_WATCHES && xs_watches[id].used)
-		xs_watches[id].fired = xs_watches[id].taken = true;
+	if (id < XS_MAX_WATCHES && xs_watches[id].used) {
+		xs_watches[id].fired = true;
+		/* A function's watch is the loop's (xs_dispatch): no wait is for it. */
+		xs_watches[id].taken = !xs_watches[id].fn;
+	}
 }
 
 /* Handle every complete message in xs_in. */

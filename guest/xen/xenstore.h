@@ -61,9 +61,9 @@ typedef void (*xs_watch_fn)(void *arg);
 int xs_watch(const char *path, xs_watch_fn fn, void *arg);
 int xs_unwatch(int id);
 
-/* True if watch `id` fired since the last call (for synchronous waits). */
+/* True if watch `id` (one without a function) fired since the last call (synchronous waits). */
 bool xs_watch_take(int id);
-/* Sleep until some watch fires, the ring has news, or `deadline_ns`. */
+/* Sleep until a watch without a function fires, the ring has news, or `deadline_ns`. */
 void xs_wait(uint64_t deadline_ns);
 
 /* True if a watch fired whose function has not run yet. */

@@ -373,7 +373,7 @@ int launch_guest_conf(char *text, size_t len, const char **name, const char **in
 	return 0;
 }
 
-/* The file whole into buf: its length, 0 if there is none, or -errno. */
+/* The file whole into buf: its length (0 if empty), or -errno (-ENOENT: there is none). */
 static long read_whole(const char *path, char *buf, const char **why)
 {
 	long n, got = 0;
@@ -381,7 +381,7 @@ static long read_whole(const char *path, char *buf, const char **why)
 
 	if (fd < 0) {
 		*why = "cannot open it";
-		return errno == ENOENT ? 0 : -errno;
+		return -errno;
 	}
 	while ((n = read(fd, buf + got, LAUNCH_GUEST_CONF_MAX + 1 - (size_t)got)) > 0)
 		got += n;
@@ -404,8 +404,11 @@ long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const
 		struct timespec ten_ms = {0, 10000000};
 		long n = read_whole(path, buf, why);
 
-		if (n <= 0)
+		if (n == -ENOENT)
+			return 0;
+		if (n < 0)
 			return n;
+		/* Empty too is incomplete: the shell's > truncates before it writes. */
 		if (n >= 5 && memcmp(buf + n - 5, "\nend\n", 5) == 0)
 			return n;
 		if (waited >= wait_ms) {

@@ -322,7 +322,7 @@ static void test_guest_conf(void **state)
 	assert_string_equal(k.seen, "");
 }
 
-/* A configuration file of exactly `size` bytes, ending with its end line. */
+/* A configuration file of `size` bytes, with its end line or not; with_end -1: empty. */
 static void write_conf(const char *path, size_t size, int with_end)
 {
 	static const char head[] = "name a\ninstance 1\nappliance/pad ";
@@ -330,6 +330,10 @@ static void write_conf(const char *path, size_t size, int with_end)
 	size_t tail = with_end ? 5 : 1;
 
 	assert_non_null(f);
+	if (with_end < 0) {
+		assert_int_equal(fclose(f), 0);
+		return;
+	}
 	assert_true(size > sizeof(head) + tail);
 	fputs(head, f);
 	for (size_t i = sizeof(head) - 1; i < size - tail; i++)
@@ -340,20 +344,23 @@ static void write_conf(const char *path, size_t size, int with_end)
 
 static char conf_path[64];
 
-static void *end_later(void *arg)
+/* The init's write going on: `text` appended to the file 0.2 s later. */
+static void *append_later(void *text)
 {
 	struct timespec t = {0, 200000000};
 	FILE *f;
 
-	(void)arg;
 	nanosleep(&t, NULL);
 	f = fopen(conf_path, "a");
 	if (f) {
-		fputs("end\n", f);
+		fputs(text, f);
 		fclose(f);
 	}
 	return NULL;
 }
+
+/* A whole file (33 bytes), into one the init truncated. */
+#define WHOLE "name a\ninstance 1\nappliance/x y\nend\n"
 
 static long ms_since(const struct timespec *t0)
 {
@@ -387,8 +394,21 @@ static void test_guest_conf_read(void **state)
 	assert_true(ms_since(&t0) >= 100);
 	assert_string_equal(why, "no end line: incomplete");
 	/* The init finishing its write 0.2 s later: waited for. */
-	assert_int_equal(pthread_create(&writer, NULL, end_later, NULL), 0);
+	assert_int_equal(pthread_create(&writer, NULL, append_later, "end\n"), 0);
 	assert_int_equal(launch_guest_conf_read(conf_path, buf, 2000, &why), 104);
+	pthread_join(writer, NULL);
+	/*
+	 * Empty: the shell's > has truncated it and not yet written (it was
+	 * taken for no file, and a restart built a guest with no configuration).
+	 * Incomplete, waited for; refused if it stays so.
+	 */
+	write_conf(conf_path, 0, -1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 100, &why), -EINVAL);
+	assert_true(ms_since(&t0) >= 100);
+	assert_string_equal(why, "no end line: incomplete");
+	assert_int_equal(pthread_create(&writer, NULL, append_later, WHOLE), 0);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 2000, &why), strlen(WHOLE));
 	pthread_join(writer, NULL);
 	unlink(conf_path);
 }

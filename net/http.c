@@ -69,10 +69,12 @@ static void conn_free(struct http_conn *c)
 
 static void conn_late(void *arg);
 
-/* Arm the deadline; the answer's progress (conn_send) counts from here. */
+/* Arm the deadline; the answer's progress (conn_send) and the body's (conn_body) count from here.
+ */
 static void conn_arm(struct http_conn *c, uint64_t ns)
 {
 	c->acked = 0;
+	c->taken = 0;
 	plat_timer_arm(&c->deadline, plat_now_ns() + ns, conn_late, c);
 }
 
@@ -173,6 +175,7 @@ void http_conn_close_idle(void)
 }
 
 static void conn_pump(struct http_conn *c);
+static void body_refuse(struct http_conn *c, int status, const char *text);
 
 static void conn_late(void *arg)
 {
@@ -183,6 +186,12 @@ static void conn_late(void *arg)
 		http_site_error(&c->resp, 408, "the request head took too long\n");
 		c->resp.close = true;
 		c->state = CONN_BODY;
+		conn_pump(c);
+		return;
+	}
+	if (c->state == CONN_RECV) {
+		/* Less than HTTP_PROGRESS_MIN bytes of the body in HTTP_IDLE_NS (conn_body). */
+		body_refuse(c, 408, "the request body came too slowly\n");
 		conn_pump(c);
 		return;
 	}
@@ -511,11 +520,16 @@ static int conn_body(struct http_conn *c)
 			body_end(c);
 			return 1;
 		}
-		if (used == 0) {
-			/* A client that stops sending mid-body is dropped after the idle time. */
+		/*
+		 * The idle time starts again once HTTP_PROGRESS_MIN bytes came:
+		 * a body sent a byte at a time does not hold the connection, and
+		 * what it holds (an upload's place), for good (conn_late).
+		 */
+		c->taken += (uint32_t)used;
+		if (c->taken >= HTTP_PROGRESS_MIN)
 			conn_arm(c, HTTP_IDLE_NS);
+		if (used == 0)
 			return 0;
-		}
 	}
 }
 

@@ -24,7 +24,10 @@
  * HTTP_HEAD_NS (slow clients get 408); a connection idle HTTP_IDLE_NS
  * between requests is closed, and one whose client takes less than
  * HTTP_PROGRESS_MIN bytes of its answer in HTTP_IDLE_NS is reset (a window
- * opened a byte at a time to lwIP's probes does not keep it).
+ * opened a byte at a time to lwIP's probes does not keep it). A request
+ * body must bring HTTP_PROGRESS_MIN bytes in each HTTP_IDLE_NS too, or it
+ * gets 408 (a byte at a time does not keep the connection, nor a Git
+ * fetch's place).
  */
 #ifndef NET_HTTP_H
 #define NET_HTTP_H

@@ -90,6 +90,7 @@ struct http_conn {
 	enum conn_state state;
 	struct plat_timer deadline; /* the head's time, or the idle time */
 	uint32_t acked;             /* bytes acknowledged since the idle time was armed */
+	uint32_t taken;             /* and bytes of the request body taken */
 	struct plat_timer resume;   /* the next turn of a range's skipping */
 	char in[HTTP_MAX_HEAD];     /* request bytes not yet answered */
 	size_t in_len;

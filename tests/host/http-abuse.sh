@@ -6,7 +6,8 @@
 # lines, slow clients, 2,000 connections reset mid-request; over TLS,
 # garbage instead of a ClientHello and 2,000 handshakes reset midway.
 # Afterwards the heap (read from /metrics) is back to its baseline and no
-# connection is left open. Then 32 clients that stop reading their answers
+# connection is left open. Then Git fetches whose bodies trickle (408
+# after 30 s with too little), 32 clients that stop reading their answers
 # (reset after 30 s without progress), and the heap back to its baseline
 # again.
 set -uo pipefail
@@ -167,6 +168,51 @@ check "heap back to its baseline: $base -> $after bytes (within 16 KiB)" \
 check "no connection left but the one asking ($conns)" [ "$conns" = 1 ]
 sessions=$(metric appliance_tls_sessions)
 check "no TLS session left ($sessions)" [ "$sessions" = 0 ]
+
+# ---- request bodies that trickle ----
+# Three Git fetches (GIT_MAX_UPLOADS) whose bodies come a byte every 5 s,
+# less than HTTP_PROGRESS_MIN (1 KiB) in HTTP_IDLE_NS (30 s): while they
+# hold the fetches' places a fourth is told "busy" (503), and each gets
+# 408 between 30 and 40 s after its head, whatever it sends; after them a
+# fetch is answered. Each byte restarted the idle time before: they held
+# the places, and the connections, for as long as they trickled.
+out=$(in_ns "$PY" - <<'EOF'
+import socket, ssl, time
+ctx = ssl._create_unverified_context()
+def post(length, body):
+    s = ctx.wrap_socket(socket.create_connection(('192.0.2.2', 443), timeout=10))
+    s.sendall(b'POST /site.git/git-upload-pack HTTP/1.1\r\nHost: t\r\n'
+              b'Content-Type: application/x-git-upload-pack-request\r\n'
+              b'Content-Length: %d\r\n\r\n' % length + body)
+    return s
+socks = [post(1000000, b'0fff') for _ in range(3)]  # a pkt-line of 4,091 octets to come
+start = time.monotonic()
+time.sleep(1)
+fourth = post(4, b'0000').recv(64).split(b'\r\n')[0].decode()
+answers = {}
+while len(answers) < 3 and time.monotonic() - start < 60:
+    for i, s in enumerate(socks):
+        if i in answers:
+            continue
+        try:
+            s.sendall(b'a')
+            s.settimeout(0.01)
+            d = s.recv(64)
+            answers[i] = (d.split(b'\r\n')[0].decode() or 'closed', time.monotonic() - start)
+        except (socket.timeout, ssl.SSLWantReadError):
+            pass
+        except OSError:
+            answers[i] = ('reset', time.monotonic() - start)
+    time.sleep(5)
+after = post(4, b'0000').recv(64).split(b'\r\n')[0].decode()
+print(f"a fourth fetch: {fourth}; " +
+      ", ".join(f"{a} after {t:.0f} s" for a, t in sorted(answers.values())) +
+      f"; a fetch after them: {after}")
+EOF
+)
+check "3 fetches whose bodies trickle a byte every 5 s: $out" \
+	bash -c '[[ $1 =~ ^"a fourth fetch: HTTP/1.1 503 "[^\;]*"; "("HTTP/1.1 408 Request Timeout after "(3[0-9])" s"(, )?){3}"; a fetch after them: HTTP/1.1 200" ]]' _ "$out"
+normal "bodies that trickle"
 
 # ---- clients that stop reading ----
 # As many clients as the server takes (HTTP_MAX_CONNS, 32) each ask for

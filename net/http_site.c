@@ -30,13 +30,19 @@ _Static_assert(sizeof(http_codes) / sizeof(http_codes[0]) <=
                    sizeof(http_stats.by_code) / sizeof(http_stats.by_code[0]),
                "a counter for each code");
 
-static void count(int status)
+/* Where a status is counted: its place in http_codes, the last for any other. */
+static uint64_t *counter(int status)
 {
 	size_t i = 0;
 
 	while (http_codes[i] && http_codes[i] != status)
 		i++;
-	http_stats.by_code[i]++;
+	return &http_stats.by_code[i];
+}
+
+static void count(int status)
+{
+	++*counter(status);
 }
 
 static const char *status_text(int status)
@@ -748,8 +754,10 @@ static int to_https(struct http_resp *r, const struct http_request *req,
 	put(r, "Location: https://%s%.*s\r\nContent-Length: 0\r\n\r\n", host, (int)req->target_len,
 	    req->target);
 	/* A target too long for the head would leave a cut Location: refuse it whole. */
-	if (r->head_len >= sizeof(r->head) - 1)
+	if (r->head_len >= sizeof(r->head) - 1) {
+		--*counter(301); /* the 414 goes in its place */
 		http_site_error(r, 414, "the target is too long to redirect\n");
+	}
 	return 1;
 }
 

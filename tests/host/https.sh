@@ -84,6 +84,14 @@ h=$(c -D - -o /dev/null "http://$IP/docs/a.html?x=1")
 check "plain HTTP: 301 to the same target over HTTPS" \
 	bash -c "grep -q '^HTTP/1.1 301' <<<'$h' && grep -qi '^Location: https://$IP/docs/a.html?x=1' <<<'$h'"
 check "plain HTTP carries no HSTS" bash -c "! grep -qi '^Strict-Transport-Security' <<<'$h'"
+# A target whose Location would not fit the answer's head: 414, counted as
+# that alone (it was a 301 and a 414 in /metrics).
+code() { c "http://$IP/metrics" | awk -v k="appliance_http_requests_total{code=\"$1\"}" '$1 == k { print $2 }'; }
+before301=$(code 301) before414=$(code 414)
+h=$(c -D - -o /dev/null "http://$IP/$(head -c 1400 /dev/zero | tr '\0' a)")
+check "plain HTTP, a target of 1,400 octets: 414, not a cut Location" grep -q '^HTTP/1.1 414' <<<"$h"
+check "  ... counted once, as a 414: 301s ${before301:-?} -> $(code 301), 414s ${before414:-0} -> $(code 414)" \
+	bash -c "[ '$(code 301)' = '$before301' ] && [ '$(code 414)' = '$((${before414:-0} + 1))' ]"
 h=$(c -D - -o /dev/null -H "Host: $NAME:8080" "http://$IP/")
 check "the redirect names the Host the client asked for, without its port" \
 	grep -qi "^Location: https://$NAME/" <<<"$h"

@@ -140,17 +140,19 @@ $(GUEST_UNIT_OUT)/test_xs_wire: tests/unit/guest/test_xs_wire.c guest/xen/xs_wir
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) -Iguest $(GUEST_UNIT_XEN) $< guest/xen/xs_wire.c -lcmocka -o $@
 
-# The xenstore client (guest/xen/xenstore.c) against a fake xenstored, its
-# arch and Xen headers stood in for by tests/unit/guest/xs_stub/.
+# The xenstore client and xenbus (guest/xen/xenstore.c, xenbus.c) against a
+# fake xenstored, their arch and Xen headers stood in for by
+# tests/unit/guest/xs_stub/.
 XS_STUB := $(wildcard tests/unit/guest/xs_stub/*/*.h tests/unit/guest/xs_stub/*/*/*.h)
 $(GUEST_UNIT_OUT)/test_xenstore: tests/unit/guest/test_xenstore.c guest/xen/xenstore.c \
-		guest/xen/xenstore.h guest/xen/xs_wire.c guest/xen/xs_wire.h guest/xen/ring.h \
+		guest/xen/xenstore.h guest/xen/xenbus.c guest/xen/xenbus.h guest/xen/xs_wire.c \
+		guest/xen/xs_wire.h guest/xen/ring.h \
 		$(XS_STUB) $(B)/src/xen/.unpacked $(GUEST_SRC)/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) -Wno-unused-parameter -Itests/unit/guest/xs_stub -Iguest \
 		$(GUEST_UNIT_XEN) $< \
-		guest/xen/xenstore.c guest/xen/xs_wire.c -lcmocka -o $@
+		guest/xen/xenstore.c guest/xen/xenbus.c guest/xen/xs_wire.c -lcmocka -o $@
 
 # The DRBG (ChaCha20 against RFC 8439) and the seed parser.
 $(GUEST_UNIT_OUT)/test_drbg: tests/unit/guest/test_drbg.c guest/rng/drbg.c guest/rng/drbg.h \

@@ -97,8 +97,10 @@ static void blkfront_read_geometry(struct blkfront *dev)
 static void blkfront_backend_changed(void *arg)
 {
 	struct blkfront *dev = arg;
-	enum xenbus_state st = xenbus_backend_state(&dev->bus);
+	enum xenbus_state st;
 
+	if (xenbus_backend_state(&dev->bus, &st) < 0)
+		return; /* not known now: the backend's next change tells */
 	if (dev->connected && st != XenbusStateConnected) {
 		printf("blkfront: backend left Connected (state %d): device gone\n", (int)st);
 		dev->connected = false;

@@ -290,12 +290,16 @@ static void netfront_changed(void *arg)
 {
 	struct netfront *dev = arg;
 	enum netfront_phase was;
+	enum xenbus_state be;
 
 	do {
 		was = dev->phase;
 		if (dev->phase == NETFRONT_IDLE && netfront_attach(dev) < 0)
 			return;
-		netfront_step(dev, xenbus_backend_state(&dev->bus));
+		/* A read that failed says nothing of the backend: the next change tells. */
+		if (xenbus_backend_state(&dev->bus, &be) < 0)
+			return;
+		netfront_step(dev, be);
 	} while (dev->phase != was);
 }
 

@@ -66,8 +66,8 @@ int xenbus_find_new(const char *type, struct xenbus_dev *dev)
 		/* One half gone already: dom0 is removing it. */
 		if (xenbus_open(dir, name, dev) < 0)
 			continue;
-		st = xenbus_backend_state(dev);
-		if (st == XenbusStateInitialising || st == XenbusStateInitWait)
+		if (xenbus_backend_state(dev, &st) == 0 &&
+		    (st == XenbusStateInitialising || st == XenbusStateInitWait))
 			return 0;
 	}
 	return -ENODEV;
@@ -87,15 +87,18 @@ int xenbus_switch_state(struct xenbus_dev *dev, enum xenbus_state state)
 	return xenbus_write_u(XS_TX_NONE, dev, "state", (unsigned long)state);
 }
 
-enum xenbus_state xenbus_backend_state(struct xenbus_dev *dev)
+int xenbus_backend_state(struct xenbus_dev *dev, enum xenbus_state *st)
 {
 	char path[128];
 	uint64_t v;
+	int err;
 
 	xenbus_path(path, sizeof(path), dev->backend, "state");
-	if (xs_read_u64(XS_TX_NONE, path, &v) < 0 || v > XenbusStateReconfigured)
-		return XenbusStateUnknown;
-	return (enum xenbus_state)v;
+	err = xs_read_u64(XS_TX_NONE, path, &v);
+	if (err < 0 && err != -ENOENT && err != -EINVAL)
+		return err;
+	*st = err < 0 || v > XenbusStateReconfigured ? XenbusStateUnknown : (enum xenbus_state)v;
+	return 0;
 }
 
 int xenbus_wait_backend(struct xenbus_dev *dev, enum xenbus_state want, uint64_t timeout_ns)
@@ -110,12 +113,13 @@ int xenbus_wait_backend(struct xenbus_dev *dev, enum xenbus_state want, uint64_t
 	if (id < 0)
 		return id;
 	for (;;) {
-		st = xenbus_backend_state(dev);
-		if (st == want) {
+		/* A read that failed says nothing: waited on, to the deadline. */
+		bool read = xenbus_backend_state(dev, &st) == 0;
+		if (read && st == want) {
 			err = 0;
 			break;
 		}
-		if (st == XenbusStateClosing || st == XenbusStateClosed) {
+		if (read && (st == XenbusStateClosing || st == XenbusStateClosed)) {
 			err = -ENOTCONN;
 			break;
 		}

@@ -40,8 +40,13 @@ int xenbus_write_u(xs_tx tx, struct xenbus_dev *dev, const char *key, unsigned l
 /* Write our state. */
 int xenbus_switch_state(struct xenbus_dev *dev, enum xenbus_state state);
 
-/* The backend's state now; XenbusStateUnknown if unreadable. */
-enum xenbus_state xenbus_backend_state(struct xenbus_dev *dev);
+/*
+ * The backend's state now, into *st: 0, with XenbusStateUnknown if its
+ * node is gone (-ENOENT) or holds no state: the backend is gone. Another
+ * failure of the read (xenstored silent or short of memory) says nothing
+ * of the backend: -errno, *st untouched.
+ */
+int xenbus_backend_state(struct xenbus_dev *dev, enum xenbus_state *st);
 
 /*
  * Wait (sleeping) until the backend reaches `want`. -ENOTCONN if it went

@@ -1,8 +1,10 @@
 /*
- * guest/xen/xenstore.c on the host, against a fake xenstored that answers
- * each request as it is sent (evtchn_send) and fires each new watch once,
- * as xenstored does. The clock moves only when the guest blocks.
+ * guest/xen/xenstore.c and xenbus.c on the host, against a fake xenstored
+ * that answers each request as it is sent (evtchn_send) and fires each
+ * new watch once, as xenstored does. The clock moves only when the guest
+ * blocks.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <public/io/xs_wire.h>
 
 #include "xen/events.h"
+#include "xen/xenbus.h"
 #include "xen/xenstore.h"
 
 static struct xenstore_domain_interface ring __attribute__((aligned(4096)));
@@ -49,6 +52,9 @@ void evtchn_block(evtchn_port_t port, uint64_t deadline_ns)
 	now_ns = deadline_ns; /* nothing comes: the deadline passes */
 }
 
+/* What a read is answered: the value, or with read_error set, that XS_ERROR ("EIO"). */
+static const char *read_value = "4", *read_error;
+
 static void answer(uint32_t type, uint32_t req_id, const void *body, uint32_t len)
 {
 	struct xsd_sockmsg h = {type, req_id, 0, len};
@@ -76,8 +82,10 @@ int evtchn_send(evtchn_port_t port)
 		if (h.type == XS_WATCH) {
 			answer(XS_WATCH, h.req_id, "OK", 3);
 			answer(XS_WATCH_EVENT, 0, body, h.len); /* "path\0token\0" */
+		} else if (h.type == XS_READ && read_error) {
+			answer(XS_ERROR, h.req_id, read_error, (uint32_t)strlen(read_error) + 1);
 		} else if (h.type == XS_READ) {
-			answer(XS_READ, h.req_id, "4", 1);
+			answer(XS_READ, h.req_id, read_value, (uint32_t)strlen(read_value));
 		} else {
 			answer(h.type, h.req_id, "OK", 3);
 		}
@@ -117,10 +125,43 @@ static void test_wait_sleeps_after_a_callback_fired(void **state)
 	assert_false(xs_watch_take(id));
 }
 
+/*
+ * The backend's state, read: a value is that state; a node gone (ENOENT)
+ * or no state is XenbusStateUnknown, the backend gone; any other failure
+ * (EIO here; xenstored silent, out of memory) says nothing of it. All
+ * were Unknown, and netfront took a failed read for the backend gone: it
+ * let go of rings and grants netback still had mapped, and the network
+ * stayed down until the guest restarted; blkfront lost the store.
+ */
+static void test_backend_state_read(void **state)
+{
+	struct xenbus_dev dev = {.node = "device/vif/0",
+	                         .backend = "/local/domain/0/backend/vif/1/0"};
+	enum xenbus_state st = XenbusStateInitWait;
+	(void)state;
+	assert_int_equal(xs_init(), 0);
+	read_value = "4";
+	assert_int_equal(xenbus_backend_state(&dev, &st), 0);
+	assert_int_equal(st, XenbusStateConnected);
+	read_error = "EIO";
+	assert_int_equal(xenbus_backend_state(&dev, &st), -EIO);
+	assert_int_equal(st, XenbusStateConnected);
+	read_error = "ENOENT";
+	assert_int_equal(xenbus_backend_state(&dev, &st), 0);
+	assert_int_equal(st, XenbusStateUnknown);
+	read_error = NULL;
+	read_value = "not a state";
+	st = XenbusStateConnected;
+	assert_int_equal(xenbus_backend_state(&dev, &st), 0);
+	assert_int_equal(st, XenbusStateUnknown);
+	read_value = "4";
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_wait_sleeps_after_a_callback_fired),
+	    cmocka_unit_test(test_backend_state_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

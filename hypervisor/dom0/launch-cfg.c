@@ -418,3 +418,20 @@ long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const
 		nanosleep(&ten_ms, NULL);
 	}
 }
+
+unsigned launch_restart_wait_ms(unsigned *quick, long lived_ms)
+{
+	unsigned wait = 1000;
+
+	if (lived_ms >= LAUNCH_RESTART_QUICK_MS) {
+		*quick = 0;
+		return 0;
+	}
+	if (*quick < 32)
+		++*quick;
+	if (*quick == 1)
+		return 0;
+	for (unsigned i = 2; i < *quick && wait < LAUNCH_RESTART_MAX_MS; i++)
+		wait *= 2;
+	return wait < LAUNCH_RESTART_MAX_MS ? wait : LAUNCH_RESTART_MAX_MS;
+}

@@ -94,6 +94,8 @@ struct launcher {
 	unsigned vif_devid; /* vif-attach's new interface */
 	long exec_ms;       /* since_exec_ms at main, -1 if unknown */
 	bool restart;       /* created again by the supervisor */
+	long created_ms;    /* when the domain running now was made (now_ms) */
+	unsigned quick;     /* its stops in a row that came soon (launch_restart_wait_ms) */
 };
 
 static void vsay(const char *prefix, const char *fmt, va_list ap)
@@ -925,6 +927,7 @@ static void create(struct launcher *l)
 	ready = now_ms();
 	if (xc_domain_unpause(l->xch, l->domid) < 0)
 		die("domid %u: cannot unpause it: %s", l->domid, strerror(errno));
+	l->created_ms = now_ms();
 	making = NULL;
 	uptime(up, sizeof(up));
 	if (l->restart)
@@ -997,6 +1000,21 @@ static enum launch_action action_for(const struct launch_cfg *c, unsigned reason
 	return c->on_poweroff;
 }
 
+/* A guest that keeps stopping soon after it starts is restarted less and less often. */
+static void wait_before_restart(struct launcher *l)
+{
+	long lived = now_ms() - l->created_ms;
+	unsigned wait = launch_restart_wait_ms(&l->quick, lived);
+	struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000};
+
+	if (!wait)
+		return;
+	say("%s stopped %u times in a row within %d s of its start: restarting in %u s",
+	    l->cfg.name, l->quick, LAUNCH_RESTART_QUICK_MS / 1000, wait / 1000);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static void supervise(struct launcher *l)
 {
 	if (!xs_watch(l->xsh, "@releaseDomain", "release"))
@@ -1021,6 +1039,7 @@ static void supervise(struct launcher *l)
 			say("xl destroy %u failed", l->domid);
 		if (action_for(&l->cfg, reason) == LAUNCH_DESTROY)
 			return;
+		wait_before_restart(l);
 		l->restart = true;
 		create(l);
 		say("restarted %s as domid %u", l->cfg.name, l->domid);

@@ -117,6 +117,19 @@ int launch_guest_conf(char *text, size_t len, const char **name, const char **in
 long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const char **why);
 
 /*
+ * The supervisor's wait before it creates again a guest that stopped
+ * after `lived_ms`; *quick counts the stops in a row that came sooner
+ * than LAUNCH_RESTART_QUICK_MS (0 at first). None after a guest that ran
+ * longer, nor after the first quick stop; then 1 s, doubling up to
+ * LAUNCH_RESTART_MAX_MS for each quick stop in a row. A guest that cannot
+ * start is retried a minute apart, not in a loop that fills dom0's logs
+ * and /var/run; one crash after a long run is restarted at once.
+ */
+#define LAUNCH_RESTART_QUICK_MS 60000
+#define LAUNCH_RESTART_MAX_MS 60000
+unsigned launch_restart_wait_ms(unsigned *quick, long lived_ms);
+
+/*
  * A xenstore transaction on a connection to xenstored's socket, its
  * writes sent at once, and the removals that undo a create that failed
  * (launch-xs.c). xs_wire.h's values; launch.c checks them against the

@@ -413,6 +413,35 @@ static void test_guest_conf_read(void **state)
 	unlink(conf_path);
 }
 
+/*
+ * The supervisor's waits before a restart: none after a long run, nor
+ * after the first quick stop; then 1, 2, 4 ... up to 60 s for each quick
+ * stop in a row; a long run starts over. It restarted at once, always: a
+ * guest that could not start was made again and again, each instance's
+ * files left in dom0's /var/run and lines in its logs.
+ */
+static void test_restart_wait(void **state)
+{
+	static const unsigned want[] = {0, 1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000};
+	unsigned quick = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(launch_restart_wait_ms(&quick, 500), want[i]);
+	assert_int_equal(launch_restart_wait_ms(&quick, LAUNCH_RESTART_QUICK_MS - 1), 60000);
+	assert_int_equal(launch_restart_wait_ms(&quick, LAUNCH_RESTART_QUICK_MS), 0);
+	assert_int_equal(quick, 0);
+	assert_int_equal(launch_restart_wait_ms(&quick, 10), 0);
+	assert_int_equal(launch_restart_wait_ms(&quick, 10), 1000);
+	/* A hundred more: the wait grows to its most and stays, the count bounded. */
+	for (unsigned i = 0, last = 1000, w; i < 100; i++, last = w) {
+		w = launch_restart_wait_ms(&quick, 0);
+		assert_true(w >= last && w <= LAUNCH_RESTART_MAX_MS);
+	}
+	assert_int_equal(launch_restart_wait_ms(&quick, 0), LAUNCH_RESTART_MAX_MS);
+	assert_true(quick <= 32);
+}
+
 /* ---- launch-xs.c: a transaction's writes sent at once ---- */
 
 struct xs_hdr {
@@ -923,6 +952,7 @@ int main(void)
 	    cmocka_unit_test(test_cfg_refused),
 	    cmocka_unit_test(test_guest_conf),
 	    cmocka_unit_test(test_guest_conf_read),
+	    cmocka_unit_test(test_restart_wait),
 	    cmocka_unit_test(test_xs_wire),
 	    cmocka_unit_test(test_xs_refused),
 	    cmocka_unit_test(test_xs_payload_max),

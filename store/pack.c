@@ -326,10 +326,10 @@ static int apply_kid(struct ix *x, const struct frame *f, struct ent *c, uint64_
  * whose content `data` this takes ownership of.
  */
 static int resolve_from(struct ix *x, uint64_t off, const struct store_oid *oid, int type,
-                        uint8_t *data, size_t len)
+                        uint8_t *data, size_t len, int depth)
 {
 	struct rstack k = {0};
-	int r = frame_push(x, &k, data, len, type, off, oid, 0);
+	int r = frame_push(x, &k, data, len, type, off, oid, depth);
 
 	while (!r && k.n) {
 		struct frame *f = &k.v[k.n - 1];
@@ -377,7 +377,7 @@ static int resolve_in_pack(struct ix *x)
 		if (e->h.type >= STORE_OBJ_OFS_DELTA || !has_kids(x, e))
 			continue;
 		if ((r = inflate_entry(x, e, &data, NULL)) ||
-		    (r = resolve_from(x, e->off, &e->oid, e->type, data, (size_t)e->h.size)))
+		    (r = resolve_from(x, e->off, &e->oid, e->type, data, (size_t)e->h.size, 0)))
 			return r;
 	}
 	return 0;
@@ -385,9 +385,10 @@ static int resolve_in_pack(struct ix *x)
 
 /*
  * Pass 3: ref-deltas left over take their base from the store (thin
- * packs). A base the store lacks may be a delta of the pack on another
- * thin base, rebuilt (with its kids) when that one's turn comes: only
- * what is left at the end has no base.
+ * packs), their chains counted from the base's own depth there. A base
+ * the store lacks may be a delta of the pack on another thin base,
+ * rebuilt (with its kids) when that one's turn comes: only what is left
+ * at the end has no base.
  */
 static int resolve_thin(struct ix *x, store_base_fn get_base, void *ctx, uint32_t *thin)
 {
@@ -397,16 +398,16 @@ static int resolve_thin(struct ix *x, store_base_fn get_base, void *ctx, uint32_
 		struct ent *c = &x->e[x->ref_kids[k]];
 		uint8_t *data;
 		size_t len;
-		int type, r;
+		int type, depth, r;
 
 		if (c->done)
 			continue;
-		if (!get_base || get_base(ctx, &c->h.base_id, &type, &data, &len)) {
+		if (!get_base || get_base(ctx, &c->h.base_id, &type, &data, &len, &depth)) {
 			missing = true;
 			continue;
 		}
 		(*thin)++;
-		if ((r = resolve_from(x, 0, &c->h.base_id, type, data, len)))
+		if ((r = resolve_from(x, 0, &c->h.base_id, type, data, len, depth)))
 			return r;
 	}
 	if (x->resolved == x->n)

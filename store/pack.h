@@ -19,6 +19,13 @@
 #define STORE_PACK_HDR 12
 /* Longest delta chain accepted; git pack-objects' own ceiling is 4095. */
 #define STORE_MAX_DELTA_DEPTH 1000
+/*
+ * Longest chain the store makes (git pack-objects' default --depth): the
+ * packs it writes stop there, and a thin push's base that deep is copied
+ * whole into the push's record (store.c), so chains do not grow push
+ * after push.
+ */
+#define STORE_CHAIN_DEPTH 50
 
 struct store_pack_entry_hdr {
 	int type;                 /* raw pack type, deltas included */
@@ -44,9 +51,13 @@ struct store_pack_obj {
 	uint8_t type; /* resolved type: commit, tree, blob or tag */
 };
 
-/* Where thin-pack bases come from: 0 and a malloc'd copy, or -ENOENT. */
+/*
+ * Where thin-pack bases come from: 0 and a malloc'd copy, or -ENOENT.
+ * *depth gets the deltas between the base and the whole object its
+ * copy is rebuilt from, which its deltas in the pack add to.
+ */
 typedef int (*store_base_fn)(void *ctx, const struct store_oid *oid, int *type, uint8_t **data,
-                             size_t *len);
+                             size_t *len, int *depth);
 
 struct store_pack_index {
 	struct store_pack_obj *obj; /* in pack order */
@@ -120,6 +131,12 @@ struct store_packw {
 };
 
 int store_packw_begin(struct store_packw *w, store_sink_fn sink, void *ctx, uint32_t count);
+/*
+ * Entries only, after `off` bytes already out (objects added behind a
+ * pack, store.c): no header, and no store_packw_end.
+ */
+void store_packw_continue(struct store_packw *w, store_sink_fn sink, void *ctx, uint64_t off,
+                          uint32_t count);
 /* Write a whole object; *off gets its offset in the pack (may be NULL). */
 int store_packw_object(struct store_packw *w, int type, const void *data, size_t len,
                        uint64_t *off);

@@ -38,6 +38,16 @@ int store_packw_begin(struct store_packw *w, store_sink_fn sink, void *ctx, uint
 	return emit(w, hdr, sizeof(hdr));
 }
 
+void store_packw_continue(struct store_packw *w, store_sink_fn sink, void *ctx, uint64_t off,
+                          uint32_t count)
+{
+	w->sink = sink;
+	w->ctx = ctx;
+	w->off = off;
+	w->left = count;
+	store_sha1_init(&w->sha);
+}
+
 static size_t type_size_hdr(uint8_t *p, int type, uint64_t size)
 {
 	size_t n = 0;

@@ -16,8 +16,7 @@
 
 #include "delta.h"
 
-#define MAX_CHAIN 50 /* git pack-objects' default --depth */
-#define MAX_PEEL 16  /* tags of tags followed (git/refs.c peels as far) */
+#define MAX_PEEL 16 /* tags of tags followed (git/refs.c peels as far) */
 /* Blobs from this size are not deltified, and are copied raw when kept whole. */
 #define RAW_MIN (64u * 1024)
 #define RAW_PIECE (16u * 1024)
@@ -281,8 +280,8 @@ static int try_delta(struct store_packer *p, struct pent *pe, struct obj *o)
 	size_t blen, dlen, len = o->len;
 	int type, r;
 
-	if (store_oid_is_zero(&pe->oid) || pe->depth >= MAX_CHAIN || len < 64 || len >= RAW_MIN ||
-	    pe->size > 2 * len || len > 2 * pe->size)
+	if (store_oid_is_zero(&pe->oid) || pe->depth >= STORE_CHAIN_DEPTH || len < 64 ||
+	    len >= RAW_MIN || pe->size > 2 * len || len > 2 * pe->size)
 		return 0;
 	if (store_get(p->st, &pe->oid, &type, &base, &blen))
 		return 0;
@@ -367,7 +366,7 @@ static int put_object(struct store_packer *p, struct obj *o)
 	    o->at.base_off ? devmap_get(&p->placed, o->at.base_off, p->st->epoch) : NULL;
 	int type, r;
 
-	if (base && base->depth < MAX_CHAIN) {
+	if (base && base->depth < STORE_CHAIN_DEPTH) {
 		r = reuse_delta(p, o, base);
 	} else if (!o->at.base_off && o->at.type == STORE_OBJ_BLOB && o->at.size >= RAW_MIN) {
 		uint64_t raw_len;

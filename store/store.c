@@ -73,24 +73,51 @@ static int idx_cmp_copies(const void *a, const void *b)
 	return c ? c : (x->off > y->off) - (x->off < y->off);
 }
 
+/* Whether the entry at `off` is an object whole, not a delta (false if unreadable). */
+static bool copy_whole(const struct store *st, uint32_t off)
+{
+	struct store_src src = {st->src.read, st->src.ctx, st->log.dev_size};
+	struct store_pack_entry_hdr h;
+
+	return !store_pack_entry_parse(&src, off, st->log.sb.region_start, &h) &&
+	       h.type < STORE_OBJ_OFS_DELTA;
+}
+
 /*
- * An object's oldest copy is the one kept, whatever order qsort leaves
- * equal ids in (newlib's, the guest's, keeps none). Its delta chain reaches
- * only its own pack, whose deltas all resolved when it came, and older
- * records, so it ends; a newer copy may be a delta on an object that is
+ * Of two copies of an object, whether `copy` is the one to keep over
+ * `kept`, which lies earlier in the log: only if it is whole and `kept`
+ * is a delta. Read only for objects held twice.
+ */
+static bool copy_better(const struct store *st, uint32_t kept, uint32_t copy)
+{
+	return copy_whole(st, copy) && !copy_whole(st, kept);
+}
+
+/*
+ * An object's oldest copy is the one kept, unless a newer one is whole
+ * and it is not (a thin push's deep base, copied whole: import_rebase),
+ * whatever order qsort leaves equal ids in (newlib's, the guest's, keeps
+ * none). The oldest copy's delta chain reaches only its own pack, whose
+ * deltas all resolved when it came, and older records (or whole copies),
+ * so it ends; a newer delta copy may be a delta on an object that is
  * itself a delta on this one (a thin push sending again an object the
- * store held as a delta's base), and reading through it would loop.
+ * store held as a delta's base), and reading through it would loop. A
+ * whole copy ends every chain that reaches it.
  */
 void store_idx_sort(struct store *st)
 {
-	uint32_t out = 0;
+	uint32_t out = 0, j;
 
 	if (!st->n)
 		return;
 	qsort(st->idx, st->n, sizeof(*st->idx), idx_cmp_copies);
-	for (uint32_t i = 0; i < st->n; i++)
-		if (!out || memcmp(st->idx[out - 1].oid, st->idx[i].oid, STORE_OID_LEN))
-			st->idx[out++] = st->idx[i];
+	for (uint32_t i = 0; i < st->n; i = j) {
+		uint32_t keep = i;
+		for (j = i + 1; j < st->n && !idx_cmp(&st->idx[i], &st->idx[j]); j++)
+			if (keep == i && copy_better(st, st->idx[i].off, st->idx[j].off))
+				keep = j;
+		st->idx[out++] = st->idx[keep];
+	}
 	st->n = out;
 }
 
@@ -98,18 +125,23 @@ void store_idx_sort(struct store *st)
  * A record may list objects an earlier one holds (a push sends again what
  * the store had), so the log may list more entries than the store has
  * objects. The index is sorted (its copies dropped) only when it is full;
- * from then an entry whose object the sorted part holds is skipped, which
- * keeps the oldest copy, as store_idx_sort does: records replay oldest
+ * from then an entry whose object the sorted part holds is skipped, or
+ * taken in its place by the rule of store_idx_sort: records replay oldest
  * first. Only objects counted once can pass STORE_MAX_OBJECTS.
  */
 int store_idx_replay(struct store *st, const struct store_oid *oid, uint64_t off)
 {
+	struct store_idx *e;
+
 	if (st->n == STORE_MAX_OBJECTS && st->idx_sorted < st->n) {
 		store_idx_sort(st);
 		st->idx_sorted = st->n;
 	}
-	if (idx_find_in(st, st->idx_sorted, oid))
+	if ((e = (struct store_idx *)idx_find_in(st, st->idx_sorted, oid))) {
+		if (off <= UINT32_MAX && copy_better(st, e->off, (uint32_t)off))
+			e->off = (uint32_t)off;
 		return 0;
+	}
 	return store_idx_add(st, oid, off);
 }
 
@@ -291,7 +323,7 @@ static void base_put(struct store *st, uint64_t off, const uint8_t *data, size_t
  * it the cache holds, else from its base.
  */
 static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, size_t *len,
-                   uint64_t *raw_len)
+                   uint64_t *raw_len, int *depth_out)
 {
 	struct store_base_ent *hit = NULL;
 	size_t consumed = 0;
@@ -299,6 +331,8 @@ static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, si
 
 	if ((r = chain_collect(st, off, &depth)))
 		return r;
+	if (depth_out)
+		*depth_out = depth;
 	for (from = 0; depth && from <= depth && !hit; from++)
 		hit = base_find(st, st->chain[from].off);
 	from = hit ? from - 1 : depth;
@@ -329,7 +363,7 @@ int store_get(struct store *st, const struct store_oid *oid, int *type, uint8_t 
 {
 	const struct store_idx *e = store_idx_find(st, oid);
 
-	return e ? read_at(st, e->off, type, data, len, NULL) : -ENOENT;
+	return e ? read_at(st, e->off, type, data, len, NULL, NULL) : -ENOENT;
 }
 
 int store_get_raw(struct store *st, const struct store_oid *oid, int *type, uint8_t **data,
@@ -337,7 +371,7 @@ int store_get_raw(struct store *st, const struct store_oid *oid, int *type, uint
 {
 	const struct store_idx *e = store_idx_find(st, oid);
 
-	return e ? read_at(st, e->off, type, data, len, raw_len) : -ENOENT;
+	return e ? read_at(st, e->off, type, data, len, raw_len, NULL) : -ENOENT;
 }
 
 /* ---- where an object lies ---- */
@@ -366,6 +400,13 @@ int store_type(struct store *st, const struct store_oid *oid, int *type)
 	if (!r)
 		*type = w.type;
 	return r;
+}
+
+int store_delta_depth(struct store *st, const struct store_oid *oid, int *depth)
+{
+	const struct store_idx *e = store_idx_find(st, oid);
+
+	return e ? chain_collect(st, e->off, depth) : -ENOENT;
 }
 
 int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,
@@ -460,7 +501,7 @@ int store_blob_open(struct store *st, const struct store_oid *oid, struct store_
 			r = store_zip_reader_open(&b->zr, &st->src, k->off + k->h.hdr_len,
 			                          k->h.size);
 		*size = k->h.size;
-	} else if (!(r = read_at(st, e->off, &type, &b->data, &b->len, NULL))) {
+	} else if (!(r = read_at(st, e->off, &type, &b->data, &b->len, NULL, NULL))) {
 		r = type == STORE_OBJ_BLOB ? 0 : -EINVAL;
 		*size = b->len;
 	}
@@ -584,6 +625,10 @@ struct store_import {
 	struct store_pack_scan *scan; /* pass 1 of indexing, as the bytes arrive */
 	struct store_private *priv;   /* store_import_keep_private's, or NULL */
 	int err;                      /* the first error; later calls return it */
+	int base_err;                 /* a thin base's read that failed, but for -ENOENT */
+	/* Thin bases as deep as STORE_CHAIN_DEPTH, to copy whole (import_rebase). */
+	struct store_oid *rebase;
+	uint32_t nrebase, rebase_cap;
 };
 
 /*
@@ -662,24 +707,115 @@ static int import_read(void *ctx, uint64_t off, void *buf, size_t len)
 	return store_log_rec_read(ctx, STORE_LOG_HDR + off, buf, len);
 }
 
-static int thin_base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data, size_t *len)
+static int rebase_add(struct store_import *imp, const struct store_oid *oid)
 {
-	return store_get(ctx, oid, type, data, len);
+	if (imp->nrebase == imp->rebase_cap) {
+		uint32_t cap = imp->rebase_cap ? imp->rebase_cap * 2 : 8;
+		struct store_oid *v = realloc(imp->rebase, sizeof(*v) * cap);
+		if (!v)
+			return -ENOMEM;
+		imp->rebase = v;
+		imp->rebase_cap = cap;
+	}
+	imp->rebase[imp->nrebase++] = *oid;
+	return 0;
 }
 
-/* The index part of the record: the objects' ids and offsets in the pack. */
+/*
+ * A thin base, from the store. One as deep as STORE_CHAIN_DEPTH will be
+ * copied whole behind the pack (import_rebase), so the pack's deltas on
+ * it count their depth from 0: else a page edited push after push would
+ * make one chain a link longer each time, until nothing could read it.
+ */
+static int thin_base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data, size_t *len,
+                     int *depth)
+{
+	struct store_import *imp = ctx;
+	const struct store_idx *e = store_idx_find(imp->st, oid);
+	int r;
+
+	if (!e)
+		return -ENOENT;
+	if (!(r = read_at(imp->st, e->off, type, data, len, NULL, depth)) &&
+	    *depth >= STORE_CHAIN_DEPTH) {
+		*depth = 0;
+		if ((r = rebase_add(imp, oid)))
+			free(*data);
+	}
+	if (r && !imp->base_err)
+		imp->base_err = r;
+	return r;
+}
+
+static int oid_cmp(const void *a, const void *b)
+{
+	return store_oid_cmp(a, b);
+}
+
+static int log_sink(void *ctx, const void *data, size_t len)
+{
+	return store_log_rec_write(ctx, data, len);
+}
+
+/*
+ * The deep thin bases, each once, copied whole into the record behind
+ * the pack (as git's index-pack --fix-thin adds them to a thin pack):
+ * *idx gets their index entries. The store's index takes these copies
+ * over the deltas it had (store_idx_sort).
+ */
+static int import_rebase(struct store_import *imp, struct store_log_idx **idx, uint32_t *n,
+                         uint64_t *pack_len)
+{
+	struct store *st = imp->st;
+	struct store_packw w;
+	uint32_t k = 0;
+	int r = 0;
+
+	*idx = NULL;
+	*n = 0;
+	*pack_len = imp->len;
+	if (!imp->nrebase)
+		return 0;
+	qsort(imp->rebase, imp->nrebase, sizeof(*imp->rebase), oid_cmp);
+	for (uint32_t i = 0; i < imp->nrebase; i++)
+		if (!k || store_oid_cmp(&imp->rebase[k - 1], &imp->rebase[i]))
+			imp->rebase[k++] = imp->rebase[i];
+	if (!(*idx = malloc(sizeof(**idx) * k)))
+		return -ENOMEM;
+	store_packw_continue(&w, log_sink, &st->log, imp->len, k);
+	for (uint32_t i = 0; i < k && !r; i++) {
+		uint8_t *data;
+		size_t len;
+		uint64_t off;
+		int type;
+		if ((r = store_get(st, &imp->rebase[i], &type, &data, &len)))
+			break;
+		r = store_packw_object(&w, type, data, len, &off);
+		free(data);
+		memcpy((*idx)[i].oid, imp->rebase[i].b, STORE_OID_LEN);
+		(*idx)[i].off = (uint32_t)off;
+	}
+	*n = k;
+	*pack_len = w.off;
+	return r;
+}
+
+/* The index part of the record: the objects' ids and offsets in the pack, then the whole copies'.
+ */
 static int import_index(struct store *st, uint64_t pack_len, const struct store_pack_index *pix,
-                        uint64_t *rec)
+                        const struct store_log_idx *whole, uint32_t nwhole, uint64_t *rec)
 {
 	int r = 0;
 
-	store_log_rec_index_start(&st->log, pack_len, pix->n);
+	store_log_rec_index_start(&st->log, pack_len, pix->n + nwhole);
 	for (uint32_t i = 0; i < pix->n && !r; i++) {
 		struct store_log_idx e;
 		memcpy(e.oid, pix->obj[i].oid.b, STORE_OID_LEN);
 		e.off = (uint32_t)pix->obj[i].off;
 		r = store_log_rec_write(&st->log, &e, sizeof(e));
 	}
+	if (!r && nwhole)
+		r = store_log_rec_write(&st->log, whole, sizeof(*whole) * nwhole);
 	return r ? r : store_log_rec_end(&st->log, rec);
 }
 
@@ -699,9 +835,10 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	struct store *st = imp->st;
 	struct store_src src = {import_read, &st->log, imp->len - 20};
 	struct store_pack_index pix;
+	struct store_log_idx *whole = NULL;
 	uint8_t sum[20];
-	uint64_t rec;
-	uint32_t before = st->n;
+	uint64_t rec, pack_len;
+	uint32_t before = st->n, nwhole = 0;
 	int r;
 
 	/* A pack cut short or with bytes past its objects is malformed before its trailer is wrong.
@@ -714,28 +851,38 @@ static int import_finish(struct store_import *imp, uint32_t *n_new)
 	if (memcmp(sum, imp->tail, 20))
 		return -EBADMSG;
 	/* What is left: the deltas, resolved from the device. */
-	if ((r = store_pack_scan_finish(imp->scan, &src, thin_base, st, &pix)))
-		return r;
-	if (imp->priv && (r = store_private_carried(st, &pix, imp->priv))) {
-		store_pack_index_free(&pix);
-		return r;
-	}
+	if ((r = store_pack_scan_finish(imp->scan, &src, thin_base, imp, &pix)))
+		return r == -ENOENT && imp->base_err ? imp->base_err : r;
+	if ((imp->priv && (r = store_private_carried(st, &pix, imp->priv))) ||
+	    (r = import_rebase(imp, &whole, &nwhole, &pack_len)))
+		goto out;
 	/* The index has room for the new objects before the record is whole: then nothing fails. */
-	if (store_log_rec_size(imp->len + (uint64_t)pix.n * sizeof(struct store_log_idx)) +
+	if (store_log_rec_size(pack_len +
+	                       (uint64_t)(pix.n + nwhole) * sizeof(struct store_log_idx)) +
 	        IMPORT_RESERVE >
 	    store_log_free(&st->log))
 		r = -ENOSPC;
 	else if (!(r = idx_reserve(st, new_objects(st, &pix))) &&
-	         !(r = import_index(st, imp->len, &pix, &rec)))
+	         !(r = import_index(st, pack_len, &pix, whole, nwhole, &rec))) {
 		/*
 		 * Only the entries before this pack's are sorted; the pack holds
-		 * each object once (store_pack_scan_finish).
+		 * each object once (store_pack_scan_finish). The whole copies are
+		 * of objects held before it.
 		 */
 		for (uint32_t i = 0; i < pix.n && !r; i++)
 			if (!idx_find_in(st, before, &pix.obj[i].oid))
 				r = store_idx_add(st, &pix.obj[i].oid,
 				                  rec + STORE_LOG_HDR + pix.obj[i].off);
+		for (uint32_t i = 0; i < nwhole; i++) {
+			struct store_idx *e = (struct store_idx *)idx_find_in(
+			    st, before, (const struct store_oid *)whole[i].oid);
+			if (e)
+				e->off = (uint32_t)(rec + STORE_LOG_HDR + whole[i].off);
+		}
+	}
 	store_idx_sort(st);
+out:
+	free(whole);
 	store_pack_index_free(&pix);
 	if (n_new)
 		*n_new = st->n - before;
@@ -749,6 +896,7 @@ int store_import_end(struct store_import *imp, uint32_t *n_new)
 	if (r)
 		store_log_rec_abort(&imp->st->log);
 	store_pack_scan_free(imp->scan);
+	free(imp->rebase);
 	free(imp);
 	return r;
 }
@@ -773,6 +921,7 @@ void store_import_abort(struct store_import *imp)
 	if (imp) {
 		store_log_rec_abort(&imp->st->log);
 		store_pack_scan_free(imp->scan);
+		free(imp->rebase);
 		free(imp);
 	}
 }

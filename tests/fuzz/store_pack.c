@@ -6,12 +6,17 @@
 
 #include "pack.h"
 
-/* Every ref-delta base "exists" and is a small blob, to reach the thin path. */
-static int base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data, size_t *len)
+/*
+ * Every ref-delta base "exists" and is a small blob, to reach the thin
+ * path, some of them as deep as a chain may go (and past it).
+ */
+static int base(void *ctx, const struct store_oid *oid, int *type, uint8_t **data, size_t *len,
+                int *depth)
 {
 	(void)ctx;
 	if (oid->b[0] & 1)
 		return -ENOENT;
+	*depth = oid->b[2] * 4;
 	*type = STORE_OBJ_BLOB;
 	*len = 64;
 	*data = malloc(64);

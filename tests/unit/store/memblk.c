@@ -79,6 +79,11 @@ long memblk_flushes(void)
 	return flushes;
 }
 
+long memblk_reads(void)
+{
+	return reads;
+}
+
 void memblk_set_hook(void (*fn)(long write))
 {
 	hook = fn;

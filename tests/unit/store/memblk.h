@@ -22,6 +22,7 @@ void memblk_free(void);
 uint8_t *memblk_data(void);
 long memblk_writes(void);
 long memblk_flushes(void);
+long memblk_reads(void);
 
 void memblk_set_hook(void (*fn)(long write));
 /*

@@ -508,6 +508,153 @@ static void test_oldest_copy_kept(void **state)
 	free(second.p);
 }
 
+/* Version i of a page edited again and again, `noise` letters that do not compress after its line.
+ */
+static char *page_version(int i, size_t noise)
+{
+	char *text = malloc(96 + noise);
+	size_t len;
+
+	assert_non_null(text);
+	len = (size_t)sprintf(text, "version %06d of a page edited push after push, long enough\n",
+	                      i);
+	len += blob_text(text + len, 0, noise);
+	text[len] = '\0';
+	return text;
+}
+
+/* A thin pack of one entry: `target` as a ref-delta on `base`, which the store holds. */
+static int push_thin(struct store *st, const char *base, const char *target)
+{
+	struct store_packw w;
+	struct buf pack = {0};
+	int r;
+
+	assert_int_equal(store_packw_begin(&w, buf_sink, &pack, 1), 0);
+	ref_delta_entry(&w, base, target);
+	assert_int_equal(store_packw_end(&w, NULL), 0);
+	r = stream(st, pack.p, pack.len, 1000, NULL);
+	free(pack.p);
+	return r;
+}
+
+static void depth_at_most(struct store *st, const char *text, int most)
+{
+	struct store_oid id;
+	int depth;
+
+	store_object_id(STORE_OBJ_BLOB, text, strlen(text), &id);
+	read_blob_is(st, &id, text);
+	assert_int_equal(store_delta_depth(st, &id, &depth), 0);
+	assert_in_range(depth, 0, most);
+}
+
+/*
+ * A page edited push after push: each push is thin, its new version a
+ * ref-delta on the one before, which the store holds. Chained as sent,
+ * the versions made one chain a link longer each push, and past
+ * STORE_MAX_DELTA_DEPTH pushes neither the page nor the store's
+ * compaction could read it. A base as deep as STORE_CHAIN_DEPTH is
+ * copied whole into the record of the push that builds on it: every
+ * version stays within that depth, through a reopen and a compaction.
+ */
+static void test_thin_pushes_keep_chains_short(void **state)
+{
+	enum { PUSHES = STORE_MAX_DELTA_DEPTH + 10 };
+	char *prev = page_version(0, 0), *next;
+	struct store_oid id;
+	struct store *st;
+	(void)state;
+	fixture_device(DEV_SIZE);
+	assert_int_equal(store_open(&st, false), 0);
+	fixture_put(st, STORE_OBJ_BLOB, prev, strlen(prev), &id);
+	for (int i = 1; i <= PUSHES; i++) {
+		next = page_version(i, 0);
+		assert_int_equal(push_thin(st, prev, next), 0);
+		depth_at_most(st, next, STORE_CHAIN_DEPTH);
+		free(prev);
+		prev = next;
+	}
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(&st, true), 0);
+	for (int i = 0; i <= PUSHES; i++) {
+		next = page_version(i, 0);
+		depth_at_most(st, next, STORE_CHAIN_DEPTH);
+		free(next);
+	}
+	assert_int_equal(store_fsck(st, NULL, NULL), 0);
+	store_object_id(STORE_OBJ_BLOB, prev, strlen(prev), &id);
+	struct store_ref_update page = {"refs/tags/page", {{0}}, id};
+	assert_int_equal(store_refs_update(st, &page, 1), 0);
+	assert_int_equal(store_compact(st), 0);
+	depth_at_most(st, prev, STORE_CHAIN_DEPTH);
+	store_close(st);
+	free(prev);
+}
+
+/*
+ * The push whose base is as deep as a chain may go (a page of 96 KiB, so
+ * that its whole copy takes several writes, and its chain, read after a
+ * reopen, several reads), made to fail at each write of the device in turn, then at each
+ * read: it fails whole (its version nowhere, now or after a reopen) or
+ * lands whole (its chain short), and the same push then lands.
+ */
+static void test_rebase_failures(void **state)
+{
+	enum { LAST = STORE_CHAIN_DEPTH + 1 };
+	char *text[LAST + 1];
+	int failed[2] = {0, 0};
+	(void)state;
+	for (int i = 0; i <= LAST; i++)
+		text[i] = page_version(i, 96 * 1024);
+	for (int reads = 0; reads < 2; reads++)
+		for (long n = 1;; n++) {
+			struct store_oid tip;
+			struct store *st;
+			long before;
+			int r;
+			fixture_device(DEV_SIZE);
+			assert_int_equal(store_open(&st, false), 0);
+			fixture_put(st, STORE_OBJ_BLOB, text[0], strlen(text[0]), &tip);
+			for (int i = 1; i < LAST; i++)
+				assert_int_equal(push_thin(st, text[i - 1], text[i]), 0);
+			/* Reopened: nothing of the base's chain is in memory. */
+			assert_int_equal(store_close(st), 0);
+			assert_int_equal(store_open(&st, false), 0);
+			store_object_id(STORE_OBJ_BLOB, text[LAST], strlen(text[LAST]), &tip);
+			before = reads ? memblk_reads() : memblk_writes();
+			if (reads)
+				memblk_fail_read(n, -EIO);
+			else
+				memblk_fail_write(n, -EIO);
+			r = push_thin(st, text[LAST - 1], text[LAST]);
+			memblk_fail_read(0, 0);
+			memblk_fail_write(0, 0);
+			if (!r) {
+				depth_at_most(st, text[LAST], 1);
+				assert_int_equal(store_close(st), 0);
+				if ((reads ? memblk_reads() : memblk_writes()) - before < n)
+					break;
+				continue;
+			}
+			failed[reads]++;
+			assert_int_equal(r, -EIO);
+			assert_false(store_has(st, &tip));
+			store_close(st);
+			assert_int_equal(store_open(&st, true), 0);
+			assert_false(store_has(st, &tip));
+			depth_at_most(st, text[LAST - 1], STORE_CHAIN_DEPTH);
+			assert_int_equal(push_thin(st, text[LAST - 1], text[LAST]), 0);
+			depth_at_most(st, text[LAST], 1);
+			assert_int_equal(store_fsck(st, NULL, NULL), 0);
+			store_close(st);
+		}
+	printf("pushes failed at a write: %d, at a read: %d\n", failed[0], failed[1]);
+	assert_true(failed[0] >= 2 && failed[1] >= 2);
+	for (int i = 0; i <= LAST; i++)
+		free(text[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +668,8 @@ int main(void)
 	    cmocka_unit_test(test_object_twice_refused),
 	    cmocka_unit_test(test_thin_delta_on_delta),
 	    cmocka_unit_test(test_oldest_copy_kept),
+	    cmocka_unit_test(test_thin_pushes_keep_chains_short),
+	    cmocka_unit_test(test_rebase_failures),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	memblk_free();

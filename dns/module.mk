@@ -199,7 +199,8 @@ TEST_SUITES += "tests/host/dns-metrics.sh $(HOST_OUT)/appliance-san $(STORECTL)"
 # net_tcp_listen) with malloc wrapped: an answer whose pbuf or copy cannot
 # be had counts as dropped, not as sent.
 $(B)/unit/test_dns_server: tests/unit/dns/test_server.c dns/server.c tests/unit/alloc_count.h \
-		$(DNS_ANSWER_SRC) dns/cookie.c dns/rrl.c $(NET_OUT)/host-san/net/echo.o $(NET_UNIT_WIRE) \
+		$(DNS_ANSWER_SRC) dns/cookie.c dns/rrl.c net/rxq.c $(NET_OUT)/host-san/net/echo.o \
+		$(NET_UNIT_WIRE) \
 		dns/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"

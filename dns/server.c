@@ -12,6 +12,7 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "net/net_int.h"
+#include "net/rxq.h"
 #include "plat/plat.h"
 #include "notify.h"
 #include "rrl.h"
@@ -386,7 +387,7 @@ struct conn {
 	struct tcp_pcb *pcb;
 	struct dns_xfr *xfr; /* a zone transfer being sent, one message at a time */
 	bool xfr_sent;       /* a message of it queued: counted, one answer; a failure now closes */
-	struct pbuf *rx;     /* received, not yet read as queries */
+	struct net_rxq rx;   /* received, not yet read as queries */
 	uint8_t *tx;         /* the part of an answer the socket did not take yet */
 	size_t tx_len, tx_off;
 	unsigned idle;  /* polls without a query or DNS_TCP_PROGRESS_MIN bytes taken */
@@ -415,8 +416,7 @@ static void conn_free(struct conn *c)
 	xfr_stop(c);
 	if (c->fwd_wait)
 		dns_fwd_cancel(c);
-	if (c->rx)
-		pbuf_free(c->rx);
+	net_rxq_free(&c->rx);
 	free(c->tx);
 	free(c);
 	dns_stats.tcp_conns--;
@@ -465,10 +465,9 @@ static err_t conn_close(struct conn *c)
 		if (c->fwd_wait)
 			dns_fwd_cancel(c);
 		c->fwd_wait = false;
-		if (c->rx) {
-			tcp_recved(c->pcb, c->rx->tot_len);
-			pbuf_free(c->rx);
-			c->rx = NULL;
+		if (net_rxq_len(&c->rx)) {
+			tcp_recved(c->pcb, (u16_t)net_rxq_len(&c->rx));
+			net_rxq_free(&c->rx);
 		}
 	}
 	if (c->tx || tcp_sndqueuelen(c->pcb) > 0)
@@ -623,16 +622,15 @@ static int next_query(struct conn *c)
 	uint8_t lenb[2];
 	size_t len;
 
-	if (!c->rx || c->rx->tot_len < 2)
+	if (net_rxq_copy(&c->rx, lenb, 2, 0) < 2)
 		return 0;
-	pbuf_copy_partial(c->rx, lenb, 2, 0);
 	len = (size_t)lenb[0] << 8 | lenb[1];
 	if (len > DNS_TCP_IN_MAX || len < DNS_HDR_LEN)
 		return -1;
-	if (c->rx->tot_len < len + 2)
+	if (net_rxq_len(&c->rx) < len + 2)
 		return 0;
-	pbuf_copy_partial(c->rx, in, (u16_t)len, 2);
-	c->rx = pbuf_free_header(c->rx, (u16_t)(len + 2));
+	net_rxq_copy(&c->rx, in, len, 2);
+	net_rxq_drop(&c->rx, len + 2);
 	tcp_recved(c->pcb, (u16_t)(len + 2));
 	c->idle = 0;
 	return (int)len;
@@ -707,10 +705,8 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	}
 	if (!p)
 		c->peer_closed = true;
-	else if (!c->rx)
-		c->rx = p;
-	else
-		pbuf_cat(c->rx, p);
+	else if (net_rxq_put(&c->rx, p))
+		return conn_close(c); /* out of memory */
 	return serve(c);
 }
 

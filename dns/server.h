@@ -9,10 +9,12 @@
  * its answers taken; reset instead if answers are still queued then (the
  * client stopped reading). A connection ends only once its client has
  * everything queued, so a closed one leaves nothing in lwIP but a FIN.
- * Memory: a connection holds its struct (DNS_TCP_IN_MAX + 2 bytes of
- * query and a few words) and, while the socket cannot take an answer
- * whole, the rest of that answer; the answer is made in one static 64 KiB
- * buffer shared by all (one thread).
+ * Memory: a connection holds its struct (a few words), the bytes received
+ * and not read yet, copied out of lwIP's pbufs (net/rxq.h: a query or
+ * less, at most TCP_WND while its client sends faster than it takes the
+ * answers) and, while the socket cannot take an answer whole, the rest
+ * of that answer. A query is read into one static buffer and its answer
+ * made in another of 64 KiB, shared by all (one thread).
  *
  * UDP answers carry DNS cookies (RFC 7873, RFC 9018's server cookie,
  * cookie.h) and pass response rate limiting (rrl.h: 200 a second per

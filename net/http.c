@@ -53,8 +53,7 @@ static void conn_free(struct http_conn *c)
 	plat_timer_cancel(&c->deadline);
 	plat_timer_cancel(&c->resume);
 	http_site_done(&c->resp);
-	if (c->pending)
-		pbuf_free(c->pending);
+	net_rxq_free(&c->pending);
 	http_stats.conns--;
 	for (struct http_conn **p = &http_conns; *p; p = &(*p)->next)
 		if (*p == c) {
@@ -132,10 +131,9 @@ static void conn_close(struct http_conn *c)
 	struct altcp_pcb *pcb = c->pcb;
 
 	/* Bytes left unread would make lwIP reset the connection, losing our last answer. */
-	if (c->pending) {
-		altcp_recved(pcb, c->pending->tot_len);
-		pbuf_free(c->pending);
-		c->pending = NULL;
+	if (net_rxq_len(&c->pending)) {
+		altcp_recved(pcb, (u16_t)net_rxq_len(&c->pending));
+		net_rxq_free(&c->pending);
 	}
 	if (altcp_sndqueuelen(pcb) > 0) {
 		if (c->state != CONN_DRAIN) {
@@ -407,21 +405,19 @@ static int conn_send(struct http_conn *c)
 	}
 	c->state = CONN_HEAD;
 	/* Idle until the next head, or that head's own time if part of it is here. */
-	conn_arm(c, c->in_len || c->pending ? HTTP_HEAD_NS : HTTP_IDLE_NS);
+	conn_arm(c, c->in_len || net_rxq_len(&c->pending) ? HTTP_HEAD_NS : HTTP_IDLE_NS);
 	return 1;
 }
 
 /* Move received bytes into the head buffer as room allows; the TCP window follows. */
 static void conn_take(struct http_conn *c)
 {
-	size_t room = sizeof(c->in) - c->in_len, n;
+	size_t n = net_rxq_copy(&c->pending, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
 
-	if (!c->pending || room == 0)
+	if (!n)
 		return;
-	n = c->pending->tot_len < room ? c->pending->tot_len : room;
-	pbuf_copy_partial(c->pending, c->in + c->in_len, (u16_t)n, 0);
 	c->in_len += n;
-	c->pending = pbuf_free_header(c->pending, (u16_t)n);
+	net_rxq_drop(&c->pending, n);
 	altcp_recved(c->pcb, (u16_t)n);
 }
 
@@ -687,18 +683,18 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 		return ERR_OK;
 	}
 	/* A new head's first bytes start its clock (a slow client has HTTP_HEAD_NS in all). */
-	if (c->state == CONN_HEAD && c->in_len == 0 && !c->pending)
+	if (c->state == CONN_HEAD && c->in_len == 0 && !net_rxq_len(&c->pending))
 		conn_arm(c, HTTP_HEAD_NS);
 	/*
-	 * Bytes wait here until the head buffer has room: while a response is
-	 * going out, the requests pipelined behind it. They are acknowledged to
-	 * TCP only as they are taken, so the window holds the client back (and
-	 * the chain stays under TCP_WND, which fits a pbuf's 16-bit length).
+	 * Bytes wait here, out of lwIP's pbufs (net/rxq.h), until the head
+	 * buffer has room: while a response is going out, the requests
+	 * pipelined behind it. They are acknowledged to TCP only as they are
+	 * taken, so the window holds the client back (at most TCP_WND wait).
 	 */
-	if (c->pending)
-		pbuf_cat(c->pending, p);
-	else
-		c->pending = p;
+	if (net_rxq_put(&c->pending, p)) {
+		conn_close(c); /* out of memory: what was sent is lost */
+		return conn_return(pcb);
+	}
 	conn_pump(c);
 	return conn_return(pcb);
 }
@@ -718,7 +714,8 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 	else if (c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
 		conn_close(c);
 	else if (c->acked >= HTTP_PROGRESS_MIN && altcp_sndqueuelen(pcb) > 0 &&
-	         (c->state == CONN_DRAIN || (c->state == CONN_HEAD && !c->in_len && !c->pending)))
+	         (c->state == CONN_DRAIN ||
+	          (c->state == CONN_HEAD && !c->in_len && !net_rxq_len(&c->pending))))
 		/* The client takes the end of an answer: neither idle nor stalled (conn_late). */
 		conn_arm(c, HTTP_IDLE_NS);
 	return conn_return(pcb);

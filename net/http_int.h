@@ -9,6 +9,7 @@
 #include "http_cache.h"
 #include "http_parse.h"
 #include "lwip/pbuf.h"
+#include "net/rxq.h"
 #include "plat/plat.h"
 #include "store/store.h"
 
@@ -94,7 +95,7 @@ struct http_conn {
 	struct plat_timer resume;   /* the next turn of a range's skipping */
 	char in[HTTP_MAX_HEAD];     /* request bytes not yet answered */
 	size_t in_len;
-	struct pbuf *pending; /* received, not yet taken into `in` (TCP's window holds) */
+	struct net_rxq pending; /* received, not yet taken into `in` (TCP's window holds) */
 	bool tls;
 	struct http_body body;   /* the request body's framing (CONN_RECV) */
 	struct z_stream_s *gzip; /* its gzip decoder, if Content-Encoding: gzip */

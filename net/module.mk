@@ -25,7 +25,7 @@ LWIP_SRC := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif
 	$(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c \
 		mld6.c nd6.c) \
 	netif/ethernet.c
-NET_SRC := net/net.c net/tcp_hooks.c net/isn.c net/syncookie.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
+NET_SRC := net/net.c net/rxq.c net/tcp_hooks.c net/isn.c net/syncookie.c net/netif.c net/echo.c net/bulk.c net/http_parse.c net/http.c \
 	net/http_site.c net/http_cache.c net/http_body.c net/http_git.c \
 	git/pkt.c git/refs.c git/walk.c git/upload.c git/receive.c git/auth.c \
 	dns/name.c dns/zone.c dns/rdata.c dns/rdata_svcb.c dns/rdata_text.c dns/msg.c dns/db.c \
@@ -36,7 +36,7 @@ NET_SRC := net/net.c net/tcp_hooks.c net/isn.c net/syncookie.c net/netif.c net/e
 	plat/conf.c plat/shutdown.c \
 	tls/altcp_wolfssl.c tls/cert.c tls/service.c \
 	app/app.c
-NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/isn.h net/syncookie.h plat/conf.h plat/plat.h \
+NET_HDRS := net/lwipopts.h net/arch/cc.h net/net.h net/net_int.h net/rxq.h net/isn.h net/syncookie.h plat/conf.h plat/plat.h \
 	app/app.h
 
 # tls/'s service and altcp layer are built here too (they are lwIP code as
@@ -230,10 +230,10 @@ UNIT_BINS += $(B)/unit/test_http_site
 # the 100 Continue goes out whole, once, first. zlib from the store's
 # unit library.
 $(B)/unit/test_http_conn: tests/unit/net/test_http_conn.c net/http.c net/http_int.h \
-		net/http_parse.c net/http_body.c $(B)/store/unit/libstore.a net/module.mk | $(SETUP)
+		net/http_parse.c net/http_body.c net/rxq.c $(B)/store/unit/libstore.a net/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
-	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) $< net/http.c net/http_parse.c net/http_body.c \
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) $< net/http.c net/http_parse.c net/http_body.c net/rxq.c \
 		$(B)/store/unit/libstore.a -lcmocka -o $@
 UNIT_BINS += $(B)/unit/test_http_conn
 

@@ -42,6 +42,7 @@
 #include "lwip/priv/altcp_priv.h"
 #include "net/net.h"
 #include "net/net_int.h"
+#include "net/rxq.h"
 #include "plat/plat.h"
 #include "tls.h"
 
@@ -77,7 +78,7 @@ struct tls_conn {
 	WOLFSSL *ssl;             /* NULL for a listener */
 	struct altcp_pcb *outer;  /* the service's pcb; NULL once it closed */
 	struct altcp_pcb *inner;  /* TCP's; NULL once closed or gone */
-	struct pbuf *rx;          /* ciphertext wolfSSL has not read yet */
+	struct net_rxq rx;        /* ciphertext wolfSSL has not read yet (net/rxq.h) */
 	struct pbuf *tx;          /* ciphertext TCP has not taken yet */
 	struct plat_timer resume; /* decrypt again after the service caught up */
 	uint32_t unacked;         /* plaintext the service has not altcp_recved */
@@ -95,17 +96,15 @@ static const struct altcp_functions tls_functions;
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 {
 	struct tls_conn *c = arg;
-	u16_t n;
+	size_t n = net_rxq_copy(&c->rx, buf, sz > 0 ? (size_t)sz : 0, 0);
 
 	(void)ssl;
-	if (!c->rx)
+	if (!n)
 		return c->rx_fin ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_WANT_READ;
-	n = (u16_t)(c->rx->tot_len < (unsigned)sz ? c->rx->tot_len : (unsigned)sz);
-	pbuf_copy_partial(c->rx, buf, n, 0);
-	c->rx = pbuf_free_header(c->rx, n);
+	net_rxq_drop(&c->rx, n);
 	if (c->inner)
-		altcp_recved(c->inner, n);
-	return n;
+		altcp_recved(c->inner, (u16_t)n);
+	return (int)n;
 }
 
 /* Queue what TCP takes of `len` bytes now: the count taken. */
@@ -192,8 +191,7 @@ static void conn_free(struct tls_conn *c)
 		wolfSSL_free(c->ssl);
 		tls_stats.active--;
 	}
-	if (c->rx)
-		pbuf_free(c->rx);
+	net_rxq_free(&c->rx);
 	if (c->tx)
 		pbuf_free(c->tx);
 	free(c);
@@ -230,10 +228,9 @@ static void inner_close(struct tls_conn *c)
 
 	if (inner) {
 		/* Unread bytes would make lwIP answer with a reset, losing what is queued. */
-		if (c->rx) {
-			altcp_recved(inner, c->rx->tot_len);
-			pbuf_free(c->rx);
-			c->rx = NULL;
+		if (net_rxq_len(&c->rx)) {
+			altcp_recved(inner, (u16_t)net_rxq_len(&c->rx));
+			net_rxq_free(&c->rx);
 		}
 		inner_detach(inner);
 		c->inner = NULL;
@@ -305,7 +302,7 @@ static void deliver(struct tls_conn *c)
 
 		if (n <= 0) {
 			e = wolfSSL_get_error(c->ssl, n);
-			if (e == WOLFSSL_ERROR_WANT_READ && !(c->rx_fin && !c->rx))
+			if (e == WOLFSSL_ERROR_WANT_READ && !(c->rx_fin && !net_rxq_len(&c->rx)))
 				return;
 			if (e != WOLFSSL_ERROR_WANT_READ && e != WOLFSSL_ERROR_ZERO_RETURN &&
 			    e != SOCKET_PEER_CLOSED_E) {
@@ -350,7 +347,7 @@ static void handshake(struct tls_conn *c)
 		return;
 	}
 	e = wolfSSL_get_error(c->ssl, r);
-	if (e == WOLFSSL_ERROR_WANT_READ && !(c->rx_fin && !c->rx))
+	if (e == WOLFSSL_ERROR_WANT_READ && !(c->rx_fin && !net_rxq_len(&c->rx)))
 		return;
 	conn_fail(c,
 	          e == WOLFSSL_ERROR_WANT_READ ? "the client closed"
@@ -385,16 +382,15 @@ static err_t inner_recv(void *arg, struct altcp_pcb *inner, struct pbuf *p, err_
 		}
 		return ERR_OK;
 	}
+	conn_enter(c);
 	if (!p || err != ERR_OK) {
 		if (p)
 			pbuf_free(p);
 		c->rx_fin = true;
-	} else if (c->rx) {
-		pbuf_cat(c->rx, p);
-	} else {
-		c->rx = p;
+	} else if (net_rxq_put(&c->rx, p)) {
+		conn_fail(c, "out of memory", ERR_MEM);
+		return conn_leave(c);
 	}
-	conn_enter(c);
 	advance(c);
 	return conn_leave(c);
 }
@@ -674,7 +670,8 @@ static void tls_recved(struct altcp_pcb *conn, u16_t len)
 		return;
 	c->unacked -= len < c->unacked ? len : c->unacked;
 	/* Caught up: decrypt what waits, from the loop (not inside the service's call). */
-	if (c->unacked < TLS_RX_WINDOW && (c->rx || wolfSSL_pending(c->ssl)) && !c->resume.armed)
+	if (c->unacked < TLS_RX_WINDOW && (net_rxq_len(&c->rx) || wolfSSL_pending(c->ssl)) &&
+	    !c->resume.armed)
 		plat_timer_arm(&c->resume, plat_now_ns(), resume, c);
 }
 

@@ -113,7 +113,8 @@ UNIT_BINS += $(B)/unit/test_tls_cert
 # and no heap is left for the rest; no handshake again after one failed
 # (tests/unit/tls/test_tls_io.c, which includes tls/altcp_wolfssl.c, over
 # the unit tests' lwIP wire).
-$(B)/unit/test_tls_io: tests/unit/tls/test_tls_io.c tls/altcp_wolfssl.c tls/cert.c tests/unit/alloc_count.h \
+$(B)/unit/test_tls_io: tests/unit/tls/test_tls_io.c tls/altcp_wolfssl.c tls/cert.c net/rxq.c \
+		tests/unit/alloc_count.h \
 		$(NET_UNIT_WIRE) $(TLS_UNIT_LIB) tls/user_settings.h tls/module.mk | $(SETUP)
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"

@@ -192,6 +192,30 @@ def ask(size):
 assert ask(4096) is not None, "4,096 bytes: no answer"
 assert ask(4097) is None, "4,097 bytes: answered"
 EOF
+check "three clients sending a query a byte a segment hold none of the receive pool: UDP answered meanwhile" \
+	in_ns "$PY" - "$IP" <<'EOF'
+# Each one-byte segment took one of lwIP's 128 receive pbufs (1,536 bytes
+# each) until its query was whole: 130 of them stopped every frame, UDP's
+# and ARP's included, until the connection's idle end 30 s later.
+import socket, struct, sys, time
+import dns.message, dns.query
+ip = sys.argv[1]
+socks = []
+for _ in range(3):
+    s = socket.create_connection((ip, 53), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.send(struct.pack("!H", 4000))
+    socks.append(s)
+for i in range(150):
+    for s in socks:
+        s.send(b"\0")
+    time.sleep(0.003)
+time.sleep(0.3)
+r = dns.query.udp(dns.message.make_query("mail.example.org", "A"), ip, timeout=2)
+assert r.answer, r
+for s in socks:
+    s.close()
+EOF
 
 # ---- zone transfers (RFC 5936), TSIG (RFC 8945) ----
 

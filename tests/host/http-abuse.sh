@@ -268,6 +268,37 @@ after=$(metric appliance_heap_bytes)
 # 32 B a connection would show.
 check "heap back to its baseline after them: $base -> $after bytes (within 1 KiB)" \
 	bash -c "[ -n '$after' ] && [ '$after' -le $((base + 1024)) ]"
+# Requests pipelined behind an answer a client does not read wait until it
+# is out, in the head buffer (16 KiB), then as received. Sent a byte a
+# segment past the buffer, each kept one of lwIP's 128 receive pbufs
+# (1,536 bytes each): five such clients (about 35 each) stopped every
+# frame, a new connection's SYN included, until they were reset as stalled.
+out=$(in_ns "$PY" - <<'EOF'
+import socket, time
+socks = []
+for i in range(5):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.connect(('192.0.2.2', 80))
+    s.sendall(b'GET /.well-known/big.bin HTTP/1.1\r\nHost: t\r\n\r\n')
+    s.sendall(b'GET / HTTP/1.1\r\nX-Pad: ' + b'a' * 17000)
+    socks.append(s)
+time.sleep(0.5)
+for i in range(150):
+    for s in socks:
+        s.send(b'G')
+    time.sleep(0.003)
+time.sleep(0.3)
+c = socket.create_connection(('192.0.2.2', 80), timeout=3)
+c.sendall(b'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')
+print(c.recv(100).split(b'\r\n')[0].decode())
+for s in socks:
+    s.close()
+EOF
+)
+check "5 clients pipelining a byte a segment behind answers they do not read: another is served meanwhile ($out)" \
+	bash -c '[[ $1 =~ ^"HTTP/1.1 "[0-9]{3}" " ]]' _ "$out"
 twin_stop
 check "exit status 0" [ $? = 0 ]
 done_tests

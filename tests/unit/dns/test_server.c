@@ -21,6 +21,8 @@
 #include "dns/db.h"
 #include "dns/server.c"
 #include "lwip/init.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
 
 /* ---- what server.c calls and no test here reaches ---- */
 
@@ -279,10 +281,12 @@ static void test_tcp_no_copy(void **state)
 	struct pbuf *q = www_query();
 	struct conn *c = a_conn();
 	uint8_t lenb[2] = {0, (uint8_t)q->tot_len};
+	struct pbuf *len = pbuf_alloc(PBUF_RAW, 2, PBUF_RAM);
 	(void)state;
-	assert_non_null(c->rx = pbuf_alloc(PBUF_RAW, 2, PBUF_RAM));
-	pbuf_take(c->rx, lenb, 2);
-	pbuf_cat(c->rx, q);
+	assert_non_null(len);
+	pbuf_take(len, lenb, 2);
+	assert_int_equal(net_rxq_put(&c->rx, len), 0);
+	assert_int_equal(net_rxq_put(&c->rx, q), 0);
 	alloc_fail = true;
 	serve(c);
 	alloc_fail = false;
@@ -316,6 +320,45 @@ static void test_xfr_no_copy(void **state)
 	}
 }
 
+/*
+ * A client sending a byte a segment: a query's length (4,000), then its
+ * bytes one at a time, never whole. Each segment's pool pbuf is freed as
+ * it comes. They were kept until the query was whole, and 128 such
+ * segments held lwIP's whole receive pool: every frame after them was
+ * dropped, UDP queries and ARP included, until the connection's idle end.
+ */
+static void test_tcp_byte_segments_hold_no_pool(void **state)
+{
+	const uint8_t prefix[2] = {0x0f, 0xa0};
+	struct conn *c = a_conn();
+	(void)state;
+	for (int i = 0; i < 2 * PBUF_POOL_SIZE; i++) {
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, 1, PBUF_POOL);
+		assert_non_null(p);
+		pbuf_take(p, i < 2 ? &prefix[i] : (const uint8_t *)"x", 1);
+		assert_int_equal(on_recv(c, c->pcb, p, ERR_OK), ERR_OK);
+		assert_int_equal(lwip_stats.memp[MEMP_PBUF_POOL]->used, 0);
+	}
+	assert_int_equal(net_rxq_len(&c->rx), 2 * PBUF_POOL_SIZE);
+	assert_int_equal(dns_stats.tcp_conns, 1);
+	conn_close(c);
+	assert_int_equal(dns_stats.tcp_conns, 0);
+}
+
+/* Bytes with no memory to keep them: the connection closes, the pbuf is freed. */
+static void test_tcp_no_memory_for_bytes(void **state)
+{
+	struct conn *c = a_conn();
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, 1, PBUF_POOL);
+	(void)state;
+	assert_non_null(p);
+	alloc_fail = true;
+	on_recv(c, c->pcb, p, ERR_OK);
+	alloc_fail = false;
+	assert_int_equal(dns_stats.tcp_conns, 0); /* closed, freed */
+	assert_int_equal(lwip_stats.memp[MEMP_PBUF_POOL]->used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +368,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_forwarded_tcp_no_copy, reset_stats),
 	    cmocka_unit_test_setup(test_tcp_no_copy, reset_stats),
 	    cmocka_unit_test_setup(test_xfr_no_copy, reset_stats),
+	    cmocka_unit_test_setup(test_tcp_byte_segments_hold_no_pool, reset_stats),
+	    cmocka_unit_test_setup(test_tcp_no_memory_for_bytes, reset_stats),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

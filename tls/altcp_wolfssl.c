@@ -286,12 +286,19 @@ static void conn_fail(struct tls_conn *c, const char *what, int code)
 
 /* ---- receiving ---- */
 
-/* Plaintext to the service while it keeps up; end of stream once. */
+/*
+ * Plaintext to the service while it keeps up; end of stream once. Nothing
+ * is read while ciphertext waits for TCP: a record read may make wolfSSL
+ * answer (a KeyUpdate asking for one, TLS 1.3), and a client that sent
+ * them without end and read nothing grew the queue without end (2 MB in 4
+ * s from one connection, each answer also walking the whole queue).
+ * inner_sent reads on once it is out.
+ */
 static void deliver(struct tls_conn *c)
 {
 	static uint8_t piece[TLS_READ_PIECE];
 
-	while (c->outer && c->unacked < TLS_RX_WINDOW && !c->eof_up) {
+	while (c->outer && c->unacked < TLS_RX_WINDOW && !c->eof_up && !c->tx) {
 		struct altcp_pcb *outer = c->outer;
 		/* Within the window: what the service holds fits a pbuf chain's 16-bit length. */
 		uint32_t room = TLS_RX_WINDOW - c->unacked;
@@ -419,11 +426,13 @@ static err_t inner_sent(void *arg, struct altcp_pcb *inner, u16_t len)
 {
 	struct tls_conn *c = arg;
 	uint32_t own = len, plain;
+	bool waiting;
 
 	(void)inner;
 	if (!c)
 		return ERR_OK;
 	conn_enter(c);
+	waiting = c->tx != NULL;
 	tx_flush(c);
 	/* The acknowledged bytes that were TLS's own count first. */
 	own = own < c->overhead ? own : c->overhead;
@@ -437,6 +446,8 @@ static err_t inner_sent(void *arg, struct altcp_pcb *inner, u16_t len)
 		 */
 		c->outer->sent(c->outer->arg, c->outer, (u16_t)plain);
 	}
+	if (waiting && !c->tx && c->established && !c->dead)
+		deliver(c); /* it waited for `tx` */
 	if (c->inner)
 		altcp_output(c->inner);
 	return conn_leave(c);

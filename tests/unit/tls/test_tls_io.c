@@ -274,6 +274,42 @@ static err_t take_and_reset(void *arg, struct altcp_pcb *pcb, struct pbuf *p, er
 }
 
 /*
+ * A connection whose handshake the in-memory client (client_in,
+ * client_out) and the server (server_out) finished: the server's side,
+ * its TCP a real connection on the wire.
+ */
+static struct tls_conn *established(struct altcp_tls_config *conf, struct altcp_pcb **outer,
+                                    WOLFSSL_CTX **cctx, WOLFSSL **client)
+{
+	struct tls_conn *c;
+	int done = 0;
+
+	to_client_len = to_client_off = 0;
+	took = 0;
+	c = conn_new(conf, connection(), outer);
+	assert_non_null(c);
+	wolfSSL_SSLSetIOSend(c->ssl, server_out);
+	*cctx = wolfSSL_CTX_new(wolfTLS_client_method());
+	assert_non_null(*cctx);
+	wolfSSL_CTX_set_verify(*cctx, WOLFSSL_VERIFY_NONE, NULL);
+	*client = wolfSSL_new(*cctx);
+	assert_non_null(*client);
+	wolfSSL_SSLSetIORecv(*client, client_in);
+	wolfSSL_SSLSetIOSend(*client, client_out);
+	wolfSSL_SetIOReadCtx(*client, c);
+	wolfSSL_SetIOWriteCtx(*client, c);
+	for (int i = 0; i < 10 && done != 3; i++) {
+		if (!(done & 1) && wolfSSL_connect(*client) == WOLFSSL_SUCCESS)
+			done |= 1;
+		if (!(done & 2) && wolfSSL_accept(c->ssl) == WOLFSSL_SUCCESS)
+			done |= 2;
+	}
+	assert_int_equal(done, 3);
+	c->established = true;
+	return c;
+}
+
+/*
  * Plaintext for a service that resets from its recv callback: the layer
  * leaves p to it, as lwIP's tcp_input does (the old deliver freed it a
  * second time: AddressSanitizer's double free).
@@ -281,37 +317,13 @@ static err_t take_and_reset(void *arg, struct altcp_pcb *pcb, struct pbuf *p, er
 static void test_deliver_service_reset(void **state)
 {
 	static const char hello[] = "GET / HTTP/1.1\r\n\r\n";
-	struct altcp_tls_config *conf;
+	struct altcp_tls_config *conf = server_config();
 	struct altcp_pcb *outer;
-	struct tls_conn *c;
 	WOLFSSL_CTX *cctx;
 	WOLFSSL *client;
-	int done = 0;
+	struct tls_conn *c = established(conf, &outer, &cctx, &client);
 
 	(void)state;
-	to_client_len = to_client_off = 0;
-	took = 0;
-	conf = server_config();
-	c = conn_new(conf, connection(), &outer);
-	assert_non_null(c);
-	wolfSSL_SSLSetIOSend(c->ssl, server_out);
-	cctx = wolfSSL_CTX_new(wolfTLS_client_method());
-	assert_non_null(cctx);
-	wolfSSL_CTX_set_verify(cctx, WOLFSSL_VERIFY_NONE, NULL);
-	client = wolfSSL_new(cctx);
-	assert_non_null(client);
-	wolfSSL_SSLSetIORecv(client, client_in);
-	wolfSSL_SSLSetIOSend(client, client_out);
-	wolfSSL_SetIOReadCtx(client, c);
-	wolfSSL_SetIOWriteCtx(client, c);
-	for (int i = 0; i < 10 && done != 3; i++) {
-		if (!(done & 1) && wolfSSL_connect(client) == WOLFSSL_SUCCESS)
-			done |= 1;
-		if (!(done & 2) && wolfSSL_accept(c->ssl) == WOLFSSL_SUCCESS)
-			done |= 2;
-	}
-	assert_int_equal(done, 3);
-	c->established = true;
 	assert_int_equal(wolfSSL_write(client, hello, sizeof(hello) - 1), (int)sizeof(hello) - 1);
 	altcp_recv(outer, take_and_reset);
 
@@ -328,6 +340,60 @@ static void test_deliver_service_reset(void **state)
 	altcp_tls_free_config(conf);
 }
 
+static err_t take(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	(void)arg;
+	(void)pcb;
+	assert_int_equal(err, ERR_OK);
+	assert_non_null(p);
+	took += p->tot_len;
+	pbuf_free(p);
+	return ERR_OK;
+}
+
+/*
+ * Nothing is read while ciphertext waits for TCP: a record read may make
+ * wolfSSL answer (a KeyUpdate asking for one), and a client that sent
+ * them without end and read nothing grew `tx` without end. The request
+ * waits, unread, until TCP takes `tx` (the sent callback), then goes to
+ * the service. The old deliver read it at once.
+ */
+static void test_no_read_while_tx_waits(void **state)
+{
+	static const char hello[] = "GET / HTTP/1.1\r\n\r\n";
+	struct altcp_tls_config *conf = server_config();
+	struct altcp_pcb *outer;
+	WOLFSSL_CTX *cctx;
+	WOLFSSL *client;
+	struct tls_conn *c = established(conf, &outer, &cctx, &client);
+	size_t waiting;
+
+	(void)state;
+	assert_non_null(c->tx = pbuf_alloc(PBUF_RAW, 100, PBUF_RAM));
+	memset(c->tx->payload, 0, 100);
+	assert_int_equal(wolfSSL_write(client, hello, sizeof(hello) - 1), (int)sizeof(hello) - 1);
+	altcp_recv(outer, take);
+	waiting = net_rxq_len(&c->rx);
+	assert_true(waiting > 0);
+
+	conn_enter(c);
+	deliver(c);
+	conn_leave(c);
+	assert_int_equal(took, 0);
+	assert_int_equal(net_rxq_len(&c->rx), waiting);
+	assert_int_equal(c->tx->tot_len, 100);
+
+	inner_sent(c, c->inner, 0); /* TCP takes `tx`, and the request is read */
+	assert_null(c->tx);
+	assert_int_equal(took, sizeof(hello) - 1);
+	assert_int_equal(net_rxq_len(&c->rx), 0);
+
+	altcp_abort(outer);
+	wolfSSL_free(client);
+	wolfSSL_CTX_free(cctx);
+	altcp_tls_free_config(conf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +401,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_io_send_nothing_taken, teardown),
 	    cmocka_unit_test_teardown(test_no_handshake_after_failure, teardown),
 	    cmocka_unit_test_teardown(test_deliver_service_reset, teardown),
+	    cmocka_unit_test_teardown(test_no_read_while_tx_waits, teardown),
 	};
 
 	wire_up();

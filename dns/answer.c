@@ -280,6 +280,7 @@ static void lookup(struct ans *a, const uint8_t *qname, int chased)
 	}
 	if ((n = wildcard(a, qname))) {
 		a->info->kind = DNS_KIND_WILDCARD;
+		a->info->synthesised = true;
 		answer_node(a, qname, n, chased);
 		return;
 	}
@@ -304,6 +305,7 @@ static void dname(struct ans *a, const uint8_t *qname, const struct dns_node *n,
 	int tlen;
 
 	a->info->kind = DNS_KIND_ANSWER;
+	a->info->synthesised = true;
 	put_answer(a, owner, s);
 	dns_set_records(s, &it);
 	if (a->full || !dns_rec_next(a->z, &it, &rr.ttl, &target, &rr.rdlen))

@@ -37,6 +37,13 @@ enum dns_kind {
 
 struct dns_answer_info {
 	enum dns_kind kind;
+	/*
+	 * A wildcard or a DNAME made part of it, whatever its kind says after
+	 * (a NODATA at the wildcard, a CNAME from it chased, a DNAME's
+	 * target): rate limited as the zone's, not as the name asked, which a
+	 * flood makes up at will.
+	 */
+	bool synthesised;
 	int rcode;                   /* the whole 12-bit rcode */
 	bool truncated;              /* TC set: the answer did not fit */
 	const struct dns_zone *zone; /* the zone that answered, or NULL */

@@ -16,7 +16,9 @@
  * ANSWER or NODATA, the zone's apex for an NXDOMAIN (so random names under
  * a zone share one bucket), the delegation or zone for a REFERRAL, the
  * wildcard or zone for a WILDCARD, and none at all for REFUSED and ERROR
- * (every error to a network shares one bucket).
+ * (every error to a network shares one bucket). An answer a wildcard or
+ * a DNAME made counts as a WILDCARD of the zone whatever else it is (a
+ * NODATA at the wildcard, its CNAME chased, a DNAME's target: server.c).
  *
  * Over TCP nothing is limited: the handshake proves the address is the
  * client's, so there is no one to reflect at. The server calls

@@ -86,15 +86,18 @@ static enum dns_cookie_check cookie_for(const struct dns_query *q, const uint8_t
 static enum dns_rrl_action limit(const struct dns_query *q, const struct dns_answer_info *info,
                                  const uint8_t *ip, size_t iplen, enum dns_cookie_check cs)
 {
-	const uint8_t *name =
-	    info->kind == DNS_KIND_ANSWER || info->kind == DNS_KIND_NODATA ? q->qname
-	    : info->zone && info->kind != DNS_KIND_REFUSED && info->kind != DNS_KIND_ERROR
-	        ? info->zone->apex
-	        : NULL;
+	enum dns_kind kind = info->kind;
+	const uint8_t *name;
 
+	/* Made up from a wildcard or a DNAME: one bucket for the zone, whatever name was asked. */
+	if (info->synthesised && (kind == DNS_KIND_ANSWER || kind == DNS_KIND_NODATA))
+		kind = DNS_KIND_WILDCARD;
+	name = kind == DNS_KIND_ANSWER || kind == DNS_KIND_NODATA                 ? q->qname
+	       : info->zone && kind != DNS_KIND_REFUSED && kind != DNS_KIND_ERROR ? info->zone->apex
+	                                                                          : NULL;
 	if (!have_rrl || cs == DNS_COOKIE_VALID || cs == DNS_COOKIE_VALID_REFRESH)
 		return DNS_RRL_SEND;
-	return dns_rrl_check(&rrl, ip, iplen, info->kind, name, plat_now_ns());
+	return dns_rrl_check(&rrl, ip, iplen, kind, name, plat_now_ns());
 }
 
 static uint64_t wall_seconds(void)

@@ -389,6 +389,29 @@ assert not r.flags & dns.flags.TC and r.authority, r
 EOF
 check "  ... and /metrics counts them" \
 	bash -c "ip netns exec $NS curl -s http://$IP/metrics | grep -Eq '^appliance_dns_(limited|slipped)_total [1-9]'"
+# Answers made from a wildcard or a DNAME are limited as the zone's, not
+# as the name asked: each flood's names were counted one by one before, so
+# all 1,000 were answered.
+check "rate limiting: floods of made-up names answered from a wildcard (NODATA, its CNAME chased) or under a DNAME are cut too" \
+	in_ns "$PY" - "$IP" <<'EOF'
+import sys, time
+sys.path.insert(0, "tests/host/dns")
+import dns.message
+from waiting import flood_socket, truncated, waiting
+ip = sys.argv[1]
+n = 1000
+for what, name, qtype in (("a wildcard's NODATA", "wild", "AAAA"),
+                          ("a wildcard's CNAME", "cwild", "A"),
+                          ("a DNAME", "d", "A")):
+    time.sleep(1.5)
+    s = flood_socket()
+    for i in range(n):
+        s.sendto(dns.message.make_query(f"f{i}.{name}.example.org", qtype).to_wire(), (ip, 53))
+    got = waiting(s)
+    full = len(got) - truncated(got)
+    print(f"# {what}: {n} queries, {full} answered in full")
+    assert full <= 300, (what, full)
+EOF
 # A signed flood is limited too (a valid TSIG proves no address: rrl.h),
 # and what slips is signed (RFC 8945 5.3) and keeps its OPT (RFC 6891 6.1.1).
 sleep 1.5

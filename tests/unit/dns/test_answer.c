@@ -42,6 +42,7 @@ static const char zone_text[] = "$ORIGIN example.org.\n"
                                 "loop1 CNAME loop2\n"
                                 "loop2 CNAME loop1\n"
                                 "*.wild TXT \"wild\"\n"
+                                "*.cwild CNAME mail\n"
                                 "a.b.c A 192.0.2.9\n"
                                 "sub NS ns.sub\n"
                                 "ns.sub A 192.0.2.99\n"
@@ -269,6 +270,37 @@ static void test_wildcard(void **state)
 	ask_simple("wild.example.org.", DNS_T_TXT, &rp, &info);
 	assert_int_equal(rp.rcode, DNS_R_NOERROR);
 	section_is(&rp, 1, "");
+}
+
+/*
+ * Answers a wildcard or a DNAME made are marked so, whatever their kind
+ * ends as: rate limiting keys them by the zone, not by the name asked,
+ * which a flood makes up at will. The kind alone let a NODATA at a
+ * wildcard, a wildcard's CNAME chased and a DNAME's answer each count as
+ * a name of its own.
+ */
+static void test_synthesised_marked(void **state)
+{
+	static const struct {
+		const char *name;
+		uint16_t type;
+		bool synthesised;
+	} cases[] = {
+	    {"x.wild.example.org.", DNS_T_TXT, true}, {"x.wild.example.org.", DNS_T_A, true},
+	    {"x.cwild.example.org.", DNS_T_A, true},  {"x.d.example.org.", DNS_T_A, true},
+	    {"mail.example.org.", DNS_T_A, false},    {"alias.example.org.", DNS_T_A, false},
+	    {"nope.example.org.", DNS_T_A, false},    {"wild.example.org.", DNS_T_TXT, false},
+	};
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ask_simple(cases[i].name, cases[i].type, &rp, &info);
+		assert_int_equal(info.synthesised, cases[i].synthesised);
+	}
+	ask_simple("x.cwild.example.org.", DNS_T_A, &rp, &info);
+	section_is(&rp, 1, "x.cwild.example.org. CNAME mail.example.org. A");
+	assert_int_equal(info.kind, DNS_KIND_ANSWER);
 }
 
 static void test_cname(void **state)
@@ -1141,6 +1173,7 @@ int main(void)
 	    cmocka_unit_test(test_negative),
 	    cmocka_unit_test(test_wildcard),
 	    cmocka_unit_test(test_cname),
+	    cmocka_unit_test(test_synthesised_marked),
 	    cmocka_unit_test(test_referral_and_dname),
 	    cmocka_unit_test(test_no_redirects),
 	    cmocka_unit_test(test_apex_dname),

@@ -656,8 +656,11 @@ static void conn_pump(struct http_conn *c)
 			return;
 		conn_take(c);
 		if (c->in_len == 0 || !conn_answer(c))
-			return;
+			break;
 	}
+	/* After the client's FIN no head can come whole: the answers to those before it went. */
+	if (c->peer_fin)
+		conn_close(c);
 }
 
 static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -669,6 +672,17 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 		if (p)
 			pbuf_free(p);
 		return ERR_OK;
+	}
+	if (!p && err == ERR_OK && (c->state == CONN_HEAD || c->state == CONN_BODY)) {
+		/*
+		 * A half-close (shutdown of the client's side, as nc -N and some
+		 * proxies do): the answer going out and those to the requests
+		 * received before it still go (conn_pump closes after them). It
+		 * cut the answer short.
+		 */
+		c->peer_fin = true;
+		conn_pump(c);
+		return conn_return(pcb);
 	}
 	if (!p || err != ERR_OK) {
 		if (p)

@@ -101,6 +101,7 @@ struct http_conn {
 	struct z_stream_s *gzip; /* its gzip decoder, if Content-Encoding: gzip */
 	bool gzip_end;           /* and the gzip stream has ended */
 	bool go_on;              /* a 100 Continue is owed: it goes before anything else */
+	bool peer_fin;           /* the client half-closed: what it asked goes, then the end */
 	struct http_resp resp;
 };
 

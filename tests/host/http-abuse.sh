@@ -299,6 +299,31 @@ EOF
 )
 check "5 clients pipelining a byte a segment behind answers they do not read: another is served meanwhile ($out)" \
 	bash -c '[[ $1 =~ ^"HTTP/1.1 "[0-9]{3}" " ]]' _ "$out"
+# A client that half-closes (shutdown of its side after the request, as
+# nc -N does) still gets every answer it asked for, then the end: its FIN
+# closed the connection, 63,951 bytes of the 1 MiB sent.
+out=$(in_ns "$PY" - <<'EOF'
+import socket
+def ask(req):
+    s = socket.create_connection(("192.0.2.2", 80), timeout=15)
+    s.sendall(req)
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    s.close()
+    return data
+big = b"GET /.well-known/big.bin HTTP/1.%d\r\nHost: t\r\n\r\n"
+sizes = [len(ask(big % 1)), len(ask(big % 0))]
+two = ask(big % 1 + b"GET /.well-known/nothere HTTP/1.1\r\nHost: t\r\n\r\n")
+print(sizes[0] > 1048576, sizes[1] > 1048576, len(two) > 1048576, two.count(b"HTTP/1.1 404"))
+EOF
+)
+check "half-closed after the request: 1 MiB whole over HTTP/1.1 and 1.0, and two pipelined requests both answered ($out)" \
+	[ "$out" = "True True True 1" ]
 twin_stop
 check "exit status 0" [ $? = 0 ]
 done_tests

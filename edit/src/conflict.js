@@ -6,7 +6,7 @@
 import { EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { MergeView } from '@codemirror/merge';
-import { baseExtensions, languageFor } from './editor.js';
+import { baseExtensions, languageFor, lineBreakOf } from './editor.js';
 import { asText, mergeText } from './merge.js';
 
 const $ = (id) => document.getElementById(id);
@@ -128,7 +128,7 @@ export class ConflictView {
 		const useResult = h('button', {
 			id: 'use-result', dataset: { testid: 'use-result' },
 			onclick: () => {
-				const text = result.state.doc.toString();
+				const text = result.state.sliceDoc();
 				if (MARKERS.test(text)) {
 					this.onMessage('The result still has conflict markers (<<<<<<< … >>>>>>>): edit them away first.', 'error');
 					return;
@@ -141,7 +141,13 @@ export class ConflictView {
 				h('span', { className: 'muted' }, 'edit it, or keep a side above'), ' ', useResult)));
 		const host = h('div', { id: 'conflict-result', dataset: { testid: 'conflict-result' } });
 		body.append(host);
-		const result = new EditorView({ parent: host, state: EditorState.create({ doc: merged, extensions: [baseExtensions(), lang] }) });
+		const result = new EditorView({
+			parent: host,
+			state: EditorState.create({
+				doc: merged,
+				extensions: [baseExtensions(), EditorState.lineSeparator.of(lineBreakOf(ours.text)), lang],
+			}),
+		});
 		this.views.push(result);
 	}
 

@@ -50,15 +50,29 @@ export function baseExtensions() {
 }
 
 /**
+ * The line break of `text`: its first one, \r\n or \n. CodeMirror
+ * otherwise splits lines at \r, \r\n and \n alike and joins them with
+ * \n: one keystroke made a CRLF file LF throughout (every line a change)
+ * and a lone \r a line break.
+ */
+export function lineBreakOf(text) {
+	const i = text.indexOf('\n');
+	return i > 0 && text[i - 1] === '\r' ? '\r\n' : '\n';
+}
+
+/**
  * The editor of the page: one view whose state is swapped for each open
  * file, so each keeps its undo history for the session. onChange(path,
- * text) is called (debounced by the caller) after each edit.
+ * text) is called (debounced by the caller) after each edit. Read-only
+ * while the caller says so (a sync changing the files underneath).
  */
 export class Editor {
 	constructor(parent, onChange) {
 		this.states = new Map();
 		this.path = null;
 		this.language = new Compartment();
+		this.lock = new Compartment();
+		this.readOnly = false;
 		this.onChange = onChange;
 		this.view = new EditorView({ parent, state: EditorState.create({ doc: '' }) });
 	}
@@ -68,9 +82,11 @@ export class Editor {
 			doc: text,
 			extensions: [
 				baseExtensions(),
+				EditorState.lineSeparator.of(lineBreakOf(text)),
+				this.lock.of(EditorState.readOnly.of(this.readOnly)),
 				this.language.of(languageFor(path)),
 				EditorView.updateListener.of((u) => {
-					if (u.docChanged && this.path === path) this.onChange(path, u.state.doc.toString());
+					if (u.docChanged && this.path === path) this.onChange(path, u.state.sliceDoc());
 				}),
 			],
 		});
@@ -81,15 +97,27 @@ export class Editor {
 		if (this.path) this.states.set(this.path, this.view.state);
 		let state = this.states.get(path);
 		// A file changed underneath (a sync) starts afresh.
-		if (!state || state.doc.toString() !== text) state = this._state(path, text);
+		if (!state || state.sliceDoc() !== text) state = this._state(path, text);
 		this.path = path;
 		this.view.setState(state);
+		this._applyLock();
+	}
+
+	/** No typing while `on` (every file). */
+	setReadOnly(on) {
+		this.readOnly = on;
+		this._applyLock();
+	}
+
+	_applyLock() {
+		if (this.path && this.view.state.facet(EditorState.readOnly) !== this.readOnly)
+			this.view.dispatch({ effects: this.lock.reconfigure(EditorState.readOnly.of(this.readOnly)) });
 	}
 
 	/** The text of `path` as the editor has it (unsaved keystrokes included), or undefined. */
 	text(path) {
-		if (path === this.path) return this.view.state.doc.toString();
-		return this.states.get(path)?.doc.toString();
+		if (path === this.path) return this.view.state.sliceDoc();
+		return this.states.get(path)?.sliceDoc();
 	}
 
 	/** Forgets `path` (deleted or renamed); closes it if shown. */

@@ -60,9 +60,10 @@ let files = [];
 let changes = new Map();
 let current = null; // the open file's path
 const pending = new Map(); // path -> { timer, text } not yet written
+const saving = new Set(); // writes of those under way
 let offline = false;
 let conflicted = false;
-let busy = false;
+let busy = null; // what changes the copy now (exclusive), or null
 let syncs = 0;
 
 const tree = new Tree($('tree'), { onOpen: (p) => guard(openFile)(p) });
@@ -152,23 +153,40 @@ function report(e) {
 function scheduleSave(path, text) {
 	const p = pending.get(path);
 	if (p) clearTimeout(p.timer);
-	const entry = { text, timer: setTimeout(() => save(path), SAVE_DELAY_MS) };
+	const entry = { text, timer: setTimeout(() => save(path).catch(() => {}), SAVE_DELAY_MS) };
 	pending.set(path, entry);
 	previewSoon();
 }
 
+/*
+ * Write `path`'s pending text. A write that fails (IndexedDB full, say)
+ * is said, and its text waits again for the next save, unless newer
+ * keystrokes took its place: it was dropped unsaid, and the next commit
+ * went without it.
+ */
 async function save(path) {
 	const p = pending.get(path);
 	if (!p) return;
 	pending.delete(path);
 	clearTimeout(p.timer);
-	await repo.write(path, p.text);
+	const write = repo.write(path, p.text);
+	saving.add(write);
+	try {
+		await write;
+	} catch (e) {
+		if (!pending.has(path)) pending.set(path, { text: p.text, timer: null });
+		say(`${path} could not be saved in this browser: ${e.message}. It is kept here and tried again.`, 'error');
+		throw e;
+	} finally {
+		saving.delete(write);
+	}
 	refreshChangesSoon();
 }
 
-/** Writes every pending edit now. */
+/** Writes every pending edit now, and waits for the writes already under way. */
 async function flush() {
 	await Promise.all([...pending.keys()].map(save));
+	await Promise.all([...saving]);
 }
 
 function showPane(which) {
@@ -364,9 +382,32 @@ const RESULTS = {
 	merged: 'Merged with the board’s changes and pushed.',
 };
 
-async function sync() {
-	if (busy) return;
-	busy = true;
+/*
+ * One change of this copy at a time: a sync, a commit, a new file, an
+ * upload, a rename, a delete. While one runs the editor is read-only and
+ * the others are turned away. A keystroke saved after a sync's checkout
+ * wrote the text from before it over the board's version, and a commit
+ * between its steps committed the old tree over the board's commit: both
+ * undid the board's change without a word, and the next sync pushed that.
+ */
+function exclusive(what, fn) {
+	return async (...args) => {
+		if (busy) {
+			say(`Wait until ${busy} is over.`, 'warn');
+			return;
+		}
+		busy = what;
+		editor.setReadOnly(true);
+		try {
+			return await fn(...args);
+		} finally {
+			busy = null;
+			editor.setReadOnly(false);
+		}
+	};
+}
+
+const sync = exclusive('the sync', async () => {
 	$('sync').disabled = true;
 	$('status').dataset.busy = 'yes';
 	const before = await repo.head(LOCAL);
@@ -382,14 +423,13 @@ async function sync() {
 	} finally {
 		// A fast-forward or a merge (pushed or not) changed the files.
 		if ((await repo.head(LOCAL)) !== before) await afterMove().catch(report);
-		busy = false;
 		$('sync').disabled = false;
 		delete $('status').dataset.busy;
 		await refreshStatus().catch(() => {});
 		// How many syncs have ended, for whoever waits for one (the tests).
 		document.body.dataset.syncs = ++syncs;
 	}
-}
+});
 
 async function syncFailed(e) {
 	if (!(e instanceof SyncError)) return report(e);
@@ -457,16 +497,16 @@ function guard(fn) {
 
 function wire() {
 	$('sync').onclick = guard(sync);
-	$('commit').onclick = guard(commit);
-	$('new-file').onclick = guard(newFile);
+	$('commit').onclick = guard(exclusive('the commit', commit));
+	$('new-file').onclick = guard(exclusive('the new file', newFile));
 	$('upload').onclick = () => $('upload-input').click();
-	$('upload-input').onchange = guard(async () => {
+	$('upload-input').onchange = guard(exclusive('the upload', async () => {
 		const input = $('upload-input');
 		await addFiles([...input.files], tree.dir);
 		input.value = '';
-	});
-	$('rename').onclick = guard(renameFile);
-	$('delete').onclick = guard(deleteFile);
+	}));
+	$('rename').onclick = guard(exclusive('the rename', renameFile));
+	$('delete').onclick = guard(exclusive('the delete', deleteFile));
 	$('preview-toggle').onclick = togglePreview;
 	$('settings').onclick = guard(() => openSettings());
 	$('finish-merge').onclick = guard(sync);
@@ -482,7 +522,7 @@ function wire() {
 		}
 	});
 	$('commit-message').addEventListener('keydown', (e) => {
-		if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) guard(commit)();
+		if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) guard(exclusive('the commit', commit))();
 	});
 	const side = $('sidebar');
 	side.addEventListener('dragover', (e) => {
@@ -493,11 +533,13 @@ function wire() {
 	side.addEventListener('dragleave', (e) => {
 		if (!side.contains(e.relatedTarget)) side.classList.remove('dropping');
 	});
-	side.addEventListener('drop', guard(async (e) => {
+	const drop = exclusive('the upload', (files, dir) => addFiles(files, dir));
+	side.addEventListener('drop', (e) => {
 		e.preventDefault();
 		side.classList.remove('dropping');
-		if (e.dataTransfer.files.length) await addFiles([...e.dataTransfer.files], tree.dropDir(e.target));
-	}));
+		// Read from the event now: its files are gone once it returns.
+		if (e.dataTransfer.files.length) guard(drop)([...e.dataTransfer.files], tree.dropDir(e.target));
+	});
 	window.addEventListener('online', () => probe().catch(() => {}));
 	setInterval(() => probe().catch(() => {}), PROBE_MS);
 	document.addEventListener('visibilitychange', () => {

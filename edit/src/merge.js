@@ -9,14 +9,20 @@
 import * as git from 'isomorphic-git';
 import diff3Merge from 'diff3';
 
-const LINES = /^.*(\r?\n|$)/gm;
+// A line is everything up to and with its \n: a lone \r, U+2028 and U+2029
+// are characters of it (`.` matches none of them, and they were dropped).
+const LINES = /[^\n]*\n|[^\n]+$/g;
 const MARKER = 7;
 
-/** UTF-8 text of `bytes`, or null if they are not text (a NUL, or not UTF-8). */
+/**
+ * UTF-8 text of `bytes`, or null if they are not text (a NUL, or not
+ * UTF-8). A byte-order mark stays, as U+FEFF: encoded again, the text is
+ * the same bytes.
+ */
 export function asText(bytes) {
 	if (bytes.includes(0)) return null;
 	try {
-		return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+		return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
 	} catch {
 		return null;
 	}

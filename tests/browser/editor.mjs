@@ -679,6 +679,103 @@ async function testLargeSite() {
 	await closeAll();
 }
 
+/** The open file's text as the editor shows it. */
+function editorText(page) {
+	return page.evaluate(() => document.querySelector('#editor-host .cm-content').innerText);
+}
+
+/*
+ * Keystrokes while a sync runs: the board changed the open file meanwhile.
+ * The editor is read-only until the sync is over, so what was typed then
+ * is not in the file and the board's version is what shows. Typed into,
+ * the editor saved its text from before the sync over the board's version
+ * after the checkout, as a change of the owner's own: the next sync
+ * pushed it, undoing the board's change without a word.
+ */
+async function testTypingDuringSync() {
+	const ctx = await newContext();
+	const page = await openEditor(ctx);
+	const dir = freshClone();
+	const board = (await page_('/')).replace('</h1>', ` (pushed with git at ${Date.now()})</h1>`);
+	writeFileSync(join(dir, 'site/index.html'), board);
+	git(['commit', '-q', '-am', 'The home page, from the command line'], dir);
+	git(['push', '-q', PUSH_URL, 'main'], dir);
+	await openFile(page, 'site/index.html');
+	const before = await page.evaluate(() => Number(document.body.dataset.syncs || 0));
+	await page.click('#sync');
+	// Back in the text at once (the click took the focus), typing.
+	await page.click('#editor-host .cm-content');
+	await page.keyboard.type('TYPED');
+	const during = await page.evaluate(() => document.getElementById('status').dataset.busy === 'yes');
+	await page.waitForFunction((n) => Number(document.body.dataset.syncs || 0) > n, before, { timeout: STEP_MS });
+	await page.waitForTimeout(1000); // past the editor's save delay
+	check('the keystrokes came while the sync ran', during);
+	const shown = await editorText(page);
+	check('after the sync the editor shows the board\'s version, nothing typed meanwhile',
+		shown.includes(board.match(/<h1>.*<\/h1>/)[0]) && !shown.includes('TYPED'), shown);
+	check('  ... and the file is no change of this copy', !(await page.$('#changes [data-path="site/index.html"]')));
+	eq('the board still serves its version', await page_('/'), board);
+	await page.click('#editor-host .cm-content');
+	await page.keyboard.press('Control+End');
+	await page.keyboard.type('<!-- typed after -->');
+	await page.waitForSelector('#changes [data-path="site/index.html"]', { timeout: STEP_MS });
+	check('once it is over, typing edits the board\'s version', (await editorText(page)).includes('<!-- typed after -->'));
+	noProblems(ctx, 'typing during a sync');
+	await closeAll();
+}
+
+/*
+ * Files whose bytes a text editor could change without being asked: LF
+ * with a lone \r and U+2028 inside lines, and CRLF after a byte-order
+ * mark. Each is changed on its first line with git and on its last in the
+ * browser, so the sync merges them line by line: every other byte stays.
+ * The merge dropped the lone \r and the U+2028 (its line pattern matched
+ * neither), and one keystroke made the CRLF file LF throughout.
+ */
+async function testMergeKeepsEveryByte() {
+	const ctx = await newContext();
+	const page = await openEditor(ctx);
+	const dir = freshClone();
+	const files = {
+		'site/odd.txt': ['first line\n', 'a lone \r inside\n', 'a separator \u2028 inside\n', 'last line\n'],
+		'site/dos.txt': ['\ufefffirst line\r\n', 'second\r\n', 'third\r\n', 'last line\r\n'],
+	};
+	for (const [path, lines] of Object.entries(files)) writeFileSync(join(dir, path), lines.join(''));
+	git(['add', '-A'], dir);
+	git(['commit', '-q', '-m', 'Two files a text editor could change'], dir);
+	git(['push', '-q', PUSH_URL, 'main'], dir);
+	eq('the browser takes them', (await sync(page)).state, 'synced');
+	const want = {};
+	for (const [path, lines] of Object.entries(files)) {
+		const eol = lines[0].endsWith('\r\n') ? '\r\n' : '\n';
+		const cli = [lines[0].replace('first line', 'first line, from git'), ...lines.slice(1)];
+		writeFileSync(join(dir, path), cli.join(''));
+		want[path] = `${cli.join('')}added in the browser${eol}`;
+		await reloadFromTree(page, path);
+		await page.click('#editor-host .cm-content');
+		await page.keyboard.press('Control+End');
+		await page.keyboard.type('added in the browser');
+		await page.keyboard.press('Enter');
+		await page.waitForSelector(`#changes [data-path="${path}"]`, { timeout: STEP_MS });
+	}
+	git(['commit', '-q', '-am', 'First lines, from git'], dir);
+	git(['push', '-q', PUSH_URL, 'main'], dir);
+	await commit(page, 'Last lines, from the browser');
+	eq('the sync merges both sides', (await sync(page)).state, 'synced');
+	for (const path of Object.keys(files)) {
+		const got = (await get(`/${path.slice(5)}`)).body;
+		check(`${path}: every byte of both sides`, got.equals(Buffer.from(want[path])),
+			`got:  ${JSON.stringify(got.toString())}\nwant: ${JSON.stringify(want[path])}`);
+	}
+	noProblems(ctx, 'merging files with odd bytes');
+	await closeAll();
+}
+
+async function reloadFromTree(page, path) {
+	await page.waitForSelector(`#tree [data-path="${path}"]`, { timeout: STEP_MS });
+	await openFile(page, path);
+}
+
 const TESTS = [
 	['open, clone, edit, commit, sync', testEditCommitSync],
 	['upload an image, reference it, preview, sync', testImage],
@@ -686,6 +783,8 @@ const TESTS = [
 	['two browsers, different files', testTwoContextsDifferentFiles],
 	['two browsers, the same line', testConflict],
 	['a git push and a browser edit at the same time', testCliAndBrowser],
+	['typing while a sync runs', testTypingDuringSync],
+	['a merge keeps every byte (lone CR, U+2028, CRLF and a BOM)', testMergeKeepsEveryByte],
 	['offline', testOffline],
 	['a wrong password', testWrongPassword],
 	['a broken zone file', testBrokenZone],

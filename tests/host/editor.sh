@@ -8,7 +8,8 @@
 # tests/browser/editor.mjs, which drives Debian's chromium with
 # playwright-core (from BROWSER_NODE_MODULES, which `npm ci` of
 # tests/browser/package-lock.json made under build/) and runs git for the
-# command-line parts. Its checks are this suite's.
+# command-line parts. Its checks are this suite's. ONLY=TEXT in the
+# environment runs only the browser tests whose name contains TEXT.
 #
 # Chromium trusts the twin's own key and no other
 # (--ignore-certificate-errors-spki-list), so /edit/ is a secure origin
@@ -55,7 +56,7 @@ echo "$PASSWORD" >"$WORK/pass"
 
 printf 'hostname=twin\nip=%s/24\n' "$IP" >"$WORK/twin.conf"
 twin_up "$WORK/twin.log" "$WORK/twin.conf" 02:00:00:00:00:0f --disk "$WORK/store.img"
-browser_suite "$IP" "$PASSWORD" "$MODULES" "$SHOTS"
+browser_suite "$IP" "$PASSWORD" "$MODULES" "$SHOTS" "${ONLY:-}"
 check "screenshots of the editor, a preview and the conflict view" \
 	[ -s "$SHOTS/editor.png" -a -s "$SHOTS/preview.png" -a -s "$SHOTS/conflict.png" ]
 

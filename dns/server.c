@@ -387,6 +387,7 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 /* ---- TCP ---- */
 
 struct conn {
+	struct conn *next, *prev; /* every connection (conns) */
 	struct tcp_pcb *pcb;
 	struct dns_xfr *xfr; /* a zone transfer being sent, one message at a time */
 	bool xfr_sent;       /* a message of it queued: counted, one answer; a failure now closes */
@@ -414,8 +415,16 @@ static void conn_waits(void *conn)
 	((struct conn *)conn)->fwd_wait = true;
 }
 
+static struct conn *conns;
+
 static void conn_free(struct conn *c)
 {
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (conns == c)
+		conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	xfr_stop(c);
 	if (c->fwd_wait)
 		dns_fwd_cancel(c);
@@ -745,6 +754,30 @@ static void on_err(void *arg, err_t err)
 		conn_free(arg);
 }
 
+/*
+ * At DNS_TCP_CONNS, a new client takes the place of the connection idle
+ * the longest (RFC 7766 6.2.3: a server may close idle connections when
+ * it needs them), one with nothing asked, queued or in hand, idle a poll
+ * at least. Refused instead, 32 connections sending a query every 29 s
+ * kept every other client off TCP, where truncated answers and rate
+ * limiting send them. Whether one was closed.
+ */
+static bool close_idlest(void)
+{
+	struct conn *idlest = NULL;
+
+	for (struct conn *c = conns; c; c = c->next)
+		if (!c->draining && !c->tx && !c->xfr && !c->fwd_wait && !net_rxq_len(&c->rx) &&
+		    tcp_sndqueuelen(c->pcb) == 0 && c->idle >= 1 &&
+		    (!idlest || c->idle > idlest->idle))
+			idlest = c;
+	if (!idlest)
+		return false;
+	dns_stats.tcp_idle_closed++;
+	conn_close(idlest);
+	return true;
+}
+
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct conn *c;
@@ -752,13 +785,18 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	(void)arg;
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
-	if (dns_stats.tcp_conns >= DNS_TCP_CONNS || !(c = calloc(1, sizeof(*c)))) {
+	if ((dns_stats.tcp_conns >= DNS_TCP_CONNS && !close_idlest()) ||
+	    !(c = calloc(1, sizeof(*c)))) {
 		dns_stats.tcp_refused++;
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
 	dns_stats.tcp_conns++;
 	c->pcb = pcb;
+	c->next = conns;
+	if (conns)
+		conns->prev = c;
+	conns = c;
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);

@@ -66,7 +66,8 @@ struct dns_stats {
 	uint64_t by_rcode[DNS_STATS_RCODES]; /* answers per rcode on the wire (dns_msg_rcode) */
 	unsigned tcp_conns;
 	uint64_t tcp_refused;
-	uint64_t tcp_stalled; /* reset: the client took too little of its answers (server.h) */
+	uint64_t tcp_idle_closed; /* closed, idle, for a new connection at DNS_TCP_CONNS */
+	uint64_t tcp_stalled;     /* reset: the client took too little of its answers (server.h) */
 	/* The LAN forwarder (forward.h). */
 	uint64_t forwarded;       /* queries sent to the upstream */
 	uint64_t fwd_cache_hits;  /* answered from its cache */

@@ -181,8 +181,8 @@ static void conn_late(void *arg)
 
 	if (c->state == CONN_HEAD && c->in_len > 0 && !c->resp.active) {
 		/* A head that does not finish in time: 408, as for a slow client. */
+		c->resp.close = true; /* before the head is made: it says so */
 		http_site_error(&c->resp, 408, "the request head took too long\n");
-		c->resp.close = true;
 		c->state = CONN_BODY;
 		conn_pump(c);
 		return;
@@ -423,7 +423,6 @@ static void conn_take(struct http_conn *c)
 
 /* ---- request bodies (a stream's: http_int.h) ---- */
 
-/* Refuse the rest of a body: an error answer, then close. */
 /* Stop taking the body: the answer set is sent, then the connection closes. */
 static void body_stop(struct http_conn *c)
 {
@@ -432,8 +431,10 @@ static void body_stop(struct http_conn *c)
 	c->state = CONN_BODY;
 }
 
+/* Refuse the rest of a body: an error answer, whose head says the close, then close. */
 static void body_refuse(struct http_conn *c, int status, const char *text)
 {
+	c->resp.close = true;
 	http_site_error(&c->resp, status, text);
 	body_stop(c);
 }
@@ -618,8 +619,10 @@ static int conn_answer(struct http_conn *c)
 	c->state = CONN_BODY;
 	c->resp.tls = c->tls;
 	if (n == HTTP_BAD || http_request_check(&req, &status)) {
-		http_site_error(&c->resp, status, "bad request\n");
+		/* Before the head is made, so that it says so: the requests behind it go
+		 * unanswered. */
 		c->resp.close = true;
+		http_site_error(&c->resp, status, "bad request\n");
 	} else {
 		struct http_peer peer = {
 		    .lan = net_is_lan(altcp_get_ip(c->pcb, 0)),

@@ -39,6 +39,7 @@ struct http_stream {
 struct http_resp {
 	bool active;
 	bool close;      /* close the connection once it is sent */
+	bool keep_alive; /* else say it stays open (HTTP/1.0 asked for that) */
 	bool tls;        /* over TLS: the head carries HSTS */
 	char head[1536]; /* status line and fields (and a short error body) */
 	size_t head_len, head_off;

@@ -177,6 +177,9 @@ static void start(struct http_resp *r, int status)
 		put(r, "Strict-Transport-Security: max-age=%u\r\n", HTTP_HSTS_MAX_AGE);
 	if (r->close)
 		put(r, "Connection: close\r\n");
+	else if (r->keep_alive)
+		put(r,
+		    "Connection: keep-alive\r\n"); /* an HTTP/1.0 client waits for the close else */
 	put(r, "%s", r->fields);
 	r->fields[0] = '\0';
 }
@@ -266,14 +269,32 @@ static int site_path(const struct http_request *req, char *out, size_t size, boo
 
 /* ---- answering ---- */
 
+/* Whether field `name`'s comma-separated list holds `token`, in any case (RFC 9110 5.6.1). */
+static bool field_has_token(const struct http_request *req, const char *name, const char *token)
+{
+	size_t n, len = strlen(token);
+	const char *v = http_field_get(req, name, &n);
+
+	while (v && n) {
+		size_t k = 0;
+		while (n && (*v == ' ' || *v == '\t' || *v == ','))
+			v++, n--;
+		while (k < n && v[k] != ',' && v[k] != ' ' && v[k] != '\t')
+			k++;
+		if (k && k == len && !strncasecmp(v, token, len))
+			return true;
+		v += k;
+		n -= k;
+	}
+	return false;
+}
+
+/* Connection: close, anywhere in its list (TE, close), or HTTP/1.0 without keep-alive. */
 static bool wants_close(const struct http_request *req)
 {
-	size_t n;
-	const char *v = http_field_get(req, "connection", &n);
-
-	if (req->minor == 0)
-		return !(v && n == 10 && !strncasecmp(v, "keep-alive", 10));
-	return v && n == 5 && !strncasecmp(v, "close", 5);
+	if (field_has_token(req, "connection", "close"))
+		return true;
+	return req->minor == 0 && !field_has_token(req, "connection", "keep-alive");
 }
 
 static bool accepts_gzip(const struct http_request *req)
@@ -675,7 +696,11 @@ static char *dns_metrics(char *s)
 	    "# HELP appliance_dns_tcp_connections_stalled_total Reset: the client stopped "
 	    "taking its answers.\n"
 	    "# TYPE appliance_dns_tcp_connections_stalled_total counter\n"
-	    "appliance_dns_tcp_connections_stalled_total %llu\n",
+	    "appliance_dns_tcp_connections_stalled_total %llu\n"
+	    "# HELP appliance_dns_tcp_connections_idle_closed_total Closed while idle to make "
+	    "room for a new one.\n"
+	    "# TYPE appliance_dns_tcp_connections_idle_closed_total counter\n"
+	    "appliance_dns_tcp_connections_idle_closed_total %llu\n",
 	    (unsigned long long)dns_stats.udp, (unsigned long long)dns_stats.tcp,
 	    (unsigned long long)dns_stats.dropped, (unsigned long long)dns_stats.limited,
 	    (unsigned long long)dns_stats.slipped,
@@ -683,7 +708,8 @@ static char *dns_metrics(char *s)
 	    (unsigned long long)dns_stats.by_rcode[DNS_R_REFUSED],
 	    (unsigned long long)dns_stats.transfers, (unsigned long long)dns_stats.transfers_failed,
 	    (unsigned long long)dns_stats.updates, dns_stats.tcp_conns,
-	    (unsigned long long)dns_stats.tcp_stalled);
+	    (unsigned long long)dns_stats.tcp_stalled,
+	    (unsigned long long)dns_stats.tcp_idle_closed);
 }
 
 /* 1 if the request was for status or metrics (answered), else 0. */
@@ -832,6 +858,7 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 	 * (request smuggling): answer, then close.
 	 */
 	r->close = wants_close(req) || req->content_length || req->chunked;
+	r->keep_alive = req->minor == 0;
 	r->chunked = req->minor >= 1;
 	/* Git's clients get the repository over both (a push needs HTTPS: http_git.c says so). */
 	if (http_git_answer(r, req, peer)) {

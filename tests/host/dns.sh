@@ -216,6 +216,28 @@ assert r.answer, r
 for s in socks:
     s.close()
 EOF
+check "32 idle TCP connections, every place the server has: a new client's query is answered, the idlest closed for it" \
+	in_ns "$PY" - "$IP" <<'EOF'
+# Refused instead, 32 clients sending a query every 29 s kept everyone
+# else off TCP (RFC 7766 6.2.3 lets a server close idle connections).
+import socket, sys, time
+import dns.message, dns.query
+ip = sys.argv[1]
+socks = [socket.create_connection((ip, 53), timeout=5) for _ in range(32)]
+time.sleep(2.5)
+r = dns.query.tcp(dns.message.make_query("mail.example.org", "A"), ip, timeout=3)
+assert r.answer, r
+closed = 0
+for s in socks:
+    s.settimeout(0.5)
+    try:
+        closed += s.recv(1) == b""
+    except (socket.timeout, ConnectionResetError):
+        pass
+assert closed >= 1, closed
+for s in socks:
+    s.close()
+EOF
 
 # ---- zone transfers (RFC 5936), TSIG (RFC 8945) ----
 

@@ -200,6 +200,45 @@ d = s.recv(4096)
 assert d.startswith(b'HTTP/1.1 400'), d
 while s.recv(4096): pass
 "
+check "Connection: keep-alive over HTTP/1.0: said in the answer, and a second request answered on it; 'TE, close' closes" \
+	in_ns "$PY" - <<'EOF'
+# An HTTP/1.0 client asking for keep-alive waits for the close unless the
+# answer says keep-alive (ab -k waited 30 s); a close in a list of options
+# was not seen.
+import socket
+def answer(s):
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = s.recv(1)
+        assert d, head
+        head += d
+    length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
+    body = b""
+    while len(body) < length:
+        body += s.recv(length - len(body))
+    return head.lower()
+s = socket.create_connection(("192.0.2.2", 80), timeout=5)
+for i in range(2):
+    s.sendall(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    h = answer(s)
+    assert b"connection: keep-alive" in h, h
+s = socket.create_connection(("192.0.2.2", 80), timeout=5)
+s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: TE, close\r\nTE: trailers\r\n\r\n")
+h = answer(s)
+assert b"connection: close" in h, h
+assert s.recv(10) == b""
+EOF
+check "an answer that ends the connection says so: 400 and 431 with Connection: close" in_ns "$PY" - <<'EOF'
+import socket
+for req in (b"GET  / HTTP/1.1\r\nHost: t\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 17000 + b"\r\n\r\n"):
+    s = socket.create_connection(("192.0.2.2", 80), timeout=10)
+    s.sendall(req)
+    d = b""
+    while b"\r\n\r\n" not in d:
+        d += s.recv(4096)
+    assert b"\r\nConnection: close\r\n" in d.split(b"\r\n\r\n")[0] + b"\r\n", d[:300]
+EOF
 check "header fields over 16 KiB: 431" \
 	[ "$(c -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 17000 /dev/zero | tr '\0' a)" "$URL/")" = 431 ]
 check "a path with ..: 400" [ "$(c --path-as-is -o /dev/null -w '%{http_code}' "$URL/docs/../index.html")" = 400 ]

@@ -359,6 +359,52 @@ static void test_tcp_no_memory_for_bytes(void **state)
 	assert_int_equal(lwip_stats.memp[MEMP_PBUF_POOL]->used, 0);
 }
 
+/* The connections on_accept made, most recent first. */
+static struct conn *accept_one(void)
+{
+	struct tcp_pcb *pcb = tcp_new();
+
+	assert_non_null(pcb);
+	if (on_accept(NULL, pcb, ERR_OK) != ERR_OK)
+		return NULL;
+	return conns;
+}
+
+/*
+ * At DNS_TCP_CONNS a new connection takes the place of the one idle the
+ * longest; one with a query in hand or an answer going out is never
+ * closed for it, nor one not idle a poll yet: then the new one is refused.
+ * Refusing always, 32 clients sending a query every 29 s kept everyone
+ * else off TCP.
+ */
+static void test_tcp_idlest_closed_for_new(void **state)
+{
+	struct conn *v[DNS_TCP_CONNS], *c;
+	(void)state;
+	dns_stats.tcp_conns = 0;
+	for (int i = 0; i < DNS_TCP_CONNS; i++) {
+		assert_non_null(v[i] = accept_one());
+		v[i]->idle = 0;
+	}
+	assert_int_equal(dns_stats.tcp_conns, DNS_TCP_CONNS);
+	/* None idle a poll yet: refused. */
+	assert_null(accept_one());
+	assert_int_equal(dns_stats.tcp_refused, 1);
+	for (int i = 0; i < DNS_TCP_CONNS; i++)
+		v[i]->idle = 3;
+	v[7]->idle = 9; /* the idlest, but a query half in */
+	assert_int_equal(net_rxq_put(&v[7]->rx, pbuf_alloc(PBUF_RAW, 1, PBUF_RAM)), 0);
+	v[9]->idle = 8; /* the idlest with nothing in hand */
+	assert_non_null(c = accept_one());
+	assert_int_equal(dns_stats.tcp_idle_closed, 1);
+	assert_int_equal(dns_stats.tcp_conns, DNS_TCP_CONNS);
+	for (struct conn *k = conns; k; k = k->next)
+		assert_ptr_not_equal(k, v[9]); /* closed and freed */
+	while (conns)
+		conn_close(conns);
+	assert_int_equal(dns_stats.tcp_conns, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +416,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_xfr_no_copy, reset_stats),
 	    cmocka_unit_test_setup(test_tcp_byte_segments_hold_no_pool, reset_stats),
 	    cmocka_unit_test_setup(test_tcp_no_memory_for_bytes, reset_stats),
+	    cmocka_unit_test_setup(test_tcp_idlest_closed_for_new, reset_stats),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -214,11 +214,25 @@ enum send_result {
 };
 
 /*
+ * What a refused write means: lwIP out of segments or heap (ERR_MEM), try
+ * again soon; anything else will not get better (TLS's connection failed:
+ * ERR_CLSD, ERR_CONN). Every refusal was taken for the first, and with
+ * nothing in flight the answer was tried again every 20 ms, for good.
+ */
+static int refused(err_t e)
+{
+	return e == ERR_MEM ? SEND_NO_MEM : SEND_FAILED;
+}
+
+/*
  * Keep a body piece TCP refused for lack of segments, to send first next
  * time: the store has moved past it. At most one piece per connection.
+ * Refused otherwise, it fails the answer.
  */
-static int stash(struct http_resp *r, const uint8_t *piece, size_t n)
+static int stash(struct http_resp *r, const uint8_t *piece, size_t n, err_t e)
 {
+	if (e != ERR_MEM)
+		return SEND_FAILED;
 	if (!(r->stash = malloc(n)))
 		return SEND_FAILED;
 	memcpy(r->stash, piece, n);
@@ -238,8 +252,10 @@ static int send_go_on(struct http_conn *c)
 	if (altcp_sndbuf(c->pcb) < sizeof(go_on) - 1 ||
 	    altcp_sndqueuelen(c->pcb) + 4 >= TCP_SND_QUEUELEN)
 		return SEND_FULL;
-	if (altcp_write(c->pcb, go_on, sizeof(go_on) - 1, TCP_WRITE_FLAG_COPY) != ERR_OK)
-		return SEND_NO_MEM;
+	err_t e = altcp_write(c->pcb, go_on, sizeof(go_on) - 1, TCP_WRITE_FLAG_COPY);
+
+	if (e != ERR_OK)
+		return refused(e);
 	http_stats.bytes_sent += sizeof(go_on) - 1;
 	c->go_on = false;
 	return SEND_DONE;
@@ -254,8 +270,10 @@ static int send_stash(struct http_conn *c)
 		return SEND_DONE;
 	if (altcp_sndbuf(c->pcb) < r->stash_len)
 		return SEND_FULL;
-	if (altcp_write(c->pcb, r->stash, (u16_t)r->stash_len, TCP_WRITE_FLAG_COPY) != ERR_OK)
-		return SEND_NO_MEM;
+	err_t e = altcp_write(c->pcb, r->stash, (u16_t)r->stash_len, TCP_WRITE_FLAG_COPY);
+
+	if (e != ERR_OK)
+		return refused(e);
 	http_stats.bytes_sent += r->stash_len;
 	free(r->stash);
 	r->stash = NULL;
@@ -273,6 +291,7 @@ static int send_stream(struct http_conn *c, uint8_t *piece, size_t room)
 	struct http_resp *r = &c->resp;
 	size_t frame = r->chunked ? 8 : 0, n = room < HTTP_PIECE ? room : HTTP_PIECE;
 	long got;
+	err_t e;
 
 	if (r->stream_ended)
 		return SEND_DONE;
@@ -295,8 +314,8 @@ static int send_stream(struct http_conn *c, uint8_t *piece, size_t room)
 		memcpy(piece + 6 + got, "\r\n", 2);
 		n += frame;
 	}
-	if (altcp_write(c->pcb, piece, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-		return stash(r, piece, n);
+	if ((e = altcp_write(c->pcb, piece, (u16_t)n, TCP_WRITE_FLAG_COPY)) != ERR_OK)
+		return stash(r, piece, n, e);
 	http_stats.bytes_sent += n;
 	return r->stream_ended ? SEND_DONE : SEND_MORE;
 }
@@ -320,9 +339,10 @@ static int send_some(struct http_conn *c)
 		size_t room = altcp_sndbuf(c->pcb), n;
 		if (r->head_off < r->head_len) {
 			n = r->head_len - r->head_off < room ? r->head_len - r->head_off : room;
-			if (altcp_write(c->pcb, r->head + r->head_off, (u16_t)n,
-			                TCP_WRITE_FLAG_COPY) != ERR_OK)
-				return SEND_NO_MEM;
+			err_t e = altcp_write(c->pcb, r->head + r->head_off, (u16_t)n,
+			                      TCP_WRITE_FLAG_COPY);
+			if (e != ERR_OK)
+				return refused(e);
 			r->head_off += n;
 			http_stats.bytes_sent += n;
 			continue;
@@ -342,8 +362,9 @@ static int send_some(struct http_conn *c)
 		if ((n = http_site_body(r, piece, n)) == 0)
 			return SEND_FAILED; /* the store failed mid-body: only closing can tell the
 			                       client */
-		if (altcp_write(c->pcb, piece, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-			return stash(r, piece, n);
+		err_t e = altcp_write(c->pcb, piece, (u16_t)n, TCP_WRITE_FLAG_COPY);
+		if (e != ERR_OK)
+			return stash(r, piece, n, e);
 		http_stats.bytes_sent += n;
 	}
 	return r->head_off == r->head_len && !r->stash && r->body_left == 0 &&

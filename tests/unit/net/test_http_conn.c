@@ -104,7 +104,9 @@ static struct {
 	u16_t sndbuf;    /* bytes the send buffer takes now */
 	size_t unacked;  /* bytes queued, not yet acknowledged */
 	u16_t segments;  /* segments queued, not yet acknowledged */
-	unsigned refuse; /* writes refused with ERR_MEM whatever the room (no segments) */
+	unsigned refuse; /* writes refused whatever the room, with refuse_err (0: ERR_MEM, no
+	                    segments) */
+	err_t refuse_err;
 	bool closed;
 } tcp;
 
@@ -114,7 +116,7 @@ err_t altcp_write(struct altcp_pcb *pcb, const void *data, u16_t len, u8_t flags
 	assert_ptr_equal(pcb, &conn);
 	if (tcp.refuse) {
 		tcp.refuse--;
-		return ERR_MEM;
+		return tcp.refuse_err ? tcp.refuse_err : ERR_MEM;
 	}
 	if (len > tcp.sndbuf)
 		return ERR_MEM; /* as tcp_write_checks */
@@ -550,6 +552,23 @@ static void test_continue_out_of_segments(void **state)
 	assert_string_equal(out_from(0), GO_ON OK_ANSWER);
 }
 
+/*
+ * A write refused for good (TLS's connection failed: ERR_CLSD), not for
+ * want of segments: the connection closes after one try. Every refusal
+ * was taken for ERR_MEM, and with nothing in flight the answer was tried
+ * again every 20 ms, for good.
+ */
+static void test_write_failed_closes(void **state)
+{
+	(void)state;
+	tcp.refuse = 1000;
+	tcp.refuse_err = ERR_CLSD;
+	client_sends("GET /big?100 HTTP/1.1\r\nHost: x\r\n\r\n");
+	advance(1000u * 1000000u);
+	assert_true(tcp.closed);
+	assert_int_equal(tcp.refuse, 1000 - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +576,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_continue_when_room_comes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_continue_before_the_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_continue_out_of_segments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_failed_closes, setup, teardown),
 	};
 
 	assert_int_equal(http_start(), 0);

@@ -228,12 +228,18 @@ static const struct dns_node *above(const struct ans *a, const uint8_t *qname)
 	return NULL;
 }
 
-/* The wildcard that covers `qname`: "*." and its closest encloser (RFC 4592 3.3.1). */
-static const struct dns_node *wildcard(const struct ans *a, const uint8_t *qname)
+/*
+ * The wildcard that covers `qname`: "*." and its closest encloser (RFC
+ * 4592 3.3.1). *empty says the wildcard is there as an empty non-terminal
+ * only (x.*.ent): it matches all the same, with no records (RFC 4592
+ * 2.2.2), so NODATA, not NXDOMAIN.
+ */
+static const struct dns_node *wildcard(const struct ans *a, const uint8_t *qname, bool *empty)
 {
 	int below = dns_name_labels(qname) - dns_name_labels(a->z->apex);
 	uint8_t wild[DNS_NAME_MAX + 2];
 
+	*empty = false;
 	for (int k = 1; k <= below; k++) {
 		const uint8_t *ce = dns_name_parent(qname, k);
 		bool exists;
@@ -245,7 +251,7 @@ static const struct dns_node *wildcard(const struct ans *a, const uint8_t *qname
 		wild[0] = 1;
 		wild[1] = '*';
 		memcpy(wild + 2, ce, (size_t)len);
-		return dns_zone_find(a->z, wild, NULL);
+		return dns_zone_find(a->z, wild, empty);
 	}
 	return NULL;
 }
@@ -278,10 +284,13 @@ static void lookup(struct ans *a, const uint8_t *qname, int chased)
 		negative(a, DNS_KIND_NODATA); /* an empty non-terminal (RFC 4592 2.2.2) */
 		return;
 	}
-	if ((n = wildcard(a, qname))) {
+	if ((n = wildcard(a, qname, &exists)) || exists) {
 		a->info->kind = DNS_KIND_WILDCARD;
 		a->info->synthesised = true;
-		answer_node(a, qname, n, chased);
+		if (n)
+			answer_node(a, qname, n, chased);
+		else
+			negative(a, DNS_KIND_NODATA);
 		return;
 	}
 	negative(a, DNS_KIND_NXDOMAIN);

@@ -16,7 +16,7 @@ OWNERS = [
 VARIANTS = [
     # no such names, empty non-terminals, wildcard matches, below a cut, DNAMEs
     "nope", "b.c", "c", "y.z.deep", "z.deep", "deep", "wild", "x.wild", "a.b.wild",
-    "www.wild", "*.wild", "x.cwild", "host.sub", "a.b.sub", "x.d", "a.b.d",
+    "www.wild", "*.wild", "x.cwild", "foo.ent2", "ent2", "*.ent2", "x.*.ent2", "host.sub", "a.b.sub", "x.d", "a.b.d",
     "host.dn", "nope.dn", "x.www", "x.mail", "_tcp", "target", "esc.aped",
     "WwW", "MAIL", "X.Wild", "nope.nope.nope", "xn--bcher-kva", "a-very-long-label-" + "x" * 40,
 ]

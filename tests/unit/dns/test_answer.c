@@ -43,6 +43,7 @@ static const char zone_text[] = "$ORIGIN example.org.\n"
                                 "loop2 CNAME loop1\n"
                                 "*.wild TXT \"wild\"\n"
                                 "*.cwild CNAME mail\n"
+                                "x.*.ent2 A 192.0.2.12\n"
                                 "a.b.c A 192.0.2.9\n"
                                 "sub NS ns.sub\n"
                                 "ns.sub A 192.0.2.99\n"
@@ -301,6 +302,29 @@ static void test_synthesised_marked(void **state)
 	ask_simple("x.cwild.example.org.", DNS_T_A, &rp, &info);
 	section_is(&rp, 1, "x.cwild.example.org. CNAME mail.example.org. A");
 	assert_int_equal(info.kind, DNS_KIND_ANSWER);
+}
+
+/*
+ * A wildcard there only as an empty non-terminal (x.*.ent2) still matches
+ * (RFC 4592 2.2.2): NODATA for what it covers, not NXDOMAIN, as nsd
+ * answers; and it is a wildcard's answer for rate limiting.
+ */
+static void test_wildcard_empty_non_terminal(void **state)
+{
+	struct reply rp;
+	struct dns_answer_info info;
+	(void)state;
+	ask_simple("foo.ent2.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	section_is(&rp, 1, "");
+	section_is(&rp, 2, "example.org. SOA");
+	assert_true(info.synthesised);
+	ask_simple("x.foo.ent2.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NOERROR);
+	ask_simple("x.*.ent2.example.org.", DNS_T_A, &rp, &info);
+	section_is(&rp, 1, "x.*.ent2.example.org. A");
+	ask_simple("foo.nope.example.org.", DNS_T_A, &rp, &info);
+	assert_int_equal(rp.rcode, DNS_R_NXDOMAIN);
 }
 
 static void test_cname(void **state)
@@ -1174,6 +1198,7 @@ int main(void)
 	    cmocka_unit_test(test_wildcard),
 	    cmocka_unit_test(test_cname),
 	    cmocka_unit_test(test_synthesised_marked),
+	    cmocka_unit_test(test_wildcard_empty_non_terminal),
 	    cmocka_unit_test(test_referral_and_dname),
 	    cmocka_unit_test(test_no_redirects),
 	    cmocka_unit_test(test_apex_dname),

@@ -583,8 +583,38 @@ async function cloneFirst() {
 	}
 }
 
+/*
+ * One tab edits this browser's copy at a time: two kept buffers of the
+ * same files, each written over the other's at its next keystroke, and
+ * could sync the same repository at once. Another tab waits, saying so,
+ * and takes over when the first closes. The lock is held for the page's
+ * life.
+ */
+function oneTab() {
+	if (!navigator.locks) return Promise.resolve();
+	return new Promise((held) => {
+		const hold = () => {
+			held();
+			return new Promise(() => {});
+		};
+		navigator.locks.request('editor.copy', { ifAvailable: true }, (lock) => {
+			if (lock) return hold();
+			loading('This editor is open in another tab of this browser: edit there. Once that tab is closed, this one takes over.');
+			$('loading-progress').hidden = true;
+			document.body.dataset.waiting = 'another-tab';
+			navigator.locks.request('editor.copy', () => {
+				$('loading-progress').hidden = false;
+				delete document.body.dataset.waiting;
+				return hold();
+			});
+			return undefined;
+		});
+	});
+}
+
 async function start() {
 	$('board').textContent = location.host;
+	await oneTab();
 	if ('serviceWorker' in navigator) {
 		navigator.serviceWorker.addEventListener('message', (e) => answerPreview(e));
 		navigator.serviceWorker.startMessages();

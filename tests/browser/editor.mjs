@@ -776,6 +776,31 @@ async function reloadFromTree(page, path) {
 	await openFile(page, path);
 }
 
+/*
+ * Two tabs of one browser share its copy: the second waits, saying why,
+ * and takes over once the first is closed, with what the first saved.
+ * Both edited before, each writing its own buffer of a file over the
+ * other's at its next keystroke.
+ */
+async function testOneTabAtATime() {
+	const ctx = await newContext();
+	const first = await openEditor(ctx);
+	const second = await ctx.newPage();
+	await second.goto(`${BASE}/edit/`);
+	await second.waitForSelector('body[data-waiting="another-tab"]', { timeout: STEP_MS });
+	check('a second tab of the same browser waits, saying why',
+		(await second.textContent('#loading-text')).includes('another tab') && !(await second.$('body[data-ready="yes"]')));
+	const text = (await page_('/')).replace('</h1>', ' (first tab)</h1>');
+	await setText(first, 'site/index.html', text);
+	await first.close();
+	await second.waitForSelector('body[data-ready="yes"]', { timeout: STEP_MS });
+	await openFile(second, 'site/index.html');
+	check('once the first tab is closed the second takes over, with the first one\'s edit',
+		(await editorText(second)).includes('(first tab)'));
+	noProblems(ctx, 'two tabs of one browser');
+	await closeAll();
+}
+
 const TESTS = [
 	['open, clone, edit, commit, sync', testEditCommitSync],
 	['upload an image, reference it, preview, sync', testImage],
@@ -784,6 +809,7 @@ const TESTS = [
 	['two browsers, the same line', testConflict],
 	['a git push and a browser edit at the same time', testCliAndBrowser],
 	['typing while a sync runs', testTypingDuringSync],
+	['two tabs of one browser', testOneTabAtATime],
 	['a merge keeps every byte (lone CR, U+2028, CRLF and a BOM)', testMergeKeepsEveryByte],
 	['offline', testOffline],
 	['a wrong password', testWrongPassword],

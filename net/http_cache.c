@@ -98,7 +98,11 @@ static struct http_cache_entry *lookup(const struct store_oid *oid)
 	return e;
 }
 
-/* The whole blob, read now: it is small. */
+/*
+ * The whole blob, read now: it is small. A large one is told by its size
+ * alone: opened, a blob the store keeps as a delta is rebuilt whole, and
+ * then again by the answer that streams it.
+ */
 static struct http_cache_entry *load(struct store *st, const struct store_oid *oid)
 {
 	struct store_blob *b;
@@ -106,7 +110,8 @@ static struct http_cache_entry *load(struct store *st, const struct store_oid *o
 	uint64_t size;
 	size_t got, off = 0;
 
-	if (store_blob_open(st, oid, &b, &size))
+	if (store_object_size(st, oid, &size) || size > HTTP_CACHE_MAX_FILE ||
+	    store_blob_open(st, oid, &b, &size))
 		return NULL;
 	if (size <= HTTP_CACHE_MAX_FILE && (e = malloc(sizeof(*e) + (size_t)size))) {
 		memset(e, 0, sizeof(*e));

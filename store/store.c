@@ -409,6 +409,37 @@ int store_delta_depth(struct store *st, const struct store_oid *oid, int *depth)
 	return e ? chain_collect(st, e->off, depth) : -ENOENT;
 }
 
+int store_object_size(struct store *st, const struct store_oid *oid, uint64_t *size)
+{
+	const struct store_idx *e = store_idx_find(st, oid);
+	const struct store_link *k;
+	struct store_zip_reader *zr;
+	uint8_t head[20]; /* a delta's two sizes: two varints of at most 10 bytes */
+	size_t got = 1, len = 0, out;
+	int depth, r;
+
+	if (!e)
+		return -ENOENT;
+	if ((r = chain_collect(st, e->off, &depth)))
+		return r;
+	k = st->chain;
+	if (!depth) {
+		*size = k->h.size;
+		return 0;
+	}
+	/* A delta: its first bytes say its base's size, then what it makes; only those inflated. */
+	if (store_zip_reader_open(&zr, &st->src, k->off + k->h.hdr_len, k->h.size))
+		return -EIO;
+	while (len < sizeof(head) && got &&
+	       !(r = store_zip_reader_read(zr, head + len, sizeof(head) - len, &got)))
+		len += got;
+	store_zip_reader_close(zr);
+	if (r || store_delta_sizes(head, len, NULL, &out))
+		return -EIO;
+	*size = out;
+	return 0;
+}
+
 int store_entry_info(struct store *st, const struct store_oid *oid, int *type, uint64_t *size,
                      uint64_t *whole_off)
 {

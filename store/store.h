@@ -79,6 +79,11 @@ void store_set_max_object(struct store *st, size_t max);
 bool store_has(struct store *st, const struct store_oid *oid);
 /* An object's type (STORE_OBJ_*), from entry headers only: its content is not read. */
 int store_type(struct store *st, const struct store_oid *oid, int *type);
+/*
+ * An object's size without rebuilding it: its entry's header, or for a
+ * delta the size its first bytes announce (a few inflated).
+ */
+int store_object_size(struct store *st, const struct store_oid *oid, uint64_t *size);
 /* How many deltas reading the object applies, from entry headers only. */
 int store_delta_depth(struct store *st, const struct store_oid *oid, int *depth);
 /* A malloc'd copy of an object's content (NUL-terminated for convenience). */

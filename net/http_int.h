@@ -86,6 +86,9 @@ extern struct http_stats http_stats;
  */
 enum conn_state { CONN_HEAD, CONN_RECV, CONN_BODY, CONN_DRAIN };
 
+/* Bytes of a head with nothing in them that may end it before it is parsed again anyway. */
+#define HTTP_LOOK_STEP 512
+
 struct http_conn {
 	struct http_conn *next; /* the list of every connection (http.c) */
 	struct altcp_pcb *pcb;
@@ -96,6 +99,7 @@ struct http_conn {
 	struct plat_timer resume;   /* the next turn of a range's skipping */
 	char in[HTTP_MAX_HEAD];     /* request bytes not yet answered */
 	size_t in_len;
+	size_t looked;          /* in_len when the head was last parsed and found incomplete */
 	struct net_rxq pending; /* received, not yet taken into `in` (TCP's window holds) */
 	bool tls;
 	struct http_body body;   /* the request body's framing (CONN_RECV) */

@@ -234,7 +234,7 @@ $(B)/unit/test_http_conn: tests/unit/net/test_http_conn.c net/http.c net/http_in
 	@mkdir -p $(@D)
 	@echo "unit: CC $@"
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(NET_INCLUDES) $< net/http.c net/http_parse.c net/http_body.c net/rxq.c \
-		$(B)/store/unit/libstore.a -lcmocka -o $@
+		$(B)/store/unit/libstore.a -Wl,--wrap=http_parse_request -lcmocka -o $@
 UNIT_BINS += $(B)/unit/test_http_conn
 
 $(B)/unit/fuzz_http_body: tests/fuzz/http_body.c net/http_body.c net/http_body.h | $(SETUP)

@@ -1015,6 +1015,69 @@ static void wait_before_restart(struct launcher *l)
 		;
 }
 
+/* Fresh handles for a forked child: the parent's xenstore socket and hypercall buffers are not its
+ * own. */
+static void reopen_handles(struct launcher *l)
+{
+	xs_close(l->xsh);
+	xc_interface_close(l->xch);
+	close(l->xs_fd);
+	open_handles(l);
+}
+
+/*
+ * Make the guest again, in a child: create() dies at any failure (an SD
+ * read of the kernel, netback or xenstored slow past their waits), having
+ * undone what it made, and one such failure in this process ended its
+ * supervision: the guest stayed down until the board was power-cycled.
+ * The child hands the new domid back and ends; after a failure this
+ * process waits, the failure counted as a quick stop
+ * (wait_before_restart), and tries again.
+ */
+static void restart(struct launcher *l)
+{
+	for (;;) {
+		int fds[2], status = 0;
+		uint32_t domid;
+		ssize_t got;
+		pid_t pid;
+
+		wait_before_restart(l);
+		fflush(NULL);
+		if (pipe(fds) < 0 || (pid = fork()) < 0)
+			die("cannot fork a restart: %s", strerror(errno));
+		if (pid == 0) {
+			close(fds[0]);
+			reopen_handles(l);
+			l->restart = true;
+			/* The test image's crash self-test has one restart fail (init,
+			 * selftest_crash). */
+			if (unlink(LAUNCH_FAIL_NEXT_RESTART) == 0)
+				die("%s: this restart fails, as the self-test asked",
+				    LAUNCH_FAIL_NEXT_RESTART);
+			create(l);
+			exit(write(fds[1], &l->domid, sizeof(l->domid)) == sizeof(l->domid) ? 0
+			                                                                    : 1);
+		}
+		close(fds[1]);
+		while ((got = read(fds[0], &domid, sizeof(domid))) < 0 && errno == EINTR)
+			;
+		close(fds[0]);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (got == sizeof(domid)) {
+			l->domid = domid;
+			l->created_ms = now_ms();
+			say("restarted %s as domid %u", l->cfg.name, l->domid);
+			return;
+		}
+		say("the restart of %s failed (%s %d): trying again", l->cfg.name,
+		    WIFEXITED(status) ? "exit" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		l->created_ms = now_ms(); /* as a guest that stopped at once */
+	}
+}
+
 static void supervise(struct launcher *l)
 {
 	if (!xs_watch(l->xsh, "@releaseDomain", "release"))
@@ -1039,10 +1102,7 @@ static void supervise(struct launcher *l)
 			say("xl destroy %u failed", l->domid);
 		if (action_for(&l->cfg, reason) == LAUNCH_DESTROY)
 			return;
-		wait_before_restart(l);
-		l->restart = true;
-		create(l);
-		say("restarted %s as domid %u", l->cfg.name, l->domid);
+		restart(l);
 	}
 }
 
@@ -1090,10 +1150,7 @@ static int cmd_create(int argc, char **argv)
 	 * and libxencall's hypercall buffers, which it maps MADV_DONTFORK, so
 	 * the child has none of them. Fresh ones.
 	 */
-	xs_close(l.xsh);
-	xc_interface_close(l.xch);
-	close(l.xs_fd);
-	open_handles(&l);
+	reopen_handles(&l);
 	supervise(&l);
 	return 0;
 }

@@ -122,12 +122,15 @@ long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const
  * than LAUNCH_RESTART_QUICK_MS (0 at first). None after a guest that ran
  * longer, nor after the first quick stop; then 1 s, doubling up to
  * LAUNCH_RESTART_MAX_MS for each quick stop in a row. A guest that cannot
- * start is retried a minute apart, not in a loop that fills dom0's logs
- * and /var/run; one crash after a long run is restarted at once.
+ * start is retried a minute apart, not in a loop that fills dom0's logs;
+ * one crash after a long run is restarted at once. A restart that fails
+ * (launch.c: made in a child) counts as a quick stop, and is tried again.
  */
 #define LAUNCH_RESTART_QUICK_MS 60000
 #define LAUNCH_RESTART_MAX_MS 60000
 unsigned launch_restart_wait_ms(unsigned *quick, long lived_ms);
+/* Present, it makes the next restart fail (a test image's self-test only; consumed). */
+#define LAUNCH_FAIL_NEXT_RESTART "/var/run/launch-fail-next-restart"
 
 /*
  * A xenstore transaction on a connection to xenstored's socket, its

@@ -22,6 +22,10 @@
 #            the guest crashes (dom0 watches with xl list) and xl restarts
 #            it instead of a hang
 #   6        no self-test: ready, then a clean shutdown
+#
+# The first restart (after instance 1's crash) is made to fail in dom0
+# (launch.h, LAUNCH_FAIL_NEXT_RESTART): launch must try again, and go on
+# supervising, instead of ending as it did.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/qemu/guest-lib.sh
@@ -118,6 +122,10 @@ if guest_boot "$board" crash; then
 	check_stack
 	check_wx
 	check_stuck
+	# dom0 had launch's first restart fail: it must try again, and not
+	# stop supervising (each later crash needs it).
+	check "$board: launch's first restart failed, as asked, and it made the guest again" \
+		grep -q "dom0: selftest: launch's first restart failed, as asked" "$log"
 	check "$board: dom0 self-test passed" grep -q 'dom0: selftest passed' "$log"
 	check "$board: QEMU run ended on the self-test result (qemu.sh exit $qemu_rc)" \
 		test "$qemu_rc" = 0

@@ -386,7 +386,12 @@ static int put_object(struct store_packer *p, struct obj *o)
 
 static int copy_raw(struct store_packer *p)
 {
-	uint8_t buf[RAW_PIECE];
+	/*
+	 * Off the stack: on it, 4 times the guest's guard page, a frame that
+	 * could skip the guard and run on over the BSS (one loop, so one copy
+	 * at a time).
+	 */
+	static uint8_t buf[RAW_PIECE];
 	size_t n = p->raw_left < sizeof(buf) ? (size_t)p->raw_left : sizeof(buf);
 	int r;
 

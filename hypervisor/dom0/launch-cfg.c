@@ -398,19 +398,26 @@ static long read_whole(const char *path, char *buf, const char **why)
 	return got;
 }
 
-long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const char **why)
+long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, bool absent_waits,
+                            const char **why)
 {
 	for (unsigned waited = 0;; waited += 10) {
 		struct timespec ten_ms = {0, 10000000};
 		long n = read_whole(path, buf, why);
 
-		if (n == -ENOENT)
+		if (n == -ENOENT && (!absent_waits || waited >= wait_ms)) {
+			*why = absent_waits ? "none came in time" : "none";
 			return 0;
-		if (n < 0)
+		}
+		if (n < 0 && n != -ENOENT)
 			return n;
 		/* Empty too is incomplete: the shell's > truncates before it writes. */
 		if (n >= 5 && memcmp(buf + n - 5, "\nend\n", 5) == 0)
 			return n;
+		if (n == -ENOENT) {
+			nanosleep(&ten_ms, NULL);
+			continue;
+		}
 		if (waited >= wait_ms) {
 			*why = "no end line: incomplete";
 			return -EINVAL;

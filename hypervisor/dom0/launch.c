@@ -625,9 +625,16 @@ static void read_guest_conf(struct launcher *l)
 	forget_guest_conf(l);
 	l->guest_conf = buf;
 	l->guest_conf_path = path && *path ? path : "/var/run/guest-config";
-	n = launch_guest_conf_read(l->guest_conf_path, buf, LAUNCH_GUEST_CONF_WAIT_MS, &why);
+	n = launch_guest_conf_read(l->guest_conf_path, buf, LAUNCH_GUEST_CONF_WAIT_MS, l->restart,
+	                           &why);
 	if (n < 0)
 		die("%s: %s", l->guest_conf_path, why);
+	/* Said: such an instance runs on defaults, without its static address or its seed (no TLS).
+	 */
+	if (n == 0 && l->restart)
+		say("%s: none came in %u ms: this instance has no configuration and no entropy "
+		    "seed",
+		    l->guest_conf_path, LAUNCH_GUEST_CONF_WAIT_MS);
 	if (n > 0 &&
 	    (rc = launch_guest_conf(buf, (size_t)n, &name, &l->instance, conf_key, l, &why)) < 0)
 		die("%s: %s", l->guest_conf_path, rc == -ENOMEM ? "out of memory" : why);

@@ -110,11 +110,15 @@ int launch_guest_conf(char *text, size_t len, const char **name, const char **in
  * Reads the guest configuration file at `path` whole into buf (room for
  * LAUNCH_GUEST_CONF_MAX bytes and a NUL), once it ends with its "end"
  * line: the init may be writing it as a restart reads it, so this waits
- * up to wait_ms for that. Returns its length, 0 if there is no such file,
- * or a negative errno with *why (over LAUNCH_GUEST_CONF_MAX bytes, no end
- * line in time, a read error).
+ * up to wait_ms for that; with absent_waits (a restart: the init readies
+ * the next instance's file once it has booked the last, and a quick
+ * restart can come first) for the file itself too. Returns its length, 0
+ * if there is no such file (*why says whether one was waited for), or a
+ * negative errno with *why (over LAUNCH_GUEST_CONF_MAX bytes, no end line
+ * in time, a read error).
  */
-long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, const char **why);
+long launch_guest_conf_read(const char *path, char *buf, unsigned wait_ms, bool absent_waits,
+                            const char **why);
 
 /*
  * The supervisor's wait before it creates again a guest that stopped

@@ -381,21 +381,22 @@ static void test_guest_conf_read(void **state)
 	(void)state;
 	snprintf(conf_path, sizeof(conf_path), "/tmp/test_launch-%d", (int)getpid());
 	unlink(conf_path);
-	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, &why), 0);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, false, &why), 0);
 	write_conf(conf_path, LAUNCH_GUEST_CONF_MAX, 1);
-	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, &why), LAUNCH_GUEST_CONF_MAX);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, false, &why),
+	                 LAUNCH_GUEST_CONF_MAX);
 	write_conf(conf_path, LAUNCH_GUEST_CONF_MAX + 1, 1);
-	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, &why), -EFBIG);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 0, false, &why), -EFBIG);
 	assert_string_equal(why, "over 16384 bytes");
 	/* No end line: refused once the wait is over, not before. */
 	write_conf(conf_path, 100, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(launch_guest_conf_read(conf_path, buf, 100, &why), -EINVAL);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 100, false, &why), -EINVAL);
 	assert_true(ms_since(&t0) >= 100);
 	assert_string_equal(why, "no end line: incomplete");
 	/* The init finishing its write 0.2 s later: waited for. */
 	assert_int_equal(pthread_create(&writer, NULL, append_later, "end\n"), 0);
-	assert_int_equal(launch_guest_conf_read(conf_path, buf, 2000, &why), 104);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 2000, false, &why), 104);
 	pthread_join(writer, NULL);
 	/*
 	 * Empty: the shell's > has truncated it and not yet written (it was
@@ -404,13 +405,28 @@ static void test_guest_conf_read(void **state)
 	 */
 	write_conf(conf_path, 0, -1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(launch_guest_conf_read(conf_path, buf, 100, &why), -EINVAL);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 100, false, &why), -EINVAL);
 	assert_true(ms_since(&t0) >= 100);
 	assert_string_equal(why, "no end line: incomplete");
 	assert_int_equal(pthread_create(&writer, NULL, append_later, WHOLE), 0);
-	assert_int_equal(launch_guest_conf_read(conf_path, buf, 2000, &why), strlen(WHOLE));
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 2000, false, &why), strlen(WHOLE));
+	pthread_join(writer, NULL);
+	/*
+	 * A restart waits for the file itself too (it read none, and a guest
+	 * was built without its configuration or seed, unsaid): written 0.2 s
+	 * later, it is read; never, 0 once the wait is over, said so.
+	 */
+	unlink(conf_path);
+	assert_int_equal(pthread_create(&writer, NULL, append_later, WHOLE), 0);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 2000, true, &why), strlen(WHOLE));
 	pthread_join(writer, NULL);
 	unlink(conf_path);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 100, true, &why), 0);
+	assert_true(ms_since(&t0) >= 100);
+	assert_string_equal(why, "none came in time");
+	assert_int_equal(launch_guest_conf_read(conf_path, buf, 100, false, &why), 0);
+	assert_string_equal(why, "none");
 }
 
 /*

@@ -227,9 +227,11 @@ static int site_path(const struct http_request *req, char *out, size_t size, boo
 	const char *p = req->target, *end = req->target + req->target_len, *q;
 	size_t n = strlen("site");
 
-	/* absolute-form (RFC 9112 3.2.2): the path after the authority. */
-	if (end - p > 7 && !memcmp(p, "http://", 7) &&
-	    (p = memchr(p + 7, '/', (size_t)(end - p - 7))) == NULL)
+	/* absolute-form (RFC 9112 3.2.2): the path after the authority; a scheme in any case. */
+	size_t scheme = end - p > 7 && !strncasecmp(p, "http://", 7)    ? 7
+	                : end - p > 8 && !strncasecmp(p, "https://", 8) ? 8
+	                                                                : 0;
+	if (scheme && (p = memchr(p + scheme, '/', (size_t)(end - p) - scheme)) == NULL)
 		p = end;
 	if (p == end || *p != '/')
 		return 400;
@@ -357,7 +359,10 @@ static void serve(struct http_resp *r, struct store *st, const struct http_reque
 	if (status == 200 && (v = http_field_get(req, "if-none-match", &n)) &&
 	    http_if_none_match(v, n, etag, strlen(etag)) == 1) {
 		start(r, 304);
-		put(r, "ETag: %s\r\nCache-Control: no-cache\r\n\r\n", etag);
+		/* The fields the 200 would have that say which version this is (RFC 9110 15.4.5).
+		 */
+		put(r, "ETag: %s\r\nCache-Control: no-cache\r\n%s\r\n", etag,
+		    gz ? "Vary: Accept-Encoding\r\n" : "");
 		return;
 	}
 	/* A small file from the cache (or into it); a larger one streams from the store. */

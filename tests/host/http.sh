@@ -116,6 +116,23 @@ check "a missing page: 404 with the site's own 404.html" \
 check "gzip clients get the precompressed copy" \
 	bash -c "ip netns exec $NS curl -sS -H 'Accept-Encoding: gzip' -D - -o $WORK/n.gz $URL/numbers.txt | grep -qi '^content-encoding: gzip' && cmp -s $WORK/n.gz $site/site/numbers.txt.gz"
 check "others get it plain" [ "$(c "$URL/numbers.txt" | sha256sum)" = "$(sha256sum <"$site/site/numbers.txt")" ]
+# A 304 says what its 200 would of which version it is: Vary with the gzip copy's ETag.
+gz_etag=$(head_of /numbers.txt -H 'Accept-Encoding: gzip' | sed -n 's/^ETag: //Ip')
+check "a 304 of the gzip copy has the Vary its 200 has" \
+	bash -c "head_of() { ip netns exec $NS curl -sS -o /dev/null -D - \"\$@\" | tr -d '\r'; }
+		out=\$(head_of -H 'Accept-Encoding: gzip' -H 'If-None-Match: $gz_etag' $URL/numbers.txt)
+		grep -q '^HTTP/1.1 304' <<<\"\$out\" && grep -qi '^vary: accept-encoding' <<<\"\$out\""
+check "absolute-form with the scheme in capitals (RFC 9110 4.2.3): the page" in_ns "$PY" -c "
+import socket
+s = socket.create_connection(('192.0.2.2', 80), timeout=10)
+s.sendall(b'GET HTTP://192.0.2.2/style.css HTTP/1.1\\r\\nHost: 192.0.2.2\\r\\nConnection: close\\r\\n\\r\\n')
+d = b''
+while True:
+    b = s.recv(4096)
+    if not b: break
+    d += b
+assert d.startswith(b'HTTP/1.1 200'), d[:100]
+"
 ka=$(c -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}' "$URL/" "$URL/style.css" "$URL/docs/" | tr -d '\n')
 check "keep-alive: three requests on one connection (connects per request: $ka)" [ "$ka" = 100 ]
 check "pipelining: two requests in one write, two answers in order" \

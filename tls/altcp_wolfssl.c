@@ -135,6 +135,8 @@ static void resume(void *arg);
  */
 static void tx_flush(struct tls_conn *c)
 {
+	bool waiting = c->tx != NULL;
+
 	while (c->tx) {
 		size_t n = tx_to_tcp(c, c->tx->payload, c->tx->len);
 
@@ -144,6 +146,14 @@ static void tx_flush(struct tls_conn *c)
 	}
 	if (c->tx && c->inner && altcp_sndqueuelen(c->inner) == 0)
 		plat_timer_arm(&c->resume, plat_now_ns() + TLS_NO_MEM_RETRY_NS, resume, c);
+	/*
+	 * Out now, perhaps from inside a write of the service's: what deliver
+	 * left unread while it waited is read from the loop (else it waited
+	 * for the client's next bytes).
+	 */
+	if (waiting && !c->tx && c->established && !c->dead && c->unacked < TLS_RX_WINDOW &&
+	    (net_rxq_len(&c->rx) || (c->ssl && wolfSSL_pending(c->ssl))) && !c->resume.armed)
+		plat_timer_arm(&c->resume, plat_now_ns(), resume, c);
 }
 
 static int io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)

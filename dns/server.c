@@ -715,10 +715,17 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		}
 		return ERR_OK;
 	}
-	if (!p)
+	if (!p) {
 		c->peer_closed = true;
-	else if (net_rxq_put(&c->rx, p))
-		return conn_close(c); /* out of memory */
+	} else {
+		u16_t len = p->tot_len;
+		if (net_rxq_put(&c->rx, p)) {
+			/* Out of memory: the bytes are lost, but counted read, or the close is a
+			 * reset. */
+			tcp_recved(pcb, len);
+			return conn_close(c);
+		}
+	}
 	return serve(c);
 }
 

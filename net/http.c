@@ -700,8 +700,12 @@ static int conn_answer(struct http_conn *c)
 static void conn_pump(struct http_conn *c)
 {
 	for (;;) {
-		if (c->state == CONN_RECV && conn_body(c) == 0)
-			return;
+		if (c->state == CONN_RECV && conn_body(c) == 0) {
+			if (!c->peer_fin)
+				return;
+			/* The client's FIN came before the body's end, which cannot come now. */
+			body_refuse(c, 400, "the request body ended early\n");
+		}
 		if (c->state == CONN_BODY && conn_send(c) <= 0)
 			return;
 		if (c->state != CONN_HEAD)
@@ -725,12 +729,12 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 			pbuf_free(p);
 		return ERR_OK;
 	}
-	if (!p && err == ERR_OK && (c->state == CONN_HEAD || c->state == CONN_BODY)) {
+	if (!p && err == ERR_OK && c->state != CONN_DRAIN) {
 		/*
 		 * A half-close (shutdown of the client's side, as nc -N and some
 		 * proxies do): the answer going out and those to the requests
-		 * received before it still go (conn_pump closes after them). It
-		 * cut the answer short.
+		 * received before it still go (conn_pump closes after them), and
+		 * a body cut short by it gets 400. It cut the answer short.
 		 */
 		c->peer_fin = true;
 		conn_pump(c);
@@ -757,8 +761,11 @@ static err_t conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t e
 	 * pipelined behind it. They are acknowledged to TCP only as they are
 	 * taken, so the window holds the client back (at most TCP_WND wait).
 	 */
+	u16_t len = p->tot_len;
 	if (net_rxq_put(&c->pending, p)) {
-		conn_close(c); /* out of memory: what was sent is lost */
+		/* Out of memory: the bytes are lost, but counted read, or the close is a reset. */
+		altcp_recved(pcb, len);
+		conn_close(c);
 		return conn_return(pcb);
 	}
 	conn_pump(c);

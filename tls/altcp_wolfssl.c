@@ -404,9 +404,14 @@ static err_t inner_recv(void *arg, struct altcp_pcb *inner, struct pbuf *p, err_
 		if (p)
 			pbuf_free(p);
 		c->rx_fin = true;
-	} else if (net_rxq_put(&c->rx, p)) {
-		conn_fail(c, "out of memory", ERR_MEM);
-		return conn_leave(c);
+	} else {
+		u16_t len = p->tot_len;
+		if (net_rxq_put(&c->rx, p)) {
+			/* The bytes are lost, but counted read, or the close is a reset. */
+			altcp_recved(inner, len);
+			conn_fail(c, "out of memory", ERR_MEM);
+			return conn_leave(c);
+		}
 	}
 	advance(c);
 	return conn_leave(c);

@@ -6,7 +6,7 @@
 import { EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { MergeView } from '@codemirror/merge';
-import { baseExtensions, languageFor, lineBreakOf } from './editor.js';
+import { baseExtensions, languageFor, lineBreaks } from './editor.js';
 import { asText, mergeText } from './merge.js';
 
 const $ = (id) => document.getElementById(id);
@@ -145,7 +145,7 @@ export class ConflictView {
 			parent: host,
 			state: EditorState.create({
 				doc: merged,
-				extensions: [baseExtensions(), EditorState.lineSeparator.of(lineBreakOf(ours.text)), lang],
+				extensions: [baseExtensions(), lineBreaks(ours.text), lang],
 			}),
 		});
 		this.views.push(result);

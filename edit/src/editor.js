@@ -61,6 +61,19 @@ export function lineBreakOf(text) {
 }
 
 /**
+ * The line break of `text` for an editor of it, and text pasted or
+ * dropped into it made to use it: with \r\n the only break, LF text
+ * pasted into a CRLF file was one line of literal \n.
+ */
+export function lineBreaks(text) {
+	const sep = lineBreakOf(text);
+	return [
+		EditorState.lineSeparator.of(sep),
+		EditorView.clipboardInputFilter.of((t) => t.replace(/\r\n?|\n/g, sep)),
+	];
+}
+
+/**
  * The editor of the page: one view whose state is swapped for each open
  * file, so each keeps its undo history for the session. onChange(path,
  * text) is called (debounced by the caller) after each edit. Read-only
@@ -82,7 +95,7 @@ export class Editor {
 			doc: text,
 			extensions: [
 				baseExtensions(),
-				EditorState.lineSeparator.of(lineBreakOf(text)),
+				lineBreaks(text),
 				this.lock.of(EditorState.readOnly.of(this.readOnly)),
 				this.language.of(languageFor(path)),
 				EditorView.updateListener.of((u) => {

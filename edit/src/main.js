@@ -597,6 +597,7 @@ function oneTab() {
 			held();
 			return new Promise(() => {});
 		};
+		// A lock refused (storage blocked): start all the same, as without locks.
 		navigator.locks.request('editor.copy', { ifAvailable: true }, (lock) => {
 			if (lock) return hold();
 			loading('This editor is open in another tab of this browser: edit there. Once that tab is closed, this one takes over.');
@@ -606,9 +607,9 @@ function oneTab() {
 				$('loading-progress').hidden = false;
 				delete document.body.dataset.waiting;
 				return hold();
-			});
+			}).catch(held);
 			return undefined;
-		});
+		}).catch(held);
 	});
 }
 

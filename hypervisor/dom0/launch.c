@@ -1022,11 +1022,16 @@ static void wait_before_restart(struct launcher *l)
 		;
 }
 
-/* Fresh handles for a forked child: the parent's xenstore socket and hypercall buffers are not its
- * own. */
+/*
+ * Fresh handles for a forked child: the parent's xenstore socket and
+ * hypercall buffers are not its own. Let go of without its locks: once a
+ * watch is set, libxenstore's reader thread (not in the child) may have
+ * held one at the fork, and xs_close would wait on it for ever, the
+ * parent on the child.
+ */
 static void reopen_handles(struct launcher *l)
 {
-	xs_close(l->xsh);
+	xs_daemon_destroy_postfork(l->xsh);
 	xc_interface_close(l->xch);
 	close(l->xs_fd);
 	open_handles(l);

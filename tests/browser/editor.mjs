@@ -728,7 +728,8 @@ async function testTypingDuringSync() {
  * Files whose bytes a text editor could change without being asked: LF
  * with a lone \r and U+2028 inside lines, and CRLF after a byte-order
  * mark. Each is changed on its first line with git and on its last in the
- * browser, so the sync merges them line by line: every other byte stays.
+ * browser (typed; pasted as LF text into the CRLF one), so the sync merges
+ * them line by line: every other byte stays.
  * The merge dropped the lone \r and the U+2028 (its line pattern matched
  * neither), and one keystroke made the CRLF file LF throughout.
  */
@@ -750,12 +751,23 @@ async function testMergeKeepsEveryByte() {
 		const eol = lines[0].endsWith('\r\n') ? '\r\n' : '\n';
 		const cli = [lines[0].replace('first line', 'first line, from git'), ...lines.slice(1)];
 		writeFileSync(join(dir, path), cli.join(''));
-		want[path] = `${cli.join('')}added in the browser${eol}`;
 		await reloadFromTree(page, path);
 		await page.click('#editor-host .cm-content');
 		await page.keyboard.press('Control+End');
-		await page.keyboard.type('added in the browser');
-		await page.keyboard.press('Enter');
+		if (eol === '\n') {
+			want[path] = `${cli.join('')}added in the browser\n`;
+			await page.keyboard.type('added in the browser');
+			await page.keyboard.press('Enter');
+		} else {
+			// LF text pasted into the CRLF file takes its line breaks (it was one line of literal \n).
+			want[path] = `${cli.join('')}added in the browser\r\npasted too\r\n`;
+			await page.evaluate((t) => {
+				const dt = new DataTransfer();
+				dt.setData('text/plain', t);
+				document.querySelector('#editor-host .cm-content').dispatchEvent(
+					new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+			}, 'added in the browser\npasted too\n');
+		}
 		await page.waitForSelector(`#changes [data-path="${path}"]`, { timeout: STEP_MS });
 	}
 	git(['commit', '-q', '-am', 'First lines, from git'], dir);

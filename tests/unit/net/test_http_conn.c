@@ -607,6 +607,42 @@ static void test_head_byte_by_byte(void **state)
 	assert_int_equal(count("HTTP/1.1 400"), 1);
 }
 
+/* The client half-closes (its FIN: recv with no pbuf). */
+static void client_fin(void)
+{
+	assert_int_equal(conn.recv(conn.arg, &conn, NULL, ERR_OK), ERR_OK);
+}
+
+/*
+ * A body cut short by the client's FIN gets 400 and the close, whether
+ * the FIN comes while the body arrives or while an answer before it goes
+ * out: it waited for the idle time's 408 in the second case, the
+ * connection and a push's import held meanwhile.
+ */
+static void test_fin_cuts_a_body(void **state)
+{
+	(void)state;
+	client_sends("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhe");
+	client_fin();
+	assert_int_equal(count("HTTP/1.1 400"), 1);
+	ack_all();
+	assert_true(tcp.closed);
+}
+
+static void test_fin_behind_an_answer_cuts_a_body(void **state)
+{
+	(void)state;
+	big_len = 3 * 4096;
+	client_sends("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"
+	             "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhe");
+	client_fin();
+	for (int i = 0; i < 8 && !count("HTTP/1.1 400"); i++)
+		ack_all();
+	assert_int_equal(count("HTTP/1.1 400"), 1);
+	ack_all();
+	assert_true(tcp.closed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +652,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_continue_out_of_segments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_failed_closes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_head_byte_by_byte, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fin_cuts_a_body, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fin_behind_an_answer_cuts_a_body, setup, teardown),
 	};
 
 	assert_int_equal(http_start(), 0);

@@ -273,40 +273,72 @@ static err_t take_and_reset(void *arg, struct altcp_pcb *pcb, struct pbuf *p, er
 	return ERR_ABRT;
 }
 
-/*
- * A connection whose handshake the in-memory client (client_in,
- * client_out) and the server (server_out) finished: the server's side,
- * its TCP a real connection on the wire.
- */
-static struct tls_conn *established(struct altcp_tls_config *conf, struct altcp_pcb **outer,
-                                    WOLFSSL_CTX **cctx, WOLFSSL **client)
-{
+/* A request, from the in-memory client. */
+static const char hello[] = "GET / HTTP/1.1\r\n\r\n";
+
+/* The in-memory client (client_in, client_out) and the server's side of its connection. */
+struct session {
+	struct altcp_tls_config *conf;
+	struct altcp_pcb *outer;
+	WOLFSSL_CTX *cctx;
+	WOLFSSL *client;
 	struct tls_conn *c;
+};
+
+/* The client sends `hello`: its record waits in the server's rx, unread. */
+static void client_says(struct session *s)
+{
+	assert_int_equal(wolfSSL_write(s->client, hello, sizeof(hello) - 1),
+	                 (int)sizeof(hello) - 1);
+}
+
+/* 100 bytes of the server's ciphertext waiting for TCP. */
+static void tx_waits(struct tls_conn *c)
+{
+	assert_non_null(c->tx = pbuf_alloc(PBUF_RAW, 100, PBUF_RAM));
+	memset(c->tx->payload, 0, 100);
+}
+
+/*
+ * A connection whose handshake the client and the server (server_out)
+ * finished, its TCP a real connection on the wire; the client has sent
+ * `hello`.
+ */
+static void established(struct session *s)
+{
 	int done = 0;
 
 	to_client_len = to_client_off = 0;
 	took = 0;
-	c = conn_new(conf, connection(), outer);
-	assert_non_null(c);
-	wolfSSL_SSLSetIOSend(c->ssl, server_out);
-	*cctx = wolfSSL_CTX_new(wolfTLS_client_method());
-	assert_non_null(*cctx);
-	wolfSSL_CTX_set_verify(*cctx, WOLFSSL_VERIFY_NONE, NULL);
-	*client = wolfSSL_new(*cctx);
-	assert_non_null(*client);
-	wolfSSL_SSLSetIORecv(*client, client_in);
-	wolfSSL_SSLSetIOSend(*client, client_out);
-	wolfSSL_SetIOReadCtx(*client, c);
-	wolfSSL_SetIOWriteCtx(*client, c);
+	s->conf = server_config();
+	s->c = conn_new(s->conf, connection(), &s->outer);
+	assert_non_null(s->c);
+	wolfSSL_SSLSetIOSend(s->c->ssl, server_out);
+	s->cctx = wolfSSL_CTX_new(wolfTLS_client_method());
+	assert_non_null(s->cctx);
+	wolfSSL_CTX_set_verify(s->cctx, WOLFSSL_VERIFY_NONE, NULL);
+	s->client = wolfSSL_new(s->cctx);
+	assert_non_null(s->client);
+	wolfSSL_SSLSetIORecv(s->client, client_in);
+	wolfSSL_SSLSetIOSend(s->client, client_out);
+	wolfSSL_SetIOReadCtx(s->client, s->c);
+	wolfSSL_SetIOWriteCtx(s->client, s->c);
 	for (int i = 0; i < 10 && done != 3; i++) {
-		if (!(done & 1) && wolfSSL_connect(*client) == WOLFSSL_SUCCESS)
+		if (!(done & 1) && wolfSSL_connect(s->client) == WOLFSSL_SUCCESS)
 			done |= 1;
-		if (!(done & 2) && wolfSSL_accept(c->ssl) == WOLFSSL_SUCCESS)
+		if (!(done & 2) && wolfSSL_accept(s->c->ssl) == WOLFSSL_SUCCESS)
 			done |= 2;
 	}
 	assert_int_equal(done, 3);
-	c->established = true;
-	return c;
+	s->c->established = true;
+	client_says(s);
+}
+
+static void session_end(struct session *s)
+{
+	wolfSSL_free(s->client);
+	wolfSSL_CTX_free(s->cctx);
+	altcp_tls_free_config(s->conf);
 }
 
 /*
@@ -316,28 +348,19 @@ static struct tls_conn *established(struct altcp_tls_config *conf, struct altcp_
  */
 static void test_deliver_service_reset(void **state)
 {
-	static const char hello[] = "GET / HTTP/1.1\r\n\r\n";
-	struct altcp_tls_config *conf = server_config();
-	struct altcp_pcb *outer;
-	WOLFSSL_CTX *cctx;
-	WOLFSSL *client;
-	struct tls_conn *c = established(conf, &outer, &cctx, &client);
+	struct session s;
 
 	(void)state;
-	assert_int_equal(wolfSSL_write(client, hello, sizeof(hello) - 1), (int)sizeof(hello) - 1);
-	altcp_recv(outer, take_and_reset);
-
-	conn_enter(c);
-	deliver(c);
+	established(&s);
+	altcp_recv(s.outer, take_and_reset);
+	conn_enter(s.c);
+	deliver(s.c);
 	assert_int_equal(took, sizeof(hello) - 1);
-	assert_true(c->dead);
-	assert_null(c->outer);
-	assert_null(c->inner);
-	conn_leave(c); /* frees c */
-
-	wolfSSL_free(client);
-	wolfSSL_CTX_free(cctx);
-	altcp_tls_free_config(conf);
+	assert_true(s.c->dead);
+	assert_null(s.c->outer);
+	assert_null(s.c->inner);
+	conn_leave(s.c); /* frees c */
+	session_end(&s);
 }
 
 static err_t take(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -360,19 +383,15 @@ static err_t take(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err)
  */
 static void test_no_read_while_tx_waits(void **state)
 {
-	static const char hello[] = "GET / HTTP/1.1\r\n\r\n";
-	struct altcp_tls_config *conf = server_config();
-	struct altcp_pcb *outer;
-	WOLFSSL_CTX *cctx;
-	WOLFSSL *client;
-	struct tls_conn *c = established(conf, &outer, &cctx, &client);
+	struct session s;
+	struct tls_conn *c;
 	size_t waiting;
 
 	(void)state;
-	assert_non_null(c->tx = pbuf_alloc(PBUF_RAW, 100, PBUF_RAM));
-	memset(c->tx->payload, 0, 100);
-	assert_int_equal(wolfSSL_write(client, hello, sizeof(hello) - 1), (int)sizeof(hello) - 1);
-	altcp_recv(outer, take);
+	established(&s);
+	c = s.c;
+	tx_waits(c);
+	altcp_recv(s.outer, take);
 	waiting = net_rxq_len(&c->rx);
 	assert_true(waiting > 0);
 
@@ -394,9 +413,8 @@ static void test_no_read_while_tx_waits(void **state)
 	 * client's next bytes.
 	 */
 	took = 0;
-	assert_non_null(c->tx = pbuf_alloc(PBUF_RAW, 100, PBUF_RAM));
-	memset(c->tx->payload, 0, 100);
-	assert_int_equal(wolfSSL_write(client, hello, sizeof(hello) - 1), (int)sizeof(hello) - 1);
+	tx_waits(c);
+	client_says(&s);
 	plat_timer_cancel(&c->resume);
 	tx_flush(c);
 	assert_null(c->tx);
@@ -404,10 +422,8 @@ static void test_no_read_while_tx_waits(void **state)
 	resume(c);
 	assert_int_equal(took, sizeof(hello) - 1);
 
-	altcp_abort(outer);
-	wolfSSL_free(client);
-	wolfSSL_CTX_free(cctx);
-	altcp_tls_free_config(conf);
+	altcp_abort(s.outer);
+	session_end(&s);
 }
 
 int main(void)

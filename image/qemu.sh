@@ -7,6 +7,8 @@
 # restrict=on (no way out) and these forwards to the appliance:
 #   HTTP  127.0.0.1:$HTTP_PORT  (8080) -> 80
 #   HTTPS 127.0.0.1:$HTTPS_PORT (8443) -> 443
+#   the editor 127.0.0.1:$EDIT_PORT (9443; empty: none) -> 8443, its own
+#         origin: https://127.0.0.1:9443/edit/
 #   DNS   127.0.0.1:$DNS_PORT   (5353) -> 53, UDP and TCP
 #   echo  127.0.0.1:$ECHO_PORT  (unset: none) -> 7, UDP and TCP
 #   discard, chargen 127.0.0.1:$DISCARD_PORT, $CHARGEN_PORT (unset: none) -> 9, 19
@@ -54,6 +56,7 @@ command -v qemu-system-arm >/dev/null 2>&1 ||
 
 HTTP_PORT=${HTTP_PORT:-8080}
 HTTPS_PORT=${HTTPS_PORT:-8443}
+EDIT_PORT=${EDIT_PORT-9443}
 DNS_PORT=${DNS_PORT:-5353}
 QEMU_LOG=${QEMU_LOG:-}
 QEMU_UNTIL=${QEMU_UNTIL:-}
@@ -73,6 +76,7 @@ fi
 user_net="user,restrict=on"
 user_net="$user_net,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80"
 user_net="$user_net,hostfwd=tcp:127.0.0.1:$HTTPS_PORT-:443"
+[ -z "$EDIT_PORT" ] || user_net="$user_net,hostfwd=tcp:127.0.0.1:$EDIT_PORT-:8443"
 user_net="$user_net,hostfwd=udp:127.0.0.1:$DNS_PORT-:53"
 user_net="$user_net,hostfwd=tcp:127.0.0.1:$DNS_PORT-:53"
 # The diagnostic services only when asked: the network tests use them.
@@ -148,6 +152,7 @@ run_interactive() {
 		say "network: TAP device $QEMU_TAP, no forwards; the guest answers at its own address"
 	else
 		say "HTTP 127.0.0.1:$HTTP_PORT, HTTPS 127.0.0.1:$HTTPS_PORT, DNS 127.0.0.1:$DNS_PORT (tcp; udp answers are dropped)"
+		[ -z "$EDIT_PORT" ] || say "the editor: https://127.0.0.1:$EDIT_PORT/edit/"
 		say "DNS over TCP: dig +tcp -p $DNS_PORT @127.0.0.1 example.home SOA"
 		say "DNS over UDP too: as root, image/qemu-tap.sh $board $image ${work}-tap"
 		say "  (the guest at 192.0.2.2 on a TAP device in a network namespace; it prints the commands)"

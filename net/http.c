@@ -25,13 +25,19 @@
 
 #define HTTP_PORT 80
 #define HTTPS_PORT 443
+/*
+ * The browser editor's own origin: the site's scripts, which the owner may
+ * take from anyone, must not reach the editor's storage, service worker or
+ * password (http_site.c).
+ */
+#define EDIT_PORT 8443
 #define HTTP_PIECE 4096
 /* How soon a connection TCP refused for lack of segments tries again. */
 #define HTTP_NO_MEM_RETRY_NS (20u * 1000000u)
 /* RFC 9110 15.2.1: the interim answer a client that sent Expect: 100-continue waits for. */
 static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-static struct altcp_pcb *http_listener, *https_listener;
+static struct altcp_pcb *http_listener, *https_listener, *edit_listener;
 struct http_stats http_stats;
 /* Every connection, so a shutdown can close the idle ones. */
 static struct http_conn *http_conns;
@@ -677,6 +683,8 @@ static int conn_answer(struct http_conn *c)
 		    .lan = net_is_lan(altcp_get_ip(c->pcb, 0)),
 		    .tls = c->tls,
 		    .https = https_listener != NULL,
+		    .editor = c->editor,
+		    .edit_port = edit_listener ? EDIT_PORT : 0,
 		};
 		local_name(c->pcb, peer.local, sizeof(peer.local));
 		ipaddr_ntoa_r(altcp_get_ip(c->pcb, 0), peer.addr, sizeof(peer.addr));
@@ -819,7 +827,8 @@ static err_t http_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 	c->next = http_conns;
 	http_conns = c;
 	c->pcb = pcb;
-	c->tls = arg == https_listener;
+	c->tls = arg == https_listener || arg == edit_listener;
+	c->editor = arg == edit_listener;
 	c->state = CONN_HEAD;
 	altcp_arg(pcb, c);
 	altcp_recv(pcb, conn_recv);
@@ -845,6 +854,10 @@ int http_stop(void *arg, enum plat_shutdown why)
 	if (https_listener) {
 		altcp_close(https_listener);
 		https_listener = NULL;
+	}
+	if (edit_listener) {
+		altcp_close(edit_listener);
+		edit_listener = NULL;
 	}
 	http_stopping = true;
 	http_conn_close_idle();
@@ -902,5 +915,10 @@ int http_start(void)
 	}
 	plat_log("http", "https on tcp port %d; plain HTTP redirects there but for /.well-known/",
 	         HTTPS_PORT);
+	if ((rc = listen_on(EDIT_PORT, tls_config(), &edit_listener)))
+		plat_log("http", "no editor: tcp port %d (%d)", EDIT_PORT, rc);
+	else
+		plat_log("http", "the editor on tcp port %d (https://BOARD:%d/edit/)", EDIT_PORT,
+		         EDIT_PORT);
 	return 0;
 }

@@ -62,11 +62,13 @@ struct http_resp {
 
 /* Who asked, and how (http.c fills it for http_site.c). */
 struct http_peer {
-	bool lan;       /* from a LAN prefix: may read status and metrics */
-	bool tls;       /* over HTTPS */
-	bool https;     /* HTTPS is up: plain HTTP requests are redirected */
-	char local[56]; /* our address as the client reached it (no Host: field) */
-	char addr[48];  /* the client's address */
+	bool lan;    /* from a LAN prefix: may read status and metrics */
+	bool tls;    /* over HTTPS */
+	bool https;  /* HTTPS is up: plain HTTP requests are redirected */
+	bool editor; /* on the editor's port (its own origin): the editor and /site.git only */
+	uint16_t edit_port; /* that port, if it is up; else 0 */
+	char local[56];     /* our address as the client reached it (no Host: field) */
+	char addr[48];      /* the client's address */
 };
 
 /* What /metrics reports (http.c and http_site.c count). */
@@ -102,6 +104,7 @@ struct http_conn {
 	size_t looked;          /* in_len when the head was last parsed and found incomplete */
 	struct net_rxq pending; /* received, not yet taken into `in` (TCP's window holds) */
 	bool tls;
+	bool editor;             /* on the editor's port */
 	struct http_body body;   /* the request body's framing (CONN_RECV) */
 	struct z_stream_s *gzip; /* its gzip decoder, if Content-Encoding: gzip */
 	bool gzip_end;           /* and the gzip stream has ended */

@@ -222,18 +222,29 @@ static int hexval(char c)
  * "site": no query, no "." or ".." segment, no empty one, no NUL. 0, or
  * the status.
  */
-static int site_path(const struct http_request *req, char *out, size_t size, bool *slash)
+/*
+ * The target's path and query as sent: of an absolute-form target (RFC 9112
+ * 3.2.2, a scheme in any case) what follows the authority. NULL if it has
+ * none (authority- or asterisk-form).
+ */
+static const char *target_path(const struct http_request *req)
 {
-	const char *p = req->target, *end = req->target + req->target_len, *q;
-	size_t n = strlen("site");
-
-	/* absolute-form (RFC 9112 3.2.2): the path after the authority; a scheme in any case. */
+	const char *p = req->target, *end = req->target + req->target_len;
 	size_t scheme = end - p > 7 && !strncasecmp(p, "http://", 7)    ? 7
 	                : end - p > 8 && !strncasecmp(p, "https://", 8) ? 8
 	                                                                : 0;
+
 	if (scheme && (p = memchr(p + scheme, '/', (size_t)(end - p) - scheme)) == NULL)
-		p = end;
-	if (p == end || *p != '/')
+		return NULL;
+	return p < end && *p == '/' ? p : NULL;
+}
+
+static int site_path(const struct http_request *req, char *out, size_t size, bool *slash)
+{
+	const char *p = target_path(req), *end = req->target + req->target_len, *q;
+	size_t n = strlen("site");
+
+	if (!p)
 		return 400;
 	if ((q = memchr(p, '?', (size_t)(end - p))))
 		end = q;
@@ -764,6 +775,29 @@ static bool host_name(const struct http_request *req, char *out, size_t size)
 }
 
 /*
+ * 301 to the same target at https://HOST (the name the client used, else
+ * our address) on `port` (0: HTTPS's own), which holds it.
+ */
+static void to_port(struct http_resp *r, const struct http_request *req,
+                    const struct http_peer *peer, uint16_t port)
+{
+	const char *p = target_path(req);
+	char host[256], colon_port[8] = "";
+
+	if (!host_name(req, host, sizeof(host)))
+		snprintf(host, sizeof(host), "%s", peer->local);
+	if (port)
+		snprintf(colon_port, sizeof(colon_port), ":%u", (unsigned)port);
+	start(r, 301);
+	put(r, "Location: https://%s%s%.*s\r\nContent-Length: 0\r\n\r\n", host, colon_port,
+	    (int)(req->target + req->target_len - p), p);
+	if (r->head_len >= sizeof(r->head) - 1) {
+		--*counter(301);
+		http_site_error(r, 414, "the target is too long to redirect\n");
+	}
+}
+
+/*
  * 1 if a plain request was redirected to the same target over HTTPS. Not
  * /.well-known/ (ACME's http-01 challenges, and our status), nor /metrics
  * (a LAN scraper), and not for a method other than GET or HEAD.
@@ -772,23 +806,13 @@ static int to_https(struct http_resp *r, const struct http_request *req,
                     const struct http_peer *peer)
 {
 	static const char wk[] = "/.well-known/", metrics[] = "/metrics";
-	char host[256];
 
 	if (peer->tls || !peer->https || req->target[0] != '/' ||
 	    (req->target_len >= sizeof(wk) - 1 && !memcmp(req->target, wk, sizeof(wk) - 1)) ||
 	    (req->target_len == sizeof(metrics) - 1 &&
 	     !memcmp(req->target, metrics, sizeof(metrics) - 1)))
 		return 0;
-	if (!host_name(req, host, sizeof(host)))
-		snprintf(host, sizeof(host), "%s", peer->local);
-	start(r, 301);
-	put(r, "Location: https://%s%.*s\r\nContent-Length: 0\r\n\r\n", host, (int)req->target_len,
-	    req->target);
-	/* A target too long for the head would leave a cut Location: refuse it whole. */
-	if (r->head_len >= sizeof(r->head) - 1) {
-		--*counter(301); /* the 414 goes in its place */
-		http_site_error(r, 414, "the target is too long to redirect\n");
-	}
+	to_port(r, req, peer, 0);
 	return 1;
 }
 
@@ -798,8 +822,11 @@ static int to_https(struct http_resp *r, const struct http_request *req,
  * The browser editor's files (edit/ of the build), in the store's
  * non-public part: a push cannot change them, and they come with the
  * image. Its page may load from the board only (the policy below), and
- * is served over HTTPS only: its service worker and the credentials it
- * asks for need a secure origin. CodeMirror adds <style> elements, hence
+ * is served on a port of its own, over HTTPS: an origin of its own, so
+ * that no script of the site (which the owner may take from anyone) can
+ * read its storage or password, frame or script it, or put a service
+ * worker over it; and a secure one, which its service worker and the
+ * credentials it asks for need. CodeMirror adds <style> elements, hence
  * 'unsafe-inline' for styles; scripts are the bundle's files alone.
  */
 #define EDITOR_REF "refs/appliance/editor"
@@ -808,27 +835,20 @@ static const char editor_csp[] =
     "img-src 'self' blob: data:; frame-src 'self' blob:; object-src 'none'; base-uri 'self'; "
     "form-action 'none'; frame-ancestors 'self'\r\n";
 
-/* The target is the editor's: "/edit", or below "/edit/". */
-static bool editor_target(const struct http_request *req)
+/* `path` (site_path's) is the editor's: "/edit", or below "/edit/". */
+static bool editor_path(const char *path)
 {
-	return req->target_len >= 5 && !memcmp(req->target, "/edit", 5) &&
-	       (req->target_len == 5 || req->target[5] == '/' || req->target[5] == '?');
+	return !strncmp(path, "site/edit", 9) && (path[9] == '/' || path[9] == '\0');
 }
 
 /* `path` is "site/edit..." (site_path's): the editor's file, as its tree has it. */
-static void editor_answer(struct http_resp *r, const struct http_request *req,
-                          const struct http_peer *peer, char *path, size_t size, bool slash,
-                          bool head_only)
+static void editor_answer(struct http_resp *r, const struct http_request *req, char *path,
+                          size_t size, bool slash, bool head_only)
 {
 	struct store *st = store_service();
 	struct store_oid tree, oid;
 	bool dir;
 
-	if (!peer->tls) {
-		/* HTTPS is off (to_https would have sent the client there). */
-		http_site_error(r, 403, "the editor is served over HTTPS only\n");
-		return;
-	}
 	memmove(path, path + 5, strlen(path + 5) + 1);
 	if (!st || http_cache_ref_tree(st, EDITOR_REF, &tree)) {
 		http_site_error(r, 404, "this image has no editor\n");
@@ -847,6 +867,29 @@ static void editor_answer(struct http_resp *r, const struct http_request *req,
 	if (strlen(r->fields) + sizeof(editor_csp) <= sizeof(r->fields))
 		strcat(r->fields, editor_csp);
 	serve_file(r, st, req, &tree, &oid, path, head_only);
+}
+
+/*
+ * The editor's port: the editor, "/" sent to it, and nothing of the site:
+ * its paths are sent to the site's port (http_git.c has /site.git).
+ */
+static void editor_port_answer(struct http_resp *r, const struct http_request *req,
+                               const struct http_peer *peer, bool head_only)
+{
+	char path[SITE_PATH_MAX + 16];
+	bool slash;
+	int status;
+
+	if ((status = site_path(req, path, SITE_PATH_MAX, &slash))) {
+		http_site_error(r, status, "bad path\n");
+	} else if (!strcmp(path, "site")) {
+		start(r, 301);
+		put(r, "Location: /edit/\r\nContent-Length: 0\r\n\r\n");
+	} else if (!editor_path(path)) {
+		to_port(r, req, peer, 0); /* the site's */
+	} else {
+		editor_answer(r, req, path, sizeof(path), slash, head_only);
+	}
 }
 
 void http_site_answer(struct http_resp *r, const struct http_request *req,
@@ -875,14 +918,24 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 		http_site_error(r, 405, "only GET and HEAD\n");
 		return;
 	}
-	if (to_https(r, req, peer) || appliance_page(r, req, peer->lan, head_only))
-		return;
-	if ((status = site_path(req, path, SITE_PATH_MAX, &slash))) {
-		http_site_error(r, status, "bad path\n");
+	if (peer->editor) {
+		editor_port_answer(r, req, peer, head_only);
 		return;
 	}
-	if (editor_target(req)) {
-		editor_answer(r, req, peer, path, sizeof(path), slash, head_only);
+	status = site_path(req, path, SITE_PATH_MAX, &slash);
+	if (!status && editor_path(path)) {
+		/* Not on the site's origin: to the editor's own. */
+		if (peer->edit_port)
+			to_port(r, req, peer, peer->edit_port);
+		else
+			http_site_error(
+			    r, 503, "the editor's HTTPS port is not open (see the board's log)\n");
+		return;
+	}
+	if (to_https(r, req, peer) || appliance_page(r, req, peer->lan, head_only))
+		return;
+	if (status) {
+		http_site_error(r, status, "bad path\n");
 		return;
 	}
 	if (!st) {

@@ -3,7 +3,8 @@
 // host twin that tests/host/editor.sh starts; it runs this inside the
 // twin's network namespace, with:
 //
-//   BASE        the board, https://ADDRESS
+//   BASE        the board's site, https://ADDRESS
+//   EDIT        the board's editor, an origin of its own: https://ADDRESS:8443
 //   PASSWORD    the push password
 //   SPKI        base64 SHA-256 of the board's public key: Chromium trusts
 //               that key alone (--ignore-certificate-errors-spki-list), so
@@ -32,6 +33,7 @@ const require = createRequire(join(process.env.NODE_PATH || '.', 'noop.js'));
 const { chromium } = require('playwright-core');
 
 const BASE = process.env.BASE;
+const EDIT = process.env.EDIT;
 const PASSWORD = process.env.PASSWORD;
 const SPKI = process.env.SPKI;
 const CA = readFileSync(process.env.CA);
@@ -140,7 +142,7 @@ async function newContext() {
 	ctx.problems = [];
 	ctx.foreign = [];
 	ctx.on('request', (r) => {
-		if (!r.url().startsWith(`${BASE}/`) && !/^(data|blob):/.test(r.url())) ctx.foreign.push(r.url());
+		if (!r.url().startsWith(`${EDIT}/`) && !/^(data|blob):/.test(r.url())) ctx.foreign.push(r.url());
 	});
 	return ctx;
 }
@@ -158,7 +160,7 @@ async function openEditor(ctx, { author = true } = {}) {
 	});
 	page.on('pageerror', (e) => ctx.problems.push(`page error: ${e.message}`));
 	const t0 = Date.now();
-	page.response = await page.goto(`${BASE}/edit/`);
+	page.response = await page.goto(`${EDIT}/edit/`);
 	await page.waitForSelector('body[data-ready="yes"]', { timeout: STEP_MS });
 	await page.waitForSelector('#tree [data-path="site/index.html"]', { timeout: STEP_MS });
 	await page.waitForFunction(() => document.querySelector('#editor-host .cm-content')?.textContent.length > 0);
@@ -305,6 +307,20 @@ async function testEditCommitSync() {
 	}, PASSWORD);
 	check(`nor in IndexedDB (${stored.dbs.join(', ')})`, stored.dbs.length > 0 && !inIdb.length, inIdb.join(', '));
 	noProblems(ctx, 'edit, commit, sync');
+	// The site's pages, and so any script on them, are another origin: what
+	// the editor keeps (its copy, its author, the session's password, its
+	// service worker) is out of their reach.
+	const site = await ctx.newPage();
+	await site.goto(`${BASE}/`);
+	const seen = await site.evaluate(async () => ({
+		databases: (await indexedDB.databases()).length,
+		workers: (await navigator.serviceWorker.getRegistrations()).length,
+		local: localStorage.length, session: sessionStorage.length,
+	}));
+	eq("a page of the site sees none of the editor's storage nor its service worker", JSON.stringify(seen),
+		JSON.stringify({ databases: 0, workers: 0, local: 0, session: 0 }));
+	await site.goto(`${BASE}/edit/`);
+	eq("the site's /edit/ leads to the editor's own origin", site.url(), `${EDIT}/edit/`);
 	await ctx.close();
 	contexts.delete(ctx);
 }
@@ -798,7 +814,7 @@ async function testOneTabAtATime() {
 	const ctx = await newContext();
 	const first = await openEditor(ctx);
 	const second = await ctx.newPage();
-	await second.goto(`${BASE}/edit/`);
+	await second.goto(`${EDIT}/edit/`);
 	await second.waitForSelector('body[data-waiting="another-tab"]', { timeout: STEP_MS });
 	check('a second tab of the same browser waits, saying why',
 		(await second.textContent('#loading-text')).includes('another tab') && !(await second.$('body[data-ready="yes"]')));

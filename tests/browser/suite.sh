@@ -26,7 +26,7 @@ browser_suite() {
 		*" passed, "*" failed") summary=$line ;;
 		*) echo "$line" ;;
 		esac
-	done < <(in_ns env BASE="https://$ip" PASSWORD="$password" SPKI="$spki" CA="$ca" \
+	done < <(in_ns env BASE="https://$ip" EDIT="https://$ip:8443" PASSWORD="$password" SPKI="$spki" CA="$ca" \
 		WORK="$WORK/git" SHOTS="$shots" NODE_PATH="$modules" CHROMIUM="$CHROMIUM" HOME="$WORK" \
 		ONLY="$only" timeout -k 10 "${BROWSER_TIMEOUT:-1200}" /usr/bin/node tests/browser/editor.mjs 2>&1)
 	check "the browser suite ran to its end ($summary)" [ -n "$summary" ]

@@ -48,7 +48,7 @@ echo "qemu-test: booting $board (at most ${timeout_s}s); serial log in $log"
 start=$(date +%s.%N)
 QEMU_SELFTEST=shutdown QEMU_LOG=$log QEMU_TIMEOUT=$timeout_s \
 	QEMU_UNTIL='dom0: selftest (passed|failed)|dom0: error|panic|Panic|PANIC' \
-	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 QEMU_PIDFILE=$work/qemu.pid \
+	HTTP_PORT=0 HTTPS_PORT=0 EDIT_PORT= DNS_PORT=0 QEMU_PIDFILE=$work/qemu.pid \
 	image/qemu.sh "$board" "$img" "$work/run" &
 qpid=$!
 # On any exit, QEMU (under `timeout`) by its pid file, and image/qemu.sh.

@@ -249,7 +249,7 @@ t0=$(date +%s.%N)
 log2=$work/shutdown.log
 QEMU_CONF= QEMU_SELFTEST=shutdown QEMU_LOG=$log2 QEMU_TIMEOUT=300 \
 	QEMU_UNTIL='dom0: selftest (passed|failed)|dom0: error|Kernel panic|Xen BUG' \
-	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 ECHO_PORT= image/qemu.sh "$board" "$disk" "$work/run2" 2>/dev/null
+	HTTP_PORT=0 HTTPS_PORT=0 EDIT_PORT= DNS_PORT=0 ECHO_PORT= image/qemu.sh "$board" "$disk" "$work/run2" 2>/dev/null
 t=$(echo "$(date +%s.%N) - $t0" | bc)
 check "second boot: the certificate loaded from the store, none made" \
 	bash -c "grep -q 'tls: certificate for' '$log2' && ! grep -q 'tls: made' '$log2'"

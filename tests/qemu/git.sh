@@ -223,7 +223,7 @@ say "booting the shipped $shipped with selftest=destroy until dom0 answers it"
 t0=$(date +%s)
 QEMU_CONF="selftest=destroy" QEMU_LOG=$work/shipped.log QEMU_TIMEOUT=180 \
 	QEMU_UNTIL='dom0: selftest=destroy refused|dom0: selftest: destroy armed|dom0: error|Kernel panic' \
-	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 image/qemu.sh "$board" "$shipped" "$work/shipped" 2>/dev/null
+	HTTP_PORT=0 HTTPS_PORT=0 EDIT_PORT= DNS_PORT=0 image/qemu.sh "$board" "$shipped" "$work/shipped" 2>/dev/null
 check "the shipped image's dom0 refuses selftest=destroy ($(($(date +%s) - t0)) s): $(grep -o 'selftest=destroy refused: [^;]*' "$work/shipped.log" | head -1)" \
 	bash -c "grep -q 'dom0: selftest=destroy refused' '$work/shipped.log' && ! grep -q 'destroy armed' '$work/shipped.log'"
 rm -rf "$work/shipped"

@@ -31,7 +31,7 @@ guest_boot() {
 	QEMU_SELFTEST=$mode QEMU_LOG=$log \
 		QEMU_TIMEOUT=${QEMU_TIMEOUT:-150} \
 		QEMU_UNTIL='dom0: selftest (passed|failed)|dom0: error|Kernel panic|Xen BUG' \
-		HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 \
+		HTTP_PORT=0 HTTPS_PORT=0 EDIT_PORT= DNS_PORT=0 \
 		image/qemu.sh "$board" "$img" "$work/run"
 	qemu_rc=$?
 	wall=$(($(date +%s) - start))

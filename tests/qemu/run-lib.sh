@@ -23,7 +23,7 @@ qemu_run() {
 	rm -f "$log" "$work/qemu.pid"
 	# setsid execs ip, which execs image/qemu.sh: $! is image/qemu.sh,
 	# the leader of its session either way.
-	QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=${HTTP_PORT:-0} HTTPS_PORT=${HTTPS_PORT:-0} DNS_PORT=${DNS_PORT:-0} \
+	QEMU_LOG=$log QEMU_TIMEOUT=${QEMU_TIMEOUT:-300} HTTP_PORT=${HTTP_PORT:-0} HTTPS_PORT=${HTTPS_PORT:-0} EDIT_PORT=${EDIT_PORT:-} DNS_PORT=${DNS_PORT:-0} \
 		QEMU_PIDFILE=$work/qemu.pid setsid "${in_netns[@]}" image/qemu.sh "$board" "$img" "$work/run" &
 	runner=$!
 	trap stop_qemu EXIT

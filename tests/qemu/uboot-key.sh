@@ -19,7 +19,7 @@ echo "uboot-key: booting $board with a key held on its serial console; serial lo
 # The prompt's "=> " is not a whole line: image/qemu.sh's QEMU_UNTIL
 # watches lines, so the keys stop after 20 s and QEMU with them.
 for ((i = 0; i < 400; i++)); do printf 'x'; sleep 0.05; done |
-	HTTP_PORT=0 HTTPS_PORT=0 DNS_PORT=0 QEMU_TIMEOUT=20 \
+	HTTP_PORT=0 HTTPS_PORT=0 EDIT_PORT= DNS_PORT=0 QEMU_TIMEOUT=20 \
 		image/qemu.sh "$board" "$img" "$work/run" >"$log" 2>&1
 tr -d '\r' <"$log" >"$work/console.txt"
 check "U-Boot looked for a key: $(grep -ao 'Hit any key to stop autoboot:[ 0-9]*' "$work/console.txt" | head -1)" \

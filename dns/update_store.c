@@ -84,7 +84,8 @@ int dns_update_commit(const struct dns_zone *z, const uint8_t *msg, size_t len,
 	struct store *st = store_service();
 	struct zone_file f = {.apex = z->apex};
 	struct dns_update *u = malloc(sizeof(*u));
-	char author[DNS_NAME_MAX * 8 + 64], name[DNS_NAME_MAX * 4 + 2];
+	/* Static, as commit's message: 3 KiB the stack (its guard page is 4) need not hold. */
+	static char author[DNS_NAME_MAX * 8 + 64], name[DNS_NAME_MAX * 4 + 2];
 	uint8_t *text = NULL;
 	size_t tlen;
 	int type, r, rc = DNS_R_SERVFAIL;

@@ -25,6 +25,7 @@
 #include "libc/libc.h"
 #include "plat/conf.h"
 #include "plat_xen.h"
+#include "stack.h"
 #include "xen/events.h"
 #include "xen/shutdown.h"
 #include "xen/xen.h"
@@ -348,6 +349,8 @@ void plat_mem_stats(struct plat_mem_stats *st)
 	st->heap_size = libc_heap_size();
 	st->heap_used = (size_t)mi.uordblks;
 	st->heap_peak = libc_heap_peak();
+	st->stack_size = stack_size();
+	st->stack_peak = stack_peak();
 }
 
 /* ---- bring-up ---- */

@@ -50,7 +50,7 @@ NET_OUR_WARN := -Wall -Wextra -Werror
 # Recursive: GUEST_CC and GUEST_ARCH_FLAGS come from guest/module.mk, included later.
 NET_GUEST_CC = $(GUEST_CC)
 # tls/'s files see wolfSSL's headers as the guest's library was built (tls/module.mk).
-NET_GUEST_CFLAGS = $(GUEST_ARCH_FLAGS) -O2 -g -std=gnu11 -ffunction-sections \
+NET_GUEST_CFLAGS = $(GUEST_ARCH_FLAGS) $(GUEST_FRAME_WARN) -O2 -g -std=gnu11 -ffunction-sections \
 	-fdata-sections -fno-common $(NET_INCLUDES) -MMD -MP \
 	-DTLS_GUEST=1 $(TLS_GUEST_SP_FLAGS_$(TLS_GUEST_SP))
 

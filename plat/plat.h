@@ -214,6 +214,8 @@ struct plat_mem_stats {
 	size_t heap_size; /* bytes the heap may grow to */
 	size_t heap_used; /* bytes in use now */
 	size_t heap_peak; /* high-water mark */
+	/* The main stack: its size and high-water mark (0 and 0 where unknown: the twin). */
+	size_t stack_size, stack_peak;
 };
 void plat_mem_stats(struct plat_mem_stats *st);
 

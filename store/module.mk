@@ -53,7 +53,7 @@ endef
 STORE_HOST_CFLAGS := -O2 -g
 STORE_UNIT_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 STORE_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-STORE_GUEST_CFLAGS = $(GUEST_ARCH_FLAGS) -O2 -g -ffunction-sections -fdata-sections
+STORE_GUEST_CFLAGS = $(GUEST_ARCH_FLAGS) $(GUEST_FRAME_WARN) -O2 -g -ffunction-sections -fdata-sections
 
 $(eval $(call store_flavour,host,gcc,$(STORE_HOST_CFLAGS)))
 $(eval $(call store_flavour,unit,$$(UNIT_CC),$$(STORE_UNIT_CFLAGS)))

@@ -117,35 +117,41 @@ int tls_cert_self_signed(const char *name, const char *alt, const uint8_t *ip4, 
                          char **cert_pem, size_t *cert_len, char **key_pem, size_t *key_len)
 {
 	WC_RNG rng;
-	ecc_key key;
+	/* Off the stack: an ecc_key alone is most of the guest's 4 KiB guard page. */
+	ecc_key *key = malloc(sizeof(*key));
 	uint8_t *der = malloc(CERT_DER_MAX), kder[KEY_DER_MAX];
 	int der_len = 0, klen, rc = -EIO;
 
 	*cert_pem = *key_pem = NULL;
-	if (!der)
+	if (!der || !key) {
+		free(der);
+		free(key);
 		return -ENOMEM;
+	}
 	/* The generator is plat_random (user_settings.h): this fails while unseeded. */
 	if (wc_InitRng(&rng) != 0) {
 		free(der);
+		free(key);
 		return -EAGAIN;
 	}
-	if (wc_ecc_init(&key) != 0)
+	if (wc_ecc_init(key) != 0)
 		goto out_rng;
-	if (wc_ecc_make_key_ex(&rng, 32, &key, ECC_SECP256R1) != 0 ||
-	    (klen = wc_EccKeyToDer(&key, kder, sizeof(kder))) <= 0)
+	if (wc_ecc_make_key_ex(&rng, 32, key, ECC_SECP256R1) != 0 ||
+	    (klen = wc_EccKeyToDer(key, kder, sizeof(kder))) <= 0)
 		goto out_key;
-	if ((rc = make_cert(&rng, &key, name, alt, ip4, days, der, &der_len)) ||
+	if ((rc = make_cert(&rng, key, name, alt, ip4, days, der, &der_len)) ||
 	    (rc = to_pem(der, (size_t)der_len, CERT_TYPE, cert_pem, cert_len)) ||
 	    (rc = to_pem(kder, (size_t)klen, ECC_PRIVATEKEY_TYPE, key_pem, key_len))) {
 		free(*cert_pem);
 		*cert_pem = NULL;
 	}
 out_key:
-	wc_ecc_free(&key);
+	wc_ecc_free(key);
 	/* The key's bytes do not outlive their use. */
 	memset(kder, 0, sizeof(kder));
 out_rng:
 	wc_FreeRng(&rng);
+	free(key); /* wc_ecc_free cleared its private part */
 	free(der);
 	return rc;
 }

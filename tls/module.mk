@@ -48,7 +48,7 @@ TLS_HOST_CFLAGS := -O2 -g
 # there, so those two checks are off for this library only (ASan and the
 # rest of UBSan stay on).
 TLS_UNIT_CFLAGS = $(STORE_UNIT_CFLAGS) -fno-sanitize=shift-base,signed-integer-overflow
-TLS_GUEST_CFLAGS = $(GUEST_ARCH_FLAGS) -O2 -g -ffunction-sections -fdata-sections \
+TLS_GUEST_CFLAGS = $(GUEST_ARCH_FLAGS) $(GUEST_FRAME_WARN) -O2 -g -ffunction-sections -fdata-sections \
 	-DTLS_GUEST=1 $(TLS_GUEST_SP_FLAGS_$(TLS_GUEST_SP))
 TLS_GUEST_SP_FLAGS_c32 :=
 TLS_GUEST_SP_FLAGS_arm32 := -DTLS_SP_ARM32_ASM

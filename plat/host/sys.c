@@ -124,4 +124,5 @@ void plat_mem_stats(struct plat_mem_stats *st)
 	if (st->heap_used > sys_heap_peak)
 		sys_heap_peak = st->heap_used;
 	st->heap_peak = sys_heap_peak;
+	st->stack_size = st->stack_peak = 0;
 }

@@ -33,6 +33,8 @@
 #     The store grows by a commit per push, and its object index (24
 #     bytes an entry, doubling from 1,024) with it: that growth is added to
 #     each heap bound, and said.
+#     After the error loops the stack's high-water mark (the guest paints
+#     it at boot) leaves at least STACK_SPARE (16 KiB) of its 64 never used.
 #  3. Error loops (tests/qemu/soak_errors.py), then the curl loop: 2,000
 #     (SOAK_ABORTS) TCP connections reset by the client; TLS handshakes
 #     cut at every step, TLS 1.3 and 1.2, FIN and RST (SOAK_TLS_ROUNDS
@@ -79,6 +81,7 @@ CURL_SECONDS=${SOAK_CURL_SECONDS:-20}
 IP=192.0.2.2
 HEAP_SLACK=65536
 BASE_SLACK=32768
+STACK_SPARE=16384
 HERE=$PWD/tests/qemu
 say() { echo "soak: $*"; }
 elapsed() { echo $(($(date +%s) - start)); }
@@ -396,6 +399,10 @@ heap_after=$(col "$after" 1) objects=$(col "$after" 11)
 grow=$(($(index_bytes "${objects:-0}") - $(index_bytes "${base_objects:-0}")))
 check "heap back to its baseline: $(kib "$base") KiB after the warm-up, $(kib "$heap_after") KiB now ($((heap_after - base)) bytes; bound 32 KiB + $grow bytes of index growth, $base_objects -> $objects objects)" \
 	bash -c "[ -n '$heap_after' ] && [ '$heap_after' -le $((base + BASE_SLACK + grow)) ]"
+# The stack (painted at boot): the deepest the soak and the error loops took it.
+stack=$(metric appliance_stack_bytes) stack_peak=$(metric appliance_stack_peak_bytes)
+check "the stack's deepest since boot: $(kib "${stack_peak:-0}") KiB of its $(kib "${stack:-0}") KiB, at least $((STACK_SPARE / 1024)) KiB never used" \
+	[ "${stack_peak:-0}" -gt 0 -a "${stack_peak:-0}" -le $((${stack:-0} - STACK_SPARE)) ]
 check "HTTP answers" [ "$(in_ns curl -sS --max-time 20 "http://$IP/.well-known/soak")" = "$(cat "$tree/site/.well-known/soak")" ]
 check "HTTPS answers" [ "$(in_ns curl -sSk --max-time 20 "https://$IP/")" = "<h1>soak</h1>" ]
 check "DNS over UDP answers" [ "$(in_ns dig +short +time=3 +tries=1 @$IP mail.example.org A)" = 192.0.2.25 ]
@@ -460,6 +467,7 @@ check "the chart: $png" [ -s "$png" ]
 	summary soak
 	echo "heap: baseline $base bytes, highest sampled $heap1 / $heap2 (first / second half), high-water $peak_end"
 	echo "after the error loops: heap $heap_after bytes; $(gauges)"
+	echo "the stack: at most $stack_peak bytes used of $stack since boot"
 	echo "the guest's counters after the warm-up: $cnt_base"
 	echo "  after the soak: $cnt_soak"
 	echo "  after the error loops: $cnt_after"

@@ -11,6 +11,7 @@
 #include "board.h"
 #include "dtb/dtb.h"
 #include "libc/libc.h"
+#include "stack.h"
 #include "xen/console.h"
 #include "xen/events.h"
 #include "xen/gnttab.h"
@@ -121,6 +122,7 @@ void arch_start(uintptr_t dtb, uint32_t start_lo, uint32_t start_hi)
 {
 	boot_count = (uint64_t)start_hi << 32 | start_lo;
 	mmu_enable();
+	stack_paint();
 	if (xen_map_shared_info() < 0)
 		arch_panic("cannot map shared_info (XENMEM_add_to_physmap)");
 	console_init();

@@ -320,7 +320,7 @@ static void base_put(struct store *st, uint64_t off, const uint8_t *data, size_t
 /*
  * The object at `off`; *raw_len (may be NULL) gets its entry's bytes if it
  * is whole, else 0. A delta's chain is rebuilt from the nearest object of
- * it the cache holds, else from its base.
+ * it the cache holds, else from its base. On failure *data is NULL.
  */
 static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, size_t *len,
                    uint64_t *raw_len, int *depth_out)
@@ -329,6 +329,7 @@ static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, si
 	size_t consumed = 0;
 	int depth, from, r;
 
+	*data = NULL;
 	if ((r = chain_collect(st, off, &depth)))
 		return r;
 	if (depth_out)
@@ -354,8 +355,10 @@ static int read_at(struct store *st, uint64_t off, int *type, uint8_t **data, si
 	for (int d = from - 1; d >= 0 && !r; d--)
 		if (!(r = apply_link(st, &st->chain[d], data, len)))
 			base_put(st, st->chain[d].off, *data, *len);
-	if (r)
+	if (r) {
 		free(*data);
+		*data = NULL;
+	}
 	return r;
 }
 

@@ -41,6 +41,7 @@ struct http_resp {
 	bool close;      /* close the connection once it is sent */
 	bool keep_alive; /* else say it stays open (HTTP/1.0 asked for that) */
 	bool tls;        /* over TLS: the head carries HSTS */
+	bool head_only;  /* a HEAD: no body, whatever the answer (http_site_answer sets it) */
 	char head[1536]; /* status line and fields (and a short error body) */
 	size_t head_len, head_off;
 	struct store_blob *blob;

@@ -21,6 +21,8 @@
 
 #define SITE_REF "refs/heads/main"
 #define HTTP_HSTS_MAX_AGE 31536000u
+/* How soon to ask again after the store failed a read (store_failed). */
+#define HTTP_STORE_RETRY_S 5u
 #define SITE_PATH_MAX 1024
 
 /* The codes /metrics counts, in http_stats.by_code's order; the last counts the others. */
@@ -192,9 +194,9 @@ static void error_allow(struct http_resp *r, int status, const char *allow, cons
 		put(r, "Allow: %s\r\n", allow);
 	if (status == 204) /* RFC 9110 8.6: no Content-Length, no body */
 		put(r, "\r\n");
-	else
+	else /* a HEAD gets the length its GET would, and no text (RFC 9110 9.3.2) */
 		put(r, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %u\r\n\r\n%s",
-		    (unsigned)strlen(text), text);
+		    (unsigned)strlen(text), r->head_only ? "" : text);
 }
 
 void http_site_error(struct http_resp *r, int status, const char *text)
@@ -318,6 +320,28 @@ static bool accepts_gzip(const struct http_request *req)
 	return v && http_accepts_coding(v, n, "gzip");
 }
 
+/* A lookup's failure that says the file is not there; any other is the store's. */
+static bool absent(int err)
+{
+	return err == -ENOENT || err == -ENOTDIR || err == -ELOOP || err == -ENAMETOOLONG;
+}
+
+/*
+ * The store could not read what the answer needs (a device error, damage,
+ * or memory short for a moment): 503 and a time to try again, never a 404
+ * a browser or a cache would keep.
+ */
+static void store_failed(struct http_resp *r, int err)
+{
+	size_t used = strlen(r->fields);
+
+	snprintf(r->fields + used, sizeof(r->fields) - used, "Retry-After: %u\r\n",
+	         HTTP_STORE_RETRY_S);
+	http_site_error(r, 503,
+	                err == -ENOMEM ? "short of memory: try again shortly\n"
+	                               : "the store could not read this: try again shortly\n");
+}
+
 /* The blob at `path` below `tree`; a directory answers with its index.html. */
 static int find(struct store *st, const struct store_oid *tree, char *path, size_t size,
                 struct store_oid *oid, bool *dir)
@@ -354,11 +378,24 @@ static bool if_range_holds(const struct http_request *req, const char *etag)
 	return !v || (n == strlen(etag) && !memcmp(v, etag, n));
 }
 
-/* Serve blob `oid` as `path` with `status` (200, or 404 for the site's own page). */
+/* Which copy of a file an answer sends. */
+enum copy {
+	COPY_ONLY,  /* the file, which has no gzip copy */
+	COPY_PLAIN, /* the file, which has one (path.gz) the client did not take */
+	COPY_GZIP,  /* that gzip copy */
+};
+
+/*
+ * Serve blob `oid` as `path` with `status` (200, or 404 for the site's own
+ * page). Both copies of a file that has two say Vary (RFC 9110 12.5.5):
+ * the answer depends on Accept-Encoding, which a shared cache must know.
+ */
 static void serve(struct http_resp *r, struct store *st, const struct http_request *req,
-                  const struct store_oid *oid, const char *path, int status, bool gz,
+                  const struct store_oid *oid, const char *path, int status, enum copy copy,
                   bool head_only)
 {
+	const char *vary = copy == COPY_ONLY ? "" : "Vary: Accept-Encoding\r\n";
+	int err;
 	char etag[STORE_OID_HEX + 2], hex[STORE_OID_HEX];
 	uint64_t size, first = 0, last = 0;
 	enum http_range range = HTTP_RANGE_NONE;
@@ -372,16 +409,15 @@ static void serve(struct http_resp *r, struct store *st, const struct http_reque
 		start(r, 304);
 		/* The fields the 200 would have that say which version this is (RFC 9110 15.4.5).
 		 */
-		put(r, "ETag: %s\r\nCache-Control: no-cache\r\n%s\r\n", etag,
-		    gz ? "Vary: Accept-Encoding\r\n" : "");
+		put(r, "ETag: %s\r\nCache-Control: no-cache\r\n%s\r\n", etag, vary);
 		return;
 	}
 	/* A small file from the cache (or into it); a larger one streams from the store. */
 	if ((r->cached = http_cache_get(st, oid))) {
 		http_cache_data(r->cached, &n);
 		size = n;
-	} else if (store_blob_open(st, oid, &r->blob, &size)) {
-		http_site_error(r, 503, "the store could not read this file\n");
+	} else if ((err = store_blob_open(st, oid, &r->blob, &size))) {
+		store_failed(r, err);
 		return;
 	}
 	if (status == 200 && (v = http_field_get(req, "range", &n)) && if_range_holds(req, etag))
@@ -400,8 +436,7 @@ static void serve(struct http_resp *r, struct store *st, const struct http_reque
 		    (unsigned long long)last, (unsigned long long)size);
 	else
 		last = size ? size - 1 : 0;
-	if (gz)
-		put(r, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+	put(r, "%s%s", copy == COPY_GZIP ? "Content-Encoding: gzip\r\n" : "", vary);
 	put(r,
 	    "Content-Type: %s\r\nContent-Length: %llu\r\nETag: %s\r\nAccept-Ranges: bytes\r\n"
 	    "Cache-Control: no-cache\r\n\r\n",
@@ -424,14 +459,17 @@ static void serve_file(struct http_resp *r, struct store *st, const struct http_
 	struct store_oid gzoid;
 	uint32_t mode;
 
-	if (accepts_gzip(req) && strlen(path) + 4 < sizeof(gz)) {
+	if (strlen(path) + 4 < sizeof(gz)) {
 		snprintf(gz, sizeof(gz), "%s.gz", path);
 		if (!http_cache_lookup(st, tree, gz, &gzoid, &mode) && mode == STORE_MODE_FILE) {
-			serve(r, st, req, &gzoid, path, 200, true, head_only);
+			if (accepts_gzip(req))
+				serve(r, st, req, &gzoid, path, 200, COPY_GZIP, head_only);
+			else
+				serve(r, st, req, oid, path, 200, COPY_PLAIN, head_only);
 			return;
 		}
 	}
-	serve(r, st, req, oid, path, 200, false, head_only);
+	serve(r, st, req, oid, path, 200, COPY_ONLY, head_only);
 }
 
 static void not_found(struct http_resp *r, struct store *st, const struct store_oid *tree,
@@ -442,7 +480,7 @@ static void not_found(struct http_resp *r, struct store *st, const struct store_
 	static const struct http_request none;
 
 	if (!http_cache_lookup(st, tree, "site/404.html", &oid, &mode) && mode == STORE_MODE_FILE)
-		serve(r, st, &none, &oid, "404.html", 404, false, head_only);
+		serve(r, st, &none, &oid, "404.html", 404, COPY_ONLY, head_only);
 	else
 		http_site_error(r, 404, "not found\n");
 }
@@ -853,14 +891,18 @@ static void editor_answer(struct http_resp *r, const struct http_request *req, c
 	struct store *st = store_service();
 	struct store_oid tree, oid;
 	bool dir;
+	int err;
 
 	memmove(path, path + 5, strlen(path + 5) + 1);
-	if (!st || http_cache_ref_tree(st, EDITOR_REF, &tree)) {
+	if (!st || (err = http_cache_ref_tree(st, EDITOR_REF, &tree)) == -ENOENT) {
 		http_site_error(r, 404, "this image has no editor\n");
 		return;
 	}
-	if (find(st, &tree, path, size, &oid, &dir)) {
-		http_site_error(r, 404, "not found\n");
+	if (err || (err = find(st, &tree, path, size, &oid, &dir))) {
+		if (absent(err))
+			http_site_error(r, 404, "not found\n");
+		else
+			store_failed(r, err);
 		return;
 	}
 	if (dir && !slash) {
@@ -904,13 +946,14 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 	struct store *st = store_service();
 	struct store_oid tree, oid;
 	bool head_only = req->method_len == 4 && !memcmp(req->method, "HEAD", 4), slash, dir;
-	int status;
+	int status, err;
 
 	/*
 	 * A body nothing here reads must not be taken for the next request
 	 * (request smuggling): answer, then close.
 	 */
 	r->close = wants_close(req) || req->content_length || req->chunked;
+	r->head_only = head_only;
 	r->keep_alive = req->minor == 0;
 	r->chunked = req->minor >= 1;
 	/* Git's clients get the repository over both (a push needs HTTPS: http_git.c says so). */
@@ -947,12 +990,15 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 		http_site_error(r, 503, "the store is not open\n");
 		return;
 	}
-	if (http_cache_ref_tree(st, SITE_REF, &tree)) {
+	if ((err = http_cache_ref_tree(st, SITE_REF, &tree)) == -ENOENT) {
 		http_site_error(r, 404, "no site yet\n");
 		return;
 	}
-	if (find(st, &tree, path, sizeof(path), &oid, &dir)) {
-		not_found(r, st, &tree, head_only);
+	if (err || (err = find(st, &tree, path, sizeof(path), &oid, &dir))) {
+		if (absent(err))
+			not_found(r, st, &tree, head_only);
+		else
+			store_failed(r, err);
 		return;
 	}
 	if (dir && !slash) {
@@ -1017,7 +1063,7 @@ void http_site_done(struct http_resp *r)
 	if (r->stream.free)
 		r->stream.free(r->stream.ctx);
 	memset(&r->stream, 0, sizeof(r->stream));
-	r->takes_body = r->streaming = r->stream_ended = false;
+	r->takes_body = r->streaming = r->stream_ended = r->head_only = false;
 	r->fields[0] = '\0';
 	r->active = false;
 }

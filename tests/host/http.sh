@@ -122,17 +122,29 @@ check "a 304 of the gzip copy has the Vary its 200 has" \
 	bash -c "head_of() { ip netns exec $NS curl -sS -o /dev/null -D - \"\$@\" | tr -d '\r'; }
 		out=\$(head_of -H 'Accept-Encoding: gzip' -H 'If-None-Match: $gz_etag' $URL/numbers.txt)
 		grep -q '^HTTP/1.1 304' <<<\"\$out\" && grep -qi '^vary: accept-encoding' <<<\"\$out\""
-check "absolute-form with the scheme in capitals (RFC 9110 4.2.3): the page" in_ns "$PY" -c "
-import socket
+# exchange BYTES: what the twin sends back on one connection to BYTES (with
+# \r and \n escapes), until it closes, its CRs shown as the two characters \r.
+exchange() {
+	in_ns "$PY" - "$1" <<'EOF' | sed 's/\r/\\r/g'
+import socket, sys
 s = socket.create_connection(('192.0.2.2', 80), timeout=10)
-s.sendall(b'GET HTTP://192.0.2.2/style.css HTTP/1.1\\r\\nHost: 192.0.2.2\\r\\nConnection: close\\r\\n\\r\\n')
-d = b''
+s.sendall(sys.argv[1].encode().decode('unicode_escape').encode('latin-1'))
 while True:
     b = s.recv(4096)
     if not b: break
-    d += b
-assert d.startswith(b'HTTP/1.1 200'), d[:100]
-"
+    sys.stdout.buffer.write(b)
+EOF
+}
+out=$(exchange 'GET HTTP://192.0.2.2/style.css HTTP/1.1\r\nHost: 192.0.2.2\r\nConnection: close\r\n\r\n')
+check "absolute-form with the scheme in capitals (RFC 9110 4.2.3): the page" \
+	grep -q '^HTTP/1.1 200' <<<"$out"
+# A HEAD answered with an error of our own text: the head alone, so the
+# next answer on the connection starts right after it (the old code sent
+# the text, which the client took for the start of the next answer).
+out=$(exchange 'HEAD /a%00b HTTP/1.1\r\nHost: 192.0.2.2\r\n\r\nGET /style.css HTTP/1.1\r\nHost: 192.0.2.2\r\nConnection: close\r\n\r\n')
+check "HEAD of an error answer (400 bad path): its head alone, with its GET's length, the next answer right after" \
+	bash -c 'grep -q "^HTTP/1.1 400" <<<"$1" && grep -q "^Content-Length: 9\\\\r$" <<<"$1" &&
+		[ "$(grep -A1 -m1 "^\\\\r$" <<<"$1" | tail -1 | cut -c1-12)" = "HTTP/1.1 200" ]' _ "$out"
 ka=$(c -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}' "$URL/" "$URL/style.css" "$URL/docs/" | tr -d '\n')
 check "keep-alive: three requests on one connection (connects per request: $ka)" [ "$ka" = 100 ]
 check "pipelining: two requests in one write, two answers in order" \

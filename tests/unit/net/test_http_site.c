@@ -15,6 +15,7 @@
 #include "net/http_site.c"
 #include "fixture.h"
 #include "memblk.h"
+#include "store/store_int.h"
 
 #define DEV_SIZE (4u << 20)
 
@@ -168,8 +169,13 @@ static void test_gzip_only_if_accepted(void **state)
 	struct store_oid c;
 
 	(void)state;
+	assert_null(strstr(get_with(""), "Vary:"));
 	assert_int_equal(
 	    fixture_commit(st, "refs/heads/main", "site/docs/index.html.gz", "not docs\n", &c), 0);
+	/* Either copy says the answer depends on Accept-Encoding (RFC 9110 12.5.5). */
+	assert_non_null(strstr(get_with(""), "\r\nVary: Accept-Encoding\r\n"));
+	assert_non_null(
+	    strstr(get_with("Accept-Encoding: gzip\r\n"), "\r\nVary: Accept-Encoding\r\n"));
 	assert_non_null(strstr(get_with("Accept-Encoding: gzip\r\n"), gz));
 	assert_non_null(strstr(get_with("Accept-Encoding: br, GZIP;q=0.5\r\n"), gz));
 	assert_non_null(strstr(get_with("Accept-Encoding: x-gzip\r\n"), gz));
@@ -177,6 +183,35 @@ static void test_gzip_only_if_accepted(void **state)
 	assert_null(strstr(get_with("Accept-Encoding: gzip;q=0\r\n"), gz));
 	assert_null(strstr(get_with("Accept-Encoding: identity, gzip ; q=0.000\r\n"), gz));
 	assert_null(strstr(get_with("Accept-Encoding: nogzip\r\n"), gz));
+}
+
+/*
+ * A store that cannot read (its device failing) answers 503 with a time to
+ * try again, not 404: a browser or a cache would keep a 404 of the home
+ * page. A file that is not there is still 404. (The old code: 404.)
+ */
+static void test_store_failure_is_503(void **state)
+{
+	struct store_oid c;
+	const char *h;
+
+	(void)state;
+	assert_int_equal(
+	    fixture_commit(st, "refs/heads/main", "site/failing/page.html", "a page\n", &c), 0);
+	/* Nothing of it cached: the reads go to the device, which fails them. */
+	store_log_cache_drop(&st->log);
+	store_base_cache_clear(st);
+	memblk_fail_reads(1, -EIO);
+	h = answer("GET /failing/page.html HTTP/1.1\r\nHost: a\r\n\r\n");
+	memblk_fail_read(0, 0);
+	assert_non_null(strstr(h, "HTTP/1.1 503 "));
+	assert_non_null(strstr(h, "\r\nRetry-After: 5\r\n"));
+	assert_non_null(
+	    strstr(answer("GET /failing/page.html HTTP/1.1\r\nHost: a\r\n\r\n"), "200 OK"));
+	assert_non_null(
+	    strstr(answer("GET /failing/nope.html HTTP/1.1\r\nHost: a\r\n\r\n"), "404 "));
+	assert_non_null(
+	    strstr(answer("GET /failing/page.html/x HTTP/1.1\r\nHost: a\r\n\r\n"), "404 "));
 }
 
 /*
@@ -217,6 +252,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dir_redirect_one_slash, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_if_range, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gzip_only_if_accepted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_failure_is_503, setup, teardown),
 	    cmocka_unit_test(test_dns_answers_by_rcode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,12 @@
  * branch's commit has, and what a path names in a tree (a missing one
  * too: every gzip client asks for "name.gz"). Keyed by ids, these are
  * never stale either.
+ *
+ * A larger file the store keeps as a delta is rebuilt whole to be read
+ * (store_blob_open): that copy is held here too while answers send it, one
+ * copy for all of them, HTTP_REBUILT_BYTES in all, and freed with its last
+ * answer. One alone may be larger (any file can be served), but a second
+ * waits (-EAGAIN: 503) while the first is held.
  */
 #include "http_cache.h"
 
@@ -22,6 +28,7 @@ struct http_cache_entry {
 	struct http_cache_entry *newer, *older; /* the LRU list */
 	unsigned refs;                          /* responses sending it */
 	bool cached;                            /* in the table (else freed on its last put) */
+	bool rebuilt; /* a large delta's copy: in the table while sent, not in the LRU list */
 	size_t len;
 	uint8_t data[];
 };
@@ -60,13 +67,18 @@ static void lru_push(struct http_cache_entry *e)
 		cache_oldest = e;
 }
 
-static void table_remove(struct http_cache_entry *e)
+static void unlink_bucket(struct http_cache_entry *e)
 {
 	for (struct http_cache_entry **p = bucket_of(&e->oid); *p; p = &(*p)->next_in_bucket)
 		if (*p == e) {
 			*p = e->next_in_bucket;
 			break;
 		}
+}
+
+static void table_remove(struct http_cache_entry *e)
+{
+	unlink_bucket(e);
 	lru_unlink(e);
 	e->cached = false;
 	http_cache_stats.bytes -= e->len;
@@ -98,22 +110,16 @@ static struct http_cache_entry *lookup(const struct store_oid *oid)
 	return e;
 }
 
-/*
- * The whole blob, read now: it is small. A large one is told by its size
- * alone: opened, a blob the store keeps as a delta is rebuilt whole, and
- * then again by the answer that streams it.
- */
-static struct http_cache_entry *load(struct store *st, const struct store_oid *oid)
+/* The blob, read whole now (`size` bytes); NULL if it cannot be. */
+static struct http_cache_entry *load(struct store *st, const struct store_oid *oid, uint64_t size)
 {
 	struct store_blob *b;
 	struct http_cache_entry *e = NULL;
-	uint64_t size;
 	size_t got, off = 0;
 
-	if (store_object_size(st, oid, &size) || size > HTTP_CACHE_MAX_FILE ||
-	    store_blob_open(st, oid, &b, &size))
+	if (size > SIZE_MAX - sizeof(*e) || store_blob_open(st, oid, &b, &size))
 		return NULL;
-	if (size <= HTTP_CACHE_MAX_FILE && (e = malloc(sizeof(*e) + (size_t)size))) {
+	if ((e = malloc(sizeof(*e) + (size_t)size))) {
 		memset(e, 0, sizeof(*e));
 		e->oid = *oid;
 		e->len = (size_t)size;
@@ -129,30 +135,75 @@ static struct http_cache_entry *load(struct store *st, const struct store_oid *o
 	return e;
 }
 
-struct http_cache_entry *http_cache_get(struct store *st, const struct store_oid *oid)
+static void table_add(struct http_cache_entry *e)
+{
+	e->cached = true;
+	e->next_in_bucket = *bucket_of(&e->oid);
+	*bucket_of(&e->oid) = e;
+}
+
+/*
+ * A large blob: NULL to stream it from the store (it is kept whole), else
+ * the copy of it rebuilt once for every answer that sends it.
+ */
+static int get_large(struct store *st, const struct store_oid *oid, uint64_t size,
+                     struct http_cache_entry **out)
+{
+	struct http_cache_entry *e;
+	int depth, r;
+
+	*out = NULL;
+	if ((r = store_delta_depth(st, oid, &depth)) || depth == 0)
+		return r;
+	if (http_cache_stats.rebuilt_bytes &&
+	    size > HTTP_REBUILT_BYTES - http_cache_stats.rebuilt_bytes) {
+		http_cache_stats.rebuilt_refused++;
+		return -EAGAIN;
+	}
+	if (!(e = load(st, oid, size)))
+		return -EIO;
+	e->rebuilt = true;
+	e->refs = 1;
+	table_add(e);
+	http_cache_stats.rebuilt_bytes += e->len;
+	*out = e;
+	return 0;
+}
+
+int http_cache_get(struct store *st, const struct store_oid *oid, struct http_cache_entry **out)
 {
 	struct http_cache_entry *e = lookup(oid);
+	uint64_t size;
+	int r;
 
+	*out = NULL;
 	if (e) {
 		http_cache_stats.hits++;
-		lru_unlink(e);
-		lru_push(e);
+		if (!e->rebuilt) {
+			lru_unlink(e);
+			lru_push(e);
+		}
 		e->refs++;
-		return e;
+		*out = e;
+		return 0;
 	}
 	http_cache_stats.misses++;
-	if (!(e = load(st, oid)))
-		return NULL; /* too big, or unreadable: the caller streams it */
+	/* Told by its size alone: a large blob is not read here to be found large. */
+	if ((r = store_object_size(st, oid, &size)))
+		return r;
+	if (size > HTTP_CACHE_MAX_FILE)
+		return get_large(st, oid, size, out);
+	if (!(e = load(st, oid, size)))
+		return -EIO;
 	e->refs = 1;
 	if (make_room(e->len)) {
-		e->cached = true;
-		e->next_in_bucket = *bucket_of(oid);
-		*bucket_of(oid) = e;
+		table_add(e);
 		lru_push(e);
 		http_cache_stats.bytes += e->len;
 		http_cache_stats.entries++;
 	}
-	return e;
+	*out = e;
+	return 0;
 }
 
 const uint8_t *http_cache_data(const struct http_cache_entry *e, size_t *len)
@@ -163,8 +214,15 @@ const uint8_t *http_cache_data(const struct http_cache_entry *e, size_t *len)
 
 void http_cache_put(struct http_cache_entry *e)
 {
-	if (e && --e->refs == 0 && !e->cached)
+	if (!e || --e->refs)
+		return;
+	if (e->rebuilt) {
+		unlink_bucket(e);
+		http_cache_stats.rebuilt_bytes -= e->len;
 		free(e);
+	} else if (!e->cached) {
+		free(e);
+	}
 }
 
 /* ---- lookups: a branch's tree, a path in a tree ---- */

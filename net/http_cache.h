@@ -16,12 +16,19 @@
 
 #define HTTP_CACHE_MAX_FILE (64u * 1024)
 #define HTTP_CACHE_BYTES (1024u * 1024)
+/*
+ * Larger files kept as deltas, rebuilt whole to be sent: one copy each,
+ * held while answers send it, this much in all (one alone may be larger).
+ */
+#define HTTP_REBUILT_BYTES (8u * 1024 * 1024)
 
 struct http_cache_stats {
 	uint64_t hits, misses, evicted;
 	uint64_t lookup_hits; /* path lookups answered from memory */
 	size_t bytes;
 	unsigned entries;
+	size_t rebuilt_bytes;     /* large deltas' copies held while sent */
+	uint64_t rebuilt_refused; /* answers refused (503) to keep to HTTP_REBUILT_BYTES */
 };
 extern struct http_cache_stats http_cache_stats;
 
@@ -29,10 +36,13 @@ struct http_cache_entry;
 
 /*
  * The blob's bytes, held for the caller until http_cache_put: from the
- * cache, or read whole now and kept if there is room. NULL if the blob is
- * larger than HTTP_CACHE_MAX_FILE or cannot be read (stream it instead).
+ * cache, or read whole now and kept if there is room; a large one the
+ * store keeps as a delta, rebuilt once and shared while it is sent. *out
+ * NULL for a large blob kept whole: stream it (store_blob_open). -EAGAIN
+ * when a large delta would take the copies past HTTP_REBUILT_BYTES;
+ * -EIO, or the store's error, if it cannot be read.
  */
-struct http_cache_entry *http_cache_get(struct store *st, const struct store_oid *oid);
+int http_cache_get(struct store *st, const struct store_oid *oid, struct http_cache_entry **out);
 const uint8_t *http_cache_data(const struct http_cache_entry *e, size_t *len);
 void http_cache_put(struct http_cache_entry *e); /* NULL is fine */
 /*

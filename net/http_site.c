@@ -331,15 +331,19 @@ static bool absent(int err)
  * or memory short for a moment): 503 and a time to try again, never a 404
  * a browser or a cache would keep.
  */
-static void store_failed(struct http_resp *r, int err)
+static void try_later(struct http_resp *r, const char *text)
 {
 	size_t used = strlen(r->fields);
 
 	snprintf(r->fields + used, sizeof(r->fields) - used, "Retry-After: %u\r\n",
 	         HTTP_STORE_RETRY_S);
-	http_site_error(r, 503,
-	                err == -ENOMEM ? "short of memory: try again shortly\n"
-	                               : "the store could not read this: try again shortly\n");
+	http_site_error(r, 503, text);
+}
+
+static void store_failed(struct http_resp *r, int err)
+{
+	try_later(r, err == -ENOMEM ? "short of memory: try again shortly\n"
+	                            : "the store could not read this: try again shortly\n");
 }
 
 /* The blob at `path` below `tree`; a directory answers with its index.html. */
@@ -413,10 +417,14 @@ static void serve(struct http_resp *r, struct store *st, const struct http_reque
 		return;
 	}
 	/* A small file from the cache (or into it); a larger one streams from the store. */
-	if ((r->cached = http_cache_get(st, oid))) {
+	if ((err = http_cache_get(st, oid, &r->cached)) == -EAGAIN) {
+		try_later(r, "busy sending other large files: try again shortly\n");
+		return;
+	}
+	if (r->cached) {
 		http_cache_data(r->cached, &n);
 		size = n;
-	} else if ((err = store_blob_open(st, oid, &r->blob, &size))) {
+	} else if (err || (err = store_blob_open(st, oid, &r->blob, &size))) {
 		store_failed(r, err);
 		return;
 	}
@@ -669,6 +677,10 @@ static char *metrics_text(struct store *st)
 	    "# TYPE appliance_http_cache_misses_total counter\n"
 	    "appliance_http_cache_misses_total %llu\n"
 	    "# TYPE appliance_http_cache_bytes gauge\nappliance_http_cache_bytes %u\n"
+	    "# HELP appliance_http_rebuilt_bytes Large files kept as deltas, rebuilt to be sent.\n"
+	    "# TYPE appliance_http_rebuilt_bytes gauge\nappliance_http_rebuilt_bytes %u\n"
+	    "# TYPE appliance_http_rebuilt_refused_total counter\n"
+	    "appliance_http_rebuilt_refused_total %llu\n"
 	    "# TYPE appliance_tls_handshakes_total counter\nappliance_tls_handshakes_total %llu\n"
 	    "# TYPE appliance_tls_resumed_total counter\nappliance_tls_resumed_total %llu\n"
 	    "# TYPE appliance_tls_handshake_failures_total counter\n"
@@ -683,9 +695,11 @@ static char *metrics_text(struct store *st)
 	    (unsigned long long)((plat_now_ns() - http_stats.started_ns) / 1000000000u),
 	    (unsigned)ss.objects, (unsigned long long)ss.log_used,
 	    (unsigned long long)http_cache_stats.hits, (unsigned long long)http_cache_stats.misses,
-	    (unsigned)http_cache_stats.bytes, (unsigned long long)tls_stats.handshakes,
-	    (unsigned long long)tls_stats.resumed, (unsigned long long)tls_stats.failures,
-	    tls_stats.active, (long long)(tls_identity() ? tls_identity()->not_after : 0));
+	    (unsigned)http_cache_stats.bytes, (unsigned)http_cache_stats.rebuilt_bytes,
+	    (unsigned long long)http_cache_stats.rebuilt_refused,
+	    (unsigned long long)tls_stats.handshakes, (unsigned long long)tls_stats.resumed,
+	    (unsigned long long)tls_stats.failures, tls_stats.active,
+	    (long long)(tls_identity() ? tls_identity()->not_after : 0));
 	return dns_metrics(lwip_metrics(s));
 }
 

@@ -170,8 +170,33 @@ static void plat_idle(void)
 	irq_enable();
 }
 
+/*
+ * Allocations refused for a full heap (libc_heap_refused), said once a
+ * second at most: what failed says why too, but rarely that it was this.
+ */
+static void report_heap_refused(void)
+{
+	static uint64_t said, said_at;
+	size_t largest;
+	uint64_t n = libc_heap_refused(&largest), now;
+
+	if (n == said)
+		return;
+	now = plat_now_ns();
+	if (said_at && now - said_at < 1000000000u)
+		return;
+	plat_log("guest",
+	         "out of memory: %llu allocation(s) refused since boot, the largest %u "
+	         "bytes; heap %u KiB in use of %u",
+	         (unsigned long long)n, (unsigned)largest, (unsigned)mallinfo().uordblks >> 10,
+	         (unsigned)(libc_heap_size() >> 10));
+	said = n;
+	said_at = now;
+}
+
 void plat_run_once(void)
 {
+	report_heap_refused();
 	evtchn_dispatch();
 	xs_dispatch();
 	plat_timers_run();
@@ -349,6 +374,7 @@ void plat_mem_stats(struct plat_mem_stats *st)
 	st->heap_size = libc_heap_size();
 	st->heap_used = (size_t)mi.uordblks;
 	st->heap_peak = libc_heap_peak();
+	st->heap_refused = libc_heap_refused(&(size_t){0});
 	st->stack_size = stack_size();
 	st->stack_peak = stack_peak();
 }

@@ -666,6 +666,9 @@ static char *metrics_text(struct store *st)
 	    "appliance_http_connections_stalled_total %llu\n"
 	    "# TYPE appliance_heap_bytes gauge\nappliance_heap_bytes %u\n"
 	    "# TYPE appliance_heap_peak_bytes gauge\nappliance_heap_peak_bytes %u\n"
+	    "# HELP appliance_heap_refused_total Allocations refused for a full heap (0 on the "
+	    "twin).\n"
+	    "# TYPE appliance_heap_refused_total counter\nappliance_heap_refused_total %llu\n"
 	    "# HELP appliance_stack_bytes The main stack's size (0: not known, as on the twin).\n"
 	    "# TYPE appliance_stack_bytes gauge\nappliance_stack_bytes %u\n"
 	    "# HELP appliance_stack_peak_bytes The most of it used since boot.\n"
@@ -691,7 +694,7 @@ static char *metrics_text(struct store *st)
 	    (unsigned long long)http_stats.bytes_sent, http_stats.conns,
 	    (unsigned long long)http_stats.accepted, (unsigned long long)http_stats.refused,
 	    (unsigned long long)http_stats.stalled, (unsigned)m.heap_used, (unsigned)m.heap_peak,
-	    (unsigned)m.stack_size, (unsigned)m.stack_peak,
+	    (unsigned long long)m.heap_refused, (unsigned)m.stack_size, (unsigned)m.stack_peak,
 	    (unsigned long long)((plat_now_ns() - http_stats.started_ns) / 1000000000u),
 	    (unsigned)ss.objects, (unsigned long long)ss.log_used,
 	    (unsigned long long)http_cache_stats.hits, (unsigned long long)http_cache_stats.misses,

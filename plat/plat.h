@@ -211,9 +211,10 @@ void plat_net_on_link(void (*fn)(void *arg, bool up), void *arg);
 /* ---- memory statistics ---- */
 
 struct plat_mem_stats {
-	size_t heap_size; /* bytes the heap may grow to */
-	size_t heap_used; /* bytes in use now */
-	size_t heap_peak; /* high-water mark */
+	size_t heap_size;      /* bytes the heap may grow to */
+	size_t heap_used;      /* bytes in use now */
+	size_t heap_peak;      /* high-water mark */
+	uint64_t heap_refused; /* allocations refused for a full heap since boot (0: the twin) */
 	/* The main stack: its size and high-water mark (0 and 0 where unknown: the twin). */
 	size_t stack_size, stack_peak;
 };

@@ -14,5 +14,10 @@ void libc_heap_init(uintptr_t start, uintptr_t end);
 /* Heap size available, and the most malloc ever took (the break's peak). */
 size_t libc_heap_size(void);
 size_t libc_heap_peak(void);
+/*
+ * Requests _sbrk refused since boot (the heap was full: malloc failed),
+ * and the largest of them; plat_run_once says so on the console.
+ */
+uint64_t libc_heap_refused(size_t *largest);
 
 #endif

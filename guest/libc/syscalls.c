@@ -18,6 +18,8 @@
 #include "plat/plat.h"
 
 static uintptr_t heap_start, heap_end, heap_brk, heap_peak;
+static uint64_t heap_refused;
+static size_t heap_refused_largest;
 
 void libc_heap_init(uintptr_t start, uintptr_t end)
 {
@@ -35,12 +37,22 @@ size_t libc_heap_peak(void)
 	return heap_peak - heap_start;
 }
 
+uint64_t libc_heap_refused(size_t *largest)
+{
+	*largest = heap_refused_largest;
+	return heap_refused;
+}
+
 void *_sbrk(ptrdiff_t incr)
 {
 	uintptr_t old = heap_brk;
 
 	if ((incr > 0 && (uintptr_t)incr > heap_end - heap_brk) ||
 	    (incr < 0 && (uintptr_t)-incr > heap_brk - heap_start)) {
+		/* Counted, not said: printf here could want the heap itself. */
+		heap_refused++;
+		if (incr > 0 && (size_t)incr > heap_refused_largest)
+			heap_refused_largest = (size_t)incr;
 		errno = ENOMEM;
 		return (void *)-1;
 	}

@@ -125,4 +125,5 @@ void plat_mem_stats(struct plat_mem_stats *st)
 		sys_heap_peak = st->heap_used;
 	st->heap_peak = sys_heap_peak;
 	st->stack_size = st->stack_peak = 0;
+	st->heap_refused = 0;
 }

@@ -399,6 +399,8 @@ heap_after=$(col "$after" 1) objects=$(col "$after" 11)
 grow=$(($(index_bytes "${objects:-0}") - $(index_bytes "${base_objects:-0}")))
 check "heap back to its baseline: $(kib "$base") KiB after the warm-up, $(kib "$heap_after") KiB now ($((heap_after - base)) bytes; bound 32 KiB + $grow bytes of index growth, $base_objects -> $objects objects)" \
 	bash -c "[ -n '$heap_after' ] && [ '$heap_after' -le $((base + BASE_SLACK + grow)) ]"
+refused=$(metric appliance_heap_refused_total)
+check "no allocation refused for a full heap, in the soak or the error loops ($refused)" [ "$refused" = 0 ]
 # The stack (painted at boot): the deepest the soak and the error loops took it.
 stack=$(metric appliance_stack_bytes) stack_peak=$(metric appliance_stack_peak_bytes)
 check "the stack's deepest since boot: $(kib "${stack_peak:-0}") KiB of its $(kib "${stack:-0}") KiB, at least $((STACK_SPARE / 1024)) KiB never used" \

@@ -56,6 +56,9 @@
 #define TLS_NO_MEM_RETRY_NS (20u * 1000000u)
 /* Room kept in TCP's buffer for a record's header, nonce and tag. */
 #define TLS_RECORD_OVERHEAD 64
+/* What a failed connection may leave queued in TCP and still close gently: an alert, a first
+ * flight. */
+#define TLS_FAIL_QUEUED_MAX 4096
 
 /*
  * TLS 1.3 suites first, then TLS 1.2's ECDHE AEAD ones: no CBC, no static
@@ -252,6 +255,20 @@ static void inner_close(struct tls_conn *c)
 		conn_free(c);
 }
 
+/* Reset TCP's side; `c` goes when idle. */
+static void inner_abort(struct tls_conn *c)
+{
+	struct altcp_pcb *inner = c->inner;
+
+	c->inner = NULL;
+	c->dead = true;
+	if (inner) {
+		inner_detach(inner);
+		if (net_altcp_abort(inner) == ERR_ABRT)
+			c->aborted = true;
+	}
+}
+
 /* The service's pcb goes (it closed, or the connection failed). */
 static void outer_release(struct tls_conn *c, bool tell, err_t why)
 {
@@ -291,6 +308,22 @@ static void conn_fail(struct tls_conn *c, const char *what, int code)
 		}
 	}
 	outer_release(c, true, ERR_ABRT);
+	/*
+	 * The service has let it go, so nothing counts this connection any
+	 * more: a client that stopped reading would keep what TCP holds for it
+	 * (an answer's 44 segments) in FIN_WAIT_1 for good, its window probes
+	 * answered. More queued than an alert and a first flight: reset.
+	 * Else the alert goes with the close, on a connection that any new
+	 * one may take the place of (the lowest priority).
+	 */
+	if (c->inner && (c->tx || TCP_SND_BUF - altcp_sndbuf(c->inner) > TLS_FAIL_QUEUED_MAX)) {
+		inner_abort(c);
+		if (c->busy == 0)
+			conn_free(c);
+		return;
+	}
+	if (c->inner)
+		altcp_setprio(c->inner, TCP_PRIO_MIN);
 	conn_finish(c); /* an alert wolfSSL queued still goes out */
 }
 
@@ -592,24 +625,19 @@ static struct altcp_pcb *tls_listen(struct altcp_pcb *conn, u8_t backlog, err_t 
 static void tls_abort(struct altcp_pcb *conn)
 {
 	struct tls_conn *c = conn->state;
-	struct altcp_pcb *inner = c ? c->inner : conn->inner_conn;
 
-	if (c) {
-		c->inner = NULL;
-		c->dead = true;
-	}
-	if (inner) {
-		inner_detach(inner);
-		if (net_altcp_abort(inner) == ERR_ABRT && c)
-			c->aborted = true;
-	}
-	if (c) {
-		outer_release(c, true, ERR_ABRT);
-		if (c->busy == 0)
-			conn_free(c);
-	} else {
+	if (!c) {
+		if (conn->inner_conn) {
+			inner_detach(conn->inner_conn);
+			net_altcp_abort(conn->inner_conn);
+		}
 		altcp_free(conn);
+		return;
 	}
+	inner_abort(c);
+	outer_release(c, true, ERR_ABRT);
+	if (c->busy == 0)
+		conn_free(c);
 }
 
 static err_t tls_close(struct altcp_pcb *conn)

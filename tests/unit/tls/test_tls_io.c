@@ -171,49 +171,82 @@ static struct altcp_tls_config *server_config(void)
 }
 
 /*
- * A handshake that fails (the client sent HTTP, not TLS) while the
- * server's flight still waits in `tx`: counted once, the service's pcb
- * let go, and the connection waits for TCP to take `tx`. The retry
- * timer's advance() (resume) must not run the handshake again.
+ * A handshake that fails (the client sent HTTP, not TLS), with TCP's
+ * buffer left holding `queued` bytes and, if `waiting`, the server's
+ * flight still waiting in `tx`: counted once, the service's pcb let go,
+ * and never tried (and counted) again. The caller's checks follow; `c`
+ * is inside a callback (busy), so the layer does not free it.
  */
-static void test_no_handshake_after_failure(void **state)
+static struct tls_conn *failed_handshake(struct altcp_tls_config *conf, u16_t queued, bool waiting,
+                                         struct tcp_pcb **tcp)
 {
 	static const char http[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 	struct tls_conn *c = calloc(1, sizeof(*c));
 	uint64_t failures = tls_stats.failures;
-	struct altcp_tls_config *conf;
+	struct pbuf *rx = pbuf_alloc(PBUF_RAW, sizeof(http) - 1, PBUF_RAM);
 
-	(void)state;
 	assert_non_null(c);
-	conf = server_config();
 	c->conf = conf;
+	c->busy = 1;
 	c->inner = connection();
-	fill(c->inner, 0);
+	*tcp = c->inner->state;
+	fill(c->inner, (u16_t)(TCP_SND_BUF - queued));
 	c->outer = altcp_alloc();
 	assert_non_null(c->outer);
 	c->ssl = wolfSSL_new(conf->ctx);
 	assert_non_null(c->ssl);
 	wolfSSL_SetIOReadCtx(c->ssl, c);
 	wolfSSL_SetIOWriteCtx(c->ssl, c);
-	c->tx = pbuf_alloc(PBUF_RAW, 100, PBUF_RAM); /* the server's flight, waiting */
-	struct pbuf *rx = pbuf_alloc(PBUF_RAW, sizeof(http) - 1, PBUF_RAM);
-	assert_true(c->tx && rx);
+	if (waiting)
+		c->tx = pbuf_alloc(PBUF_RAW, 100, PBUF_RAM);
+	assert_true(rx && (c->tx || !waiting));
 	pbuf_take(rx, http, sizeof(http) - 1);
 	assert_int_equal(net_rxq_put(&c->rx, rx), 0);
 
 	advance(c);
 	assert_int_equal(tls_stats.failures, failures + 1);
 	assert_null(c->outer);
-	assert_non_null(c->tx);
-	assert_false(c->dead);
 	advance(c);
 	assert_int_equal(tls_stats.failures, failures + 1);
+	return c;
+}
 
-	net_rxq_free(&c->rx);
-	pbuf_free(c->tx);
-	wolfSSL_free(c->ssl);
-	altcp_abort(c->inner);
-	free(c);
+/*
+ * Once the service has let a failed connection go, nothing counts it: a
+ * client that stopped reading kept what TCP held for it (an answer's 44
+ * segments) in FIN_WAIT_1 for good, its window probes answered (the old
+ * code closed it gently in every case). Now one with more queued than
+ * an alert and a first flight, or with ciphertext TCP has not taken
+ * (`tx`), is reset; one with little queued is closed gently (its alert
+ * goes), at the lowest priority, so a new connection may take its place.
+ */
+static void test_failed_connection_not_kept(void **state)
+{
+	struct altcp_tls_config *conf = server_config();
+	struct tcp_pcb *tcp;
+	struct tls_conn *c;
+
+	(void)state;
+	/* Its flight waiting in tx: reset (a RST on the wire), tx freed with it. */
+	c = failed_handshake(conf, 0, true, &tcp);
+	assert_true(c->dead && c->aborted);
+	assert_null(c->inner);
+	assert_true(wire_nsent > 0 && (wire_sent[wire_nsent - 1].flags & TCP_RST));
+	conn_free(c);
+	wire_clear(&listener);
+	/* TCP full of an answer the client does not take: reset. */
+	c = failed_handshake(conf, TCP_SND_BUF, false, &tcp);
+	assert_true(c->dead && c->aborted);
+	assert_true(wire_nsent > 0 && (wire_sent[wire_nsent - 1].flags & TCP_RST));
+	conn_free(c);
+	wire_clear(&listener);
+	/* A few hundred bytes queued: closed gently, at the lowest priority. */
+	c = failed_handshake(conf, 300, false, &tcp);
+	assert_true(c->dead && !c->aborted);
+	assert_null(c->inner);
+	assert_int_equal(tcp->state, FIN_WAIT_1);
+	assert_int_equal(tcp->prio, TCP_PRIO_MIN);
+	conn_free(c);
 	altcp_tls_free_config(conf);
 }
 
@@ -431,7 +464,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_io_send_part_taken, teardown),
 	    cmocka_unit_test_teardown(test_io_send_nothing_taken, teardown),
-	    cmocka_unit_test_teardown(test_no_handshake_after_failure, teardown),
+	    cmocka_unit_test_teardown(test_failed_connection_not_kept, teardown),
 	    cmocka_unit_test_teardown(test_deliver_service_reset, teardown),
 	    cmocka_unit_test_teardown(test_no_read_while_tx_waits, teardown),
 	};

@@ -38,7 +38,7 @@ $(STORE_OUT)/$(1)/%.o: store/%.c $(STORE_HDR) $(STORE_ZLIB)/.unpacked $(STORE_GI
 		store/module.mk | $(SETUP)
 	@mkdir -p $$(@D)
 	@echo "store: CC ($(1)) $$<"
-	@$(2) $(3) $(STORE_WARN) $(STORE_INC) $$(STORE_CFLAGS_$$*) -c $$< -o $$@
+	@$(2) $(3) $(STORE_WARN) $(STORE_INC) $$(STORE_CFLAGS_$$*) -MMD -MP -c $$< -o $$@
 $(STORE_OUT)/$(1)/zlib/%.o: $(STORE_ZLIB)/.unpacked | $(SETUP)
 	@mkdir -p $$(@D)
 	@$(2) $(3) -w -I$(STORE_ZLIB) -c $(STORE_ZLIB)/$$*.c -o $$@
@@ -48,6 +48,8 @@ $(STORE_OUT)/$(1)/sha1dc/sha1dc_%.o: $(STORE_GIT)/.unpacked store/module.mk | $(
 $(STORE_OUT)/$(1)/libstore.a: $$(STORE_OBJS_$(1))
 	@rm -f $$@
 	@$(if $(4),$(4),ar) rcs $$@ $$^
+# Headers outside store/ (plat/plat.h's structures: service.c) rebuild what includes them.
+-include $$(addprefix $(STORE_OUT)/$(1)/,$$(STORE_SRC:.c=.d))
 endef
 
 STORE_HOST_CFLAGS := -O2 -g

@@ -93,7 +93,14 @@ static int make_cert(WC_RNG *rng, ecc_key *key, const char *name, const char *al
 		goto out;
 	snprintf(cert->subject.commonName, CTC_NAME_SIZE, "%s", name);
 	snprintf(cert->subject.org, CTC_NAME_SIZE, "%s", "self-signed by the appliance");
-	cert->daysValid = (int)days;
+	/*
+	 * wolfSSL dates notBefore a day back (clocks differ) and notAfter
+	 * `daysValid` on: `days` in all, as Apple's platforms count them
+	 * (at most 825 for a server's certificate, with the serverAuth EKU,
+	 * or Safari and every app there refuse it, trusted or not).
+	 */
+	cert->daysValid = days > 1 ? (int)days - 1 : 1;
+	cert->extKeyUsage = EXTKEYUSE_SERVER_AUTH;
 	cert->sigType = CTC_SHA256wECDSA;
 	/* A leaf, not a CA: a browser shows it as the site's own certificate. */
 	cert->isCA = 0;

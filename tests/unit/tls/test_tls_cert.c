@@ -96,6 +96,40 @@ static void test_alt_names(void **state)
 	unmake(&m);
 }
 
+/*
+ * What Apple's platforms require of a TLS server's certificate
+ * (support.apple.com/103769), which Safari and every app there refuse
+ * without, trusted or not: a validity of at most 825 days, notBefore to
+ * notAfter, and the serverAuth extended key usage. (The old one: 826
+ * days, wolfSSL's notBefore being a day back, and no EKU.)
+ */
+static void test_apple_server_rules(void **state)
+{
+	struct made m;
+	uint8_t der[2048];
+	int len;
+	DecodedCert dc;
+	Cert *cert = calloc(1, sizeof(*cert));
+	struct tm before, after;
+
+	(void)state;
+	assert_non_null(cert);
+	make(&m, "host.example.org", NULL, NULL);
+	len = wc_CertPemToDer((uint8_t *)m.cert, (int)m.cert_len, der, sizeof(der), CERT_TYPE);
+	assert_true(len > 0);
+	wc_InitDecodedCert(&dc, der, (word32)len, NULL);
+	assert_int_equal(wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL), 0);
+	assert_true(dc.extExtKeyUsage & EXTKEYUSE_SERVER_AUTH);
+	wc_FreeDecodedCert(&dc);
+	assert_int_equal(wc_InitCert(cert), 0);
+	assert_int_equal(wc_SetDatesBuffer(cert, der, len), 0);
+	assert_int_equal(wc_GetCertDates(cert, &before, &after), 0);
+	assert_true(timegm(&after) - timegm(&before) <= 825 * 86400LL);
+	assert_true(timegm(&after) - timegm(&before) >= 824 * 86400LL);
+	free(cert);
+	unmake(&m);
+}
+
 /* The key matches the certificate, and a TLS server takes both. */
 static void test_server_takes_it(void **state)
 {
@@ -177,11 +211,9 @@ static void test_describe_refuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_self_signed_describes),
-	    cmocka_unit_test(test_alt_names),
-	    cmocka_unit_test(test_server_takes_it),
-	    cmocka_unit_test(test_keys_differ),
-	    cmocka_unit_test(test_name_limit),
+	    cmocka_unit_test(test_self_signed_describes), cmocka_unit_test(test_alt_names),
+	    cmocka_unit_test(test_apple_server_rules),    cmocka_unit_test(test_server_takes_it),
+	    cmocka_unit_test(test_keys_differ),           cmocka_unit_test(test_name_limit),
 	    cmocka_unit_test(test_describe_refuses),
 	};
 

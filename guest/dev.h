@@ -27,6 +27,8 @@ struct blkdev_ops {
 	int (*read)(uint64_t sector, void *buf, uint32_t count);
 	int (*write)(uint64_t sector, const void *buf, uint32_t count);
 	int (*flush)(void);
+	/* The device was lost after it connected: it does not come back. */
+	bool (*gone)(void);
 };
 
 typedef void (*netdev_rx_fn)(void *arg, const void *frame, size_t len);

@@ -194,9 +194,29 @@ static void report_heap_refused(void)
 	said_at = now;
 }
 
+/*
+ * The disk lost (blkdev_ops.gone: its backend stopped answering for
+ * BLKFRONT_TIMEOUT_NS, or left Connected): nothing can read or write the
+ * store until the device connects again, which only a new domain does.
+ * The guest restarts (a clean reboot, which dom0's supervisor restarts,
+ * sooner or later as for any quick stop) rather than serve 503 until
+ * someone power-cycles the board.
+ */
+static void restart_if_disk_gone(void)
+{
+	static bool said;
+
+	if (!plat_blk_up || said || !blkfront_ops.gone())
+		return;
+	said = true;
+	plat_log("guest", "the disk is gone (see blkfront above): restarting, to connect it again");
+	plat_shutdown(PLAT_SHUTDOWN_REBOOT);
+}
+
 void plat_run_once(void)
 {
 	report_heap_refused();
+	restart_if_disk_gone();
 	evtchn_dispatch();
 	xs_dispatch();
 	plat_timers_run();

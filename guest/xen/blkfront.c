@@ -99,6 +99,12 @@ static void blkfront_complete(struct blkfront *dev, const blkif_response_t *rsp)
 	slot->done = true;
 }
 
+void blkfront_lose(struct blkfront *dev)
+{
+	dev->connected = false;
+	dev->gone = true;
+}
+
 void blkfront_poll(struct blkfront *dev)
 {
 	RING_IDX i, rp;
@@ -110,7 +116,7 @@ void blkfront_poll(struct blkfront *dev)
 		rmb();
 		if (rp - dev->ring.rsp_cons > BLKFRONT_RING_SIZE) {
 			printf("blkfront: backend produced impossible index %u\n", rp);
-			dev->connected = false;
+			blkfront_lose(dev);
 			return;
 		}
 		for (i = dev->ring.rsp_cons; i != rp; i++) {
@@ -216,7 +222,7 @@ static int blkfront_run(struct blkfront *dev, struct blkfront_xfer *x)
 			if (timer_ns() >= deadline) {
 				printf("blkfront: backend did not answer in %llu s\n",
 				       BLKFRONT_TIMEOUT_NS / 1000000000ull);
-				dev->connected = false;
+				blkfront_lose(dev);
 				return -EIO;
 			}
 			evtchn_block(dev->port, deadline);
@@ -231,7 +237,7 @@ static int blkfront_run(struct blkfront *dev, struct blkfront_xfer *x)
 		if (x->in_flight > 0)
 			evtchn_block(dev->port, deadline);
 		if (timer_ns() >= deadline)
-			dev->connected = false;
+			blkfront_lose(dev);
 	}
 	return x->err;
 }
@@ -277,7 +283,7 @@ static int blkfront_wait_slot(struct blkfront *dev)
 		if (timer_ns() >= deadline) {
 			printf("blkfront: no free request slot in %llu s\n",
 			       BLKFRONT_TIMEOUT_NS / 1000000000ull);
-			dev->connected = false;
+			blkfront_lose(dev);
 			return -EIO;
 		}
 		evtchn_prepare(dev->port);
@@ -340,6 +346,11 @@ static int blkfront_init(void)
 	return blkfront_connect(&blkfront_dev);
 }
 
+static bool blkfront_gone(void)
+{
+	return blkfront_dev.gone;
+}
+
 const struct blkdev_ops blkfront_ops = {
     .name = "blkfront",
     .start = blkfront_start,
@@ -348,4 +359,5 @@ const struct blkdev_ops blkfront_ops = {
     .read = blkfront_read,
     .write = blkfront_write,
     .flush = blkfront_flush,
+    .gone = blkfront_gone,
 };

@@ -42,12 +42,20 @@ struct blkfront {
 	bool read_only;
 	uint8_t flush_op; /* 0 if the backend has none */
 	bool connected;
+	bool gone;     /* was connected and lost it (blkfront_lose): it does not come back */
 	bool offered;  /* blkfront_offer published our ring */
 	int offer_err; /* or failed with this */
 	struct blkfront_slot slot[BLKFRONT_RING_SIZE];
 };
 
 extern struct blkfront blkfront_dev;
+
+/*
+ * blkfront.c: the device is lost (its backend stopped answering, or left
+ * Connected): every transfer fails with -ENODEV from now on, and
+ * blkdev_ops.gone says so (plat_xen.c then restarts the guest).
+ */
+void blkfront_lose(struct blkfront *dev);
 
 /*
  * blkfront_xs.c: find the vbd and publish our ring (blkfront_offer), then

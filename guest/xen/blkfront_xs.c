@@ -103,7 +103,7 @@ static void blkfront_backend_changed(void *arg)
 		return; /* not known now: the backend's next change tells */
 	if (dev->connected && st != XenbusStateConnected) {
 		printf("blkfront: backend left Connected (state %d): device gone\n", (int)st);
-		dev->connected = false;
+		blkfront_lose(dev);
 	}
 }
 

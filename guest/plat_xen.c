@@ -401,6 +401,19 @@ void plat_mem_stats(struct plat_mem_stats *st)
 
 /* ---- bring-up ---- */
 
+/*
+ * A device the guest has that did not connect (its backend slow past the
+ * wait, or gone meanwhile): without it the guest would run on without its
+ * store or its network for good, and nothing would try again. A new
+ * domain does: restart (dom0 restarts a guest that keeps stopping soon
+ * after it starts less and less often).
+ */
+static void boot_device_failed(const char *what, int err)
+{
+	printf("guest: the %s device did not connect (%d): restarting, to try again\n", what, err);
+	plat_exit(PLAT_SHUTDOWN_REBOOT);
+}
+
 int plat_xen_init(void)
 {
 	int err = xs_init();
@@ -422,11 +435,11 @@ int plat_xen_init(void)
 	err = blkfront_ops.init();
 	plat_blk_up = err == 0;
 	if (err < 0 && err != -ENODEV)
-		printf("guest: no block device (%d)\n", err);
+		boot_device_failed("block", err);
 	err = netfront_ops.init();
 	plat_net_up = err == 0;
 	if (err < 0 && err != -ENODEV)
-		printf("guest: no network device (%d)\n", err);
+		boot_device_failed("network", err);
 	entropy_init();
 	plat_clock_skew_init();
 	return 0;

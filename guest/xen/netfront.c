@@ -230,6 +230,13 @@ void netfront_link(struct netfront *dev, bool up)
 	/* A send refused before the link went: its sender may go now. */
 	if (blocked && dev->tx_space_fn != NULL)
 		dev->tx_space_fn(dev->tx_space_arg);
+	/*
+	 * Frames the new backend put in the ring before we saw it connected:
+	 * their event came while we were not, and it sends no other until we
+	 * have taken them.
+	 */
+	if (up)
+		netfront_poll(dev);
 }
 
 static int netfront_send(const struct plat_iov *iov, int n)

@@ -147,25 +147,47 @@ static int put_soa(const struct dns_zone *z, struct dns_out *o)
 	return dns_out_rr(o, DNS_SEC_ANSWER, &rr) ? -ENOSPC : 0;
 }
 
-/*
- * z holds `rr` exactly: its owner (ASCII case ignored), type, TTL and
- * rdata. The name by the zone's index, then the records of its set.
- */
-static bool has_record(const struct dns_zone *z, const struct dns_rr *rr)
+/* Canonical order of two records' rdata of one type (RFC 4034 6.3), as db.c sorts an RRset. */
+static int rdata_cmp(const uint8_t *a, uint16_t alen, const uint8_t *b, uint16_t blen)
 {
-	const struct dns_node *n = dns_zone_find(z, rr->owner, NULL);
-	const struct dns_set *s = n ? dns_node_set(z, n, rr->type) : NULL;
-	struct dns_rec_iter it;
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : alen - blen;
+}
+
+/* x->other: the RRset of `minus` of rr's owner (ASCII case ignored) and type, or none. */
+static void other_set(struct dns_xfr *x, const struct dns_zone *minus, const struct dns_rr *rr)
+{
+	const struct dns_node *n = dns_zone_find(minus, rr->owner, NULL);
+	const struct dns_set *s = n ? dns_node_set(minus, n, rr->type) : NULL;
+
+	x->other.left = 0;
+	if (s)
+		dns_set_records(s, &x->other);
+}
+
+/*
+ * The RRset x->other of `minus` holds `rr` exactly, its TTL too. Both
+ * RRsets are in canonical order (db.h) and a walk asks for its records in
+ * that order: x->other moves past those before rr and stays on one equal
+ * to it, so the two sets are read side by side, each once (comparing each
+ * record with the whole other set cost the square of its size).
+ */
+static bool other_has(struct dns_xfr *x, const struct dns_zone *minus, const struct dns_rr *rr)
+{
+	struct dns_rec_iter it = x->other;
 	const uint8_t *rdata;
 	uint16_t rdlen;
 	uint32_t ttl;
 
-	if (!s)
-		return false;
-	dns_set_records(s, &it);
-	while (dns_rec_next(z, &it, &ttl, &rdata, &rdlen))
-		if (ttl == rr->ttl && rdlen == rr->rdlen && !memcmp(rdata, rr->rdata, rdlen))
-			return true;
+	while (dns_rec_next(minus, &it, &ttl, &rdata, &rdlen)) {
+		int c = rdata_cmp(rdata, rdlen, rr->rdata, rr->rdlen);
+		if (c > 0)
+			return false;
+		if (c == 0)
+			return ttl == rr->ttl;
+		x->other = it;
+	}
 	return false;
 }
 
@@ -183,10 +205,12 @@ static int put_from_set(struct dns_xfr *x, struct dns_out *o, const struct dns_z
 
 	if (!x->in_set) {
 		dns_set_records(s, &it);
+		if (minus)
+			other_set(x, minus, &rr);
 		x->in_set = true;
 	}
 	for (x->rec = it; dns_rec_next(from, &it, &rr.ttl, &rr.rdata, &rr.rdlen); x->rec = it) {
-		if (minus && has_record(minus, &rr))
+		if (minus && other_has(x, minus, &rr))
 			continue;
 		if (dns_out_rr(o, DNS_SEC_ANSWER, &rr))
 			return -ENOSPC;

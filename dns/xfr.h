@@ -13,7 +13,9 @@
  * 1.5 KiB) per transfer running, while the TCP server holds the message
  * being sent; an IXFR also holds the client's version of the zone, which
  * the caller loaded (dns_xfr_past_fn). The difference is found by walking
- * both versions, one record at a time: nothing more is allocated.
+ * both versions side by side in canonical order, one record at a time, so
+ * each record is read a few times at most whatever an RRset's size:
+ * nothing more is allocated.
  */
 #ifndef DNS_XFR_H
 #define DNS_XFR_H
@@ -47,6 +49,7 @@ struct dns_xfr {
 	unsigned step;
 	uint32_t node, set; /* the next RRset of the step's walk over a zone */
 	struct dns_rec_iter rec;
+	struct dns_rec_iter other; /* an IXFR's: the same RRset in the version left out */
 	bool in_set;
 };
 

@@ -118,7 +118,7 @@ size_t dns_xfr_start(struct dns_xfr *x, const struct dns_zones *zones, dns_xfr_p
 	int err;
 
 	memset(x, 0, sizeof(*x));
-	if (!z || !q->tsig_off || !nkeys)
+	if (!q->tsig_off || !nkeys)
 		return plain(q, DNS_R_REFUSED, out, cap);
 	err = dns_tsig_verify(msg, len, q->tsig_off, keys, nkeys, now, &x->tsig);
 	if (err == DNS_R_FORMERR || err == DNS_R_SERVFAIL)
@@ -126,6 +126,9 @@ size_t dns_xfr_start(struct dns_xfr *x, const struct dns_zones *zones, dns_xfr_p
 	/* The TSIG error, signed or not as RFC 8945 5.3.2 says; the RCODE NOTAUTH. */
 	if (err)
 		return signed_error(&x->tsig, q, 0, now, out, cap);
+	/* A request that verified has its answer signed, a refusal too (RFC 8945 5.3). */
+	if (!z)
+		return signed_error(&x->tsig, q, DNS_R_REFUSED, now, out, cap);
 	if (q->qtype == DNS_T_IXFR && client_serial(msg, len, q, &serial))
 		return signed_error(&x->tsig, q, DNS_R_FORMERR, now, out, cap);
 	x->q = *q;

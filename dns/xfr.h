@@ -56,12 +56,13 @@ struct dns_xfr {
 /*
  * The answer to an AXFR or IXFR query `q` (rc from dns_msg_query; msg and
  * len the query as received, for its TSIG and an IXFR's SOA) when it is
- * not a transfer: REFUSED for a zone not ours or a query without TSIG or
- * an unknown key, NOTAUTH with the TSIG error signed as RFC 8945 5.3.2
- * says, FORMERR (signed if the TSIG verified) for an IXFR without the
- * client's SOA of the zone in its authority section (RFC 1995 3); its
- * length in out, or 0 if the transfer may start (then *x is set up: call
- * dns_xfr_next until it returns 0). `keys` may be empty: nothing is then
+ * not a transfer: REFUSED for a query without TSIG, NOTAUTH with the TSIG
+ * error (an unknown key too) signed as RFC 8945 5.3.2 says, REFUSED signed
+ * for a zone not ours (the request verified: RFC 8945 5.3), FORMERR
+ * (signed if the TSIG verified) for an IXFR without the client's SOA of
+ * the zone in its authority section (RFC 1995 3); its length in out, or 0
+ * if the transfer may start (then *x is set up: call dns_xfr_next until
+ * it returns 0). `keys` may be empty: nothing is then
  * transferred.
  *   An IXFR whose serial is not older than ours (RFC 1982) gets one
  * message, our SOA (RFC 1995 2, 4); one from a version past() still has,

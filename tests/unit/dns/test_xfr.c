@@ -4,7 +4,7 @@
  * each message carrying a TSIG; the zone replaced (freed) in the middle of
  * the transfer, which goes on with the version it began (AddressSanitizer
  * would see a use after free); and the refusals: no TSIG, a key not ours,
- * a name that is no zone's apex.
+ * a name that is no zone's apex (signed, the request verified).
  *   IXFR (RFC 1995): the condensed difference from the client's version
  * (records gone, come, a TTL changed), its SOA serial the one served; our
  * SOA alone for a client up to date or ahead; the whole zone when the
@@ -179,6 +179,8 @@ static void test_refusals(void **state)
 	len = query("www.example.org.", keys, m, &q);
 	n = dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, keys, 1, NOW, out, sizeof(out));
 	assert_int_equal(rcode_of(out), DNS_R_REFUSED);
+	/* Signed, the request having verified (RFC 8945 5.3): dig and BIND expect a TSIG. */
+	assert_int_equal(dns_tsig_verify_response(out, n, &asked, NOW), 0);
 	len = query("example.org.", keys, m, &q);
 	n = dns_xfr_start(&x, &zones, NULL, NULL, &q, m, len, keys, 0, NOW, out, sizeof(out));
 	assert_int_equal(rcode_of(out), DNS_R_REFUSED); /* no keys: no transfers */

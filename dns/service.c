@@ -43,12 +43,23 @@ static bool have_vetted;
  * service that knows no history reads the zones served from the first
  * lines, finds the later ones repeat an origin, and writes them away.
  *
- * Memory: struct state is 476 bytes; two arrays of DNS_ZONES_MAX (the
- * state, and the next one serials() makes), 15 KiB. The file's text only
- * while it is written: 70 bytes a version for a name of 20 characters,
- * 10 KiB for 16 such zones with a full history.
+ *   A zone removed from main keeps its state too, DNS_ZONES_GONE of them
+ * at most (the last removed first): if it comes back, its serial goes on
+ * from the one served before (raised past it, unless its text is the one
+ * served then), so a secondary that still holds the zone sees it change.
+ * Without that, the file's serial, older than one an UPDATE or a raise
+ * had served, left the secondaries on the old data. Their lines follow
+ * those of the zones served, so a file read after a restart gives the
+ * zones removed before it as such.
+ *
+ * Memory: struct state is 476 bytes; two arrays of DNS_ZONES_MAX +
+ * DNS_ZONES_GONE (the state, and the next one serials() makes), 30 KiB.
+ * The file's text only while it is written: 70 bytes a version for a name
+ * of 20 characters, 20 KiB for 32 such zones with a full history.
  */
 #define DNS_IXFR_HISTORY 8
+#define DNS_ZONES_GONE 16
+#define STATES_MAX (DNS_ZONES_MAX + DNS_ZONES_GONE)
 #define STATE_REF "refs/appliance/dns"
 /* The TSIG keys (BIND's key file format), in the non-public part beside TLS's. */
 #define KEYS_REF "refs/appliance/secrets"
@@ -66,7 +77,7 @@ struct state {
 	struct version past[DNS_IXFR_HISTORY]; /* the versions served before, newest first */
 	unsigned npast;
 };
-static struct state state[DNS_ZONES_MAX];
+static struct state state[STATES_MAX];
 static size_t nstate;
 static struct plat_timer state_timer;
 static struct dns_tsig_key keys[KEYS_MAX];
@@ -223,7 +234,7 @@ static void state_add(const struct state *e)
 {
 	struct state *s = state_of(e->origin);
 
-	if (!s && nstate < DNS_ZONES_MAX) {
+	if (!s && nstate < STATES_MAX) {
 		state[nstate] = *e;
 		state[nstate++].npast = 0;
 	} else if (s && s->npast < DNS_IXFR_HISTORY) {
@@ -411,14 +422,39 @@ struct dns_zone *dns_service_past(void *ctx, const struct dns_zone *now, uint32_
 	return dns_zone_hold(z);
 }
 
+/* Whether a and b say the same: the zone, its serial and its blob. */
+static bool same_state(const struct state *a, const struct state *b)
+{
+	return dns_name_eq(a->origin, b->origin) && a->serial == b->serial &&
+	       !memcmp(&a->source, &b->source, sizeof(a->source));
+}
+
+/*
+ * After the zones served, next[n..] keeps the state of those no longer
+ * served (those just removed first, then those removed before):
+ * DNS_ZONES_GONE at most. The new count.
+ */
+static size_t keep_gone(const struct dns_zones *z, struct state *next, size_t n)
+{
+	for (size_t i = 0; i < nstate && n < z->n + DNS_ZONES_GONE; i++) {
+		bool served = false;
+		for (size_t j = 0; j < z->n && !served; j++)
+			served = dns_name_eq(z->v[j]->apex, state[i].origin);
+		if (!served)
+			next[n++] = state[i];
+	}
+	return n;
+}
+
 /*
  * Serve each zone with its serial (raised where need be), tell the
  * secondaries of those whose serial moved, and keep the state if it moved.
  */
 static void serials(struct dns_zones *z)
 {
-	static struct state next[DNS_ZONES_MAX];
-	bool moved = z->n != nstate;
+	static struct state next[STATES_MAX];
+	size_t n;
+	bool moved;
 
 	past_drop(); /* a version before of the zones replaced */
 	for (size_t i = 0; i < z->n; i++) {
@@ -430,9 +466,6 @@ static void serials(struct dns_zones *z)
 		/* A new serial, or a zone new to us: the secondaries are told (RFC 1996). */
 		if (!old || was != s)
 			dns_notify_zone(zone->apex);
-		moved |= i >= nstate || !dns_name_eq(next[i].origin, state[i].origin) ||
-		         next[i].serial != state[i].serial ||
-		         memcmp(&next[i].source, &state[i].source, sizeof(next[i].source));
 		if (s == file)
 			continue;
 		dns_zone_set_serial(zone, s);
@@ -442,10 +475,14 @@ static void serials(struct dns_zones *z)
 		         "did not)",
 		         name, (unsigned long)s, (unsigned long)file);
 	}
+	n = keep_gone(z, next, z->n);
+	moved = n != nstate;
+	for (size_t i = 0; i < n && !moved; i++)
+		moved = !same_state(&next[i], &state[i]);
 	if (!moved)
 		return;
-	memcpy(state, next, sizeof(next[0]) * z->n);
-	nstate = z->n;
+	memcpy(state, next, sizeof(next[0]) * n);
+	nstate = n;
 	plat_timer_arm(&state_timer, plat_now_ns(), state_write, NULL);
 }
 

@@ -211,5 +211,24 @@ whole=$(bytes 2026120101) one=$(bytes 2026120102) two=$(bytes 2026120103)
 smaller() { [ -n "$whole" ] && [ -n "$one" ] && [ -n "$two" ] && ((one * 2 < whole && two * 2 < whole)); }
 check "nsd received both changes as increments: $one and $two bytes, the whole zone $whole" smaller
 
+# ---- the zone removed, and back ----
+
+# Pushed back as first written (serial 2026120101), the zone is served
+# past every serial it had (2026120103), and both secondaries, which
+# still hold it, follow: the file's serial would leave them on 2026120103.
+# commit_push MESSAGE: what is staged, committed and pushed.
+commit_push() { git -C "$repo" commit -qm "$1" >/dev/null && g -C "$repo" push -q "$AUTH" main; }
+git -C "$repo" rm -q zones/example.org.zone
+check "the zone removed by a push" commit_push "zone goes"
+check "  ... the twin refuses it" [ "$(status_at "$IP" example.org SOA)" = REFUSED ]
+git -C "$repo" checkout -q HEAD~3 -- zones/example.org.zone
+check "the zone pushed back as first written (its serial 2026120101)" commit_push "zone back"
+check "  ... the twin serves it with 2026120104, past every serial served before (was: $(serial_at "$IP"))" \
+	[ "$(serial_at "$IP")" = 2026120104 ]
+follow 2026120104
+for who in knot:$KNOT_IP nsd:$NSD_IP; do
+	check "  ... $who: the first address again" [ "$(at "${who#*:}" mail.example.org A)" = 192.0.2.25 ]
+done
+
 check "the twin never crashed" kill -0 "$TWIN_PID"
 done_tests

@@ -115,6 +115,15 @@ $(B)/unit/test_dns_tsig: tests/unit/dns/test_tsig.c $(DNS_TSIG_SRC) $(DNS_TSIG_H
 		-lcmocka -lm -o $@
 UNIT_BINS += $(B)/unit/test_dns_tsig
 
+# NOTIFY (dns/notify.c): the answers to it, a refusal logged; the platform and socket stubbed.
+$(B)/unit/test_dns_notify: tests/unit/dns/test_notify.c dns/notify.c dns/notify.h plat/conf.c \
+		$(DNS_TSIG_SRC) $(DNS_TSIG_HDR) $(TLS_UNIT_LIB) dns/module.mk | $(SETUP)
+	@mkdir -p $(@D)
+	@echo "unit: CC $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(TLS_CPPFLAGS) $< dns/notify.c plat/conf.c $(DNS_TSIG_SRC) \
+		$(TLS_UNIT_LIB) -lcmocka -lm -o $@
+UNIT_BINS += $(B)/unit/test_dns_notify
+
 # Zone transfers (dns/xfr.c): AXFR and IXFR, signed, in several messages, the zone replaced meanwhile.
 DNS_XFR_SRC := dns/xfr.c dns/tsig.c dns/tsig_keys.c dns/db.c dns/zone.c $(DNS_RDATA_SRC) $(DNS_MSG_SRC)
 $(B)/unit/test_dns_xfr: tests/unit/dns/test_xfr.c tests/unit/dns/big_txt.h $(DNS_XFR_SRC) dns/xfr.h $(DNS_TSIG_HDR) \

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "msg.h"
@@ -150,6 +151,42 @@ void dns_notify_zone(const uint8_t *apex)
 		arm();
 }
 
+/* An rcode's name, or a TSIG error's (where 16 is BADSIG, RFC 8945 3), or its number. */
+static const char *code_name(unsigned code, bool tsig, char buf[8])
+{
+	const char *name = tsig && code == DNS_R_BADSIG ? "BADSIG" : dns_rcode_name(code);
+
+	if (name)
+		return name;
+	snprintf(buf, 8, "%u", code & 0xffff);
+	return buf;
+}
+
+/*
+ * The answer to p's NOTIFY, when it is not NOERROR: logged, with the error
+ * its TSIG reports (its MAC unchecked, as the answer's is). The retries
+ * stop all the same, so it is said once: the secondary refused the NOTIFY
+ * (a key it does not share, a zone it does not serve) and would again.
+ */
+static void answered(const struct pending *p, const uint8_t *msg, size_t len,
+                     const struct dns_query *q)
+{
+	unsigned rcode = q->hdr.flags & 15;
+	int err = dns_tsig_error(msg, len, q->tsig_off);
+	char name[DNS_NAME_MAX * 4 + 2], tsig[48] = "", b1[8], b2[8];
+
+	if (!rcode && !err)
+		return;
+	if (err)
+		snprintf(tsig, sizeof(tsig), ", TSIG error %s",
+		         err < 0 ? "unreadable" : code_name((unsigned)err, true, b2));
+	dns_name_to_text(p->apex, name, sizeof(name));
+	plat_log("dns",
+	         "NOTIFY for %s: secondary %u refused it, %s%s: it learns of the change only "
+	         "when its refresh timer runs",
+	         name, p->target + 1, code_name(rcode, false, b1), tsig);
+}
+
 void dns_notify_answer(const uint8_t *msg, size_t len, const uint8_t *ip, size_t iplen)
 {
 	struct dns_query q;
@@ -166,7 +203,9 @@ void dns_notify_answer(const uint8_t *msg, size_t len, const uint8_t *ip, size_t
 		struct pending *p = &pending[i];
 		const struct target *t = &targets[p->target];
 		if (p->used && p->id == q.hdr.id && t->iplen == iplen &&
-		    !memcmp(t->ip, ip, iplen) && dns_name_eq(p->apex, q.qname))
+		    !memcmp(t->ip, ip, iplen) && dns_name_eq(p->apex, q.qname)) {
+			answered(p, copy, len, &q);
 			p->used = false;
+		}
 	}
 }

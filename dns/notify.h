@@ -7,7 +7,9 @@
  * then asks our SOA and transfers the zone. An answer is matched by its
  * ID, its sender and its question; its signature is not checked (a forged
  * answer can only stop our retries: the secondary still refreshes on its
- * timer).
+ * timer). An answer other than NOERROR stops them too, and is logged with
+ * its rcode and its TSIG's error (NOTAUTH, BADSIG: the secondary does not
+ * share our key; REFUSED or NOTAUTH alone: it does not serve the zone).
  *
  * Memory: DNS_NOTIFY_PENDING entries of about 300 bytes, static.
  */

@@ -513,6 +513,15 @@ int dns_tsig_verify_response(const uint8_t *msg, size_t len, struct dns_tsig_sta
 	return t.error ? DNS_TSIG_PEER | t.error : DNS_TSIG_OK;
 }
 
+int dns_tsig_error(const uint8_t *msg, size_t len, size_t tsig_off)
+{
+	struct tsig_rr t;
+
+	if (!tsig_off)
+		return DNS_TSIG_OK;
+	return read_tsig(msg, len, tsig_off, &t) < 0 ? -EINVAL : t.error;
+}
+
 /* ---- the answer to a checked request (RFC 8945 5.3) ---- */
 
 /* An OPT record with a COOKIE option of 40 octets at most (RFC 6891 6.1.2, RFC 7873 4). */

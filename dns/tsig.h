@@ -188,4 +188,12 @@ int dns_tsig_sign_request(struct dns_out *o, const struct dns_tsig_key *key, uin
 int dns_tsig_verify_response(const uint8_t *msg, size_t len, struct dns_tsig_state *st,
                              uint64_t now);
 
+/*
+ * The error the TSIG record at `tsig_off` reports (RFC 8945 4.2), its MAC
+ * not checked: for a log line about an answer nothing else hangs on (a
+ * NOTIFY's, notify.c). DNS_TSIG_OK for none or no record (tsig_off 0),
+ * -EINVAL for a record that cannot be read.
+ */
+int dns_tsig_error(const uint8_t *msg, size_t len, size_t tsig_off);
+
 #endif

@@ -37,7 +37,7 @@ static struct dns_rrl rrl;
 static bool have_rrl;
 
 /* One query in, one answer out at a time: the event loop has one thread. */
-static uint8_t in[DNS_TCP_IN_MAX + 2];
+static uint8_t in[DNS_UPDATE_IN_MAX + 2];
 static uint8_t out[DNS_MSG_MAX + 2];
 
 /* A client's address as the cookie and the rate limit take it: its bytes, network order. */
@@ -349,6 +349,39 @@ static size_t answer(const uint8_t *msg, size_t len, bool tcp, size_t skip,
 	return n;
 }
 
+/* ---- messages too long ---- */
+
+/* A request (QR clear) whose header is at h is an UPDATE. */
+static bool is_update(const uint8_t *h)
+{
+	return !(h[2] & DNS_F_QR >> 8) && DNS_F_OPCODE(dns_get16(h + 2)) == DNS_OP_UPDATE;
+}
+
+/* The most a message whose header is at h may be: an UPDATE's, or any other's. */
+static size_t in_max(const uint8_t *h)
+{
+	return is_update(h) ? DNS_UPDATE_IN_MAX : DNS_TCP_IN_MAX;
+}
+
+/*
+ * The answer to an update of `len` bytes, longer than DNS_UPDATE_IN_MAX,
+ * whose header is at h: REFUSED, the header alone (its sections are not
+ * read), into out + skip; its length. Logged and counted as an update.
+ * (A query that long is no client's: it gets no answer.)
+ */
+static size_t too_long(const uint8_t *h, size_t len, size_t skip)
+{
+	struct dns_query q = {.hdr = {.id = dns_get16(h), .flags = dns_get16(h + 2)}};
+	struct dns_out o;
+
+	dns_stats.updates++;
+	plat_log("dns", "an update of %lu bytes refused: more than %d", (unsigned long)len,
+	         DNS_UPDATE_IN_MAX);
+	if (dns_out_begin(&o, out + skip, sizeof(out) - skip, &q, DNS_R_REFUSED))
+		return 0;
+	return dns_out_end(&o);
+}
+
 /* ---- UDP ---- */
 
 static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
@@ -360,21 +393,26 @@ static void udp_query(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
 	bool slip = false;
 
 	(void)arg;
-	if (len > DNS_TCP_IN_MAX) {
-		dns_stats.dropped++; /* no query is that long over UDP: a flood, not a client */
+	if (pbuf_copy_partial(p, in, DNS_HDR_LEN, 0) == DNS_HDR_LEN && len > in_max(in)) {
 		pbuf_free(p);
-		return;
+		/* No query is that long over UDP: a flood, not a client; an update is answered. */
+		if (!is_update(in) || !(n = too_long(in, len, 0))) {
+			dns_stats.dropped++;
+			return;
+		}
+	} else {
+		pbuf_copy_partial(p, in, (u16_t)len, 0);
+		pbuf_free(p);
+		if (len >= DNS_HDR_LEN && (in[2] & DNS_F_QR >> 8) &&
+		    DNS_F_OPCODE(dns_get16(in + 2)) == DNS_OP_NOTIFY) {
+			uint8_t ip[16];
+			dns_notify_answer(in, len, ip,
+			                  ip_bytes(addr, ip)); /* a secondary's answer */
+			return;
+		}
+		if (!(n = answer(in, len, false, 0, &from, &slip)))
+			return;
 	}
-	pbuf_copy_partial(p, in, (u16_t)len, 0);
-	pbuf_free(p);
-	if (len >= DNS_HDR_LEN && (in[2] & DNS_F_QR >> 8) &&
-	    DNS_F_OPCODE(dns_get16(in + 2)) == DNS_OP_NOTIFY) {
-		uint8_t ip[16];
-		dns_notify_answer(in, len, ip, ip_bytes(addr, ip)); /* a secondary's answer */
-		return;
-	}
-	if (!(n = answer(in, len, false, 0, &from, &slip)))
-		return;
 	a = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
 	sent(false, slip, out, n, a != NULL);
 	if (!a)
@@ -626,10 +664,11 @@ static long xfr_message(struct conn *c)
 
 /*
  * The next whole query received, into `in`: its length, 0 if none is whole
- * yet, -1 for one no client sends (longer than DNS_TCP_IN_MAX, shorter than
- * a header). The TCP window reopens only for what was read.
+ * yet, -1 for one shorter than a header, -E2BIG for one longer than
+ * in_max (its header in `in`, its length in *big). The TCP window reopens
+ * only for what was read.
  */
-static int next_query(struct conn *c)
+static int next_query(struct conn *c, size_t *big)
 {
 	uint8_t lenb[2];
 	size_t len;
@@ -637,8 +676,14 @@ static int next_query(struct conn *c)
 	if (net_rxq_copy(&c->rx, lenb, 2, 0) < 2)
 		return 0;
 	len = (size_t)lenb[0] << 8 | lenb[1];
-	if (len > DNS_TCP_IN_MAX || len < DNS_HDR_LEN)
+	if (len < DNS_HDR_LEN)
 		return -1;
+	if (net_rxq_copy(&c->rx, in, DNS_HDR_LEN, 2) < DNS_HDR_LEN)
+		return 0;
+	if (len > in_max(in)) {
+		*big = len;
+		return -E2BIG;
+	}
 	if (net_rxq_len(&c->rx) < len + 2)
 		return 0;
 	net_rxq_copy(&c->rx, in, len, 2);
@@ -663,7 +708,11 @@ static err_t serve(struct conn *c)
 		if (c->xfr) {
 			n = xfr_message(c);
 		} else {
-			int len = next_query(c);
+			size_t big = 0;
+			int len = next_query(c, &big);
+			/* An update is answered; either is closed, the rest of it not read. */
+			if (len == -E2BIG && is_update(in) && (n = (long)too_long(in, big, 2)) > 0)
+				send_answer(c, (size_t)n);
 			if (len < 0)
 				return conn_close(c);
 			if (len == 0)

@@ -13,8 +13,9 @@
  * and not read yet, copied out of lwIP's pbufs (net/rxq.h: a query or
  * less, at most TCP_WND while its client sends faster than it takes the
  * answers) and, while the socket cannot take an answer whole, the rest
- * of that answer. A query is read into one static buffer and its answer
- * made in another of 64 KiB, shared by all (one thread).
+ * of that answer. A query is read into one static buffer (32 KiB, the
+ * longest UPDATE) and its answer made in another of 64 KiB, shared by all
+ * (one thread).
  *
  * UDP answers carry DNS cookies (RFC 7873, RFC 9018's server cookie,
  * cookie.h) and pass response rate limiting (rrl.h: 200 a second per
@@ -37,6 +38,15 @@
 #define DNS_TCP_IDLE_S 30         /* RFC 7766 6.2.3 suggests seconds, not minutes */
 #define DNS_TCP_IN_MAX 4096       /* a longer query closes its connection, unread */
 #define DNS_TCP_PROGRESS_MIN 1024 /* bytes of answers taken that count as activity */
+/*
+ * An UPDATE (RFC 2136) may be longer, over either transport: a dozen
+ * DKIM-sized TXT records are more than 4 KiB. Longer than this it is
+ * answered REFUSED, logged and counted, and over TCP its connection
+ * closed (what follows is not read). Under TCP_WND (62 KiB): a message
+ * must fit in what a connection may hold unread, or it would never be
+ * whole.
+ */
+#define DNS_UPDATE_IN_MAX 32768
 
 /*
  * The rcodes counted one by one, 0 to BADCOOKIE (23): a higher one would

@@ -17,7 +17,8 @@
 # the signed BADTIME). An update of EDNS version 1 is answered BADVERS and
 # not applied; an update's answer carries the client's cookie and ours
 # (dig +opcode=update checks it); /metrics counts a TSIG error's answer as
-# the NOTAUTH it is, not as REFUSED or NXDOMAIN.
+# the NOTAUTH it is, not as REFUSED or NXDOMAIN. An update of twelve
+# DKIM-sized TXT records, over 4 KiB, is taken over TCP.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/host/dns/twin.sh "$@"
@@ -95,6 +96,19 @@ check "an RRset deleted over TCP (nsupdate -v)" [ $? = 0 ]
 check "  ... gone, the TXT stays" \
 	bash -c "[ -z \"\$(ip netns exec $NS dig +short @$IP laptop.example.org A)\" ] && ip netns exec $NS dig +short @$IP laptop.example.org TXT | grep -q laptop"
 check "  ... another commit" [ "$(commits)" = $((n0 + 2)) ]
+
+# Twelve DKIM-sized TXT records (two strings of 200 each): an update of
+# more than 4 KiB (DNS_TCP_IN_MAX, a query's most), read whole over TCP.
+k=$(printf 'k%.0s' {1..200})
+{
+	echo "server $IP"
+	echo "zone example.org"
+	for i in $(seq 12); do echo "update add s$i._domainkey.example.org. 300 TXT \"$k\" \"$k\""; done
+	echo send
+} | nsu -v >"$WORK/u-dkim.out" 2>&1
+check "an update of 12 DKIM-sized TXT records (over 4 KiB) over TCP: taken" [ $? = 0 ]
+check "  ... dig sees the last of them" \
+	bash -c "ip netns exec $NS dig +short +tcp @$IP s12._domainkey.example.org TXT | grep -q '\"$k\" \"$k\"'"
 
 n=$(commits)
 nsu >"$WORK/u3.out" 2>&1 <<EOF

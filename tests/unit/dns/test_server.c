@@ -7,7 +7,8 @@
  * malloc wrapped (alloc_count.h) and a real zone; what it calls beyond
  * the answer (TSIG, transfers, updates, the forwarder, NOTIFY, the
  * service) is stubbed: a transfer's messages are of a length the test
- * sets, their bytes as they were.
+ * sets, their bytes as they were. An UPDATE longer than a query is read
+ * and answered, over UDP and TCP; one too long for any is answered too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -405,6 +406,103 @@ static void test_tcp_idlest_closed_for_new(void **state)
 	assert_int_equal(dns_stats.tcp_conns, 0);
 }
 
+/* ---- updates longer than a query ---- */
+
+/*
+ * An UPDATE of example.org. (RFC 2136 2) adding `records` TXT records of
+ * 268 bytes each (a string of 255), unsigned, into m: its length.
+ */
+static size_t big_update(uint8_t *m, unsigned records)
+{
+	static const uint8_t head[] = "\x42\x42\x28\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+	                              "\7example\3org\0\x00\x06\x00\x01";
+	size_t w = sizeof(head) - 1;
+
+	memcpy(m, head, w);
+	dns_put16(m + 8, (uint16_t)records);
+	for (unsigned i = 0; i < records; i++) {
+		/* Owner: the zone's name (offset 12); TXT IN, TTL 60, 256 octets of rdata. */
+		static const uint8_t rr[] = {0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60, 1, 0, 255};
+		memcpy(m + w, rr, sizeof(rr));
+		memset(m + w + sizeof(rr), 'k', 255);
+		w += sizeof(rr) + 255;
+	}
+	return w;
+}
+
+/* m (len bytes) on connection c, after its 2-byte length, as a client sends it. */
+static void tcp_receive(struct conn *c, const uint8_t *m, size_t len)
+{
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(len + 2), PBUF_RAM);
+
+	assert_non_null(p);
+	pbuf_take_at(p, (uint8_t[]){(uint8_t)(len >> 8), (uint8_t)len}, 2, 0);
+	pbuf_take_at(p, m, (u16_t)len, 2);
+	assert_int_equal(net_rxq_put(&c->rx, p), 0);
+}
+
+/* m (len bytes) over UDP from the client. */
+static void udp_receive(const uint8_t *m, size_t len)
+{
+	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+
+	assert_non_null(p);
+	pbuf_take(p, m, (u16_t)len);
+	udp_query(NULL, udp, p, &client, 5353);
+}
+
+/* The answer c queued: REFUSED to the update (its ID), the connection then as `closing`. */
+static void queued_refused(struct conn *c, bool closing)
+{
+	assert_non_null(c->tx);
+	assert_int_equal(c->tx_len, 2 + DNS_HDR_LEN + (closing ? 0 : 17));
+	assert_int_equal(dns_get16(c->tx + 2), 0x4242);
+	assert_int_equal(dns_msg_rcode(c->tx + 2, c->tx_len - 2), DNS_R_REFUSED);
+	assert_int_equal(c->draining, closing);
+	free(c->tx);
+	c->tx = NULL;
+	conn_close(c);
+	assert_int_equal(dns_stats.tcp_conns, 0);
+}
+
+/*
+ * An UPDATE of 8,069 bytes (30 records; DKIM-sized TXT records pass 4
+ * KiB at a dozen), over UDP and TCP: read and answered as any update
+ * (REFUSED here, unsigned), the connection kept. One of 40,229 (150
+ * records, past DNS_UPDATE_IN_MAX): answered REFUSED from its header,
+ * counted as an update, and over TCP its connection closed. Both went
+ * unanswered, uncounted and unlogged: over UDP dropped, over TCP the
+ * connection closed unread.
+ */
+static void test_update_longer_than_a_query(void **state)
+{
+	static uint8_t m[65536];
+	size_t len = big_update(m, 30);
+	struct conn *c = a_conn();
+	(void)state;
+	assert_true(len > DNS_TCP_IN_MAX && len < DNS_UPDATE_IN_MAX);
+	udp_receive(m, len);
+	assert_int_equal(dns_stats.udp, 1);
+	tcp_receive(c, m, len);
+	serve(c);
+	queued_refused(c, false);
+	assert_int_equal(dns_stats.updates, 2);
+	assert_int_equal(dns_stats.by_rcode[DNS_R_REFUSED], 2);
+
+	len = big_update(m, 150);
+	assert_true(len > DNS_UPDATE_IN_MAX);
+	udp_receive(m, len);
+	assert_int_equal(dns_stats.udp, 2);
+	c = a_conn();
+	tcp_receive(c, m, len);
+	serve(c);
+	queued_refused(c, true);
+	assert_int_equal(dns_stats.updates, 4);
+	assert_int_equal(dns_stats.by_rcode[DNS_R_REFUSED], 4);
+	assert_int_equal(dns_stats.tcp, 2);
+	assert_int_equal(dns_stats.dropped, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +515,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_tcp_byte_segments_hold_no_pool, reset_stats),
 	    cmocka_unit_test_setup(test_tcp_no_memory_for_bytes, reset_stats),
 	    cmocka_unit_test_setup(test_tcp_idlest_closed_for_new, reset_stats),
+	    cmocka_unit_test_setup(test_update_longer_than_a_query, reset_stats),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -165,23 +165,35 @@ int store_history_walk(struct store *st, const char *ref, unsigned max,
 
 /* ---- committing changes: rebuild the trees along the changed paths ---- */
 
+/*
+ * The objects a commit adds, each once: two changes of the same content
+ * (or two directories alike) make one blob (tree), and a pack that held
+ * it twice would be refused (pack.c's check_unique).
+ */
 struct newobjs {
 	int types[1024];
 	uint8_t *data[1024];
 	size_t lens[1024];
+	struct store_oid oids[1024];
 	uint32_t n;
 };
 
 static int add_obj(struct newobjs *o, int type, uint8_t *data, size_t len, struct store_oid *oid)
 {
+	store_object_id(type, data, len, oid);
+	for (uint32_t i = 0; i < o->n; i++)
+		if (!store_oid_cmp(&o->oids[i], oid)) {
+			free(data);
+			return 0;
+		}
 	if (o->n == 1024) {
 		free(data);
 		return -E2BIG;
 	}
-	store_object_id(type, data, len, oid);
 	o->types[o->n] = type;
 	o->data[o->n] = data;
-	o->lens[o->n++] = len;
+	o->lens[o->n] = len;
+	o->oids[o->n++] = *oid;
 	return 0;
 }
 

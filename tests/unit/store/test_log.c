@@ -90,6 +90,40 @@ static void test_content_api(void **state)
 	store_close(st);
 }
 
+/*
+ * Files of the same content make one blob, added once (the pack of a
+ * commit holding it twice was refused): two alike, and 1,000 in two
+ * directories alike, which are one tree.
+ */
+static void test_identical_files(void **state)
+{
+	static struct store_change ch[1000];
+	static char paths[1000][32];
+	struct store *st;
+
+	(void)state;
+	fresh_device();
+	assert_int_equal(store_open(&st, false), 0);
+	ch[0] = (struct store_change){"site/a.txt", "same\n", 5, STORE_MODE_FILE};
+	ch[1] = (struct store_change){"site/b.txt", "same\n", 5, STORE_MODE_FILE};
+	assert_int_equal(store_commit_changes(st, "refs/heads/main", ch, 2, AUTHOR, "two\n", NULL),
+	                 0);
+	read_is(st, "HEAD", "site/a.txt", "same\n");
+	read_is(st, "HEAD", "site/b.txt", "same\n");
+	for (int i = 0; i < 1000; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "site/%c/%03d.txt", i < 500 ? 'x' : 'y',
+		         i % 500);
+		ch[i] = (struct store_change){paths[i], "alike\n", 6, STORE_MODE_FILE};
+	}
+	assert_int_equal(
+	    store_commit_changes(st, "refs/heads/main", ch, 1000, AUTHOR, "many\n", NULL), 0);
+	read_is(st, "HEAD", "site/x/000.txt", "alike\n");
+	read_is(st, "HEAD", "site/y/499.txt", "alike\n");
+	read_is(st, "HEAD", "site/b.txt", "same\n");
+	assert_int_equal(store_fsck(st, NULL, NULL), 0);
+	store_close(st);
+}
+
 static int notified;
 static void on_change(void *ctx, const char *ref)
 {
@@ -602,6 +636,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_content_api),
+	    cmocka_unit_test(test_identical_files),
 	    cmocka_unit_test(test_import_count_limit),
 	    cmocka_unit_test(test_on_change_listeners),
 	    cmocka_unit_test(test_compaction_when_full),

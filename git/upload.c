@@ -326,12 +326,17 @@ static void v0_round_end(struct git_upload *u)
 	u->phase = PH_END;
 }
 
+/*
+ * v0: done, then the pack. With multi_ack the last have in common is
+ * acknowledged again; without, its one ACK went with the first have in
+ * common (git's upload-pack, get_common_commits). NAK if none was.
+ */
 static void v0_done(struct git_upload *u)
 {
-	if (u->common.n)
-		ack(u, &u->last, "");
-	else
+	if (!u->common.n)
 		git_pkt_buf_text(&u->out, "NAK\n");
+	else if (u->multi_ack_detailed)
+		ack(u, &u->last, "");
 	u->send_pack = true;
 	u->phase = PH_END;
 }

@@ -3,7 +3,8 @@
  * wants are answered and one more is refused whole; a shallow line the
  * client repeats a hundred times is one boundary; a shallow line naming a
  * commit of refs/appliance/ deepens nothing; haves repeated or past
- * readiness add nothing to the answer held until the request ends; a
+ * readiness add nothing to the answer held until the request ends;
+ * without multi_ack the one ACK is the first have in common; a
  * symbolic ref into refs/appliance/ found in the log leaks nothing; what
  * only refs/appliance/ reaches is refused however it is asked for.
  */
@@ -391,6 +392,38 @@ static void add_pkt(struct buf *b, const char *fmt, ...)
 	assert_int_equal(buf_sink(b, text, (size_t)n), 0);
 }
 
+/*
+ * v0 without multi_ack (gitprotocol-pack, git's upload-pack): the first have
+ * in common is acknowledged once, and after done nothing more is said
+ * before the pack (no second ACK, no NAK). Here without side-band: the
+ * ACK line, then the pack's bytes.
+ */
+static void test_single_ack(void **state)
+{
+	struct buf req = {0};
+	char hex[STORE_OID_HEX];
+	char *a;
+	size_t len;
+
+	(void)state;
+	store_oid_hex(&c3, hex);
+	add_pkt(&req, "want %s ofs-delta\n", hex);
+	add_text(&req, "0000");
+	add_line(&req, "have", &c2);
+	add_line(&req, "have", &c1);
+	add_text(&req, "0009done\n");
+	a = answer_len(&req, &len);
+	store_oid_hex(&c2, hex);
+	assert_true(len > 49 + 4);
+	assert_memory_equal(a, "0031ACK ", 8);
+	assert_memory_equal(a + 8, hex, 40);
+	assert_memory_equal(a + 48, "\nPACK", 5);
+	/* c3, its tree and its blob. */
+	assert_int_equal(pack_count((const uint8_t *)a, len), 3);
+	free(a);
+	free(req.p);
+}
+
 /* The answer to `req` (freed here) in `version` is an ERR line and no pack. */
 static void refused(int version, struct buf *req)
 {
@@ -547,6 +580,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deepen_relative_secret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deepen_relative_tag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_haves_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_single_ack, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symref_into_secrets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_objects_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_failure_said, setup, teardown),

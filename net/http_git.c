@@ -174,22 +174,65 @@ static void info_refs(struct http_resp *r, struct store *st, const char *service
  * before: tests/bench/guest-git.sh), so a few at a time keep the heap bounded
  * whatever the load. More get 503 with Retry-After (git says so and stops;
  * a retry a moment later works). Pushes are one at a time in the store.
+ *
+ * A fetch takes its place only once its request has ended: a body may
+ * come at HTTP's slowest (HTTP_PROGRESS_MIN bytes in HTTP_IDLE_NS, e.g.
+ * have lines without end), and three such must not shut every other
+ * fetch out. Until then it holds what its lines made (git/upload.h): a
+ * body of GIT_SMALL_BODY bytes at most about 5 times that (each 50-byte
+ * have line in common: its id, its place in a set, its ACK line), so
+ * HTTP_MAX_CONNS of them about 2.6 MiB. A longer body (a clone of a
+ * repository with hundreds of refs, 50 bytes a want) takes one of
+ * GIT_MAX_LARGE_BODIES places as it passes GIT_SMALL_BODY: up to 1.2 MiB
+ * each (8,192 wants and shallow lines, 4,096 haves in common); more such
+ * get 503 as they pass it, while short requests are still answered.
  */
 #define GIT_MAX_UPLOADS 3
-static unsigned uploads;
+#define GIT_SMALL_BODY (16 * 1024)
+#define GIT_MAX_LARGE_BODIES 3
+static unsigned uploads, large_bodies;
 
 /* One POST to git/'s upload-pack or receive-pack: a request's body in, an answer out. */
 struct call {
 	struct git_upload *upload; /* one of the two */
 	struct git_receive *receive;
+	size_t body;    /* an upload's body bytes so far */
+	bool large;     /* it holds one of large_bodies */
+	bool answering; /* it holds one of uploads */
 };
+
+/* 503 with Retry-After, logged: `held` places are taken by fetches `doing` so. */
+static void busy(struct http_resp *r, unsigned held, const char *doing)
+{
+	size_t used = strlen(r->fields);
+
+	snprintf(r->fields + used, sizeof(r->fields) - used, "Retry-After: 2\r\n");
+	http_site_error(r, 503, "busy: other fetches are being answered, try again\n");
+	plat_log("git", "fetch refused: %u already %s", held, doing);
+}
+
+/* An upload's body past GIT_SMALL_BODY takes a place (1), or is refused (0). */
+static int body_place(struct call *c, size_t len, struct http_resp *r)
+{
+	c->body += len;
+	if (c->large || c->body <= GIT_SMALL_BODY)
+		return 1;
+	if (large_bodies >= GIT_MAX_LARGE_BODIES) {
+		busy(r, large_bodies, "sending long requests");
+		return 0;
+	}
+	large_bodies++;
+	c->large = true;
+	return 1;
+}
 
 static int call_body(void *ctx, const uint8_t *data, size_t len, struct http_resp *r)
 {
 	struct call *c = ctx;
 
-	(void)r;
 	/* A refused request is answered by its ERR line: the rest of the body is dropped. */
+	if (c->upload && !body_place(c, len, r))
+		return -1;
 	if (c->upload)
 		git_upload_feed(c->upload, data, len);
 	else
@@ -201,10 +244,19 @@ static void call_end(void *ctx, struct http_resp *r)
 {
 	struct call *c = ctx;
 
-	if (c->upload)
+	if (c->upload) {
+		large_bodies -= c->large;
+		c->large = false;
+		if (uploads >= GIT_MAX_UPLOADS) {
+			busy(r, uploads, "being answered");
+			return;
+		}
+		uploads++;
+		c->answering = true;
 		git_upload_finish(c->upload);
-	else
+	} else {
 		git_receive_finish(c->receive);
+	}
 	http_site_stream(r, 200,
 	                 c->upload ? "application/x-git-upload-pack-result"
 	                           : "application/x-git-receive-pack-result");
@@ -222,7 +274,8 @@ static void call_free(void *ctx)
 {
 	struct call *c = ctx;
 
-	uploads -= c->upload != NULL;
+	uploads -= c->answering;
+	large_bodies -= c->large;
 	git_upload_free(c->upload);
 	git_receive_free(c->receive);
 	free(c);
@@ -240,7 +293,6 @@ static void take_body(struct http_resp *r, struct call call)
 		return;
 	}
 	*c = call;
-	uploads += c->upload != NULL;
 	r->stream = (struct http_stream){call_body, call_end, call_read, call_free, c};
 	r->takes_body = true;
 }
@@ -255,15 +307,10 @@ static bool content_type_is(const struct http_request *req, const char *want)
 
 static void post_upload(struct http_resp *r, struct store *st, const struct http_request *req)
 {
-	size_t used = strlen(r->fields);
 	struct git_upload *u;
 
 	if (!content_type_is(req, "application/x-git-upload-pack-request")) {
 		http_site_error(r, 415, "expected application/x-git-upload-pack-request\n");
-	} else if (uploads >= GIT_MAX_UPLOADS) {
-		snprintf(r->fields + used, sizeof(r->fields) - used, "Retry-After: 2\r\n");
-		http_site_error(r, 503, "busy: other fetches are being answered, try again\n");
-		plat_log("git", "fetch refused: %u already being answered", uploads);
 	} else if (git_upload_new(st, protocol_version(req), &u)) {
 		http_site_error(r, 503, "out of memory\n");
 	} else {

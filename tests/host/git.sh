@@ -292,6 +292,20 @@ held=$(in_ns $WIRE "$REPO" "$PASSWORD" hold 3 "$head" 2>&1)
 check "with 3 fetches stalled, one more gets 503 (busy)" grep -q 'one more: 503' <<<"$held"
 check "  ... logged" grep -q 'git: fetch refused: 3 already being answered' "$WORK/git.log"
 check "  ... and once they are gone, a fetch is answered" grep -q 'after: 200' <<<"$held"
+# A request takes its place only once it has ended: bodies that come at
+# HTTP's slowest (have lines without end) shut no one out.
+held=$(in_ns $WIRE "$REPO" "$PASSWORD" hold-bodies 3 "$head" 10 -- \
+	git clone -q "$REPO" "$WORK/clone-beside-bodies" 2>&1)
+check "with 3 fetch requests still coming, none is refused" \
+	[ "$(grep -c ': none$' <<<"$held")" = 3 ]
+check "  ... one more is answered" grep -q 'one more: 200' <<<"$held"
+check "  ... and git clones" grep -q 'command: 0' <<<"$held"
+# Long requests (past 16 KiB) hold what their lines made: 3 at once.
+held=$(in_ns $WIRE "$REPO" "$PASSWORD" hold-bodies 4 "$head" 400 2>&1)
+check "with 3 long fetch requests coming, all 3 wait" [ "$(grep -c ': none$' <<<"$held")" = 3 ]
+check "  ... a fourth is refused" grep -Eq 'held 3: (HTTP/1.1 503|closed)' <<<"$held"
+check "  ... logged" grep -q 'git: fetch refused: 3 already sending long requests' "$WORK/git.log"
+check "  ... and a short one is answered" grep -q 'one more: 200' <<<"$held"
 
 # ---- bad input: a clear error each, nothing changed ----
 

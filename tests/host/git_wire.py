@@ -16,10 +16,15 @@ Cases:
   push-ref NAME OLD NEW  a ref update of NAME (escapes like \\x01 allowed)
   hold N WANT            N fetches of WANT whose answers are never read, then
                          one more (its status), then after closing them another
+  hold-bodies N WANT HAVES [-- COMMAND...]
+                         N fetches of WANT whose bodies stop after HAVES have
+                         lines (each: what it was answered, if anything), then
+                         one more (its status) and COMMAND (its exit status)
 """
 import hashlib
 import socket
 import ssl
+import subprocess
 import sys
 import time
 import urllib.error
@@ -102,6 +107,46 @@ def held_fetch(url, want):
     return s
 
 
+def held_body(url, want, haves):
+    """A fetch whose body stops after its first have lines: the request has not ended."""
+    host = url.split("/")[2]
+    body = pkt("want %s multi_ack_detailed side-band-64k ofs-delta\n" % want) + b"0000"
+    body += b"".join(pkt("have %040x\n" % i) for i in range(1, haves + 1))
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(socket.create_connection((host, 443), timeout=30))
+    try:  # a refused one may be closed before all of it is sent
+        s.sendall(("POST /site.git/git-upload-pack HTTP/1.1\r\nHost: %s\r\n"
+                   "Content-Type: application/x-git-upload-pack-request\r\n"
+                   "Content-Length: %d\r\n\r\n" % (host, len(body) + 1000000)).encode() + body)
+    except OSError:
+        pass
+    time.sleep(0.2)
+    return s
+
+
+def hold_bodies(url, n, want, haves, run):
+    held = [held_body(url, want, haves) for _ in range(n)]
+    time.sleep(1)
+    for i, s in enumerate(held):
+        s.settimeout(0.2)
+        try:
+            got = s.recv(64).split(b"\r\n")[0].decode()
+        except socket.timeout:
+            got = "none"
+        except OSError as e:
+            got = "closed (%s)" % e.strerror
+        print("held %d: %s" % (i, got or "closed"))
+    body = pkt("want %s side-band-64k ofs-delta\n" % want) + b"0000" + pkt("done\n")
+    print("one more: %d" % post(url, "git-upload-pack", body, "")[0])
+    if run:
+        print("command: %d" % subprocess.call(run, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+    for s in held:
+        s.close()
+
+
 def hold(url, n, want):
     held = [held_fetch(url, want) for _ in range(n)]
     body = pkt("want %s side-band-64k ofs-delta\n" % want) + b"0000" + pkt("done\n")
@@ -139,6 +184,10 @@ def main():
         status, body = post(url, "git-receive-pack", body, password)
     elif case == "hold":
         hold(url, int(args[0]), args[1])
+        return
+    elif case == "hold-bodies":
+        run = args[4:] if len(args) > 3 and args[3] == "--" else []
+        hold_bodies(url, int(args[0]), args[1], int(args[2]), run)
         return
     elif case == "push-ref":
         name = args[0].encode().decode("unicode_escape").encode("latin-1")

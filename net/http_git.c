@@ -13,6 +13,7 @@
  * write needs the push password (git/auth.h), and only over HTTPS: over
  * plain HTTP a push gets 403 saying so, before any password is sent.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,10 +187,21 @@ static void info_refs(struct http_resp *r, struct store *st, const char *service
  * GIT_MAX_LARGE_BODIES places as it passes GIT_SMALL_BODY: up to 1.2 MiB
  * each (8,192 wants and shallow lines, 4,096 haves in common); more such
  * get 503 as they pass it, while short requests are still answered.
+ *
+ * Its answer must then be taken at GIT_ANSWER_MIN_RATE bytes a second at
+ * least, over each GIT_ANSWER_WINDOW_NS that it waits on the client (not
+ * the time the pack takes to make): else it ends (the connection closes,
+ * git says the transfer failed). HTTP's own rule (HTTP_PROGRESS_MIN bytes
+ * in HTTP_IDLE_NS) would let three clients hold every place at 35 bytes a
+ * second for as long as their packs last; a window, not the average since
+ * the start, so that what was read fast at first buys no time later.
+ * 2 KiB/s is 16 kbit/s: a poor mobile link still clones.
  */
 #define GIT_MAX_UPLOADS 3
 #define GIT_SMALL_BODY (16 * 1024)
 #define GIT_MAX_LARGE_BODIES 3
+#define GIT_ANSWER_MIN_RATE 2048
+#define GIT_ANSWER_WINDOW_NS (20ull * 1000000000u)
 static unsigned uploads, large_bodies;
 
 /* One POST to git/'s upload-pack or receive-pack: a request's body in, an answer out. */
@@ -199,6 +211,8 @@ struct call {
 	size_t body;    /* an upload's body bytes so far */
 	bool large;     /* it holds one of large_bodies */
 	bool answering; /* it holds one of uploads */
+	/* The answer's window: bytes taken, time waited on the client; when a read last gave. */
+	uint64_t sent, waited_ns, gave_ns;
 };
 
 /* 503 with Retry-After, logged: `held` places are taken by fetches `doing` so. */
@@ -262,12 +276,43 @@ static void call_end(void *ctx, struct http_resp *r)
 	                           : "application/x-git-receive-pack-result");
 }
 
+/*
+ * Whether the client takes an upload's answer fast enough. The time from
+ * a read that gave bytes to the next read is the socket's, waiting on the
+ * client; the time inside a read is the pack's.
+ */
+static bool fast_enough(struct call *c)
+{
+	uint64_t now = plat_now_ns();
+
+	if (c->gave_ns)
+		c->waited_ns += now - c->gave_ns;
+	c->gave_ns = 0;
+	if (c->waited_ns < GIT_ANSWER_WINDOW_NS)
+		return true;
+	if (c->sent >= c->waited_ns / 1000000 * GIT_ANSWER_MIN_RATE / 1000) {
+		c->sent = c->waited_ns = 0; /* the next window */
+		return true;
+	}
+	plat_log("git", "fetch ended: its client took %u bytes in %u s", (unsigned)c->sent,
+	         (unsigned)(c->waited_ns / 1000000000u));
+	return false;
+}
+
 static long call_read(void *ctx, uint8_t *buf, size_t len)
 {
 	struct call *c = ctx;
+	long n;
 
-	return c->upload ? git_upload_read(c->upload, buf, len)
-	                 : git_receive_read(c->receive, buf, len);
+	if (!c->upload)
+		return git_receive_read(c->receive, buf, len);
+	if (!fast_enough(c))
+		return -ETIMEDOUT;
+	if ((n = git_upload_read(c->upload, buf, len)) > 0) {
+		c->sent += (uint64_t)n;
+		c->gave_ns = plat_now_ns();
+	}
+	return n;
 }
 
 static void call_free(void *ctx)

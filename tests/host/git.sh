@@ -292,6 +292,16 @@ held=$(in_ns $WIRE "$REPO" "$PASSWORD" hold 3 "$head" 2>&1)
 check "with 3 fetches stalled, one more gets 503 (busy)" grep -q 'one more: 503' <<<"$held"
 check "  ... logged" grep -q 'git: fetch refused: 3 already being answered' "$WORK/git.log"
 check "  ... and once they are gone, a fetch is answered" grep -q 'after: 200' <<<"$held"
+# An answer taken at less than 2 KiB/s over 20 s of waiting on its client
+# ends: 3 readers at 1 KiB/s (which HTTP's rule, 1 KiB in 30 s, lets hold
+# their places as long as their packs last) do not shut every other fetch
+# out. What the sockets' buffers took at first (lwIP's 64 KiB and the
+# client's) carries the first window: 55 s. (Their places are free at
+# once; what was queued still drains to them.)
+held=$(in_ns $WIRE "$REPO" "$PASSWORD" slow-readers 3 "$head" 1024 55 2>&1)
+check "3 answers read at 1 KiB/s are ended within 55 s" \
+	[ "$(grep -c 'git: fetch ended: its client took [0-9]* bytes in 2[0-9] s' "$WORK/git.log")" = 3 ]
+check "  ... and then one more fetch is answered" grep -q 'one more: 200' <<<"$held"
 # A request takes its place only once it has ended: bodies that come at
 # HTTP's slowest (have lines without end) shut no one out.
 held=$(in_ns $WIRE "$REPO" "$PASSWORD" hold-bodies 3 "$head" 10 -- \

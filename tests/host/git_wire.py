@@ -20,6 +20,10 @@ Cases:
                          N fetches of WANT whose bodies stop after HAVES have
                          lines (each: what it was answered, if anything), then
                          one more (its status) and COMMAND (its exit status)
+  slow-readers N WANT RATE SECONDS
+                         N fetches of WANT whose answers are read at RATE
+                         bytes a second for SECONDS (each: how much, and
+                         whether it ended), then one more (its status)
 """
 import hashlib
 import socket
@@ -91,14 +95,20 @@ def delta_pack():
     return with_trailer(b"PACK" + (2).to_bytes(4, "big") + (1).to_bytes(4, "big") + entry)
 
 
-def held_fetch(url, want):
-    """A fetch whose answer is left unread: the server's stream stalls on it."""
+def held_fetch(url, want, small=False):
+    """A fetch whose answer is left unread: the server's stream stalls on it.
+    small: its receive buffer is small from the start (a small window)."""
     host = url.split("/")[2]
     body = pkt("want %s side-band-64k ofs-delta\n" % want) + b"0000" + pkt("done\n")
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    s = ctx.wrap_socket(socket.create_connection((host, 443), timeout=30))
+    raw = socket.socket()
+    if small:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(30)
+    raw.connect((host, 443))
+    s = ctx.wrap_socket(raw)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.sendall(("POST /site.git/git-upload-pack HTTP/1.1\r\nHost: %s\r\n"
                "Content-Type: application/x-git-upload-pack-request\r\n"
@@ -147,6 +157,28 @@ def hold_bodies(url, n, want, haves, run):
         s.close()
 
 
+def slow_readers(url, n, want, rate, seconds):
+    held = [held_fetch(url, want, True) for _ in range(n)]
+    got, ended = [0] * n, [False] * n
+    for _ in range(seconds):
+        time.sleep(1)
+        for i, s in enumerate(held):
+            if ended[i]:
+                continue
+            try:
+                data = s.recv(rate)
+                got[i] += len(data)
+                ended[i] = not data
+            except OSError:
+                ended[i] = True
+    for i in range(n):
+        print("reader %d: %d bytes, %s" % (i, got[i], "ended" if ended[i] else "open"))
+    body = pkt("want %s side-band-64k ofs-delta\n" % want) + b"0000" + pkt("done\n")
+    print("one more: %d" % post(url, "git-upload-pack", body, "")[0])
+    for s in held:
+        s.close()
+
+
 def hold(url, n, want):
     held = [held_fetch(url, want) for _ in range(n)]
     body = pkt("want %s side-band-64k ofs-delta\n" % want) + b"0000" + pkt("done\n")
@@ -188,6 +220,9 @@ def main():
     elif case == "hold-bodies":
         run = args[4:] if len(args) > 3 and args[3] == "--" else []
         hold_bodies(url, int(args[0]), args[1], int(args[2]), run)
+        return
+    elif case == "slow-readers":
+        slow_readers(url, int(args[0]), args[1], int(args[2]), int(args[3]))
         return
     elif case == "push-ref":
         name = args[0].encode().decode("unicode_escape").encode("latin-1")

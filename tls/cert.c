@@ -80,6 +80,9 @@ static int to_pem(const uint8_t *der, size_t len, int type, char **pem, size_t *
 
 /* ---- the self-signed certificate ---- */
 
+/* The organisation of the certificates tls_cert_self_signed makes: how they are told apart. */
+#define MADE_HERE "self-signed by the appliance"
+
 static int make_cert(WC_RNG *rng, ecc_key *key, const char *name, const char *alt,
                      const uint8_t *ip4, unsigned days, uint8_t *der, int *der_len)
 {
@@ -92,7 +95,7 @@ static int make_cert(WC_RNG *rng, ecc_key *key, const char *name, const char *al
 	if (wc_InitCert(cert) != 0)
 		goto out;
 	snprintf(cert->subject.commonName, CTC_NAME_SIZE, "%s", name);
-	snprintf(cert->subject.org, CTC_NAME_SIZE, "%s", "self-signed by the appliance");
+	snprintf(cert->subject.org, CTC_NAME_SIZE, "%s", MADE_HERE);
 	/*
 	 * wolfSSL dates notBefore a day back (clocks differ) and notAfter
 	 * `daysValid` on: `days` in all, as Apple's platforms count them
@@ -204,7 +207,7 @@ static int describe_der(const uint8_t *der, int der_len, struct tls_identity_inf
 {
 	DecodedCert *dc = calloc(1, sizeof(*dc));
 	Cert *cert = calloc(1, sizeof(*cert));
-	struct tm after;
+	struct tm before, after;
 	int rc = -EINVAL;
 
 	if (!dc || !cert) {
@@ -224,15 +227,22 @@ static int describe_der(const uint8_t *der, int der_len, struct tls_identity_inf
 		                 : dc->keyOID == RSAk ? "RSA"
 		                                      : "other";
 		info->origin = dc->selfSigned ? "self-signed" : "issued";
+		info->made_here = dc->selfSigned && dc->subjectO &&
+		                  dc->subjectOLen == (int)strlen(MADE_HERE) &&
+		                  !memcmp(dc->subjectO, MADE_HERE, strlen(MADE_HERE));
+		info->server_auth = (dc->extExtKeyUsage & EXTKEYUSE_SERVER_AUTH) != 0;
 		rc = 0;
 	}
 	wc_FreeDecodedCert(dc);
 	if (rc)
 		goto out;
+	memset(&before, 0, sizeof(before));
 	memset(&after, 0, sizeof(after));
 	if (wc_InitCert(cert) == 0 && wc_SetDatesBuffer(cert, der, der_len) == 0 &&
-	    wc_GetCertDates(cert, NULL, &after) == 0)
+	    wc_GetCertDates(cert, &before, &after) == 0) {
+		info->not_before = tm_to_epoch(&before);
 		info->not_after = tm_to_epoch(&after);
+	}
 out:
 	free(dc);
 	free(cert);
@@ -246,10 +256,26 @@ int tls_cert_describe(const uint8_t *cert, size_t len, struct tls_identity_info 
 
 	if (!der)
 		return -ENOMEM;
-	info->not_after = 0;
+	info->not_before = info->not_after = 0;
+	info->made_here = info->server_auth = false;
 	rc = leaf_der(cert, len, der, &der_len);
 	if (!rc)
 		rc = describe_der(der, der_len, info);
 	free(der);
 	return rc;
+}
+
+const char *tls_cert_renew_why(const struct tls_identity_info *info, int64_t now)
+{
+	if (!info->made_here || now < TLS_CLOCK_FLOOR)
+		return NULL;
+	if (!info->server_auth)
+		return "it lacks the serverAuth extended key usage";
+	if (info->not_after - info->not_before > 825 * 86400LL)
+		return "it spans more than 825 days";
+	if (info->not_before > now + 86400)
+		return "it has not begun (made while the clock was wrong)";
+	if (info->not_after - now < TLS_RENEW_DAYS * 86400LL)
+		return info->not_after <= now ? "it has expired" : "it ends within 30 days";
+	return NULL;
 }

@@ -74,8 +74,9 @@ static void names(char *fqdn, size_t size, char *host, size_t hsize, uint8_t ip4
 	          conf_parse_ip4_prefix(ip, ip4, &prefix) == 0;
 }
 
-/* Commit the new identity where the next boot finds it. */
-static int identity_persist(struct store *st, const struct identity *id, const char *fqdn)
+/* Commit the new identity where the next boot finds it, `why` its message. */
+static int identity_persist(struct store *st, const struct identity *id, const char *fqdn,
+                            const char *why)
 {
 	struct store_change ch[2] = {
 	    {.path = TLS_CERT_PATH, .data = id->cert, .len = id->cert_len, .mode = STORE_MODE_FILE},
@@ -87,12 +88,11 @@ static int identity_persist(struct store *st, const struct identity *id, const c
 	plat_wallclock(&now);
 	snprintf(author, sizeof(author), "appliance <appliance@%s> %lld +0000", fqdn,
 	         (long long)now.sec);
-	return store_commit_changes(st, TLS_SECRETS_REF, ch, 2, author,
-	                            "TLS: a self-signed certificate made on first boot\n", NULL);
+	return store_commit_changes(st, TLS_SECRETS_REF, ch, 2, author, why, NULL);
 }
 
 /* A new self-signed identity, kept in `st` for the next boots unless it is NULL. */
-static int identity_make(struct store *st, struct identity *id)
+static int identity_make(struct store *st, struct identity *id, const char *why)
 {
 	char fqdn[2 * CONF_VALUE_MAX], host[CONF_VALUE_MAX];
 	uint8_t ip4[4];
@@ -111,7 +111,7 @@ static int identity_make(struct store *st, struct identity *id)
 	         (unsigned)((t1 - t0) / 1000000));
 	if (!st)
 		plat_log("tls", "not kept: the certificate lasts until the next boot");
-	else if ((rc = identity_persist(st, id, fqdn)))
+	else if ((rc = identity_persist(st, id, fqdn, why)))
 		plat_log("tls", "could not keep it in the store: %s; %s", store_strerror(rc),
 		         rc == -EINPROGRESS ? "the next boot finds it, or makes a new one"
 		                            : "a new one on the next boot");
@@ -119,6 +119,35 @@ static int identity_make(struct store *st, struct identity *id)
 		plat_log("tls", "kept in the store (%s, not served) in %u ms", TLS_SECRETS_REF,
 		         (unsigned)((plat_now_ns() - t1) / 1000000));
 	return 0;
+}
+
+/*
+ * The self-signed certificate an earlier boot made, made again if it is
+ * due (tls_cert_renew_why: near its end, or one clients refuse): the
+ * owner cannot replace it over the network (refs/appliance/ takes no
+ * push), so the appliance does. On failure the old one serves on.
+ */
+static void renew_if_due(struct store *st, struct identity *id)
+{
+	struct plat_wallclock now;
+	struct identity made = {0};
+	char msg[160];
+	const char *why;
+
+	plat_wallclock(&now);
+	if (!(why = tls_cert_renew_why(&tls_info, now.sec)))
+		return;
+	plat_log("tls", "the certificate the appliance made is to be made again: %s", why);
+	snprintf(msg, sizeof(msg), "TLS: the self-signed certificate made again: %s\n", why);
+	if (identity_make(st, &made, msg) ||
+	    tls_cert_describe(made.cert, made.cert_len, &tls_info)) {
+		plat_log("tls", "it could not be: the old one serves on");
+		tls_cert_describe(id->cert, id->cert_len, &tls_info);
+		identity_free(&made);
+		return;
+	}
+	identity_free(id);
+	*id = made;
 }
 
 static void report_expiry(void)
@@ -168,7 +197,8 @@ int tls_start(void)
 			plat_log("tls",
 			         "the identity in %s cannot be used (%d): it is left as it is",
 			         TLS_SECRETS_REF, rc);
-		if ((rc = identity_make(st && rc == -ENOENT ? st : NULL, &id))) {
+		if ((rc = identity_make(st && rc == -ENOENT ? st : NULL, &id,
+		                        "TLS: a self-signed certificate made on first boot\n"))) {
 			plat_log("tls", "not started: no certificate and none could be made (%d)",
 			         rc);
 			return rc;
@@ -178,6 +208,8 @@ int tls_start(void)
 	tls_info.key_type = "unknown";
 	if (tls_cert_describe(id.cert, id.cert_len, &tls_info))
 		plat_log("tls", "the certificate in %s does not parse", TLS_SECRETS_REF);
+	else if (st)
+		renew_if_due(st, &id);
 	tls_conf = altcp_tls_create_config_server_privkey_cert(id.key, id.key_len, NULL, 0, id.cert,
 	                                                       id.cert_len);
 	identity_free(&id);

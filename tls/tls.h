@@ -36,7 +36,10 @@ extern struct tls_stats tls_stats;
 /* What the service loaded: for the console, the status page and /metrics. */
 struct tls_identity_info {
 	char subject[96];     /* the leaf's common name */
+	int64_t not_before;   /* seconds since 1970; 0 if unknown */
 	int64_t not_after;    /* seconds since 1970; 0 if unknown */
+	bool made_here;       /* self-signed by the appliance (tls_cert_self_signed's) */
+	bool server_auth;     /* its extended key usage names serverAuth */
 	const char *origin;   /* "self-signed", or "issued" by someone else (a CA) */
 	const char *key_type; /* "ECDSA" or "RSA" */
 };
@@ -60,5 +63,16 @@ int tls_cert_self_signed(const char *name, const char *alt, const uint8_t *ip4, 
                          char **cert_pem, size_t *cert_len, char **key_pem, size_t *key_len);
 /* The leaf certificate's subject common name and expiry (PEM chain or DER). */
 int tls_cert_describe(const uint8_t *cert, size_t len, struct tls_identity_info *info);
+/*
+ * Why a certificate the appliance made must be made again at `now`, or
+ * NULL: it ends within TLS_RENEW_DAYS, has not begun, lacks the serverAuth
+ * EKU, or spans more than 825 days (what Apple's platforms take; the
+ * appliance's before stop 50 did both). Never one the owner put there,
+ * and never while the clock says a time before TLS_CLOCK_FLOOR (a board
+ * without its time yet: nothing can be judged).
+ */
+const char *tls_cert_renew_why(const struct tls_identity_info *info, int64_t now);
+#define TLS_RENEW_DAYS 30
+#define TLS_CLOCK_FLOOR 1767225600 /* 2026-01-01: before this code existed */
 
 #endif

@@ -382,6 +382,38 @@ check "  ... and the owner's certificate is still the store's (refs/appliance/se
 	bash -c '[ -n "$1" ] && [ "$1" = "$2" ] && cmp -s <("$3" cat "$4" refs/appliance/secrets tls/cert.pem) "$5"' _ \
 	"$before" "$(secrets)" "$STORECTL" "$WORK/half.img" "$WORK/chain.pem"
 
+# ---- the appliance's own certificate made again ----
+# One the appliance made before stop 50 (826 days, no serverAuth EKU:
+# Apple's platforms refuse it, trusted or not) is made again at start,
+# kept, and served; the next start keeps the new one. An owner's (above)
+# is never replaced.
+"$STORECTL" init "$WORK/old.img" 64M >/dev/null
+"$STORECTL" import "$WORK/old.img" "$site" -m site >/dev/null
+(cd "$WORK" && openssl ecparam -name prime256v1 -genkey -noout -out old.key 2>/dev/null &&
+	openssl req -x509 -new -key old.key -subj "/CN=$NAME/O=self-signed by the appliance" -days 826 \
+		-out old.pem 2>/dev/null)
+"$STORECTL" secret "$WORK/old.img" tls/cert.pem "$WORK/old.pem" &&
+	"$STORECTL" secret "$WORK/old.img" tls/key.pem "$WORK/old.key"
+eku() { openssl x509 -noout -ext extendedKeyUsage 2>/dev/null | grep -q 'TLS Web Server Authentication'; }
+check "the old certificate has no serverAuth EKU (the test's premise)" not eku <"$WORK/old.pem"
+log=$WORK/old.log
+DISK=$WORK/old.img start "$log"
+wait_log "$log" 'https on tcp port 443' 60
+check "an old certificate of the appliance's is made again: $(grep -o 'tls: the certificate the appliance made is to be made again: .*' "$log")" \
+	grep -q 'tls: the certificate the appliance made is to be made again: it lacks the serverAuth extended key usage' "$log"
+check "  ... the one served has the serverAuth EKU" \
+	bash -c 'ip netns exec "$1" openssl s_client -connect "$2:443" -servername "$3" </dev/null 2>/dev/null |
+		openssl x509 -noout -ext extendedKeyUsage | grep -q "TLS Web Server Authentication"' _ "$NS" "$IP" "$NAME"
+twin_stop
+check "  ... and the store keeps it" \
+	bash -c '"$1" cat "$2" refs/appliance/secrets tls/cert.pem | openssl x509 -noout -ext extendedKeyUsage |
+		grep -q "TLS Web Server Authentication"' _ "$STORECTL" "$WORK/old.img"
+log=$WORK/old2.log
+DISK=$WORK/old.img start "$log"
+wait_log "$log" 'https on tcp port 443' 60
+check "  ... which the next start serves, not made again" not grep -q 'made again' "$log"
+twin_stop
+
 # ---- no seed, no TLS ----
 log=$WORK/noseed.log
 start "$log" --no-seed

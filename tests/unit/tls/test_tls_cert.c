@@ -130,6 +130,41 @@ static void test_apple_server_rules(void **state)
 	unmake(&m);
 }
 
+/*
+ * When a certificate the appliance made is made again: near its end, not
+ * begun, without the EKU, or longer than 825 days; never one it did not
+ * make, and never on a clock before TLS_CLOCK_FLOOR.
+ */
+static void test_renew_why(void **state)
+{
+	struct tls_identity_info info;
+	struct made m;
+	int64_t now = time(NULL), day = 86400;
+
+	(void)state;
+	make(&m, "host.example.org", NULL, NULL);
+	assert_int_equal(tls_cert_describe((uint8_t *)m.cert, m.cert_len, &info), 0);
+	assert_true(info.made_here && info.server_auth);
+	assert_true(info.not_before <= now && info.not_before >= now - 2 * day);
+	assert_null(tls_cert_renew_why(&info, now));
+	assert_null(tls_cert_renew_why(&info, info.not_after - (TLS_RENEW_DAYS + 1) * day));
+	assert_string_equal(tls_cert_renew_why(&info, info.not_after - (TLS_RENEW_DAYS - 1) * day),
+	                    "it ends within 30 days");
+	assert_string_equal(tls_cert_renew_why(&info, info.not_after + 1), "it has expired");
+	assert_string_equal(tls_cert_renew_why(&info, info.not_before - 2 * day),
+	                    "it has not begun (made while the clock was wrong)");
+	assert_null(tls_cert_renew_why(&info, TLS_CLOCK_FLOOR - 1));
+	info.server_auth = false;
+	assert_string_equal(tls_cert_renew_why(&info, now),
+	                    "it lacks the serverAuth extended key usage");
+	info.server_auth = true;
+	info.not_before = info.not_after - 826 * day;
+	assert_string_equal(tls_cert_renew_why(&info, now), "it spans more than 825 days");
+	info.made_here = false;
+	assert_null(tls_cert_renew_why(&info, info.not_after + 1));
+	unmake(&m);
+}
+
 /* The key matches the certificate, and a TLS server takes both. */
 static void test_server_takes_it(void **state)
 {
@@ -211,9 +246,13 @@ static void test_describe_refuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_self_signed_describes), cmocka_unit_test(test_alt_names),
-	    cmocka_unit_test(test_apple_server_rules),    cmocka_unit_test(test_server_takes_it),
-	    cmocka_unit_test(test_keys_differ),           cmocka_unit_test(test_name_limit),
+	    cmocka_unit_test(test_self_signed_describes),
+	    cmocka_unit_test(test_alt_names),
+	    cmocka_unit_test(test_apple_server_rules),
+	    cmocka_unit_test(test_renew_why),
+	    cmocka_unit_test(test_server_takes_it),
+	    cmocka_unit_test(test_keys_differ),
+	    cmocka_unit_test(test_name_limit),
 	    cmocka_unit_test(test_describe_refuses),
 	};
 

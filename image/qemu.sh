@@ -6,9 +6,10 @@
 # built image is never changed. The network is QEMU user networking with
 # restrict=on (no way out) and these forwards to the appliance:
 #   HTTP  127.0.0.1:$HTTP_PORT  (8080) -> 80
-#   HTTPS 127.0.0.1:$HTTPS_PORT (8443) -> 443
-#   the editor 127.0.0.1:$EDIT_PORT (9443; empty: none) -> 8443, its own
-#         origin: https://127.0.0.1:9443/edit/
+#   HTTPS 127.0.0.1:$HTTPS_PORT (9443) -> 443
+#   the editor 127.0.0.1:$EDIT_PORT (8443; empty: none) -> 8443, its own
+#         origin: https://127.0.0.1:8443/edit/ (the same port as the
+#         guest's, which the site's /edit/ redirects to)
 #   DNS   127.0.0.1:$DNS_PORT   (5353) -> 53, UDP and TCP
 #   echo  127.0.0.1:$ECHO_PORT  (unset: none) -> 7, UDP and TCP
 #   discard, chargen 127.0.0.1:$DISCARD_PORT, $CHARGEN_PORT (unset: none) -> 9, 19
@@ -55,8 +56,8 @@ command -v qemu-system-arm >/dev/null 2>&1 ||
 	die "missing tool 'qemu-system-arm' (package qemu-system-arm); run 'make setup'"
 
 HTTP_PORT=${HTTP_PORT:-8080}
-HTTPS_PORT=${HTTPS_PORT:-8443}
-EDIT_PORT=${EDIT_PORT-9443}
+HTTPS_PORT=${HTTPS_PORT:-9443}
+EDIT_PORT=${EDIT_PORT-8443}
 DNS_PORT=${DNS_PORT:-5353}
 QEMU_LOG=${QEMU_LOG:-}
 QEMU_UNTIL=${QEMU_UNTIL:-}

@@ -181,6 +181,13 @@ void http_conn_close_idle(void)
 static void conn_pump(struct http_conn *c);
 static void body_refuse(struct http_conn *c, int status, const char *text);
 
+/* The least of its answer a client must take in each HTTP_IDLE_NS (http.h). */
+static uint32_t progress_min(const struct http_conn *c)
+{
+	return c->resp.cached && http_cache_rebuilt(c->resp.cached) ? HTTP_REBUILT_PROGRESS_MIN
+	                                                            : HTTP_PROGRESS_MIN;
+}
+
 static void conn_late(void *arg)
 {
 	struct http_conn *c = arg;
@@ -200,7 +207,7 @@ static void conn_late(void *arg)
 		return;
 	}
 	if (c->state == CONN_BODY || c->state == CONN_DRAIN ||
-	    (altcp_sndqueuelen(c->pcb) > 0 && c->acked < HTTP_PROGRESS_MIN)) {
+	    (altcp_sndqueuelen(c->pcb) > 0 && c->acked < progress_min(c))) {
 		/* Too little of the answer acknowledged for HTTP_IDLE_NS (conn_send, conn_sent). */
 		http_stats.stalled++;
 		conn_abort(c);
@@ -416,11 +423,11 @@ static int conn_send(struct http_conn *c)
 		 * lwIP is out of segments while some of ours are in flight: those
 		 * stalled clients may be what holds them): each one brings us
 		 * back here, and the idle time starts again once the client has
-		 * taken HTTP_PROGRESS_MIN bytes. A client that takes nothing (a
+		 * taken progress_min bytes. A client that takes nothing (a
 		 * closed window it keeps answering probes for) or a byte a probe
 		 * would otherwise hold its connection for good.
 		 */
-		if (!c->deadline.armed || c->acked >= HTTP_PROGRESS_MIN)
+		if (!c->deadline.armed || c->acked >= progress_min(c))
 			conn_arm(c, HTTP_IDLE_NS);
 		return 0;
 	}
@@ -794,7 +801,7 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 		conn_go_on(c);
 	else if (c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
 		conn_close(c);
-	else if (c->acked >= HTTP_PROGRESS_MIN && altcp_sndqueuelen(pcb) > 0 &&
+	else if (c->acked >= progress_min(c) && altcp_sndqueuelen(pcb) > 0 &&
 	         (c->state == CONN_DRAIN ||
 	          (c->state == CONN_HEAD && !c->in_len && !net_rxq_len(&c->pending))))
 		/* The client takes the end of an answer: neither idle nor stalled (conn_late). */

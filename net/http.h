@@ -39,6 +39,12 @@
 #define HTTP_HEAD_NS (10ull * 1000000000u)
 #define HTTP_IDLE_NS (30ull * 1000000000u)
 #define HTTP_PROGRESS_MIN 1024
+/*
+ * An answer that holds a large delta's shared copy (http_cache.h), which
+ * the other large deltas wait for, must be taken faster: this much in
+ * each HTTP_IDLE_NS (about 70 kbit/s), or it is reset.
+ */
+#define HTTP_REBUILT_PROGRESS_MIN (256u * 1024)
 
 #include "plat/plat.h"
 

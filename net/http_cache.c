@@ -155,8 +155,7 @@ static int get_large(struct store *st, const struct store_oid *oid, uint64_t siz
 	*out = NULL;
 	if ((r = store_delta_depth(st, oid, &depth)) || depth == 0)
 		return r;
-	if (http_cache_stats.rebuilt_bytes &&
-	    size > HTTP_REBUILT_BYTES - http_cache_stats.rebuilt_bytes) {
+	if (http_over_budget(http_cache_stats.rebuilt_bytes, size, HTTP_REBUILT_BYTES)) {
 		http_cache_stats.rebuilt_refused++;
 		return -EAGAIN;
 	}
@@ -204,6 +203,11 @@ int http_cache_get(struct store *st, const struct store_oid *oid, struct http_ca
 	}
 	*out = e;
 	return 0;
+}
+
+bool http_cache_rebuilt(const struct http_cache_entry *e)
+{
+	return e->rebuilt;
 }
 
 const uint8_t *http_cache_data(const struct http_cache_entry *e, size_t *len)

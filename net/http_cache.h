@@ -35,6 +35,16 @@ extern struct http_cache_stats http_cache_stats;
 struct http_cache_entry;
 
 /*
+ * Whether `add` more bytes would take `held` past `budget` while something
+ * is held already (one alone may be larger): held may be past the budget
+ * itself then, so no subtraction of it may wrap.
+ */
+static inline bool http_over_budget(size_t held, size_t add, size_t budget)
+{
+	return held && (held >= budget || add > budget - held);
+}
+
+/*
  * The blob's bytes, held for the caller until http_cache_put: from the
  * cache, or read whole now and kept if there is room; a large one the
  * store keeps as a delta, rebuilt once and shared while it is sent. *out
@@ -44,6 +54,8 @@ struct http_cache_entry;
  */
 int http_cache_get(struct store *st, const struct store_oid *oid, struct http_cache_entry **out);
 const uint8_t *http_cache_data(const struct http_cache_entry *e, size_t *len);
+/* A large delta's shared copy (its answers must be taken at HTTP_REBUILT_PROGRESS_MIN). */
+bool http_cache_rebuilt(const struct http_cache_entry *e);
 void http_cache_put(struct http_cache_entry *e); /* NULL is fine */
 /*
  * store_tree_lookup, remembered: the last HTTP_PATH_CACHE_SLOTS answers

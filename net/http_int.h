@@ -47,6 +47,7 @@ struct http_resp {
 	struct store_blob *blob;
 	struct http_cache_entry *cached; /* or a small file's bytes from the cache */
 	char *mem;                       /* or a body made here (status, metrics), malloc'd */
+	size_t made;                     /* its bytes, counted in the budget of such bodies */
 	size_t mem_off;
 	uint8_t *stash; /* a body piece TCP refused (out of segments): sent first */
 	size_t stash_len;
@@ -127,7 +128,14 @@ void http_site_error(struct http_resp *r, int status, const char *text);
  */
 void http_site_not_allowed(struct http_resp *r, const char *allow, const char *text);
 size_t http_site_body(struct http_resp *r, uint8_t *buf, size_t len);
-/* A 200 whose body `data` (malloc'd, taken over) was made in memory, as `type`. */
+/*
+ * A 200 whose body `data` (malloc'd, taken over) was made in memory, as
+ * `type`. Such bodies (a Git advertisement: 1.5 MB for the store's 8,192
+ * refs; /metrics, the status) are held until their client takes them,
+ * HTTP_MADE_BYTES in all: past it, with others held, the answer is 503
+ * and Retry-After (one alone may be larger).
+ */
+#define HTTP_MADE_BYTES (4u * 1024 * 1024)
 void http_site_made(struct http_resp *r, void *data, size_t len, const char *type, bool head_only);
 
 /*

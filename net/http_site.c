@@ -495,8 +495,18 @@ static void not_found(struct http_resp *r, struct store *st, const struct store_
 
 /* ---- status and metrics, for the LAN only ---- */
 
+/* Bytes of bodies made in memory that answers hold (http_site_made), every connection's. */
+static size_t made_bytes;
+
 void http_site_made(struct http_resp *r, void *data, size_t len, const char *type, bool head_only)
 {
+	if (http_over_budget(made_bytes, len, HTTP_MADE_BYTES)) {
+		free(data);
+		try_later(r, "busy sending other answers: try again shortly\n");
+		return;
+	}
+	made_bytes += len;
+	r->made = len;
 	start(r, 200);
 	put(r, "Content-Type: %s\r\nContent-Length: %u\r\nCache-Control: no-store\r\n\r\n", type,
 	    (unsigned)len);
@@ -895,6 +905,28 @@ static const char editor_csp[] =
     "img-src 'self' blob: data:; frame-src 'self' blob:; object-src 'none'; base-uri 'self'; "
     "form-action 'none'; frame-ancestors 'self'\r\n";
 
+/*
+ * The service worker an editor from before its move left on the site's
+ * origin (scope /edit/) answers /edit/ from its cache, so the browser
+ * never sees the redirect below, and its update check of /edit/sw.js
+ * refuses a redirect: that old editor would live on where the site's
+ * scripts reach it. This worker, its update, drops that editor's cached
+ * files, unregisters itself, and reloads the pages it had, which then
+ * go to the editor's own origin. (That origin's IndexedDB copy stays
+ * behind, commits not yet synced with it.)
+ */
+static const char retiring_worker[] =
+    "// The editor has moved to an origin of its own (port 8443): this replaces\n"
+    "// the service worker an older editor left here, and then itself.\n"
+    "self.addEventListener('install', () => self.skipWaiting());\n"
+    "self.addEventListener('activate', (event) => event.waitUntil((async () => {\n"
+    "\tfor (const name of await caches.keys())\n"
+    "\t\tif (name.startsWith('editor-')) await caches.delete(name);\n"
+    "\tawait self.registration.unregister();\n"
+    "\tfor (const client of await self.clients.matchAll({ type: 'window' }))\n"
+    "\t\tclient.navigate(client.url);\n"
+    "})()));\n";
+
 /* `path` (site_path's) is the editor's: "/edit", or below "/edit/". */
 static bool editor_path(const char *path)
 {
@@ -990,7 +1022,10 @@ void http_site_answer(struct http_resp *r, const struct http_request *req,
 	status = site_path(req, path, SITE_PATH_MAX, &slash);
 	if (!status && editor_path(path)) {
 		/* Not on the site's origin: to the editor's own. */
-		if (peer->edit_port)
+		if (!strcmp(path, "site/edit/sw.js"))
+			made(r, strdup(retiring_worker), "text/javascript; charset=utf-8",
+			     head_only);
+		else if (peer->edit_port)
 			to_port(r, req, peer, peer->edit_port);
 		else
 			http_site_error(
@@ -1072,6 +1107,8 @@ void http_site_done(struct http_resp *r)
 	r->blob = NULL;
 	free(r->mem);
 	r->mem = NULL;
+	made_bytes -= r->made;
+	r->made = 0;
 	http_cache_put(r->cached);
 	r->cached = NULL;
 	free(r->stash);

@@ -321,6 +321,21 @@ async function testEditCommitSync() {
 		JSON.stringify({ databases: 0, workers: 0, local: 0, session: 0 }));
 	await site.goto(`${BASE}/edit/`);
 	eq("the site's /edit/ leads to the editor's own origin", site.url(), `${EDIT}/edit/`);
+	// An editor from before the move left its service worker and cache on the
+	// site's origin; that worker's update, the site's /edit/sw.js, drops both.
+	await site.goto(`${BASE}/`);
+	const retired = await site.evaluate(async () => {
+		await (await caches.open('editor-before-the-move')).put('/edit/x', new Response('old'));
+		await navigator.serviceWorker.register('/edit/sw.js', { scope: '/edit/' });
+		for (let i = 0; i < 100 && (await navigator.serviceWorker.getRegistrations()).length; i++)
+			await new Promise((r) => setTimeout(r, 100));
+		return {
+			workers: (await navigator.serviceWorker.getRegistrations()).length,
+			caches: (await caches.keys()).filter((k) => k.startsWith('editor-')).length,
+		};
+	});
+	eq("an old editor's worker on the site's origin retires, with its cache", JSON.stringify(retired),
+		JSON.stringify({ workers: 0, caches: 0 }));
 	await ctx.close();
 	contexts.delete(ctx);
 }

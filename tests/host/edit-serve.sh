@@ -79,6 +79,9 @@ check "  ... /%65dit/ (the same path, encoded) too" \
 	grep -q "^Location: https://$IP:8443/%65dit/\$" <<<"$(head_of "https://$IP/%65dit/")"
 check "  ... an absolute-form target too" \
 	grep -q "^Location: https://$IP:8443/edit/\$" <<<"$(head_of --request-target "https://$IP/edit/" "https://$IP/")"
+check "the site's /edit/sw.js: the worker that retires an old editor's (200, JavaScript, no redirect)" \
+	bash -c 'grep -q "^HTTP/1.1 200" <<<"$1" && grep -q "^Content-Type: text/javascript" <<<"$1" &&
+		grep -q "registration.unregister()" <<<"$2"' _ "$(head_of "https://$IP/edit/sw.js")" "$(c "https://$IP/edit/sw.js")"
 check "plain HTTP: 301 straight to the editor's port" \
 	grep -q "^Location: https://$IP:8443/edit/\$" <<<"$(head_of "http://$IP/edit/")"
 check "/editor is the site's, not the editor's" \

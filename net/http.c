@@ -801,7 +801,7 @@ static err_t conn_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 		conn_go_on(c);
 	else if (c->state == CONN_DRAIN && altcp_sndqueuelen(pcb) == 0)
 		conn_close(c);
-	else if (c->acked >= progress_min(c) && altcp_sndqueuelen(pcb) > 0 &&
+	else if (c->acked >= HTTP_PROGRESS_MIN && altcp_sndqueuelen(pcb) > 0 &&
 	         (c->state == CONN_DRAIN ||
 	          (c->state == CONN_HEAD && !c->in_len && !net_rxq_len(&c->pending))))
 		/* The client takes the end of an answer: neither idle nor stalled (conn_late). */

@@ -53,6 +53,11 @@ start() {
 	twin_start "$log" "$WORK/tls.conf" 02:00:00:00:00:08 --disk "${DISK:-$WORK/store.img}" "$@"
 	wait_log "$log" "http: tcp port 80" 20 && wait_log "$log" "net: ready" 10
 }
+# start_https LOG [ARGS]: start, then wait for HTTPS to come up.
+start_https() {
+	start "$@"
+	wait_log "$1" 'https on tcp port 443' 60
+}
 c() { in_ns curl -sS --max-time 30 "$@"; }
 # The served certificate's SHA-256 fingerprint.
 fingerprint() {
@@ -266,8 +271,7 @@ check "the certificate is in refs/appliance/secrets" grep -q ' refs/appliance/se
 
 # ---- a restart keeps the certificate ----
 log=$WORK/second.log
-start "$log"
-wait_log "$log" 'https on tcp port 443' 60
+start_https "$log"
 check "a restart loads it instead of making one" not grep -q 'tls: made a' "$log"
 check "and serves the same certificate ($fp1)" [ -n "$fp1" -a "$(fingerprint)" = "$fp1" ]
 twin_stop
@@ -279,8 +283,7 @@ log=$WORK/cut.log
 # The device "loses power" after its first write: the commit of the
 # certificate, its objects written, its ref record's one block not; that
 # block is the one a reopen might find whole, had the write half gone.
-DISK=$WORK/cut.img HOST_BLK_CUT_AFTER=1 start "$log"
-wait_log "$log" 'https on tcp port 443' 60
+DISK=$WORK/cut.img HOST_BLK_CUT_AFTER=1 start_https "$log"
 check "a certificate the store cannot keep is said so: $(grep -o 'tls: could not.*' "$log")" \
 	grep -q "tls: could not keep it in the store: the store's device failed while writing it: whether it was kept is known once the store is opened again (the appliance's restart); the next boot finds it, or makes a new one" "$log"
 check "and HTTPS is served all the same" [ "$(c -k "$URL/")" = "<h1>home</h1>" ]
@@ -303,8 +306,7 @@ check "nothing of it reached the store" not grep -q 'refs/appliance' <<<"$("$STO
 check "storectl secret puts the owner's chain and key in the store" \
 	bash -c "'$STORECTL' secret '$WORK/store.img' tls/cert.pem '$WORK/chain.pem' && '$STORECTL' secret '$WORK/store.img' tls/key.pem '$WORK/leaf.key'"
 log=$WORK/owner.log
-start "$log"
-wait_log "$log" 'https on tcp port 443' 60
+start_https "$log"
 check "the owner's certificate is loaded: $(grep -o 'tls: certificate for.*' "$log")" \
 	grep -Eq "tls: certificate for $NAME \(ECDSA, issued\) valid until .*: (89|90) days left" "$log"
 check "it verifies against the owner's CA (no -k)" \
@@ -349,8 +351,7 @@ check "owner-certificate run exits cleanly" [ $? = 0 ]
 "$STORECTL" secret "$WORK/store.img" tls/cert.pem "$WORK/rsa-chain.pem" &&
 	"$STORECTL" secret "$WORK/store.img" tls/key.pem "$WORK/rsa.key"
 log=$WORK/rsa.log
-start "$log"
-wait_log "$log" 'https on tcp port 443' 60
+start_https "$log"
 check "an RSA certificate is loaded: $(grep -o 'tls: certificate for.*' "$log")" \
 	grep -q "tls: certificate for $NAME (RSA, issued)" "$log"
 check "it verifies against the owner's CA" \
@@ -371,8 +372,7 @@ check "RSA run exits cleanly" [ $? = 0 ]
 secrets() { "$STORECTL" refs "$WORK/half.img" | grep ' refs/appliance/secrets$'; }
 before=$(secrets)
 log=$WORK/half.log
-DISK=$WORK/half.img start "$log"
-wait_log "$log" 'https on tcp port 443' 60
+DISK=$WORK/half.img start_https "$log"
 check "a certificate without its key is said so: $(grep -o 'tls: the identity in.*' "$log")" \
 	grep -q 'tls: the identity in refs/appliance/secrets cannot be used (-22): it is left as it is' "$log"
 check "  ... HTTPS is served on one for this boot, not kept" \
@@ -395,22 +395,18 @@ check "  ... and the owner's certificate is still the store's (refs/appliance/se
 "$STORECTL" secret "$WORK/old.img" tls/cert.pem "$WORK/old.pem" &&
 	"$STORECTL" secret "$WORK/old.img" tls/key.pem "$WORK/old.key"
 eku() { openssl x509 -noout -ext extendedKeyUsage 2>/dev/null | grep -q 'TLS Web Server Authentication'; }
+served_eku() { s_client | eku; }
+stored_eku() { "$STORECTL" cat "$WORK/old.img" refs/appliance/secrets tls/cert.pem | eku; }
 check "the old certificate has no serverAuth EKU (the test's premise)" not eku <"$WORK/old.pem"
 log=$WORK/old.log
-DISK=$WORK/old.img start "$log"
-wait_log "$log" 'https on tcp port 443' 60
+DISK=$WORK/old.img start_https "$log"
 check "an old certificate of the appliance's is made again: $(grep -o 'tls: the certificate the appliance made is to be made again: .*' "$log")" \
 	grep -q 'tls: the certificate the appliance made is to be made again: it lacks the serverAuth extended key usage' "$log"
-check "  ... the one served has the serverAuth EKU" \
-	bash -c 'ip netns exec "$1" openssl s_client -connect "$2:443" -servername "$3" </dev/null 2>/dev/null |
-		openssl x509 -noout -ext extendedKeyUsage | grep -q "TLS Web Server Authentication"' _ "$NS" "$IP" "$NAME"
+check "  ... the one served has the serverAuth EKU" served_eku
 twin_stop
-check "  ... and the store keeps it" \
-	bash -c '"$1" cat "$2" refs/appliance/secrets tls/cert.pem | openssl x509 -noout -ext extendedKeyUsage |
-		grep -q "TLS Web Server Authentication"' _ "$STORECTL" "$WORK/old.img"
+check "  ... and the store keeps it" stored_eku
 log=$WORK/old2.log
-DISK=$WORK/old.img start "$log"
-wait_log "$log" 'https on tcp port 443' 60
+DISK=$WORK/old.img start_https "$log"
 check "  ... which the next start serves, not made again" not grep -q 'made again' "$log"
 twin_stop
 
